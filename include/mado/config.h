@@ -1,0 +1,50 @@
+/*
+ * Configuration from one option table (server/core/config.c): defaults, then a file of
+ * "key = value" lines, then MADO_<KEY> environment variables. Every value is validated at
+ * start and an error names the key. Secret values are never printed.
+ */
+#ifndef MADO_CONFIG_H
+#define MADO_CONFIG_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "mado/common.h"
+
+struct mado_config {
+	char *listen;	       /* host:port */
+	bool tls;	       /* HTTPS; off only on a loopback address */
+	char *tls_cert;	       /* PEM with the server key and certificate chain */
+	char *public_origin;   /* https://host[:port] as browsers see it */
+	char *web_root;	       /* static front end */
+	char *migrations_dir;  /* sql/migrations */
+	char *db_url;	       /* libpq conninfo of the application role */
+	char *db_migrate_url;  /* conninfo of the schema owner, for mado migrate */
+	int db_pool_size;      /* connections */
+	int db_wait_ms;	       /* longest wait for a free connection */
+	int db_connect_timeout; /* seconds */
+	int threads;	       /* CivetWeb worker threads = concurrent connections */
+	int request_timeout_ms; /* whole request head and each body read */
+	int keep_alive_ms;     /* idle time between requests on a connection */
+	int body_max;	       /* default cap on request bodies, bytes */
+	int hsts_max_age;      /* seconds */
+	char *metrics_from;    /* client addresses allowed to read /metrics, or * */
+	char *log_level;       /* error, warn, info, debug */
+	bool log_requests;     /* one line per request */
+};
+
+/* Loads defaults, then path (may be NULL), then the environment, and validates it all.
+   On failure writes one line naming the key to err and returns -1. */
+MADO_MUSTCHECK int mado_config_load(struct mado_config *cfg, const char *path, char *err,
+				    size_t errlen);
+void mado_config_free(struct mado_config *cfg);
+
+/* Prints the effective configuration, secrets masked. */
+void mado_config_print(const struct mado_config *cfg, FILE *out);
+/* Prints the option table as the README's Markdown reference. */
+void mado_config_reference(FILE *out);
+
+/* The conninfo for migrations: db_migrate_url, or db_url when that is empty. */
+const char *mado_config_migrate_url(const struct mado_config *cfg);
+
+#endif

@@ -1,0 +1,73 @@
+/*
+ * The database layer: a thread-safe pool of libpq connections with a wait limit, prepared
+ * statements, and a transaction helper. Only parameterised SQL reaches PostgreSQL.
+ */
+#ifndef MADO_DB_H
+#define MADO_DB_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include <libpq-fe.h>
+
+#include "mado/common.h"
+
+/* One checked-out connection. */
+struct mado_db;
+
+/*
+ * A statement prepared once per connection on first use. Define each one as a static
+ * object at the top of its *_store.c (STYLE.md 8); slot is assigned by the pool.
+ */
+struct mado_db_stmt {
+	const char *name; /* unique among all statements */
+	const char *sql;
+	int nparams;
+	atomic_int slot; /* 0 until first use */
+};
+#define MADO_DB_STMT(n, s, np) {.name = (n), .sql = (s), .nparams = (np)}
+
+struct mado_db_pool_config {
+	const char *conninfo;
+	int size;
+	int wait_ms;
+	int connect_timeout; /* seconds */
+};
+
+struct mado_db_stats {
+	int size, open, in_use, waiting;
+	uint64_t acquired, timeouts, connect_failures, reconnects;
+};
+
+MADO_MUSTCHECK int mado_db_pool_init(const struct mado_db_pool_config *cfg);
+void mado_db_pool_shutdown(void);
+void mado_db_pool_stats(struct mado_db_stats *out);
+
+/* MADO_OK, or MADO_E_DB_UNAVAILABLE when no connection can be had within the wait limit. */
+MADO_MUSTCHECK int mado_db_acquire(struct mado_db **out);
+/* Returns the connection; a connection left broken or inside a transaction is closed.
+   Accepts NULL. */
+void mado_db_release(struct mado_db *db);
+
+/*
+ * Runs st with params (text values; NULL is SQL NULL). On MADO_OK, *res holds the result
+ * (tuples or command) and the caller PQclears it; on failure *res is NULL and the error is
+ * MADO_E_DB_UNAVAILABLE (connection lost, server shutting down, out of resources),
+ * MADO_E_CONFLICT (integrity violation) or MADO_E_INTERNAL. The SQLSTATE stays readable
+ * through mado_db_sqlstate() until the next call.
+ */
+MADO_MUSTCHECK int mado_db_exec(struct mado_db *db, struct mado_db_stmt *st,
+				const char *const *params, PGresult **res);
+const char *mado_db_sqlstate(const struct mado_db *db);
+
+/*
+ * Runs fn inside BEGIN ... COMMIT. A non-OK return from fn rolls back and is returned.
+ * Serialization failures and deadlocks are retried (three attempts in all).
+ */
+typedef int (*mado_db_tx_fn)(struct mado_db *db, void *arg);
+MADO_MUSTCHECK int mado_db_tx(struct mado_db *db, mado_db_tx_fn fn, void *arg);
+
+/* Maps a finished result (or its absence) to a Mado error; used by the pool and migrate. */
+int mado_db_classify(PGconn *conn, const PGresult *res);
+
+#endif

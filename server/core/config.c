@@ -1,0 +1,544 @@
+/*
+ * The one option table. Each row names a setting, its type, where it lives in struct
+ * mado_config, its default, its bounds and a one-line description; the README's reference
+ * is printed from it (mado config-reference).
+ */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <libpq-fe.h>
+
+#include "mado/config.h"
+#include "mado/err.h"
+#include "mado/log.h"
+#include "mado/util.h"
+
+extern char **environ;
+
+enum opt_type { OPT_STR, OPT_BOOL, OPT_INT, OPT_CONNINFO };
+
+#define OPT_SECRET 0x01 /* never printed */
+
+struct opt;
+typedef const char *(*opt_check)(const struct mado_config *cfg, const struct opt *o);
+
+struct opt {
+	const char *name;
+	enum opt_type type;
+	size_t off;
+	const char *def;
+	long long min, max;
+	int flags;
+	opt_check check;
+	const char *help;
+};
+
+static const char *check_listen(const struct mado_config *, const struct opt *);
+static const char *check_origin(const struct mado_config *, const struct opt *);
+static const char *check_dir(const struct mado_config *, const struct opt *);
+static const char *check_tls_cert(const struct mado_config *, const struct opt *);
+static const char *check_log_level(const struct mado_config *, const struct opt *);
+static const char *check_metrics_from(const struct mado_config *, const struct opt *);
+
+#define OFF(f) offsetof(struct mado_config, f)
+
+static const struct opt opts[] = {
+    {"listen", OPT_STR, OFF(listen), "127.0.0.1:8443", 0, 0, 0, check_listen,
+     "Address and port to serve on (IPv4 `a.b.c.d:port` or `[v6]:port`)."},
+    {"tls", OPT_BOOL, OFF(tls), "on", 0, 0, 0, NULL,
+     "Serve HTTPS. `off` is accepted only on a loopback address, for local development."},
+    {"tls_cert", OPT_STR, OFF(tls_cert), "var/tls/server.pem", 0, 0, 0, check_tls_cert,
+     "PEM file holding the server's private key and certificate chain."},
+    {"public_origin", OPT_STR, OFF(public_origin), "https://localhost:8443", 0, 0, 0,
+     check_origin, "The origin browsers use for this service (`https://host[:port]`)."},
+    {"web_root", OPT_STR, OFF(web_root), "web", 0, 0, 0, check_dir,
+     "Directory of the static front end, loaded at start."},
+    {"migrations_dir", OPT_STR, OFF(migrations_dir), "sql/migrations", 0, 0, 0, check_dir,
+     "Directory of the numbered SQL migrations."},
+    {"db_url", OPT_CONNINFO, OFF(db_url), "dbname=mado user=mado_app", 0, 0, OPT_SECRET,
+     NULL, "libpq connection string of the application role (password hidden when printed)."},
+    {"db_migrate_url", OPT_CONNINFO, OFF(db_migrate_url), "", 0, 0, OPT_SECRET, NULL,
+     "Connection string of the schema owner for `mado migrate`; empty means `db_url`."},
+    {"db_pool_size", OPT_INT, OFF(db_pool_size), "16", 1, 512, 0, NULL,
+     "Database connections in the pool."},
+    {"db_wait_ms", OPT_INT, OFF(db_wait_ms), "2000", 1, 60000, 0, NULL,
+     "Longest wait for a pooled connection before answering 503."},
+    {"db_connect_timeout", OPT_INT, OFF(db_connect_timeout), "2", 1, 60, 0, NULL,
+     "Seconds to wait when opening a database connection."},
+    {"threads", OPT_INT, OFF(threads), "128", 4, 4096, 0, NULL,
+     "Worker threads; each serves one connection at a time."},
+    {"request_timeout_ms", OPT_INT, OFF(request_timeout_ms), "10000", 100, 600000, 0, NULL,
+     "Deadline for reading a request head, and for each read of a body."},
+    {"keep_alive_ms", OPT_INT, OFF(keep_alive_ms), "5000", 0, 600000, 0, NULL,
+     "How long an idle keep-alive connection may hold a worker."},
+    {"body_max", OPT_INT, OFF(body_max), "65536", 256, 67108864, 0, NULL,
+     "Default limit on a request body in bytes (routes may set their own)."},
+    {"hsts_max_age", OPT_INT, OFF(hsts_max_age), "31536000", 0, 63072000, 0, NULL,
+     "Strict-Transport-Security max-age in seconds."},
+    {"metrics_from", OPT_STR, OFF(metrics_from), "127.0.0.1,::1", 0, 0, 0, check_metrics_from,
+     "Comma-separated client addresses allowed to read /metrics, or `*` for any."},
+    {"log_level", OPT_STR, OFF(log_level), "info", 0, 0, 0, check_log_level,
+     "Operational log level: error, warn, info or debug."},
+    {"log_requests", OPT_BOOL, OFF(log_requests), "on", 0, 0, 0, NULL,
+     "Write one JSON line per request to stderr."},
+};
+
+static char **
+str_at(struct mado_config *cfg, const struct opt *o)
+{
+	return (char **)(void *)((char *)cfg + o->off);
+}
+
+static char *const *
+cstr_at(const struct mado_config *cfg, const struct opt *o)
+{
+	return (char *const *)(const void *)((const char *)cfg + o->off);
+}
+
+static int *
+int_at(struct mado_config *cfg, const struct opt *o)
+{
+	return (int *)(void *)((char *)cfg + o->off);
+}
+
+static bool *
+bool_at(struct mado_config *cfg, const struct opt *o)
+{
+	return (bool *)(void *)((char *)cfg + o->off);
+}
+
+static const char *
+cstr(const struct mado_config *cfg, const struct opt *o)
+{
+	return *cstr_at(cfg, o);
+}
+
+static void
+seterr(char *err, size_t errlen, const char *fmt, ...) MADO_PRINTF(3, 4);
+
+static void
+seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+/* Stores one value after checking its type and bounds; returns an error message or NULL. */
+static const char *
+set_value(struct mado_config *cfg, const struct opt *o, const char *value)
+{
+	long long v;
+	char *copy, *perr = NULL;
+	PQconninfoOption *ci;
+
+	switch (o->type) {
+	case OPT_BOOL:
+		if (strcmp(value, "on") == 0 || strcmp(value, "true") == 0 ||
+		    strcmp(value, "yes") == 0 || strcmp(value, "1") == 0)
+			*bool_at(cfg, o) = true;
+		else if (strcmp(value, "off") == 0 || strcmp(value, "false") == 0 ||
+			 strcmp(value, "no") == 0 || strcmp(value, "0") == 0)
+			*bool_at(cfg, o) = false;
+		else
+			return "must be on or off";
+		return NULL;
+	case OPT_INT:
+		if (!mado_parse_int(value, o->min, o->max, &v))
+			return "must be a whole number within the allowed range";
+		*int_at(cfg, o) = (int)v;
+		return NULL;
+	case OPT_CONNINFO:
+		if (*value != '\0') {
+			if ((ci = PQconninfoParse(value, &perr)) == NULL) {
+				PQfreemem(perr);
+				return "is not a valid libpq connection string";
+			}
+			PQconninfoFree(ci);
+		}
+		break;
+	case OPT_STR:
+		break;
+	}
+	if ((copy = strdup(value)) == NULL)
+		return "out of memory";
+	free(*str_at(cfg, o));
+	*str_at(cfg, o) = copy;
+	return NULL;
+}
+
+static const struct opt *
+find_opt(const char *name, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < MADO_NELEM(opts); i++)
+		if (strlen(opts[i].name) == len && strncmp(opts[i].name, name, len) == 0)
+			return &opts[i];
+	return NULL;
+}
+
+static char *
+trim(char *s)
+{
+	char *e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+static int
+load_file(struct mado_config *cfg, const char *path, char *err, size_t errlen)
+{
+	char *text, *line, *next, *eq, *key, *value;
+	const struct opt *o;
+	const char *msg;
+	size_t len;
+	int lineno = 0, rc = 0;
+
+	if (mado_read_file(path, 1 << 20, &text, &len) != MADO_OK) {
+		seterr(err, errlen, "config file %s: cannot be read", path);
+		return -1;
+	}
+	for (line = text; line != NULL && rc == 0; line = next) {
+		lineno++;
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		line = trim(line);
+		if (*line == '\0' || *line == '#')
+			continue;
+		if ((eq = strchr(line, '=')) == NULL) {
+			seterr(err, errlen, "config file %s line %d: expected key = value", path,
+			       lineno);
+			rc = -1;
+			break;
+		}
+		*eq = '\0';
+		key = trim(line);
+		value = trim(eq + 1);
+		if ((o = find_opt(key, strlen(key))) == NULL) {
+			seterr(err, errlen, "config file %s line %d: unknown key %s", path, lineno,
+			       key);
+			rc = -1;
+		} else if ((msg = set_value(cfg, o, value)) != NULL) {
+			seterr(err, errlen, "%s (config file %s line %d): %s", o->name, path,
+			       lineno, msg);
+			rc = -1;
+		}
+	}
+	free(text);
+	return rc;
+}
+
+static void
+env_name(const char *name, char *out, size_t outlen)
+{
+	size_t i;
+
+	snprintf(out, outlen, "MADO_%s", name);
+	for (i = 5; out[i] != '\0'; i++)
+		out[i] = (char)toupper((unsigned char)out[i]);
+}
+
+static int
+load_env(struct mado_config *cfg, char *err, size_t errlen)
+{
+	char name[64], lower[64];
+	const char *value, *msg, *eq;
+	size_t i, n;
+	char **e;
+
+	for (i = 0; i < MADO_NELEM(opts); i++) {
+		env_name(opts[i].name, name, sizeof(name));
+		if ((value = getenv(name)) == NULL)
+			continue;
+		if ((msg = set_value(cfg, &opts[i], value)) != NULL) {
+			seterr(err, errlen, "%s (environment %s): %s", opts[i].name, name, msg);
+			return -1;
+		}
+	}
+	/* A misspelt variable would silently do nothing: say so. */
+	for (e = environ; e != NULL && *e != NULL; e++) {
+		if (strncmp(*e, "MADO_", 5) != 0 || (eq = strchr(*e, '=')) == NULL)
+			continue;
+		n = (size_t)(eq - *e) - 5;
+		if (n >= sizeof(lower) || strncmp(*e, "MADO_CONFIG=", 12) == 0)
+			continue;
+		for (i = 0; i < n; i++)
+			lower[i] = (char)tolower((unsigned char)(*e)[5 + i]);
+		if (find_opt(lower, n) == NULL)
+			mado_log_warn(NULL, "environment variable %.*s is not a Mado setting",
+				      (int)(n + 5), *e);
+	}
+	return 0;
+}
+
+static bool
+is_loopback_host(const char *host)
+{
+	struct in_addr a4;
+	struct in6_addr a6;
+
+	if (inet_pton(AF_INET, host, &a4) == 1)
+		return (ntohl(a4.s_addr) >> 24) == 127;
+	if (inet_pton(AF_INET6, host, &a6) == 1)
+		return IN6_IS_ADDR_LOOPBACK(&a6);
+	return false;
+}
+
+/* Splits "host:port" or "[v6]:port"; host is written to out without brackets. */
+static bool
+split_listen(const char *s, char *host, size_t hostlen, int *port)
+{
+	const char *colon;
+	long long p;
+	size_t n;
+
+	if (*s == '[') {
+		if ((colon = strstr(s, "]:")) == NULL)
+			return false;
+		n = (size_t)(colon - s - 1);
+		if (n >= hostlen)
+			return false;
+		memcpy(host, s + 1, n);
+		host[n] = '\0';
+		colon++;
+	} else {
+		if ((colon = strrchr(s, ':')) == NULL)
+			return false;
+		n = (size_t)(colon - s);
+		if (n >= hostlen)
+			return false;
+		memcpy(host, s, n);
+		host[n] = '\0';
+	}
+	if (!mado_parse_int(colon + 1, 0, 65535, &p))
+		return false;
+	*port = (int)p;
+	return true;
+}
+
+static const char *
+check_listen(const struct mado_config *cfg, const struct opt *o)
+{
+	char host[64];
+	unsigned char addr[16];
+	int port;
+
+	if (!split_listen(cstr(cfg, o), host, sizeof(host), &port))
+		return "must be host:port, e.g. 127.0.0.1:8443 or [::1]:8443";
+	if (inet_pton(AF_INET, host, addr) != 1 && inet_pton(AF_INET6, host, addr) != 1)
+		return "host must be a numeric IPv4 or IPv6 address";
+	if (!cfg->tls && !is_loopback_host(host))
+		return "plain HTTP (tls = off) is only allowed on a loopback address";
+	return NULL;
+}
+
+static const char *
+check_origin(const struct mado_config *cfg, const struct opt *o)
+{
+	const char *s = cstr(cfg, o), *host;
+	const char *scheme = cfg->tls ? "https://" : "http://";
+	long long port;
+
+	if (strncmp(s, scheme, strlen(scheme)) != 0)
+		return cfg->tls ? "must start with https://" : "must start with http://";
+	host = s + strlen(scheme);
+	if (*host == '\0')
+		return "must name a host";
+	for (; *host != '\0' && *host != ':'; host++)
+		if (!(isalnum((unsigned char)*host) || *host == '.' || *host == '-'))
+			return "must be scheme://host[:port] with no path, query or trailing slash";
+	if (*host == ':' && !mado_parse_int(host + 1, 1, 65535, &port))
+		return "has an invalid port";
+	return NULL;
+}
+
+static const char *
+check_dir(const struct mado_config *cfg, const struct opt *o)
+{
+	struct stat st;
+
+	if (stat(cstr(cfg, o), &st) == -1 || !S_ISDIR(st.st_mode))
+		return "is not a directory";
+	return NULL;
+}
+
+static const char *
+check_tls_cert(const struct mado_config *cfg, const struct opt *o)
+{
+	if (cfg->tls && access(cstr(cfg, o), R_OK) == -1)
+		return "cannot be read (needed while tls = on)";
+	return NULL;
+}
+
+static const char *
+check_log_level(const struct mado_config *cfg, const struct opt *o)
+{
+	if (mado_log_parse_level(cstr(cfg, o)) < 0)
+		return "must be error, warn, info or debug";
+	return NULL;
+}
+
+static const char *
+check_metrics_from(const struct mado_config *cfg, const struct opt *o)
+{
+	char buf[64];
+	unsigned char addr[16];
+	const char *s = cstr(cfg, o), *end;
+	size_t n;
+
+	if (strcmp(s, "*") == 0)
+		return NULL;
+	while (*s != '\0') {
+		end = strchr(s, ',');
+		n = end != NULL ? (size_t)(end - s) : strlen(s);
+		if (n == 0 || n >= sizeof(buf))
+			return "must list numeric addresses separated by commas, or be *";
+		memcpy(buf, s, n);
+		buf[n] = '\0';
+		if (inet_pton(AF_INET, buf, addr) != 1 && inet_pton(AF_INET6, buf, addr) != 1)
+			return "must list numeric addresses separated by commas, or be *";
+		s += n + (end != NULL);
+	}
+	return NULL;
+}
+
+int
+mado_config_load(struct mado_config *cfg, const char *path, char *err, size_t errlen)
+{
+	const char *msg;
+	size_t i;
+
+	memset(cfg, 0, sizeof(*cfg));
+	for (i = 0; i < MADO_NELEM(opts); i++) {
+		if ((msg = set_value(cfg, &opts[i], opts[i].def)) != NULL) {
+			seterr(err, errlen, "%s (default): %s", opts[i].name, msg);
+			goto fail;
+		}
+	}
+	if (path != NULL && load_file(cfg, path, err, errlen) != 0)
+		goto fail;
+	if (load_env(cfg, err, errlen) != 0)
+		goto fail;
+	/* Checks run once everything is loaded, so they may look at other settings. */
+	for (i = 0; i < MADO_NELEM(opts); i++) {
+		if (opts[i].check != NULL && (msg = opts[i].check(cfg, &opts[i])) != NULL) {
+			seterr(err, errlen, "%s: %s", opts[i].name, msg);
+			goto fail;
+		}
+	}
+	if (*cfg->db_url == '\0') {
+		seterr(err, errlen, "db_url: must not be empty");
+		goto fail;
+	}
+	return 0;
+fail:
+	mado_config_free(cfg);
+	return -1;
+}
+
+void
+mado_config_free(struct mado_config *cfg)
+{
+	size_t i;
+	char **s;
+
+	for (i = 0; i < MADO_NELEM(opts); i++) {
+		if (opts[i].type != OPT_STR && opts[i].type != OPT_CONNINFO)
+			continue;
+		s = str_at(cfg, &opts[i]);
+		if (*s != NULL && (opts[i].flags & OPT_SECRET))
+			memset(*s, 0, strlen(*s));
+		free(*s);
+		*s = NULL;
+	}
+}
+
+const char *
+mado_config_migrate_url(const struct mado_config *cfg)
+{
+	return *cfg->db_migrate_url != '\0' ? cfg->db_migrate_url : cfg->db_url;
+}
+
+/* A connection string with its password replaced, so it can be shown to an operator. */
+static void
+print_conninfo(const char *value, FILE *out)
+{
+	PQconninfoOption *ci, *c;
+	const char *sep = "";
+
+	if (*value == '\0' || (ci = PQconninfoParse(value, NULL)) == NULL) {
+		fputs(*value == '\0' ? "" : "(hidden)", out);
+		return;
+	}
+	for (c = ci; c->keyword != NULL; c++) {
+		if (c->val == NULL)
+			continue;
+		if (strcmp(c->keyword, "password") == 0)
+			fprintf(out, "%spassword=(hidden)", sep);
+		else
+			fprintf(out, "%s%s=%s", sep, c->keyword, c->val);
+		sep = " ";
+	}
+	PQconninfoFree(ci);
+}
+
+void
+mado_config_print(const struct mado_config *cfg, FILE *out)
+{
+	const struct opt *o;
+	size_t i;
+
+	for (i = 0; i < MADO_NELEM(opts); i++) {
+		o = &opts[i];
+		fprintf(out, "%s = ", o->name);
+		switch (o->type) {
+		case OPT_BOOL:
+			fputs(*(const bool *)(const void *)((const char *)cfg + o->off) ? "on"
+											: "off",
+			      out);
+			break;
+		case OPT_INT:
+			fprintf(out, "%d", *(const int *)(const void *)((const char *)cfg + o->off));
+			break;
+		case OPT_CONNINFO:
+			print_conninfo(cstr(cfg, o), out);
+			break;
+		case OPT_STR:
+			fputs((o->flags & OPT_SECRET) ? "(hidden)" : cstr(cfg, o), out);
+			break;
+		}
+		fputc('\n', out);
+	}
+}
+
+void
+mado_config_reference(FILE *out)
+{
+	char env[64];
+	size_t i;
+
+	fputs("| key | environment | default | meaning |\n|---|---|---|---|\n", out);
+	for (i = 0; i < MADO_NELEM(opts); i++) {
+		env_name(opts[i].name, env, sizeof(env));
+		fprintf(out, "| `%s` | `%s` | %s%s%s | %s", opts[i].name, env,
+			*opts[i].def ? "`" : "", *opts[i].def ? opts[i].def : "(empty)",
+			*opts[i].def ? "`" : "", opts[i].help);
+		if (opts[i].type == OPT_INT)
+			fprintf(out, " (%lld–%lld)", opts[i].min, opts[i].max);
+		fputs(" |\n", out);
+	}
+}

@@ -1,0 +1,111 @@
+/* The operational log: JSON lines on stderr, one write(2) per line so threads never interleave. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "mado/log.h"
+#include "mado/util.h"
+
+#define LINE_MAX_BYTES 4096
+
+static atomic_int log_level = MADO_LOG_INFO;
+
+static const char *const level_names[] = {"error", "warn", "info", "debug"};
+
+void
+mado_log_set_level(enum mado_log_level level)
+{
+	atomic_store(&log_level, (int)level);
+}
+
+bool
+mado_log_enabled(enum mado_log_level level)
+{
+	return (int)level <= atomic_load_explicit(&log_level, memory_order_relaxed);
+}
+
+int
+mado_log_parse_level(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < MADO_NELEM(level_names); i++)
+		if (strcmp(name, level_names[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
+void
+mado_log_write_line(const char *line, size_t len)
+{
+	char buf[LINE_MAX_BYTES + 1];
+	ssize_t n;
+	size_t off = 0;
+
+	if (len > LINE_MAX_BYTES)
+		len = LINE_MAX_BYTES;
+	memcpy(buf, line, len);
+	buf[len++] = '\n';
+	while (off < len) {
+		n = write(STDERR_FILENO, buf + off, len - off);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return;
+		off += (size_t)n;
+	}
+}
+
+static size_t
+line_start(char *buf, size_t cap, const char *level, const char *reqid)
+{
+	char ts[32];
+	size_t len;
+
+	mado_rfc3339_now(ts);
+	len = (size_t)snprintf(buf, cap, "{\"ts\":\"%s\",\"level\":\"%s\"", ts, level);
+	if (reqid != NULL) {
+		len += (size_t)snprintf(buf + len, cap - len, ",\"req\":\"");
+		len = mado_json_escape(buf, len, cap, reqid);
+		len += (size_t)snprintf(buf + len, cap - len, "\"");
+	}
+	return len;
+}
+
+void
+mado_log(enum mado_log_level level, const char *reqid, const char *fmt, ...)
+{
+	char msg[LINE_MAX_BYTES / 2], buf[LINE_MAX_BYTES];
+	size_t len;
+	va_list ap;
+
+	if (!mado_log_enabled(level))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	len = line_start(buf, sizeof(buf) - 8, level_names[level], reqid);
+	len += (size_t)snprintf(buf + len, sizeof(buf) - 8 - len, ",\"msg\":\"");
+	len = mado_json_escape(buf, len, sizeof(buf) - 8, msg);
+	memcpy(buf + len, "\"}", 2);
+	mado_log_write_line(buf, len + 2);
+}
+
+void
+mado_log_request(const char *reqid, const char *method, const char *route, int status, double ms)
+{
+	char buf[LINE_MAX_BYTES];
+	size_t len, cap = sizeof(buf) - 64;
+
+	len = line_start(buf, cap, "info", reqid);
+	len += (size_t)snprintf(buf + len, cap - len, ",\"method\":\"");
+	len = mado_json_escape(buf, len, cap, method);
+	len += (size_t)snprintf(buf + len, cap - len, "\",\"route\":\"");
+	len = mado_json_escape(buf, len, cap, route);
+	len += (size_t)snprintf(buf + len, sizeof(buf) - len, "\",\"status\":%d,\"ms\":%.3f}",
+				status, ms);
+	mado_log_write_line(buf, len);
+}

@@ -1,0 +1,22 @@
+/* Shared by the files of server/db only. */
+#ifndef MADO_DB_INT_H
+#define MADO_DB_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <libpq-fe.h>
+
+#define DB_MAX_STMTS 256
+
+struct mado_db {
+	PGconn *conn;
+	uint64_t prepared[DB_MAX_STMTS / 64]; /* bit per statement slot */
+	bool in_use;
+	char sqlstate[6];
+};
+
+/* Runs constant SQL text (BEGIN, COMMIT, ROLLBACK) on a checked-out connection. */
+int db__simple(struct mado_db *db, const char *sql);
+
+#endif

@@ -1,0 +1,359 @@
+/*
+ * The connection pool. A mutex and a condition variable guard the slots, because CivetWeb
+ * runs handlers on many threads. Connections open lazily, and one found dead at checkout
+ * (the server restarted, or closed it) is replaced, so Mado serves again as soon as
+ * PostgreSQL is back, without a restart.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "mado/db.h"
+#include "mado/err.h"
+#include "mado/log.h"
+#include "db_int.h"
+
+static struct {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct mado_db *slots;
+	int size, in_use, waiting;
+	int wait_ms;
+	char *conninfo;
+	char connect_timeout[16];
+	uint64_t acquired, timeouts, connect_failures, reconnects;
+	bool ready;
+	bool down; /* the last connection attempt failed; logged once per outage */
+} pool = {.mu = PTHREAD_MUTEX_INITIALIZER};
+
+static atomic_int next_slot = 1;
+
+int
+mado_db_pool_init(const struct mado_db_pool_config *cfg)
+{
+	pthread_condattr_t ca;
+
+	if (pool.ready)
+		return MADO_E_INTERNAL;
+	if ((pool.slots = calloc((size_t)cfg->size, sizeof(*pool.slots))) == NULL)
+		return MADO_E_NOMEM;
+	if ((pool.conninfo = strdup(cfg->conninfo)) == NULL) {
+		free(pool.slots);
+		pool.slots = NULL;
+		return MADO_E_NOMEM;
+	}
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&pool.cv, &ca);
+	pthread_condattr_destroy(&ca);
+	pool.size = cfg->size;
+	pool.wait_ms = cfg->wait_ms;
+	snprintf(pool.connect_timeout, sizeof(pool.connect_timeout), "%d", cfg->connect_timeout);
+	pool.in_use = pool.waiting = 0;
+	pool.ready = true;
+	return MADO_OK;
+}
+
+void
+mado_db_pool_shutdown(void)
+{
+	int i;
+
+	if (!pool.ready)
+		return;
+	pthread_mutex_lock(&pool.mu);
+	for (i = 0; i < pool.size; i++)
+		if (pool.slots[i].conn != NULL)
+			PQfinish(pool.slots[i].conn);
+	free(pool.slots);
+	pool.slots = NULL;
+	memset(pool.conninfo, 0, strlen(pool.conninfo));
+	free(pool.conninfo);
+	pool.conninfo = NULL;
+	pool.ready = false;
+	pthread_mutex_unlock(&pool.mu);
+	pthread_cond_destroy(&pool.cv);
+}
+
+void
+mado_db_pool_stats(struct mado_db_stats *out)
+{
+	int i;
+
+	memset(out, 0, sizeof(*out));
+	pthread_mutex_lock(&pool.mu);
+	out->size = pool.size;
+	out->in_use = pool.in_use;
+	out->waiting = pool.waiting;
+	for (i = 0; i < pool.size; i++)
+		if (pool.slots[i].conn != NULL)
+			out->open++;
+	out->acquired = pool.acquired;
+	out->timeouts = pool.timeouts;
+	out->connect_failures = pool.connect_failures;
+	out->reconnects = pool.reconnects;
+	pthread_mutex_unlock(&pool.mu);
+}
+
+static void
+drop_conn(struct mado_db *db)
+{
+	if (db->conn != NULL)
+		PQfinish(db->conn);
+	db->conn = NULL;
+	memset(db->prepared, 0, sizeof(db->prepared));
+}
+
+/* True if an idle connection is still usable: the server has not closed it meanwhile. */
+static bool
+conn_alive(PGconn *conn)
+{
+	struct pollfd pfd;
+	PGnotify *n;
+
+	if (PQstatus(conn) != CONNECTION_OK || PQtransactionStatus(conn) != PQTRANS_IDLE)
+		return false;
+	pfd.fd = PQsocket(conn);
+	pfd.events = POLLIN;
+	pfd.revents = 0;
+	if (pfd.fd < 0)
+		return false;
+	if (poll(&pfd, 1, 0) == 0)
+		return true; /* nothing pending: the usual case, no round trip */
+	/* Readable while idle means a notice, or the server's goodbye and EOF. */
+	if (PQconsumeInput(conn) == 0)
+		return false;
+	while ((n = PQnotifies(conn)) != NULL)
+		PQfreemem(n);
+	return PQstatus(conn) == CONNECTION_OK;
+}
+
+static int
+ensure_conn(struct mado_db *db)
+{
+	/* Our defaults come first so the operator's connection string can override them. */
+	const char *keys[] = {"connect_timeout", "application_name", "dbname", NULL};
+	const char *vals[] = {pool.connect_timeout, "mado", pool.conninfo, NULL};
+	bool had = db->conn != NULL;
+
+	if (db->conn != NULL && conn_alive(db->conn))
+		return MADO_OK;
+	drop_conn(db);
+	bool was_down;
+
+	db->conn = PQconnectdbParams(keys, vals, 1);
+	if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK) {
+		pthread_mutex_lock(&pool.mu);
+		pool.connect_failures++;
+		was_down = pool.down;
+		pool.down = true;
+		pthread_mutex_unlock(&pool.mu);
+		/* libpq's message names the server and role, never a person. */
+		if (!was_down)
+			mado_log_err(NULL, "database: cannot connect: %s",
+				     db->conn != NULL ? PQerrorMessage(db->conn) : "out of memory");
+		drop_conn(db);
+		return MADO_E_DB_UNAVAILABLE;
+	}
+	pthread_mutex_lock(&pool.mu);
+	pool.reconnects += had;
+	was_down = pool.down;
+	pool.down = false;
+	pthread_mutex_unlock(&pool.mu);
+	if (was_down)
+		mado_log_info(NULL, "database: connected again");
+	return MADO_OK;
+}
+
+static struct mado_db *
+take_free_slot(void)
+{
+	struct mado_db *spare = NULL;
+	int i;
+
+	/* Prefer a slot that already has an open connection. */
+	for (i = 0; i < pool.size; i++) {
+		if (pool.slots[i].in_use)
+			continue;
+		if (pool.slots[i].conn != NULL) {
+			spare = &pool.slots[i];
+			break;
+		}
+		if (spare == NULL)
+			spare = &pool.slots[i];
+	}
+	if (spare != NULL) {
+		spare->in_use = true;
+		pool.in_use++;
+		pool.acquired++;
+	}
+	return spare;
+}
+
+static void
+give_back(struct mado_db *db)
+{
+	pthread_mutex_lock(&pool.mu);
+	db->in_use = false;
+	pool.in_use--;
+	pthread_cond_signal(&pool.cv);
+	pthread_mutex_unlock(&pool.mu);
+}
+
+int
+mado_db_acquire(struct mado_db **out)
+{
+	struct mado_db *db = NULL;
+	struct timespec deadline;
+	int rc = 0;
+
+	*out = NULL;
+	if (!pool.ready)
+		return MADO_E_DB_UNAVAILABLE;
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += pool.wait_ms / 1000;
+	deadline.tv_nsec += (long)(pool.wait_ms % 1000) * 1000000L;
+	if (deadline.tv_nsec >= 1000000000L) {
+		deadline.tv_sec++;
+		deadline.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&pool.mu);
+	while ((db = take_free_slot()) == NULL && rc != ETIMEDOUT) {
+		pool.waiting++;
+		rc = pthread_cond_timedwait(&pool.cv, &pool.mu, &deadline);
+		pool.waiting--;
+	}
+	if (db == NULL)
+		pool.timeouts++;
+	pthread_mutex_unlock(&pool.mu);
+	if (db == NULL)
+		return MADO_E_DB_UNAVAILABLE;
+	/* Connecting happens outside the lock: other threads keep their connections. */
+	if (ensure_conn(db) != MADO_OK) {
+		give_back(db);
+		return MADO_E_DB_UNAVAILABLE;
+	}
+	db->sqlstate[0] = '\0';
+	*out = db;
+	return MADO_OK;
+}
+
+void
+mado_db_release(struct mado_db *db)
+{
+	if (db == NULL)
+		return;
+	/* A connection left mid-transaction or broken is not worth repairing: reopen later. */
+	if (db->conn != NULL && (PQstatus(db->conn) != CONNECTION_OK ||
+				 PQtransactionStatus(db->conn) != PQTRANS_IDLE))
+		drop_conn(db);
+	give_back(db);
+}
+
+const char *
+mado_db_sqlstate(const struct mado_db *db)
+{
+	return db->sqlstate;
+}
+
+int
+mado_db_classify(PGconn *conn, const PGresult *res)
+{
+	const char *state;
+
+	if (res != NULL) {
+		switch (PQresultStatus(res)) {
+		case PGRES_COMMAND_OK:
+		case PGRES_TUPLES_OK:
+			return MADO_OK;
+		default:
+			break;
+		}
+	}
+	if (conn == NULL || PQstatus(conn) != CONNECTION_OK)
+		return MADO_E_DB_UNAVAILABLE;
+	state = res != NULL ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	if (state == NULL)
+		return MADO_E_DB_UNAVAILABLE;
+	/* Class 08 connection, 53 resources, 57 operator intervention (shutdown), 40 retry. */
+	if (strncmp(state, "08", 2) == 0 || strncmp(state, "53", 2) == 0 ||
+	    strncmp(state, "57", 2) == 0 || strncmp(state, "40", 2) == 0)
+		return MADO_E_DB_UNAVAILABLE;
+	if (strncmp(state, "23", 2) == 0)
+		return MADO_E_CONFLICT;
+	return MADO_E_INTERNAL;
+}
+
+static int
+finish(struct mado_db *db, const char *what, PGresult *r, PGresult **res)
+{
+	const char *state, *constraint;
+	int rc;
+
+	rc = mado_db_classify(db->conn, r);
+	if (rc == MADO_OK) {
+		*res = r;
+		return MADO_OK;
+	}
+	state = r != NULL ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+	snprintf(db->sqlstate, sizeof(db->sqlstate), "%s", state != NULL ? state : "08006");
+	/* SQLSTATE and names only: messages can quote parameter values (personal data). */
+	constraint = r != NULL ? PQresultErrorField(r, PG_DIAG_CONSTRAINT_NAME) : NULL;
+	if (rc != MADO_E_CONFLICT)
+		mado_log_warn(NULL, "database: %s failed, sqlstate %s%s%s", what, db->sqlstate,
+			      constraint != NULL ? ", constraint " : "",
+			      constraint != NULL ? constraint : "");
+	PQclear(r);
+	if (rc == MADO_E_DB_UNAVAILABLE && PQstatus(db->conn) != CONNECTION_OK)
+		drop_conn(db);
+	return rc;
+}
+
+int
+mado_db_exec(struct mado_db *db, struct mado_db_stmt *st, const char *const *params,
+	     PGresult **res)
+{
+	PGresult *r;
+	int slot, expected = 0, rc;
+
+	*res = NULL;
+	db->sqlstate[0] = '\0';
+	if (db->conn == NULL)
+		return MADO_E_DB_UNAVAILABLE;
+	if ((slot = atomic_load(&st->slot)) == 0) {
+		slot = atomic_fetch_add(&next_slot, 1);
+		if (!atomic_compare_exchange_strong(&st->slot, &expected, slot))
+			slot = expected;
+	}
+	if (slot >= DB_MAX_STMTS) {
+		mado_log_err(NULL, "database: too many prepared statements (%s)", st->name);
+		return MADO_E_INTERNAL;
+	}
+	if (!(db->prepared[slot / 64] & (UINT64_C(1) << (slot % 64)))) {
+		r = PQprepare(db->conn, st->name, st->sql, st->nparams, NULL);
+		if ((rc = finish(db, st->name, r, &r)) != MADO_OK)
+			return rc;
+		PQclear(r);
+		db->prepared[slot / 64] |= UINT64_C(1) << (slot % 64);
+	}
+	r = PQexecPrepared(db->conn, st->name, st->nparams, params, NULL, NULL, 0);
+	return finish(db, st->name, r, res);
+}
+
+int
+db__simple(struct mado_db *db, const char *sql)
+{
+	PGresult *r;
+	int rc;
+
+	if (db->conn == NULL)
+		return MADO_E_DB_UNAVAILABLE;
+	r = PQexec(db->conn, sql);
+	if ((rc = finish(db, sql, r, &r)) == MADO_OK)
+		PQclear(r);
+	return rc;
+}

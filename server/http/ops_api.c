@@ -1,0 +1,202 @@
+/*
+ * Operations endpoints: liveness, readiness, Prometheus metrics, service information, and
+ * the receiver for the front end's Content-Security-Policy reports.
+ */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "mado/db.h"
+#include "mado/err.h"
+#include "mado/http.h"
+#include "mado/log.h"
+#include "mado/metrics.h"
+#include "mado/migrate.h"
+#include "http_int.h"
+
+static struct {
+	const struct mado_migrations *schema;
+	const char *metrics_from;
+} ops;
+
+void
+http__ops_init(const struct mado_config *cfg, const struct mado_migrations *schema)
+{
+	ops.schema = schema;
+	ops.metrics_from = cfg->metrics_from;
+}
+
+int
+ops__healthz(struct mado_req *rq)
+{
+	static const char ok[] = "{\"status\":\"ok\"}";
+
+	return mado_http_text(rq, 200, "application/json", ok, sizeof(ok) - 1);
+}
+
+/* Checks the database behind one pooled connection; *version gets the schema version. */
+static int
+check_database(struct mado_req *rq, int *version)
+{
+	struct mado_db *db = NULL;
+	char why[256];
+	int rc;
+
+	if ((rc = mado_db_acquire(&db)) != MADO_OK)
+		return rc;
+	rc = mado_migrate_check_db(db, ops.schema, version, why, sizeof(why));
+	mado_db_release(db);
+	if (rc == MADO_E_SCHEMA_MISMATCH)
+		return mado_http_fail(rq, rc, "%s", why);
+	return rc;
+}
+
+int
+ops__readyz(struct mado_req *rq)
+{
+	cJSON *out;
+	int rc, version;
+
+	if ((rc = check_database(rq, &version)) != MADO_OK)
+		return rc;
+	if ((out = cJSON_CreateObject()) == NULL)
+		return MADO_E_NOMEM;
+	cJSON_AddStringToObject(out, "status", "ready");
+	cJSON_AddNumberToObject(out, "schema_version", version);
+	return mado_http_json(rq, 200, out);
+}
+
+int
+ops__about(struct mado_req *rq)
+{
+	cJSON *out;
+	int rc, version;
+
+	if ((rc = check_database(rq, &version)) != MADO_OK)
+		return rc;
+	if ((out = cJSON_CreateObject()) == NULL)
+		return MADO_E_NOMEM;
+	cJSON_AddStringToObject(out, "service", "mado");
+	cJSON_AddStringToObject(out, "version", MADO_VERSION);
+	cJSON_AddNumberToObject(out, "schema_version", version);
+	cJSON_AddStringToObject(out, "openapi", "/openapi.json");
+	return mado_http_json(rq, 200, out);
+}
+
+/* Is addr one of the comma-separated addresses in list (compared as addresses)? */
+static bool
+addr_listed(const char *list, const char *addr)
+{
+	unsigned char want[16], have[16];
+	char buf[64];
+	int fam = strchr(addr, ':') != NULL ? AF_INET6 : AF_INET;
+	size_t n;
+
+	if (strcmp(list, "*") == 0)
+		return true;
+	if (inet_pton(fam, addr, have) != 1)
+		return false;
+	while (*list != '\0') {
+		n = strcspn(list, ",");
+		if (n < sizeof(buf)) {
+			memcpy(buf, list, n);
+			buf[n] = '\0';
+			if (inet_pton(fam, buf, want) == 1 &&
+			    memcmp(want, have, fam == AF_INET ? 4 : 16) == 0)
+				return true;
+		}
+		list += n + (list[n] == ',');
+	}
+	return false;
+}
+
+int
+ops__metrics(struct mado_req *rq)
+{
+	struct mado_text t = {0};
+	struct mado_db_stats st;
+	int rc;
+
+	if (!addr_listed(ops.metrics_from, mado_http_client_addr(rq)))
+		return mado_http_fail(rq, MADO_E_FORBIDDEN,
+				      "metrics are served only to the addresses in metrics_from");
+	mado_metrics_render(&t);
+	mado_db_pool_stats(&st);
+	mado_text_printf(&t,
+			 "# HELP mado_db_pool_connections Pool size, open and in-use connections.\n"
+			 "# TYPE mado_db_pool_connections gauge\n"
+			 "mado_db_pool_connections{state=\"size\"} %d\n"
+			 "mado_db_pool_connections{state=\"open\"} %d\n"
+			 "mado_db_pool_connections{state=\"in_use\"} %d\n"
+			 "# HELP mado_db_pool_waiting Requests waiting for a connection.\n"
+			 "# TYPE mado_db_pool_waiting gauge\n"
+			 "mado_db_pool_waiting %d\n"
+			 "# HELP mado_db_pool_events_total Pool events since start.\n"
+			 "# TYPE mado_db_pool_events_total counter\n"
+			 "mado_db_pool_events_total{event=\"acquired\"} %llu\n"
+			 "mado_db_pool_events_total{event=\"wait_timeout\"} %llu\n"
+			 "mado_db_pool_events_total{event=\"connect_failure\"} %llu\n"
+			 "mado_db_pool_events_total{event=\"reconnect\"} %llu\n"
+			 "# HELP mado_build_info Build information.\n"
+			 "# TYPE mado_build_info gauge\n"
+			 "mado_build_info{version=\"%s\"} 1\n",
+			 st.size, st.open, st.in_use, st.waiting, (unsigned long long)st.acquired,
+			 (unsigned long long)st.timeouts, (unsigned long long)st.connect_failures,
+			 (unsigned long long)st.reconnects, MADO_VERSION);
+	if (t.failed) {
+		mado_text_free(&t);
+		return MADO_E_NOMEM;
+	}
+	rc = mado_http_text(rq, 200, "text/plain; version=0.0.4", t.buf, t.len);
+	mado_text_free(&t);
+	return rc;
+}
+
+/* Copies a report field for the log: an origin or a CSP keyword, never a path or query
+   (those could name a person's page). */
+static void
+safe_field(const cJSON *obj, const char *key, char *out, size_t outlen)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+	const char *s, *host;
+	size_t n, i;
+
+	snprintf(out, outlen, "-");
+	if (!cJSON_IsString(v) || (s = v->valuestring) == NULL)
+		return;
+	host = strstr(s, "://");
+	n = host != NULL ? (size_t)(host + 3 - s) + strcspn(host + 3, "/?#") : strcspn(s, " /?#");
+	if (n >= outlen)
+		n = outlen - 1;
+	for (i = 0; i < n; i++)
+		out[i] = (s[i] >= 0x21 && s[i] < 0x7f) ? s[i] : '?';
+	out[n] = '\0';
+}
+
+int
+ops__csp_report(struct mado_req *rq)
+{
+	const cJSON *r = rq->json, *body;
+	char directive[64], blocked[128];
+
+	/* report-uri sends {"csp-report": {...}}; the Reporting API sends [{"body": {...}}]. */
+	if (cJSON_IsArray(r))
+		r = cJSON_GetArrayItem(r, 0);
+	if (!cJSON_IsObject(r))
+		return mado_http_fail(rq, MADO_E_VALIDATION, "expected a CSP report object");
+	if ((body = cJSON_GetObjectItemCaseSensitive(r, "csp-report")) == NULL)
+		body = cJSON_GetObjectItemCaseSensitive(r, "body");
+	if (!cJSON_IsObject(body))
+		return mado_http_fail(rq, MADO_E_VALIDATION,
+				      "expected a csp-report or body member");
+	safe_field(body, "effective-directive", directive, sizeof(directive));
+	if (strcmp(directive, "-") == 0)
+		safe_field(body, "effectiveDirective", directive, sizeof(directive));
+	safe_field(body, "blocked-uri", blocked, sizeof(blocked));
+	if (strcmp(blocked, "-") == 0)
+		safe_field(body, "blockedURL", blocked, sizeof(blocked));
+	mado_log_warn(rq->id, "csp violation: directive=%s blocked=%s", directive, blocked);
+	return mado_http_no_content(rq);
+}

@@ -1,0 +1,310 @@
+/*
+ * The one response writer. Status line, headers and body leave in a single mg_write: a
+ * response split over several writes costs about three times as much, and the security
+ * headers are never forgotten on some path (CivetWeb adds its own only to responses it
+ * generates itself).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <civetweb.h>
+#include <cjson/cJSON.h>
+
+#include "mado/err.h"
+#include "mado/http.h"
+#include "mado/log.h"
+#include "mado/util.h"
+#include "http_int.h"
+
+/* Header blocks built once at start from the configuration. */
+static char common_headers[640];
+
+static const char CSP_API[] = "Content-Security-Policy: default-src 'none'; "
+			      "frame-ancestors 'none'; base-uri 'none'; form-action 'none'\r\n";
+static const char CSP_HTML[] =
+    "Content-Security-Policy: default-src 'none'; script-src 'self'; style-src 'self'; "
+    "img-src 'self' data:; font-src 'self'; connect-src 'self'; manifest-src 'self'; "
+    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'; "
+    "report-uri /api/v1/csp-reports\r\n";
+
+int
+http__response_init(const struct mado_config *cfg)
+{
+	char hsts[96] = "";
+	int n;
+
+	/* Browsers ignore HSTS over plain HTTP; send it only where it means something. */
+	if (cfg->tls)
+		snprintf(hsts, sizeof(hsts),
+			 "Strict-Transport-Security: max-age=%d; includeSubDomains\r\n",
+			 cfg->hsts_max_age);
+	n = snprintf(common_headers, sizeof(common_headers),
+		     "%s"
+		     "X-Content-Type-Options: nosniff\r\n"
+		     "Referrer-Policy: no-referrer\r\n"
+		     "X-Frame-Options: DENY\r\n"
+		     "Cross-Origin-Opener-Policy: same-origin\r\n"
+		     "Cross-Origin-Resource-Policy: same-origin\r\n"
+		     "Permissions-Policy: camera=(), microphone=(), geolocation=(), payment=()\r\n",
+		     hsts);
+	return n > 0 && (size_t)n < sizeof(common_headers) ? MADO_OK : MADO_E_INTERNAL;
+}
+
+void
+http__req_init(struct mado_req *rq, struct mg_connection *conn)
+{
+	unsigned char raw[16];
+
+	memset(rq, 0, sizeof(*rq));
+	clock_gettime(CLOCK_MONOTONIC, &rq->start);
+	rq->conn = conn;
+	rq->ri = conn != NULL ? mg_get_request_info(conn) : NULL;
+	rq->status = 500;
+	rq->cache = MADO_CACHE_NO_STORE;
+	if (mado_random(raw, sizeof(raw)) != 0)
+		memset(raw, 0, sizeof(raw)); /* RAND failed: the id only loses uniqueness */
+	mado_b64url(raw, sizeof(raw), rq->id);
+}
+
+void
+http__req_cleanup(struct mado_req *rq)
+{
+	free(rq->body);
+	cJSON_Delete(rq->json);
+	cJSON_Delete(rq->problem_ext);
+	mado_text_free(&rq->out);
+	mado_text_free(&rq->headers);
+	rq->body = NULL;
+	rq->json = rq->problem_ext = NULL;
+}
+
+int
+mado_http_text(struct mado_req *rq, int status, const char *content_type, const void *body,
+	       size_t len)
+{
+	rq->out.len = 0;
+	mado_text_append(&rq->out, body, len);
+	if (rq->out.failed)
+		return MADO_E_NOMEM;
+	rq->status = status;
+	rq->content_type = content_type;
+	return MADO_OK;
+}
+
+int
+mado_http_json(struct mado_req *rq, int status, cJSON *json)
+{
+	char *s;
+	int rc;
+
+	s = json != NULL ? cJSON_PrintUnformatted(json) : NULL;
+	cJSON_Delete(json);
+	if (s == NULL)
+		return MADO_E_NOMEM;
+	rc = mado_http_text(rq, status, "application/json", s, strlen(s));
+	cJSON_free(s);
+	return rc;
+}
+
+int
+mado_http_no_content(struct mado_req *rq)
+{
+	rq->out.len = 0;
+	rq->status = 204;
+	rq->content_type = NULL;
+	return MADO_OK;
+}
+
+void
+mado_http_header(struct mado_req *rq, const char *name, const char *value)
+{
+	if (strpbrk(name, "\r\n:") != NULL || strpbrk(value, "\r\n") != NULL) {
+		mado_log_err(rq->id, "refused a response header with CR, LF or colon in it");
+		return;
+	}
+	mado_text_printf(&rq->headers, "%s: %s\r\n", name, value);
+}
+
+int
+mado_http_fail(struct mado_req *rq, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(rq->detail, sizeof(rq->detail), fmt, ap);
+	va_end(ap);
+	return err;
+}
+
+const char *
+mado_http_client_addr(const struct mado_req *rq)
+{
+	return rq->ri != NULL ? rq->ri->remote_addr : "";
+}
+
+const char *
+mado_http_req_header(const struct mado_req *rq, const char *name)
+{
+	return rq->conn != NULL ? mg_get_header(rq->conn, name) : NULL;
+}
+
+void
+http__problem(struct mado_req *rq, int err)
+{
+	char type[96], instance[64];
+	cJSON *p, *ext, *next;
+
+	if (err == MADO_E_INTERNAL || err == MADO_E_NOMEM)
+		rq->detail[0] = '\0'; /* never explain internals to the client */
+	snprintf(type, sizeof(type), MADO_PROBLEM_TYPE_PREFIX "%s", mado_err_slug(err));
+	snprintf(instance, sizeof(instance), "urn:mado:request:%s", rq->id);
+	rq->status = mado_err_status(err);
+	rq->content_type = "application/problem+json";
+	rq->out.len = 0;
+	if ((p = cJSON_CreateObject()) == NULL)
+		goto fallback;
+	cJSON_AddStringToObject(p, "type", type);
+	cJSON_AddStringToObject(p, "title", mado_err_title(err));
+	cJSON_AddNumberToObject(p, "status", rq->status);
+	if (rq->detail[0] != '\0')
+		cJSON_AddStringToObject(p, "detail", rq->detail);
+	cJSON_AddStringToObject(p, "instance", instance);
+	cJSON_AddStringToObject(p, "request_id", rq->id);
+	if (rq->problem_ext != NULL) {
+		/* Move the extension members over, never replacing the standard ones. */
+		for (ext = rq->problem_ext->child; ext != NULL; ext = next) {
+			next = ext->next;
+			if (cJSON_GetObjectItemCaseSensitive(p, ext->string) != NULL)
+				continue;
+			cJSON_AddItemToObject(p, ext->string,
+					      cJSON_DetachItemViaPointer(rq->problem_ext, ext));
+		}
+	}
+	if (mado_http_json(rq, rq->status, p) == MADO_OK) {
+		rq->content_type = "application/problem+json";
+		return;
+	}
+fallback:
+	/* Out of memory: http__send falls back to a fixed body that still says so. */
+	mado_text_free(&rq->out);
+	rq->status = 500;
+	rq->content_type = "application/problem+json";
+}
+
+static const char *
+reason(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 201: return "Created";
+	case 204: return "No Content";
+	case 304: return "Not Modified";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 408: return "Request Timeout";
+	case 409: return "Conflict";
+	case 413: return "Content Too Large";
+	case 415: return "Unsupported Media Type";
+	case 422: return "Unprocessable Content";
+	case 429: return "Too Many Requests";
+	case 431: return "Request Header Fields Too Large";
+	case 500: return "Internal Server Error";
+	case 503: return "Service Unavailable";
+	default: return "Status";
+	}
+}
+
+/* True if the comma-separated header value lists token (case-insensitive). */
+static bool
+has_token(const char *value, const char *token)
+{
+	size_t n = strlen(token), len;
+
+	while (*value != '\0') {
+		while (*value == ' ' || *value == '\t' || *value == ',')
+			value++;
+		len = strcspn(value, ", \t");
+		if (len == n && strncasecmp(value, token, n) == 0)
+			return true;
+		value += len;
+	}
+	return false;
+}
+
+/* Mirrors CivetWeb's keep-alive decision, so the header we send tells the truth. */
+static bool
+keep_alive(struct mado_req *rq)
+{
+	const char *c;
+
+	if (rq->close || rq->ri == NULL)
+		return false;
+	if ((c = mg_get_header(rq->conn, "Connection")) != NULL)
+		return has_token(c, "keep-alive");
+	return rq->ri->http_version != NULL && strcmp(rq->ri->http_version, "1.1") == 0;
+}
+
+void
+http__send(struct mado_req *rq)
+{
+	static const char oom[] = "{\"type\":\"" MADO_PROBLEM_TYPE_PREFIX "out-of-memory\","
+				  "\"title\":\"The server ran out of memory\",\"status\":500}";
+	struct mado_text t = {0};
+	const char *body = rq->out.buf, *type = rq->content_type;
+	size_t len = rq->out.len;
+	bool html, has_body = rq->status != 204 && rq->status != 304, alive;
+	char date[40];
+	struct tm tm;
+	time_t now;
+
+	if (body == NULL && rq->status == 500 && type != NULL) {
+		body = oom;
+		len = sizeof(oom) - 1;
+	}
+	alive = keep_alive(rq);
+	if (!alive && rq->conn != NULL)
+		mg_disable_connection_keep_alive(rq->conn);
+	now = time(NULL);
+	gmtime_r(&now, &tm);
+	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+	html = type != NULL && strncmp(type, "text/html", 9) == 0;
+
+	mado_text_printf(&t,
+			 "HTTP/1.1 %d %s\r\nDate: %s\r\nX-Request-Id: %s\r\nConnection: %s\r\n"
+			 "Cache-Control: %s\r\n%s%s",
+			 rq->status, reason(rq->status), date, rq->id,
+			 alive ? "keep-alive" : "close",
+			 rq->cache == MADO_CACHE_NO_STORE ? "no-store" : "no-cache",
+			 common_headers, html ? CSP_HTML : CSP_API);
+	if (has_body) {
+		if (type != NULL)
+			mado_text_printf(&t, "Content-Type: %s%s\r\n", type,
+					 strncmp(type, "text/", 5) == 0 ||
+						 strcmp(type, "application/json") == 0 ||
+						 strcmp(type, "application/problem+json") == 0
+					     ? "; charset=utf-8"
+					     : "");
+		mado_text_printf(&t, "Content-Length: %zu\r\n", len);
+	}
+	if (rq->headers.len > 0)
+		mado_text_append(&t, rq->headers.buf, rq->headers.len);
+	mado_text_append(&t, "\r\n", 2);
+	if (has_body && !rq->head_only && len > 0)
+		mado_text_append(&t, body, len);
+	if (t.failed) {
+		mado_text_free(&t);
+		mg_disable_connection_keep_alive(rq->conn);
+		rq->status = 500;
+		return;
+	}
+	if (rq->conn != NULL)
+		mg_write(rq->conn, t.buf, t.len);
+	mado_text_free(&t);
+}

@@ -1,0 +1,248 @@
+/*
+ * mado: the portal server and its operator commands.
+ *
+ * Start order for serve: configuration, log, migrations on disk, database pool, schema
+ * check, HTTP server (with its TLS self-test); then wait for SIGINT or SIGTERM and stop in
+ * the reverse order.
+ */
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libpq-fe.h>
+
+#include "mado/config.h"
+#include "mado/db.h"
+#include "mado/err.h"
+#include "mado/http.h"
+#include "mado/log.h"
+#include "mado/migrate.h"
+
+#define EXIT_CONFIG 2 /* the configuration is invalid */
+#define EXIT_BEHIND 3 /* migrate --status: migrations are pending */
+
+static void
+usage(FILE *out)
+{
+	fputs("usage: mado <command> [options]\n"
+	      "\n"
+	      "  serve [--config FILE] [--check-config]\n"
+	      "        Run the portal. --check-config validates the configuration, prints it\n"
+	      "        (secrets hidden) and exits.\n"
+	      "  migrate [--config FILE] [--status]\n"
+	      "        Apply pending schema migrations, or with --status only report them.\n"
+	      "  config-reference\n"
+	      "        Print every setting as a Markdown table.\n"
+	      "  version\n"
+	      "\n"
+	      "Settings come from defaults, then the file (--config or MADO_CONFIG), then\n"
+	      "MADO_<KEY> environment variables.\n",
+	      out);
+}
+
+struct args {
+	const char *config;
+	bool check_config;
+	bool status;
+};
+
+static int
+parse_args(int argc, char **argv, struct args *a)
+{
+	int i;
+
+	memset(a, 0, sizeof(*a));
+	a->config = getenv("MADO_CONFIG");
+	for (i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
+			a->config = argv[++i];
+		else if (strcmp(argv[i], "--check-config") == 0 && strcmp(argv[1], "serve") == 0)
+			a->check_config = true;
+		else if (strcmp(argv[i], "--status") == 0 && strcmp(argv[1], "migrate") == 0)
+			a->status = true;
+		else {
+			fprintf(stderr, "mado %s: unknown option %s\n", argv[1], argv[i]);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int
+load_config(const struct args *a, struct mado_config *cfg)
+{
+	char err[512];
+
+	if (mado_config_load(cfg, a->config, err, sizeof(err)) != 0) {
+		fprintf(stderr, "mado: configuration error: %s\n", err);
+		return -1;
+	}
+	mado_log_set_level((enum mado_log_level)mado_log_parse_level(cfg->log_level));
+	return 0;
+}
+
+/* The schema check mado serve runs before it listens. */
+static int
+check_schema(const struct mado_migrations *m)
+{
+	struct mado_db *db;
+	char why[512];
+	int rc, version;
+
+	if ((rc = mado_db_acquire(&db)) != MADO_OK) {
+		fprintf(stderr, "mado: cannot reach the database (db_url); is PostgreSQL up?\n");
+		return -1;
+	}
+	rc = mado_migrate_check_db(db, m, &version, why, sizeof(why));
+	mado_db_release(db);
+	if (rc != MADO_OK) {
+		fprintf(stderr, "mado: refusing to start: %s\n", why);
+		return -1;
+	}
+	mado_log_info(NULL, "schema at version %d", version);
+	return 0;
+}
+
+static int
+cmd_serve(const struct args *a)
+{
+	struct mado_config cfg;
+	struct mado_migrations m = {0};
+	struct mado_server *srv = NULL;
+	struct mado_db_pool_config pc;
+	char why[512];
+	sigset_t set;
+	int sig = 0, status = 1;
+
+	if (load_config(a, &cfg) != 0)
+		return EXIT_CONFIG;
+	if (a->check_config) {
+		mado_config_print(&cfg, stdout);
+		puts("configuration OK");
+		mado_config_free(&cfg);
+		return 0;
+	}
+	if (mado_migrate_load(cfg.migrations_dir, &m, why, sizeof(why)) != MADO_OK) {
+		fprintf(stderr, "mado: %s\n", why);
+		goto out;
+	}
+	pc.conninfo = cfg.db_url;
+	pc.size = cfg.db_pool_size;
+	pc.wait_ms = cfg.db_wait_ms;
+	pc.connect_timeout = cfg.db_connect_timeout;
+	if (mado_db_pool_init(&pc) != MADO_OK) {
+		fprintf(stderr, "mado: cannot set up the database pool\n");
+		goto out;
+	}
+	if (check_schema(&m) != 0)
+		goto out;
+
+	/* Workers inherit this mask; only this thread takes the stop signals. */
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	if (mado_server_start(&cfg, &m, &srv) != MADO_OK) {
+		fprintf(stderr, "mado: the HTTP server did not start (see the log above)\n");
+		goto out;
+	}
+	sigwait(&set, &sig);
+	mado_log_info(NULL, "stopping on signal %d", sig);
+	mado_server_stop(srv);
+	status = 0;
+out:
+	mado_db_pool_shutdown();
+	mado_migrate_free(&m);
+	mado_config_free(&cfg);
+	return status;
+}
+
+static int
+cmd_migrate(const struct args *a)
+{
+	const char *keys[] = {"connect_timeout", "application_name", "dbname", NULL};
+	const char *vals[] = {"10", "mado-migrate", NULL, NULL};
+	struct mado_config cfg;
+	struct mado_migrations m = {0};
+	PGresult *applied = NULL;
+	PGconn *conn = NULL;
+	size_t pending = 0, done = 0;
+	char why[1024];
+	int status = 1, rc;
+
+	if (load_config(a, &cfg) != 0)
+		return EXIT_CONFIG;
+	if (mado_migrate_load(cfg.migrations_dir, &m, why, sizeof(why)) != MADO_OK) {
+		fprintf(stderr, "mado migrate: %s\n", why);
+		goto out;
+	}
+	vals[2] = mado_config_migrate_url(&cfg);
+	conn = PQconnectdbParams(keys, vals, 1);
+	if (PQstatus(conn) != CONNECTION_OK) {
+		fprintf(stderr, "mado migrate: cannot connect (db_migrate_url): %s",
+			PQerrorMessage(conn));
+		goto out;
+	}
+	if (a->status) {
+		if (mado_migrate_read_applied(conn, &applied) != MADO_OK) {
+			fprintf(stderr, "mado migrate: cannot read the applied migrations: %s",
+				PQerrorMessage(conn));
+			goto out;
+		}
+		rc = mado_migrate_compare(&m, applied, &pending, why, sizeof(why));
+		if (rc == MADO_OK) {
+			printf("schema is current at %s\n", m.v[m.n - 1].name);
+			status = 0;
+		} else {
+			printf("%s\n", why);
+			status = pending > 0 ? EXIT_BEHIND : 1;
+		}
+		goto out;
+	}
+	if (mado_migrate_apply(conn, &m, &done, why, sizeof(why)) != MADO_OK) {
+		fprintf(stderr, "mado migrate: %s\n", why);
+		goto out;
+	}
+	printf("applied %zu migration(s); schema is current at %s\n", done, m.v[m.n - 1].name);
+	status = 0;
+out:
+	PQclear(applied);
+	PQfinish(conn);
+	mado_migrate_free(&m);
+	mado_config_free(&cfg);
+	return status;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct args a;
+
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_CONFIG;
+	}
+	if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
+		printf("mado %s\n", MADO_VERSION);
+		return 0;
+	}
+	if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	if (strcmp(argv[1], "config-reference") == 0) {
+		mado_config_reference(stdout);
+		return 0;
+	}
+	if (strcmp(argv[1], "serve") != 0 && strcmp(argv[1], "migrate") != 0) {
+		fprintf(stderr, "mado: unknown command %s\n", argv[1]);
+		usage(stderr);
+		return EXIT_CONFIG;
+	}
+	if (parse_args(argc, argv, &a) != 0)
+		return EXIT_CONFIG;
+	return strcmp(argv[1], "serve") == 0 ? cmd_serve(&a) : cmd_migrate(&a);
+}
