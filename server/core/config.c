@@ -538,7 +538,7 @@ mado_config_reference(FILE *out)
 			*opts[i].def ? "`" : "", *opts[i].def ? opts[i].def : "(empty)",
 			*opts[i].def ? "`" : "", opts[i].help);
 		if (opts[i].type == OPT_INT)
-			fprintf(out, " (%lld–%lld)", opts[i].min, opts[i].max);
+			fprintf(out, " Range %lld–%lld.", opts[i].min, opts[i].max);
 		fputs(" |\n", out);
 	}
 }

@@ -132,7 +132,8 @@ mado_migrate_load(const char *dir, struct mado_migrations *out, char *why, size_
 	}
 	closedir(d);
 	if (rc == MADO_OK) {
-		qsort(out->v, out->n, sizeof(*out->v), cmp_version);
+		if (out->n > 0)
+			qsort(out->v, out->n, sizeof(*out->v), cmp_version);
 		for (i = 0; i < out->n && rc == MADO_OK; i++) {
 			if (out->v[i].version == (int)i + 1)
 				continue;

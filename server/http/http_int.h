@@ -13,6 +13,12 @@
 MADO_MUSTCHECK int http__router_init(const struct mado_config *cfg);
 void http__router_free(void);
 int http__begin_request(struct mg_connection *conn);
+/* Matches path against a pattern of literal and {name} segments; with rq, copies the
+   parameters into rq->params. */
+bool http__path_match(const char *pattern, const char *path, struct mado_req *rq);
+/* Percent-decodes a raw request path; false for paths that are no resource (encoded
+   slash, backslash or NUL, control characters, bad escapes, empty/./.. segments). */
+bool http__decode_path(const char *raw, char *out, size_t outlen);
 /* CivetWeb's own errors (bad request line, head too large) as problems. */
 int http__civetweb_error(struct mg_connection *conn, int status, const char *msg);
 

@@ -72,9 +72,8 @@ http__router_free(void)
 	router.metric_names = NULL;
 }
 
-/* Matches path against a pattern of literal and {name} segments, collecting parameters. */
-static bool
-path_match(const char *pattern, const char *path, struct mado_req *rq)
+bool
+http__path_match(const char *pattern, const char *path, struct mado_req *rq)
 {
 	const char *pe, *se;
 	size_t plen, slen;
@@ -118,7 +117,7 @@ mado_http_match(const char *method, const char *path, bool *path_matched, struct
 	routes = mado_http_routes(&n);
 	*path_matched = false;
 	for (i = 0; i < n; i++) {
-		if (!path_match(routes[i].pattern, path, rq))
+		if (!http__path_match(routes[i].pattern, path, rq))
 			continue;
 		*path_matched = true;
 		if (strcmp(routes[i].method, method) == 0 ||
@@ -138,7 +137,7 @@ mado_http_allowed(const char *path, char *buf, size_t len)
 	routes = mado_http_routes(&n);
 	buf[0] = '\0';
 	for (i = 0; i < n; i++) {
-		if (!path_match(routes[i].pattern, path, NULL))
+		if (!http__path_match(routes[i].pattern, path, NULL))
 			continue;
 		used += (size_t)snprintf(buf + used, used < len ? len - used : 0, "%s%s",
 					 used > 0 ? ", " : "", routes[i].method);
@@ -184,23 +183,56 @@ check_framing(struct mado_req *rq)
 	return MADO_OK;
 }
 
-/* Percent-encoded slash, backslash or NUL in the raw path never name a resource. */
-static bool
-raw_path_ok(const char *raw, const char *path)
+static int
+hexval(char c)
 {
-	static const char *const bad[] = {"%2f", "%5c", "%00"};
-	size_t i;
-	const char *p;
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
 
-	if (raw == NULL || path == NULL || path[0] != '/')
+/*
+ * Decodes the raw request path into out, once, before routing. CivetWeb is told not to
+ * decode (it would decode in place, hiding %2F from us). A path that could mean two
+ * things is not a resource: encoded slash, backslash or NUL, control characters, bad
+ * escapes, and empty, "." or ".." segments all give false (404).
+ */
+bool
+http__decode_path(const char *raw, char *out, size_t outlen)
+{
+	size_t o = 0;
+	int hi, lo;
+	char c;
+
+	if (raw == NULL || raw[0] != '/')
 		return false;
-	for (p = raw; (p = strchr(p, '%')) != NULL; p++)
-		for (i = 0; i < MADO_NELEM(bad); i++)
-			if (strncasecmp(p, bad[i], 3) == 0)
+	for (; *raw != '\0'; raw++) {
+		c = *raw;
+		if (c == '%') {
+			if ((hi = hexval(raw[1])) < 0 || (lo = hexval(raw[2])) < 0)
 				return false;
-	for (p = path; *p != '\0'; p++)
-		if ((unsigned char)*p < 0x20 || *p == '\\' || *p == 0x7f)
+			c = (char)(hi << 4 | lo);
+			if (c == '/' || c == '\\' || c == '\0')
+				return false;
+			raw += 2;
+		}
+		if ((unsigned char)c < 0x20 || c == 0x7f || c == '\\' || o + 1 >= outlen)
 			return false;
+		out[o++] = c;
+	}
+	out[o] = '\0';
+	/* No empty (except a trailing one, a directory), "." or ".." segments. */
+	for (raw = out; *raw != '\0'; raw++) {
+		if (*raw != '/')
+			continue;
+		if (raw[1] == '/' || (raw[1] == '.' && (raw[2] == '/' || raw[2] == '\0')) ||
+		    (raw[1] == '.' && raw[2] == '.' && (raw[3] == '/' || raw[3] == '\0')))
+			return false;
+	}
 	return true;
 }
 
@@ -289,15 +321,15 @@ dispatch(struct mado_req *rq)
 {
 	const struct mg_request_info *ri = rq->ri;
 	const struct http_static_file *f;
-	const char *path = ri->local_uri, *method = ri->request_method;
-	char allow[128];
+	const char *method = ri->request_method;
+	char allow[128], path[2048];
 	bool path_matched;
 	int rc;
 
 	rq->metric = METRIC_UNMATCHED;
 	if ((rc = check_framing(rq)) != MADO_OK)
 		return rc;
-	if (!raw_path_ok(ri->local_uri_raw, path))
+	if (!http__decode_path(ri->local_uri, path, sizeof(path)))
 		return MADO_E_NOT_FOUND;
 	rq->head_only = strcmp(method, "HEAD") == 0;
 	rq->route = mado_http_match(method, path, &path_matched, rq);

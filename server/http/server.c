@@ -103,7 +103,7 @@ mado_server_start(const struct mado_config *cfg, const struct mado_migrations *s
 	OPT("keep_alive_timeout_ms", keep_alive);
 	OPT("request_timeout_ms", req_timeout);
 	OPT("max_request_size", "16384");
-	OPT("decode_url", "yes");
+	OPT("decode_url", "no"); /* the router decodes once, and sees what was encoded */
 	/* No files, listings, CGI or SSI from CivetWeb: the router serves web/ itself. */
 	OPT("enable_directory_listing", "no");
 	OPT("cgi_pattern", "");

@@ -1,0 +1,75 @@
+/*
+ * The integration test harness: a throwaway PostgreSQL cluster and a real `mado serve` on
+ * a free loopback port, both children of the test process that die with it, plus a small
+ * libcurl client. Modelled on pgbouncer's test/utils.py and h2o's t/ spawn helpers.
+ */
+#ifndef MADO_TEST_HARNESS_H
+#define MADO_TEST_HARNESS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include <cjson/cJSON.h>
+
+struct th_env {
+	char dir[256];	  /* everything lives here; removed at teardown */
+	char pgdir[300];  /* the cluster (scripts/pgcluster layout) */
+	char conf[300];	  /* mado's config file */
+	char cert[300];	  /* server key + certificate (PEM) */
+	char ca[300];	  /* the server certificate alone, for clients to trust */
+	char log[300];	  /* mado's stderr */
+	char pglog[300];  /* postgres's stderr */
+	char url[64];	  /* https://127.0.0.1:PORT */
+	int port;
+	pid_t pg_pid;
+	pid_t mado_pid;
+};
+
+/* Creates the directory, cluster, certificate and config (extra is appended to the config,
+   may be NULL), migrates and starts mado. Returns 0, or -1 after printing why. */
+int th_setup(struct th_env *e, const char *extra_conf);
+void th_teardown(struct th_env *e);
+
+int th_pg_start(struct th_env *e);
+int th_pg_stop(struct th_env *e);
+/* Starts mado serve and waits until /healthz answers; -1 if it exits or never answers. */
+int th_mado_start(struct th_env *e);
+int th_mado_stop(struct th_env *e);
+/* Runs a mado subcommand with the env's config; returns its exit status. Output (stdout
+   and stderr) is captured into out (may be NULL) and is the caller's to free. */
+int th_mado_cmd(struct th_env *e, const char *args, char **out);
+
+/* Runs a shell command; returns its exit status (or -1). */
+int th_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+struct th_resp {
+	long status;
+	char *body;
+	size_t len;
+	char *headers; /* raw header block of the final response */
+	double seconds;
+};
+
+/* One HTTPS request to the env's server. headers: NULL-terminated "Name: value" list. */
+int th_http(const struct th_env *e, const char *method, const char *path,
+	    const char *const *headers, const char *body, size_t len, struct th_resp *out);
+void th_resp_free(struct th_resp *r);
+/* The value of a response header (case-insensitive name), copied into buf; NULL if none. */
+const char *th_header(const struct th_resp *r, const char *name, char *buf, size_t len);
+/* The problem `type` of a problem+json response, or "" (static buffer per call). */
+const char *th_problem_type(const struct th_resp *r, char *buf, size_t len);
+/* Parses the body as JSON (caller deletes), NULL if it is not JSON. */
+cJSON *th_json(const struct th_resp *r);
+
+/* A free TCP port on 127.0.0.1. */
+int th_free_port(void);
+
+/* Appends a line to mado's config file (takes effect at the next start or command). */
+int th_conf_append(struct th_env *e, const char *line);
+
+/* Sends raw bytes over TLS and returns what the server sent until it closed or went quiet
+   for timeout_ms (caller frees). For requests curl refuses to make. */
+char *th_raw(const struct th_env *e, const char *req, size_t len, int timeout_ms);
+
+#endif

@@ -1,0 +1,389 @@
+/*
+ * The HTTP core against a real mado: each kind of bad request gets its own problem type,
+ * every response carries the security headers, static files and CivetWeb's own defaults.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "harness.h"
+
+static struct th_env env;
+
+static int
+setup(void **state)
+{
+	(void)state;
+	return th_setup(&env, NULL);
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	th_teardown(&env);
+	return 0;
+}
+
+static const char *const JSON_CT[] = {"Content-Type: application/json", NULL};
+
+/* Sends a request and checks status and problem type. */
+static void
+expect_problem(const char *method, const char *path, const char *const *headers,
+	       const char *body, size_t len, long status, const char *type)
+{
+	struct th_resp r;
+	char got[128], ct[128];
+
+	assert_int_equal(th_http(&env, method, path, headers, body, len, &r), 0);
+	if (r.status != status || strcmp(th_problem_type(&r, got, sizeof(got)), type) != 0)
+		fail_msg("%s %s: got %ld %s, want %ld %s", method, path, r.status, got, status,
+			 type);
+	assert_non_null(th_header(&r, "Content-Type", ct, sizeof(ct)));
+	assert_string_equal(ct, "application/problem+json; charset=utf-8");
+	th_resp_free(&r);
+}
+
+static void
+test_malformed_json(void **state)
+{
+	static const char body[] = "{\"csp-report\": {";
+
+	(void)state;
+	expect_problem("POST", "/api/v1/csp-reports", JSON_CT, body, sizeof(body) - 1, 400,
+		       "urn:mado:problem:malformed-json");
+	expect_problem("POST", "/api/v1/csp-reports", JSON_CT, "{\"a\":1,\"A\":2}", 13, 400,
+		       "urn:mado:problem:malformed-json");
+}
+
+static void
+test_oversized_body(void **state)
+{
+	size_t len = 1 << 20;
+	char *big = malloc(len);
+	struct th_resp r;
+	char type[128];
+
+	(void)state;
+	assert_non_null(big);
+	memset(big, ' ', len);
+	big[0] = '{';
+	big[len - 1] = '}';
+	assert_int_equal(th_http(&env, "POST", "/api/v1/csp-reports", JSON_CT, big, len, &r), 0);
+	assert_int_equal(r.status, 413);
+	assert_string_equal(th_problem_type(&r, type, sizeof(type)),
+			    "urn:mado:problem:body-too-large");
+	th_resp_free(&r);
+	free(big);
+}
+
+/* A huge Content-Length is refused at once, without waiting for a body that never comes. */
+static void
+test_declared_length_refused_before_reading(void **state)
+{
+	static const char req[] = "POST /api/v1/csp-reports HTTP/1.1\r\nHost: x\r\n"
+				  "Content-Type: application/json\r\n"
+				  "Content-Length: 10000000\r\n\r\n{";
+	char *out;
+
+	(void)state;
+	out = th_raw(&env, req, sizeof(req) - 1, 3000);
+	assert_non_null(out);
+	if (strncmp(out, "HTTP/1.1 413", 12) != 0 ||
+	    strstr(out, "urn:mado:problem:body-too-large") == NULL ||
+	    strstr(out, "Connection: close") == NULL)
+		fail_msg("got: %.200s", out);
+	free(out);
+}
+
+static void
+test_wrong_content_type(void **state)
+{
+	static const char *const text[] = {"Content-Type: text/plain", NULL};
+	static const char *const form[] = {"Content-Type: application/x-www-form-urlencoded",
+					   NULL};
+	static const char *const latin1[] = {"Content-Type: application/json; charset=latin1",
+					     NULL};
+
+	(void)state;
+	expect_problem("POST", "/api/v1/csp-reports", text, "{}", 2, 415,
+		       "urn:mado:problem:unsupported-media-type");
+	expect_problem("POST", "/api/v1/csp-reports", form, "a=b", 3, 415,
+		       "urn:mado:problem:unsupported-media-type");
+	expect_problem("POST", "/api/v1/csp-reports", latin1, "{}", 2, 415,
+		       "urn:mado:problem:unsupported-media-type");
+}
+
+static void
+test_unknown_route(void **state)
+{
+	(void)state;
+	expect_problem("GET", "/api/v1/no-such-thing", NULL, NULL, 0, 404,
+		       "urn:mado:problem:not-found");
+	expect_problem("GET", "/api/v1/about/", NULL, NULL, 0, 404, "urn:mado:problem:not-found");
+	/* Encoded separators and traversal never reach a resource. */
+	expect_problem("GET", "/api%2fv1/about", NULL, NULL, 0, 404, "urn:mado:problem:not-found");
+	expect_problem("GET", "/%2e%2e/%2e%2e/etc/passwd", NULL, NULL, 0, 404,
+		       "urn:mado:problem:not-found");
+	expect_problem("GET", "/.git/config", NULL, NULL, 0, 404, "urn:mado:problem:not-found");
+	expect_problem("GET", "/x.cgi", NULL, NULL, 0, 404, "urn:mado:problem:not-found");
+}
+
+static void
+test_wrong_method(void **state)
+{
+	struct th_resp r;
+	char allow[64], type[128];
+
+	(void)state;
+	assert_int_equal(th_http(&env, "DELETE", "/healthz", NULL, NULL, 0, &r), 0);
+	assert_int_equal(r.status, 405);
+	assert_string_equal(th_problem_type(&r, type, sizeof(type)),
+			    "urn:mado:problem:method-not-allowed");
+	assert_non_null(th_header(&r, "Allow", allow, sizeof(allow)));
+	assert_string_equal(allow, "GET, HEAD");
+	th_resp_free(&r);
+	expect_problem("GET", "/api/v1/csp-reports", NULL, NULL, 0, 405,
+		       "urn:mado:problem:method-not-allowed");
+	expect_problem("PROPFIND", "/", NULL, NULL, 0, 405, "urn:mado:problem:method-not-allowed");
+	expect_problem("TRACE", "/healthz", NULL, NULL, 0, 405,
+		       "urn:mado:problem:method-not-allowed");
+}
+
+/* Smuggling shapes: both framings, two lengths, a length with garbage. */
+static void
+test_ambiguous_framing(void **state)
+{
+	static const char *const reqs[] = {
+	    "POST /api/v1/csp-reports HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+	    "Content-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n",
+	    "POST /api/v1/csp-reports HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+	    "Content-Length: 2\r\nContent-Length: 3\r\n\r\n{}",
+	    "POST /api/v1/csp-reports HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+	    "Content-Length: 2abc\r\n\r\n{}",
+	};
+	size_t i;
+	char *out;
+
+	(void)state;
+	for (i = 0; i < sizeof(reqs) / sizeof(reqs[0]); i++) {
+		out = th_raw(&env, reqs[i], strlen(reqs[i]), 3000);
+		if (strncmp(out, "HTTP/1.1 400", 12) != 0 ||
+		    strstr(out, "urn:mado:problem:bad-request") == NULL)
+			fail_msg("request %zu: got %.200s", i, out);
+		free(out);
+	}
+}
+
+static void
+check_security_headers(const struct th_resp *r, const char *what)
+{
+	static const char *const must[] = {"Strict-Transport-Security", "Content-Security-Policy",
+					   "X-Content-Type-Options", "Referrer-Policy",
+					   "X-Request-Id", "Cache-Control"};
+	char v[512];
+	size_t i;
+
+	for (i = 0; i < sizeof(must) / sizeof(must[0]); i++)
+		if (th_header(r, must[i], v, sizeof(v)) == NULL)
+			fail_msg("%s: no %s header", what, must[i]);
+	th_header(r, "Strict-Transport-Security", v, sizeof(v));
+	assert_non_null(strstr(v, "max-age=31536000"));
+	th_header(r, "Content-Security-Policy", v, sizeof(v));
+	assert_non_null(strstr(v, "frame-ancestors 'none'"));
+	assert_null(strstr(v, "unsafe-inline"));
+	th_header(r, "X-Content-Type-Options", v, sizeof(v));
+	assert_string_equal(v, "nosniff");
+	th_header(r, "Referrer-Policy", v, sizeof(v));
+	assert_string_equal(v, "no-referrer");
+	assert_null(th_header(r, "Access-Control-Allow-Origin", v, sizeof(v)));
+	assert_null(th_header(r, "Server", v, sizeof(v)));
+}
+
+static void
+test_security_headers_everywhere(void **state)
+{
+	static const struct {
+		const char *method, *path;
+		long status;
+	} cases[] = {
+	    {"GET", "/healthz", 200},	       {"GET", "/", 200},
+	    {"GET", "/openapi.json", 200},     {"GET", "/nope", 404},
+	    {"DELETE", "/healthz", 405},       {"POST", "/api/v1/csp-reports", 415},
+	};
+	char id1[64], id2[64];
+	struct th_resp r;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(th_http(&env, cases[i].method, cases[i].path, NULL, "", 0, &r), 0);
+		assert_int_equal(r.status, cases[i].status);
+		check_security_headers(&r, cases[i].path);
+		th_resp_free(&r);
+	}
+	/* Request ids differ from request to request. */
+	assert_int_equal(th_http(&env, "GET", "/healthz", NULL, NULL, 0, &r), 0);
+	th_header(&r, "X-Request-Id", id1, sizeof(id1));
+	th_resp_free(&r);
+	assert_int_equal(th_http(&env, "GET", "/healthz", NULL, NULL, 0, &r), 0);
+	th_header(&r, "X-Request-Id", id2, sizeof(id2));
+	th_resp_free(&r);
+	assert_true(strlen(id1) >= 22);
+	assert_string_not_equal(id1, id2);
+}
+
+/* CivetWeb answers CORS preflights with "*" by default; ours must not. */
+static void
+test_no_cors_from_civetweb(void **state)
+{
+	static const char *const h[] = {"Origin: https://evil.example",
+					 "Access-Control-Request-Method: DELETE", NULL};
+	struct th_resp r;
+	char v[128];
+
+	(void)state;
+	assert_int_equal(th_http(&env, "OPTIONS", "/api/v1/about", h, NULL, 0, &r), 0);
+	assert_null(th_header(&r, "Access-Control-Allow-Origin", v, sizeof(v)));
+	assert_null(th_header(&r, "Access-Control-Allow-Methods", v, sizeof(v)));
+	th_resp_free(&r);
+}
+
+static void
+test_static_files(void **state)
+{
+	char etag[64], hdr[96], ct[96], cc[64];
+	const char *h[2] = {hdr, NULL};
+	struct th_resp r;
+
+	(void)state;
+	assert_int_equal(th_http(&env, "GET", "/", NULL, NULL, 0, &r), 0);
+	assert_int_equal(r.status, 200);
+	assert_string_equal(th_header(&r, "Content-Type", ct, sizeof(ct)),
+			    "text/html; charset=utf-8");
+	assert_string_equal(th_header(&r, "Cache-Control", cc, sizeof(cc)), "no-cache");
+	assert_non_null(th_header(&r, "ETag", etag, sizeof(etag)));
+	assert_non_null(strstr(r.body, "<html"));
+	th_resp_free(&r);
+
+	snprintf(hdr, sizeof(hdr), "If-None-Match: %s", etag);
+	assert_int_equal(th_http(&env, "GET", "/index.html", h, NULL, 0, &r), 0);
+	assert_int_equal(r.status, 304);
+	assert_int_equal(r.len, 0);
+	th_resp_free(&r);
+
+	assert_int_equal(th_http(&env, "GET", "/openapi.json", NULL, NULL, 0, &r), 0);
+	assert_int_equal(r.status, 200);
+	assert_string_equal(th_header(&r, "Content-Type", ct, sizeof(ct)),
+			    "application/json; charset=utf-8");
+	th_resp_free(&r);
+
+	assert_int_equal(th_http(&env, "HEAD", "/", NULL, NULL, 0, &r), 0);
+	assert_int_equal(r.status, 200);
+	assert_int_equal(r.len, 0);
+	th_resp_free(&r);
+}
+
+static void
+test_probes_and_about(void **state)
+{
+	struct th_resp r;
+	cJSON *j;
+
+	(void)state;
+	assert_int_equal(th_http(&env, "GET", "/readyz", NULL, NULL, 0, &r), 0);
+	assert_int_equal(r.status, 200);
+	j = th_json(&r);
+	assert_string_equal(cJSON_GetObjectItemCaseSensitive(j, "status")->valuestring, "ready");
+	cJSON_Delete(j);
+	th_resp_free(&r);
+
+	assert_int_equal(th_http(&env, "GET", "/api/v1/about", NULL, NULL, 0, &r), 0);
+	assert_int_equal(r.status, 200);
+	j = th_json(&r);
+	assert_string_equal(cJSON_GetObjectItemCaseSensitive(j, "service")->valuestring, "mado");
+	assert_true(cJSON_GetObjectItemCaseSensitive(j, "schema_version")->valueint >= 1);
+	cJSON_Delete(j);
+	th_resp_free(&r);
+}
+
+static void
+test_metrics(void **state)
+{
+	struct th_resp r;
+
+	(void)state;
+	assert_int_equal(th_http(&env, "GET", "/healthz", NULL, NULL, 0, &r), 0);
+	th_resp_free(&r);
+	assert_int_equal(th_http(&env, "GET", "/metrics", NULL, NULL, 0, &r), 0);
+	assert_int_equal(r.status, 200);
+	assert_non_null(strstr(r.body, "mado_http_requests_total{route=\"GET /healthz\","
+				       "status=\"200\"}"));
+	assert_non_null(strstr(r.body, "mado_http_request_duration_seconds_bucket{route=\"GET "
+				       "/healthz\",le=\"+Inf\"}"));
+	assert_non_null(strstr(r.body, "mado_db_pool_connections{state=\"in_use\"}"));
+	assert_non_null(strstr(r.body, "mado_db_pool_waiting"));
+	th_resp_free(&r);
+}
+
+/* The operational log has one JSON line per request and never the request's content. */
+static void
+test_request_log(void **state)
+{
+	static const char body[] = "{\"csp-report\":{\"effective-directive\":\"script-src\","
+				   "\"blocked-uri\":\"https://tracker.example/p?person=TANAKA-4471\","
+				   "\"document-uri\":\"https://localhost/#/person/TANAKA-4471\"}}";
+	char id[64], needle[256], *log;
+	struct th_resp r;
+	size_t len;
+	FILE *f;
+
+	(void)state;
+	assert_int_equal(th_http(&env, "POST", "/api/v1/csp-reports", JSON_CT, body,
+				 sizeof(body) - 1, &r),
+			 0);
+	assert_int_equal(r.status, 204);
+	th_header(&r, "X-Request-Id", id, sizeof(id));
+	th_resp_free(&r);
+
+	assert_non_null(f = fopen(env.log, "r"));
+	log = calloc(1, 1 << 20);
+	len = fread(log, 1, (1 << 20) - 1, f);
+	fclose(f);
+	log[len] = '\0';
+	snprintf(needle, sizeof(needle), "\"req\":\"%s\",\"method\":\"POST\",\"route\":\"POST "
+					 "/api/v1/csp-reports\",\"status\":204",
+		 id);
+	assert_non_null(strstr(log, needle));
+	assert_null(strstr(log, "TANAKA-4471"));
+	assert_non_null(strstr(log, "https://tracker.example")); /* the origin alone is kept */
+	free(log);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_malformed_json),
+	    cmocka_unit_test(test_oversized_body),
+	    cmocka_unit_test(test_declared_length_refused_before_reading),
+	    cmocka_unit_test(test_wrong_content_type),
+	    cmocka_unit_test(test_unknown_route),
+	    cmocka_unit_test(test_wrong_method),
+	    cmocka_unit_test(test_ambiguous_framing),
+	    cmocka_unit_test(test_security_headers_everywhere),
+	    cmocka_unit_test(test_no_cors_from_civetweb),
+	    cmocka_unit_test(test_static_files),
+	    cmocka_unit_test(test_probes_and_about),
+	    cmocka_unit_test(test_metrics),
+	    cmocka_unit_test(test_request_log),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,232 @@
+/* The option table: defaults, file, environment, validation naming the key, secrets. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "mado/config.h"
+#include "mado/util.h"
+
+static char conf_path[] = "/tmp/mado-unit-config-XXXXXX";
+
+/* Writes a config with valid paths, plus extra lines. */
+static const char *
+write_conf(const char *extra)
+{
+	FILE *f = fopen(conf_path, "w");
+
+	assert_non_null(f);
+	fprintf(f,
+		"# comment lines and blank lines are ignored\n\n"
+		"web_root = %s/web\n"
+		"migrations_dir = %s/sql/migrations\n"
+		"tls_cert = %s\n"
+		"%s\n",
+		MADO_SOURCE_DIR, MADO_SOURCE_DIR, conf_path, extra);
+	fclose(f);
+	return conf_path;
+}
+
+static int
+setup(void **state)
+{
+	int fd = mkstemp(conf_path);
+
+	(void)state;
+	if (fd == -1)
+		return -1;
+	close(fd);
+	unsetenv("MADO_LISTEN");
+	unsetenv("MADO_DB_POOL_SIZE");
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	unlink(conf_path);
+	return 0;
+}
+
+static void
+test_defaults_then_file(void **state)
+{
+	struct mado_config cfg;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(mado_config_load(&cfg, write_conf("db_pool_size = 7"), err, sizeof(err)),
+			 0);
+	assert_int_equal(cfg.db_pool_size, 7);	     /* from the file */
+	assert_string_equal(cfg.listen, "127.0.0.1:8443"); /* default */
+	assert_true(cfg.tls);
+	assert_int_equal(cfg.db_wait_ms, 2000);
+	mado_config_free(&cfg);
+}
+
+static void
+test_env_overrides_file(void **state)
+{
+	struct mado_config cfg;
+	char err[256];
+
+	(void)state;
+	setenv("MADO_DB_POOL_SIZE", "9", 1);
+	assert_int_equal(mado_config_load(&cfg, write_conf("db_pool_size = 7"), err, sizeof(err)),
+			 0);
+	assert_int_equal(cfg.db_pool_size, 9);
+	mado_config_free(&cfg);
+	unsetenv("MADO_DB_POOL_SIZE");
+}
+
+/* Each bad value is refused and the message starts with the key's name. */
+static void
+test_errors_name_the_key(void **state)
+{
+	static const struct {
+		const char *line, *key;
+	} cases[] = {
+	    {"db_pool_size = 0", "db_pool_size"},
+	    {"db_pool_size = 12x", "db_pool_size"},
+	    {"db_pool_size = +5", "db_pool_size"},
+	    {"threads = 99999999", "threads"},
+	    {"tls = maybe", "tls"},
+	    {"listen = localhost", "listen"},
+	    {"listen = example.org:443", "listen"},
+	    {"public_origin = http://localhost:8443", "public_origin"},
+	    {"public_origin = https://localhost:8443/path", "public_origin"},
+	    {"log_level = chatty", "log_level"},
+	    {"metrics_from = 10.0.0.0/8", "metrics_from"},
+	    {"db_url = host=x port", "db_url"},
+	    {"web_root = /nonexistent/mado/web", "web_root"},
+	    {"tls_cert = /nonexistent/server.pem", "tls_cert"},
+	};
+	struct mado_config cfg;
+	char err[256];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		memset(err, 0, sizeof(err));
+		assert_int_equal(mado_config_load(&cfg, write_conf(cases[i].line), err,
+						  sizeof(err)),
+				 -1);
+		if (strncmp(err, cases[i].key, strlen(cases[i].key)) != 0)
+			fail_msg("%s: error does not name %s: %s", cases[i].line, cases[i].key,
+				 err);
+	}
+}
+
+static void
+test_unknown_key_and_syntax(void **state)
+{
+	struct mado_config cfg;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(mado_config_load(&cfg, write_conf("colour = blue"), err, sizeof(err)),
+			 -1);
+	assert_non_null(strstr(err, "colour"));
+	assert_int_equal(mado_config_load(&cfg, write_conf("just words"), err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "line"));
+}
+
+/* Plain HTTP is for local development only: loopback addresses. */
+static void
+test_plain_http_only_on_loopback(void **state)
+{
+	struct mado_config cfg;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(mado_config_load(&cfg,
+					  write_conf("tls = off\nlisten = 0.0.0.0:8080\n"
+						     "public_origin = http://localhost:8080"),
+					  err, sizeof(err)),
+			 -1);
+	assert_non_null(strstr(err, "listen"));
+	assert_int_equal(mado_config_load(&cfg,
+					  write_conf("tls = off\nlisten = 127.0.0.1:8080\n"
+						     "public_origin = http://localhost:8080"),
+					  err, sizeof(err)),
+			 0);
+	assert_false(cfg.tls);
+	mado_config_free(&cfg);
+}
+
+static char *
+printed(const struct mado_config *cfg)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	mado_config_print(cfg, f);
+	fclose(f);
+	return buf;
+}
+
+static void
+test_secrets_never_printed(void **state)
+{
+	struct mado_config cfg;
+	char err[256], *out;
+
+	(void)state;
+	assert_int_equal(
+	    mado_config_load(&cfg,
+			     write_conf("db_url = host=db dbname=mado user=app password=hunter2-s3cret\n"
+					"db_migrate_url = postgresql://owner:0wner-pw@db/mado"),
+			     err, sizeof(err)),
+	    0);
+	out = printed(&cfg);
+	assert_null(strstr(out, "hunter2-s3cret"));
+	assert_null(strstr(out, "0wner-pw"));
+	assert_non_null(strstr(out, "password=(hidden)"));
+	assert_non_null(strstr(out, "host=db")); /* the rest stays visible to operators */
+	free(out);
+	mado_config_free(&cfg);
+}
+
+/* README.md's configuration section is the table's own output, kept in step here. */
+static void
+test_readme_reference_in_step(void **state)
+{
+	char *readme, *ref = NULL;
+	size_t len, rlen = 0;
+	FILE *f;
+
+	(void)state;
+	assert_int_equal(mado_read_file(MADO_SOURCE_DIR "/README.md", 1 << 20, &readme, &len), 0);
+	f = open_memstream(&ref, &rlen);
+	mado_config_reference(f);
+	fclose(f);
+	if (strstr(readme, ref) == NULL)
+		fail_msg("README.md's settings table differs from `mado config-reference`; "
+			 "paste its output into README.md");
+	free(ref);
+	free(readme);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_defaults_then_file),
+	    cmocka_unit_test(test_env_overrides_file),
+	    cmocka_unit_test(test_errors_name_the_key),
+	    cmocka_unit_test(test_unknown_key_and_syntax),
+	    cmocka_unit_test(test_plain_http_only_on_loopback),
+	    cmocka_unit_test(test_secrets_never_printed),
+	    cmocka_unit_test(test_readme_reference_in_step),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,156 @@
+/*
+ * web/openapi.json documents exactly the route table, and its Problem type enum is exactly
+ * the error catalogue: integrators start from that document, so it must never drift.
+ */
+#include <ctype.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <cjson/cJSON.h>
+
+#include "mado/err.h"
+#include "mado/http.h"
+#include "mado/util.h"
+
+static cJSON *doc;
+
+static int
+setup(void **state)
+{
+	char *text;
+	size_t len;
+
+	(void)state;
+	if (mado_read_file(MADO_SOURCE_DIR "/web/openapi.json", 1 << 22, &text, &len) != 0)
+		return -1;
+	doc = cJSON_ParseWithLength(text, len);
+	free(text);
+	return doc != NULL ? 0 : -1;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	cJSON_Delete(doc);
+	return 0;
+}
+
+static void
+lower(const char *in, char *out, size_t len)
+{
+	size_t i;
+
+	for (i = 0; in[i] != '\0' && i + 1 < len; i++)
+		out[i] = (char)tolower((unsigned char)in[i]);
+	out[i] = '\0';
+}
+
+static void
+test_version_and_shape(void **state)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(doc, "openapi");
+
+	(void)state;
+	assert_true(cJSON_IsString(v));
+	assert_int_equal(strncmp(v->valuestring, "3.1.", 4), 0);
+	assert_true(cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(doc, "paths")));
+}
+
+static void
+test_every_route_documented(void **state)
+{
+	const cJSON *paths = cJSON_GetObjectItemCaseSensitive(doc, "paths"), *p, *op;
+	const struct mado_route *routes;
+	char method[16];
+	size_t n, i;
+
+	(void)state;
+	routes = mado_http_routes(&n);
+	for (i = 0; i < n; i++) {
+		lower(routes[i].method, method, sizeof(method));
+		p = cJSON_GetObjectItemCaseSensitive(paths, routes[i].pattern);
+		op = cJSON_GetObjectItemCaseSensitive(p, method);
+		if (!cJSON_IsObject(op))
+			fail_msg("%s %s is served but not in web/openapi.json", routes[i].method,
+				 routes[i].pattern);
+		if (!cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(op, "responses")))
+			fail_msg("%s %s has no responses documented", routes[i].method,
+				 routes[i].pattern);
+	}
+}
+
+static void
+test_every_documented_operation_served(void **state)
+{
+	static const char *const methods[] = {"get", "put", "post", "delete", "patch"};
+	const cJSON *paths = cJSON_GetObjectItemCaseSensitive(doc, "paths"), *p;
+	const struct mado_route *routes;
+	char m[16];
+	size_t n, i, k;
+	bool found;
+
+	(void)state;
+	routes = mado_http_routes(&n);
+	cJSON_ArrayForEach(p, paths)
+	{
+		for (k = 0; k < sizeof(methods) / sizeof(methods[0]); k++) {
+			if (cJSON_GetObjectItemCaseSensitive(p, methods[k]) == NULL)
+				continue;
+			found = false;
+			for (i = 0; i < n && !found; i++) {
+				lower(routes[i].method, m, sizeof(m));
+				found = strcmp(m, methods[k]) == 0 &&
+					strcmp(routes[i].pattern, p->string) == 0;
+			}
+			if (!found)
+				fail_msg("web/openapi.json documents %s %s, which Mado does not serve",
+					 methods[k], p->string);
+		}
+	}
+}
+
+static void
+test_problem_types_match_catalogue(void **state)
+{
+	const cJSON *e = cJSON_GetObjectItemCaseSensitive(doc, "components"), *t;
+	char want[96];
+	int i, count = 0;
+	bool found;
+
+	(void)state;
+	e = cJSON_GetObjectItemCaseSensitive(e, "schemas");
+	e = cJSON_GetObjectItemCaseSensitive(e, "Problem");
+	e = cJSON_GetObjectItemCaseSensitive(e, "properties");
+	e = cJSON_GetObjectItemCaseSensitive(e, "type");
+	e = cJSON_GetObjectItemCaseSensitive(e, "enum");
+	assert_true(cJSON_IsArray(e));
+	for (i = 1; i < MADO_E__COUNT; i++) {
+		snprintf(want, sizeof(want), MADO_PROBLEM_TYPE_PREFIX "%s", mado_err_slug(i));
+		found = false;
+		cJSON_ArrayForEach(t, e) found = found || strcmp(t->valuestring, want) == 0;
+		if (!found)
+			fail_msg("problem type %s is missing from web/openapi.json", want);
+		count++;
+	}
+	assert_int_equal(cJSON_GetArraySize(e), count);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_version_and_shape),
+	    cmocka_unit_test(test_every_route_documented),
+	    cmocka_unit_test(test_every_documented_operation_served),
+	    cmocka_unit_test(test_problem_types_match_catalogue),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

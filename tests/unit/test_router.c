@@ -1,0 +1,149 @@
+/* Route matching: literal and {param} segments, 404 against 405, HEAD as GET, Allow. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "mado/http.h"
+#include "http/http_int.h"
+
+static void
+test_literal_routes(void **state)
+{
+	const struct mado_route *r;
+	bool path;
+
+	(void)state;
+	r = mado_http_match("GET", "/healthz", &path, NULL);
+	assert_non_null(r);
+	assert_true(path);
+	assert_string_equal(r->pattern, "/healthz");
+
+	/* Near misses are not routes: trailing slash, double slash, case, prefix. */
+	assert_null(mado_http_match("GET", "/healthz/", &path, NULL));
+	assert_false(path);
+	assert_null(mado_http_match("GET", "//healthz", &path, NULL));
+	assert_false(path);
+	assert_null(mado_http_match("GET", "/HEALTHZ", &path, NULL));
+	assert_null(mado_http_match("GET", "/health", &path, NULL));
+	assert_null(mado_http_match("GET", "/healthzz", &path, NULL));
+	assert_null(mado_http_match("GET", "", &path, NULL));
+}
+
+static void
+test_method_mismatch_is_405_material(void **state)
+{
+	const struct mado_route *r;
+	char allow[64];
+	bool path;
+
+	(void)state;
+	r = mado_http_match("DELETE", "/healthz", &path, NULL);
+	assert_null(r);
+	assert_true(path); /* the path exists: 405, not 404 */
+	mado_http_allowed("/healthz", allow, sizeof(allow));
+	assert_string_equal(allow, "GET, HEAD");
+	mado_http_allowed("/api/v1/csp-reports", allow, sizeof(allow));
+	assert_string_equal(allow, "POST");
+}
+
+static void
+test_head_uses_get(void **state)
+{
+	const struct mado_route *r;
+	bool path;
+
+	(void)state;
+	r = mado_http_match("HEAD", "/readyz", &path, NULL);
+	assert_non_null(r);
+	assert_string_equal(r->method, "GET");
+	assert_null(mado_http_match("HEAD", "/api/v1/csp-reports", &path, NULL));
+}
+
+static void
+test_parameters(void **state)
+{
+	struct mado_req rq;
+	char longseg[MADO_PARAM_MAX + 10];
+
+	(void)state;
+	memset(&rq, 0, sizeof(rq));
+	assert_true(http__path_match("/api/v1/things/{id}/parts/{part}", "/api/v1/things/42/parts/x7",
+				     &rq));
+	assert_int_equal(rq.nparams, 2);
+	assert_string_equal(rq.params[0], "42");
+	assert_string_equal(rq.params[1], "x7");
+	assert_false(http__path_match("/api/v1/things/{id}", "/api/v1/things/", NULL));
+	assert_false(http__path_match("/api/v1/things/{id}", "/api/v1/things/1/2", NULL));
+	assert_false(http__path_match("/api/v1/things/{id}", "/api/v1/things", NULL));
+	/* A segment too long for a parameter never matches (it cannot be an id). */
+	memset(longseg, 'a', sizeof(longseg) - 1);
+	longseg[sizeof(longseg) - 1] = '\0';
+	memcpy(longseg, "/x/", 3);
+	assert_false(http__path_match("/x/{id}", longseg, NULL));
+}
+
+static void
+test_decode_path(void **state)
+{
+	static const char *const bad[] = {
+	    "", "x", "/api%2fv1", "/api%2Fv1", "/a%5cb", "/a\\b", "/a%00", "/a%0a", "/%zz",
+	    "/a%2", "/a//b", "/a/./b", "/a/../b", "/%2e%2e/etc", "/a/%2E", "/a/..",
+	};
+	char out[64];
+	size_t i;
+
+	(void)state;
+	assert_true(http__decode_path("/api/v1/about", out, sizeof(out)));
+	assert_string_equal(out, "/api/v1/about");
+	assert_true(http__decode_path("/caf%C3%A9/", out, sizeof(out)));
+	assert_string_equal(out, "/caf\xc3\xa9/");
+	assert_true(http__decode_path("/a/.well-known/x", out, sizeof(out)));
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (http__decode_path(bad[i], out, sizeof(out)))
+			fail_msg("accepted %s as %s", bad[i], out);
+	/* Too long for the buffer: refused, not truncated. */
+	assert_false(http__decode_path("/aaaaaaaaaa", out, 8));
+}
+
+/* Every pattern is well formed, and no two routes share a method and pattern. */
+static void
+test_table_is_sane(void **state)
+{
+	const struct mado_route *routes;
+	size_t n, i, j;
+
+	(void)state;
+	routes = mado_http_routes(&n);
+	assert_true(n > 0);
+	for (i = 0; i < n; i++) {
+		assert_true(routes[i].pattern[0] == '/');
+		assert_non_null(routes[i].handler);
+		assert_null(strstr(routes[i].pattern, "//"));
+		if ((routes[i].flags & MADO_R_BODY) && strcmp(routes[i].method, "GET") == 0)
+			fail_msg("%s takes a body on GET", routes[i].pattern);
+		for (j = i + 1; j < n; j++)
+			if (strcmp(routes[i].method, routes[j].method) == 0 &&
+			    strcmp(routes[i].pattern, routes[j].pattern) == 0)
+				fail_msg("duplicate route %s %s", routes[i].method,
+					 routes[i].pattern);
+	}
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_literal_routes),
+	    cmocka_unit_test(test_method_mismatch_is_405_material),
+	    cmocka_unit_test(test_head_uses_get),
+	    cmocka_unit_test(test_parameters),
+	    cmocka_unit_test(test_decode_path),
+	    cmocka_unit_test(test_table_is_sane),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
