@@ -25,7 +25,10 @@ struct mado_db_stmt {
 	int nparams;
 	atomic_int slot; /* 0 until first use */
 };
-#define MADO_DB_STMT(n, s, np) {.name = (n), .sql = (s), .nparams = (np)}
+#define MADO_DB_STMT(n, s, np)                                                                     \
+	{                                                                                          \
+		.name = (n), .sql = (s), .nparams = (np)                                           \
+	}
 
 struct mado_db_pool_config {
 	const char *conninfo;

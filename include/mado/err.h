@@ -31,7 +31,7 @@ enum mado_err {
 #define MADO_ERR_ENUM(name, status, slug, title) MADO_E_##name,
 	MADO_ERRORS(MADO_ERR_ENUM)
 #undef MADO_ERR_ENUM
-	MADO_E__COUNT
+	    MADO_E__COUNT
 };
 
 #define MADO_OK MADO_E_OK

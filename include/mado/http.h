@@ -28,7 +28,7 @@ typedef int (*mado_handler)(struct mado_req *rq);
 
 enum mado_route_flag {
 	MADO_R_PUBLIC = 1 << 0, /* needs no session */
-	MADO_R_BODY = 1 << 1,	/* takes a JSON body (see media) */
+	MADO_R_BODY = 1 << 1,   /* takes a JSON body (see media) */
 };
 
 struct mado_route {
@@ -36,24 +36,24 @@ struct mado_route {
 	const char *pattern; /* "/api/v1/things/{id}": literal segments and {name} */
 	mado_handler handler;
 	unsigned flags;
-	int body_max;	   /* bytes; 0 means the body_max setting */
+	int body_max;      /* bytes; 0 means the body_max setting */
 	const char *media; /* accepted body types, space separated; NULL: application/json */
 };
 
 enum mado_cache {
-	MADO_CACHE_NO_STORE, /* API answers: never cached */
+	MADO_CACHE_NO_STORE,   /* API answers: never cached */
 	MADO_CACHE_REVALIDATE, /* static files: cache, but ask every time (ETag) */
 };
 
-#define MADO_MAX_PARAMS	   4
-#define MADO_PARAM_MAX	   128
-#define MADO_REQ_ID_LEN	   22
+#define MADO_MAX_PARAMS 4
+#define MADO_PARAM_MAX  128
+#define MADO_REQ_ID_LEN 22
 
 struct mado_req {
 	struct mg_connection *conn;
 	const struct mg_request_info *ri;
 	const struct mado_route *route; /* NULL for static files and unmatched paths */
-	size_t metric;			/* index of this request's metrics row */
+	size_t metric;                  /* index of this request's metrics row */
 	char id[MADO_REQ_ID_LEN + 1];
 	struct timespec start;
 
@@ -71,7 +71,7 @@ struct mado_req {
 	enum mado_cache cache;
 	bool head_only;
 	bool close;
-	char detail[256];  /* problem detail; empty for the catalogue's title only */
+	char detail[256];   /* problem detail; empty for the catalogue's title only */
 	cJSON *problem_ext; /* extension members merged into a problem */
 };
 
@@ -98,8 +98,8 @@ MADO_MUSTCHECK int mado_json_parse(const char *text, size_t len, cJSON **out, ch
 const struct mado_route *mado_http_routes(size_t *n);
 /* Finds the route for method and path. *path_matched says whether any route has the path
    (for 405 against 404). Fills params when rq is not NULL. */
-const struct mado_route *mado_http_match(const char *method, const char *path,
-					 bool *path_matched, struct mado_req *rq);
+const struct mado_route *mado_http_match(const char *method, const char *path, bool *path_matched,
+					 struct mado_req *rq);
 /* Writes "GET, POST" for the methods path allows into buf. */
 void mado_http_allowed(const char *path, char *buf, size_t len);
 

@@ -17,8 +17,7 @@ bool mado_log_enabled(enum mado_log_level level);
 int mado_log_parse_level(const char *name);
 
 /* reqid may be NULL (not inside a request). */
-void mado_log(enum mado_log_level level, const char *reqid, const char *fmt, ...)
-    MADO_PRINTF(3, 4);
+void mado_log(enum mado_log_level level, const char *reqid, const char *fmt, ...) MADO_PRINTF(3, 4);
 
 #define mado_log_err(reqid, ...)  mado_log(MADO_LOG_ERR, (reqid), __VA_ARGS__)
 #define mado_log_warn(reqid, ...) mado_log(MADO_LOG_WARN, (reqid), __VA_ARGS__)

@@ -13,8 +13,8 @@
 
 struct mado_migration {
 	int version;
-	char *name;	   /* file name, e.g. 0001_create_portal.sql */
-	char *sql;	   /* file text */
+	char *name;        /* file name, e.g. 0001_create_portal.sql */
+	char *sql;         /* file text */
 	char checksum[65]; /* SHA-256 hex of the file */
 };
 
@@ -36,8 +36,8 @@ void mado_migrate_free(struct mado_migrations *m);
  * migration this build does not have, or the schema is behind; why says which.
  * *pending (if not NULL) receives the number of files not yet applied.
  */
-int mado_migrate_compare(const struct mado_migrations *m, const PGresult *applied,
-			 size_t *pending, char *why, size_t whylen);
+int mado_migrate_compare(const struct mado_migrations *m, const PGresult *applied, size_t *pending,
+			 char *why, size_t whylen);
 
 /* Applies what is pending on conn (the schema owner's connection), one transaction per
    file, under an advisory lock. Refuses if anything already applied differs. */

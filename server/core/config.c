@@ -55,14 +55,14 @@ static const struct opt opts[] = {
      "Serve HTTPS. `off` is accepted only on a loopback address, for local development."},
     {"tls_cert", OPT_STR, OFF(tls_cert), "var/tls/server.pem", 0, 0, 0, check_tls_cert,
      "PEM file holding the server's private key and certificate chain."},
-    {"public_origin", OPT_STR, OFF(public_origin), "https://localhost:8443", 0, 0, 0,
-     check_origin, "The origin browsers use for this service (`https://host[:port]`)."},
+    {"public_origin", OPT_STR, OFF(public_origin), "https://localhost:8443", 0, 0, 0, check_origin,
+     "The origin browsers use for this service (`https://host[:port]`)."},
     {"web_root", OPT_STR, OFF(web_root), "web", 0, 0, 0, check_dir,
      "Directory of the static front end, loaded at start."},
     {"migrations_dir", OPT_STR, OFF(migrations_dir), "sql/migrations", 0, 0, 0, check_dir,
      "Directory of the numbered SQL migrations."},
-    {"db_url", OPT_CONNINFO, OFF(db_url), "dbname=mado user=mado_app", 0, 0, OPT_SECRET,
-     NULL, "libpq connection string of the application role (password hidden when printed)."},
+    {"db_url", OPT_CONNINFO, OFF(db_url), "dbname=mado user=mado_app", 0, 0, OPT_SECRET, NULL,
+     "libpq connection string of the application role (password hidden when printed)."},
     {"db_migrate_url", OPT_CONNINFO, OFF(db_migrate_url), "", 0, 0, OPT_SECRET, NULL,
      "Connection string of the schema owner for `mado migrate`; empty means `db_url`."},
     {"db_pool_size", OPT_INT, OFF(db_pool_size), "16", 1, 512, 0, NULL,
@@ -119,8 +119,7 @@ cstr(const struct mado_config *cfg, const struct opt *o)
 	return *cstr_at(cfg, o);
 }
 
-static void
-seterr(char *err, size_t errlen, const char *fmt, ...) MADO_PRINTF(3, 4);
+static void seterr(char *err, size_t errlen, const char *fmt, ...) MADO_PRINTF(3, 4);
 
 static void
 seterr(char *err, size_t errlen, const char *fmt, ...)
@@ -165,8 +164,7 @@ set_value(struct mado_config *cfg, const struct opt *o, const char *value)
 			PQconninfoFree(ci);
 		}
 		break;
-	case OPT_STR:
-		break;
+	case OPT_STR: break;
 	}
 	if ((copy = strdup(value)) == NULL)
 		return "out of memory";
@@ -512,11 +510,10 @@ mado_config_print(const struct mado_config *cfg, FILE *out)
 			      out);
 			break;
 		case OPT_INT:
-			fprintf(out, "%d", *(const int *)(const void *)((const char *)cfg + o->off));
+			fprintf(out, "%d",
+				*(const int *)(const void *)((const char *)cfg + o->off));
 			break;
-		case OPT_CONNINFO:
-			print_conninfo(cstr(cfg, o), out);
-			break;
+		case OPT_CONNINFO: print_conninfo(cstr(cfg, o), out); break;
 		case OPT_STR:
 			fputs((o->flags & OPT_SECRET) ? "(hidden)" : cstr(cfg, o), out);
 			break;

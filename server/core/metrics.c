@@ -8,8 +8,8 @@
 #include "mado/metrics.h"
 
 /* Statuses Mado answers with; anything else is counted as "other". */
-static const int statuses[] = {200, 201, 204, 304, 400, 401, 403, 404, 405,
-			       409, 413, 415, 422, 429, 500, 503};
+static const int statuses[] = {200, 201, 204, 304, 400, 401, 403, 404,
+			       405, 409, 413, 415, 422, 429, 500, 503};
 #define NSTATUS (MADO_NELEM(statuses) + 1)
 
 /* Histogram bucket upper bounds in milliseconds. */
@@ -68,8 +68,7 @@ mado_metrics_request(size_t route, int status, double ms)
 	for (i = 0; i < MADO_NELEM(bounds) && ms > bounds[i]; i++)
 		;
 	atomic_fetch_add_explicit(&s->buckets[i], 1, memory_order_relaxed);
-	atomic_fetch_add_explicit(&s->sum_us, (uint_fast64_t)(ms * 1000.0),
-				  memory_order_relaxed);
+	atomic_fetch_add_explicit(&s->sum_us, (uint_fast64_t)(ms * 1000.0), memory_order_relaxed);
 }
 
 void
@@ -86,15 +85,17 @@ mado_metrics_render(struct mado_text *t)
 			if (v == 0)
 				continue;
 			if (i < MADO_NELEM(statuses))
-				mado_text_printf(t,
-						 "mado_http_requests_total{route=\"%s\",status=\"%d\"}"
-						 " %llu\n",
-						 route_names[r], statuses[i], (unsigned long long)v);
+				mado_text_printf(
+				    t,
+				    "mado_http_requests_total{route=\"%s\",status=\"%d\"}"
+				    " %llu\n",
+				    route_names[r], statuses[i], (unsigned long long)v);
 			else
-				mado_text_printf(t,
-						 "mado_http_requests_total{route=\"%s\",status=\"other\"}"
-						 " %llu\n",
-						 route_names[r], (unsigned long long)v);
+				mado_text_printf(
+				    t,
+				    "mado_http_requests_total{route=\"%s\",status=\"other\"}"
+				    " %llu\n",
+				    route_names[r], (unsigned long long)v);
 		}
 	}
 	mado_text_printf(t, "# HELP mado_http_request_duration_seconds Time from request head to "
@@ -110,16 +111,17 @@ mado_metrics_render(struct mado_text *t)
 		for (i = 0; i < NBUCKET; i++) {
 			cum += atomic_load_explicit(&stats[r].buckets[i], memory_order_relaxed);
 			if (i < MADO_NELEM(bounds))
-				mado_text_printf(t,
-						 "mado_http_request_duration_seconds_bucket{route=\"%s\","
-						 "le=\"%g\"} %llu\n",
-						 route_names[r], bounds[i] / 1000.0,
-						 (unsigned long long)cum);
+				mado_text_printf(
+				    t,
+				    "mado_http_request_duration_seconds_bucket{route=\"%s\","
+				    "le=\"%g\"} %llu\n",
+				    route_names[r], bounds[i] / 1000.0, (unsigned long long)cum);
 			else
-				mado_text_printf(t,
-						 "mado_http_request_duration_seconds_bucket{route=\"%s\","
-						 "le=\"+Inf\"} %llu\n",
-						 route_names[r], (unsigned long long)cum);
+				mado_text_printf(
+				    t,
+				    "mado_http_request_duration_seconds_bucket{route=\"%s\","
+				    "le=\"+Inf\"} %llu\n",
+				    route_names[r], (unsigned long long)cum);
 		}
 		mado_text_printf(
 		    t, "mado_http_request_duration_seconds_sum{route=\"%s\"} %.6f\n",

@@ -20,16 +20,14 @@
 /* Arbitrary constant so concurrent `mado migrate` runs queue instead of racing. */
 #define MIGRATE_LOCK_KEY "7305011412"
 
-
 static const char Q_EXISTS[] = "SELECT to_regclass('portal.schema_migrations') IS NOT NULL";
-static struct mado_db_stmt Q_APPLIED =
-    MADO_DB_STMT("migrate_applied",
-		 "SELECT version, name, checksum FROM portal.schema_migrations ORDER BY version", 0);
+static struct mado_db_stmt Q_APPLIED = MADO_DB_STMT(
+    "migrate_applied",
+    "SELECT version, name, checksum FROM portal.schema_migrations ORDER BY version", 0);
 static const char Q_RECORD[] =
     "INSERT INTO portal.schema_migrations (version, name, checksum) VALUES ($1, $2, $3)";
 
-static void
-why_set(char *why, size_t whylen, const char *fmt, ...) MADO_PRINTF(3, 4);
+static void why_set(char *why, size_t whylen, const char *fmt, ...) MADO_PRINTF(3, 4);
 
 static void
 why_set(char *why, size_t whylen, const char *fmt, ...)
@@ -283,8 +281,8 @@ apply_one(PGconn *conn, const struct mado_migration *mg, char *why, size_t whyle
 }
 
 int
-mado_migrate_apply(PGconn *conn, const struct mado_migrations *m, size_t *applied_now,
-		   char *why, size_t whylen)
+mado_migrate_apply(PGconn *conn, const struct mado_migrations *m, size_t *applied_now, char *why,
+		   size_t whylen)
 {
 	PGresult *applied = NULL;
 	size_t pending = 0, i;
@@ -316,8 +314,8 @@ done:
 }
 
 int
-mado_migrate_check_db(struct mado_db *db, const struct mado_migrations *m, int *version,
-		      char *why, size_t whylen)
+mado_migrate_check_db(struct mado_db *db, const struct mado_migrations *m, int *version, char *why,
+		      size_t whylen)
 {
 	PGresult *r = NULL;
 	int rc, rows;

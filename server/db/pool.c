@@ -248,8 +248,8 @@ mado_db_release(struct mado_db *db)
 	if (db == NULL)
 		return;
 	/* A connection left mid-transaction or broken is not worth repairing: reopen later. */
-	if (db->conn != NULL && (PQstatus(db->conn) != CONNECTION_OK ||
-				 PQtransactionStatus(db->conn) != PQTRANS_IDLE))
+	if (db->conn != NULL &&
+	    (PQstatus(db->conn) != CONNECTION_OK || PQtransactionStatus(db->conn) != PQTRANS_IDLE))
 		drop_conn(db);
 	give_back(db);
 }
@@ -268,10 +268,8 @@ mado_db_classify(PGconn *conn, const PGresult *res)
 	if (res != NULL) {
 		switch (PQresultStatus(res)) {
 		case PGRES_COMMAND_OK:
-		case PGRES_TUPLES_OK:
-			return MADO_OK;
-		default:
-			break;
+		case PGRES_TUPLES_OK: return MADO_OK;
+		default: break;
 		}
 	}
 	if (conn == NULL || PQstatus(conn) != CONNECTION_OK)
@@ -314,8 +312,7 @@ finish(struct mado_db *db, const char *what, PGresult *r, PGresult **res)
 }
 
 int
-mado_db_exec(struct mado_db *db, struct mado_db_stmt *st, const char *const *params,
-	     PGresult **res)
+mado_db_exec(struct mado_db *db, struct mado_db_stmt *st, const char *const *params, PGresult **res)
 {
 	PGresult *r;
 	int slot, expected = 0, rc;

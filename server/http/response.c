@@ -281,8 +281,8 @@ http__send(struct mado_req *rq)
 			 "Cache-Control: %s\r\n%s%s",
 			 rq->status, reason(rq->status), date, rq->id,
 			 alive ? "keep-alive" : "close",
-			 rq->cache == MADO_CACHE_NO_STORE ? "no-store" : "no-cache",
-			 common_headers, html ? CSP_HTML : CSP_API);
+			 rq->cache == MADO_CACHE_NO_STORE ? "no-store" : "no-cache", common_headers,
+			 html ? CSP_HTML : CSP_API);
 	if (has_body) {
 		if (type != NULL)
 			mado_text_printf(&t, "Content-Type: %s%s\r\n", type,

@@ -27,7 +27,7 @@ static struct {
 	bool log_requests;
 } router;
 
-#define METRIC_STATIC	 (router.nroutes)
+#define METRIC_STATIC    (router.nroutes)
 #define METRIC_UNMATCHED (router.nroutes + 1)
 
 int
@@ -364,11 +364,10 @@ finish(struct mado_req *rq)
 	ms = mado_elapsed_ms(&rq->start);
 	mado_metrics_request(rq->metric, rq->status, ms);
 	if (router.log_requests)
-		mado_log_request(rq->id,
-				 rq->ri != NULL && rq->ri->request_method != NULL
-				     ? rq->ri->request_method
-				     : "-",
-				 router.metric_names[rq->metric], rq->status, ms);
+		mado_log_request(
+		    rq->id,
+		    rq->ri != NULL && rq->ri->request_method != NULL ? rq->ri->request_method : "-",
+		    router.metric_names[rq->metric], rq->status, ms);
 }
 
 int
@@ -395,23 +394,14 @@ http__civetweb_error(struct mg_connection *conn, int status, const char *msg)
 	(void)msg; /* CivetWeb's text may quote the request; the problem type says enough */
 	switch (status) {
 	case 413:
-	case 431:
-		err = MADO_E_HEADERS_TOO_LARGE;
-		break;
-	case 404:
-		err = MADO_E_NOT_FOUND;
-		break;
-	case 405:
-		err = MADO_E_METHOD_NOT_ALLOWED;
-		break;
+	case 431: err = MADO_E_HEADERS_TOO_LARGE; break;
+	case 404: err = MADO_E_NOT_FOUND; break;
+	case 405: err = MADO_E_METHOD_NOT_ALLOWED; break;
 	case 400:
 	case 411:
 	case 417:
-	case 505:
-		err = MADO_E_BAD_REQUEST;
-		break;
-	default:
-		err = MADO_E_INTERNAL;
+	case 505: err = MADO_E_BAD_REQUEST; break;
+	default: err = MADO_E_INTERNAL;
 	}
 	http__req_init(&rq, conn);
 	rq.metric = METRIC_UNMATCHED;

@@ -131,8 +131,9 @@ mado_server_start(const struct mado_config *cfg, const struct mado_migrations *s
 	cb.log_message = log_message;
 
 	if ((srv->ctx = mg_start(&cb, NULL, opts)) == NULL) {
-		mado_log_err(NULL, "cannot start the HTTP server on %s (address in use, or the TLS "
-				   "certificate %s unreadable?)",
+		mado_log_err(NULL,
+			     "cannot start the HTTP server on %s (address in use, or the TLS "
+			     "certificate %s unreadable?)",
 			     cfg->listen, cfg->tls ? cfg->tls_cert : "-");
 		free(srv);
 		rc = MADO_E_INTERNAL;

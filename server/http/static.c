@@ -16,7 +16,7 @@
 #include "mado/util.h"
 #include "http_int.h"
 
-#define STATIC_MAX_FILE	 (8 << 20)
+#define STATIC_MAX_FILE  (8 << 20)
 #define STATIC_MAX_TOTAL (64 << 20)
 #define STATIC_MAX_DEPTH 8
 
@@ -30,12 +30,17 @@ static const struct {
 	const char *ext;
 	const char *type;
 } types[] = {
-    {".html", "text/html"},	    {".js", "text/javascript"},
-    {".mjs", "text/javascript"},    {".css", "text/css"},
-    {".json", "application/json"}, {".svg", "image/svg+xml"},
-    {".png", "image/png"},	    {".ico", "image/x-icon"},
+    {".html", "text/html"},
+    {".js", "text/javascript"},
+    {".mjs", "text/javascript"},
+    {".css", "text/css"},
+    {".json", "application/json"},
+    {".svg", "image/svg+xml"},
+    {".png", "image/png"},
+    {".ico", "image/x-icon"},
     {".webmanifest", "application/manifest+json"},
-    {".txt", "text/plain"},	    {".woff2", "font/woff2"},
+    {".txt", "text/plain"},
+    {".woff2", "font/woff2"},
 };
 
 static const char *

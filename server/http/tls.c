@@ -24,7 +24,7 @@
 #include "mado/log.h"
 #include "http_int.h"
 
-#define SHIM_NAME	  "libmado-tls.so"
+#define SHIM_NAME        "libmado-tls.so"
 #define SELFTEST_TIMEOUT 5
 
 int
@@ -51,8 +51,9 @@ http__tls_prepare(char *why, size_t whylen)
 	}
 	features = mg_init_library(MG_FEATURES_TLS);
 	if (!(features & MG_FEATURES_TLS)) {
-		snprintf(why, whylen, "CivetWeb could not initialise TLS (is libssl-dev, which "
-				      "provides libssl.so and libcrypto.so, installed?)");
+		snprintf(why, whylen,
+			 "CivetWeb could not initialise TLS (is libssl-dev, which "
+			 "provides libssl.so and libcrypto.so, installed?)");
 		return MADO_E_INTERNAL;
 	}
 	return MADO_OK;
@@ -103,8 +104,8 @@ http__tls_selftest(const char *host, int port, char *why, size_t whylen)
 	else if (strcmp(host, "::") == 0)
 		host = "::1";
 	if ((fd = connect_to(host, port)) == -1) {
-		snprintf(why, whylen, "TLS self-test: cannot connect to %s port %d: %s", host,
-			 port, strerror(errno));
+		snprintf(why, whylen, "TLS self-test: cannot connect to %s port %d: %s", host, port,
+			 strerror(errno));
 		return MADO_E_INTERNAL;
 	}
 	if ((ctx = SSL_CTX_new(TLS_client_method())) == NULL ||
@@ -116,8 +117,9 @@ http__tls_selftest(const char *host, int port, char *why, size_t whylen)
 	/* Any certificate will do: this checks that our TLS stack works, not who we are. */
 	SSL_set_verify(ssl, SSL_VERIFY_NONE, NULL);
 	if (SSL_connect(ssl) != 1) {
-		snprintf(why, whylen, "TLS self-test: the handshake with our own listener failed "
-				      "(%s)",
+		snprintf(why, whylen,
+			 "TLS self-test: the handshake with our own listener failed "
+			 "(%s)",
 			 ERR_reason_error_string(ERR_peek_last_error()) != NULL
 			     ? ERR_reason_error_string(ERR_peek_last_error())
 			     : "no detail");

@@ -230,8 +230,8 @@ th_mado_cmd(struct th_env *e, const char *args, char **out)
 	int st;
 
 	snprintf(path, sizeof(path), "%s/cmd.out", e->dir);
-	snprintf(cmd, sizeof(cmd), "'%s' %s --config '%s' >'%s' 2>&1", MADO_BINARY, args,
-		 e->conf, path);
+	snprintf(cmd, sizeof(cmd), "'%s' %s --config '%s' >'%s' 2>&1", MADO_BINARY, args, e->conf,
+		 path);
 	st = th_sh("%s", cmd);
 	if (out != NULL) {
 		*out = calloc(1, 1);
@@ -365,8 +365,8 @@ header_cb(char *ptr, size_t size, size_t nmemb, void *ud)
 }
 
 int
-th_http(const struct th_env *e, const char *method, const char *path,
-	const char *const *headers, const char *body, size_t len, struct th_resp *out)
+th_http(const struct th_env *e, const char *method, const char *path, const char *const *headers,
+	const char *body, size_t len, struct th_resp *out)
 {
 	struct grow b = {0}, h = {0};
 	struct curl_slist *hl = NULL;

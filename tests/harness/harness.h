@@ -13,14 +13,14 @@
 #include <cjson/cJSON.h>
 
 struct th_env {
-	char dir[256];	  /* everything lives here; removed at teardown */
-	char pgdir[300];  /* the cluster (scripts/pgcluster layout) */
-	char conf[300];	  /* mado's config file */
-	char cert[300];	  /* server key + certificate (PEM) */
-	char ca[300];	  /* the server certificate alone, for clients to trust */
-	char log[300];	  /* mado's stderr */
-	char pglog[300];  /* postgres's stderr */
-	char url[64];	  /* https://127.0.0.1:PORT */
+	char dir[256];   /* everything lives here; removed at teardown */
+	char pgdir[300]; /* the cluster (scripts/pgcluster layout) */
+	char conf[300];  /* mado's config file */
+	char cert[300];  /* server key + certificate (PEM) */
+	char ca[300];    /* the server certificate alone, for clients to trust */
+	char log[300];   /* mado's stderr */
+	char pglog[300]; /* postgres's stderr */
+	char url[64];    /* https://127.0.0.1:PORT */
 	int port;
 	pid_t pg_pid;
 	pid_t mado_pid;

@@ -38,8 +38,8 @@ expect(const char *path, long status, const char *type)
 	char got[128];
 
 	assert_int_equal(th_http(&env, "GET", path, NULL, NULL, 0, &r), 0);
-	if (r.status != status || (type != NULL && strcmp(th_problem_type(&r, got, sizeof(got)),
-							   type) != 0))
+	if (r.status != status ||
+	    (type != NULL && strcmp(th_problem_type(&r, got, sizeof(got)), type) != 0))
 		fail_msg("GET %s: got %ld %.200s", path, r.status, r.body);
 	/* Within the 1 s wait limit, with room for a loaded machine. */
 	if (r.seconds > 3.0)

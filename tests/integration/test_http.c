@@ -35,8 +35,8 @@ static const char *const JSON_CT[] = {"Content-Type: application/json", NULL};
 
 /* Sends a request and checks status and problem type. */
 static void
-expect_problem(const char *method, const char *path, const char *const *headers,
-	       const char *body, size_t len, long status, const char *type)
+expect_problem(const char *method, const char *path, const char *const *headers, const char *body,
+	       size_t len, long status, const char *type)
 {
 	struct th_resp r;
 	char got[128], ct[128];
@@ -106,8 +106,7 @@ static void
 test_wrong_content_type(void **state)
 {
 	static const char *const text[] = {"Content-Type: text/plain", NULL};
-	static const char *const form[] = {"Content-Type: application/x-www-form-urlencoded",
-					   NULL};
+	static const char *const form[] = {"Content-Type: application/x-www-form-urlencoded", NULL};
 	static const char *const latin1[] = {"Content-Type: application/json; charset=latin1",
 					     NULL};
 
@@ -184,9 +183,12 @@ test_ambiguous_framing(void **state)
 static void
 check_security_headers(const struct th_resp *r, const char *what)
 {
-	static const char *const must[] = {"Strict-Transport-Security", "Content-Security-Policy",
-					   "X-Content-Type-Options", "Referrer-Policy",
-					   "X-Request-Id", "Cache-Control"};
+	static const char *const must[] = {"Strict-Transport-Security",
+					   "Content-Security-Policy",
+					   "X-Content-Type-Options",
+					   "Referrer-Policy",
+					   "X-Request-Id",
+					   "Cache-Control"};
 	char v[512];
 	size_t i;
 
@@ -213,9 +215,9 @@ test_security_headers_everywhere(void **state)
 		const char *method, *path;
 		long status;
 	} cases[] = {
-	    {"GET", "/healthz", 200},	       {"GET", "/", 200},
-	    {"GET", "/openapi.json", 200},     {"GET", "/nope", 404},
-	    {"DELETE", "/healthz", 405},       {"POST", "/api/v1/csp-reports", 415},
+	    {"GET", "/healthz", 200},      {"GET", "/", 200},
+	    {"GET", "/openapi.json", 200}, {"GET", "/nope", 404},
+	    {"DELETE", "/healthz", 405},   {"POST", "/api/v1/csp-reports", 415},
 	};
 	char id1[64], id2[64];
 	struct th_resp r;
@@ -244,7 +246,7 @@ static void
 test_no_cors_from_civetweb(void **state)
 {
 	static const char *const h[] = {"Origin: https://evil.example",
-					 "Access-Control-Request-Method: DELETE", NULL};
+					"Access-Control-Request-Method: DELETE", NULL};
 	struct th_resp r;
 	char v[128];
 
@@ -336,18 +338,18 @@ test_metrics(void **state)
 static void
 test_request_log(void **state)
 {
-	static const char body[] = "{\"csp-report\":{\"effective-directive\":\"script-src\","
-				   "\"blocked-uri\":\"https://tracker.example/p?person=TANAKA-4471\","
-				   "\"document-uri\":\"https://localhost/#/person/TANAKA-4471\"}}";
+	static const char body[] =
+	    "{\"csp-report\":{\"effective-directive\":\"script-src\","
+	    "\"blocked-uri\":\"https://tracker.example/p?person=TANAKA-4471\","
+	    "\"document-uri\":\"https://localhost/#/person/TANAKA-4471\"}}";
 	char id[64], needle[256], *log;
 	struct th_resp r;
 	size_t len;
 	FILE *f;
 
 	(void)state;
-	assert_int_equal(th_http(&env, "POST", "/api/v1/csp-reports", JSON_CT, body,
-				 sizeof(body) - 1, &r),
-			 0);
+	assert_int_equal(
+	    th_http(&env, "POST", "/api/v1/csp-reports", JSON_CT, body, sizeof(body) - 1, &r), 0);
 	assert_int_equal(r.status, 204);
 	th_header(&r, "X-Request-Id", id, sizeof(id));
 	th_resp_free(&r);
@@ -357,8 +359,9 @@ test_request_log(void **state)
 	len = fread(log, 1, (1 << 20) - 1, f);
 	fclose(f);
 	log[len] = '\0';
-	snprintf(needle, sizeof(needle), "\"req\":\"%s\",\"method\":\"POST\",\"route\":\"POST "
-					 "/api/v1/csp-reports\",\"status\":204",
+	snprintf(needle, sizeof(needle),
+		 "\"req\":\"%s\",\"method\":\"POST\",\"route\":\"POST "
+		 "/api/v1/csp-reports\",\"status\":204",
 		 id);
 	assert_non_null(strstr(log, needle));
 	assert_null(strstr(log, "TANAKA-4471"));

@@ -142,9 +142,9 @@ test_changed_file_stops_serve(void **state)
 	char *out;
 
 	(void)state;
-	assert_int_equal(th_sh("echo '-- an innocent-looking edit' >> '%s/0002_add_test_things.sql'",
-			       migdir),
-			 0);
+	assert_int_equal(
+	    th_sh("echo '-- an innocent-looking edit' >> '%s/0002_add_test_things.sql'", migdir),
+	    0);
 	out = serve_refuses();
 	assert_non_null(strstr(out, "0002_add_test_things.sql"));
 	assert_non_null(strstr(out, "changed"));

@@ -58,8 +58,9 @@ test_real_handshake(void **state)
 static void
 test_tls_versions(void **state)
 {
-#define VERIFIED "openssl s_client -connect 127.0.0.1:%d %s -CAfile '%s' " \
-		 "-verify_return_error </dev/null >/dev/null 2>&1"
+#define VERIFIED                                                                                   \
+	"openssl s_client -connect 127.0.0.1:%d %s -CAfile '%s' "                                  \
+	"-verify_return_error </dev/null >/dev/null 2>&1"
 
 	(void)state;
 	assert_int_equal(th_sh(VERIFIED, env.port, "-tls1_3", env.ca), 0);
@@ -79,7 +80,8 @@ test_tls_versions(void **state)
 static void
 test_tls12_ciphers(void **state)
 {
-#define TLS12 "openssl s_client -connect 127.0.0.1:%d -tls1_2 -cipher '%s' </dev/null >/dev/null 2>&1"
+#define TLS12                                                                                      \
+	"openssl s_client -connect 127.0.0.1:%d -tls1_2 -cipher '%s' </dev/null >/dev/null 2>&1"
 
 	(void)state;
 	assert_int_equal(th_sh(TLS12, env.port, "ECDHE-ECDSA-AES128-GCM-SHA256"), 0);
@@ -124,10 +126,8 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_real_handshake),
-	    cmocka_unit_test(test_tls_versions),
-	    cmocka_unit_test(test_tls12_ciphers),
-	    cmocka_unit_test(test_refuses_without_shim),
+	    cmocka_unit_test(test_real_handshake),     cmocka_unit_test(test_tls_versions),
+	    cmocka_unit_test(test_tls12_ciphers),      cmocka_unit_test(test_refuses_without_shim),
 	    cmocka_unit_test(test_start_fails_closed),
 	};
 

@@ -64,7 +64,7 @@ test_defaults_then_file(void **state)
 	(void)state;
 	assert_int_equal(mado_config_load(&cfg, write_conf("db_pool_size = 7"), err, sizeof(err)),
 			 0);
-	assert_int_equal(cfg.db_pool_size, 7);	     /* from the file */
+	assert_int_equal(cfg.db_pool_size, 7);             /* from the file */
 	assert_string_equal(cfg.listen, "127.0.0.1:8443"); /* default */
 	assert_true(cfg.tls);
 	assert_int_equal(cfg.db_wait_ms, 2000);
@@ -115,9 +115,8 @@ test_errors_name_the_key(void **state)
 	(void)state;
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		memset(err, 0, sizeof(err));
-		assert_int_equal(mado_config_load(&cfg, write_conf(cases[i].line), err,
-						  sizeof(err)),
-				 -1);
+		assert_int_equal(
+		    mado_config_load(&cfg, write_conf(cases[i].line), err, sizeof(err)), -1);
 		if (strncmp(err, cases[i].key, strlen(cases[i].key)) != 0)
 			fail_msg("%s: error does not name %s: %s", cases[i].line, cases[i].key,
 				 err);
@@ -131,8 +130,7 @@ test_unknown_key_and_syntax(void **state)
 	char err[256];
 
 	(void)state;
-	assert_int_equal(mado_config_load(&cfg, write_conf("colour = blue"), err, sizeof(err)),
-			 -1);
+	assert_int_equal(mado_config_load(&cfg, write_conf("colour = blue"), err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "colour"));
 	assert_int_equal(mado_config_load(&cfg, write_conf("just words"), err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "line"));
@@ -181,10 +179,11 @@ test_secrets_never_printed(void **state)
 
 	(void)state;
 	assert_int_equal(
-	    mado_config_load(&cfg,
-			     write_conf("db_url = host=db dbname=mado user=app password=hunter2-s3cret\n"
-					"db_migrate_url = postgresql://owner:0wner-pw@db/mado"),
-			     err, sizeof(err)),
+	    mado_config_load(
+		&cfg,
+		write_conf("db_url = host=db dbname=mado user=app password=hunter2-s3cret\n"
+			   "db_migrate_url = postgresql://owner:0wner-pw@db/mado"),
+		err, sizeof(err)),
 	    0);
 	out = printed(&cfg);
 	assert_null(strstr(out, "hunter2-s3cret"));

@@ -49,12 +49,12 @@ test_refuses_hostile_json(void **state)
 	    "{\"a\":1} {\"b\":2}",
 	    "{\"a\":1}x",
 	    "{\"consent\":true,\"Consent\":false}", /* case-variant keys */
-	    "{\"a\":1,\"a\":2}",			    /* duplicate keys */
-	    "{\"x\":{\"a\":1,\"A\":1}}",		    /* also when nested */
-	    "{\"a\":\"\\u0000\"}",			    /* NUL through an escape */
-	    "{\"a\":\"\xc3\x28\"}",			    /* invalid UTF-8 */
-	    "{\"a\":\"\xed\xa0\x80\"}",		    /* an encoded surrogate */
-	    "{\"a\":\"\xc0\xaf\"}",			    /* an overlong slash */
+	    "{\"a\":1,\"a\":2}",                    /* duplicate keys */
+	    "{\"x\":{\"a\":1,\"A\":1}}",            /* also when nested */
+	    "{\"a\":\"\\u0000\"}",                  /* NUL through an escape */
+	    "{\"a\":\"\xc3\x28\"}",                 /* invalid UTF-8 */
+	    "{\"a\":\"\xed\xa0\x80\"}",             /* an encoded surrogate */
+	    "{\"a\":\"\xc0\xaf\"}",                 /* an overlong slash */
 	    "{'a':1}",
 	};
 	size_t i;

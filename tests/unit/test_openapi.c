@@ -110,8 +110,9 @@ test_every_documented_operation_served(void **state)
 					strcmp(routes[i].pattern, p->string) == 0;
 			}
 			if (!found)
-				fail_msg("web/openapi.json documents %s %s, which Mado does not serve",
-					 methods[k], p->string);
+				fail_msg(
+				    "web/openapi.json documents %s %s, which Mado does not serve",
+				    methods[k], p->string);
 		}
 	}
 }

@@ -71,8 +71,8 @@ test_parameters(void **state)
 
 	(void)state;
 	memset(&rq, 0, sizeof(rq));
-	assert_true(http__path_match("/api/v1/things/{id}/parts/{part}", "/api/v1/things/42/parts/x7",
-				     &rq));
+	assert_true(http__path_match("/api/v1/things/{id}/parts/{part}",
+				     "/api/v1/things/42/parts/x7", &rq));
 	assert_int_equal(rq.nparams, 2);
 	assert_string_equal(rq.params[0], "42");
 	assert_string_equal(rq.params[1], "x7");
@@ -90,8 +90,8 @@ static void
 test_decode_path(void **state)
 {
 	static const char *const bad[] = {
-	    "", "x", "/api%2fv1", "/api%2Fv1", "/a%5cb", "/a\\b", "/a%00", "/a%0a", "/%zz",
-	    "/a%2", "/a//b", "/a/./b", "/a/../b", "/%2e%2e/etc", "/a/%2E", "/a/..",
+	    "",     "x",    "/api%2fv1", "/api%2Fv1", "/a%5cb",  "/a\\b",       "/a%00",  "/a%0a",
+	    "/%zz", "/a%2", "/a//b",     "/a/./b",    "/a/../b", "/%2e%2e/etc", "/a/%2E", "/a/..",
 	};
 	char out[64];
 	size_t i;
