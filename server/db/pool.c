@@ -113,7 +113,6 @@ static bool
 conn_alive(PGconn *conn)
 {
 	struct pollfd pfd;
-	PGnotify *n;
 
 	if (PQstatus(conn) != CONNECTION_OK || PQtransactionStatus(conn) != PQTRANS_IDLE)
 		return false;
@@ -122,14 +121,12 @@ conn_alive(PGconn *conn)
 	pfd.revents = 0;
 	if (pfd.fd < 0)
 		return false;
-	if (poll(&pfd, 1, 0) == 0)
-		return true; /* nothing pending: the usual case, no round trip */
-	/* Readable while idle means a notice, or the server's goodbye and EOF. */
-	if (PQconsumeInput(conn) == 0)
-		return false;
-	while ((n = PQnotifies(conn)) != NULL)
-		PQfreemem(n);
-	return PQstatus(conn) == CONNECTION_OK;
+	/*
+	 * Nothing pending is the usual case and costs no round trip. We never LISTEN, so an
+	 * idle connection that became readable is the server saying goodbye (shutdown,
+	 * pg_terminate_backend, failover): reconnect rather than guess.
+	 */
+	return poll(&pfd, 1, 0) == 0;
 }
 
 static int
