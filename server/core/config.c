@@ -5,7 +5,6 @@
  */
 #include <arpa/inet.h>
 #include <ctype.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -119,18 +118,6 @@ cstr(const struct mado_config *cfg, const struct opt *o)
 	return *cstr_at(cfg, o);
 }
 
-static void seterr(char *err, size_t errlen, const char *fmt, ...) MADO_PRINTF(3, 4);
-
-static void
-seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 /* Stores one value after checking its type and bounds; returns an error message or NULL. */
 static const char *
 set_value(struct mado_config *cfg, const struct opt *o, const char *value)
@@ -207,7 +194,7 @@ load_file(struct mado_config *cfg, const char *path, char *err, size_t errlen)
 	int lineno = 0, rc = 0;
 
 	if (mado_read_file(path, 1 << 20, &text, &len) != MADO_OK) {
-		seterr(err, errlen, "config file %s: cannot be read", path);
+		snprintf(err, errlen, "config file %s: cannot be read", path);
 		return -1;
 	}
 	for (line = text; line != NULL && rc == 0; line = next) {
@@ -218,8 +205,8 @@ load_file(struct mado_config *cfg, const char *path, char *err, size_t errlen)
 		if (*line == '\0' || *line == '#')
 			continue;
 		if ((eq = strchr(line, '=')) == NULL) {
-			seterr(err, errlen, "config file %s line %d: expected key = value", path,
-			       lineno);
+			snprintf(err, errlen, "config file %s line %d: expected key = value", path,
+				 lineno);
 			rc = -1;
 			break;
 		}
@@ -227,12 +214,12 @@ load_file(struct mado_config *cfg, const char *path, char *err, size_t errlen)
 		key = trim(line);
 		value = trim(eq + 1);
 		if ((o = find_opt(key, strlen(key))) == NULL) {
-			seterr(err, errlen, "config file %s line %d: unknown key %s", path, lineno,
-			       key);
+			snprintf(err, errlen, "config file %s line %d: unknown key %s", path,
+				 lineno, key);
 			rc = -1;
 		} else if ((msg = set_value(cfg, o, value)) != NULL) {
-			seterr(err, errlen, "%s (config file %s line %d): %s", o->name, path,
-			       lineno, msg);
+			snprintf(err, errlen, "%s (config file %s line %d): %s", o->name, path,
+				 lineno, msg);
 			rc = -1;
 		}
 	}
@@ -263,7 +250,7 @@ load_env(struct mado_config *cfg, char *err, size_t errlen)
 		if ((value = getenv(name)) == NULL)
 			continue;
 		if ((msg = set_value(cfg, &opts[i], value)) != NULL) {
-			seterr(err, errlen, "%s (environment %s): %s", opts[i].name, name, msg);
+			snprintf(err, errlen, "%s (environment %s): %s", opts[i].name, name, msg);
 			return -1;
 		}
 	}
@@ -423,7 +410,7 @@ mado_config_load(struct mado_config *cfg, const char *path, char *err, size_t er
 	memset(cfg, 0, sizeof(*cfg));
 	for (i = 0; i < MADO_NELEM(opts); i++) {
 		if ((msg = set_value(cfg, &opts[i], opts[i].def)) != NULL) {
-			seterr(err, errlen, "%s (default): %s", opts[i].name, msg);
+			snprintf(err, errlen, "%s (default): %s", opts[i].name, msg);
 			goto fail;
 		}
 	}
@@ -434,12 +421,12 @@ mado_config_load(struct mado_config *cfg, const char *path, char *err, size_t er
 	/* Checks run once everything is loaded, so they may look at other settings. */
 	for (i = 0; i < MADO_NELEM(opts); i++) {
 		if (opts[i].check != NULL && (msg = opts[i].check(cfg, &opts[i])) != NULL) {
-			seterr(err, errlen, "%s: %s", opts[i].name, msg);
+			snprintf(err, errlen, "%s: %s", opts[i].name, msg);
 			goto fail;
 		}
 	}
 	if (*cfg->db_url == '\0') {
-		seterr(err, errlen, "db_url: must not be empty");
+		snprintf(err, errlen, "db_url: must not be empty");
 		goto fail;
 	}
 	return 0;

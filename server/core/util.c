@@ -215,38 +215,62 @@ mado_json_escape(char *buf, size_t len, size_t cap, const char *s)
 	return len;
 }
 
+/* Makes room for need more bytes plus a NUL; false (and failed set) when memory runs out. */
+static bool
+text_reserve(struct mado_text *t, size_t need)
+{
+	size_t cap;
+	char *nb;
+
+	if (t->failed)
+		return false;
+	if (t->buf != NULL && t->cap - t->len > need)
+		return true;
+	cap = t->len + need + 1;
+	cap = cap < 4096 ? 4096 : cap * 2;
+	if ((nb = realloc(t->buf, cap)) == NULL) {
+		t->failed = true;
+		return false;
+	}
+	t->buf = nb;
+	t->cap = cap;
+	return true;
+}
+
 void
 mado_text_printf(struct mado_text *t, const char *fmt, ...)
 {
 	va_list ap;
-	size_t need;
-	char *nb;
 	int n;
 
-	if (t->failed)
+	if (!text_reserve(t, 0))
 		return;
-	for (;;) {
-		va_start(ap, fmt);
-		n = vsnprintf(t->buf != NULL ? t->buf + t->len : NULL,
-			      t->buf != NULL ? t->cap - t->len : 0, fmt, ap);
-		va_end(ap);
-		if (n < 0) {
-			t->failed = true;
-			return;
-		}
-		if (t->buf != NULL && (size_t)n < t->cap - t->len) {
-			t->len += (size_t)n;
-			return;
-		}
-		need = t->len + (size_t)n + 1;
-		need = need < 4096 ? 4096 : need * 2;
-		if ((nb = realloc(t->buf, need)) == NULL) {
-			t->failed = true;
-			return;
-		}
-		t->buf = nb;
-		t->cap = need;
+	va_start(ap, fmt);
+	n = vsnprintf(t->buf + t->len, t->cap - t->len, fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		t->failed = true;
+		return;
 	}
+	if ((size_t)n >= t->cap - t->len) {
+		/* Did not fit: grow and format again. */
+		if (!text_reserve(t, (size_t)n))
+			return;
+		va_start(ap, fmt);
+		vsnprintf(t->buf + t->len, t->cap - t->len, fmt, ap);
+		va_end(ap);
+	}
+	t->len += (size_t)n;
+}
+
+void
+mado_text_append(struct mado_text *t, const void *data, size_t len)
+{
+	if (!text_reserve(t, len))
+		return;
+	memcpy(t->buf + t->len, data, len);
+	t->len += len;
+	t->buf[t->len] = '\0';
 }
 
 void
@@ -254,27 +278,4 @@ mado_text_free(struct mado_text *t)
 {
 	free(t->buf);
 	memset(t, 0, sizeof(*t));
-}
-
-void
-mado_text_append(struct mado_text *t, const void *data, size_t len)
-{
-	size_t need;
-	char *nb;
-
-	if (t->failed)
-		return;
-	if (t->cap - t->len <= len) {
-		need = t->len + len + 1;
-		need = need < 4096 ? 4096 : need * 2;
-		if ((nb = realloc(t->buf, need)) == NULL) {
-			t->failed = true;
-			return;
-		}
-		t->buf = nb;
-		t->cap = need;
-	}
-	memcpy(t->buf + t->len, data, len);
-	t->len += len;
-	t->buf[t->len] = '\0';
 }

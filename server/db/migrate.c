@@ -5,7 +5,6 @@
  */
 #include <ctype.h>
 #include <dirent.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,18 +25,6 @@ static struct mado_db_stmt Q_APPLIED = MADO_DB_STMT(
     "SELECT version, name, checksum FROM portal.schema_migrations ORDER BY version", 0);
 static const char Q_RECORD[] =
     "INSERT INTO portal.schema_migrations (version, name, checksum) VALUES ($1, $2, $3)";
-
-static void why_set(char *why, size_t whylen, const char *fmt, ...) MADO_PRINTF(3, 4);
-
-static void
-why_set(char *why, size_t whylen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(why, whylen, fmt, ap);
-	va_end(ap);
-}
 
 /* NNNN_name.sql with a lower-case name; returns the number or -1. */
 static int
@@ -95,16 +82,16 @@ mado_migrate_load(const char *dir, struct mado_migrations *out, char *why, size_
 	out->v = NULL;
 	out->n = 0;
 	if ((d = opendir(dir)) == NULL) {
-		why_set(why, whylen, "migrations directory %s cannot be opened", dir);
+		snprintf(why, whylen, "migrations directory %s cannot be opened", dir);
 		return MADO_E_NOT_FOUND;
 	}
 	while (rc == MADO_OK && (de = readdir(d)) != NULL) {
 		if (de->d_name[0] == '.')
 			continue;
 		if ((v = parse_name(de->d_name)) < 1) {
-			why_set(why, whylen,
-				"%s/%s: migration files are named NNNN_lower_case_name.sql", dir,
-				de->d_name);
+			snprintf(why, whylen,
+				 "%s/%s: migration files are named NNNN_lower_case_name.sql", dir,
+				 de->d_name);
 			rc = MADO_E_BAD_REQUEST;
 			break;
 		}
@@ -123,7 +110,7 @@ mado_migrate_load(const char *dir, struct mado_migrations *out, char *why, size_
 			break;
 		}
 		if ((rc = mado_read_file(path, MIGRATION_MAX_BYTES, &mg->sql, &len)) != MADO_OK) {
-			why_set(why, whylen, "%s cannot be read", path);
+			snprintf(why, whylen, "%s cannot be read", path);
 			break;
 		}
 		mado_sha256_hex(mg->sql, len, mg->checksum);
@@ -136,20 +123,20 @@ mado_migrate_load(const char *dir, struct mado_migrations *out, char *why, size_
 			if (out->v[i].version == (int)i + 1)
 				continue;
 			if (i > 0 && out->v[i].version == out->v[i - 1].version)
-				why_set(why, whylen, "%s and %s share the number %04d",
-					out->v[i - 1].name, out->v[i].name, out->v[i].version);
+				snprintf(why, whylen, "%s and %s share the number %04d",
+					 out->v[i - 1].name, out->v[i].name, out->v[i].version);
 			else
-				why_set(why, whylen, "migration %04zu is missing before %s", i + 1,
-					out->v[i].name);
+				snprintf(why, whylen, "migration %04zu is missing before %s", i + 1,
+					 out->v[i].name);
 			rc = MADO_E_BAD_REQUEST;
 		}
 		if (rc == MADO_OK && out->n == 0) {
-			why_set(why, whylen, "%s holds no migrations", dir);
+			snprintf(why, whylen, "%s holds no migrations", dir);
 			rc = MADO_E_NOT_FOUND;
 		}
 	}
 	if (rc == MADO_E_NOMEM)
-		why_set(why, whylen, "out of memory reading migrations");
+		snprintf(why, whylen, "out of memory reading migrations");
 	if (rc != MADO_OK)
 		mado_migrate_free(out);
 	return rc;
@@ -170,33 +157,34 @@ mado_migrate_compare(const struct mado_migrations *m, const PGresult *applied, s
 		name = PQgetvalue(applied, i, 1);
 		sum = PQgetvalue(applied, i, 2);
 		if (!mado_parse_int(PQgetvalue(applied, i, 0), 1, 9999, &version)) {
-			why_set(why, whylen, "schema_migrations holds an unreadable version");
+			snprintf(why, whylen, "schema_migrations holds an unreadable version");
 			return MADO_E_SCHEMA_MISMATCH;
 		}
 		if ((size_t)version > m->n || m->v[version - 1].version != version) {
-			why_set(why, whylen,
-				"the database has migration %s, which this build does not have: "
-				"the database is newer than this build",
-				name);
+			snprintf(why, whylen,
+				 "the database has migration %s, which this build does not have: "
+				 "the database is newer than this build",
+				 name);
 			return MADO_E_SCHEMA_MISMATCH;
 		}
 		f = &m->v[version - 1];
 		if (strcmp(f->checksum, sum) != 0 || strcmp(f->name, name) != 0) {
-			why_set(why, whylen,
-				"migration %s was changed after it was applied (applied as %s with "
-				"sha256 %.12s…, the file now has %.12s…); applied migrations must "
-				"never be edited: add a new one",
-				f->name, name, sum, f->checksum);
+			snprintf(
+			    why, whylen,
+			    "migration %s was changed after it was applied (applied as %s with "
+			    "sha256 %.12s…, the file now has %.12s…); applied migrations must "
+			    "never be edited: add a new one",
+			    f->name, name, sum, f->checksum);
 			return MADO_E_SCHEMA_MISMATCH;
 		}
 	}
 	if ((size_t)rows < m->n) {
 		if (pending != NULL)
 			*pending = m->n - (size_t)rows;
-		why_set(why, whylen,
-			"the schema is behind: %zu migration(s) from %s on are not applied; run "
-			"`mado migrate`",
-			m->n - (size_t)rows, m->v[rows].name);
+		snprintf(why, whylen,
+			 "the schema is behind: %zu migration(s) from %s on are not applied; run "
+			 "`mado migrate`",
+			 m->n - (size_t)rows, m->v[rows].name);
 		return MADO_E_SCHEMA_MISMATCH;
 	}
 	return MADO_OK;
@@ -250,15 +238,15 @@ apply_one(PGconn *conn, const struct mado_migration *mg, char *why, size_t whyle
 	params[1] = mg->name;
 	params[2] = mg->checksum;
 	if (exec_simple(conn, "BEGIN") != MADO_OK) {
-		why_set(why, whylen, "cannot begin a transaction for %s", mg->name);
+		snprintf(why, whylen, "cannot begin a transaction for %s", mg->name);
 		return MADO_E_DB_UNAVAILABLE;
 	}
 	/* The file is constant text from the release, not input: PQexec runs all of it. */
 	r = PQexec(conn, mg->sql);
 	if (mado_db_classify(conn, r) != MADO_OK) {
 		state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
-		why_set(why, whylen, "%s failed (sqlstate %s): %s", mg->name,
-			state != NULL ? state : "?", PQerrorMessage(conn));
+		snprintf(why, whylen, "%s failed (sqlstate %s): %s", mg->name,
+			 state != NULL ? state : "?", PQerrorMessage(conn));
 		PQclear(r);
 		(void)exec_simple(conn, "ROLLBACK");
 		return MADO_E_INTERNAL;
@@ -266,15 +254,15 @@ apply_one(PGconn *conn, const struct mado_migration *mg, char *why, size_t whyle
 	PQclear(r);
 	r = PQexecParams(conn, Q_RECORD, 3, NULL, params, NULL, NULL, 0);
 	if (mado_db_classify(conn, r) != MADO_OK) {
-		why_set(why, whylen, "%s could not be recorded: %s", mg->name,
-			PQerrorMessage(conn));
+		snprintf(why, whylen, "%s could not be recorded: %s", mg->name,
+			 PQerrorMessage(conn));
 		PQclear(r);
 		(void)exec_simple(conn, "ROLLBACK");
 		return MADO_E_INTERNAL;
 	}
 	PQclear(r);
 	if (exec_simple(conn, "COMMIT") != MADO_OK) {
-		why_set(why, whylen, "%s: commit failed: %s", mg->name, PQerrorMessage(conn));
+		snprintf(why, whylen, "%s: commit failed: %s", mg->name, PQerrorMessage(conn));
 		return MADO_E_INTERNAL;
 	}
 	return MADO_OK;
@@ -290,11 +278,11 @@ mado_migrate_apply(PGconn *conn, const struct mado_migrations *m, size_t *applie
 
 	*applied_now = 0;
 	if (exec_simple(conn, "SELECT pg_advisory_lock(" MIGRATE_LOCK_KEY ")") != MADO_OK) {
-		why_set(why, whylen, "cannot take the migration lock: %s", PQerrorMessage(conn));
+		snprintf(why, whylen, "cannot take the migration lock: %s", PQerrorMessage(conn));
 		return MADO_E_DB_UNAVAILABLE;
 	}
 	if ((rc = mado_migrate_read_applied(conn, &applied)) != MADO_OK) {
-		why_set(why, whylen, "cannot read schema_migrations: %s", PQerrorMessage(conn));
+		snprintf(why, whylen, "cannot read schema_migrations: %s", PQerrorMessage(conn));
 		goto done;
 	}
 	rc = mado_migrate_compare(m, applied, &pending, why, whylen);
