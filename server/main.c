@@ -13,6 +13,7 @@
 
 #include <libpq-fe.h>
 
+#include "mado/cli.h"
 #include "mado/config.h"
 #include "mado/db.h"
 #include "mado/err.h"
@@ -33,6 +34,9 @@ usage(FILE *out)
 	      "        (secrets hidden) and exits.\n"
 	      "  migrate [--config FILE] [--status]\n"
 	      "        Apply pending schema migrations, or with --status only report them.\n"
+	      "  authcheck --token FILE --origin URL --nonce NONCE --trust DIR [--at TIME]\n"
+	      "            [--ocsp on|off]\n"
+	      "        Validate one Web eID token as the server would; print the verdict.\n"
 	      "  config-reference\n"
 	      "        Print every setting as a Markdown table.\n"
 	      "  version\n"
@@ -233,6 +237,8 @@ main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
+	if (strcmp(argv[1], "authcheck") == 0)
+		return mado_cli_authcheck(argc - 2, argv + 2);
 	if (strcmp(argv[1], "config-reference") == 0) {
 		mado_config_reference(stdout);
 		return 0;

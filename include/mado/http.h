@@ -93,6 +93,10 @@ const char *mado_http_req_header(const struct mado_req *rq, const char *name);
    <= 32). MADO_OK or MADO_E_MALFORMED_JSON with a reason in detail. */
 MADO_MUSTCHECK int mado_json_parse(const char *text, size_t len, cJSON **out, char *detail,
 				   size_t detaillen);
+/* The same, except that an escaped NUL (\u0000) in a string reads as U+FFFD instead of
+   failing: Web eID tokens are judged field by field, as the reference validator does. */
+MADO_MUSTCHECK int mado_json_parse_nul_replaced(const char *text, size_t len, cJSON **out,
+						char *detail, size_t detaillen);
 
 /* The route table, for the router, the metrics and the OpenAPI test. */
 const struct mado_route *mado_http_routes(size_t *n);

@@ -17,6 +17,12 @@ void mado_hex(const void *data, size_t len, char *out);
 /* Unpadded base64url of len bytes into out (4*ceil(len/3)+1 bytes is enough). */
 size_t mado_b64url(const void *data, size_t len, char *out);
 
+/* Standard base64 (RFC 4648 section 4) with padding; out needs 4*ceil(len/3)+1 bytes. */
+size_t mado_b64(const void *data, size_t len, char *out);
+/* Strict standard base64: the standard alphabet only, padding optional but correct if
+   present, no whitespace. Returns a buffer the caller frees, or NULL. */
+unsigned char *mado_b64_decode(const char *s, size_t len, size_t *outlen);
+
 /* SHA-256 of data as 64 hex characters plus NUL. */
 void mado_sha256_hex(const void *data, size_t len, char out[65]);
 
@@ -25,6 +31,9 @@ int64_t mado_now_ms(void);
 double mado_elapsed_ms(const struct timespec *since);
 /* UTC time as RFC 3339 with milliseconds, e.g. 2026-11-22T14:04:13.123Z (25 bytes). */
 void mado_rfc3339_now(char out[32]);
+
+/* Parses an RFC 3339 UTC or offset time ("2024-08-01T00:00:00Z", fractions ignored). */
+bool mado_parse_rfc3339(const char *s, time_t *out);
 
 /* Constant-time equality of two byte strings of the same length. */
 bool mado_ct_equal(const void *a, const void *b, size_t len);

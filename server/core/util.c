@@ -68,6 +68,96 @@ mado_b64url(const void *data, size_t len, char *out)
 	return o;
 }
 
+size_t
+mado_b64(const void *data, size_t len, char *out)
+{
+	static const char alpha[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	const unsigned char *p = data;
+	size_t i, o = 0;
+	uint32_t v;
+
+	for (i = 0; i < len; i += 3) {
+		v = (uint32_t)p[i] << 16;
+		if (i + 1 < len)
+			v |= (uint32_t)p[i + 1] << 8;
+		if (i + 2 < len)
+			v |= p[i + 2];
+		out[o++] = alpha[v >> 18 & 63];
+		out[o++] = alpha[v >> 12 & 63];
+		out[o++] = i + 1 < len ? alpha[v >> 6 & 63] : '=';
+		out[o++] = i + 2 < len ? alpha[v & 63] : '=';
+	}
+	out[o] = '\0';
+	return o;
+}
+
+static int
+b64_value(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+unsigned char *
+mado_b64_decode(const char *s, size_t len, size_t *outlen)
+{
+	unsigned char *out;
+	size_t i, o = 0, pad = 0;
+	uint32_t v = 0;
+	int d, n = 0;
+
+	*outlen = 0;
+	/* Padding, if any, must make the length a multiple of four. */
+	while (pad < 2 && len > 0 && s[len - 1] == '=') {
+		len--;
+		pad++;
+	}
+	if ((pad > 0 && (len + pad) % 4 != 0) || len % 4 == 1)
+		return NULL;
+	if ((out = malloc(len / 4 * 3 + 3)) == NULL)
+		return NULL;
+	for (i = 0; i < len; i++) {
+		if ((d = b64_value((unsigned char)s[i])) < 0) {
+			free(out);
+			return NULL;
+		}
+		v = v << 6 | (uint32_t)d;
+		if (++n == 4) {
+			out[o++] = (unsigned char)(v >> 16);
+			out[o++] = (unsigned char)(v >> 8);
+			out[o++] = (unsigned char)v;
+			v = 0;
+			n = 0;
+		}
+	}
+	/* The unused low bits of the last group must be zero (one encoding per value). */
+	if (n == 2) {
+		if (v & 0x0f)
+			goto bad;
+		out[o++] = (unsigned char)(v >> 4);
+	} else if (n == 3) {
+		if (v & 0x03)
+			goto bad;
+		out[o++] = (unsigned char)(v >> 10);
+		out[o++] = (unsigned char)(v >> 2);
+	}
+	*outlen = o;
+	return out;
+bad:
+	free(out);
+	return NULL;
+}
+
 void
 mado_sha256_hex(const void *data, size_t len, char out[65])
 {
@@ -108,6 +198,51 @@ mado_rfc3339_now(char out[32])
 	gmtime_r(&ts.tv_sec, &tm);
 	snprintf(out, 32, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
 		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ts.tv_nsec / 1000000));
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm). */
+static int64_t
+days_from_civil(int64_t y, int m, int d)
+{
+	int64_t era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+bool
+mado_parse_rfc3339(const char *s, time_t *out)
+{
+	int y, mo, d, h, mi, sec, oh = 0, om = 0, n = 0;
+	const char *p;
+	int sign = 0;
+
+	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &n) != 6 ||
+	    n != 19 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
+		return false;
+	p = s + n;
+	if (*p == '.')
+		for (p++; *p >= '0' && *p <= '9'; p++)
+			;
+	if (*p == 'Z' || *p == 'z') {
+		p++;
+	} else if (*p == '+' || *p == '-') {
+		sign = *p == '+' ? 1 : -1;
+		if (sscanf(p + 1, "%2d:%2d%n", &oh, &om, &n) != 2 || n != 5)
+			return false;
+		p += 6;
+	} else {
+		return false;
+	}
+	if (*p != '\0')
+		return false;
+	*out = (time_t)(days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec) -
+	       sign * (oh * 3600 + om * 60);
+	return true;
 }
 
 bool

@@ -5,6 +5,7 @@
  * encoding and escapes; one walk over the tree checks keys and depth.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -139,4 +140,33 @@ mado_json_parse(const char *text, size_t len, cJSON **out, char *detail, size_t 
 	}
 	*out = root;
 	return MADO_OK;
+}
+
+int
+mado_json_parse_nul_replaced(const char *text, size_t len, cJSON **out, char *detail,
+			     size_t detaillen)
+{
+	bool in_string = false;
+	char *copy;
+	size_t i;
+	int rc;
+
+	*out = NULL;
+	if ((copy = malloc(len + 1)) == NULL)
+		return MADO_E_NOMEM;
+	memcpy(copy, text, len);
+	copy[len] = '\0';
+	for (i = 0; i < len; i++) {
+		if (in_string && copy[i] == '\\' && i + 1 < len) {
+			if (copy[i + 1] == 'u' && i + 5 < len && memcmp(copy + i + 2, "0000", 4) == 0)
+				memcpy(copy + i + 2, "fffd", 4);
+			i++;
+			continue;
+		}
+		if (copy[i] == '"')
+			in_string = !in_string;
+	}
+	rc = mado_json_parse(copy, len, out, detail, detaillen);
+	free(copy);
+	return rc;
 }

@@ -1,0 +1,8 @@
+/* Operator commands of the mado binary beyond serve and migrate (server/cli/). Each takes
+   the arguments after its name and returns the process exit status. */
+#ifndef MADO_CLI_H
+#define MADO_CLI_H
+
+int mado_cli_authcheck(int argc, char **argv);
+
+#endif

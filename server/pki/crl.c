@@ -1,0 +1,86 @@
+/*
+ * CRL checking, the alternative to OCSP: one CRL from a file or an http URL, reloaded
+ * every crl_refresh_s. A CRL that is missing, unverifiable or past its nextUpdate refuses
+ * the login (fail closed), as a revoked entry does.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/err.h>
+#include <openssl/http.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include "mado/log.h"
+#include "mado/pki.h"
+#include "pki_int.h"
+
+#define CRL_MAX_BYTES (32 << 20)
+
+void
+pki__crl_free(struct mado_pki *pki)
+{
+	X509_CRL_free(pki->crl);
+	pki->crl = NULL;
+}
+
+static X509_CRL *
+load(const char *source, int timeout_s)
+{
+	X509_CRL *crl = NULL;
+	BIO *b;
+
+	if (strncmp(source, "http://", 7) == 0 || strncmp(source, "https://", 8) == 0)
+		b = OSSL_HTTP_get(source, NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, 1,
+				  CRL_MAX_BYTES, timeout_s);
+	else
+		b = BIO_new_file(source, "rb");
+	if (b == NULL)
+		return NULL;
+	crl = d2i_X509_CRL_bio(b, NULL);
+	if (crl == NULL && BIO_reset(b) == 0)
+		crl = PEM_read_bio_X509_CRL(b, NULL, NULL, NULL);
+	BIO_free(b);
+	ERR_clear_error();
+	return crl;
+}
+
+enum mado_pki_reason
+pki__crl(struct mado_pki *pki, X509 *cert, X509 *issuer, time_t now, struct mado_pki_result *res)
+{
+	X509_REVOKED *rev = NULL;
+	enum mado_pki_reason r = MADO_PKI_PASS;
+	X509_CRL *fresh;
+	const ASN1_TIME *next;
+
+	pthread_mutex_lock(&pki->crl_mu);
+	if (pki->crl == NULL || now - pki->crl_loaded >= pki->crl_refresh_s) {
+		if ((fresh = load(pki->crl_source, pki->ocsp_timeout_s)) != NULL) {
+			X509_CRL_free(pki->crl);
+			pki->crl = fresh;
+			pki->crl_loaded = now;
+		} else {
+			mado_log_warn(NULL, "pki: cannot load the CRL from %s", pki->crl_source);
+		}
+	}
+	if (pki->crl == NULL) {
+		r = pki__fail(res, MADO_PKI_CRL_UNAVAILABLE, "no CRL");
+		goto done;
+	}
+	if (X509_NAME_cmp(X509_CRL_get_issuer(pki->crl), X509_get_subject_name(issuer)) != 0 ||
+	    X509_CRL_verify(pki->crl, X509_get0_pubkey(issuer)) != 1) {
+		r = pki__fail(res, MADO_PKI_CRL_UNAVAILABLE, "the CRL is not the card issuer's");
+		goto done;
+	}
+	next = X509_CRL_get0_nextUpdate(pki->crl);
+	if (next == NULL || pki__time_cmp(next, now - pki->clock_skew_s) < 0) {
+		r = pki__fail(res, MADO_PKI_CRL_UNAVAILABLE, "the CRL is past its nextUpdate");
+		goto done;
+	}
+	if (X509_CRL_get0_by_cert(pki->crl, &rev, cert) == 1)
+		r = pki__fail(res, MADO_PKI_REVOKED, "listed in the CRL");
+done:
+	pthread_mutex_unlock(&pki->crl_mu);
+	ERR_clear_error();
+	return r;
+}

@@ -1,0 +1,62 @@
+/* Shared by the files of server/pki only. */
+#ifndef MADO_PKI_INT_H
+#define MADO_PKI_INT_H
+
+#include <pthread.h>
+
+#include <openssl/ocsp.h>
+#include <openssl/x509.h>
+
+#include "mado/pki.h"
+
+struct ocsp_cache_entry;
+
+struct mado_pki {
+	X509_STORE *store;	      /* the anchors; never the system store */
+	STACK_OF(X509) *anchors;
+	STACK_OF(ASN1_OBJECT) *disallowed;
+	STACK_OF(ASN1_OBJECT) *required;
+	enum mado_revocation revocation;
+	char *ocsp_url;
+	X509 *ocsp_responder; /* pinned designated responder, or NULL */
+	bool ocsp_nonce;
+	int ocsp_timeout_s;
+	int ocsp_cache_max_s;
+	int ocsp_max_age_s;
+	int clock_skew_s;
+
+	pthread_mutex_t cache_mu;
+	struct ocsp_cache_entry **cache; /* hash buckets, made on first use */
+	size_t cache_n;
+
+	char *crl_source;
+	int crl_refresh_s;
+	pthread_mutex_t crl_mu;
+	X509_CRL *crl;
+	time_t crl_loaded;
+};
+
+/* Builds a verification context for cert at now over the anchors. */
+X509_STORE_CTX *pki__verify_ctx(struct mado_pki *pki, X509 *cert, time_t now);
+
+/* Sets res->reason and detail; returns the reason. */
+enum mado_pki_reason pki__fail(struct mado_pki_result *res, enum mado_pki_reason r,
+			       const char *fmt, ...) MADO_PRINTF(3, 4);
+
+/* ocsp.c */
+enum mado_pki_reason pki__ocsp(struct mado_pki *pki, X509 *cert, X509 *issuer, time_t now,
+			       struct mado_pki_result *res);
+void pki__ocsp_cache_free(struct mado_pki *pki);
+
+/* crl.c */
+enum mado_pki_reason pki__crl(struct mado_pki *pki, X509 *cert, X509 *issuer, time_t now,
+			      struct mado_pki_result *res);
+void pki__crl_free(struct mado_pki *pki);
+
+/* An ASN1_TIME as seconds since the epoch (0 if unreadable). */
+time_t pki__time_t(const ASN1_TIME *t);
+
+/* Compares an ASN1_TIME with now: -1 before, 0 equal, 1 after; -2 on error. */
+int pki__time_cmp(const ASN1_TIME *t, time_t now);
+
+#endif
