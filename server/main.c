@@ -13,6 +13,7 @@
 
 #include <libpq-fe.h>
 
+#include "mado/auth.h"
 #include "mado/cli.h"
 #include "mado/config.h"
 #include "mado/db.h"
@@ -37,6 +38,8 @@ usage(FILE *out)
 	      "  authcheck --token FILE --origin URL --nonce NONCE --trust DIR [--at TIME]\n"
 	      "            [--ocsp on|off]\n"
 	      "        Validate one Web eID token as the server would; print the verdict.\n"
+	      "  register-card --cert FILE [--same-person-as FILE] [--config FILE]\n"
+	      "        Bind a card to a new person, or to the holder of an earlier card.\n"
 	      "  config-reference\n"
 	      "        Print every setting as a Markdown table.\n"
 	      "  version\n"
@@ -142,6 +145,10 @@ cmd_serve(const struct args *a)
 	}
 	if (check_schema(&m) != 0)
 		goto out;
+	if (mado_auth_init(&cfg, why, sizeof(why)) != MADO_OK) {
+		fprintf(stderr, "mado: card login: %s\n", why);
+		goto out;
+	}
 
 	/* Workers inherit this mask; only this thread takes the stop signals. */
 	signal(SIGPIPE, SIG_IGN);
@@ -158,6 +165,7 @@ cmd_serve(const struct args *a)
 	mado_server_stop(srv);
 	status = 0;
 out:
+	mado_auth_free();
 	mado_db_pool_shutdown();
 	mado_migrate_free(&m);
 	mado_config_free(&cfg);
@@ -220,6 +228,23 @@ out:
 	return status;
 }
 
+/* Takes --config out of the arguments, as serve and migrate accept it. */
+static int
+register_card(int argc, char **argv)
+{
+	const char *config = getenv("MADO_CONFIG");
+	char *rest[32];
+	int i, n = 0;
+
+	for (i = 0; i < argc && n < 32; i++) {
+		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
+			config = argv[++i];
+		else
+			rest[n++] = argv[i];
+	}
+	return mado_cli_register_card(config, n, rest);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -239,6 +264,8 @@ main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "authcheck") == 0)
 		return mado_cli_authcheck(argc - 2, argv + 2);
+	if (strcmp(argv[1], "register-card") == 0)
+		return register_card(argc - 2, argv + 2);
 	if (strcmp(argv[1], "config-reference") == 0) {
 		mado_config_reference(stdout);
 		return 0;

@@ -4,5 +4,7 @@
 #define MADO_CLI_H
 
 int mado_cli_authcheck(int argc, char **argv);
+/* mado register-card --cert FILE [--same-person-as FILE]: binds a card to a person. */
+int mado_cli_register_card(const char *config, int argc, char **argv);
 
 #endif

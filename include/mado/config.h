@@ -31,6 +31,29 @@ struct mado_config {
 	char *metrics_from;     /* client addresses allowed to read /metrics, or * */
 	char *log_level;        /* error, warn, info, debug */
 	bool log_requests;      /* one line per request */
+
+	/* Card login. */
+	char *mtls_listen;    /* second listener that asks for client certificates */
+	char *card_trust_dir; /* CA certificates of card issuers; empty: no card login */
+	char *card_policies_disallowed;
+	char *card_policies_required;
+	char *card_revocation; /* ocsp, crl or off */
+	char *card_ocsp_url;
+	char *card_ocsp_responder;
+	bool card_ocsp_nonce;
+	int card_ocsp_timeout_ms;
+	int card_ocsp_cache_max_s;
+	int card_ocsp_max_age_s;
+	int card_clock_skew_s;
+	char *card_crl;
+	int card_crl_refresh_s;
+	int card_recheck_s; /* how often a session re-checks its card's revocation */
+	int session_idle_s;
+	int session_max_s;
+	int login_fail_max_addr;
+	int login_fail_max_card;
+	int login_fail_window_s;
+	char *demo_cards_dir; /* virtual cards the demo login may use; empty: none */
 };
 
 /* Loads defaults, then path (may be NULL), then the environment, and validates it all.

@@ -11,8 +11,32 @@
 	X(OK, 200, "ok", "OK")                                                                     \
 	X(BAD_REQUEST, 400, "bad-request", "The request is not well formed")                       \
 	X(MALFORMED_JSON, 400, "malformed-json", "The request body is not valid JSON")             \
+	X(AUTH_TOKEN_MALFORMED, 400, "auth-token-malformed",                                       \
+	  "The authentication token is malformed")                                                 \
 	X(UNAUTHENTICATED, 401, "unauthenticated", "Authentication is required")                   \
+	X(SESSION_EXPIRED, 401, "session-expired", "The session has ended; log in again")          \
+	X(CHALLENGE_MISSING, 401, "challenge-missing", "No login challenge for this browser")      \
+	X(CHALLENGE_EXPIRED, 401, "challenge-expired", "The login challenge has expired")          \
+	X(SIGNATURE_INVALID, 401, "signature-invalid",                                             \
+	  "The card's signature does not match this site and challenge")                           \
+	X(CLIENT_CERT_MISSING, 401, "client-certificate-missing",                                  \
+	  "No card certificate was presented")                                                     \
+	X(CARD_NOT_YET_VALID, 401, "card-not-yet-valid",                                           \
+	  "The card's certificate is not valid yet")                                               \
+	X(CARD_EXPIRED, 401, "card-expired", "The card's certificate has expired")                 \
+	X(CARD_WRONG_PURPOSE, 401, "card-wrong-purpose",                                           \
+	  "This certificate is not a card authentication certificate")                             \
+	X(CARD_NOT_TRUSTED, 401, "card-not-trusted",                                               \
+	  "The card was not issued by a trusted issuer")                                           \
+	X(CARD_REVOKED, 401, "card-revoked", "The card's certificate has been revoked")            \
+	X(CARD_STATUS_UNKNOWN, 401, "card-status-unknown",                                         \
+	  "The card issuer does not know this card")                                               \
+	X(CARD_NOT_REGISTERED, 401, "card-not-registered",                                         \
+	  "This card is not registered with Mado")                                                 \
+	X(CARD_KEY_CONFLICT, 401, "card-key-conflict",                                             \
+	  "This card's key belongs to another person")                                             \
 	X(FORBIDDEN, 403, "forbidden", "Not allowed")                                              \
+	X(CSRF_REJECTED, 403, "csrf-rejected", "The request did not come from this site's pages")  \
 	X(NOT_FOUND, 404, "not-found", "No such resource")                                         \
 	X(METHOD_NOT_ALLOWED, 405, "method-not-allowed", "Method not allowed on this resource")    \
 	X(REQUEST_TIMEOUT, 408, "request-timeout", "The request arrived too slowly")               \
@@ -25,6 +49,9 @@
 	X(INTERNAL, 500, "internal-error", "Internal error")                                       \
 	X(NOMEM, 500, "out-of-memory", "The server ran out of memory")                             \
 	X(DB_UNAVAILABLE, 503, "database-unavailable", "The database is unavailable")              \
+	X(REVOCATION_CHECK_FAILED, 503, "revocation-check-failed",                                 \
+	  "The card's revocation status cannot be checked now")                                    \
+	X(CARD_LOGIN_UNAVAILABLE, 503, "card-login-unavailable", "Card login is not configured")   \
 	X(SCHEMA_MISMATCH, 503, "schema-mismatch", "The database schema does not match this build")
 
 enum mado_err {

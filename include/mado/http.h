@@ -27,8 +27,11 @@ struct mado_req;
 typedef int (*mado_handler)(struct mado_req *rq);
 
 enum mado_route_flag {
-	MADO_R_PUBLIC = 1 << 0, /* needs no session */
-	MADO_R_BODY = 1 << 1,   /* takes a JSON body (see media) */
+	MADO_R_PUBLIC = 1 << 0,    /* needs no session */
+	MADO_R_BODY = 1 << 1,      /* takes a JSON body (see media), parsed into rq->json */
+	MADO_R_RAW_BODY = 1 << 2,  /* takes a body of the route's media type, not parsed */
+	MADO_R_NO_ORIGIN = 1 << 3, /* a POST browsers send on their own (CSP reports) */
+	MADO_R_SESSION = 1 << 4,   /* public, but reads a session if one comes (login steps) */
 };
 
 struct mado_route {
@@ -49,6 +52,20 @@ enum mado_cache {
 #define MADO_PARAM_MAX  128
 #define MADO_REQ_ID_LEN 22
 
+/* Who is asking, as the gate established it. person_id never leaves the server. */
+struct mado_actor {
+	bool session;         /* a valid session cookie came with the request */
+	bool authenticated;   /* ... and a person is logged in on it */
+	char session_hex[68]; /* "\\x" and the SHA-256 of the cookie, as a bytea parameter */
+	char person_id[40];
+	char binding_id[24];
+	char channel[16];
+	char method[8];
+	char csrf[48];
+};
+
+struct mado_db;
+
 struct mado_req {
 	struct mg_connection *conn;
 	const struct mg_request_info *ri;
@@ -59,9 +76,11 @@ struct mado_req {
 
 	char params[MADO_MAX_PARAMS][MADO_PARAM_MAX]; /* {name} segments, in order */
 	int nparams;
-	char *body; /* NUL-terminated raw body of a MADO_R_BODY route */
+	char *body; /* NUL-terminated raw body of a MADO_R_BODY or MADO_R_RAW_BODY route */
 	size_t body_len;
 	cJSON *json; /* the parsed body */
+	struct mado_actor actor;
+	struct mado_db *db; /* checked out on first use, returned after the response */
 
 	/* The response. */
 	int status;
@@ -84,6 +103,14 @@ MADO_MUSTCHECK int mado_http_no_content(struct mado_req *rq);
 void mado_http_header(struct mado_req *rq, const char *name, const char *value);
 /* Sets the problem detail and returns err, for `return mado_http_fail(rq, E, "...")`. */
 int mado_http_fail(struct mado_req *rq, int err, const char *fmt, ...) MADO_PRINTF(3, 4);
+
+/* The request's database connection, checked out once and returned by the router. */
+MADO_MUSTCHECK int mado_http_db(struct mado_req *rq, struct mado_db **out);
+
+/* The gate runs before every handler: it reads the session and enforces the route's needs
+   (session, CSRF). Registered by the auth module; without one, only public routes work. */
+typedef int (*mado_gate)(struct mado_req *rq);
+void mado_http_set_gate(mado_gate gate);
 
 /* The client's address as text (no port). Borrowed for the request's lifetime. */
 const char *mado_http_client_addr(const struct mado_req *rq);

@@ -53,7 +53,7 @@ enum mado_pki_reason {
 #define MADO_PKI_ENUM(name, str) MADO_PKI_##name,
 	MADO_PKI_REASONS(MADO_PKI_ENUM)
 #undef MADO_PKI_ENUM
-	MADO_PKI__COUNT
+	    MADO_PKI__COUNT
 };
 
 const char *mado_pki_reason_str(enum mado_pki_reason r);
@@ -61,32 +61,32 @@ const char *mado_pki_reason_str(enum mado_pki_reason r);
 /* Policies refused unless configured otherwise: Estonian Mobile-ID, whose keys do not live
    on a card (the Web eID reference default). */
 #define MADO_PKI_DEFAULT_DISALLOWED                                                                \
-	"1.3.6.1.4.1.10015.1.3,1.3.6.1.4.1.10015.1.3.1,1.3.6.1.4.1.10015.1.3.2,"                  \
+	"1.3.6.1.4.1.10015.1.3,1.3.6.1.4.1.10015.1.3.1,1.3.6.1.4.1.10015.1.3.2,"                   \
 	"1.3.6.1.4.1.10015.1.3.3"
 
 enum mado_revocation { MADO_REVOCATION_OFF, MADO_REVOCATION_OCSP, MADO_REVOCATION_CRL };
 
 struct mado_pki_config {
-	const char *trust_dir;		 /* CA certificates (PEM or DER), one or more per file */
+	const char *trust_dir;           /* CA certificates (PEM or DER), one or more per file */
 	const char *policies_disallowed; /* comma-separated OIDs */
-	const char *policies_required;	 /* comma-separated OIDs; one must be present */
+	const char *policies_required;   /* comma-separated OIDs; one must be present */
 	enum mado_revocation revocation;
-	const char *ocsp_url;	      /* designated responder; empty: the certificate's AIA */
-	const char *ocsp_responder;   /* pinned responder certificate file, optional */
-	bool ocsp_nonce;	      /* send a nonce and require it back */
+	const char *ocsp_url;       /* designated responder; empty: the certificate's AIA */
+	const char *ocsp_responder; /* pinned responder certificate file, optional */
+	bool ocsp_nonce;            /* send a nonce and require it back */
 	int ocsp_timeout_ms;
-	int ocsp_cache_max_s;	      /* a cached answer is never used longer than this */
-	int ocsp_max_age_s;	      /* thisUpdate may be at most this old when fetched */
+	int ocsp_cache_max_s; /* a cached answer is never used longer than this */
+	int ocsp_max_age_s;   /* thisUpdate may be at most this old when fetched */
 	int clock_skew_s;
-	const char *crl;	      /* CRL file or http URL (revocation = crl) */
+	const char *crl; /* CRL file or http URL (revocation = crl) */
 	int crl_refresh_s;
 };
 
 struct mado_pki;
 
 /* Loads the anchors and settings; on failure why says what. */
-MADO_MUSTCHECK int mado_pki_new(const struct mado_pki_config *cfg, struct mado_pki **out,
-				char *why, size_t whylen);
+MADO_MUSTCHECK int mado_pki_new(const struct mado_pki_config *cfg, struct mado_pki **out, char *why,
+				size_t whylen);
 void mado_pki_free(struct mado_pki *pki);
 /* PEM text of every anchor, for a TLS listener that asks for client certificates. */
 char *mado_pki_anchors_pem(const struct mado_pki *pki);
@@ -102,7 +102,7 @@ struct mado_card_id {
 
 struct mado_pki_result {
 	enum mado_pki_reason reason;
-	char detail[160];      /* for operators (authcheck); never personal data */
+	char detail[160];         /* for operators (authcheck); never personal data */
 	struct mado_card_id card; /* filled once the certificate decoded */
 };
 
@@ -139,9 +139,8 @@ enum mado_pki_reason mado_webeid_validate(struct mado_pki *pki, const char *toke
  * For mado authcheck and the vectors.
  */
 enum mado_pki_reason mado_pki_check_ocsp_response(struct mado_pki *pki, const unsigned char *der,
-						  size_t len, X509 *cert, X509 *issuer,
-						  time_t now, bool nonce_sent,
-						  struct mado_pki_result *res);
+						  size_t len, X509 *cert, X509 *issuer, time_t now,
+						  bool nonce_sent, struct mado_pki_result *res);
 
 /* Reads one certificate (PEM or DER) from a file. */
 X509 *mado_pki_read_cert(const char *path);

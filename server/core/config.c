@@ -16,6 +16,7 @@
 #include "mado/config.h"
 #include "mado/err.h"
 #include "mado/log.h"
+#include "mado/pki.h"
 #include "mado/util.h"
 
 extern char **environ;
@@ -44,6 +45,9 @@ static const char *check_dir(const struct mado_config *, const struct opt *);
 static const char *check_tls_cert(const struct mado_config *, const struct opt *);
 static const char *check_log_level(const struct mado_config *, const struct opt *);
 static const char *check_metrics_from(const struct mado_config *, const struct opt *);
+static const char *check_mtls_listen(const struct mado_config *, const struct opt *);
+static const char *check_revocation(const struct mado_config *, const struct opt *);
+static const char *check_optional_dir(const struct mado_config *, const struct opt *);
 
 #define OFF(f) offsetof(struct mado_config, f)
 
@@ -86,6 +90,51 @@ static const struct opt opts[] = {
      "Operational log level: error, warn, info or debug."},
     {"log_requests", OPT_BOOL, OFF(log_requests), "on", 0, 0, 0, NULL,
      "Write one JSON line per request to stderr."},
+    {"mtls_listen", OPT_STR, OFF(mtls_listen), "", 0, 0, 0, check_mtls_listen,
+     "Second HTTPS address that asks browsers for a card certificate (TLS login); empty: "
+     "none."},
+    {"card_trust_dir", OPT_STR, OFF(card_trust_dir), "", 0, 0, 0, check_optional_dir,
+     "Directory of the card issuers' CA certificates (PEM or DER); empty disables card "
+     "login. The system trust store is never used."},
+    {"card_policies_disallowed", OPT_STR, OFF(card_policies_disallowed),
+     MADO_PKI_DEFAULT_DISALLOWED, 0, 0, 0, NULL,
+     "Certificate policy OIDs refused at login (comma-separated)."},
+    {"card_policies_required", OPT_STR, OFF(card_policies_required), "", 0, 0, 0, NULL,
+     "Certificate policy OIDs of which a card must carry one; empty: no requirement."},
+    {"card_revocation", OPT_STR, OFF(card_revocation), "ocsp", 0, 0, 0, check_revocation,
+     "How a card's revocation is checked: `ocsp`, `crl`, or `off` (tests only)."},
+    {"card_ocsp_url", OPT_STR, OFF(card_ocsp_url), "", 0, 0, 0, NULL,
+     "Designated OCSP responder; empty: the responder named in the card (AIA)."},
+    {"card_ocsp_responder", OPT_STR, OFF(card_ocsp_responder), "", 0, 0, 0, NULL,
+     "Certificate of the designated responder, pinned; empty: RFC 6960 delegation rules."},
+    {"card_ocsp_nonce", OPT_BOOL, OFF(card_ocsp_nonce), "on", 0, 0, 0, NULL,
+     "Send a nonce with each OCSP request and require it back."},
+    {"card_ocsp_timeout_ms", OPT_INT, OFF(card_ocsp_timeout_ms), "5000", 100, 60000, 0, NULL,
+     "Longest wait for the OCSP responder."},
+    {"card_ocsp_cache_max_s", OPT_INT, OFF(card_ocsp_cache_max_s), "300", 0, 86400, 0, NULL,
+     "An OCSP answer is reused until its nextUpdate, but never longer than this."},
+    {"card_ocsp_max_age_s", OPT_INT, OFF(card_ocsp_max_age_s), "120", 1, 86400, 0, NULL,
+     "A fetched OCSP answer whose thisUpdate is older than this is refused as stale."},
+    {"card_clock_skew_s", OPT_INT, OFF(card_clock_skew_s), "900", 0, 3600, 0, NULL,
+     "Clock difference allowed with the OCSP responder."},
+    {"card_crl", OPT_STR, OFF(card_crl), "", 0, 0, 0, NULL,
+     "CRL file or http URL, when card_revocation = crl."},
+    {"card_crl_refresh_s", OPT_INT, OFF(card_crl_refresh_s), "300", 1, 86400, 0, NULL,
+     "How often the CRL is read again."},
+    {"card_recheck_s", OPT_INT, OFF(card_recheck_s), "300", 1, 86400, 0, NULL,
+     "How often a session re-checks that its card is not revoked."},
+    {"session_idle_s", OPT_INT, OFF(session_idle_s), "900", 30, 86400, 0, NULL,
+     "A session ends after this long without a request."},
+    {"session_max_s", OPT_INT, OFF(session_max_s), "28800", 60, 604800, 0, NULL,
+     "A session ends this long after login, however active."},
+    {"login_fail_max_addr", OPT_INT, OFF(login_fail_max_addr), "20", 1, 100000, 0, NULL,
+     "Failed logins from one client address within the window before 429."},
+    {"login_fail_max_card", OPT_INT, OFF(login_fail_max_card), "10", 1, 100000, 0, NULL,
+     "Failed logins with one card within the window before its unsigned attempts get 429."},
+    {"login_fail_window_s", OPT_INT, OFF(login_fail_window_s), "600", 1, 86400, 0, NULL,
+     "Length of the failed-login window."},
+    {"demo_cards_dir", OPT_STR, OFF(demo_cards_dir), "", 0, 0, 0, check_optional_dir,
+     "Virtual cards (made by mado-card) the demo login page may use; empty in production."},
 };
 
 static char **
@@ -399,6 +448,43 @@ check_metrics_from(const struct mado_config *cfg, const struct opt *o)
 		s += n + (end != NULL);
 	}
 	return NULL;
+}
+
+static const char *
+check_mtls_listen(const struct mado_config *cfg, const struct opt *o)
+{
+	char host[64];
+	unsigned char addr[16];
+	int port;
+
+	if (*cstr(cfg, o) == '\0')
+		return NULL;
+	if (!cfg->tls)
+		return "needs tls = on";
+	if (!split_listen(cstr(cfg, o), host, sizeof(host), &port) ||
+	    (inet_pton(AF_INET, host, addr) != 1 && inet_pton(AF_INET6, host, addr) != 1))
+		return "must be host:port with a numeric address, or empty";
+	if (strcmp(cstr(cfg, o), cfg->listen) == 0)
+		return "must differ from listen";
+	return NULL;
+}
+
+static const char *
+check_revocation(const struct mado_config *cfg, const struct opt *o)
+{
+	const char *v = cstr(cfg, o);
+
+	if (strcmp(v, "ocsp") != 0 && strcmp(v, "crl") != 0 && strcmp(v, "off") != 0)
+		return "must be ocsp, crl or off";
+	if (strcmp(v, "crl") == 0 && *cfg->card_crl == '\0')
+		return "crl needs card_crl";
+	return NULL;
+}
+
+static const char *
+check_optional_dir(const struct mado_config *cfg, const struct opt *o)
+{
+	return *cstr(cfg, o) == '\0' ? NULL : check_dir(cfg, o);
 }
 
 int

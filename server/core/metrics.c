@@ -8,8 +8,8 @@
 #include "mado/metrics.h"
 
 /* Statuses Mado answers with; anything else is counted as "other". */
-static const int statuses[] = {200, 201, 204, 304, 400, 401, 403, 404,
-			       405, 409, 413, 415, 422, 429, 500, 503};
+static const int statuses[] = {200, 201, 204, 303, 304, 400, 401, 403, 404, 405,
+			       408, 409, 413, 415, 422, 429, 431, 500, 503};
 #define NSTATUS (MADO_NELEM(statuses) + 1)
 
 /* Histogram bucket upper bounds in milliseconds. */

@@ -158,7 +158,8 @@ mado_json_parse_nul_replaced(const char *text, size_t len, cJSON **out, char *de
 	copy[len] = '\0';
 	for (i = 0; i < len; i++) {
 		if (in_string && copy[i] == '\\' && i + 1 < len) {
-			if (copy[i + 1] == 'u' && i + 5 < len && memcmp(copy + i + 2, "0000", 4) == 0)
+			if (copy[i + 1] == 'u' && i + 5 < len &&
+			    memcmp(copy + i + 2, "0000", 4) == 0)
 				memcpy(copy + i + 2, "fffd", 4);
 			i++;
 			continue;

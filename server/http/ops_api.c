@@ -40,14 +40,13 @@ ops__healthz(struct mado_req *rq)
 static int
 check_database(struct mado_req *rq, int *version)
 {
-	struct mado_db *db = NULL;
+	struct mado_db *db;
 	char why[256];
 	int rc;
 
-	if ((rc = mado_db_acquire(&db)) != MADO_OK)
+	if ((rc = mado_http_db(rq, &db)) != MADO_OK)
 		return rc;
 	rc = mado_migrate_check_db(db, ops.schema, version, why, sizeof(why));
-	mado_db_release(db);
 	if (rc == MADO_E_SCHEMA_MISMATCH)
 		return mado_http_fail(rq, rc, "%s", why);
 	return rc;

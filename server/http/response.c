@@ -14,6 +14,7 @@
 #include <civetweb.h>
 #include <cjson/cJSON.h>
 
+#include "mado/db.h"
 #include "mado/err.h"
 #include "mado/http.h"
 #include "mado/log.h"
@@ -73,6 +74,8 @@ http__req_init(struct mado_req *rq, struct mg_connection *conn)
 void
 http__req_cleanup(struct mado_req *rq)
 {
+	mado_db_release(rq->db);
+	rq->db = NULL;
 	free(rq->body);
 	cJSON_Delete(rq->json);
 	cJSON_Delete(rq->problem_ext);
@@ -140,6 +143,19 @@ mado_http_fail(struct mado_req *rq, int err, const char *fmt, ...)
 	return err;
 }
 
+int
+mado_http_db(struct mado_req *rq, struct mado_db **out)
+{
+	int rc;
+
+	if (rq->db == NULL && (rc = mado_db_acquire(&rq->db)) != MADO_OK) {
+		*out = NULL;
+		return rc;
+	}
+	*out = rq->db;
+	return MADO_OK;
+}
+
 const char *
 mado_http_client_addr(const struct mado_req *rq)
 {
@@ -202,6 +218,7 @@ reason(int status)
 	case 200: return "OK";
 	case 201: return "Created";
 	case 204: return "No Content";
+	case 303: return "See Other";
 	case 304: return "Not Modified";
 	case 400: return "Bad Request";
 	case 401: return "Unauthorized";

@@ -20,6 +20,7 @@
 #include "http_int.h"
 
 static struct {
+	mado_gate gate;
 	char **metric_names; /* routes, then "static", then "unmatched" */
 	size_t nroutes;
 	int body_max;
@@ -57,6 +58,12 @@ http__router_init(const struct mado_config *cfg)
 nomem:
 	http__router_free();
 	return MADO_E_NOMEM;
+}
+
+void
+mado_http_set_gate(mado_gate gate)
+{
+	router.gate = gate;
 }
 
 void
@@ -313,6 +320,8 @@ read_body(struct mado_req *rq)
 	}
 	rq->body[got] = '\0';
 	rq->body_len = got;
+	if (r->flags & MADO_R_RAW_BODY)
+		return MADO_OK;
 	return mado_json_parse(rq->body, got, &rq->json, rq->detail, sizeof(rq->detail));
 }
 
@@ -350,7 +359,14 @@ dispatch(struct mado_req *rq)
 		return MADO_E_METHOD_NOT_ALLOWED;
 	}
 	rq->metric = (size_t)(rq->route - mado_http_routes(&(size_t){0}));
-	if ((rq->route->flags & MADO_R_BODY) && (rc = read_body(rq)) != MADO_OK)
+	/* The gate decides before any body is read: who may send one, and how big. */
+	if (router.gate != NULL)
+		rc = router.gate(rq);
+	else
+		rc = (rq->route->flags & MADO_R_PUBLIC) ? MADO_OK : MADO_E_UNAUTHENTICATED;
+	if (rc != MADO_OK)
+		return rc;
+	if ((rq->route->flags & (MADO_R_BODY | MADO_R_RAW_BODY)) && (rc = read_body(rq)) != MADO_OK)
 		return rc;
 	return rq->route->handler(rq);
 }

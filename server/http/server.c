@@ -7,16 +7,79 @@
 #include <string.h>
 
 #include <civetweb.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 
 #include "mado/err.h"
 #include "mado/http.h"
 #include "mado/log.h"
+#include "mado/pki.h"
 #include "http_int.h"
 
 struct mado_server {
 	struct mg_context *ctx;
+	struct mg_context *mtls; /* the listener that asks for card certificates */
+	STACK_OF(X509_NAME) * ca_names;
 	bool tls;
 };
+
+/*
+ * The TLS login listener accepts any client certificate at the handshake (which still
+ * proves the key), so that an expired or revoked card reaches the login handler and gets
+ * its own clear answer from the same checks token login uses. CivetWeb's own peer
+ * verification would drop such connections with a bare TLS alert.
+ */
+static int
+accept_any_client_cert(int preverify_ok, X509_STORE_CTX *ctx)
+{
+	(void)preverify_ok;
+	(void)ctx;
+	return 1;
+}
+
+static int
+mtls_init_ssl(void *ssl_ctx, void *user_data)
+{
+	struct mado_server *srv = user_data;
+	STACK_OF(X509_NAME) * names;
+
+	SSL_CTX_set_verify(ssl_ctx, SSL_VERIFY_PEER, accept_any_client_cert);
+	/* Tell browsers which issuers we take, so they offer the right certificate. */
+	if (srv->ca_names != NULL &&
+	    (names = sk_X509_NAME_deep_copy(srv->ca_names, X509_NAME_dup, X509_NAME_free)) != NULL)
+		SSL_CTX_set_client_CA_list(ssl_ctx, names);
+	return 0; /* CivetWeb goes on to load the server certificate */
+}
+
+static STACK_OF(X509_NAME) * card_issuer_names(const char *trust_dir)
+{
+	struct mado_pki_config pc;
+	struct mado_pki *pki;
+	STACK_OF(X509_NAME) *names = NULL;
+	char why[256], *pem;
+	X509 *x;
+	BIO *b;
+
+	memset(&pc, 0, sizeof(pc));
+	pc.trust_dir = trust_dir;
+	if (*trust_dir == '\0' || mado_pki_new(&pc, &pki, why, sizeof(why)) != 0)
+		return NULL;
+	pem = mado_pki_anchors_pem(pki);
+	mado_pki_free(pki);
+	if (pem == NULL || (b = BIO_new_mem_buf(pem, -1)) == NULL) {
+		free(pem);
+		return NULL;
+	}
+	names = sk_X509_NAME_new_null();
+	while (names != NULL && (x = PEM_read_bio_X509(b, NULL, NULL, NULL)) != NULL) {
+		sk_X509_NAME_push(names, X509_NAME_dup(X509_get_subject_name(x)));
+		X509_free(x);
+	}
+	BIO_free(b);
+	free(pem);
+	return names;
+}
 
 static int
 log_message(const struct mg_connection *conn, const char *message)
@@ -55,38 +118,19 @@ origin_host(const char *origin, char *out, size_t outlen)
 	snprintf(out, outlen, "%.*s", (int)strcspn(h, ":/"), h);
 }
 
-int
-mado_server_start(const struct mado_config *cfg, const struct mado_migrations *schema,
-		  struct mado_server **out)
+/* Starts one CivetWeb listener on listen; mtls asks clients for certificates. */
+static struct mg_context *
+start_listener(const struct mado_config *cfg, const char *listen, bool mtls,
+	       struct mado_server *srv)
 {
 	char ports[96], threads[16], req_timeout[16], keep_alive[16], domain[256];
-	char host[64], why[512];
 	struct mg_callbacks cb;
-	struct mado_server *srv;
-	int port, rc;
+	struct mg_context *ctx;
 	const char *opts[64];
 	size_t n = 0;
 
-	*out = NULL;
-	if ((rc = http__response_init(cfg)) != MADO_OK || (rc = http__router_init(cfg)) != MADO_OK)
-		return rc;
-	http__ops_init(cfg, schema);
-	if ((rc = http__static_load(cfg->web_root)) != MADO_OK) {
-		mado_log_err(NULL, "cannot load the front end from %s (web_root)", cfg->web_root);
-		goto fail;
-	}
-	if (cfg->tls && (rc = http__tls_prepare(why, sizeof(why))) != MADO_OK) {
-		mado_log_err(NULL, "%s", why);
-		goto fail;
-	}
-	if ((srv = calloc(1, sizeof(*srv))) == NULL) {
-		rc = MADO_E_NOMEM;
-		goto fail;
-	}
-	srv->tls = cfg->tls;
-
-	snprintf(ports, sizeof(ports), "%s%s", cfg->listen, cfg->tls ? "s" : "");
-	snprintf(threads, sizeof(threads), "%d", cfg->threads);
+	snprintf(ports, sizeof(ports), "%s%s", listen, cfg->tls ? "s" : "");
+	snprintf(threads, sizeof(threads), "%d", mtls ? cfg->threads / 4 + 4 : cfg->threads);
 	snprintf(req_timeout, sizeof(req_timeout), "%d", cfg->request_timeout_ms);
 	snprintf(keep_alive, sizeof(keep_alive), "%d", cfg->keep_alive_ms);
 	origin_host(cfg->public_origin, domain, sizeof(domain));
@@ -118,7 +162,8 @@ mado_server_start(const struct mado_config *cfg, const struct mado_migrations *s
 		OPT("ssl_certificate", cfg->tls_cert);
 		OPT("ssl_protocol_version", "4"); /* TLS 1.2 and 1.3 only */
 		OPT("ssl_cipher_list", "ECDHE+AESGCM:ECDHE+CHACHA20:!aNULL");
-		/* Never trust the system store for client certificates. */
+		/* Never trust the system store for client certificates. On the TLS login
+		   listener, mtls_init_ssl asks for them itself. */
 		OPT("ssl_default_verify_paths", "no");
 		OPT("ssl_verify_peer", "no");
 	}
@@ -129,23 +174,71 @@ mado_server_start(const struct mado_config *cfg, const struct mado_migrations *s
 	cb.begin_request = http__begin_request;
 	cb.http_error = http__civetweb_error;
 	cb.log_message = log_message;
-
-	if ((srv->ctx = mg_start(&cb, NULL, opts)) == NULL) {
+	if (mtls)
+		cb.init_ssl = mtls_init_ssl;
+	if ((ctx = mg_start(&cb, srv, opts)) == NULL)
 		mado_log_err(NULL,
 			     "cannot start the HTTP server on %s (address in use, or the TLS "
 			     "certificate %s unreadable?)",
-			     cfg->listen, cfg->tls ? cfg->tls_cert : "-");
-		free(srv);
-		rc = MADO_E_INTERNAL;
+			     listen, cfg->tls ? cfg->tls_cert : "-");
+	return ctx;
+}
+
+/* Proves that a listener really speaks TLS before we say we are up. */
+static int
+selftest(const char *listen)
+{
+	char host[64], why[512];
+	int port;
+
+	split_host_port(listen, host, sizeof(host), &port);
+	if (http__tls_selftest(host, port, why, sizeof(why)) != MADO_OK) {
+		mado_log_err(NULL, "%s", why);
+		return -1;
+	}
+	return 0;
+}
+
+int
+mado_server_start(const struct mado_config *cfg, const struct mado_migrations *schema,
+		  struct mado_server **out)
+{
+	struct mado_server *srv;
+	char why[512];
+	int rc;
+
+	*out = NULL;
+	if ((rc = http__response_init(cfg)) != MADO_OK || (rc = http__router_init(cfg)) != MADO_OK)
+		return rc;
+	http__ops_init(cfg, schema);
+	if ((rc = http__static_load(cfg->web_root)) != MADO_OK) {
+		mado_log_err(NULL, "cannot load the front end from %s (web_root)", cfg->web_root);
 		goto fail;
 	}
-	if (cfg->tls) {
-		split_host_port(cfg->listen, host, sizeof(host), &port);
-		if ((rc = http__tls_selftest(host, port, why, sizeof(why))) != MADO_OK) {
-			mado_log_err(NULL, "%s", why);
+	if (cfg->tls && (rc = http__tls_prepare(why, sizeof(why))) != MADO_OK) {
+		mado_log_err(NULL, "%s", why);
+		goto fail;
+	}
+	if ((srv = calloc(1, sizeof(*srv))) == NULL) {
+		rc = MADO_E_NOMEM;
+		goto fail;
+	}
+	srv->tls = cfg->tls;
+	rc = MADO_E_INTERNAL;
+	if ((srv->ctx = start_listener(cfg, cfg->listen, false, srv)) == NULL ||
+	    (cfg->tls && selftest(cfg->listen) != 0)) {
+		mado_server_stop(srv);
+		return rc;
+	}
+	if (*cfg->mtls_listen != '\0') {
+		srv->ca_names = card_issuer_names(cfg->card_trust_dir);
+		if ((srv->mtls = start_listener(cfg, cfg->mtls_listen, true, srv)) == NULL ||
+		    selftest(cfg->mtls_listen) != 0) {
 			mado_server_stop(srv);
 			return rc;
 		}
+		mado_log_info(NULL, "TLS login (client certificates) on https://%s",
+			      cfg->mtls_listen);
 	}
 	mado_log_info(NULL, "serving %s://%s (%d threads)", cfg->tls ? "https" : "http",
 		      cfg->listen, cfg->threads);
@@ -162,7 +255,11 @@ mado_server_stop(struct mado_server *srv)
 {
 	if (srv == NULL)
 		return;
-	mg_stop(srv->ctx);
+	if (srv->mtls != NULL)
+		mg_stop(srv->mtls);
+	if (srv->ctx != NULL)
+		mg_stop(srv->ctx);
+	sk_X509_NAME_pop_free(srv->ca_names, X509_NAME_free);
 	if (srv->tls)
 		mg_exit_library();
 	free(srv);

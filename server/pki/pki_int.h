@@ -12,10 +12,10 @@
 struct ocsp_cache_entry;
 
 struct mado_pki {
-	X509_STORE *store;	      /* the anchors; never the system store */
-	STACK_OF(X509) *anchors;
-	STACK_OF(ASN1_OBJECT) *disallowed;
-	STACK_OF(ASN1_OBJECT) *required;
+	X509_STORE *store; /* the anchors; never the system store */
+	STACK_OF(X509) * anchors;
+	STACK_OF(ASN1_OBJECT) * disallowed;
+	STACK_OF(ASN1_OBJECT) * required;
 	enum mado_revocation revocation;
 	char *ocsp_url;
 	X509 *ocsp_responder; /* pinned designated responder, or NULL */
@@ -40,8 +40,8 @@ struct mado_pki {
 X509_STORE_CTX *pki__verify_ctx(struct mado_pki *pki, X509 *cert, time_t now);
 
 /* Sets res->reason and detail; returns the reason. */
-enum mado_pki_reason pki__fail(struct mado_pki_result *res, enum mado_pki_reason r,
-			       const char *fmt, ...) MADO_PRINTF(3, 4);
+enum mado_pki_reason pki__fail(struct mado_pki_result *res, enum mado_pki_reason r, const char *fmt,
+			       ...) MADO_PRINTF(3, 4);
 
 /* ocsp.c */
 enum mado_pki_reason pki__ocsp(struct mado_pki *pki, X509 *cert, X509 *issuer, time_t now,

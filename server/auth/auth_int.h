@@ -1,0 +1,81 @@
+/* Shared by the files of server/auth only. */
+#ifndef MADO_AUTH_INT_H
+#define MADO_AUTH_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+
+#include "mado/db.h"
+#include "mado/pki.h"
+
+#define AUTH_COOKIE           "__Host-mado"
+#define AUTH_CHALLENGE_TTL_S  300
+#define AUTH_PRELOGIN_TTL_S   600
+#define AUTH_TOUCH_INTERVAL_S 30 /* last_seen is written at most this often */
+
+/* auth.c: decisions without I/O. */
+int auth__err_for(enum mado_pki_reason r);
+/* A fresh random token of raw bytes, base64url (43 characters for 32 bytes). */
+MADO_MUSTCHECK int auth__token(char *out, size_t outlen, size_t raw);
+/* "\\x" + SHA-256 hex of the cookie value: the session's key in the database. */
+void auth__session_key(const char *cookie, char out[68]);
+/* Is the request's Origin (or, lacking one, Referer) the service's own origin? */
+bool auth__same_origin(const char *origin, const char *referer, const char *own);
+/* Hash of a client address or card for the failure counters. */
+void auth__limit_key(const char *what, char out[65]);
+bool auth__is_state_changing(const char *method);
+
+/* auth_store.c: the SQL. */
+struct auth_session {
+	bool found, expired, touch_due, revoked, recheck_due;
+	char person_id[40];
+	char binding_id[24];
+	char channel[16];
+	char method[8];
+	char csrf[48];
+};
+int auth__session_get(struct mado_db *db, const char *key, int idle_s, int recheck_s,
+		      struct auth_session *s);
+int auth__session_touch(struct mado_db *db, const char *key);
+/* Deletes the session; records `event` for its person if it had one. */
+int auth__session_end(struct mado_db *db, const char *key, const struct auth_session *s,
+		      const char *event);
+int auth__session_new_prelogin(struct mado_db *db, const char *key, const char *csrf);
+int auth__challenge_put(struct mado_db *db, const char *key, const char *nonce);
+/* Takes (deletes) the challenge of a pre-login session: MADO_OK with the nonce,
+   MADO_E_CHALLENGE_MISSING, or MADO_E_CHALLENGE_EXPIRED. */
+int auth__challenge_take(struct mado_db *db, const char *key, char *nonce, size_t len);
+
+struct auth_binding {
+	bool found, revoked;
+	char id[24];
+	char person_id[40];
+};
+int auth__binding_find(struct mado_db *db, const struct mado_card_id *card, struct auth_binding *b);
+/* Is this key bound to a person other than person_id (NULL: to anyone)? */
+int auth__key_elsewhere(struct mado_db *db, const char *key_hash, const char *person_id,
+			bool *conflict);
+/* Creates the person's session (ending the pre-login one) and records the login. */
+int auth__login(struct mado_db *db, const char *prelogin_key, const char *key,
+		const struct auth_binding *b, const char *method, const char *csrf, int max_s,
+		bool revocation_checked);
+int auth__event(struct mado_db *db, const char *person_id, const char *method, const char *event,
+		const char *reason);
+int auth__binding_cert(struct mado_db *db, const char *binding_id, X509 **cert);
+int auth__binding_checked(struct mado_db *db, const char *binding_id);
+/* Marks the card revoked and ends every session that used it. */
+int auth__binding_revoked(struct mado_db *db, const char *binding_id, const char *person_id);
+int auth__register(struct mado_db *db, const struct mado_card_id *card, const unsigned char *der,
+		   size_t derlen, const char *person_id);
+int auth__fail_count(struct mado_db *db, const char *scope, const char *key, int window_s,
+		     int *failures, int *retry_after);
+int auth__fail_bump(struct mado_db *db, const char *scope, const char *key, int window_s);
+int auth__fail_clear(struct mado_db *db, const char *scope, const char *key);
+/* The person's login history, newest first, into items; *next is the cursor or 0. */
+int auth__logins(struct mado_db *db, const char *person_id, long long before, int limit,
+		 cJSON *items, long long *next);
+int auth__purge(struct mado_db *db);
+
+#endif

@@ -1,0 +1,861 @@
+/*
+ * mado-card: virtual cards for the demo and the tests.
+ *
+ * A demo card CA in a directory, card certificates shaped like JPKI user-authentication
+ * certificates (RSA-2048, SHA-256, an opaque subject without a name) or EC ones,
+ * revocation through an openssl-ocsp index and a CRL, Web eID tokens signed the way a card
+ * signs them, and a loopback OCSP responder whose answers come from `openssl ocsp`.
+ * Never part of a production deployment.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <strings.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/bn.h>
+#include <openssl/ec.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include <cjson/cJSON.h>
+
+#include "mado/err.h"
+#include "mado/util.h"
+#include "mado/vcard.h"
+
+extern char **environ;
+
+#define JPKI_AUTH_POLICY "1.2.392.200149.8.5.1.3.30"
+
+static void die(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+
+static void
+die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "mado-card: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(1);
+}
+
+static void
+usage(void)
+{
+	fputs(
+	    "usage: mado-card init DIR [--ocsp-url URL] [--crl-url URL] [--days N]\n"
+	    "       mado-card issue DIR NAME [--key rsa2048|rsa1024|p256|p384] [--days N]\n"
+	    "                 [--not-before TIME] [--not-after TIME] [--eku "
+	    "none|clientauth|email]\n"
+	    "                 [--ku sign|encipher|none] [--policy OID|none] [--same-key-as NAME]\n"
+	    "       mado-card revoke DIR NAME | unrevoke DIR NAME\n"
+	    "       mado-card crl DIR [--days N]\n"
+	    "       mado-card token DIR NAME --origin URL --nonce NONCE [--alg ALG]\n"
+	    "       mado-card list DIR\n"
+	    "       mado-card ocsp-serve DIR --listen 127.0.0.1:PORT [--signer ca|ocsp|rogue]\n"
+	    "                 [--stale]\n"
+	    "TIME is RFC 3339 (2030-01-01T00:00:00Z).\n",
+	    stderr);
+	exit(2);
+}
+
+static const char *
+opt(int argc, char **argv, const char *name, const char *def)
+{
+	int i;
+
+	for (i = 0; i + 1 < argc; i++)
+		if (strcmp(argv[i], name) == 0)
+			return argv[i + 1];
+	return def;
+}
+
+static bool
+has_flag(int argc, char **argv, const char *name)
+{
+	int i;
+
+	for (i = 0; i < argc; i++)
+		if (strcmp(argv[i], name) == 0)
+			return true;
+	return false;
+}
+
+static void
+path(char *out, size_t len, const char *dir, const char *file)
+{
+	if ((size_t)snprintf(out, len, "%s/%s", dir, file) >= len)
+		die("path too long: %s", dir);
+}
+
+static EVP_PKEY *
+new_key(const char *kind)
+{
+	EVP_PKEY *k = NULL;
+
+	if (strcmp(kind, "rsa2048") == 0)
+		k = EVP_RSA_gen(2048);
+	else if (strcmp(kind, "rsa1024") == 0)
+		k = EVP_RSA_gen(1024);
+	else if (strcmp(kind, "p256") == 0)
+		k = EVP_EC_gen("P-256");
+	else if (strcmp(kind, "p384") == 0)
+		k = EVP_EC_gen("P-384");
+	else
+		die("unknown key type %s", kind);
+	if (k == NULL)
+		die("cannot make a %s key", kind);
+	return k;
+}
+
+static void
+write_key(const char *file, EVP_PKEY *k)
+{
+	FILE *f;
+	int fd;
+
+	if ((fd = open(file, O_WRONLY | O_CREAT | O_TRUNC, 0600)) < 0 ||
+	    (f = fdopen(fd, "w")) == NULL)
+		die("cannot write %s", file);
+	PEM_write_PrivateKey(f, k, NULL, NULL, 0, NULL, NULL);
+	fclose(f);
+}
+
+static EVP_PKEY *
+read_key(const char *file)
+{
+	EVP_PKEY *k = NULL;
+	FILE *f;
+
+	if ((f = fopen(file, "r")) != NULL) {
+		k = PEM_read_PrivateKey(f, NULL, NULL, NULL);
+		fclose(f);
+	}
+	if (k == NULL)
+		die("cannot read %s", file);
+	return k;
+}
+
+static void
+write_cert(const char *file, X509 *x)
+{
+	FILE *f;
+
+	if ((f = fopen(file, "w")) == NULL)
+		die("cannot write %s", file);
+	PEM_write_X509(f, x);
+	fclose(f);
+}
+
+static X509 *
+read_cert(const char *file)
+{
+	X509 *x = NULL;
+	FILE *f;
+
+	if ((f = fopen(file, "r")) != NULL) {
+		x = PEM_read_X509(f, NULL, NULL, NULL);
+		fclose(f);
+	}
+	if (x == NULL)
+		die("cannot read %s", file);
+	return x;
+}
+
+/* A setting recorded by init in DIR/settings ("key=value" lines). */
+static void
+setting(const char *dir, const char *key, char *out, size_t len)
+{
+	char file[4096], line[1024];
+	size_t n = strlen(key);
+	FILE *f;
+
+	out[0] = '\0';
+	path(file, sizeof(file), dir, "settings");
+	if ((f = fopen(file, "r")) == NULL)
+		return;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		line[strcspn(line, "\n")] = '\0';
+		if (strncmp(line, key, n) == 0 && line[n] == '=')
+			snprintf(out, len, "%s", line + n + 1);
+	}
+	fclose(f);
+}
+
+static void
+add_ext(X509 *x, X509 *issuer, int nid, const char *value)
+{
+	X509V3_CTX ctx;
+	X509_EXTENSION *e;
+
+	X509V3_set_ctx(&ctx, issuer, x, NULL, NULL, 0);
+	if ((e = X509V3_EXT_conf_nid(NULL, &ctx, nid, value)) == NULL)
+		die("bad extension value %s", value);
+	X509_add_ext(x, e, -1);
+	X509_EXTENSION_free(e);
+}
+
+/* certificatePolicies with one OID (the conf-string route wants a config database). */
+static void
+add_policy(X509 *x, const char *oid)
+{
+	CERTIFICATEPOLICIES *pols = sk_POLICYINFO_new_null();
+	POLICYINFO *pi = POLICYINFO_new();
+
+	if (pols == NULL || pi == NULL || (pi->policyid = OBJ_txt2obj(oid, 1)) == NULL)
+		die("bad policy OID %s", oid);
+	sk_POLICYINFO_push(pols, pi);
+	if (X509_add1_ext_i2d(x, NID_certificate_policies, pols, 0, X509V3_ADD_DEFAULT) != 1)
+		die("cannot add policy %s", oid);
+	CERTIFICATEPOLICIES_free(pols);
+}
+
+static void
+random_serial(X509 *x)
+{
+	unsigned char raw[12];
+	BIGNUM *bn;
+
+	if (RAND_bytes(raw, sizeof(raw)) != 1)
+		die("no randomness");
+	raw[0] &= 0x7f; /* positive */
+	raw[0] |= 0x10; /* and of a fixed length */
+	bn = BN_bin2bn(raw, sizeof(raw), NULL);
+	BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(x));
+	BN_free(bn);
+}
+
+/* An opaque subject like JPKI's: no name, no number, nothing that identifies a person. */
+static void
+opaque_subject(X509_NAME *n)
+{
+	static const char alpha[] = "ABCDEFGHJKLMNPQRSTUVWXYZ0123456789";
+	unsigned char raw[21];
+	char cn[22];
+	size_t i;
+
+	if (RAND_bytes(raw, sizeof(raw)) != 1)
+		die("no randomness");
+	for (i = 0; i < sizeof(raw); i++)
+		cn[i] = alpha[raw[i] % (sizeof(alpha) - 1)];
+	cn[sizeof(raw)] = '\0';
+	X509_NAME_add_entry_by_txt(n, "C", MBSTRING_ASC, (const unsigned char *)"JP", -1, -1, 0);
+	X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1, 0);
+}
+
+static void
+set_validity(X509 *x, time_t from, time_t to)
+{
+	if (ASN1_TIME_set(X509_getm_notBefore(x), from) == NULL ||
+	    ASN1_TIME_set(X509_getm_notAfter(x), to) == NULL)
+		die("bad validity");
+}
+
+static void
+sign_cert(X509 *x, EVP_PKEY *key)
+{
+	if (X509_sign(x, key, EVP_sha256()) == 0)
+		die("cannot sign a certificate");
+}
+
+static int
+cmd_init(const char *dir, int argc, char **argv)
+{
+	const char *ocsp = opt(argc, argv, "--ocsp-url", "");
+	const char *crl = opt(argc, argv, "--crl-url", "");
+	int days = atoi(opt(argc, argv, "--days", "3650"));
+	char file[4096];
+	X509_NAME *name;
+	EVP_PKEY *ca, *ok;
+	X509 *x, *r;
+	time_t now = time(NULL);
+	FILE *f;
+
+	path(file, sizeof(file), dir, "ca.crt");
+	if (access(file, F_OK) == 0) {
+		printf("%s already holds a card CA\n", dir);
+		return 0;
+	}
+	path(file, sizeof(file), dir, "cards");
+	if ((mkdir(dir, 0755) != 0 && errno != EEXIST) ||
+	    (mkdir(file, 0755) != 0 && errno != EEXIST))
+		die("cannot make %s", dir);
+
+	/* The CA: RSA-2048 with SHA-256, like the JPKI user-authentication CA. */
+	ca = new_key("rsa2048");
+	x = X509_new();
+	X509_set_version(x, 2);
+	random_serial(x);
+	name = X509_get_subject_name(x);
+	X509_NAME_add_entry_by_txt(name, "C", MBSTRING_ASC, (const unsigned char *)"JP", -1, -1, 0);
+	X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC, (const unsigned char *)"Mado demo", -1,
+				   -1, 0);
+	X509_NAME_add_entry_by_txt(
+	    name, "OU", MBSTRING_ASC,
+	    (const unsigned char *)"Mado demo card CA for user authentication", -1, -1, 0);
+	X509_set_issuer_name(x, name);
+	set_validity(x, now - 86400, now + (time_t)days * 86400);
+	X509_set_pubkey(x, ca);
+	add_ext(x, x, NID_basic_constraints, "critical,CA:TRUE,pathlen:0");
+	add_ext(x, x, NID_key_usage, "critical,keyCertSign,cRLSign");
+	add_ext(x, x, NID_subject_key_identifier, "hash");
+	sign_cert(x, ca);
+	path(file, sizeof(file), dir, "ca.key");
+	write_key(file, ca);
+	path(file, sizeof(file), dir, "ca.crt");
+	write_cert(file, x);
+
+	/* The OCSP responder, delegated by the CA (RFC 6960 4.2.2.2). */
+	ok = new_key("p256");
+	r = X509_new();
+	X509_set_version(r, 2);
+	random_serial(r);
+	name = X509_get_subject_name(r);
+	X509_NAME_add_entry_by_txt(name, "C", MBSTRING_ASC, (const unsigned char *)"JP", -1, -1, 0);
+	X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+				   (const unsigned char *)"Mado demo OCSP responder", -1, -1, 0);
+	X509_set_issuer_name(r, X509_get_subject_name(x));
+	set_validity(r, now - 86400, now + (time_t)days * 86400);
+	X509_set_pubkey(r, ok);
+	add_ext(r, x, NID_basic_constraints, "critical,CA:FALSE");
+	add_ext(r, x, NID_key_usage, "critical,digitalSignature");
+	add_ext(r, x, NID_ext_key_usage, "OCSPSigning");
+	add_ext(r, x, NID_id_pkix_OCSP_noCheck, "ignored");
+	sign_cert(r, ca);
+	path(file, sizeof(file), dir, "ocsp.key");
+	write_key(file, ok);
+	path(file, sizeof(file), dir, "ocsp.crt");
+	write_cert(file, r);
+
+	path(file, sizeof(file), dir, "index.txt");
+	if ((f = fopen(file, "w")) == NULL)
+		die("cannot write %s", file);
+	fclose(f);
+	path(file, sizeof(file), dir, "settings");
+	if ((f = fopen(file, "w")) == NULL)
+		die("cannot write %s", file);
+	fprintf(f, "ocsp_url=%s\ncrl_url=%s\n", ocsp, crl);
+	fclose(f);
+	printf("card CA in %s\n", dir);
+	EVP_PKEY_free(ca);
+	EVP_PKEY_free(ok);
+	X509_free(x);
+	X509_free(r);
+	return 0;
+}
+
+/* "YYMMDDHHMMSSZ" as openssl's index wants it. */
+static void
+index_time(time_t t, char out[16])
+{
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	/* Two-digit years are what the index format has (UTCTime, until 2049). */
+	snprintf(out, 16, "%02d%02d%02d%02d%02d%02dZ", tm.tm_year % 100, tm.tm_mon + 1, tm.tm_mday,
+		 tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+static void
+serial_hex(X509 *x, char *out, size_t len)
+{
+	BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL);
+	char *hex = BN_bn2hex(bn);
+
+	snprintf(out, len, "%s", hex);
+	OPENSSL_free(hex);
+	BN_free(bn);
+}
+
+static int
+cmd_issue(const char *dir, const char *cname, int argc, char **argv)
+{
+	const char *kind = opt(argc, argv, "--key", "rsa2048");
+	const char *eku = opt(argc, argv, "--eku", "none");
+	const char *ku = opt(argc, argv, "--ku", "sign");
+	const char *policy = opt(argc, argv, "--policy", JPKI_AUTH_POLICY);
+	const char *same = opt(argc, argv, "--same-key-as", NULL);
+	const char *nb = opt(argc, argv, "--not-before", NULL);
+	const char *na = opt(argc, argv, "--not-after", NULL);
+	int days = atoi(opt(argc, argv, "--days", "1825"));
+	char file[4096], sub[512], ocsp[512], crl[512], value[600], serial[80], exp[16];
+	time_t now = time(NULL), from = now - 3600, to = now + (time_t)days * 86400;
+	EVP_PKEY *cakey, *k;
+	X509 *ca, *x;
+	char *line;
+	FILE *f;
+
+	if (!mado_vcard_name_ok(cname))
+		die("card names are 1-32 of a-z, 0-9 and -: %s", cname);
+	if ((nb != NULL && !mado_parse_rfc3339(nb, &from)) ||
+	    (na != NULL && !mado_parse_rfc3339(na, &to)))
+		die("times are RFC 3339, e.g. 2030-01-01T00:00:00Z");
+	path(file, sizeof(file), dir, "ca.key");
+	cakey = read_key(file);
+	path(file, sizeof(file), dir, "ca.crt");
+	ca = read_cert(file);
+	if (same != NULL) {
+		snprintf(sub, sizeof(sub), "cards/%s.key", same);
+		path(file, sizeof(file), dir, sub);
+		k = read_key(file);
+	} else {
+		k = new_key(kind);
+	}
+
+	x = X509_new();
+	X509_set_version(x, 2);
+	random_serial(x);
+	opaque_subject(X509_get_subject_name(x));
+	X509_set_issuer_name(x, X509_get_subject_name(ca));
+	set_validity(x, from, to);
+	X509_set_pubkey(x, k);
+	add_ext(x, ca, NID_basic_constraints, "critical,CA:FALSE");
+	if (strcmp(ku, "sign") == 0)
+		add_ext(x, ca, NID_key_usage, "critical,digitalSignature");
+	else if (strcmp(ku, "encipher") == 0)
+		add_ext(x, ca, NID_key_usage, "critical,keyEncipherment");
+	if (strcmp(eku, "clientauth") == 0)
+		add_ext(x, ca, NID_ext_key_usage, "clientAuth");
+	else if (strcmp(eku, "email") == 0)
+		add_ext(x, ca, NID_ext_key_usage, "emailProtection");
+	if (strcmp(policy, "none") != 0)
+		add_policy(x, policy);
+	add_ext(x, ca, NID_subject_key_identifier, "hash");
+	add_ext(x, ca, NID_authority_key_identifier, "keyid");
+	setting(dir, "ocsp_url", ocsp, sizeof(ocsp));
+	if (ocsp[0] != '\0') {
+		snprintf(value, sizeof(value), "OCSP;URI:%s", ocsp);
+		add_ext(x, ca, NID_info_access, value);
+	}
+	setting(dir, "crl_url", crl, sizeof(crl));
+	if (crl[0] != '\0') {
+		snprintf(value, sizeof(value), "URI:%s", crl);
+		add_ext(x, ca, NID_crl_distribution_points, value);
+	}
+	sign_cert(x, cakey);
+
+	snprintf(sub, sizeof(sub), "cards/%s.key", cname);
+	path(file, sizeof(file), dir, sub);
+	write_key(file, k);
+	snprintf(sub, sizeof(sub), "cards/%s.crt", cname);
+	path(file, sizeof(file), dir, sub);
+	write_cert(file, x);
+
+	/* The responder's database: status, expiry, revocation, serial, file, subject. */
+	serial_hex(x, serial, sizeof(serial));
+	index_time(to, exp);
+	line = X509_NAME_oneline(X509_get_subject_name(x), NULL, 0);
+	path(file, sizeof(file), dir, "index.txt");
+	if ((f = fopen(file, "a")) == NULL)
+		die("cannot write %s", file);
+	fprintf(f, "V\t%s\t\t%s\tunknown\t%s\n", exp, serial, line);
+	fclose(f);
+	OPENSSL_free(line);
+	snprintf(sub, sizeof(sub), "cards/%s.serial", cname);
+	path(file, sizeof(file), dir, sub);
+	if ((f = fopen(file, "w")) != NULL) {
+		fprintf(f, "%s\n", serial);
+		fclose(f);
+	}
+	printf("card %s (serial %s)\n", cname, serial);
+	EVP_PKEY_free(cakey);
+	EVP_PKEY_free(k);
+	X509_free(ca);
+	X509_free(x);
+	return 0;
+}
+
+/* Rewrites the card's line in index.txt as revoked (now) or valid again. */
+static int
+cmd_revoke(const char *dir, const char *cname, bool revoke)
+{
+	char file[4096], sub[512], serial[80], line[2048], when[16];
+	char *text = NULL, *out, *p, *f2, *f3, *f4;
+	size_t len, olen = 0;
+	bool found = false;
+	FILE *f;
+
+	snprintf(sub, sizeof(sub), "cards/%s.crt", cname);
+	path(file, sizeof(file), dir, sub);
+	{
+		X509 *x = read_cert(file);
+
+		serial_hex(x, serial, sizeof(serial));
+		X509_free(x);
+	}
+	path(file, sizeof(file), dir, "index.txt");
+	if (mado_read_file(file, 16 << 20, &text, &len) != MADO_OK)
+		die("cannot read %s", file);
+	if ((out = malloc(len + 4096)) == NULL)
+		die("out of memory");
+	index_time(time(NULL), when);
+	for (p = strtok(text, "\n"); p != NULL; p = strtok(NULL, "\n")) {
+		snprintf(line, sizeof(line), "%s", p);
+		/* fields: status, expiry, revocation, serial, file, subject */
+		f2 = strchr(line, '\t');
+		f3 = f2 != NULL ? strchr(f2 + 1, '\t') : NULL;
+		f4 = f3 != NULL ? strchr(f3 + 1, '\t') : NULL;
+		if (f4 != NULL && strncmp(f4 + 1, serial, strlen(serial)) == 0 &&
+		    f4[1 + strlen(serial)] == '\t') {
+			*f3 = '\0';
+			olen += (size_t)sprintf(out + olen, "%c%s\t%s%s\n", revoke ? 'R' : 'V', f2,
+						revoke ? when : "", f4);
+			found = true;
+		} else {
+			olen += (size_t)sprintf(out + olen, "%s\n", p);
+		}
+	}
+	if (!found)
+		die("card %s is not in the index", cname);
+	if ((f = fopen(file, "w")) == NULL)
+		die("cannot write %s", file);
+	fwrite(out, 1, olen, f);
+	fclose(f);
+	free(out);
+	free(text);
+	printf("card %s %s\n", cname, revoke ? "revoked" : "valid again");
+	return 0;
+}
+
+static int
+cmd_crl(const char *dir, int argc, char **argv)
+{
+	int days = atoi(opt(argc, argv, "--days", "7"));
+	char file[4096], line[2048], *fields[6], *p;
+	time_t now = time(NULL);
+	X509_REVOKED *rv;
+	ASN1_INTEGER *sn;
+	ASN1_TIME *t;
+	EVP_PKEY *key;
+	X509_CRL *crl;
+	BIGNUM *bn;
+	X509 *ca;
+	FILE *f;
+	int i;
+
+	path(file, sizeof(file), dir, "ca.key");
+	key = read_key(file);
+	path(file, sizeof(file), dir, "ca.crt");
+	ca = read_cert(file);
+	crl = X509_CRL_new();
+	X509_CRL_set_version(crl, 1);
+	X509_CRL_set_issuer_name(crl, X509_get_subject_name(ca));
+	t = ASN1_TIME_set(NULL, now - 60);
+	X509_CRL_set1_lastUpdate(crl, t);
+	ASN1_TIME_set(t, now + (time_t)days * 86400);
+	X509_CRL_set1_nextUpdate(crl, t);
+	ASN1_TIME_free(t);
+	path(file, sizeof(file), dir, "index.txt");
+	if ((f = fopen(file, "r")) == NULL)
+		die("cannot read %s", file);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		line[strcspn(line, "\n")] = '\0';
+		fields[0] = line;
+		for (i = 1, p = line; i < 6 && (p = strchr(p, '\t')) != NULL; i++) {
+			*p++ = '\0';
+			fields[i] = p;
+		}
+		if (i < 6 || fields[0][0] != 'R')
+			continue;
+		bn = NULL;
+		if (BN_hex2bn(&bn, fields[3]) == 0)
+			continue;
+		rv = X509_REVOKED_new();
+		sn = BN_to_ASN1_INTEGER(bn, NULL);
+		X509_REVOKED_set_serialNumber(rv, sn);
+		t = ASN1_TIME_new();
+		ASN1_TIME_set_string(t, fields[2]);
+		X509_REVOKED_set_revocationDate(rv, t);
+		X509_CRL_add0_revoked(crl, rv);
+		ASN1_TIME_free(t);
+		ASN1_INTEGER_free(sn);
+		BN_free(bn);
+	}
+	fclose(f);
+	X509_CRL_sort(crl);
+	if (X509_CRL_sign(crl, key, EVP_sha256()) == 0)
+		die("cannot sign the CRL");
+	path(file, sizeof(file), dir, "ca.crl");
+	if ((f = fopen(file, "w")) == NULL)
+		die("cannot write %s", file);
+	PEM_write_X509_CRL(f, crl);
+	fclose(f);
+	printf("CRL in %s\n", file);
+	X509_CRL_free(crl);
+	X509_free(ca);
+	EVP_PKEY_free(key);
+	return 0;
+}
+
+static int
+cmd_token(const char *dir, const char *cname, int argc, char **argv)
+{
+	const char *origin = opt(argc, argv, "--origin", NULL);
+	const char *nonce = opt(argc, argv, "--nonce", NULL);
+	char *token = NULL;
+
+	if (origin == NULL || nonce == NULL)
+		usage();
+	if (mado_vcard_token(dir, cname, origin, nonce, opt(argc, argv, "--alg", NULL), &token) !=
+	    MADO_OK)
+		die("cannot sign with card %s", cname);
+	printf("%s\n", token);
+	free(token);
+	return 0;
+}
+
+static int
+cmd_list(const char *dir)
+{
+	cJSON *cards;
+	char *s;
+
+	if (mado_vcard_list(dir, &cards) != MADO_OK)
+		die("no cards in %s", dir);
+	s = cJSON_Print(cards);
+	printf("%s\n", s);
+	free(s);
+	cJSON_Delete(cards);
+	return 0;
+}
+
+/* A responder key that is not authorised for this CA: for the tests' "wrong key" case. */
+static void
+make_rogue(const char *dir)
+{
+	char file[4096];
+	X509_NAME *n;
+	EVP_PKEY *k;
+	X509 *x;
+	time_t now = time(NULL);
+
+	path(file, sizeof(file), dir, "rogue.crt");
+	if (access(file, F_OK) == 0)
+		return;
+	k = new_key("p256");
+	x = X509_new();
+	X509_set_version(x, 2);
+	random_serial(x);
+	n = X509_get_subject_name(x);
+	X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC,
+				   (const unsigned char *)"Mado demo OCSP responder", -1, -1, 0);
+	X509_set_issuer_name(x, n);
+	set_validity(x, now - 86400, now + 365 * 86400);
+	X509_set_pubkey(x, k);
+	add_ext(x, x, NID_ext_key_usage, "OCSPSigning");
+	sign_cert(x, k);
+	write_cert(file, x);
+	path(file, sizeof(file), dir, "rogue.key");
+	write_key(file, k);
+	EVP_PKEY_free(k);
+	X509_free(x);
+}
+
+static int
+listen_on(const char *spec)
+{
+	struct sockaddr_in sa;
+	char host[64];
+	const char *colon = strrchr(spec, ':');
+	int fd, one = 1;
+
+	if (colon == NULL || (size_t)(colon - spec) >= sizeof(host))
+		die("--listen wants 127.0.0.1:PORT, not %s", spec);
+	memcpy(host, spec, (size_t)(colon - spec));
+	host[colon - spec] = '\0';
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((unsigned short)atoi(colon + 1));
+	if (inet_pton(AF_INET, host, &sa.sin_addr) != 1 || (ntohl(sa.sin_addr.s_addr) >> 24) != 127)
+		die("the responder listens on loopback only, not %s", spec);
+	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) < 0)
+		die("socket: %s", strerror(errno));
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 || listen(fd, 16) != 0)
+		die("cannot listen on %s", spec);
+	return fd;
+}
+
+/* Runs argv and waits; returns its exit status. */
+static int
+run(char *const argv[])
+{
+	pid_t pid;
+	int st;
+
+	if (posix_spawnp(&pid, argv[0], NULL, NULL, argv, environ) != 0)
+		return -1;
+	if (waitpid(pid, &st, 0) != pid)
+		return -1;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static const char *
+strcasestr_local(const char *hay, const char *needle)
+{
+	size_t n = strlen(needle);
+
+	for (; *hay != '\0'; hay++)
+		if (strncasecmp(hay, needle, n) == 0)
+			return hay;
+	return NULL;
+}
+
+/* Reads one HTTP request; returns the body length or -1. */
+static long
+read_request(int fd, char *buf, size_t cap, char **body)
+{
+	size_t got = 0;
+	char *end;
+	const char *cl;
+	long want = -1;
+	ssize_t n;
+
+	while (got < cap) {
+		if ((n = read(fd, buf + got, cap - got)) <= 0)
+			return -1;
+		got += (size_t)n;
+		buf[got < cap ? got : cap - 1] = '\0';
+		if ((end = strstr(buf, "\r\n\r\n")) == NULL)
+			continue;
+		if (want < 0) {
+			if ((cl = strcasestr_local(buf, "\r\ncontent-length:")) == NULL)
+				return -1;
+			want = atol(cl + 17);
+			if (want < 0 || (size_t)want > cap / 2)
+				return -1;
+		}
+		*body = end + 4;
+		if ((size_t)(*body - buf) + (size_t)want <= got)
+			return want;
+	}
+	return -1;
+}
+
+static int cmd_ocsp_serve(const char *dir, int argc, char **argv) __attribute__((noreturn));
+
+static int
+cmd_ocsp_serve(const char *dir, int argc, char **argv)
+{
+	const char *listen = opt(argc, argv, "--listen", NULL);
+	const char *signer = opt(argc, argv, "--signer", "ocsp");
+	bool stale = has_flag(argc, argv, "--stale");
+	char index[4096], ca[4096], rsigner[4096], rkey[4096], reqin[4096], respout[4096];
+	char buf[70000], head[256], *body, *resp;
+	size_t rlen;
+	long len;
+	int lfd, cfd;
+	FILE *f;
+
+	if (listen == NULL)
+		usage();
+	if (strcmp(signer, "rogue") == 0)
+		make_rogue(dir);
+	path(index, sizeof(index), dir, "index.txt");
+	path(ca, sizeof(ca), dir, "ca.crt");
+	snprintf(head, sizeof(head), "%s.crt", strcmp(signer, "ca") == 0 ? "ca" : signer);
+	path(rsigner, sizeof(rsigner), dir, head);
+	snprintf(head, sizeof(head), "%s.key", strcmp(signer, "ca") == 0 ? "ca" : signer);
+	path(rkey, sizeof(rkey), dir, head);
+	snprintf(reqin, sizeof(reqin), "%s/.ocsp-req-%d", dir, (int)getpid());
+	snprintf(respout, sizeof(respout), "%s/.ocsp-resp-%d", dir, (int)getpid());
+	signal(SIGPIPE, SIG_IGN);
+	lfd = listen_on(listen);
+	fprintf(stderr, "mado-card: OCSP responder for %s on http://%s\n", dir, listen);
+	for (;;) {
+		if ((cfd = accept(lfd, NULL, NULL)) < 0) {
+			if (errno == EINTR)
+				continue;
+			die("accept: %s", strerror(errno));
+		}
+		{
+			struct timeval tv = {5, 0};
+
+			setsockopt(cfd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		}
+		if ((len = read_request(cfd, buf, sizeof(buf) - 1, &body)) > 0 &&
+		    (f = fopen(reqin, "wb")) != NULL) {
+			fwrite(body, 1, (size_t)len, f);
+			fclose(f);
+			unlink(respout);
+			/* The answer is openssl's own: its index lookup, nonce echo and
+			   signature. --stale makes it a day old, as a replayed answer would be. */
+			{
+				char *ossl[] = {
+				    "openssl",  "ocsp",  "-index", index, "-CA",    ca,
+				    "-rsigner", rsigner, "-rkey",  rkey,  "-reqin", reqin,
+				    "-respout", respout, "-ndays", "1",   NULL};
+				char *aged[] = {"faketime", "-f",    "-1d",   "openssl", "ocsp",
+						"-index",   index,   "-CA",   ca,        "-rsigner",
+						rsigner,    "-rkey", rkey,    "-reqin",  reqin,
+						"-respout", respout, "-nmin", "60",      NULL};
+
+				(void)run(stale ? aged : ossl);
+			}
+			resp = NULL;
+			if (mado_read_file(respout, 1 << 20, &resp, &rlen) == MADO_OK) {
+				snprintf(
+				    head, sizeof(head),
+				    "HTTP/1.0 200 OK\r\nContent-Type: application/ocsp-response\r\n"
+				    "Content-Length: %zu\r\nConnection: close\r\n\r\n",
+				    rlen);
+				if (write(cfd, head, strlen(head)) <= 0 ||
+				    write(cfd, resp, rlen) <= 0)
+					fprintf(stderr, "mado-card: a client left early\n");
+				free(resp);
+			} else {
+				static const char err[] = "HTTP/1.0 500 Internal Server Error\r\n"
+							  "Content-Length: 0\r\n\r\n";
+
+				if (write(cfd, err, sizeof(err) - 1) < 0)
+					fprintf(stderr, "mado-card: a client left early\n");
+			}
+		}
+		close(cfd);
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	if (argc < 3)
+		usage();
+	if (strcmp(argv[1], "init") == 0)
+		return cmd_init(argv[2], argc - 3, argv + 3);
+	if (strcmp(argv[1], "issue") == 0 && argc >= 4)
+		return cmd_issue(argv[2], argv[3], argc - 4, argv + 4);
+	if (strcmp(argv[1], "revoke") == 0 && argc >= 4)
+		return cmd_revoke(argv[2], argv[3], true);
+	if (strcmp(argv[1], "unrevoke") == 0 && argc >= 4)
+		return cmd_revoke(argv[2], argv[3], false);
+	if (strcmp(argv[1], "crl") == 0)
+		return cmd_crl(argv[2], argc - 3, argv + 3);
+	if (strcmp(argv[1], "token") == 0 && argc >= 4)
+		return cmd_token(argv[2], argv[3], argc - 4, argv + 4);
+	if (strcmp(argv[1], "list") == 0)
+		return cmd_list(argv[2]);
+	if (strcmp(argv[1], "ocsp-serve") == 0)
+		return cmd_ocsp_serve(argv[2], argc - 3, argv + 3);
+	usage();
+	return 2;
+}
