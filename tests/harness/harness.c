@@ -34,6 +34,9 @@
 #ifndef MADO_BINARY
 #error "MADO_BINARY must name the mado executable"
 #endif
+#ifndef MADO_CARD_BINARY
+#error "MADO_CARD_BINARY must name the mado-card executable"
+#endif
 
 #define START_TIMEOUT_MS 30000
 
@@ -276,11 +279,99 @@ write_config(struct th_env *e, const char *extra)
 	return fclose(f);
 }
 
+static int setup(struct th_env *e, const char *extra_conf, bool cards);
+
 int
 th_setup(struct th_env *e, const char *extra_conf)
 {
+	return setup(e, extra_conf, false);
+}
+
+int
+th_setup_cards(struct th_env *e, const char *extra_conf)
+{
+	return setup(e, extra_conf, true);
+}
+
+static bool
+port_answers(int port)
+{
+	struct sockaddr_in sa;
+	bool ok;
+	int fd;
+
+	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
+		return false;
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((unsigned short)port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ok = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+	close(fd);
+	return ok;
+}
+
+int
+th_ocsp_start(struct th_env *e, const char *args)
+{
+	char listen[64], log[400];
+	char *argv[12];
+	char copy[256];
+	int n = 0, i;
+	char *tok, *save = NULL;
+
+	th_ocsp_stop(e);
+	snprintf(listen, sizeof(listen), "127.0.0.1:%d", e->ocsp_port);
+	snprintf(log, sizeof(log), "%s/ocsp.log", e->dir);
+	argv[n++] = MADO_CARD_BINARY;
+	argv[n++] = "ocsp-serve";
+	argv[n++] = e->ca_dir;
+	argv[n++] = "--listen";
+	argv[n++] = listen;
+	snprintf(copy, sizeof(copy), "%s", args != NULL ? args : "");
+	for (tok = strtok_r(copy, " ", &save); tok != NULL && n < 11;
+	     tok = strtok_r(NULL, " ", &save))
+		argv[n++] = tok;
+	argv[n] = NULL;
+	if ((e->ocsp_pid = spawn(argv, log, false)) < 0)
+		return -1;
+	/* Up when it accepts a connection. */
+	for (i = 0; i < 200; i++) {
+		if (port_answers(e->ocsp_port))
+			return 0;
+		sleep_ms(25);
+	}
+	return -1;
+}
+
+int
+th_ocsp_stop(struct th_env *e)
+{
+	return stop_child(&e->ocsp_pid, SIGTERM) < 0 ? -1 : 0;
+}
+
+static int
+setup_cards(struct th_env *e)
+{
+	snprintf(e->ca_dir, sizeof(e->ca_dir), "%s/ca", e->dir);
+	snprintf(e->trust_dir, sizeof(e->trust_dir), "%s/trust", e->dir);
+	e->ocsp_port = th_free_port();
+	e->mtls_port = th_free_port();
+	if (th_sh("'%s' init '%s' --ocsp-url http://127.0.0.1:%d/ocsp >/dev/null && mkdir -p "
+		  "'%s' && cp '%s/ca.crt' '%s/'",
+		  MADO_CARD_BINARY, e->ca_dir, e->ocsp_port, e->trust_dir, e->ca_dir,
+		  e->trust_dir) != 0)
+		return -1;
+	return th_ocsp_start(e, NULL);
+}
+
+static int
+setup(struct th_env *e, const char *extra_conf, bool cards)
+{
 	char tmpl[] = "/tmp/mado-test-XXXXXX";
-	char *out = NULL;
+	char *out = NULL, *conf = NULL;
+	size_t len = 0;
+	FILE *m;
 
 	memset(e, 0, sizeof(*e));
 	signal(SIGPIPE, SIG_IGN);
@@ -310,10 +401,28 @@ th_setup(struct th_env *e, const char *extra_conf)
 		fprintf(stderr, "harness: cannot make a server certificate\n");
 		return -1;
 	}
-	if (write_config(e, extra_conf) != 0 || th_pg_start(e) != 0) {
+	snprintf(e->origin, sizeof(e->origin), "https://localhost:%d", e->port);
+	if (cards && setup_cards(e) != 0) {
+		fprintf(stderr, "harness: cannot set up the card CA and its responder\n");
+		return -1;
+	}
+	if ((m = open_memstream(&conf, &len)) == NULL)
+		return -1;
+	if (cards)
+		fprintf(m,
+			"card_trust_dir = %s\nmtls_listen = 127.0.0.1:%d\n"
+			"card_ocsp_cache_max_s = 1\ncard_recheck_s = 1\n"
+			"card_ocsp_timeout_ms = 2000\n"
+			"login_fail_max_addr = 1000\n",
+			e->trust_dir, e->mtls_port);
+	fprintf(m, "%s", extra_conf != NULL ? extra_conf : "");
+	fclose(m);
+	if (write_config(e, conf) != 0 || th_pg_start(e) != 0) {
+		free(conf);
 		fprintf(stderr, "harness: PostgreSQL did not start\n");
 		return -1;
 	}
+	free(conf);
 	if (th_mado_cmd(e, "migrate", &out) != 0) {
 		fprintf(stderr, "harness: mado migrate failed:\n%s\n", out != NULL ? out : "");
 		free(out);
@@ -326,6 +435,7 @@ th_setup(struct th_env *e, const char *extra_conf)
 void
 th_teardown(struct th_env *e)
 {
+	th_ocsp_stop(e);
 	th_mado_stop(e);
 	th_pg_stop(e);
 	if (e->dir[0] != '\0' && getenv("MADOTEST_KEEP") == NULL)
@@ -368,6 +478,17 @@ int
 th_http(const struct th_env *e, const char *method, const char *path, const char *const *headers,
 	const char *body, size_t len, struct th_resp *out)
 {
+	struct th_req rq = {method, path, headers, body, len, NULL, NULL, false};
+
+	return th_request(e, &rq, out);
+}
+
+int
+th_request(const struct th_env *e, const struct th_req *rq, struct th_resp *out)
+{
+	const char *method = rq->method, *body = rq->body;
+	const char *const *headers = rq->headers;
+	size_t len = rq->len;
 	struct grow b = {0}, h = {0};
 	struct curl_slist *hl = NULL;
 	char url[1024];
@@ -377,11 +498,18 @@ th_http(const struct th_env *e, const char *method, const char *path, const char
 	memset(out, 0, sizeof(*out));
 	if ((c = curl_easy_init()) == NULL)
 		return -1;
-	snprintf(url, sizeof(url), "%s%s", e->url, path);
+	if (rq->mtls)
+		snprintf(url, sizeof(url), "https://127.0.0.1:%d%s", e->mtls_port, rq->path);
+	else
+		snprintf(url, sizeof(url), "%s%s", e->url, rq->path);
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
 	if (strcmp(method, "HEAD") == 0)
 		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+	if (rq->cert != NULL) {
+		curl_easy_setopt(c, CURLOPT_SSLCERT, rq->cert);
+		curl_easy_setopt(c, CURLOPT_SSLKEY, rq->key);
+	}
 	curl_easy_setopt(c, CURLOPT_CAINFO, e->ca);
 	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L); /* 127.0.0.1 is in the SAN anyway */
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, 20L);

@@ -24,12 +24,26 @@ struct th_env {
 	int port;
 	pid_t pg_pid;
 	pid_t mado_pid;
+
+	/* With th_setup_cards: a card CA, its OCSP responder and the TLS login listener. */
+	char ca_dir[300];    /* mado-card's directory */
+	char trust_dir[300]; /* card_trust_dir: the CA certificate only */
+	char origin[64];     /* public_origin, https://localhost:PORT */
+	int ocsp_port;
+	pid_t ocsp_pid;
+	int mtls_port;
 };
 
 /* Creates the directory, cluster, certificate and config (extra is appended to the config,
    may be NULL), migrates and starts mado. Returns 0, or -1 after printing why. */
 int th_setup(struct th_env *e, const char *extra_conf);
 void th_teardown(struct th_env *e);
+/* th_setup plus a card CA (mado-card) with a running OCSP responder, card login
+   configured on the server and a TLS login listener. */
+int th_setup_cards(struct th_env *e, const char *extra_conf);
+/* (Re)starts the responder with extra mado-card ocsp-serve arguments (NULL: none). */
+int th_ocsp_start(struct th_env *e, const char *args);
+int th_ocsp_stop(struct th_env *e);
 
 int th_pg_start(struct th_env *e);
 int th_pg_stop(struct th_env *e);
@@ -54,6 +68,16 @@ struct th_resp {
 /* One HTTPS request to the env's server. headers: NULL-terminated "Name: value" list. */
 int th_http(const struct th_env *e, const char *method, const char *path,
 	    const char *const *headers, const char *body, size_t len, struct th_resp *out);
+
+struct th_req {
+	const char *method, *path;
+	const char *const *headers;
+	const char *body;
+	size_t len;
+	const char *cert, *key; /* client certificate */
+	bool mtls;              /* to the TLS login listener */
+};
+int th_request(const struct th_env *e, const struct th_req *rq, struct th_resp *out);
 void th_resp_free(struct th_resp *r);
 /* The value of a response header (case-insensitive name), copied into buf; NULL if none. */
 const char *th_header(const struct th_resp *r, const char *name, char *buf, size_t len);

@@ -10,9 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 #include <cmocka.h>
+#include <libpq-fe.h>
 
 #include "harness.h"
 
@@ -207,13 +209,209 @@ test_ocsp_cases(void **state)
 	assert_true(n >= 7);
 }
 
+/* --- the same token cases through the login API --- */
+
+static struct th_env env;
+static char libfaketime[256];
+
+static int
+api_setup(void **state)
+{
+	static const char *const candidates[] = {
+	    "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1",
+	    "/usr/lib/aarch64-linux-gnu/faketime/libfaketime.so.1",
+	    "/usr/lib/faketime/libfaketime.so.1",
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(candidates) / sizeof(candidates[0]); i++)
+		if (access(candidates[i], R_OK) == 0)
+			snprintf(libfaketime, sizeof(libfaketime), "%s", candidates[i]);
+	if (libfaketime[0] == '\0') {
+		fprintf(stderr, "libfaketime is missing (scripts/setup installs it)\n");
+		return -1;
+	}
+	return th_setup(&env, NULL);
+}
+
+static int
+api_teardown(void **state)
+{
+	(void)state;
+	th_teardown(&env);
+	return 0;
+}
+
+static long sql(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static long
+sql(const char *fmt, ...)
+{
+	char conninfo[512], q[1024];
+	PGconn *c;
+	PGresult *r;
+	va_list ap;
+	long v;
+
+	va_start(ap, fmt);
+	vsnprintf(q, sizeof(q), fmt, ap);
+	va_end(ap);
+	snprintf(conninfo, sizeof(conninfo), "host=%s/run port=5432 dbname=mado user=postgres",
+		 env.pgdir);
+	c = PQconnectdb(conninfo);
+	assert_int_equal(PQstatus(c), CONNECTION_OK);
+	r = PQexec(c, q);
+	if (PQresultStatus(r) != PGRES_COMMAND_OK)
+		fail_msg("%s: %s", q, PQerrorMessage(c));
+	v = strtol(PQcmdTuples(r), NULL, 10);
+	PQclear(r);
+	PQfinish(c);
+	return v;
+}
+
+/*
+ * Restarts mado for one case: its origin, its anchors, its disallowed policies, and its
+ * clock (libfaketime moves mado's clock, and nothing else's). Revocation is off: the
+ * vectors' responders are on the Internet.
+ */
+static void
+mado_for(const cJSON *c)
+{
+	static char last[4096];
+	char line[2048], adir[512], policies[1024], key[4096];
+	const cJSON *p;
+	char faketime[64];
+
+	policies[0] = '\0';
+	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(c, "disallowed_policies"))
+	{
+		if (policies[0] != '\0')
+			strcat(policies, ",");
+		strcat(policies, p->valuestring);
+	}
+	key[0] = '\0';
+	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(c, "trust_anchors"))
+	{
+		strcat(key, p->valuestring);
+		strcat(key, " ");
+	}
+	snprintf(key + strlen(key), sizeof(key) - strlen(key), "%s %s %s", str(c, "origin"),
+		 str(c, "clock"), policies);
+	if (strcmp(key, last) == 0)
+		return; /* the running mado is already set up for this case */
+	snprintf(last, sizeof(last), "%s", key);
+	assert_int_equal(th_mado_stop(&env), 0);
+	anchors(c, str(c, "name"), adir, sizeof(adir));
+	snprintf(line, sizeof(line),
+		 "public_origin = %s\ncard_trust_dir = %s\ncard_revocation = off\n"
+		 "card_policies_disallowed = %s",
+		 str(c, "origin"), adir, policies);
+	assert_int_equal(th_conf_append(&env, line), 0);
+	/* "2024-08-01T00:00:00Z" -> "@2024-08-01 00:00:00" */
+	snprintf(faketime, sizeof(faketime), "@%.10s %.8s", str(c, "clock"), str(c, "clock") + 11);
+	setenv("LD_PRELOAD", libfaketime, 1);
+	setenv("FAKETIME", faketime, 1);
+	setenv("FAKETIME_DONT_FAKE_MONOTONIC", "1", 1);
+	setenv("ASAN_OPTIONS", "verify_asan_link_order=0:detect_leaks=0", 1);
+	assert_int_equal(th_mado_start(&env), 0);
+	unsetenv("LD_PRELOAD");
+	unsetenv("FAKETIME");
+	unsetenv("FAKETIME_DONT_FAKE_MONOTONIC");
+}
+
+/* The card in a passing case is registered, so a pass is a login. */
+static void
+register_token_card(const cJSON *c)
+{
+	cJSON *t = cJSON_Parse(str(c, "token"));
+	char der[512], args[700];
+
+	snprintf(der, sizeof(der), "%s/%s.card.der", dir, str(c, "name"));
+	assert_int_equal(
+	    th_sh("echo '%s' | base64 -d > '%s'",
+		  cJSON_GetObjectItemCaseSensitive(t, "unverifiedCertificate")->valuestring, der),
+	    0);
+	cJSON_Delete(t);
+	snprintf(args, sizeof(args), "register-card --cert '%s'", der);
+	setenv("LD_PRELOAD", libfaketime, 1);
+	setenv("FAKETIME", "@2024-08-01 00:00:00", 1);
+	/* Registered once; a second registration of the same card is refused, harmlessly. */
+	(void)th_mado_cmd(&env, args, NULL);
+	unsetenv("LD_PRELOAD");
+	unsetenv("FAKETIME");
+}
+
+static void
+test_token_cases_api(void **state)
+{
+	char origin[160], cookie[200], setc[256], got[160], line[400];
+	const char *h[4];
+	const cJSON *c, *j, *rs;
+	struct th_resp r;
+	int n = 0;
+
+	(void)state;
+	cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(cases, "token_cases"))
+	{
+		mado_for(c);
+		if (strcmp(str(c, "expect"), "pass") == 0)
+			register_token_card(c);
+		snprintf(origin, sizeof(origin), "Origin: %s", str(c, "origin"));
+		h[0] = origin;
+		h[1] = NULL;
+		assert_int_equal(th_http(&env, "POST", "/api/v1/auth/challenge", h, "", 0, &r), 0);
+		assert_int_equal(r.status, 200);
+		assert_non_null(th_header(&r, "Set-Cookie", setc, sizeof(setc)));
+		snprintf(cookie, sizeof(cookie), "Cookie: %.*s", (int)strcspn(setc, ";"), setc);
+		th_resp_free(&r);
+		/* The server issued a random nonce; the vector was signed over a fixed one.
+		   (Cases that fail before the signature carry none.) */
+		if (str(c, "nonce") != NULL && strlen(str(c, "nonce")) == 44)
+			assert_int_equal(
+			    sql("UPDATE portal.auth_challenges SET nonce = '%s'", str(c, "nonce")),
+			    1);
+		h[1] = cookie;
+		h[2] = "Content-Type: application/json";
+		h[3] = NULL;
+		assert_int_equal(th_http(&env, "POST", "/api/v1/auth/webeid", h, str(c, "token"),
+					 strlen(str(c, "token")), &r),
+				 0);
+		if (strcmp(str(c, "expect"), "pass") == 0) {
+			if (r.status != 200)
+				fail_msg("%s: expected a login, got %ld %.300s", str(c, "name"),
+					 r.status, r.body);
+		} else {
+			j = th_json(&r);
+			rs = cJSON_GetObjectItemCaseSensitive(j, "reason");
+			snprintf(got, sizeof(got), "%s", cJSON_IsString(rs) ? rs->valuestring : "");
+			cJSON_Delete((cJSON *)(uintptr_t)j);
+			snprintf(line, sizeof(line), "fail: %s (api)", got);
+			if (r.status < 400 || !reason_matches(line, str(c, "reason")))
+				fail_msg("%s: expected %s, got %ld %.300s", str(c, "name"),
+					 str(c, "reason"), r.status, r.body);
+		}
+		th_resp_free(&r);
+		sql("DELETE FROM portal.auth_failures");
+		n++;
+	}
+	assert_true(n >= 30);
+}
+
 int
 main(void)
 {
-	const struct CMUnitTest tests[] = {
+	const struct CMUnitTest authcheck[] = {
 	    cmocka_unit_test(test_token_cases),
 	    cmocka_unit_test(test_ocsp_cases),
 	};
+	const struct CMUnitTest api[] = {
+	    cmocka_unit_test(test_token_cases_api),
+	};
+	int failed;
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	failed = cmocka_run_group_tests_name("authcheck", authcheck, setup, NULL);
+	failed += cmocka_run_group_tests_name("api", api, api_setup, api_teardown);
+	teardown(NULL);
+	return failed;
 }

@@ -1,0 +1,883 @@
+/*
+ * Card login against a real mado, a real PostgreSQL and a live OCSP responder (answers made
+ * by `openssl ocsp` over mado-card's index): RSA and EC cards by token and by TLS client
+ * certificate, every way a card or a token can be wrong, challenges used twice or late,
+ * sessions that end when the card is revoked, CSRF refusals and failed-login limits.
+ * Checks go by status, problem type, the validator's reason and database state.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <libpq-fe.h>
+
+#include "harness.h"
+
+static struct th_env env;
+static char jsonct[] = "Content-Type: application/json";
+static char origin_hdr[96];
+
+struct session {
+	char cookie[128]; /* "__Host-mado=..." */
+	char csrf[64];
+};
+
+static int
+setup(void **state)
+{
+	(void)state;
+	if (th_setup_cards(&env, NULL) != 0)
+		return -1;
+	snprintf(origin_hdr, sizeof(origin_hdr), "Origin: %s", env.origin);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	th_teardown(&env);
+	return 0;
+}
+
+/* --- database, as the superuser, for checking state --- */
+
+static long
+scalar(const char *fmt, ...)
+{
+	char conninfo[512], sql[1024];
+	PGconn *c;
+	PGresult *r;
+	va_list ap;
+	long v = -1;
+
+	va_start(ap, fmt);
+	vsnprintf(sql, sizeof(sql), fmt, ap);
+	va_end(ap);
+	snprintf(conninfo, sizeof(conninfo), "host=%s/run port=5432 dbname=mado user=postgres",
+		 env.pgdir);
+	c = PQconnectdb(conninfo);
+	assert_int_equal(PQstatus(c), CONNECTION_OK);
+	r = PQexec(c, sql);
+	if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
+		v = strtol(PQgetvalue(r, 0, 0), NULL, 10);
+	else if (PQresultStatus(r) == PGRES_COMMAND_OK)
+		v = strtol(PQcmdTuples(r), NULL, 10);
+	else
+		fail_msg("SQL failed: %s", PQerrorMessage(c));
+	PQclear(r);
+	PQfinish(c);
+	return v;
+}
+
+/* --- cards --- */
+
+static void
+card(const char *name, const char *args)
+{
+	assert_int_equal(th_sh("'%s' issue '%s' %s %s >/dev/null", MADO_CARD_BINARY, env.ca_dir,
+			       name, args != NULL ? args : ""),
+			 0);
+}
+
+static void
+card_path(const char *name, const char *ext, char *out, size_t len)
+{
+	snprintf(out, len, "%s/cards/%s.%s", env.ca_dir, name, ext);
+}
+
+static int
+register_card(const char *name)
+{
+	char cert[400], args[512];
+
+	card_path(name, "crt", cert, sizeof(cert));
+	snprintf(args, sizeof(args), "register-card --cert '%s'", cert);
+	return th_mado_cmd(&env, args, NULL);
+}
+
+static void
+registered_card(const char *name, const char *args)
+{
+	card(name, args);
+	assert_int_equal(register_card(name), 0);
+}
+
+static void
+revoke(const char *name)
+{
+	assert_int_equal(
+	    th_sh("'%s' revoke '%s' %s >/dev/null", MADO_CARD_BINARY, env.ca_dir, name), 0);
+}
+
+/* A token the card signs for origin and nonce (mado-card's code, not the validator's). */
+static char *
+token(const char *name, const char *origin, const char *nonce)
+{
+	char cmd[1024], *out = NULL;
+	size_t len = 0;
+	FILE *p;
+	int c;
+
+	snprintf(cmd, sizeof(cmd), "'%s' token '%s' %s --origin '%s' --nonce '%s'",
+		 MADO_CARD_BINARY, env.ca_dir, name, origin, nonce);
+	assert_non_null(p = popen(cmd, "r"));
+	while ((c = fgetc(p)) != EOF) {
+		out = realloc(out, len + 2);
+		out[len++] = (char)c;
+	}
+	assert_int_equal(pclose(p), 0);
+	assert_non_null(out);
+	while (len > 0 && out[len - 1] == '\n')
+		len--;
+	out[len] = '\0';
+	return out;
+}
+
+/* --- HTTP --- */
+
+static void
+take_cookie(const struct th_resp *r, struct session *s)
+{
+	char v[256];
+
+	if (th_header(r, "Set-Cookie", v, sizeof(v)) != NULL && strncmp(v, "__Host-mado=", 12) == 0)
+		snprintf(s->cookie, sizeof(s->cookie), "%.*s", (int)strcspn(v, ";"), v);
+}
+
+static long
+post(struct session *s, const char *path, const char *body, struct th_resp *r,
+     const char *extra_header)
+{
+	char cookie[160], csrf[96];
+	const char *h[6];
+	int n = 0;
+
+	h[n++] = origin_hdr;
+	h[n++] = jsonct;
+	if (s != NULL && s->cookie[0] != '\0') {
+		snprintf(cookie, sizeof(cookie), "Cookie: %s", s->cookie);
+		h[n++] = cookie;
+	}
+	if (s != NULL && s->csrf[0] != '\0') {
+		snprintf(csrf, sizeof(csrf), "X-CSRF-Token: %s", s->csrf);
+		h[n++] = csrf;
+	}
+	if (extra_header != NULL)
+		h[n++] = extra_header;
+	h[n] = NULL;
+	assert_int_equal(th_http(&env, "POST", path, h, body != NULL ? body : "",
+				 body != NULL ? strlen(body) : 0, r),
+			 0);
+	if (s != NULL)
+		take_cookie(r, s);
+	return r->status;
+}
+
+static long
+get(const struct session *s, const char *path, struct th_resp *r)
+{
+	char cookie[160];
+	const char *h[2] = {cookie, NULL};
+
+	snprintf(cookie, sizeof(cookie), "Cookie: %s", s->cookie);
+	assert_int_equal(th_http(&env, "GET", path, h, NULL, 0, r), 0);
+	return r->status;
+}
+
+/* The challenge's nonce, for a new browser (s->cookie empty) or an existing one. */
+static void
+challenge(struct session *s, char nonce[64])
+{
+	struct th_resp r;
+	cJSON *j;
+
+	assert_int_equal(post(s, "/api/v1/auth/challenge", NULL, &r, NULL), 200);
+	assert_non_null(j = th_json(&r));
+	snprintf(nonce, 64, "%s", cJSON_GetObjectItemCaseSensitive(j, "nonce")->valuestring);
+	assert_int_equal(strlen(nonce), 44);
+	assert_true(s->cookie[0] != '\0');
+	cJSON_Delete(j);
+	th_resp_free(&r);
+}
+
+static const char *
+type_of(const struct th_resp *r)
+{
+	static char buf[128];
+
+	return th_problem_type(r, buf, sizeof(buf)) + strlen("urn:mado:problem:");
+}
+
+static const char *
+reason_of(const struct th_resp *r)
+{
+	static char buf[128];
+	cJSON *j = th_json(r);
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, "reason");
+
+	snprintf(buf, sizeof(buf), "%s", cJSON_IsString(v) ? v->valuestring : "");
+	cJSON_Delete(j);
+	return buf;
+}
+
+/* A whole token login; returns the response (caller frees). */
+static long
+token_login(const char *name, struct session *s, struct th_resp *r)
+{
+	char nonce[64], *t;
+	long status;
+
+	memset(s, 0, sizeof(*s));
+	challenge(s, nonce);
+	t = token(name, env.origin, nonce);
+	status = post(s, "/api/v1/auth/webeid", t, r, NULL);
+	free(t);
+	return status;
+}
+
+static void
+expect_login(const char *name, long status, const char *type, const char *reason)
+{
+	struct session s;
+	struct th_resp r;
+
+	token_login(name, &s, &r);
+	if (r.status != status || (type != NULL && strcmp(type_of(&r), type) != 0) ||
+	    (reason != NULL && strcmp(reason_of(&r), reason) != 0))
+		fail_msg("card %s: got %ld %.300s; want %ld %s %s", name, r.status, r.body, status,
+			 type != NULL ? type : "", reason != NULL ? reason : "");
+	th_resp_free(&r);
+}
+
+static void
+logged_in(struct session *s, const struct th_resp *r)
+{
+	cJSON *j = th_json(r);
+
+	assert_int_equal(r->status, 200);
+	assert_non_null(j);
+	snprintf(s->csrf, sizeof(s->csrf), "%s",
+		 cJSON_GetObjectItemCaseSensitive(j, "csrf_token")->valuestring);
+	cJSON_Delete(j);
+}
+
+/* --- the tests --- */
+
+static void
+test_token_login_rsa_and_ec(void **state)
+{
+	static const char *const cards[][2] = {
+	    {"rsa-jpki", "--key rsa2048"},
+	    {"ec-p256", "--key p256 --eku clientauth"},
+	    {"ec-p384", "--key p384"},
+	};
+	struct session s;
+	struct th_resp r;
+	char cookie[256];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cards) / sizeof(cards[0]); i++) {
+		registered_card(cards[i][0], cards[i][1]);
+		token_login(cards[i][0], &s, &r);
+		logged_in(&s, &r);
+		th_header(&r, "Set-Cookie", cookie, sizeof(cookie));
+		/* SE-02: the cookie's attributes. */
+		assert_non_null(strstr(cookie, "; Path=/"));
+		assert_non_null(strstr(cookie, "; Secure"));
+		assert_non_null(strstr(cookie, "; HttpOnly"));
+		assert_non_null(strstr(cookie, "; SameSite=Strict"));
+		assert_null(strstr(cookie, "Domain"));
+		th_resp_free(&r);
+		assert_int_equal(get(&s, "/api/v1/me/session", &r), 200);
+		/* The person's id and the card's serial never reach the browser. */
+		assert_null(strstr(r.body, "person"));
+		assert_null(strstr(r.body, "serial"));
+		th_resp_free(&r);
+	}
+	assert_int_equal(scalar("SELECT count(*) FROM portal.login_events WHERE event = 'login' "
+				"AND method = 'webeid'"),
+			 3);
+}
+
+/* SE-03: the pre-login session is spent at login and its cookie no longer works. */
+static void
+test_session_id_rotates(void **state)
+{
+	struct session s, old;
+	struct th_resp r;
+	char nonce[64], *t;
+
+	(void)state;
+	registered_card("rotate", NULL);
+	memset(&s, 0, sizeof(s));
+	challenge(&s, nonce);
+	old = s;
+	t = token("rotate", env.origin, nonce);
+	post(&s, "/api/v1/auth/webeid", t, &r, NULL);
+	free(t);
+	logged_in(&s, &r);
+	th_resp_free(&r);
+	assert_string_not_equal(s.cookie, old.cookie);
+	assert_int_equal(get(&old, "/api/v1/me/session", &r), 401);
+	th_resp_free(&r);
+}
+
+static void
+test_tls_login_rsa_and_ec(void **state)
+{
+	static const char *const cards[] = {"tls-rsa", "tls-ec"};
+	char cert[400], key[400];
+	struct th_req rq = {"GET", "/api/v1/auth/tls", NULL, NULL, 0, cert, key, true};
+	struct session s;
+	struct th_resp r;
+	size_t i;
+
+	(void)state;
+	registered_card("tls-rsa", NULL);
+	registered_card("tls-ec", "--key p256");
+	for (i = 0; i < 2; i++) {
+		card_path(cards[i], "crt", cert, sizeof(cert));
+		card_path(cards[i], "key", key, sizeof(key));
+		assert_int_equal(th_request(&env, &rq, &r), 0);
+		memset(&s, 0, sizeof(s));
+		take_cookie(&r, &s);
+		logged_in(&s, &r);
+		th_resp_free(&r);
+		/* The session made on the login listener works on the portal's. */
+		assert_int_equal(get(&s, "/api/v1/me/session", &r), 200);
+		assert_non_null(strstr(r.body, "\"method\":\"tls\""));
+		th_resp_free(&r);
+	}
+	/* No certificate: a clear answer, not a TLS failure. */
+	rq.cert = rq.key = NULL;
+	assert_int_equal(th_request(&env, &rq, &r), 0);
+	assert_int_equal(r.status, 401);
+	assert_string_equal(type_of(&r), "client-certificate-missing");
+	th_resp_free(&r);
+}
+
+/* Expired and revoked cards reach the checks over TLS too, and a browser is sent back
+   to the login page with the reason. */
+static void
+test_tls_login_failures(void **state)
+{
+	char cert[400], key[400], loc[256];
+	const char *html[] = {"Accept: text/html", NULL};
+	struct th_req rq = {"GET", "/api/v1/auth/tls", NULL, NULL, 0, cert, key, true};
+	struct th_resp r;
+
+	(void)state;
+	registered_card("tls-revoked", NULL);
+	revoke("tls-revoked");
+	card_path("tls-revoked", "crt", cert, sizeof(cert));
+	card_path("tls-revoked", "key", key, sizeof(key));
+	assert_int_equal(th_request(&env, &rq, &r), 0);
+	assert_int_equal(r.status, 401);
+	assert_string_equal(type_of(&r), "card-revoked");
+	th_resp_free(&r);
+
+	card("tls-expired", "--not-before 2020-01-01T00:00:00Z --not-after 2021-01-01T00:00:00Z");
+	card_path("tls-expired", "crt", cert, sizeof(cert));
+	card_path("tls-expired", "key", key, sizeof(key));
+	rq.headers = html;
+	assert_int_equal(th_request(&env, &rq, &r), 0);
+	assert_int_equal(r.status, 303);
+	assert_non_null(th_header(&r, "Location", loc, sizeof(loc)));
+	assert_non_null(strstr(loc, "/#/login?error=card-expired"));
+	th_resp_free(&r);
+}
+
+static void
+test_card_failures(void **state)
+{
+	(void)state;
+	card("expired", "--not-before 2020-01-01T00:00:00Z --not-after 2021-01-01T00:00:00Z");
+	expect_login("expired", 401, "card-expired", "user_cert_expired");
+	card("not-yet", "--not-before 2035-01-01T00:00:00Z --not-after 2036-01-01T00:00:00Z");
+	expect_login("not-yet", 401, "card-not-yet-valid", "user_cert_not_yet_valid");
+	card("signing-only", "--ku encipher");
+	expect_login("signing-only", 401, "card-wrong-purpose", "wrong_purpose");
+	card("smime", "--eku email");
+	expect_login("smime", 401, "card-wrong-purpose", "wrong_purpose");
+	card("weak", "--key rsa1024");
+	expect_login("weak", 401, "card-wrong-purpose", "weak_key");
+	card("unregistered", NULL);
+	expect_login("unregistered", 401, "card-not-registered", NULL);
+}
+
+static void
+test_wrong_ca(void **state)
+{
+	char other[400];
+
+	(void)state;
+	/* A look-alike CA with the same name, not trusted by the server. */
+	snprintf(other, sizeof(other), "%s/other-ca", env.dir);
+	assert_int_equal(
+	    th_sh("'%s' init '%s' >/dev/null && '%s' issue '%s' impostor >/dev/null && "
+		  "cp '%s/cards/impostor.crt' '%s/cards/impostor.key' '%s/cards/'",
+		  MADO_CARD_BINARY, other, MADO_CARD_BINARY, other, other, other, env.ca_dir),
+	    0);
+	expect_login("impostor", 401, "card-not-trusted", "not_trusted");
+}
+
+static void
+test_revocation(void **state)
+{
+	long person_failures;
+
+	(void)state;
+	registered_card("revoked", NULL);
+	revoke("revoked");
+	expect_login("revoked", 401, "card-revoked", "revoked");
+	/* The failure is in the card holder's own history. */
+	person_failures = scalar("SELECT count(*) FROM portal.login_events e JOIN "
+				 "portal.card_bindings b ON b.person_id = e.person_id WHERE "
+				 "e.event = 'failure' AND e.reason = 'card-revoked'");
+	assert_true(person_failures >= 1);
+
+	/* Unknown to the responder: a card of our CA missing from its index. */
+	card("unknown", NULL);
+	assert_int_equal(th_sh("sed -i '$d' '%s/index.txt'", env.ca_dir), 0);
+	expect_login("unknown", 401, "card-status-unknown", "revocation_unknown");
+}
+
+static void
+test_responder_problems(void **state)
+{
+	(void)state;
+	/* Registered while the responder works; its cached answer is gone after 1 s. */
+	registered_card("down", NULL);
+	registered_card("rogue", NULL);
+	registered_card("stale", NULL);
+	sleep(2);
+	assert_int_equal(th_ocsp_stop(&env), 0);
+	expect_login("down", 503, "revocation-check-failed", "ocsp_unavailable");
+
+	/* Signed by a key the CA never authorised. */
+	assert_int_equal(th_ocsp_start(&env, "--signer rogue"), 0);
+	expect_login("rogue", 503, "revocation-check-failed", "responder_not_trusted");
+
+	/* A day-old answer, as a replayed one would be. */
+	assert_int_equal(th_ocsp_start(&env, "--stale"), 0);
+	expect_login("stale", 503, "revocation-check-failed", "ocsp_stale");
+
+	/* Back to normal, the same cards log in. */
+	assert_int_equal(th_ocsp_start(&env, NULL), 0);
+	sleep(2); /* past card_ocsp_cache_max_s */
+	expect_login("down", 200, NULL, NULL);
+}
+
+static void
+test_nonce_rules(void **state)
+{
+	struct session a, b;
+	struct th_resp r;
+	char nonce[64], nonce_b[64], *t;
+
+	(void)state;
+	registered_card("nonce", NULL);
+	/* Replayed: the second use of a token (and its nonce) finds no challenge. */
+	memset(&a, 0, sizeof(a));
+	challenge(&a, nonce);
+	t = token("nonce", env.origin, nonce);
+	{
+		struct session pre = a;
+
+		assert_int_equal(post(&a, "/api/v1/auth/webeid", t, &r, NULL), 200);
+		th_resp_free(&r);
+		assert_int_equal(post(&pre, "/api/v1/auth/webeid", t, &r, NULL), 401);
+		assert_string_equal(type_of(&r), "challenge-missing");
+		th_resp_free(&r);
+	}
+	free(t);
+
+	/* A nonce belongs to the browser that asked for it (AU-02 b). */
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	challenge(&a, nonce);
+	challenge(&b, nonce_b);
+	t = token("nonce", env.origin, nonce);
+	assert_int_equal(post(&b, "/api/v1/auth/webeid", t, &r, NULL), 401);
+	assert_string_equal(type_of(&r), "signature-invalid");
+	th_resp_free(&r);
+	free(t);
+
+	/* Expired: five minutes have passed (moved in the database). */
+	memset(&a, 0, sizeof(a));
+	challenge(&a, nonce);
+	assert_int_equal(scalar("UPDATE portal.auth_challenges SET expires_at = now() - "
+				"interval '1 second' WHERE nonce = '%s'",
+				nonce),
+			 1);
+	t = token("nonce", env.origin, nonce);
+	assert_int_equal(post(&a, "/api/v1/auth/webeid", t, &r, NULL), 401);
+	assert_string_equal(type_of(&r), "challenge-expired");
+	th_resp_free(&r);
+	free(t);
+	assert_int_equal(
+	    scalar("SELECT count(*) FROM portal.auth_challenges WHERE nonce = '%s'", nonce), 0);
+
+	/* No challenge at all. */
+	memset(&a, 0, sizeof(a));
+	assert_int_equal(post(&a, "/api/v1/auth/webeid", "{}", &r, NULL), 401);
+	assert_string_equal(type_of(&r), "challenge-missing");
+	th_resp_free(&r);
+}
+
+static void
+test_signature_rules(void **state)
+{
+	struct session s;
+	struct th_resp r;
+	char nonce[64], *t, *sig;
+
+	(void)state;
+	registered_card("sig", "--key p256");
+	/* Signed for another site. */
+	memset(&s, 0, sizeof(s));
+	challenge(&s, nonce);
+	t = token("sig", "https://evil.example", nonce);
+	assert_int_equal(post(&s, "/api/v1/auth/webeid", t, &r, NULL), 401);
+	assert_string_equal(type_of(&r), "signature-invalid");
+	assert_string_equal(reason_of(&r), "signature");
+	th_resp_free(&r);
+	free(t);
+
+	/* One signature bit flipped. */
+	memset(&s, 0, sizeof(s));
+	challenge(&s, nonce);
+	t = token("sig", env.origin, nonce);
+	sig = strstr(t, "\"signature\":\"") + 13;
+	*sig = *sig == 'A' ? 'B' : 'A';
+	assert_int_equal(post(&s, "/api/v1/auth/webeid", t, &r, NULL), 401);
+	assert_string_equal(type_of(&r), "signature-invalid");
+	th_resp_free(&r);
+	free(t);
+}
+
+static void
+test_malformed_tokens(void **state)
+{
+	struct session s;
+	struct th_resp r;
+	char nonce[64], *big;
+
+	(void)state;
+	memset(&s, 0, sizeof(s));
+	challenge(&s, nonce);
+	assert_int_equal(post(&s, "/api/v1/auth/webeid",
+			      "{\"format\":\"web-eid:1.0\",\"unverifiedCertificate\":\"x\"", &r,
+			      NULL),
+			 400);
+	assert_string_equal(type_of(&r), "auth-token-malformed");
+	th_resp_free(&r);
+
+	/* Over the validator's 10000 characters, under the route's body limit. */
+	challenge(&s, nonce);
+	big = malloc(12001);
+	memset(big, 'a', 12000);
+	big[12000] = '\0';
+	assert_int_equal(post(&s, "/api/v1/auth/webeid", big, &r, NULL), 400);
+	assert_string_equal(type_of(&r), "auth-token-malformed");
+	assert_string_equal(reason_of(&r), "token_length");
+	th_resp_free(&r);
+	free(big);
+
+	/* Over the body limit: refused before reading. */
+	challenge(&s, nonce);
+	big = malloc(40001);
+	memset(big, 'a', 40000);
+	big[40000] = '\0';
+	assert_int_equal(post(&s, "/api/v1/auth/webeid", big, &r, NULL), 413);
+	th_resp_free(&r);
+	free(big);
+}
+
+/* A token made with the openssl command line, not with our signing code. */
+static void
+test_token_made_by_openssl(void **state)
+{
+	char cmd[4096], crt[400], key[400], tok[400], nonce[64];
+	struct session s;
+	struct th_resp r;
+	char *text;
+	size_t len;
+	FILE *f;
+
+	(void)state;
+	registered_card("openssl-made", NULL);
+	card_path("openssl-made", "crt", crt, sizeof(crt));
+	card_path("openssl-made", "key", key, sizeof(key));
+	snprintf(tok, sizeof(tok), "%s/openssl-token.json", env.dir);
+	memset(&s, 0, sizeof(s));
+	challenge(&s, nonce);
+	snprintf(cmd, sizeof(cmd),
+		 "cd '%s' && { printf %%s '%s' | openssl dgst -sha256 -binary; "
+		 "printf %%s '%s' | openssl dgst -sha256 -binary; } > signed.bin && "
+		 "openssl dgst -sha256 -sign '%s' -out sig.bin signed.bin && "
+		 "printf '{\"unverifiedCertificate\":\"%%s\",\"algorithm\":\"RS256\","
+		 "\"signature\":\"%%s\",\"format\":\"web-eid:1\",\"appVersion\":\"x\"}' "
+		 "\"$(openssl x509 -in '%s' -outform der | base64 -w0)\" "
+		 "\"$(base64 -w0 sig.bin)\" > '%s'",
+		 env.dir, env.origin, nonce, key, crt, tok);
+	assert_int_equal(th_sh("%s", cmd), 0);
+	f = fopen(tok, "r");
+	assert_non_null(f);
+	text = calloc(1, 8192);
+	len = fread(text, 1, 8191, f);
+	fclose(f);
+	text[len] = '\0';
+	assert_int_equal(post(&s, "/api/v1/auth/webeid", text, &r, NULL), 200);
+	th_resp_free(&r);
+	free(text);
+}
+
+/* SE-07: once the card is found revoked, its open session dies at its next request. */
+static void
+test_revoked_card_ends_session(void **state)
+{
+	struct session s;
+	struct th_resp r;
+
+	(void)state;
+	registered_card("session-revoked", NULL);
+	token_login("session-revoked", &s, &r);
+	logged_in(&s, &r);
+	th_resp_free(&r);
+	assert_int_equal(get(&s, "/api/v1/me/session", &r), 200);
+	th_resp_free(&r);
+	revoke("session-revoked");
+	sleep(2); /* card_recheck_s and the OCSP cache are 1 s here */
+	assert_int_equal(get(&s, "/api/v1/me/session", &r), 401);
+	assert_string_equal(type_of(&r), "card-revoked");
+	th_resp_free(&r);
+	assert_int_equal(
+	    scalar("SELECT count(*) FROM portal.sessions s JOIN portal.card_bindings b "
+		   "ON b.id = s.binding_id WHERE b.revoked_at IS NOT NULL"),
+	    0);
+	assert_int_equal(scalar("SELECT count(*) FROM portal.login_events WHERE event = 'revoked'"),
+			 1);
+}
+
+/* BR-01: a session cookie is not enough to change anything. */
+static void
+test_csrf(void **state)
+{
+	char evil[] = "Origin: https://evil.example";
+	struct session s, nocsrf;
+	struct th_resp r;
+
+	(void)state;
+	registered_card("csrf", NULL);
+	token_login("csrf", &s, &r);
+	logged_in(&s, &r);
+	th_resp_free(&r);
+
+	nocsrf = s;
+	nocsrf.csrf[0] = '\0';
+	assert_int_equal(post(&nocsrf, "/api/v1/auth/logout", NULL, &r, NULL), 403);
+	assert_string_equal(type_of(&r), "csrf-rejected");
+	th_resp_free(&r);
+	snprintf(nocsrf.csrf, sizeof(nocsrf.csrf), "%s", "not-the-token-not-the-token-abcd");
+	assert_int_equal(post(&nocsrf, "/api/v1/auth/logout", NULL, &r, NULL), 403);
+	th_resp_free(&r);
+	/* A foreign origin, even with the right token. */
+	{
+		char cookie[160], csrf[96];
+		const char *h[5];
+
+		snprintf(cookie, sizeof(cookie), "Cookie: %s", s.cookie);
+		snprintf(csrf, sizeof(csrf), "X-CSRF-Token: %s", s.csrf);
+		h[0] = evil;
+		h[1] = cookie;
+		h[2] = csrf;
+		h[3] = jsonct;
+		h[4] = NULL;
+		assert_int_equal(th_http(&env, "POST", "/api/v1/auth/logout", h, "", 0, &r), 0);
+		assert_int_equal(r.status, 403);
+		assert_string_equal(type_of(&r), "csrf-rejected");
+		th_resp_free(&r);
+	}
+	/* Login CSRF: a challenge from another site is refused too. */
+	{
+		const char *h[2] = {evil, NULL};
+
+		assert_int_equal(th_http(&env, "POST", "/api/v1/auth/challenge", h, "", 0, &r), 0);
+		assert_int_equal(r.status, 403);
+		th_resp_free(&r);
+	}
+	/* Nothing happened: the session lives. */
+	assert_int_equal(get(&s, "/api/v1/me/session", &r), 200);
+	th_resp_free(&r);
+	/* The real page's logout works and ends it server-side (SE-06). */
+	assert_int_equal(post(&s, "/api/v1/auth/logout", NULL, &r, NULL), 204);
+	th_resp_free(&r);
+	s.csrf[0] = '\0';
+	assert_int_equal(get(&s, "/api/v1/me/session", &r), 401);
+	th_resp_free(&r);
+}
+
+static void
+test_login_history(void **state)
+{
+	struct session s;
+	struct th_resp r;
+	cJSON *j, *items;
+
+	(void)state;
+	registered_card("history", NULL);
+	token_login("history", &s, &r);
+	logged_in(&s, &r);
+	th_resp_free(&r);
+	assert_int_equal(post(&s, "/api/v1/auth/logout", NULL, &r, NULL), 204);
+	th_resp_free(&r);
+	token_login("history", &s, &r);
+	logged_in(&s, &r);
+	th_resp_free(&r);
+	assert_int_equal(get(&s, "/api/v1/me/logins?limit=2", &r), 200);
+	j = th_json(&r);
+	items = cJSON_GetObjectItemCaseSensitive(j, "items");
+	assert_int_equal(cJSON_GetArraySize(items), 2);
+	assert_string_equal(
+	    cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(items, 0), "event")->valuestring,
+	    "login");
+	assert_string_equal(
+	    cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(items, 1), "event")->valuestring,
+	    "logout");
+	assert_true(cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(j, "next_before")));
+	cJSON_Delete(j);
+	th_resp_free(&r);
+	assert_int_equal(get(&s, "/api/v1/me/logins?limit=x", &r), 422);
+	th_resp_free(&r);
+}
+
+/* DUPKEY (SECURITY.md 5): a key bound to one person cannot log another in. */
+static void
+test_duplicate_key(void **state)
+{
+	char path[400], serial[80] = "";
+	FILE *f;
+
+	(void)state;
+	registered_card("key-owner", NULL);
+	card("key-copy", "--same-key-as key-owner");
+	/* Registration refuses it ... */
+	assert_int_not_equal(register_card("key-copy"), 0);
+	/* ... and a binding that got in some other way cannot be used to log in. */
+	card_path("key-copy", "serial", path, sizeof(path));
+	assert_non_null(f = fopen(path, "r"));
+	assert_non_null(fgets(serial, sizeof(serial), f));
+	fclose(f);
+	serial[strcspn(serial, "\n")] = '\0';
+	assert_int_equal(
+	    scalar("WITH p AS (INSERT INTO portal.people DEFAULT VALUES RETURNING id) "
+		   "INSERT INTO portal.card_bindings (person_id, issuer_hash, serial, "
+		   "key_hash, cert, not_before, not_after) SELECT p.id, b.issuer_hash, "
+		   "'%s', b.key_hash, b.cert, b.not_before, b.not_after FROM p, "
+		   "portal.card_bindings b WHERE b.id = (SELECT max(id) FROM "
+		   "portal.card_bindings)",
+		   serial),
+	    1);
+	expect_login("key-copy", 401, "card-key-conflict", NULL);
+}
+
+/* Over the card's limit, attempts that do not prove the key get 429; its holder still
+   logs in. */
+static void
+test_card_limit(void **state)
+{
+	struct session s;
+	struct th_resp r;
+	char nonce[64], *t;
+	int i;
+
+	(void)state;
+	registered_card("limited", NULL);
+	for (i = 0; i < 12; i++) {
+		memset(&s, 0, sizeof(s));
+		challenge(&s, nonce);
+		t = token("limited", "https://evil.example", nonce);
+		post(&s, "/api/v1/auth/webeid", t, &r, NULL);
+		free(t);
+		if (i < 10)
+			assert_int_equal(r.status, 401);
+		th_resp_free(&r);
+	}
+	memset(&s, 0, sizeof(s));
+	challenge(&s, nonce);
+	t = token("limited", "https://evil.example", nonce);
+	assert_int_equal(post(&s, "/api/v1/auth/webeid", t, &r, NULL), 429);
+	assert_string_equal(type_of(&r), "rate-limited");
+	{
+		char after[16];
+
+		assert_non_null(th_header(&r, "Retry-After", after, sizeof(after)));
+		assert_true(atoi(after) > 0);
+	}
+	th_resp_free(&r);
+	free(t);
+	expect_login("limited", 200, NULL, NULL);
+}
+
+/* Per client address: restart with a low limit; every attempt from here is then refused. */
+static void
+test_address_limit(void **state)
+{
+	struct session s;
+	struct th_resp r;
+	char nonce[64];
+	int i;
+
+	(void)state;
+	assert_int_equal(th_mado_stop(&env), 0);
+	scalar("DELETE FROM portal.auth_failures");
+	assert_int_equal(th_conf_append(&env, "login_fail_max_addr = 3"), 0);
+	assert_int_equal(th_mado_start(&env), 0);
+	for (i = 0; i < 3; i++) {
+		memset(&s, 0, sizeof(s));
+		challenge(&s, nonce);
+		assert_int_equal(
+		    post(&s, "/api/v1/auth/webeid", "{\"format\":\"web-eid:1\"}", &r, NULL), 400);
+		th_resp_free(&r);
+	}
+	memset(&s, 0, sizeof(s));
+	challenge(&s, nonce);
+	assert_int_equal(post(&s, "/api/v1/auth/webeid", "{}", &r, NULL), 429);
+	th_resp_free(&r);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_token_login_rsa_and_ec),
+	    cmocka_unit_test(test_session_id_rotates),
+	    cmocka_unit_test(test_tls_login_rsa_and_ec),
+	    cmocka_unit_test(test_tls_login_failures),
+	    cmocka_unit_test(test_card_failures),
+	    cmocka_unit_test(test_wrong_ca),
+	    cmocka_unit_test(test_revocation),
+	    cmocka_unit_test(test_responder_problems),
+	    cmocka_unit_test(test_nonce_rules),
+	    cmocka_unit_test(test_signature_rules),
+	    cmocka_unit_test(test_malformed_tokens),
+	    cmocka_unit_test(test_token_made_by_openssl),
+	    cmocka_unit_test(test_revoked_card_ends_session),
+	    cmocka_unit_test(test_csrf),
+	    cmocka_unit_test(test_login_history),
+	    cmocka_unit_test(test_duplicate_key),
+	    cmocka_unit_test(test_card_limit),
+	    cmocka_unit_test(test_address_limit),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
