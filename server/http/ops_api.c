@@ -19,13 +19,29 @@
 static struct {
 	const struct mado_migrations *schema;
 	const char *metrics_from;
+	bool card_login, demo_cards;
+	char tls_login_url[300]; /* empty without a TLS login listener */
 } ops;
 
 void
 http__ops_init(const struct mado_config *cfg, const struct mado_migrations *schema)
 {
+	const char *host, *port;
+	size_t hostlen;
+
 	ops.schema = schema;
 	ops.metrics_from = cfg->metrics_from;
+	ops.card_login = *cfg->card_trust_dir != '\0';
+	ops.demo_cards = *cfg->demo_cards_dir != '\0';
+	ops.tls_login_url[0] = '\0';
+	if (*cfg->mtls_listen != '\0' && ops.card_login) {
+		/* The login listener's port on the public host browsers already use. */
+		host = strstr(cfg->public_origin, "://") + 3;
+		hostlen = strcspn(host, ":");
+		port = strrchr(cfg->mtls_listen, ':') + 1;
+		snprintf(ops.tls_login_url, sizeof(ops.tls_login_url),
+			 "https://%.*s:%s/api/v1/auth/tls", (int)hostlen, host, port);
+	}
 }
 
 int
@@ -81,6 +97,10 @@ ops__about(struct mado_req *rq)
 	cJSON_AddStringToObject(out, "version", MADO_VERSION);
 	cJSON_AddNumberToObject(out, "schema_version", version);
 	cJSON_AddStringToObject(out, "openapi", "/openapi.json");
+	cJSON_AddBoolToObject(out, "card_login", ops.card_login);
+	if (ops.tls_login_url[0] != '\0')
+		cJSON_AddStringToObject(out, "tls_login_url", ops.tls_login_url);
+	cJSON_AddBoolToObject(out, "demo_cards", ops.demo_cards);
 	return mado_http_json(rq, 200, out);
 }
 

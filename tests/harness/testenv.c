@@ -1,37 +1,78 @@
 /*
- * mado-testenv COMMAND [ARGS...]: starts a throwaway PostgreSQL and mado, runs COMMAND with
- * MADOTEST_URL (https://127.0.0.1:PORT) and MADOTEST_CA (the server certificate) in its
- * environment, stops everything and exits with COMMAND's status.
+ * mado-testenv [--cards] COMMAND [ARGS...]: starts a throwaway PostgreSQL and mado, runs
+ * COMMAND with MADOTEST_URL (https://127.0.0.1:PORT) and MADOTEST_CA (the server
+ * certificate) in its environment, stops everything and exits with COMMAND's status.
+ *
+ * --cards adds card login with a live OCSP responder and the demo's virtual cards:
+ * demo-rsa and demo-ec (registered), demo-revoked (registered, then revoked) and
+ * demo-unregistered.
  */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "harness.h"
 
+static int
+demo_cards(struct th_env *e)
+{
+	static const char *const cards[][3] = {
+	    {"demo-rsa", "--key rsa2048", "register"},
+	    {"demo-ec", "--key p256", "register"},
+	    {"demo-revoked", "--key rsa2048", "revoke"},
+	    {"demo-unregistered", "--key p256", ""},
+	};
+	char line[600];
+	size_t i;
+
+	for (i = 0; i < sizeof(cards) / sizeof(cards[0]); i++) {
+		if (th_sh("'%s' issue '%s' %s %s >/dev/null", MADO_CARD_BINARY, e->ca_dir,
+			  cards[i][0], cards[i][1]) != 0)
+			return -1;
+		if (cards[i][2][0] == '\0')
+			continue;
+		snprintf(line, sizeof(line), "register-card --cert '%s/cards/%s.crt'", e->ca_dir,
+			 cards[i][0]);
+		if (th_mado_cmd(e, line, NULL) != 0)
+			return -1;
+		if (strcmp(cards[i][2], "revoke") == 0 &&
+		    th_sh("'%s' revoke '%s' %s >/dev/null", MADO_CARD_BINARY, e->ca_dir,
+			  cards[i][0]) != 0)
+			return -1;
+	}
+	snprintf(line, sizeof(line), "demo_cards_dir = %s", e->ca_dir);
+	if (th_mado_stop(e) != 0 || th_conf_append(e, line) != 0)
+		return -1;
+	return th_mado_start(e);
+}
+
 int
 main(int argc, char **argv)
 {
 	struct th_env e;
+	bool cards = argc > 1 && strcmp(argv[1], "--cards") == 0;
 	pid_t pid;
-	int st = 1;
+	int st = 1, first = cards ? 2 : 1;
 
-	if (argc < 2) {
-		fprintf(stderr, "usage: mado-testenv COMMAND [ARGS...]\n");
+	if (argc <= first) {
+		fprintf(stderr, "usage: mado-testenv [--cards] COMMAND [ARGS...]\n");
 		return 2;
 	}
-	if (th_setup(&e, NULL) != 0) {
+	if ((cards ? th_setup_cards(&e, NULL) : th_setup(&e, NULL)) != 0 ||
+	    (cards && demo_cards(&e) != 0)) {
 		th_teardown(&e);
 		return 1;
 	}
-	setenv("MADOTEST_URL", e.url, 1);
+	/* The public origin: what browsers use, and what the CSRF and Web eID checks expect. */
+	setenv("MADOTEST_URL", e.origin, 1);
 	setenv("MADOTEST_CA", e.ca, 1);
 	if ((pid = fork()) == 0) {
 		prctl(PR_SET_PDEATHSIG, SIGTERM);
-		execvp(argv[1], argv + 1);
+		execvp(argv[first], argv + first);
 		perror("mado-testenv: exec");
 		_exit(127);
 	}

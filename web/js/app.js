@@ -1,20 +1,44 @@
-// The page shell: language, hash routes, and the service status line. Later features
-// add their views as <section data-view="..."> and a route here.
+// The page shell: language, hash routes, session state and the service status line.
+// Views are <section data-view="..."> in index.html; pages that need a login send the
+// resident to #/login first.
 import { init as initI18n, setLang, t } from './i18n.js';
+import { api, Problem } from './api.js';
+import { refresh, session, logout } from './session.js';
+import { initLogin, showLogin } from './login.js';
+import { initLogins, showLogins } from './logins.js';
 
-const ROUTES = ['home', 'access-log', 'consents', 'notices', 'logins'];
+const ROUTES = ['home', 'login', 'access-log', 'consents', 'notices', 'logins'];
+const PRIVATE = new Set(['access-log', 'consents', 'notices', 'logins']);
+const SHOW = { login: showLogin, logins: showLogins };
 
-function routeFromHash() {
-  const name = location.hash.replace(/^#\/?/, '') || 'home';
-  return ROUTES.includes(name) ? name : 'home';
+// "#/login?error=card-expired" -> ["login", URLSearchParams("error=card-expired")]
+function parseHash() {
+  const raw = location.hash.replace(/^#\/?/, '');
+  const [name, query] = raw.split('?');
+  return [ROUTES.includes(name) ? name : 'home', new URLSearchParams(query || '')];
 }
 
-function show(route) {
+async function show() {
+  let [route, params] = parseHash();
+  if (PRIVATE.has(route) && !session()) {
+    location.hash = '#/login';
+    return;
+  }
   for (const v of document.querySelectorAll('[data-view]')) v.hidden = v.dataset.view !== route;
   for (const a of document.querySelectorAll('[data-route]')) {
     if (a.dataset.route === route) a.setAttribute('aria-current', 'page');
     else a.removeAttribute('aria-current');
   }
+  if (SHOW[route]) await SHOW[route](params).catch(() => {});
+}
+
+function renderSession() {
+  const s = session();
+  document.body.dataset.session = s ? 'in' : 'out';
+  document.getElementById('logout').hidden = !s;
+  document.getElementById('login-link').hidden = !!s;
+  document.getElementById('home-login').hidden = !!s;
+  document.getElementById('home-welcome').hidden = !s;
 }
 
 // The status line reads /api/v1/about; a problem answer is shown by its title and status.
@@ -28,12 +52,12 @@ function renderStatus() {
 
 async function checkService() {
   try {
-    const res = await fetch('/api/v1/about', { headers: { Accept: 'application/json' } });
-    const body = await res.json();
-    if (res.ok) status = { key: 'status.ok', vars: { version: body.version } };
-    else status = { key: 'status.problem', vars: { title: body.title || res.statusText, status: res.status } };
-  } catch {
-    status = { key: 'status.offline', vars: {} };
+    const body = await api('GET', '/api/v1/about');
+    status = { key: 'status.ok', vars: { version: body.version } };
+  } catch (e) {
+    status = e instanceof Problem && e.status > 0
+      ? { key: 'status.problem', vars: { title: e.message, status: e.status } }
+      : { key: 'status.offline', vars: {} };
   }
   renderStatus();
 }
@@ -43,10 +67,18 @@ async function main() {
   for (const b of document.querySelectorAll('[data-lang]'))
     b.addEventListener('click', () => setLang(b.dataset.lang));
   document.addEventListener('mado:lang', renderStatus);
-  window.addEventListener('hashchange', () => show(routeFromHash()));
-  show(routeFromHash());
+  document.addEventListener('mado:session', renderSession);
+  document.getElementById('logout').addEventListener('click', async () => {
+    await logout().catch(() => {});
+    location.hash = '#/';
+  });
+  initLogin();
+  initLogins();
+  window.addEventListener('hashchange', show);
   renderStatus();
-  await checkService();
+  await Promise.all([checkService(), refresh().catch(() => {})]);
+  renderSession();
+  await show();
 }
 
 main();

@@ -49,13 +49,14 @@ export const checks = [
     name: 'a hash route shows its view and marks the menu',
     async run({ open }) {
       const page = await open({ locale: 'en-US' });
-      await page.goto('/#/access-log');
-      await page.waitForSelector('[data-view="access-log"]:not([hidden])');
+      await page.goto('/#/login');
+      await page.waitForSelector('[data-view="login"]:not([hidden])');
       expect(await page.isHidden('[data-view="home"]'), 'home still shown');
-      const current = await page.getAttribute('a[data-route="access-log"]', 'aria-current');
-      expect(current === 'page', 'menu does not mark the current page');
       await page.click('a[data-route="home"]');
       await page.waitForSelector('[data-view="home"]:not([hidden])');
+      const current = await page.getAttribute('a[data-route="home"]', 'aria-current');
+      expect(current === 'page', 'menu does not mark the current page');
+      expect(await page.isHidden('[data-view="login"]'), 'login still shown');
     },
   },
   {

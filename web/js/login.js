@@ -1,0 +1,116 @@
+// The login page: the card through the Web eID extension, the card's certificate in the
+// TLS handshake, or (in the demo only) a virtual card. Every failure is explained.
+import { api, Problem } from './api.js';
+import { loggedIn } from './session.js';
+import { t } from './i18n.js';
+
+let about = null;
+
+function showError(type) {
+  const el = document.getElementById('login-error');
+  if (!type) {
+    el.hidden = true;
+    el.textContent = '';
+    return;
+  }
+  const key = `login.error.${type}`;
+  const text = t(key);
+  el.textContent = text === key ? t('login.error.other') : text;
+  el.dataset.type = type;
+  el.hidden = false;
+}
+
+// Challenge, a token from the card, then the login itself.
+async function loginWith(makeToken) {
+  showError('');
+  try {
+    const { nonce } = await api('POST', '/api/v1/auth/challenge');
+    const token = await makeToken(nonce);
+    const result = await api('POST', '/api/v1/auth/webeid', token);
+    await loggedIn(result);
+    location.hash = '#/';
+  } catch (e) {
+    showError(e instanceof Problem ? e.type : 'other');
+  }
+}
+
+// Web eID: the extension answers window messages (web-eid.js protocol, format web-eid:1).
+function webeid(action, payload, timeout) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      window.removeEventListener('message', onMessage);
+      reject(new Error('no-extension'));
+    }, timeout);
+    function onMessage(ev) {
+      if (ev.source !== window || !ev.data || typeof ev.data.action !== 'string') return;
+      if (ev.data.action === `${action}-success`) {
+        clearTimeout(timer);
+        window.removeEventListener('message', onMessage);
+        resolve(ev.data);
+      } else if (ev.data.action === `${action}-failure`) {
+        clearTimeout(timer);
+        window.removeEventListener('message', onMessage);
+        reject(new Error(ev.data.error && ev.data.error.code ? ev.data.error.code : 'failure'));
+      }
+    }
+    window.addEventListener('message', onMessage);
+    window.postMessage({ action, ...payload }, location.origin);
+  });
+}
+
+async function hasWebeid() {
+  try {
+    await webeid('web-eid:status', {}, 1500);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function webeidToken(nonce) {
+  const reply = await webeid('web-eid:authenticate', { challengeNonce: nonce, lang: document.documentElement.lang }, 120000);
+  const { action, ...token } = reply;
+  return token;
+}
+
+function demoCardButton(card) {
+  const li = document.createElement('li');
+  const b = document.createElement('button');
+  b.type = 'button';
+  b.className = 'secondary';
+  b.dataset.card = card.name;
+  b.textContent = `${card.name} (${card.key})`;
+  b.addEventListener('click', () =>
+    loginWith(async (nonce) => {
+      const token = await api('POST', `/api/v1/demo/cards/${encodeURIComponent(card.name)}/token`, { nonce });
+      return JSON.stringify(token);
+    }));
+  li.append(b);
+  return li;
+}
+
+export async function showLogin(params) {
+  showError(params.get('error') || '');
+  if (!about) about = await api('GET', '/api/v1/about').catch(() => ({}));
+  document.getElementById('login-unavailable').hidden = about.card_login !== false;
+
+  const tls = document.getElementById('login-tls');
+  tls.hidden = !about.tls_login_url;
+  if (about.tls_login_url) document.getElementById('login-tls-link').href = about.tls_login_url;
+
+  const webeidBox = document.getElementById('login-webeid');
+  webeidBox.hidden = !(await hasWebeid());
+
+  const demo = document.getElementById('login-demo');
+  const list = document.getElementById('login-demo-cards');
+  demo.hidden = true;
+  if (about.demo_cards) {
+    const { cards } = await api('GET', '/api/v1/demo/cards').catch(() => ({ cards: [] }));
+    list.replaceChildren(...cards.map(demoCardButton));
+    demo.hidden = cards.length === 0;
+  }
+}
+
+export function initLogin() {
+  document.getElementById('login-webeid-button').addEventListener('click', () => loginWith(webeidToken));
+}
