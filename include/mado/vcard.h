@@ -7,6 +7,8 @@
 #ifndef MADO_VCARD_H
 #define MADO_VCARD_H
 
+#include <stdbool.h>
+
 #include <cjson/cJSON.h>
 
 #include "mado/common.h"
@@ -20,6 +22,13 @@ bool mado_vcard_name_ok(const char *name);
  */
 MADO_MUSTCHECK int mado_vcard_token(const char *dir, const char *name, const char *origin,
 				    const char *nonce, const char *alg, char **token);
+
+/* The same for many tokens from one card: load once, sign often (thread-safe per card). */
+struct mado_vcard;
+MADO_MUSTCHECK int mado_vcard_load(const char *dir, const char *name, struct mado_vcard **out);
+MADO_MUSTCHECK int mado_vcard_sign(const struct mado_vcard *card, const char *origin,
+				   const char *nonce, const char *alg, char **token);
+void mado_vcard_free(struct mado_vcard *card);
 
 /* The cards of dir as [{"name","key","not_after"}], sorted by name. */
 MADO_MUSTCHECK int mado_vcard_list(const char *dir, cJSON **out);

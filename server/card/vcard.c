@@ -131,38 +131,71 @@ done:
 	return raw;
 }
 
-int
-mado_vcard_token(const char *dir, const char *name, const char *origin, const char *nonce,
-		 const char *alg, char **token)
-{
-	unsigned char *der = NULL, *sig = NULL;
-	char *b64cert = NULL, *b64sig = NULL;
-	EVP_PKEY *k = NULL;
-	X509 *x = NULL;
-	cJSON *t = NULL;
-	size_t siglen = 0;
-	int derlen, rc = MADO_E_INTERNAL;
+struct mado_vcard {
+	EVP_PKEY *key;
+	char *b64cert;
+};
 
-	*token = NULL;
+void
+mado_vcard_free(struct mado_vcard *card)
+{
+	if (card == NULL)
+		return;
+	EVP_PKEY_free(card->key);
+	free(card->b64cert);
+	free(card);
+}
+
+int
+mado_vcard_load(const char *dir, const char *name, struct mado_vcard **out)
+{
+	struct mado_vcard *c;
+	unsigned char *der = NULL;
+	X509 *x = NULL;
+	int derlen, rc = MADO_E_NOT_FOUND;
+
+	*out = NULL;
 	if (!mado_vcard_name_ok(name))
 		return MADO_E_NOT_FOUND;
-	if ((x = load_cert(dir, name)) == NULL || (k = load_key(dir, name)) == NULL) {
-		rc = MADO_E_NOT_FOUND;
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return MADO_E_NOMEM;
+	if ((x = load_cert(dir, name)) == NULL || (c->key = load_key(dir, name)) == NULL ||
+	    (derlen = i2d_X509(x, &der)) <= 0)
 		goto done;
-	}
-	if (alg == NULL && (alg = default_alg(k)) == NULL)
+	rc = MADO_E_NOMEM;
+	if ((c->b64cert = malloc((size_t)derlen / 3 * 4 + 8)) == NULL)
 		goto done;
-	if ((derlen = i2d_X509(x, &der)) <= 0 ||
-	    (sig = sign(k, alg, origin, nonce, &siglen)) == NULL)
-		goto done;
-	if ((b64cert = malloc((size_t)derlen / 3 * 4 + 8)) == NULL ||
+	mado_b64(der, (size_t)derlen, c->b64cert);
+	*out = c;
+	c = NULL;
+	rc = MADO_OK;
+done:
+	OPENSSL_free(der);
+	X509_free(x);
+	mado_vcard_free(c);
+	return rc;
+}
+
+int
+mado_vcard_sign(const struct mado_vcard *card, const char *origin, const char *nonce,
+		const char *alg, char **token)
+{
+	unsigned char *sig = NULL;
+	char *b64sig = NULL;
+	cJSON *t = NULL;
+	size_t siglen = 0;
+	int rc = MADO_E_INTERNAL;
+
+	*token = NULL;
+	if (alg == NULL && (alg = default_alg(card->key)) == NULL)
+		return MADO_E_INTERNAL;
+	if ((sig = sign(card->key, alg, origin, nonce, &siglen)) == NULL ||
 	    (b64sig = malloc(siglen / 3 * 4 + 8)) == NULL)
 		goto done;
-	mado_b64(der, (size_t)derlen, b64cert);
 	mado_b64(sig, siglen, b64sig);
 	if ((t = cJSON_CreateObject()) == NULL)
 		goto done;
-	cJSON_AddStringToObject(t, "unverifiedCertificate", b64cert);
+	cJSON_AddStringToObject(t, "unverifiedCertificate", card->b64cert);
 	cJSON_AddStringToObject(t, "algorithm", alg);
 	cJSON_AddStringToObject(t, "signature", b64sig);
 	cJSON_AddStringToObject(t, "format", "web-eid:1.0");
@@ -171,12 +204,23 @@ mado_vcard_token(const char *dir, const char *name, const char *origin, const ch
 		rc = MADO_OK;
 done:
 	cJSON_Delete(t);
-	free(b64cert);
 	free(b64sig);
 	free(sig);
-	OPENSSL_free(der);
-	EVP_PKEY_free(k);
-	X509_free(x);
+	return rc;
+}
+
+int
+mado_vcard_token(const char *dir, const char *name, const char *origin, const char *nonce,
+		 const char *alg, char **token)
+{
+	struct mado_vcard *card;
+	int rc;
+
+	*token = NULL;
+	if ((rc = mado_vcard_load(dir, name, &card)) != MADO_OK)
+		return rc;
+	rc = mado_vcard_sign(card, origin, nonce, alg, token);
+	mado_vcard_free(card);
 	return rc;
 }
 
