@@ -828,6 +828,77 @@ test_card_limit(void **state)
 	expect_login("limited", 200, NULL, NULL);
 }
 
+/* SE-04: a session idle longer than session_idle_s ends at its next request. */
+static void
+test_idle_session_ends(void **state)
+{
+	struct session s;
+	struct th_resp r;
+
+	(void)state;
+	registered_card("idle", NULL);
+	token_login("idle", &s, &r);
+	logged_in(&s, &r);
+	th_resp_free(&r);
+	/* Sixteen minutes of silence, moved in the database. */
+	assert_int_equal(
+	    scalar("UPDATE portal.sessions SET last_seen = now() - interval "
+		   "'16 minutes' WHERE person_id IS NOT NULL AND method = 'webeid' AND "
+		   "binding_id = (SELECT max(id) FROM portal.card_bindings)"),
+	    1);
+	assert_int_equal(get(&s, "/api/v1/me/session", &r), 401);
+	assert_string_equal(type_of(&r), "session-expired");
+	th_resp_free(&r);
+	assert_int_equal(scalar("SELECT count(*) FROM portal.login_events WHERE event = 'expired'"),
+			 1);
+}
+
+/* Production has no virtual cards: their routes do not exist. */
+static void
+test_no_demo_cards(void **state)
+{
+	struct th_resp r;
+
+	(void)state;
+	assert_int_equal(th_http(&env, "GET", "/api/v1/demo/cards", NULL, NULL, 0, &r), 0);
+	assert_int_equal(r.status, 404);
+	th_resp_free(&r);
+	assert_int_equal(post(NULL, "/api/v1/demo/cards/rotate/token",
+			      "{\"nonce\":\"12345678123456781234567812345678912356789123\"}", &r,
+			      NULL),
+			 404);
+	th_resp_free(&r);
+}
+
+/* Revocation by CRL instead of OCSP: a listed card is refused, a missing CRL fails closed. */
+static void
+test_crl(void **state)
+{
+	char line[512];
+
+	(void)state;
+	registered_card("crl-good", NULL);
+	registered_card("crl-revoked", NULL);
+	revoke("crl-revoked");
+	assert_int_equal(th_sh("'%s' crl '%s' >/dev/null", MADO_CARD_BINARY, env.ca_dir), 0);
+	assert_int_equal(th_mado_stop(&env), 0);
+	snprintf(line, sizeof(line), "card_revocation = crl\ncard_crl = %s/ca.crl", env.ca_dir);
+	assert_int_equal(th_conf_append(&env, line), 0);
+	assert_int_equal(th_mado_start(&env), 0);
+	expect_login("crl-good", 200, NULL, NULL);
+	expect_login("crl-revoked", 401, "card-revoked", "revoked");
+	/* No CRL to be had: refused, not let through. */
+	assert_int_equal(th_mado_stop(&env), 0);
+	assert_int_equal(th_sh("mv '%s/ca.crl' '%s/ca.crl.gone'", env.ca_dir, env.ca_dir), 0);
+	assert_int_equal(th_mado_start(&env), 0);
+	expect_login("crl-good", 503, "revocation-check-failed", "crl_unavailable");
+	assert_int_equal(th_sh("mv '%s/ca.crl.gone' '%s/ca.crl'", env.ca_dir, env.ca_dir), 0);
+	/* Back to OCSP for what follows. */
+	assert_int_equal(th_mado_stop(&env), 0);
+	assert_int_equal(th_conf_append(&env, "card_revocation = ocsp"), 0);
+	assert_int_equal(th_mado_start(&env), 0);
+}
+
 /* Per client address: restart with a low limit; every attempt from here is then refused. */
 static void
 test_address_limit(void **state)
@@ -876,6 +947,9 @@ main(void)
 	    cmocka_unit_test(test_login_history),
 	    cmocka_unit_test(test_duplicate_key),
 	    cmocka_unit_test(test_card_limit),
+	    cmocka_unit_test(test_idle_session_ends),
+	    cmocka_unit_test(test_no_demo_cards),
+	    cmocka_unit_test(test_crl),
 	    cmocka_unit_test(test_address_limit),
 	};
 
