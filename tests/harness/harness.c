@@ -632,3 +632,30 @@ done:
 	close(fd);
 	return g.buf != NULL ? g.buf : calloc(1, 1);
 }
+
+long
+th_sql(const struct th_env *e, const char *fmt, ...)
+{
+	char conninfo[512], sql[4096];
+	PGconn *c;
+	PGresult *r;
+	va_list ap;
+	long v = -1;
+
+	va_start(ap, fmt);
+	vsnprintf(sql, sizeof(sql), fmt, ap);
+	va_end(ap);
+	snprintf(conninfo, sizeof(conninfo), "host=%s/run port=5432 dbname=mado user=postgres",
+		 e->pgdir);
+	c = PQconnectdb(conninfo);
+	r = PQstatus(c) == CONNECTION_OK ? PQexec(c, sql) : NULL;
+	if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
+		v = strtol(PQgetvalue(r, 0, 0), NULL, 10);
+	else if (PQresultStatus(r) == PGRES_COMMAND_OK)
+		v = strtol(PQcmdTuples(r), NULL, 10);
+	else
+		fprintf(stderr, "harness: %s: %s", sql, PQerrorMessage(c));
+	PQclear(r);
+	PQfinish(c);
+	return v;
+}

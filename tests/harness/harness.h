@@ -89,6 +89,11 @@ cJSON *th_json(const struct th_resp *r);
 /* A free TCP port on 127.0.0.1. */
 int th_free_port(void);
 
+/* Runs SQL in the env's database as its superuser, to arrange or check state: returns the
+   single value of a one-row query, or the number of rows a command touched; -1 (with
+   the error printed) when it fails. */
+long th_sql(const struct th_env *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* Appends a line to mado's config file (takes effect at the next start or command). */
 int th_conf_append(struct th_env *e, const char *line);
 

@@ -15,7 +15,6 @@
 #include <unistd.h>
 
 #include <cmocka.h>
-#include <libpq-fe.h>
 
 #include "harness.h"
 
@@ -46,35 +45,8 @@ teardown(void **state)
 	return 0;
 }
 
-/* --- database, as the superuser, for checking state --- */
-
-static long
-scalar(const char *fmt, ...)
-{
-	char conninfo[512], sql[1024];
-	PGconn *c;
-	PGresult *r;
-	va_list ap;
-	long v = -1;
-
-	va_start(ap, fmt);
-	vsnprintf(sql, sizeof(sql), fmt, ap);
-	va_end(ap);
-	snprintf(conninfo, sizeof(conninfo), "host=%s/run port=5432 dbname=mado user=postgres",
-		 env.pgdir);
-	c = PQconnectdb(conninfo);
-	assert_int_equal(PQstatus(c), CONNECTION_OK);
-	r = PQexec(c, sql);
-	if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
-		v = strtol(PQgetvalue(r, 0, 0), NULL, 10);
-	else if (PQresultStatus(r) == PGRES_COMMAND_OK)
-		v = strtol(PQcmdTuples(r), NULL, 10);
-	else
-		fail_msg("SQL failed: %s", PQerrorMessage(c));
-	PQclear(r);
-	PQfinish(c);
-	return v;
-}
+/* Database state, as the superuser. */
+#define scalar(...) th_sql(&env, __VA_ARGS__)
 
 /* --- cards --- */
 

@@ -12,7 +12,6 @@
 #include <string.h>
 
 #include <cmocka.h>
-#include <libpq-fe.h>
 
 #include "harness.h"
 
@@ -22,7 +21,7 @@ static long shipped;    /* migrations in the source tree */
 static char extra[64];  /* the next number's test migration */
 static char broken[64]; /* and the one after, which fails */
 
-static long scalar(const char *sql);
+#define scalar(sql) th_sql(&env, "%s", (sql))
 
 static int
 setup(void **state)
@@ -51,26 +50,6 @@ teardown(void **state)
 	(void)state;
 	th_teardown(&env);
 	return 0;
-}
-
-static long
-scalar(const char *sql)
-{
-	char conninfo[512];
-	PGconn *c;
-	PGresult *r;
-	long v = -1;
-
-	snprintf(conninfo, sizeof(conninfo), "host=%s/run port=5432 dbname=mado user=postgres",
-		 env.pgdir);
-	c = PQconnectdb(conninfo);
-	assert_int_equal(PQstatus(c), CONNECTION_OK);
-	r = PQexec(c, sql);
-	if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
-		v = strtol(PQgetvalue(r, 0, 0), NULL, 10);
-	PQclear(r);
-	PQfinish(c);
-	return v;
 }
 
 /* Runs `mado serve` expecting it to refuse; returns its output. */

@@ -14,7 +14,6 @@
 
 #include <cjson/cJSON.h>
 #include <cmocka.h>
-#include <libpq-fe.h>
 
 #include "harness.h"
 
@@ -243,32 +242,7 @@ api_teardown(void **state)
 	return 0;
 }
 
-static long sql(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static long
-sql(const char *fmt, ...)
-{
-	char conninfo[512], q[1024];
-	PGconn *c;
-	PGresult *r;
-	va_list ap;
-	long v;
-
-	va_start(ap, fmt);
-	vsnprintf(q, sizeof(q), fmt, ap);
-	va_end(ap);
-	snprintf(conninfo, sizeof(conninfo), "host=%s/run port=5432 dbname=mado user=postgres",
-		 env.pgdir);
-	c = PQconnectdb(conninfo);
-	assert_int_equal(PQstatus(c), CONNECTION_OK);
-	r = PQexec(c, q);
-	if (PQresultStatus(r) != PGRES_COMMAND_OK)
-		fail_msg("%s: %s", q, PQerrorMessage(c));
-	v = strtol(PQcmdTuples(r), NULL, 10);
-	PQclear(r);
-	PQfinish(c);
-	return v;
-}
+#define sql(...) th_sql(&env, __VA_ARGS__)
 
 /*
  * Restarts mado for one case: its origin, its anchors, its disallowed policies, and its
