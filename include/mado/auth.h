@@ -26,6 +26,9 @@ void mado_auth_free(void);
 /* The card trust settings of cfg, for mado_pki_new. */
 void mado_auth_pki_config(const struct mado_config *cfg, struct mado_pki_config *pc);
 
+/* The error a certificate check's finding maps to (MADO_OK for a pass). */
+int mado_auth_err_for(enum mado_pki_reason r);
+
 /* Handlers (server/auth/auth_api.c), named in the route table. */
 int auth__api_challenge(struct mado_req *rq);
 int auth__api_webeid(struct mado_req *rq);

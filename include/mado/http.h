@@ -32,6 +32,7 @@ enum mado_route_flag {
 	MADO_R_RAW_BODY = 1 << 2,  /* takes a body of the route's media type, not parsed */
 	MADO_R_NO_ORIGIN = 1 << 3, /* a POST browsers send on their own (CSP reports) */
 	MADO_R_SESSION = 1 << 4,   /* public, but reads a session if one comes (login steps) */
+	MADO_R_ORG = 1 << 5,       /* an organisation's system: client certificate, no session */
 };
 
 struct mado_route {
@@ -62,6 +63,8 @@ struct mado_actor {
 	char channel[16];
 	char method[8];
 	char csrf[48];
+	char org[48];      /* MADO_R_ORG routes: the organisation the certificate belongs to */
+	char org_kind[16]; /* agency, private, desk or supervisor */
 };
 
 struct mado_db;
@@ -111,10 +114,20 @@ MADO_MUSTCHECK int mado_http_db(struct mado_req *rq, struct mado_db **out);
    (session, CSRF). Registered by the auth module; without one, only public routes work. */
 typedef int (*mado_gate)(struct mado_req *rq);
 void mado_http_set_gate(mado_gate gate);
+/* The gate of MADO_R_ORG routes (registered by the access module): it establishes the
+   organisation from the connection's client certificate. Without one they answer 503. */
+void mado_http_set_org_gate(mado_gate gate);
 
 /* The client's address as text (no port). Borrowed for the request's lifetime. */
 const char *mado_http_client_addr(const struct mado_req *rq);
 const char *mado_http_req_header(const struct mado_req *rq, const char *name);
+/* A query parameter, decoded, into buf. Absent: MADO_OK with *present false; too long:
+   a validation problem naming it. */
+MADO_MUSTCHECK int mado_http_query_str(struct mado_req *rq, const char *name, char *buf, size_t len,
+				       bool *present);
+/* A whole-number query parameter within [min, max]; def when absent. */
+MADO_MUSTCHECK int mado_http_query_int(struct mado_req *rq, const char *name, long long min,
+				       long long max, long long def, long long *out);
 
 /* Strict JSON body parsing (UTF-8, no NUL, no duplicate or case-variant keys, depth
    <= 32). MADO_OK or MADO_E_MALFORMED_JSON with a reason in detail. */

@@ -3,13 +3,14 @@
 #include <string.h>
 #include <strings.h>
 
+#include "mado/auth.h"
 #include "mado/err.h"
 #include "mado/pki.h"
 #include "mado/util.h"
 #include "auth_int.h"
 
 int
-auth__err_for(enum mado_pki_reason r)
+mado_auth_err_for(enum mado_pki_reason r)
 {
 	switch (r) {
 	case MADO_PKI_PASS: return MADO_OK;

@@ -163,7 +163,7 @@ recheck_card(struct mado_db *db, const struct auth_session *s)
 			return rc;
 		return MADO_E_CARD_REVOKED;
 	}
-	return auth__err_for(r);
+	return mado_auth_err_for(r);
 }
 
 static int
@@ -335,7 +335,7 @@ finish_login(struct mado_req *rq, struct mado_db *db, const char *addr_key,
 		else if (b.revoked)
 			err = MADO_E_CARD_REVOKED;
 	} else {
-		err = auth__err_for(reason);
+		err = mado_auth_err_for(reason);
 	}
 	if (err != MADO_OK) {
 		if (conflict)
@@ -490,24 +490,6 @@ auth__api_session(struct mado_req *rq)
 	return mado_http_json(rq, 200, out);
 }
 
-/* A whole-number query parameter within [min, max]; def when absent. */
-static int
-query_int(struct mado_req *rq, const char *name, long long min, long long max, long long def,
-	  long long *out)
-{
-	const char *q = rq->ri->query_string;
-	char buf[32];
-	int n;
-
-	*out = def;
-	if (q == NULL || (n = mg_get_var(q, strlen(q), name, buf, sizeof(buf))) == -1)
-		return MADO_OK;
-	if (n < 0 || !mado_parse_int(buf, min, max, out))
-		return mado_http_fail(rq, MADO_E_VALIDATION,
-				      "%s must be a number from %lld to %lld", name, min, max);
-	return MADO_OK;
-}
-
 int
 auth__api_logins(struct mado_req *rq)
 {
@@ -516,8 +498,8 @@ auth__api_logins(struct mado_req *rq)
 	cJSON *out, *items;
 	int rc;
 
-	if ((rc = query_int(rq, "before", 1, INT64_MAX, 0, &before)) != MADO_OK ||
-	    (rc = query_int(rq, "limit", 1, 200, 50, &limit)) != MADO_OK ||
+	if ((rc = mado_http_query_int(rq, "before", 1, INT64_MAX, 0, &before)) != MADO_OK ||
+	    (rc = mado_http_query_int(rq, "limit", 1, 200, 50, &limit)) != MADO_OK ||
 	    (rc = mado_http_db(rq, &db)) != MADO_OK)
 		return rc;
 	if ((out = cJSON_CreateObject()) == NULL ||
@@ -590,7 +572,7 @@ mado_auth_register_card(struct mado_db *db, struct mado_pki *pki, X509 *card, X5
 	    MADO_PKI_PASS) {
 		snprintf(why, whylen, "the card fails its checks: %s (%s)",
 			 mado_pki_reason_str(res.reason), res.detail);
-		return auth__err_for(res.reason);
+		return mado_auth_err_for(res.reason);
 	}
 	if ((rc = auth__binding_find(db, &res.card, &b)) != MADO_OK)
 		return rc;

@@ -16,7 +16,6 @@
 #define AUTH_TOUCH_INTERVAL_S 30 /* last_seen is written at most this often */
 
 /* auth.c: decisions without I/O. */
-int auth__err_for(enum mado_pki_reason r);
 /* A fresh random token of raw bytes, base64url (43 characters for 32 bytes). */
 MADO_MUSTCHECK int auth__token(char *out, size_t outlen, size_t raw);
 /* "\\x" + SHA-256 hex of the cookie value: the session's key in the database. */

@@ -168,6 +168,42 @@ mado_http_req_header(const struct mado_req *rq, const char *name)
 	return rq->conn != NULL ? mg_get_header(rq->conn, name) : NULL;
 }
 
+int
+mado_http_query_str(struct mado_req *rq, const char *name, char *buf, size_t len, bool *present)
+{
+	const char *q = rq->ri != NULL ? rq->ri->query_string : NULL;
+	int n;
+
+	*present = false;
+	buf[0] = '\0';
+	if (q == NULL || (n = mg_get_var(q, strlen(q), name, buf, len)) == -1)
+		return MADO_OK;
+	if (n < 0)
+		return mado_http_fail(rq, MADO_E_VALIDATION, "%s is too long", name);
+	*present = true;
+	return MADO_OK;
+}
+
+int
+mado_http_query_int(struct mado_req *rq, const char *name, long long min, long long max,
+		    long long def, long long *out)
+{
+	char buf[32];
+	bool present;
+	int rc;
+
+	*out = def;
+	if ((rc = mado_http_query_str(rq, name, buf, sizeof(buf), &present)) != MADO_OK || !present)
+		return rc == MADO_OK ? MADO_OK
+				     : mado_http_fail(rq, MADO_E_VALIDATION,
+						      "%s must be a number from %lld to %lld", name,
+						      min, max);
+	if (!mado_parse_int(buf, min, max, out))
+		return mado_http_fail(rq, MADO_E_VALIDATION,
+				      "%s must be a number from %lld to %lld", name, min, max);
+	return MADO_OK;
+}
+
 void
 http__problem(struct mado_req *rq, int err)
 {

@@ -21,6 +21,7 @@
 
 static struct {
 	mado_gate gate;
+	mado_gate org_gate;
 	char **metric_names; /* routes, then "static", then "unmatched" */
 	size_t nroutes;
 	int body_max;
@@ -64,6 +65,12 @@ void
 mado_http_set_gate(mado_gate gate)
 {
 	router.gate = gate;
+}
+
+void
+mado_http_set_org_gate(mado_gate gate)
+{
+	router.org_gate = gate;
 }
 
 void
@@ -360,7 +367,9 @@ dispatch(struct mado_req *rq)
 	}
 	rq->metric = (size_t)(rq->route - mado_http_routes(&(size_t){0}));
 	/* The gate decides before any body is read: who may send one, and how big. */
-	if (router.gate != NULL)
+	if (rq->route->flags & MADO_R_ORG)
+		rc = router.org_gate != NULL ? router.org_gate(rq) : MADO_E_GATEWAY_UNAVAILABLE;
+	else if (router.gate != NULL)
 		rc = router.gate(rq);
 	else
 		rc = (rq->route->flags & MADO_R_PUBLIC) ? MADO_OK : MADO_E_UNAUTHENTICATED;
