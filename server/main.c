@@ -13,6 +13,7 @@
 
 #include <libpq-fe.h>
 
+#include "mado/access.h"
 #include "mado/auth.h"
 #include "mado/cli.h"
 #include "mado/config.h"
@@ -40,6 +41,8 @@ usage(FILE *out)
 	      "        Validate one Web eID token as the server would; print the verdict.\n"
 	      "  register-card --cert FILE [--same-person-as FILE] [--config FILE]\n"
 	      "        Bind a card to a new person, or to the holder of an earlier card.\n"
+	      "  org-cert --org CODE --cert FILE [--config FILE]\n"
+	      "        Bind an agency system's client certificate to its organisation.\n"
 	      "  config-reference\n"
 	      "        Print every setting as a Markdown table.\n"
 	      "  version\n"
@@ -112,6 +115,23 @@ check_schema(const struct mado_migrations *m)
 	return 0;
 }
 
+/* The access log's partitions for this month and the next ones; the gateway creates
+   later ones as months turn. Without them no access can be recorded. */
+static int
+ensure_partitions(void)
+{
+	struct mado_db *db;
+	int rc;
+
+	if ((rc = mado_db_acquire(&db)) == MADO_OK)
+		rc = mado_access_partitions(db);
+	mado_db_release(db);
+	if (rc != MADO_OK)
+		fprintf(stderr, "mado: cannot create the access log's partitions (%s)\n",
+			mado_err_slug(rc));
+	return rc == MADO_OK ? 0 : -1;
+}
+
 static int
 cmd_serve(const struct args *a)
 {
@@ -149,6 +169,12 @@ cmd_serve(const struct args *a)
 		fprintf(stderr, "mado: card login: %s\n", why);
 		goto out;
 	}
+	if (mado_access_init(&cfg, why, sizeof(why)) != MADO_OK) {
+		fprintf(stderr, "mado: gateway: %s\n", why);
+		goto out;
+	}
+	if (ensure_partitions() != 0)
+		goto out;
 
 	/* Workers inherit this mask; only this thread takes the stop signals. */
 	signal(SIGPIPE, SIG_IGN);
@@ -165,6 +191,7 @@ cmd_serve(const struct args *a)
 	mado_server_stop(srv);
 	status = 0;
 out:
+	mado_access_free();
 	mado_auth_free();
 	mado_db_pool_shutdown();
 	mado_migrate_free(&m);
@@ -230,7 +257,7 @@ out:
 
 /* Takes --config out of the arguments, as serve and migrate accept it. */
 static int
-register_card(int argc, char **argv)
+with_config(int argc, char **argv, int (*cmd)(const char *, int, char **))
 {
 	const char *config = getenv("MADO_CONFIG");
 	char *rest[32];
@@ -242,7 +269,7 @@ register_card(int argc, char **argv)
 		else
 			rest[n++] = argv[i];
 	}
-	return mado_cli_register_card(config, n, rest);
+	return cmd(config, n, rest);
 }
 
 int
@@ -265,7 +292,9 @@ main(int argc, char **argv)
 	if (strcmp(argv[1], "authcheck") == 0)
 		return mado_cli_authcheck(argc - 2, argv + 2);
 	if (strcmp(argv[1], "register-card") == 0)
-		return register_card(argc - 2, argv + 2);
+		return with_config(argc - 2, argv + 2, mado_cli_register_card);
+	if (strcmp(argv[1], "org-cert") == 0)
+		return with_config(argc - 2, argv + 2, mado_cli_org_cert);
 	if (strcmp(argv[1], "config-reference") == 0) {
 		mado_config_reference(stdout);
 		return 0;

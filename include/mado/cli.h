@@ -6,5 +6,7 @@
 int mado_cli_authcheck(int argc, char **argv);
 /* mado register-card --cert FILE [--same-person-as FILE]: binds a card to a person. */
 int mado_cli_register_card(const char *config, int argc, char **argv);
+/* mado org-cert --org CODE --cert FILE: binds an organisation's client certificate. */
+int mado_cli_org_cert(const char *config, int argc, char **argv);
 
 #endif

@@ -54,6 +54,10 @@ struct mado_config {
 	int login_fail_max_card;
 	int login_fail_window_s;
 	char *demo_cards_dir; /* virtual cards the demo login may use; empty: none */
+
+	/* The agency gateway. */
+	char *org_trust_dir;  /* organisation CA certificates; empty: no gateway */
+	char *org_revocation; /* ocsp, crl or off */
 };
 
 /* Loads defaults, then path (may be NULL), then the environment, and validates it all.

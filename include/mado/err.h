@@ -36,6 +36,14 @@
 	X(CARD_KEY_CONFLICT, 401, "card-key-conflict",                                             \
 	  "This card's key belongs to another person")                                             \
 	X(FORBIDDEN, 403, "forbidden", "Not allowed")                                              \
+	X(ORG_CERT_UNKNOWN, 403, "organisation-certificate-unknown",                               \
+	  "The client certificate belongs to no registered organisation")                          \
+	X(NO_LEGAL_BASIS, 403, "no-legal-basis",                                                   \
+	  "No legal basis covers this request; the refusal is in the person's log")                \
+	X(ITEMS_FROZEN, 403, "items-frozen",                                                       \
+	  "The person disputes these items; they are frozen until the source re-verifies them")    \
+	X(UNKNOWN_PERSON, 404, "unknown-person",                                                   \
+	  "No person has this pseudonym for your organisation")                                    \
 	X(CSRF_REJECTED, 403, "csrf-rejected", "The request did not come from this site's pages")  \
 	X(NOT_FOUND, 404, "not-found", "No such resource")                                         \
 	X(METHOD_NOT_ALLOWED, 405, "method-not-allowed", "Method not allowed on this resource")    \
@@ -51,6 +59,9 @@
 	X(DB_UNAVAILABLE, 503, "database-unavailable", "The database is unavailable")              \
 	X(REVOCATION_CHECK_FAILED, 503, "revocation-check-failed",                                 \
 	  "The card's revocation status cannot be checked now")                                    \
+	X(ACCESS_RECORD_FAILED, 503, "access-record-failed",                                       \
+	  "The access record could not be written, so no data was returned")                       \
+	X(GATEWAY_UNAVAILABLE, 503, "gateway-unavailable", "The agency gateway is not configured") \
 	X(CARD_LOGIN_UNAVAILABLE, 503, "card-login-unavailable", "Card login is not configured")   \
 	X(SCHEMA_MISMATCH, 503, "schema-mismatch", "The database schema does not match this build")
 

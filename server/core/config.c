@@ -133,6 +133,12 @@ static const struct opt opts[] = {
      "Failed logins with one card within the window before its unsigned attempts get 429."},
     {"login_fail_window_s", OPT_INT, OFF(login_fail_window_s), "600", 1, 86400, 0, NULL,
      "Length of the failed-login window."},
+    {"org_trust_dir", OPT_STR, OFF(org_trust_dir), "", 0, 0, 0, check_optional_dir,
+     "Directory of the organisation CA certificates that agency systems' client certificates "
+     "must chain to (on mtls_listen); empty disables the gateway."},
+    {"org_revocation", OPT_STR, OFF(org_revocation), "ocsp", 0, 0, 0, check_revocation,
+     "How an organisation certificate's revocation is checked: `ocsp` (the responder its "
+     "certificate names), `crl` (card_crl settings) or `off` (tests only)."},
     {"demo_cards_dir", OPT_STR, OFF(demo_cards_dir), "", 0, 0, 0, check_optional_dir,
      "Virtual cards (made by mado-card) the demo login page may use; empty in production."},
 };

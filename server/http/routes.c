@@ -2,6 +2,7 @@
  * The route table: every endpoint Mado serves, in one place. web/openapi.json documents
  * each of them, and tests/unit/test_openapi.c fails when the two drift apart.
  */
+#include "mado/access.h"
 #include "mado/auth.h"
 #include "mado/http.h"
 #include "http_int.h"
@@ -30,6 +31,30 @@ static const struct mado_route routes[] = {
     {"GET", "/api/v1/demo/cards", auth__api_demo_cards, MADO_R_PUBLIC, 0, NULL},
     {"POST", "/api/v1/demo/cards/{name}/token", auth__api_demo_token, MADO_R_PUBLIC | MADO_R_BODY,
      1024, NULL},
+
+    /* Access transparency: the person's views (server/access/person_api.c). Literal
+       paths come before {id}. */
+    {"GET", "/api/v1/me/access-log", access__api_log, 0, 0, NULL},
+    {"GET", "/api/v1/me/access-log/summary", access__api_log_summary, 0, 0, NULL},
+    {"GET", "/api/v1/me/access-log/export", access__api_log_export, 0, 0, NULL},
+    {"GET", "/api/v1/me/access-log/{id}", access__api_log_entry, 0, 0, NULL},
+    {"POST", "/api/v1/me/access-log/{id}/disputes", access__api_dispute_open, MADO_R_BODY, 4096,
+     NULL},
+    {"GET", "/api/v1/me/disputes", access__api_disputes, 0, 0, NULL},
+    {"GET", "/api/v1/me/alerts", access__api_alerts_get, 0, 0, NULL},
+    {"PUT", "/api/v1/me/alerts", access__api_alerts_put, MADO_R_BODY, 1024, NULL},
+    {"GET", "/api/v1/me/notices", access__api_notices, 0, 0, NULL},
+    {"GET", "/api/v1/access/coverage", access__api_coverage, MADO_R_PUBLIC, 0, NULL},
+    {"GET", "/api/v1/access/catalogue", access__api_catalogue, MADO_R_PUBLIC, 0, NULL},
+
+    /* The agency gateway, on the mTLS listener (server/access/gateway.c). A report batch
+       of 1000 events fits in 1 MiB. */
+    {"POST", "/gw/v1/queries", access__api_gw_query, MADO_R_ORG | MADO_R_BODY, 16384, NULL},
+    {"POST", "/gw/v1/access-reports", access__api_gw_report, MADO_R_ORG | MADO_R_BODY, 1048576,
+     NULL},
+    {"GET", "/gw/v1/disputes", access__api_gw_disputes, MADO_R_ORG, 0, NULL},
+    {"POST", "/gw/v1/disputes/{case}", access__api_gw_dispute_answer, MADO_R_ORG | MADO_R_BODY,
+     4096, NULL},
 };
 
 const struct mado_route *

@@ -279,18 +279,24 @@ write_config(struct th_env *e, const char *extra)
 	return fclose(f);
 }
 
-static int setup(struct th_env *e, const char *extra_conf, bool cards);
+static int setup(struct th_env *e, const char *extra_conf, bool cards, bool orgs);
 
 int
 th_setup(struct th_env *e, const char *extra_conf)
 {
-	return setup(e, extra_conf, false);
+	return setup(e, extra_conf, false, false);
 }
 
 int
 th_setup_cards(struct th_env *e, const char *extra_conf)
 {
-	return setup(e, extra_conf, true);
+	return setup(e, extra_conf, true, false);
+}
+
+int
+th_setup_access(struct th_env *e, const char *extra_conf)
+{
+	return setup(e, extra_conf, true, true) == 0 ? th_seed_demo(e) : -1;
 }
 
 static bool
@@ -365,8 +371,10 @@ setup_cards(struct th_env *e)
 	return th_ocsp_start(e, NULL);
 }
 
+static int setup_orgs(struct th_env *e);
+
 static int
-setup(struct th_env *e, const char *extra_conf, bool cards)
+setup(struct th_env *e, const char *extra_conf, bool cards, bool orgs)
 {
 	char tmpl[] = "/tmp/mado-test-XXXXXX";
 	char *out = NULL, *conf = NULL;
@@ -406,6 +414,10 @@ setup(struct th_env *e, const char *extra_conf, bool cards)
 		fprintf(stderr, "harness: cannot set up the card CA and its responder\n");
 		return -1;
 	}
+	if (orgs && setup_orgs(e) != 0) {
+		fprintf(stderr, "harness: cannot set up the organisation CA\n");
+		return -1;
+	}
 	if ((m = open_memstream(&conf, &len)) == NULL)
 		return -1;
 	if (cards)
@@ -415,6 +427,8 @@ setup(struct th_env *e, const char *extra_conf, bool cards)
 			"card_ocsp_timeout_ms = 2000\n"
 			"login_fail_max_addr = 1000\n",
 			e->trust_dir, e->mtls_port);
+	if (orgs)
+		fprintf(m, "org_trust_dir = %s\norg_revocation = off\n", e->org_trust_dir);
 	fprintf(m, "%s", extra_conf != NULL ? extra_conf : "");
 	fclose(m);
 	if (write_config(e, conf) != 0 || th_pg_start(e) != 0) {
@@ -633,29 +647,127 @@ done:
 	return g.buf != NULL ? g.buf : calloc(1, 1);
 }
 
-long
-th_sql(const struct th_env *e, const char *fmt, ...)
+/* Runs sql as the superuser; with buf, copies a one-row result's first value into it. */
+static long
+sql_run(const struct th_env *e, const char *sql, char *buf, size_t len)
 {
-	char conninfo[512], sql[4096];
+	char conninfo[512];
 	PGconn *c;
 	PGresult *r;
-	va_list ap;
 	long v = -1;
 
-	va_start(ap, fmt);
-	vsnprintf(sql, sizeof(sql), fmt, ap);
-	va_end(ap);
 	snprintf(conninfo, sizeof(conninfo), "host=%s/run port=5432 dbname=mado user=postgres",
 		 e->pgdir);
 	c = PQconnectdb(conninfo);
 	r = PQstatus(c) == CONNECTION_OK ? PQexec(c, sql) : NULL;
-	if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
+	if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1) {
 		v = strtol(PQgetvalue(r, 0, 0), NULL, 10);
-	else if (PQresultStatus(r) == PGRES_COMMAND_OK)
-		v = strtol(PQcmdTuples(r), NULL, 10);
-	else
+		if (buf != NULL) {
+			snprintf(buf, len, "%s", PQgetvalue(r, 0, 0));
+			v = 0;
+		}
+	} else if (PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK) {
+		v = buf != NULL ? -1 : strtol(PQcmdTuples(r), NULL, 10);
+	} else {
 		fprintf(stderr, "harness: %s: %s", sql, PQerrorMessage(c));
+	}
 	PQclear(r);
 	PQfinish(c);
 	return v;
+}
+
+long
+th_sql(const struct th_env *e, const char *fmt, ...)
+{
+	char sql[8192];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(sql, sizeof(sql), fmt, ap);
+	va_end(ap);
+	return sql_run(e, sql, NULL, 0);
+}
+
+int
+th_sql_str(const struct th_env *e, char *buf, size_t len, const char *fmt, ...)
+{
+	char sql[8192];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(sql, sizeof(sql), fmt, ap);
+	va_end(ap);
+	buf[0] = '\0';
+	return (int)sql_run(e, sql, buf, len);
+}
+
+/* The demo organisations (sql/demo/agencies.sql), each with a client certificate. */
+static const char *const demo_orgs[] = {"residents-registry",
+					"tax-office",
+					"pension-service",
+					"health-insurer",
+					"city-welfare",
+					"welfare-it",
+					"police",
+					"data-commission",
+					NULL};
+
+static int
+setup_orgs(struct th_env *e)
+{
+	size_t i;
+
+	snprintf(e->org_dir, sizeof(e->org_dir), "%s/orgs", e->dir);
+	snprintf(e->org_trust_dir, sizeof(e->org_trust_dir), "%s/org-trust", e->dir);
+	if (th_sh("'%s' init '%s' >/dev/null && mkdir -p '%s' && cp '%s/ca.crt' '%s/'",
+		  MADO_CARD_BINARY, e->org_dir, e->org_trust_dir, e->org_dir,
+		  e->org_trust_dir) != 0)
+		return -1;
+	for (i = 0; demo_orgs[i] != NULL; i++)
+		if (th_sh("'%s' issue '%s' %s --key p256 --eku clientauth --policy none >/dev/null",
+			  MADO_CARD_BINARY, e->org_dir, demo_orgs[i]) != 0)
+			return -1;
+	/* A certificate from the organisation CA that no organisation registered. */
+	return th_sh("'%s' issue '%s' unbound --key p256 --eku clientauth --policy none >/dev/null",
+		     MADO_CARD_BINARY, e->org_dir);
+}
+
+int
+th_seed_demo(struct th_env *e)
+{
+	char line[512];
+	size_t i;
+
+	char *out = NULL;
+
+	if (th_sh("psql -X -q -v ON_ERROR_STOP=1 -h '%s/run' -p 5432 -U postgres -d mado -f "
+		  "'%s/sql/demo/agencies.sql' >/dev/null",
+		  e->pgdir, MADO_SOURCE_DIR) != 0) {
+		fprintf(stderr, "harness: sql/demo/agencies.sql failed\n");
+		return -1;
+	}
+	for (i = 0; demo_orgs[i] != NULL; i++) {
+		snprintf(line, sizeof(line), "org-cert --org %s --cert '%s/cards/%s.crt'",
+			 demo_orgs[i], e->org_dir, demo_orgs[i]);
+		if (th_mado_cmd(e, line, &out) != 0) {
+			fprintf(stderr, "harness: mado %s:\n%s\n", line, out != NULL ? out : "");
+			free(out);
+			return -1;
+		}
+		free(out);
+		out = NULL;
+	}
+	return 0;
+}
+
+void
+th_org_cert(const struct th_env *e, const char *org, struct th_req *rq)
+{
+	static __thread char cert[400], key[400];
+
+	snprintf(cert, sizeof(cert), "%s/cards/%s.crt", e->org_dir, org);
+	snprintf(key, sizeof(key), "%s/cards/%s.key", e->org_dir, org);
+	rq->cert = cert;
+	rq->key = key;
+	rq->mtls = true;
 }

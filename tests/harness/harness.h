@@ -32,6 +32,10 @@ struct th_env {
 	int ocsp_port;
 	pid_t ocsp_pid;
 	int mtls_port;
+
+	/* With th_setup_access: the organisation CA and the demo organisations. */
+	char org_dir[300];       /* mado-card's directory; cards/<org>.crt and .key */
+	char org_trust_dir[300]; /* org_trust_dir */
 };
 
 /* Creates the directory, cluster, certificate and config (extra is appended to the config,
@@ -43,6 +47,13 @@ void th_teardown(struct th_env *e);
 int th_setup_cards(struct th_env *e, const char *extra_conf);
 /* (Re)starts the responder with extra mado-card ocsp-serve arguments (NULL: none). */
 int th_ocsp_start(struct th_env *e, const char *args);
+/* th_setup_cards plus the gateway: an organisation CA (org_revocation off), a client
+   certificate for each demo organisation (and "unbound", registered to none), the demo
+   agencies and their data (sql/demo/agencies.sql) with the certificates bound. */
+int th_setup_access(struct th_env *e, const char *extra_conf);
+/* Runs sql/demo/agencies.sql again (data for people registered since) and binds the
+   organisation certificates. */
+int th_seed_demo(struct th_env *e);
 int th_ocsp_stop(struct th_env *e);
 
 int th_pg_start(struct th_env *e);
@@ -79,6 +90,8 @@ struct th_req {
 };
 int th_request(const struct th_env *e, const struct th_req *rq, struct th_resp *out);
 void th_resp_free(struct th_resp *r);
+/* Makes rq go to the mTLS listener with org's client certificate. */
+void th_org_cert(const struct th_env *e, const char *org, struct th_req *rq);
 /* The value of a response header (case-insensitive name), copied into buf; NULL if none. */
 const char *th_header(const struct th_resp *r, const char *name, char *buf, size_t len);
 /* The problem `type` of a problem+json response, or "" (static buffer per call). */
@@ -93,6 +106,10 @@ int th_free_port(void);
    single value of a one-row query, or the number of rows a command touched; -1 (with
    the error printed) when it fails. */
 long th_sql(const struct th_env *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* The first value of a one-row query, as text, into buf; 0, or -1 when there is none. */
+int th_sql_str(const struct th_env *e, char *buf, size_t len, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 /* Appends a line to mado's config file (takes effect at the next start or command). */
 int th_conf_append(struct th_env *e, const char *line);

@@ -1,0 +1,95 @@
+/* Shared by the files of server/access only. */
+#ifndef MADO_ACCESS_INT_H
+#define MADO_ACCESS_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+
+#include "mado/db.h"
+
+#define ACCESS_BATCH_MAX           1000
+#define ACCESS_ITEMS_MAX           32
+#define ACCESS_PAGE_MAX            200
+#define ACCESS_EXPORT_MAX          100000
+#define ACCESS_SEAL_MAX_DAYS       1830 /* a disclosure date at most five years ahead */
+#define ACCESS_REPORT_MAX_AGE_DAYS 400
+
+/* validate.c: the one check of gateway input, without I/O. */
+
+/* Where the first problem is: field name and a reason for the problem detail. */
+struct access_bad {
+	char field[32];
+	char reason[128];
+};
+
+/* A gateway query, checked. Strings point into the JSON it came from. */
+struct access_query {
+	const char *person, *purpose, *legal_ref, *case_ref, *officer, *officer_role, *actor_kind,
+	    *relay_for, *sealing_body;
+	char items[ACCESS_ITEMS_MAX * 72]; /* PostgreSQL array literal {a,b} */
+	char sealed_until[11];             /* YYYY-MM-DD or "" */
+};
+
+bool access__check_query(const cJSON *body, time_t now, struct access_query *q,
+			 struct access_bad *bad);
+/* One reported event; on success adds a normalised copy to out (a JSON array). */
+bool access__check_event(const cJSON *ev, time_t now, cJSON *out, struct access_bad *bad);
+bool access__code_ok(const char *s);
+bool access__org_code_ok(const char *s);
+bool access__date_ok(const char *s);
+
+/* access_store.c: the SQL. */
+int access__partitions_ensure(struct mado_db *db);
+int access__org_by_key(struct mado_db *db, const char *key_hash, char *org, size_t orglen,
+		       char *kind, size_t kindlen, bool *found);
+int access__add_org_cert(struct mado_db *db, const char *org, const char *key_hash);
+
+struct access_query_result {
+	char outcome[16]; /* served, denied, invalid */
+	char reason[48];
+	char event_id[40];
+	char bad_item[72];
+	cJSON *items; /* served: item -> value */
+};
+int access__gw_query(struct mado_db *db, const char *org, const struct access_query *q,
+		     struct access_query_result *out);
+
+struct access_report_result {
+	int bad_index; /* -1: none */
+	char bad_field[32];
+	int written, duplicates;
+};
+int access__gw_report(struct mado_db *db, const char *org, const char *events_json,
+		      struct access_report_result *out);
+
+int access__dispute_queue(struct mado_db *db, const char *org, const char *status, cJSON *out);
+int access__dispute_answer(struct mado_db *db, const char *org, const char *case_no,
+			   const char *status, const char *answer, bool *done);
+
+/* The person's filters; NULL fields are unset. */
+struct access_filter {
+	const char *org, *channel, *purpose, *item, *outcome;
+	const char *from, *to; /* RFC 3339 */
+	const char *cursor_us, *cursor_id;
+	const char *today; /* YYYY-MM-DD: sealed entries before this date stay closed */
+	int limit;
+};
+/* Appends entries to items; *more says whether another page follows (cursor in next). */
+int access__log_page(struct mado_db *db, const char *person, const struct access_filter *f,
+		     cJSON *items, char *next, size_t nextlen);
+int access__log_entry(struct mado_db *db, const char *person, const char *id, const char *today,
+		      cJSON **out);
+int access__log_summary(struct mado_db *db, const char *person, const char *today, cJSON *out);
+int access__dispute_open(struct mado_db *db, const char *person, const char *id, const char *kind,
+			 const char *note, char *case_no, size_t len, bool *created);
+int access__disputes(struct mado_db *db, const char *person, cJSON *out);
+int access__alerts_get(struct mado_db *db, const char *person, char *mode, size_t len);
+int access__alerts_set(struct mado_db *db, const char *person, const char *mode);
+int access__notices(struct mado_db *db, const char *person, cJSON *out);
+int access__coverage(struct mado_db *db, cJSON *out);
+int access__catalogue(struct mado_db *db, cJSON *out);
+
+#endif

@@ -1,0 +1,130 @@
+-- Demo data for the embedded default and the tests: five data-holding agencies, a police
+-- agency with a sealable basis, a processor relaying for the welfare office, the
+-- supervisor, their legal bases, and each registered person's data in the agency
+-- schemas. Safe to run again: it adds what is missing (people registered since, too).
+-- Not a migration: production agencies and bases come from their own onboarding.
+SET client_min_messages = warning;
+BEGIN;
+SET LOCAL ROLE mado_owner;
+
+INSERT INTO portal.organisations (code, kind, name_ja, name_en, gateway_since, reports_since) VALUES
+	('residents-registry', 'agency', '住民基本台帳ネットワーク', 'Residents Registry', '2024-04-01', NULL),
+	('tax-office', 'agency', '税務署', 'Tax Office', '2024-04-01', '2024-10-01'),
+	('pension-service', 'agency', '日本年金機構', 'Japan Pension Service', '2024-04-01', '2025-01-01'),
+	('health-insurer', 'agency', '全国健康保険協会', 'Health Insurance Association', '2024-04-01', '2025-04-01'),
+	('city-welfare', 'agency', '市福祉事務所', 'City Welfare Office', '2024-04-01', '2024-07-01'),
+	('welfare-it', 'agency', '自治体情報システム機構', 'Municipal IT Centre (processor)', '2025-01-01', NULL),
+	('police', 'agency', '警察庁', 'National Police Agency', '2025-01-01', NULL),
+	('data-commission', 'supervisor', '個人情報保護委員会', 'Personal Information Protection Commission', NULL, NULL)
+ON CONFLICT (code) DO NOTHING;
+
+INSERT INTO portal.org_relays (processor, controller) VALUES ('welfare-it', 'city-welfare')
+ON CONFLICT DO NOTHING;
+
+INSERT INTO portal.data_items (code, holder, holder_schema, sensitive, name_ja, name_en) VALUES
+	('resident.name', 'residents-registry', 'agency_registry', false, '氏名', 'Name'),
+	('resident.address', 'residents-registry', 'agency_registry', false, '住所', 'Address'),
+	('resident.household', 'residents-registry', 'agency_registry', false, '世帯構成', 'Household'),
+	('tax.income', 'tax-office', 'agency_tax', false, '所得', 'Income'),
+	('tax.withholding', 'tax-office', 'agency_tax', false, '源泉徴収', 'Tax withheld'),
+	('pension.record', 'pension-service', 'agency_pension', false, '年金記録', 'Pension record'),
+	('pension.benefit', 'pension-service', 'agency_pension', false, '年金給付額', 'Pension benefit'),
+	('health.coverage', 'health-insurer', 'agency_health', false, '保険資格', 'Insurance coverage'),
+	('health.claims', 'health-insurer', 'agency_health', true, '診療報酬明細', 'Medical claims'),
+	('welfare.benefit', 'city-welfare', 'agency_welfare', true, '生活保護', 'Public assistance'),
+	('welfare.disability', 'city-welfare', 'agency_welfare', true, '障害者手帳', 'Disability certificate')
+ON CONFLICT (code) DO NOTHING;
+
+INSERT INTO portal.purposes (code, name_ja, name_en, explain_ja, explain_en) VALUES
+	('registry.verification', '本人確認', 'Identity check',
+	 '住民票の記載事項を確認するため。', 'To confirm what your residence record says.'),
+	('tax.assessment', '税額の算定', 'Tax assessment',
+	 'あなたの税額を正しく計算するため。', 'To calculate your tax correctly.'),
+	('pension.eligibility', '年金の受給資格の確認', 'Pension eligibility',
+	 '年金を受け取れるか、いくら受け取れるかを確認するため。',
+	 'To check whether and how much pension you can receive.'),
+	('health.eligibility', '保険料・給付の判定', 'Health insurance eligibility',
+	 '保険料の額や給付の対象かどうかを判断するため。',
+	 'To decide your premium and which benefits you can receive.'),
+	('welfare.eligibility', '福祉サービスの審査', 'Welfare eligibility',
+	 '申請された福祉サービスの支給を審査するため。',
+	 'To assess an application for welfare support.'),
+	('law-enforcement.investigation', '犯罪捜査', 'Criminal investigation',
+	 '裁判官の令状等に基づく捜査のため。公開日まで詳細は伏せられます。',
+	 'For an investigation authorised by a court; details stay sealed until the disclosure date.')
+ON CONFLICT (code) DO NOTHING;
+
+INSERT INTO portal.legal_bases (org_code, item, purpose, legal_ref, law_ja, law_en, sealable)
+SELECT b.org, b.item, b.purpose, b.ref, b.law_ja, b.law_en, b.sealable
+FROM (VALUES
+	('residents-registry', 'resident.name', 'registry.verification', 'BRA-30-9', '住民基本台帳法 第30条の9', 'Basic Resident Registers Act, art. 30-9', false),
+	('residents-registry', 'resident.address', 'registry.verification', 'BRA-30-9', '住民基本台帳法 第30条の9', 'Basic Resident Registers Act, art. 30-9', false),
+	('tax-office', 'resident.address', 'tax.assessment', 'MNA-T2-72', '番号法 別表第二 72の項', 'My Number Act, Annexed Table 2, item 72', false),
+	('tax-office', 'pension.benefit', 'tax.assessment', 'MNA-T2-72', '番号法 別表第二 72の項', 'My Number Act, Annexed Table 2, item 72', false),
+	('pension-service', 'resident.address', 'pension.eligibility', 'MNA-T2-48', '番号法 別表第二 48の項', 'My Number Act, Annexed Table 2, item 48', false),
+	('pension-service', 'tax.income', 'pension.eligibility', 'MNA-T2-48', '番号法 別表第二 48の項', 'My Number Act, Annexed Table 2, item 48', false),
+	('health-insurer', 'resident.household', 'health.eligibility', 'MNA-T2-30', '番号法 別表第二 30の項', 'My Number Act, Annexed Table 2, item 30', false),
+	('health-insurer', 'tax.income', 'health.eligibility', 'MNA-T2-30', '番号法 別表第二 30の項', 'My Number Act, Annexed Table 2, item 30', false),
+	('city-welfare', 'resident.household', 'welfare.eligibility', 'MNA-T2-21', '番号法 別表第二 21の項', 'My Number Act, Annexed Table 2, item 21', false),
+	('city-welfare', 'tax.income', 'welfare.eligibility', 'MNA-T2-21', '番号法 別表第二 21の項', 'My Number Act, Annexed Table 2, item 21', false),
+	('city-welfare', 'pension.benefit', 'welfare.eligibility', 'MNA-T2-21', '番号法 別表第二 21の項', 'My Number Act, Annexed Table 2, item 21', false),
+	('city-welfare', 'health.coverage', 'welfare.eligibility', 'MNA-T2-21', '番号法 別表第二 21の項', 'My Number Act, Annexed Table 2, item 21', false),
+	('police', 'resident.name', 'law-enforcement.investigation', 'MNA-19-15', '番号法 第19条第15号', 'My Number Act, art. 19(15)', true),
+	('police', 'resident.address', 'law-enforcement.investigation', 'MNA-19-15', '番号法 第19条第15号', 'My Number Act, art. 19(15)', true)
+) AS b (org, item, purpose, ref, law_ja, law_en, sealable)
+ON CONFLICT DO NOTHING;
+
+CREATE SCHEMA IF NOT EXISTS agency_registry;
+CREATE SCHEMA IF NOT EXISTS agency_tax;
+CREATE SCHEMA IF NOT EXISTS agency_pension;
+CREATE SCHEMA IF NOT EXISTS agency_health;
+CREATE SCHEMA IF NOT EXISTS agency_welfare;
+
+DO $$
+DECLARE
+	s text;
+BEGIN
+	FOREACH s IN ARRAY ARRAY['agency_registry', 'agency_tax', 'agency_pension', 'agency_health',
+				 'agency_welfare'] LOOP
+		EXECUTE format('CREATE TABLE IF NOT EXISTS %I.holdings ('
+			       ' person_id uuid NOT NULL, item text NOT NULL, value jsonb NOT NULL,'
+			       ' PRIMARY KEY (person_id, item))', s);
+		EXECUTE format('REVOKE ALL ON SCHEMA %I FROM PUBLIC', s);
+	END LOOP;
+END
+$$;
+
+-- Each person's data, derived from their id so that it stays put between runs.
+CREATE TEMP TABLE demo_people ON COMMIT DROP AS
+SELECT p.id, ('x' || substr(md5(p.id::text), 1, 8))::bit(32)::bigint AS h
+FROM portal.people p
+WHERE NOT EXISTS (SELECT 1 FROM agency_registry.holdings r WHERE r.person_id = p.id);
+
+INSERT INTO agency_registry.holdings
+SELECT id, 'resident.name', jsonb_build_object('ja',
+	(ARRAY['山田','佐藤','鈴木','高橋','田中','伊藤'])[h % 6 + 1] || ' ' ||
+	(ARRAY['花子','太郎','陽菜','蓮','美咲','健'])[h / 7 % 6 + 1]) FROM demo_people
+UNION ALL
+SELECT id, 'resident.address', jsonb_build_object('ja',
+	(ARRAY['東京都千代田区','大阪府大阪市北区','福岡県福岡市中央区','北海道札幌市中央区'])[h % 4 + 1]
+	|| ' ' || (h % 9 + 1) || '-' || (h / 11 % 20 + 1)) FROM demo_people
+UNION ALL
+SELECT id, 'resident.household', jsonb_build_object('members', h % 4 + 1) FROM demo_people;
+INSERT INTO agency_tax.holdings
+SELECT id, 'tax.income', jsonb_build_object('year', 2025, 'yen', 2000000 + h % 6000000) FROM demo_people
+UNION ALL
+SELECT id, 'tax.withholding', jsonb_build_object('year', 2025, 'yen', 100000 + h % 500000) FROM demo_people;
+INSERT INTO agency_pension.holdings
+SELECT id, 'pension.record', jsonb_build_object('months_paid', 120 + h % 360) FROM demo_people
+UNION ALL
+SELECT id, 'pension.benefit', jsonb_build_object('yen_per_month', h % 3 * 65000) FROM demo_people;
+INSERT INTO agency_health.holdings
+SELECT id, 'health.coverage', jsonb_build_object('insured', true, 'since', '2015-04-01') FROM demo_people
+UNION ALL
+SELECT id, 'health.claims', jsonb_build_object('claims_2025', h % 12) FROM demo_people;
+INSERT INTO agency_welfare.holdings
+SELECT id, 'welfare.benefit', jsonb_build_object('receiving', h % 5 = 0) FROM demo_people
+UNION ALL
+SELECT id, 'welfare.disability', jsonb_build_object('certificate', h % 7 = 0) FROM demo_people;
+
+COMMIT;

@@ -1,0 +1,160 @@
+/* The gateway's input checks (server/access/validate.c): one path for queries and reports. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+#include <cjson/cJSON.h>
+
+#include "access/access_int.h"
+
+#define NOW   ((time_t)1795000000) /* 2026-11-18 */
+#define PSEUD "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA_"
+
+static const char *
+query_field(const char *json)
+{
+	static struct access_bad bad;
+	struct access_query q;
+	cJSON *j = cJSON_Parse(json);
+	bool ok;
+
+	assert_non_null(j);
+	memset(&bad, 0, sizeof(bad));
+	ok = access__check_query(j, NOW, &q, &bad);
+	cJSON_Delete(j);
+	return ok ? "(passed)" : bad.field;
+}
+
+#define Q(extra)                                                                                   \
+	"{\"person\":\"" PSEUD "\",\"items\":[\"tax.income\",\"resident.name\"],\"purpose\":"      \
+	"\"tax.assessment\",\"legal_ref\":\"MNA-T2-72\",\"officer\":\"o-1\",\"actor_kind\":"       \
+	"\"human\"" extra "}"
+
+static void
+test_query_good(void **state)
+{
+	struct access_query q;
+	struct access_bad bad;
+	cJSON *j = cJSON_Parse(Q(",\"sealed_until\":\"2027-01-01\",\"sealing_body\":\"Court\""));
+
+	(void)state;
+	assert_true(access__check_query(j, NOW, &q, &bad));
+	assert_string_equal(q.items, "{tax.income,resident.name}");
+	assert_string_equal(q.sealed_until, "2027-01-01");
+	assert_string_equal(q.officer, "o-1");
+	assert_null(q.relay_for);
+	cJSON_Delete(j);
+	assert_string_equal(query_field(Q("")), "(passed)");
+}
+
+static void
+test_query_bad_fields(void **state)
+{
+	(void)state;
+	assert_string_equal(query_field(Q(",\"x\":1")), "x");
+	assert_string_equal(query_field("{\"items\":[]}"), "person");
+	assert_string_equal(query_field(Q(",\"case_ref\":5")), "case_ref");
+	assert_string_equal(query_field(Q(",\"relay_for\":\"Bad Org\"")), "relay_for");
+	assert_string_equal(query_field(Q(",\"sealed_until\":\"2027-01-01\"")), "sealing_body");
+	assert_string_equal(
+	    query_field(Q(",\"sealed_until\":\"2020-01-01\",\"sealing_body\":\"c\"")),
+	    "sealed_until");
+	assert_string_equal(
+	    query_field(Q(",\"sealed_until\":\"2040-01-01\",\"sealing_body\":\"c\"")),
+	    "sealed_until");
+	assert_string_equal(
+	    query_field(Q(",\"sealed_until\":\"2027-02-30\",\"sealing_body\":\"c\"")),
+	    "sealed_until");
+	assert_string_equal(
+	    query_field(
+		"{\"person\":\"short\",\"items\":[\"a.b\"],\"purpose\":\"p.q\",\"legal_ref\""
+		":\"x\",\"officer\":\"o\",\"actor_kind\":\"human\"}"),
+	    "person");
+	assert_string_equal(query_field("{\"person\":\"" PSEUD "\",\"items\":[\"a.b\",\"a.b\"],"
+					"\"purpose\":\"p.q\",\"legal_ref\":\"x\",\"officer\":\"o\","
+					"\"actor_kind\":\"human\"}"),
+			    "items");
+	assert_string_equal(query_field("{\"person\":\"" PSEUD "\",\"items\":[\"A B\"],"
+					"\"purpose\":\"p.q\",\"legal_ref\":\"x\",\"officer\":\"o\","
+					"\"actor_kind\":\"human\"}"),
+			    "items");
+	assert_string_equal(query_field("{\"person\":\"" PSEUD "\",\"items\":[\"a.b\"],"
+					"\"purpose\":\"p.q\",\"legal_ref\":\"x\\ny\",\"officer\":"
+					"\"o\",\"actor_kind\":\"human\"}"),
+			    "legal_ref");
+	assert_string_equal(query_field("{\"person\":\"" PSEUD "\",\"items\":[\"a.b\"],"
+					"\"purpose\":\"p.q\",\"legal_ref\":\"x\",\"officer\":"
+					"\"o\",\"actor_kind\":\"robot\"}"),
+			    "actor_kind");
+	assert_string_equal(query_field("[]"), "");
+}
+
+static const char *
+event_field(const char *json, int *added)
+{
+	static struct access_bad bad;
+	cJSON *j = cJSON_Parse(json), *out = cJSON_CreateArray();
+	bool ok;
+
+	assert_non_null(j);
+	ok = access__check_event(j, NOW, out, &bad);
+	*added = cJSON_GetArraySize(out);
+	cJSON_Delete(j);
+	cJSON_Delete(out);
+	return ok ? "(passed)" : bad.field;
+}
+
+#define E(when, extra)                                                                             \
+	"{\"event_id\":\"0b7e6f2a-1c3d-4e5f-8a9b-0c1d2e3f4a5b\",\"person\":\"" PSEUD "\","         \
+	"\"occurred_at\":\"" when "\",\"items\":[\"tax.income\"],\"purpose\":\"tax.assessment\","  \
+	"\"legal_ref\":\"internal\",\"actor_kind\":\"machine\"" extra "}"
+
+static void
+test_events(void **state)
+{
+	int added;
+
+	(void)state;
+	assert_string_equal(event_field(E("2026-11-18T00:00:00Z", ""), &added), "(passed)");
+	assert_int_equal(added, 1);
+	/* A human access names its official. */
+	assert_string_equal(
+	    event_field("{\"event_id\":\"0b7e6f2a-1c3d-4e5f-8a9b-0c1d2e3f4a5b\",\"person\":\"" PSEUD
+			"\",\"occurred_at\":\"2026-11-18T00:00:00Z\",\"items\":[\"tax.income\"],"
+			"\"purpose\":\"tax.assessment\",\"legal_ref\":\"internal\",\"actor_kind\":"
+			"\"human\"}",
+			&added),
+	    "officer");
+	assert_int_equal(added, 0);
+	assert_string_equal(event_field(E("2030-01-01T00:00:00Z", ""), &added), "occurred_at");
+	assert_string_equal(event_field(E("2020-01-01T00:00:00Z", ""), &added), "occurred_at");
+	assert_string_equal(event_field(E("yesterday", ""), &added), "occurred_at");
+	assert_string_equal(event_field(E("2026-11-18T00:00:00Z", ",\"officer\":\"a b\""), &added),
+			    "officer");
+	assert_string_equal(
+	    event_field("{\"event_id\":\"not-a-uuid\",\"person\":\"" PSEUD "\"}", &added),
+	    "occurred_at"); /* every member is read before values are judged */
+	assert_string_equal(event_field("{\"event_id\":\"0b7e6f2a-1c3d-4e5f-8a9b-0c1d2e3f4a5\","
+					"\"person\":\"" PSEUD "\",\"occurred_at\":"
+					"\"2026-11-18T00:00:00Z\",\"items\":[\"tax.income\"],"
+					"\"purpose\":\"tax.assessment\",\"legal_ref\":\"x\","
+					"\"actor_kind\":\"machine\"}",
+					&added),
+			    "event_id");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_query_good),
+	    cmocka_unit_test(test_query_bad_fields),
+	    cmocka_unit_test(test_events),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
