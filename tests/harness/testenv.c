@@ -1,11 +1,13 @@
 /*
- * mado-testenv [--cards] COMMAND [ARGS...]: starts a throwaway PostgreSQL and mado, runs
- * COMMAND with MADOTEST_URL (https://127.0.0.1:PORT) and MADOTEST_CA (the server
- * certificate) in its environment, stops everything and exits with COMMAND's status.
+ * mado-testenv [--cards|--access] COMMAND [ARGS...]: starts a throwaway PostgreSQL and
+ * mado, runs COMMAND with MADOTEST_URL (https://127.0.0.1:PORT) and MADOTEST_CA (the
+ * server certificate) in its environment, stops everything and exits with COMMAND's
+ * status.
  *
  * --cards adds card login with a live OCSP responder and the demo's virtual cards:
  * demo-rsa and demo-ec (registered), demo-revoked (registered, then revoked) and
- * demo-unregistered.
+ * demo-unregistered. --access adds the gateway, the demo agencies and their traffic
+ * (scripts/traffic: a reported history and a few live queries) on top.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -50,20 +52,35 @@ demo_cards(struct th_env *e)
 	return th_mado_start(e);
 }
 
+/* The demo agencies' data for the people just registered, then their traffic. */
+static int
+agency_traffic(struct th_env *e)
+{
+	if (th_seed_demo(e) != 0)
+		return -1;
+	return th_sh("'%s/scripts/traffic' --gateway https://127.0.0.1:%d --orgs '%s' --db "
+		     "'host=%s/run port=5432 dbname=mado user=postgres' --history 8 --count 6 "
+		     "--every 0 >/dev/null",
+		     MADO_SOURCE_DIR, e->mtls_port, e->org_dir, e->pgdir);
+}
+
 int
 main(int argc, char **argv)
 {
 	struct th_env e;
-	bool cards = argc > 1 && strcmp(argv[1], "--cards") == 0;
+	bool access = argc > 1 && strcmp(argv[1], "--access") == 0;
+	bool cards = access || (argc > 1 && strcmp(argv[1], "--cards") == 0);
 	pid_t pid;
 	int st = 1, first = cards ? 2 : 1;
 
 	if (argc <= first) {
-		fprintf(stderr, "usage: mado-testenv [--cards] COMMAND [ARGS...]\n");
+		fprintf(stderr, "usage: mado-testenv [--cards|--access] COMMAND [ARGS...]\n");
 		return 2;
 	}
-	if ((cards ? th_setup_cards(&e, NULL) : th_setup(&e, NULL)) != 0 ||
-	    (cards && demo_cards(&e) != 0)) {
+	if ((access  ? th_setup_access(&e, NULL)
+	     : cards ? th_setup_cards(&e, NULL)
+		     : th_setup(&e, NULL)) != 0 ||
+	    (cards && demo_cards(&e) != 0) || (access && agency_traffic(&e) != 0)) {
 		th_teardown(&e);
 		return 1;
 	}

@@ -6,10 +6,20 @@ import { api, Problem } from './api.js';
 import { refresh, session, logout } from './session.js';
 import { initLogin, showLogin } from './login.js';
 import { initLogins, showLogins } from './logins.js';
+import { initAccess, showAccess, showEntry, showSummary } from './access.js';
+import { initNotices, showNotices } from './notices.js';
 
-const ROUTES = ['home', 'login', 'access-log', 'consents', 'notices', 'logins'];
-const PRIVATE = new Set(['access-log', 'consents', 'notices', 'logins']);
-const SHOW = { login: showLogin, logins: showLogins };
+const ROUTES = ['home', 'login', 'access-log', 'access-entry', 'consents', 'notices', 'logins'];
+const PRIVATE = new Set(['access-log', 'access-entry', 'consents', 'notices', 'logins']);
+const SHOW = {
+  home: () => (session() ? showSummary() : Promise.resolve()),
+  login: showLogin,
+  logins: showLogins,
+  'access-log': showAccess,
+  'access-entry': showEntry,
+  notices: showNotices,
+};
+const NAV = { 'access-entry': 'access-log' };
 
 // "#/login?error=card-expired" -> ["login", URLSearchParams("error=card-expired")]
 function parseHash() {
@@ -26,7 +36,7 @@ async function show() {
   }
   for (const v of document.querySelectorAll('[data-view]')) v.hidden = v.dataset.view !== route;
   for (const a of document.querySelectorAll('[data-route]')) {
-    if (a.dataset.route === route) a.setAttribute('aria-current', 'page');
+    if (a.dataset.route === (NAV[route] || route)) a.setAttribute('aria-current', 'page');
     else a.removeAttribute('aria-current');
   }
   if (SHOW[route]) await SHOW[route](params).catch(() => {});
@@ -74,6 +84,8 @@ async function main() {
   });
   initLogin();
   initLogins();
+  initAccess();
+  initNotices();
   window.addEventListener('hashchange', show);
   renderStatus();
   await Promise.all([checkService(), refresh().catch(() => {})]);

@@ -1,0 +1,47 @@
+// The notice list (access alerts, answers to disputes) and the alert setting.
+import { api } from './api.js';
+import { t, lang } from './i18n.js';
+
+function item(n) {
+  const li = document.createElement('li');
+  li.className = `notice-item ${n.kind}`;
+  const at = new Date(n.created_at).toLocaleString(lang() === 'ja' ? 'ja-JP' : 'en-GB');
+  const text = n.kind === 'access'
+    ? t('notices.access', { org: n.organisation })
+    : t('notices.dispute', { case: n.case_no || '' });
+  const time = document.createElement('time');
+  time.textContent = at;
+  li.append(time, document.createTextNode(` ${text}`));
+  if (n.entry) {
+    const a = document.createElement('a');
+    a.href = `#/access-entry?id=${n.entry}`;
+    a.textContent = t('notices.open');
+    li.append(document.createTextNode(' '), a);
+  }
+  return li;
+}
+
+export async function showNotices() {
+  const [alerts, list] = await Promise.all([
+    api('GET', '/api/v1/me/alerts'),
+    api('GET', '/api/v1/me/notices'),
+  ]);
+  document.getElementById('alert-mode').value = alerts.mode;
+  const ul = document.getElementById('notices-list');
+  ul.replaceChildren(...list.notices.map(item));
+  document.getElementById('notices-empty').hidden = list.notices.length > 0;
+}
+
+export function initNotices() {
+  document.getElementById('alert-form').addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const msg = document.getElementById('alert-saved');
+    try {
+      await api('PUT', '/api/v1/me/alerts', { mode: document.getElementById('alert-mode').value });
+      msg.textContent = t('alerts.saved');
+    } catch (e) {
+      msg.textContent = e.message;
+    }
+    msg.hidden = false;
+  });
+}
