@@ -64,6 +64,15 @@ MADO_MUSTCHECK int mado_db_exec(struct mado_db *db, struct mado_db_stmt *st,
 const char *mado_db_sqlstate(const struct mado_db *db);
 
 /*
+ * Runs st as the person: BEGIN, set mado.person_id (row-level security), st, COMMIT, sent
+ * together in one round trip (libpq pipeline mode). Results and errors as mado_db_exec;
+ * on failure the transaction is rolled back.
+ */
+MADO_MUSTCHECK int mado_db_exec_as_person(struct mado_db *db, const char *person,
+					  struct mado_db_stmt *st, const char *const *params,
+					  PGresult **res);
+
+/*
  * Runs fn inside BEGIN ... COMMIT. A non-OK return from fn rolls back and is returned.
  * Serialization failures and deadlocks are retried (three attempts in all).
  */

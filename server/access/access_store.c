@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cjson/cJSON.h>
 
@@ -48,19 +49,17 @@ static struct mado_db_stmt Q_AS_PERSON =
    and the supervising body. */
 #define ENTRY_COLUMNS                                                                              \
 	"e.id, (extract(epoch FROM e.occurred_at) * 1000000)::bigint,"                             \
-	" to_char(e.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'),"         \
-	" to_char(e.recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'),"         \
+	" (extract(epoch FROM e.recorded_at) * 1000000)::bigint,"                                  \
 	" e.sealed_until IS NOT NULL AND e.sealed_until > $2::date,"                               \
 	" e.org_code, e.relay_for, e.officer, e.officer_role, e.actor_kind, e.channel,"            \
-	" e.purpose, e.legal_ref, e.case_ref, array_to_json(e.items)::text, e.consent_id,"         \
+	" e.purpose, e.legal_ref, e.case_ref, e.items::text, e.consent_id,"                        \
 	" e.outcome, e.reason, e.sealed_until::text, e.sealing_body,"                              \
 	" (SELECT json_agg(json_build_object('case_no', d.case_no, 'kind', d.kind,"                \
 	"  'status', d.status) ORDER BY d.created_at)::text FROM portal.disputes d"                \
 	"  WHERE d.person_id = e.person_id AND d.event_row = e.id)"
 enum {
 	C_ID,
-	C_CURSOR,
-	C_OCCURRED,
+	C_OCCURRED, /* microseconds since the epoch: the cursor, and the time shown */
 	C_RECORDED,
 	C_SEALED,
 	C_ORG,
@@ -380,6 +379,46 @@ access__dispute_answer(struct mado_db *db, const char *org, const char *case_no,
 	return MADO_OK;
 }
 
+/* A time given in microseconds since the epoch, as RFC 3339 UTC with microseconds
+   (formatted here: to_char costs the database more than the rest of the row). */
+static void
+add_time_us(cJSON *o, const char *name, const char *us_text)
+{
+	long long us = strtoll(us_text, NULL, 10);
+	time_t secs = (time_t)(us / 1000000);
+	char buf[40];
+	struct tm tm;
+	size_t n;
+
+	gmtime_r(&secs, &tm);
+	n = strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + n, sizeof(buf) - n, ".%06lldZ", us % 1000000);
+	cJSON_AddStringToObject(o, name, buf);
+}
+
+/* A text[] of codes as PostgreSQL writes it, {a,b}: codes need no quoting. */
+static void
+add_codes(cJSON *o, const char *name, const char *lit)
+{
+	cJSON *arr = cJSON_AddArrayToObject(o, name);
+	char code[80];
+	size_t n;
+
+	if (arr == NULL || *lit++ != '{')
+		return;
+	while (*lit != '\0' && *lit != '}') {
+		n = strcspn(lit, ",}");
+		if (n < sizeof(code)) {
+			memcpy(code, lit, n);
+			code[n] = '\0';
+			cJSON_AddItemToArray(arr, cJSON_CreateString(code));
+		}
+		lit += n;
+		if (*lit == ',')
+			lit++;
+	}
+}
+
 /* One entry as JSON. A sealed entry that has not opened shows only its existence. */
 static cJSON *
 entry_json(const PGresult *r, int i)
@@ -390,8 +429,8 @@ entry_json(const PGresult *r, int i)
 	if (o == NULL)
 		return NULL;
 	cJSON_AddNumberToObject(o, "id", atof(PQgetvalue(r, i, C_ID)));
-	add_str(o, "occurred_at", r, i, C_OCCURRED);
-	add_str(o, "recorded_at", r, i, C_RECORDED);
+	add_time_us(o, "occurred_at", PQgetvalue(r, i, C_OCCURRED));
+	add_time_us(o, "recorded_at", PQgetvalue(r, i, C_RECORDED));
 	cJSON_AddBoolToObject(o, "sealed", sealed);
 	add_str(o, "sealed_until", r, i, C_SEALED_UNTIL);
 	add_str(o, "sealing_body", r, i, C_SEALING_BODY);
@@ -406,7 +445,7 @@ entry_json(const PGresult *r, int i)
 	add_str(o, "purpose", r, i, C_PURPOSE);
 	add_str(o, "legal_ref", r, i, C_LEGAL);
 	add_str(o, "case_ref", r, i, C_CASE);
-	add_json(o, "items", r, i, C_ITEMS);
+	add_codes(o, "items", PQgetvalue(r, i, C_ITEMS));
 	add_str(o, "consent_id", r, i, C_CONSENT);
 	add_str(o, "outcome", r, i, C_OUTCOME);
 	add_str(o, "reason", r, i, C_REASON);
@@ -425,11 +464,9 @@ struct page_arg {
 };
 
 static int
-page_tx(struct mado_db *db, void *arg)
+page_fetch(struct mado_db *db, struct page_arg *a)
 {
-	struct page_arg *a = arg;
 	const struct access_filter *f = a->f;
-	const char *p1[1] = {a->person};
 	char limit[16];
 	const char *p[12] = {a->person,  f->today,   f->cursor_us, f->cursor_id,
 			     f->org,     f->channel, f->from,      f->to,
@@ -440,8 +477,7 @@ page_tx(struct mado_db *db, void *arg)
 
 	/* One more than asked, to know whether another page follows. */
 	snprintf(limit, sizeof(limit), "%d", f->limit + 1);
-	if ((rc = run(db, &Q_AS_PERSON, p1)) != MADO_OK ||
-	    (rc = mado_db_exec(db, &Q_PAGE, p, &r)) != MADO_OK)
+	if ((rc = mado_db_exec_as_person(db, a->person, &Q_PAGE, p, &r)) != MADO_OK)
 		return rc;
 	n = PQntuples(r);
 	a->next[0] = '\0';
@@ -453,7 +489,7 @@ page_tx(struct mado_db *db, void *arg)
 		cJSON_AddItemToArray(a->items, o);
 	}
 	if (n > f->limit)
-		snprintf(a->next, a->nextlen, "%s-%s", PQgetvalue(r, f->limit - 1, C_CURSOR),
+		snprintf(a->next, a->nextlen, "%s-%s", PQgetvalue(r, f->limit - 1, C_OCCURRED),
 			 PQgetvalue(r, f->limit - 1, C_ID));
 	PQclear(r);
 	return MADO_OK;
@@ -465,7 +501,7 @@ access__log_page(struct mado_db *db, const char *person, const struct access_fil
 {
 	struct page_arg a = {person, f, items, next, nextlen};
 
-	return mado_db_tx(db, page_tx, &a);
+	return page_fetch(db, &a);
 }
 
 struct entry_arg {
@@ -474,18 +510,15 @@ struct entry_arg {
 };
 
 static int
-entry_tx(struct mado_db *db, void *arg)
+entry_fetch(struct mado_db *db, struct entry_arg *a)
 {
-	struct entry_arg *a = arg;
-	const char *p1[1] = {a->person};
 	const char *p[3] = {a->person, a->today, a->id};
 	cJSON *o, *names;
 	PGresult *r;
 	int rc;
 
 	*a->out = NULL;
-	if ((rc = run(db, &Q_AS_PERSON, p1)) != MADO_OK ||
-	    (rc = mado_db_exec(db, &Q_ENTRY, p, &r)) != MADO_OK)
+	if ((rc = mado_db_exec_as_person(db, a->person, &Q_ENTRY, p, &r)) != MADO_OK)
 		return rc;
 	if (PQntuples(r) != 1) {
 		PQclear(r);
@@ -517,7 +550,7 @@ access__log_entry(struct mado_db *db, const char *person, const char *id, const 
 {
 	struct entry_arg a = {person, id, today, out};
 
-	return mado_db_tx(db, entry_tx, &a);
+	return entry_fetch(db, &a);
 }
 
 struct summary_arg {
@@ -606,36 +639,11 @@ access__dispute_open(struct mado_db *db, const char *person, const char *id, con
 	return MADO_OK;
 }
 
-/* Runs st for the person inside a transaction that sets mado.person_id. */
-struct own_arg {
-	struct mado_db_stmt *st;
-	const char *const *params;
-	PGresult **res;
-};
-
-static int
-own_tx(struct mado_db *db, void *arg)
-{
-	struct own_arg *a = arg;
-	int rc;
-
-	if ((rc = run(db, &Q_AS_PERSON, a->params)) != MADO_OK)
-		return rc;
-	return mado_db_exec(db, a->st, a->params, a->res);
-}
-
+/* Runs st for the person (params[0]) under row-level security. */
 static int
 own_exec(struct mado_db *db, struct mado_db_stmt *st, const char *const *params, PGresult **res)
 {
-	struct own_arg a = {st, params, res};
-	int rc;
-
-	*res = NULL;
-	if ((rc = mado_db_tx(db, own_tx, &a)) != MADO_OK) {
-		PQclear(*res);
-		*res = NULL;
-	}
-	return rc;
+	return mado_db_exec_as_person(db, params[0], st, params, res);
 }
 
 int

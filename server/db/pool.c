@@ -308,16 +308,12 @@ finish(struct mado_db *db, const char *what, PGresult *r, PGresult **res)
 	return rc;
 }
 
-int
-mado_db_exec(struct mado_db *db, struct mado_db_stmt *st, const char *const *params, PGresult **res)
+/* The statement's slot (assigned on first use anywhere), or an error past the limit. */
+static int
+stmt_slot(struct mado_db_stmt *st, int *out)
 {
-	PGresult *r;
-	int slot, expected = 0, rc;
+	int slot, expected = 0;
 
-	*res = NULL;
-	db->sqlstate[0] = '\0';
-	if (db->conn == NULL)
-		return MADO_E_DB_UNAVAILABLE;
 	if ((slot = atomic_load(&st->slot)) == 0) {
 		slot = atomic_fetch_add(&next_slot, 1);
 		if (!atomic_compare_exchange_strong(&st->slot, &expected, slot))
@@ -327,7 +323,29 @@ mado_db_exec(struct mado_db *db, struct mado_db_stmt *st, const char *const *par
 		mado_log_err(NULL, "database: too many prepared statements (%s)", st->name);
 		return MADO_E_INTERNAL;
 	}
-	if (!(db->prepared[slot / 64] & (UINT64_C(1) << (slot % 64)))) {
+	*out = slot;
+	return MADO_OK;
+}
+
+static bool
+is_prepared(const struct mado_db *db, int slot)
+{
+	return (db->prepared[slot / 64] & (UINT64_C(1) << (slot % 64))) != 0;
+}
+
+int
+mado_db_exec(struct mado_db *db, struct mado_db_stmt *st, const char *const *params, PGresult **res)
+{
+	PGresult *r;
+	int slot, rc;
+
+	*res = NULL;
+	db->sqlstate[0] = '\0';
+	if (db->conn == NULL)
+		return MADO_E_DB_UNAVAILABLE;
+	if ((rc = stmt_slot(st, &slot)) != MADO_OK)
+		return rc;
+	if (!is_prepared(db, slot)) {
 		r = PQprepare(db->conn, st->name, st->sql, st->nparams, NULL);
 		if ((rc = finish(db, st->name, r, &r)) != MADO_OK)
 			return rc;
@@ -336,6 +354,100 @@ mado_db_exec(struct mado_db *db, struct mado_db_stmt *st, const char *const *par
 	}
 	r = PQexecPrepared(db->conn, st->name, st->nparams, params, NULL, NULL, 0);
 	return finish(db, st->name, r, res);
+}
+
+/* Reads up to and including the pipeline's sync point, discarding what comes. */
+static void
+drain_to_sync(PGconn *conn)
+{
+	PGresult *r;
+	int nulls = 0;
+
+	while (nulls < 2) {
+		if ((r = PQgetResult(conn)) == NULL) {
+			nulls++;
+			continue;
+		}
+		nulls = 0;
+		if (PQresultStatus(r) == PGRES_PIPELINE_SYNC) {
+			PQclear(r);
+			return;
+		}
+		PQclear(r);
+	}
+}
+
+int
+mado_db_exec_as_person(struct mado_db *db, const char *person, struct mado_db_stmt *st,
+		       const char *const *params, PGresult **res)
+{
+	static const char set_sql[] = "SELECT set_config('mado.person_id', $1, true)";
+	const char *names[5] = {"BEGIN", "set person", st->name, st->name, "COMMIT"};
+	PGconn *c = db->conn;
+	PGresult *r, *keep = NULL;
+	int slot, i, n, first, rc;
+	bool prep, sent;
+
+	*res = NULL;
+	db->sqlstate[0] = '\0';
+	if (c == NULL)
+		return MADO_E_DB_UNAVAILABLE;
+	if ((rc = stmt_slot(st, &slot)) != MADO_OK)
+		return rc;
+	prep = !is_prepared(db, slot);
+	if (!PQenterPipelineMode(c))
+		return MADO_E_INTERNAL;
+	sent = PQsendQueryParams(c, "BEGIN", 0, NULL, NULL, NULL, NULL, 0) &&
+	       PQsendQueryParams(c, set_sql, 1, NULL, &person, NULL, NULL, 0) &&
+	       (!prep || PQsendPrepare(c, st->name, st->sql, st->nparams, NULL)) &&
+	       PQsendQueryPrepared(c, st->name, st->nparams, params, NULL, NULL, 0) &&
+	       PQsendQueryParams(c, "COMMIT", 0, NULL, NULL, NULL, NULL, 0) && PQpipelineSync(c);
+	/* Results in order: BEGIN, set_config, [PREPARE,] the statement, COMMIT. */
+	n = prep ? 5 : 4;
+	first = prep ? 0 : 1; /* index into names, skipping the PREPARE */
+	rc = MADO_OK;
+	for (i = 0; sent && i < n; i++) {
+		if ((r = PQgetResult(c)) == NULL) {
+			rc = mado_db_classify(c, NULL);
+			break;
+		}
+		if (rc == MADO_OK && PQresultStatus(r) != PGRES_COMMAND_OK &&
+		    PQresultStatus(r) != PGRES_TUPLES_OK) {
+			rc = finish(db, names[i < 2 ? i : i + first], r, &r); /* clears r */
+			if (db->conn == NULL) /* finish dropped the broken connection */
+				return rc;
+			r = NULL;
+		} else if (rc == MADO_OK && i == n - 2) {
+			keep = r;
+			r = NULL;
+		}
+		PQclear(r);
+		while ((r = PQgetResult(c)) != NULL) /* the end of this command's results */
+			PQclear(r);
+	}
+	if (!sent)
+		rc = mado_db_classify(c, NULL);
+	if (db->conn != NULL) {
+		drain_to_sync(c);
+		if (!PQexitPipelineMode(c))
+			rc = rc == MADO_OK ? MADO_E_INTERNAL : rc;
+	}
+	if (rc == MADO_OK && prep)
+		db->prepared[slot / 64] |= UINT64_C(1) << (slot % 64);
+	if (rc != MADO_OK) {
+		PQclear(keep);
+		if (db->conn != NULL && PQstatus(c) == CONNECTION_OK &&
+		    PQtransactionStatus(c) != PQTRANS_IDLE) {
+			char state[sizeof(db->sqlstate)];
+
+			memcpy(state, db->sqlstate, sizeof(state));
+			(void)db__simple(db, "ROLLBACK");
+			memcpy(db->sqlstate, state, sizeof(state));
+		}
+		return rc;
+	}
+	*res = keep;
+	return MADO_OK;
 }
 
 int

@@ -868,6 +868,33 @@ test_alerts_into_notices(void **state)
 	th_resp_free(&r);
 }
 
+/* A failing view (here: a privilege taken away) answers a problem and leaves every pooled
+   connection fit for the next request: its pipeline ended, its transaction rolled back. */
+static void
+test_view_failure_leaves_connections_clean(void **state)
+{
+	struct th_resp r;
+	int i;
+
+	(void)state;
+	assert_int_equal(scalar("REVOKE SELECT ON portal.disputes FROM mado_app"), 0);
+	for (i = 0; i < 10; i++) {
+		assert_int_equal(get_as(&alice, "/api/v1/me/access-log", &r), 500);
+		assert_string_equal(type_of(&r), "internal-error");
+		th_resp_free(&r);
+	}
+	assert_int_equal(scalar("GRANT SELECT ON portal.disputes TO mado_app"), 0);
+	for (i = 0; i < 20; i++) {
+		assert_int_equal(get_as(&alice, "/api/v1/me/access-log?limit=1", &r), 200);
+		th_resp_free(&r);
+		assert_int_equal(get_as(&bob, "/api/v1/me/access-log/summary", &r), 200);
+		th_resp_free(&r);
+	}
+	assert_int_equal(scalar("SELECT count(*) FROM pg_stat_activity WHERE usename = 'mado_app'"
+				" AND state LIKE 'idle in transaction%%'"),
+			 0);
+}
+
 /* Runs last: it restarts mado three days ahead. */
 static void
 test_sealed_entry_opens_on_its_date(void **state)
@@ -963,6 +990,7 @@ main(void)
 	    cmocka_unit_test(test_filters_pages_summary_export),
 	    cmocka_unit_test(test_not_mine_freezes_until_reverified),
 	    cmocka_unit_test(test_alerts_into_notices),
+	    cmocka_unit_test(test_view_failure_leaves_connections_clean),
 	    cmocka_unit_test(test_sealed_entry_opens_on_its_date),
 	};
 
