@@ -573,7 +573,14 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 $$;
 
 REVOKE ALL ON ALL TABLES IN SCHEMA portal FROM PUBLIC;
-REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA portal FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION portal.pseudonym_of(text, uuid), portal.pseudonyms_for_person(),
+	portal.pseudonyms_for_org(), portal.refuse_change(),
+	portal.access_partitions_ensure(integer),
+	portal.alert_for(bigint, uuid, text, text[], timestamptz, boolean),
+	portal.gw_query(text, text, text[], text, text, text, text, text, text, text, date, text),
+	portal.gw_report(text, jsonb), portal.dispute_open(uuid, bigint, text, text),
+	portal.dispute_queue(text, text), portal.dispute_answer(text, text, text, text),
+	portal.org_by_key(text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION portal.gw_query(text, text, text[], text, text, text, text, text,
 					  text, text, date, text),
 	portal.gw_report(text, jsonb), portal.dispute_open(uuid, bigint, text, text),
