@@ -194,14 +194,18 @@ BEGIN
 	FOR i IN 0 .. least(greatest(months_ahead, 0), 24) LOOP
 		part := 'access_events_' || to_char(m, 'YYYYMM');
 		IF to_regclass('portal.' || part) IS NULL THEN
-			EXECUTE format('CREATE TABLE portal.%I PARTITION OF portal.access_events'
-				       ' FOR VALUES FROM (%L) TO (%L)', part,
-				       m::timestamp AT TIME ZONE 'UTC',
-				       (m + interval '1 month')::timestamp AT TIME ZONE 'UTC');
-			EXECUTE format('CREATE TRIGGER no_truncate BEFORE TRUNCATE ON portal.%I'
-				       ' FOR EACH STATEMENT EXECUTE FUNCTION portal.refuse_change()',
-				       part);
-			made := made + 1;
+			BEGIN
+				EXECUTE format('CREATE TABLE portal.%I PARTITION OF portal.access_events'
+					       ' FOR VALUES FROM (%L) TO (%L)', part,
+					       m::timestamp AT TIME ZONE 'UTC',
+					       (m + interval '1 month')::timestamp AT TIME ZONE 'UTC');
+				EXECUTE format('CREATE TRIGGER no_truncate BEFORE TRUNCATE ON portal.%I'
+					       ' FOR EACH STATEMENT EXECUTE FUNCTION'
+					       ' portal.refuse_change()', part);
+				made := made + 1;
+			EXCEPTION WHEN duplicate_table THEN
+				NULL; -- another server made it at the same moment
+			END;
 		END IF;
 		m := (m + interval '1 month')::date;
 	END LOOP;
