@@ -77,11 +77,32 @@ struct access_filter {
 	const char *today; /* YYYY-MM-DD: sealed entries before this date stay closed */
 	int limit;
 };
-/* Appends entries to items; *more says whether another page follows (cursor in next). */
+/* One access-log entry as the database gives it (strings borrowed for the callback's
+   duration; NULL is SQL NULL). The names come with a single entry only. */
+struct access_row {
+	const char *id, *occurred_us, *recorded_us; /* times in microseconds since the epoch */
+	bool sealed; /* sealed, and not yet open: only id, times and the seal may be shown */
+	const char *org, *relay_for, *officer, *officer_role, *actor_kind, *channel, *purpose,
+	    *legal_ref, *case_ref, *items /* {a,b} */, *consent_id, *outcome, *reason,
+	    *sealed_until, *sealing_body, *disputes /* JSON array */;
+	const char *org_ja, *org_en, *purpose_ja, *purpose_en, *explain_ja, *explain_en,
+	    *law /* JSON object */;
+};
+typedef void (*access_row_fn)(const struct access_row *e, void *arg);
+
+/* Passes one page of entries to fn, newest first; next gets the cursor of the page after
+   it, or "" when there is none. */
 int access__log_page(struct mado_db *db, const char *person, const struct access_filter *f,
-		     cJSON *items, char *next, size_t nextlen);
+		     access_row_fn fn, void *arg, char *next, size_t nextlen);
+/* Passes the person's entry id, with its names, to fn; MADO_E_NOT_FOUND if not theirs. */
 int access__log_entry(struct mado_db *db, const char *person, const char *id, const char *today,
-		      cJSON **out);
+		      access_row_fn fn, void *arg);
+
+/* render.c: entries as JSON (detail adds the names) and CSV. */
+struct mado_text;
+void access__json_entry(struct mado_text *t, const struct access_row *e, bool detail);
+void access__csv_header(struct mado_text *t);
+void access__csv_entry(struct mado_text *t, const struct access_row *e);
 int access__log_summary(struct mado_db *db, const char *person, const char *today, cJSON *out);
 int access__dispute_open(struct mado_db *db, const char *person, const char *id, const char *kind,
 			 const char *note, char *case_no, size_t len, bool *created);

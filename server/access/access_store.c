@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <cjson/cJSON.h>
 
@@ -379,178 +378,89 @@ access__dispute_answer(struct mado_db *db, const char *org, const char *case_no,
 	return MADO_OK;
 }
 
-/* A time given in microseconds since the epoch, as RFC 3339 UTC with microseconds
-   (formatted here: to_char costs the database more than the rest of the row). */
+/* One row of ENTRY_COLUMNS (and, with detail, the entry's names) as pointers into r. */
 static void
-add_time_us(cJSON *o, const char *name, const char *us_text)
+row_of(const PGresult *r, int i, bool detail, struct access_row *e)
 {
-	long long us = strtoll(us_text, NULL, 10);
-	time_t secs = (time_t)(us / 1000000);
-	char buf[40];
-	struct tm tm;
-	size_t n;
-
-	gmtime_r(&secs, &tm);
-	n = strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf + n, sizeof(buf) - n, ".%06lldZ", us % 1000000);
-	cJSON_AddStringToObject(o, name, buf);
-}
-
-/* A text[] of codes as PostgreSQL writes it, {a,b}: codes need no quoting. */
-static void
-add_codes(cJSON *o, const char *name, const char *lit)
-{
-	cJSON *arr = cJSON_AddArrayToObject(o, name);
-	char code[80];
-	size_t n;
-
-	if (arr == NULL || *lit++ != '{')
+	memset(e, 0, sizeof(*e));
+	e->id = PQgetvalue(r, i, C_ID);
+	e->occurred_us = PQgetvalue(r, i, C_OCCURRED);
+	e->recorded_us = PQgetvalue(r, i, C_RECORDED);
+	e->sealed = strcmp(PQgetvalue(r, i, C_SEALED), "t") == 0;
+	e->org = val(r, i, C_ORG);
+	e->relay_for = val(r, i, C_RELAY);
+	e->officer = val(r, i, C_OFFICER);
+	e->officer_role = val(r, i, C_ROLE);
+	e->actor_kind = val(r, i, C_KIND);
+	e->channel = val(r, i, C_CHANNEL);
+	e->purpose = val(r, i, C_PURPOSE);
+	e->legal_ref = val(r, i, C_LEGAL);
+	e->case_ref = val(r, i, C_CASE);
+	e->items = val(r, i, C_ITEMS);
+	e->consent_id = val(r, i, C_CONSENT);
+	e->outcome = val(r, i, C_OUTCOME);
+	e->reason = val(r, i, C_REASON);
+	e->sealed_until = val(r, i, C_SEALED_UNTIL);
+	e->sealing_body = val(r, i, C_SEALING_BODY);
+	e->disputes = val(r, i, C_DISPUTES);
+	if (!detail)
 		return;
-	while (*lit != '\0' && *lit != '}') {
-		n = strcspn(lit, ",}");
-		if (n < sizeof(code)) {
-			memcpy(code, lit, n);
-			code[n] = '\0';
-			cJSON_AddItemToArray(arr, cJSON_CreateString(code));
-		}
-		lit += n;
-		if (*lit == ',')
-			lit++;
-	}
+	e->org_ja = val(r, i, C__N + 0);
+	e->org_en = val(r, i, C__N + 1);
+	e->purpose_ja = val(r, i, C__N + 2);
+	e->purpose_en = val(r, i, C__N + 3);
+	e->explain_ja = val(r, i, C__N + 4);
+	e->explain_en = val(r, i, C__N + 5);
+	e->law = val(r, i, C__N + 6);
 }
 
-/* One entry as JSON. A sealed entry that has not opened shows only its existence. */
-static cJSON *
-entry_json(const PGresult *r, int i)
+int
+access__log_page(struct mado_db *db, const char *person, const struct access_filter *f,
+		 access_row_fn fn, void *arg, char *next, size_t nextlen)
 {
-	cJSON *o = cJSON_CreateObject();
-	bool sealed = strcmp(PQgetvalue(r, i, C_SEALED), "t") == 0;
-
-	if (o == NULL)
-		return NULL;
-	cJSON_AddNumberToObject(o, "id", atof(PQgetvalue(r, i, C_ID)));
-	add_time_us(o, "occurred_at", PQgetvalue(r, i, C_OCCURRED));
-	add_time_us(o, "recorded_at", PQgetvalue(r, i, C_RECORDED));
-	cJSON_AddBoolToObject(o, "sealed", sealed);
-	add_str(o, "sealed_until", r, i, C_SEALED_UNTIL);
-	add_str(o, "sealing_body", r, i, C_SEALING_BODY);
-	if (sealed)
-		return o;
-	add_str(o, "organisation", r, i, C_ORG);
-	add_str(o, "relay_for", r, i, C_RELAY);
-	add_str(o, "officer", r, i, C_OFFICER);
-	add_str(o, "officer_role", r, i, C_ROLE);
-	add_str(o, "actor_kind", r, i, C_KIND);
-	add_str(o, "channel", r, i, C_CHANNEL);
-	add_str(o, "purpose", r, i, C_PURPOSE);
-	add_str(o, "legal_ref", r, i, C_LEGAL);
-	add_str(o, "case_ref", r, i, C_CASE);
-	add_codes(o, "items", PQgetvalue(r, i, C_ITEMS));
-	add_str(o, "consent_id", r, i, C_CONSENT);
-	add_str(o, "outcome", r, i, C_OUTCOME);
-	add_str(o, "reason", r, i, C_REASON);
-	add_json(o, "disputes", r, i, C_DISPUTES);
-	if (cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(o, "disputes")))
-		cJSON_ReplaceItemInObjectCaseSensitive(o, "disputes", cJSON_CreateArray());
-	return o;
-}
-
-struct page_arg {
-	const char *person;
-	const struct access_filter *f;
-	cJSON *items;
-	char *next;
-	size_t nextlen;
-};
-
-static int
-page_fetch(struct mado_db *db, struct page_arg *a)
-{
-	const struct access_filter *f = a->f;
+	struct access_row e;
 	char limit[16];
-	const char *p[12] = {a->person,  f->today,   f->cursor_us, f->cursor_id,
-			     f->org,     f->channel, f->from,      f->to,
-			     f->purpose, f->item,    f->outcome,   limit};
+	const char *p[12] = {person,  f->today, f->cursor_us, f->cursor_id, f->org,     f->channel,
+			     f->from, f->to,    f->purpose,   f->item,      f->outcome, limit};
 	PGresult *r;
-	cJSON *o;
 	int rc, i, n;
 
 	/* One more than asked, to know whether another page follows. */
 	snprintf(limit, sizeof(limit), "%d", f->limit + 1);
-	if ((rc = mado_db_exec_as_person(db, a->person, &Q_PAGE, p, &r)) != MADO_OK)
+	if ((rc = mado_db_exec_as_person(db, person, &Q_PAGE, p, &r)) != MADO_OK)
 		return rc;
 	n = PQntuples(r);
-	a->next[0] = '\0';
+	next[0] = '\0';
 	for (i = 0; i < n && i < f->limit; i++) {
-		if ((o = entry_json(r, i)) == NULL) {
-			PQclear(r);
-			return MADO_E_NOMEM;
-		}
-		cJSON_AddItemToArray(a->items, o);
+		row_of(r, i, false, &e);
+		fn(&e, arg);
 	}
 	if (n > f->limit)
-		snprintf(a->next, a->nextlen, "%s-%s", PQgetvalue(r, f->limit - 1, C_OCCURRED),
+		snprintf(next, nextlen, "%s-%s", PQgetvalue(r, f->limit - 1, C_OCCURRED),
 			 PQgetvalue(r, f->limit - 1, C_ID));
 	PQclear(r);
 	return MADO_OK;
 }
 
 int
-access__log_page(struct mado_db *db, const char *person, const struct access_filter *f,
-		 cJSON *items, char *next, size_t nextlen)
+access__log_entry(struct mado_db *db, const char *person, const char *id, const char *today,
+		  access_row_fn fn, void *arg)
 {
-	struct page_arg a = {person, f, items, next, nextlen};
-
-	return page_fetch(db, &a);
-}
-
-struct entry_arg {
-	const char *person, *id, *today;
-	cJSON **out;
-};
-
-static int
-entry_fetch(struct mado_db *db, struct entry_arg *a)
-{
-	const char *p[3] = {a->person, a->today, a->id};
-	cJSON *o, *names;
+	const char *p[3] = {person, today, id};
+	struct access_row e;
 	PGresult *r;
 	int rc;
 
-	*a->out = NULL;
-	if ((rc = mado_db_exec_as_person(db, a->person, &Q_ENTRY, p, &r)) != MADO_OK)
+	if ((rc = mado_db_exec_as_person(db, person, &Q_ENTRY, p, &r)) != MADO_OK)
 		return rc;
 	if (PQntuples(r) != 1) {
 		PQclear(r);
 		return MADO_E_NOT_FOUND;
 	}
-	if ((o = entry_json(r, 0)) == NULL) {
-		PQclear(r);
-		return MADO_E_NOMEM;
-	}
-	if (strcmp(PQgetvalue(r, 0, C_SEALED), "t") != 0) {
-		names = cJSON_AddObjectToObject(o, "organisation_name");
-		add_str(names, "ja", r, 0, C__N + 0);
-		add_str(names, "en", r, 0, C__N + 1);
-		names = cJSON_AddObjectToObject(o, "purpose_text");
-		add_str(names, "ja", r, 0, C__N + 2);
-		add_str(names, "en", r, 0, C__N + 3);
-		add_str(names, "explain_ja", r, 0, C__N + 4);
-		add_str(names, "explain_en", r, 0, C__N + 5);
-		add_json(o, "law", r, 0, C__N + 6);
-	}
+	row_of(r, 0, true, &e);
+	fn(&e, arg);
 	PQclear(r);
-	*a->out = o;
 	return MADO_OK;
-}
-
-int
-access__log_entry(struct mado_db *db, const char *person, const char *id, const char *today,
-		  cJSON **out)
-{
-	struct entry_arg a = {person, id, today, out};
-
-	return entry_fetch(db, &a);
 }
 
 struct summary_arg {

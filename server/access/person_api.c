@@ -162,31 +162,55 @@ read_filter(struct mado_req *rq, struct access_filter *f, struct filter_buf *b)
 	return MADO_OK;
 }
 
+/* Collects entries into a JSON array (arg is the text; the caller writes the brackets). */
+struct json_list {
+	struct mado_text *t;
+	int n;
+};
+
+static void
+add_json(const struct access_row *e, void *arg)
+{
+	struct json_list *l = arg;
+
+	if (l->n++ > 0)
+		mado_text_append(l->t, ",", 1);
+	access__json_entry(l->t, e, false);
+}
+
+static int
+send_text(struct mado_req *rq, const char *type, struct mado_text *t)
+{
+	int rc = t->failed ? MADO_E_NOMEM : mado_http_text(rq, 200, type, t->buf, t->len);
+
+	mado_text_free(t);
+	return rc;
+}
+
 int
 access__api_log(struct mado_req *rq)
 {
 	struct access_filter f;
 	struct filter_buf b;
+	struct mado_text t = {0};
+	struct json_list l = {&t, 0};
 	struct mado_db *db;
 	char next[64];
-	cJSON *out, *items;
 	int rc;
 
 	if ((rc = read_filter(rq, &f, &b)) != MADO_OK || (rc = mado_http_db(rq, &db)) != MADO_OK)
 		return rc;
-	if ((out = cJSON_CreateObject()) == NULL ||
-	    (items = cJSON_AddArrayToObject(out, "items")) == NULL) {
-		cJSON_Delete(out);
-		return MADO_E_NOMEM;
-	}
-	if ((rc = access__log_page(db, rq->actor.person_id, &f, items, next, sizeof(next))) !=
-	    MADO_OK) {
-		cJSON_Delete(out);
+	mado_text_append(&t, "{\"items\":[", 10);
+	if ((rc = access__log_page(db, rq->actor.person_id, &f, add_json, &l, next,
+				   sizeof(next))) != MADO_OK) {
+		mado_text_free(&t);
 		return rc;
 	}
+	mado_text_append(&t, "]", 1);
 	if (next[0] != '\0')
-		cJSON_AddStringToObject(out, "next_before", next);
-	return mado_http_json(rq, 200, out);
+		mado_text_printf(&t, ",\"next_before\":\"%s\"", next);
+	mado_text_append(&t, "}", 1);
+	return send_text(rq, "application/json", &t);
 }
 
 static bool
@@ -197,22 +221,31 @@ entry_id_ok(const char *s)
 	return mado_parse_int(s, 1, INT64_MAX, &v);
 }
 
+static void
+add_detail(const struct access_row *e, void *arg)
+{
+	access__json_entry(arg, e, true);
+}
+
 int
 access__api_log_entry(struct mado_req *rq)
 {
+	struct mado_text t = {0};
 	struct mado_db *db;
 	char today[11];
-	cJSON *out;
 	int rc;
 
 	if (!entry_id_ok(rq->params[0]))
 		return MADO_E_NOT_FOUND;
 	today_jst(today);
-	if ((rc = mado_http_db(rq, &db)) != MADO_OK ||
-	    (rc = access__log_entry(db, rq->actor.person_id, rq->params[0], today, &out)) !=
-		MADO_OK)
+	if ((rc = mado_http_db(rq, &db)) != MADO_OK)
 		return rc;
-	return mado_http_json(rq, 200, out);
+	if ((rc = access__log_entry(db, rq->actor.person_id, rq->params[0], today, add_detail,
+				    &t)) != MADO_OK) {
+		mado_text_free(&t);
+		return rc;
+	}
+	return send_text(rq, "application/json", &t);
 }
 
 int
@@ -235,52 +268,14 @@ access__api_log_summary(struct mado_req *rq)
 	return mado_http_json(rq, 200, out);
 }
 
-/* One CSV cell: always quoted, quotes doubled, and a leading = + - @ neutralised so that
-   a spreadsheet never runs it as a formula. */
 static void
-csv_cell(struct mado_text *t, const cJSON *v, bool last)
+add_csv(const struct access_row *e, void *arg)
 {
-	const char *s = "";
-	char num[32], *joined = NULL;
-	const cJSON *it;
-	size_t n = 0;
+	struct json_list *l = arg;
 
-	if (cJSON_IsString(v)) {
-		s = v->valuestring;
-	} else if (cJSON_IsNumber(v)) {
-		snprintf(num, sizeof(num), "%.0f", v->valuedouble);
-		s = num;
-	} else if (cJSON_IsBool(v)) {
-		s = cJSON_IsTrue(v) ? "true" : "false";
-	} else if (cJSON_IsArray(v)) {
-		cJSON_ArrayForEach(it, v) if (cJSON_IsString(it)) n += strlen(it->valuestring) + 1;
-		if ((joined = calloc(1, n + 1)) != NULL) {
-			cJSON_ArrayForEach(it, v) if (cJSON_IsString(it))
-			{
-				if (joined[0] != '\0')
-					strcat(joined, " ");
-				strcat(joined, it->valuestring);
-			}
-			s = joined;
-		}
-	}
-	mado_text_append(t, "\"", 1);
-	if (s[0] != '\0' && strchr("=+-@", s[0]) != NULL)
-		mado_text_append(t, "'", 1);
-	for (; *s != '\0'; s++) {
-		mado_text_append(t, s, 1);
-		if (*s == '"')
-			mado_text_append(t, "\"", 1);
-	}
-	mado_text_append(t, last ? "\"\r\n" : "\",", last ? 3 : 2);
-	free(joined);
+	l->n++;
+	access__csv_entry(l->t, e);
 }
-
-static const char *const csv_columns[] = {
-    "id",        "occurred_at",  "recorded_at",  "organisation", "relay_for",
-    "officer",   "officer_role", "actor_kind",   "channel",      "purpose",
-    "legal_ref", "case_ref",     "items",        "consent_id",   "outcome",
-    "reason",    "sealed",       "sealed_until", "sealing_body"};
 
 int
 access__api_log_export(struct mado_req *rq)
@@ -288,12 +283,11 @@ access__api_log_export(struct mado_req *rq)
 	struct access_filter f;
 	struct filter_buf b;
 	struct mado_text t = {0};
+	struct json_list l = {&t, 0};
 	struct mado_db *db;
 	char format[8], next[64], stamp[32], disp[96];
 	bool present, csv;
-	cJSON *all, *page, *e;
-	size_t i;
-	int rc, total = 0;
+	int rc;
 
 	if ((rc = mado_http_query_str(rq, "format", format, sizeof(format), &present)) != MADO_OK)
 		return rc;
@@ -302,58 +296,33 @@ access__api_log_export(struct mado_req *rq)
 		return mado_http_fail(rq, MADO_E_VALIDATION, "format is csv or json");
 	if ((rc = read_filter(rq, &f, &b)) != MADO_OK || (rc = mado_http_db(rq, &db)) != MADO_OK)
 		return rc;
-	f.limit = ACCESS_PAGE_MAX;
-	if ((all = cJSON_CreateArray()) == NULL)
-		return MADO_E_NOMEM;
+	mado_rfc3339_now(stamp);
+	if (csv)
+		access__csv_header(&t);
+	else
+		mado_text_printf(&t, "{\"exported_at\":\"%s\",\"entries\":[", stamp);
 	/* Page through with the same keyset the view uses. */
+	f.limit = ACCESS_PAGE_MAX;
 	do {
-		if ((page = cJSON_CreateArray()) == NULL) {
-			rc = MADO_E_NOMEM;
-			break;
-		}
-		rc = access__log_page(db, rq->actor.person_id, &f, page, next, sizeof(next));
-		while (rc == MADO_OK && (e = cJSON_DetachItemFromArray(page, 0)) != NULL) {
-			cJSON_AddItemToArray(all, e);
-			total++;
-		}
-		cJSON_Delete(page);
+		rc = access__log_page(db, rq->actor.person_id, &f, csv ? add_csv : add_json, &l,
+				      next, sizeof(next));
 		if (rc != MADO_OK || next[0] == '\0')
 			break;
 		snprintf(b.cursor_us, sizeof(b.cursor_us), "%.*s", (int)strcspn(next, "-"), next);
 		snprintf(b.cursor_id, sizeof(b.cursor_id), "%s", strchr(next, '-') + 1);
 		f.cursor_us = b.cursor_us;
 		f.cursor_id = b.cursor_id;
-	} while (total < ACCESS_EXPORT_MAX);
+	} while (l.n < ACCESS_EXPORT_MAX);
 	if (rc != MADO_OK) {
-		cJSON_Delete(all);
+		mado_text_free(&t);
 		return rc;
 	}
-	mado_rfc3339_now(stamp);
+	if (!csv)
+		mado_text_append(&t, "]}", 2);
 	snprintf(disp, sizeof(disp), "attachment; filename=\"mado-access-log-%.10s.%s\"", stamp,
 		 csv ? "csv" : "json");
 	mado_http_header(rq, "Content-Disposition", disp);
-	if (!csv) {
-		if ((page = cJSON_CreateObject()) == NULL) {
-			cJSON_Delete(all);
-			return MADO_E_NOMEM;
-		}
-		cJSON_AddStringToObject(page, "exported_at", stamp);
-		cJSON_AddItemToObject(page, "entries", all);
-		return mado_http_json(rq, 200, page);
-	}
-	/* A BOM so that spreadsheet programs read the Japanese names as UTF-8. */
-	mado_text_append(&t, "\xEF\xBB\xBF", 3);
-	for (i = 0; i < MADO_NELEM(csv_columns); i++)
-		mado_text_printf(&t, "%s%s", csv_columns[i],
-				 i + 1 < MADO_NELEM(csv_columns) ? "," : "\r\n");
-	cJSON_ArrayForEach(e, all) for (i = 0; i < MADO_NELEM(csv_columns); i++)
-	    csv_cell(&t, cJSON_GetObjectItemCaseSensitive(e, csv_columns[i]),
-		     i + 1 == MADO_NELEM(csv_columns));
-	cJSON_Delete(all);
-	rc = t.failed ? MADO_E_NOMEM
-		      : mado_http_text(rq, 200, "text/csv; charset=utf-8", t.buf, t.len);
-	mado_text_free(&t);
-	return rc;
+	return send_text(rq, csv ? "text/csv; charset=utf-8" : "application/json", &t);
 }
 
 int

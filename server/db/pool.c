@@ -17,9 +17,18 @@
 #include "mado/log.h"
 #include "db_int.h"
 
+/* A thread waiting for a connection. Waiters are served in arrival order, each handed its
+   connection directly, so that under load no request waits behind later ones. */
+struct waiter {
+	pthread_cond_t cv;
+	struct mado_db *db; /* set by the thread that hands a connection over */
+	struct waiter *next;
+};
+
 static struct {
 	pthread_mutex_t mu;
-	pthread_cond_t cv;
+	pthread_condattr_t ca; /* CLOCK_MONOTONIC, for the waiters' conditions */
+	struct waiter *head, *tail;
 	struct mado_db *slots;
 	int size, in_use, waiting;
 	int wait_ms;
@@ -35,8 +44,6 @@ static atomic_int next_slot = 1;
 int
 mado_db_pool_init(const struct mado_db_pool_config *cfg)
 {
-	pthread_condattr_t ca;
-
 	if (pool.ready)
 		return MADO_E_INTERNAL;
 	if ((pool.slots = calloc((size_t)cfg->size, sizeof(*pool.slots))) == NULL)
@@ -46,10 +53,9 @@ mado_db_pool_init(const struct mado_db_pool_config *cfg)
 		pool.slots = NULL;
 		return MADO_E_NOMEM;
 	}
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&pool.cv, &ca);
-	pthread_condattr_destroy(&ca);
+	pthread_condattr_init(&pool.ca);
+	pthread_condattr_setclock(&pool.ca, CLOCK_MONOTONIC);
+	pool.head = pool.tail = NULL;
 	pool.size = cfg->size;
 	pool.wait_ms = cfg->wait_ms;
 	snprintf(pool.connect_timeout, sizeof(pool.connect_timeout), "%d", cfg->connect_timeout);
@@ -76,7 +82,7 @@ mado_db_pool_shutdown(void)
 	pool.conninfo = NULL;
 	pool.ready = false;
 	pthread_mutex_unlock(&pool.mu);
-	pthread_cond_destroy(&pool.cv);
+	pthread_condattr_destroy(&pool.ca);
 }
 
 void
@@ -194,10 +200,20 @@ take_free_slot(void)
 static void
 give_back(struct mado_db *db)
 {
+	struct waiter *w;
+
 	pthread_mutex_lock(&pool.mu);
-	db->in_use = false;
-	pool.in_use--;
-	pthread_cond_signal(&pool.cv);
+	if ((w = pool.head) != NULL) {
+		/* The longest waiter gets this connection; it stays in use. */
+		if ((pool.head = w->next) == NULL)
+			pool.tail = NULL;
+		w->db = db;
+		pool.acquired++;
+		pthread_cond_signal(&w->cv);
+	} else {
+		db->in_use = false;
+		pool.in_use--;
+	}
 	pthread_mutex_unlock(&pool.mu);
 }
 
@@ -219,13 +235,37 @@ mado_db_acquire(struct mado_db **out)
 		deadline.tv_nsec -= 1000000000L;
 	}
 	pthread_mutex_lock(&pool.mu);
-	while ((db = take_free_slot()) == NULL && rc != ETIMEDOUT) {
+	if (pool.head == NULL)
+		db = take_free_slot();
+	if (db == NULL) {
+		struct waiter w = {.db = NULL, .next = NULL}, **pp;
+
+		pthread_cond_init(&w.cv, &pool.ca);
+		if (pool.tail != NULL)
+			pool.tail->next = &w;
+		else
+			pool.head = &w;
+		pool.tail = &w;
 		pool.waiting++;
-		rc = pthread_cond_timedwait(&pool.cv, &pool.mu, &deadline);
+		while (w.db == NULL && rc != ETIMEDOUT)
+			rc = pthread_cond_timedwait(&w.cv, &pool.mu, &deadline);
 		pool.waiting--;
+		if ((db = w.db) == NULL) {
+			/* Timed out: leave the queue. */
+			for (pp = &pool.head; *pp != &w; pp = &(*pp)->next)
+				;
+			*pp = w.next;
+			if (pool.tail == &w) {
+				struct waiter *last = pool.head;
+
+				while (last != NULL && last->next != NULL)
+					last = last->next;
+				pool.tail = last;
+			}
+			pool.timeouts++;
+		}
+		pthread_cond_destroy(&w.cv);
 	}
-	if (db == NULL)
-		pool.timeouts++;
 	pthread_mutex_unlock(&pool.mu);
 	if (db == NULL)
 		return MADO_E_DB_UNAVAILABLE;

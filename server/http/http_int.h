@@ -26,6 +26,8 @@ int http__civetweb_error(struct mg_connection *conn, int status, const char *msg
 MADO_MUSTCHECK int http__response_init(const struct mado_config *cfg);
 void http__req_init(struct mado_req *rq, struct mg_connection *conn);
 void http__req_cleanup(struct mado_req *rq);
+/* Returns the request's database connection to the pool, if it took one. */
+void http__release_db(struct mado_req *rq);
 void http__problem(struct mado_req *rq, int err);
 void http__send(struct mado_req *rq);
 

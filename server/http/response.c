@@ -72,10 +72,16 @@ http__req_init(struct mado_req *rq, struct mg_connection *conn)
 }
 
 void
-http__req_cleanup(struct mado_req *rq)
+http__release_db(struct mado_req *rq)
 {
 	mado_db_release(rq->db);
 	rq->db = NULL;
+}
+
+void
+http__req_cleanup(struct mado_req *rq)
+{
+	http__release_db(rq);
 	free(rq->body);
 	cJSON_Delete(rq->json);
 	cJSON_Delete(rq->problem_ext);

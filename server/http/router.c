@@ -385,6 +385,9 @@ finish(struct mado_req *rq)
 {
 	double ms;
 
+	/* The connection goes back before the bytes go out: a slow client holds no database
+	   connection. */
+	http__release_db(rq);
 	http__send(rq);
 	ms = mado_elapsed_ms(&rq->start);
 	mado_metrics_request(rq->metric, rq->status, ms);

@@ -1,0 +1,40 @@
+-- What mado runs for GET /api/v1/me/access-log?limit=50, for pgbench: the database's
+-- ceiling for bench/accesslog. The gate's session lookup (server/auth/auth_store.c), then
+-- the page in a transaction as the person (server/access/access_store.c, Q_PAGE, with
+-- the filters and the cursor unset), sent as one pipeline as mado sends it
+-- (mado_db_exec_as_person). Keep both in step with the C.
+\set n random(1, :sessions)
+SELECT s.person_id AS pid, s.binding_id AS bid, s.channel AS ch, coalesce(s.method, '') AS m,
+  s.csrf_token AS csrf,
+  s.expires_at <= now() OR s.last_seen <= now() - make_interval(secs => 900) AS ended,
+  s.last_seen <= now() - interval '30 seconds' AS touch,
+  coalesce(b.revoked_at IS NOT NULL, false) AS revoked,
+  b.id IS NOT NULL AND (b.checked_at IS NULL OR b.checked_at <= now() - make_interval(secs => 300)) AS recheck
+  FROM portal.sessions s LEFT JOIN portal.card_bindings b ON b.id = s.binding_id
+  WHERE s.id_hash = sha256(convert_to('bench' || lpad(:n::text, 38, '0'), 'UTF8')) \gset
+\startpipeline
+BEGIN;
+SELECT set_config('mado.person_id', :pid, true);
+SELECT e.id, (extract(epoch FROM e.occurred_at) * 1000000)::bigint,
+  (extract(epoch FROM e.recorded_at) * 1000000)::bigint,
+  e.sealed_until IS NOT NULL AND e.sealed_until > :today::date,
+  e.org_code, e.relay_for, e.officer, e.officer_role, e.actor_kind, e.channel,
+  e.purpose, e.legal_ref, e.case_ref, e.items::text, e.consent_id,
+  e.outcome, e.reason, e.sealed_until::text, e.sealing_body,
+  (SELECT json_agg(json_build_object('case_no', d.case_no, 'kind', d.kind,
+   'status', d.status) ORDER BY d.created_at)::text FROM portal.disputes d
+   WHERE d.person_id = e.person_id AND d.event_row = e.id)
+  FROM portal.access_events e WHERE e.person_id = :pid::uuid
+  AND (NULL::bigint IS NULL OR (e.occurred_at, e.id) < ('epoch'::timestamptz
+   + NULL::bigint * interval '1 microsecond', NULL::bigint))
+  AND (NULL::timestamptz IS NULL OR e.occurred_at >= NULL::timestamptz)
+  AND (NULL::timestamptz IS NULL OR e.occurred_at < NULL::timestamptz)
+  AND ((NULL::text IS NULL AND NULL::text IS NULL AND NULL::text IS NULL AND NULL::text IS NULL
+        AND NULL::text IS NULL)
+   OR ((e.sealed_until IS NULL OR e.sealed_until <= :today::date)
+    AND (NULL::text IS NULL OR e.org_code = NULL) AND (NULL::text IS NULL OR e.channel = NULL)
+    AND (NULL::text IS NULL OR e.purpose = NULL) AND (NULL::text IS NULL OR NULL = ANY (e.items))
+    AND (NULL::text IS NULL OR e.outcome = NULL)))
+  ORDER BY e.occurred_at DESC, e.id DESC LIMIT 51;
+COMMIT;
+\endpipeline
