@@ -6,6 +6,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -186,6 +187,67 @@ test_wait_limit(void **state)
 	assert_true(st.timeouts >= 1);
 }
 
+/* Waiters are served in the order they came, not in whatever order they wake up. */
+static pthread_mutex_t order_mu = PTHREAD_MUTEX_INITIALIZER;
+static int order[3], served;
+
+static void *
+waiter(void *arg)
+{
+	struct mado_db *db;
+	struct timespec pause = {0, 20 * 1000000L};
+
+	if (mado_db_acquire(&db) != MADO_OK)
+		return NULL;
+	pthread_mutex_lock(&order_mu);
+	order[served++] = (int)(intptr_t)arg;
+	pthread_mutex_unlock(&order_mu);
+	nanosleep(&pause, NULL);
+	mado_db_release(db);
+	return NULL;
+}
+
+static void
+wait_for_waiters(int n)
+{
+	struct mado_db_stats st;
+	struct timespec pause = {0, 1000000L};
+	int i;
+
+	for (i = 0; i < 200; i++) {
+		mado_db_pool_stats(&st);
+		if (st.waiting == n)
+			return;
+		nanosleep(&pause, NULL);
+	}
+	fail_msg("%d waiters never queued", n);
+}
+
+static void
+test_waiters_served_in_order(void **state)
+{
+	struct mado_db *a, *b;
+	pthread_t t[3];
+	intptr_t i;
+
+	(void)state;
+	served = 0;
+	assert_int_equal(mado_db_acquire(&a), MADO_OK);
+	assert_int_equal(mado_db_acquire(&b), MADO_OK);
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(pthread_create(&t[i], NULL, waiter, (void *)i), 0);
+		wait_for_waiters((int)i + 1);
+	}
+	mado_db_release(a); /* one connection passes from waiter to waiter */
+	for (i = 0; i < 3; i++)
+		pthread_join(t[i], NULL);
+	assert_int_equal(served, 3);
+	assert_int_equal(order[0], 0);
+	assert_int_equal(order[1], 1);
+	assert_int_equal(order[2], 2);
+	mado_db_release(b);
+}
+
 static void
 test_killed_connection_replaced(void **state)
 {
@@ -225,6 +287,7 @@ main(void)
 	    cmocka_unit_test(test_parameters_are_data),
 	    cmocka_unit_test(test_transactions),
 	    cmocka_unit_test(test_wait_limit),
+	    cmocka_unit_test(test_waiters_served_in_order),
 	    cmocka_unit_test(test_killed_connection_replaced),
 	};
 
