@@ -20,6 +20,12 @@ async function names() {
   return catalogue;
 }
 
+// The name of an organisation, data item or purpose code, once the catalogue is loaded.
+export async function nameFor(table, code) {
+  await names();
+  return nameOf(table, code);
+}
+
 // The name of a code in the current language, or the code itself.
 function nameOf(table, code) {
   const x = catalogue && catalogue[table][code];

@@ -1,13 +1,14 @@
 // The notice list (access alerts, answers to disputes) and the alert setting.
 import { api } from './api.js';
 import { t, lang } from './i18n.js';
+import { nameFor } from './access.js';
 
-function item(n) {
+function item(n, org) {
   const li = document.createElement('li');
   li.className = `notice-item ${n.kind}`;
   const at = new Date(n.created_at).toLocaleString(lang() === 'ja' ? 'ja-JP' : 'en-GB');
   const text = n.kind === 'access'
-    ? t('notices.access', { org: n.organisation })
+    ? t('notices.access', { org })
     : t('notices.dispute', { case: n.case_no || '' });
   const time = document.createElement('time');
   time.textContent = at;
@@ -28,7 +29,8 @@ export async function showNotices() {
   ]);
   document.getElementById('alert-mode').value = alerts.mode;
   const ul = document.getElementById('notices-list');
-  ul.replaceChildren(...list.notices.map(item));
+  const orgs = await Promise.all(list.notices.map((n) => nameFor('orgs', n.organisation)));
+  ul.replaceChildren(...list.notices.map((n, i) => item(n, orgs[i])));
   document.getElementById('notices-empty').hidden = list.notices.length > 0;
 }
 
