@@ -62,6 +62,13 @@ void mado_db_release(struct mado_db *db);
 MADO_MUSTCHECK int mado_db_exec(struct mado_db *db, struct mado_db_stmt *st,
 				const char *const *params, PGresult **res);
 const char *mado_db_sqlstate(const struct mado_db *db);
+/* mado_db_exec for a statement whose rows are not needed. */
+MADO_MUSTCHECK int mado_db_run(struct mado_db *db, struct mado_db_stmt *st,
+			       const char *const *params);
+/* A one-connection pool on db_url for an operator command; *out is its connection.
+   Release it and shut the pool down with mado_db_release and mado_db_pool_shutdown. */
+struct mado_config;
+MADO_MUSTCHECK int mado_db_open_single(const struct mado_config *cfg, struct mado_db **out);
 
 /*
  * Runs st as the person: BEGIN, set mado.person_id (row-level security), st, COMMIT, sent

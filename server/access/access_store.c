@@ -169,17 +169,6 @@ static struct mado_db_stmt Q_CAT_PURPOSES = MADO_DB_STMT(
     "acc_cat_purposes",
     "SELECT code, name_ja, name_en, explain_ja, explain_en FROM portal.purposes ORDER BY code", 0);
 
-static int
-run(struct mado_db *db, struct mado_db_stmt *st, const char *const *params)
-{
-	PGresult *r;
-	int rc;
-
-	if ((rc = mado_db_exec(db, st, params, &r)) == MADO_OK)
-		PQclear(r);
-	return rc;
-}
-
 static const char *
 val(const PGresult *r, int row, int col)
 {
@@ -225,7 +214,7 @@ add_bool(cJSON *o, const char *name, const PGresult *r, int row, int col)
 int
 access__partitions_ensure(struct mado_db *db)
 {
-	return run(db, &Q_PARTITIONS, NULL);
+	return mado_db_run(db, &Q_PARTITIONS, NULL);
 }
 
 int
@@ -478,7 +467,7 @@ summary_tx(struct mado_db *db, void *arg)
 	PGresult *r;
 	int rc, i;
 
-	if ((rc = run(db, &Q_AS_PERSON, p1)) != MADO_OK)
+	if ((rc = mado_db_run(db, &Q_AS_PERSON, p1)) != MADO_OK)
 		return rc;
 	months = cJSON_AddArrayToObject(a->out, "months");
 	orgs = cJSON_AddArrayToObject(a->out, "organisations");

@@ -305,15 +305,6 @@ access__api_gw_report(struct mado_req *rq)
 	return mado_http_json(rq, res.written > 0 ? 201 : 200, out);
 }
 
-static bool
-one_of(const char *s, const char *const *list)
-{
-	for (; *list != NULL; list++)
-		if (strcmp(s, *list) == 0)
-			return true;
-	return false;
-}
-
 int
 access__api_gw_disputes(struct mado_req *rq)
 {
@@ -327,7 +318,7 @@ access__api_gw_disputes(struct mado_req *rq)
 
 	if ((rc = mado_http_query_str(rq, "status", status, sizeof(status), &present)) != MADO_OK)
 		return rc;
-	if (present && !one_of(status, statuses))
+	if (present && !access__one_of(status, statuses))
 		return mado_http_fail(
 		    rq, MADO_E_VALIDATION,
 		    "status is open, acknowledged, reverified, corrected or rejected");
@@ -358,9 +349,11 @@ access__api_gw_dispute_answer(struct mado_req *rq)
 	bool done;
 	int rc;
 
-	cJSON_ArrayForEach(m, rq->json) if (!one_of(m->string, known)) return mado_http_fail(
-	    rq, MADO_E_VALIDATION, "%.40s is not a known member", m->string);
-	if (!cJSON_IsString(status) || !one_of(status->valuestring, statuses))
+	cJSON_ArrayForEach(m, rq->json) if (
+	    !access__one_of(m->string, known)) return mado_http_fail(rq, MADO_E_VALIDATION,
+								     "%.40s is not a known member",
+								     m->string);
+	if (!cJSON_IsString(status) || !access__one_of(status->valuestring, statuses))
 		return mado_http_fail(rq, MADO_E_VALIDATION,
 				      "status is acknowledged, reverified, corrected or rejected");
 	if (answer != NULL && (!cJSON_IsString(answer) || strlen(answer->valuestring) > 1000))

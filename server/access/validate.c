@@ -38,6 +38,15 @@ charset_ok(const char *s, size_t min, size_t max, const char *extra, bool alpha_
 }
 
 bool
+access__one_of(const char *s, const char *const *list)
+{
+	for (; *list != NULL; list++)
+		if (strcmp(s, *list) == 0)
+			return true;
+	return false;
+}
+
+bool
 access__code_ok(const char *s)
 {
 	return charset_ok(s, 2, 64, "_.-", true);

@@ -122,18 +122,6 @@ static struct mado_db_stmt Q_PURGE = MADO_DB_STMT(
     " SELECT 1",
     0);
 
-/* Runs a statement whose rows are not needed. */
-static int
-run(struct mado_db *db, struct mado_db_stmt *st, const char *const *params)
-{
-	PGresult *r;
-	int rc;
-
-	if ((rc = mado_db_exec(db, st, params, &r)) == MADO_OK)
-		PQclear(r);
-	return rc;
-}
-
 static void
 copy(char *dst, size_t len, const PGresult *r, int col)
 {
@@ -181,7 +169,7 @@ auth__session_touch(struct mado_db *db, const char *key)
 {
 	const char *p[1] = {key};
 
-	return run(db, &Q_SESSION_TOUCH, p);
+	return mado_db_run(db, &Q_SESSION_TOUCH, p);
 }
 
 struct end_arg {
@@ -198,9 +186,9 @@ event_in_tx(struct mado_db *db, const char *person_id, const char *method, const
 	const char *p2[4] = {person_id, method, event, reason};
 	int rc;
 
-	if ((rc = run(db, &Q_AS_PERSON, p1)) != MADO_OK)
+	if ((rc = mado_db_run(db, &Q_AS_PERSON, p1)) != MADO_OK)
 		return rc;
-	return run(db, &Q_EVENT, p2);
+	return mado_db_run(db, &Q_EVENT, p2);
 }
 
 static int
@@ -210,7 +198,7 @@ end_tx(struct mado_db *db, void *arg)
 	const char *p[1] = {a->key};
 	int rc;
 
-	if ((rc = run(db, &Q_SESSION_DELETE, p)) != MADO_OK)
+	if ((rc = mado_db_run(db, &Q_SESSION_DELETE, p)) != MADO_OK)
 		return rc;
 	if (a->s->person_id[0] == '\0' || a->event == NULL)
 		return MADO_OK;
@@ -234,7 +222,7 @@ auth__session_new_prelogin(struct mado_db *db, const char *key, const char *csrf
 	const char *p[3] = {key, csrf, ttl};
 
 	snprintf(ttl, sizeof(ttl), "%d", AUTH_PRELOGIN_TTL_S);
-	return run(db, &Q_SESSION_PRELOGIN, p);
+	return mado_db_run(db, &Q_SESSION_PRELOGIN, p);
 }
 
 int
@@ -244,7 +232,7 @@ auth__challenge_put(struct mado_db *db, const char *key, const char *nonce)
 	const char *p[3] = {key, nonce, ttl};
 
 	snprintf(ttl, sizeof(ttl), "%d", AUTH_CHALLENGE_TTL_S);
-	return run(db, &Q_CHALLENGE_PUT, p);
+	return mado_db_run(db, &Q_CHALLENGE_PUT, p);
 }
 
 int
@@ -319,11 +307,11 @@ login_tx(struct mado_db *db, void *arg)
 
 	snprintf(max, sizeof(max), "%d", a->max_s);
 	/* The pre-login session is spent: a new id is issued at login. */
-	if (a->prelogin != NULL && (rc = run(db, &Q_SESSION_DELETE, pre)) != MADO_OK)
+	if (a->prelogin != NULL && (rc = mado_db_run(db, &Q_SESSION_DELETE, pre)) != MADO_OK)
 		return rc;
-	if ((rc = run(db, &Q_SESSION_NEW, sess)) != MADO_OK)
+	if ((rc = mado_db_run(db, &Q_SESSION_NEW, sess)) != MADO_OK)
 		return rc;
-	if (a->checked && (rc = run(db, &Q_BINDING_CHECKED, bind)) != MADO_OK)
+	if (a->checked && (rc = mado_db_run(db, &Q_BINDING_CHECKED, bind)) != MADO_OK)
 		return rc;
 	return event_in_tx(db, a->b->person_id, a->method, "login", NULL);
 }
@@ -387,7 +375,7 @@ auth__binding_checked(struct mado_db *db, const char *binding_id)
 {
 	const char *p[1] = {binding_id};
 
-	return run(db, &Q_BINDING_CHECKED, p);
+	return mado_db_run(db, &Q_BINDING_CHECKED, p);
 }
 
 struct revoke_arg {
@@ -401,8 +389,8 @@ revoke_tx(struct mado_db *db, void *arg)
 	const char *p[1] = {a->binding_id};
 	int rc;
 
-	if ((rc = run(db, &Q_BINDING_REVOKED, p)) != MADO_OK ||
-	    (rc = run(db, &Q_SESSIONS_OF_BINDING, p)) != MADO_OK)
+	if ((rc = mado_db_run(db, &Q_BINDING_REVOKED, p)) != MADO_OK ||
+	    (rc = mado_db_run(db, &Q_SESSIONS_OF_BINDING, p)) != MADO_OK)
 		return rc;
 	return event_in_tx(db, a->person_id, "session", "revoked", "card-revoked");
 }
@@ -447,7 +435,7 @@ register_tx(struct mado_db *db, void *arg)
 	p[4] = a->hexder;
 	p[5] = nb;
 	p[6] = na;
-	return run(db, &Q_BINDING_NEW, p);
+	return mado_db_run(db, &Q_BINDING_NEW, p);
 }
 
 int
@@ -497,7 +485,7 @@ auth__fail_bump(struct mado_db *db, const char *scope, const char *key, int wind
 	const char *p[3] = {scope, key, w};
 
 	snprintf(w, sizeof(w), "%d", window_s);
-	return run(db, &Q_FAIL_BUMP, p);
+	return mado_db_run(db, &Q_FAIL_BUMP, p);
 }
 
 int
@@ -505,7 +493,7 @@ auth__fail_clear(struct mado_db *db, const char *scope, const char *key)
 {
 	const char *p[2] = {scope, key};
 
-	return run(db, &Q_FAIL_CLEAR, p);
+	return mado_db_run(db, &Q_FAIL_CLEAR, p);
 }
 
 struct logins_arg {
@@ -528,7 +516,7 @@ logins_tx(struct mado_db *db, void *arg)
 
 	snprintf(before, sizeof(before), "%lld", a->before);
 	snprintf(limit, sizeof(limit), "%d", a->limit + 1);
-	if ((rc = run(db, &Q_AS_PERSON, p1)) != MADO_OK ||
+	if ((rc = mado_db_run(db, &Q_AS_PERSON, p1)) != MADO_OK ||
 	    (rc = mado_db_exec(db, &Q_LOGINS, p2, &r)) != MADO_OK)
 		return rc;
 	n = PQntuples(r);
@@ -561,5 +549,5 @@ auth__logins(struct mado_db *db, const char *person_id, long long before, int li
 int
 auth__purge(struct mado_db *db)
 {
-	return run(db, &Q_PURGE, NULL);
+	return mado_db_run(db, &Q_PURGE, NULL);
 }

@@ -18,7 +18,6 @@ int
 mado_cli_register_card(const char *config, int argc, char **argv)
 {
 	const char *certpath = NULL, *samepath = NULL;
-	struct mado_db_pool_config dc;
 	struct mado_pki_config pc;
 	struct mado_config cfg;
 	struct mado_pki *pki = NULL;
@@ -61,11 +60,7 @@ mado_cli_register_card(const char *config, int argc, char **argv)
 		fprintf(stderr, "mado register-card: cannot read a certificate\n");
 		goto out;
 	}
-	dc.conninfo = cfg.db_url;
-	dc.size = 1;
-	dc.wait_ms = cfg.db_wait_ms;
-	dc.connect_timeout = cfg.db_connect_timeout;
-	if (mado_db_pool_init(&dc) != MADO_OK || mado_db_acquire(&db) != MADO_OK) {
+	if (mado_db_open_single(&cfg, &db) != MADO_OK) {
 		fprintf(stderr, "mado register-card: cannot reach the database (db_url)\n");
 		goto out;
 	}

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "mado/config.h"
 #include "mado/db.h"
 #include "mado/err.h"
 #include "mado/log.h"
@@ -394,6 +395,33 @@ mado_db_exec(struct mado_db *db, struct mado_db_stmt *st, const char *const *par
 	}
 	r = PQexecPrepared(db->conn, st->name, st->nparams, params, NULL, NULL, 0);
 	return finish(db, st->name, r, res);
+}
+
+int
+mado_db_run(struct mado_db *db, struct mado_db_stmt *st, const char *const *params)
+{
+	PGresult *r;
+	int rc;
+
+	if ((rc = mado_db_exec(db, st, params, &r)) == MADO_OK)
+		PQclear(r);
+	return rc;
+}
+
+int
+mado_db_open_single(const struct mado_config *cfg, struct mado_db **out)
+{
+	struct mado_db_pool_config dc;
+	int rc;
+
+	*out = NULL;
+	dc.conninfo = cfg->db_url;
+	dc.size = 1;
+	dc.wait_ms = cfg->db_wait_ms;
+	dc.connect_timeout = cfg->db_connect_timeout;
+	if ((rc = mado_db_pool_init(&dc)) != MADO_OK)
+		return rc;
+	return mado_db_acquire(out);
 }
 
 /* Reads up to and including the pipeline's sync point, discarding what comes. */

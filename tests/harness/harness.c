@@ -217,6 +217,44 @@ th_mado_start(struct th_env *e)
 	return -1;
 }
 
+const char *
+th_libfaketime(void)
+{
+	static const char *const libs[] = {
+	    "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1",
+	    "/usr/lib/aarch64-linux-gnu/faketime/libfaketime.so.1",
+	    "/usr/lib/faketime/libfaketime.so.1",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(libs) / sizeof(libs[0]); i++)
+		if (access(libs[i], R_OK) == 0)
+			return libs[i];
+	return NULL;
+}
+
+int
+th_mado_start_faked(struct th_env *e, const char *faketime)
+{
+	const char *lib = th_libfaketime();
+	int rc;
+
+	if (lib == NULL) {
+		fprintf(stderr, "harness: libfaketime is missing (scripts/setup installs it)\n");
+		return -1;
+	}
+	setenv("LD_PRELOAD", lib, 1);
+	setenv("FAKETIME", faketime, 1);
+	setenv("FAKETIME_DONT_FAKE_MONOTONIC", "1", 1);
+	/* ASan must not insist on being first; leaks are checked in unfaked runs. */
+	setenv("ASAN_OPTIONS", "verify_asan_link_order=0:detect_leaks=0", 1);
+	rc = th_mado_start(e);
+	unsetenv("LD_PRELOAD");
+	unsetenv("FAKETIME");
+	unsetenv("FAKETIME_DONT_FAKE_MONOTONIC");
+	return rc;
+}
+
 int
 th_mado_stop(struct th_env *e)
 {

@@ -61,6 +61,11 @@ int th_pg_stop(struct th_env *e);
 /* Starts mado serve and waits until /healthz answers; -1 if it exits or never answers. */
 int th_mado_start(struct th_env *e);
 int th_mado_stop(struct th_env *e);
+/* th_mado_start with mado's clock (and nothing else's) moved by libfaketime: FAKETIME
+   syntax, e.g. "@2024-08-01 00:00:00" or "+3d". */
+int th_mado_start_faked(struct th_env *e, const char *faketime);
+/* Where Debian's libfaketime is, or NULL. */
+const char *th_libfaketime(void);
 /* Runs a mado subcommand with the env's config; returns its exit status. Output (stdout
    and stderr) is captured into out (may be NULL) and is the caller's to free. */
 int th_mado_cmd(struct th_env *e, const char *args, char **out);

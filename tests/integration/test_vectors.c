@@ -211,26 +211,11 @@ test_ocsp_cases(void **state)
 /* --- the same token cases through the login API --- */
 
 static struct th_env env;
-static char libfaketime[256];
 
 static int
 api_setup(void **state)
 {
-	static const char *const candidates[] = {
-	    "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1",
-	    "/usr/lib/aarch64-linux-gnu/faketime/libfaketime.so.1",
-	    "/usr/lib/faketime/libfaketime.so.1",
-	};
-	size_t i;
-
 	(void)state;
-	for (i = 0; i < sizeof(candidates) / sizeof(candidates[0]); i++)
-		if (access(candidates[i], R_OK) == 0)
-			snprintf(libfaketime, sizeof(libfaketime), "%s", candidates[i]);
-	if (libfaketime[0] == '\0') {
-		fprintf(stderr, "libfaketime is missing (scripts/setup installs it)\n");
-		return -1;
-	}
 	return th_setup(&env, NULL);
 }
 
@@ -284,14 +269,7 @@ mado_for(const cJSON *c)
 	assert_int_equal(th_conf_append(&env, line), 0);
 	/* "2024-08-01T00:00:00Z" -> "@2024-08-01 00:00:00" */
 	snprintf(faketime, sizeof(faketime), "@%.10s %.8s", str(c, "clock"), str(c, "clock") + 11);
-	setenv("LD_PRELOAD", libfaketime, 1);
-	setenv("FAKETIME", faketime, 1);
-	setenv("FAKETIME_DONT_FAKE_MONOTONIC", "1", 1);
-	setenv("ASAN_OPTIONS", "verify_asan_link_order=0:detect_leaks=0", 1);
-	assert_int_equal(th_mado_start(&env), 0);
-	unsetenv("LD_PRELOAD");
-	unsetenv("FAKETIME");
-	unsetenv("FAKETIME_DONT_FAKE_MONOTONIC");
+	assert_int_equal(th_mado_start_faked(&env, faketime), 0);
 }
 
 /* The card in a passing case is registered, so a pass is a login. */
@@ -308,7 +286,8 @@ register_token_card(const cJSON *c)
 	    0);
 	cJSON_Delete(t);
 	snprintf(args, sizeof(args), "register-card --cert '%s'", der);
-	setenv("LD_PRELOAD", libfaketime, 1);
+	assert_non_null(th_libfaketime());
+	setenv("LD_PRELOAD", th_libfaketime(), 1);
 	setenv("FAKETIME", "@2024-08-01 00:00:00", 1);
 	/* Registered once; a second registration of the same card is refused, harmlessly. */
 	(void)th_mado_cmd(&env, args, NULL);
