@@ -71,6 +71,14 @@ int access__dispute_queue(struct mado_db *db, const char *org, const char *statu
 int access__dispute_answer(struct mado_db *db, const char *org, const char *case_no,
 			   const char *status, const char *answer, bool *done);
 
+/* The supervisor's requests to reveal an official; NOT_FOUND when org's records hold no
+   such official (or the asker is no supervisor). */
+int access__reveal_request(struct mado_db *db, const char *supervisor, const char *org,
+			   const char *officer, const char *reason, char *id, size_t idlen);
+int access__reveal_answer(struct mado_db *db, const char *org, const char *id, const char *answer,
+			  bool *done);
+int access__reveal_list(struct mado_db *db, const char *org, cJSON *out);
+
 /* The person's filters; NULL fields are unset. */
 struct access_filter {
 	const char *org, *channel, *purpose, *item, *outcome;

@@ -40,6 +40,17 @@ static struct mado_db_stmt Q_QUEUE =
 		 2);
 static struct mado_db_stmt Q_ANSWER =
     MADO_DB_STMT("acc_answer", "SELECT portal.dispute_answer($1, $2, $3, $4)", 4);
+static struct mado_db_stmt Q_REVEAL_REQUEST =
+    MADO_DB_STMT("acc_reveal_request", "SELECT portal.officer_reveal_request($1, $2, $3, $4)", 4);
+static struct mado_db_stmt Q_REVEAL_ANSWER =
+    MADO_DB_STMT("acc_reveal_answer", "SELECT portal.officer_reveal_answer($1, $2::bigint, $3)", 3);
+static struct mado_db_stmt Q_REVEAL_LIST = MADO_DB_STMT(
+    "acc_reveal_list",
+    "SELECT id, supervisor, org_code, officer, reason,"
+    " to_char(requested_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), answer,"
+    " to_char(answered_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+    " FROM portal.officer_reveal_list($1)",
+    1);
 static struct mado_db_stmt Q_AS_PERSON =
     MADO_DB_STMT("acc_as_person", "SELECT set_config('mado.person_id', $1, true)", 1);
 
@@ -363,6 +374,63 @@ access__dispute_answer(struct mado_db *db, const char *org, const char *case_no,
 	if ((rc = mado_db_exec(db, &Q_ANSWER, p, &r)) != MADO_OK)
 		return rc;
 	*done = PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+	PQclear(r);
+	return MADO_OK;
+}
+
+int
+access__reveal_request(struct mado_db *db, const char *supervisor, const char *org,
+		       const char *officer, const char *reason, char *id, size_t idlen)
+{
+	const char *p[4] = {supervisor, org, officer, reason};
+	PGresult *r;
+	int rc;
+
+	if ((rc = mado_db_exec(db, &Q_REVEAL_REQUEST, p, &r)) != MADO_OK)
+		return rc;
+	copy(id, idlen, r, 0, 0);
+	PQclear(r);
+	return id[0] != '\0' ? MADO_OK : MADO_E_NOT_FOUND;
+}
+
+int
+access__reveal_answer(struct mado_db *db, const char *org, const char *id, const char *answer,
+		      bool *done)
+{
+	const char *p[3] = {org, id, answer};
+	PGresult *r;
+	int rc;
+
+	if ((rc = mado_db_exec(db, &Q_REVEAL_ANSWER, p, &r)) != MADO_OK)
+		return rc;
+	*done = strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+	PQclear(r);
+	return MADO_OK;
+}
+
+int
+access__reveal_list(struct mado_db *db, const char *org, cJSON *out)
+{
+	const char *p[1] = {org};
+	PGresult *r;
+	cJSON *o;
+	int rc, i;
+
+	if ((rc = mado_db_exec(db, &Q_REVEAL_LIST, p, &r)) != MADO_OK)
+		return rc;
+	for (i = 0; i < PQntuples(r); i++) {
+		if ((o = cJSON_CreateObject()) == NULL)
+			break;
+		cJSON_AddNumberToObject(o, "id", atof(PQgetvalue(r, i, 0)));
+		add_str(o, "supervisor", r, i, 1);
+		add_str(o, "organisation", r, i, 2);
+		add_str(o, "officer", r, i, 3);
+		add_str(o, "reason", r, i, 4);
+		add_str(o, "requested_at", r, i, 5);
+		add_str(o, "answer", r, i, 6);
+		add_str(o, "answered_at", r, i, 7);
+		cJSON_AddItemToArray(out, o);
+	}
 	PQclear(r);
 	return MADO_OK;
 }

@@ -22,6 +22,7 @@
 #include "mado/http.h"
 #include "mado/log.h"
 #include "mado/pki.h"
+#include "mado/util.h"
 #include "access_int.h"
 
 static struct {
@@ -368,5 +369,96 @@ access__api_gw_dispute_answer(struct mado_req *rq)
 		return mado_http_fail(rq, MADO_E_NOT_FOUND,
 				      "no such case for your organisation (only the source of the "
 				      "data re-verifies)");
+	return mado_http_no_content(rq);
+}
+
+/* The supervisor asks an organisation who an official's pseudonymous id stands for. */
+int
+access__api_gw_reveal_request(struct mado_req *rq)
+{
+	static const char *const known[] = {"organisation", "officer", "reason", NULL};
+	const cJSON *org = cJSON_GetObjectItemCaseSensitive(rq->json, "organisation");
+	const cJSON *officer = cJSON_GetObjectItemCaseSensitive(rq->json, "officer");
+	const cJSON *reason = cJSON_GetObjectItemCaseSensitive(rq->json, "reason"), *m;
+	struct mado_db *db;
+	char id[24];
+	cJSON *out;
+	int rc;
+
+	if (strcmp(rq->actor.org_kind, "supervisor") != 0)
+		return mado_http_fail(rq, MADO_E_FORBIDDEN, "only the supervisor asks for this");
+	cJSON_ArrayForEach(m, rq->json) if (
+	    !access__one_of(m->string, known)) return mado_http_fail(rq, MADO_E_VALIDATION,
+								     "%.40s is not a known member",
+								     m->string);
+	if (!cJSON_IsString(org) || !access__org_code_ok(org->valuestring))
+		return mado_http_fail(rq, MADO_E_VALIDATION,
+				      "organisation is an organisation code");
+	if (!cJSON_IsString(officer) || strlen(officer->valuestring) < 1 ||
+	    strlen(officer->valuestring) > 64 ||
+	    strspn(officer->valuestring, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+					 "0123456789._:-") != strlen(officer->valuestring))
+		return mado_http_fail(rq, MADO_E_VALIDATION, "officer is an official's id");
+	if (!cJSON_IsString(reason) || strlen(reason->valuestring) < 1 ||
+	    strlen(reason->valuestring) > 1000)
+		return mado_http_fail(rq, MADO_E_VALIDATION, "reason is text of 1 to 1000 bytes");
+	if ((rc = mado_http_db(rq, &db)) != MADO_OK)
+		return rc;
+	if ((rc = access__reveal_request(db, rq->actor.org, org->valuestring, officer->valuestring,
+					 reason->valuestring, id, sizeof(id))) != MADO_OK)
+		return rc == MADO_E_NOT_FOUND
+			   ? mado_http_fail(rq, rc,
+					    "that organisation's records hold no such official")
+			   : rc;
+	if ((out = cJSON_CreateObject()) == NULL)
+		return MADO_E_NOMEM;
+	cJSON_AddNumberToObject(out, "id", atof(id));
+	return mado_http_json(rq, 201, out);
+}
+
+int
+access__api_gw_reveals(struct mado_req *rq)
+{
+	struct mado_db *db;
+	cJSON *out, *list;
+	int rc;
+
+	if ((rc = mado_http_db(rq, &db)) != MADO_OK)
+		return rc;
+	if ((out = cJSON_CreateObject()) == NULL ||
+	    (list = cJSON_AddArrayToObject(out, "reveals")) == NULL) {
+		cJSON_Delete(out);
+		return MADO_E_NOMEM;
+	}
+	if ((rc = access__reveal_list(db, rq->actor.org, list)) != MADO_OK) {
+		cJSON_Delete(out);
+		return rc;
+	}
+	return mado_http_json(rq, 200, out);
+}
+
+int
+access__api_gw_reveal_answer(struct mado_req *rq)
+{
+	const cJSON *answer = cJSON_GetObjectItemCaseSensitive(rq->json, "answer");
+	struct mado_db *db;
+	long long id;
+	bool done;
+	int rc;
+
+	if (!mado_parse_int(rq->params[0], 1, INT64_MAX, &id))
+		return MADO_E_NOT_FOUND;
+	if (!cJSON_IsObject(rq->json) || cJSON_GetArraySize(rq->json) != 1 ||
+	    !cJSON_IsString(answer) || strlen(answer->valuestring) < 1 ||
+	    strlen(answer->valuestring) > 1000)
+		return mado_http_fail(rq, MADO_E_VALIDATION,
+				      "send {\"answer\": text of 1 to 1000 bytes}");
+	if ((rc = mado_http_db(rq, &db)) != MADO_OK ||
+	    (rc = access__reveal_answer(db, rq->actor.org, rq->params[0], answer->valuestring,
+					&done)) != MADO_OK)
+		return rc;
+	if (!done)
+		return mado_http_fail(rq, MADO_E_NOT_FOUND,
+				      "no unanswered request with this id for your organisation");
 	return mado_http_no_content(rq);
 }

@@ -55,6 +55,11 @@ static const struct mado_route routes[] = {
     {"GET", "/gw/v1/disputes", access__api_gw_disputes, MADO_R_ORG, 0, NULL},
     {"POST", "/gw/v1/disputes/{case}", access__api_gw_dispute_answer, MADO_R_ORG | MADO_R_BODY,
      4096, NULL},
+    {"POST", "/gw/v1/officer-reveals", access__api_gw_reveal_request, MADO_R_ORG | MADO_R_BODY,
+     4096, NULL},
+    {"GET", "/gw/v1/officer-reveals", access__api_gw_reveals, MADO_R_ORG, 0, NULL},
+    {"POST", "/gw/v1/officer-reveals/{id}", access__api_gw_reveal_answer, MADO_R_ORG | MADO_R_BODY,
+     4096, NULL},
 };
 
 const struct mado_route *

@@ -868,6 +868,64 @@ test_alerts_into_notices(void **state)
 	th_resp_free(&r);
 }
 
+static void
+test_supervisor_asks_who_an_official_is(void **state)
+{
+	struct th_resp r;
+	char path[64];
+	cJSON *j;
+	int id;
+
+	(void)state;
+	assert_int_equal(gw("tax-office", "POST", "/gw/v1/officer-reveals",
+			    "{\"organisation\":\"city-welfare\",\"officer\":\"officer-17\","
+			    "\"reason\":\"complaint C-9\"}",
+			    &r),
+			 403);
+	assert_string_equal(type_of(&r), "forbidden");
+	th_resp_free(&r);
+	assert_int_equal(gw("data-commission", "POST", "/gw/v1/officer-reveals",
+			    "{\"organisation\":\"city-welfare\",\"officer\":\"nobody\","
+			    "\"reason\":\"complaint C-9\"}",
+			    &r),
+			 404);
+	th_resp_free(&r);
+	assert_int_equal(gw("data-commission", "POST", "/gw/v1/officer-reveals",
+			    "{\"organisation\":\"city-welfare\",\"officer\":\"officer-17\"}", &r),
+			 422);
+	th_resp_free(&r);
+	assert_int_equal(gw("data-commission", "POST", "/gw/v1/officer-reveals",
+			    "{\"organisation\":\"city-welfare\",\"officer\":\"officer-17\","
+			    "\"reason\":\"complaint C-9\"}",
+			    &r),
+			 201);
+	assert_non_null(j = th_json(&r));
+	id = cJSON_GetObjectItemCaseSensitive(j, "id")->valueint;
+	cJSON_Delete(j);
+	th_resp_free(&r);
+
+	/* The organisation sees it; others do not. */
+	assert_int_equal(gw("city-welfare", "GET", "/gw/v1/officer-reveals", NULL, &r), 200);
+	assert_non_null(strstr(r.body, "complaint C-9"));
+	th_resp_free(&r);
+	assert_int_equal(gw("tax-office", "GET", "/gw/v1/officer-reveals", NULL, &r), 200);
+	assert_null(strstr(r.body, "complaint C-9"));
+	th_resp_free(&r);
+	snprintf(path, sizeof(path), "/gw/v1/officer-reveals/%d", id);
+	assert_int_equal(gw("tax-office", "POST", path, "{\"answer\":\"x\"}", &r), 404);
+	th_resp_free(&r);
+	assert_int_equal(
+	    gw("city-welfare", "POST", path, "{\"answer\":\"Welfare officer Sato\"}", &r), 204);
+	th_resp_free(&r);
+	assert_int_equal(gw("city-welfare", "POST", path, "{\"answer\":\"again\"}", &r), 404);
+	th_resp_free(&r);
+	assert_int_equal(gw("data-commission", "GET", "/gw/v1/officer-reveals", NULL, &r), 200);
+	assert_non_null(strstr(r.body, "Welfare officer Sato"));
+	th_resp_free(&r);
+	assert_int_equal(
+	    scalar("SELECT count(*) FROM portal.officer_reveals WHERE answer IS NOT NULL"), 1);
+}
+
 /* A failing view (here: a privilege taken away) answers a problem and leaves every pooled
    connection fit for the next request: its pipeline ended, its transaction rolled back. */
 static void
@@ -973,6 +1031,7 @@ main(void)
 	    cmocka_unit_test(test_filters_pages_summary_export),
 	    cmocka_unit_test(test_not_mine_freezes_until_reverified),
 	    cmocka_unit_test(test_alerts_into_notices),
+	    cmocka_unit_test(test_supervisor_asks_who_an_official_is),
 	    cmocka_unit_test(test_view_failure_leaves_connections_clean),
 	    cmocka_unit_test(test_sealed_entry_opens_on_its_date),
 	};
