@@ -16,6 +16,7 @@
 #include "mado/access.h"
 #include "mado/auth.h"
 #include "mado/cli.h"
+#include "mado/consent.h"
 #include "mado/config.h"
 #include "mado/db.h"
 #include "mado/err.h"
@@ -173,7 +174,7 @@ cmd_serve(const struct args *a)
 		fprintf(stderr, "mado: gateway: %s\n", why);
 		goto out;
 	}
-	if (ensure_partitions() != 0)
+	if (mado_consent_init(&cfg) != MADO_OK || ensure_partitions() != 0)
 		goto out;
 
 	/* Workers inherit this mask; only this thread takes the stop signals. */
@@ -191,6 +192,7 @@ cmd_serve(const struct args *a)
 	mado_server_stop(srv);
 	status = 0;
 out:
+	mado_consent_free();
 	mado_access_free();
 	mado_auth_free();
 	mado_db_pool_shutdown();

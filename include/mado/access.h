@@ -27,6 +27,12 @@ MADO_MUSTCHECK int mado_access_partitions(struct mado_db *db);
 MADO_MUSTCHECK int mado_access_add_org_cert(struct mado_db *db, const struct mado_config *cfg,
 					    const char *org, X509 *cert, char *why, size_t whylen);
 
+/* The shared checks of data item lists (obj's "items": 1 to 32 distinct codes, written as
+   a PostgreSQL array literal), codes and dates, for other modules' input. */
+bool mado_access_items(const cJSON *obj, char *lit, size_t litlen, char *why, size_t whylen);
+bool mado_access_code_ok(const char *s);
+bool mado_access_date_ok(const char *s);
+
 /* Handlers (server/access/), named in the route table. */
 int access__api_gw_query(struct mado_req *rq);
 int access__api_gw_report(struct mado_req *rq);

@@ -35,7 +35,12 @@
 	  "This card is not registered with Mado")                                                 \
 	X(CARD_KEY_CONFLICT, 401, "card-key-conflict",                                             \
 	  "This card's key belongs to another person")                                             \
+	X(GRANT_INVALID, 401, "grant-invalid", "The code or grant is unknown, used or expired")    \
 	X(FORBIDDEN, 403, "forbidden", "Not allowed")                                              \
+	X(CONSENT_REFUSED, 403, "consent-refused",                                                 \
+	  "No consent allows this now; the attempt is in the person's log")                        \
+	X(CONSENT_OWN_SESSION_ONLY, 403, "consent-own-session-only",                               \
+	  "Only the person's own session can grant or widen consent")                              \
 	X(ORG_CERT_UNKNOWN, 403, "organisation-certificate-unknown",                               \
 	  "The client certificate belongs to no registered organisation")                          \
 	X(NO_LEGAL_BASIS, 403, "no-legal-basis",                                                   \
@@ -52,6 +57,8 @@
 	X(BODY_TOO_LARGE, 413, "body-too-large", "The request body is too large")                  \
 	X(UNSUPPORTED_MEDIA_TYPE, 415, "unsupported-media-type", "Unsupported content type")       \
 	X(VALIDATION, 422, "validation-failed", "The request has invalid fields")                  \
+	X(OUTSIDE_REGISTRATION, 422, "outside-registration",                                       \
+	  "The request asks for more than the service is registered for")                          \
 	X(RATE_LIMITED, 429, "rate-limited", "Too many requests")                                  \
 	X(HEADERS_TOO_LARGE, 431, "headers-too-large", "The request head is too large")            \
 	X(INTERNAL, 500, "internal-error", "Internal error")                                       \

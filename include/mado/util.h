@@ -38,6 +38,9 @@ bool mado_parse_rfc3339(const char *s, time_t *out);
 /* Constant-time equality of two byte strings of the same length. */
 bool mado_ct_equal(const void *a, const void *b, size_t len);
 
+/* Is s one of the NULL-terminated list? */
+bool mado_one_of(const char *s, const char *const *list);
+
 /* Strict decimal parse of a whole string into [min, max]; false if anything is off. */
 bool mado_parse_int(const char *s, long long min, long long max, long long *out);
 

@@ -38,8 +38,7 @@ bool access__check_query(const cJSON *body, time_t now, struct access_query *q,
 /* One reported event; on success adds a normalised copy to out (a JSON array). */
 bool access__check_event(const cJSON *ev, time_t now, cJSON *out, struct access_bad *bad);
 bool access__code_ok(const char *s);
-/* Is s one of the NULL-terminated list? */
-bool access__one_of(const char *s, const char *const *list);
+
 bool access__org_code_ok(const char *s);
 bool access__date_ok(const char *s);
 

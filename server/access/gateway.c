@@ -319,7 +319,7 @@ access__api_gw_disputes(struct mado_req *rq)
 
 	if ((rc = mado_http_query_str(rq, "status", status, sizeof(status), &present)) != MADO_OK)
 		return rc;
-	if (present && !access__one_of(status, statuses))
+	if (present && !mado_one_of(status, statuses))
 		return mado_http_fail(
 		    rq, MADO_E_VALIDATION,
 		    "status is open, acknowledged, reverified, corrected or rejected");
@@ -350,11 +350,9 @@ access__api_gw_dispute_answer(struct mado_req *rq)
 	bool done;
 	int rc;
 
-	cJSON_ArrayForEach(m, rq->json) if (
-	    !access__one_of(m->string, known)) return mado_http_fail(rq, MADO_E_VALIDATION,
-								     "%.40s is not a known member",
-								     m->string);
-	if (!cJSON_IsString(status) || !access__one_of(status->valuestring, statuses))
+	cJSON_ArrayForEach(m, rq->json) if (!mado_one_of(m->string, known)) return mado_http_fail(
+	    rq, MADO_E_VALIDATION, "%.40s is not a known member", m->string);
+	if (!cJSON_IsString(status) || !mado_one_of(status->valuestring, statuses))
 		return mado_http_fail(rq, MADO_E_VALIDATION,
 				      "status is acknowledged, reverified, corrected or rejected");
 	if (answer != NULL && (!cJSON_IsString(answer) || strlen(answer->valuestring) > 1000))
@@ -387,10 +385,8 @@ access__api_gw_reveal_request(struct mado_req *rq)
 
 	if (strcmp(rq->actor.org_kind, "supervisor") != 0)
 		return mado_http_fail(rq, MADO_E_FORBIDDEN, "only the supervisor asks for this");
-	cJSON_ArrayForEach(m, rq->json) if (
-	    !access__one_of(m->string, known)) return mado_http_fail(rq, MADO_E_VALIDATION,
-								     "%.40s is not a known member",
-								     m->string);
+	cJSON_ArrayForEach(m, rq->json) if (!mado_one_of(m->string, known)) return mado_http_fail(
+	    rq, MADO_E_VALIDATION, "%.40s is not a known member", m->string);
 	if (!cJSON_IsString(org) || !access__org_code_ok(org->valuestring))
 		return mado_http_fail(rq, MADO_E_VALIDATION,
 				      "organisation is an organisation code");

@@ -99,7 +99,7 @@ read_filter(struct mado_req *rq, struct access_filter *f, struct filter_buf *b)
 		f->org = b->org;
 	}
 	if (has[1] && b->channel[0] != '\0') {
-		if (!access__one_of(b->channel, channels))
+		if (!mado_one_of(b->channel, channels))
 			return mado_http_fail(rq, MADO_E_VALIDATION,
 					      "channel is self, gateway, report, desk, proxy, "
 					      "private, push or supervisor");
@@ -118,7 +118,7 @@ read_filter(struct mado_req *rq, struct access_filter *f, struct filter_buf *b)
 		f->item = b->item;
 	}
 	if (has[4] && b->outcome[0] != '\0') {
-		if (!access__one_of(b->outcome, outcomes))
+		if (!mado_one_of(b->outcome, outcomes))
 			return mado_http_fail(rq, MADO_E_VALIDATION,
 					      "outcome is served, denied or failed");
 		f->outcome = b->outcome;
@@ -333,11 +333,9 @@ access__api_dispute_open(struct mado_req *rq)
 		return MADO_E_NOT_FOUND;
 	if (!cJSON_IsObject(rq->json))
 		return mado_http_fail(rq, MADO_E_VALIDATION, "send {\"kind\": ...}");
-	cJSON_ArrayForEach(m, rq->json) if (
-	    !access__one_of(m->string, known)) return mado_http_fail(rq, MADO_E_VALIDATION,
-								     "%.40s is not a known member",
-								     m->string);
-	if (!cJSON_IsString(kind) || !access__one_of(kind->valuestring, kinds))
+	cJSON_ArrayForEach(m, rq->json) if (!mado_one_of(m->string, known)) return mado_http_fail(
+	    rq, MADO_E_VALIDATION, "%.40s is not a known member", m->string);
+	if (!cJSON_IsString(kind) || !mado_one_of(kind->valuestring, kinds))
 		return mado_http_fail(rq, MADO_E_VALIDATION, "kind is not-recognised or not-mine");
 	if (note != NULL && !cJSON_IsNull(note) &&
 	    (!cJSON_IsString(note) || strlen(note->valuestring) > 1000))
@@ -419,7 +417,7 @@ access__api_alerts_put(struct mado_req *rq)
 	int rc;
 
 	if (!cJSON_IsObject(rq->json) || cJSON_GetArraySize(rq->json) != 1 ||
-	    !cJSON_IsString(mode) || !access__one_of(mode->valuestring, alert_modes))
+	    !cJSON_IsString(mode) || !mado_one_of(mode->valuestring, alert_modes))
 		return mado_http_fail(rq, MADO_E_VALIDATION,
 				      "send {\"mode\": \"off\" | \"all\" | \"sensitive\" | "
 				      "\"off-hours\"}");

@@ -9,6 +9,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "mado/access.h"
 #include "mado/util.h"
 #include "access_int.h"
 
@@ -35,15 +36,6 @@ charset_ok(const char *s, size_t min, size_t max, const char *extra, bool alpha_
 			return false;
 	}
 	return true;
-}
-
-bool
-access__one_of(const char *s, const char *const *list)
-{
-	for (; *list != NULL; list++)
-		if (strcmp(s, *list) == 0)
-			return true;
-	return false;
 }
 
 bool
@@ -316,4 +308,27 @@ access__check_event(const cJSON *ev, time_t now, cJSON *out, struct access_bad *
 		return bad_at(bad, "", "out of memory");
 	cJSON_AddItemToArray(out, copy);
 	return true;
+}
+
+bool
+mado_access_items(const cJSON *obj, char *lit, size_t litlen, char *why, size_t whylen)
+{
+	struct access_bad bad;
+
+	if (items_member(obj, lit, litlen, &bad))
+		return true;
+	snprintf(why, whylen, "%s %s", bad.field, bad.reason);
+	return false;
+}
+
+bool
+mado_access_code_ok(const char *s)
+{
+	return access__code_ok(s);
+}
+
+bool
+mado_access_date_ok(const char *s)
+{
+	return access__date_ok(s);
 }

@@ -414,3 +414,12 @@ mado_text_free(struct mado_text *t)
 	free(t->buf);
 	memset(t, 0, sizeof(*t));
 }
+
+bool
+mado_one_of(const char *s, const char *const *list)
+{
+	for (; *list != NULL; list++)
+		if (strcmp(s, *list) == 0)
+			return true;
+	return false;
+}

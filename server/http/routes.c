@@ -4,6 +4,7 @@
  */
 #include "mado/access.h"
 #include "mado/auth.h"
+#include "mado/consent.h"
 #include "mado/http.h"
 #include "http_int.h"
 
@@ -44,6 +45,14 @@ static const struct mado_route routes[] = {
     {"GET", "/api/v1/me/alerts", access__api_alerts_get, 0, 0, NULL},
     {"PUT", "/api/v1/me/alerts", access__api_alerts_put, MADO_R_BODY, 1024, NULL},
     {"GET", "/api/v1/me/notices", access__api_notices, 0, 0, NULL},
+    /* Consent: the person's controls (server/consent/consent_api.c). */
+    {"GET", "/api/v1/consent-requests/{id}", consent__api_request_get, 0, 0, NULL},
+    {"POST", "/api/v1/me/consent-requests/{id}/decision", consent__api_request_decide, MADO_R_BODY,
+     4096, NULL},
+    {"GET", "/api/v1/me/consents", consent__api_list, 0, 0, NULL},
+    {"POST", "/api/v1/me/consents/push", consent__api_push_give, MADO_R_BODY, 1024, NULL},
+    {"GET", "/api/v1/me/consents/{id}", consent__api_get, 0, 0, NULL},
+    {"POST", "/api/v1/me/consents/{id}/{action}", consent__api_change, 0, 0, NULL},
     {"GET", "/api/v1/access/coverage", access__api_coverage, MADO_R_PUBLIC, 0, NULL},
     {"GET", "/api/v1/access/catalogue", access__api_catalogue, MADO_R_PUBLIC, 0, NULL},
 
@@ -58,6 +67,13 @@ static const struct mado_route routes[] = {
     {"POST", "/gw/v1/officer-reveals", access__api_gw_reveal_request, MADO_R_ORG | MADO_R_BODY,
      4096, NULL},
     {"GET", "/gw/v1/officer-reveals", access__api_gw_reveals, MADO_R_ORG, 0, NULL},
+    {"POST", "/gw/v1/notices", consent__api_gw_notice, MADO_R_ORG | MADO_R_BODY, 8192, NULL},
+
+    /* Private services, on the mTLS listener (server/consent/consent_api.c). */
+    {"POST", "/rp/v1/consent-requests", consent__api_rp_request, MADO_R_ORG | MADO_R_BODY, 8192,
+     NULL},
+    {"POST", "/rp/v1/token", consent__api_rp_token, MADO_R_ORG | MADO_R_BODY, 1024, NULL},
+    {"POST", "/rp/v1/data", consent__api_rp_data, MADO_R_ORG | MADO_R_BODY, 8192, NULL},
     {"POST", "/gw/v1/officer-reveals/{id}", access__api_gw_reveal_answer, MADO_R_ORG | MADO_R_BODY,
      4096, NULL},
 };

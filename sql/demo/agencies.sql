@@ -15,7 +15,9 @@ INSERT INTO portal.organisations (code, kind, name_ja, name_en, gateway_since, r
 	('city-welfare', 'agency', '市福祉事務所', 'City Welfare Office', '2024-04-01', '2024-07-01'),
 	('welfare-it', 'agency', '自治体情報システム機構', 'Municipal IT Centre (processor)', '2025-01-01', NULL),
 	('police', 'agency', '警察庁', 'National Police Agency', '2025-01-01', NULL),
-	('data-commission', 'supervisor', '個人情報保護委員会', 'Personal Information Protection Commission', NULL, NULL)
+	('data-commission', 'supervisor', '個人情報保護委員会', 'Personal Information Protection Commission', NULL, NULL),
+	('kakeibo-app', 'private', 'かけいぼアプリ', 'Kakeibo household budget app', '2026-01-01', NULL),
+	('sakura-bank', 'private', 'さくら銀行', 'Sakura Bank', '2026-01-01', NULL)
 ON CONFLICT (code) DO NOTHING;
 
 INSERT INTO portal.org_relays (processor, controller) VALUES ('welfare-it', 'city-welfare')
@@ -49,6 +51,15 @@ INSERT INTO portal.purposes (code, name_ja, name_en, explain_ja, explain_en) VAL
 	('welfare.eligibility', '福祉サービスの審査', 'Welfare eligibility',
 	 '申請された福祉サービスの支給を審査するため。',
 	 'To assess an application for welfare support.'),
+	('budget.planning', '家計の管理', 'Household budgeting',
+	 'あなたの収入と年金から家計の見通しを作るため。',
+	 'To plan your household budget from your income and pension.'),
+	('loan.screening', 'ローンの審査', 'Loan screening',
+	 'あなたが申し込んだローンの審査で、収入と住所を確かめるため。',
+	 'To check your income and address for a loan you applied for.'),
+	('benefit.notice', '給付のお知らせ', 'Benefit notices',
+	 '受けられる可能性のある給付をお知らせするため。',
+	 'To tell you about benefits you may be eligible for.'),
 	('law-enforcement.investigation', '犯罪捜査', 'Criminal investigation',
 	 '裁判官の令状等に基づく捜査のため。公開日まで詳細は伏せられます。',
 	 'For an investigation authorised by a court; details stay sealed until the disclosure date.')
@@ -73,6 +84,18 @@ FROM (VALUES
 	('police', 'resident.address', 'law-enforcement.investigation', 'MNA-19-15', '番号法 第19条第15号', 'My Number Act, art. 19(15)', true)
 ) AS b (org, item, purpose, ref, law_ja, law_en, sealable)
 ON CONFLICT DO NOTHING;
+
+-- Private services (what they may ever ask for) and a push-notice programme.
+INSERT INTO portal.rp_services (org_code, purposes, items, redirect_uris) VALUES
+	('kakeibo-app', ARRAY['budget.planning'], ARRAY['tax.income', 'pension.benefit'],
+	 ARRAY['https://kakeibo.example/callback']),
+	('sakura-bank', ARRAY['loan.screening'], ARRAY['tax.income', 'resident.address'],
+	 ARRAY['https://sakura-bank.example/loan/callback'])
+ON CONFLICT (org_code) DO NOTHING;
+INSERT INTO portal.push_programmes (code, org_code, purpose, name_ja, name_en) VALUES
+	('benefit-eligibility', 'city-welfare', 'benefit.notice', '給付の受給資格のお知らせ',
+	 'Benefit eligibility notices')
+ON CONFLICT (code) DO NOTHING;
 
 CREATE SCHEMA IF NOT EXISTS agency_registry;
 CREATE SCHEMA IF NOT EXISTS agency_tax;

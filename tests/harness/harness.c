@@ -748,6 +748,8 @@ static const char *const demo_orgs[] = {"residents-registry",
 					"welfare-it",
 					"police",
 					"data-commission",
+					"kakeibo-app",
+					"sakura-bank",
 					NULL};
 
 static int

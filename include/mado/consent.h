@@ -1,0 +1,32 @@
+/*
+ * Consent and sharing: opt-in consent records that gate every private-sector fetch and
+ * every push-type notice, the private services' request / code / grant flow, and the
+ * person's controls.
+ */
+#ifndef MADO_CONSENT_H
+#define MADO_CONSENT_H
+
+#include <stddef.h>
+
+#include "mado/common.h"
+#include "mado/config.h"
+#include "mado/http.h"
+
+MADO_MUSTCHECK int mado_consent_init(const struct mado_config *cfg);
+void mado_consent_free(void);
+/* The portal's public origin, where people approve requests. */
+const char *mado_consent_origin(void);
+
+/* Handlers (server/consent/consent_api.c), named in the route table. */
+int consent__api_rp_request(struct mado_req *rq);
+int consent__api_rp_token(struct mado_req *rq);
+int consent__api_rp_data(struct mado_req *rq);
+int consent__api_gw_notice(struct mado_req *rq);
+int consent__api_request_get(struct mado_req *rq);
+int consent__api_request_decide(struct mado_req *rq);
+int consent__api_list(struct mado_req *rq);
+int consent__api_get(struct mado_req *rq);
+int consent__api_change(struct mado_req *rq);
+int consent__api_push_give(struct mado_req *rq);
+
+#endif

@@ -1,0 +1,482 @@
+-- Consent: opt-in records that gate every private-sector fetch and every push-type
+-- notice, with their append-only history, the requests private services make, the
+-- grants they exchange codes for, and every use.
+--
+-- The decision and the record of a use happen in one function (portal.rp_fetch), in the
+-- same transaction as the read; a fetch holds the consent row FOR SHARE and a status
+-- change takes it FOR UPDATE, so a revocation is in force for the very next request.
+SET LOCAL ROLE mado_owner;
+
+-- Private services, as registered by the operator: what they may ever ask for.
+CREATE TABLE portal.rp_services (
+	org_code      text PRIMARY KEY REFERENCES portal.organisations (code),
+	purposes      text[] NOT NULL,
+	items         text[] NOT NULL,
+	redirect_uris text[] NOT NULL CHECK (cardinality(redirect_uris) >= 1),
+	registered_at timestamptz NOT NULL DEFAULT now()
+);
+
+-- Push-notice programmes of agencies.
+CREATE TABLE portal.push_programmes (
+	code     text PRIMARY KEY CHECK (code ~ '^[a-z][a-z0-9_.-]{1,63}$'),
+	org_code text NOT NULL REFERENCES portal.organisations (code),
+	purpose  text NOT NULL REFERENCES portal.purposes (code),
+	name_ja  text NOT NULL,
+	name_en  text NOT NULL
+);
+
+CREATE TABLE portal.consents (
+	id             uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+	person_id      uuid NOT NULL REFERENCES portal.people (id),
+	kind           text NOT NULL CHECK (kind IN ('private_share', 'push_notice')),
+	recipient      text NOT NULL REFERENCES portal.organisations (code),
+	programme      text REFERENCES portal.push_programmes (code),
+	purpose        text NOT NULL REFERENCES portal.purposes (code),
+	items          text[] NOT NULL DEFAULT '{}',
+	data_from      date,
+	data_to        date,
+	freq_unit      text NOT NULL DEFAULT 'day' CHECK (freq_unit IN ('once', 'day', 'month')),
+	freq_max       integer NOT NULL DEFAULT 1 CHECK (freq_max BETWEEN 1 AND 1000),
+	data_life_days integer NOT NULL DEFAULT 0 CHECK (data_life_days BETWEEN 0 AND 3650),
+	valid_from     timestamptz NOT NULL DEFAULT now(),
+	valid_until    timestamptz NOT NULL,
+	status         text NOT NULL CHECK (status IN ('active', 'paused', 'revoked', 'expired')),
+	version        integer NOT NULL DEFAULT 1,
+	created_at     timestamptz NOT NULL DEFAULT now(),
+	updated_at     timestamptz NOT NULL DEFAULT now(),
+	CHECK (valid_until > valid_from),
+	CHECK ((kind = 'push_notice') = (programme IS NOT NULL))
+);
+CREATE INDEX consents_person ON portal.consents (person_id, created_at DESC);
+
+-- Every change of a consent, never updated or deleted.
+CREATE TABLE portal.consent_events (
+	id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	consent_id  uuid NOT NULL REFERENCES portal.consents (id),
+	person_id   uuid NOT NULL,
+	at          timestamptz NOT NULL DEFAULT now(),
+	actor       text NOT NULL CHECK (actor IN ('person', 'system')),
+	channel     text NOT NULL,
+	type        text NOT NULL CHECK (type IN ('given', 'paused', 'resumed', 'revoked',
+						  'expired')),
+	prev_status text,
+	new_status  text NOT NULL
+);
+CREATE INDEX consent_events_consent ON portal.consent_events (consent_id, id);
+
+-- Every use, for the frequency limit and the person's list of uses.
+CREATE TABLE portal.consent_uses (
+	consent_id uuid NOT NULL REFERENCES portal.consents (id),
+	person_id  uuid NOT NULL,
+	at         timestamptz NOT NULL DEFAULT now(),
+	event_row  bigint NOT NULL,
+	items      text[] NOT NULL
+);
+CREATE INDEX consent_uses_consent ON portal.consent_uses (consent_id, at);
+
+CREATE TRIGGER consent_events_append_only BEFORE UPDATE OR DELETE ON portal.consent_events
+	FOR EACH ROW EXECUTE FUNCTION portal.refuse_change();
+CREATE TRIGGER consent_events_no_truncate BEFORE TRUNCATE ON portal.consent_events
+	FOR EACH STATEMENT EXECUTE FUNCTION portal.refuse_change();
+CREATE TRIGGER consent_uses_append_only BEFORE UPDATE OR DELETE ON portal.consent_uses
+	FOR EACH ROW EXECUTE FUNCTION portal.refuse_change();
+CREATE TRIGGER consents_no_delete BEFORE DELETE ON portal.consents
+	FOR EACH ROW EXECUTE FUNCTION portal.refuse_change();
+
+-- A private service's request for consent; the person approves (perhaps fewer items) or
+-- refuses; the service exchanges the one-time code for a grant bound to the consent.
+CREATE TABLE portal.consent_requests (
+	id             uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+	recipient      text NOT NULL REFERENCES portal.rp_services (org_code),
+	purpose        text NOT NULL REFERENCES portal.purposes (code),
+	items          text[] NOT NULL,
+	data_from      date,
+	data_to        date,
+	freq_unit      text NOT NULL CHECK (freq_unit IN ('once', 'day', 'month')),
+	freq_max       integer NOT NULL CHECK (freq_max BETWEEN 1 AND 1000),
+	data_life_days integer NOT NULL CHECK (data_life_days BETWEEN 0 AND 3650),
+	valid_days     integer NOT NULL CHECK (valid_days BETWEEN 1 AND 730),
+	redirect_uri   text NOT NULL,
+	state          text NOT NULL CHECK (length(state) BETWEEN 1 AND 128),
+	status         text NOT NULL DEFAULT 'pending'
+		CHECK (status IN ('pending', 'approved', 'refused', 'exchanged')),
+	person_id      uuid REFERENCES portal.people (id),
+	consent_id     uuid REFERENCES portal.consents (id),
+	code_hash      bytea UNIQUE,
+	code_expires   timestamptz,
+	created_at     timestamptz NOT NULL DEFAULT now(),
+	expires_at     timestamptz NOT NULL DEFAULT now() + interval '1 hour'
+);
+
+CREATE TABLE portal.rp_grants (
+	token_hash bytea PRIMARY KEY CHECK (length(token_hash) = 32),
+	consent_id uuid NOT NULL REFERENCES portal.consents (id),
+	recipient  text NOT NULL REFERENCES portal.organisations (code),
+	created_at timestamptz NOT NULL DEFAULT now()
+);
+
+-- Push notices land in the person's notice list.
+ALTER TABLE portal.notices DROP CONSTRAINT notices_kind_check;
+ALTER TABLE portal.notices ADD CONSTRAINT notices_kind_check
+	CHECK (kind IN ('access', 'dispute', 'push'));
+ALTER TABLE portal.notices ADD COLUMN programme text, ADD COLUMN title text,
+	ADD COLUMN body text;
+
+DO $$
+DECLARE
+	t text;
+BEGIN
+	FOREACH t IN ARRAY ARRAY['consents', 'consent_events', 'consent_uses'] LOOP
+		EXECUTE format('ALTER TABLE portal.%I ENABLE ROW LEVEL SECURITY', t);
+		EXECUTE format('ALTER TABLE portal.%I FORCE ROW LEVEL SECURITY', t);
+		EXECUTE format('CREATE POLICY %I ON portal.%I FOR SELECT TO mado_app'
+			       ' USING (person_id = nullif(current_setting(''mado.person_id'', true),'
+			       ' '''')::uuid)', t || '_own', t);
+		EXECUTE format('CREATE POLICY %I ON portal.%I TO mado_owner USING (true)'
+			       ' WITH CHECK (true)', t || '_owner', t);
+	END LOOP;
+END
+$$;
+
+-- Expires a consent whose time is up (at the moment of use, not by a job alone).
+CREATE FUNCTION portal.consent_expire_due(p_id uuid) RETURNS void
+LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+	WITH e AS (
+		UPDATE portal.consents c SET status = 'expired', version = c.version + 1,
+			updated_at = now()
+		WHERE c.id = p_id AND c.status IN ('active', 'paused') AND c.valid_until <= now()
+		RETURNING c.id, c.person_id
+	)
+	INSERT INTO portal.consent_events (consent_id, person_id, actor, channel, type,
+		prev_status, new_status)
+	SELECT e.id, e.person_id, 'system', 'system', 'expired', NULL, 'expired' FROM e
+$$;
+
+/*
+ * A private service asks for consent. Returns the request id, or the first thing outside
+ * its registration ('service', 'purpose', 'items', 'redirect_uri') as reason.
+ */
+CREATE FUNCTION portal.consent_request_create(p_org text, p_purpose text, p_items text[],
+	p_from date, p_to date, p_freq_unit text, p_freq_max integer, p_data_life integer,
+	p_valid_days integer, p_redirect text, p_state text)
+RETURNS TABLE (id uuid, reason text)
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	s portal.rp_services%ROWTYPE;
+	v_id uuid;
+BEGIN
+	SELECT * INTO s FROM portal.rp_services r WHERE r.org_code = p_org;
+	IF NOT FOUND THEN
+		RETURN QUERY SELECT NULL::uuid, 'service'::text;
+	ELSIF NOT p_purpose = ANY (s.purposes) THEN
+		RETURN QUERY SELECT NULL::uuid, 'purpose'::text;
+	ELSIF NOT p_items <@ s.items THEN
+		RETURN QUERY SELECT NULL::uuid, 'items'::text;
+	ELSIF NOT p_redirect = ANY (s.redirect_uris) THEN
+		RETURN QUERY SELECT NULL::uuid, 'redirect_uri'::text;
+	ELSE
+		INSERT INTO portal.consent_requests (recipient, purpose, items, data_from, data_to,
+			freq_unit, freq_max, data_life_days, valid_days, redirect_uri, state)
+		VALUES (p_org, p_purpose, p_items, p_from, p_to, p_freq_unit, p_freq_max,
+			p_data_life, p_valid_days, p_redirect, p_state)
+		RETURNING consent_requests.id INTO v_id;
+		RETURN QUERY SELECT v_id, NULL::text;
+	END IF;
+END
+$$;
+
+/*
+ * The person decides on a request. Granting is the person's own act: any other channel
+ * is refused here as well as in the server. p_items may narrow the request. Returns the
+ * consent id (NULL when refused) and the redirect and state to send the browser back with.
+ */
+CREATE FUNCTION portal.consent_request_decide(p_person uuid, p_request uuid, p_approve boolean,
+	p_items text[], p_code_hash bytea, p_channel text)
+RETURNS TABLE (consent_id uuid, redirect_uri text, state text, reason text)
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	q portal.consent_requests%ROWTYPE;
+	v_consent uuid;
+BEGIN
+	IF p_channel <> 'self' THEN
+		RETURN QUERY SELECT NULL::uuid, NULL::text, NULL::text, 'channel'::text;
+		RETURN;
+	END IF;
+	SELECT * INTO q FROM portal.consent_requests r WHERE r.id = p_request FOR UPDATE;
+	IF NOT FOUND OR q.status <> 'pending' OR q.expires_at <= now() THEN
+		RETURN QUERY SELECT NULL::uuid, NULL::text, NULL::text, 'request'::text;
+		RETURN;
+	END IF;
+	IF NOT p_approve THEN
+		UPDATE portal.consent_requests r SET status = 'refused', person_id = p_person
+		WHERE r.id = p_request;
+		RETURN QUERY SELECT NULL::uuid, q.redirect_uri, q.state, NULL::text;
+		RETURN;
+	END IF;
+	IF cardinality(p_items) = 0 OR NOT p_items <@ q.items THEN
+		RETURN QUERY SELECT NULL::uuid, NULL::text, NULL::text, 'items'::text;
+		RETURN;
+	END IF;
+	INSERT INTO portal.consents (person_id, kind, recipient, purpose, items, data_from,
+		data_to, freq_unit, freq_max, data_life_days, valid_until, status)
+	VALUES (p_person, 'private_share', q.recipient, q.purpose, p_items, q.data_from,
+		q.data_to, q.freq_unit, q.freq_max, q.data_life_days,
+		now() + make_interval(days => q.valid_days), 'active')
+	RETURNING id INTO v_consent;
+	INSERT INTO portal.consent_events (consent_id, person_id, actor, channel, type,
+		prev_status, new_status)
+	VALUES (v_consent, p_person, 'person', p_channel, 'given', NULL, 'active');
+	UPDATE portal.consent_requests r SET status = 'approved', person_id = p_person,
+		consent_id = v_consent, code_hash = p_code_hash,
+		code_expires = now() + interval '5 minutes'
+	WHERE r.id = p_request;
+	RETURN QUERY SELECT v_consent, q.redirect_uri, q.state, NULL::text;
+END
+$$;
+
+-- The service exchanges its one-time code for a grant (token hash chosen by the server).
+CREATE FUNCTION portal.consent_code_exchange(p_org text, p_code_hash bytea, p_token_hash bytea)
+RETURNS uuid
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	q portal.consent_requests%ROWTYPE;
+BEGIN
+	SELECT * INTO q FROM portal.consent_requests r
+	WHERE r.code_hash = p_code_hash AND r.recipient = p_org FOR UPDATE;
+	IF NOT FOUND OR q.status <> 'approved' OR q.code_expires <= now() THEN
+		RETURN NULL;
+	END IF;
+	UPDATE portal.consent_requests r SET status = 'exchanged' WHERE r.id = q.id;
+	INSERT INTO portal.rp_grants (token_hash, consent_id, recipient)
+	VALUES (p_token_hash, q.consent_id, p_org);
+	RETURN q.consent_id;
+END
+$$;
+
+-- The person pauses, resumes or revokes. Only the person's own session may pause or
+-- resume; revoking is allowed from any channel (helpers may help to withdraw).
+CREATE FUNCTION portal.consent_change(p_person uuid, p_consent uuid, p_action text,
+				      p_channel text)
+RETURNS TABLE (status text, reason text)
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	c portal.consents%ROWTYPE;
+	v_new text;
+BEGIN
+	PERFORM portal.consent_expire_due(p_consent);
+	SELECT * INTO c FROM portal.consents x WHERE x.id = p_consent AND x.person_id = p_person
+	FOR UPDATE;
+	IF NOT FOUND THEN
+		RETURN QUERY SELECT NULL::text, 'not-found'::text;
+		RETURN;
+	END IF;
+	IF p_action <> 'revoke' AND p_channel <> 'self' THEN
+		RETURN QUERY SELECT c.status, 'channel'::text;
+		RETURN;
+	END IF;
+	v_new := CASE
+		WHEN p_action = 'pause' AND c.status = 'active' THEN 'paused'
+		WHEN p_action = 'resume' AND c.status = 'paused' THEN 'active'
+		WHEN p_action = 'revoke' AND c.status IN ('active', 'paused') THEN 'revoked'
+	END;
+	IF v_new IS NULL THEN
+		RETURN QUERY SELECT c.status, 'state'::text;
+		RETURN;
+	END IF;
+	UPDATE portal.consents x SET status = v_new, version = x.version + 1, updated_at = now()
+	WHERE x.id = p_consent;
+	INSERT INTO portal.consent_events (consent_id, person_id, actor, channel, type,
+		prev_status, new_status)
+	VALUES (p_consent, p_person, 'person', p_channel,
+		CASE p_action WHEN 'pause' THEN 'paused' WHEN 'resume' THEN 'resumed'
+			      ELSE 'revoked' END, c.status, v_new);
+	RETURN QUERY SELECT v_new, NULL::text;
+END
+$$;
+
+-- The person turns push notices of a programme on (their own session only).
+CREATE FUNCTION portal.consent_push_give(p_person uuid, p_programme text, p_days integer,
+					 p_channel text)
+RETURNS TABLE (consent_id uuid, reason text)
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	g portal.push_programmes%ROWTYPE;
+	v_id uuid;
+BEGIN
+	IF p_channel <> 'self' THEN
+		RETURN QUERY SELECT NULL::uuid, 'channel'::text;
+		RETURN;
+	END IF;
+	SELECT * INTO g FROM portal.push_programmes x WHERE x.code = p_programme;
+	IF NOT FOUND THEN
+		RETURN QUERY SELECT NULL::uuid, 'programme'::text;
+		RETURN;
+	END IF;
+	INSERT INTO portal.consents (person_id, kind, recipient, programme, purpose, freq_unit,
+		freq_max, valid_until, status)
+	VALUES (p_person, 'push_notice', g.org_code, g.code, g.purpose, 'day', 10,
+		now() + make_interval(days => p_days), 'active')
+	RETURNING id INTO v_id;
+	INSERT INTO portal.consent_events (consent_id, person_id, actor, channel, type,
+		prev_status, new_status)
+	VALUES (v_id, p_person, 'person', p_channel, 'given', NULL, 'active');
+	RETURN QUERY SELECT v_id, NULL::text;
+END
+$$;
+
+/*
+ * A private service's fetch: the decision against the consent at this moment, the
+ * record, and the data, in one transaction. A refusal is recorded too (when the grant
+ * names a person). Reasons: grant, status (revoked, paused, expired), items, range,
+ * frequency.
+ */
+CREATE FUNCTION portal.rp_fetch(p_org text, p_token_hash bytea, p_items text[], p_from date,
+				p_to date)
+RETURNS TABLE (outcome text, reason text, consent_id uuid, pseudonym text, item text,
+	       value jsonb)
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp SET lock_timeout = '2s' AS $$
+DECLARE
+	g portal.rp_grants%ROWTYPE;
+	c portal.consents%ROWTYPE;
+	v_reason text;
+	v_used integer;
+	v_limit integer;
+	v_row bigint;
+	v_event uuid := gen_random_uuid();
+	v_schema text;
+	v_pseud text;
+BEGIN
+	SELECT * INTO g FROM portal.rp_grants x WHERE x.token_hash = p_token_hash
+	  AND x.recipient = p_org;
+	IF NOT FOUND THEN
+		RETURN QUERY SELECT 'invalid'::text, 'grant'::text, NULL::uuid, NULL::text,
+			NULL::text, NULL::jsonb;
+		RETURN;
+	END IF;
+	PERFORM portal.consent_expire_due(g.consent_id);
+	-- FOR SHARE: a revocation (FOR UPDATE) waits for this fetch, and the next fetch waits
+	-- for the revocation and then sees it.
+	SELECT * INTO c FROM portal.consents x WHERE x.id = g.consent_id FOR SHARE;
+	IF c.status <> 'active' THEN
+		v_reason := c.status;
+	ELSIF now() < c.valid_from OR now() >= c.valid_until THEN
+		v_reason := 'expired';
+	ELSIF NOT p_items <@ c.items THEN
+		v_reason := 'items';
+	ELSIF (p_from IS NOT NULL AND c.data_from IS NOT NULL AND p_from < c.data_from)
+	   OR (p_to IS NOT NULL AND c.data_to IS NOT NULL AND p_to > c.data_to) THEN
+		v_reason := 'range';
+	ELSE
+		SELECT count(*) INTO v_used FROM portal.consent_uses u
+		WHERE u.consent_id = c.id AND (c.freq_unit = 'once'
+			OR u.at > now() - CASE c.freq_unit WHEN 'day' THEN interval '1 day'
+						ELSE interval '1 month' END);
+		v_limit := CASE c.freq_unit WHEN 'once' THEN 1 ELSE c.freq_max END;
+		IF v_used >= v_limit THEN
+			v_reason := 'frequency';
+		END IF;
+	END IF;
+
+	INSERT INTO portal.access_event_keys (org_code, event_id) VALUES (p_org, v_event);
+	INSERT INTO portal.access_events (event_id, person_id, occurred_at, org_code, actor_kind,
+		channel, purpose, legal_ref, items, consent_id, outcome, reason)
+	VALUES (v_event, c.person_id, now(), p_org, 'machine', 'private', c.purpose,
+		'consent', p_items, c.id, CASE WHEN v_reason IS NULL THEN 'served' ELSE 'denied' END,
+		CASE WHEN v_reason IS NULL THEN NULL ELSE 'consent-' || v_reason END)
+	RETURNING id INTO v_row;
+	PERFORM portal.alert_for(v_row, c.person_id, p_org, p_items, now(), false);
+	IF v_reason IS NOT NULL THEN
+		RETURN QUERY SELECT 'denied'::text, v_reason, c.id, NULL::text, NULL::text,
+			NULL::jsonb;
+		RETURN;
+	END IF;
+	INSERT INTO portal.consent_uses (consent_id, person_id, event_row, items)
+	VALUES (c.id, c.person_id, v_row, p_items);
+	SELECT s.pseudonym INTO v_pseud FROM portal.pseudonyms s
+	WHERE s.person_id = c.person_id AND s.org_code = p_org;
+	RETURN QUERY SELECT 'served'::text, NULL::text, c.id, v_pseud, NULL::text, NULL::jsonb;
+	FOR v_schema IN SELECT DISTINCT d.holder_schema FROM portal.data_items d
+			WHERE d.code = ANY (p_items) LOOP
+		RETURN QUERY EXECUTE format('SELECT ''served''::text, NULL::text, NULL::uuid,'
+			' NULL::text, h.item, h.value FROM %I.holdings h'
+			' WHERE h.person_id = $1 AND h.item = ANY ($2)', v_schema)
+			USING c.person_id, p_items;
+	END LOOP;
+END
+$$;
+
+/*
+ * An agency programme's push notice to a person (by the agency's pseudonym): delivered
+ * only under an active push consent for that programme; the attempt is recorded either
+ * way. Returns 'invalid' for an unknown person or programme (nothing written).
+ */
+CREATE FUNCTION portal.push_notice(p_org text, p_programme text, p_pseudonym text,
+				   p_title text, p_body text)
+RETURNS TABLE (outcome text, reason text)
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp SET lock_timeout = '2s' AS $$
+DECLARE
+	g portal.push_programmes%ROWTYPE;
+	v_person uuid;
+	v_consent uuid;
+	v_event uuid := gen_random_uuid();
+	v_row bigint;
+BEGIN
+	SELECT * INTO g FROM portal.push_programmes x WHERE x.code = p_programme
+	  AND x.org_code = p_org;
+	SELECT s.person_id INTO v_person FROM portal.pseudonyms s
+	WHERE s.org_code = p_org AND s.pseudonym = p_pseudonym;
+	IF g.code IS NULL OR v_person IS NULL THEN
+		RETURN QUERY SELECT 'invalid'::text,
+			CASE WHEN g.code IS NULL THEN 'programme' ELSE 'person' END;
+		RETURN;
+	END IF;
+	SELECT c.id INTO v_consent FROM portal.consents c
+	WHERE c.person_id = v_person AND c.kind = 'push_notice' AND c.programme = g.code
+	  AND c.status = 'active' AND c.valid_from <= now() AND c.valid_until > now()
+	ORDER BY c.created_at DESC LIMIT 1 FOR SHARE;
+	INSERT INTO portal.access_event_keys (org_code, event_id) VALUES (p_org, v_event);
+	INSERT INTO portal.access_events (event_id, person_id, occurred_at, org_code, actor_kind,
+		channel, purpose, legal_ref, items, consent_id, outcome, reason)
+	VALUES (v_event, v_person, now(), p_org, 'machine', 'push', g.purpose, 'consent',
+		ARRAY['notice'], v_consent, CASE WHEN v_consent IS NULL THEN 'denied' ELSE 'served' END,
+		CASE WHEN v_consent IS NULL THEN 'no-consent' END)
+	RETURNING id INTO v_row;
+	IF v_consent IS NULL THEN
+		RETURN QUERY SELECT 'denied'::text, 'no-consent'::text;
+		RETURN;
+	END IF;
+	INSERT INTO portal.consent_uses (consent_id, person_id, event_row, items)
+	VALUES (v_consent, v_person, v_row, ARRAY['notice']);
+	INSERT INTO portal.notices (person_id, kind, event_row, org_code, programme, title, body)
+	VALUES (v_person, 'push', v_row, p_org, g.code, p_title, p_body);
+	RETURN QUERY SELECT 'served'::text, NULL::text;
+END
+$$;
+
+REVOKE ALL ON portal.rp_services, portal.push_programmes, portal.consents,
+	portal.consent_events, portal.consent_uses, portal.consent_requests, portal.rp_grants
+	FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION portal.consent_expire_due(uuid),
+	portal.consent_request_create(text, text, text[], date, date, text, integer, integer,
+				      integer, text, text),
+	portal.consent_request_decide(uuid, uuid, boolean, text[], bytea, text),
+	portal.consent_code_exchange(text, bytea, bytea),
+	portal.consent_change(uuid, uuid, text, text),
+	portal.consent_push_give(uuid, text, integer, text),
+	portal.rp_fetch(text, bytea, text[], date, date),
+	portal.push_notice(text, text, text, text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION portal.consent_request_create(text, text, text[], date, date, text,
+							 integer, integer, integer, text, text),
+	portal.consent_request_decide(uuid, uuid, boolean, text[], bytea, text),
+	portal.consent_code_exchange(text, bytea, bytea),
+	portal.consent_change(uuid, uuid, text, text),
+	portal.consent_push_give(uuid, text, integer, text),
+	portal.rp_fetch(text, bytea, text[], date, date),
+	portal.push_notice(text, text, text, text, text) TO mado_app;
+GRANT SELECT ON portal.rp_services, portal.push_programmes, portal.consents,
+	portal.consent_events, portal.consent_uses TO mado_app;
+GRANT SELECT (id, recipient, purpose, items, data_from, data_to, freq_unit, freq_max,
+	      data_life_days, valid_days, status, created_at, expires_at)
+	ON portal.consent_requests TO mado_app;

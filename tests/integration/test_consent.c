@@ -1,0 +1,497 @@
+/*
+ * Consent against a real PostgreSQL and a real mado: private services (mTLS with their
+ * organisation certificates) ask, the person approves in their own session, the service
+ * exchanges the code for a grant and fetches; every refusal is recorded; a revocation is
+ * in force for the next request even while fetches run; push notices need their consent.
+ */
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+
+#include "harness.h"
+
+static struct th_env env;
+static char origin_hdr[96];
+static const char jsonct[] = "Content-Type: application/json";
+
+struct person {
+	char card[32];
+	char id[40];
+	char cookie[128];
+	char csrf[64];
+};
+static struct person alice = {.card = "alice"};
+
+#define scalar(...) th_sql(&env, __VA_ARGS__)
+
+static void
+login(struct person *p)
+{
+	char cert[400], key[400], v[256];
+	struct th_req rq = {"GET", "/api/v1/auth/tls", NULL, NULL, 0, cert, key, true};
+	struct th_resp r;
+	cJSON *j;
+
+	snprintf(cert, sizeof(cert), "%s/cards/%s.crt", env.ca_dir, p->card);
+	snprintf(key, sizeof(key), "%s/cards/%s.key", env.ca_dir, p->card);
+	assert_int_equal(th_request(&env, &rq, &r), 0);
+	assert_int_equal(r.status, 200);
+	assert_non_null(th_header(&r, "Set-Cookie", v, sizeof(v)));
+	snprintf(p->cookie, sizeof(p->cookie), "%.*s", (int)strcspn(v, ";"), v);
+	assert_non_null(j = th_json(&r));
+	snprintf(p->csrf, sizeof(p->csrf), "%s",
+		 cJSON_GetObjectItemCaseSensitive(j, "csrf_token")->valuestring);
+	cJSON_Delete(j);
+	th_resp_free(&r);
+}
+
+static int
+setup(void **state)
+{
+	char cert[400], args[512];
+
+	(void)state;
+	if (th_setup_access(&env, NULL) != 0)
+		return -1;
+	snprintf(origin_hdr, sizeof(origin_hdr), "Origin: %s", env.origin);
+	if (th_sh("'%s' issue '%s' alice --key p256 >/dev/null", MADO_CARD_BINARY, env.ca_dir) != 0)
+		return -1;
+	snprintf(cert, sizeof(cert), "%s/cards/alice.crt", env.ca_dir);
+	snprintf(args, sizeof(args), "register-card --cert '%s'", cert);
+	if (th_mado_cmd(&env, args, NULL) != 0 || th_seed_demo(&env) != 0 ||
+	    th_sql_str(&env, alice.id, sizeof(alice.id),
+		       "SELECT person_id FROM portal.card_bindings ORDER BY id DESC LIMIT 1") != 0)
+		return -1;
+	login(&alice);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	th_teardown(&env);
+	return 0;
+}
+
+static long
+org_call(const char *org, const char *path, const char *body, struct th_resp *r)
+{
+	const char *h[] = {jsonct, NULL};
+	struct th_req rq = {"POST", path, h, body, strlen(body), NULL, NULL, true};
+
+	th_org_cert(&env, org, &rq);
+	assert_int_equal(th_request(&env, &rq, r), 0);
+	return r->status;
+}
+
+static long
+as_alice(const char *method, const char *path, const char *body, struct th_resp *r)
+{
+	char cookie[160], csrf[96];
+	const char *h[] = {cookie, csrf, origin_hdr, jsonct, NULL};
+
+	snprintf(cookie, sizeof(cookie), "Cookie: %s", alice.cookie);
+	snprintf(csrf, sizeof(csrf), "X-CSRF-Token: %s", alice.csrf);
+	assert_int_equal(th_http(&env, method, path, h, body, body != NULL ? strlen(body) : 0, r),
+			 0);
+	return r->status;
+}
+
+static const char *
+type_of(const struct th_resp *r)
+{
+	static char buf[128];
+
+	return th_problem_type(r, buf, sizeof(buf)) + strlen("urn:mado:problem:");
+}
+
+static const char *
+member(const struct th_resp *r, const char *name)
+{
+	static char buf[4][256];
+	static int n;
+	char *b = buf[n++ % 4];
+	cJSON *j = th_json(r);
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, name);
+
+	snprintf(b, 256, "%s", cJSON_IsString(v) ? v->valuestring : "");
+	cJSON_Delete(j);
+	return b;
+}
+
+/* The whole flow: request, approval of items, code, grant. Returns the grant. */
+static const char *
+consent_for(const char *org, const char *purpose, const char *asked, const char *approved,
+	    const char *extra, char consent_id[40])
+{
+	static char grant[64];
+	char body[1024], path[160], code[64], *p;
+	const char *redirect = strcmp(org, "kakeibo-app") == 0
+				   ? "https://kakeibo.example/callback"
+				   : "https://sakura-bank.example/loan/callback";
+	struct th_resp r;
+
+	snprintf(body, sizeof(body),
+		 "{\"purpose\":\"%s\",\"items\":%s,\"redirect_uri\":\"%s\",\"state\":\"s-1\"%s}",
+		 purpose, asked, redirect, extra != NULL ? extra : "");
+	assert_int_equal(org_call(org, "/rp/v1/consent-requests", body, &r), 201);
+	snprintf(path, sizeof(path), "/api/v1/me/consent-requests/%s/decision", member(&r, "id"));
+	assert_non_null(strstr(member(&r, "approve_url"), "/#/consent-request?id="));
+	th_resp_free(&r);
+	snprintf(body, sizeof(body), "{\"approve\":true,\"items\":%s}", approved);
+	assert_int_equal(as_alice("POST", path, body, &r), 200);
+	snprintf(consent_id, 40, "%s", member(&r, "consent_id"));
+	assert_non_null(p = strstr(member(&r, "redirect"), "code="));
+	assert_non_null(strstr(member(&r, "redirect"), "state=s-1"));
+	snprintf(code, sizeof(code), "%.43s", p + 5);
+	th_resp_free(&r);
+	snprintf(body, sizeof(body), "{\"code\":\"%s\"}", code);
+	assert_int_equal(org_call(org, "/rp/v1/token", body, &r), 200);
+	snprintf(grant, sizeof(grant), "%s", member(&r, "grant"));
+	th_resp_free(&r);
+	/* A code works once. */
+	assert_int_equal(org_call(org, "/rp/v1/token", body, &r), 401);
+	assert_string_equal(type_of(&r), "grant-invalid");
+	th_resp_free(&r);
+	return grant;
+}
+
+static long
+fetch(const char *org, const char *grant, const char *items, const char *extra, struct th_resp *r)
+{
+	char body[512];
+
+	snprintf(body, sizeof(body), "{\"grant\":\"%s\",\"items\":%s%s}", grant, items,
+		 extra != NULL ? extra : "");
+	return org_call(org, "/rp/v1/data", body, r);
+}
+
+/* A refused fetch: 403 consent-refused with reason, and a denied entry in the log. */
+static void
+refused(const char *org, const char *grant, const char *items, const char *extra,
+	const char *reason, const char *consent_id)
+{
+	long before = scalar("SELECT count(*) FROM portal.access_events WHERE consent_id = '%s'"
+			     " AND outcome = 'denied' AND reason = 'consent-%s'",
+			     consent_id, reason);
+	struct th_resp r;
+
+	if (fetch(org, grant, items, extra, &r) != 403 ||
+	    strcmp(type_of(&r), "consent-refused") != 0 ||
+	    strcmp(member(&r, "reason"), reason) != 0)
+		fail_msg("wanted a refusal for %s, got %ld %s", reason, r.status, r.body);
+	assert_null(strstr(r.body, "yen"));
+	th_resp_free(&r);
+	assert_int_equal(scalar("SELECT count(*) FROM portal.access_events WHERE consent_id = '%s'"
+				" AND outcome = 'denied' AND reason = 'consent-%s'",
+				consent_id, reason),
+			 before + 1);
+}
+
+static void
+change(const char *consent_id, const char *action, long status)
+{
+	char path[160];
+	struct th_resp r;
+
+	snprintf(path, sizeof(path), "/api/v1/me/consents/%s/%s", consent_id, action);
+	assert_int_equal(as_alice("POST", path, "", &r), status);
+	th_resp_free(&r);
+}
+
+static void
+test_fetch_under_consent(void **state)
+{
+	char consent[40], pseud[64];
+	const char *grant;
+	struct th_resp r;
+
+	(void)state;
+	grant =
+	    consent_for("kakeibo-app", "budget.planning", "[\"tax.income\",\"pension.benefit\"]",
+			"[\"tax.income\"]", ",\"frequency\":{\"unit\":\"day\",\"max\":5}", consent);
+	assert_int_equal(fetch("kakeibo-app", grant, "[\"tax.income\"]", NULL, &r), 200);
+	assert_int_equal(th_sql_str(&env, pseud, sizeof(pseud),
+				    "SELECT pseudonym FROM portal.pseudonyms WHERE person_id = '%s'"
+				    " AND org_code = 'kakeibo-app'",
+				    alice.id),
+			 0);
+	assert_string_equal(member(&r, "person"), pseud); /* its own pseudonym, nothing else */
+	assert_non_null(strstr(r.body, "yen"));
+	assert_null(strstr(r.body, alice.id));
+	th_resp_free(&r);
+	assert_int_equal(
+	    scalar("SELECT count(*) FROM portal.access_events WHERE consent_id = '%s'"
+		   " AND channel = 'private' AND outcome = 'served' AND person_id = '%s'",
+		   consent, alice.id),
+	    1);
+	/* An item the person left out; a grant of another service; an invented grant. */
+	refused("kakeibo-app", grant, "[\"pension.benefit\"]", NULL, "items", consent);
+	assert_int_equal(fetch("sakura-bank", grant, "[\"tax.income\"]", NULL, &r), 401);
+	assert_string_equal(type_of(&r), "grant-invalid");
+	th_resp_free(&r);
+	assert_int_equal(fetch("kakeibo-app", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+			       "[\"tax.income\"]", NULL, &r),
+			 401);
+	th_resp_free(&r);
+
+	/* Paused, resumed, then revoked for good. */
+	change(consent, "pause", 200);
+	refused("kakeibo-app", grant, "[\"tax.income\"]", NULL, "paused", consent);
+	change(consent, "resume", 200);
+	assert_int_equal(fetch("kakeibo-app", grant, "[\"tax.income\"]", NULL, &r), 200);
+	th_resp_free(&r);
+	change(consent, "revoke", 200);
+	refused("kakeibo-app", grant, "[\"tax.income\"]", NULL, "revoked", consent);
+	change(consent, "resume", 409);
+	/* The history keeps every step. */
+	assert_int_equal(
+	    scalar("SELECT count(*) FROM portal.consent_events WHERE consent_id = '%s'", consent),
+	    4);
+	assert_int_equal(scalar("SET ROLE mado_owner; DELETE FROM portal.consent_events"), -1);
+}
+
+static void
+test_frequency_range_expiry(void **state)
+{
+	char consent[40];
+	const char *grant;
+	struct th_resp r;
+
+	(void)state;
+	grant = consent_for("sakura-bank", "loan.screening", "[\"tax.income\"]", "[\"tax.income\"]",
+			    ",\"frequency\":{\"unit\":\"once\"},\"data_from\":\"2025-01-01\","
+			    "\"data_to\":\"2025-12-31\"",
+			    consent);
+	refused("sakura-bank", grant, "[\"tax.income\"]", ",\"from\":\"2024-01-01\"", "range",
+		consent);
+	assert_int_equal(
+	    fetch("sakura-bank", grant, "[\"tax.income\"]", ",\"from\":\"2025-03-01\"", &r), 200);
+	th_resp_free(&r);
+	refused("sakura-bank", grant, "[\"tax.income\"]", NULL, "frequency", consent);
+
+	grant = consent_for("sakura-bank", "loan.screening", "[\"tax.income\"]", "[\"tax.income\"]",
+			    NULL, consent);
+	/* The clock passes the expiry: the very next use finds it expired, and says so. */
+	assert_int_equal(scalar("UPDATE portal.consents SET valid_from = now() - interval '2 days',"
+				" valid_until = now() - interval '1 second' WHERE id = '%s'",
+				consent),
+			 1);
+	refused("sakura-bank", grant, "[\"tax.income\"]", NULL, "expired", consent);
+	assert_int_equal(scalar("SELECT count(*) FROM portal.consents WHERE id = '%s' AND status ="
+				" 'expired'",
+				consent),
+			 1);
+	assert_int_equal(scalar("SELECT count(*) FROM portal.consent_events WHERE consent_id = '%s'"
+				" AND type = 'expired'",
+				consent),
+			 1);
+}
+
+static void
+test_requests_stay_within_registration(void **state)
+{
+	static const struct {
+		const char *body, *field;
+	} cases[] = {
+	    {"{\"purpose\":\"budget.planning\",\"items\":[\"health.claims\"],\"redirect_uri\":"
+	     "\"https://kakeibo.example/callback\",\"state\":\"x\"}",
+	     "items"},
+	    {"{\"purpose\":\"loan.screening\",\"items\":[\"tax.income\"],\"redirect_uri\":"
+	     "\"https://kakeibo.example/callback\",\"state\":\"x\"}",
+	     "purpose"},
+	    {"{\"purpose\":\"budget.planning\",\"items\":[\"tax.income\"],\"redirect_uri\":"
+	     "\"https://evil.example/callback\",\"state\":\"x\"}",
+	     "redirect_uri"},
+	};
+	long before = scalar("SELECT count(*) FROM portal.consent_requests");
+	struct th_resp r;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(
+		    org_call("kakeibo-app", "/rp/v1/consent-requests", cases[i].body, &r), 422);
+		assert_string_equal(type_of(&r), "outside-registration");
+		assert_string_equal(member(&r, "field"), cases[i].field);
+		th_resp_free(&r);
+	}
+	/* An agency is no private service. */
+	assert_int_equal(org_call("tax-office", "/rp/v1/consent-requests", cases[0].body, &r), 403);
+	th_resp_free(&r);
+	assert_int_equal(scalar("SELECT count(*) FROM portal.consent_requests"), before);
+}
+
+static void
+test_push_needs_consent(void **state)
+{
+	char body[512], pseud[64];
+	struct th_resp r;
+
+	(void)state;
+	assert_int_equal(th_sql_str(&env, pseud, sizeof(pseud),
+				    "SELECT pseudonym FROM portal.pseudonyms WHERE person_id = '%s'"
+				    " AND org_code = 'city-welfare'",
+				    alice.id),
+			 0);
+	snprintf(body, sizeof(body),
+		 "{\"programme\":\"benefit-eligibility\",\"person\":\"%s\",\"title\":\"You may be"
+		 " eligible\",\"body\":\"Apply at the counter.\"}",
+		 pseud);
+	assert_int_equal(org_call("city-welfare", "/gw/v1/notices", body, &r), 403);
+	assert_string_equal(type_of(&r), "consent-refused");
+	th_resp_free(&r);
+	assert_int_equal(scalar("SELECT count(*) FROM portal.access_events WHERE person_id = '%s'"
+				" AND channel = 'push' AND outcome = 'denied'",
+				alice.id),
+			 1);
+	assert_int_equal(scalar("SELECT count(*) FROM portal.notices WHERE person_id = '%s' AND"
+				" kind = 'push'",
+				alice.id),
+			 0);
+	assert_int_equal(as_alice("POST", "/api/v1/me/consents/push",
+				  "{\"programme\":\"benefit-eligibility\",\"valid_days\":30}", &r),
+			 201);
+	th_resp_free(&r);
+	assert_int_equal(org_call("city-welfare", "/gw/v1/notices", body, &r), 204);
+	th_resp_free(&r);
+	assert_int_equal(as_alice("GET", "/api/v1/me/notices", NULL, &r), 200);
+	assert_non_null(strstr(r.body, "\"kind\":\"push\""));
+	th_resp_free(&r);
+}
+
+static void
+test_only_own_session_grants(void **state)
+{
+	char consent[40], body[512], path[160], req[40], reason[32];
+	struct th_resp r;
+
+	(void)state;
+	(void)consent_for("kakeibo-app", "budget.planning", "[\"tax.income\"]", "[\"tax.income\"]",
+			  NULL, consent);
+	/* The same session, marked as a desk-assisted one. */
+	assert_int_equal(
+	    scalar("UPDATE portal.sessions SET channel = 'desk' WHERE person_id = '%s'", alice.id),
+	    1);
+	snprintf(body, sizeof(body),
+		 "{\"purpose\":\"budget.planning\",\"items\":[\"tax.income\"],\"redirect_uri\":"
+		 "\"https://kakeibo.example/callback\",\"state\":\"x\"}");
+	assert_int_equal(org_call("kakeibo-app", "/rp/v1/consent-requests", body, &r), 201);
+	snprintf(req, sizeof(req), "%s", member(&r, "id"));
+	snprintf(path, sizeof(path), "/api/v1/me/consent-requests/%s/decision", req);
+	th_resp_free(&r);
+	assert_int_equal(
+	    as_alice("POST", path, "{\"approve\":true,\"items\":[\"tax.income\"]}", &r), 403);
+	assert_string_equal(type_of(&r), "consent-own-session-only");
+	th_resp_free(&r);
+	assert_int_equal(as_alice("POST", "/api/v1/me/consents/push",
+				  "{\"programme\":\"benefit-eligibility\"}", &r),
+			 403);
+	th_resp_free(&r);
+	change(consent, "resume", 403);
+	/* Helping to withdraw is allowed. */
+	change(consent, "revoke", 200);
+	/* The database holds the same rule. */
+	assert_int_equal(
+	    th_sql_str(&env, reason, sizeof(reason),
+		       "SELECT reason FROM portal.consent_request_decide('%s', '%s', true,"
+		       " ARRAY['tax.income'], NULL, 'desk')",
+		       alice.id, req),
+	    0);
+	assert_string_equal(reason, "channel");
+	assert_int_equal(scalar("SELECT count(*) FROM portal.consent_requests WHERE id = '%s' AND"
+				" status = 'pending'",
+				req),
+			 1);
+	assert_int_equal(
+	    scalar("UPDATE portal.sessions SET channel = 'self' WHERE person_id = '%s'", alice.id),
+	    1);
+}
+
+/* Fetches run in threads while the person revokes: every fetch sent after the revocation
+   was answered is refused. */
+struct racer {
+	pthread_t t;
+	const char *grant;
+	volatile int *stop;
+	int after_ok, after_refused, before;
+	volatile int *revoked;
+};
+
+static void *
+race(void *arg)
+{
+	struct racer *x = arg;
+	struct th_resp r;
+	int revoked;
+
+	while (!*x->stop) {
+		revoked = *x->revoked;
+		if (fetch("kakeibo-app", x->grant, "[\"tax.income\"]", NULL, &r) == 200) {
+			if (revoked)
+				x->after_ok++;
+		} else if (revoked) {
+			x->after_refused++;
+		}
+		x->before += !revoked;
+		th_resp_free(&r);
+	}
+	return NULL;
+}
+
+static void
+test_revocation_races_fetches(void **state)
+{
+	char consent[40];
+	volatile int stop = 0, revoked = 0;
+	struct racer x[3];
+	struct timespec pause = {0, 300 * 1000000L};
+	const char *g;
+	int i;
+
+	(void)state;
+	g = consent_for("kakeibo-app", "budget.planning", "[\"tax.income\"]", "[\"tax.income\"]",
+			",\"frequency\":{\"unit\":\"day\",\"max\":1000}", consent);
+	for (i = 0; i < 3; i++) {
+		memset(&x[i], 0, sizeof(x[i]));
+		x[i].grant = g;
+		x[i].stop = &stop;
+		x[i].revoked = &revoked;
+		assert_int_equal(pthread_create(&x[i].t, NULL, race, &x[i]), 0);
+	}
+	nanosleep(&pause, NULL);
+	change(consent, "revoke", 200);
+	revoked = 1;
+	nanosleep(&pause, NULL);
+	stop = 1;
+	for (i = 0; i < 3; i++) {
+		pthread_join(x[i].t, NULL);
+		assert_true(x[i].before > 0);
+		assert_true(x[i].after_refused > 0);
+		assert_int_equal(x[i].after_ok, 0);
+	}
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_fetch_under_consent),
+	    cmocka_unit_test(test_frequency_range_expiry),
+	    cmocka_unit_test(test_requests_stay_within_registration),
+	    cmocka_unit_test(test_push_needs_consent),
+	    cmocka_unit_test(test_only_own_session_grants),
+	    cmocka_unit_test(test_revocation_races_fetches),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
