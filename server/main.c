@@ -174,7 +174,11 @@ cmd_serve(const struct args *a)
 		fprintf(stderr, "mado: gateway: %s\n", why);
 		goto out;
 	}
-	if (mado_consent_init(&cfg) != MADO_OK || ensure_partitions() != 0)
+	if (mado_consent_init(&cfg, why, sizeof(why)) != MADO_OK) {
+		fprintf(stderr, "mado: consent: %s\n", why);
+		goto out;
+	}
+	if (ensure_partitions() != 0)
 		goto out;
 
 	/* Workers inherit this mask; only this thread takes the stop signals. */

@@ -58,6 +58,8 @@ struct mado_config {
 	/* The agency gateway. */
 	char *org_trust_dir;  /* organisation CA certificates; empty: no gateway */
 	char *org_revocation; /* ocsp, crl or off */
+
+	char *consent_receipt_key; /* Ed25519 PEM signing consent receipts; empty: none */
 };
 
 /* Loads defaults, then path (may be NULL), then the environment, and validates it all.

@@ -12,7 +12,8 @@
 #include "mado/config.h"
 #include "mado/http.h"
 
-MADO_MUSTCHECK int mado_consent_init(const struct mado_config *cfg);
+/* Keeps the public origin and loads the receipt signing key (consent_receipt_key). */
+MADO_MUSTCHECK int mado_consent_init(const struct mado_config *cfg, char *why, size_t whylen);
 void mado_consent_free(void);
 /* The portal's public origin, where people approve requests. */
 const char *mado_consent_origin(void);
@@ -28,5 +29,7 @@ int consent__api_list(struct mado_req *rq);
 int consent__api_get(struct mado_req *rq);
 int consent__api_change(struct mado_req *rq);
 int consent__api_push_give(struct mado_req *rq);
+int consent__api_receipt(struct mado_req *rq);
+int consent__api_receipt_key(struct mado_req *rq);
 
 #endif

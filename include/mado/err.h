@@ -68,6 +68,8 @@
 	  "The card's revocation status cannot be checked now")                                    \
 	X(ACCESS_RECORD_FAILED, 503, "access-record-failed",                                       \
 	  "The access record could not be written, so no data was returned")                       \
+	X(RECEIPTS_UNAVAILABLE, 503, "receipts-unavailable",                                       \
+	  "Consent receipts cannot be signed now")                                                 \
 	X(GATEWAY_UNAVAILABLE, 503, "gateway-unavailable", "The agency gateway is not configured") \
 	X(CARD_LOGIN_UNAVAILABLE, 503, "card-login-unavailable", "Card login is not configured")   \
 	X(SCHEMA_MISMATCH, 503, "schema-mismatch", "The database schema does not match this build")

@@ -24,15 +24,18 @@
 static char *origin;
 
 int
-mado_consent_init(const struct mado_config *cfg)
+mado_consent_init(const struct mado_config *cfg, char *why, size_t whylen)
 {
 	free(origin);
-	return (origin = strdup(cfg->public_origin)) != NULL ? MADO_OK : MADO_E_NOMEM;
+	if ((origin = strdup(cfg->public_origin)) == NULL)
+		return MADO_E_NOMEM;
+	return consent__receipt_init(cfg->consent_receipt_key, why, whylen);
 }
 
 void
 mado_consent_free(void)
 {
+	consent__receipt_free();
 	free(origin);
 	origin = NULL;
 }
@@ -475,4 +478,50 @@ consent__api_push_give(struct mado_req *rq)
 		return MADO_E_NOMEM;
 	cJSON_AddStringToObject(out, "id", id);
 	return mado_http_json(rq, 201, out);
+}
+
+/* GET /api/v1/me/consents/{id}/receipt[?event=N]: the signed receipt of one step. */
+int
+consent__api_receipt(struct mado_req *rq)
+{
+	char event[24], disp[120];
+	long long n;
+	bool present;
+	struct mado_db *db;
+	cJSON *env;
+	char *doc;
+	int rc;
+
+	if (!uuid_ok(rq->params[0]))
+		return MADO_E_NOT_FOUND;
+	if ((rc = mado_http_query_str(rq, "event", event, sizeof(event), &present)) != MADO_OK)
+		return rc;
+	if (present && !mado_parse_int(event, 1, INT64_MAX, &n))
+		return mado_http_fail(rq, MADO_E_VALIDATION, "event is an event id of the history");
+	if (consent__receipt_public_pem() == NULL)
+		return MADO_E_RECEIPTS_UNAVAILABLE;
+	if ((rc = mado_http_db(rq, &db)) != MADO_OK ||
+	    (rc = consent__receipt_doc(db, rq->actor.person_id, rq->params[0],
+				       present ? event : NULL, &doc)) != MADO_OK)
+		return rc;
+	rc = consent__receipt_envelope(doc, &env);
+	cJSON_free(doc);
+	if (rc != MADO_OK)
+		return rc;
+	snprintf(disp, sizeof(disp), "attachment; filename=\"mado-consent-receipt-%.36s.json\"",
+		 rq->params[0]);
+	mado_http_header(rq, "Content-Disposition", disp);
+	return mado_http_json(rq, 200, env);
+}
+
+/* GET /api/v1/consent-receipt-key: the public key that verifies receipts. */
+int
+consent__api_receipt_key(struct mado_req *rq)
+{
+	const char *pem = consent__receipt_public_pem();
+
+	if (pem == NULL)
+		return MADO_E_RECEIPTS_UNAVAILABLE;
+	rq->cache = MADO_CACHE_REVALIDATE;
+	return mado_http_text(rq, 200, "application/x-pem-file", pem, strlen(pem));
 }

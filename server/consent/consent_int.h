@@ -52,4 +52,15 @@ int consent__push(struct mado_db *db, const char *org, const char *programme, co
 /* The person's consents (all, or with id just that one with its history and uses). */
 int consent__list(struct mado_db *db, const char *person, const char *id, cJSON *out);
 
+/* The receipt document for the consent's event (NULL: the latest), as text (caller
+   frees with cJSON_free). */
+int consent__receipt_doc(struct mado_db *db, const char *person, const char *consent,
+			 const char *event, char **doc);
+
+/* receipt.c: the signing key and the signed envelope. */
+int consent__receipt_init(const char *path, char *why, size_t whylen);
+void consent__receipt_free(void);
+const char *consent__receipt_public_pem(void);
+int consent__receipt_envelope(const char *doc, cJSON **out);
+
 #endif

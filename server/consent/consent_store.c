@@ -11,6 +11,7 @@
 
 #include "mado/db.h"
 #include "mado/err.h"
+#include "mado/util.h"
 #include "consent_int.h"
 
 static struct mado_db_stmt Q_REQUEST_CREATE = MADO_DB_STMT(
@@ -70,6 +71,17 @@ static struct mado_db_stmt Q_HISTORY = MADO_DB_STMT(
     " AND u.person_id = $1::uuid)"
     " FROM portal.consent_events e WHERE e.consent_id = $2::uuid AND e.person_id = $1::uuid",
     2);
+
+static struct mado_db_stmt Q_RECEIPT = MADO_DB_STMT(
+    "con_receipt",
+    "SELECT consent_id, kind, recipient, programme, purpose, array_to_json(items)::text,"
+    " data_from::text, data_to::text, freq_unit, freq_max, data_life_days,"
+    " to_char(valid_from AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
+    " to_char(valid_until AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), event_id,"
+    " event_type, to_char(event_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
+    " event_channel, status, uses, principal"
+    " FROM portal.consent_receipt($1::uuid, $2::uuid, $3::bigint)",
+    3);
 
 static void
 copy(char *dst, size_t len, const PGresult *r, int row, int col)
@@ -337,4 +349,58 @@ consent__list(struct mado_db *db, const char *person, const char *id, cJSON *out
 	add_json(o, "use_list", h, 0, 1, true);
 	PQclear(h);
 	return MADO_OK;
+}
+
+int
+consent__receipt_doc(struct mado_db *db, const char *person, const char *consent, const char *event,
+		     char **doc)
+{
+	const char *p[3] = {person, consent, event};
+	char stamp[32];
+	cJSON *d, *c, *e, *f;
+	PGresult *r;
+	int rc;
+
+	*doc = NULL;
+	if ((rc = mado_db_exec(db, &Q_RECEIPT, p, &r)) != MADO_OK)
+		return rc;
+	if (PQntuples(r) != 1) {
+		PQclear(r);
+		return MADO_E_NOT_FOUND;
+	}
+	if ((d = cJSON_CreateObject()) == NULL) {
+		PQclear(r);
+		return MADO_E_NOMEM;
+	}
+	mado_rfc3339_now(stamp);
+	cJSON_AddStringToObject(d, "schema", "mado-consent-receipt/1");
+	cJSON_AddStringToObject(d, "jurisdiction", "JP");
+	cJSON_AddStringToObject(d, "issued_at", stamp);
+	add_str(d, "principal", r, 0, 19); /* the recipient's pseudonym, never the person id */
+	c = cJSON_AddObjectToObject(d, "consent");
+	add_str(c, "id", r, 0, 0);
+	add_str(c, "kind", r, 0, 1);
+	add_str(c, "recipient", r, 0, 2);
+	add_str(c, "programme", r, 0, 3);
+	add_str(c, "purpose", r, 0, 4);
+	add_json(c, "items", r, 0, 5, true);
+	add_str(c, "data_from", r, 0, 6);
+	add_str(c, "data_to", r, 0, 7);
+	f = cJSON_AddObjectToObject(c, "frequency");
+	add_str(f, "unit", r, 0, 8);
+	add_num(f, "max", r, 0, 9);
+	add_num(c, "data_life_days", r, 0, 10);
+	add_str(c, "valid_from", r, 0, 11);
+	add_str(c, "valid_until", r, 0, 12);
+	add_str(c, "status", r, 0, 17);
+	e = cJSON_AddObjectToObject(d, "event");
+	add_num(e, "id", r, 0, 13);
+	add_str(e, "type", r, 0, 14);
+	add_str(e, "at", r, 0, 15);
+	add_str(e, "channel", r, 0, 16);
+	add_num(d, "uses", r, 0, 18);
+	PQclear(r);
+	*doc = cJSON_PrintUnformatted(d);
+	cJSON_Delete(d);
+	return *doc != NULL ? MADO_OK : MADO_E_NOMEM;
 }

@@ -139,6 +139,9 @@ static const struct opt opts[] = {
     {"org_revocation", OPT_STR, OFF(org_revocation), "ocsp", 0, 0, 0, check_revocation,
      "How an organisation certificate's revocation is checked: `ocsp` (the responder its "
      "certificate names), `crl` (card_crl settings) or `off` (tests only)."},
+    {"consent_receipt_key", OPT_STR, OFF(consent_receipt_key), "", 0, 0, 0, NULL,
+     "Ed25519 private key (PEM) that signs consent receipts; empty: no receipts are issued "
+     "(the download answers 503)."},
     {"demo_cards_dir", OPT_STR, OFF(demo_cards_dir), "", 0, 0, 0, check_optional_dir,
      "Virtual cards (made by mado-card) the demo login page may use; empty in production."},
 };

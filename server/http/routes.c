@@ -52,6 +52,8 @@ static const struct mado_route routes[] = {
     {"GET", "/api/v1/me/consents", consent__api_list, 0, 0, NULL},
     {"POST", "/api/v1/me/consents/push", consent__api_push_give, MADO_R_BODY, 1024, NULL},
     {"GET", "/api/v1/me/consents/{id}", consent__api_get, 0, 0, NULL},
+    {"GET", "/api/v1/me/consents/{id}/receipt", consent__api_receipt, 0, 0, NULL},
+    {"GET", "/api/v1/consent-receipt-key", consent__api_receipt_key, MADO_R_PUBLIC, 0, NULL},
     {"POST", "/api/v1/me/consents/{id}/{action}", consent__api_change, 0, 0, NULL},
     {"GET", "/api/v1/access/coverage", access__api_coverage, MADO_R_PUBLIC, 0, NULL},
     {"GET", "/api/v1/access/catalogue", access__api_catalogue, MADO_R_PUBLIC, 0, NULL},

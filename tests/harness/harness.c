@@ -466,7 +466,10 @@ setup(struct th_env *e, const char *extra_conf, bool cards, bool orgs)
 			"login_fail_max_addr = 1000\n",
 			e->trust_dir, e->mtls_port);
 	if (orgs)
-		fprintf(m, "org_trust_dir = %s\norg_revocation = off\n", e->org_trust_dir);
+		fprintf(m,
+			"org_trust_dir = %s\norg_revocation = off\nconsent_receipt_key = "
+			"%s/receipt.key\n",
+			e->org_trust_dir, e->dir);
 	fprintf(m, "%s", extra_conf != NULL ? extra_conf : "");
 	fclose(m);
 	if (write_config(e, conf) != 0 || th_pg_start(e) != 0) {
@@ -762,6 +765,10 @@ setup_orgs(struct th_env *e)
 	if (th_sh("'%s' init '%s' >/dev/null && mkdir -p '%s' && cp '%s/ca.crt' '%s/'",
 		  MADO_CARD_BINARY, e->org_dir, e->org_trust_dir, e->org_dir,
 		  e->org_trust_dir) != 0)
+		return -1;
+	/* The consent receipts' signing key, made by the openssl command line. */
+	if (th_sh("openssl genpkey -algorithm ed25519 -out '%s/receipt.key' 2>/dev/null", e->dir) !=
+	    0)
 		return -1;
 	for (i = 0; demo_orgs[i] != NULL; i++)
 		if (th_sh("'%s' issue '%s' %s --key p256 --eku clientauth --policy none >/dev/null",

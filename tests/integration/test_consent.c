@@ -417,6 +417,60 @@ test_only_own_session_grants(void **state)
 	    1);
 }
 
+static int
+verify(const char *file, const char *key)
+{
+	return th_sh("'%s' receipt '%s' --key '%s' >/dev/null", MADO_VERIFY_BINARY, file, key);
+}
+
+static void
+test_receipts_verify_offline(void **state)
+{
+	char consent[40], path[200], file[400], key[400], bad[400];
+	struct th_resp r;
+	FILE *f;
+
+	(void)state;
+	(void)consent_for("kakeibo-app", "budget.planning", "[\"tax.income\"]", "[\"tax.income\"]",
+			  NULL, consent);
+	change(consent, "pause", 200);
+	snprintf(key, sizeof(key), "%s/receipt-public.pem", env.dir);
+	assert_int_equal(th_http(&env, "GET", "/api/v1/consent-receipt-key", NULL, NULL, 0, &r), 0);
+	assert_int_equal(r.status, 200);
+	assert_non_null(f = fopen(key, "w"));
+	fwrite(r.body, 1, r.len, f);
+	fclose(f);
+	th_resp_free(&r);
+
+	snprintf(path, sizeof(path), "/api/v1/me/consents/%s/receipt", consent);
+	assert_int_equal(as_alice("GET", path, NULL, &r), 200);
+	assert_non_null(strstr(r.body, "mado-consent-receipt/1"));
+	assert_non_null(strstr(r.body, "paused"));
+	assert_null(strstr(r.body, alice.id)); /* the person appears by pseudonym only */
+	snprintf(file, sizeof(file), "%s/receipt.json", env.dir);
+	assert_non_null(f = fopen(file, "w"));
+	fwrite(r.body, 1, r.len, f);
+	fclose(f);
+	th_resp_free(&r);
+	assert_int_equal(verify(file, key), 0);
+
+	/* Altered: "paused" made "active" in the receipt text. */
+	snprintf(bad, sizeof(bad), "%s/altered.json", env.dir);
+	assert_int_equal(th_sh("sed 's/paused/active/' '%s' > '%s'", file, bad), 0);
+	assert_int_equal(verify(bad, key), 1);
+	/* Another key. */
+	assert_int_equal(th_sh("openssl genpkey -algorithm ed25519 2>/dev/null | openssl pkey"
+			       " -pubout -out '%s/other.pem' 2>/dev/null",
+			       env.dir),
+			 0);
+	snprintf(bad, sizeof(bad), "%s/other.pem", env.dir);
+	assert_int_equal(verify(file, bad), 1);
+	/* An earlier step of the history has its own receipt. */
+	snprintf(path, sizeof(path), "/api/v1/me/consents/%s/receipt?event=1", consent);
+	assert_int_equal(as_alice("GET", path, NULL, &r), 404);
+	th_resp_free(&r);
+}
+
 /* Fetches run in threads while the person revokes: every fetch sent after the revocation
    was answered is refused. */
 struct racer {
@@ -491,6 +545,7 @@ main(void)
 	    cmocka_unit_test(test_push_needs_consent),
 	    cmocka_unit_test(test_only_own_session_grants),
 	    cmocka_unit_test(test_revocation_races_fetches),
+	    cmocka_unit_test(test_receipts_verify_offline),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

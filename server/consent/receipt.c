@@ -1,0 +1,108 @@
+/*
+ * Consent receipts: a JSON document (mado-consent-receipt/1) for one step of a consent,
+ * signed with the server's Ed25519 key over its exact bytes. The download is an envelope
+ * {"receipt": "<the document as text>", "signature": "<base64>", "key_id": "<hex>"};
+ * mado-verify checks it offline with the public key (GET /api/v1/consent-receipt-key).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+
+#include "mado/err.h"
+#include "mado/log.h"
+#include "mado/util.h"
+#include "consent_int.h"
+
+static struct {
+	EVP_PKEY *key;
+	char *public_pem;
+	char key_id[17];
+} R;
+
+int
+consent__receipt_init(const char *path, char *why, size_t whylen)
+{
+	unsigned char raw[32];
+	size_t rawlen = sizeof(raw);
+	char hex[65];
+	BIO *b;
+	long n;
+	char *data;
+	FILE *f;
+
+	consent__receipt_free();
+	if (*path == '\0')
+		return MADO_OK;
+	if ((f = fopen(path, "r")) == NULL) {
+		snprintf(why, whylen, "consent_receipt_key: cannot open %s", path);
+		return MADO_E_INTERNAL;
+	}
+	R.key = PEM_read_PrivateKey(f, NULL, NULL, NULL);
+	fclose(f);
+	if (R.key == NULL || EVP_PKEY_get_id(R.key) != EVP_PKEY_ED25519 ||
+	    EVP_PKEY_get_raw_public_key(R.key, raw, &rawlen) != 1 || rawlen != 32 ||
+	    (b = BIO_new(BIO_s_mem())) == NULL) {
+		snprintf(why, whylen, "consent_receipt_key: %s is not an Ed25519 private key",
+			 path);
+		consent__receipt_free();
+		return MADO_E_INTERNAL;
+	}
+	PEM_write_bio_PUBKEY(b, R.key);
+	n = BIO_get_mem_data(b, &data);
+	if (n > 0 && (R.public_pem = malloc((size_t)n + 1)) != NULL) {
+		memcpy(R.public_pem, data, (size_t)n);
+		R.public_pem[n] = '\0';
+	}
+	BIO_free(b);
+	mado_sha256_hex(raw, rawlen, hex);
+	memcpy(R.key_id, hex, 16);
+	R.key_id[16] = '\0';
+	return R.public_pem != NULL ? MADO_OK : MADO_E_NOMEM;
+}
+
+void
+consent__receipt_free(void)
+{
+	EVP_PKEY_free(R.key);
+	free(R.public_pem);
+	memset(&R, 0, sizeof(R));
+}
+
+const char *
+consent__receipt_public_pem(void)
+{
+	return R.public_pem;
+}
+
+int
+consent__receipt_envelope(const char *doc, cJSON **out)
+{
+	unsigned char sig[64];
+	size_t siglen = sizeof(sig);
+	char b64[100];
+	EVP_MD_CTX *ctx;
+	cJSON *env;
+	int ok;
+
+	*out = NULL;
+	if (R.key == NULL)
+		return MADO_E_RECEIPTS_UNAVAILABLE;
+	if ((ctx = EVP_MD_CTX_new()) == NULL)
+		return MADO_E_NOMEM;
+	ok = EVP_DigestSignInit(ctx, NULL, NULL, NULL, R.key) == 1 &&
+	     EVP_DigestSign(ctx, sig, &siglen, (const unsigned char *)doc, strlen(doc)) == 1;
+	EVP_MD_CTX_free(ctx);
+	if (!ok)
+		return MADO_E_RECEIPTS_UNAVAILABLE;
+	mado_b64(sig, siglen, b64);
+	if ((env = cJSON_CreateObject()) == NULL)
+		return MADO_E_NOMEM;
+	cJSON_AddStringToObject(env, "receipt", doc);
+	cJSON_AddStringToObject(env, "signature", b64);
+	cJSON_AddStringToObject(env, "key_id", R.key_id);
+	*out = env;
+	return MADO_OK;
+}
