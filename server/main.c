@@ -44,6 +44,9 @@ usage(FILE *out)
 	      "        Bind a card to a new person, or to the holder of an earlier card.\n"
 	      "  org-cert --org CODE --cert FILE [--config FILE]\n"
 	      "        Bind an agency system's client certificate to its organisation.\n"
+	      "  rp-register --org CODE --name-ja N --name-en N --purposes P,.. --items I,..\n"
+	      "              --redirect URL,.. [--cert FILE] [--config FILE]\n"
+	      "        Register a private service and what it may ever ask consent for.\n"
 	      "  config-reference\n"
 	      "        Print every setting as a Markdown table.\n"
 	      "  version\n"
@@ -301,6 +304,8 @@ main(int argc, char **argv)
 		return with_config(argc - 2, argv + 2, mado_cli_register_card);
 	if (strcmp(argv[1], "org-cert") == 0)
 		return with_config(argc - 2, argv + 2, mado_cli_org_cert);
+	if (strcmp(argv[1], "rp-register") == 0)
+		return with_config(argc - 2, argv + 2, mado_cli_rp_register);
 	if (strcmp(argv[1], "config-reference") == 0) {
 		mado_config_reference(stdout);
 		return 0;

@@ -8,5 +8,7 @@ int mado_cli_authcheck(int argc, char **argv);
 int mado_cli_register_card(const char *config, int argc, char **argv);
 /* mado org-cert --org CODE --cert FILE: binds an organisation's client certificate. */
 int mado_cli_org_cert(const char *config, int argc, char **argv);
+/* mado rp-register ...: registers a private service and what it may ask for. */
+int mado_cli_rp_register(const char *config, int argc, char **argv);
 
 #endif

@@ -325,6 +325,38 @@ test_requests_stay_within_registration(void **state)
 		assert_string_equal(member(&r, "field"), cases[i].field);
 		th_resp_free(&r);
 	}
+	/* The operator registers a new service with its certificate; it may then ask within
+	   its registration, and not beyond. */
+	assert_int_equal(th_sh("'%s' issue '%s' tabi-app --key p256 --eku clientauth --policy none"
+			       " >/dev/null",
+			       MADO_CARD_BINARY, env.org_dir),
+			 0);
+	{
+		char args[800];
+
+		snprintf(
+		    args, sizeof(args),
+		    "rp-register --org tabi-app --name-ja たびアプリ --name-en 'Tabi travel app'"
+		    " --purposes budget.planning --items resident.address --redirect"
+		    " https://tabi.example/cb --cert '%s/cards/tabi-app.crt'",
+		    env.org_dir);
+		assert_int_equal(th_mado_cmd(&env, args, NULL), 0);
+	}
+	assert_int_equal(org_call("tabi-app", "/rp/v1/consent-requests",
+				  "{\"purpose\":\"budget.planning\",\"items\":[\"tax.income\"],"
+				  "\"redirect_uri\":\"https://tabi.example/cb\",\"state\":\"x\"}",
+				  &r),
+			 422);
+	th_resp_free(&r);
+	assert_int_equal(scalar("SELECT count(*) FROM portal.consent_requests"), before);
+	assert_int_equal(
+	    org_call("tabi-app", "/rp/v1/consent-requests",
+		     "{\"purpose\":\"budget.planning\",\"items\":[\"resident.address\"],"
+		     "\"redirect_uri\":\"https://tabi.example/cb\",\"state\":\"x\"}",
+		     &r),
+	    201);
+	th_resp_free(&r);
+	before++;
 	/* An agency is no private service. */
 	assert_int_equal(org_call("tax-office", "/rp/v1/consent-requests", cases[0].body, &r), 403);
 	th_resp_free(&r);
