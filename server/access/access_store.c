@@ -165,7 +165,8 @@ static struct mado_db_stmt Q_NOTICES =
     MADO_DB_STMT("acc_notices",
 		 "SELECT n.id, n.kind, to_char(n.created_at AT TIME ZONE 'UTC',"
 		 " 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), n.event_row, n.org_code,"
-		 " array_to_json(n.items)::text, n.case_no, n.read_at IS NOT NULL"
+		 " array_to_json(n.items)::text, n.case_no, n.read_at IS NOT NULL, n.programme,"
+		 " n.title, n.body"
 		 " FROM portal.notices n WHERE n.person_id = $1::uuid ORDER BY n.id DESC LIMIT 100",
 		 1);
 static struct mado_db_stmt Q_COVERAGE =
@@ -689,6 +690,11 @@ access__notices(struct mado_db *db, const char *person, cJSON *out)
 		add_json(o, "items", r, i, 5);
 		add_str(o, "case_no", r, i, 6);
 		add_bool(o, "read", r, i, 7);
+		if (!PQgetisnull(r, i, 8)) {
+			add_str(o, "programme", r, i, 8);
+			add_str(o, "title", r, i, 9);
+			add_str(o, "body", r, i, 10);
+		}
 		cJSON_AddItemToArray(out, o);
 	}
 	PQclear(r);

@@ -25,7 +25,8 @@ static struct mado_db_stmt Q_REQUEST_GET = MADO_DB_STMT(
     " p.explain_ja, p.explain_en, array_to_json(r.items)::text, r.data_from::text,"
     " r.data_to::text, r.freq_unit, r.freq_max, r.data_life_days, r.valid_days, r.status,"
     " r.expires_at <= now(),"
-    " (SELECT array_to_json(array(SELECT unnest(s.items) EXCEPT SELECT unnest(r.items)))::text"
+    " (SELECT array_to_json(array(SELECT d.code FROM portal.data_items d"
+    "  WHERE NOT d.code = ANY (s.items) ORDER BY d.code))::text"
     "  FROM portal.rp_services s WHERE s.org_code = r.recipient)"
     " FROM portal.consent_requests r JOIN portal.organisations o ON o.code = r.recipient"
     " JOIN portal.purposes p ON p.code = r.purpose WHERE r.id = $1::uuid",

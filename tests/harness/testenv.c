@@ -7,7 +7,8 @@
  * --cards adds card login with a live OCSP responder and the demo's virtual cards:
  * demo-rsa and demo-ec (registered), demo-revoked (registered, then revoked) and
  * demo-unregistered. --access adds the gateway, the demo agencies and their traffic
- * (scripts/traffic: a reported history and a few live queries) on top.
+ * (scripts/traffic: a reported history and a few live queries) on top, and tells the
+ * command MADOTEST_MTLS_PORT and MADOTEST_ORGS (the organisations' keys and certificates).
  */
 #include <signal.h>
 #include <stdio.h>
@@ -87,6 +88,14 @@ main(int argc, char **argv)
 	/* The public origin: what browsers use, and what the CSRF and Web eID checks expect. */
 	setenv("MADOTEST_URL", e.origin, 1);
 	setenv("MADOTEST_CA", e.ca, 1);
+	if (access) {
+		/* For checks that play an agency or a private service on the mTLS listener. */
+		char port[16];
+
+		snprintf(port, sizeof(port), "%d", e.mtls_port);
+		setenv("MADOTEST_MTLS_PORT", port, 1);
+		setenv("MADOTEST_ORGS", e.org_dir, 1);
+	}
 	if ((pid = fork()) == 0) {
 		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		execvp(argv[first], argv + first);

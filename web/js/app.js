@@ -8,9 +8,12 @@ import { initLogin, showLogin } from './login.js';
 import { initLogins, showLogins } from './logins.js';
 import { initAccess, showAccess, showEntry, showSummary } from './access.js';
 import { initNotices, showNotices } from './notices.js';
+import { initConsents, showConsents, showConsent, showRequest } from './consents.js';
 
-const ROUTES = ['home', 'login', 'access-log', 'access-entry', 'consents', 'notices', 'logins'];
-const PRIVATE = new Set(['access-log', 'access-entry', 'consents', 'notices', 'logins']);
+const ROUTES = ['home', 'login', 'access-log', 'access-entry', 'consents', 'consent',
+  'consent-request', 'notices', 'logins'];
+const PRIVATE = new Set(['access-log', 'access-entry', 'consents', 'consent', 'consent-request',
+  'notices', 'logins']);
 const SHOW = {
   home: () => (session() ? showSummary() : Promise.resolve()),
   login: showLogin,
@@ -18,8 +21,11 @@ const SHOW = {
   'access-log': showAccess,
   'access-entry': showEntry,
   notices: showNotices,
+  consents: () => showConsents(),
+  consent: showConsent,
+  'consent-request': showRequest,
 };
-const NAV = { 'access-entry': 'access-log' };
+const NAV = { 'access-entry': 'access-log', consent: 'consents', 'consent-request': 'consents' };
 
 // "#/login?error=card-expired" -> ["login", URLSearchParams("error=card-expired")]
 function parseHash() {
@@ -31,6 +37,8 @@ function parseHash() {
 async function show() {
   let [route, params] = parseHash();
   if (PRIVATE.has(route) && !session()) {
+    // Come back here after logging in (a service's consent request, for one).
+    sessionStorage.setItem('mado.after-login', location.hash);
     location.hash = '#/login';
     return;
   }
@@ -86,6 +94,7 @@ async function main() {
   initLogins();
   initAccess();
   initNotices();
+  initConsents();
   window.addEventListener('hashchange', show);
   renderStatus();
   await Promise.all([checkService(), refresh().catch(() => {})]);

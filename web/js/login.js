@@ -28,7 +28,9 @@ async function loginWith(makeToken) {
     const token = await makeToken(nonce);
     const result = await api('POST', '/api/v1/auth/webeid', token);
     await loggedIn(result);
-    location.hash = '#/';
+    const back = sessionStorage.getItem('mado.after-login');
+    sessionStorage.removeItem('mado.after-login');
+    location.hash = back && back.startsWith('#/') ? back : '#/';
   } catch (e) {
     showError(e instanceof Problem ? e.type : 'other');
   }

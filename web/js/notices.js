@@ -7,9 +7,9 @@ function item(n, org) {
   const li = document.createElement('li');
   li.className = `notice-item ${n.kind}`;
   const at = new Date(n.created_at).toLocaleString(lang() === 'ja' ? 'ja-JP' : 'en-GB');
-  const text = n.kind === 'access'
-    ? t('notices.access', { org })
-    : t('notices.dispute', { case: n.case_no || '' });
+  const text = n.kind === 'access' ? t('notices.access', { org })
+    : n.kind === 'push' ? t('notices.push', { title: n.title || '', body: n.body || '' })
+      : t('notices.dispute', { case: n.case_no || '' });
   const time = document.createElement('time');
   time.textContent = at;
   li.append(time, document.createTextNode(` ${text}`));
