@@ -6,6 +6,7 @@
 #ifndef MADO_CONSENT_H
 #define MADO_CONSENT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "mado/common.h"
@@ -17,6 +18,9 @@ MADO_MUSTCHECK int mado_consent_init(const struct mado_config *cfg, char *why, s
 void mado_consent_free(void);
 /* The portal's public origin, where people approve requests. */
 const char *mado_consent_origin(void);
+
+/* A redirect URI a service may register: https, or http on loopback (RFC 8252 7.3). */
+bool mado_consent_redirect_ok(const char *uri);
 
 /* Handlers (server/consent/consent_api.c), named in the route table. */
 int consent__api_rp_request(struct mado_req *rq);

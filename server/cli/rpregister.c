@@ -16,6 +16,7 @@
 #include "mado/access.h"
 #include "mado/cli.h"
 #include "mado/config.h"
+#include "mado/consent.h"
 #include "mado/db.h"
 #include "mado/err.h"
 #include "mado/pki.h"
@@ -38,12 +39,6 @@ array_lit(const char *list, bool (*ok)(const char *), char *out, size_t len)
 	}
 	snprintf(out + used, len - used, "}");
 	return used > 1;
-}
-
-static bool
-url_ok(const char *s)
-{
-	return strncmp(s, "https://", 8) == 0 && strlen(s) < 400 && strpbrk(s, "{}\" \\") == NULL;
 }
 
 static const char *
@@ -84,7 +79,7 @@ mado_cli_rp_register(const char *config, int argc, char **argv)
 	if (!mado_access_code_ok(org) ||
 	    !array_lit(purposes, mado_access_code_ok, plit, sizeof(plit)) ||
 	    !array_lit(items, mado_access_code_ok, ilit, sizeof(ilit)) ||
-	    !array_lit(redirect, url_ok, rlit, sizeof(rlit))) {
+	    !array_lit(redirect, mado_consent_redirect_ok, rlit, sizeof(rlit))) {
 		fprintf(stderr, "mado rp-register: codes are a-z0-9._- and redirects https URLs\n");
 		return 2;
 	}

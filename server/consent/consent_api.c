@@ -70,6 +70,14 @@ hash_of(const char *text, char hash[68])
 	snprintf(hash, 68, "\\x%s", hex);
 }
 
+bool
+mado_consent_redirect_ok(const char *uri)
+{
+	return strlen(uri) < 400 && strpbrk(uri, "{}\" \\<>") == NULL &&
+	       (strncmp(uri, "https://", 8) == 0 || strncmp(uri, "http://127.0.0.1:", 17) == 0 ||
+		strncmp(uri, "http://localhost:", 17) == 0);
+}
+
 static bool
 secret_ok(const cJSON *v)
 {
@@ -168,8 +176,7 @@ consent__api_rp_request(struct mado_req *rq)
 	    !int_member(b, "valid_days", 1, 730, 90, a.valid_days))
 		return mado_http_fail(rq, MADO_E_VALIDATION,
 				      "data_life_days is 0-3650 and valid_days 1-730");
-	if (a.redirect_uri == NULL || strncmp(a.redirect_uri, "https://", 8) != 0 ||
-	    strlen(a.redirect_uri) > 400)
+	if (a.redirect_uri == NULL || !mado_consent_redirect_ok(a.redirect_uri))
 		return mado_http_fail(rq, MADO_E_VALIDATION,
 				      "redirect_uri is a registered https URL");
 	if (a.state == NULL || strlen(a.state) < 1 || strlen(a.state) > 128)

@@ -74,6 +74,7 @@ usage(void)
 	    "       mado-card list DIR\n"
 	    "       mado-card ocsp-serve DIR --listen 127.0.0.1:PORT [--signer ca|ocsp|rogue]\n"
 	    "                 [--stale]\n"
+	    "       mado-card callback-serve --listen 127.0.0.1:PORT --out FILE\n"
 	    "TIME is RFC 3339 (2030-01-01T00:00:00Z).\n",
 	    stderr);
 	exit(2);
@@ -752,6 +753,63 @@ read_request(int fd, char *buf, size_t cap, char **body)
 	return -1;
 }
 
+/*
+ * The demo private services' redirect target: a loopback HTTP listener that appends the
+ * request target of each GET (".../callback?code=...&state=...") to a file and tells
+ * the browser it is back at the service. scripts/services reads the file.
+ */
+static void cmd_callback_serve(int argc, char **argv) __attribute__((noreturn));
+
+static void
+cmd_callback_serve(int argc, char **argv)
+{
+	static const char page[] =
+	    "HTTP/1.0 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nConnection: close\r\n"
+	    "\r\n<!doctype html><meta charset=utf-8><title>Demo service</title>"
+	    "<p>Back at the demo service: it has your answer. Return to Mado to see what it "
+	    "does with it.</p><p>デモ事業者に戻りました。Mado でその後の利用を確かめられます。</p>";
+	const char *listen = opt(argc, argv, "--listen", NULL);
+	const char *out = opt(argc, argv, "--out", NULL);
+	char buf[8192], *sp, *end;
+	size_t got;
+	ssize_t n;
+	int lfd, cfd;
+	FILE *f;
+
+	if (listen == NULL || out == NULL)
+		usage();
+	signal(SIGPIPE, SIG_IGN);
+	lfd = listen_on(listen);
+	for (;;) {
+		if ((cfd = accept(lfd, NULL, NULL)) < 0) {
+			if (errno == EINTR)
+				continue;
+			die("accept: %s", strerror(errno));
+		}
+		{
+			struct timeval tv = {5, 0};
+
+			setsockopt(cfd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		}
+		got = 0;
+		buf[0] = '\0';
+		while (got < sizeof(buf) - 1 && strstr(buf, "\r\n\r\n") == NULL &&
+		       (n = read(cfd, buf + got, sizeof(buf) - 1 - got)) > 0) {
+			got += (size_t)n;
+			buf[got] = '\0';
+		}
+		if (strncmp(buf, "GET ", 4) == 0 && (sp = strchr(buf + 4, ' ')) != NULL &&
+		    (end = strchr(buf, '\n')) != NULL && sp < end &&
+		    (f = fopen(out, "a")) != NULL) {
+			fprintf(f, "%.*s\n", (int)(sp - buf - 4), buf + 4);
+			fclose(f);
+		}
+		if (write(cfd, page, sizeof(page) - 1) < 0)
+			fprintf(stderr, "mado-card: a browser left early\n");
+		close(cfd);
+	}
+}
+
 static int cmd_ocsp_serve(const char *dir, int argc, char **argv) __attribute__((noreturn));
 
 static int
@@ -856,6 +914,8 @@ main(int argc, char **argv)
 		return cmd_list(argv[2]);
 	if (strcmp(argv[1], "ocsp-serve") == 0)
 		return cmd_ocsp_serve(argv[2], argc - 3, argv + 3);
+	if (strcmp(argv[1], "callback-serve") == 0)
+		cmd_callback_serve(argc - 2, argv + 2);
 	usage();
 	return 2;
 }

@@ -88,9 +88,10 @@ ON CONFLICT DO NOTHING;
 -- Private services (what they may ever ask for) and a push-notice programme.
 INSERT INTO portal.rp_services (org_code, purposes, items, redirect_uris) VALUES
 	('kakeibo-app', ARRAY['budget.planning'], ARRAY['tax.income', 'pension.benefit'],
-	 ARRAY['https://kakeibo.example/callback']),
+	 ARRAY['https://kakeibo.example/callback', 'http://127.0.0.1:8447/kakeibo-app/callback']),
 	('sakura-bank', ARRAY['loan.screening'], ARRAY['tax.income', 'resident.address'],
-	 ARRAY['https://sakura-bank.example/loan/callback'])
+	 ARRAY['https://sakura-bank.example/loan/callback',
+	       'http://127.0.0.1:8447/sakura-bank/callback'])
 ON CONFLICT (org_code) DO NOTHING;
 INSERT INTO portal.push_programmes (code, org_code, purpose, name_ja, name_en) VALUES
 	('benefit-eligibility', 'city-welfare', 'benefit.notice', '給付の受給資格のお知らせ',
