@@ -7,7 +7,10 @@
  *   batches=N events=N failures=N seconds=S events_per_second=R p50_ms=X p99_ms=Y
  *
  *   mado-bench-report URL CERT KEY PSEUDONYM_FILE CLIENTS SECONDS BATCH
- * Bench only: the server's certificate is not checked.
+ *
+ * With BATCH 0 the file holds whole request bodies, one per line, posted in turn (each
+ * client from its own offset) and a 200 counts: bench/consent's fetches. Bench only: the
+ * server's certificate is not checked.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -77,7 +80,7 @@ run(void *arg)
 {
 	struct client *c = arg;
 	struct curl_slist *h = NULL;
-	size_t cap = (size_t)batch * 400 + 64, len;
+	size_t cap = (size_t)(batch > 0 ? batch : 1) * 400 + 64, len;
 	char *body = malloc(cap), when[32];
 	unsigned seed = c->index * 7919u + 1;
 	double start = now_s(), t0;
@@ -96,13 +99,23 @@ run(void *arg)
 	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, h);
 	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, discard);
 	while (now_s() - start < seconds) {
-		len = make_batch(body, cap, c->index, c->batches + c->failures, &seed, when);
-		curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
+		if (batch > 0) {
+			len =
+			    make_batch(body, cap, c->index, c->batches + c->failures, &seed, when);
+			curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
+		} else {
+			const char *line =
+			    people[(c->index * 7919u + (size_t)(c->batches + c->failures)) %
+				   npeople];
+
+			len = strlen(line);
+			curl_easy_setopt(curl, CURLOPT_POSTFIELDS, line);
+		}
 		curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, (long)len);
 		t0 = now_s();
 		if (curl_easy_perform(curl) == CURLE_OK &&
 		    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status) == CURLE_OK &&
-		    status == 201) {
+		    status == (batch > 0 ? 201 : 200)) {
 			c->batches++;
 			if (c->nlat == c->caplat) {
 				c->caplat = c->caplat ? c->caplat * 2 : 1024;
@@ -134,7 +147,7 @@ main(int argc, char **argv)
 	double *all, elapsed, t0;
 	size_t n = 0, i, cap = 0;
 	long batches = 0, failures = 0;
-	char line[128];
+	char line[4096];
 	int clients, k;
 	FILE *f;
 
@@ -156,14 +169,14 @@ main(int argc, char **argv)
 	}
 	while (fgets(line, sizeof(line), f) != NULL) {
 		line[strcspn(line, "\n")] = '\0';
-		if (strlen(line) != 43)
+		if (batch > 0 ? strlen(line) != 43 : line[0] != '{')
 			continue;
 		if (npeople == cap)
 			people = realloc(people, (cap = cap ? cap * 2 : 1024) * sizeof(char *));
 		people[npeople++] = strdup(line);
 	}
 	fclose(f);
-	if (npeople == 0 || clients < 1 || batch < 1) {
+	if (npeople == 0 || clients < 1 || batch < 0) {
 		fprintf(stderr, "mado-bench-report: no pseudonyms, clients or batch size\n");
 		return 2;
 	}
@@ -190,8 +203,9 @@ main(int argc, char **argv)
 	qsort(all, n, sizeof(double), cmp);
 	printf("batches=%ld events=%ld failures=%ld seconds=%.1f events_per_second=%.0f "
 	       "p50_ms=%.1f p99_ms=%.1f\n",
-	       batches, batches * batch, failures, elapsed, (double)(batches * batch) / elapsed,
-	       n ? all[n / 2] : 0.0, n ? all[(size_t)((double)n * 0.99)] : 0.0);
+	       batches, batches * (batch > 0 ? batch : 1), failures, elapsed,
+	       (double)(batches * (batch > 0 ? batch : 1)) / elapsed, n ? all[n / 2] : 0.0,
+	       n ? all[(size_t)((double)n * 0.99)] : 0.0);
 	free(all);
 	free(cs);
 	for (i = 0; i < npeople; i++)

@@ -56,7 +56,7 @@ static struct mado_db_stmt Q_LIST = MADO_DB_STMT(
     "SELECT c.id, c.kind, c.recipient, c.programme, c.purpose, array_to_json(c.items)::text,"
     " c.status, to_char(c.valid_until AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
     " to_char(c.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
-    " (SELECT count(*) FROM portal.consent_uses u WHERE u.consent_id = c.id),"
+    " c.uses_total,"
     " c.freq_unit, c.freq_max, c.data_life_days, c.data_from::text, c.data_to::text"
     " FROM portal.consents c WHERE c.person_id = $1::uuid AND ($2::uuid IS NULL OR c.id = $2::uuid)"
     " ORDER BY c.created_at DESC LIMIT 200",

@@ -42,6 +42,11 @@ CREATE TABLE portal.consents (
 	valid_until    timestamptz NOT NULL,
 	status         text NOT NULL CHECK (status IN ('active', 'paused', 'revoked', 'expired')),
 	version        integer NOT NULL DEFAULT 1,
+	-- Uses so far, and in the current calendar day or month (JST), for the frequency
+	-- limit in constant time.
+	uses_total     bigint NOT NULL DEFAULT 0,
+	window_start   timestamptz,
+	window_uses    integer NOT NULL DEFAULT 0,
 	created_at     timestamptz NOT NULL DEFAULT now(),
 	updated_at     timestamptz NOT NULL DEFAULT now(),
 	CHECK (valid_until > valid_from),
@@ -340,8 +345,9 @@ DECLARE
 	g portal.rp_grants%ROWTYPE;
 	c portal.consents%ROWTYPE;
 	v_reason text;
-	v_used integer;
+	v_used bigint;
 	v_limit integer;
+	v_window timestamptz;
 	v_row bigint;
 	v_event uuid := gen_random_uuid();
 	v_schema text;
@@ -354,10 +360,19 @@ BEGIN
 			NULL::text, NULL::jsonb;
 		RETURN;
 	END IF;
-	PERFORM portal.consent_expire_due(g.consent_id);
-	-- FOR SHARE: a revocation (FOR UPDATE) waits for this fetch, and the next fetch waits
-	-- for the revocation and then sees it.
-	SELECT * INTO c FROM portal.consents x WHERE x.id = g.consent_id FOR SHARE;
+	-- FOR UPDATE: fetches under one consent take turns, a revocation waits for the fetch
+	-- in flight, and the next fetch waits for the revocation and then sees it.
+	SELECT * INTO c FROM portal.consents x WHERE x.id = g.consent_id FOR UPDATE;
+	IF c.status IN ('active', 'paused') AND c.valid_until <= now() THEN
+		PERFORM portal.consent_expire_due(c.id);
+		c.status := 'expired';
+	END IF;
+	v_window := CASE c.freq_unit WHEN 'day' THEN date_trunc('day', now() AT TIME ZONE 'Asia/Tokyo')
+				     ELSE date_trunc('month', now() AT TIME ZONE 'Asia/Tokyo') END
+		    AT TIME ZONE 'Asia/Tokyo';
+	v_used := CASE WHEN c.freq_unit = 'once' THEN c.uses_total
+		       WHEN c.window_start = v_window THEN c.window_uses ELSE 0 END;
+	v_limit := CASE c.freq_unit WHEN 'once' THEN 1 ELSE c.freq_max END;
 	IF c.status <> 'active' THEN
 		v_reason := c.status;
 	ELSIF now() < c.valid_from OR now() >= c.valid_until THEN
@@ -367,15 +382,8 @@ BEGIN
 	ELSIF (p_from IS NOT NULL AND c.data_from IS NOT NULL AND p_from < c.data_from)
 	   OR (p_to IS NOT NULL AND c.data_to IS NOT NULL AND p_to > c.data_to) THEN
 		v_reason := 'range';
-	ELSE
-		SELECT count(*) INTO v_used FROM portal.consent_uses u
-		WHERE u.consent_id = c.id AND (c.freq_unit = 'once'
-			OR u.at > now() - CASE c.freq_unit WHEN 'day' THEN interval '1 day'
-						ELSE interval '1 month' END);
-		v_limit := CASE c.freq_unit WHEN 'once' THEN 1 ELSE c.freq_max END;
-		IF v_used >= v_limit THEN
-			v_reason := 'frequency';
-		END IF;
+	ELSIF v_used >= v_limit THEN
+		v_reason := 'frequency';
 	END IF;
 
 	INSERT INTO portal.access_event_keys (org_code, event_id) VALUES (p_org, v_event);
@@ -393,6 +401,9 @@ BEGIN
 	END IF;
 	INSERT INTO portal.consent_uses (consent_id, person_id, event_row, items)
 	VALUES (c.id, c.person_id, v_row, p_items);
+	UPDATE portal.consents x SET uses_total = x.uses_total + 1, window_start = v_window,
+		window_uses = v_used + 1
+	WHERE x.id = c.id;
 	SELECT s.pseudonym INTO v_pseud FROM portal.pseudonyms s
 	WHERE s.person_id = c.person_id AND s.org_code = p_org;
 	RETURN QUERY SELECT 'served'::text, NULL::text, c.id, v_pseud, NULL::text, NULL::jsonb;
