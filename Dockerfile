@@ -12,7 +12,7 @@ COPY scripts/setup scripts/setup
 RUN scripts/setup build
 COPY . .
 RUN cmake -S . -B build -DCMAKE_BUILD_TYPE=Release \
- && cmake --build build -j"$(nproc)" --target mado mado_tls_shim \
+ && cmake --build build -j"$(nproc)" --target mado mado-verify mado_tls_shim \
     test_config test_router test_json test_err test_migrate test_openapi test_access \
  && cd build && ctest -L unit --output-on-failure
 
@@ -22,7 +22,7 @@ RUN /usr/local/sbin/mado-setup runtime \
  && rm -rf /var/lib/apt/lists/* /usr/local/sbin/mado-setup \
  && useradd --system --home-dir /opt/mado --shell /usr/sbin/nologin mado
 # libmado-tls.so must sit beside mado: it makes Debian's CivetWeb work with OpenSSL 3.
-COPY --from=build /src/build/mado /src/build/libmado-tls.so /opt/mado/bin/
+COPY --from=build /src/build/mado /src/build/mado-verify /src/build/libmado-tls.so /opt/mado/bin/
 COPY --from=build /src/web /opt/mado/web
 COPY --from=build /src/sql /opt/mado/sql
 WORKDIR /opt/mado

@@ -237,6 +237,7 @@ int
 consent__api_rp_data(struct mado_req *rq)
 {
 	const cJSON *grant = cJSON_GetObjectItemCaseSensitive(rq->json, "grant");
+	const cJSON *person = cJSON_GetObjectItemCaseSensitive(rq->json, "person");
 	const char *from = opt_str(rq->json, "from"), *to = opt_str(rq->json, "to");
 	struct consent_fetch f;
 	char items[32 * 72], why[128], hash[68];
@@ -246,27 +247,37 @@ consent__api_rp_data(struct mado_req *rq)
 
 	if ((rc = need_kind(rq, "private")) != MADO_OK)
 		return rc;
-	if (!secret_ok(grant))
-		return mado_http_fail(rq, MADO_E_VALIDATION, "grant is the grant you were given");
+	/* The consent by its grant, or the person by this service's pseudonym. */
+	if ((grant != NULL) == (person != NULL) || (grant != NULL && !secret_ok(grant)) ||
+	    (person != NULL && !secret_ok(person)))
+		return mado_http_fail(rq, MADO_E_VALIDATION,
+				      "send grant (the grant you were given) or person (your "
+				      "pseudonym for them)");
 	if (!mado_access_items(rq->json, items, sizeof(items), why, sizeof(why)))
 		return mado_http_fail(rq, MADO_E_VALIDATION, "%s", why);
 	if ((from != NULL && !mado_access_date_ok(from)) ||
 	    (to != NULL && !mado_access_date_ok(to)))
 		return mado_http_fail(rq, MADO_E_VALIDATION, "from and to are dates");
-	hash_of(grant->valuestring, hash);
+	if (grant != NULL)
+		hash_of(grant->valuestring, hash);
 	if ((rc = mado_http_db(rq, &db)) != MADO_OK)
 		return rc;
 	if ((rc = mado_access_partitions(db)) != MADO_OK ||
-	    (rc = consent__fetch(db, rq->actor.org, hash, items, from, to, &f)) != MADO_OK)
+	    (rc = consent__fetch(db, rq->actor.org, grant != NULL ? hash : NULL,
+				 person != NULL ? person->valuestring : NULL, items, from, to,
+				 &f)) != MADO_OK)
 		return rc == MADO_E_NOMEM || rc == MADO_E_DB_UNAVAILABLE
 			   ? rc
 			   : MADO_E_ACCESS_RECORD_FAILED;
 	if (strcmp(f.outcome, "invalid") == 0)
-		return fail_reason(rq, MADO_E_GRANT_INVALID, "grant", "the grant is not valid");
+		return strcmp(f.reason, "person") == 0
+			   ? MADO_E_UNKNOWN_PERSON
+			   : fail_reason(rq, MADO_E_GRANT_INVALID, "grant",
+					 "the grant is not valid");
 	if (strcmp(f.outcome, "served") != 0) {
 		if (rq->problem_ext == NULL)
 			rq->problem_ext = cJSON_CreateObject();
-		if (rq->problem_ext != NULL)
+		if (rq->problem_ext != NULL && f.consent_id[0] != '\0')
 			cJSON_AddStringToObject(rq->problem_ext, "consent_id", f.consent_id);
 		return fail_reason(rq, MADO_E_CONSENT_REFUSED, f.reason,
 				   "the consent does not allow this fetch now; it was recorded");

@@ -47,8 +47,8 @@ static struct mado_db_stmt Q_PUSH_GIVE = MADO_DB_STMT(
 static struct mado_db_stmt Q_FETCH = MADO_DB_STMT(
     "con_fetch",
     "SELECT outcome, reason, consent_id, pseudonym, item, value FROM portal.rp_fetch($1,"
-    " $2::bytea, $3::text[], $4::date, $5::date)",
-    5);
+    " $2::bytea, $3, $4::text[], $5::date, $6::date)",
+    6);
 static struct mado_db_stmt Q_PUSH = MADO_DB_STMT(
     "con_push", "SELECT outcome, reason FROM portal.push_notice($1, $2, $3, $4, $5)", 5);
 static struct mado_db_stmt Q_LIST = MADO_DB_STMT(
@@ -250,10 +250,10 @@ consent__push_give(struct mado_db *db, const char *person, const char *programme
 }
 
 int
-consent__fetch(struct mado_db *db, const char *org, const char *token_hash, const char *items,
-	       const char *from, const char *to, struct consent_fetch *out)
+consent__fetch(struct mado_db *db, const char *org, const char *token_hash, const char *person,
+	       const char *items, const char *from, const char *to, struct consent_fetch *out)
 {
-	const char *p[5] = {org, token_hash, items, from, to};
+	const char *p[6] = {org, token_hash, person, items, from, to};
 	PGresult *r;
 	cJSON *v;
 	int rc, i;

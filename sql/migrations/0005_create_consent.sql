@@ -331,12 +331,14 @@ $$;
 
 /*
  * A private service's fetch: the decision against the consent at this moment, the
- * record, and the data, in one transaction. A refusal is recorded too (when the grant
- * names a person). Reasons: grant, status (revoked, paused, expired), items, range,
- * frequency.
+ * record, and the data, in one transaction. The service names the consent by its grant,
+ * or the person by its pseudonym (then the person's latest consent to this service
+ * decides, and with none the refusal is 'no-consent'). Every refusal about a known person
+ * is recorded. Reasons: grant or person (invalid), no-consent, paused, revoked, expired,
+ * items, range, frequency.
  */
-CREATE FUNCTION portal.rp_fetch(p_org text, p_token_hash bytea, p_items text[], p_from date,
-				p_to date)
+CREATE FUNCTION portal.rp_fetch(p_org text, p_token_hash bytea, p_pseudonym text,
+				p_items text[], p_from date, p_to date)
 RETURNS TABLE (outcome text, reason text, consent_id uuid, pseudonym text, item text,
 	       value jsonb)
 LANGUAGE plpgsql SECURITY DEFINER
@@ -352,17 +354,44 @@ DECLARE
 	v_event uuid := gen_random_uuid();
 	v_schema text;
 	v_pseud text;
+	v_person uuid;
+	v_consent uuid;
 BEGIN
-	SELECT * INTO g FROM portal.rp_grants x WHERE x.token_hash = p_token_hash
-	  AND x.recipient = p_org;
-	IF NOT FOUND THEN
-		RETURN QUERY SELECT 'invalid'::text, 'grant'::text, NULL::uuid, NULL::text,
-			NULL::text, NULL::jsonb;
-		RETURN;
+	IF p_token_hash IS NOT NULL THEN
+		SELECT * INTO g FROM portal.rp_grants x WHERE x.token_hash = p_token_hash
+		  AND x.recipient = p_org;
+		IF NOT FOUND THEN
+			RETURN QUERY SELECT 'invalid'::text, 'grant'::text, NULL::uuid, NULL::text,
+				NULL::text, NULL::jsonb;
+			RETURN;
+		END IF;
+		v_consent := g.consent_id;
+	ELSE
+		SELECT s.person_id INTO v_person FROM portal.pseudonyms s
+		WHERE s.org_code = p_org AND s.pseudonym = p_pseudonym;
+		IF v_person IS NULL THEN
+			RETURN QUERY SELECT 'invalid'::text, 'person'::text, NULL::uuid, NULL::text,
+				NULL::text, NULL::jsonb;
+			RETURN;
+		END IF;
+		SELECT x.id INTO v_consent FROM portal.consents x
+		WHERE x.person_id = v_person AND x.recipient = p_org AND x.kind = 'private_share'
+		ORDER BY x.created_at DESC LIMIT 1;
+		IF v_consent IS NULL THEN
+			-- Asked without any consent: refused, and the person sees that it was tried.
+			INSERT INTO portal.access_event_keys (org_code, event_id) VALUES (p_org, v_event);
+			INSERT INTO portal.access_events (event_id, person_id, occurred_at, org_code,
+				actor_kind, channel, purpose, legal_ref, items, outcome, reason)
+			VALUES (v_event, v_person, now(), p_org, 'machine', 'private', 'consent',
+				'consent', p_items, 'denied', 'consent-no-consent');
+			RETURN QUERY SELECT 'denied'::text, 'no-consent'::text, NULL::uuid, NULL::text,
+				NULL::text, NULL::jsonb;
+			RETURN;
+		END IF;
 	END IF;
 	-- FOR UPDATE: fetches under one consent take turns, a revocation waits for the fetch
 	-- in flight, and the next fetch waits for the revocation and then sees it.
-	SELECT * INTO c FROM portal.consents x WHERE x.id = g.consent_id FOR UPDATE;
+	SELECT * INTO c FROM portal.consents x WHERE x.id = v_consent FOR UPDATE;
 	IF c.status IN ('active', 'paused') AND c.valid_until <= now() THEN
 		PERFORM portal.consent_expire_due(c.id);
 		c.status := 'expired';
@@ -476,7 +505,7 @@ REVOKE EXECUTE ON FUNCTION portal.consent_expire_due(uuid),
 	portal.consent_code_exchange(text, bytea, bytea),
 	portal.consent_change(uuid, uuid, text, text),
 	portal.consent_push_give(uuid, text, integer, text),
-	portal.rp_fetch(text, bytea, text[], date, date),
+	portal.rp_fetch(text, bytea, text, text[], date, date),
 	portal.push_notice(text, text, text, text, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION portal.consent_request_create(text, text, text[], date, date, text,
 							 integer, integer, integer, text, text),
@@ -484,7 +513,7 @@ GRANT EXECUTE ON FUNCTION portal.consent_request_create(text, text, text[], date
 	portal.consent_code_exchange(text, bytea, bytea),
 	portal.consent_change(uuid, uuid, text, text),
 	portal.consent_push_give(uuid, text, integer, text),
-	portal.rp_fetch(text, bytea, text[], date, date),
+	portal.rp_fetch(text, bytea, text, text[], date, date),
 	portal.push_notice(text, text, text, text, text) TO mado_app;
 GRANT SELECT ON portal.rp_services, portal.push_programmes, portal.consents,
 	portal.consent_events, portal.consent_uses TO mado_app;

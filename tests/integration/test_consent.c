@@ -244,6 +244,36 @@ test_fetch_under_consent(void **state)
 			 401);
 	th_resp_free(&r);
 
+	/* By pseudonym: someone who never consented is refused, and sees it was tried. */
+	{
+		char body[256], bob_pseud[64];
+
+		/* Someone else, registered, who has never dealt with the service. */
+		assert_int_equal(scalar("INSERT INTO portal.people DEFAULT VALUES"), 1);
+		assert_int_equal(
+		    th_sql_str(&env, bob_pseud, sizeof(bob_pseud),
+			       "SELECT s.pseudonym FROM portal.pseudonyms s WHERE"
+			       " s.org_code = 'kakeibo-app' AND s.person_id <> '%s' LIMIT 1",
+			       alice.id),
+		    0);
+		snprintf(body, sizeof(body), "{\"person\":\"%s\",\"items\":[\"tax.income\"]}",
+			 bob_pseud);
+		assert_int_equal(org_call("kakeibo-app", "/rp/v1/data", body, &r), 403);
+		assert_string_equal(member(&r, "reason"), "no-consent");
+		th_resp_free(&r);
+		assert_int_equal(scalar("SELECT count(*) FROM portal.access_events e JOIN"
+					" portal.pseudonyms s ON s.person_id = e.person_id AND"
+					" s.org_code = 'kakeibo-app' WHERE s.pseudonym = '%s' AND"
+					" e.reason = 'consent-no-consent'",
+					bob_pseud),
+				 1);
+		/* By pseudonym the person who did consent is served. */
+		snprintf(body, sizeof(body), "{\"person\":\"%s\",\"items\":[\"tax.income\"]}",
+			 pseud);
+		assert_int_equal(org_call("kakeibo-app", "/rp/v1/data", body, &r), 200);
+		th_resp_free(&r);
+	}
+
 	/* Paused, resumed, then revoked for good. */
 	change(consent, "pause", 200);
 	refused("kakeibo-app", grant, "[\"tax.income\"]", NULL, "paused", consent);
