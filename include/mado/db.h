@@ -6,6 +6,8 @@
 #define MADO_DB_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <libpq-fe.h>
@@ -85,6 +87,18 @@ MADO_MUSTCHECK int mado_db_exec_as_person(struct mado_db *db, const char *person
  */
 typedef int (*mado_db_tx_fn)(struct mado_db *db, void *arg);
 MADO_MUSTCHECK int mado_db_tx(struct mado_db *db, mado_db_tx_fn fn, void *arg);
+
+/* Reading rows (server/db/row.c): a value, NULL for SQL NULL; a copy, "" for NULL; and
+   JSON members: a string or null, JSON text the database made (null, or [] with
+   empty_array, when NULL), a number, a boolean. */
+struct cJSON;
+const char *mado_db_val(const PGresult *r, int row, int col);
+void mado_db_copy(char *dst, size_t len, const PGresult *r, int row, int col);
+void mado_db_json_str(struct cJSON *o, const char *name, const PGresult *r, int row, int col);
+void mado_db_json_raw(struct cJSON *o, const char *name, const PGresult *r, int row, int col,
+		      bool empty_array);
+void mado_db_json_num(struct cJSON *o, const char *name, const PGresult *r, int row, int col);
+void mado_db_json_bool(struct cJSON *o, const char *name, const PGresult *r, int row, int col);
 
 /* Maps a finished result (or its absence) to a Mado error; used by the pool and migrate. */
 int mado_db_classify(PGconn *conn, const PGresult *res);

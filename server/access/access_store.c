@@ -181,48 +181,6 @@ static struct mado_db_stmt Q_CAT_PURPOSES = MADO_DB_STMT(
     "acc_cat_purposes",
     "SELECT code, name_ja, name_en, explain_ja, explain_en FROM portal.purposes ORDER BY code", 0);
 
-static const char *
-val(const PGresult *r, int row, int col)
-{
-	return PQgetisnull(r, row, col) ? NULL : PQgetvalue(r, row, col);
-}
-
-static void
-copy(char *dst, size_t len, const PGresult *r, int row, int col)
-{
-	snprintf(dst, len, "%s", PQgetisnull(r, row, col) ? "" : PQgetvalue(r, row, col));
-}
-
-/* Adds a string member, or null for SQL NULL. */
-static void
-add_str(cJSON *o, const char *name, const PGresult *r, int row, int col)
-{
-	const char *v = val(r, row, col);
-
-	if (v == NULL)
-		cJSON_AddNullToObject(o, name);
-	else
-		cJSON_AddStringToObject(o, name, v);
-}
-
-/* Adds a member holding JSON text the database produced (null for SQL NULL). */
-static void
-add_json(cJSON *o, const char *name, const PGresult *r, int row, int col)
-{
-	const char *v = val(r, row, col);
-	cJSON *j = v != NULL ? cJSON_Parse(v) : NULL;
-
-	if (j == NULL)
-		j = cJSON_CreateNull();
-	cJSON_AddItemToObject(o, name, j);
-}
-
-static void
-add_bool(cJSON *o, const char *name, const PGresult *r, int row, int col)
-{
-	cJSON_AddBoolToObject(o, name, strcmp(PQgetvalue(r, row, col), "t") == 0);
-}
-
 int
 access__partitions_ensure(struct mado_db *db)
 {
@@ -241,8 +199,8 @@ access__org_by_key(struct mado_db *db, const char *key_hash, char *org, size_t o
 	if ((rc = mado_db_exec(db, &Q_ORG_BY_KEY, p, &r)) != MADO_OK)
 		return rc;
 	if (PQntuples(r) == 1) {
-		copy(org, orglen, r, 0, 0);
-		copy(kind, kindlen, r, 0, 1);
+		mado_db_copy(org, orglen, r, 0, 0);
+		mado_db_copy(kind, kindlen, r, 0, 1);
 		*found = true;
 	}
 	PQclear(r);
@@ -291,10 +249,10 @@ access__gw_query(struct mado_db *db, const char *org, const struct access_query 
 		PQclear(r);
 		return MADO_E_INTERNAL;
 	}
-	copy(out->event_id, sizeof(out->event_id), r, 0, 1);
-	copy(out->outcome, sizeof(out->outcome), r, 0, 2);
-	copy(out->reason, sizeof(out->reason), r, 0, 3);
-	copy(out->bad_item, sizeof(out->bad_item), r, 0, 4);
+	mado_db_copy(out->event_id, sizeof(out->event_id), r, 0, 1);
+	mado_db_copy(out->outcome, sizeof(out->outcome), r, 0, 2);
+	mado_db_copy(out->reason, sizeof(out->reason), r, 0, 3);
+	mado_db_copy(out->bad_item, sizeof(out->bad_item), r, 0, 4);
 	if (strcmp(out->outcome, "served") == 0) {
 		if ((out->items = cJSON_CreateObject()) == NULL) {
 			PQclear(r);
@@ -328,7 +286,7 @@ access__gw_report(struct mado_db *db, const char *org, const char *events_json,
 	}
 	if (!PQgetisnull(r, 0, 0)) {
 		out->bad_index = atoi(PQgetvalue(r, 0, 0));
-		copy(out->bad_field, sizeof(out->bad_field), r, 0, 1);
+		mado_db_copy(out->bad_field, sizeof(out->bad_field), r, 0, 1);
 	}
 	out->written = atoi(PQgetvalue(r, 0, 2));
 	out->duplicates = atoi(PQgetvalue(r, 0, 3));
@@ -349,15 +307,15 @@ access__dispute_queue(struct mado_db *db, const char *org, const char *status, c
 	for (i = 0; i < PQntuples(r); i++) {
 		if ((o = cJSON_CreateObject()) == NULL)
 			break;
-		add_str(o, "case_no", r, i, 0);
-		add_str(o, "kind", r, i, 1);
-		add_str(o, "status", r, i, 2);
-		add_str(o, "person", r, i, 3);
-		add_str(o, "organisation", r, i, 4);
-		add_json(o, "items", r, i, 5);
-		add_str(o, "occurred_at", r, i, 6);
-		add_str(o, "created_at", r, i, 7);
-		add_str(o, "note", r, i, 8);
+		mado_db_json_str(o, "case_no", r, i, 0);
+		mado_db_json_str(o, "kind", r, i, 1);
+		mado_db_json_str(o, "status", r, i, 2);
+		mado_db_json_str(o, "person", r, i, 3);
+		mado_db_json_str(o, "organisation", r, i, 4);
+		mado_db_json_raw(o, "items", r, i, 5, false);
+		mado_db_json_str(o, "occurred_at", r, i, 6);
+		mado_db_json_str(o, "created_at", r, i, 7);
+		mado_db_json_str(o, "note", r, i, 8);
 		cJSON_AddItemToArray(out, o);
 	}
 	PQclear(r);
@@ -389,7 +347,7 @@ access__reveal_request(struct mado_db *db, const char *supervisor, const char *o
 
 	if ((rc = mado_db_exec(db, &Q_REVEAL_REQUEST, p, &r)) != MADO_OK)
 		return rc;
-	copy(id, idlen, r, 0, 0);
+	mado_db_copy(id, idlen, r, 0, 0);
 	PQclear(r);
 	return id[0] != '\0' ? MADO_OK : MADO_E_NOT_FOUND;
 }
@@ -423,13 +381,13 @@ access__reveal_list(struct mado_db *db, const char *org, cJSON *out)
 		if ((o = cJSON_CreateObject()) == NULL)
 			break;
 		cJSON_AddNumberToObject(o, "id", atof(PQgetvalue(r, i, 0)));
-		add_str(o, "supervisor", r, i, 1);
-		add_str(o, "organisation", r, i, 2);
-		add_str(o, "officer", r, i, 3);
-		add_str(o, "reason", r, i, 4);
-		add_str(o, "requested_at", r, i, 5);
-		add_str(o, "answer", r, i, 6);
-		add_str(o, "answered_at", r, i, 7);
+		mado_db_json_str(o, "supervisor", r, i, 1);
+		mado_db_json_str(o, "organisation", r, i, 2);
+		mado_db_json_str(o, "officer", r, i, 3);
+		mado_db_json_str(o, "reason", r, i, 4);
+		mado_db_json_str(o, "requested_at", r, i, 5);
+		mado_db_json_str(o, "answer", r, i, 6);
+		mado_db_json_str(o, "answered_at", r, i, 7);
 		cJSON_AddItemToArray(out, o);
 	}
 	PQclear(r);
@@ -445,31 +403,31 @@ row_of(const PGresult *r, int i, bool detail, struct access_row *e)
 	e->occurred_us = PQgetvalue(r, i, C_OCCURRED);
 	e->recorded_us = PQgetvalue(r, i, C_RECORDED);
 	e->sealed = strcmp(PQgetvalue(r, i, C_SEALED), "t") == 0;
-	e->org = val(r, i, C_ORG);
-	e->relay_for = val(r, i, C_RELAY);
-	e->officer = val(r, i, C_OFFICER);
-	e->officer_role = val(r, i, C_ROLE);
-	e->actor_kind = val(r, i, C_KIND);
-	e->channel = val(r, i, C_CHANNEL);
-	e->purpose = val(r, i, C_PURPOSE);
-	e->legal_ref = val(r, i, C_LEGAL);
-	e->case_ref = val(r, i, C_CASE);
-	e->items = val(r, i, C_ITEMS);
-	e->consent_id = val(r, i, C_CONSENT);
-	e->outcome = val(r, i, C_OUTCOME);
-	e->reason = val(r, i, C_REASON);
-	e->sealed_until = val(r, i, C_SEALED_UNTIL);
-	e->sealing_body = val(r, i, C_SEALING_BODY);
-	e->disputes = val(r, i, C_DISPUTES);
+	e->org = mado_db_val(r, i, C_ORG);
+	e->relay_for = mado_db_val(r, i, C_RELAY);
+	e->officer = mado_db_val(r, i, C_OFFICER);
+	e->officer_role = mado_db_val(r, i, C_ROLE);
+	e->actor_kind = mado_db_val(r, i, C_KIND);
+	e->channel = mado_db_val(r, i, C_CHANNEL);
+	e->purpose = mado_db_val(r, i, C_PURPOSE);
+	e->legal_ref = mado_db_val(r, i, C_LEGAL);
+	e->case_ref = mado_db_val(r, i, C_CASE);
+	e->items = mado_db_val(r, i, C_ITEMS);
+	e->consent_id = mado_db_val(r, i, C_CONSENT);
+	e->outcome = mado_db_val(r, i, C_OUTCOME);
+	e->reason = mado_db_val(r, i, C_REASON);
+	e->sealed_until = mado_db_val(r, i, C_SEALED_UNTIL);
+	e->sealing_body = mado_db_val(r, i, C_SEALING_BODY);
+	e->disputes = mado_db_val(r, i, C_DISPUTES);
 	if (!detail)
 		return;
-	e->org_ja = val(r, i, C__N + 0);
-	e->org_en = val(r, i, C__N + 1);
-	e->purpose_ja = val(r, i, C__N + 2);
-	e->purpose_en = val(r, i, C__N + 3);
-	e->explain_ja = val(r, i, C__N + 4);
-	e->explain_en = val(r, i, C__N + 5);
-	e->law = val(r, i, C__N + 6);
+	e->org_ja = mado_db_val(r, i, C__N + 0);
+	e->org_en = mado_db_val(r, i, C__N + 1);
+	e->purpose_ja = mado_db_val(r, i, C__N + 2);
+	e->purpose_en = mado_db_val(r, i, C__N + 3);
+	e->explain_ja = mado_db_val(r, i, C__N + 4);
+	e->explain_en = mado_db_val(r, i, C__N + 5);
+	e->law = mado_db_val(r, i, C__N + 6);
 }
 
 int
@@ -548,7 +506,7 @@ summary_tx(struct mado_db *db, void *arg)
 	for (i = 0; i < PQntuples(r); i++) {
 		if ((o = cJSON_CreateObject()) == NULL)
 			break;
-		add_str(o, "month", r, i, 0);
+		mado_db_json_str(o, "month", r, i, 0);
 		cJSON_AddNumberToObject(o, "count", atof(PQgetvalue(r, i, 1)));
 		cJSON_AddNumberToObject(o, "denied", atof(PQgetvalue(r, i, 2)));
 		cJSON_AddNumberToObject(o, "sealed", atof(PQgetvalue(r, i, 3)));
@@ -560,9 +518,9 @@ summary_tx(struct mado_db *db, void *arg)
 	for (i = 0; i < PQntuples(r); i++) {
 		if ((o = cJSON_CreateObject()) == NULL)
 			break;
-		add_str(o, "organisation", r, i, 0);
+		mado_db_json_str(o, "organisation", r, i, 0);
 		cJSON_AddNumberToObject(o, "count", atof(PQgetvalue(r, i, 1)));
-		add_str(o, "last", r, i, 2);
+		mado_db_json_str(o, "last", r, i, 2);
 		cJSON_AddItemToArray(orgs, o);
 	}
 	PQclear(r);
@@ -571,7 +529,7 @@ summary_tx(struct mado_db *db, void *arg)
 	for (i = 0; i < PQntuples(r); i++) {
 		if ((o = cJSON_CreateObject()) == NULL)
 			break;
-		add_str(o, "item", r, i, 0);
+		mado_db_json_str(o, "item", r, i, 0);
 		cJSON_AddNumberToObject(o, "count", atof(PQgetvalue(r, i, 1)));
 		cJSON_AddItemToArray(items, o);
 	}
@@ -601,7 +559,7 @@ access__dispute_open(struct mado_db *db, const char *person, const char *id, con
 		PQclear(r);
 		return MADO_E_NOT_FOUND;
 	}
-	copy(case_no, len, r, 0, 0);
+	mado_db_copy(case_no, len, r, 0, 0);
 	*created = strcmp(PQgetvalue(r, 0, 1), "t") == 0;
 	PQclear(r);
 	return MADO_OK;
@@ -627,15 +585,15 @@ access__disputes(struct mado_db *db, const char *person, cJSON *out)
 	for (i = 0; i < PQntuples(r); i++) {
 		if ((o = cJSON_CreateObject()) == NULL)
 			break;
-		add_str(o, "case_no", r, i, 0);
+		mado_db_json_str(o, "case_no", r, i, 0);
 		cJSON_AddNumberToObject(o, "entry", atof(PQgetvalue(r, i, 1)));
-		add_str(o, "organisation", r, i, 2);
-		add_str(o, "kind", r, i, 3);
-		add_str(o, "status", r, i, 4);
-		add_str(o, "answer", r, i, 5);
-		add_str(o, "created_at", r, i, 6);
-		add_str(o, "updated_at", r, i, 7);
-		add_json(o, "frozen_items", r, i, 8);
+		mado_db_json_str(o, "organisation", r, i, 2);
+		mado_db_json_str(o, "kind", r, i, 3);
+		mado_db_json_str(o, "status", r, i, 4);
+		mado_db_json_str(o, "answer", r, i, 5);
+		mado_db_json_str(o, "created_at", r, i, 6);
+		mado_db_json_str(o, "updated_at", r, i, 7);
+		mado_db_json_raw(o, "frozen_items", r, i, 8, false);
 		cJSON_AddItemToArray(out, o);
 	}
 	PQclear(r);
@@ -682,18 +640,18 @@ access__notices(struct mado_db *db, const char *person, cJSON *out)
 		if ((o = cJSON_CreateObject()) == NULL)
 			break;
 		cJSON_AddNumberToObject(o, "id", atof(PQgetvalue(r, i, 0)));
-		add_str(o, "kind", r, i, 1);
-		add_str(o, "created_at", r, i, 2);
+		mado_db_json_str(o, "kind", r, i, 1);
+		mado_db_json_str(o, "created_at", r, i, 2);
 		if (!PQgetisnull(r, i, 3))
 			cJSON_AddNumberToObject(o, "entry", atof(PQgetvalue(r, i, 3)));
-		add_str(o, "organisation", r, i, 4);
-		add_json(o, "items", r, i, 5);
-		add_str(o, "case_no", r, i, 6);
-		add_bool(o, "read", r, i, 7);
+		mado_db_json_str(o, "organisation", r, i, 4);
+		mado_db_json_raw(o, "items", r, i, 5, false);
+		mado_db_json_str(o, "case_no", r, i, 6);
+		mado_db_json_bool(o, "read", r, i, 7);
 		if (!PQgetisnull(r, i, 8)) {
-			add_str(o, "programme", r, i, 8);
-			add_str(o, "title", r, i, 9);
-			add_str(o, "body", r, i, 10);
+			mado_db_json_str(o, "programme", r, i, 8);
+			mado_db_json_str(o, "title", r, i, 9);
+			mado_db_json_str(o, "body", r, i, 10);
 		}
 		cJSON_AddItemToArray(out, o);
 	}
@@ -713,12 +671,12 @@ access__coverage(struct mado_db *db, cJSON *out)
 	for (i = 0; i < PQntuples(r); i++) {
 		if ((o = cJSON_CreateObject()) == NULL)
 			break;
-		add_str(o, "code", r, i, 0);
-		add_str(o, "kind", r, i, 1);
-		add_str(o, "name_ja", r, i, 2);
-		add_str(o, "name_en", r, i, 3);
-		add_str(o, "gateway_since", r, i, 4);
-		add_str(o, "reports_since", r, i, 5);
+		mado_db_json_str(o, "code", r, i, 0);
+		mado_db_json_str(o, "kind", r, i, 1);
+		mado_db_json_str(o, "name_ja", r, i, 2);
+		mado_db_json_str(o, "name_en", r, i, 3);
+		mado_db_json_str(o, "gateway_since", r, i, 4);
+		mado_db_json_str(o, "reports_since", r, i, 5);
 		cJSON_AddItemToArray(out, o);
 	}
 	PQclear(r);
@@ -744,11 +702,11 @@ access__catalogue(struct mado_db *db, cJSON *out)
 	for (i = 0; i < PQntuples(r); i++) {
 		if ((o = cJSON_CreateObject()) == NULL)
 			break;
-		add_str(o, "code", r, i, 0);
-		add_str(o, "holder", r, i, 1);
-		add_bool(o, "sensitive", r, i, 2);
-		add_str(o, "name_ja", r, i, 3);
-		add_str(o, "name_en", r, i, 4);
+		mado_db_json_str(o, "code", r, i, 0);
+		mado_db_json_str(o, "holder", r, i, 1);
+		mado_db_json_bool(o, "sensitive", r, i, 2);
+		mado_db_json_str(o, "name_ja", r, i, 3);
+		mado_db_json_str(o, "name_en", r, i, 4);
 		cJSON_AddItemToArray(items, o);
 	}
 	PQclear(r);
@@ -757,11 +715,11 @@ access__catalogue(struct mado_db *db, cJSON *out)
 	for (i = 0; i < PQntuples(r); i++) {
 		if ((o = cJSON_CreateObject()) == NULL)
 			break;
-		add_str(o, "code", r, i, 0);
-		add_str(o, "name_ja", r, i, 1);
-		add_str(o, "name_en", r, i, 2);
-		add_str(o, "explain_ja", r, i, 3);
-		add_str(o, "explain_en", r, i, 4);
+		mado_db_json_str(o, "code", r, i, 0);
+		mado_db_json_str(o, "name_ja", r, i, 1);
+		mado_db_json_str(o, "name_en", r, i, 2);
+		mado_db_json_str(o, "explain_ja", r, i, 3);
+		mado_db_json_str(o, "explain_en", r, i, 4);
 		cJSON_AddItemToArray(purposes, o);
 	}
 	PQclear(r);

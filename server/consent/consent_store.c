@@ -84,37 +84,6 @@ static struct mado_db_stmt Q_RECEIPT = MADO_DB_STMT(
     " FROM portal.consent_receipt($1::uuid, $2::uuid, $3::bigint)",
     3);
 
-static void
-copy(char *dst, size_t len, const PGresult *r, int row, int col)
-{
-	snprintf(dst, len, "%s", PQgetisnull(r, row, col) ? "" : PQgetvalue(r, row, col));
-}
-
-static void
-add_str(cJSON *o, const char *name, const PGresult *r, int row, int col)
-{
-	if (PQgetisnull(r, row, col))
-		cJSON_AddNullToObject(o, name);
-	else
-		cJSON_AddStringToObject(o, name, PQgetvalue(r, row, col));
-}
-
-static void
-add_json(cJSON *o, const char *name, const PGresult *r, int row, int col, bool array)
-{
-	cJSON *j = PQgetisnull(r, row, col) ? NULL : cJSON_Parse(PQgetvalue(r, row, col));
-
-	if (j == NULL)
-		j = array ? cJSON_CreateArray() : cJSON_CreateNull();
-	cJSON_AddItemToObject(o, name, j);
-}
-
-static void
-add_num(cJSON *o, const char *name, const PGresult *r, int row, int col)
-{
-	cJSON_AddNumberToObject(o, name, atof(PQgetvalue(r, row, col)));
-}
-
 int
 consent__request_create(struct mado_db *db, const char *org, const struct consent_ask *a, char *id,
 			size_t idlen, char *reason, size_t reasonlen)
@@ -127,8 +96,8 @@ consent__request_create(struct mado_db *db, const char *org, const struct consen
 
 	if ((rc = mado_db_exec(db, &Q_REQUEST_CREATE, p, &r)) != MADO_OK)
 		return rc;
-	copy(id, idlen, r, 0, 0);
-	copy(reason, reasonlen, r, 0, 1);
+	mado_db_copy(id, idlen, r, 0, 0);
+	mado_db_copy(reason, reasonlen, r, 0, 1);
 	PQclear(r);
 	return MADO_OK;
 }
@@ -152,31 +121,31 @@ consent__request_get(struct mado_db *db, const char *id, cJSON **out)
 		PQclear(r);
 		return MADO_E_NOMEM;
 	}
-	add_str(o, "id", r, 0, 0);
-	add_str(o, "recipient", r, 0, 1);
+	mado_db_json_str(o, "id", r, 0, 0);
+	mado_db_json_str(o, "recipient", r, 0, 1);
 	n = cJSON_AddObjectToObject(o, "recipient_name");
-	add_str(n, "ja", r, 0, 2);
-	add_str(n, "en", r, 0, 3);
-	add_str(o, "purpose", r, 0, 4);
+	mado_db_json_str(n, "ja", r, 0, 2);
+	mado_db_json_str(n, "en", r, 0, 3);
+	mado_db_json_str(o, "purpose", r, 0, 4);
 	n = cJSON_AddObjectToObject(o, "purpose_text");
-	add_str(n, "ja", r, 0, 5);
-	add_str(n, "en", r, 0, 6);
-	add_str(n, "explain_ja", r, 0, 7);
-	add_str(n, "explain_en", r, 0, 8);
-	add_json(o, "items", r, 0, 9, true);
-	add_str(o, "data_from", r, 0, 10);
-	add_str(o, "data_to", r, 0, 11);
+	mado_db_json_str(n, "ja", r, 0, 5);
+	mado_db_json_str(n, "en", r, 0, 6);
+	mado_db_json_str(n, "explain_ja", r, 0, 7);
+	mado_db_json_str(n, "explain_en", r, 0, 8);
+	mado_db_json_raw(o, "items", r, 0, 9, true);
+	mado_db_json_str(o, "data_from", r, 0, 10);
+	mado_db_json_str(o, "data_to", r, 0, 11);
 	n = cJSON_AddObjectToObject(o, "frequency");
-	add_str(n, "unit", r, 0, 12);
-	add_num(n, "max", r, 0, 13);
-	add_num(o, "data_life_days", r, 0, 14);
-	add_num(o, "valid_days", r, 0, 15);
+	mado_db_json_str(n, "unit", r, 0, 12);
+	mado_db_json_num(n, "max", r, 0, 13);
+	mado_db_json_num(o, "data_life_days", r, 0, 14);
+	mado_db_json_num(o, "valid_days", r, 0, 15);
 	cJSON_AddStringToObject(o, "status",
 				strcmp(PQgetvalue(r, 0, 17), "t") == 0 &&
 					strcmp(PQgetvalue(r, 0, 16), "pending") == 0
 				    ? "expired"
 				    : PQgetvalue(r, 0, 16));
-	add_json(o, "never_items", r, 0, 18, true);
+	mado_db_json_raw(o, "never_items", r, 0, 18, true);
 	PQclear(r);
 	*out = o;
 	return MADO_OK;
@@ -194,10 +163,10 @@ consent__decide(struct mado_db *db, const char *person, const char *request, boo
 	memset(out, 0, sizeof(*out));
 	if ((rc = mado_db_exec(db, &Q_DECIDE, p, &r)) != MADO_OK)
 		return rc;
-	copy(out->consent_id, sizeof(out->consent_id), r, 0, 0);
-	copy(out->redirect_uri, sizeof(out->redirect_uri), r, 0, 1);
-	copy(out->state, sizeof(out->state), r, 0, 2);
-	copy(out->reason, sizeof(out->reason), r, 0, 3);
+	mado_db_copy(out->consent_id, sizeof(out->consent_id), r, 0, 0);
+	mado_db_copy(out->redirect_uri, sizeof(out->redirect_uri), r, 0, 1);
+	mado_db_copy(out->state, sizeof(out->state), r, 0, 2);
+	mado_db_copy(out->reason, sizeof(out->reason), r, 0, 3);
 	PQclear(r);
 	return MADO_OK;
 }
@@ -212,7 +181,7 @@ consent__exchange(struct mado_db *db, const char *org, const char *code_hash,
 
 	if ((rc = mado_db_exec(db, &Q_EXCHANGE, p, &r)) != MADO_OK)
 		return rc;
-	copy(consent_id, len, r, 0, 0);
+	mado_db_copy(consent_id, len, r, 0, 0);
 	PQclear(r);
 	return MADO_OK;
 }
@@ -227,8 +196,8 @@ consent__change(struct mado_db *db, const char *person, const char *consent, con
 
 	if ((rc = mado_db_exec(db, &Q_CHANGE, p, &r)) != MADO_OK)
 		return rc;
-	copy(status, slen, r, 0, 0);
-	copy(reason, rlen, r, 0, 1);
+	mado_db_copy(status, slen, r, 0, 0);
+	mado_db_copy(reason, rlen, r, 0, 1);
 	PQclear(r);
 	return MADO_OK;
 }
@@ -243,8 +212,8 @@ consent__push_give(struct mado_db *db, const char *person, const char *programme
 
 	if ((rc = mado_db_exec(db, &Q_PUSH_GIVE, p, &r)) != MADO_OK)
 		return rc;
-	copy(id, idlen, r, 0, 0);
-	copy(reason, rlen, r, 0, 1);
+	mado_db_copy(id, idlen, r, 0, 0);
+	mado_db_copy(reason, rlen, r, 0, 1);
 	PQclear(r);
 	return MADO_OK;
 }
@@ -265,10 +234,10 @@ consent__fetch(struct mado_db *db, const char *org, const char *token_hash, cons
 		PQclear(r);
 		return MADO_E_INTERNAL;
 	}
-	copy(out->outcome, sizeof(out->outcome), r, 0, 0);
-	copy(out->reason, sizeof(out->reason), r, 0, 1);
-	copy(out->consent_id, sizeof(out->consent_id), r, 0, 2);
-	copy(out->pseudonym, sizeof(out->pseudonym), r, 0, 3);
+	mado_db_copy(out->outcome, sizeof(out->outcome), r, 0, 0);
+	mado_db_copy(out->reason, sizeof(out->reason), r, 0, 1);
+	mado_db_copy(out->consent_id, sizeof(out->consent_id), r, 0, 2);
+	mado_db_copy(out->pseudonym, sizeof(out->pseudonym), r, 0, 3);
 	if (strcmp(out->outcome, "served") == 0 && (out->items = cJSON_CreateObject()) != NULL)
 		for (i = 1; i < PQntuples(r); i++) {
 			if ((v = cJSON_Parse(PQgetvalue(r, i, 5))) == NULL)
@@ -290,8 +259,8 @@ consent__push(struct mado_db *db, const char *org, const char *programme, const 
 
 	if ((rc = mado_db_exec(db, &Q_PUSH, p, &r)) != MADO_OK)
 		return rc;
-	copy(outcome, olen, r, 0, 0);
-	copy(reason, rlen, r, 0, 1);
+	mado_db_copy(outcome, olen, r, 0, 0);
+	mado_db_copy(reason, rlen, r, 0, 1);
 	PQclear(r);
 	return MADO_OK;
 }
@@ -303,22 +272,22 @@ consent_json(const PGresult *r, int i)
 
 	if (o == NULL)
 		return NULL;
-	add_str(o, "id", r, i, 0);
-	add_str(o, "kind", r, i, 1);
-	add_str(o, "recipient", r, i, 2);
-	add_str(o, "programme", r, i, 3);
-	add_str(o, "purpose", r, i, 4);
-	add_json(o, "items", r, i, 5, true);
-	add_str(o, "status", r, i, 6);
-	add_str(o, "valid_until", r, i, 7);
-	add_str(o, "created_at", r, i, 8);
-	add_num(o, "uses", r, i, 9);
+	mado_db_json_str(o, "id", r, i, 0);
+	mado_db_json_str(o, "kind", r, i, 1);
+	mado_db_json_str(o, "recipient", r, i, 2);
+	mado_db_json_str(o, "programme", r, i, 3);
+	mado_db_json_str(o, "purpose", r, i, 4);
+	mado_db_json_raw(o, "items", r, i, 5, true);
+	mado_db_json_str(o, "status", r, i, 6);
+	mado_db_json_str(o, "valid_until", r, i, 7);
+	mado_db_json_str(o, "created_at", r, i, 8);
+	mado_db_json_num(o, "uses", r, i, 9);
 	f = cJSON_AddObjectToObject(o, "frequency");
-	add_str(f, "unit", r, i, 10);
-	add_num(f, "max", r, i, 11);
-	add_num(o, "data_life_days", r, i, 12);
-	add_str(o, "data_from", r, i, 13);
-	add_str(o, "data_to", r, i, 14);
+	mado_db_json_str(f, "unit", r, i, 10);
+	mado_db_json_num(f, "max", r, i, 11);
+	mado_db_json_num(o, "data_life_days", r, i, 12);
+	mado_db_json_str(o, "data_from", r, i, 13);
+	mado_db_json_str(o, "data_to", r, i, 14);
 	return o;
 }
 
@@ -346,8 +315,8 @@ consent__list(struct mado_db *db, const char *person, const char *id, cJSON *out
 	if ((rc = mado_db_exec_as_person(db, person, &Q_HISTORY, p, &h)) != MADO_OK)
 		return rc;
 	o = cJSON_GetArrayItem(out, 0);
-	add_json(o, "history", h, 0, 0, true);
-	add_json(o, "use_list", h, 0, 1, true);
+	mado_db_json_raw(o, "history", h, 0, 0, true);
+	mado_db_json_raw(o, "use_list", h, 0, 1, true);
 	PQclear(h);
 	return MADO_OK;
 }
@@ -377,29 +346,30 @@ consent__receipt_doc(struct mado_db *db, const char *person, const char *consent
 	cJSON_AddStringToObject(d, "schema", "mado-consent-receipt/1");
 	cJSON_AddStringToObject(d, "jurisdiction", "JP");
 	cJSON_AddStringToObject(d, "issued_at", stamp);
-	add_str(d, "principal", r, 0, 19); /* the recipient's pseudonym, never the person id */
+	mado_db_json_str(d, "principal", r, 0,
+			 19); /* the recipient's pseudonym, never the person id */
 	c = cJSON_AddObjectToObject(d, "consent");
-	add_str(c, "id", r, 0, 0);
-	add_str(c, "kind", r, 0, 1);
-	add_str(c, "recipient", r, 0, 2);
-	add_str(c, "programme", r, 0, 3);
-	add_str(c, "purpose", r, 0, 4);
-	add_json(c, "items", r, 0, 5, true);
-	add_str(c, "data_from", r, 0, 6);
-	add_str(c, "data_to", r, 0, 7);
+	mado_db_json_str(c, "id", r, 0, 0);
+	mado_db_json_str(c, "kind", r, 0, 1);
+	mado_db_json_str(c, "recipient", r, 0, 2);
+	mado_db_json_str(c, "programme", r, 0, 3);
+	mado_db_json_str(c, "purpose", r, 0, 4);
+	mado_db_json_raw(c, "items", r, 0, 5, true);
+	mado_db_json_str(c, "data_from", r, 0, 6);
+	mado_db_json_str(c, "data_to", r, 0, 7);
 	f = cJSON_AddObjectToObject(c, "frequency");
-	add_str(f, "unit", r, 0, 8);
-	add_num(f, "max", r, 0, 9);
-	add_num(c, "data_life_days", r, 0, 10);
-	add_str(c, "valid_from", r, 0, 11);
-	add_str(c, "valid_until", r, 0, 12);
-	add_str(c, "status", r, 0, 17);
+	mado_db_json_str(f, "unit", r, 0, 8);
+	mado_db_json_num(f, "max", r, 0, 9);
+	mado_db_json_num(c, "data_life_days", r, 0, 10);
+	mado_db_json_str(c, "valid_from", r, 0, 11);
+	mado_db_json_str(c, "valid_until", r, 0, 12);
+	mado_db_json_str(c, "status", r, 0, 17);
 	e = cJSON_AddObjectToObject(d, "event");
-	add_num(e, "id", r, 0, 13);
-	add_str(e, "type", r, 0, 14);
-	add_str(e, "at", r, 0, 15);
-	add_str(e, "channel", r, 0, 16);
-	add_num(d, "uses", r, 0, 18);
+	mado_db_json_num(e, "id", r, 0, 13);
+	mado_db_json_str(e, "type", r, 0, 14);
+	mado_db_json_str(e, "at", r, 0, 15);
+	mado_db_json_str(e, "channel", r, 0, 16);
+	mado_db_json_num(d, "uses", r, 0, 18);
 	PQclear(r);
 	*doc = cJSON_PrintUnformatted(d);
 	cJSON_Delete(d);

@@ -818,3 +818,28 @@ th_org_cert(const struct th_env *e, const char *org, struct th_req *rq)
 	rq->key = key;
 	rq->mtls = true;
 }
+
+int
+th_tls_login(const struct th_env *e, const char *card, char *cookie, size_t cookielen, char *csrf,
+	     size_t csrflen)
+{
+	char cert[400], key[400], v[256];
+	struct th_req rq = {"GET", "/api/v1/auth/tls", NULL, NULL, 0, cert, key, true};
+	const cJSON *token;
+	struct th_resp r;
+	cJSON *j = NULL;
+	int rc = -1;
+
+	snprintf(cert, sizeof(cert), "%s/cards/%s.crt", e->ca_dir, card);
+	snprintf(key, sizeof(key), "%s/cards/%s.key", e->ca_dir, card);
+	if (th_request(e, &rq, &r) == 0 && r.status == 200 &&
+	    th_header(&r, "Set-Cookie", v, sizeof(v)) != NULL && (j = th_json(&r)) != NULL &&
+	    cJSON_IsString(token = cJSON_GetObjectItemCaseSensitive(j, "csrf_token"))) {
+		snprintf(cookie, cookielen, "%.*s", (int)strcspn(v, ";"), v);
+		snprintf(csrf, csrflen, "%s", token->valuestring);
+		rc = 0;
+	}
+	cJSON_Delete(j);
+	th_resp_free(&r);
+	return rc;
+}

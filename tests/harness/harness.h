@@ -95,6 +95,10 @@ struct th_req {
 };
 int th_request(const struct th_env *e, const struct th_req *rq, struct th_resp *out);
 void th_resp_free(struct th_resp *r);
+/* Logs in with card's certificate on the TLS login listener: the session cookie
+   ("__Host-mado=...") and its CSRF token. 0, or -1 when the login failed. */
+int th_tls_login(const struct th_env *e, const char *card, char *cookie, size_t cookielen,
+		 char *csrf, size_t csrflen);
 /* Makes rq go to the mTLS listener with org's client certificate. */
 void th_org_cert(const struct th_env *e, const char *org, struct th_req *rq);
 /* The value of a response header (case-insensitive name), copied into buf; NULL if none. */

@@ -35,22 +35,8 @@ static struct person alice = {.card = "alice"};
 static void
 login(struct person *p)
 {
-	char cert[400], key[400], v[256];
-	struct th_req rq = {"GET", "/api/v1/auth/tls", NULL, NULL, 0, cert, key, true};
-	struct th_resp r;
-	cJSON *j;
-
-	snprintf(cert, sizeof(cert), "%s/cards/%s.crt", env.ca_dir, p->card);
-	snprintf(key, sizeof(key), "%s/cards/%s.key", env.ca_dir, p->card);
-	assert_int_equal(th_request(&env, &rq, &r), 0);
-	assert_int_equal(r.status, 200);
-	assert_non_null(th_header(&r, "Set-Cookie", v, sizeof(v)));
-	snprintf(p->cookie, sizeof(p->cookie), "%.*s", (int)strcspn(v, ";"), v);
-	assert_non_null(j = th_json(&r));
-	snprintf(p->csrf, sizeof(p->csrf), "%s",
-		 cJSON_GetObjectItemCaseSensitive(j, "csrf_token")->valuestring);
-	cJSON_Delete(j);
-	th_resp_free(&r);
+	assert_int_equal(
+	    th_tls_login(&env, p->card, p->cookie, sizeof(p->cookie), p->csrf, sizeof(p->csrf)), 0);
 }
 
 static int
