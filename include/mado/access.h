@@ -50,6 +50,7 @@ int access__api_disputes(struct mado_req *rq);
 int access__api_alerts_get(struct mado_req *rq);
 int access__api_alerts_put(struct mado_req *rq);
 int access__api_notices(struct mado_req *rq);
+int access__api_notice_read(struct mado_req *rq);
 int access__api_coverage(struct mado_req *rq);
 int access__api_catalogue(struct mado_req *rq);
 

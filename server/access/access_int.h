@@ -119,6 +119,7 @@ int access__disputes(struct mado_db *db, const char *person, cJSON *out);
 int access__alerts_get(struct mado_db *db, const char *person, char *mode, size_t len);
 int access__alerts_set(struct mado_db *db, const char *person, const char *mode);
 int access__notices(struct mado_db *db, const char *person, cJSON *out);
+int access__notice_read(struct mado_db *db, const char *person, const char *id, bool *found);
 int access__coverage(struct mado_db *db, cJSON *out);
 int access__catalogue(struct mado_db *db, cJSON *out);
 

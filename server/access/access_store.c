@@ -169,6 +169,11 @@ static struct mado_db_stmt Q_NOTICES =
 		 " n.title, n.body"
 		 " FROM portal.notices n WHERE n.person_id = $1::uuid ORDER BY n.id DESC LIMIT 100",
 		 1);
+static struct mado_db_stmt Q_NOTICE_READ =
+    MADO_DB_STMT("acc_notice_read",
+		 "UPDATE portal.notices SET read_at = coalesce(read_at, now())"
+		 " WHERE person_id = $1::uuid AND id = $2::bigint",
+		 2);
 static struct mado_db_stmt Q_COVERAGE =
     MADO_DB_STMT("acc_coverage",
 		 "SELECT code, kind, name_ja, name_en, gateway_since::text, reports_since::text"
@@ -655,6 +660,20 @@ access__notices(struct mado_db *db, const char *person, cJSON *out)
 		}
 		cJSON_AddItemToArray(out, o);
 	}
+	PQclear(r);
+	return MADO_OK;
+}
+
+int
+access__notice_read(struct mado_db *db, const char *person, const char *id, bool *found)
+{
+	const char *p[2] = {person, id};
+	PGresult *r;
+	int rc;
+
+	if ((rc = own_exec(db, &Q_NOTICE_READ, p, &r)) != MADO_OK)
+		return rc;
+	*found = strcmp(PQcmdTuples(r), "1") == 0;
 	PQclear(r);
 	return MADO_OK;
 }

@@ -389,6 +389,21 @@ access__api_notices(struct mado_req *rq)
 	return person_list(rq, "notices", access__notices);
 }
 
+int
+access__api_notice_read(struct mado_req *rq)
+{
+	struct mado_db *db;
+	bool found;
+	int rc;
+
+	if (!entry_id_ok(rq->params[0]))
+		return MADO_E_NOT_FOUND;
+	if ((rc = mado_http_db(rq, &db)) != MADO_OK ||
+	    (rc = access__notice_read(db, rq->actor.person_id, rq->params[0], &found)) != MADO_OK)
+		return rc;
+	return found ? mado_http_no_content(rq) : MADO_E_NOT_FOUND;
+}
+
 static const char *const alert_modes[] = {"off", "all", "sensitive", "off-hours", NULL};
 
 int

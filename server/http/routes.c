@@ -45,6 +45,7 @@ static const struct mado_route routes[] = {
     {"GET", "/api/v1/me/alerts", access__api_alerts_get, 0, 0, NULL},
     {"PUT", "/api/v1/me/alerts", access__api_alerts_put, MADO_R_BODY, 1024, NULL},
     {"GET", "/api/v1/me/notices", access__api_notices, 0, 0, NULL},
+    {"POST", "/api/v1/me/notices/{id}/read", access__api_notice_read, 0, 0, NULL},
     /* Consent: the person's controls (server/consent/consent_api.c). */
     {"GET", "/api/v1/consent-requests/{id}", consent__api_request_get, 0, 0, NULL},
     {"POST", "/api/v1/me/consent-requests/{id}/decision", consent__api_request_decide, MADO_R_BODY,

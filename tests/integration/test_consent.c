@@ -414,7 +414,29 @@ test_push_needs_consent(void **state)
 	th_resp_free(&r);
 	assert_int_equal(as_alice("GET", "/api/v1/me/notices", NULL, &r), 200);
 	assert_non_null(strstr(r.body, "\"kind\":\"push\""));
+	assert_non_null(strstr(r.body, "\"programme\":\"benefit-eligibility\""));
 	th_resp_free(&r);
+	/* The inbox marks it read; someone else's notice is not there to mark. */
+	{
+		char id[24], path[96];
+
+		assert_int_equal(
+		    th_sql_str(&env, id, sizeof(id),
+			       "SELECT id FROM portal.notices WHERE person_id = '%s' AND"
+			       " kind = 'push'",
+			       alice.id),
+		    0);
+		snprintf(path, sizeof(path), "/api/v1/me/notices/%s/read", id);
+		assert_int_equal(as_alice("POST", path, "", &r), 204);
+		th_resp_free(&r);
+		assert_int_equal(
+		    scalar("SELECT count(*) FROM portal.notices WHERE id = %s AND read_at"
+			   " IS NOT NULL",
+			   id),
+		    1);
+		assert_int_equal(as_alice("POST", "/api/v1/me/notices/999999/read", "", &r), 404);
+		th_resp_free(&r);
+	}
 }
 
 static void

@@ -13,6 +13,19 @@ function item(n, org) {
   const time = document.createElement('time');
   time.textContent = at;
   li.append(time, document.createTextNode(` ${text}`));
+  li.dataset.read = String(n.read);
+  if (!n.read) {
+    const b = document.createElement('button');
+    b.type = 'button';
+    b.className = 'secondary';
+    b.textContent = t('notices.mark-read');
+    b.addEventListener('click', async () => {
+      await api('POST', `/api/v1/me/notices/${n.id}/read`);
+      li.dataset.read = 'true';
+      b.remove();
+    });
+    li.append(document.createTextNode(' '), b);
+  }
   if (n.entry) {
     const a = document.createElement('a');
     a.href = `#/access-entry?id=${n.entry}`;
