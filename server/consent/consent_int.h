@@ -45,9 +45,8 @@ int consent__push_give(struct mado_db *db, const char *person, const char *progr
 		       const char *days, const char *channel, char *id, size_t idlen, char *reason,
 		       size_t rlen);
 /* By grant (token_hash) or, with token_hash NULL, by the service's pseudonym person. */
-int consent__fetch(struct mado_db *db, const char *org, const char *token_hash,
-		   const char *person, const char *items, const char *from, const char *to,
-		   struct consent_fetch *out);
+int consent__fetch(struct mado_db *db, const char *org, const char *token_hash, const char *person,
+		   const char *items, const char *from, const char *to, struct consent_fetch *out);
 int consent__push(struct mado_db *db, const char *org, const char *programme, const char *person,
 		  const char *title, const char *body, char *outcome, size_t olen, char *reason,
 		  size_t rlen);
