@@ -99,6 +99,9 @@ void mado_db_json_raw(struct cJSON *o, const char *name, const PGresult *r, int 
 		      bool empty_array);
 void mado_db_json_num(struct cJSON *o, const char *name, const PGresult *r, int row, int col);
 void mado_db_json_bool(struct cJSON *o, const char *name, const PGresult *r, int row, int col);
+/* An object of name -> JSON value from rows first.. of r (the data a gateway function
+   returns after its decision row); NULL when out of memory. */
+struct cJSON *mado_db_json_object(const PGresult *r, int first, int name_col, int value_col);
 
 /* Maps a finished result (or its absence) to a Mado error; used by the pool and migrate. */
 int mado_db_classify(PGconn *conn, const PGresult *res);

@@ -107,6 +107,13 @@ void mado_http_header(struct mado_req *rq, const char *name, const char *value);
 /* Sets the problem detail and returns err, for `return mado_http_fail(rq, E, "...")`. */
 int mado_http_fail(struct mado_req *rq, int err, const char *fmt, ...) MADO_PRINTF(3, 4);
 
+/* Answers {"<member>": [...]} filled by fn(db, key, array): the shape of every list the
+   API serves. key is the handler's (the person, or the organisation). */
+struct mado_db;
+typedef int (*mado_list_fn)(struct mado_db *db, const char *key, cJSON *array);
+MADO_MUSTCHECK int mado_http_list(struct mado_req *rq, const char *member, mado_list_fn fn,
+				  const char *key);
+
 /* The request's database connection, checked out once and returned by the router. */
 MADO_MUSTCHECK int mado_http_db(struct mado_req *rq, struct mado_db **out);
 

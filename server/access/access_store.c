@@ -244,13 +244,12 @@ access__gw_query(struct mado_db *db, const char *org, const struct access_query 
 			     q->sealed_until[0] != '\0' ? q->sealed_until : NULL,
 			     q->sealing_body};
 	PGresult *r;
-	cJSON *v;
-	int rc, i, n;
+	int rc;
 
 	memset(out, 0, sizeof(*out));
 	if ((rc = mado_db_exec(db, &Q_GW_QUERY, p, &r)) != MADO_OK)
 		return rc;
-	if ((n = PQntuples(r)) < 1) {
+	if (PQntuples(r) < 1) {
 		PQclear(r);
 		return MADO_E_INTERNAL;
 	}
@@ -258,16 +257,10 @@ access__gw_query(struct mado_db *db, const char *org, const struct access_query 
 	mado_db_copy(out->outcome, sizeof(out->outcome), r, 0, 2);
 	mado_db_copy(out->reason, sizeof(out->reason), r, 0, 3);
 	mado_db_copy(out->bad_item, sizeof(out->bad_item), r, 0, 4);
-	if (strcmp(out->outcome, "served") == 0) {
-		if ((out->items = cJSON_CreateObject()) == NULL) {
-			PQclear(r);
-			return MADO_E_NOMEM;
-		}
-		for (i = 1; i < n; i++) {
-			if ((v = cJSON_Parse(PQgetvalue(r, i, 5))) == NULL)
-				v = cJSON_CreateNull();
-			cJSON_AddItemToObject(out->items, PQgetvalue(r, i, 4), v);
-		}
+	if (strcmp(out->outcome, "served") == 0 &&
+	    (out->items = mado_db_json_object(r, 1, 4, 5)) == NULL) {
+		PQclear(r);
+		return MADO_E_NOMEM;
 	}
 	PQclear(r);
 	return MADO_OK;

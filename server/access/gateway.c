@@ -415,22 +415,7 @@ access__api_gw_reveal_request(struct mado_req *rq)
 int
 access__api_gw_reveals(struct mado_req *rq)
 {
-	struct mado_db *db;
-	cJSON *out, *list;
-	int rc;
-
-	if ((rc = mado_http_db(rq, &db)) != MADO_OK)
-		return rc;
-	if ((out = cJSON_CreateObject()) == NULL ||
-	    (list = cJSON_AddArrayToObject(out, "reveals")) == NULL) {
-		cJSON_Delete(out);
-		return MADO_E_NOMEM;
-	}
-	if ((rc = access__reveal_list(db, rq->actor.org, list)) != MADO_OK) {
-		cJSON_Delete(out);
-		return rc;
-	}
-	return mado_http_json(rq, 200, out);
+	return mado_http_list(rq, "reveals", access__reveal_list, rq->actor.org);
 }
 
 int

@@ -353,40 +353,16 @@ access__api_dispute_open(struct mado_req *rq)
 	return mado_http_json(rq, created ? 201 : 200, out);
 }
 
-/* GET handlers that fill one array member from the person's rows. */
-typedef int (*list_fn)(struct mado_db *db, const char *person, cJSON *out);
-
-static int
-person_list(struct mado_req *rq, const char *member, list_fn fn)
-{
-	struct mado_db *db;
-	cJSON *out, *list;
-	int rc;
-
-	if ((rc = mado_http_db(rq, &db)) != MADO_OK)
-		return rc;
-	if ((out = cJSON_CreateObject()) == NULL ||
-	    (list = cJSON_AddArrayToObject(out, member)) == NULL) {
-		cJSON_Delete(out);
-		return MADO_E_NOMEM;
-	}
-	if ((rc = fn(db, rq->actor.person_id, list)) != MADO_OK) {
-		cJSON_Delete(out);
-		return rc;
-	}
-	return mado_http_json(rq, 200, out);
-}
-
 int
 access__api_disputes(struct mado_req *rq)
 {
-	return person_list(rq, "disputes", access__disputes);
+	return mado_http_list(rq, "disputes", access__disputes, rq->actor.person_id);
 }
 
 int
 access__api_notices(struct mado_req *rq)
 {
-	return person_list(rq, "notices", access__notices);
+	return mado_http_list(rq, "notices", access__notices, rq->actor.person_id);
 }
 
 int
@@ -445,25 +421,18 @@ access__api_alerts_put(struct mado_req *rq)
 	return mado_http_json(rq, 200, out);
 }
 
+/* Coverage lists every organisation; the key is unused. */
+static int
+coverage(struct mado_db *db, const char *key, cJSON *out)
+{
+	(void)key;
+	return access__coverage(db, out);
+}
+
 int
 access__api_coverage(struct mado_req *rq)
 {
-	struct mado_db *db;
-	cJSON *out, *list;
-	int rc;
-
-	if ((rc = mado_http_db(rq, &db)) != MADO_OK)
-		return rc;
-	if ((out = cJSON_CreateObject()) == NULL ||
-	    (list = cJSON_AddArrayToObject(out, "organisations")) == NULL) {
-		cJSON_Delete(out);
-		return MADO_E_NOMEM;
-	}
-	if ((rc = access__coverage(db, list)) != MADO_OK) {
-		cJSON_Delete(out);
-		return rc;
-	}
-	return mado_http_json(rq, 200, out);
+	return mado_http_list(rq, "organisations", coverage, NULL);
 }
 
 int

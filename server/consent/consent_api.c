@@ -396,25 +396,16 @@ consent__api_request_decide(struct mado_req *rq)
 }
 
 /* GET /api/v1/me/consents and /api/v1/me/consents/{id} */
+static int
+all_consents(struct mado_db *db, const char *person, cJSON *out)
+{
+	return consent__list(db, person, NULL, out);
+}
+
 int
 consent__api_list(struct mado_req *rq)
 {
-	struct mado_db *db;
-	cJSON *out, *list;
-	int rc;
-
-	if ((rc = mado_http_db(rq, &db)) != MADO_OK)
-		return rc;
-	if ((out = cJSON_CreateObject()) == NULL ||
-	    (list = cJSON_AddArrayToObject(out, "consents")) == NULL) {
-		cJSON_Delete(out);
-		return MADO_E_NOMEM;
-	}
-	if ((rc = consent__list(db, rq->actor.person_id, NULL, list)) != MADO_OK) {
-		cJSON_Delete(out);
-		return rc;
-	}
-	return mado_http_json(rq, 200, out);
+	return mado_http_list(rq, "consents", all_consents, rq->actor.person_id);
 }
 
 int

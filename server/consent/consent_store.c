@@ -224,8 +224,7 @@ consent__fetch(struct mado_db *db, const char *org, const char *token_hash, cons
 {
 	const char *p[6] = {org, token_hash, person, items, from, to};
 	PGresult *r;
-	cJSON *v;
-	int rc, i;
+	int rc;
 
 	memset(out, 0, sizeof(*out));
 	if ((rc = mado_db_exec(db, &Q_FETCH, p, &r)) != MADO_OK)
@@ -238,12 +237,11 @@ consent__fetch(struct mado_db *db, const char *org, const char *token_hash, cons
 	mado_db_copy(out->reason, sizeof(out->reason), r, 0, 1);
 	mado_db_copy(out->consent_id, sizeof(out->consent_id), r, 0, 2);
 	mado_db_copy(out->pseudonym, sizeof(out->pseudonym), r, 0, 3);
-	if (strcmp(out->outcome, "served") == 0 && (out->items = cJSON_CreateObject()) != NULL)
-		for (i = 1; i < PQntuples(r); i++) {
-			if ((v = cJSON_Parse(PQgetvalue(r, i, 5))) == NULL)
-				v = cJSON_CreateNull();
-			cJSON_AddItemToObject(out->items, PQgetvalue(r, i, 4), v);
-		}
+	if (strcmp(out->outcome, "served") == 0 &&
+	    (out->items = mado_db_json_object(r, 1, 4, 5)) == NULL) {
+		PQclear(r);
+		return MADO_E_NOMEM;
+	}
 	PQclear(r);
 	return MADO_OK;
 }

@@ -55,3 +55,17 @@ mado_db_json_bool(struct cJSON *o, const char *name, const PGresult *r, int row,
 {
 	cJSON_AddBoolToObject(o, name, strcmp(PQgetvalue(r, row, col), "t") == 0);
 }
+
+cJSON *
+mado_db_json_object(const PGresult *r, int first, int name_col, int value_col)
+{
+	cJSON *o = cJSON_CreateObject(), *v;
+	int i;
+
+	for (i = first; o != NULL && i < PQntuples(r); i++) {
+		if ((v = cJSON_Parse(PQgetvalue(r, i, value_col))) == NULL)
+			v = cJSON_CreateNull();
+		cJSON_AddItemToObject(o, PQgetvalue(r, i, name_col), v);
+	}
+	return o;
+}

@@ -120,6 +120,27 @@ mado_http_json(struct mado_req *rq, int status, cJSON *json)
 }
 
 int
+mado_http_list(struct mado_req *rq, const char *member, mado_list_fn fn, const char *key)
+{
+	struct mado_db *db;
+	cJSON *out, *list;
+	int rc;
+
+	if ((rc = mado_http_db(rq, &db)) != MADO_OK)
+		return rc;
+	if ((out = cJSON_CreateObject()) == NULL ||
+	    (list = cJSON_AddArrayToObject(out, member)) == NULL) {
+		cJSON_Delete(out);
+		return MADO_E_NOMEM;
+	}
+	if ((rc = fn(db, key, list)) != MADO_OK) {
+		cJSON_Delete(out);
+		return rc;
+	}
+	return mado_http_json(rq, 200, out);
+}
+
+int
 mado_http_no_content(struct mado_req *rq)
 {
 	rq->out.len = 0;
