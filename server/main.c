@@ -13,7 +13,6 @@
 
 #include <libpq-fe.h>
 
-#include "mado/access.h"
 #include "mado/auth.h"
 #include "mado/cli.h"
 #include "mado/consent.h"
@@ -23,6 +22,8 @@
 #include "mado/http.h"
 #include "mado/log.h"
 #include "mado/migrate.h"
+#include "mado/modules.h"
+#include "mado/util.h"
 
 #define EXIT_CONFIG 2 /* the configuration is invalid */
 #define EXIT_BEHIND 3 /* migrate --status: migrations are pending */
@@ -119,32 +120,17 @@ check_schema(const struct mado_migrations *m)
 	return 0;
 }
 
-/* The access log's partitions for this month and the next ones; the gateway creates
-   later ones as months turn. Without them no access can be recorded. */
-static int
-ensure_partitions(void)
-{
-	struct mado_db *db;
-	int rc;
-
-	if ((rc = mado_db_acquire(&db)) == MADO_OK)
-		rc = mado_access_partitions(db);
-	mado_db_release(db);
-	if (rc != MADO_OK)
-		fprintf(stderr, "mado: cannot create the access log's partitions (%s)\n",
-			mado_err_slug(rc));
-	return rc == MADO_OK ? 0 : -1;
-}
-
 static int
 cmd_serve(const struct args *a)
 {
 	struct mado_config cfg;
 	struct mado_migrations m = {0};
 	struct mado_server *srv = NULL;
+	const struct mado_route_set *const *sets;
 	struct mado_db_pool_config pc;
 	char why[512];
 	sigset_t set;
+	size_t nsets;
 	int sig = 0, status = 1;
 
 	if (load_config(a, &cfg) != 0)
@@ -173,15 +159,12 @@ cmd_serve(const struct args *a)
 		fprintf(stderr, "mado: card login: %s\n", why);
 		goto out;
 	}
-	if (mado_access_init(&cfg, why, sizeof(why)) != MADO_OK) {
-		fprintf(stderr, "mado: gateway: %s\n", why);
-		goto out;
-	}
 	if (mado_consent_init(&cfg, why, sizeof(why)) != MADO_OK) {
 		fprintf(stderr, "mado: consent: %s\n", why);
 		goto out;
 	}
-	if (ensure_partitions() != 0)
+	sets = mado_modules(&nsets);
+	if (mado_http_install(sets, nsets) != MADO_OK)
 		goto out;
 
 	/* Workers inherit this mask; only this thread takes the stop signals. */
@@ -200,7 +183,6 @@ cmd_serve(const struct args *a)
 	status = 0;
 out:
 	mado_consent_free();
-	mado_access_free();
 	mado_auth_free();
 	mado_db_pool_shutdown();
 	mado_migrate_free(&m);
@@ -286,6 +268,7 @@ main(int argc, char **argv)
 {
 	struct args a;
 
+	mado_mem_init();
 	if (argc < 2) {
 		usage(stderr);
 		return EXIT_CONFIG;

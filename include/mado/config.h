@@ -11,6 +11,12 @@
 
 #include "mado/common.h"
 
+/* Card policies refused unless configured otherwise: Estonian Mobile-ID, whose keys do not
+   live on a card (the Web eID reference default). */
+#define MADO_PKI_DEFAULT_DISALLOWED                                                                \
+	"1.3.6.1.4.1.10015.1.3,1.3.6.1.4.1.10015.1.3.1,1.3.6.1.4.1.10015.1.3.2,"                   \
+	"1.3.6.1.4.1.10015.1.3.3"
+
 struct mado_config {
 	char *listen;           /* host:port */
 	bool tls;               /* HTTPS; off only on a loopback address */

@@ -20,16 +20,26 @@ struct mado_db;
 /*
  * A statement prepared once per connection on first use. Define each one as a static
  * object at the top of its *_store.c (STYLE.md 8); slot is assigned by the pool.
+ *
+ * A read of a person's own rows runs as that person: MADO_DB_STMT_AS_PERSON makes its
+ * first parameter the person, set as mado.person_id for row-level security in the same
+ * transaction (BEGIN, set, statement, COMMIT in one round trip). Everything else that
+ * touches a person's data goes through a SECURITY DEFINER function taking the person.
  */
 struct mado_db_stmt {
 	const char *name; /* unique among all statements */
 	const char *sql;
 	int nparams;
+	bool as_person;
 	atomic_int slot; /* 0 until first use */
 };
 #define MADO_DB_STMT(n, s, np)                                                                     \
 	{                                                                                          \
 		.name = (n), .sql = (s), .nparams = (np)                                           \
+	}
+#define MADO_DB_STMT_AS_PERSON(n, s, np)                                                           \
+	{                                                                                          \
+		.name = (n), .sql = (s), .nparams = (np), .as_person = true                        \
 	}
 
 struct mado_db_pool_config {
@@ -59,49 +69,85 @@ void mado_db_release(struct mado_db *db);
  * (tuples or command) and the caller PQclears it; on failure *res is NULL and the error is
  * MADO_E_DB_UNAVAILABLE (connection lost, server shutting down, out of resources),
  * MADO_E_CONFLICT (integrity violation) or MADO_E_INTERNAL. The SQLSTATE stays readable
- * through mado_db_sqlstate() until the next call.
+ * through mado_db_sqlstate() until the next call. A statement made with
+ * MADO_DB_STMT_AS_PERSON runs as the person in params[0]; on failure it is rolled back.
  */
 MADO_MUSTCHECK int mado_db_exec(struct mado_db *db, struct mado_db_stmt *st,
 				const char *const *params, PGresult **res);
 const char *mado_db_sqlstate(const struct mado_db *db);
-/* mado_db_exec for a statement whose rows are not needed. */
+/* mado_db_exec for a statement whose rows are not needed; *rows (if not NULL) gets the
+   number of rows it touched. */
 MADO_MUSTCHECK int mado_db_run(struct mado_db *db, struct mado_db_stmt *st,
-			       const char *const *params);
-/* A one-connection pool on db_url for an operator command; *out is its connection.
-   Release it and shut the pool down with mado_db_release and mado_db_pool_shutdown. */
+			       const char *const *params, long *rows);
+/* A one-connection pool for an operator command, on db_url or (owner) on the schema
+   owner's db_migrate_url; *out is its connection. Release it and shut the pool down with
+   mado_db_release and mado_db_pool_shutdown. */
 struct mado_config;
-MADO_MUSTCHECK int mado_db_open_single(const struct mado_config *cfg, struct mado_db **out);
+MADO_MUSTCHECK int mado_db_open_single(const struct mado_config *cfg, bool owner,
+				       struct mado_db **out);
 
 /*
- * Runs st as the person: BEGIN, set mado.person_id (row-level security), st, COMMIT, sent
- * together in one round trip (libpq pipeline mode). Results and errors as mado_db_exec;
- * on failure the transaction is rolled back.
+ * Transactions: begin, the work, commit; on any failure roll back (accepts a connection
+ * outside a transaction) and return the first error. In a transaction, set_person makes
+ * row-level security see person's rows for the rest of it.
  */
-MADO_MUSTCHECK int mado_db_exec_as_person(struct mado_db *db, const char *person,
-					  struct mado_db_stmt *st, const char *const *params,
-					  PGresult **res);
-
+MADO_MUSTCHECK int mado_db_begin(struct mado_db *db);
+MADO_MUSTCHECK int mado_db_commit(struct mado_db *db);
+int mado_db_rollback(struct mado_db *db, int err);
+MADO_MUSTCHECK int mado_db_set_person(struct mado_db *db, const char *person);
 /*
- * Runs fn inside BEGIN ... COMMIT. A non-OK return from fn rolls back and is returned.
- * Serialization failures and deadlocks are retried (three attempts in all).
+ * Runs fn inside BEGIN ... COMMIT, again when the database asks (serialization failures
+ * and deadlocks: three attempts in all). A non-OK return from fn rolls back and is
+ * returned.
  */
 typedef int (*mado_db_tx_fn)(struct mado_db *db, void *arg);
 MADO_MUSTCHECK int mado_db_tx(struct mado_db *db, mado_db_tx_fn fn, void *arg);
 
-/* Reading rows (server/db/row.c): a value, NULL for SQL NULL; a copy, "" for NULL; and
-   JSON members: a string or null, JSON text the database made (null, or [] with
-   empty_array, when NULL), a number, a boolean. */
-struct cJSON;
-const char *mado_db_val(const PGresult *r, int row, int col);
-void mado_db_copy(char *dst, size_t len, const PGresult *r, int row, int col);
-void mado_db_json_str(struct cJSON *o, const char *name, const PGresult *r, int row, int col);
-void mado_db_json_raw(struct cJSON *o, const char *name, const PGresult *r, int row, int col,
-		      bool empty_array);
-void mado_db_json_num(struct cJSON *o, const char *name, const PGresult *r, int row, int col);
-void mado_db_json_bool(struct cJSON *o, const char *name, const PGresult *r, int row, int col);
-/* An object of name -> JSON value from rows first.. of r (the data a gateway function
-   returns after its decision row); NULL when out of memory. */
-struct cJSON *mado_db_json_object(const PGresult *r, int first, int name_col, int value_col);
+/*
+ * Reading rows by column name into a struct. A column list says, for each field of the
+ * caller's struct, the result column of the same name and how to read it; the names are
+ * looked up once per result. STR fields point into the result (NULL for SQL NULL) and
+ * live only while the row function runs; BUF fields are copies ("" for NULL), INT and
+ * BOOL fields are 0 and false for NULL.
+ */
+enum mado_col_type { MADO_COL_STR, MADO_COL_BUF, MADO_COL_INT, MADO_COL_BOOL };
+struct mado_col {
+	const char *name;
+	enum mado_col_type type;
+	size_t off, size;
+};
+#define MADO_COL(type, st, field)                                                                  \
+	{                                                                                          \
+#field, MADO_COL_##type, offsetof(struct st, field),                               \
+		    sizeof(((struct st *)0)->field)                                                \
+	}
+#define MADO_COLS(list) (list), MADO_NELEM(list)
+
+/* Runs st and fills out from its one row: MADO_E_NOT_FOUND when there is none. Only BUF,
+   INT and BOOL columns. */
+MADO_MUSTCHECK int mado_db_one(struct mado_db *db, struct mado_db_stmt *st,
+			       const char *const *params, const struct mado_col *cols, size_t ncols,
+			       void *out);
+/* Runs st and passes each row, read into a struct of rowsize, to fn with its index; a
+   non-OK return from fn stops and is returned. */
+typedef int (*mado_db_row_fn)(const void *row, int i, void *arg);
+MADO_MUSTCHECK int mado_db_each(struct mado_db *db, struct mado_db_stmt *st,
+				const char *const *params, const struct mado_col *cols,
+				size_t ncols, size_t rowsize, mado_db_row_fn fn, void *arg);
+/* Reads row i of a result the caller has (cols looked up each call: for single rows). */
+MADO_MUSTCHECK int mado_db_read(const PGresult *r, int i, const struct mado_col *cols, size_t ncols,
+				void *out);
+
+/*
+ * Decisions. A function that decides returns a reason column: empty or NULL when it
+ * allows, else a word naming why not. Each module keeps a table from its reasons to
+ * errors; a reason missing from the table is an internal error (fail closed).
+ */
+struct mado_reason {
+	const char *reason;
+	int err;
+};
+int mado_db_decision(const char *reason, const struct mado_reason *table);
 
 /* Maps a finished result (or its absence) to a Mado error; used by the pool and migrate. */
 int mado_db_classify(PGconn *conn, const PGresult *res);

@@ -11,6 +11,8 @@
 	X(OK, 200, "ok", "OK")                                                                     \
 	X(BAD_REQUEST, 400, "bad-request", "The request is not well formed")                       \
 	X(MALFORMED_JSON, 400, "malformed-json", "The request body is not valid JSON")             \
+	X(INVALID_BODY, 400, "invalid-body",                                                       \
+	  "The request body does not have the shape this endpoint takes")                          \
 	X(AUTH_TOKEN_MALFORMED, 400, "auth-token-malformed",                                       \
 	  "The authentication token is malformed")                                                 \
 	X(UNAUTHENTICATED, 401, "unauthenticated", "Authentication is required")                   \
@@ -62,7 +64,6 @@
 	X(RATE_LIMITED, 429, "rate-limited", "Too many requests")                                  \
 	X(HEADERS_TOO_LARGE, 431, "headers-too-large", "The request head is too large")            \
 	X(INTERNAL, 500, "internal-error", "Internal error")                                       \
-	X(NOMEM, 500, "out-of-memory", "The server ran out of memory")                             \
 	X(DB_UNAVAILABLE, 503, "database-unavailable", "The database is unavailable")              \
 	X(REVOCATION_CHECK_FAILED, 503, "revocation-check-failed",                                 \
 	  "The card's revocation status cannot be checked now")                                    \

@@ -1,11 +1,15 @@
 /*
- * The HTTP core. Every request enters through one door (the router), which matches the
- * static route table, checks framing, content type and body size, parses JSON bodies, runs
- * the handler and writes exactly one response: one buffer with the security headers, the
- * request id and either the handler's body or an RFC 9457 problem.
+ * The HTTP core. Every request enters through one door (the router). Feature modules
+ * describe their endpoints as routes: who may call, what the path, query and body hold.
+ * The router enforces all of it before the handler runs (Origin, the body read in full
+ * under a deadline before any database connection is taken, the gate, the body's shape
+ * and values) and then writes exactly one response: one buffer with the security
+ * headers, the request id and either the handler's body or an RFC 9457 problem.
  *
- * A handler returns MADO_OK after setting a response with mado_http_json/_text/_no_content,
- * or an error from include/mado/err.h, which the router turns into a problem response.
+ * A handler returns MADO_OK after setting a response with mado_http_json/_text/
+ * _no_content/_redirect, or an error from include/mado/err.h, which the router turns
+ * into a problem response. Handlers read struct mado_req's request side (id, actor,
+ * params, json, body) and write only through the functions below.
  */
 #ifndef MADO_HTTP_H
 #define MADO_HTTP_H
@@ -16,6 +20,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "mado/check.h"
 #include "mado/common.h"
 #include "mado/config.h"
 #include "mado/util.h"
@@ -23,69 +28,124 @@
 struct mg_connection;
 struct mg_request_info;
 struct mado_req;
+struct mado_db;
 
 typedef int (*mado_handler)(struct mado_req *rq);
 
-enum mado_route_flag {
-	MADO_R_PUBLIC = 1 << 0,    /* needs no session */
-	MADO_R_BODY = 1 << 1,      /* takes a JSON body (see media), parsed into rq->json */
-	MADO_R_RAW_BODY = 1 << 2,  /* takes a body of the route's media type, not parsed */
-	MADO_R_NO_ORIGIN = 1 << 3, /* a POST browsers send on their own (CSP reports) */
-	MADO_R_SESSION = 1 << 4,   /* public, but reads a session if one comes (login steps) */
-	MADO_R_ORG = 1 << 5,       /* an organisation's system: client certificate, no session */
+/* Who may call a route. */
+enum mado_caller {
+	MADO_PERSON,  /* a person logged in (the default) */
+	MADO_PUBLIC,  /* anyone; no session is read */
+	MADO_VISITOR, /* anyone; a session is read when one comes (the login steps) */
+	MADO_ORG,     /* an organisation's system, by its client certificate, of .orgs kinds */
+	MADO_CALLER__COUNT
 };
 
+/* Kinds of organisation, for .orgs. */
+#define MADO_ORG_AGENCY     (1u << 0)
+#define MADO_ORG_PRIVATE    (1u << 1)
+#define MADO_ORG_DESK       (1u << 2)
+#define MADO_ORG_SUPERVISOR (1u << 3)
+#define MADO_ORG_ANY        (MADO_ORG_AGENCY | MADO_ORG_PRIVATE | MADO_ORG_DESK | MADO_ORG_SUPERVISOR)
+/* The flag of a kind's name ("agency", ...), 0 for none. */
+unsigned mado_org_kind(const char *name);
+
+/* What a route's body is. */
+enum mado_body {
+	MADO_BODY_NONE,   /* no body is read */
+	MADO_BODY_OBJECT, /* a JSON object of .fields, checked by the router */
+	MADO_BODY_JSON,   /* any JSON value, checked by the handler (CSP reports) */
+	MADO_BODY_RAW,    /* bytes of .media, not parsed (Web eID tokens) */
+};
+
+/*
+ * One endpoint, written with designated initialisers in its module's *_api.c and
+ * exported in the module's route set. Unset members take safe defaults: a person's
+ * session, no body, the body_max setting, application/json.
+ */
 struct mado_route {
 	const char *method;
 	const char *pattern; /* "/api/v1/things/{id}": literal segments and {name} */
 	mado_handler handler;
-	unsigned flags;
-	int body_max;      /* bytes; 0 means the body_max setting */
+	enum mado_caller caller;
+	unsigned orgs;     /* MADO_ORG: the kinds of organisation that may call */
+	bool own_session;  /* MADO_PERSON: only the person's own session (channel self) */
+	bool cross_origin; /* a POST browsers send without our Origin (CSP reports) */
+	enum mado_body body;
+	const struct mado_field *fields; /* MADO_BODY_OBJECT: the members */
+	const struct mado_field *path;   /* each {name} segment, in order; wrong means 404 */
+	const struct mado_field *query;  /* query parameters; others are ignored */
+	int body_max;                    /* bytes; 0 means the body_max setting */
 	const char *media; /* accepted body types, space separated; NULL: application/json */
 };
 
+/* A module's routes. */
+struct mado_route_set {
+	const char *module;
+	const struct mado_route *routes;
+	size_t n;
+};
+#define MADO_ROUTE_SET(name, routes)                                                               \
+	{                                                                                          \
+		(name), (routes), MADO_NELEM(routes)                                               \
+	}
+
+/* Installs the routes of every module (copied: the sets may go). Refuses a method and
+   pattern served twice. Call before mado_server_start; tests call it alone. */
+MADO_MUSTCHECK int mado_http_install(const struct mado_route_set *const *sets, size_t n);
+/* The installed routes (http's own first), for the router, metrics and tests. */
+const struct mado_route *mado_http_routes(size_t *n);
+/* Finds the route for method and path. *path_matched says whether any route has the path
+   (for 405 against 404). Fills params when rq is not NULL. */
+const struct mado_route *mado_http_match(const char *method, const char *path, bool *path_matched,
+					 struct mado_req *rq);
+/* Writes "GET, POST" for the methods path allows into buf. */
+void mado_http_allowed(const char *path, char *buf, size_t len);
+
 enum mado_cache {
 	MADO_CACHE_NO_STORE,   /* API answers: never cached */
-	MADO_CACHE_REVALIDATE, /* static files: cache, but ask every time (ETag) */
+	MADO_CACHE_REVALIDATE, /* static files, public keys: cache, but ask every time */
 };
 
 #define MADO_MAX_PARAMS 4
 #define MADO_PARAM_MAX  128
+#define MADO_MAX_QUERY  12
 #define MADO_REQ_ID_LEN 22
 
 /* Who is asking, as the gate established it. person_id never leaves the server. */
 struct mado_actor {
-	bool session;         /* a valid session cookie came with the request */
-	bool authenticated;   /* ... and a person is logged in on it */
-	char session_hex[68]; /* "\\x" and the SHA-256 of the cookie, as a bytea parameter */
+	bool session;                          /* a valid session cookie came with the request */
+	bool authenticated;                    /* ... and a person is logged in on it */
+	char session_hex[MADO_HASH_PARAM_LEN]; /* the cookie's hash, a bytea parameter */
 	char person_id[40];
 	char binding_id[24];
 	char channel[16];
 	char method[8];
 	char csrf[48];
-	char org[48];      /* MADO_R_ORG routes: the organisation the certificate belongs to */
+	char org[48];      /* MADO_ORG routes: the organisation the certificate belongs to */
 	char org_kind[16]; /* agency, private, desk or supervisor */
 };
 
-struct mado_db;
-
 struct mado_req {
+	/* The request, for handlers to read. */
+	char id[MADO_REQ_ID_LEN + 1];
+	const struct mado_route *route;
+	char params[MADO_MAX_PARAMS][MADO_PARAM_MAX]; /* {name} segments, checked, in order */
+	int nparams;
+	char *body; /* NUL-terminated raw body of a route that takes one */
+	size_t body_len;
+	cJSON *json; /* the parsed body, checked against the route's fields */
+	struct mado_actor actor;
+
+	/* The router's: handlers go through the functions below. */
 	struct mg_connection *conn;
 	const struct mg_request_info *ri;
-	const struct mado_route *route; /* NULL for static files and unmatched paths */
-	size_t metric;                  /* index of this request's metrics row */
-	char id[MADO_REQ_ID_LEN + 1];
+	size_t metric; /* index of this request's metrics row */
 	struct timespec start;
-
-	char params[MADO_MAX_PARAMS][MADO_PARAM_MAX]; /* {name} segments, in order */
-	int nparams;
-	char *body; /* NUL-terminated raw body of a MADO_R_BODY or MADO_R_RAW_BODY route */
-	size_t body_len;
-	cJSON *json; /* the parsed body */
-	struct mado_actor actor;
-	struct mado_db *db; /* checked out on first use, returned after the response */
-
-	/* The response. */
+	int64_t deadline_ms; /* the whole request, head to body, on the monotonic clock */
+	const char *query[MADO_MAX_QUERY]; /* the route's query fields' values, or NULL */
+	struct mado_text query_buf;
+	struct mado_db *db; /* checked out on first use, returned before the response */
 	int status;
 	const char *content_type;
 	struct mado_text out;
@@ -97,62 +157,68 @@ struct mado_req {
 	cJSON *problem_ext; /* extension members merged into a problem */
 };
 
-/* Response builders for handlers. json is taken (deleted) in every case. */
+/* Response builders for handlers. json is taken (deleted). */
 MADO_MUSTCHECK int mado_http_json(struct mado_req *rq, int status, cJSON *json);
 MADO_MUSTCHECK int mado_http_text(struct mado_req *rq, int status, const char *content_type,
 				  const void *body, size_t len);
+/* The text's contents as the body; the text is freed. */
+MADO_MUSTCHECK int mado_http_take(struct mado_req *rq, const char *content_type,
+				  struct mado_text *t);
 MADO_MUSTCHECK int mado_http_no_content(struct mado_req *rq);
+/* 303 See Other to location. */
+MADO_MUSTCHECK int mado_http_redirect(struct mado_req *rq, const char *location);
+/* The response may be cached if the client revalidates it (ETag, public keys). */
+void mado_http_revalidate(struct mado_req *rq);
 /* Adds a response header; refuses names or values with CR, LF or NUL. */
 void mado_http_header(struct mado_req *rq, const char *name, const char *value);
-/* Sets the problem detail and returns err, for `return mado_http_fail(rq, E, "...")`. */
+
+/* Problems: the detail (for `return mado_http_fail(rq, E, "...")`), and extension
+   members, e.g. `reason` or `field`. Each returns err, or nothing. */
 int mado_http_fail(struct mado_req *rq, int err, const char *fmt, ...) MADO_PRINTF(3, 4);
+void mado_http_ext(struct mado_req *rq, const char *name, const char *value);
+void mado_http_ext_int(struct mado_req *rq, const char *name, long long value);
+/* A problem naming where input is wrong: bad->err with `field` (and `index`). */
+int mado_http_bad_input(struct mado_req *rq, const struct mado_bad *bad);
+/* A refusal with a reason member: mado_http_ext(rq, "reason", reason) and err. */
+int mado_http_refuse(struct mado_req *rq, int err, const char *reason);
 
 /* Answers {"<member>": [...]} filled by fn(db, key, array): the shape of every list the
    API serves. key is the handler's (the person, or the organisation). */
-struct mado_db;
 typedef int (*mado_list_fn)(struct mado_db *db, const char *key, cJSON *array);
 MADO_MUSTCHECK int mado_http_list(struct mado_req *rq, const char *member, mado_list_fn fn,
 				  const char *key);
 
 /* The request's database connection, checked out once and returned by the router. */
 MADO_MUSTCHECK int mado_http_db(struct mado_req *rq, struct mado_db **out);
+/* Gives the connection back early: before waiting on the network (a revocation check),
+   so that no pooled connection waits with it. mado_http_db takes one again. */
+void mado_http_db_release(struct mado_req *rq);
 
-/* The gate runs before every handler: it reads the session and enforces the route's needs
-   (session, CSRF). Registered by the auth module; without one, only public routes work. */
-typedef int (*mado_gate)(struct mado_req *rq);
-void mado_http_set_gate(mado_gate gate);
-/* The gate of MADO_R_ORG routes (registered by the access module): it establishes the
-   organisation from the connection's client certificate. Without one they answer 503. */
-void mado_http_set_org_gate(mado_gate gate);
+/* The checked input. Body members (absent or null: NULL / def / false): */
+const char *mado_http_str(const struct mado_req *rq, const char *name);
+long long mado_http_int(const struct mado_req *rq, const char *name, long long def);
+bool mado_http_bool(const struct mado_req *rq, const char *name);
+const cJSON *mado_http_member(const struct mado_req *rq, const char *name);
+/* A query parameter the route declares, decoded; NULL when absent or empty. */
+const char *mado_http_query(const struct mado_req *rq, const char *name);
+
+/*
+ * A gate establishes who is asking. check runs before the body is read and may not wait
+ * on anything; admit runs after, may use the request's database connection, and must
+ * give it back (mado_http_db_release) before waiting on the network. Registered per kind
+ * of caller by the module that knows them (auth); MADO_PUBLIC routes have none.
+ */
+struct mado_gate {
+	int (*check)(struct mado_req *rq);
+	int (*admit)(struct mado_req *rq);
+};
+void mado_http_set_gate(enum mado_caller caller, const struct mado_gate *gate);
 
 /* The client's address as text (no port). Borrowed for the request's lifetime. */
 const char *mado_http_client_addr(const struct mado_req *rq);
 const char *mado_http_req_header(const struct mado_req *rq, const char *name);
-/* A query parameter, decoded, into buf. Absent: MADO_OK with *present false; too long:
-   a validation problem naming it. */
-MADO_MUSTCHECK int mado_http_query_str(struct mado_req *rq, const char *name, char *buf, size_t len,
-				       bool *present);
-/* A whole-number query parameter within [min, max]; def when absent. */
-MADO_MUSTCHECK int mado_http_query_int(struct mado_req *rq, const char *name, long long min,
-				       long long max, long long def, long long *out);
-
-/* Strict JSON body parsing (UTF-8, no NUL, no duplicate or case-variant keys, depth
-   <= 32). MADO_OK or MADO_E_MALFORMED_JSON with a reason in detail. */
-MADO_MUSTCHECK int mado_json_parse(const char *text, size_t len, cJSON **out, char *detail,
-				   size_t detaillen);
-/* The same, except that an escaped NUL (\u0000) in a string reads as U+FFFD instead of
-   failing: Web eID tokens are judged field by field, as the reference validator does. */
-MADO_MUSTCHECK int mado_json_parse_nul_replaced(const char *text, size_t len, cJSON **out,
-						char *detail, size_t detaillen);
-
-/* The route table, for the router, the metrics and the OpenAPI test. */
-const struct mado_route *mado_http_routes(size_t *n);
-/* Finds the route for method and path. *path_matched says whether any route has the path
-   (for 405 against 404). Fills params when rq is not NULL. */
-const struct mado_route *mado_http_match(const char *method, const char *path, bool *path_matched,
-					 struct mado_req *rq);
-/* Writes "GET, POST" for the methods path allows into buf. */
-void mado_http_allowed(const char *path, char *buf, size_t len);
+/* The client certificate of the connection (borrowed), or NULL. */
+struct x509_st *mado_http_client_cert(const struct mado_req *rq);
 
 /* Server lifecycle (server/http/server.c). schema is the set of migrations this build
    expects; /readyz compares the database with it. Both must outlive the server. */

@@ -10,8 +10,8 @@
 #include "mado/common.h"
 #include "mado/util.h"
 
-/* names[i] labels route i; the array must outlive the metrics. Returns -1 on no memory. */
-MADO_MUSTCHECK int mado_metrics_init(const char *const *names, size_t n);
+/* names[i] labels route i; the array must outlive the metrics. */
+void mado_metrics_init(const char *const *names, size_t n);
 void mado_metrics_free(void);
 
 void mado_metrics_request(size_t route, int status, double ms);

@@ -58,12 +58,6 @@ enum mado_pki_reason {
 
 const char *mado_pki_reason_str(enum mado_pki_reason r);
 
-/* Policies refused unless configured otherwise: Estonian Mobile-ID, whose keys do not live
-   on a card (the Web eID reference default). */
-#define MADO_PKI_DEFAULT_DISALLOWED                                                                \
-	"1.3.6.1.4.1.10015.1.3,1.3.6.1.4.1.10015.1.3.1,1.3.6.1.4.1.10015.1.3.2,"                   \
-	"1.3.6.1.4.1.10015.1.3.3"
-
 enum mado_revocation { MADO_REVOCATION_OFF, MADO_REVOCATION_OCSP, MADO_REVOCATION_CRL };
 
 struct mado_pki_config {
@@ -82,13 +76,25 @@ struct mado_pki_config {
 	int crl_refresh_s;
 };
 
+/* The error a check's finding maps to (MADO_OK for a pass). */
+int mado_pki_err(enum mado_pki_reason r);
+
+/* Whose certificates a struct mado_pki judges. */
+enum mado_pki_for { MADO_PKI_CARDS, MADO_PKI_ORGS };
+/* The settings of cfg for cards (card_*) or for organisations (org_trust_dir and
+   org_revocation, with the cards' OCSP and CRL tuning, and no card policies). */
+struct mado_config;
+void mado_pki_config_from(const struct mado_config *cfg, enum mado_pki_for who,
+			  struct mado_pki_config *pc);
+
 struct mado_pki;
 
 /* Loads the anchors and settings; on failure why says what. */
 MADO_MUSTCHECK int mado_pki_new(const struct mado_pki_config *cfg, struct mado_pki **out, char *why,
 				size_t whylen);
 void mado_pki_free(struct mado_pki *pki);
-/* PEM text of every anchor, for a TLS listener that asks for client certificates. */
+/* PEM text of every anchor, for a TLS listener that asks for client certificates; the
+   caller frees it with free(). */
 char *mado_pki_anchors_pem(const struct mado_pki *pki);
 
 /* What a successful check learned about the card. */

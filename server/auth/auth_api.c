@@ -1,14 +1,12 @@
 /*
- * Card login over HTTP: the gate in front of every handler, the login steps, logout, the
- * person's session and login history, and the demo's virtual card reader.
+ * Card login over HTTP: the login steps, logout, the person's session and login history,
+ * and the demo's virtual card reader; and the module's set-up, which registers the gates.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
-#include <civetweb.h>
 #include <cjson/cJSON.h>
 #include <openssl/crypto.h>
 #include <openssl/x509.h>
@@ -23,37 +21,7 @@
 #include "mado/vcard.h"
 #include "auth_int.h"
 
-static struct {
-	struct mado_pki *pki; /* NULL: card login is not configured */
-	char *origin;
-	char *demo_dir;
-	bool revocation;
-	int idle_s, max_s, recheck_s;
-	int fail_addr, fail_card, window_s;
-} A;
-
-void
-mado_auth_pki_config(const struct mado_config *cfg, struct mado_pki_config *pc)
-{
-	memset(pc, 0, sizeof(*pc));
-	pc->trust_dir = cfg->card_trust_dir;
-	pc->policies_disallowed = cfg->card_policies_disallowed;
-	pc->policies_required = cfg->card_policies_required;
-	pc->revocation = strcmp(cfg->card_revocation, "crl") == 0   ? MADO_REVOCATION_CRL
-			 : strcmp(cfg->card_revocation, "off") == 0 ? MADO_REVOCATION_OFF
-								    : MADO_REVOCATION_OCSP;
-	pc->ocsp_url = cfg->card_ocsp_url;
-	pc->ocsp_responder = cfg->card_ocsp_responder;
-	pc->ocsp_nonce = cfg->card_ocsp_nonce;
-	pc->ocsp_timeout_ms = cfg->card_ocsp_timeout_ms;
-	pc->ocsp_cache_max_s = cfg->card_ocsp_cache_max_s;
-	pc->ocsp_max_age_s = cfg->card_ocsp_max_age_s;
-	pc->clock_skew_s = cfg->card_clock_skew_s;
-	pc->crl = cfg->card_crl;
-	pc->crl_refresh_s = cfg->card_crl_refresh_s;
-}
-
-static int gate(struct mado_req *rq);
+struct auth_state auth__s;
 
 int
 mado_auth_init(const struct mado_config *cfg, char *why, size_t whylen)
@@ -61,208 +29,77 @@ mado_auth_init(const struct mado_config *cfg, char *why, size_t whylen)
 	struct mado_pki_config pc;
 	int rc;
 
-	memset(&A, 0, sizeof(A));
-	A.idle_s = cfg->session_idle_s;
-	A.max_s = cfg->session_max_s;
-	A.recheck_s = cfg->card_recheck_s;
-	A.fail_addr = cfg->login_fail_max_addr;
-	A.fail_card = cfg->login_fail_max_card;
-	A.window_s = cfg->login_fail_window_s;
-	A.revocation = strcmp(cfg->card_revocation, "off") != 0;
-	if ((A.origin = strdup(cfg->public_origin)) == NULL)
-		return MADO_E_NOMEM;
-	if (*cfg->demo_cards_dir != '\0' && (A.demo_dir = strdup(cfg->demo_cards_dir)) == NULL)
-		return MADO_E_NOMEM;
+	memset(&auth__s, 0, sizeof(auth__s));
+	auth__s.idle_s = cfg->session_idle_s;
+	auth__s.max_s = cfg->session_max_s;
+	auth__s.recheck_s = cfg->card_recheck_s;
+	auth__s.fail_addr = cfg->login_fail_max_addr;
+	auth__s.fail_card = cfg->login_fail_max_card;
+	auth__s.window_s = cfg->login_fail_window_s;
+	auth__s.revocation = strcmp(cfg->card_revocation, "off") != 0;
+	auth__s.origin = mado_xstrdup(cfg->public_origin);
+	if (*cfg->demo_cards_dir != '\0') {
+		auth__s.demo_dir = mado_xstrdup(cfg->demo_cards_dir);
+		mado_log_warn(NULL, "demo virtual cards are enabled (demo_cards_dir)");
+	}
 	if (*cfg->card_trust_dir != '\0') {
-		mado_auth_pki_config(cfg, &pc);
-		if ((rc = mado_pki_new(&pc, &A.pki, why, whylen)) != MADO_OK)
+		mado_pki_config_from(cfg, MADO_PKI_CARDS, &pc);
+		if ((rc = mado_pki_new(&pc, &auth__s.cards, why, whylen)) != MADO_OK)
 			return rc;
-		if (!A.revocation)
+		if (!auth__s.revocation)
 			mado_log_warn(NULL,
 				      "card revocation checking is OFF (card_revocation = off): "
 				      "for tests only, never in production");
 	}
-	if (A.demo_dir != NULL)
-		mado_log_warn(NULL, "demo virtual cards are enabled (demo_cards_dir)");
-	mado_http_set_gate(gate);
+	if (*cfg->org_trust_dir != '\0') {
+		mado_pki_config_from(cfg, MADO_PKI_ORGS, &pc);
+		if ((rc = mado_pki_new(&pc, &auth__s.orgs, why, whylen)) != MADO_OK)
+			return rc;
+		if (pc.revocation == MADO_REVOCATION_OFF)
+			mado_log_warn(NULL, "organisation certificate revocation checking is OFF "
+					    "(org_revocation = off): for tests only");
+	}
+	mado_http_set_gate(MADO_PERSON, &auth__person_gate);
+	mado_http_set_gate(MADO_VISITOR, &auth__person_gate);
+	mado_http_set_gate(MADO_ORG, &auth__org_gate);
 	return MADO_OK;
 }
 
 void
 mado_auth_free(void)
 {
-	mado_pki_free(A.pki);
-	free(A.origin);
-	free(A.demo_dir);
-	memset(&A, 0, sizeof(A));
+	mado_pki_free(auth__s.cards);
+	mado_pki_free(auth__s.orgs);
+	free(auth__s.origin);
+	free(auth__s.demo_dir);
+	memset(&auth__s, 0, sizeof(auth__s));
 }
 
-/* Cookies: __Host- prefix, Secure, HttpOnly, SameSite=Strict, whole site. */
-static bool
-read_cookie(struct mado_req *rq, char *out, size_t len)
-{
-	const char *h = mado_http_req_header(rq, "Cookie");
-	size_t i, n;
-
-	if (h == NULL || mg_get_cookie(h, AUTH_COOKIE, out, len) <= 0)
-		return false;
-	n = strlen(out);
-	for (i = 0; i < n; i++)
-		if (!((out[i] >= 'A' && out[i] <= 'Z') || (out[i] >= 'a' && out[i] <= 'z') ||
-		      (out[i] >= '0' && out[i] <= '9') || out[i] == '-' || out[i] == '_'))
-			return false;
-	return n == 43;
-}
-
-static void
-set_cookie(struct mado_req *rq, const char *value)
-{
-	char buf[128];
-
-	snprintf(buf, sizeof(buf), AUTH_COOKIE "=%s; Path=/; Secure; HttpOnly; SameSite=Strict",
-		 value);
-	mado_http_header(rq, "Set-Cookie", buf);
-}
-
-static void
-clear_cookie(struct mado_req *rq)
-{
-	mado_http_header(rq, "Set-Cookie",
-			 AUTH_COOKIE "=; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=0");
-}
-
+/* A new session (or pre-login session) id, its cookie, and its CSRF token. */
 static int
-fail_with_reason(struct mado_req *rq, int err, const char *reason)
-{
-	if (rq->problem_ext == NULL)
-		rq->problem_ext = cJSON_CreateObject();
-	if (rq->problem_ext != NULL && reason != NULL)
-		cJSON_AddStringToObject(rq->problem_ext, "reason", reason);
-	return err;
-}
-
-/* The session's card is re-checked for revocation every card_recheck_s. */
-static int
-recheck_card(struct mado_db *db, const struct auth_session *s)
-{
-	struct mado_pki_result res;
-	enum mado_pki_reason r;
-	X509 *cert = NULL;
-	int rc;
-
-	if ((rc = auth__binding_cert(db, s->binding_id, &cert)) != MADO_OK)
-		return rc;
-	r = mado_pki_revocation(A.pki, cert, time(NULL), &res);
-	X509_free(cert);
-	if (r == MADO_PKI_PASS)
-		return auth__binding_checked(db, s->binding_id);
-	if (r == MADO_PKI_REVOKED) {
-		mado_log_info(NULL, "auth: card %s found revoked; its sessions end",
-			      res.card.fingerprint);
-		if ((rc = auth__binding_revoked(db, s->binding_id, s->person_id)) != MADO_OK)
-			return rc;
-		return MADO_E_CARD_REVOKED;
-	}
-	return mado_auth_err_for(r);
-}
-
-static int
-gate(struct mado_req *rq)
-{
-	const struct mado_route *r = rq->route;
-	bool changing = auth__is_state_changing(rq->ri->request_method);
-	bool needed = !(r->flags & MADO_R_PUBLIC);
-	struct auth_session s;
-	struct mado_db *db;
-	char cookie[64];
-	const char *token;
-	int rc;
-
-	/* Login CSRF and cross-site requests: anything that changes state must come from our
-	   own pages. SameSite cookies alone are not enough. */
-	if (changing && !(r->flags & MADO_R_NO_ORIGIN) &&
-	    !auth__same_origin(mado_http_req_header(rq, "Origin"),
-			       mado_http_req_header(rq, "Referer"), A.origin))
-		return mado_http_fail(rq, MADO_E_CSRF_REJECTED, "send Origin: %s", A.origin);
-	if (!needed && !(r->flags & MADO_R_SESSION))
-		return MADO_OK;
-	if (!read_cookie(rq, cookie, sizeof(cookie)))
-		return needed ? MADO_E_UNAUTHENTICATED : MADO_OK;
-	auth__session_key(cookie, rq->actor.session_hex);
-	OPENSSL_cleanse(cookie, sizeof(cookie));
-	if ((rc = mado_http_db(rq, &db)) != MADO_OK)
-		return rc;
-	if ((rc = auth__session_get(db, rq->actor.session_hex, A.idle_s, A.recheck_s, &s)) !=
-	    MADO_OK)
-		return rc;
-	if (!s.found) {
-		clear_cookie(rq);
-		return needed ? MADO_E_UNAUTHENTICATED : MADO_OK;
-	}
-	if (s.expired || s.revoked) {
-		rc = auth__session_end(db, rq->actor.session_hex, &s,
-				       s.revoked ? "revoked" : "expired");
-		clear_cookie(rq);
-		if (rc != MADO_OK)
-			return rc;
-		return needed ? (s.revoked ? MADO_E_CARD_REVOKED : MADO_E_SESSION_EXPIRED)
-			      : MADO_OK;
-	}
-	if (s.person_id[0] != '\0' && s.recheck_due && A.revocation && A.pki != NULL &&
-	    (rc = recheck_card(db, &s)) != MADO_OK) {
-		if (rc == MADO_E_CARD_REVOKED)
-			clear_cookie(rq);
-		if (needed || rc == MADO_E_CARD_REVOKED)
-			return rc;
-		return MADO_OK;
-	}
-	if (s.touch_due && (rc = auth__session_touch(db, rq->actor.session_hex)) != MADO_OK)
-		return rc;
-	rq->actor.session = true;
-	rq->actor.authenticated = s.person_id[0] != '\0';
-	memcpy(rq->actor.person_id, s.person_id, sizeof(s.person_id));
-	memcpy(rq->actor.binding_id, s.binding_id, sizeof(s.binding_id));
-	memcpy(rq->actor.channel, s.channel, sizeof(s.channel));
-	memcpy(rq->actor.method, s.method, sizeof(s.method));
-	memcpy(rq->actor.csrf, s.csrf, sizeof(s.csrf));
-	if (needed && !rq->actor.authenticated)
-		return MADO_E_UNAUTHENTICATED;
-	/* The synchronizer token: only our own page script knows it. */
-	if (needed && changing) {
-		token = mado_http_req_header(rq, "X-CSRF-Token");
-		if (token == NULL || strlen(token) != strlen(s.csrf) ||
-		    !mado_ct_equal(token, s.csrf, strlen(s.csrf)))
-			return mado_http_fail(rq, MADO_E_CSRF_REJECTED,
-					      "X-CSRF-Token must be the session's csrf_token");
-	}
-	return MADO_OK;
-}
-
-/* A new session (or pre-login session) id and its cookie. */
-static int
-new_session_id(struct mado_req *rq, char key[68], char csrf[48])
+new_session_id(struct mado_req *rq, char key[MADO_HASH_PARAM_LEN], char csrf[48])
 {
 	char cookie[64];
 
 	if (auth__token(cookie, sizeof(cookie), 32) != MADO_OK ||
-	    auth__token(csrf, 48, 24) != MADO_OK)
+	    auth__token(csrf, 48, AUTH_CSRF_LEN * 3 / 4) != MADO_OK)
 		return MADO_E_INTERNAL;
-	auth__session_key(cookie, key);
-	set_cookie(rq, cookie);
+	mado_secret_hash(cookie, key);
+	auth__set_cookie(rq, cookie);
 	OPENSSL_cleanse(cookie, sizeof(cookie));
 	return MADO_OK;
 }
 
-int
-auth__api_challenge(struct mado_req *rq)
+static int
+challenge(struct mado_req *rq)
 {
-	char key[68], csrf[48], nonce[48];
+	char key[MADO_HASH_PARAM_LEN], csrf[48], nonce[AUTH_NONCE_LEN + 4];
 	unsigned char raw[32], dice;
 	struct mado_db *db;
 	cJSON *out;
 	int rc;
 
-	if (A.pki == NULL)
+	if (auth__s.cards == NULL)
 		return MADO_E_CARD_LOGIN_UNAVAILABLE;
 	if ((rc = mado_http_db(rq, &db)) != MADO_OK)
 		return rc;
@@ -275,14 +112,13 @@ auth__api_challenge(struct mado_req *rq)
 	}
 	if (mado_random(raw, sizeof(raw)) != 0)
 		return MADO_E_INTERNAL;
-	mado_b64(raw, sizeof(raw), nonce); /* 44 characters, as Web eID requires */
+	mado_b64(raw, sizeof(raw), nonce);
 	if ((rc = auth__challenge_put(db, key, nonce)) != MADO_OK)
 		return rc;
 	/* Now and then, clear sessions and counters that ran out long ago. */
 	if (mado_random(&dice, 1) == 0 && dice < 4)
 		(void)auth__purge(db);
-	if ((out = cJSON_CreateObject()) == NULL)
-		return MADO_E_NOMEM;
+	out = cJSON_CreateObject();
 	cJSON_AddStringToObject(out, "nonce", nonce);
 	cJSON_AddNumberToObject(out, "expires_in", AUTH_CHALLENGE_TTL_S);
 	return mado_http_json(rq, 200, out);
@@ -296,89 +132,95 @@ check_addr_limit(struct mado_req *rq, struct mado_db *db, char key[65])
 	int failures, retry, rc;
 
 	auth__limit_key(mado_http_client_addr(rq), key);
-	if ((rc = auth__fail_count(db, "addr", key, A.window_s, &failures, &retry)) != MADO_OK)
+	if ((rc = auth__fail_count(db, "addr", key, auth__s.window_s, &failures, &retry)) !=
+	    MADO_OK)
 		return rc;
-	if (failures < A.fail_addr)
+	if (failures < auth__s.fail_addr)
 		return MADO_OK;
 	snprintf(after, sizeof(after), "%d", retry);
 	mado_http_header(rq, "Retry-After", after);
 	return mado_http_fail(rq, MADO_E_RATE_LIMITED, "too many failed logins from here");
 }
 
+/* A failed attempt: counted, kept in the card holder's history, answered. */
+static int
+login_failed(struct mado_req *rq, struct mado_db *db, const char *addr_key, const char *card_key,
+	     enum mado_pki_reason reason, const struct mado_pki_result *res,
+	     const struct auth_binding *b, const char *method, int err)
+{
+	bool known = res->card.serial[0] != '\0';
+	int failures = 0, retry = 0, rc;
+	char after[16];
+
+	if (err == MADO_E_CARD_KEY_CONFLICT)
+		mado_log_err(rq->id, "auth: card %s carries a key bound to another person",
+			     res->card.fingerprint);
+	if ((rc = auth__fail_bump(db, "addr", addr_key, auth__s.window_s)) != MADO_OK ||
+	    (known && (rc = auth__fail_bump(db, "card", card_key, auth__s.window_s)) != MADO_OK))
+		return rc;
+	if (b->found &&
+	    (rc = auth__event(db, b->person_id, method, "failure", mado_err_slug(err))) != MADO_OK)
+		return rc;
+	/* Past the card's limit, an attempt that did not prove the key gets 429: the holder,
+	   whose signature verifies, is never locked out by someone else. */
+	if (known && reason != MADO_PKI_PASS &&
+	    (rc = auth__fail_count(db, "card", card_key, auth__s.window_s, &failures, &retry)) !=
+		MADO_OK)
+		return rc;
+	if (known && auth__card_limited(reason, failures, auth__s.fail_card)) {
+		snprintf(after, sizeof(after), "%d", retry);
+		mado_http_header(rq, "Retry-After", after);
+		return mado_http_fail(rq, MADO_E_RATE_LIMITED,
+				      "too many failed logins with this card");
+	}
+	return reason != MADO_PKI_PASS ? mado_http_refuse(rq, err, mado_pki_reason_str(reason))
+				       : err;
+}
+
 /*
- * Everything after the certificate (and signature) checks, for both login methods:
- * counters and history for failures, then the binding, the key check and the session.
+ * Everything after the certificate (and signature) checks, for both login methods: the
+ * binding, the decision, then counters and history for a failure or the new session.
  */
 static int
-finish_login(struct mado_req *rq, struct mado_db *db, const char *addr_key,
-	     enum mado_pki_reason reason, const struct mado_pki_result *res, const char *method)
+finish_login(struct mado_req *rq, const char *addr_key, enum mado_pki_reason reason,
+	     const struct mado_pki_result *res, const char *method)
 {
-	char card_key[65], idbuf[160], key[68], csrf[48], after[16];
-	struct auth_binding b;
+	char card_key[65], idbuf[160], key[MADO_HASH_PARAM_LEN], csrf[48];
 	bool known = res->card.serial[0] != '\0', conflict = false;
-	int failures = 0, retry = 0, rc, err = MADO_OK;
+	struct auth_binding b;
+	struct mado_db *db;
 	cJSON *out;
+	int rc, err;
 
 	memset(&b, 0, sizeof(b));
 	snprintf(idbuf, sizeof(idbuf), "%s:%s", res->card.issuer_hash, res->card.serial);
 	auth__limit_key(idbuf, card_key);
-	if (known && (rc = auth__binding_find(db, &res->card, &b)) != MADO_OK)
+	if ((rc = mado_http_db(rq, &db)) != MADO_OK ||
+	    (known && (rc = auth__binding_find(db, &res->card, &b)) != MADO_OK))
 		return rc;
-	if (reason == MADO_PKI_PASS) {
-		if (!b.found)
-			err = MADO_E_CARD_NOT_REGISTERED;
-		else if ((rc = auth__key_elsewhere(db, res->card.key_hash, b.person_id,
-						   &conflict)) != MADO_OK)
-			return rc;
-		else if (conflict)
-			err = MADO_E_CARD_KEY_CONFLICT;
-		else if (b.revoked)
-			err = MADO_E_CARD_REVOKED;
-	} else {
-		err = mado_auth_err_for(reason);
-	}
-	if (err != MADO_OK) {
-		if (conflict)
-			mado_log_err(rq->id, "auth: card %s carries a key bound to another person",
-				     res->card.fingerprint);
-		if ((rc = auth__fail_bump(db, "addr", addr_key, A.window_s)) != MADO_OK ||
-		    (known && (rc = auth__fail_bump(db, "card", card_key, A.window_s)) != MADO_OK))
-			return rc;
-		if (b.found && (rc = auth__event(db, b.person_id, method, "failure",
-						 mado_err_slug(err))) != MADO_OK)
-			return rc;
-		/* Past the card's limit, an attempt that did not prove the key gets 429: the
-		   holder, whose signature verifies, is never locked out by someone else. */
-		if (known && reason != MADO_PKI_PASS &&
-		    (rc = auth__fail_count(db, "card", card_key, A.window_s, &failures, &retry)) ==
-			MADO_OK &&
-		    failures > A.fail_card) {
-			snprintf(after, sizeof(after), "%d", retry);
-			mado_http_header(rq, "Retry-After", after);
-			return mado_http_fail(rq, MADO_E_RATE_LIMITED,
-					      "too many failed logins with this card");
-		}
-		return fail_with_reason(
-		    rq, err, reason != MADO_PKI_PASS ? mado_pki_reason_str(reason) : NULL);
-	}
+	if (reason == MADO_PKI_PASS && b.found &&
+	    (rc = auth__key_elsewhere(db, res->card.key_hash, b.person_id, &conflict)) != MADO_OK)
+		return rc;
+	err = auth__login_decision(reason, b.found, conflict, b.revoked);
+	if (err != MADO_OK)
+		return login_failed(rq, db, addr_key, card_key, reason, res, &b, method, err);
 	if ((rc = new_session_id(rq, key, csrf)) != MADO_OK ||
 	    (rc = auth__login(db, rq->actor.session ? rq->actor.session_hex : NULL, key, &b, method,
-			      csrf, A.max_s, A.revocation)) != MADO_OK ||
+			      csrf, auth__s.max_s, auth__s.revocation)) != MADO_OK ||
 	    (rc = auth__fail_clear(db, "card", card_key)) != MADO_OK)
 		return rc;
 	mado_log_info(rq->id, "auth: login by %s with card %s", method, res->card.fingerprint);
-	if ((out = cJSON_CreateObject()) == NULL)
-		return MADO_E_NOMEM;
+	out = cJSON_CreateObject();
 	cJSON_AddStringToObject(out, "status", "logged_in");
 	cJSON_AddStringToObject(out, "csrf_token", csrf);
-	cJSON_AddNumberToObject(out, "idle_timeout_s", A.idle_s);
-	cJSON_AddNumberToObject(out, "expires_in_s", A.max_s);
+	cJSON_AddNumberToObject(out, "idle_timeout_s", auth__s.idle_s);
+	cJSON_AddNumberToObject(out, "expires_in_s", auth__s.max_s);
 	OPENSSL_cleanse(csrf, sizeof(csrf));
 	return mado_http_json(rq, 200, out);
 }
 
-int
-auth__api_webeid(struct mado_req *rq)
+static int
+login_webeid(struct mado_req *rq)
 {
 	struct mado_pki_result res;
 	enum mado_pki_reason reason;
@@ -386,7 +228,7 @@ auth__api_webeid(struct mado_req *rq)
 	struct mado_db *db;
 	int rc;
 
-	if (A.pki == NULL)
+	if (auth__s.cards == NULL)
 		return MADO_E_CARD_LOGIN_UNAVAILABLE;
 	if ((rc = mado_http_db(rq, &db)) != MADO_OK ||
 	    (rc = check_addr_limit(rq, db, addr_key)) != MADO_OK)
@@ -397,15 +239,17 @@ auth__api_webeid(struct mado_req *rq)
 	else
 		rc = auth__challenge_take(db, rq->actor.session_hex, nonce, sizeof(nonce));
 	if (rc == MADO_E_CHALLENGE_MISSING || rc == MADO_E_CHALLENGE_EXPIRED) {
-		if (auth__fail_bump(db, "addr", addr_key, A.window_s) != MADO_OK)
+		if (auth__fail_bump(db, "addr", addr_key, auth__s.window_s) != MADO_OK)
 			return MADO_E_DB_UNAVAILABLE;
 		return rc;
 	}
 	if (rc != MADO_OK)
 		return rc;
-	reason = mado_webeid_validate(A.pki, rq->body, rq->body_len, A.origin, nonce, time(NULL),
-				      MADO_PKI_REVOCATION_CONFIGURED, &res, NULL);
-	return finish_login(rq, db, addr_key, reason, &res, "webeid");
+	/* The revocation check waits on the network: not with a pooled connection. */
+	mado_http_db_release(rq);
+	reason = mado_webeid_validate(auth__s.cards, rq->body, rq->body_len, auth__s.origin, nonce,
+				      time(NULL), MADO_PKI_REVOCATION_CONFIGURED, &res, NULL);
+	return finish_login(rq, addr_key, reason, &res, "webeid");
 }
 
 /* Browsers navigating to the TLS login get a page, not JSON. */
@@ -417,46 +261,43 @@ wants_html(struct mado_req *rq)
 	return accept != NULL && strstr(accept, "text/html") != NULL;
 }
 
-int
-auth__api_tls(struct mado_req *rq)
+static int
+login_tls(struct mado_req *rq)
 {
-	const struct mg_request_info *ri = rq->ri;
 	struct mado_pki_result res;
 	enum mado_pki_reason reason;
 	char addr_key[65], location[512];
 	struct mado_db *db;
-	X509 *peer;
+	X509 *peer = mado_http_client_cert(rq);
 	int rc;
 
-	if (A.pki == NULL)
+	if (auth__s.cards == NULL)
 		rc = MADO_E_CARD_LOGIN_UNAVAILABLE;
-	else if (ri->client_cert == NULL || (peer = ri->client_cert->peer_cert) == NULL)
+	else if (peer == NULL)
 		rc = MADO_E_CLIENT_CERT_MISSING;
 	else if ((rc = mado_http_db(rq, &db)) == MADO_OK &&
 		 (rc = check_addr_limit(rq, db, addr_key)) == MADO_OK) {
-		/* The handshake proved the key; the certificate gets the same checks. */
-		reason = mado_pki_check_cert(A.pki, peer, time(NULL),
+		/* The handshake proved the key; the certificate gets the same checks, with
+		   no pooled connection held while they wait on the network. */
+		mado_http_db_release(rq);
+		reason = mado_pki_check_cert(auth__s.cards, peer, time(NULL),
 					     MADO_PKI_REVOCATION_CONFIGURED, &res);
-		rc = finish_login(rq, db, addr_key, reason, &res, "tls");
+		rc = finish_login(rq, addr_key, reason, &res, "tls");
 	}
 	if (!wants_html(rq))
 		return rc;
 	/* A browser goes back to the portal, to its start page or to the login page with
 	   the reason, and the page explains it. */
 	if (rc == MADO_OK)
-		snprintf(location, sizeof(location), "%s/#/", A.origin);
+		snprintf(location, sizeof(location), "%s/#/", auth__s.origin);
 	else
-		snprintf(location, sizeof(location), "%s/#/login?error=%s", A.origin,
+		snprintf(location, sizeof(location), "%s/#/login?error=%s", auth__s.origin,
 			 mado_err_slug(rc));
-	mado_http_header(rq, "Location", location);
-	rq->out.len = 0;
-	rq->content_type = NULL;
-	rq->status = 303;
-	return MADO_OK;
+	return mado_http_redirect(rq, location);
 }
 
-int
-auth__api_logout(struct mado_req *rq)
+static int
+logout(struct mado_req *rq)
 {
 	struct auth_session s;
 	struct mado_db *db;
@@ -469,46 +310,40 @@ auth__api_logout(struct mado_req *rq)
 	memcpy(s.method, rq->actor.method, sizeof(s.method));
 	if ((rc = auth__session_end(db, rq->actor.session_hex, &s, "logout")) != MADO_OK)
 		return rc;
-	clear_cookie(rq);
+	auth__clear_cookie(rq);
 	/* Shared terminals: nothing of the session stays in this browser. */
 	mado_http_header(rq, "Clear-Site-Data", "\"cache\", \"cookies\", \"storage\"");
 	return mado_http_no_content(rq);
 }
 
-int
-auth__api_session(struct mado_req *rq)
+static int
+session(struct mado_req *rq)
 {
-	cJSON *out;
+	cJSON *out = cJSON_CreateObject();
 
-	if ((out = cJSON_CreateObject()) == NULL)
-		return MADO_E_NOMEM;
 	cJSON_AddBoolToObject(out, "authenticated", true);
 	cJSON_AddStringToObject(out, "method", rq->actor.method);
 	cJSON_AddStringToObject(out, "channel", rq->actor.channel);
 	cJSON_AddStringToObject(out, "csrf_token", rq->actor.csrf);
-	cJSON_AddNumberToObject(out, "idle_timeout_s", A.idle_s);
+	cJSON_AddNumberToObject(out, "idle_timeout_s", auth__s.idle_s);
 	return mado_http_json(rq, 200, out);
 }
 
-int
-auth__api_logins(struct mado_req *rq)
+static int
+logins(struct mado_req *rq)
 {
-	long long before, limit, next = 0;
+	const char *before = mado_http_query(rq, "before"), *limit = mado_http_query(rq, "limit");
+	long long next = 0;
 	struct mado_db *db;
 	cJSON *out, *items;
 	int rc;
 
-	if ((rc = mado_http_query_int(rq, "before", 1, INT64_MAX, 0, &before)) != MADO_OK ||
-	    (rc = mado_http_query_int(rq, "limit", 1, 200, 50, &limit)) != MADO_OK ||
-	    (rc = mado_http_db(rq, &db)) != MADO_OK)
+	if ((rc = mado_http_db(rq, &db)) != MADO_OK)
 		return rc;
-	if ((out = cJSON_CreateObject()) == NULL ||
-	    (items = cJSON_AddArrayToObject(out, "items")) == NULL) {
-		cJSON_Delete(out);
-		return MADO_E_NOMEM;
-	}
-	if ((rc = auth__logins(db, rq->actor.person_id, before, (int)limit, items, &next)) !=
-	    MADO_OK) {
+	out = cJSON_CreateObject();
+	items = cJSON_AddArrayToObject(out, "items");
+	if ((rc = auth__logins(db, rq->actor.person_id, before != NULL ? atoll(before) : 0,
+			       limit != NULL ? atoi(limit) : 50, items, &next)) != MADO_OK) {
 		cJSON_Delete(out);
 		return rc;
 	}
@@ -517,46 +352,89 @@ auth__api_logins(struct mado_req *rq)
 	return mado_http_json(rq, 200, out);
 }
 
-int
-auth__api_demo_cards(struct mado_req *rq)
+static int
+demo_cards(struct mado_req *rq)
 {
 	cJSON *cards, *out;
 	int rc;
 
-	if (A.demo_dir == NULL)
+	if (auth__s.demo_dir == NULL)
 		return MADO_E_NOT_FOUND; /* production: there is no such thing */
-	if ((rc = mado_vcard_list(A.demo_dir, &cards)) != MADO_OK)
+	if ((rc = mado_vcard_list(auth__s.demo_dir, &cards)) != MADO_OK)
 		return rc;
-	if ((out = cJSON_CreateObject()) == NULL) {
-		cJSON_Delete(cards);
-		return MADO_E_NOMEM;
-	}
+	out = cJSON_CreateObject();
 	cJSON_AddItemToObject(out, "cards", cards);
 	return mado_http_json(rq, 200, out);
 }
 
-int
-auth__api_demo_token(struct mado_req *rq)
+static int
+demo_token(struct mado_req *rq)
 {
-	const cJSON *nonce = cJSON_GetObjectItemCaseSensitive(rq->json, "nonce");
 	char *token = NULL;
 	int rc;
 
-	if (A.demo_dir == NULL)
-		return MADO_E_NOT_FOUND;
-	if (!mado_vcard_name_ok(rq->params[0]))
-		return MADO_E_NOT_FOUND;
-	if (!cJSON_IsString(nonce) || strlen(nonce->valuestring) != 44)
-		return mado_http_fail(rq, MADO_E_VALIDATION,
-				      "nonce must be the 44-character "
-				      "challenge");
-	if ((rc = mado_vcard_token(A.demo_dir, rq->params[0], A.origin, nonce->valuestring, NULL,
-				   &token)) != MADO_OK)
+	if (auth__s.demo_dir == NULL || !mado_vcard_name_ok(rq->params[0]))
+		return MADO_E_NOT_FOUND; /* production: there is no such thing */
+	if ((rc = mado_vcard_token(auth__s.demo_dir, rq->params[0], auth__s.origin,
+				   mado_http_str(rq, "nonce"), NULL, &token)) != MADO_OK)
 		return rc;
 	rc = mado_http_text(rq, 200, "application/json", token, strlen(token));
 	cJSON_free(token);
 	return rc;
 }
+
+static const struct mado_field logins_query[] = {
+    {.name = "before", .kind = MADO_K_ID, .hint = "a cursor from next_before"},
+    {.name = "limit", .kind = MADO_K_INT, .min = 1, .max = 200},
+    MADO_FIELDS_END,
+};
+
+static const struct mado_field demo_card_path[] = {
+    {.name = "name", .kind = MADO_K_TEXT, .min = 1, .max = 32},
+    MADO_FIELDS_END,
+};
+
+static const struct mado_field demo_token_body[] = {
+    {.name = "nonce",
+     .kind = MADO_K_TEXT,
+     .required = true,
+     .min = AUTH_NONCE_LEN,
+     .max = AUTH_NONCE_LEN,
+     .hint = "the 44-character challenge"},
+    MADO_FIELDS_END,
+};
+
+static const struct mado_route routes[] = {
+    {.method = "POST",
+     .pattern = "/api/v1/auth/challenge",
+     .handler = challenge,
+     .caller = MADO_VISITOR},
+    /* A token may be up to 10000 characters; the validator, not the size limit, says so. */
+    {.method = "POST",
+     .pattern = "/api/v1/auth/webeid",
+     .handler = login_webeid,
+     .caller = MADO_VISITOR,
+     .body = MADO_BODY_RAW,
+     .body_max = 16384},
+    {.method = "GET", .pattern = "/api/v1/auth/tls", .handler = login_tls, .caller = MADO_VISITOR},
+    {.method = "POST", .pattern = "/api/v1/auth/logout", .handler = logout},
+    {.method = "GET", .pattern = "/api/v1/me/session", .handler = session},
+    {.method = "GET", .pattern = "/api/v1/me/logins", .handler = logins, .query = logins_query},
+    {.method = "GET",
+     .pattern = "/api/v1/demo/cards",
+     .handler = demo_cards,
+     .caller = MADO_PUBLIC},
+    {.method = "POST",
+     .pattern = "/api/v1/demo/cards/{name}/token",
+     .handler = demo_token,
+     .caller = MADO_PUBLIC,
+     .path = demo_card_path,
+     .body = MADO_BODY_OBJECT,
+     .fields = demo_token_body,
+     .body_max = 1024},
+};
+
+const struct mado_route_set mado_auth_routes = MADO_ROUTE_SET("auth", routes);
 
 int
 mado_auth_register_card(struct mado_db *db, struct mado_pki *pki, X509 *card, X509 *same_as,
@@ -572,7 +450,7 @@ mado_auth_register_card(struct mado_db *db, struct mado_pki *pki, X509 *card, X5
 	    MADO_PKI_PASS) {
 		snprintf(why, whylen, "the card fails its checks: %s (%s)",
 			 mado_pki_reason_str(res.reason), res.detail);
-		return mado_auth_err_for(res.reason);
+		return mado_pki_err(res.reason);
 	}
 	if ((rc = auth__binding_find(db, &res.card, &b)) != MADO_OK)
 		return rc;

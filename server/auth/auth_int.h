@@ -8,23 +8,47 @@
 #include <cjson/cJSON.h>
 
 #include "mado/db.h"
+#include "mado/http.h"
 #include "mado/pki.h"
 
 #define AUTH_COOKIE           "__Host-mado"
 #define AUTH_CHALLENGE_TTL_S  300
 #define AUTH_PRELOGIN_TTL_S   600
 #define AUTH_TOUCH_INTERVAL_S 30 /* last_seen is written at most this often */
+#define AUTH_NONCE_LEN        44 /* 32 random bytes in standard base64, as Web eID wants */
+#define AUTH_CSRF_LEN         32 /* 24 random bytes in base64url */
+
+/* The module's settings and trust, set up by mado_auth_init. */
+struct auth_state {
+	struct mado_pki *cards; /* NULL: card login is not configured */
+	struct mado_pki *orgs;  /* NULL: no organisation may call */
+	char *origin;
+	char *demo_dir;
+	bool revocation;
+	int idle_s, max_s, recheck_s;
+	int fail_addr, fail_card, window_s;
+};
+extern struct auth_state auth__s;
 
 /* auth.c: decisions without I/O. */
 /* A fresh random token of raw bytes, base64url (43 characters for 32 bytes). */
 MADO_MUSTCHECK int auth__token(char *out, size_t outlen, size_t raw);
-/* "\\x" + SHA-256 hex of the cookie value: the session's key in the database. */
-void auth__session_key(const char *cookie, char out[68]);
-/* Is the request's Origin (or, lacking one, Referer) the service's own origin? */
-bool auth__same_origin(const char *origin, const char *referer, const char *own);
 /* Hash of a client address or card for the failure counters. */
 void auth__limit_key(const char *what, char out[65]);
-bool auth__is_state_changing(const char *method);
+/* What a login attempt comes to, from the certificate's finding and what the database
+   knows of the card: MADO_OK, or the error to answer with. */
+int auth__login_decision(enum mado_pki_reason reason, bool bound, bool key_elsewhere, bool revoked);
+/* Should a failed attempt with this card be refused before the usual answer (429)? Only
+   attempts that did not prove the key are, so the holder is never locked out. */
+bool auth__card_limited(enum mado_pki_reason reason, int failures, int max);
+
+/* auth_gate.c: the gates for people and organisations. */
+extern const struct mado_gate auth__person_gate;
+extern const struct mado_gate auth__org_gate;
+/* The session cookie of the request, if any and well formed. */
+bool auth__read_cookie(struct mado_req *rq, char *out, size_t len);
+void auth__set_cookie(struct mado_req *rq, const char *value);
+void auth__clear_cookie(struct mado_req *rq);
 
 /* auth_store.c: the SQL. */
 struct auth_session {
@@ -76,5 +100,9 @@ int auth__fail_clear(struct mado_db *db, const char *scope, const char *key);
 int auth__logins(struct mado_db *db, const char *person_id, long long before, int limit,
 		 cJSON *items, long long *next);
 int auth__purge(struct mado_db *db);
+/* The organisation and kind a client certificate's key is bound to. */
+int auth__org_by_key(struct mado_db *db, const char *key_hash, char *org, size_t orglen, char *kind,
+		     size_t kindlen, bool *found);
+int auth__add_org_cert(struct mado_db *db, const char *org, const char *key_hash);
 
 #endif

@@ -1,4 +1,9 @@
-/* The SQL of card login: sessions, challenges, card bindings, history, failure counters. */
+/*
+ * The SQL of card login and of organisations' certificates: sessions, challenges, card
+ * bindings, history, failure counters, and which organisation a client key belongs to.
+ * Plain statements over the tables; the rules are in auth.c. Work that must happen
+ * together runs in one transaction with a single exit.
+ */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,15 +18,16 @@
 
 static struct mado_db_stmt Q_SESSION_GET = MADO_DB_STMT(
     "auth_session_get",
-    "SELECT s.person_id, s.binding_id, s.channel, coalesce(s.method, ''), s.csrf_token,"
-    " s.expires_at <= now() OR s.last_seen <= now() - make_interval(secs => $2::int),"
-    " s.last_seen <= now() - interval '30 seconds',"
-    " coalesce(b.revoked_at IS NOT NULL, false),"
+    "SELECT true AS found, s.person_id, s.binding_id, s.channel, coalesce(s.method, '') AS method,"
+    " s.csrf_token AS csrf,"
+    " s.expires_at <= now() OR s.last_seen <= now() - make_interval(secs => $2::int) AS expired,"
+    " s.last_seen <= now() - make_interval(secs => $4::int) AS touch_due,"
+    " coalesce(b.revoked_at IS NOT NULL, false) AS revoked,"
     " b.id IS NOT NULL AND (b.checked_at IS NULL"
-    "  OR b.checked_at <= now() - make_interval(secs => $3::int))"
+    "  OR b.checked_at <= now() - make_interval(secs => $3::int)) AS recheck_due"
     " FROM portal.sessions s LEFT JOIN portal.card_bindings b ON b.id = s.binding_id"
     " WHERE s.id_hash = $1::bytea",
-    3);
+    4);
 static struct mado_db_stmt Q_SESSION_TOUCH =
     MADO_DB_STMT("auth_session_touch",
 		 "UPDATE portal.sessions SET last_seen = now() WHERE id_hash = $1::bytea", 1);
@@ -44,12 +50,12 @@ static struct mado_db_stmt Q_CHALLENGE_TAKE =
     MADO_DB_STMT("auth_challenge_take",
 		 "DELETE FROM portal.auth_challenges c USING portal.sessions s"
 		 " WHERE c.session_hash = $1::bytea AND s.id_hash = c.session_hash"
-		 " AND s.person_id IS NULL RETURNING c.nonce, c.expires_at <= now()",
+		 " AND s.person_id IS NULL RETURNING c.nonce, c.expires_at <= now() AS expired",
 		 1);
 static struct mado_db_stmt Q_BINDING_FIND =
     MADO_DB_STMT("auth_binding_find",
-		 "SELECT id, person_id, revoked_at IS NOT NULL FROM portal.card_bindings"
-		 " WHERE issuer_hash = $1 AND serial = $2",
+		 "SELECT true AS found, id, person_id, revoked_at IS NOT NULL AS revoked"
+		 " FROM portal.card_bindings WHERE issuer_hash = $1 AND serial = $2",
 		 2);
 static struct mado_db_stmt Q_KEY_ELSEWHERE =
     MADO_DB_STMT("auth_key_elsewhere",
@@ -74,21 +80,19 @@ static struct mado_db_stmt Q_SESSIONS_OF_BINDING = MADO_DB_STMT(
     "auth_sessions_of_binding", "DELETE FROM portal.sessions WHERE binding_id = $1::bigint", 1);
 static struct mado_db_stmt Q_BINDING_CERT = MADO_DB_STMT(
     "auth_binding_cert", "SELECT cert FROM portal.card_bindings WHERE id = $1::bigint", 1);
-/* Row-level security on login_events reads this setting, local to the transaction. */
-static struct mado_db_stmt Q_AS_PERSON =
-    MADO_DB_STMT("auth_as_person", "SELECT set_config('mado.person_id', $1, true)", 1);
+/* Login events are the person's own rows: written and read under row-level security. */
 static struct mado_db_stmt Q_EVENT =
-    MADO_DB_STMT("auth_event",
-		 "INSERT INTO portal.login_events (person_id, method, event, reason)"
-		 " VALUES ($1::uuid, $2, $3, $4)",
-		 4);
-static struct mado_db_stmt Q_LOGINS =
-    MADO_DB_STMT("auth_logins",
-		 "SELECT id, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'),"
-		 " method, event, reason FROM portal.login_events"
-		 " WHERE person_id = $1::uuid AND ($2::bigint = 0 OR id < $2::bigint)"
-		 " ORDER BY id DESC LIMIT $3::int",
-		 3);
+    MADO_DB_STMT_AS_PERSON("auth_event",
+			   "INSERT INTO portal.login_events (person_id, method, event, reason)"
+			   " VALUES ($1::uuid, $2, $3, $4)",
+			   4);
+static struct mado_db_stmt Q_LOGINS = MADO_DB_STMT_AS_PERSON(
+    "auth_logins",
+    "SELECT id, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') AS at,"
+    " method, event, reason FROM portal.login_events"
+    " WHERE person_id = $1::uuid AND ($2::bigint = 0 OR id < $2::bigint)"
+    " ORDER BY id DESC LIMIT $3::int",
+    3);
 static struct mado_db_stmt Q_PERSON_NEW =
     MADO_DB_STMT("auth_person_new", "INSERT INTO portal.people DEFAULT VALUES RETURNING id", 0);
 static struct mado_db_stmt Q_BINDING_NEW =
@@ -100,7 +104,8 @@ static struct mado_db_stmt Q_BINDING_NEW =
 static struct mado_db_stmt Q_FAIL_COUNT =
     MADO_DB_STMT("auth_fail_count",
 		 "SELECT failures, greatest(1, ceil(extract(epoch FROM window_start"
-		 " + make_interval(secs => $3::int) - now())))::int FROM portal.auth_failures"
+		 " + make_interval(secs => $3::int) - now())))::int AS retry_after"
+		 " FROM portal.auth_failures"
 		 " WHERE scope = $1 AND key_hash = $2"
 		 " AND window_start > now() - make_interval(secs => $3::int)",
 		 3);
@@ -122,46 +127,49 @@ static struct mado_db_stmt Q_PURGE = MADO_DB_STMT(
     " SELECT 1",
     0);
 
-static void
-copy(char *dst, size_t len, const PGresult *r, int col)
-{
-	snprintf(dst, len, "%s", PQgetisnull(r, 0, col) ? "" : PQgetvalue(r, 0, col));
-}
+static struct mado_db_stmt Q_ORG_BY_KEY = MADO_DB_STMT(
+    "auth_org_by_key", "SELECT true AS found, code, kind FROM portal.org_by_key($1)", 1);
+static struct mado_db_stmt Q_ORG_CERT_ADD =
+    MADO_DB_STMT("auth_org_cert_add",
+		 "INSERT INTO portal.org_certs (key_hash, org_code) VALUES ($1, $2)"
+		 " ON CONFLICT (key_hash) DO UPDATE SET org_code = EXCLUDED.org_code,"
+		 " revoked_at = NULL WHERE portal.org_certs.org_code = EXCLUDED.org_code",
+		 2);
 
-static bool
-flag(const PGresult *r, int col)
+static const struct mado_col SESSION_COLS[] = {
+    MADO_COL(BOOL, auth_session, found),     MADO_COL(BUF, auth_session, person_id),
+    MADO_COL(BUF, auth_session, binding_id), MADO_COL(BUF, auth_session, channel),
+    MADO_COL(BUF, auth_session, method),     MADO_COL(BUF, auth_session, csrf),
+    MADO_COL(BOOL, auth_session, expired),   MADO_COL(BOOL, auth_session, touch_due),
+    MADO_COL(BOOL, auth_session, revoked),   MADO_COL(BOOL, auth_session, recheck_due),
+};
+
+static const struct mado_col BINDING_COLS[] = {
+    MADO_COL(BOOL, auth_binding, found),
+    MADO_COL(BUF, auth_binding, id),
+    MADO_COL(BUF, auth_binding, person_id),
+    MADO_COL(BOOL, auth_binding, revoked),
+};
+
+/* Not found is an answer here, not an error: the struct says so. */
+static int
+one_or_none(int rc)
 {
-	return !PQgetisnull(r, 0, col) && PQgetvalue(r, 0, col)[0] == 't';
+	return rc == MADO_E_NOT_FOUND ? MADO_OK : rc;
 }
 
 int
 auth__session_get(struct mado_db *db, const char *key, int idle_s, int recheck_s,
 		  struct auth_session *s)
 {
-	char idle[16], recheck[16];
-	const char *p[3] = {key, idle, recheck};
-	PGresult *r;
-	int rc;
+	char idle[16], recheck[16], touch[16];
+	const char *p[4] = {key, idle, recheck, touch};
 
 	memset(s, 0, sizeof(*s));
 	snprintf(idle, sizeof(idle), "%d", idle_s);
 	snprintf(recheck, sizeof(recheck), "%d", recheck_s);
-	if ((rc = mado_db_exec(db, &Q_SESSION_GET, p, &r)) != MADO_OK)
-		return rc;
-	if (PQntuples(r) == 1) {
-		s->found = true;
-		copy(s->person_id, sizeof(s->person_id), r, 0);
-		copy(s->binding_id, sizeof(s->binding_id), r, 1);
-		copy(s->channel, sizeof(s->channel), r, 2);
-		copy(s->method, sizeof(s->method), r, 3);
-		copy(s->csrf, sizeof(s->csrf), r, 4);
-		s->expired = flag(r, 5);
-		s->touch_due = flag(r, 6);
-		s->revoked = flag(r, 7);
-		s->recheck_due = flag(r, 8);
-	}
-	PQclear(r);
-	return MADO_OK;
+	snprintf(touch, sizeof(touch), "%d", AUTH_TOUCH_INTERVAL_S);
+	return one_or_none(mado_db_one(db, &Q_SESSION_GET, p, MADO_COLS(SESSION_COLS), s));
 }
 
 int
@@ -169,50 +177,36 @@ auth__session_touch(struct mado_db *db, const char *key)
 {
 	const char *p[1] = {key};
 
-	return mado_db_run(db, &Q_SESSION_TOUCH, p);
+	return mado_db_run(db, &Q_SESSION_TOUCH, p, NULL);
 }
 
-struct end_arg {
-	const char *key;
-	const struct auth_session *s;
-	const char *event;
-};
-
-static int
-event_in_tx(struct mado_db *db, const char *person_id, const char *method, const char *event,
+int
+auth__event(struct mado_db *db, const char *person_id, const char *method, const char *event,
 	    const char *reason)
 {
-	const char *p1[1] = {person_id};
-	const char *p2[4] = {person_id, method, event, reason};
-	int rc;
+	const char *p[4] = {person_id, method, event, reason};
 
-	if ((rc = mado_db_run(db, &Q_AS_PERSON, p1)) != MADO_OK)
-		return rc;
-	return mado_db_run(db, &Q_EVENT, p2);
-}
-
-static int
-end_tx(struct mado_db *db, void *arg)
-{
-	struct end_arg *a = arg;
-	const char *p[1] = {a->key};
-	int rc;
-
-	if ((rc = mado_db_run(db, &Q_SESSION_DELETE, p)) != MADO_OK)
-		return rc;
-	if (a->s->person_id[0] == '\0' || a->event == NULL)
-		return MADO_OK;
-	return event_in_tx(db, a->s->person_id, a->s->method[0] != '\0' ? a->s->method : "session",
-			   a->event, NULL);
+	return mado_db_run(db, &Q_EVENT, p, NULL);
 }
 
 int
 auth__session_end(struct mado_db *db, const char *key, const struct auth_session *s,
 		  const char *event)
 {
-	struct end_arg a = {key, s, event};
+	const char *p[1] = {key};
+	int rc;
 
-	return mado_db_tx(db, end_tx, &a);
+	if ((rc = mado_db_begin(db)) != MADO_OK)
+		return rc;
+	if ((rc = mado_db_run(db, &Q_SESSION_DELETE, p, NULL)) != MADO_OK)
+		goto fail;
+	if (s->person_id[0] != '\0' && event != NULL &&
+	    (rc = auth__event(db, s->person_id, s->method[0] != '\0' ? s->method : "session", event,
+			      NULL)) != MADO_OK)
+		goto fail;
+	return mado_db_commit(db);
+fail:
+	return mado_db_rollback(db, rc);
 }
 
 int
@@ -222,7 +216,7 @@ auth__session_new_prelogin(struct mado_db *db, const char *key, const char *csrf
 	const char *p[3] = {key, csrf, ttl};
 
 	snprintf(ttl, sizeof(ttl), "%d", AUTH_PRELOGIN_TTL_S);
-	return mado_db_run(db, &Q_SESSION_PRELOGIN, p);
+	return mado_db_run(db, &Q_SESSION_PRELOGIN, p, NULL);
 }
 
 int
@@ -232,88 +226,50 @@ auth__challenge_put(struct mado_db *db, const char *key, const char *nonce)
 	const char *p[3] = {key, nonce, ttl};
 
 	snprintf(ttl, sizeof(ttl), "%d", AUTH_CHALLENGE_TTL_S);
-	return mado_db_run(db, &Q_CHALLENGE_PUT, p);
+	return mado_db_run(db, &Q_CHALLENGE_PUT, p, NULL);
 }
+
+struct taken {
+	char nonce[64];
+	bool expired;
+};
 
 int
 auth__challenge_take(struct mado_db *db, const char *key, char *nonce, size_t len)
 {
+	static const struct mado_col cols[] = {MADO_COL(BUF, taken, nonce),
+					       MADO_COL(BOOL, taken, expired)};
 	const char *p[1] = {key};
-	PGresult *r;
+	struct taken t;
 	int rc;
 
-	if ((rc = mado_db_exec(db, &Q_CHALLENGE_TAKE, p, &r)) != MADO_OK)
-		return rc;
-	if (PQntuples(r) != 1)
-		rc = MADO_E_CHALLENGE_MISSING;
-	else if (flag(r, 1))
-		rc = MADO_E_CHALLENGE_EXPIRED;
-	else
-		copy(nonce, len, r, 0);
-	PQclear(r);
-	return rc;
+	if ((rc = mado_db_one(db, &Q_CHALLENGE_TAKE, p, MADO_COLS(cols), &t)) != MADO_OK)
+		return rc == MADO_E_NOT_FOUND ? MADO_E_CHALLENGE_MISSING : rc;
+	if (t.expired)
+		return MADO_E_CHALLENGE_EXPIRED;
+	snprintf(nonce, len, "%s", t.nonce);
+	return MADO_OK;
 }
 
 int
 auth__binding_find(struct mado_db *db, const struct mado_card_id *card, struct auth_binding *b)
 {
 	const char *p[2] = {card->issuer_hash, card->serial};
-	PGresult *r;
-	int rc;
 
 	memset(b, 0, sizeof(*b));
-	if ((rc = mado_db_exec(db, &Q_BINDING_FIND, p, &r)) != MADO_OK)
-		return rc;
-	if (PQntuples(r) == 1) {
-		b->found = true;
-		copy(b->id, sizeof(b->id), r, 0);
-		copy(b->person_id, sizeof(b->person_id), r, 1);
-		b->revoked = flag(r, 2);
-	}
-	PQclear(r);
-	return MADO_OK;
+	return one_or_none(mado_db_one(db, &Q_BINDING_FIND, p, MADO_COLS(BINDING_COLS), b));
 }
 
 int
 auth__key_elsewhere(struct mado_db *db, const char *key_hash, const char *person_id, bool *conflict)
 {
 	const char *p[2] = {key_hash, person_id};
-	PGresult *r;
+	long rows;
 	int rc;
 
-	if ((rc = mado_db_exec(db, &Q_KEY_ELSEWHERE, p, &r)) != MADO_OK)
-		return rc;
-	*conflict = PQntuples(r) > 0;
-	PQclear(r);
-	return MADO_OK;
-}
-
-struct login_arg {
-	const char *prelogin, *key, *method, *csrf;
-	const struct auth_binding *b;
-	int max_s;
-	bool checked;
-};
-
-static int
-login_tx(struct mado_db *db, void *arg)
-{
-	struct login_arg *a = arg;
-	char max[16];
-	const char *pre[1] = {a->prelogin};
-	const char *sess[6] = {a->key, a->b->person_id, a->b->id, a->method, a->csrf, max};
-	const char *bind[1] = {a->b->id};
-	int rc;
-
-	snprintf(max, sizeof(max), "%d", a->max_s);
-	/* The pre-login session is spent: a new id is issued at login. */
-	if (a->prelogin != NULL && (rc = mado_db_run(db, &Q_SESSION_DELETE, pre)) != MADO_OK)
-		return rc;
-	if ((rc = mado_db_run(db, &Q_SESSION_NEW, sess)) != MADO_OK)
-		return rc;
-	if (a->checked && (rc = mado_db_run(db, &Q_BINDING_CHECKED, bind)) != MADO_OK)
-		return rc;
-	return event_in_tx(db, a->b->person_id, a->method, "login", NULL);
+	rc = mado_db_run(db, &Q_KEY_ELSEWHERE, p, &rows);
+	*conflict = rc == MADO_OK && rows > 0;
+	return rc;
 }
 
 int
@@ -321,30 +277,27 @@ auth__login(struct mado_db *db, const char *prelogin_key, const char *key,
 	    const struct auth_binding *b, const char *method, const char *csrf, int max_s,
 	    bool revocation_checked)
 {
-	struct login_arg a = {prelogin_key, key, method, csrf, b, max_s, revocation_checked};
+	char max[16];
+	const char *pre[1] = {prelogin_key};
+	const char *sess[6] = {key, b->person_id, b->id, method, csrf, max};
+	const char *bind[1] = {b->id};
+	int rc;
 
-	return mado_db_tx(db, login_tx, &a);
-}
-
-struct event_arg {
-	const char *person_id, *method, *event, *reason;
-};
-
-static int
-event_tx(struct mado_db *db, void *arg)
-{
-	struct event_arg *a = arg;
-
-	return event_in_tx(db, a->person_id, a->method, a->event, a->reason);
-}
-
-int
-auth__event(struct mado_db *db, const char *person_id, const char *method, const char *event,
-	    const char *reason)
-{
-	struct event_arg a = {person_id, method, event, reason};
-
-	return mado_db_tx(db, event_tx, &a);
+	snprintf(max, sizeof(max), "%d", max_s);
+	if ((rc = mado_db_begin(db)) != MADO_OK)
+		return rc;
+	/* The pre-login session is spent: a new id is issued at login. */
+	if (prelogin_key != NULL && (rc = mado_db_run(db, &Q_SESSION_DELETE, pre, NULL)) != MADO_OK)
+		goto fail;
+	if ((rc = mado_db_run(db, &Q_SESSION_NEW, sess, NULL)) != MADO_OK)
+		goto fail;
+	if (revocation_checked && (rc = mado_db_run(db, &Q_BINDING_CHECKED, bind, NULL)) != MADO_OK)
+		goto fail;
+	if ((rc = auth__event(db, b->person_id, method, "login", NULL)) != MADO_OK)
+		goto fail;
+	return mado_db_commit(db);
+fail:
+	return mado_db_rollback(db, rc);
 }
 
 int
@@ -375,107 +328,86 @@ auth__binding_checked(struct mado_db *db, const char *binding_id)
 {
 	const char *p[1] = {binding_id};
 
-	return mado_db_run(db, &Q_BINDING_CHECKED, p);
-}
-
-struct revoke_arg {
-	const char *binding_id, *person_id;
-};
-
-static int
-revoke_tx(struct mado_db *db, void *arg)
-{
-	struct revoke_arg *a = arg;
-	const char *p[1] = {a->binding_id};
-	int rc;
-
-	if ((rc = mado_db_run(db, &Q_BINDING_REVOKED, p)) != MADO_OK ||
-	    (rc = mado_db_run(db, &Q_SESSIONS_OF_BINDING, p)) != MADO_OK)
-		return rc;
-	return event_in_tx(db, a->person_id, "session", "revoked", "card-revoked");
+	return mado_db_run(db, &Q_BINDING_CHECKED, p, NULL);
 }
 
 int
 auth__binding_revoked(struct mado_db *db, const char *binding_id, const char *person_id)
 {
-	struct revoke_arg a = {binding_id, person_id};
-
-	return mado_db_tx(db, revoke_tx, &a);
-}
-
-struct register_arg {
-	const struct mado_card_id *card;
-	const char *hexder;
-	const char *person_id;
-};
-
-static int
-register_tx(struct mado_db *db, void *arg)
-{
-	struct register_arg *a = arg;
-	char person[40], nb[24], na[24];
-	const char *p[7];
-	PGresult *r;
+	const char *p[1] = {binding_id};
 	int rc;
 
-	if (a->person_id != NULL) {
-		snprintf(person, sizeof(person), "%s", a->person_id);
-	} else {
-		if ((rc = mado_db_exec(db, &Q_PERSON_NEW, NULL, &r)) != MADO_OK)
-			return rc;
-		copy(person, sizeof(person), r, 0);
-		PQclear(r);
-	}
-	snprintf(nb, sizeof(nb), "%lld", (long long)a->card->not_before);
-	snprintf(na, sizeof(na), "%lld", (long long)a->card->not_after);
-	p[0] = person;
-	p[1] = a->card->issuer_hash;
-	p[2] = a->card->serial;
-	p[3] = a->card->key_hash;
-	p[4] = a->hexder;
-	p[5] = nb;
-	p[6] = na;
-	return mado_db_run(db, &Q_BINDING_NEW, p);
+	if ((rc = mado_db_begin(db)) != MADO_OK)
+		return rc;
+	if ((rc = mado_db_run(db, &Q_BINDING_REVOKED, p, NULL)) != MADO_OK ||
+	    (rc = mado_db_run(db, &Q_SESSIONS_OF_BINDING, p, NULL)) != MADO_OK ||
+	    (rc = auth__event(db, person_id, "session", "revoked", "card-revoked")) != MADO_OK)
+		return mado_db_rollback(db, rc);
+	return mado_db_commit(db);
 }
+
+struct new_person {
+	char id[40];
+};
 
 int
 auth__register(struct mado_db *db, const struct mado_card_id *card, const unsigned char *der,
 	       size_t derlen, const char *person_id)
 {
-	struct register_arg a = {card, NULL, person_id};
-	char *hex;
+	static const struct mado_col cols[] = {MADO_COL(BUF, new_person, id)};
+	char nb[24], na[24], *hex = mado_xmalloc(2 * derlen + 3);
+	struct new_person np;
+	const char *p[7];
 	int rc;
 
-	if ((hex = malloc(2 * derlen + 3)) == NULL)
-		return MADO_E_NOMEM;
 	memcpy(hex, "\\x", 2);
 	mado_hex(der, derlen, hex + 2);
-	a.hexder = hex;
-	rc = mado_db_tx(db, register_tx, &a);
+	snprintf(np.id, sizeof(np.id), "%s", person_id != NULL ? person_id : "");
+	snprintf(nb, sizeof(nb), "%lld", (long long)card->not_before);
+	snprintf(na, sizeof(na), "%lld", (long long)card->not_after);
+	if ((rc = mado_db_begin(db)) != MADO_OK)
+		goto out;
+	if (person_id == NULL &&
+	    (rc = mado_db_one(db, &Q_PERSON_NEW, NULL, MADO_COLS(cols), &np)) != MADO_OK) {
+		rc = mado_db_rollback(db, rc);
+		goto out;
+	}
+	p[0] = np.id;
+	p[1] = card->issuer_hash;
+	p[2] = card->serial;
+	p[3] = card->key_hash;
+	p[4] = hex;
+	p[5] = nb;
+	p[6] = na;
+	if ((rc = mado_db_run(db, &Q_BINDING_NEW, p, NULL)) != MADO_OK)
+		rc = mado_db_rollback(db, rc);
+	else
+		rc = mado_db_commit(db);
+out:
 	free(hex);
 	return rc;
 }
+
+struct failures {
+	int failures, retry_after;
+};
 
 int
 auth__fail_count(struct mado_db *db, const char *scope, const char *key, int window_s,
 		 int *failures, int *retry_after)
 {
+	static const struct mado_col cols[] = {MADO_COL(INT, failures, failures),
+					       MADO_COL(INT, failures, retry_after)};
+	struct failures f = {0, 0};
 	char w[16];
 	const char *p[3] = {scope, key, w};
-	PGresult *r;
 	int rc;
 
-	*failures = 0;
-	*retry_after = 0;
 	snprintf(w, sizeof(w), "%d", window_s);
-	if ((rc = mado_db_exec(db, &Q_FAIL_COUNT, p, &r)) != MADO_OK)
-		return rc;
-	if (PQntuples(r) == 1) {
-		*failures = atoi(PQgetvalue(r, 0, 0));
-		*retry_after = atoi(PQgetvalue(r, 0, 1));
-	}
-	PQclear(r);
-	return MADO_OK;
+	rc = one_or_none(mado_db_one(db, &Q_FAIL_COUNT, p, MADO_COLS(cols), &f));
+	*failures = f.failures;
+	*retry_after = f.retry_after;
+	return rc;
 }
 
 int
@@ -485,7 +417,7 @@ auth__fail_bump(struct mado_db *db, const char *scope, const char *key, int wind
 	const char *p[3] = {scope, key, w};
 
 	snprintf(w, sizeof(w), "%d", window_s);
-	return mado_db_run(db, &Q_FAIL_BUMP, p);
+	return mado_db_run(db, &Q_FAIL_BUMP, p, NULL);
 }
 
 int
@@ -493,47 +425,39 @@ auth__fail_clear(struct mado_db *db, const char *scope, const char *key)
 {
 	const char *p[2] = {scope, key};
 
-	return mado_db_run(db, &Q_FAIL_CLEAR, p);
+	return mado_db_run(db, &Q_FAIL_CLEAR, p, NULL);
 }
 
-struct logins_arg {
-	const char *person_id;
-	long long before, *next;
-	int limit;
+struct login_row {
+	long long id;
+	const char *at, *method, *event, *reason;
+};
+
+struct logins {
 	cJSON *items;
+	int limit;
+	long long *next;
 };
 
 static int
-logins_tx(struct mado_db *db, void *arg)
+add_login(const void *row, int i, void *arg)
 {
-	struct logins_arg *a = arg;
-	char before[24], limit[16];
-	const char *p1[1] = {a->person_id};
-	const char *p2[3] = {a->person_id, before, limit};
+	const struct login_row *l = row;
+	struct logins *a = arg;
 	cJSON *it;
-	PGresult *r;
-	int rc, i, n;
 
-	snprintf(before, sizeof(before), "%lld", a->before);
-	snprintf(limit, sizeof(limit), "%d", a->limit + 1);
-	if ((rc = mado_db_run(db, &Q_AS_PERSON, p1)) != MADO_OK ||
-	    (rc = mado_db_exec(db, &Q_LOGINS, p2, &r)) != MADO_OK)
-		return rc;
-	n = PQntuples(r);
-	*a->next = 0;
-	for (i = 0; i < n && i < a->limit; i++) {
-		if ((it = cJSON_CreateObject()) == NULL)
-			break;
-		cJSON_AddStringToObject(it, "at", PQgetvalue(r, i, 1));
-		cJSON_AddStringToObject(it, "method", PQgetvalue(r, i, 2));
-		cJSON_AddStringToObject(it, "event", PQgetvalue(r, i, 3));
-		if (!PQgetisnull(r, i, 4))
-			cJSON_AddStringToObject(it, "reason", PQgetvalue(r, i, 4));
-		cJSON_AddItemToArray(a->items, it);
-		if (i == a->limit - 1 && n > a->limit)
-			*a->next = strtoll(PQgetvalue(r, i, 0), NULL, 10);
+	/* One row more than asked says another page follows. */
+	if (i >= a->limit) {
+		*a->next = l->id;
+		return MADO_OK;
 	}
-	PQclear(r);
+	it = cJSON_CreateObject();
+	cJSON_AddStringToObject(it, "at", l->at);
+	cJSON_AddStringToObject(it, "method", l->method);
+	cJSON_AddStringToObject(it, "event", l->event);
+	if (l->reason != NULL)
+		cJSON_AddStringToObject(it, "reason", l->reason);
+	cJSON_AddItemToArray(a->items, it);
 	return MADO_OK;
 }
 
@@ -541,13 +465,62 @@ int
 auth__logins(struct mado_db *db, const char *person_id, long long before, int limit, cJSON *items,
 	     long long *next)
 {
-	struct logins_arg a = {person_id, before, next, limit, items};
+	static const struct mado_col cols[] = {
+	    MADO_COL(INT, login_row, id),     MADO_COL(STR, login_row, at),
+	    MADO_COL(STR, login_row, method), MADO_COL(STR, login_row, event),
+	    MADO_COL(STR, login_row, reason),
+	};
+	struct logins a = {items, limit, next};
+	char b[24], l[16];
+	const char *p[3] = {person_id, b, l};
 
-	return mado_db_tx(db, logins_tx, &a);
+	*next = 0;
+	snprintf(b, sizeof(b), "%lld", before);
+	snprintf(l, sizeof(l), "%d", limit + 1);
+	return mado_db_each(db, &Q_LOGINS, p, MADO_COLS(cols), sizeof(struct login_row), add_login,
+			    &a);
 }
 
 int
 auth__purge(struct mado_db *db)
 {
-	return mado_db_run(db, &Q_PURGE, NULL);
+	return mado_db_run(db, &Q_PURGE, NULL, NULL);
+}
+
+struct org_row {
+	bool found;
+	char code[48];
+	char kind[16];
+};
+
+int
+auth__org_by_key(struct mado_db *db, const char *key_hash, char *org, size_t orglen, char *kind,
+		 size_t kindlen, bool *found)
+{
+	static const struct mado_col cols[] = {MADO_COL(BOOL, org_row, found),
+					       MADO_COL(BUF, org_row, code),
+					       MADO_COL(BUF, org_row, kind)};
+	const char *p[1] = {key_hash};
+	struct org_row o;
+	int rc;
+
+	memset(&o, 0, sizeof(o));
+	rc = one_or_none(mado_db_one(db, &Q_ORG_BY_KEY, p, MADO_COLS(cols), &o));
+	snprintf(org, orglen, "%s", o.code);
+	snprintf(kind, kindlen, "%s", o.kind);
+	*found = o.found;
+	return rc;
+}
+
+int
+auth__add_org_cert(struct mado_db *db, const char *org, const char *key_hash)
+{
+	const char *p[2] = {key_hash, org};
+	long rows;
+	int rc;
+
+	if ((rc = mado_db_run(db, &Q_ORG_CERT_ADD, p, &rows)) != MADO_OK)
+		return rc;
+	/* No row: the key is already bound to another organisation. */
+	return rows == 1 ? MADO_OK : MADO_E_CONFLICT;
 }

@@ -157,14 +157,11 @@ mado_vcard_load(const char *dir, const char *name, struct mado_vcard **out)
 	*out = NULL;
 	if (!mado_vcard_name_ok(name))
 		return MADO_E_NOT_FOUND;
-	if ((c = calloc(1, sizeof(*c))) == NULL)
-		return MADO_E_NOMEM;
+	c = mado_xcalloc(1, sizeof(*c));
 	if ((x = load_cert(dir, name)) == NULL || (c->key = load_key(dir, name)) == NULL ||
 	    (derlen = i2d_X509(x, &der)) <= 0)
 		goto done;
-	rc = MADO_E_NOMEM;
-	if ((c->b64cert = malloc((size_t)derlen / 3 * 4 + 8)) == NULL)
-		goto done;
+	c->b64cert = mado_xmalloc((size_t)derlen / 3 * 4 + 8);
 	mado_b64(der, (size_t)derlen, c->b64cert);
 	*out = c;
 	c = NULL;
@@ -189,19 +186,18 @@ mado_vcard_sign(const struct mado_vcard *card, const char *origin, const char *n
 	*token = NULL;
 	if (alg == NULL && (alg = default_alg(card->key)) == NULL)
 		return MADO_E_INTERNAL;
-	if ((sig = sign(card->key, alg, origin, nonce, &siglen)) == NULL ||
-	    (b64sig = malloc(siglen / 3 * 4 + 8)) == NULL)
+	if ((sig = sign(card->key, alg, origin, nonce, &siglen)) == NULL)
 		goto done;
+	b64sig = mado_xmalloc(siglen / 3 * 4 + 8);
 	mado_b64(sig, siglen, b64sig);
-	if ((t = cJSON_CreateObject()) == NULL)
-		goto done;
+	t = cJSON_CreateObject();
 	cJSON_AddStringToObject(t, "unverifiedCertificate", card->b64cert);
 	cJSON_AddStringToObject(t, "algorithm", alg);
 	cJSON_AddStringToObject(t, "signature", b64sig);
 	cJSON_AddStringToObject(t, "format", "web-eid:1.0");
 	cJSON_AddStringToObject(t, "appVersion", "https://mado.invalid/mado-card/" MADO_VERSION);
-	if ((*token = cJSON_PrintUnformatted(t)) != NULL)
-		rc = MADO_OK;
+	*token = cJSON_PrintUnformatted(t);
+	rc = MADO_OK;
 done:
 	cJSON_Delete(t);
 	free(b64sig);
@@ -262,17 +258,17 @@ mado_vcard_list(const char *dir, cJSON **out)
 		return MADO_E_NOT_FOUND;
 	while ((de = readdir(d)) != NULL && n < MADO_NELEM(names)) {
 		len = strlen(de->d_name);
-		if (len > 4 && strcmp(de->d_name + len - 4, ".crt") == 0 &&
-		    (names[n] = strndup(de->d_name, len - 4)) != NULL)
-			n++;
+		if (len > 4 && strcmp(de->d_name + len - 4, ".crt") == 0) {
+			names[n] = mado_xstrdup(de->d_name);
+			names[n++][len - 4] = '\0';
+		}
 	}
 	closedir(d);
 	qsort(names, n, sizeof(*names), cmp_names);
-	if ((arr = cJSON_CreateArray()) == NULL)
-		n = 0;
+	arr = cJSON_CreateArray();
 	for (i = 0; i < n; i++) {
-		if (mado_vcard_name_ok(names[i]) && (x = load_cert(dir, names[i])) != NULL &&
-		    (c = cJSON_CreateObject()) != NULL) {
+		if (mado_vcard_name_ok(names[i]) && (x = load_cert(dir, names[i])) != NULL) {
+			c = cJSON_CreateObject();
 			cJSON_AddStringToObject(c, "name", names[i]);
 			key_label(X509_get0_pubkey(x), label, sizeof(label));
 			cJSON_AddStringToObject(c, "key", label);
@@ -286,5 +282,5 @@ mado_vcard_list(const char *dir, cJSON **out)
 		free(names[i]);
 	}
 	*out = arr;
-	return arr != NULL ? MADO_OK : MADO_E_NOMEM;
+	return MADO_OK;
 }

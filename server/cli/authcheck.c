@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "mado/cli.h"
+#include "mado/config.h"
 #include "mado/err.h"
 #include "mado/pki.h"
 #include "mado/util.h"

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "mado/access.h"
+#include "mado/auth.h"
 #include "mado/cli.h"
 #include "mado/config.h"
 #include "mado/db.h"
@@ -44,11 +44,11 @@ mado_cli_org_cert(const char *config, int argc, char **argv)
 		fprintf(stderr, "mado org-cert: cannot read %s\n", certpath);
 		goto out;
 	}
-	if (mado_db_open_single(&cfg, &db) != MADO_OK) {
+	if (mado_db_open_single(&cfg, false, &db) != MADO_OK) {
 		fprintf(stderr, "mado org-cert: cannot reach the database (db_url)\n");
 		goto out;
 	}
-	status = mado_access_add_org_cert(db, &cfg, org, cert, why, sizeof(why)) == MADO_OK ? 0 : 1;
+	status = mado_auth_add_org_cert(db, &cfg, org, cert, why, sizeof(why)) == MADO_OK ? 0 : 1;
 	fprintf(status == 0 ? stdout : stderr, "%s%s\n", status == 0 ? "" : "mado org-cert: ", why);
 out:
 	mado_db_release(db);

@@ -50,7 +50,7 @@ mado_cli_register_card(const char *config, int argc, char **argv)
 		fprintf(stderr, "mado register-card: card_trust_dir is not set\n");
 		goto out;
 	}
-	mado_auth_pki_config(&cfg, &pc);
+	mado_pki_config_from(&cfg, MADO_PKI_CARDS, &pc);
 	if (mado_pki_new(&pc, &pki, why, sizeof(why)) != MADO_OK) {
 		fprintf(stderr, "mado register-card: %s\n", why);
 		goto out;
@@ -60,7 +60,7 @@ mado_cli_register_card(const char *config, int argc, char **argv)
 		fprintf(stderr, "mado register-card: cannot read a certificate\n");
 		goto out;
 	}
-	if (mado_db_open_single(&cfg, &db) != MADO_OK) {
+	if (mado_db_open_single(&cfg, false, &db) != MADO_OK) {
 		fprintf(stderr, "mado register-card: cannot reach the database (db_url)\n");
 		goto out;
 	}

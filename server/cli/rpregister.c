@@ -11,35 +11,13 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <libpq-fe.h>
-
-#include "mado/access.h"
+#include "mado/auth.h"
 #include "mado/cli.h"
 #include "mado/config.h"
 #include "mado/consent.h"
 #include "mado/db.h"
 #include "mado/err.h"
 #include "mado/pki.h"
-
-/* "a,b" -> "{a,b}" when every element passes ok. */
-static bool
-array_lit(const char *list, bool (*ok)(const char *), char *out, size_t len)
-{
-	char buf[1024], *tok, *save = NULL;
-	size_t used;
-
-	if (strlen(list) >= sizeof(buf))
-		return false;
-	snprintf(buf, sizeof(buf), "%s", list);
-	used = (size_t)snprintf(out, len, "{");
-	for (tok = strtok_r(buf, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
-		if (!ok(tok) || used + strlen(tok) + 3 >= len)
-			return false;
-		used += (size_t)snprintf(out + used, len - used, "%s%s", used > 1 ? "," : "", tok);
-	}
-	snprintf(out + used, len - used, "}");
-	return used > 1;
-}
 
 static const char *
 arg(int argc, char **argv, const char *name)
@@ -59,15 +37,11 @@ mado_cli_rp_register(const char *config, int argc, char **argv)
 	const char *en = arg(argc, argv, "--name-en"), *purposes = arg(argc, argv, "--purposes");
 	const char *items = arg(argc, argv, "--items"), *redirect = arg(argc, argv, "--redirect");
 	const char *certpath = arg(argc, argv, "--cert");
-	const char *keys[] = {"dbname", "application_name", NULL};
-	const char *vals[] = {NULL, "mado-rp-register", NULL};
-	char plit[1100], ilit[1100], rlit[1100], why[512] = "";
+	char why[512] = "";
 	struct mado_config cfg;
 	struct mado_db *db = NULL;
-	PGconn *c = NULL;
-	PGresult *r = NULL;
 	X509 *cert = NULL;
-	int status = 1;
+	int status = 1, rc;
 
 	if (org == NULL || ja == NULL || en == NULL || purposes == NULL || items == NULL ||
 	    redirect == NULL) {
@@ -76,57 +50,29 @@ mado_cli_rp_register(const char *config, int argc, char **argv)
 				" [--config FILE]\n");
 		return 2;
 	}
-	if (!mado_access_code_ok(org) ||
-	    !array_lit(purposes, mado_access_code_ok, plit, sizeof(plit)) ||
-	    !array_lit(items, mado_access_code_ok, ilit, sizeof(ilit)) ||
-	    !array_lit(redirect, mado_consent_redirect_ok, rlit, sizeof(rlit))) {
-		fprintf(stderr, "mado rp-register: codes are a-z0-9._- and redirects https URLs\n");
-		return 2;
-	}
 	if (mado_config_load(&cfg, config, why, sizeof(why)) != 0) {
 		fprintf(stderr, "mado: configuration error: %s\n", why);
 		return 2;
 	}
-	vals[0] = mado_config_migrate_url(&cfg);
-	c = PQconnectdbParams(keys, vals, 1);
-	if (PQstatus(c) != CONNECTION_OK) {
-		fprintf(stderr, "mado rp-register: cannot connect (db_migrate_url)\n");
+	if (mado_db_open_single(&cfg, true, &db) != MADO_OK) {
+		fprintf(stderr, "mado rp-register: cannot reach the database (db_migrate_url)\n");
 		goto out;
 	}
-	{
-		const char *p[6] = {org, ja, en, plit, ilit, rlit};
-
-		PQclear(PQexec(c, "BEGIN; SET LOCAL ROLE mado_owner"));
-		r = PQexecParams(
-		    c,
-		    "WITH o AS (INSERT INTO portal.organisations (code, kind, name_ja,"
-		    " name_en, gateway_since) VALUES ($1, 'private', $2, $3,"
-		    " current_date) ON CONFLICT (code) DO UPDATE SET name_ja = $2,"
-		    " name_en = $3 WHERE portal.organisations.kind = 'private'"
-		    " RETURNING code)"
-		    " INSERT INTO portal.rp_services (org_code, purposes, items,"
-		    " redirect_uris) SELECT code, $4::text[], $5::text[], $6::text[]"
-		    " FROM o ON CONFLICT (org_code) DO UPDATE SET purposes = $4::text[],"
-		    " items = $5::text[], redirect_uris = $6::text[]",
-		    6, NULL, p, NULL, NULL, 0);
-		if (PQresultStatus(r) != PGRES_COMMAND_OK || strcmp(PQcmdTuples(r), "1") != 0) {
-			fprintf(stderr,
-				"mado rp-register: not registered (%s): is %s an existing "
-				"organisation of another kind, or a purpose or item unknown?\n",
-				PQresultErrorField(r, PG_DIAG_SQLSTATE) != NULL
-				    ? PQresultErrorField(r, PG_DIAG_SQLSTATE)
-				    : "-",
-				org);
-			PQclear(PQexec(c, "ROLLBACK"));
-			goto out;
-		}
-		PQclear(PQexec(c, "COMMIT"));
+	rc = mado_consent_rp_register(db, org, ja, en, purposes, items, redirect, why, sizeof(why));
+	mado_db_release(db);
+	mado_db_pool_shutdown();
+	db = NULL;
+	if (rc != MADO_OK) {
+		fprintf(stderr, "mado rp-register: %s\n", why);
+		status = rc == MADO_E_VALIDATION ? 2 : 1;
+		goto out;
 	}
-	printf("private service %s registered\n", org);
+	printf("%s\n", why);
 	if (certpath != NULL) {
+		/* The service's certificate is bound by the application role, as org-cert does. */
 		if ((cert = mado_pki_read_cert(certpath)) == NULL ||
-		    mado_db_open_single(&cfg, &db) != MADO_OK ||
-		    mado_access_add_org_cert(db, &cfg, org, cert, why, sizeof(why)) != MADO_OK) {
+		    mado_db_open_single(&cfg, false, &db) != MADO_OK ||
+		    mado_auth_add_org_cert(db, &cfg, org, cert, why, sizeof(why)) != MADO_OK) {
 			fprintf(stderr, "mado rp-register: certificate: %s\n",
 				why[0] ? why : "cannot read it or reach the database");
 			goto out;
@@ -135,8 +81,6 @@ mado_cli_rp_register(const char *config, int argc, char **argv)
 	}
 	status = 0;
 out:
-	PQclear(r);
-	PQfinish(c);
 	mado_db_release(db);
 	if (db != NULL)
 		mado_db_pool_shutdown();

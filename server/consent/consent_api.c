@@ -1,9 +1,9 @@
 /*
  * Consent over HTTP. Private services (mTLS, organisation kind "private") ask for consent,
- * exchange the person's one-time code for a grant and fetch under it; agency programmes
- * push notices; the person reads, decides, pauses, resumes and revokes. Only the person's
- * own session (channel "self") may grant: the rule is the session's channel, checked
- * here and again in the database.
+ * exchange the person's one-time code for a grant and fetch under it; the person reads,
+ * decides, turns on push notices, pauses, resumes and revokes. Only the person's own
+ * session (channel "self") may grant or widen: the routes say so, the handler says it for
+ * a decision that grants, and the database functions check it again.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,11 +11,13 @@
 
 #include <cjson/cJSON.h>
 
-#include "mado/access.h"
+#include "mado/check.h"
 #include "mado/consent.h"
 #include "mado/db.h"
 #include "mado/err.h"
 #include "mado/http.h"
+#include "mado/json.h"
+#include "mado/log.h"
 #include "mado/util.h"
 #include "consent_int.h"
 
@@ -27,8 +29,7 @@ int
 mado_consent_init(const struct mado_config *cfg, char *why, size_t whylen)
 {
 	free(origin);
-	if ((origin = strdup(cfg->public_origin)) == NULL)
-		return MADO_E_NOMEM;
+	origin = mado_xstrdup(cfg->public_origin);
 	return consent__receipt_init(cfg->consent_receipt_key, why, whylen);
 }
 
@@ -40,479 +41,399 @@ mado_consent_free(void)
 	origin = NULL;
 }
 
-const char *
-mado_consent_origin(void)
-{
-	return origin != NULL ? origin : "";
-}
-
-/* A fresh secret (base64url) and the "\\x..." SHA-256 under which it is stored. */
+/* A fresh secret (base64url) and the hash under which it is stored. */
 static int
-new_secret(char text[48], char hash[68])
+new_secret(char text[48], char hash[MADO_HASH_PARAM_LEN])
 {
 	unsigned char raw[SECRET_BYTES];
-	char hex[65];
 
 	if (mado_random(raw, sizeof(raw)) != 0)
 		return MADO_E_INTERNAL;
 	mado_b64url(raw, sizeof(raw), text);
-	mado_sha256_hex(text, strlen(text), hex);
-	snprintf(hash, 68, "\\x%s", hex);
+	mado_secret_hash(text, hash);
 	return MADO_OK;
 }
 
-static void
-hash_of(const char *text, char hash[68])
-{
-	char hex[65];
-
-	mado_sha256_hex(text, strlen(text), hex);
-	snprintf(hash, 68, "\\x%s", hex);
-}
-
-bool
-mado_consent_redirect_ok(const char *uri)
-{
-	return strlen(uri) < 400 && strpbrk(uri, "{}\" \\<>") == NULL &&
-	       (strncmp(uri, "https://", 8) == 0 || strncmp(uri, "http://127.0.0.1:", 17) == 0 ||
-		strncmp(uri, "http://localhost:", 17) == 0);
-}
-
-static bool
-secret_ok(const cJSON *v)
-{
-	return cJSON_IsString(v) && strlen(v->valuestring) == 43 &&
-	       strspn(v->valuestring, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-				      "0123456789-_") == 43;
-}
-
-static bool
-uuid_ok(const char *s)
-{
-	return strlen(s) == 36 && strspn(s, "0123456789abcdefABCDEF-") == 36 && s[8] == '-' &&
-	       s[13] == '-' && s[18] == '-' && s[23] == '-';
-}
-
-static const char *
-opt_str(const cJSON *o, const char *name)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
-
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
+/* A refusal about a consent (or its absence), recorded in the person's log. */
 static int
-fail_reason(struct mado_req *rq, int err, const char *reason, const char *detail)
+refused(struct mado_req *rq, const char *reason, const char *consent_id)
 {
-	if (rq->problem_ext == NULL)
-		rq->problem_ext = cJSON_CreateObject();
-	if (rq->problem_ext != NULL)
-		cJSON_AddStringToObject(rq->problem_ext, "reason", reason);
-	return mado_http_fail(rq, err, "%s", detail);
-}
-
-static int
-need_kind(struct mado_req *rq, const char *kind)
-{
-	if (strcmp(rq->actor.org_kind, kind) == 0)
-		return MADO_OK;
-	return mado_http_fail(rq, MADO_E_FORBIDDEN, "only a registered %s may do this",
-			      strcmp(kind, "private") == 0 ? "private service" : "agency");
-}
-
-/* A whole number member within [min, max], def when absent, written into out. */
-static bool
-int_member(const cJSON *o, const char *name, int min, int max, int def, char out[12])
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
-	int n = def;
-
-	if (v != NULL) {
-		if (!cJSON_IsNumber(v) || v->valuedouble != (double)(int)v->valuedouble)
-			return false;
-		n = (int)v->valuedouble;
-	}
-	if (n < min || n > max)
-		return false;
-	snprintf(out, 12, "%d", n);
-	return true;
+	if (consent_id != NULL && consent_id[0] != '\0')
+		mado_http_ext(rq, "consent_id", consent_id);
+	mado_http_ext(rq, "reason", reason);
+	return mado_http_fail(rq, MADO_E_CONSENT_REFUSED,
+			      "the consent does not allow this fetch now; it was recorded");
 }
 
 /* POST /rp/v1/consent-requests */
-int
-consent__api_rp_request(struct mado_req *rq)
+static int
+rp_request(struct mado_req *rq)
 {
-	static const char *const units[] = {"once", "day", "month", NULL};
-	const cJSON *b = rq->json, *freq = cJSON_GetObjectItemCaseSensitive(b, "frequency");
+	const cJSON *freq = mado_http_member(rq, "frequency");
 	struct consent_ask a;
 	struct mado_db *db;
-	char id[40], reason[32], why[128], url[600];
+	char id[40], reason[32], url[600];
 	cJSON *out;
 	int rc;
 
-	if ((rc = need_kind(rq, "private")) != MADO_OK)
-		return rc;
 	memset(&a, 0, sizeof(a));
-	if (!cJSON_IsObject(b))
-		return mado_http_fail(rq, MADO_E_VALIDATION, "the body must be a JSON object");
-	a.purpose = opt_str(b, "purpose");
-	a.data_from = opt_str(b, "data_from");
-	a.data_to = opt_str(b, "data_to");
-	a.redirect_uri = opt_str(b, "redirect_uri");
-	a.state = opt_str(b, "state");
-	a.freq_unit = cJSON_IsObject(freq) ? opt_str(freq, "unit") : "once";
-	if (a.purpose == NULL || !mado_access_code_ok(a.purpose))
-		return mado_http_fail(rq, MADO_E_VALIDATION, "purpose must be a purpose code");
-	if (!mado_access_items(b, a.items, sizeof(a.items), why, sizeof(why)))
-		return mado_http_fail(rq, MADO_E_VALIDATION, "%s", why);
-	if ((a.data_from != NULL && !mado_access_date_ok(a.data_from)) ||
-	    (a.data_to != NULL && !mado_access_date_ok(a.data_to)))
-		return mado_http_fail(rq, MADO_E_VALIDATION, "data_from and data_to are dates");
-	if (a.freq_unit == NULL || !mado_one_of(a.freq_unit, units) ||
-	    !int_member(cJSON_IsObject(freq) ? freq : b, "max", 1, 1000, 1, a.freq_max))
-		return mado_http_fail(rq, MADO_E_VALIDATION,
-				      "frequency is {\"unit\": once|day|month, \"max\": 1-1000}");
-	if (!int_member(b, "data_life_days", 0, 3650, 0, a.data_life_days) ||
-	    !int_member(b, "valid_days", 1, 730, 90, a.valid_days))
-		return mado_http_fail(rq, MADO_E_VALIDATION,
-				      "data_life_days is 0-3650 and valid_days 1-730");
-	if (a.redirect_uri == NULL || !mado_consent_redirect_ok(a.redirect_uri))
-		return mado_http_fail(rq, MADO_E_VALIDATION,
-				      "redirect_uri is a registered https URL");
-	if (a.state == NULL || strlen(a.state) < 1 || strlen(a.state) > 128)
-		return mado_http_fail(rq, MADO_E_VALIDATION, "state is 1 to 128 characters");
+	a.purpose = mado_http_str(rq, "purpose");
+	a.data_from = mado_http_str(rq, "data_from");
+	a.data_to = mado_http_str(rq, "data_to");
+	a.redirect_uri = mado_http_str(rq, "redirect_uri");
+	a.state = mado_http_str(rq, "state");
+	a.freq_unit =
+	    freq != NULL ? cJSON_GetObjectItemCaseSensitive(freq, "unit")->valuestring : "once";
+	(void)mado_codes_literal(mado_http_member(rq, "items"), a.items, sizeof(a.items));
+	snprintf(a.freq_max, sizeof(a.freq_max), "%lld",
+		 freq != NULL && cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(freq, "max"))
+		     ? (long long)cJSON_GetObjectItemCaseSensitive(freq, "max")->valuedouble
+		     : 1LL);
+	snprintf(a.data_life_days, sizeof(a.data_life_days), "%lld",
+		 mado_http_int(rq, "data_life_days", 0));
+	snprintf(a.valid_days, sizeof(a.valid_days), "%lld", mado_http_int(rq, "valid_days", 90));
 	if ((rc = mado_http_db(rq, &db)) != MADO_OK ||
 	    (rc = consent__request_create(db, rq->actor.org, &a, id, sizeof(id), reason,
 					  sizeof(reason))) != MADO_OK)
 		return rc;
 	if (reason[0] != '\0') {
-		if (rq->problem_ext == NULL)
-			rq->problem_ext = cJSON_CreateObject();
-		if (rq->problem_ext != NULL)
-			cJSON_AddStringToObject(rq->problem_ext, "field", reason);
+		mado_http_ext(rq, "field", reason);
 		return mado_http_fail(rq, MADO_E_OUTSIDE_REGISTRATION,
 				      "%s is outside this service's registration", reason);
 	}
-	if ((out = cJSON_CreateObject()) == NULL)
-		return MADO_E_NOMEM;
+	out = cJSON_CreateObject();
 	cJSON_AddStringToObject(out, "id", id);
-	snprintf(url, sizeof(url), "%s/#/consent-request?id=%s", mado_consent_origin(), id);
+	snprintf(url, sizeof(url), "%s/#/consent-request?id=%s", origin, id);
 	cJSON_AddStringToObject(out, "approve_url", url);
 	return mado_http_json(rq, 201, out);
 }
 
 /* POST /rp/v1/token: the one-time code for a grant. */
-int
-consent__api_rp_token(struct mado_req *rq)
+static int
+rp_token(struct mado_req *rq)
 {
-	const cJSON *code = cJSON_GetObjectItemCaseSensitive(rq->json, "code");
-	char grant[48], code_hash[68], grant_hash[68], consent[40];
+	char grant[48], code_hash[MADO_HASH_PARAM_LEN], grant_hash[MADO_HASH_PARAM_LEN],
+	    consent[40];
 	struct mado_db *db;
 	cJSON *out;
 	int rc;
 
-	if ((rc = need_kind(rq, "private")) != MADO_OK)
-		return rc;
-	if (!secret_ok(code))
-		return mado_http_fail(rq, MADO_E_VALIDATION,
-				      "send {\"code\": the code you were given}");
-	hash_of(code->valuestring, code_hash);
+	mado_secret_hash(mado_http_str(rq, "code"), code_hash);
 	if ((rc = new_secret(grant, grant_hash)) != MADO_OK ||
 	    (rc = mado_http_db(rq, &db)) != MADO_OK ||
 	    (rc = consent__exchange(db, rq->actor.org, code_hash, grant_hash, consent,
 				    sizeof(consent))) != MADO_OK)
 		return rc;
-	if (consent[0] == '\0')
-		return fail_reason(rq, MADO_E_GRANT_INVALID, "code",
-				   "the code is unknown, used or expired");
-	if ((out = cJSON_CreateObject()) == NULL)
-		return MADO_E_NOMEM;
+	if (consent[0] == '\0') {
+		mado_http_ext(rq, "reason", "code");
+		return mado_http_fail(rq, MADO_E_GRANT_INVALID,
+				      "the code is unknown, used or expired");
+	}
+	out = cJSON_CreateObject();
 	cJSON_AddStringToObject(out, "grant", grant);
 	cJSON_AddStringToObject(out, "consent_id", consent);
 	return mado_http_json(rq, 200, out);
 }
 
+static const struct mado_reason fetch_reasons[] = {
+    {"grant", MADO_E_GRANT_INVALID},        {"person", MADO_E_UNKNOWN_PERSON},
+    {"no-consent", MADO_E_CONSENT_REFUSED}, {"paused", MADO_E_CONSENT_REFUSED},
+    {"revoked", MADO_E_CONSENT_REFUSED},    {"expired", MADO_E_CONSENT_REFUSED},
+    {"items", MADO_E_CONSENT_REFUSED},      {"range", MADO_E_CONSENT_REFUSED},
+    {"frequency", MADO_E_CONSENT_REFUSED},  {NULL, 0},
+};
+
 /* POST /rp/v1/data: decided against the consent now, recorded, then served. */
-int
-consent__api_rp_data(struct mado_req *rq)
+static int
+rp_data(struct mado_req *rq)
 {
-	const cJSON *grant = cJSON_GetObjectItemCaseSensitive(rq->json, "grant");
-	const cJSON *person = cJSON_GetObjectItemCaseSensitive(rq->json, "person");
-	const char *from = opt_str(rq->json, "from"), *to = opt_str(rq->json, "to");
+	const char *grant = mado_http_str(rq, "grant"), *person = mado_http_str(rq, "person");
+	char items[CONSENT_ITEMS_LITERAL], hash[MADO_HASH_PARAM_LEN];
 	struct consent_fetch f;
-	char items[32 * 72], why[128], hash[68];
 	struct mado_db *db;
 	cJSON *out;
 	int rc;
 
-	if ((rc = need_kind(rq, "private")) != MADO_OK)
-		return rc;
 	/* The consent by its grant, or the person by this service's pseudonym. */
-	if ((grant != NULL) == (person != NULL) || (grant != NULL && !secret_ok(grant)) ||
-	    (person != NULL && !secret_ok(person)))
+	if ((grant != NULL) == (person != NULL)) {
+		mado_http_ext(rq, "field", "grant");
 		return mado_http_fail(rq, MADO_E_VALIDATION,
 				      "send grant (the grant you were given) or person (your "
-				      "pseudonym for them)");
-	if (!mado_access_items(rq->json, items, sizeof(items), why, sizeof(why)))
-		return mado_http_fail(rq, MADO_E_VALIDATION, "%s", why);
-	if ((from != NULL && !mado_access_date_ok(from)) ||
-	    (to != NULL && !mado_access_date_ok(to)))
-		return mado_http_fail(rq, MADO_E_VALIDATION, "from and to are dates");
+				      "pseudonym for them), one of the two");
+	}
+	(void)mado_codes_literal(mado_http_member(rq, "items"), items, sizeof(items));
 	if (grant != NULL)
-		hash_of(grant->valuestring, hash);
+		mado_secret_hash(grant, hash);
 	if ((rc = mado_http_db(rq, &db)) != MADO_OK)
 		return rc;
-	if ((rc = mado_access_partitions(db)) != MADO_OK ||
-	    (rc = consent__fetch(db, rq->actor.org, grant != NULL ? hash : NULL,
-				 person != NULL ? person->valuestring : NULL, items, from, to,
-				 &f)) != MADO_OK)
-		return rc == MADO_E_NOMEM || rc == MADO_E_DB_UNAVAILABLE
-			   ? rc
-			   : MADO_E_ACCESS_RECORD_FAILED;
-	if (strcmp(f.outcome, "invalid") == 0)
-		return strcmp(f.reason, "person") == 0
-			   ? MADO_E_UNKNOWN_PERSON
-			   : fail_reason(rq, MADO_E_GRANT_INVALID, "grant",
-					 "the grant is not valid");
-	if (strcmp(f.outcome, "served") != 0) {
-		if (rq->problem_ext == NULL)
-			rq->problem_ext = cJSON_CreateObject();
-		if (rq->problem_ext != NULL && f.consent_id[0] != '\0')
-			cJSON_AddStringToObject(rq->problem_ext, "consent_id", f.consent_id);
-		return fail_reason(rq, MADO_E_CONSENT_REFUSED, f.reason,
-				   "the consent does not allow this fetch now; it was recorded");
+	if ((rc = consent__fetch(db, rq->actor.org, grant != NULL ? hash : NULL, person, items,
+				 mado_http_str(rq, "from"), mado_http_str(rq, "to"), &f)) !=
+	    MADO_OK) {
+		/* No record, no data. */
+		if (rc != MADO_E_DB_UNAVAILABLE)
+			mado_log_err(rq->id, "a fetch could not be recorded (%s)",
+				     mado_err_slug(rc));
+		return rc == MADO_E_DB_UNAVAILABLE ? rc : MADO_E_ACCESS_RECORD_FAILED;
 	}
-	if ((out = cJSON_CreateObject()) == NULL) {
-		cJSON_Delete(f.items);
-		return MADO_E_NOMEM;
+	switch ((rc = mado_db_decision(f.reason, fetch_reasons))) {
+	case MADO_OK: break;
+	case MADO_E_GRANT_INVALID:
+		mado_http_ext(rq, "reason", "grant");
+		return mado_http_fail(rq, rc, "the grant is not valid");
+	case MADO_E_CONSENT_REFUSED: return refused(rq, f.reason, f.consent_id);
+	default: return rc;
 	}
+	out = cJSON_CreateObject();
 	cJSON_AddStringToObject(out, "consent_id", f.consent_id);
 	cJSON_AddStringToObject(out, "person", f.pseudonym);
 	cJSON_AddItemToObject(out, "items", f.items != NULL ? f.items : cJSON_CreateObject());
 	return mado_http_json(rq, 200, out);
 }
 
-/* POST /gw/v1/notices: an agency programme's push notice. */
-int
-consent__api_gw_notice(struct mado_req *rq)
-{
-	const char *programme = opt_str(rq->json, "programme"),
-		   *person = opt_str(rq->json, "person");
-	const char *title = opt_str(rq->json, "title"), *body = opt_str(rq->json, "body");
-	char outcome[16], reason[32];
-	struct mado_db *db;
-	int rc;
-
-	if ((rc = need_kind(rq, "agency")) != MADO_OK)
-		return rc;
-	if (programme == NULL || !mado_access_code_ok(programme) || person == NULL ||
-	    strlen(person) != 43 || title == NULL || strlen(title) < 1 || strlen(title) > 200 ||
-	    body == NULL || strlen(body) > 4000)
-		return mado_http_fail(rq, MADO_E_VALIDATION,
-				      "send programme, person (your pseudonym), title (1-200) and "
-				      "body (up to 4000)");
-	if ((rc = mado_http_db(rq, &db)) != MADO_OK)
-		return rc;
-	if ((rc = mado_access_partitions(db)) != MADO_OK ||
-	    (rc = consent__push(db, rq->actor.org, programme, person, title, body, outcome,
-				sizeof(outcome), reason, sizeof(reason))) != MADO_OK)
-		return rc == MADO_E_NOMEM || rc == MADO_E_DB_UNAVAILABLE
-			   ? rc
-			   : MADO_E_ACCESS_RECORD_FAILED;
-	if (strcmp(outcome, "invalid") == 0)
-		return strcmp(reason, "person") == 0
-			   ? MADO_E_UNKNOWN_PERSON
-			   : mado_http_fail(rq, MADO_E_NOT_FOUND, "no such programme of yours");
-	if (strcmp(outcome, "served") != 0)
-		return fail_reason(rq, MADO_E_CONSENT_REFUSED, reason,
-				   "the person has not turned on this programme's notices; the "
-				   "attempt was recorded");
-	return mado_http_no_content(rq);
-}
-
 /* GET /api/v1/consent-requests/{id}: what a service asks for, in plain words. */
-int
-consent__api_request_get(struct mado_req *rq)
+static int
+request_row(const void *row, int i, void *arg)
+{
+	const struct consent_request *r = row;
+	cJSON **out = arg, *o = cJSON_CreateObject(), *n;
+
+	(void)i;
+	cJSON_AddStringToObject(o, "id", r->id);
+	cJSON_AddStringToObject(o, "recipient", r->recipient);
+	n = cJSON_AddObjectToObject(o, "recipient_name");
+	mado_json_put_str(n, "ja", r->recipient_ja);
+	mado_json_put_str(n, "en", r->recipient_en);
+	cJSON_AddStringToObject(o, "purpose", r->purpose);
+	n = cJSON_AddObjectToObject(o, "purpose_text");
+	mado_json_put_str(n, "ja", r->purpose_ja);
+	mado_json_put_str(n, "en", r->purpose_en);
+	mado_json_put_str(n, "explain_ja", r->explain_ja);
+	mado_json_put_str(n, "explain_en", r->explain_en);
+	mado_json_put_raw(o, "items", r->items, "[]");
+	mado_json_put_str(o, "data_from", r->data_from);
+	mado_json_put_str(o, "data_to", r->data_to);
+	n = cJSON_AddObjectToObject(o, "frequency");
+	mado_json_put_str(n, "unit", r->freq_unit);
+	mado_json_put_num(n, "max", r->freq_max, "null");
+	mado_json_put_num(o, "data_life_days", r->data_life_days, "null");
+	mado_json_put_num(o, "valid_days", r->valid_days, "null");
+	/* A request nobody answered in time has expired, whatever its row says. */
+	cJSON_AddStringToObject(
+	    o, "status", r->expired && strcmp(r->status, "pending") == 0 ? "expired" : r->status);
+	mado_json_put_raw(o, "never_items", r->never_items, "[]");
+	*out = o;
+	return MADO_OK;
+}
+
+static int
+request_get(struct mado_req *rq)
 {
 	struct mado_db *db;
-	cJSON *out;
+	cJSON *out = NULL;
 	int rc;
 
-	if (!uuid_ok(rq->params[0]))
-		return MADO_E_NOT_FOUND;
 	if ((rc = mado_http_db(rq, &db)) != MADO_OK ||
-	    (rc = consent__request_get(db, rq->params[0], &out)) != MADO_OK)
+	    (rc = consent__request_get(db, rq->params[0], request_row, &out)) != MADO_OK)
 		return rc;
-	return mado_http_json(rq, 200, out);
+	return out != NULL ? mado_http_json(rq, 200, out) : MADO_E_NOT_FOUND;
 }
+
+static const struct mado_reason decide_reasons[] = {
+    {"channel", MADO_E_CONSENT_OWN_SESSION_ONLY},
+    {"items", MADO_E_VALIDATION},
+    {"request", MADO_E_NOT_FOUND},
+    {NULL, 0},
+};
 
 /* POST /api/v1/me/consent-requests/{id}/decision: {approve, items?} */
-int
-consent__api_request_decide(struct mado_req *rq)
+static int
+request_decide(struct mado_req *rq)
 {
-	const cJSON *approve = cJSON_GetObjectItemCaseSensitive(rq->json, "approve");
+	bool approve = mado_http_bool(rq, "approve");
+	char items[CONSENT_ITEMS_LITERAL] = "{}", code[48] = "",
+	     code_hash[MADO_HASH_PARAM_LEN] = "", url[800];
 	struct consent_decision d;
-	char items[32 * 72] = "{}", why[128], code[48] = "", code_hash[68] = "", url[800];
 	struct mado_db *db;
 	cJSON *out;
 	int rc;
 
-	if (!uuid_ok(rq->params[0]))
-		return MADO_E_NOT_FOUND;
-	if (!cJSON_IsBool(approve))
-		return mado_http_fail(rq, MADO_E_VALIDATION, "approve is true or false");
-	/* Granting is the person's own act; helpers' sessions may never do it. */
-	if (cJSON_IsTrue(approve) && strcmp(rq->actor.channel, "self") != 0)
-		return MADO_E_CONSENT_OWN_SESSION_ONLY;
-	if (cJSON_IsTrue(approve) &&
-	    (!mado_access_items(rq->json, items, sizeof(items), why, sizeof(why)) ||
-	     (rc = new_secret(code, code_hash)) != MADO_OK))
-		return code[0] == '\0' && why[0] != '\0'
-			   ? mado_http_fail(rq, MADO_E_VALIDATION, "%s", why)
-			   : MADO_E_INTERNAL;
+	if (approve) {
+		/* Granting is the person's own act; helpers' sessions may only refuse. */
+		if (strcmp(rq->actor.channel, "self") != 0)
+			return MADO_E_CONSENT_OWN_SESSION_ONLY;
+		if (mado_http_member(rq, "items") == NULL) {
+			mado_http_ext(rq, "field", "items");
+			return mado_http_fail(rq, MADO_E_VALIDATION,
+					      "items: the items you agree to share");
+		}
+		(void)mado_codes_literal(mado_http_member(rq, "items"), items, sizeof(items));
+		if ((rc = new_secret(code, code_hash)) != MADO_OK)
+			return rc;
+	}
 	if ((rc = mado_http_db(rq, &db)) != MADO_OK ||
-	    (rc = consent__decide(db, rq->actor.person_id, rq->params[0], cJSON_IsTrue(approve),
-				  items, code_hash[0] ? code_hash : NULL, rq->actor.channel, &d)) !=
-		MADO_OK)
+	    (rc = consent__decide(db, rq->actor.person_id, rq->params[0], approve, items,
+				  approve ? code_hash : NULL, rq->actor.channel, &d)) != MADO_OK)
 		return rc;
-	if (strcmp(d.reason, "channel") == 0)
-		return MADO_E_CONSENT_OWN_SESSION_ONLY;
-	if (strcmp(d.reason, "items") == 0)
-		return mado_http_fail(rq, MADO_E_VALIDATION,
-				      "items must be some of those asked for");
-	if (d.reason[0] != '\0')
-		return mado_http_fail(rq, MADO_E_NOT_FOUND, "no pending request with this id");
-	if ((out = cJSON_CreateObject()) == NULL)
-		return MADO_E_NOMEM;
+	switch ((rc = mado_db_decision(d.reason, decide_reasons))) {
+	case MADO_OK: break;
+	case MADO_E_VALIDATION:
+		mado_http_ext(rq, "field", "items");
+		return mado_http_fail(rq, rc, "items must be some of those asked for");
+	case MADO_E_NOT_FOUND: return mado_http_fail(rq, rc, "no pending request with this id");
+	default: return rc;
+	}
+	out = cJSON_CreateObject();
 	/* The browser goes back to the service with the code (or the refusal) and its state. */
 	snprintf(url, sizeof(url), "%s%s%s=%s&state=%s", d.redirect_uri,
-		 strchr(d.redirect_uri, '?') != NULL ? "&" : "?",
-		 cJSON_IsTrue(approve) ? "code" : "error", cJSON_IsTrue(approve) ? code : "refused",
-		 d.state);
+		 strchr(d.redirect_uri, '?') != NULL ? "&" : "?", approve ? "code" : "error",
+		 approve ? code : "refused", d.state);
 	cJSON_AddStringToObject(out, "redirect", url);
 	if (d.consent_id[0] != '\0')
 		cJSON_AddStringToObject(out, "consent_id", d.consent_id);
 	return mado_http_json(rq, 200, out);
 }
 
-/* GET /api/v1/me/consents and /api/v1/me/consents/{id} */
 static int
-all_consents(struct mado_db *db, const char *person, cJSON *out)
+consent_row(const void *row, int i, void *arg)
 {
-	return consent__list(db, person, NULL, out);
+	const struct consent_row *c = row;
+	cJSON *o = cJSON_CreateObject(), *f;
+
+	(void)i;
+	cJSON_AddStringToObject(o, "id", c->id);
+	cJSON_AddStringToObject(o, "kind", c->kind);
+	cJSON_AddStringToObject(o, "recipient", c->recipient);
+	mado_json_put_str(o, "programme", c->programme);
+	cJSON_AddStringToObject(o, "purpose", c->purpose);
+	mado_json_put_raw(o, "items", c->items, "[]");
+	cJSON_AddStringToObject(o, "status", c->status);
+	cJSON_AddStringToObject(o, "valid_until", c->valid_until);
+	cJSON_AddStringToObject(o, "created_at", c->created_at);
+	mado_json_put_num(o, "uses", c->uses, "0");
+	f = cJSON_AddObjectToObject(o, "frequency");
+	cJSON_AddStringToObject(f, "unit", c->freq_unit);
+	mado_json_put_num(f, "max", c->freq_max, "0");
+	mado_json_put_num(o, "data_life_days", c->data_life_days, "0");
+	mado_json_put_str(o, "data_from", c->data_from);
+	mado_json_put_str(o, "data_to", c->data_to);
+	if (cJSON_IsArray(arg)) {
+		cJSON_AddItemToArray(arg, o);
+		return MADO_OK;
+	}
+	/* One consent: its history and its uses too. */
+	mado_json_put_raw(o, "history", c->history, "[]");
+	mado_json_put_raw(o, "use_list", c->use_list, "[]");
+	*(cJSON **)arg = o;
+	return MADO_OK;
 }
 
-int
-consent__api_list(struct mado_req *rq)
+static int
+list_consents(struct mado_db *db, const char *person, cJSON *out)
 {
-	return mado_http_list(rq, "consents", all_consents, rq->actor.person_id);
+	return consent__list(db, person, NULL, consent_row, out);
 }
 
-int
-consent__api_get(struct mado_req *rq)
+/* GET /api/v1/me/consents */
+static int
+consents(struct mado_req *rq)
+{
+	return mado_http_list(rq, "consents", list_consents, rq->actor.person_id);
+}
+
+/* GET /api/v1/me/consents/{id} */
+static int
+consent_get(struct mado_req *rq)
 {
 	struct mado_db *db;
-	cJSON *list, *one;
+	cJSON *one = NULL;
 	int rc;
 
-	if (!uuid_ok(rq->params[0]))
-		return MADO_E_NOT_FOUND;
-	if ((rc = mado_http_db(rq, &db)) != MADO_OK)
+	if ((rc = mado_http_db(rq, &db)) != MADO_OK ||
+	    (rc = consent__list(db, rq->actor.person_id, rq->params[0], consent_row, &one)) !=
+		MADO_OK)
 		return rc;
-	if ((list = cJSON_CreateArray()) == NULL)
-		return MADO_E_NOMEM;
-	if ((rc = consent__list(db, rq->actor.person_id, rq->params[0], list)) != MADO_OK) {
-		cJSON_Delete(list);
-		return rc;
-	}
-	one = cJSON_DetachItemFromArray(list, 0);
-	cJSON_Delete(list);
 	return one != NULL ? mado_http_json(rq, 200, one) : MADO_E_NOT_FOUND;
 }
 
-/* POST /api/v1/me/consents/{id}/{action}: pause, resume, revoke. */
-int
-consent__api_change(struct mado_req *rq)
+static const struct mado_reason change_reasons[] = {
+    {"not-found", MADO_E_NOT_FOUND},
+    {"channel", MADO_E_CONSENT_OWN_SESSION_ONLY},
+    {"state", MADO_E_CONFLICT},
+    {NULL, 0},
+};
+
+/* POST /api/v1/me/consents/{id}/pause, /resume, /revoke: the last word of the path. */
+static int
+consent_change(struct mado_req *rq)
 {
-	static const char *const actions[] = {"pause", "resume", "revoke", NULL};
+	const char *action = strrchr(rq->route->pattern, '/') + 1;
 	char status[16], reason[16];
 	struct mado_db *db;
 	cJSON *out;
 	int rc;
 
-	if (!uuid_ok(rq->params[0]) || !mado_one_of(rq->params[1], actions))
-		return MADO_E_NOT_FOUND;
 	if ((rc = mado_http_db(rq, &db)) != MADO_OK ||
-	    (rc = consent__change(db, rq->actor.person_id, rq->params[0], rq->params[1],
-				  rq->actor.channel, status, sizeof(status), reason,
-				  sizeof(reason))) != MADO_OK)
+	    (rc = consent__change(db, rq->actor.person_id, rq->params[0], action, rq->actor.channel,
+				  status, sizeof(status), reason, sizeof(reason))) != MADO_OK)
 		return rc;
-	if (strcmp(reason, "not-found") == 0)
-		return MADO_E_NOT_FOUND;
-	if (strcmp(reason, "channel") == 0)
-		return MADO_E_CONSENT_OWN_SESSION_ONLY;
-	if (strcmp(reason, "state") == 0)
-		return mado_http_fail(rq, MADO_E_CONFLICT, "the consent is %s", status);
-	if ((out = cJSON_CreateObject()) == NULL)
-		return MADO_E_NOMEM;
+	if ((rc = mado_db_decision(reason, change_reasons)) == MADO_E_CONFLICT)
+		return mado_http_fail(rq, rc, "the consent is %s", status);
+	if (rc != MADO_OK)
+		return rc;
+	out = cJSON_CreateObject();
 	cJSON_AddStringToObject(out, "status", status);
 	return mado_http_json(rq, 200, out);
 }
 
 /* POST /api/v1/me/consents/push: {programme, valid_days} */
-int
-consent__api_push_give(struct mado_req *rq)
+static int
+push_give(struct mado_req *rq)
 {
-	const char *programme = opt_str(rq->json, "programme");
-	char days[12], id[40], reason[16];
+	char days[24], id[40], reason[16];
 	struct mado_db *db;
 	cJSON *out;
 	int rc;
 
-	if (strcmp(rq->actor.channel, "self") != 0)
-		return MADO_E_CONSENT_OWN_SESSION_ONLY;
-	if (programme == NULL || !mado_access_code_ok(programme) ||
-	    !int_member(rq->json, "valid_days", 1, 730, 365, days))
-		return mado_http_fail(rq, MADO_E_VALIDATION,
-				      "send {\"programme\": code, \"valid_days\": 1-730}");
+	snprintf(days, sizeof(days), "%lld", mado_http_int(rq, "valid_days", 365));
 	if ((rc = mado_http_db(rq, &db)) != MADO_OK ||
-	    (rc = consent__push_give(db, rq->actor.person_id, programme, days, rq->actor.channel,
-				     id, sizeof(id), reason, sizeof(reason))) != MADO_OK)
+	    (rc = consent__push_give(db, rq->actor.person_id, mado_http_str(rq, "programme"), days,
+				     rq->actor.channel, id, sizeof(id), reason, sizeof(reason))) !=
+		MADO_OK)
 		return rc;
 	if (strcmp(reason, "channel") == 0)
 		return MADO_E_CONSENT_OWN_SESSION_ONLY;
 	if (reason[0] != '\0')
 		return mado_http_fail(rq, MADO_E_NOT_FOUND, "no such programme");
-	if ((out = cJSON_CreateObject()) == NULL)
-		return MADO_E_NOMEM;
+	out = cJSON_CreateObject();
 	cJSON_AddStringToObject(out, "id", id);
 	return mado_http_json(rq, 201, out);
 }
 
-/* GET /api/v1/me/consents/{id}/receipt[?event=N]: the signed receipt of one step. */
-int
-consent__api_receipt(struct mado_req *rq)
+static int
+receipt_row(const void *row, int i, void *arg)
 {
-	char event[24], disp[120];
-	long long n;
-	bool present;
+	(void)i;
+	*(char **)arg = consent__receipt_doc(row);
+	return MADO_OK;
+}
+
+/* GET /api/v1/me/consents/{id}/receipt[?event=N]: the signed receipt of one step. */
+static int
+receipt(struct mado_req *rq)
+{
+	char disp[120], *doc = NULL;
 	struct mado_db *db;
 	cJSON *env;
-	char *doc;
 	int rc;
 
-	if (!uuid_ok(rq->params[0]))
-		return MADO_E_NOT_FOUND;
-	if ((rc = mado_http_query_str(rq, "event", event, sizeof(event), &present)) != MADO_OK)
-		return rc;
-	if (present && !mado_parse_int(event, 1, INT64_MAX, &n))
-		return mado_http_fail(rq, MADO_E_VALIDATION, "event is an event id of the history");
 	if (consent__receipt_public_pem() == NULL)
 		return MADO_E_RECEIPTS_UNAVAILABLE;
 	if ((rc = mado_http_db(rq, &db)) != MADO_OK ||
-	    (rc = consent__receipt_doc(db, rq->actor.person_id, rq->params[0],
-				       present ? event : NULL, &doc)) != MADO_OK)
+	    (rc = consent__receipt(db, rq->actor.person_id, rq->params[0],
+				   mado_http_query(rq, "event"), receipt_row, &doc)) != MADO_OK)
 		return rc;
+	if (doc == NULL)
+		return MADO_E_NOT_FOUND;
 	rc = consent__receipt_envelope(doc, &env);
 	cJSON_free(doc);
 	if (rc != MADO_OK)
@@ -524,13 +445,159 @@ consent__api_receipt(struct mado_req *rq)
 }
 
 /* GET /api/v1/consent-receipt-key: the public key that verifies receipts. */
-int
-consent__api_receipt_key(struct mado_req *rq)
+static int
+receipt_key(struct mado_req *rq)
 {
 	const char *pem = consent__receipt_public_pem();
 
 	if (pem == NULL)
 		return MADO_E_RECEIPTS_UNAVAILABLE;
-	rq->cache = MADO_CACHE_REVALIDATE;
+	mado_http_revalidate(rq);
 	return mado_http_text(rq, 200, "application/x-pem-file", pem, strlen(pem));
 }
+
+int
+mado_consent_rp_register(struct mado_db *db, const char *org, const char *name_ja,
+			 const char *name_en, const char *purposes, const char *items,
+			 const char *redirects, char *why, size_t whylen)
+{
+	char plit[1100], ilit[1100], rlit[1100];
+	bool done;
+	int rc;
+
+	if (!mado_check_kind(MADO_K_ORG, org) ||
+	    !mado_list_literal(MADO_K_CODE, purposes, plit, sizeof(plit)) ||
+	    !mado_list_literal(MADO_K_CODE, items, ilit, sizeof(ilit)) ||
+	    !mado_list_literal(MADO_K_URL, redirects, rlit, sizeof(rlit))) {
+		snprintf(why, whylen,
+			 "codes are a-z0-9._- (organisations a-z0-9-) and redirects "
+			 "https URLs, or http on loopback");
+		return MADO_E_VALIDATION;
+	}
+	if ((rc = consent__rp_register(db, org, name_ja, name_en, plit, ilit, rlit, &done)) !=
+	    MADO_OK) {
+		snprintf(why, whylen, "not registered (sqlstate %s): a purpose or item unknown?",
+			 mado_db_sqlstate(db));
+		return rc;
+	}
+	if (!done) {
+		snprintf(why, whylen, "%s is an organisation of another kind", org);
+		return MADO_E_CONFLICT;
+	}
+	snprintf(why, whylen, "private service %s registered", org);
+	return MADO_OK;
+}
+
+static const char *const units[] = {"once", "day", "month", NULL};
+
+static const struct mado_field frequency_fields[] = {
+    {.name = "unit", .kind = MADO_K_ENUM, .required = true, .words = units},
+    {.name = "max", .kind = MADO_K_INT, .min = 1, .max = 1000},
+    MADO_FIELDS_END,
+};
+static const struct mado_field ask_body[] = {
+    {.name = "purpose", .kind = MADO_K_CODE, .required = true},
+    {.name = "items", .kind = MADO_K_CODES, .required = true, .min = 1, .max = 32},
+    {.name = "data_from", .kind = MADO_K_DATE},
+    {.name = "data_to", .kind = MADO_K_DATE},
+    {.name = "frequency", .kind = MADO_K_OBJECT, .fields = frequency_fields},
+    {.name = "data_life_days", .kind = MADO_K_INT, .min = 0, .max = 3650},
+    {.name = "valid_days", .kind = MADO_K_INT, .min = 1, .max = 730},
+    {.name = "redirect_uri",
+     .kind = MADO_K_URL,
+     .required = true,
+     .hint = "a registered https URL (or http on loopback)"},
+    {.name = "state", .kind = MADO_K_TEXT, .required = true, .min = 1, .max = 128},
+    MADO_FIELDS_END,
+};
+static const struct mado_field token_body[] = {
+    {.name = "code", .kind = MADO_K_TOKEN, .required = true, .hint = "the code you were given"},
+    MADO_FIELDS_END,
+};
+static const struct mado_field data_body[] = {
+    {.name = "grant", .kind = MADO_K_TOKEN, .hint = "the grant you were given"},
+    {.name = "person", .kind = MADO_K_TOKEN, .hint = "your pseudonym for the person"},
+    {.name = "items", .kind = MADO_K_CODES, .required = true, .min = 1, .max = 32},
+    {.name = "from", .kind = MADO_K_DATE},
+    {.name = "to", .kind = MADO_K_DATE},
+    MADO_FIELDS_END,
+};
+static const struct mado_field uuid_path[] = {{.name = "id", .kind = MADO_K_UUID}, MADO_FIELDS_END};
+static const struct mado_field decide_body[] = {
+    {.name = "approve", .kind = MADO_K_BOOL, .required = true},
+    {.name = "items", .kind = MADO_K_CODES, .min = 1, .max = 32},
+    MADO_FIELDS_END,
+};
+static const struct mado_field push_body[] = {
+    {.name = "programme", .kind = MADO_K_CODE, .required = true},
+    {.name = "valid_days", .kind = MADO_K_INT, .min = 1, .max = 730},
+    MADO_FIELDS_END,
+};
+static const struct mado_field receipt_query[] = {
+    {.name = "event", .kind = MADO_K_ID, .hint = "an event id of the consent's history"},
+    MADO_FIELDS_END,
+};
+
+#define RP(p, h, b, max)                                                                           \
+	{                                                                                          \
+		.method = "POST", .pattern = (p), .handler = (h), .caller = MADO_ORG,              \
+		.orgs = MADO_ORG_PRIVATE, .body = MADO_BODY_OBJECT, .fields = (b),                 \
+		.body_max = (max)                                                                  \
+	}
+
+static const struct mado_route routes[] = {
+    /* Private services, on the mTLS listener. */
+    RP("/rp/v1/consent-requests", rp_request, ask_body, 8192),
+    RP("/rp/v1/token", rp_token, token_body, 1024),
+    RP("/rp/v1/data", rp_data, data_body, 8192),
+    /* The person's controls. Literal paths come before {id}. */
+    {.method = "GET",
+     .pattern = "/api/v1/consent-requests/{id}",
+     .handler = request_get,
+     .path = uuid_path},
+    {.method = "POST",
+     .pattern = "/api/v1/me/consent-requests/{id}/decision",
+     .handler = request_decide,
+     .path = uuid_path,
+     .body = MADO_BODY_OBJECT,
+     .fields = decide_body,
+     .body_max = 4096},
+    {.method = "GET", .pattern = "/api/v1/me/consents", .handler = consents},
+    {.method = "POST",
+     .pattern = "/api/v1/me/consents/push",
+     .handler = push_give,
+     .own_session = true,
+     .body = MADO_BODY_OBJECT,
+     .fields = push_body,
+     .body_max = 1024},
+    {.method = "GET",
+     .pattern = "/api/v1/me/consents/{id}",
+     .handler = consent_get,
+     .path = uuid_path},
+    {.method = "GET",
+     .pattern = "/api/v1/me/consents/{id}/receipt",
+     .handler = receipt,
+     .path = uuid_path,
+     .query = receipt_query},
+    {.method = "POST",
+     .pattern = "/api/v1/me/consents/{id}/pause",
+     .handler = consent_change,
+     .own_session = true,
+     .path = uuid_path},
+    {.method = "POST",
+     .pattern = "/api/v1/me/consents/{id}/resume",
+     .handler = consent_change,
+     .own_session = true,
+     .path = uuid_path},
+    /* Helpers may help to withdraw. */
+    {.method = "POST",
+     .pattern = "/api/v1/me/consents/{id}/revoke",
+     .handler = consent_change,
+     .path = uuid_path},
+    {.method = "GET",
+     .pattern = "/api/v1/consent-receipt-key",
+     .handler = receipt_key,
+     .caller = MADO_PUBLIC},
+};
+
+const struct mado_route_set mado_consent_routes = MADO_ROUTE_SET("consent", routes);

@@ -8,12 +8,23 @@
 #include <cjson/cJSON.h>
 
 #include "mado/db.h"
+#include "mado/util.h"
+
+#define CONSENT_ITEMS_LITERAL (32 * 66 + 3)
 
 /* A service's request for consent, checked; text values as SQL parameters. */
 struct consent_ask {
 	const char *purpose, *data_from, *data_to, *freq_unit, *redirect_uri, *state;
-	char items[32 * 72]; /* {a,b} */
-	char freq_max[12], data_life_days[12], valid_days[12];
+	char items[CONSENT_ITEMS_LITERAL]; /* {a,b} */
+	char freq_max[24], data_life_days[24], valid_days[24];
+};
+
+/* What a service asked for, for the person to read. */
+struct consent_request {
+	const char *id, *recipient, *recipient_ja, *recipient_en, *purpose, *purpose_ja,
+	    *purpose_en, *explain_ja, *explain_en, *items /* JSON */, *data_from, *data_to,
+	    *freq_unit, *freq_max, *data_life_days, *valid_days, *status, *never_items /* JSON */;
+	bool expired;
 };
 
 struct consent_decision {
@@ -28,12 +39,29 @@ struct consent_fetch {
 	char reason[32];
 	char consent_id[40];
 	char pseudonym[48];
-	cJSON *items;
+	cJSON *items; /* served: item -> value */
 };
 
+/* One consent as the person's list shows it; with its history and uses for one. */
+struct consent_row {
+	const char *id, *kind, *recipient, *programme, *purpose, *items /* JSON */, *status,
+	    *valid_until, *created_at, *uses, *freq_unit, *freq_max, *data_life_days, *data_from,
+	    *data_to;
+	const char *history, *use_list; /* JSON, with one consent only */
+};
+
+/* One step of a consent as its receipt states it. */
+struct consent_receipt {
+	const char *consent_id, *kind, *recipient, *programme, *purpose, *items /* JSON */,
+	    *data_from, *data_to, *freq_unit, *freq_max, *data_life_days, *valid_from, *valid_until,
+	    *event_id, *event_type, *event_at, *event_channel, *status, *uses, *principal;
+};
+
+/* consent_store.c: the SQL. The decisions are the SECURITY DEFINER functions of
+   sql/functions/consent.sql; each returns a reason, empty when it allows. */
 int consent__request_create(struct mado_db *db, const char *org, const struct consent_ask *a,
 			    char *id, size_t idlen, char *reason, size_t reasonlen);
-int consent__request_get(struct mado_db *db, const char *id, cJSON **out);
+int consent__request_get(struct mado_db *db, const char *id, mado_db_row_fn fn, void *arg);
 int consent__decide(struct mado_db *db, const char *person, const char *request, bool approve,
 		    const char *items, const char *code_hash, const char *channel,
 		    struct consent_decision *out);
@@ -47,21 +75,24 @@ int consent__push_give(struct mado_db *db, const char *person, const char *progr
 /* By grant (token_hash) or, with token_hash NULL, by the service's pseudonym person. */
 int consent__fetch(struct mado_db *db, const char *org, const char *token_hash, const char *person,
 		   const char *items, const char *from, const char *to, struct consent_fetch *out);
-int consent__push(struct mado_db *db, const char *org, const char *programme, const char *person,
-		  const char *title, const char *body, char *outcome, size_t olen, char *reason,
-		  size_t rlen);
-/* The person's consents (all, or with id just that one with its history and uses). */
-int consent__list(struct mado_db *db, const char *person, const char *id, cJSON *out);
+/* The person's consents (all, or with id just that one, with its history and uses, read
+   in the same snapshot). */
+int consent__list(struct mado_db *db, const char *person, const char *id, mado_db_row_fn fn,
+		  void *arg);
+/* The receipt row of the consent's event (NULL: the latest). */
+int consent__receipt(struct mado_db *db, const char *person, const char *consent, const char *event,
+		     mado_db_row_fn fn, void *arg);
+/* Registers a private service (mado rp-register) as the schema owner. */
+int consent__rp_register(struct mado_db *db, const char *org, const char *name_ja,
+			 const char *name_en, const char *purposes, const char *items,
+			 const char *redirects, bool *done);
 
-/* The receipt document for the consent's event (NULL: the latest), as text (caller
-   frees with cJSON_free). */
-int consent__receipt_doc(struct mado_db *db, const char *person, const char *consent,
-			 const char *event, char **doc);
-
-/* receipt.c: the signing key and the signed envelope. */
+/* receipt.c: the signing key, the document and the signed envelope. */
 int consent__receipt_init(const char *path, char *why, size_t whylen);
 void consent__receipt_free(void);
 const char *consent__receipt_public_pem(void);
+/* The receipt document of a row, as text (the caller frees it with cJSON_free). */
+char *consent__receipt_doc(const struct consent_receipt *r);
 int consent__receipt_envelope(const char *doc, cJSON **out);
 
 #endif

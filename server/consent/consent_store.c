@@ -1,7 +1,8 @@
 /*
  * The SQL of consent. Every decision lives in a SECURITY DEFINER function of
- * sql/migrations/0005 (requests, decisions, code exchange, changes, the fetch decision
- * and its record, push notices); the person's lists are read under row-level security.
+ * sql/functions/consent.sql (requests, decisions, code exchange, changes, the fetch
+ * decision and its record): they must share a transaction with the rows they decide on,
+ * and with the access record. The person's lists are read under row-level security.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,144 +12,170 @@
 
 #include "mado/db.h"
 #include "mado/err.h"
+#include "mado/json.h"
 #include "mado/util.h"
 #include "consent_int.h"
 
+#define UTC(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+
 static struct mado_db_stmt Q_REQUEST_CREATE = MADO_DB_STMT(
     "con_request_create",
-    "SELECT id, reason FROM portal.consent_request_create($1, $2, $3::text[], $4::date,"
-    " $5::date, $6, $7::int, $8::int, $9::int, $10, $11)",
+    "SELECT id::text AS id, coalesce(reason, '') AS reason FROM portal.consent_request_create("
+    "$1, $2, $3::text[], $4::date, $5::date, $6, $7::int, $8::int, $9::int, $10, $11)",
     11);
 static struct mado_db_stmt Q_REQUEST_GET = MADO_DB_STMT(
     "con_request_get",
-    "SELECT r.id, r.recipient, o.name_ja, o.name_en, r.purpose, p.name_ja, p.name_en,"
-    " p.explain_ja, p.explain_en, array_to_json(r.items)::text, r.data_from::text,"
-    " r.data_to::text, r.freq_unit, r.freq_max, r.data_life_days, r.valid_days, r.status,"
-    " r.expires_at <= now(),"
+    "SELECT r.id::text AS id, r.recipient, o.name_ja AS recipient_ja, o.name_en AS recipient_en,"
+    " r.purpose, p.name_ja AS purpose_ja, p.name_en AS purpose_en, p.explain_ja, p.explain_en,"
+    " array_to_json(r.items)::text AS items, r.data_from::text AS data_from,"
+    " r.data_to::text AS data_to, r.freq_unit, r.freq_max::text AS freq_max,"
+    " r.data_life_days::text AS data_life_days, r.valid_days::text AS valid_days, r.status,"
+    " r.expires_at <= now() AS expired,"
     " (SELECT array_to_json(array(SELECT d.code FROM portal.data_items d"
     "  WHERE NOT d.code = ANY (s.items) ORDER BY d.code))::text"
-    "  FROM portal.rp_services s WHERE s.org_code = r.recipient)"
+    "  FROM portal.rp_services s WHERE s.org_code = r.recipient) AS never_items"
     " FROM portal.consent_requests r JOIN portal.organisations o ON o.code = r.recipient"
     " JOIN portal.purposes p ON p.code = r.purpose WHERE r.id = $1::uuid",
     1);
 static struct mado_db_stmt Q_DECIDE = MADO_DB_STMT(
     "con_decide",
-    "SELECT consent_id, redirect_uri, state, reason FROM portal.consent_request_decide("
-    "$1::uuid, $2::uuid, $3::boolean, $4::text[], $5::bytea, $6)",
+    "SELECT consent_id::text AS consent_id, redirect_uri, state, coalesce(reason, '') AS reason"
+    " FROM portal.consent_request_decide($1::uuid, $2::uuid, $3::boolean, $4::text[],"
+    " $5::bytea, $6)",
     6);
 static struct mado_db_stmt Q_EXCHANGE = MADO_DB_STMT(
-    "con_exchange", "SELECT portal.consent_code_exchange($1, $2::bytea, $3::bytea)", 3);
+    "con_exchange",
+    "SELECT portal.consent_code_exchange($1, $2::bytea, $3::bytea)::text AS consent_id", 3);
 static struct mado_db_stmt Q_CHANGE =
     MADO_DB_STMT("con_change",
-		 "SELECT status, reason FROM portal.consent_change($1::uuid, $2::uuid, $3, $4)", 4);
-static struct mado_db_stmt Q_PUSH_GIVE = MADO_DB_STMT(
-    "con_push_give",
-    "SELECT consent_id, reason FROM portal.consent_push_give($1::uuid, $2, $3::int, $4)", 4);
+		 "SELECT status, coalesce(reason, '') AS reason"
+		 " FROM portal.consent_change($1::uuid, $2::uuid, $3, $4)",
+		 4);
+static struct mado_db_stmt Q_PUSH_GIVE =
+    MADO_DB_STMT("con_push_give",
+		 "SELECT consent_id::text AS id, coalesce(reason, '') AS reason"
+		 " FROM portal.consent_push_give($1::uuid, $2, $3::int, $4)",
+		 4);
 static struct mado_db_stmt Q_FETCH = MADO_DB_STMT(
     "con_fetch",
-    "SELECT outcome, reason, consent_id, pseudonym, item, value FROM portal.rp_fetch($1,"
-    " $2::bytea, $3, $4::text[], $5::date, $6::date)",
+    "SELECT outcome, coalesce(reason, '') AS reason, consent_id::text AS consent_id, pseudonym,"
+    " item, value::text AS value"
+    " FROM portal.rp_fetch($1, $2::bytea, $3, $4::text[], $5::date, $6::date)",
     6);
-static struct mado_db_stmt Q_PUSH = MADO_DB_STMT(
-    "con_push", "SELECT outcome, reason FROM portal.push_notice($1, $2, $3, $4, $5)", 5);
-static struct mado_db_stmt Q_LIST = MADO_DB_STMT(
-    "con_list",
-    "SELECT c.id, c.kind, c.recipient, c.programme, c.purpose, array_to_json(c.items)::text,"
-    " c.status, to_char(c.valid_until AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
-    " to_char(c.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
-    " c.uses_total,"
-    " c.freq_unit, c.freq_max, c.data_life_days, c.data_from::text, c.data_to::text"
-    " FROM portal.consents c WHERE c.person_id = $1::uuid AND ($2::uuid IS NULL OR c.id = $2::uuid)"
-    " ORDER BY c.created_at DESC LIMIT 200",
+/* The list and one consent's history run in one transaction as the person. */
+#define CONSENT_COLUMNS                                                                            \
+	"c.id::text AS id, c.kind, c.recipient, c.programme, c.purpose,"                           \
+	" array_to_json(c.items)::text AS items, c.status, " UTC(                                  \
+	    "c.valid_until") " AS valid_until,"                                                    \
+			     " " UTC("c.created_at") " AS created_at, c.uses_total::text AS "      \
+						     "uses, c.freq_unit,"                          \
+						     " c.freq_max::text AS freq_max, "             \
+						     "c.data_life_days::text AS data_life_days,"   \
+						     " c.data_from::text AS data_from, "           \
+						     "c.data_to::text AS data_to"
+static struct mado_db_stmt Q_LIST =
+    MADO_DB_STMT("con_list",
+		 "SELECT " CONSENT_COLUMNS " FROM portal.consents c WHERE c.person_id = $1::uuid"
+		 " ORDER BY c.created_at DESC LIMIT 200",
+		 1);
+static struct mado_db_stmt Q_ONE = MADO_DB_STMT(
+    "con_one",
+    "SELECT " CONSENT_COLUMNS ","
+    " (SELECT json_agg(json_build_object('at', " UTC(
+	"e.at") ", 'type', e.type, 'actor',"
+		"  e.actor, 'channel', e.channel, 'status', e.new_status) ORDER BY e.id)::text"
+		"  FROM portal.consent_events e WHERE e.consent_id = c.id AND e.person_id = "
+		"c.person_id)"
+		" AS history,"
+		" (SELECT json_agg(json_build_object('at', " UTC(
+		    "u.at") ", 'entry', u.event_row,"
+			    "  'items', u.items) ORDER BY u.at DESC)::text FROM "
+			    "portal.consent_uses u"
+			    "  WHERE u.consent_id = c.id AND u.person_id = c.person_id) AS use_list"
+			    " FROM portal.consents c WHERE c.person_id = $1::uuid AND c.id = "
+			    "$2::uuid",
     2);
-static struct mado_db_stmt Q_HISTORY = MADO_DB_STMT(
-    "con_history",
-    "SELECT json_agg(json_build_object('at', to_char(e.at AT TIME ZONE 'UTC',"
-    " 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), 'type', e.type, 'actor', e.actor, 'channel',"
-    " e.channel, 'status', e.new_status) ORDER BY e.id)::text,"
-    " (SELECT json_agg(json_build_object('at', to_char(u.at AT TIME ZONE 'UTC',"
-    " 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), 'entry', u.event_row, 'items', u.items)"
-    " ORDER BY u.at DESC)::text FROM portal.consent_uses u WHERE u.consent_id = $2::uuid"
-    " AND u.person_id = $1::uuid)"
-    " FROM portal.consent_events e WHERE e.consent_id = $2::uuid AND e.person_id = $1::uuid",
-    2);
-
 static struct mado_db_stmt Q_RECEIPT = MADO_DB_STMT(
     "con_receipt",
-    "SELECT consent_id, kind, recipient, programme, purpose, array_to_json(items)::text,"
-    " data_from::text, data_to::text, freq_unit, freq_max, data_life_days,"
-    " to_char(valid_from AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
-    " to_char(valid_until AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), event_id,"
-    " event_type, to_char(event_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
-    " event_channel, status, uses, principal"
-    " FROM portal.consent_receipt($1::uuid, $2::uuid, $3::bigint)",
+    "SELECT consent_id::text AS consent_id, kind, recipient, programme, purpose,"
+    " array_to_json(items)::text AS items, data_from::text AS data_from,"
+    " data_to::text AS data_to, freq_unit, freq_max::text AS freq_max,"
+    " data_life_days::text AS data_life_days, " UTC(
+	"valid_from") " AS valid_from,"
+		      " " UTC(
+			  "valid_until") " AS valid_until, event_id::text AS event_id, event_type,"
+					 " " UTC(
+					     "event_at") " AS event_at, event_channel, status, "
+							 "uses::text AS uses, principal"
+							 " FROM portal.consent_receipt($1::uuid, "
+							 "$2::uuid, $3::bigint)",
     3);
+/* Registration changes reference data: it runs as the schema owner. */
+static struct mado_db_stmt Q_AS_OWNER =
+    MADO_DB_STMT("con_as_owner", "SET LOCAL ROLE mado_owner", 0);
+static struct mado_db_stmt Q_RP_REGISTER = MADO_DB_STMT(
+    "con_rp_register",
+    "WITH o AS (INSERT INTO portal.organisations (code, kind, name_ja, name_en, gateway_since)"
+    " VALUES ($1, 'private', $2, $3, current_date) ON CONFLICT (code) DO UPDATE"
+    " SET name_ja = $2, name_en = $3 WHERE portal.organisations.kind = 'private'"
+    " RETURNING code)"
+    " INSERT INTO portal.rp_services (org_code, purposes, items, redirect_uris)"
+    " SELECT code, $4::text[], $5::text[], $6::text[] FROM o ON CONFLICT (org_code) DO UPDATE"
+    " SET purposes = $4::text[], items = $5::text[], redirect_uris = $6::text[]",
+    6);
+
+struct created {
+	char id[40];
+	char reason[32];
+};
 
 int
 consent__request_create(struct mado_db *db, const char *org, const struct consent_ask *a, char *id,
 			size_t idlen, char *reason, size_t reasonlen)
 {
+	static const struct mado_col cols[] = {MADO_COL(BUF, created, id),
+					       MADO_COL(BUF, created, reason)};
 	const char *p[11] = {org,           a->purpose,      a->items,    a->data_from,
 			     a->data_to,    a->freq_unit,    a->freq_max, a->data_life_days,
 			     a->valid_days, a->redirect_uri, a->state};
-	PGresult *r;
+	struct created c;
 	int rc;
 
-	if ((rc = mado_db_exec(db, &Q_REQUEST_CREATE, p, &r)) != MADO_OK)
+	if ((rc = mado_db_one(db, &Q_REQUEST_CREATE, p, MADO_COLS(cols), &c)) != MADO_OK)
 		return rc;
-	mado_db_copy(id, idlen, r, 0, 0);
-	mado_db_copy(reason, reasonlen, r, 0, 1);
-	PQclear(r);
+	snprintf(id, idlen, "%s", c.id);
+	snprintf(reason, reasonlen, "%s", c.reason);
 	return MADO_OK;
 }
 
 int
-consent__request_get(struct mado_db *db, const char *id, cJSON **out)
+consent__request_get(struct mado_db *db, const char *id, mado_db_row_fn fn, void *arg)
 {
+	static const struct mado_col cols[] = {
+	    MADO_COL(STR, consent_request, id),
+	    MADO_COL(STR, consent_request, recipient),
+	    MADO_COL(STR, consent_request, recipient_ja),
+	    MADO_COL(STR, consent_request, recipient_en),
+	    MADO_COL(STR, consent_request, purpose),
+	    MADO_COL(STR, consent_request, purpose_ja),
+	    MADO_COL(STR, consent_request, purpose_en),
+	    MADO_COL(STR, consent_request, explain_ja),
+	    MADO_COL(STR, consent_request, explain_en),
+	    MADO_COL(STR, consent_request, items),
+	    MADO_COL(STR, consent_request, data_from),
+	    MADO_COL(STR, consent_request, data_to),
+	    MADO_COL(STR, consent_request, freq_unit),
+	    MADO_COL(STR, consent_request, freq_max),
+	    MADO_COL(STR, consent_request, data_life_days),
+	    MADO_COL(STR, consent_request, valid_days),
+	    MADO_COL(STR, consent_request, status),
+	    MADO_COL(BOOL, consent_request, expired),
+	    MADO_COL(STR, consent_request, never_items),
+	};
 	const char *p[1] = {id};
-	cJSON *o, *n;
-	PGresult *r;
-	int rc;
 
-	*out = NULL;
-	if ((rc = mado_db_exec(db, &Q_REQUEST_GET, p, &r)) != MADO_OK)
-		return rc;
-	if (PQntuples(r) != 1) {
-		PQclear(r);
-		return MADO_E_NOT_FOUND;
-	}
-	if ((o = cJSON_CreateObject()) == NULL) {
-		PQclear(r);
-		return MADO_E_NOMEM;
-	}
-	mado_db_json_str(o, "id", r, 0, 0);
-	mado_db_json_str(o, "recipient", r, 0, 1);
-	n = cJSON_AddObjectToObject(o, "recipient_name");
-	mado_db_json_str(n, "ja", r, 0, 2);
-	mado_db_json_str(n, "en", r, 0, 3);
-	mado_db_json_str(o, "purpose", r, 0, 4);
-	n = cJSON_AddObjectToObject(o, "purpose_text");
-	mado_db_json_str(n, "ja", r, 0, 5);
-	mado_db_json_str(n, "en", r, 0, 6);
-	mado_db_json_str(n, "explain_ja", r, 0, 7);
-	mado_db_json_str(n, "explain_en", r, 0, 8);
-	mado_db_json_raw(o, "items", r, 0, 9, true);
-	mado_db_json_str(o, "data_from", r, 0, 10);
-	mado_db_json_str(o, "data_to", r, 0, 11);
-	n = cJSON_AddObjectToObject(o, "frequency");
-	mado_db_json_str(n, "unit", r, 0, 12);
-	mado_db_json_num(n, "max", r, 0, 13);
-	mado_db_json_num(o, "data_life_days", r, 0, 14);
-	mado_db_json_num(o, "valid_days", r, 0, 15);
-	cJSON_AddStringToObject(o, "status",
-				strcmp(PQgetvalue(r, 0, 17), "t") == 0 &&
-					strcmp(PQgetvalue(r, 0, 16), "pending") == 0
-				    ? "expired"
-				    : PQgetvalue(r, 0, 16));
-	mado_db_json_raw(o, "never_items", r, 0, 18, true);
-	PQclear(r);
-	*out = o;
-	return MADO_OK;
+	return mado_db_each(db, &Q_REQUEST_GET, p, MADO_COLS(cols), sizeof(struct consent_request),
+			    fn, arg);
 }
 
 int
@@ -156,49 +183,54 @@ consent__decide(struct mado_db *db, const char *person, const char *request, boo
 		const char *items, const char *code_hash, const char *channel,
 		struct consent_decision *out)
 {
+	static const struct mado_col cols[] = {MADO_COL(BUF, consent_decision, consent_id),
+					       MADO_COL(BUF, consent_decision, redirect_uri),
+					       MADO_COL(BUF, consent_decision, state),
+					       MADO_COL(BUF, consent_decision, reason)};
 	const char *p[6] = {person, request, approve ? "true" : "false", items, code_hash, channel};
-	PGresult *r;
-	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if ((rc = mado_db_exec(db, &Q_DECIDE, p, &r)) != MADO_OK)
-		return rc;
-	mado_db_copy(out->consent_id, sizeof(out->consent_id), r, 0, 0);
-	mado_db_copy(out->redirect_uri, sizeof(out->redirect_uri), r, 0, 1);
-	mado_db_copy(out->state, sizeof(out->state), r, 0, 2);
-	mado_db_copy(out->reason, sizeof(out->reason), r, 0, 3);
-	PQclear(r);
-	return MADO_OK;
+	return mado_db_one(db, &Q_DECIDE, p, MADO_COLS(cols), out);
 }
+
+struct exchanged {
+	char consent_id[40];
+};
 
 int
 consent__exchange(struct mado_db *db, const char *org, const char *code_hash,
 		  const char *token_hash, char *consent_id, size_t len)
 {
+	static const struct mado_col cols[] = {MADO_COL(BUF, exchanged, consent_id)};
 	const char *p[3] = {org, code_hash, token_hash};
-	PGresult *r;
+	struct exchanged e;
 	int rc;
 
-	if ((rc = mado_db_exec(db, &Q_EXCHANGE, p, &r)) != MADO_OK)
+	if ((rc = mado_db_one(db, &Q_EXCHANGE, p, MADO_COLS(cols), &e)) != MADO_OK)
 		return rc;
-	mado_db_copy(consent_id, len, r, 0, 0);
-	PQclear(r);
+	snprintf(consent_id, len, "%s", e.consent_id);
 	return MADO_OK;
 }
+
+struct changed {
+	char status[16];
+	char reason[16];
+};
 
 int
 consent__change(struct mado_db *db, const char *person, const char *consent, const char *action,
 		const char *channel, char *status, size_t slen, char *reason, size_t rlen)
 {
+	static const struct mado_col cols[] = {MADO_COL(BUF, changed, status),
+					       MADO_COL(BUF, changed, reason)};
 	const char *p[4] = {person, consent, action, channel};
-	PGresult *r;
+	struct changed c;
 	int rc;
 
-	if ((rc = mado_db_exec(db, &Q_CHANGE, p, &r)) != MADO_OK)
+	if ((rc = mado_db_one(db, &Q_CHANGE, p, MADO_COLS(cols), &c)) != MADO_OK)
 		return rc;
-	mado_db_copy(status, slen, r, 0, 0);
-	mado_db_copy(reason, rlen, r, 0, 1);
-	PQclear(r);
+	snprintf(status, slen, "%s", c.status);
+	snprintf(reason, rlen, "%s", c.reason);
 	return MADO_OK;
 }
 
@@ -206,15 +238,42 @@ int
 consent__push_give(struct mado_db *db, const char *person, const char *programme, const char *days,
 		   const char *channel, char *id, size_t idlen, char *reason, size_t rlen)
 {
+	static const struct mado_col cols[] = {MADO_COL(BUF, created, id),
+					       MADO_COL(BUF, created, reason)};
 	const char *p[4] = {person, programme, days, channel};
-	PGresult *r;
+	struct created c;
 	int rc;
 
-	if ((rc = mado_db_exec(db, &Q_PUSH_GIVE, p, &r)) != MADO_OK)
+	if ((rc = mado_db_one(db, &Q_PUSH_GIVE, p, MADO_COLS(cols), &c)) != MADO_OK)
 		return rc;
-	mado_db_copy(id, idlen, r, 0, 0);
-	mado_db_copy(reason, rlen, r, 0, 1);
-	PQclear(r);
+	snprintf(id, idlen, "%s", c.id);
+	snprintf(reason, rlen, "%s", c.reason);
+	return MADO_OK;
+}
+
+/* The first row is the decision; on "served", the rows after it are item and value. */
+struct fetch_row {
+	const char *outcome, *reason, *consent_id, *pseudonym, *item, *value;
+};
+
+static int
+fetch_row(const void *row, int i, void *arg)
+{
+	const struct fetch_row *f = row;
+	struct consent_fetch *out = arg;
+
+	if (i == 0) {
+		snprintf(out->outcome, sizeof(out->outcome), "%s", f->outcome);
+		snprintf(out->reason, sizeof(out->reason), "%s", f->reason);
+		snprintf(out->consent_id, sizeof(out->consent_id), "%s",
+			 f->consent_id != NULL ? f->consent_id : "");
+		snprintf(out->pseudonym, sizeof(out->pseudonym), "%s",
+			 f->pseudonym != NULL ? f->pseudonym : "");
+		out->items = strcmp(f->outcome, "served") == 0 ? cJSON_CreateObject() : NULL;
+		return MADO_OK;
+	}
+	if (out->items != NULL && f->item != NULL)
+		mado_json_put_raw(out->items, f->item, f->value, "null");
 	return MADO_OK;
 }
 
@@ -222,154 +281,109 @@ int
 consent__fetch(struct mado_db *db, const char *org, const char *token_hash, const char *person,
 	       const char *items, const char *from, const char *to, struct consent_fetch *out)
 {
+	static const struct mado_col cols[] = {
+	    MADO_COL(STR, fetch_row, outcome),    MADO_COL(STR, fetch_row, reason),
+	    MADO_COL(STR, fetch_row, consent_id), MADO_COL(STR, fetch_row, pseudonym),
+	    MADO_COL(STR, fetch_row, item),       MADO_COL(STR, fetch_row, value),
+	};
 	const char *p[6] = {org, token_hash, person, items, from, to};
-	PGresult *r;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if ((rc = mado_db_exec(db, &Q_FETCH, p, &r)) != MADO_OK)
-		return rc;
-	if (PQntuples(r) < 1) {
-		PQclear(r);
-		return MADO_E_INTERNAL;
+	rc = mado_db_each(db, &Q_FETCH, p, MADO_COLS(cols), sizeof(struct fetch_row), fetch_row,
+			  out);
+	if (rc == MADO_OK && out->outcome[0] == '\0')
+		rc = MADO_E_INTERNAL; /* a decision always comes back */
+	if (rc != MADO_OK) {
+		cJSON_Delete(out->items);
+		out->items = NULL;
 	}
-	mado_db_copy(out->outcome, sizeof(out->outcome), r, 0, 0);
-	mado_db_copy(out->reason, sizeof(out->reason), r, 0, 1);
-	mado_db_copy(out->consent_id, sizeof(out->consent_id), r, 0, 2);
-	mado_db_copy(out->pseudonym, sizeof(out->pseudonym), r, 0, 3);
-	if (strcmp(out->outcome, "served") == 0 &&
-	    (out->items = mado_db_json_object(r, 1, 4, 5)) == NULL) {
-		PQclear(r);
-		return MADO_E_NOMEM;
-	}
-	PQclear(r);
-	return MADO_OK;
+	return rc;
 }
+
+#define CONSENT_COLS                                                                               \
+	MADO_COL(STR, consent_row, id), MADO_COL(STR, consent_row, kind),                          \
+	    MADO_COL(STR, consent_row, recipient), MADO_COL(STR, consent_row, programme),          \
+	    MADO_COL(STR, consent_row, purpose), MADO_COL(STR, consent_row, items),                \
+	    MADO_COL(STR, consent_row, status), MADO_COL(STR, consent_row, valid_until),           \
+	    MADO_COL(STR, consent_row, created_at), MADO_COL(STR, consent_row, uses),              \
+	    MADO_COL(STR, consent_row, freq_unit), MADO_COL(STR, consent_row, freq_max),           \
+	    MADO_COL(STR, consent_row, data_life_days), MADO_COL(STR, consent_row, data_from),     \
+	    MADO_COL(STR, consent_row, data_to)
 
 int
-consent__push(struct mado_db *db, const char *org, const char *programme, const char *person,
-	      const char *title, const char *body, char *outcome, size_t olen, char *reason,
-	      size_t rlen)
+consent__list(struct mado_db *db, const char *person, const char *id, mado_db_row_fn fn, void *arg)
 {
-	const char *p[5] = {org, programme, person, title, body};
-	PGresult *r;
-	int rc;
-
-	if ((rc = mado_db_exec(db, &Q_PUSH, p, &r)) != MADO_OK)
-		return rc;
-	mado_db_copy(outcome, olen, r, 0, 0);
-	mado_db_copy(reason, rlen, r, 0, 1);
-	PQclear(r);
-	return MADO_OK;
-}
-
-static cJSON *
-consent_json(const PGresult *r, int i)
-{
-	cJSON *o = cJSON_CreateObject(), *f;
-
-	if (o == NULL)
-		return NULL;
-	mado_db_json_str(o, "id", r, i, 0);
-	mado_db_json_str(o, "kind", r, i, 1);
-	mado_db_json_str(o, "recipient", r, i, 2);
-	mado_db_json_str(o, "programme", r, i, 3);
-	mado_db_json_str(o, "purpose", r, i, 4);
-	mado_db_json_raw(o, "items", r, i, 5, true);
-	mado_db_json_str(o, "status", r, i, 6);
-	mado_db_json_str(o, "valid_until", r, i, 7);
-	mado_db_json_str(o, "created_at", r, i, 8);
-	mado_db_json_num(o, "uses", r, i, 9);
-	f = cJSON_AddObjectToObject(o, "frequency");
-	mado_db_json_str(f, "unit", r, i, 10);
-	mado_db_json_num(f, "max", r, i, 11);
-	mado_db_json_num(o, "data_life_days", r, i, 12);
-	mado_db_json_str(o, "data_from", r, i, 13);
-	mado_db_json_str(o, "data_to", r, i, 14);
-	return o;
-}
-
-int
-consent__list(struct mado_db *db, const char *person, const char *id, cJSON *out)
-{
+	static const struct mado_col list[] = {CONSENT_COLS};
+	static const struct mado_col one[] = {CONSENT_COLS, MADO_COL(STR, consent_row, history),
+					      MADO_COL(STR, consent_row, use_list)};
 	const char *p[2] = {person, id};
-	PGresult *r, *h;
-	cJSON *o;
-	int rc, i;
+	int rc;
 
-	if ((rc = mado_db_exec_as_person(db, person, &Q_LIST, p, &r)) != MADO_OK)
+	if ((rc = mado_db_begin(db)) != MADO_OK)
 		return rc;
-	if (id != NULL && PQntuples(r) != 1) {
-		PQclear(r);
-		return MADO_E_NOT_FOUND;
-	}
-	for (i = 0; i < PQntuples(r); i++)
-		if ((o = consent_json(r, i)) != NULL)
-			cJSON_AddItemToArray(out, o);
-	PQclear(r);
+	if ((rc = mado_db_set_person(db, person)) != MADO_OK)
+		return mado_db_rollback(db, rc);
 	if (id == NULL)
-		return MADO_OK;
-	/* One consent: its history and its uses too. */
-	if ((rc = mado_db_exec_as_person(db, person, &Q_HISTORY, p, &h)) != MADO_OK)
-		return rc;
-	o = cJSON_GetArrayItem(out, 0);
-	mado_db_json_raw(o, "history", h, 0, 0, true);
-	mado_db_json_raw(o, "use_list", h, 0, 1, true);
-	PQclear(h);
-	return MADO_OK;
+		rc = mado_db_each(db, &Q_LIST, p, MADO_COLS(list), sizeof(struct consent_row), fn,
+				  arg);
+	else
+		rc = mado_db_each(db, &Q_ONE, p, MADO_COLS(one), sizeof(struct consent_row), fn,
+				  arg);
+	if (rc != MADO_OK)
+		return mado_db_rollback(db, rc);
+	return mado_db_commit(db);
 }
 
 int
-consent__receipt_doc(struct mado_db *db, const char *person, const char *consent, const char *event,
-		     char **doc)
+consent__receipt(struct mado_db *db, const char *person, const char *consent, const char *event,
+		 mado_db_row_fn fn, void *arg)
 {
+	static const struct mado_col cols[] = {
+	    MADO_COL(STR, consent_receipt, consent_id),
+	    MADO_COL(STR, consent_receipt, kind),
+	    MADO_COL(STR, consent_receipt, recipient),
+	    MADO_COL(STR, consent_receipt, programme),
+	    MADO_COL(STR, consent_receipt, purpose),
+	    MADO_COL(STR, consent_receipt, items),
+	    MADO_COL(STR, consent_receipt, data_from),
+	    MADO_COL(STR, consent_receipt, data_to),
+	    MADO_COL(STR, consent_receipt, freq_unit),
+	    MADO_COL(STR, consent_receipt, freq_max),
+	    MADO_COL(STR, consent_receipt, data_life_days),
+	    MADO_COL(STR, consent_receipt, valid_from),
+	    MADO_COL(STR, consent_receipt, valid_until),
+	    MADO_COL(STR, consent_receipt, event_id),
+	    MADO_COL(STR, consent_receipt, event_type),
+	    MADO_COL(STR, consent_receipt, event_at),
+	    MADO_COL(STR, consent_receipt, event_channel),
+	    MADO_COL(STR, consent_receipt, status),
+	    MADO_COL(STR, consent_receipt, uses),
+	    MADO_COL(STR, consent_receipt, principal),
+	};
 	const char *p[3] = {person, consent, event};
-	char stamp[32];
-	cJSON *d, *c, *e, *f;
-	PGresult *r;
+
+	return mado_db_each(db, &Q_RECEIPT, p, MADO_COLS(cols), sizeof(struct consent_receipt), fn,
+			    arg);
+}
+
+int
+consent__rp_register(struct mado_db *db, const char *org, const char *name_ja, const char *name_en,
+		     const char *purposes, const char *items, const char *redirects, bool *done)
+{
+	const char *p[6] = {org, name_ja, name_en, purposes, items, redirects};
+	long rows = 0;
 	int rc;
 
-	*doc = NULL;
-	if ((rc = mado_db_exec(db, &Q_RECEIPT, p, &r)) != MADO_OK)
+	*done = false;
+	if ((rc = mado_db_begin(db)) != MADO_OK)
 		return rc;
-	if (PQntuples(r) != 1) {
-		PQclear(r);
-		return MADO_E_NOT_FOUND;
-	}
-	if ((d = cJSON_CreateObject()) == NULL) {
-		PQclear(r);
-		return MADO_E_NOMEM;
-	}
-	mado_rfc3339_now(stamp);
-	cJSON_AddStringToObject(d, "schema", "mado-consent-receipt/1");
-	cJSON_AddStringToObject(d, "jurisdiction", "JP");
-	cJSON_AddStringToObject(d, "issued_at", stamp);
-	mado_db_json_str(d, "principal", r, 0,
-			 19); /* the recipient's pseudonym, never the person id */
-	c = cJSON_AddObjectToObject(d, "consent");
-	mado_db_json_str(c, "id", r, 0, 0);
-	mado_db_json_str(c, "kind", r, 0, 1);
-	mado_db_json_str(c, "recipient", r, 0, 2);
-	mado_db_json_str(c, "programme", r, 0, 3);
-	mado_db_json_str(c, "purpose", r, 0, 4);
-	mado_db_json_raw(c, "items", r, 0, 5, true);
-	mado_db_json_str(c, "data_from", r, 0, 6);
-	mado_db_json_str(c, "data_to", r, 0, 7);
-	f = cJSON_AddObjectToObject(c, "frequency");
-	mado_db_json_str(f, "unit", r, 0, 8);
-	mado_db_json_num(f, "max", r, 0, 9);
-	mado_db_json_num(c, "data_life_days", r, 0, 10);
-	mado_db_json_str(c, "valid_from", r, 0, 11);
-	mado_db_json_str(c, "valid_until", r, 0, 12);
-	mado_db_json_str(c, "status", r, 0, 17);
-	e = cJSON_AddObjectToObject(d, "event");
-	mado_db_json_num(e, "id", r, 0, 13);
-	mado_db_json_str(e, "type", r, 0, 14);
-	mado_db_json_str(e, "at", r, 0, 15);
-	mado_db_json_str(e, "channel", r, 0, 16);
-	mado_db_json_num(d, "uses", r, 0, 18);
-	PQclear(r);
-	*doc = cJSON_PrintUnformatted(d);
-	cJSON_Delete(d);
-	return *doc != NULL ? MADO_OK : MADO_E_NOMEM;
+	if ((rc = mado_db_run(db, &Q_AS_OWNER, NULL, NULL)) != MADO_OK ||
+	    (rc = mado_db_run(db, &Q_RP_REGISTER, p, &rows)) != MADO_OK)
+		return mado_db_rollback(db, rc);
+	/* No row: the code belongs to an organisation of another kind. */
+	if (rows != 1)
+		return mado_db_rollback(db, MADO_OK);
+	*done = true;
+	return mado_db_commit(db);
 }

@@ -11,7 +11,10 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
+#include <cjson/cJSON.h>
+
 #include "mado/err.h"
+#include "mado/json.h"
 #include "mado/log.h"
 #include "mado/util.h"
 #include "consent_int.h"
@@ -52,7 +55,8 @@ consent__receipt_init(const char *path, char *why, size_t whylen)
 	}
 	PEM_write_bio_PUBKEY(b, R.key);
 	n = BIO_get_mem_data(b, &data);
-	if (n > 0 && (R.public_pem = malloc((size_t)n + 1)) != NULL) {
+	if (n > 0) {
+		R.public_pem = mado_xmalloc((size_t)n + 1);
 		memcpy(R.public_pem, data, (size_t)n);
 		R.public_pem[n] = '\0';
 	}
@@ -60,7 +64,7 @@ consent__receipt_init(const char *path, char *why, size_t whylen)
 	mado_sha256_hex(raw, rawlen, hex);
 	memcpy(R.key_id, hex, 16);
 	R.key_id[16] = '\0';
-	return R.public_pem != NULL ? MADO_OK : MADO_E_NOMEM;
+	return R.public_pem != NULL ? MADO_OK : MADO_E_INTERNAL;
 }
 
 void
@@ -77,6 +81,45 @@ consent__receipt_public_pem(void)
 	return R.public_pem;
 }
 
+char *
+consent__receipt_doc(const struct consent_receipt *r)
+{
+	cJSON *d = cJSON_CreateObject(), *c, *e, *f;
+	char stamp[32], *text;
+
+	mado_rfc3339_now(stamp);
+	cJSON_AddStringToObject(d, "schema", "mado-consent-receipt/1");
+	cJSON_AddStringToObject(d, "jurisdiction", "JP");
+	cJSON_AddStringToObject(d, "issued_at", stamp);
+	/* The recipient's pseudonym for the person, never the person's id. */
+	mado_json_put_str(d, "principal", r->principal);
+	c = cJSON_AddObjectToObject(d, "consent");
+	mado_json_put_str(c, "id", r->consent_id);
+	mado_json_put_str(c, "kind", r->kind);
+	mado_json_put_str(c, "recipient", r->recipient);
+	mado_json_put_str(c, "programme", r->programme);
+	mado_json_put_str(c, "purpose", r->purpose);
+	mado_json_put_raw(c, "items", r->items, "[]");
+	mado_json_put_str(c, "data_from", r->data_from);
+	mado_json_put_str(c, "data_to", r->data_to);
+	f = cJSON_AddObjectToObject(c, "frequency");
+	mado_json_put_str(f, "unit", r->freq_unit);
+	mado_json_put_num(f, "max", r->freq_max, "0");
+	mado_json_put_num(c, "data_life_days", r->data_life_days, "0");
+	mado_json_put_str(c, "valid_from", r->valid_from);
+	mado_json_put_str(c, "valid_until", r->valid_until);
+	mado_json_put_str(c, "status", r->status);
+	e = cJSON_AddObjectToObject(d, "event");
+	mado_json_put_num(e, "id", r->event_id, "0");
+	mado_json_put_str(e, "type", r->event_type);
+	mado_json_put_str(e, "at", r->event_at);
+	mado_json_put_str(e, "channel", r->event_channel);
+	mado_json_put_num(d, "uses", r->uses, "0");
+	text = cJSON_PrintUnformatted(d);
+	cJSON_Delete(d);
+	return text;
+}
+
 int
 consent__receipt_envelope(const char *doc, cJSON **out)
 {
@@ -91,15 +134,14 @@ consent__receipt_envelope(const char *doc, cJSON **out)
 	if (R.key == NULL)
 		return MADO_E_RECEIPTS_UNAVAILABLE;
 	if ((ctx = EVP_MD_CTX_new()) == NULL)
-		return MADO_E_NOMEM;
+		return MADO_E_RECEIPTS_UNAVAILABLE;
 	ok = EVP_DigestSignInit(ctx, NULL, NULL, NULL, R.key) == 1 &&
 	     EVP_DigestSign(ctx, sig, &siglen, (const unsigned char *)doc, strlen(doc)) == 1;
 	EVP_MD_CTX_free(ctx);
 	if (!ok)
 		return MADO_E_RECEIPTS_UNAVAILABLE;
 	mado_b64(sig, siglen, b64);
-	if ((env = cJSON_CreateObject()) == NULL)
-		return MADO_E_NOMEM;
+	env = cJSON_CreateObject();
 	cJSON_AddStringToObject(env, "receipt", doc);
 	cJSON_AddStringToObject(env, "signature", b64);
 	cJSON_AddStringToObject(env, "key_id", R.key_id);

@@ -16,7 +16,6 @@
 #include "mado/config.h"
 #include "mado/err.h"
 #include "mado/log.h"
-#include "mado/pki.h"
 #include "mado/util.h"
 
 extern char **environ;

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "mado/json.h"
 #include "mado/log.h"
 #include "mado/util.h"
 
@@ -69,7 +70,7 @@ line_start(char *buf, size_t cap, const char *level, const char *reqid)
 	len = (size_t)snprintf(buf, cap, "{\"ts\":\"%s\",\"level\":\"%s\"", ts, level);
 	if (reqid != NULL) {
 		len += (size_t)snprintf(buf + len, cap - len, ",\"req\":\"");
-		len = mado_json_escape(buf, len, cap, reqid);
+		len += mado_json_escape(buf + len, cap - len, reqid);
 		len += (size_t)snprintf(buf + len, cap - len, "\"");
 	}
 	return len;
@@ -89,7 +90,7 @@ mado_log(enum mado_log_level level, const char *reqid, const char *fmt, ...)
 	va_end(ap);
 	len = line_start(buf, sizeof(buf) - 8, level_names[level], reqid);
 	len += (size_t)snprintf(buf + len, sizeof(buf) - 8 - len, ",\"msg\":\"");
-	len = mado_json_escape(buf, len, sizeof(buf) - 8, msg);
+	len += mado_json_escape(buf + len, sizeof(buf) - 8 - len, msg);
 	memcpy(buf + len, "\"}", 2);
 	mado_log_write_line(buf, len + 2);
 }
@@ -102,9 +103,9 @@ mado_log_request(const char *reqid, const char *method, const char *route, int s
 
 	len = line_start(buf, cap, "info", reqid);
 	len += (size_t)snprintf(buf + len, cap - len, ",\"method\":\"");
-	len = mado_json_escape(buf, len, cap, method);
+	len += mado_json_escape(buf + len, cap - len, method);
 	len += (size_t)snprintf(buf + len, cap - len, "\",\"route\":\"");
-	len = mado_json_escape(buf, len, cap, route);
+	len += mado_json_escape(buf + len, cap - len, route);
 	len += (size_t)snprintf(buf + len, sizeof(buf) - len, "\",\"status\":%d,\"ms\":%.3f}",
 				status, ms);
 	mado_log_write_line(buf, len);

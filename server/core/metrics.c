@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "mado/metrics.h"
+#include "mado/util.h"
 
 /* Statuses Mado answers with; anything else is counted as "other". */
 static const int statuses[] = {200, 201, 204, 303, 304, 400, 401, 403, 404, 405,
@@ -26,13 +27,12 @@ static const char *const *route_names;
 static struct route_stats *stats;
 static size_t nroutes;
 
-int
+void
 mado_metrics_init(const char *const *names, size_t n)
 {
 	size_t i, j;
 
-	if ((stats = calloc(n, sizeof(*stats))) == NULL)
-		return -1;
+	stats = mado_xcalloc(n, sizeof(*stats));
 	for (i = 0; i < n; i++) {
 		for (j = 0; j < NSTATUS; j++)
 			atomic_init(&stats[i].by_status[j], 0);
@@ -42,7 +42,6 @@ mado_metrics_init(const char *const *names, size_t n)
 	}
 	route_names = names;
 	nroutes = n;
-	return 0;
 }
 
 void

@@ -1,4 +1,4 @@
-/* Randomness, encodings, time, hashing and strict parsing shared by every module. */
+/* Memory, randomness, encodings, time, hashing and strict parsing shared by every module. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -13,8 +13,67 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include <cjson/cJSON.h>
+
 #include "mado/err.h"
 #include "mado/util.h"
+
+static void
+out_of_memory(size_t n)
+{
+	static const char msg[] = "{\"level\":\"error\",\"msg\":\"out of memory: stopping\"}\n";
+
+	(void)n;
+	/* No allocation, no stdio: just say so and stop. */
+	(void)!write(STDERR_FILENO, msg, sizeof(msg) - 1);
+	abort();
+}
+
+void *
+mado_xmalloc(size_t n)
+{
+	void *p = malloc(n > 0 ? n : 1);
+
+	if (p == NULL)
+		out_of_memory(n);
+	return p;
+}
+
+void *
+mado_xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n > 0 ? n : 1, size > 0 ? size : 1);
+
+	if (p == NULL)
+		out_of_memory(n * size);
+	return p;
+}
+
+void *
+mado_xrealloc(void *p, size_t n)
+{
+	void *q = realloc(p, n > 0 ? n : 1);
+
+	if (q == NULL)
+		out_of_memory(n);
+	return q;
+}
+
+char *
+mado_xstrdup(const char *s)
+{
+	size_t n = strlen(s) + 1;
+
+	return memcpy(mado_xmalloc(n), s, n);
+}
+
+void
+mado_mem_init(void)
+{
+	cJSON_Hooks hooks = {mado_xmalloc, free};
+
+	cJSON_InitHooks(&hooks);
+}
 
 int
 mado_random(void *buf, size_t len)
@@ -124,8 +183,7 @@ mado_b64_decode(const char *s, size_t len, size_t *outlen)
 	}
 	if ((pad > 0 && (len + pad) % 4 != 0) || len % 4 == 1)
 		return NULL;
-	if ((out = malloc(len / 4 * 3 + 3)) == NULL)
-		return NULL;
+	out = mado_xmalloc(len / 4 * 3 + 3);
 	for (i = 0; i < len; i++) {
 		if ((d = b64_value((unsigned char)s[i])) < 0) {
 			free(out);
@@ -167,6 +225,14 @@ mado_sha256_hex(const void *data, size_t len, char out[65])
 	if (EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL) != 1 || mdlen != 32)
 		memset(md, 0, sizeof(md)); /* only on an OpenSSL failure; never matches a file */
 	mado_hex(md, sizeof(md), out);
+}
+
+void
+mado_secret_hash(const char *secret, char out[MADO_HASH_PARAM_LEN])
+{
+	out[0] = '\\';
+	out[1] = 'x';
+	mado_sha256_hex(secret, strlen(secret), out + 2);
 }
 
 int64_t
@@ -214,25 +280,82 @@ days_from_civil(int64_t y, int m, int d)
 	return era * 146097 + doe - 719468;
 }
 
+int
+mado_days_in_month(int year, int month)
+{
+	static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	bool leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+
+	if (month < 1 || month > 12)
+		return 0;
+	return days[month - 1] + (month == 2 && leap);
+}
+
+/* n decimal digits at s, or -1 if any of them is not a digit. */
+static int
+digits(const char *s, int n)
+{
+	int v = 0, i;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	return v;
+}
+
+/* YYYY-MM-DD at s: the fields, checked to name a real day. */
+static bool
+date_fields(const char *s, int *y, int *m, int *d)
+{
+	*y = digits(s, 4);
+	*m = digits(s + 5, 2);
+	*d = digits(s + 8, 2);
+	return *y >= 1 && s[4] == '-' && s[7] == '-' && *m >= 1 && *d >= 1 &&
+	       *d <= mado_days_in_month(*y, *m);
+}
+
+bool
+mado_parse_date(const char *s, time_t *out)
+{
+	int y, m, d;
+
+	if (strlen(s) != 10 || !date_fields(s, &y, &m, &d))
+		return false;
+	*out = (time_t)(days_from_civil(y, m, d) * 86400);
+	return true;
+}
+
 bool
 mado_parse_rfc3339(const char *s, time_t *out)
 {
-	int y, mo, d, h, mi, sec, oh = 0, om = 0, n = 0;
+	int y, mo, d, h, mi, sec, oh = 0, om = 0, sign = 0;
 	const char *p;
-	int sign = 0;
 
-	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &n) != 6 ||
-	    n != 19 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
+	if (strlen(s) < 20 || !date_fields(s, &y, &mo, &d) || (s[10] != 'T' && s[10] != 't'))
 		return false;
-	p = s + n;
-	if (*p == '.')
+	h = digits(s + 11, 2);
+	mi = digits(s + 14, 2);
+	sec = digits(s + 17, 2);
+	/* A leap second (:60) is RFC 3339, and PostgreSQL takes it as the next minute. */
+	if (h < 0 || h > 23 || s[13] != ':' || mi < 0 || mi > 59 || s[16] != ':' || sec < 0 ||
+	    sec > 60)
+		return false;
+	p = s + 19;
+	if (*p == '.') {
+		if (p[1] < '0' || p[1] > '9')
+			return false;
 		for (p++; *p >= '0' && *p <= '9'; p++)
 			;
+	}
 	if (*p == 'Z' || *p == 'z') {
 		p++;
 	} else if (*p == '+' || *p == '-') {
 		sign = *p == '+' ? 1 : -1;
-		if (sscanf(p + 1, "%2d:%2d%n", &oh, &om, &n) != 2 || n != 5)
+		oh = digits(p + 1, 2);
+		om = digits(p + 4, 2);
+		if (oh < 0 || oh > 23 || p[3] != ':' || om < 0 || om > 59)
 			return false;
 		p += 6;
 	} else {
@@ -287,10 +410,7 @@ mado_read_file(const char *path, size_t max, char **out, size_t *len)
 		close(fd);
 		return MADO_E_BAD_REQUEST;
 	}
-	if ((buf = malloc((size_t)st.st_size + 1)) == NULL) {
-		close(fd);
-		return MADO_E_NOMEM;
-	}
+	buf = mado_xmalloc((size_t)st.st_size + 1);
 	while (got < (size_t)st.st_size) {
 		n = read(fd, buf + got, (size_t)st.st_size - got);
 		if (n == -1 && errno == EINTR)
@@ -310,66 +430,18 @@ mado_read_file(const char *path, size_t max, char **out, size_t *len)
 	return MADO_OK;
 }
 
-size_t
-mado_json_escape(char *buf, size_t len, size_t cap, const char *s)
-{
-	static const char digits[] = "0123456789abcdef";
-	char esc[7];
-	const char *add;
-	size_t n;
-	unsigned char c;
-
-	for (; *s != '\0'; s++) {
-		c = (unsigned char)*s;
-		add = esc;
-		n = 2;
-		esc[0] = '\\';
-		switch (c) {
-		case '"': esc[1] = '"'; break;
-		case '\\': esc[1] = '\\'; break;
-		case '\n': esc[1] = 'n'; break;
-		case '\r': esc[1] = 'r'; break;
-		case '\t': esc[1] = 't'; break;
-		default:
-			if (c < 0x20 || c == 0x7f) {
-				memcpy(esc, "\\u00", 4);
-				esc[4] = digits[c >> 4];
-				esc[5] = digits[c & 15];
-				n = 6;
-			} else {
-				esc[0] = (char)c;
-				n = 1;
-			}
-		}
-		if (len + n >= cap)
-			break;
-		memcpy(buf + len, add, n);
-		len += n;
-	}
-	buf[len] = '\0';
-	return len;
-}
-
-/* Makes room for need more bytes plus a NUL; false (and failed set) when memory runs out. */
-static bool
-text_reserve(struct mado_text *t, size_t need)
+char *
+mado_text_reserve(struct mado_text *t, size_t need)
 {
 	size_t cap;
-	char *nb;
 
-	if (t->failed)
-		return false;
-	if (t->buf != NULL && t->cap - t->len > need)
-		return true;
-	cap = t->len + need + 1;
-	cap = cap < 4096 ? 4096 : cap * 2;
-	if ((nb = realloc(t->buf, cap)) == NULL) {
-		t->failed = true;
-		return false;
+	if (t->buf == NULL || t->cap - t->len <= need) {
+		cap = t->len + need + 1;
+		cap = cap < 4096 ? 4096 : cap * 2;
+		t->buf = mado_xrealloc(t->buf, cap);
+		t->cap = cap;
 	}
-	t->buf = nb;
-	t->cap = cap;
-	return true;
+	return t->buf + t->len;
 }
 
 void
@@ -378,19 +450,15 @@ mado_text_printf(struct mado_text *t, const char *fmt, ...)
 	va_list ap;
 	int n;
 
-	if (!text_reserve(t, 0))
-		return;
+	mado_text_reserve(t, 0);
 	va_start(ap, fmt);
 	n = vsnprintf(t->buf + t->len, t->cap - t->len, fmt, ap);
 	va_end(ap);
-	if (n < 0) {
-		t->failed = true;
-		return;
-	}
+	if (n < 0)
+		return; /* an encoding error: nothing is added */
 	if ((size_t)n >= t->cap - t->len) {
 		/* Did not fit: grow and format again. */
-		if (!text_reserve(t, (size_t)n))
-			return;
+		mado_text_reserve(t, (size_t)n);
 		va_start(ap, fmt);
 		vsnprintf(t->buf + t->len, t->cap - t->len, fmt, ap);
 		va_end(ap);
@@ -401,11 +469,15 @@ mado_text_printf(struct mado_text *t, const char *fmt, ...)
 void
 mado_text_append(struct mado_text *t, const void *data, size_t len)
 {
-	if (!text_reserve(t, len))
-		return;
-	memcpy(t->buf + t->len, data, len);
+	memcpy(mado_text_reserve(t, len), data, len);
 	t->len += len;
 	t->buf[t->len] = '\0';
+}
+
+void
+mado_text_puts(struct mado_text *t, const char *s)
+{
+	mado_text_append(t, s, strlen(s));
 }
 
 void

@@ -16,6 +16,9 @@ struct mado_db {
 	char sqlstate[6];
 };
 
+/* Row-level security reads the person from this setting, local to the transaction. */
+#define DB_SET_PERSON_SQL "SELECT set_config('mado.person_id', $1, true)"
+
 /* Runs constant SQL text (BEGIN, COMMIT, ROLLBACK) on a checked-out connection. */
 int db__simple(struct mado_db *db, const char *sql);
 

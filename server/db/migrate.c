@@ -95,20 +95,14 @@ mado_migrate_load(const char *dir, struct mado_migrations *out, char *why, size_
 			rc = MADO_E_BAD_REQUEST;
 			break;
 		}
-		if ((nv = realloc(out->v, (out->n + 1) * sizeof(*nv))) == NULL) {
-			rc = MADO_E_NOMEM;
-			break;
-		}
+		nv = mado_xrealloc(out->v, (out->n + 1) * sizeof(*nv));
 		out->v = nv;
 		mg = &out->v[out->n];
 		memset(mg, 0, sizeof(*mg));
 		mg->version = v;
 		out->n++;
 		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		if ((mg->name = strdup(de->d_name)) == NULL) {
-			rc = MADO_E_NOMEM;
-			break;
-		}
+		mg->name = mado_xstrdup(de->d_name);
 		if ((rc = mado_read_file(path, MIGRATION_MAX_BYTES, &mg->sql, &len)) != MADO_OK) {
 			snprintf(why, whylen, "%s cannot be read", path);
 			break;
@@ -135,8 +129,6 @@ mado_migrate_load(const char *dir, struct mado_migrations *out, char *why, size_
 			rc = MADO_E_NOT_FOUND;
 		}
 	}
-	if (rc == MADO_E_NOMEM)
-		snprintf(why, whylen, "out of memory reading migrations");
 	if (rc != MADO_OK)
 		mado_migrate_free(out);
 	return rc;

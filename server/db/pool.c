@@ -16,6 +16,7 @@
 #include "mado/db.h"
 #include "mado/err.h"
 #include "mado/log.h"
+#include "mado/util.h"
 #include "db_int.h"
 
 /* A thread waiting for a connection. Waiters are served in arrival order, each handed its
@@ -47,13 +48,8 @@ mado_db_pool_init(const struct mado_db_pool_config *cfg)
 {
 	if (pool.ready)
 		return MADO_E_INTERNAL;
-	if ((pool.slots = calloc((size_t)cfg->size, sizeof(*pool.slots))) == NULL)
-		return MADO_E_NOMEM;
-	if ((pool.conninfo = strdup(cfg->conninfo)) == NULL) {
-		free(pool.slots);
-		pool.slots = NULL;
-		return MADO_E_NOMEM;
-	}
+	pool.slots = mado_xcalloc((size_t)cfg->size, sizeof(*pool.slots));
+	pool.conninfo = mado_xstrdup(cfg->conninfo);
 	pthread_condattr_init(&pool.ca);
 	pthread_condattr_setclock(&pool.ca, CLOCK_MONOTONIC);
 	pool.head = pool.tail = NULL;
@@ -142,13 +138,11 @@ ensure_conn(struct mado_db *db)
 	/* Our defaults come first so the operator's connection string can override them. */
 	const char *keys[] = {"connect_timeout", "application_name", "dbname", NULL};
 	const char *vals[] = {pool.connect_timeout, "mado", pool.conninfo, NULL};
-	bool had = db->conn != NULL;
+	bool had = db->conn != NULL, was_down;
 
 	if (db->conn != NULL && conn_alive(db->conn))
 		return MADO_OK;
 	drop_conn(db);
-	bool was_down;
-
 	db->conn = PQconnectdbParams(keys, vals, 1);
 	if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK) {
 		pthread_mutex_lock(&pool.mu);
@@ -374,6 +368,9 @@ is_prepared(const struct mado_db *db, int slot)
 	return (db->prepared[slot / 64] & (UINT64_C(1) << (slot % 64))) != 0;
 }
 
+static int exec_as_person(struct mado_db *db, const char *person, struct mado_db_stmt *st,
+			  const char *const *params, PGresult **res);
+
 int
 mado_db_exec(struct mado_db *db, struct mado_db_stmt *st, const char *const *params, PGresult **res)
 {
@@ -381,6 +378,14 @@ mado_db_exec(struct mado_db *db, struct mado_db_stmt *st, const char *const *par
 	int slot, rc;
 
 	*res = NULL;
+	if (st->as_person && db->conn != NULL) {
+		/* On its own: one round trip that is its own transaction. Inside the
+		   caller's transaction: the person for the rest of it, then the statement. */
+		if (PQtransactionStatus(db->conn) == PQTRANS_IDLE)
+			return exec_as_person(db, params[0], st, params, res);
+		if ((rc = mado_db_set_person(db, params[0])) != MADO_OK)
+			return rc;
+	}
 	db->sqlstate[0] = '\0';
 	if (db->conn == NULL)
 		return MADO_E_DB_UNAVAILABLE;
@@ -398,24 +403,27 @@ mado_db_exec(struct mado_db *db, struct mado_db_stmt *st, const char *const *par
 }
 
 int
-mado_db_run(struct mado_db *db, struct mado_db_stmt *st, const char *const *params)
+mado_db_run(struct mado_db *db, struct mado_db_stmt *st, const char *const *params, long *rows)
 {
 	PGresult *r;
 	int rc;
 
-	if ((rc = mado_db_exec(db, st, params, &r)) == MADO_OK)
-		PQclear(r);
-	return rc;
+	if ((rc = mado_db_exec(db, st, params, &r)) != MADO_OK)
+		return rc;
+	if (rows != NULL)
+		*rows = strtol(PQcmdTuples(r), NULL, 10);
+	PQclear(r);
+	return MADO_OK;
 }
 
 int
-mado_db_open_single(const struct mado_config *cfg, struct mado_db **out)
+mado_db_open_single(const struct mado_config *cfg, bool owner, struct mado_db **out)
 {
 	struct mado_db_pool_config dc;
 	int rc;
 
 	*out = NULL;
-	dc.conninfo = cfg->db_url;
+	dc.conninfo = owner ? mado_config_migrate_url(cfg) : cfg->db_url;
 	dc.size = 1;
 	dc.wait_ms = cfg->db_wait_ms;
 	dc.connect_timeout = cfg->db_connect_timeout;
@@ -445,11 +453,10 @@ drain_to_sync(PGconn *conn)
 	}
 }
 
-int
-mado_db_exec_as_person(struct mado_db *db, const char *person, struct mado_db_stmt *st,
-		       const char *const *params, PGresult **res)
+static int
+exec_as_person(struct mado_db *db, const char *person, struct mado_db_stmt *st,
+	       const char *const *params, PGresult **res)
 {
-	static const char set_sql[] = "SELECT set_config('mado.person_id', $1, true)";
 	const char *names[5] = {"BEGIN", "set person", st->name, st->name, "COMMIT"};
 	PGconn *c = db->conn;
 	PGresult *r, *keep = NULL;
@@ -466,7 +473,7 @@ mado_db_exec_as_person(struct mado_db *db, const char *person, struct mado_db_st
 	if (!PQenterPipelineMode(c))
 		return MADO_E_INTERNAL;
 	sent = PQsendQueryParams(c, "BEGIN", 0, NULL, NULL, NULL, NULL, 0) &&
-	       PQsendQueryParams(c, set_sql, 1, NULL, &person, NULL, NULL, 0) &&
+	       PQsendQueryParams(c, DB_SET_PERSON_SQL, 1, NULL, &person, NULL, NULL, 0) &&
 	       (!prep || PQsendPrepare(c, st->name, st->sql, st->nparams, NULL)) &&
 	       PQsendQueryPrepared(c, st->name, st->nparams, params, NULL, NULL, 0) &&
 	       PQsendQueryParams(c, "COMMIT", 0, NULL, NULL, NULL, NULL, 0) && PQpipelineSync(c);
@@ -504,14 +511,8 @@ mado_db_exec_as_person(struct mado_db *db, const char *person, struct mado_db_st
 		db->prepared[slot / 64] |= UINT64_C(1) << (slot % 64);
 	if (rc != MADO_OK) {
 		PQclear(keep);
-		if (db->conn != NULL && PQstatus(c) == CONNECTION_OK &&
-		    PQtransactionStatus(c) != PQTRANS_IDLE) {
-			char state[sizeof(db->sqlstate)];
-
-			memcpy(state, db->sqlstate, sizeof(state));
-			(void)db__simple(db, "ROLLBACK");
-			memcpy(db->sqlstate, state, sizeof(state));
-		}
+		if (db->conn != NULL && PQstatus(c) == CONNECTION_OK)
+			return mado_db_rollback(db, rc);
 		return rc;
 	}
 	*res = keep;

@@ -21,13 +21,23 @@ bool http__path_match(const char *pattern, const char *path, struct mado_req *rq
 bool http__decode_path(const char *raw, char *out, size_t outlen);
 /* CivetWeb's own errors (bad request line, head too large) as problems. */
 int http__civetweb_error(struct mg_connection *conn, int status, const char *msg);
+/* Is the request's Origin (or, lacking one, Referer) the service's own origin? */
+bool http__same_origin(const char *origin, const char *referer, const char *own);
+bool http__is_state_changing(const char *method);
+
+/* input.c: the route's path, query and body, checked before the handler runs. */
+int http__check_path(struct mado_req *rq);
+int http__check_query(struct mado_req *rq);
+/* Parses a JSON body and checks it against the route's fields. */
+int http__check_body(struct mado_req *rq);
+
+/* body.c: reading a body whole, under the request's deadline. */
+int http__read_body(struct mado_req *rq, long long cap);
 
 /* response.c: the one response writer. */
 MADO_MUSTCHECK int http__response_init(const struct mado_config *cfg);
 void http__req_init(struct mado_req *rq, struct mg_connection *conn);
 void http__req_cleanup(struct mado_req *rq);
-/* Returns the request's database connection to the pool, if it took one. */
-void http__release_db(struct mado_req *rq);
 void http__problem(struct mado_req *rq, int err);
 void http__send(struct mado_req *rq);
 
@@ -48,12 +58,8 @@ int http__static_serve(struct mado_req *rq, const struct http_static_file *f);
 MADO_MUSTCHECK int http__tls_prepare(char *why, size_t whylen);
 MADO_MUSTCHECK int http__tls_selftest(const char *host, int port, char *why, size_t whylen);
 
-/* ops_api.c: probes, metrics and service information. */
+/* ops_api.c: probes, metrics and service information: http's own routes. */
 void http__ops_init(const struct mado_config *cfg, const struct mado_migrations *schema);
-int ops__healthz(struct mado_req *rq);
-int ops__readyz(struct mado_req *rq);
-int ops__metrics(struct mado_req *rq);
-int ops__about(struct mado_req *rq);
-int ops__csp_report(struct mado_req *rq);
+extern const struct mado_route_set http__ops_routes;
 
 #endif

@@ -44,8 +44,8 @@ http__ops_init(const struct mado_config *cfg, const struct mado_migrations *sche
 	}
 }
 
-int
-ops__healthz(struct mado_req *rq)
+static int
+healthz(struct mado_req *rq)
 {
 	static const char ok[] = "{\"status\":\"ok\"}";
 
@@ -68,31 +68,29 @@ check_database(struct mado_req *rq, int *version)
 	return rc;
 }
 
-int
-ops__readyz(struct mado_req *rq)
+static int
+readyz(struct mado_req *rq)
 {
 	cJSON *out;
 	int rc, version;
 
 	if ((rc = check_database(rq, &version)) != MADO_OK)
 		return rc;
-	if ((out = cJSON_CreateObject()) == NULL)
-		return MADO_E_NOMEM;
+	out = cJSON_CreateObject();
 	cJSON_AddStringToObject(out, "status", "ready");
 	cJSON_AddNumberToObject(out, "schema_version", version);
 	return mado_http_json(rq, 200, out);
 }
 
-int
-ops__about(struct mado_req *rq)
+static int
+about(struct mado_req *rq)
 {
 	cJSON *out;
 	int rc, version;
 
 	if ((rc = check_database(rq, &version)) != MADO_OK)
 		return rc;
-	if ((out = cJSON_CreateObject()) == NULL)
-		return MADO_E_NOMEM;
+	out = cJSON_CreateObject();
 	cJSON_AddStringToObject(out, "service", "mado");
 	cJSON_AddStringToObject(out, "version", MADO_VERSION);
 	cJSON_AddNumberToObject(out, "schema_version", version);
@@ -131,12 +129,11 @@ addr_listed(const char *list, const char *addr)
 	return false;
 }
 
-int
-ops__metrics(struct mado_req *rq)
+static int
+metrics(struct mado_req *rq)
 {
 	struct mado_text t = {0};
 	struct mado_db_stats st;
-	int rc;
 
 	if (!addr_listed(ops.metrics_from, mado_http_client_addr(rq)))
 		return mado_http_fail(rq, MADO_E_FORBIDDEN,
@@ -164,13 +161,7 @@ ops__metrics(struct mado_req *rq)
 			 st.size, st.open, st.in_use, st.waiting, (unsigned long long)st.acquired,
 			 (unsigned long long)st.timeouts, (unsigned long long)st.connect_failures,
 			 (unsigned long long)st.reconnects, MADO_VERSION);
-	if (t.failed) {
-		mado_text_free(&t);
-		return MADO_E_NOMEM;
-	}
-	rc = mado_http_text(rq, 200, "text/plain; version=0.0.4", t.buf, t.len);
-	mado_text_free(&t);
-	return rc;
+	return mado_http_take(rq, "text/plain; version=0.0.4", &t);
 }
 
 /* Copies a report field for the log: an origin or a CSP keyword, never a path or query
@@ -194,8 +185,8 @@ safe_field(const cJSON *obj, const char *key, char *out, size_t outlen)
 	out[n] = '\0';
 }
 
-int
-ops__csp_report(struct mado_req *rq)
+static int
+csp_report(struct mado_req *rq)
 {
 	const cJSON *r = rq->json, *body;
 	char directive[64], blocked[128];
@@ -219,3 +210,21 @@ ops__csp_report(struct mado_req *rq)
 	mado_log_warn(rq->id, "csp violation: directive=%s blocked=%s", directive, blocked);
 	return mado_http_no_content(rq);
 }
+
+/* Browsers post CSP violation reports with these types, on their own (no Origin of ours). */
+static const struct mado_route routes[] = {
+    {.method = "GET", .pattern = "/healthz", .handler = healthz, .caller = MADO_PUBLIC},
+    {.method = "GET", .pattern = "/readyz", .handler = readyz, .caller = MADO_PUBLIC},
+    {.method = "GET", .pattern = "/metrics", .handler = metrics, .caller = MADO_PUBLIC},
+    {.method = "GET", .pattern = "/api/v1/about", .handler = about, .caller = MADO_PUBLIC},
+    {.method = "POST",
+     .pattern = "/api/v1/csp-reports",
+     .handler = csp_report,
+     .caller = MADO_PUBLIC,
+     .cross_origin = true,
+     .body = MADO_BODY_JSON,
+     .body_max = 16384,
+     .media = "application/csp-report application/reports+json application/json"},
+};
+
+const struct mado_route_set http__ops_routes = MADO_ROUTE_SET("ops", routes);

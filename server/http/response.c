@@ -72,7 +72,7 @@ http__req_init(struct mado_req *rq, struct mg_connection *conn)
 }
 
 void
-http__release_db(struct mado_req *rq)
+mado_http_db_release(struct mado_req *rq)
 {
 	mado_db_release(rq->db);
 	rq->db = NULL;
@@ -81,12 +81,13 @@ http__release_db(struct mado_req *rq)
 void
 http__req_cleanup(struct mado_req *rq)
 {
-	http__release_db(rq);
+	mado_http_db_release(rq);
 	free(rq->body);
 	cJSON_Delete(rq->json);
 	cJSON_Delete(rq->problem_ext);
 	mado_text_free(&rq->out);
 	mado_text_free(&rq->headers);
+	mado_text_free(&rq->query_buf);
 	rq->body = NULL;
 	rq->json = rq->problem_ext = NULL;
 }
@@ -97,9 +98,18 @@ mado_http_text(struct mado_req *rq, int status, const char *content_type, const 
 {
 	rq->out.len = 0;
 	mado_text_append(&rq->out, body, len);
-	if (rq->out.failed)
-		return MADO_E_NOMEM;
 	rq->status = status;
+	rq->content_type = content_type;
+	return MADO_OK;
+}
+
+int
+mado_http_take(struct mado_req *rq, const char *content_type, struct mado_text *t)
+{
+	mado_text_free(&rq->out);
+	rq->out = *t;
+	memset(t, 0, sizeof(*t));
+	rq->status = 200;
 	rq->content_type = content_type;
 	return MADO_OK;
 }
@@ -107,16 +117,29 @@ mado_http_text(struct mado_req *rq, int status, const char *content_type, const 
 int
 mado_http_json(struct mado_req *rq, int status, cJSON *json)
 {
-	char *s;
+	char *s = cJSON_PrintUnformatted(json);
 	int rc;
 
-	s = json != NULL ? cJSON_PrintUnformatted(json) : NULL;
 	cJSON_Delete(json);
-	if (s == NULL)
-		return MADO_E_NOMEM;
 	rc = mado_http_text(rq, status, "application/json", s, strlen(s));
 	cJSON_free(s);
 	return rc;
+}
+
+int
+mado_http_redirect(struct mado_req *rq, const char *location)
+{
+	mado_http_header(rq, "Location", location);
+	rq->out.len = 0;
+	rq->content_type = NULL;
+	rq->status = 303;
+	return MADO_OK;
+}
+
+void
+mado_http_revalidate(struct mado_req *rq)
+{
+	rq->cache = MADO_CACHE_REVALIDATE;
 }
 
 int
@@ -128,11 +151,8 @@ mado_http_list(struct mado_req *rq, const char *member, mado_list_fn fn, const c
 
 	if ((rc = mado_http_db(rq, &db)) != MADO_OK)
 		return rc;
-	if ((out = cJSON_CreateObject()) == NULL ||
-	    (list = cJSON_AddArrayToObject(out, member)) == NULL) {
-		cJSON_Delete(out);
-		return MADO_E_NOMEM;
-	}
+	out = cJSON_CreateObject();
+	list = cJSON_AddArrayToObject(out, member);
 	if ((rc = fn(db, key, list)) != MADO_OK) {
 		cJSON_Delete(out);
 		return rc;
@@ -170,6 +190,34 @@ mado_http_fail(struct mado_req *rq, int err, const char *fmt, ...)
 	return err;
 }
 
+static cJSON *
+ext_object(struct mado_req *rq, const char *name)
+{
+	if (rq->problem_ext == NULL)
+		rq->problem_ext = cJSON_CreateObject();
+	cJSON_DeleteItemFromObjectCaseSensitive(rq->problem_ext, name);
+	return rq->problem_ext;
+}
+
+void
+mado_http_ext(struct mado_req *rq, const char *name, const char *value)
+{
+	cJSON_AddStringToObject(ext_object(rq, name), name, value);
+}
+
+void
+mado_http_ext_int(struct mado_req *rq, const char *name, long long value)
+{
+	cJSON_AddNumberToObject(ext_object(rq, name), name, (double)value);
+}
+
+int
+mado_http_refuse(struct mado_req *rq, int err, const char *reason)
+{
+	mado_http_ext(rq, "reason", reason);
+	return err;
+}
+
 int
 mado_http_db(struct mado_req *rq, struct mado_db **out)
 {
@@ -195,40 +243,12 @@ mado_http_req_header(const struct mado_req *rq, const char *name)
 	return rq->conn != NULL ? mg_get_header(rq->conn, name) : NULL;
 }
 
-int
-mado_http_query_str(struct mado_req *rq, const char *name, char *buf, size_t len, bool *present)
+struct x509_st *
+mado_http_client_cert(const struct mado_req *rq)
 {
-	const char *q = rq->ri != NULL ? rq->ri->query_string : NULL;
-	int n;
+	const struct mg_request_info *ri = rq->ri;
 
-	*present = false;
-	buf[0] = '\0';
-	if (q == NULL || (n = mg_get_var(q, strlen(q), name, buf, len)) == -1)
-		return MADO_OK;
-	if (n < 0)
-		return mado_http_fail(rq, MADO_E_VALIDATION, "%s is too long", name);
-	*present = true;
-	return MADO_OK;
-}
-
-int
-mado_http_query_int(struct mado_req *rq, const char *name, long long min, long long max,
-		    long long def, long long *out)
-{
-	char buf[32];
-	bool present;
-	int rc;
-
-	*out = def;
-	if ((rc = mado_http_query_str(rq, name, buf, sizeof(buf), &present)) != MADO_OK || !present)
-		return rc == MADO_OK ? MADO_OK
-				     : mado_http_fail(rq, MADO_E_VALIDATION,
-						      "%s must be a number from %lld to %lld", name,
-						      min, max);
-	if (!mado_parse_int(buf, min, max, out))
-		return mado_http_fail(rq, MADO_E_VALIDATION,
-				      "%s must be a number from %lld to %lld", name, min, max);
-	return MADO_OK;
+	return ri != NULL && ri->client_cert != NULL ? ri->client_cert->peer_cert : NULL;
 }
 
 void
@@ -237,15 +257,14 @@ http__problem(struct mado_req *rq, int err)
 	char type[96], instance[64];
 	cJSON *p, *ext, *next;
 
-	if (err == MADO_E_INTERNAL || err == MADO_E_NOMEM)
+	if (err == MADO_E_INTERNAL)
 		rq->detail[0] = '\0'; /* never explain internals to the client */
 	snprintf(type, sizeof(type), MADO_PROBLEM_TYPE_PREFIX "%s", mado_err_slug(err));
 	snprintf(instance, sizeof(instance), "urn:mado:request:%s", rq->id);
 	rq->status = mado_err_status(err);
 	rq->content_type = "application/problem+json";
 	rq->out.len = 0;
-	if ((p = cJSON_CreateObject()) == NULL)
-		goto fallback;
+	p = cJSON_CreateObject();
 	cJSON_AddStringToObject(p, "type", type);
 	cJSON_AddStringToObject(p, "title", mado_err_title(err));
 	cJSON_AddNumberToObject(p, "status", rq->status);
@@ -263,15 +282,8 @@ http__problem(struct mado_req *rq, int err)
 					      cJSON_DetachItemViaPointer(rq->problem_ext, ext));
 		}
 	}
-	if (mado_http_json(rq, rq->status, p) == MADO_OK) {
+	if (mado_http_json(rq, rq->status, p) == MADO_OK)
 		rq->content_type = "application/problem+json";
-		return;
-	}
-fallback:
-	/* Out of memory: http__send falls back to a fixed body that still says so. */
-	mado_text_free(&rq->out);
-	rq->status = 500;
-	rq->content_type = "application/problem+json";
 }
 
 static const char *
@@ -334,8 +346,6 @@ keep_alive(struct mado_req *rq)
 void
 http__send(struct mado_req *rq)
 {
-	static const char oom[] = "{\"type\":\"" MADO_PROBLEM_TYPE_PREFIX "out-of-memory\","
-				  "\"title\":\"The server ran out of memory\",\"status\":500}";
 	struct mado_text t = {0};
 	const char *body = rq->out.buf, *type = rq->content_type;
 	size_t len = rq->out.len;
@@ -344,10 +354,6 @@ http__send(struct mado_req *rq)
 	struct tm tm;
 	time_t now;
 
-	if (body == NULL && rq->status == 500 && type != NULL) {
-		body = oom;
-		len = sizeof(oom) - 1;
-	}
 	alive = keep_alive(rq);
 	if (!alive && rq->conn != NULL)
 		mg_disable_connection_keep_alive(rq->conn);
@@ -366,9 +372,10 @@ http__send(struct mado_req *rq)
 	if (has_body) {
 		if (type != NULL)
 			mado_text_printf(&t, "Content-Type: %s%s\r\n", type,
-					 strncmp(type, "text/", 5) == 0 ||
-						 strcmp(type, "application/json") == 0 ||
-						 strcmp(type, "application/problem+json") == 0
+					 strchr(type, ';') == NULL &&
+						 (strncmp(type, "text/", 5) == 0 ||
+						  strcmp(type, "application/json") == 0 ||
+						  strcmp(type, "application/problem+json") == 0)
 					     ? "; charset=utf-8"
 					     : "");
 		mado_text_printf(&t, "Content-Length: %zu\r\n", len);
@@ -378,12 +385,6 @@ http__send(struct mado_req *rq)
 	mado_text_append(&t, "\r\n", 2);
 	if (has_body && !rq->head_only && len > 0)
 		mado_text_append(&t, body, len);
-	if (t.failed) {
-		mado_text_free(&t);
-		mg_disable_connection_keep_alive(rq->conn);
-		rq->status = 500;
-		return;
-	}
 	if (rq->conn != NULL)
 		mg_write(rq->conn, t.buf, t.len);
 	mado_text_free(&t);

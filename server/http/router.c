@@ -1,8 +1,10 @@
 /*
  * The router: the single door every request goes through. It runs before anything CivetWeb
- * would do on its own (CORS answers, files, CGI), checks framing, finds the route, enforces
- * the route's body rules and calls the handler; then one response leaves, is counted and
- * logged.
+ * would do on its own (CORS answers, files, CGI), checks framing, finds the route and
+ * enforces what the route declares, in an order that never lets an unread body hold a
+ * database connection: path, Origin, the gate's cheap check, the whole body (under the
+ * request's deadline), the gate's admission, query and body values, then the handler.
+ * One response leaves, is counted and logged.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -20,57 +22,95 @@
 #include "http_int.h"
 
 static struct {
-	mado_gate gate;
-	mado_gate org_gate;
-	char **metric_names; /* routes, then "static", then "unmatched" */
+	struct mado_route *routes; /* installed: http's own, then each module's */
 	size_t nroutes;
+	const struct mado_gate *gates[MADO_CALLER__COUNT];
+	char **metric_names; /* routes, then "static", then "unmatched" */
+	char *origin;
 	int body_max;
-	int body_timeout_ms;
+	int timeout_ms;
 	bool log_requests;
 } router;
 
 #define METRIC_STATIC    (router.nroutes)
 #define METRIC_UNMATCHED (router.nroutes + 1)
 
+static void
+add_routes(const struct mado_route_set *set, size_t *at)
+{
+	memcpy(router.routes + *at, set->routes, set->n * sizeof(*set->routes));
+	*at += set->n;
+}
+
+int
+mado_http_install(const struct mado_route_set *const *sets, size_t n)
+{
+	size_t i, j, total = http__ops_routes.n, at = 0;
+
+	for (i = 0; i < n; i++)
+		total += sets[i]->n;
+	free(router.routes);
+	router.routes = mado_xcalloc(total, sizeof(*router.routes));
+	add_routes(&http__ops_routes, &at);
+	for (i = 0; i < n; i++)
+		add_routes(sets[i], &at);
+	router.nroutes = total;
+	for (i = 0; i < total; i++)
+		for (j = 0; j < i; j++)
+			if (strcmp(router.routes[i].method, router.routes[j].method) == 0 &&
+			    strcmp(router.routes[i].pattern, router.routes[j].pattern) == 0) {
+				mado_log_err(NULL, "%s %s is served twice", router.routes[i].method,
+					     router.routes[i].pattern);
+				return MADO_E_INTERNAL;
+			}
+	return MADO_OK;
+}
+
+const struct mado_route *
+mado_http_routes(size_t *n)
+{
+	*n = router.nroutes;
+	return router.routes;
+}
+
+void
+mado_http_set_gate(enum mado_caller caller, const struct mado_gate *gate)
+{
+	router.gates[caller] = gate;
+}
+
+unsigned
+mado_org_kind(const char *name)
+{
+	static const char *const kinds[] = {"agency", "private", "desk", "supervisor"};
+	size_t i;
+
+	for (i = 0; i < MADO_NELEM(kinds); i++)
+		if (strcmp(name, kinds[i]) == 0)
+			return 1u << i;
+	return 0;
+}
+
 int
 http__router_init(const struct mado_config *cfg)
 {
-	const struct mado_route *routes = mado_http_routes(&router.nroutes);
 	size_t i, n = router.nroutes + 2;
 	char buf[160];
 
-	if ((router.metric_names = calloc(n, sizeof(char *))) == NULL)
-		return MADO_E_NOMEM;
+	router.metric_names = mado_xcalloc(n, sizeof(char *));
 	for (i = 0; i < router.nroutes; i++) {
-		snprintf(buf, sizeof(buf), "%s %s", routes[i].method, routes[i].pattern);
-		router.metric_names[i] = strdup(buf);
+		snprintf(buf, sizeof(buf), "%s %s", router.routes[i].method,
+			 router.routes[i].pattern);
+		router.metric_names[i] = mado_xstrdup(buf);
 	}
-	router.metric_names[METRIC_STATIC] = strdup("static");
-	router.metric_names[METRIC_UNMATCHED] = strdup("unmatched");
-	for (i = 0; i < n; i++)
-		if (router.metric_names[i] == NULL)
-			goto nomem;
-	if (mado_metrics_init((const char *const *)router.metric_names, n) != 0)
-		goto nomem;
+	router.metric_names[METRIC_STATIC] = mado_xstrdup("static");
+	router.metric_names[METRIC_UNMATCHED] = mado_xstrdup("unmatched");
+	mado_metrics_init((const char *const *)router.metric_names, n);
+	router.origin = mado_xstrdup(cfg->public_origin);
 	router.body_max = cfg->body_max;
-	router.body_timeout_ms = cfg->request_timeout_ms;
+	router.timeout_ms = cfg->request_timeout_ms;
 	router.log_requests = cfg->log_requests;
 	return MADO_OK;
-nomem:
-	http__router_free();
-	return MADO_E_NOMEM;
-}
-
-void
-mado_http_set_gate(mado_gate gate)
-{
-	router.gate = gate;
-}
-
-void
-mado_http_set_org_gate(mado_gate gate)
-{
-	router.org_gate = gate;
 }
 
 void
@@ -84,6 +124,8 @@ http__router_free(void)
 			free(router.metric_names[i]);
 	free(router.metric_names);
 	router.metric_names = NULL;
+	free(router.origin);
+	router.origin = NULL;
 }
 
 bool
@@ -124,11 +166,10 @@ http__path_match(const char *pattern, const char *path, struct mado_req *rq)
 const struct mado_route *
 mado_http_match(const char *method, const char *path, bool *path_matched, struct mado_req *rq)
 {
-	const struct mado_route *routes;
+	const struct mado_route *routes = router.routes;
 	bool head = strcmp(method, "HEAD") == 0;
-	size_t n, i;
+	size_t n = router.nroutes, i;
 
-	routes = mado_http_routes(&n);
 	*path_matched = false;
 	for (i = 0; i < n; i++) {
 		if (!http__path_match(routes[i].pattern, path, rq))
@@ -144,11 +185,10 @@ mado_http_match(const char *method, const char *path, bool *path_matched, struct
 void
 mado_http_allowed(const char *path, char *buf, size_t len)
 {
-	const struct mado_route *routes;
-	size_t n, i, used = 0;
+	const struct mado_route *routes = router.routes;
+	size_t n = router.nroutes, i, used = 0;
 	bool get = false;
 
-	routes = mado_http_routes(&n);
 	buf[0] = '\0';
 	for (i = 0; i < n; i++) {
 		if (!http__path_match(routes[i].pattern, path, NULL))
@@ -250,102 +290,36 @@ http__decode_path(const char *raw, char *out, size_t outlen)
 	return true;
 }
 
-/* Does the request's Content-Type name one of the route's media types (utf-8 only)? */
-static bool
-media_ok(const char *accepted, const char *ct)
+bool
+http__is_state_changing(const char *method)
 {
-	const char *semi, *a, *params;
-	size_t n, an;
-
-	if (ct == NULL)
-		return false;
-	semi = strchr(ct, ';');
-	n = semi != NULL ? (size_t)(semi - ct) : strlen(ct);
-	while (n > 0 && ct[n - 1] == ' ')
-		n--;
-	if (semi != NULL) {
-		/* The only parameter a JSON body may carry is charset=utf-8. */
-		params = semi + 1;
-		while (*params == ' ')
-			params++;
-		if (strcasecmp(params, "charset=utf-8") != 0 &&
-		    strcasecmp(params, "charset=\"utf-8\"") != 0)
-			return false;
-	}
-	for (a = accepted; *a != '\0'; a += an) {
-		while (*a == ' ')
-			a++;
-		an = strcspn(a, " ");
-		if (an == n && strncasecmp(a, ct, n) == 0)
-			return true;
-	}
-	return false;
+	return strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0 &&
+	       strcmp(method, "OPTIONS") != 0;
 }
 
-static int
-read_body(struct mado_req *rq)
+bool
+http__same_origin(const char *origin, const char *referer, const char *own)
 {
-	const struct mado_route *r = rq->route;
-	long long cap = r->body_max > 0 ? r->body_max : router.body_max;
-	long long cl = rq->ri->content_length; /* -1 when chunked */
-	int64_t deadline = mado_now_ms() + router.body_timeout_ms;
-	size_t got = 0;
-	int n;
+	size_t n = strlen(own);
 
-	if (cl > cap) {
-		/* Refuse before reading; closing spares us draining the rest. */
-		rq->close = true;
-		return mado_http_fail(rq, MADO_E_BODY_TOO_LARGE,
-				      "this endpoint accepts at most %lld bytes", cap);
-	}
-	if (!media_ok(r->media != NULL ? r->media : "application/json",
-		      mado_http_req_header(rq, "Content-Type"))) {
-		rq->close = cl < 0; /* an unread chunked body would be drained at any length */
-		return mado_http_fail(rq, MADO_E_UNSUPPORTED_MEDIA_TYPE, "send %s; charset=utf-8",
-				      r->media != NULL ? r->media : "application/json");
-	}
-	if ((rq->body = malloc((size_t)cap + 1)) == NULL)
-		return MADO_E_NOMEM;
-	while (got <= (size_t)cap) {
-		if (mado_now_ms() > deadline) {
-			rq->close = true;
-			return MADO_E_REQUEST_TIMEOUT;
-		}
-		n = mg_read(rq->conn, rq->body + got, (size_t)cap + 1 - got);
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
-	if (got > (size_t)cap) {
-		rq->close = true;
-		return mado_http_fail(rq, MADO_E_BODY_TOO_LARGE,
-				      "this endpoint accepts at most %lld bytes", cap);
-	}
-	if (cl >= 0 && got != (size_t)cl) {
-		rq->close = true;
-		return mado_http_fail(rq, MADO_E_BAD_REQUEST, "the body ended early");
-	}
-	rq->body[got] = '\0';
-	rq->body_len = got;
-	if (r->flags & MADO_R_RAW_BODY)
-		return MADO_OK;
-	return mado_json_parse(rq->body, got, &rq->json, rq->detail, sizeof(rq->detail));
+	if (origin != NULL)
+		return strcmp(origin, own) == 0;
+	/* Without Origin, a Referer of one of our own pages will do; neither: refuse. */
+	return referer != NULL && strncmp(referer, own, n) == 0 && referer[n] == '/';
 }
 
+/* Finds the route, or serves what is not one (static files, 404, 405, OPTIONS). Returns
+   MADO_OK with rq->route set when a route is to run. */
 static int
-dispatch(struct mado_req *rq)
+route_of(struct mado_req *rq, bool *done)
 {
-	const struct mg_request_info *ri = rq->ri;
+	const char *method = rq->ri->request_method;
 	const struct http_static_file *f;
-	const char *method = ri->request_method;
 	char allow[128], path[2048];
 	bool path_matched;
-	int rc;
 
-	rq->metric = METRIC_UNMATCHED;
-	if ((rc = check_framing(rq)) != MADO_OK)
-		return rc;
-	if (!http__decode_path(ri->local_uri, path, sizeof(path)))
+	*done = true;
+	if (!http__decode_path(rq->ri->local_uri, path, sizeof(path)))
 		return MADO_E_NOT_FOUND;
 	rq->head_only = strcmp(method, "HEAD") == 0;
 	rq->route = mado_http_match(method, path, &path_matched, rq);
@@ -365,19 +339,61 @@ dispatch(struct mado_req *rq)
 			return mado_http_no_content(rq);
 		return MADO_E_METHOD_NOT_ALLOWED;
 	}
-	rq->metric = (size_t)(rq->route - mado_http_routes(&(size_t){0}));
-	/* The gate decides before any body is read: who may send one, and how big. */
-	if (rq->route->flags & MADO_R_ORG)
-		rc = router.org_gate != NULL ? router.org_gate(rq) : MADO_E_GATEWAY_UNAVAILABLE;
-	else if (router.gate != NULL)
-		rc = router.gate(rq);
-	else
-		rc = (rq->route->flags & MADO_R_PUBLIC) ? MADO_OK : MADO_E_UNAUTHENTICATED;
-	if (rc != MADO_OK)
+	rq->metric = (size_t)(rq->route - router.routes);
+	*done = false;
+	return MADO_OK;
+}
+
+/* Who may call, as far as can be told without waiting on anything. */
+static int
+check_caller(struct mado_req *rq)
+{
+	const struct mado_route *r = rq->route;
+	const struct mado_gate *g = router.gates[r->caller];
+
+	/* Login CSRF and cross-site requests: whatever a browser can send that changes
+	   state must come from our own pages. SameSite cookies alone are not enough. */
+	if (r->caller != MADO_ORG && !r->cross_origin &&
+	    http__is_state_changing(rq->ri->request_method) &&
+	    !http__same_origin(mado_http_req_header(rq, "Origin"),
+			       mado_http_req_header(rq, "Referer"), router.origin))
+		return mado_http_fail(rq, MADO_E_CSRF_REJECTED, "send Origin: %s", router.origin);
+	if (g != NULL)
+		return g->check != NULL ? g->check(rq) : MADO_OK;
+	switch (r->caller) {
+	case MADO_PERSON: return MADO_E_UNAUTHENTICATED;
+	case MADO_ORG: return MADO_E_GATEWAY_UNAVAILABLE;
+	default: return MADO_OK;
+	}
+}
+
+static int
+dispatch(struct mado_req *rq)
+{
+	const struct mado_route *r;
+	const struct mado_gate *g;
+	bool done;
+	int rc;
+
+	rq->metric = METRIC_UNMATCHED;
+	if ((rc = check_framing(rq)) != MADO_OK || (rc = route_of(rq, &done)) != MADO_OK || done)
 		return rc;
-	if ((rq->route->flags & (MADO_R_BODY | MADO_R_RAW_BODY)) && (rc = read_body(rq)) != MADO_OK)
+	r = rq->route;
+	g = router.gates[r->caller];
+	if ((rc = http__check_path(rq)) != MADO_OK || (rc = check_caller(rq)) != MADO_OK)
 		return rc;
-	return rq->route->handler(rq);
+	/* The whole body before any database connection: a slow sender holds none. */
+	if (r->body != MADO_BODY_NONE &&
+	    (rc = http__read_body(rq, r->body_max > 0 ? r->body_max : router.body_max)) != MADO_OK)
+		return rc;
+	if (g != NULL && g->admit != NULL && (rc = g->admit(rq)) != MADO_OK)
+		return rc;
+	if ((rc = http__check_query(rq)) != MADO_OK)
+		return rc;
+	if ((r->body == MADO_BODY_OBJECT || r->body == MADO_BODY_JSON) &&
+	    (rc = http__check_body(rq)) != MADO_OK)
+		return rc;
+	return r->handler(rq);
 }
 
 static void
@@ -387,7 +403,7 @@ finish(struct mado_req *rq)
 
 	/* The connection goes back before the bytes go out: a slow client holds no database
 	   connection. */
-	http__release_db(rq);
+	mado_http_db_release(rq);
 	http__send(rq);
 	ms = mado_elapsed_ms(&rq->start);
 	mado_metrics_request(rq->metric, rq->status, ms);
@@ -405,6 +421,7 @@ http__begin_request(struct mg_connection *conn)
 	int rc, status;
 
 	http__req_init(&rq, conn);
+	rq.deadline_ms = mado_now_ms() + router.timeout_ms;
 	if ((rc = dispatch(&rq)) != MADO_OK)
 		http__problem(&rq, rc);
 	finish(&rq);

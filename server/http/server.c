@@ -15,12 +15,13 @@
 #include "mado/http.h"
 #include "mado/log.h"
 #include "mado/pki.h"
+#include "mado/util.h"
 #include "http_int.h"
 
 struct mado_server {
 	struct mg_context *ctx;
 	struct mg_context *mtls; /* the listener that asks for card certificates */
-	STACK_OF(X509_NAME) * ca_names;
+	STACK_OF(X509_NAME) *ca_names;
 	bool tls;
 };
 
@@ -42,7 +43,7 @@ static int
 mtls_init_ssl(void *ssl_ctx, void *user_data)
 {
 	struct mado_server *srv = user_data;
-	STACK_OF(X509_NAME) * names;
+	STACK_OF(X509_NAME) *names;
 
 	SSL_CTX_set_verify(ssl_ctx, SSL_VERIFY_PEER, accept_any_client_cert);
 	/* Tell browsers which issuers we take, so they offer the right certificate. */
@@ -52,7 +53,8 @@ mtls_init_ssl(void *ssl_ctx, void *user_data)
 	return 0; /* CivetWeb goes on to load the server certificate */
 }
 
-static STACK_OF(X509_NAME) * card_issuer_names(const char *trust_dir)
+static STACK_OF(X509_NAME) *
+card_issuer_names(const char *trust_dir)
 {
 	struct mado_pki_config pc;
 	struct mado_pki *pki;
@@ -219,10 +221,7 @@ mado_server_start(const struct mado_config *cfg, const struct mado_migrations *s
 		mado_log_err(NULL, "%s", why);
 		goto fail;
 	}
-	if ((srv = calloc(1, sizeof(*srv))) == NULL) {
-		rc = MADO_E_NOMEM;
-		goto fail;
-	}
+	srv = mado_xcalloc(1, sizeof(*srv));
 	srv->tls = cfg->tls;
 	rc = MADO_E_INTERNAL;
 	if ((srv->ctx = start_listener(cfg, cfg->listen, false, srv)) == NULL ||

@@ -63,17 +63,13 @@ add_file(const char *fspath, const char *urlpath)
 	char sum[65];
 	int rc;
 
-	if ((nv = realloc(files.v, (files.n + 1) * sizeof(*nv))) == NULL)
-		return MADO_E_NOMEM;
+	nv = mado_xrealloc(files.v, (files.n + 1) * sizeof(*nv));
 	files.v = nv;
 	f = &files.v[files.n];
 	memset(f, 0, sizeof(*f));
 	if ((rc = mado_read_file(fspath, STATIC_MAX_FILE, &f->data, &f->len)) != MADO_OK)
 		return rc;
-	if ((f->path = strdup(urlpath)) == NULL) {
-		free(f->data);
-		return MADO_E_NOMEM;
-	}
+	f->path = mado_xstrdup(urlpath);
 	files.total += f->len;
 	f->type = type_for(urlpath);
 	mado_sha256_hex(f->data, f->len, sum);

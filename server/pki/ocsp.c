@@ -15,6 +15,7 @@
 
 #include "mado/log.h"
 #include "mado/pki.h"
+#include "mado/util.h"
 #include "pki_int.h"
 
 #define CACHE_BUCKETS     4096
@@ -61,7 +62,7 @@ static struct ocsp_cache_entry **
 buckets(struct mado_pki *pki)
 {
 	if (pki->cache == NULL)
-		pki->cache = calloc(CACHE_BUCKETS, sizeof(*pki->cache));
+		pki->cache = mado_xcalloc(CACHE_BUCKETS, sizeof(*pki->cache));
 	return pki->cache;
 }
 
@@ -100,8 +101,8 @@ cache_put(struct mado_pki *pki, const char *key, enum mado_pki_reason status, ti
 	unsigned h = bucket_of(key);
 
 	pthread_mutex_lock(&pki->cache_mu);
-	if ((b = buckets(pki)) != NULL && pki->cache_n < CACHE_MAX_ENTRIES &&
-	    (e = calloc(1, sizeof(*e))) != NULL) {
+	if ((b = buckets(pki)) != NULL && pki->cache_n < CACHE_MAX_ENTRIES) {
+		e = mado_xcalloc(1, sizeof(*e));
 		snprintf(e->key, sizeof(e->key), "%s", key);
 		e->status = status;
 		e->expires = expires;

@@ -156,7 +156,8 @@ load_anchors(struct mado_pki *pki, const char *dir, char *why, size_t whylen)
 	return 0;
 }
 
-static STACK_OF(ASN1_OBJECT) * parse_oids(const char *list, char *why, size_t whylen)
+static STACK_OF(ASN1_OBJECT) *
+parse_oids(const char *list, char *why, size_t whylen)
 {
 	STACK_OF(ASN1_OBJECT) *sk = sk_ASN1_OBJECT_new_null();
 	char buf[128];
@@ -188,8 +189,7 @@ mado_pki_new(const struct mado_pki_config *cfg, struct mado_pki **out, char *why
 	struct mado_pki *pki;
 
 	*out = NULL;
-	if ((pki = calloc(1, sizeof(*pki))) == NULL)
-		return MADO_E_NOMEM;
+	pki = mado_xcalloc(1, sizeof(*pki));
 	pthread_mutex_init(&pki->cache_mu, NULL);
 	pthread_mutex_init(&pki->crl_mu, NULL);
 	pki->store = X509_STORE_new();
@@ -208,11 +208,10 @@ mado_pki_new(const struct mado_pki_config *cfg, struct mado_pki **out, char *why
 	pki->ocsp_max_age_s = cfg->ocsp_max_age_s;
 	pki->clock_skew_s = cfg->clock_skew_s;
 	pki->crl_refresh_s = cfg->crl_refresh_s;
-	if (cfg->ocsp_url != NULL && *cfg->ocsp_url != '\0' &&
-	    (pki->ocsp_url = strdup(cfg->ocsp_url)) == NULL)
-		goto nomem;
-	if (cfg->crl != NULL && *cfg->crl != '\0' && (pki->crl_source = strdup(cfg->crl)) == NULL)
-		goto nomem;
+	if (cfg->ocsp_url != NULL && *cfg->ocsp_url != '\0')
+		pki->ocsp_url = mado_xstrdup(cfg->ocsp_url);
+	if (cfg->crl != NULL && *cfg->crl != '\0')
+		pki->crl_source = mado_xstrdup(cfg->crl);
 	if (cfg->ocsp_responder != NULL && *cfg->ocsp_responder != '\0') {
 		if ((pki->ocsp_responder = mado_pki_read_cert(cfg->ocsp_responder)) == NULL) {
 			snprintf(why, whylen, "OCSP responder certificate %s cannot be read",
@@ -270,7 +269,8 @@ mado_pki_anchors_pem(const struct mado_pki *pki)
 	for (i = 0; i < sk_X509_num(pki->anchors); i++)
 		PEM_write_bio_X509(b, sk_X509_value(pki->anchors, i));
 	len = BIO_get_mem_data(b, &data);
-	if (len > 0 && (out = malloc((size_t)len + 1)) != NULL) {
+	if (len > 0) {
+		out = mado_xmalloc((size_t)len + 1);
 		memcpy(out, data, (size_t)len);
 		out[len] = '\0';
 	}
@@ -338,7 +338,7 @@ card_identity(X509 *cert, struct mado_card_id *id)
 }
 
 static bool
-oid_listed(STACK_OF(ASN1_OBJECT) * list, const ASN1_OBJECT *o)
+oid_listed(STACK_OF(ASN1_OBJECT) *list, const ASN1_OBJECT *o)
 {
 	int i;
 
@@ -444,7 +444,7 @@ static X509 *
 check_chain(struct mado_pki *pki, X509 *cert, time_t now, struct mado_pki_result *res)
 {
 	X509_STORE_CTX *ctx = pki__verify_ctx(pki, cert, now);
-	STACK_OF(X509) * chain;
+	STACK_OF(X509) *chain;
 	X509 *issuer = NULL;
 	int err;
 

@@ -17,7 +17,7 @@
 #include <openssl/x509.h>
 
 #include "mado/err.h"
-#include "mado/http.h"
+#include "mado/json.h"
 #include "mado/pki.h"
 #include "mado/util.h"
 #include "pki_int.h"

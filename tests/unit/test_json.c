@@ -3,13 +3,14 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 
 #include "mado/err.h"
-#include "mado/http.h"
+#include "mado/json.h"
 
 static int
 parse(const char *text, size_t len)

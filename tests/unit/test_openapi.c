@@ -16,6 +16,7 @@
 
 #include "mado/err.h"
 #include "mado/http.h"
+#include "mado/modules.h"
 #include "mado/util.h"
 
 static cJSON *doc;
@@ -23,10 +24,14 @@ static cJSON *doc;
 static int
 setup(void **state)
 {
+	const struct mado_route_set *const *sets;
+	size_t len, nsets;
 	char *text;
-	size_t len;
 
 	(void)state;
+	sets = mado_modules(&nsets);
+	if (mado_http_install(sets, nsets) != MADO_OK)
+		return -1;
 	if (mado_read_file(MADO_SOURCE_DIR "/web/openapi.json", 1 << 22, &text, &len) != 0)
 		return -1;
 	doc = cJSON_ParseWithLength(text, len);
@@ -98,8 +103,7 @@ test_every_documented_operation_served(void **state)
 
 	(void)state;
 	routes = mado_http_routes(&n);
-	cJSON_ArrayForEach(p, paths)
-	{
+	cJSON_ArrayForEach (p, paths) {
 		for (k = 0; k < sizeof(methods) / sizeof(methods[0]); k++) {
 			if (cJSON_GetObjectItemCaseSensitive(p, methods[k]) == NULL)
 				continue;
@@ -135,7 +139,8 @@ test_problem_types_match_catalogue(void **state)
 	for (i = 1; i < MADO_E__COUNT; i++) {
 		snprintf(want, sizeof(want), MADO_PROBLEM_TYPE_PREFIX "%s", mado_err_slug(i));
 		found = false;
-		cJSON_ArrayForEach(t, e) found = found || strcmp(t->valuestring, want) == 0;
+		cJSON_ArrayForEach (t, e)
+			found = found || strcmp(t->valuestring, want) == 0;
 		if (!found)
 			fail_msg("problem type %s is missing from web/openapi.json", want);
 		count++;

@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include "mado/http.h"
+#include "mado/modules.h"
 #include "http/http_int.h"
 
 static void
@@ -109,28 +110,97 @@ test_decode_path(void **state)
 	assert_false(http__decode_path("/aaaaaaaaaa", out, 8));
 }
 
-/* Every pattern is well formed, and no two routes share a method and pattern. */
+/* How many {name} segments a pattern has. */
+static int
+params_of(const char *pattern)
+{
+	int n = 0;
+
+	for (; *pattern != '\0'; pattern++)
+		n += *pattern == '{';
+	return n;
+}
+
+static int
+fields_of(const struct mado_field *f)
+{
+	int n = 0;
+
+	while (f != NULL && f[n].name != NULL)
+		n++;
+	return n;
+}
+
+/* Every route says all a descriptor must say: well-formed patterns, a check for each
+   {name}, fields for an object body, the kinds of organisation that may call. */
 static void
 test_table_is_sane(void **state)
 {
-	const struct mado_route *routes;
+	const struct mado_route *routes, *r;
 	size_t n, i, j;
 
 	(void)state;
 	routes = mado_http_routes(&n);
-	assert_true(n > 0);
+	assert_true(n > 40);
 	for (i = 0; i < n; i++) {
-		assert_true(routes[i].pattern[0] == '/');
-		assert_non_null(routes[i].handler);
-		assert_null(strstr(routes[i].pattern, "//"));
-		if ((routes[i].flags & MADO_R_BODY) && strcmp(routes[i].method, "GET") == 0)
-			fail_msg("%s takes a body on GET", routes[i].pattern);
+		r = &routes[i];
+		assert_true(r->pattern[0] == '/');
+		assert_non_null(r->handler);
+		assert_null(strstr(r->pattern, "//"));
+		if (r->body != MADO_BODY_NONE && strcmp(r->method, "GET") == 0)
+			fail_msg("%s takes a body on GET", r->pattern);
+		if (fields_of(r->path) != params_of(r->pattern))
+			fail_msg("%s %s: each {name} needs its check in .path", r->method,
+				 r->pattern);
+		if (r->body == MADO_BODY_OBJECT && fields_of(r->fields) == 0)
+			fail_msg("%s %s takes an object with no fields", r->method, r->pattern);
+		if ((r->caller == MADO_ORG) != (r->orgs != 0))
+			fail_msg("%s %s: .orgs goes with MADO_ORG and only with it", r->method,
+				 r->pattern);
+		if (r->own_session && r->caller != MADO_PERSON)
+			fail_msg("%s %s: own_session is for a person's routes", r->method,
+				 r->pattern);
 		for (j = i + 1; j < n; j++)
-			if (strcmp(routes[i].method, routes[j].method) == 0 &&
-			    strcmp(routes[i].pattern, routes[j].pattern) == 0)
-				fail_msg("duplicate route %s %s", routes[i].method,
-					 routes[i].pattern);
+			if (strcmp(r->method, routes[j].method) == 0 &&
+			    strcmp(r->pattern, routes[j].pattern) == 0)
+				fail_msg("duplicate route %s %s", r->method, r->pattern);
 	}
+}
+
+static int
+handler(struct mado_req *rq)
+{
+	(void)rq;
+	return 0;
+}
+
+/* Two modules serving the same method and path are refused at start. */
+static void
+test_install_refuses_twice(void **state)
+{
+	static const struct mado_route one[] = {
+	    {.method = "GET", .pattern = "/x", .handler = handler, .caller = MADO_PUBLIC}};
+	static const struct mado_route_set a = MADO_ROUTE_SET("a", one),
+					   b = MADO_ROUTE_SET("b", one);
+	const struct mado_route_set *const both[] = {&a, &b}, *const * sets;
+	size_t n;
+
+	(void)state;
+	assert_int_not_equal(mado_http_install(both, 2), 0);
+	assert_int_equal(mado_http_install(both, 1), 0);
+	sets = mado_modules(&n);
+	assert_int_equal(mado_http_install(sets, n), 0);
+}
+
+static int
+setup(void **state)
+{
+	const struct mado_route_set *const *sets;
+	size_t n;
+
+	(void)state;
+	sets = mado_modules(&n);
+	return mado_http_install(sets, n);
 }
 
 int
@@ -143,7 +213,8 @@ main(void)
 	    cmocka_unit_test(test_parameters),
 	    cmocka_unit_test(test_decode_path),
 	    cmocka_unit_test(test_table_is_sane),
+	    cmocka_unit_test(test_install_refuses_twice),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -1,4 +1,5 @@
-/* The gateway's input checks (server/access/validate.c): one path for queries and reports. */
+/* The gateway's input checks (server/gateway/gateway.c): the declared fields of a query and
+   of a reported access, then the rules across fields, as the router and handler run them. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,22 +10,33 @@
 #include <cmocka.h>
 #include <cjson/cJSON.h>
 
-#include "access/access_int.h"
+#include "mado/check.h"
+#include "mado/err.h"
+#include "mado/util.h"
+#include "gateway/gateway_int.h"
 
 #define NOW   ((time_t)1795000000) /* 2026-11-18 */
 #define PSEUD "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA_"
 
+/* A query as the router and the handler check it. */
+static bool
+check_query(const cJSON *j, struct gateway_query *q, struct mado_bad *bad)
+{
+	return mado_check_json(j, gateway__query_fields, bad) == MADO_OK &&
+	       gateway__read_query(j, NOW, q, bad);
+}
+
 static const char *
 query_field(const char *json)
 {
-	static struct access_bad bad;
-	struct access_query q;
+	static struct mado_bad bad;
+	struct gateway_query q;
 	cJSON *j = cJSON_Parse(json);
 	bool ok;
 
 	assert_non_null(j);
 	memset(&bad, 0, sizeof(bad));
-	ok = access__check_query(j, NOW, &q, &bad);
+	ok = check_query(j, &q, &bad);
 	cJSON_Delete(j);
 	return ok ? "(passed)" : bad.field;
 }
@@ -37,12 +49,12 @@ query_field(const char *json)
 static void
 test_query_good(void **state)
 {
-	struct access_query q;
-	struct access_bad bad;
+	struct gateway_query q;
+	struct mado_bad bad;
 	cJSON *j = cJSON_Parse(Q(",\"sealed_until\":\"2027-01-01\",\"sealing_body\":\"Court\""));
 
 	(void)state;
-	assert_true(access__check_query(j, NOW, &q, &bad));
+	assert_true(check_query(j, &q, &bad));
 	assert_string_equal(q.items, "{tax.income,resident.name}");
 	assert_string_equal(q.sealed_until, "2027-01-01");
 	assert_string_equal(q.officer, "o-1");
@@ -93,18 +105,23 @@ test_query_bad_fields(void **state)
 	assert_string_equal(query_field("[]"), "");
 }
 
+/* One event as a report of one: the declared fields, then the rules across them. added
+   says whether it would be written. */
 static const char *
 event_field(const char *json, int *added)
 {
-	static struct access_bad bad;
-	cJSON *j = cJSON_Parse(json), *out = cJSON_CreateArray();
+	static struct mado_bad bad;
+	cJSON *body = cJSON_CreateObject(), *events = cJSON_AddArrayToObject(body, "events");
+	cJSON *j = cJSON_Parse(json);
 	bool ok;
 
 	assert_non_null(j);
-	ok = access__check_event(j, NOW, out, &bad);
-	*added = cJSON_GetArraySize(out);
-	cJSON_Delete(j);
-	cJSON_Delete(out);
+	cJSON_AddItemToArray(events, j);
+	memset(&bad, 0, sizeof(bad));
+	ok = mado_check_json(body, gateway__report_fields, &bad) == MADO_OK &&
+	     gateway__check_events(events, NOW, &bad);
+	*added = ok ? 1 : 0;
+	cJSON_Delete(body);
 	return ok ? "(passed)" : bad.field;
 }
 

@@ -1,0 +1,616 @@
+/*
+ * The person's side of access transparency: the access log with filters and keyset
+ * pages, one entry in full, the summary, the export, the coverage list and catalogue,
+ * disputes and alerts; and the organisations' side of disputes (their queue, their
+ * answer). Every read of the person's rows runs under row-level security as the person.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+
+#include "mado/accesslog.h"
+#include "mado/check.h"
+#include "mado/db.h"
+#include "mado/err.h"
+#include "mado/http.h"
+#include "mado/json.h"
+#include "mado/util.h"
+#include "accesslog_int.h"
+
+/* Disclosure dates are Japanese calendar days: a sealed entry opens at midnight JST. */
+#define JST_OFFSET_S (9 * 3600)
+
+static void
+today_jst(char out[11])
+{
+	time_t now = time(NULL) + JST_OFFSET_S;
+	struct tm tm;
+
+	gmtime_r(&now, &tm);
+	strftime(out, 11, "%Y-%m-%d", &tm);
+}
+
+/* The filters' own text, so that pointers into it stay valid. */
+struct filter_buf {
+	char from[40], to[40], cursor_us[24], cursor_id[24];
+	char today[11];
+};
+
+/* A period bound: a JST calendar day (the start of it, or with end the start of the next
+   day) or an RFC 3339 time, written back as RFC 3339 UTC. */
+static const char *
+period_bound(const char *s, bool end, char *out, size_t len)
+{
+	time_t t;
+	struct tm tm;
+
+	if (s == NULL)
+		return NULL;
+	if (mado_parse_date(s, &t))
+		t += (end ? 86400 : 0) - JST_OFFSET_S;
+	else if (!mado_parse_rfc3339(s, &t))
+		return NULL; /* the router let through only one of the two */
+	gmtime_r(&t, &tm);
+	strftime(out, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return out;
+}
+
+/* The cursor a previous page gave: micros-id. */
+static void
+set_cursor(struct accesslog_filter *f, struct filter_buf *b, const char *cursor)
+{
+	long long us, id;
+
+	if (cursor == NULL || !mado_cursor_parse(cursor, &us, &id))
+		return;
+	snprintf(b->cursor_us, sizeof(b->cursor_us), "%lld", us);
+	snprintf(b->cursor_id, sizeof(b->cursor_id), "%lld", id);
+	f->cursor_us = b->cursor_us;
+	f->cursor_id = b->cursor_id;
+}
+
+static void
+read_filter(struct mado_req *rq, struct accesslog_filter *f, struct filter_buf *b)
+{
+	const char *limit = mado_http_query(rq, "limit");
+
+	memset(f, 0, sizeof(*f));
+	today_jst(b->today);
+	f->today = b->today;
+	f->limit = limit != NULL ? atoi(limit) : 50;
+	f->org = mado_http_query(rq, "organisation");
+	f->channel = mado_http_query(rq, "channel");
+	f->purpose = mado_http_query(rq, "purpose");
+	f->item = mado_http_query(rq, "item");
+	f->outcome = mado_http_query(rq, "outcome");
+	f->from = period_bound(mado_http_query(rq, "from"), false, b->from, sizeof(b->from));
+	f->to = period_bound(mado_http_query(rq, "to"), true, b->to, sizeof(b->to));
+	set_cursor(f, b, mado_http_query(rq, "before"));
+}
+
+/* A page of entries as JSON or CSV; next gets the cursor of the page after it, or ""
+   when there is none. */
+struct page {
+	struct mado_jw *w;   /* JSON, or */
+	struct mado_text *t; /* CSV */
+	int limit, n;
+	char last[48], next[48];
+};
+
+static int
+page_row(const void *row, int i, void *arg)
+{
+	const struct accesslog_entry *e = row;
+	struct page *pg = arg;
+
+	/* The row after the page only says that another page follows. */
+	if (i >= pg->limit) {
+		snprintf(pg->next, sizeof(pg->next), "%s", pg->last);
+		return MADO_OK;
+	}
+	if (pg->w != NULL)
+		accesslog__json_entry(pg->w, e, false);
+	else
+		accesslog__csv_entry(pg->t, e);
+	snprintf(pg->last, sizeof(pg->last), "%s-%s", e->occurred_us, e->id);
+	pg->n++;
+	return MADO_OK;
+}
+
+static int
+log_page(struct mado_req *rq)
+{
+	struct accesslog_filter f;
+	struct filter_buf b;
+	struct mado_text t = {0};
+	struct mado_jw w;
+	struct page pg = {.w = &w};
+	struct mado_db *db;
+	int rc;
+
+	read_filter(rq, &f, &b);
+	pg.limit = f.limit;
+	if ((rc = mado_http_db(rq, &db)) != MADO_OK)
+		return rc;
+	mado_jw_init(&w, &t);
+	mado_jw_open(&w, '{');
+	mado_jw_key(&w, "items");
+	mado_jw_open(&w, '[');
+	if ((rc = accesslog__page(db, rq->actor.person_id, &f, page_row, &pg)) != MADO_OK) {
+		mado_text_free(&t);
+		return rc;
+	}
+	mado_jw_close(&w);
+	if (pg.next[0] != '\0')
+		mado_jw_kstr(&w, "next_before", pg.next);
+	mado_jw_close(&w);
+	return mado_http_take(rq, "application/json", &t);
+}
+
+static int
+entry_row(const void *row, int i, void *arg)
+{
+	(void)i;
+	accesslog__json_entry(arg, row, true);
+	return MADO_OK;
+}
+
+static int
+log_entry(struct mado_req *rq)
+{
+	struct mado_text t = {0};
+	struct mado_jw w;
+	struct mado_db *db;
+	char today[11];
+	int rc;
+
+	today_jst(today);
+	if ((rc = mado_http_db(rq, &db)) != MADO_OK)
+		return rc;
+	mado_jw_init(&w, &t);
+	if ((rc = accesslog__entry(db, rq->actor.person_id, rq->params[0], today, entry_row, &w)) !=
+		MADO_OK ||
+	    t.len == 0) {
+		mado_text_free(&t);
+		return rc != MADO_OK ? rc : MADO_E_NOT_FOUND;
+	}
+	return mado_http_take(rq, "application/json", &t);
+}
+
+static int
+sum_month(const void *row, int i, void *arg)
+{
+	const struct accesslog_count *c = row;
+	cJSON *o = cJSON_CreateObject();
+
+	(void)i;
+	cJSON_AddStringToObject(o, "month", c->key);
+	cJSON_AddNumberToObject(o, "count", (double)c->count);
+	cJSON_AddNumberToObject(o, "denied", (double)c->denied);
+	cJSON_AddNumberToObject(o, "sealed", (double)c->sealed);
+	cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(arg, "months"), o);
+	return MADO_OK;
+}
+
+static int
+sum_org(const void *row, int i, void *arg)
+{
+	const struct accesslog_count *c = row;
+	cJSON *o = cJSON_CreateObject();
+
+	(void)i;
+	cJSON_AddStringToObject(o, "organisation", c->key);
+	cJSON_AddNumberToObject(o, "count", (double)c->count);
+	mado_json_put_str(o, "last", c->last);
+	cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(arg, "organisations"), o);
+	return MADO_OK;
+}
+
+static int
+sum_item(const void *row, int i, void *arg)
+{
+	const struct accesslog_count *c = row;
+	cJSON *o = cJSON_CreateObject();
+
+	(void)i;
+	cJSON_AddStringToObject(o, "item", c->key);
+	cJSON_AddNumberToObject(o, "count", (double)c->count);
+	cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(arg, "items"), o);
+	return MADO_OK;
+}
+
+static int
+log_summary(struct mado_req *rq)
+{
+	cJSON *out = cJSON_CreateObject();
+	struct accesslog_summary_fns fns = {sum_month, sum_org, sum_item, out};
+	struct mado_db *db;
+	char today[11];
+	int rc;
+
+	today_jst(today);
+	cJSON_AddArrayToObject(out, "months");
+	cJSON_AddArrayToObject(out, "organisations");
+	cJSON_AddArrayToObject(out, "items");
+	if ((rc = mado_http_db(rq, &db)) != MADO_OK ||
+	    (rc = accesslog__summary(db, rq->actor.person_id, today, &fns)) != MADO_OK) {
+		cJSON_Delete(out);
+		return rc;
+	}
+	return mado_http_json(rq, 200, out);
+}
+
+static int
+log_export(struct mado_req *rq)
+{
+	const char *format = mado_http_query(rq, "format");
+	bool csv = format == NULL || strcmp(format, "csv") == 0;
+	struct accesslog_filter f;
+	struct filter_buf b;
+	struct mado_text t = {0};
+	struct mado_jw w;
+	struct page pg = {.w = csv ? NULL : &w, .t = &t, .limit = ACCESSLOG_PAGE_MAX};
+	struct mado_db *db;
+	char stamp[32], disp[96];
+	int rc;
+
+	read_filter(rq, &f, &b);
+	f.limit = ACCESSLOG_PAGE_MAX;
+	if ((rc = mado_http_db(rq, &db)) != MADO_OK)
+		return rc;
+	mado_rfc3339_now(stamp);
+	mado_jw_init(&w, &t);
+	if (csv) {
+		accesslog__csv_header(&t);
+	} else {
+		mado_jw_open(&w, '{');
+		mado_jw_kstr(&w, "exported_at", stamp);
+		mado_jw_key(&w, "entries");
+		mado_jw_open(&w, '[');
+	}
+	/* Page through with the same keyset the view uses. */
+	do {
+		pg.next[0] = '\0';
+		if ((rc = accesslog__page(db, rq->actor.person_id, &f, page_row, &pg)) != MADO_OK) {
+			mado_text_free(&t);
+			return rc;
+		}
+		set_cursor(&f, &b, pg.next);
+	} while (pg.next[0] != '\0' && pg.n < ACCESSLOG_EXPORT_MAX);
+	if (!csv) {
+		mado_jw_close(&w);
+		mado_jw_close(&w);
+	}
+	snprintf(disp, sizeof(disp), "attachment; filename=\"mado-access-log-%.10s.%s\"", stamp,
+		 csv ? "csv" : "json");
+	mado_http_header(rq, "Content-Disposition", disp);
+	return mado_http_take(rq, csv ? "text/csv; charset=utf-8" : "application/json", &t);
+}
+
+static int
+dispute_open(struct mado_req *rq)
+{
+	const char *kind = mado_http_str(rq, "kind");
+	struct mado_db *db;
+	char case_no[32];
+	bool created;
+	cJSON *out;
+	int rc;
+
+	if ((rc = mado_http_db(rq, &db)) != MADO_OK ||
+	    (rc = accesslog__dispute_open(db, rq->actor.person_id, rq->params[0], kind,
+					  mado_http_str(rq, "note"), case_no, sizeof(case_no),
+					  &created)) != MADO_OK)
+		return rc;
+	out = cJSON_CreateObject();
+	cJSON_AddStringToObject(out, "case_no", case_no);
+	cJSON_AddStringToObject(out, "kind", kind);
+	cJSON_AddStringToObject(out, "status", "open");
+	return mado_http_json(rq, created ? 201 : 200, out);
+}
+
+static int
+dispute_row(const void *row, int i, void *arg)
+{
+	const struct accesslog_dispute *d = row;
+	cJSON *o = cJSON_CreateObject();
+
+	(void)i;
+	cJSON_AddStringToObject(o, "case_no", d->case_no);
+	mado_json_put_num(o, "entry", d->entry, "null");
+	cJSON_AddStringToObject(o, "organisation", d->org);
+	cJSON_AddStringToObject(o, "kind", d->kind);
+	cJSON_AddStringToObject(o, "status", d->status);
+	mado_json_put_str(o, "answer", d->answer);
+	cJSON_AddStringToObject(o, "created_at", d->created_at);
+	cJSON_AddStringToObject(o, "updated_at", d->updated_at);
+	mado_json_put_raw(o, "frozen_items", d->frozen_items, "null");
+	cJSON_AddItemToArray(arg, o);
+	return MADO_OK;
+}
+
+static int
+list_disputes(struct mado_db *db, const char *person, cJSON *out)
+{
+	return accesslog__disputes(db, person, dispute_row, out);
+}
+
+static int
+disputes(struct mado_req *rq)
+{
+	return mado_http_list(rq, "disputes", list_disputes, rq->actor.person_id);
+}
+
+static int
+alerts_get(struct mado_req *rq)
+{
+	struct mado_db *db;
+	char mode[16];
+	cJSON *out;
+	int rc;
+
+	if ((rc = mado_http_db(rq, &db)) != MADO_OK ||
+	    (rc = accesslog__alerts_get(db, rq->actor.person_id, mode, sizeof(mode))) != MADO_OK)
+		return rc;
+	out = cJSON_CreateObject();
+	cJSON_AddStringToObject(out, "mode", mode);
+	return mado_http_json(rq, 200, out);
+}
+
+static int
+alerts_put(struct mado_req *rq)
+{
+	const char *mode = mado_http_str(rq, "mode");
+	struct mado_db *db;
+	cJSON *out;
+	int rc;
+
+	if ((rc = mado_http_db(rq, &db)) != MADO_OK ||
+	    (rc = accesslog__alerts_set(db, rq->actor.person_id, mode)) != MADO_OK)
+		return rc;
+	out = cJSON_CreateObject();
+	cJSON_AddStringToObject(out, "mode", mode);
+	return mado_http_json(rq, 200, out);
+}
+
+static int
+org_row(const void *row, int i, void *arg)
+{
+	const struct accesslog_org *g = row;
+	cJSON *o = cJSON_CreateObject();
+
+	(void)i;
+	cJSON_AddStringToObject(o, "code", g->code);
+	cJSON_AddStringToObject(o, "kind", g->kind);
+	cJSON_AddStringToObject(o, "name_ja", g->name_ja);
+	cJSON_AddStringToObject(o, "name_en", g->name_en);
+	mado_json_put_str(o, "gateway_since", g->gateway_since);
+	mado_json_put_str(o, "reports_since", g->reports_since);
+	cJSON_AddItemToArray(arg, o);
+	return MADO_OK;
+}
+
+/* Coverage lists every organisation; the key is unused. */
+static int
+list_coverage(struct mado_db *db, const char *key, cJSON *out)
+{
+	(void)key;
+	return accesslog__coverage(db, org_row, out);
+}
+
+static int
+coverage(struct mado_req *rq)
+{
+	return mado_http_list(rq, "organisations", list_coverage, NULL);
+}
+
+static int
+item_row(const void *row, int i, void *arg)
+{
+	const struct accesslog_item *it = row;
+	cJSON *o = cJSON_CreateObject();
+
+	(void)i;
+	cJSON_AddStringToObject(o, "code", it->code);
+	cJSON_AddStringToObject(o, "holder", it->holder);
+	cJSON_AddBoolToObject(o, "sensitive", it->sensitive);
+	cJSON_AddStringToObject(o, "name_ja", it->name_ja);
+	cJSON_AddStringToObject(o, "name_en", it->name_en);
+	cJSON_AddItemToArray(arg, o);
+	return MADO_OK;
+}
+
+static int
+purpose_row(const void *row, int i, void *arg)
+{
+	const struct accesslog_purpose *p = row;
+	cJSON *o = cJSON_CreateObject();
+
+	(void)i;
+	cJSON_AddStringToObject(o, "code", p->code);
+	cJSON_AddStringToObject(o, "name_ja", p->name_ja);
+	cJSON_AddStringToObject(o, "name_en", p->name_en);
+	cJSON_AddStringToObject(o, "explain_ja", p->explain_ja);
+	cJSON_AddStringToObject(o, "explain_en", p->explain_en);
+	cJSON_AddItemToArray(arg, o);
+	return MADO_OK;
+}
+
+static int
+catalogue(struct mado_req *rq)
+{
+	cJSON *out = cJSON_CreateObject();
+	struct mado_db *db;
+	int rc;
+
+	if ((rc = mado_http_db(rq, &db)) != MADO_OK ||
+	    (rc = accesslog__coverage(db, org_row, cJSON_AddArrayToObject(out, "organisations"))) !=
+		MADO_OK ||
+	    (rc = accesslog__items(db, item_row, cJSON_AddArrayToObject(out, "items"))) !=
+		MADO_OK ||
+	    (rc = accesslog__purposes(db, purpose_row, cJSON_AddArrayToObject(out, "purposes"))) !=
+		MADO_OK) {
+		cJSON_Delete(out);
+		return rc;
+	}
+	return mado_http_json(rq, 200, out);
+}
+
+static int
+queue_row(const void *row, int i, void *arg)
+{
+	const struct accesslog_dispute *d = row;
+	cJSON *o = cJSON_CreateObject();
+
+	(void)i;
+	cJSON_AddStringToObject(o, "case_no", d->case_no);
+	cJSON_AddStringToObject(o, "kind", d->kind);
+	cJSON_AddStringToObject(o, "status", d->status);
+	cJSON_AddStringToObject(o, "person", d->person);
+	cJSON_AddStringToObject(o, "organisation", d->org);
+	mado_json_put_raw(o, "items", d->items, "null");
+	cJSON_AddStringToObject(o, "occurred_at", d->occurred_at);
+	cJSON_AddStringToObject(o, "created_at", d->created_at);
+	mado_json_put_str(o, "note", d->note);
+	cJSON_AddItemToArray(arg, o);
+	return MADO_OK;
+}
+
+static int
+gw_disputes(struct mado_req *rq)
+{
+	cJSON *out = cJSON_CreateObject();
+	struct mado_db *db;
+	int rc;
+
+	if ((rc = mado_http_db(rq, &db)) != MADO_OK ||
+	    (rc = accesslog__dispute_queue(db, rq->actor.org, mado_http_query(rq, "status"),
+					   queue_row, cJSON_AddArrayToObject(out, "disputes"))) !=
+		MADO_OK) {
+		cJSON_Delete(out);
+		return rc;
+	}
+	return mado_http_json(rq, 200, out);
+}
+
+static int
+gw_dispute_answer(struct mado_req *rq)
+{
+	struct mado_db *db;
+	bool done;
+	int rc;
+
+	if ((rc = mado_http_db(rq, &db)) != MADO_OK ||
+	    (rc = accesslog__dispute_answer(db, rq->actor.org, rq->params[0],
+					    mado_http_str(rq, "status"),
+					    mado_http_str(rq, "answer"), &done)) != MADO_OK)
+		return rc;
+	if (!done)
+		return mado_http_fail(rq, MADO_E_NOT_FOUND,
+				      "no such case for your organisation (only the source of the "
+				      "data re-verifies)");
+	return mado_http_no_content(rq);
+}
+
+static const char *const channels[] = {"self",    "gateway", "report",     "desk", "proxy",
+				       "private", "push",    "supervisor", NULL};
+static const char *const outcomes[] = {"served", "denied", "failed", NULL};
+static const char *const formats[] = {"csv", "json", NULL};
+static const char *const dispute_kinds[] = {"not-recognised", "not-mine", NULL};
+static const char *const alert_modes[] = {"off", "all", "sensitive", "off-hours", NULL};
+static const char *const case_statuses[] = {"open",      "acknowledged", "reverified",
+					    "corrected", "rejected",     NULL};
+/* An answer moves a case on; "open" is where every case starts. */
+#define ANSWER_STATUSES (case_statuses + 1)
+
+/* The filters of the log and its export. */
+#define FILTER_FIELDS                                                                              \
+	{.name = "limit", .kind = MADO_K_INT, .min = 1, .max = ACCESSLOG_PAGE_MAX},                \
+	    {.name = "organisation", .kind = MADO_K_ORG},                                          \
+	    {.name = "channel", .kind = MADO_K_ENUM, .words = channels},                           \
+	    {.name = "purpose", .kind = MADO_K_CODE}, {.name = "item", .kind = MADO_K_CODE},       \
+	    {.name = "outcome", .kind = MADO_K_ENUM, .words = outcomes},                           \
+	    {.name = "from", .kind = MADO_K_PERIOD}, {.name = "to", .kind = MADO_K_PERIOD},        \
+	{                                                                                          \
+		.name = "before", .kind = MADO_K_CURSOR, .hint = "a cursor from next_before"       \
+	}
+
+static const struct mado_field log_query[] = {FILTER_FIELDS, MADO_FIELDS_END};
+static const struct mado_field export_query[] = {
+    FILTER_FIELDS, {.name = "format", .kind = MADO_K_ENUM, .words = formats}, MADO_FIELDS_END};
+static const struct mado_field entry_path[] = {{.name = "id", .kind = MADO_K_ID}, MADO_FIELDS_END};
+static const struct mado_field case_path[] = {
+    {.name = "case", .kind = MADO_K_TEXT, .min = 1, .max = 32}, MADO_FIELDS_END};
+static const struct mado_field dispute_body[] = {
+    {.name = "kind", .kind = MADO_K_ENUM, .required = true, .words = dispute_kinds},
+    {.name = "note", .kind = MADO_K_PROSE, .max = 1000},
+    MADO_FIELDS_END,
+};
+static const struct mado_field alerts_body[] = {
+    {.name = "mode", .kind = MADO_K_ENUM, .required = true, .words = alert_modes},
+    MADO_FIELDS_END,
+};
+static const struct mado_field queue_query[] = {
+    {.name = "status", .kind = MADO_K_ENUM, .words = case_statuses}, MADO_FIELDS_END};
+static const struct mado_field answer_body[] = {
+    {.name = "status", .kind = MADO_K_ENUM, .required = true, .words = ANSWER_STATUSES},
+    {.name = "answer", .kind = MADO_K_PROSE, .max = 1000},
+    MADO_FIELDS_END,
+};
+
+/* Literal paths come before {id}. */
+static const struct mado_route routes[] = {
+    {.method = "GET", .pattern = "/api/v1/me/access-log", .handler = log_page, .query = log_query},
+    {.method = "GET", .pattern = "/api/v1/me/access-log/summary", .handler = log_summary},
+    {.method = "GET",
+     .pattern = "/api/v1/me/access-log/export",
+     .handler = log_export,
+     .query = export_query},
+    {.method = "GET",
+     .pattern = "/api/v1/me/access-log/{id}",
+     .handler = log_entry,
+     .path = entry_path},
+    {.method = "POST",
+     .pattern = "/api/v1/me/access-log/{id}/disputes",
+     .handler = dispute_open,
+     .path = entry_path,
+     .body = MADO_BODY_OBJECT,
+     .fields = dispute_body,
+     .body_max = 4096},
+    {.method = "GET", .pattern = "/api/v1/me/disputes", .handler = disputes},
+    {.method = "GET", .pattern = "/api/v1/me/alerts", .handler = alerts_get},
+    {.method = "PUT",
+     .pattern = "/api/v1/me/alerts",
+     .handler = alerts_put,
+     .body = MADO_BODY_OBJECT,
+     .fields = alerts_body,
+     .body_max = 1024},
+    {.method = "GET",
+     .pattern = "/api/v1/access/coverage",
+     .handler = coverage,
+     .caller = MADO_PUBLIC},
+    {.method = "GET",
+     .pattern = "/api/v1/access/catalogue",
+     .handler = catalogue,
+     .caller = MADO_PUBLIC},
+    {.method = "GET",
+     .pattern = "/gw/v1/disputes",
+     .handler = gw_disputes,
+     .caller = MADO_ORG,
+     .orgs = MADO_ORG_ANY,
+     .query = queue_query},
+    {.method = "POST",
+     .pattern = "/gw/v1/disputes/{case}",
+     .handler = gw_dispute_answer,
+     .caller = MADO_ORG,
+     .orgs = MADO_ORG_ANY,
+     .path = case_path,
+     .body = MADO_BODY_OBJECT,
+     .fields = answer_body,
+     .body_max = 4096},
+};
+
+const struct mado_route_set mado_accesslog_routes = MADO_ROUTE_SET("accesslog", routes);

@@ -1,0 +1,96 @@
+/* Shared by the files of server/accesslog only. */
+#ifndef MADO_ACCESSLOG_INT_H
+#define MADO_ACCESSLOG_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+
+#include "mado/db.h"
+#include "mado/util.h"
+
+#define ACCESSLOG_PAGE_MAX   200
+#define ACCESSLOG_EXPORT_MAX 100000
+
+/* The person's filters; NULL fields are unset. */
+struct accesslog_filter {
+	const char *org, *channel, *purpose, *item, *outcome;
+	const char *from, *to; /* RFC 3339 */
+	const char *cursor_us, *cursor_id;
+	const char *today; /* YYYY-MM-DD: sealed entries before this date stay closed */
+	int limit;
+};
+
+/* One entry as the database gives it (strings borrowed while the row function runs; NULL
+   is SQL NULL). The names come with a single entry only. */
+struct accesslog_entry {
+	const char *id, *occurred_us, *recorded_us; /* times in microseconds since the epoch */
+	bool sealed; /* sealed, and not yet open: only id, times and the seal may be shown */
+	const char *org, *relay_for, *officer, *officer_role, *actor_kind, *channel, *purpose,
+	    *legal_ref, *case_ref, *items /* {a,b} */, *consent_id, *outcome, *reason,
+	    *sealed_until, *sealing_body, *disputes /* JSON array */;
+	const char *org_ja, *org_en, *purpose_ja, *purpose_en, *explain_ja, *explain_en,
+	    *law /* JSON object */;
+};
+
+/* render.c: entries as JSON (detail adds the names) and CSV. */
+struct mado_jw;
+void accesslog__json_entry(struct mado_jw *w, const struct accesslog_entry *e, bool detail);
+void accesslog__csv_header(struct mado_text *t);
+void accesslog__csv_entry(struct mado_text *t, const struct accesslog_entry *e);
+
+/* accesslog_store.c: the SQL. Rows go to fn (see mado_db_each). */
+/* One page of entries, newest first: limit + 1 rows at most, the last one only saying
+   that another page follows. */
+int accesslog__page(struct mado_db *db, const char *person, const struct accesslog_filter *f,
+		    mado_db_row_fn fn, void *arg);
+/* The person's entry id with its names; MADO_E_NOT_FOUND if not theirs. */
+int accesslog__entry(struct mado_db *db, const char *person, const char *id, const char *today,
+		     mado_db_row_fn fn, void *arg);
+
+struct accesslog_count {
+	const char *key; /* the month, organisation or item */
+	long long count, denied, sealed;
+	const char *last;
+};
+/* The last twelve months by month, organisation and item, in one snapshot: fn gets each
+   row with i counting within its list and arg. */
+struct accesslog_summary_fns {
+	mado_db_row_fn months, orgs, items;
+	void *arg;
+};
+int accesslog__summary(struct mado_db *db, const char *person, const char *today,
+		       const struct accesslog_summary_fns *fns);
+
+struct accesslog_dispute {
+	const char *case_no, *entry, *org, *kind, *status, *answer, *created_at, *updated_at,
+	    *frozen_items /* JSON */, *person, *items /* JSON */, *occurred_at, *note;
+};
+int accesslog__dispute_open(struct mado_db *db, const char *person, const char *id,
+			    const char *kind, const char *note, char *case_no, size_t len,
+			    bool *created);
+int accesslog__disputes(struct mado_db *db, const char *person, mado_db_row_fn fn, void *arg);
+int accesslog__dispute_queue(struct mado_db *db, const char *org, const char *status,
+			     mado_db_row_fn fn, void *arg);
+int accesslog__dispute_answer(struct mado_db *db, const char *org, const char *case_no,
+			      const char *status, const char *answer, bool *done);
+
+int accesslog__alerts_get(struct mado_db *db, const char *person, char *mode, size_t len);
+int accesslog__alerts_set(struct mado_db *db, const char *person, const char *mode);
+
+struct accesslog_org {
+	const char *code, *kind, *name_ja, *name_en, *gateway_since, *reports_since;
+};
+struct accesslog_item {
+	const char *code, *holder, *name_ja, *name_en;
+	bool sensitive;
+};
+struct accesslog_purpose {
+	const char *code, *name_ja, *name_en, *explain_ja, *explain_en;
+};
+int accesslog__coverage(struct mado_db *db, mado_db_row_fn fn, void *arg);
+int accesslog__items(struct mado_db *db, mado_db_row_fn fn, void *arg);
+int accesslog__purposes(struct mado_db *db, mado_db_row_fn fn, void *arg);
+
+#endif

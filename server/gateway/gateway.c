@@ -1,0 +1,143 @@
+/*
+ * What agency systems send the gateway: the fields of a query and of a reported access,
+ * and the rules across fields that a field list cannot say. Pure (no I/O), so the unit
+ * tests drive it directly; the database then checks only what it alone knows
+ * (pseudonyms, item codes, legal bases).
+ */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+
+#include "mado/check.h"
+#include "mado/err.h"
+#include "mado/util.h"
+#include "gateway_int.h"
+
+static const char *const actor_kinds[] = {"human", "machine", NULL};
+
+#define PSEUDONYM_HINT "your organisation's pseudonym for the person (43 characters)"
+
+const struct mado_field gateway__query_fields[] = {
+    {.name = "person", .kind = MADO_K_TOKEN, .required = true, .hint = PSEUDONYM_HINT},
+    {.name = "items", .kind = MADO_K_CODES, .required = true, .min = 1, .max = GATEWAY_ITEMS_MAX},
+    {.name = "purpose", .kind = MADO_K_CODE, .required = true},
+    {.name = "legal_ref", .kind = MADO_K_TEXT, .required = true, .min = 1, .max = 200},
+    {.name = "case_ref", .kind = MADO_K_TEXT, .min = 1, .max = 64},
+    {.name = "officer", .kind = MADO_K_OFFICER, .required = true},
+    {.name = "officer_role", .kind = MADO_K_TEXT, .min = 1, .max = 64},
+    {.name = "actor_kind", .kind = MADO_K_ENUM, .required = true, .words = actor_kinds},
+    {.name = "relay_for", .kind = MADO_K_ORG},
+    {.name = "sealed_until", .kind = MADO_K_DATE},
+    {.name = "sealing_body", .kind = MADO_K_TEXT, .min = 1, .max = 200},
+    MADO_FIELDS_END,
+};
+
+static const struct mado_field event_fields[] = {
+    {.name = "event_id", .kind = MADO_K_UUID, .required = true},
+    {.name = "person", .kind = MADO_K_TOKEN, .required = true, .hint = PSEUDONYM_HINT},
+    {.name = "occurred_at", .kind = MADO_K_TIME, .required = true},
+    {.name = "items", .kind = MADO_K_CODES, .required = true, .min = 1, .max = GATEWAY_ITEMS_MAX},
+    {.name = "purpose", .kind = MADO_K_CODE, .required = true},
+    {.name = "legal_ref", .kind = MADO_K_TEXT, .required = true, .min = 1, .max = 200},
+    {.name = "case_ref", .kind = MADO_K_TEXT, .min = 1, .max = 64},
+    {.name = "officer", .kind = MADO_K_OFFICER},
+    {.name = "officer_role", .kind = MADO_K_TEXT, .min = 1, .max = 64},
+    {.name = "actor_kind", .kind = MADO_K_ENUM, .required = true, .words = actor_kinds},
+    {.name = "relay_for", .kind = MADO_K_ORG},
+    MADO_FIELDS_END,
+};
+
+const struct mado_field gateway__report_fields[] = {
+    {.name = "events",
+     .kind = MADO_K_OBJECTS,
+     .required = true,
+     .min = 1,
+     .max = GATEWAY_BATCH_MAX,
+     .fields = event_fields,
+     .hint = "1 to 1000 events"},
+    MADO_FIELDS_END,
+};
+
+static bool
+bad_at(struct mado_bad *bad, const char *field, const char *detail)
+{
+	bad->err = MADO_E_VALIDATION;
+	snprintf(bad->field, sizeof(bad->field), "%s", field);
+	snprintf(bad->detail, sizeof(bad->detail), "%s %s", field, detail);
+	return false;
+}
+
+static const char *
+str(const cJSON *obj, const char *name)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
+
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+bool
+gateway__read_query(const cJSON *body, time_t now, struct gateway_query *q, struct mado_bad *bad)
+{
+	time_t until;
+
+	memset(q, 0, sizeof(*q));
+	memset(bad, 0, sizeof(*bad));
+	bad->index = -1;
+	q->person = str(body, "person");
+	q->purpose = str(body, "purpose");
+	q->legal_ref = str(body, "legal_ref");
+	q->case_ref = str(body, "case_ref");
+	q->officer = str(body, "officer");
+	q->officer_role = str(body, "officer_role");
+	q->actor_kind = str(body, "actor_kind");
+	q->relay_for = str(body, "relay_for");
+	q->sealed_until = str(body, "sealed_until");
+	q->sealing_body = str(body, "sealing_body");
+	if (!mado_codes_literal(cJSON_GetObjectItemCaseSensitive(body, "items"), q->items,
+				sizeof(q->items)))
+		return bad_at(bad, "items", "names too many items");
+	if ((q->sealed_until == NULL) != (q->sealing_body == NULL))
+		return bad_at(bad, q->sealed_until == NULL ? "sealed_until" : "sealing_body",
+			      "comes only together with the other (sealed_until, sealing_body)");
+	if (q->sealed_until != NULL && (!mado_parse_date(q->sealed_until, &until) || until <= now ||
+					until > now + (time_t)GATEWAY_SEAL_MAX_DAYS * 86400))
+		return bad_at(bad, "sealed_until",
+			      "must lie after today and at most five years ahead");
+	return true;
+}
+
+bool
+gateway__check_events(const cJSON *events, time_t now, struct mado_bad *bad)
+{
+	const cJSON *e, *f;
+	const char *kind, *id;
+	time_t at;
+	int i = 0, j;
+
+	memset(bad, 0, sizeof(*bad));
+	cJSON_ArrayForEach (e, events) {
+		bad->index = i;
+		if (!mado_parse_rfc3339(str(e, "occurred_at"), &at) || at > now + 300 ||
+		    at < now - (time_t)GATEWAY_REPORT_MAX_AGE * 86400)
+			return bad_at(bad, "occurred_at",
+				      "must lie within the last 400 days, not ahead");
+		kind = str(e, "actor_kind");
+		if (str(e, "officer") == NULL && strcmp(kind, "human") == 0)
+			return bad_at(bad, "officer", "is required when a human accessed the data");
+		/* The same event twice in one batch is a sender's bug, not a retry. */
+		id = str(e, "event_id");
+		for (j = 0, f = events->child; f != e; f = f->next, j++)
+			if (strcasecmp(str(f, "event_id"), id) == 0) {
+				char why[48];
+
+				snprintf(why, sizeof(why), "repeats event %d", j);
+				return bad_at(bad, "event_id", why);
+			}
+		i++;
+	}
+	bad->index = -1;
+	return true;
+}

@@ -1,0 +1,135 @@
+/*
+ * The person's notice list (alerts, dispute answers, push notices) and marking one read;
+ * and the agencies' push notices, delivered only under the person's consent for the
+ * programme. Every attempt is recorded in the person's access log.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "mado/db.h"
+#include "mado/err.h"
+#include "mado/http.h"
+#include "mado/json.h"
+#include "mado/log.h"
+#include "mado/notices.h"
+#include "notices_int.h"
+
+static int
+notice_row(const void *row, int i, void *arg)
+{
+	const struct notice *n = row;
+	cJSON *o = cJSON_CreateObject();
+
+	(void)i;
+	mado_json_put_num(o, "id", n->id, "null");
+	cJSON_AddStringToObject(o, "kind", n->kind);
+	cJSON_AddStringToObject(o, "created_at", n->created_at);
+	if (n->entry != NULL)
+		mado_json_put_num(o, "entry", n->entry, "null");
+	mado_json_put_str(o, "organisation", n->org);
+	mado_json_put_raw(o, "items", n->items, "null");
+	mado_json_put_str(o, "case_no", n->case_no);
+	cJSON_AddBoolToObject(o, "read", n->read);
+	if (n->programme != NULL) {
+		cJSON_AddStringToObject(o, "programme", n->programme);
+		mado_json_put_str(o, "title", n->title);
+		mado_json_put_str(o, "body", n->body);
+	}
+	cJSON_AddItemToArray(arg, o);
+	return MADO_OK;
+}
+
+static int
+list_notices(struct mado_db *db, const char *person, cJSON *out)
+{
+	return notices__list(db, person, notice_row, out);
+}
+
+static int
+notices(struct mado_req *rq)
+{
+	return mado_http_list(rq, "notices", list_notices, rq->actor.person_id);
+}
+
+static int
+notice_read(struct mado_req *rq)
+{
+	struct mado_db *db;
+	bool found;
+	int rc;
+
+	if ((rc = mado_http_db(rq, &db)) != MADO_OK ||
+	    (rc = notices__read(db, rq->actor.person_id, rq->params[0], &found)) != MADO_OK)
+		return rc;
+	return found ? mado_http_no_content(rq) : MADO_E_NOT_FOUND;
+}
+
+static const struct mado_reason push_reasons[] = {
+    {"person", MADO_E_UNKNOWN_PERSON},
+    {"programme", MADO_E_NOT_FOUND},
+    {"no-consent", MADO_E_CONSENT_REFUSED},
+    {NULL, 0},
+};
+
+/* POST /gw/v1/notices: an agency programme's push notice. */
+static int
+push(struct mado_req *rq)
+{
+	struct mado_db *db;
+	char reason[32];
+	int rc;
+
+	if ((rc = mado_http_db(rq, &db)) != MADO_OK)
+		return rc;
+	if ((rc = notices__push(db, rq->actor.org, mado_http_str(rq, "programme"),
+				mado_http_str(rq, "person"), mado_http_str(rq, "title"),
+				mado_http_str(rq, "body"), reason, sizeof(reason))) != MADO_OK) {
+		/* No record, no delivery. */
+		if (rc != MADO_E_DB_UNAVAILABLE)
+			mado_log_err(rq->id, "a push notice could not be recorded (%s)",
+				     mado_err_slug(rc));
+		return rc == MADO_E_DB_UNAVAILABLE ? rc : MADO_E_ACCESS_RECORD_FAILED;
+	}
+	switch ((rc = mado_db_decision(reason, push_reasons))) {
+	case MADO_OK: return mado_http_no_content(rq);
+	case MADO_E_NOT_FOUND: return mado_http_fail(rq, rc, "no such programme of yours");
+	case MADO_E_CONSENT_REFUSED:
+		mado_http_ext(rq, "reason", reason);
+		return mado_http_fail(rq, rc,
+				      "the person has not turned on this programme's notices; the "
+				      "attempt was recorded");
+	default: return rc;
+	}
+}
+
+static const struct mado_field id_path[] = {{.name = "id", .kind = MADO_K_ID}, MADO_FIELDS_END};
+static const struct mado_field push_body[] = {
+    {.name = "programme", .kind = MADO_K_CODE, .required = true},
+    {.name = "person",
+     .kind = MADO_K_TOKEN,
+     .required = true,
+     .hint = "your organisation's pseudonym for the person"},
+    {.name = "title", .kind = MADO_K_TEXT, .required = true, .min = 1, .max = 200},
+    {.name = "body", .kind = MADO_K_PROSE, .required = true, .max = 4000},
+    MADO_FIELDS_END,
+};
+
+static const struct mado_route routes[] = {
+    {.method = "GET", .pattern = "/api/v1/me/notices", .handler = notices},
+    {.method = "POST",
+     .pattern = "/api/v1/me/notices/{id}/read",
+     .handler = notice_read,
+     .path = id_path},
+    {.method = "POST",
+     .pattern = "/gw/v1/notices",
+     .handler = push,
+     .caller = MADO_ORG,
+     .orgs = MADO_ORG_AGENCY,
+     .body = MADO_BODY_OBJECT,
+     .fields = push_body,
+     .body_max = 8192},
+};
+
+const struct mado_route_set mado_notices_routes = MADO_ROUTE_SET("notices", routes);

@@ -1,0 +1,25 @@
+/* Shared by the files of server/notices only. */
+#ifndef MADO_NOTICES_INT_H
+#define MADO_NOTICES_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "mado/db.h"
+
+struct notice {
+	const char *id, *kind, *created_at, *entry, *org, *items /* JSON */, *case_no;
+	bool read;
+	const char *programme, *title, *body;
+};
+
+/* notices_store.c: the SQL. The person's list is read under row-level security; a push
+   notice is decided, recorded and delivered by portal.push_notice
+   (sql/functions/notices.sql), under the person's consent. */
+int notices__list(struct mado_db *db, const char *person, mado_db_row_fn fn, void *arg);
+int notices__read(struct mado_db *db, const char *person, const char *id, bool *found);
+/* *reason: empty when delivered, else why not (see the reasons in notices_api.c). */
+int notices__push(struct mado_db *db, const char *org, const char *programme, const char *person,
+		  const char *title, const char *body, char *reason, size_t rlen);
+
+#endif
