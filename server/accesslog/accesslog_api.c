@@ -528,8 +528,7 @@ static const char *const case_statuses[] = {"open",      "acknowledged", "reveri
 
 /* The filters of the log and its export. */
 #define FILTER_FIELDS                                                                              \
-	{.name = "limit", .kind = MADO_K_INT, .min = 1, .max = ACCESSLOG_PAGE_MAX},                \
-	    {.name = "organisation", .kind = MADO_K_ORG},                                          \
+	{.name = "organisation", .kind = MADO_K_ORG},                                              \
 	    {.name = "channel", .kind = MADO_K_ENUM, .words = channels},                           \
 	    {.name = "purpose", .kind = MADO_K_CODE}, {.name = "item", .kind = MADO_K_CODE},       \
 	    {.name = "outcome", .kind = MADO_K_ENUM, .words = outcomes},                           \
@@ -538,7 +537,10 @@ static const char *const case_statuses[] = {"open",      "acknowledged", "reveri
 		.name = "before", .kind = MADO_K_CURSOR, .hint = "a cursor from next_before"       \
 	}
 
-static const struct mado_field log_query[] = {FILTER_FIELDS, MADO_FIELDS_END};
+static const struct mado_field log_query[] = {
+    {.name = "limit", .kind = MADO_K_INT, .min = 1, .max = ACCESSLOG_PAGE_MAX},
+    FILTER_FIELDS,
+    MADO_FIELDS_END};
 static const struct mado_field export_query[] = {
     FILTER_FIELDS, {.name = "format", .kind = MADO_K_ENUM, .words = formats}, MADO_FIELDS_END};
 static const struct mado_field entry_path[] = {{.name = "id", .kind = MADO_K_ID}, MADO_FIELDS_END};

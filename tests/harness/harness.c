@@ -655,37 +655,78 @@ th_conf_append(struct th_env *e, const char *line)
 	return fclose(f);
 }
 
-char *
-th_raw(const struct th_env *e, const char *req, size_t len, int timeout_ms)
-{
-	struct timeval tv = {timeout_ms / 1000, (timeout_ms % 1000) * 1000};
-	struct sockaddr_in sa;
-	struct grow g = {0};
+struct th_conn {
 	SSL_CTX *ctx;
-	SSL *ssl = NULL;
-	char buf[4096];
-	int fd, n;
+	SSL *ssl;
+	int fd;
+};
 
-	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
+struct th_conn *
+th_conn_open(const struct th_env *e)
+{
+	struct th_conn *c = calloc(1, sizeof(*c));
+	struct sockaddr_in sa;
+
+	if (c == NULL)
 		return NULL;
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	memset(&sa, 0, sizeof(sa));
 	sa.sin_family = AF_INET;
 	sa.sin_port = htons((unsigned short)e->port);
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ctx = SSL_CTX_new(TLS_client_method());
-	if (ctx == NULL || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
-	    (ssl = SSL_new(ctx)) == NULL || SSL_set_fd(ssl, fd) != 1 || SSL_connect(ssl) != 1)
-		goto done;
-	if (len > 0 && SSL_write(ssl, req, (int)len) != (int)len)
-		goto done;
-	while ((n = SSL_read(ssl, buf, sizeof(buf))) > 0)
+	if ((c->fd = socket(AF_INET, SOCK_STREAM, 0)) == -1 ||
+	    (c->ctx = SSL_CTX_new(TLS_client_method())) == NULL ||
+	    connect(c->fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
+	    (c->ssl = SSL_new(c->ctx)) == NULL || SSL_set_fd(c->ssl, c->fd) != 1 ||
+	    SSL_connect(c->ssl) != 1) {
+		th_conn_close(c);
+		return NULL;
+	}
+	return c;
+}
+
+int
+th_conn_send(struct th_conn *c, const void *data, size_t len)
+{
+	return len == 0 || SSL_write(c->ssl, data, (int)len) == (int)len ? 0 : -1;
+}
+
+char *
+th_conn_read(struct th_conn *c, int timeout_ms)
+{
+	struct timeval tv = {timeout_ms / 1000, (timeout_ms % 1000) * 1000};
+	struct grow g = {0};
+	char buf[4096];
+	int n;
+
+	setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	while ((n = SSL_read(c->ssl, buf, sizeof(buf))) > 0)
 		grow_cb(buf, 1, (size_t)n, &g);
-done:
-	SSL_free(ssl);
-	SSL_CTX_free(ctx);
-	close(fd);
 	return g.buf != NULL ? g.buf : calloc(1, 1);
+}
+
+void
+th_conn_close(struct th_conn *c)
+{
+	if (c == NULL)
+		return;
+	SSL_free(c->ssl);
+	SSL_CTX_free(c->ctx);
+	if (c->fd >= 0)
+		close(c->fd);
+	free(c);
+}
+
+char *
+th_raw(const struct th_env *e, const char *req, size_t len, int timeout_ms)
+{
+	struct th_conn *c = th_conn_open(e);
+	char *out;
+
+	if (c == NULL)
+		return calloc(1, 1);
+	out = th_conn_send(c, req, len) == 0 ? th_conn_read(c, timeout_ms) : calloc(1, 1);
+	th_conn_close(c);
+	return out;
 }
 
 /* Runs sql as the superuser; with buf, copies a one-row result's first value into it. */
@@ -842,4 +883,59 @@ th_tls_login(const struct th_env *e, const char *card, char *cookie, size_t cook
 	cJSON_Delete(j);
 	th_resp_free(&r);
 	return rc;
+}
+
+void
+th_card_file(const struct th_env *e, const char *card, const char *ext, char *out, size_t len)
+{
+	snprintf(out, len, "%s/cards/%s.%s", e->ca_dir, card, ext);
+}
+
+int
+th_card_issue(const struct th_env *e, const char *card, const char *args)
+{
+	return th_sh("'%s' issue '%s' %s %s >/dev/null", MADO_CARD_BINARY, e->ca_dir, card,
+		     args != NULL ? args : "");
+}
+
+int
+th_card_register(struct th_env *e, const char *card)
+{
+	char cert[400], args[512];
+
+	th_card_file(e, card, "crt", cert, sizeof(cert));
+	snprintf(args, sizeof(args), "register-card --cert '%s'", cert);
+	return th_mado_cmd(e, args, NULL);
+}
+
+int
+th_person_make(struct th_env *e, struct th_person *p)
+{
+	if (th_card_issue(e, p->card, "--key p256") != 0 || th_card_register(e, p->card) != 0 ||
+	    th_sql_str(e, p->id, sizeof(p->id),
+		       "SELECT person_id FROM portal.card_bindings ORDER BY id DESC LIMIT 1") !=
+		0) {
+		fprintf(stderr, "harness: cannot make a person with card %s\n", p->card);
+		return -1;
+	}
+	return 0;
+}
+
+int
+th_person_login(const struct th_env *e, struct th_person *p)
+{
+	return th_tls_login(e, p->card, p->cookie, sizeof(p->cookie), p->csrf, sizeof(p->csrf));
+}
+
+int
+th_person_http(const struct th_env *e, const struct th_person *p, const char *method,
+	       const char *path, const char *body, struct th_resp *out)
+{
+	char cookie[160], csrf[96], origin[96];
+	const char *h[] = {cookie, csrf, origin, "Content-Type: application/json", NULL};
+
+	snprintf(cookie, sizeof(cookie), "Cookie: %s", p->cookie);
+	snprintf(csrf, sizeof(csrf), "X-CSRF-Token: %s", p->csrf);
+	snprintf(origin, sizeof(origin), "Origin: %s", e->origin);
+	return th_http(e, method, path, h, body, body != NULL ? strlen(body) : 0, out);
 }

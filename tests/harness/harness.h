@@ -99,6 +99,29 @@ void th_resp_free(struct th_resp *r);
    ("__Host-mado=...") and its CSRF token. 0, or -1 when the login failed. */
 int th_tls_login(const struct th_env *e, const char *card, char *cookie, size_t cookielen,
 		 char *csrf, size_t csrflen);
+
+/* Virtual cards of the env's card CA (mado-card): a card's file ("crt" or "key"), a new
+   card (args: mado-card issue options, may be NULL), and its registration to a new person
+   (mado register-card). 0, or -1 after printing why. */
+void th_card_file(const struct th_env *e, const char *card, const char *ext, char *out, size_t len);
+int th_card_issue(const struct th_env *e, const char *card, const char *args);
+int th_card_register(struct th_env *e, const char *card);
+
+/* A person of the tests: a card registered to them, their id (to check database state)
+   and, once logged in, their session. */
+struct th_person {
+	char card[32];
+	char id[40];
+	char cookie[128]; /* "__Host-mado=..." */
+	char csrf[64];
+};
+/* Issues p->card (P-256), registers it to a new person and reads the person's id. */
+int th_person_make(struct th_env *e, struct th_person *p);
+/* Logs p in with its card over TLS. */
+int th_person_login(const struct th_env *e, struct th_person *p);
+/* A request as p: its cookie, CSRF token and the site's Origin; JSON bodies. */
+int th_person_http(const struct th_env *e, const struct th_person *p, const char *method,
+		   const char *path, const char *body, struct th_resp *out);
 /* Makes rq go to the mTLS listener with org's client certificate. */
 void th_org_cert(const struct th_env *e, const char *org, struct th_req *rq);
 /* The value of a response header (case-insensitive name), copied into buf; NULL if none. */
@@ -126,5 +149,14 @@ int th_conf_append(struct th_env *e, const char *line);
 /* Sends raw bytes over TLS and returns what the server sent until it closed or went quiet
    for timeout_ms (caller frees). For requests curl refuses to make. */
 char *th_raw(const struct th_env *e, const char *req, size_t len, int timeout_ms);
+
+/* A TLS connection to the env's server kept open between writes, for clients that send
+   slowly. th_conn_read returns what the server sent until it closed or went quiet for
+   timeout_ms (caller frees). */
+struct th_conn;
+struct th_conn *th_conn_open(const struct th_env *e);
+int th_conn_send(struct th_conn *c, const void *data, size_t len);
+char *th_conn_read(struct th_conn *c, int timeout_ms);
+void th_conn_close(struct th_conn *c);
 
 #endif

@@ -23,44 +23,14 @@ static struct th_env env;
 static char origin_hdr[96];
 static const char jsonct[] = "Content-Type: application/json";
 
-struct person {
-	char card[32];
-	char id[40];
-	char cookie[128];
-	char csrf[64];
-};
-static struct person alice = {.card = "alice"}, bob = {.card = "bob"};
+static struct th_person alice = {.card = "alice"}, bob = {.card = "bob"};
 
 #define scalar(...) th_sql(&env, __VA_ARGS__)
 
 static void
-card_file(const char *card, const char *ext, char *out, size_t len)
+login(struct th_person *p)
 {
-	snprintf(out, len, "%s/cards/%s.%s", env.ca_dir, card, ext);
-}
-
-static void
-login(struct person *p)
-{
-	assert_int_equal(
-	    th_tls_login(&env, p->card, p->cookie, sizeof(p->cookie), p->csrf, sizeof(p->csrf)), 0);
-}
-
-static void
-make_person(struct person *p)
-{
-	char cert[400], args[512];
-
-	assert_int_equal(th_sh("'%s' issue '%s' %s --key p256 >/dev/null", MADO_CARD_BINARY,
-			       env.ca_dir, p->card),
-			 0);
-	card_file(p->card, "crt", cert, sizeof(cert));
-	snprintf(args, sizeof(args), "register-card --cert '%s'", cert);
-	assert_int_equal(th_mado_cmd(&env, args, NULL), 0);
-	assert_int_equal(th_sql_str(&env, p->id, sizeof(p->id),
-				    "SELECT person_id FROM portal.card_bindings ORDER BY id DESC"
-				    " LIMIT 1"),
-			 0);
+	assert_int_equal(th_person_login(&env, p), 0);
 }
 
 static int
@@ -70,8 +40,8 @@ setup(void **state)
 	if (th_setup_access(&env, NULL) != 0)
 		return -1;
 	snprintf(origin_hdr, sizeof(origin_hdr), "Origin: %s", env.origin);
-	make_person(&alice);
-	make_person(&bob);
+	if (th_person_make(&env, &alice) != 0 || th_person_make(&env, &bob) != 0)
+		return -1;
 	/* Their data in the agency schemas. */
 	if (th_seed_demo(&env) != 0)
 		return -1;
@@ -90,7 +60,7 @@ teardown(void **state)
 
 /* The pseudonym org knows the person by. */
 static const char *
-pseudonym(const struct person *p, const char *org)
+pseudonym(const struct th_person *p, const char *org)
 {
 	static char buf[4][64];
 	static int n;
@@ -120,7 +90,7 @@ gw(const char *org, const char *method, const char *path, const char *body, stru
 
 /* A query of items (a JSON array text) for p, by org under purpose and legal_ref. */
 static long
-query(const char *org, const struct person *p, const char *items, const char *purpose,
+query(const char *org, const struct th_person *p, const char *items, const char *purpose,
       const char *legal_ref, const char *extra, struct th_resp *r)
 {
 	char body[2048];
@@ -134,7 +104,7 @@ query(const char *org, const struct person *p, const char *items, const char *pu
 }
 
 static long
-query_ok(const char *org, const struct person *p, const char *items, const char *purpose,
+query_ok(const char *org, const struct th_person *p, const char *items, const char *purpose,
 	 const char *legal_ref)
 {
 	struct th_resp r;
@@ -147,26 +117,17 @@ query_ok(const char *org, const struct person *p, const char *items, const char 
 }
 
 static long
-get_as(const struct person *p, const char *path, struct th_resp *r)
+get_as(const struct th_person *p, const char *path, struct th_resp *r)
 {
-	char cookie[160];
-	const char *h[] = {cookie, NULL};
-
-	snprintf(cookie, sizeof(cookie), "Cookie: %s", p->cookie);
-	assert_int_equal(th_http(&env, "GET", path, h, NULL, 0, r), 0);
+	assert_int_equal(th_person_http(&env, p, "GET", path, NULL, r), 0);
 	return r->status;
 }
 
 static long
-send_as(const struct person *p, const char *method, const char *path, const char *body,
+send_as(const struct th_person *p, const char *method, const char *path, const char *body,
 	struct th_resp *r)
 {
-	char cookie[160], csrf[96];
-	const char *h[] = {cookie, csrf, origin_hdr, jsonct, NULL};
-
-	snprintf(cookie, sizeof(cookie), "Cookie: %s", p->cookie);
-	snprintf(csrf, sizeof(csrf), "X-CSRF-Token: %s", p->csrf);
-	assert_int_equal(th_http(&env, method, path, h, body, strlen(body), r), 0);
+	assert_int_equal(th_person_http(&env, p, method, path, body, r), 0);
 	return r->status;
 }
 
@@ -179,14 +140,14 @@ type_of(const struct th_resp *r)
 }
 
 static long
-events_of(const struct person *p)
+events_of(const struct th_person *p)
 {
 	return scalar("SELECT count(*) FROM portal.access_events WHERE person_id = '%s'", p->id);
 }
 
 /* The person's newest entry, as the API shows it. */
 static cJSON *
-latest_entry(const struct person *p)
+latest_entry(const struct th_person *p)
 {
 	struct th_resp r;
 	cJSON *j, *e;
@@ -351,8 +312,8 @@ test_gateway_door(void **state)
 	assert_string_equal(type_of(&r), "organisation-certificate-unknown");
 	th_resp_free(&r);
 	/* A card: chains to the card CA, not to an organisation CA. */
-	card_file(alice.card, "crt", cert, sizeof(cert));
-	card_file(alice.card, "key", key, sizeof(key));
+	th_card_file(&env, alice.card, "crt", cert, sizeof(cert));
+	th_card_file(&env, alice.card, "key", key, sizeof(key));
 	rq.cert = cert;
 	rq.key = key;
 	assert_int_equal(th_request(&env, &rq, &r), 0);

@@ -19,44 +19,21 @@
 #include "harness.h"
 
 static struct th_env env;
-static char origin_hdr[96];
 static const char jsonct[] = "Content-Type: application/json";
 
-struct person {
-	char card[32];
-	char id[40];
-	char cookie[128];
-	char csrf[64];
-};
-static struct person alice = {.card = "alice"};
+static struct th_person alice = {.card = "alice"};
 
 #define scalar(...) th_sql(&env, __VA_ARGS__)
-
-static void
-login(struct person *p)
-{
-	assert_int_equal(
-	    th_tls_login(&env, p->card, p->cookie, sizeof(p->cookie), p->csrf, sizeof(p->csrf)), 0);
-}
 
 static int
 setup(void **state)
 {
-	char cert[400], args[512];
-
 	(void)state;
 	if (th_setup_access(&env, NULL) != 0)
 		return -1;
-	snprintf(origin_hdr, sizeof(origin_hdr), "Origin: %s", env.origin);
-	if (th_sh("'%s' issue '%s' alice --key p256 >/dev/null", MADO_CARD_BINARY, env.ca_dir) != 0)
+	if (th_person_make(&env, &alice) != 0 || th_seed_demo(&env) != 0 ||
+	    th_person_login(&env, &alice) != 0)
 		return -1;
-	snprintf(cert, sizeof(cert), "%s/cards/alice.crt", env.ca_dir);
-	snprintf(args, sizeof(args), "register-card --cert '%s'", cert);
-	if (th_mado_cmd(&env, args, NULL) != 0 || th_seed_demo(&env) != 0 ||
-	    th_sql_str(&env, alice.id, sizeof(alice.id),
-		       "SELECT person_id FROM portal.card_bindings ORDER BY id DESC LIMIT 1") != 0)
-		return -1;
-	login(&alice);
 	return 0;
 }
 
@@ -82,13 +59,7 @@ org_call(const char *org, const char *path, const char *body, struct th_resp *r)
 static long
 as_alice(const char *method, const char *path, const char *body, struct th_resp *r)
 {
-	char cookie[160], csrf[96];
-	const char *h[] = {cookie, csrf, origin_hdr, jsonct, NULL};
-
-	snprintf(cookie, sizeof(cookie), "Cookie: %s", alice.cookie);
-	snprintf(csrf, sizeof(csrf), "X-CSRF-Token: %s", alice.csrf);
-	assert_int_equal(th_http(&env, method, path, h, body, body != NULL ? strlen(body) : 0, r),
-			 0);
+	assert_int_equal(th_person_http(&env, &alice, method, path, body, r), 0);
 	return r->status;
 }
 

@@ -53,25 +53,19 @@ teardown(void **state)
 static void
 card(const char *name, const char *args)
 {
-	assert_int_equal(th_sh("'%s' issue '%s' %s %s >/dev/null", MADO_CARD_BINARY, env.ca_dir,
-			       name, args != NULL ? args : ""),
-			 0);
+	assert_int_equal(th_card_issue(&env, name, args), 0);
 }
 
 static void
 card_path(const char *name, const char *ext, char *out, size_t len)
 {
-	snprintf(out, len, "%s/cards/%s.%s", env.ca_dir, name, ext);
+	th_card_file(&env, name, ext, out, len);
 }
 
 static int
 register_card(const char *name)
 {
-	char cert[400], args[512];
-
-	card_path(name, "crt", cert, sizeof(cert));
-	snprintf(args, sizeof(args), "register-card --cert '%s'", cert);
-	return th_mado_cmd(&env, args, NULL);
+	return th_card_register(&env, name);
 }
 
 static void

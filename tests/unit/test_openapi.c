@@ -14,6 +14,7 @@
 #include <cmocka.h>
 #include <cjson/cJSON.h>
 
+#include "mado/check.h"
 #include "mado/err.h"
 #include "mado/http.h"
 #include "mado/modules.h"
@@ -121,6 +122,131 @@ test_every_documented_operation_served(void **state)
 	}
 }
 
+static const cJSON *
+operation(const struct mado_route *r)
+{
+	char method[16];
+
+	lower(r->method, method, sizeof(method));
+	return cJSON_GetObjectItemCaseSensitive(
+	    cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(doc, "paths"),
+					     r->pattern),
+	    method);
+}
+
+static bool
+in_list(const cJSON *array, const char *s)
+{
+	const cJSON *e;
+
+	cJSON_ArrayForEach (e, array) {
+		if (cJSON_IsString(e) && strcmp(e->valuestring, s) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* A schema says exactly what fields say: the same members, the same required ones, the
+   same JSON types, nothing else allowed; arrays of objects and objects inside too. */
+static void
+same_shape(const char *where, const cJSON *schema, const struct mado_field *fields)
+{
+	const cJSON *props = cJSON_GetObjectItemCaseSensitive(schema, "properties"), *p, *type;
+	const cJSON *required = cJSON_GetObjectItemCaseSensitive(schema, "required");
+	const struct mado_field *f;
+	char inner[256];
+	int n = 0;
+
+	if (!cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(schema, "additionalProperties")))
+		fail_msg("%s: the schema must say additionalProperties: false (the router refuses "
+			 "other members)",
+			 where);
+	for (f = fields; f->name != NULL; f++, n++) {
+		if ((p = cJSON_GetObjectItemCaseSensitive(props, f->name)) == NULL)
+			fail_msg("%s: member %s is taken but not documented", where, f->name);
+		if (f->required != in_list(required, f->name))
+			fail_msg("%s: member %s is %srequired, the document says otherwise", where,
+				 f->name, f->required ? "" : "not ");
+		type = cJSON_GetObjectItemCaseSensitive(p, "type");
+		if (f->kind != MADO_K_ANY &&
+		    (!cJSON_IsString(type) ||
+		     strcmp(type->valuestring, mado_kind_schema_type(f->kind)) != 0))
+			fail_msg("%s: member %s is a JSON %s", where, f->name,
+				 mado_kind_schema_type(f->kind));
+		snprintf(inner, sizeof(inner), "%s.%s", where, f->name);
+		if (f->kind == MADO_K_OBJECT)
+			same_shape(inner, p, f->fields);
+		if (f->kind == MADO_K_OBJECTS)
+			same_shape(inner, cJSON_GetObjectItemCaseSensitive(p, "items"), f->fields);
+	}
+	if (cJSON_GetArraySize(props) != n)
+		fail_msg("%s: the document lists members the endpoint does not take", where);
+	cJSON_ArrayForEach (p, required) {
+		for (f = fields; f->name != NULL && strcmp(f->name, p->valuestring) != 0; f++)
+			;
+		if (f->name == NULL)
+			fail_msg("%s: %s is required by the document only", where, p->valuestring);
+	}
+}
+
+/* The parameters "in" path or query are exactly the route's fields for them. */
+static void
+same_parameters(const char *where, const cJSON *op, const char *in, const struct mado_field *fields)
+{
+	const cJSON *params = cJSON_GetObjectItemCaseSensitive(op, "parameters"), *p;
+	const struct mado_field *f;
+	int documented = 0, n = 0;
+
+	cJSON_ArrayForEach (p, params) {
+		if (strcmp(cJSON_GetObjectItemCaseSensitive(p, "in")->valuestring, in) != 0)
+			continue;
+		documented++;
+		for (f = fields; f != NULL && f->name != NULL; f++)
+			if (strcmp(f->name,
+				   cJSON_GetObjectItemCaseSensitive(p, "name")->valuestring) == 0)
+				break;
+		if (f == NULL || f->name == NULL)
+			fail_msg("%s: %s parameter %s is documented but not taken", where, in,
+				 cJSON_GetObjectItemCaseSensitive(p, "name")->valuestring);
+	}
+	while (fields != NULL && fields[n].name != NULL)
+		n++;
+	if (documented != n)
+		fail_msg("%s: %d %s parameters are taken, %d documented", where, n, in, documented);
+}
+
+/* What a route takes (path, query and body members) is what the document says. */
+static void
+test_inputs_documented(void **state)
+{
+	const struct mado_route *routes, *r;
+	const cJSON *op, *body, *schema;
+	char where[200];
+	size_t n, i;
+
+	(void)state;
+	routes = mado_http_routes(&n);
+	for (i = 0; i < n; i++) {
+		r = &routes[i];
+		op = operation(r);
+		snprintf(where, sizeof(where), "%s %s", r->method, r->pattern);
+		same_parameters(where, op, "path", r->path);
+		same_parameters(where, op, "query", r->query);
+		body = cJSON_GetObjectItemCaseSensitive(op, "requestBody");
+		if ((body != NULL) != (r->body != MADO_BODY_NONE))
+			fail_msg("%s: %s", where,
+				 body != NULL ? "documents a body it does not read"
+					      : "takes a body the document does not describe");
+		if (r->body != MADO_BODY_OBJECT)
+			continue;
+		schema = cJSON_GetObjectItemCaseSensitive(
+		    cJSON_GetObjectItemCaseSensitive(
+			cJSON_GetObjectItemCaseSensitive(body, "content"), "application/json"),
+		    "schema");
+		same_shape(where, schema, r->fields);
+	}
+}
+
 static void
 test_problem_types_match_catalogue(void **state)
 {
@@ -155,6 +281,7 @@ main(void)
 	    cmocka_unit_test(test_version_and_shape),
 	    cmocka_unit_test(test_every_route_documented),
 	    cmocka_unit_test(test_every_documented_operation_served),
+	    cmocka_unit_test(test_inputs_documented),
 	    cmocka_unit_test(test_problem_types_match_catalogue),
 	};
 

@@ -1,0 +1,239 @@
+/*
+ * Calls go down only. Every `#include "mado/..."` in server/ and include/mado/ is read and
+ * checked against the graph below: a module may include its own header and those of the
+ * modules below it, never one beside or above it. A module's private `*_int.h` is its own.
+ * The first tests check the checker itself, with lines that must fail.
+ */
+#include <dirent.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <cmocka.h>
+
+#include "mado/util.h"
+
+/* Which module each public header belongs to. */
+static const struct {
+	const char *header, *module;
+} headers[] = {
+    {"common", "core"},     {"config", "core"},
+    {"err", "core"},        {"log", "core"},
+    {"metrics", "core"},    {"util", "core"},
+    {"json", "core"},       {"check", "core"},
+    {"db", "db"},           {"migrate", "db"},
+    {"pki", "pki"},         {"vcard", "card"},
+    {"http", "http"},       {"auth", "auth"},
+    {"gateway", "gateway"}, {"accesslog", "accesslog"},
+    {"notices", "notices"}, {"oversight", "oversight"},
+    {"consent", "consent"}, {"cli", "cli"},
+    {"modules", "main"},
+};
+
+/* What each module may include besides its own: the layers below it. The features sit
+   side by side and never include one another; only main and the operator commands see
+   several of them. */
+static const struct {
+	const char *module, *may;
+} allowed[] = {
+    {"core", ""},
+    {"db", "core"},
+    {"pki", "core"},
+    {"card", "core"},
+    {"http", "core db pki"},
+    {"auth", "core db pki http card"},
+    {"gateway", "core db http"},
+    {"accesslog", "core db http"},
+    {"notices", "core db http"},
+    {"oversight", "core db http"},
+    {"consent", "core db http"},
+    {"cli", "core db pki auth consent"},
+    {"tools", "core pki card"},
+    {"tls_shim", ""},
+    {"main", "core db pki card http auth gateway accesslog notices oversight consent cli"},
+};
+
+static const char *
+module_of_header(const char *name, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < MADO_NELEM(headers); i++)
+		if (strlen(headers[i].header) == n && strncmp(headers[i].header, name, n) == 0)
+			return headers[i].module;
+	return NULL;
+}
+
+static bool
+may_include(const char *module, const char *target)
+{
+	const char *may = NULL, *p;
+	size_t i, n = strlen(target);
+
+	if (strcmp(module, target) == 0)
+		return true;
+	for (i = 0; i < MADO_NELEM(allowed); i++)
+		if (strcmp(allowed[i].module, module) == 0)
+			may = allowed[i].may;
+	for (p = may; p != NULL && *p != '\0'; p += strcspn(p, " "), p += *p == ' ')
+		if (strncmp(p, target, n) == 0 && (p[n] == ' ' || p[n] == '\0'))
+			return true;
+	return false;
+}
+
+/*
+ * Checks a file's text as part of module: MADO_OK or the first include that breaks the
+ * graph, described in why. A file that must stand alone (the offline verifier) may
+ * include no Mado header at all: pass "" as module.
+ */
+static bool
+check_text(const char *module, const char *text, char *why, size_t whylen)
+{
+	const char *line, *q, *target;
+	size_t n;
+
+	for (line = text; line != NULL && *line != '\0'; line = strchr(line, '\n')) {
+		while (*line == '\n')
+			line++;
+		if (strncmp(line, "#include \"", 10) != 0)
+			continue;
+		q = line + 10;
+		n = strcspn(q, "\"\n");
+		if (strncmp(q, "mado/", 5) == 0 && n > 7 && strncmp(q + n - 2, ".h", 2) == 0) {
+			target = module_of_header(q + 5, n - 7);
+			if (target == NULL) {
+				snprintf(why, whylen, "includes %.*s, which no module owns", (int)n,
+					 q);
+				return false;
+			}
+			if (module[0] == '\0' || !may_include(module, target)) {
+				snprintf(why, whylen, "%s includes %.*s (%s)", module, (int)n, q,
+					 target);
+				return false;
+			}
+		} else if (n > 6 && strncmp(q + n - 6, "_int.h", 6) == 0 &&
+			   (strchr(q, '/') != NULL && strchr(q, '/') < q + n)) {
+			/* A private header is reached only from its own directory. */
+			snprintf(why, whylen, "%s includes another module's %.*s", module, (int)n,
+				 q);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* The module a file of the tree belongs to. */
+static void
+module_of_path(const char *rel, char *out, size_t len)
+{
+	const char *slash;
+
+	if (strncmp(rel, "include/mado/", 13) == 0) {
+		const char *m = module_of_header(rel + 13, strlen(rel + 13) - 2);
+
+		snprintf(out, len, "%s", m != NULL ? m : "?");
+	} else if (strcmp(rel, "server/tools/mado_verify.c") == 0) {
+		out[0] = '\0'; /* links no server code: includes none of it */
+	} else if (strcmp(rel, "server/main.c") == 0 || strcmp(rel, "server/modules.c") == 0) {
+		snprintf(out, len, "main");
+	} else if ((slash = strchr(rel + 7, '/')) != NULL) {
+		snprintf(out, len, "%.*s", (int)(slash - (rel + 7)), rel + 7);
+	} else {
+		snprintf(out, len, "?");
+	}
+}
+
+static int checked;
+
+static void
+walk(const char *rel)
+{
+	char path[2048], child[1024], module[32], why[256], *text;
+	struct dirent *de;
+	struct stat st;
+	size_t len;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "%s/%s", MADO_SOURCE_DIR, rel);
+	if ((d = opendir(path)) == NULL)
+		fail_msg("cannot read %s", rel);
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(child, sizeof(child), "%s/%s", rel, de->d_name);
+		snprintf(path, sizeof(path), "%s/%s", MADO_SOURCE_DIR, child);
+		if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+			walk(child);
+			continue;
+		}
+		len = strlen(de->d_name);
+		if (len < 3 || (strcmp(de->d_name + len - 2, ".c") != 0 &&
+				strcmp(de->d_name + len - 2, ".h") != 0))
+			continue;
+		module_of_path(child, module, sizeof(module));
+		if (strcmp(module, "?") == 0)
+			fail_msg("%s belongs to no module of the graph", child);
+		assert_int_equal(mado_read_file(path, 1 << 22, &text, &len), 0);
+		if (!check_text(module, text, why, sizeof(why)))
+			fail_msg("%s: %s", child, why);
+		free(text);
+		checked++;
+	}
+	closedir(d);
+}
+
+/* The checker refuses what it must: calls up, calls sideways, unknown headers. */
+static void
+test_checker_refuses(void **state)
+{
+	char why[256];
+
+	(void)state;
+	assert_false(check_text("http", "#include \"mado/auth.h\"\n", why, sizeof(why)));
+	assert_false(check_text("gateway", "x\n#include \"mado/consent.h\"\n", why, sizeof(why)));
+	assert_false(check_text("core", "#include \"mado/pki.h\"\n", why, sizeof(why)));
+	assert_false(check_text("db", "#include \"mado/http.h\"\n", why, sizeof(why)));
+	assert_false(check_text("auth", "#include \"mado/nothing.h\"\n", why, sizeof(why)));
+	assert_false(check_text("auth", "#include \"consent/consent_int.h\"\n", why, sizeof(why)));
+	assert_false(check_text("", "#include \"mado/util.h\"\n", why, sizeof(why)));
+}
+
+static void
+test_checker_allows(void **state)
+{
+	char why[256];
+
+	(void)state;
+	assert_true(check_text("http", "#include \"mado/db.h\"\n#include \"http_int.h\"\n", why,
+			       sizeof(why)));
+	assert_true(check_text("consent", "#include \"mado/consent.h\"\n#include \"mado/http.h\"\n",
+			       why, sizeof(why)));
+	assert_true(check_text("main", "#include \"mado/gateway.h\"\n", why, sizeof(why)));
+}
+
+/* The whole tree keeps to the graph. */
+static void
+test_tree_keeps_the_graph(void **state)
+{
+	(void)state;
+	walk("server");
+	walk("include/mado");
+	assert_true(checked > 60);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_checker_refuses),
+	    cmocka_unit_test(test_checker_allows),
+	    cmocka_unit_test(test_tree_keeps_the_graph),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
