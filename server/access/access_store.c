@@ -1,7 +1,7 @@
 /*
  * The SQL of access transparency. Gateway calls go through the SECURITY DEFINER
- * functions of sql/migrations/0003; the person's views read their own rows under
- * row-level security, with mado.person_id set in the same transaction.
+ * functions of sql/functions/gateway.sql and accesslog.sql; the person's views read their
+ * own rows under row-level security, with mado.person_id set in the same transaction.
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,7 +1,8 @@
 /*
  * The SQL of consent. Every decision lives in a SECURITY DEFINER function of
- * sql/migrations/0005 (requests, decisions, code exchange, changes, the fetch decision
- * and its record, push notices); the person's lists are read under row-level security.
+ * sql/functions/consent.sql (requests, decisions, code exchange, changes, the fetch
+ * decision and its record) and notices.sql (push notices); the person's lists are read
+ * under row-level security.
  */
 #include <stdio.h>
 #include <stdlib.h>
