@@ -1,6 +1,7 @@
--- The access log: its append-only guard and monthly partitions, the alert a person asked
--- for on a new access, and disputes: who may open one, whose queue it reaches, who may
--- answer it and when an answer lifts a freeze.
+-- The access log: what is written into it and how (record_access is its one writer, and
+-- it is append-only), its monthly partitions, the alert a person asked for on a new
+-- access, and disputes: who may open one, whose queue it reaches, who may answer it and
+-- when an answer lifts a freeze.
 SET LOCAL ROLE mado_owner;
 
 -- The append-only guard of the access log, its keys and the consent history (triggers
@@ -14,7 +15,8 @@ $$;
 REVOKE EXECUTE ON FUNCTION portal.refuse_change() FROM PUBLIC;
 
 -- Creates the monthly partitions from this month to months_ahead months on; each gets
--- its own TRUNCATE guard. Called by the server at start and as months turn.
+-- its own TRUNCATE guard. Called by the server at start and by record_access when next
+-- month's partition is missing.
 CREATE OR REPLACE FUNCTION portal.access_partitions_ensure(months_ahead integer)
 RETURNS integer
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
@@ -78,6 +80,71 @@ END
 $$;
 REVOKE EXECUTE ON FUNCTION portal.alert_for(bigint, uuid, text, text[], timestamptz, boolean)
 	FROM PUBLIC;
+
+/*
+ * The one writer of the access log: no other function inserts into portal.access_events
+ * or portal.access_event_keys, so "no access without its record" is kept in one place.
+ * For each record whose (org_code, event_id) key is new it writes the key, the record and
+ * the alert the person asked for; push records raise no alert, since the push notice
+ * itself is in the person's notice list. A key recorded before, or repeated in
+ * p_records, is written once. Returns the 1-based position in p_records and the row id
+ * of each record written; skipped records return no row.
+ *
+ * Set-based (one INSERT per table for a whole report batch). Only the definer functions
+ * call it, and they set lock_timeout: a record that cannot be written in time fails
+ * their call, and so no data leaves. Callers build each portal.access_record in the
+ * type's order: event_id, person_id, occurred_at, org_code, relay_for, officer,
+ * officer_role, actor_kind, channel, purpose, legal_ref, case_ref, items, consent_id,
+ * outcome, reason, sealed_until, sealing_body.
+ */
+CREATE OR REPLACE FUNCTION portal.record_access(p_records portal.access_record[])
+RETURNS TABLE (ord integer, id bigint)
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+	-- Partitions are made from this month on, so next month's being there means this
+	-- month's is too. Without them no record can be written.
+	IF to_regclass('portal.access_events_' ||
+		       to_char(date_trunc('month', now() AT TIME ZONE 'UTC') + interval '1 month',
+			       'YYYYMM')) IS NULL THEN
+		PERFORM portal.access_partitions_ensure(2);
+	END IF;
+	RETURN QUERY
+	WITH rec AS (
+		SELECT DISTINCT ON (r.org_code, r.event_id) r.*, r.ordinality::integer AS pos
+		FROM unnest(p_records) WITH ORDINALITY r
+		ORDER BY r.org_code, r.event_id, r.ordinality
+	), fresh AS (
+		INSERT INTO portal.access_event_keys AS k (org_code, event_id)
+		SELECT r.org_code, r.event_id FROM rec r
+		ON CONFLICT DO NOTHING
+		RETURNING k.org_code, k.event_id
+	), written AS (
+		INSERT INTO portal.access_events AS e (event_id, person_id, occurred_at, org_code,
+			relay_for, officer, officer_role, actor_kind, channel, purpose, legal_ref,
+			case_ref, items, consent_id, outcome, reason, sealed_until, sealing_body)
+		SELECT r.event_id, r.person_id, r.occurred_at, r.org_code, r.relay_for, r.officer,
+		       r.officer_role, r.actor_kind, r.channel, r.purpose, r.legal_ref, r.case_ref,
+		       r.items, r.consent_id, r.outcome, r.reason, r.sealed_until, r.sealing_body
+		FROM rec r JOIN fresh f ON f.org_code = r.org_code AND f.event_id = r.event_id
+		ORDER BY r.pos
+		RETURNING e.id, e.org_code, e.event_id, e.person_id, e.occurred_at, e.channel,
+			  e.items, e.sealed_until
+	), alerts AS (
+		SELECT portal.alert_for(w.id, w.person_id, w.org_code, w.items, w.occurred_at,
+					w.sealed_until IS NOT NULL)
+		FROM written w
+		WHERE w.channel <> 'push'
+		  AND EXISTS (SELECT 1 FROM portal.alert_settings a
+			      WHERE a.person_id = w.person_id AND a.mode <> 'off')
+	)
+	SELECT r.pos, w.id
+	FROM written w JOIN rec r ON r.org_code = w.org_code AND r.event_id = w.event_id
+	-- A CTE without an INSERT of its own runs only when read: this makes the alerts.
+	WHERE (SELECT count(*) FROM alerts) >= 0
+	ORDER BY r.pos;
+END
+$$;
+REVOKE EXECUTE ON FUNCTION portal.record_access(portal.access_record[]) FROM PUBLIC;
 
 -- A person's dispute: a case number, the entry's organisation's queue and, for "not
 -- mine", a freeze of the entry's items for this person.

@@ -2,7 +2,7 @@
 -- person's decision is theirs to make (own session only grants, widens or resumes; any
 -- channel may help withdraw), whether a code becomes a grant, and whether a fetch is
 -- served at this moment (active, not expired, items, period and frequency within the
--- consent), recorded in the same transaction as the read.
+-- consent), recorded through portal.record_access in the same transaction as the read.
 -- Also the signed receipt's content for a step.
 SET LOCAL ROLE mado_owner;
 
@@ -260,11 +260,12 @@ BEGIN
 		ORDER BY x.created_at DESC LIMIT 1;
 		IF v_consent IS NULL THEN
 			-- Asked without any consent: refused, and the person sees that it was tried.
-			INSERT INTO portal.access_event_keys (org_code, event_id) VALUES (p_org, v_event);
-			INSERT INTO portal.access_events (event_id, person_id, occurred_at, org_code,
-				actor_kind, channel, purpose, legal_ref, items, outcome, reason)
-			VALUES (v_event, v_person, now(), p_org, 'machine', 'private', 'consent',
-				'consent', p_items, 'denied', 'consent-no-consent');
+			PERFORM portal.record_access(ARRAY[ROW(
+				v_event, v_person, now(), p_org, NULL,
+				NULL, NULL, 'machine', 'private',
+				'consent', 'consent', NULL, p_items, NULL,
+				'denied', 'consent-no-consent', NULL, NULL
+			)::portal.access_record]);
 			RETURN QUERY SELECT 'denied'::text, 'no-consent'::text, NULL::uuid, NULL::text,
 				NULL::text, NULL::jsonb;
 			RETURN;
@@ -296,14 +297,14 @@ BEGIN
 		v_reason := 'frequency';
 	END IF;
 
-	INSERT INTO portal.access_event_keys (org_code, event_id) VALUES (p_org, v_event);
-	INSERT INTO portal.access_events (event_id, person_id, occurred_at, org_code, actor_kind,
-		channel, purpose, legal_ref, items, consent_id, outcome, reason)
-	VALUES (v_event, c.person_id, now(), p_org, 'machine', 'private', c.purpose,
-		'consent', p_items, c.id, CASE WHEN v_reason IS NULL THEN 'served' ELSE 'denied' END,
-		CASE WHEN v_reason IS NULL THEN NULL ELSE 'consent-' || v_reason END)
-	RETURNING id INTO v_row;
-	PERFORM portal.alert_for(v_row, c.person_id, p_org, p_items, now(), false);
+	-- The record comes first; a use below points at its row.
+	SELECT w.id INTO v_row FROM portal.record_access(ARRAY[ROW(
+		v_event, c.person_id, now(), p_org, NULL,
+		NULL, NULL, 'machine', 'private',
+		c.purpose, 'consent', NULL, p_items, c.id,
+		CASE WHEN v_reason IS NULL THEN 'served' ELSE 'denied' END,
+		CASE WHEN v_reason IS NULL THEN NULL ELSE 'consent-' || v_reason END, NULL, NULL
+	)::portal.access_record]) w;
 	IF v_reason IS NOT NULL THEN
 		RETURN QUERY SELECT 'denied'::text, v_reason, c.id, NULL::text, NULL::text,
 			NULL::jsonb;

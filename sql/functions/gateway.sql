@@ -1,8 +1,8 @@
 -- The agency gateway: whether an agency's query is served (the person and items known, a
 -- registered relay, a legal basis for every item and purpose, sealing only under a
 -- sealable basis, no disputed item frozen), and whether a reported batch is taken (every
--- event names a known person, items, purpose and relay). Both write the access records
--- before anything is returned.
+-- event names a known person, items, purpose and relay). Both record through
+-- portal.record_access before anything is returned.
 SET LOCAL ROLE mado_owner;
 
 /*
@@ -62,18 +62,20 @@ BEGIN
 		v_reason := 'items-frozen';
 	END IF;
 
-	INSERT INTO portal.access_event_keys (org_code, event_id) VALUES (p_org, v_event);
-	INSERT INTO portal.access_events (event_id, person_id, occurred_at, org_code, relay_for,
-		officer, officer_role, actor_kind, channel, purpose, legal_ref, case_ref, items,
-		outcome, reason, sealed_until, sealing_body)
-	VALUES (v_event, v_person, now(), p_org, p_relay_for, p_officer, p_officer_role,
-		p_actor_kind, 'gateway', p_purpose, p_legal_ref, p_case_ref, p_items,
+	-- A refusal is recorded unsealed: only a served request may carry a disclosure date.
+	SELECT w.id INTO v_row FROM portal.record_access(ARRAY[ROW(
+		v_event, v_person, now(), p_org, p_relay_for,
+		p_officer, p_officer_role, p_actor_kind, 'gateway',
+		p_purpose, p_legal_ref, p_case_ref, p_items, NULL,
 		CASE WHEN v_reason IS NULL THEN 'served' ELSE 'denied' END, v_reason,
 		CASE WHEN v_reason IS NULL THEN p_sealed_until END,
-		CASE WHEN v_reason IS NULL AND p_sealed_until IS NOT NULL THEN p_sealing_body END)
-	RETURNING id INTO v_row;
-	PERFORM portal.alert_for(v_row, v_person, p_org, p_items, now(),
-				 v_reason IS NULL AND p_sealed_until IS NOT NULL);
+		CASE WHEN v_reason IS NULL AND p_sealed_until IS NOT NULL THEN p_sealing_body END
+	)::portal.access_record]) w;
+	-- A fresh random event id is never a recorded key; if it were, nothing may leave.
+	IF v_row IS NULL THEN
+		RAISE EXCEPTION 'access event % is already recorded', v_event
+			USING ERRCODE = 'unique_violation';
+	END IF;
 
 	IF v_reason IS NOT NULL THEN
 		RETURN QUERY SELECT v_row, v_event, 'denied'::text, v_reason, NULL::text, NULL::jsonb;
@@ -97,8 +99,12 @@ GRANT EXECUTE ON FUNCTION portal.gw_query(text, text, text[], text, text, text, 
 /*
  * Reported accesses: a batch (JSON array, already checked field by field by the server)
  * is written whole or not at all. Returns the index and field of the first event that
- * names an unknown person, item or purpose (nothing written), or the counts written and
- * skipped as already recorded.
+ * names an unknown person, item or purpose, or an unregistered relay (nothing written;
+ * every event is checked for the person first, then for items, purpose and relay), or
+ * the counts written and skipped as already recorded.
+ *
+ * No temporary table: one in the caller's session could be prepared by the caller, and
+ * this function runs as the owner. The batch lives in an array of access records.
  */
 CREATE OR REPLACE FUNCTION portal.gw_report(p_org text, p_events jsonb)
 RETURNS TABLE (bad_index integer, bad_field text, written integer, duplicates integer)
@@ -106,68 +112,44 @@ LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp SET lock_timeout = '2s' AS $$
 DECLARE
 	v_total integer := jsonb_array_length(p_events);
+	v_records portal.access_record[];
 	v_written integer;
 	v_bad integer;
+	v_field text;
 BEGIN
-	CREATE TEMP TABLE IF NOT EXISTS gw_batch (
-		idx integer, event_id uuid, person_id uuid, occurred_at timestamptz,
-		relay_for text, officer text, officer_role text, actor_kind text,
-		purpose text, legal_ref text, case_ref text, items text[]
-	) ON COMMIT DROP;
-	TRUNCATE gw_batch;
-	INSERT INTO gw_batch
-	SELECT e.ord - 1, (e.v->>'event_id')::uuid, s.person_id, (e.v->>'occurred_at')::timestamptz,
-	       e.v->>'relay_for', e.v->>'officer', e.v->>'officer_role', e.v->>'actor_kind',
-	       e.v->>'purpose', e.v->>'legal_ref', e.v->>'case_ref',
-	       ARRAY(SELECT jsonb_array_elements_text(e.v->'items'))
+	-- An unknown pseudonym leaves person_id NULL, to be named below.
+	SELECT array_agg(ROW(
+		(e.v->>'event_id')::uuid, s.person_id, (e.v->>'occurred_at')::timestamptz, p_org,
+		e.v->>'relay_for', e.v->>'officer', e.v->>'officer_role', e.v->>'actor_kind',
+		'report', e.v->>'purpose', e.v->>'legal_ref', e.v->>'case_ref',
+		ARRAY(SELECT jsonb_array_elements_text(e.v->'items')), NULL,
+		'served', NULL, NULL, NULL
+	)::portal.access_record ORDER BY e.ord) INTO v_records
 	FROM jsonb_array_elements(p_events) WITH ORDINALITY e(v, ord)
 	LEFT JOIN portal.pseudonyms s ON s.org_code = p_org AND s.pseudonym = e.v->>'person';
 
-	SELECT min(idx) INTO v_bad FROM gw_batch WHERE person_id IS NULL;
+	SELECT b.idx, b.field INTO v_bad, v_field
+	FROM (SELECT (r.ordinality - 1)::integer AS idx, CASE
+		WHEN r.person_id IS NULL THEN 'person'
+		WHEN EXISTS (SELECT 1 FROM unnest(r.items) i
+			     WHERE NOT EXISTS (SELECT 1 FROM portal.data_items d WHERE d.code = i))
+			THEN 'items'
+		WHEN NOT EXISTS (SELECT 1 FROM portal.purposes p WHERE p.code = r.purpose)
+			THEN 'purpose'
+		WHEN r.relay_for IS NOT NULL AND NOT EXISTS (SELECT 1 FROM portal.org_relays x
+			WHERE x.processor = p_org AND x.controller = r.relay_for)
+			THEN 'relay_for'
+	      END AS field
+	      FROM unnest(v_records) WITH ORDINALITY r) b
+	WHERE b.field IS NOT NULL
+	ORDER BY array_position(ARRAY['person', 'items', 'purpose', 'relay_for'], b.field), b.idx
+	LIMIT 1;
 	IF v_bad IS NOT NULL THEN
-		RETURN QUERY SELECT v_bad, 'person'::text, 0, 0;
-		RETURN;
-	END IF;
-	SELECT min(idx) INTO v_bad FROM gw_batch b
-	WHERE EXISTS (SELECT 1 FROM unnest(b.items) i
-		      WHERE NOT EXISTS (SELECT 1 FROM portal.data_items d WHERE d.code = i));
-	IF v_bad IS NOT NULL THEN
-		RETURN QUERY SELECT v_bad, 'items'::text, 0, 0;
-		RETURN;
-	END IF;
-	SELECT min(idx) INTO v_bad FROM gw_batch b
-	WHERE NOT EXISTS (SELECT 1 FROM portal.purposes p WHERE p.code = b.purpose);
-	IF v_bad IS NOT NULL THEN
-		RETURN QUERY SELECT v_bad, 'purpose'::text, 0, 0;
-		RETURN;
-	END IF;
-	SELECT min(idx) INTO v_bad FROM gw_batch b
-	WHERE b.relay_for IS NOT NULL AND NOT EXISTS (SELECT 1 FROM portal.org_relays r
-		WHERE r.processor = p_org AND r.controller = b.relay_for);
-	IF v_bad IS NOT NULL THEN
-		RETURN QUERY SELECT v_bad, 'relay_for'::text, 0, 0;
+		RETURN QUERY SELECT v_bad, v_field, 0, 0;
 		RETURN;
 	END IF;
 
-	WITH fresh AS (
-		INSERT INTO portal.access_event_keys (org_code, event_id)
-		SELECT p_org, b.event_id FROM gw_batch b
-		ON CONFLICT DO NOTHING RETURNING event_id
-	), ins AS (
-		INSERT INTO portal.access_events (event_id, person_id, occurred_at, org_code,
-			relay_for, officer, officer_role, actor_kind, channel, purpose, legal_ref,
-			case_ref, items, outcome)
-		SELECT b.event_id, b.person_id, b.occurred_at, p_org, b.relay_for, b.officer,
-		       b.officer_role, b.actor_kind, 'report', b.purpose, b.legal_ref, b.case_ref,
-		       b.items, 'served'
-		FROM gw_batch b JOIN fresh f ON f.event_id = b.event_id
-		RETURNING id, person_id, items, occurred_at
-	), alerts AS (
-		SELECT portal.alert_for(r.id, r.person_id, p_org, r.items, r.occurred_at, false)
-		FROM ins r WHERE EXISTS (SELECT 1 FROM portal.alert_settings a
-					  WHERE a.person_id = r.person_id AND a.mode <> 'off')
-	)
-	SELECT (SELECT count(*) FROM ins) + 0 * (SELECT count(*) FROM alerts) INTO v_written;
+	SELECT count(*) INTO v_written FROM portal.record_access(v_records);
 	RETURN QUERY SELECT NULL::integer, NULL::text, v_written, v_total - v_written;
 END
 $$;

@@ -1,6 +1,7 @@
 -- Push notices: whether an agency programme's notice reaches a person's notice list (only
 -- under the person's active push consent for that programme). Every attempt about a known
--- person is recorded.
+-- person is recorded through portal.record_access; the delivered notice itself is what
+-- the person sees, so the record raises no access alert.
 SET LOCAL ROLE mado_owner;
 
 /*
@@ -33,13 +34,13 @@ BEGIN
 	WHERE c.person_id = v_person AND c.kind = 'push_notice' AND c.programme = g.code
 	  AND c.status = 'active' AND c.valid_from <= now() AND c.valid_until > now()
 	ORDER BY c.created_at DESC LIMIT 1 FOR SHARE;
-	INSERT INTO portal.access_event_keys (org_code, event_id) VALUES (p_org, v_event);
-	INSERT INTO portal.access_events (event_id, person_id, occurred_at, org_code, actor_kind,
-		channel, purpose, legal_ref, items, consent_id, outcome, reason)
-	VALUES (v_event, v_person, now(), p_org, 'machine', 'push', g.purpose, 'consent',
-		ARRAY['notice'], v_consent, CASE WHEN v_consent IS NULL THEN 'denied' ELSE 'served' END,
-		CASE WHEN v_consent IS NULL THEN 'no-consent' END)
-	RETURNING id INTO v_row;
+	SELECT w.id INTO v_row FROM portal.record_access(ARRAY[ROW(
+		v_event, v_person, now(), p_org, NULL,
+		NULL, NULL, 'machine', 'push',
+		g.purpose, 'consent', NULL, ARRAY['notice'], v_consent,
+		CASE WHEN v_consent IS NULL THEN 'denied' ELSE 'served' END,
+		CASE WHEN v_consent IS NULL THEN 'no-consent' END, NULL, NULL
+	)::portal.access_record]) w;
 	IF v_consent IS NULL THEN
 		RETURN QUERY SELECT 'denied'::text, 'no-consent'::text;
 		RETURN;

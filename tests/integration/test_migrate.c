@@ -173,6 +173,45 @@ test_function_files_applied_once(void **state)
 	assert_string_equal(proc_again, proc);
 }
 
+/* The rule that makes "no access without its record" one function's job. */
+static void
+test_one_writer_of_the_access_log(void **state)
+{
+	char name[64];
+
+	(void)state;
+	assert_int_equal(scalar("SELECT count(*) FROM pg_proc WHERE pronamespace ="
+				" 'portal'::regnamespace AND prosrc ~*"
+				" 'insert\\s+into\\s+portal\\.access_events'"),
+			 1);
+	assert_int_equal(th_sql_str(&env, name, sizeof(name),
+				    "SELECT proname FROM pg_proc WHERE pronamespace ="
+				    " 'portal'::regnamespace AND prosrc ~*"
+				    " 'insert\\s+into\\s+portal\\.access_events'"),
+			 0);
+	assert_string_equal(name, "record_access");
+	assert_int_equal(th_sql_str(&env, name, sizeof(name),
+				    "SELECT string_agg(proname, ',') FROM pg_proc WHERE"
+				    " pronamespace = 'portal'::regnamespace AND prosrc ~*"
+				    " 'insert\\s+into\\s+portal\\.access_event_keys'"),
+			 0);
+	assert_string_equal(name, "record_access");
+	assert_int_equal(th_sql_str(&env, name, sizeof(name),
+				    "SELECT string_agg(proname, ',' ORDER BY proname) FROM pg_proc"
+				    " WHERE pronamespace = 'portal'::regnamespace AND proname IN"
+				    " ('gw_query', 'gw_report', 'rp_fetch', 'push_notice') AND"
+				    " prosrc ~* 'portal\\.record_access\\s*\\('"),
+			 0);
+	assert_string_equal(name, "gw_query,gw_report,push_notice,rp_fetch");
+	/* Only the definer functions write records: the application role cannot. */
+	assert_int_equal(scalar("SELECT has_function_privilege('mado_app',"
+				" 'portal.record_access(portal.access_record[])', 'EXECUTE')::int"),
+			 0);
+	assert_int_equal(scalar("SELECT has_function_privilege('mado_app',"
+				" 'portal.gw_report(text, jsonb)', 'EXECUTE')::int"),
+			 1);
+}
+
 /* A changed function file: reported as pending, refused by serve, fixed by migrate. */
 static void
 test_changed_function_file(void **state)
@@ -348,6 +387,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_status_and_idempotent_apply),
 	    cmocka_unit_test(test_function_files_applied_once),
+	    cmocka_unit_test(test_one_writer_of_the_access_log),
 	    cmocka_unit_test(test_changed_function_file),
 	    cmocka_unit_test(test_removed_function_file),
 	    cmocka_unit_test(test_failed_function_file_is_rolled_back),
