@@ -26,7 +26,7 @@
 #include "mado/util.h"
 
 #define EXIT_CONFIG 2 /* the configuration is invalid */
-#define EXIT_BEHIND 3 /* migrate --status: migrations are pending */
+#define EXIT_BEHIND 3 /* migrate --status: migrations or function files are pending */
 
 static void
 usage(FILE *out)
@@ -37,7 +37,8 @@ usage(FILE *out)
 	      "        Run the portal. --check-config validates the configuration, prints it\n"
 	      "        (secrets hidden) and exits.\n"
 	      "  migrate [--config FILE] [--status]\n"
-	      "        Apply pending schema migrations, or with --status only report them.\n"
+	      "        Apply pending schema migrations and changed function files, or with\n"
+	      "        --status only report them.\n"
 	      "  authcheck --token FILE --origin URL --nonce NONCE --trust DIR [--at TIME]\n"
 	      "            [--ocsp on|off]\n"
 	      "        Validate one Web eID token as the server would; print the verdict.\n"
@@ -197,9 +198,9 @@ cmd_migrate(const struct args *a)
 	const char *vals[] = {"10", "mado-migrate", NULL, NULL};
 	struct mado_config cfg;
 	struct mado_migrations m = {0};
-	PGresult *applied = NULL;
+	struct mado_applied applied = {NULL, NULL};
+	struct mado_migrate_counts pending, done;
 	PGconn *conn = NULL;
-	size_t pending = 0, done = 0;
 	char why[1024];
 	int status = 1, rc;
 
@@ -222,13 +223,14 @@ cmd_migrate(const struct args *a)
 				PQerrorMessage(conn));
 			goto out;
 		}
-		rc = mado_migrate_compare(&m, applied, &pending, why, sizeof(why));
+		rc = mado_migrate_compare(&m, &applied, &pending, why, sizeof(why));
 		if (rc == MADO_OK) {
 			printf("schema is current at %s\n", m.v[m.n - 1].name);
 			status = 0;
 		} else {
 			printf("%s\n", why);
-			status = pending > 0 ? EXIT_BEHIND : 1;
+			/* Pending work is what migrate is for; a changed history is not. */
+			status = pending.migrations > 0 || pending.functions > 0 ? EXIT_BEHIND : 1;
 		}
 		goto out;
 	}
@@ -236,10 +238,11 @@ cmd_migrate(const struct args *a)
 		fprintf(stderr, "mado migrate: %s\n", why);
 		goto out;
 	}
-	printf("applied %zu migration(s); schema is current at %s\n", done, m.v[m.n - 1].name);
+	printf("applied %zu migration(s) and %zu function file(s); schema is current at %s\n",
+	       done.migrations, done.functions, m.v[m.n - 1].name);
 	status = 0;
 out:
-	PQclear(applied);
+	mado_migrate_applied_clear(&applied);
 	PQfinish(conn);
 	mado_migrate_free(&m);
 	mado_config_free(&cfg);

@@ -62,7 +62,8 @@ static const struct opt opts[] = {
     {"web_root", OPT_STR, OFF(web_root), "web", 0, 0, 0, check_dir,
      "Directory of the static front end, loaded at start."},
     {"migrations_dir", OPT_STR, OFF(migrations_dir), "sql/migrations", 0, 0, 0, check_dir,
-     "Directory of the numbered SQL migrations."},
+     "Directory of the numbered SQL migrations; the function files are read from the "
+     "directory `functions` beside it."},
     {"db_url", OPT_CONNINFO, OFF(db_url), "dbname=mado user=mado_app", 0, 0, OPT_SECRET, NULL,
      "libpq connection string of the application role (password hidden when printed)."},
     {"db_migrate_url", OPT_CONNINFO, OFF(db_migrate_url), "", 0, 0, OPT_SECRET, NULL,

@@ -505,6 +505,47 @@ test_report_bad_event_writes_nothing(void **state)
 			 0);
 }
 
+/*
+ * A temporary table the caller's session made, named as gw_report's batch once was, with
+ * a trigger that copies the pseudonym key: gw_report runs as the owner and must never
+ * touch it (security review finding 7). The report is still written.
+ */
+static void
+test_report_ignores_session_temp_table(void **state)
+{
+	static const char ev[] = "00000000-0000-4000-8000-0000000b47c0";
+	char when[32];
+	time_t now = time(NULL) - 60;
+
+	(void)state;
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+	assert_int_equal(
+	    scalar(
+		"SET ROLE mado_app;"
+		" CREATE TEMP TABLE gw_batch (idx int, event_id uuid, person_id uuid,"
+		"  occurred_at timestamptz, relay_for text, officer text, officer_role text,"
+		"  actor_kind text, purpose text, legal_ref text, case_ref text, items text[]);"
+		" GRANT ALL ON gw_batch TO mado_owner;"
+		" CREATE TEMP TABLE loot (k bytea); GRANT ALL ON loot TO mado_owner;"
+		" CREATE FUNCTION pg_temp.take() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN"
+		"  INSERT INTO pg_temp.loot SELECT key FROM portal.pseudonym_key; RETURN NULL;"
+		"  END$$;"
+		" CREATE TRIGGER take BEFORE TRUNCATE ON gw_batch EXECUTE FUNCTION pg_temp.take();"
+		" CREATE TRIGGER take_rows BEFORE INSERT ON gw_batch"
+		"  FOR EACH STATEMENT EXECUTE FUNCTION pg_temp.take();"
+		" CREATE TEMP TABLE res AS SELECT * FROM portal.gw_report('tax-office',"
+		"  '[{\"event_id\": \"%s\", \"person\": \"%s\", \"occurred_at\": \"%s\","
+		"    \"items\": [\"tax.income\"], \"purpose\": \"tax.assessment\","
+		"    \"legal_ref\": \"internal\", \"actor_kind\": \"human\"}]');"
+		" SELECT (SELECT written FROM res) * 10 + (SELECT count(*) FROM loot)",
+		ev, pseudonym(&alice, "tax-office"), when),
+	    10);
+	assert_int_equal(scalar("SELECT count(*) FROM portal.access_events WHERE event_id = '%s'"
+				" AND person_id = '%s' AND channel = 'report'",
+				ev, alice.id),
+			 1);
+}
+
 /* --- the log's protections --- */
 
 static void
@@ -984,6 +1025,7 @@ main(void)
 	    cmocka_unit_test(test_no_record_no_data),
 	    cmocka_unit_test(test_report_replay_writes_once),
 	    cmocka_unit_test(test_report_bad_event_writes_nothing),
+	    cmocka_unit_test(test_report_ignores_session_temp_table),
 	    cmocka_unit_test(test_append_only_for_every_role),
 	    cmocka_unit_test(test_person_sees_only_own),
 	    cmocka_unit_test(test_filters_pages_summary_export),

@@ -1,7 +1,9 @@
 /*
  * mado migrate and the schema check of mado serve against a real database: pending files
  * are applied once, each in its own transaction; a changed file, a database ahead of the
- * build or a schema behind it stops mado serve with a message that says which.
+ * build or a schema behind it stops mado serve with a message that says which. Function
+ * files are applied again, together, only when one is new, changed or removed; until then
+ * mado serve refuses to start and /readyz is red.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,6 +19,7 @@
 
 static struct th_env env;
 static char migdir[400];
+static char fndir[400]; /* the functions directory beside migdir */
 static long shipped;    /* migrations in the source tree */
 static char extra[64];  /* the next number's test migration */
 static char broken[64]; /* and the one after, which fails */
@@ -31,9 +34,11 @@ setup(void **state)
 	(void)state;
 	if (th_setup(&env, NULL) != 0)
 		return -1;
-	/* Work on a copy of the migrations so files can be edited. */
+	/* Work on a copy of the migrations and function files so files can be edited. */
 	snprintf(migdir, sizeof(migdir), "%s/migrations", env.dir);
-	if (th_sh("cp -r '%s/sql/migrations' '%s'", MADO_SOURCE_DIR, migdir) != 0)
+	snprintf(fndir, sizeof(fndir), "%s/functions", env.dir);
+	if (th_sh("cp -r '%s/sql/migrations' '%s'", MADO_SOURCE_DIR, migdir) != 0 ||
+	    th_sh("cp -r '%s/sql/functions' '%s'", MADO_SOURCE_DIR, fndir) != 0)
 		return -1;
 	snprintf(line, sizeof(line), "migrations_dir = %s", migdir);
 	if (th_conf_append(&env, line) != 0)
@@ -77,6 +82,230 @@ test_status_and_idempotent_apply(void **state)
 	free(out);
 	assert_true(shipped >= 2);
 	assert_int_equal(scalar("SELECT count(*) FROM portal.schema_migrations"), shipped);
+}
+
+/* The SHA-256 of a file by the sha256sum command line, not by our code. */
+static void
+file_sha256(const char *path, char out[65])
+{
+	char cmd[600];
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd), "sha256sum '%s'", path);
+	assert_non_null(p = popen(cmd, "r"));
+	assert_non_null(fgets(out, 65, p));
+	pclose(p);
+	assert_int_equal(strlen(out), 64);
+}
+
+/* Is name recorded in portal.schema_functions with the checksum of its file in fndir? */
+static bool
+recorded_as_file(const char *name)
+{
+	char path[600], want[65], have[80];
+
+	snprintf(path, sizeof(path), "%s/%s", fndir, name);
+	file_sha256(path, want);
+	if (th_sql_str(&env, have, sizeof(have),
+		       "SELECT checksum FROM portal.schema_functions WHERE name = '%s'", name) != 0)
+		return false;
+	return strcmp(have, want) == 0;
+}
+
+static char *
+readyz_type(long *status)
+{
+	static char type[128];
+	struct th_resp r;
+
+	assert_int_equal(th_http(&env, "GET", "/readyz", NULL, NULL, 0, &r), 0);
+	*status = r.status;
+	th_problem_type(&r, type, sizeof(type));
+	th_resp_free(&r);
+	return type;
+}
+
+/* Checks that every file in fndir is recorded as it is; returns how many there are. */
+static long
+all_recorded(void)
+{
+	char cmd[500], name[256];
+	long n = 0;
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd), "ls '%s'", fndir);
+	assert_non_null(p = popen(cmd, "r"));
+	while (fgets(name, sizeof(name), p) != NULL) {
+		name[strcspn(name, "\n")] = '\0';
+		if (!recorded_as_file(name))
+			fail_msg("function file %s is not recorded as it is", name);
+		n++;
+	}
+	pclose(p);
+	return n;
+}
+
+static void
+test_function_files_applied_once(void **state)
+{
+	char stamp[80], again[80], proc[32], proc_again[32];
+
+	(void)state;
+	/* Every file of the directory is recorded, with the checksum of what is on disk. */
+	assert_true(all_recorded() >= 6);
+	assert_int_equal(scalar("SELECT count(*) FROM portal.schema_functions"), all_recorded());
+	assert_int_equal(th_sql_str(&env, stamp, sizeof(stamp),
+				    "SELECT max(applied_at)::text FROM portal.schema_functions"),
+			 0);
+	/* CREATE OR REPLACE rewrites a function's catalogue row; nothing may do that now. */
+	assert_int_equal(th_sql_str(&env, proc, sizeof(proc),
+				    "SELECT xmin::text FROM pg_proc WHERE proname = 'org_by_key'"),
+			 0);
+	assert_int_equal(th_mado_cmd(&env, "migrate", NULL), 0);
+	assert_int_equal(th_mado_cmd(&env, "migrate --status", NULL), 0);
+	assert_int_equal(th_sql_str(&env, again, sizeof(again),
+				    "SELECT max(applied_at)::text FROM portal.schema_functions"),
+			 0);
+	assert_string_equal(again, stamp);
+	assert_int_equal(th_sql_str(&env, proc_again, sizeof(proc_again),
+				    "SELECT xmin::text FROM pg_proc WHERE proname = 'org_by_key'"),
+			 0);
+	assert_string_equal(proc_again, proc);
+}
+
+/* The rule that makes "no access without its record" one function's job. */
+static void
+test_one_writer_of_the_access_log(void **state)
+{
+	char name[64];
+
+	(void)state;
+	assert_int_equal(scalar("SELECT count(*) FROM pg_proc WHERE pronamespace ="
+				" 'portal'::regnamespace AND prosrc ~*"
+				" 'insert\\s+into\\s+portal\\.access_events'"),
+			 1);
+	assert_int_equal(th_sql_str(&env, name, sizeof(name),
+				    "SELECT proname FROM pg_proc WHERE pronamespace ="
+				    " 'portal'::regnamespace AND prosrc ~*"
+				    " 'insert\\s+into\\s+portal\\.access_events'"),
+			 0);
+	assert_string_equal(name, "record_access");
+	assert_int_equal(th_sql_str(&env, name, sizeof(name),
+				    "SELECT string_agg(proname, ',') FROM pg_proc WHERE"
+				    " pronamespace = 'portal'::regnamespace AND prosrc ~*"
+				    " 'insert\\s+into\\s+portal\\.access_event_keys'"),
+			 0);
+	assert_string_equal(name, "record_access");
+	assert_int_equal(th_sql_str(&env, name, sizeof(name),
+				    "SELECT string_agg(proname, ',' ORDER BY proname) FROM pg_proc"
+				    " WHERE pronamespace = 'portal'::regnamespace AND proname IN"
+				    " ('gw_query', 'gw_report', 'rp_fetch', 'push_notice') AND"
+				    " prosrc ~* 'portal\\.record_access\\s*\\('"),
+			 0);
+	assert_string_equal(name, "gw_query,gw_report,push_notice,rp_fetch");
+	/* Only the definer functions write records: the application role cannot. */
+	assert_int_equal(scalar("SELECT has_function_privilege('mado_app',"
+				" 'portal.record_access(portal.access_record[])', 'EXECUTE')::int"),
+			 0);
+	assert_int_equal(scalar("SELECT has_function_privilege('mado_app',"
+				" 'portal.gw_report(text, jsonb)', 'EXECUTE')::int"),
+			 1);
+}
+
+/* A changed function file: reported as pending, refused by serve, fixed by migrate. */
+static void
+test_changed_function_file(void **state)
+{
+	long status;
+
+	(void)state;
+	assert_int_equal(th_sh("cp '%s/notices.sql' '%s/notices.sql.orig' && printf '\\nCREATE OR "
+			       "REPLACE FUNCTION portal.migrate_test_marker() RETURNS integer "
+			       "LANGUAGE sql AS $$ SELECT 7 $$;\\n' >> '%s/notices.sql'",
+			       fndir, env.dir, fndir),
+			 0);
+	assert_int_equal(th_mado_cmd(&env, "migrate --status", NULL), 3);
+	free(serve_refuses());
+	assert_int_equal(scalar("SELECT count(*) FROM pg_proc WHERE proname ="
+				" 'migrate_test_marker'"),
+			 0);
+
+	assert_int_equal(th_mado_cmd(&env, "migrate", NULL), 0);
+	assert_int_equal(scalar("SELECT portal.migrate_test_marker()"), 7);
+	assert_true(recorded_as_file("notices.sql"));
+	assert_int_equal(scalar("SELECT count(*) FROM portal.schema_migrations"), shipped);
+	assert_int_equal(th_mado_cmd(&env, "migrate --status", NULL), 0);
+	assert_int_equal(th_mado_start(&env), 0);
+	readyz_type(&status);
+	assert_int_equal(status, 200);
+
+	/* The running server's files are no longer what the database has applied. */
+	assert_int_equal(th_sh("mv '%s/notices.sql.orig' '%s/notices.sql'", env.dir, fndir), 0);
+	assert_int_equal(th_mado_cmd(&env, "migrate", NULL), 0);
+	assert_true(recorded_as_file("notices.sql"));
+	assert_string_equal(readyz_type(&status), "urn:mado:problem:schema-mismatch");
+	assert_int_equal(status, 503);
+	assert_int_equal(th_mado_stop(&env), 0);
+	assert_int_equal(th_mado_start(&env), 0);
+	readyz_type(&status);
+	assert_int_equal(status, 200);
+	assert_int_equal(th_mado_stop(&env), 0);
+}
+
+/* A removed function file: its row goes (its function stays: nothing is dropped). */
+static void
+test_removed_function_file(void **state)
+{
+	(void)state;
+	assert_int_equal(th_sh("printf 'SET LOCAL ROLE mado_owner;\\nCREATE OR REPLACE FUNCTION "
+			       "portal.migrate_test_extra() RETURNS integer LANGUAGE sql AS $$ "
+			       "SELECT 8 $$;\\n' > '%s/zz_extra.sql'",
+			       fndir),
+			 0);
+	assert_int_equal(th_mado_cmd(&env, "migrate --status", NULL), 3);
+	assert_int_equal(th_mado_cmd(&env, "migrate", NULL), 0);
+	assert_true(recorded_as_file("zz_extra.sql"));
+	assert_int_equal(scalar("SELECT portal.migrate_test_extra()"), 8);
+	assert_int_equal(scalar("SELECT (proowner = 'mado_owner'::regrole)::int FROM pg_proc"
+				" WHERE proname = 'migrate_test_extra'"),
+			 1);
+
+	assert_int_equal(th_sh("rm '%s/zz_extra.sql'", fndir), 0);
+	assert_int_equal(th_mado_cmd(&env, "migrate --status", NULL), 3);
+	free(serve_refuses());
+	assert_int_equal(th_mado_cmd(&env, "migrate", NULL), 0);
+	assert_int_equal(scalar("SELECT count(*) FROM portal.schema_functions WHERE name ="
+				" 'zz_extra.sql'"),
+			 0);
+	assert_int_equal(scalar("SELECT count(*) FROM portal.schema_functions"), all_recorded());
+	assert_int_equal(th_mado_cmd(&env, "migrate --status", NULL), 0);
+}
+
+/* A function file that fails leaves every function file as it was applied. */
+static void
+test_failed_function_file_is_rolled_back(void **state)
+{
+	(void)state;
+	assert_int_equal(
+	    th_sh("cp '%s/auth.sql' '%s/auth.sql.orig' && printf 'SET LOCAL ROLE "
+		  "mado_owner;\\nCREATE OR REPLACE FUNCTION portal.migrate_test_half() "
+		  "RETURNS integer LANGUAGE sql AS $$ SELECT 9 $$;\\n' > "
+		  "'%s/aa_first.sql' && echo 'SELECT no_such_function();' >> "
+		  "'%s/auth.sql'",
+		  fndir, env.dir, fndir, fndir),
+	    0);
+	assert_int_not_equal(th_mado_cmd(&env, "migrate", NULL), 0);
+	assert_int_equal(scalar("SELECT count(*) FROM pg_proc WHERE proname ="
+				" 'migrate_test_half'"),
+			 0);
+	assert_int_equal(scalar("SELECT count(*) FROM portal.schema_functions WHERE name ="
+				" 'aa_first.sql'"),
+			 0);
+	assert_int_equal(th_mado_cmd(&env, "migrate --status", NULL), 3);
+	assert_int_equal(th_sh("rm '%s/aa_first.sql' && mv '%s/auth.sql.orig' '%s/auth.sql'", fndir,
+			       env.dir, fndir),
+			 0);
+	assert_int_equal(th_mado_cmd(&env, "migrate --status", NULL), 0);
 }
 
 static void
@@ -157,6 +386,11 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_status_and_idempotent_apply),
+	    cmocka_unit_test(test_function_files_applied_once),
+	    cmocka_unit_test(test_one_writer_of_the_access_log),
+	    cmocka_unit_test(test_changed_function_file),
+	    cmocka_unit_test(test_removed_function_file),
+	    cmocka_unit_test(test_failed_function_file_is_rolled_back),
 	    cmocka_unit_test(test_behind_then_migrated),
 	    cmocka_unit_test(test_failed_migration_is_rolled_back),
 	    cmocka_unit_test(test_changed_file_stops_serve),

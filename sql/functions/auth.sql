@@ -1,0 +1,49 @@
+-- Who an organisation is and what it knows a person by: the pairwise pseudonym of each
+-- person for each organisation (kept in step as people and organisations are added), and
+-- the organisation a client certificate's key belongs to.
+SET LOCAL ROLE mado_owner;
+
+-- HMAC-SHA-256 under the pseudonym key over "organisation:person", base64url without
+-- padding. The key never leaves the database owner.
+CREATE OR REPLACE FUNCTION portal.pseudonym_of(p_org text, p_person uuid) RETURNS text
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+	SELECT rtrim(translate(encode(portal.hmac(convert_to(p_org || ':' || p_person::text,
+						'UTF8'), k.key, 'sha256'), 'base64'),
+			       '+/', '-_'), '=')
+	FROM portal.pseudonym_key k
+$$;
+REVOKE EXECUTE ON FUNCTION portal.pseudonym_of(text, uuid) FROM PUBLIC;
+
+-- Trigger functions (triggers people_pseudonyms and organisations_pseudonyms): a new
+-- person gets a pseudonym for every organisation, a new organisation one for every person.
+CREATE OR REPLACE FUNCTION portal.pseudonyms_for_person() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+	INSERT INTO portal.pseudonyms (org_code, pseudonym, person_id)
+	SELECT o.code, portal.pseudonym_of(o.code, NEW.id), NEW.id FROM portal.organisations o
+	ON CONFLICT DO NOTHING;
+	RETURN NULL;
+END
+$$;
+REVOKE EXECUTE ON FUNCTION portal.pseudonyms_for_person() FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION portal.pseudonyms_for_org() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+	INSERT INTO portal.pseudonyms (org_code, pseudonym, person_id)
+	SELECT NEW.code, portal.pseudonym_of(NEW.code, p.id), p.id FROM portal.people p
+	ON CONFLICT DO NOTHING;
+	RETURN NULL;
+END
+$$;
+REVOKE EXECUTE ON FUNCTION portal.pseudonyms_for_org() FROM PUBLIC;
+
+-- The organisation a client certificate key belongs to (for the gateway's door).
+CREATE OR REPLACE FUNCTION portal.org_by_key(p_key_hash text)
+RETURNS TABLE (code text, kind text)
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+	SELECT o.code, o.kind FROM portal.org_certs c JOIN portal.organisations o ON o.code = c.org_code
+	WHERE c.key_hash = p_key_hash AND c.revoked_at IS NULL
+$$;
+REVOKE EXECUTE ON FUNCTION portal.org_by_key(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION portal.org_by_key(text) TO mado_app;

@@ -1,0 +1,357 @@
+-- Consent: whether a private service may ask (within its registration), whether the
+-- person's decision is theirs to make (own session only grants, widens or resumes; any
+-- channel may help withdraw), whether a code becomes a grant, and whether a fetch is
+-- served at this moment (active, not expired, items, period and frequency within the
+-- consent), recorded through portal.record_access in the same transaction as the read.
+-- Also the signed receipt's content for a step.
+SET LOCAL ROLE mado_owner;
+
+-- Expires a consent whose time is up (at the moment of use, not by a job alone).
+CREATE OR REPLACE FUNCTION portal.consent_expire_due(p_id uuid) RETURNS void
+LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+	WITH e AS (
+		UPDATE portal.consents c SET status = 'expired', version = c.version + 1,
+			updated_at = now()
+		WHERE c.id = p_id AND c.status IN ('active', 'paused') AND c.valid_until <= now()
+		RETURNING c.id, c.person_id
+	)
+	INSERT INTO portal.consent_events (consent_id, person_id, actor, channel, type,
+		prev_status, new_status)
+	SELECT e.id, e.person_id, 'system', 'system', 'expired', NULL, 'expired' FROM e
+$$;
+REVOKE EXECUTE ON FUNCTION portal.consent_expire_due(uuid) FROM PUBLIC;
+
+/*
+ * A private service asks for consent. Returns the request id, or the first thing outside
+ * its registration ('service', 'purpose', 'items', 'redirect_uri') as reason.
+ */
+CREATE OR REPLACE FUNCTION portal.consent_request_create(p_org text, p_purpose text,
+	p_items text[], p_from date, p_to date, p_freq_unit text, p_freq_max integer, p_data_life integer,
+	p_valid_days integer, p_redirect text, p_state text)
+RETURNS TABLE (id uuid, reason text)
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	s portal.rp_services%ROWTYPE;
+	v_id uuid;
+BEGIN
+	SELECT * INTO s FROM portal.rp_services r WHERE r.org_code = p_org;
+	IF NOT FOUND THEN
+		RETURN QUERY SELECT NULL::uuid, 'service'::text;
+	ELSIF NOT p_purpose = ANY (s.purposes) THEN
+		RETURN QUERY SELECT NULL::uuid, 'purpose'::text;
+	ELSIF NOT p_items <@ s.items THEN
+		RETURN QUERY SELECT NULL::uuid, 'items'::text;
+	ELSIF NOT p_redirect = ANY (s.redirect_uris) THEN
+		RETURN QUERY SELECT NULL::uuid, 'redirect_uri'::text;
+	ELSE
+		INSERT INTO portal.consent_requests (recipient, purpose, items, data_from, data_to,
+			freq_unit, freq_max, data_life_days, valid_days, redirect_uri, state)
+		VALUES (p_org, p_purpose, p_items, p_from, p_to, p_freq_unit, p_freq_max,
+			p_data_life, p_valid_days, p_redirect, p_state)
+		RETURNING consent_requests.id INTO v_id;
+		RETURN QUERY SELECT v_id, NULL::text;
+	END IF;
+END
+$$;
+REVOKE EXECUTE ON FUNCTION portal.consent_request_create(text, text, text[], date, date, text,
+							 integer, integer, integer, text, text)
+	FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION portal.consent_request_create(text, text, text[], date, date, text,
+							integer, integer, integer, text, text)
+	TO mado_app;
+
+/*
+ * The person decides on a request. Granting is the person's own act: any other channel
+ * is refused here as well as in the server. p_items may narrow the request. Returns the
+ * consent id (NULL when refused) and the redirect and state to send the browser back with.
+ */
+CREATE OR REPLACE FUNCTION portal.consent_request_decide(p_person uuid, p_request uuid,
+	p_approve boolean, p_items text[], p_code_hash bytea, p_channel text)
+RETURNS TABLE (consent_id uuid, redirect_uri text, state text, reason text)
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	q portal.consent_requests%ROWTYPE;
+	v_consent uuid;
+BEGIN
+	IF p_channel <> 'self' THEN
+		RETURN QUERY SELECT NULL::uuid, NULL::text, NULL::text, 'channel'::text;
+		RETURN;
+	END IF;
+	SELECT * INTO q FROM portal.consent_requests r WHERE r.id = p_request FOR UPDATE;
+	IF NOT FOUND OR q.status <> 'pending' OR q.expires_at <= now() THEN
+		RETURN QUERY SELECT NULL::uuid, NULL::text, NULL::text, 'request'::text;
+		RETURN;
+	END IF;
+	IF NOT p_approve THEN
+		UPDATE portal.consent_requests r SET status = 'refused', person_id = p_person
+		WHERE r.id = p_request;
+		RETURN QUERY SELECT NULL::uuid, q.redirect_uri, q.state, NULL::text;
+		RETURN;
+	END IF;
+	IF cardinality(p_items) = 0 OR NOT p_items <@ q.items THEN
+		RETURN QUERY SELECT NULL::uuid, NULL::text, NULL::text, 'items'::text;
+		RETURN;
+	END IF;
+	INSERT INTO portal.consents (person_id, kind, recipient, purpose, items, data_from,
+		data_to, freq_unit, freq_max, data_life_days, valid_until, status)
+	VALUES (p_person, 'private_share', q.recipient, q.purpose, p_items, q.data_from,
+		q.data_to, q.freq_unit, q.freq_max, q.data_life_days,
+		now() + make_interval(days => q.valid_days), 'active')
+	RETURNING id INTO v_consent;
+	INSERT INTO portal.consent_events (consent_id, person_id, actor, channel, type,
+		prev_status, new_status)
+	VALUES (v_consent, p_person, 'person', p_channel, 'given', NULL, 'active');
+	UPDATE portal.consent_requests r SET status = 'approved', person_id = p_person,
+		consent_id = v_consent, code_hash = p_code_hash,
+		code_expires = now() + interval '5 minutes'
+	WHERE r.id = p_request;
+	RETURN QUERY SELECT v_consent, q.redirect_uri, q.state, NULL::text;
+END
+$$;
+REVOKE EXECUTE ON FUNCTION portal.consent_request_decide(uuid, uuid, boolean, text[], bytea, text)
+	FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION portal.consent_request_decide(uuid, uuid, boolean, text[], bytea, text)
+	TO mado_app;
+
+-- The service exchanges its one-time code for a grant (token hash chosen by the server).
+CREATE OR REPLACE FUNCTION portal.consent_code_exchange(p_org text, p_code_hash bytea,
+							p_token_hash bytea)
+RETURNS uuid
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	q portal.consent_requests%ROWTYPE;
+BEGIN
+	SELECT * INTO q FROM portal.consent_requests r
+	WHERE r.code_hash = p_code_hash AND r.recipient = p_org FOR UPDATE;
+	IF NOT FOUND OR q.status <> 'approved' OR q.code_expires <= now() THEN
+		RETURN NULL;
+	END IF;
+	UPDATE portal.consent_requests r SET status = 'exchanged' WHERE r.id = q.id;
+	INSERT INTO portal.rp_grants (token_hash, consent_id, recipient)
+	VALUES (p_token_hash, q.consent_id, p_org);
+	RETURN q.consent_id;
+END
+$$;
+REVOKE EXECUTE ON FUNCTION portal.consent_code_exchange(text, bytea, bytea) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION portal.consent_code_exchange(text, bytea, bytea) TO mado_app;
+
+-- The person pauses, resumes or revokes. Only the person's own session may pause or
+-- resume; revoking is allowed from any channel (helpers may help to withdraw).
+CREATE OR REPLACE FUNCTION portal.consent_change(p_person uuid, p_consent uuid,
+						 p_action text, p_channel text)
+RETURNS TABLE (status text, reason text)
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	c portal.consents%ROWTYPE;
+	v_new text;
+BEGIN
+	PERFORM portal.consent_expire_due(p_consent);
+	SELECT * INTO c FROM portal.consents x WHERE x.id = p_consent AND x.person_id = p_person
+	FOR UPDATE;
+	IF NOT FOUND THEN
+		RETURN QUERY SELECT NULL::text, 'not-found'::text;
+		RETURN;
+	END IF;
+	IF p_action <> 'revoke' AND p_channel <> 'self' THEN
+		RETURN QUERY SELECT c.status, 'channel'::text;
+		RETURN;
+	END IF;
+	v_new := CASE
+		WHEN p_action = 'pause' AND c.status = 'active' THEN 'paused'
+		WHEN p_action = 'resume' AND c.status = 'paused' THEN 'active'
+		WHEN p_action = 'revoke' AND c.status IN ('active', 'paused') THEN 'revoked'
+	END;
+	IF v_new IS NULL THEN
+		RETURN QUERY SELECT c.status, 'state'::text;
+		RETURN;
+	END IF;
+	UPDATE portal.consents x SET status = v_new, version = x.version + 1, updated_at = now()
+	WHERE x.id = p_consent;
+	INSERT INTO portal.consent_events (consent_id, person_id, actor, channel, type,
+		prev_status, new_status)
+	VALUES (p_consent, p_person, 'person', p_channel,
+		CASE p_action WHEN 'pause' THEN 'paused' WHEN 'resume' THEN 'resumed'
+			      ELSE 'revoked' END, c.status, v_new);
+	RETURN QUERY SELECT v_new, NULL::text;
+END
+$$;
+REVOKE EXECUTE ON FUNCTION portal.consent_change(uuid, uuid, text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION portal.consent_change(uuid, uuid, text, text) TO mado_app;
+
+-- The person turns push notices of a programme on (their own session only).
+CREATE OR REPLACE FUNCTION portal.consent_push_give(p_person uuid, p_programme text,
+						    p_days integer, p_channel text)
+RETURNS TABLE (consent_id uuid, reason text)
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	g portal.push_programmes%ROWTYPE;
+	v_id uuid;
+BEGIN
+	IF p_channel <> 'self' THEN
+		RETURN QUERY SELECT NULL::uuid, 'channel'::text;
+		RETURN;
+	END IF;
+	SELECT * INTO g FROM portal.push_programmes x WHERE x.code = p_programme;
+	IF NOT FOUND THEN
+		RETURN QUERY SELECT NULL::uuid, 'programme'::text;
+		RETURN;
+	END IF;
+	INSERT INTO portal.consents (person_id, kind, recipient, programme, purpose, freq_unit,
+		freq_max, valid_until, status)
+	VALUES (p_person, 'push_notice', g.org_code, g.code, g.purpose, 'day', 10,
+		now() + make_interval(days => p_days), 'active')
+	RETURNING id INTO v_id;
+	INSERT INTO portal.consent_events (consent_id, person_id, actor, channel, type,
+		prev_status, new_status)
+	VALUES (v_id, p_person, 'person', p_channel, 'given', NULL, 'active');
+	RETURN QUERY SELECT v_id, NULL::text;
+END
+$$;
+REVOKE EXECUTE ON FUNCTION portal.consent_push_give(uuid, text, integer, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION portal.consent_push_give(uuid, text, integer, text) TO mado_app;
+
+/*
+ * A private service's fetch: the decision against the consent at this moment, the
+ * record, and the data, in one transaction. The service names the consent by its grant,
+ * or the person by its pseudonym (then the person's latest consent to this service
+ * decides, and with none the refusal is 'no-consent'). Every refusal about a known person
+ * is recorded. Reasons: grant or person (invalid), no-consent, paused, revoked, expired,
+ * items, range, frequency.
+ */
+CREATE OR REPLACE FUNCTION portal.rp_fetch(p_org text, p_token_hash bytea, p_pseudonym text,
+					   p_items text[], p_from date, p_to date)
+RETURNS TABLE (outcome text, reason text, consent_id uuid, pseudonym text, item text,
+	       value jsonb)
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp SET lock_timeout = '2s' AS $$
+DECLARE
+	g portal.rp_grants%ROWTYPE;
+	c portal.consents%ROWTYPE;
+	v_reason text;
+	v_used bigint;
+	v_limit integer;
+	v_window timestamptz;
+	v_row bigint;
+	v_event uuid := gen_random_uuid();
+	v_schema text;
+	v_pseud text;
+	v_person uuid;
+	v_consent uuid;
+BEGIN
+	IF p_token_hash IS NOT NULL THEN
+		SELECT * INTO g FROM portal.rp_grants x WHERE x.token_hash = p_token_hash
+		  AND x.recipient = p_org;
+		IF NOT FOUND THEN
+			RETURN QUERY SELECT 'invalid'::text, 'grant'::text, NULL::uuid, NULL::text,
+				NULL::text, NULL::jsonb;
+			RETURN;
+		END IF;
+		v_consent := g.consent_id;
+	ELSE
+		SELECT s.person_id INTO v_person FROM portal.pseudonyms s
+		WHERE s.org_code = p_org AND s.pseudonym = p_pseudonym;
+		IF v_person IS NULL THEN
+			RETURN QUERY SELECT 'invalid'::text, 'person'::text, NULL::uuid, NULL::text,
+				NULL::text, NULL::jsonb;
+			RETURN;
+		END IF;
+		SELECT x.id INTO v_consent FROM portal.consents x
+		WHERE x.person_id = v_person AND x.recipient = p_org AND x.kind = 'private_share'
+		ORDER BY x.created_at DESC LIMIT 1;
+		IF v_consent IS NULL THEN
+			-- Asked without any consent: refused, and the person sees that it was tried.
+			PERFORM portal.record_access(ARRAY[ROW(
+				v_event, v_person, now(), p_org, NULL,
+				NULL, NULL, 'machine', 'private',
+				'consent', 'consent', NULL, p_items, NULL,
+				'denied', 'consent-no-consent', NULL, NULL
+			)::portal.access_record]);
+			RETURN QUERY SELECT 'denied'::text, 'no-consent'::text, NULL::uuid, NULL::text,
+				NULL::text, NULL::jsonb;
+			RETURN;
+		END IF;
+	END IF;
+	-- FOR UPDATE: fetches under one consent take turns, a revocation waits for the fetch
+	-- in flight, and the next fetch waits for the revocation and then sees it.
+	SELECT * INTO c FROM portal.consents x WHERE x.id = v_consent FOR UPDATE;
+	IF c.status IN ('active', 'paused') AND c.valid_until <= now() THEN
+		PERFORM portal.consent_expire_due(c.id);
+		c.status := 'expired';
+	END IF;
+	v_window := CASE c.freq_unit WHEN 'day' THEN date_trunc('day', now() AT TIME ZONE 'Asia/Tokyo')
+				     ELSE date_trunc('month', now() AT TIME ZONE 'Asia/Tokyo') END
+		    AT TIME ZONE 'Asia/Tokyo';
+	v_used := CASE WHEN c.freq_unit = 'once' THEN c.uses_total
+		       WHEN c.window_start = v_window THEN c.window_uses ELSE 0 END;
+	v_limit := CASE c.freq_unit WHEN 'once' THEN 1 ELSE c.freq_max END;
+	IF c.status <> 'active' THEN
+		v_reason := c.status;
+	ELSIF now() < c.valid_from OR now() >= c.valid_until THEN
+		v_reason := 'expired';
+	ELSIF NOT p_items <@ c.items THEN
+		v_reason := 'items';
+	ELSIF (p_from IS NOT NULL AND c.data_from IS NOT NULL AND p_from < c.data_from)
+	   OR (p_to IS NOT NULL AND c.data_to IS NOT NULL AND p_to > c.data_to) THEN
+		v_reason := 'range';
+	ELSIF v_used >= v_limit THEN
+		v_reason := 'frequency';
+	END IF;
+
+	-- The record comes first; a use below points at its row.
+	SELECT w.id INTO v_row FROM portal.record_access(ARRAY[ROW(
+		v_event, c.person_id, now(), p_org, NULL,
+		NULL, NULL, 'machine', 'private',
+		c.purpose, 'consent', NULL, p_items, c.id,
+		CASE WHEN v_reason IS NULL THEN 'served' ELSE 'denied' END,
+		CASE WHEN v_reason IS NULL THEN NULL ELSE 'consent-' || v_reason END, NULL, NULL
+	)::portal.access_record]) w;
+	IF v_reason IS NOT NULL THEN
+		RETURN QUERY SELECT 'denied'::text, v_reason, c.id, NULL::text, NULL::text,
+			NULL::jsonb;
+		RETURN;
+	END IF;
+	INSERT INTO portal.consent_uses (consent_id, person_id, event_row, items)
+	VALUES (c.id, c.person_id, v_row, p_items);
+	UPDATE portal.consents x SET uses_total = x.uses_total + 1, window_start = v_window,
+		window_uses = v_used + 1
+	WHERE x.id = c.id;
+	SELECT s.pseudonym INTO v_pseud FROM portal.pseudonyms s
+	WHERE s.person_id = c.person_id AND s.org_code = p_org;
+	RETURN QUERY SELECT 'served'::text, NULL::text, c.id, v_pseud, NULL::text, NULL::jsonb;
+	FOR v_schema IN SELECT DISTINCT d.holder_schema FROM portal.data_items d
+			WHERE d.code = ANY (p_items) LOOP
+		RETURN QUERY EXECUTE format('SELECT ''served''::text, NULL::text, NULL::uuid,'
+			' NULL::text, h.item, h.value FROM %I.holdings h'
+			' WHERE h.person_id = $1 AND h.item = ANY ($2)', v_schema)
+			USING c.person_id, p_items;
+	END LOOP;
+END
+$$;
+REVOKE EXECUTE ON FUNCTION portal.rp_fetch(text, bytea, text, text[], date, date) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION portal.rp_fetch(text, bytea, text, text[], date, date) TO mado_app;
+
+-- Consent receipts: what the server signs for each step of a consent. The receipt names
+-- the person only by the recipient's pseudonym for them.
+CREATE OR REPLACE FUNCTION portal.consent_receipt(p_person uuid, p_consent uuid,
+						  p_event bigint)
+RETURNS TABLE (consent_id uuid, kind text, recipient text, programme text, purpose text,
+	       items text[], data_from date, data_to date, freq_unit text, freq_max integer,
+	       data_life_days integer, valid_from timestamptz, valid_until timestamptz,
+	       event_id bigint, event_type text, event_at timestamptz, event_channel text,
+	       status text, uses bigint, principal text)
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+	SELECT c.id, c.kind, c.recipient, c.programme, c.purpose, c.items, c.data_from,
+	       c.data_to, c.freq_unit, c.freq_max, c.data_life_days, c.valid_from, c.valid_until,
+	       e.id, e.type, e.at, e.channel, e.new_status,
+	       (SELECT count(*) FROM portal.consent_uses u WHERE u.consent_id = c.id
+		  AND u.at <= coalesce((SELECT min(n.at) FROM portal.consent_events n
+					WHERE n.consent_id = c.id AND n.id > e.id), 'infinity')),
+	       (SELECT s.pseudonym FROM portal.pseudonyms s
+		WHERE s.person_id = c.person_id AND s.org_code = c.recipient)
+	FROM portal.consents c JOIN portal.consent_events e ON e.consent_id = c.id
+	WHERE c.id = p_consent AND c.person_id = p_person
+	  AND (p_event IS NULL OR e.id = p_event)
+	ORDER BY e.id DESC LIMIT 1
+$$;
+REVOKE EXECUTE ON FUNCTION portal.consent_receipt(uuid, uuid, bigint) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION portal.consent_receipt(uuid, uuid, bigint) TO mado_app;

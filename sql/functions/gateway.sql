@@ -1,0 +1,157 @@
+-- The agency gateway: whether an agency's query is served (the person and items known, a
+-- registered relay, a legal basis for every item and purpose, sealing only under a
+-- sealable basis, no disputed item frozen), and whether a reported batch is taken (every
+-- event names a known person, items, purpose and relay). Both record through
+-- portal.record_access before anything is returned.
+SET LOCAL ROLE mado_owner;
+
+/*
+ * The gateway: one call checks the request, writes its access record and returns the
+ * data, in the caller's transaction. A refusal is recorded too (outcome denied) and
+ * returns one row with the reason. Unknown pseudonyms and items are bad input: nothing
+ * is written. If the record cannot be written the call fails, and so no data leaves.
+ */
+CREATE OR REPLACE FUNCTION portal.gw_query(p_org text, p_pseudonym text, p_items text[],
+					   p_purpose text, p_legal_ref text, p_case_ref text,
+					   p_officer text, p_officer_role text, p_actor_kind text,
+					   p_relay_for text, p_sealed_until date,
+					   p_sealing_body text)
+RETURNS TABLE (row_id bigint, event_id uuid, outcome text, reason text, item text, value jsonb)
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp SET lock_timeout = '2s' AS $$
+DECLARE
+	v_person uuid;
+	v_controller text := coalesce(p_relay_for, p_org);
+	v_reason text;
+	v_event uuid := gen_random_uuid();
+	v_row bigint;
+	v_schema text;
+BEGIN
+	SELECT s.person_id INTO v_person FROM portal.pseudonyms s
+	WHERE s.org_code = p_org AND s.pseudonym = p_pseudonym;
+	IF v_person IS NULL THEN
+		RETURN QUERY SELECT NULL::bigint, NULL::uuid, 'invalid'::text, 'unknown-person'::text,
+			NULL::text, NULL::jsonb;
+		RETURN;
+	END IF;
+	SELECT min(i) INTO v_reason FROM unnest(p_items) i
+	WHERE NOT EXISTS (SELECT 1 FROM portal.data_items d WHERE d.code = i);
+	IF v_reason IS NOT NULL THEN
+		RETURN QUERY SELECT NULL::bigint, NULL::uuid, 'invalid'::text, 'unknown-item'::text,
+			v_reason, NULL::jsonb;
+		RETURN;
+	END IF;
+	v_reason := NULL;
+
+	IF p_relay_for IS NOT NULL AND NOT EXISTS (SELECT 1 FROM portal.org_relays r
+		WHERE r.processor = p_org AND r.controller = p_relay_for) THEN
+		v_reason := 'relay-not-registered';
+	ELSIF EXISTS (SELECT 1 FROM unnest(p_items) i WHERE NOT EXISTS (
+		SELECT 1 FROM portal.legal_bases b
+		WHERE b.org_code = v_controller AND b.item = i AND b.purpose = p_purpose
+		  AND b.legal_ref = p_legal_ref AND b.valid_from <= current_date
+		  AND (b.valid_until IS NULL OR b.valid_until >= current_date))) THEN
+		v_reason := 'no-legal-basis';
+	ELSIF p_sealed_until IS NOT NULL AND EXISTS (SELECT 1 FROM unnest(p_items) i
+		WHERE NOT EXISTS (SELECT 1 FROM portal.legal_bases b
+			WHERE b.org_code = v_controller AND b.item = i AND b.purpose = p_purpose
+			  AND b.legal_ref = p_legal_ref AND b.sealable)) THEN
+		v_reason := 'seal-not-allowed';
+	ELSIF EXISTS (SELECT 1 FROM portal.item_freezes f
+		WHERE f.person_id = v_person AND f.item = ANY (p_items) AND f.lifted_at IS NULL) THEN
+		v_reason := 'items-frozen';
+	END IF;
+
+	-- A refusal is recorded unsealed: only a served request may carry a disclosure date.
+	SELECT w.id INTO v_row FROM portal.record_access(ARRAY[ROW(
+		v_event, v_person, now(), p_org, p_relay_for,
+		p_officer, p_officer_role, p_actor_kind, 'gateway',
+		p_purpose, p_legal_ref, p_case_ref, p_items, NULL,
+		CASE WHEN v_reason IS NULL THEN 'served' ELSE 'denied' END, v_reason,
+		CASE WHEN v_reason IS NULL THEN p_sealed_until END,
+		CASE WHEN v_reason IS NULL AND p_sealed_until IS NOT NULL THEN p_sealing_body END
+	)::portal.access_record]) w;
+	-- A fresh random event id is never a recorded key; if it were, nothing may leave.
+	IF v_row IS NULL THEN
+		RAISE EXCEPTION 'access event % is already recorded', v_event
+			USING ERRCODE = 'unique_violation';
+	END IF;
+
+	IF v_reason IS NOT NULL THEN
+		RETURN QUERY SELECT v_row, v_event, 'denied'::text, v_reason, NULL::text, NULL::jsonb;
+		RETURN;
+	END IF;
+	RETURN QUERY SELECT v_row, v_event, 'served'::text, NULL::text, NULL::text, NULL::jsonb;
+	FOR v_schema IN SELECT DISTINCT d.holder_schema FROM portal.data_items d
+			WHERE d.code = ANY (p_items) LOOP
+		RETURN QUERY EXECUTE format('SELECT NULL::bigint, NULL::uuid, ''served''::text,'
+			' NULL::text, h.item, h.value FROM %I.holdings h'
+			' WHERE h.person_id = $1 AND h.item = ANY ($2)', v_schema)
+			USING v_person, p_items;
+	END LOOP;
+END
+$$;
+REVOKE EXECUTE ON FUNCTION portal.gw_query(text, text, text[], text, text, text, text, text,
+					   text, text, date, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION portal.gw_query(text, text, text[], text, text, text, text, text,
+					  text, text, date, text) TO mado_app;
+
+/*
+ * Reported accesses: a batch (JSON array, already checked field by field by the server)
+ * is written whole or not at all. Returns the index and field of the first event that
+ * names an unknown person, item or purpose, or an unregistered relay (nothing written;
+ * every event is checked for the person first, then for items, purpose and relay), or
+ * the counts written and skipped as already recorded.
+ *
+ * No temporary table: one in the caller's session could be prepared by the caller, and
+ * this function runs as the owner. The batch lives in an array of access records.
+ */
+CREATE OR REPLACE FUNCTION portal.gw_report(p_org text, p_events jsonb)
+RETURNS TABLE (bad_index integer, bad_field text, written integer, duplicates integer)
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp SET lock_timeout = '2s' AS $$
+DECLARE
+	v_total integer := jsonb_array_length(p_events);
+	v_records portal.access_record[];
+	v_written integer;
+	v_bad integer;
+	v_field text;
+BEGIN
+	-- An unknown pseudonym leaves person_id NULL, to be named below.
+	SELECT array_agg(ROW(
+		(e.v->>'event_id')::uuid, s.person_id, (e.v->>'occurred_at')::timestamptz, p_org,
+		e.v->>'relay_for', e.v->>'officer', e.v->>'officer_role', e.v->>'actor_kind',
+		'report', e.v->>'purpose', e.v->>'legal_ref', e.v->>'case_ref',
+		ARRAY(SELECT jsonb_array_elements_text(e.v->'items')), NULL,
+		'served', NULL, NULL, NULL
+	)::portal.access_record ORDER BY e.ord) INTO v_records
+	FROM jsonb_array_elements(p_events) WITH ORDINALITY e(v, ord)
+	LEFT JOIN portal.pseudonyms s ON s.org_code = p_org AND s.pseudonym = e.v->>'person';
+
+	SELECT b.idx, b.field INTO v_bad, v_field
+	FROM (SELECT (r.ordinality - 1)::integer AS idx, CASE
+		WHEN r.person_id IS NULL THEN 'person'
+		WHEN EXISTS (SELECT 1 FROM unnest(r.items) i
+			     WHERE NOT EXISTS (SELECT 1 FROM portal.data_items d WHERE d.code = i))
+			THEN 'items'
+		WHEN NOT EXISTS (SELECT 1 FROM portal.purposes p WHERE p.code = r.purpose)
+			THEN 'purpose'
+		WHEN r.relay_for IS NOT NULL AND NOT EXISTS (SELECT 1 FROM portal.org_relays x
+			WHERE x.processor = p_org AND x.controller = r.relay_for)
+			THEN 'relay_for'
+	      END AS field
+	      FROM unnest(v_records) WITH ORDINALITY r) b
+	WHERE b.field IS NOT NULL
+	ORDER BY array_position(ARRAY['person', 'items', 'purpose', 'relay_for'], b.field), b.idx
+	LIMIT 1;
+	IF v_bad IS NOT NULL THEN
+		RETURN QUERY SELECT v_bad, v_field, 0, 0;
+		RETURN;
+	END IF;
+
+	SELECT count(*) INTO v_written FROM portal.record_access(v_records);
+	RETURN QUERY SELECT NULL::integer, NULL::text, v_written, v_total - v_written;
+END
+$$;
+REVOKE EXECUTE ON FUNCTION portal.gw_report(text, jsonb) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION portal.gw_report(text, jsonb) TO mado_app;
