@@ -85,11 +85,11 @@ parse_args(int argc, char **argv, struct args *a)
 }
 
 static int
-load_config(const struct args *a, struct mado_config *cfg)
+load_config(const struct args *a, enum mado_config_use use, struct mado_config *cfg)
 {
 	char err[512];
 
-	if (mado_config_load(cfg, a->config, err, sizeof(err)) != 0) {
+	if (mado_config_load(cfg, a->config, use, err, sizeof(err)) != 0) {
 		fprintf(stderr, "mado: configuration error: %s\n", err);
 		return -1;
 	}
@@ -147,7 +147,7 @@ cmd_serve(const struct args *a)
 	sigset_t set;
 	int sig = 0, status = 1;
 
-	if (load_config(a, &cfg) != 0)
+	if (load_config(a, MADO_CONFIG_SERVE, &cfg) != 0)
 		return EXIT_CONFIG;
 	if (a->check_config) {
 		mado_config_print(&cfg, stdout);
@@ -221,7 +221,7 @@ cmd_migrate(const struct args *a)
 	char why[1024];
 	int status = 1, rc;
 
-	if (load_config(a, &cfg) != 0)
+	if (load_config(a, MADO_CONFIG_COMMAND, &cfg) != 0)
 		return EXIT_CONFIG;
 	if (mado_migrate_load(cfg.migrations_dir, &m, why, sizeof(why)) != MADO_OK) {
 		fprintf(stderr, "mado migrate: %s\n", why);

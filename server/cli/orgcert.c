@@ -36,7 +36,7 @@ mado_cli_org_cert(const char *config, int argc, char **argv)
 		fprintf(stderr, "usage: mado org-cert --org CODE --cert FILE [--config FILE]\n");
 		return 2;
 	}
-	if (mado_config_load(&cfg, config, why, sizeof(why)) != 0) {
+	if (mado_config_load(&cfg, config, MADO_CONFIG_COMMAND, why, sizeof(why)) != 0) {
 		fprintf(stderr, "mado: configuration error: %s\n", why);
 		return 2;
 	}

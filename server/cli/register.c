@@ -42,7 +42,7 @@ mado_cli_register_card(const char *config, int argc, char **argv)
 		fprintf(stderr, "mado register-card: --cert is required\n");
 		return 2;
 	}
-	if (mado_config_load(&cfg, config, why, sizeof(why)) != 0) {
+	if (mado_config_load(&cfg, config, MADO_CONFIG_COMMAND, why, sizeof(why)) != 0) {
 		fprintf(stderr, "mado: configuration error: %s\n", why);
 		return 2;
 	}

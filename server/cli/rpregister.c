@@ -83,7 +83,7 @@ mado_cli_rp_register(const char *config, int argc, char **argv)
 		fprintf(stderr, "mado rp-register: codes are a-z0-9._- and redirects https URLs\n");
 		return 2;
 	}
-	if (mado_config_load(&cfg, config, why, sizeof(why)) != 0) {
+	if (mado_config_load(&cfg, config, MADO_CONFIG_COMMAND, why, sizeof(why)) != 0) {
 		fprintf(stderr, "mado: configuration error: %s\n", why);
 		return 2;
 	}
