@@ -211,8 +211,6 @@ out:
 static int
 cmd_migrate(const struct args *a)
 {
-	const char *keys[] = {"connect_timeout", "application_name", "dbname", NULL};
-	const char *vals[] = {"10", "mado-migrate", NULL, NULL};
 	struct mado_config cfg;
 	struct mado_migrations m = {0};
 	PGresult *applied = NULL;
@@ -227,8 +225,7 @@ cmd_migrate(const struct args *a)
 		fprintf(stderr, "mado migrate: %s\n", why);
 		goto out;
 	}
-	vals[2] = mado_config_migrate_url(&cfg);
-	conn = PQconnectdbParams(keys, vals, 1);
+	conn = mado_db_connect(mado_config_migrate_url(&cfg), 10, "mado-migrate");
 	if (PQstatus(conn) != CONNECTION_OK) {
 		fprintf(stderr, "mado migrate: cannot connect (db_migrate_url): %s",
 			PQerrorMessage(conn));

@@ -59,8 +59,6 @@ mado_cli_rp_register(const char *config, int argc, char **argv)
 	const char *en = arg(argc, argv, "--name-en"), *purposes = arg(argc, argv, "--purposes");
 	const char *items = arg(argc, argv, "--items"), *redirect = arg(argc, argv, "--redirect");
 	const char *certpath = arg(argc, argv, "--cert");
-	const char *keys[] = {"dbname", "application_name", NULL};
-	const char *vals[] = {NULL, "mado-rp-register", NULL};
 	char plit[1100], ilit[1100], rlit[1100], why[512] = "";
 	struct mado_config cfg;
 	struct mado_db *db = NULL;
@@ -87,10 +85,11 @@ mado_cli_rp_register(const char *config, int argc, char **argv)
 		fprintf(stderr, "mado: configuration error: %s\n", why);
 		return 2;
 	}
-	vals[0] = mado_config_migrate_url(&cfg);
-	c = PQconnectdbParams(keys, vals, 1);
+	c = mado_db_connect(mado_config_migrate_url(&cfg), cfg.db_connect_timeout,
+			    "mado-rp-register");
 	if (PQstatus(c) != CONNECTION_OK) {
-		fprintf(stderr, "mado rp-register: cannot connect (db_migrate_url)\n");
+		fprintf(stderr, "mado rp-register: cannot connect (db_migrate_url): %s",
+			c != NULL ? PQerrorMessage(c) : "out of memory\n");
 		goto out;
 	}
 	{
