@@ -41,50 +41,51 @@ array_lit(const char *list, bool (*ok)(const char *), char *out, size_t len)
 	return used > 1;
 }
 
-static const char *
-arg(int argc, char **argv, const char *name)
-{
-	int i;
-
-	for (i = 0; i + 1 < argc; i++)
-		if (strcmp(argv[i], name) == 0)
-			return argv[i + 1];
-	return NULL;
-}
-
 int
-mado_cli_rp_register(const char *config, int argc, char **argv)
+mado_cli_rp_register(int argc, char **argv)
 {
-	const char *org = arg(argc, argv, "--org"), *ja = arg(argc, argv, "--name-ja");
-	const char *en = arg(argc, argv, "--name-en"), *purposes = arg(argc, argv, "--purposes");
-	const char *items = arg(argc, argv, "--items"), *redirect = arg(argc, argv, "--redirect");
-	const char *certpath = arg(argc, argv, "--cert");
+	const char *org = NULL, *ja = NULL, *en = NULL, *purposes = NULL, *items = NULL;
+	const char *redirect = NULL, *certpath = NULL, *config = NULL;
+	const struct mado_cli_opt opts[] = {
+	    MADO_CLI_REQUIRED("org", "CODE", &org, "the service's organisation code"),
+	    MADO_CLI_REQUIRED("name-ja", "NAME", &ja, "its name in Japanese"),
+	    MADO_CLI_REQUIRED("name-en", "NAME", &en, "its name in English"),
+	    MADO_CLI_REQUIRED("purposes", "P,..", &purposes,
+			      "the purposes it may ask consent for (codes)"),
+	    MADO_CLI_REQUIRED("items", "I,..", &items, "the data items it may ever ask for"),
+	    MADO_CLI_REQUIRED("redirect", "URL,..", &redirect, "its redirect URIs (https)"),
+	    MADO_CLI_VALUE("cert", "FILE", &certpath,
+			   "its client certificate, bound as org-cert does"),
+	    MADO_CLI_CONFIG(&config),
+	};
+	struct mado_cli cli = {
+	    .name = "mado rp-register",
+	    .synopsis =
+		"--org CODE --name-ja NAME --name-en NAME --purposes P[,P..]\n"
+		"                        --items I[,I..] --redirect URL[,URL..] [--cert FILE]"
+		" [--config FILE]",
+	    .about = "Register (or update) a private service and what it may ever ask consent "
+		     "for, as db_migrate_url.",
+	    .opts = opts,
+	    .nopts = MADO_NELEM(opts),
+	};
 	char plit[1100], ilit[1100], rlit[1100], why[512] = "";
 	struct mado_config cfg;
 	struct mado_db *db = NULL;
 	PGconn *c = NULL;
 	PGresult *r = NULL;
 	X509 *cert = NULL;
-	int status = 1;
+	int status = MADO_EXIT_FAIL, rc;
 
-	if (org == NULL || ja == NULL || en == NULL || purposes == NULL || items == NULL ||
-	    redirect == NULL) {
-		fprintf(stderr, "usage: mado rp-register --org CODE --name-ja NAME --name-en NAME"
-				" --purposes P[,P] --items I[,I] --redirect URL[,URL] [--cert FILE]"
-				" [--config FILE]\n");
-		return 2;
-	}
+	if ((rc = mado_cli_parse(&cli, argc, argv)) != MADO_CLI_RUN)
+		return rc;
 	if (!mado_access_code_ok(org) ||
 	    !array_lit(purposes, mado_access_code_ok, plit, sizeof(plit)) ||
 	    !array_lit(items, mado_access_code_ok, ilit, sizeof(ilit)) ||
-	    !array_lit(redirect, mado_consent_redirect_ok, rlit, sizeof(rlit))) {
-		fprintf(stderr, "mado rp-register: codes are a-z0-9._- and redirects https URLs\n");
-		return 2;
-	}
-	if (mado_config_load(&cfg, config, MADO_CONFIG_COMMAND, why, sizeof(why)) != 0) {
-		fprintf(stderr, "mado: configuration error: %s\n", why);
-		return 2;
-	}
+	    !array_lit(redirect, mado_consent_redirect_ok, rlit, sizeof(rlit)))
+		return mado_cli_usage_error(&cli, "codes are a-z0-9._- and redirects https URLs");
+	if (mado_cli_config(&cli, config, MADO_CONFIG_COMMAND, &cfg) != 0)
+		return MADO_EXIT_USAGE;
 	c = mado_db_connect(mado_config_migrate_url(&cfg), cfg.db_connect_timeout,
 			    "mado-rp-register");
 	if (PQstatus(c) != CONNECTION_OK) {
@@ -132,7 +133,7 @@ mado_cli_rp_register(const char *config, int argc, char **argv)
 		}
 		printf("%s\n", why);
 	}
-	status = 0;
+	status = MADO_EXIT_OK;
 out:
 	PQclear(r);
 	PQfinish(c);
