@@ -25,80 +25,6 @@
 #include "mado/modules.h"
 #include "mado/util.h"
 
-#define EXIT_CONFIG 2 /* the configuration is invalid */
-#define EXIT_BEHIND 3 /* migrate --status: migrations or function files are pending */
-
-static void
-usage(FILE *out)
-{
-	fputs("usage: mado <command> [options]\n"
-	      "\n"
-	      "  serve [--config FILE] [--check-config]\n"
-	      "        Run the portal. --check-config validates the configuration, prints it\n"
-	      "        (secrets hidden) and exits.\n"
-	      "  migrate [--config FILE] [--status]\n"
-	      "        Apply pending schema migrations and changed function files, or with\n"
-	      "        --status only report them.\n"
-	      "  authcheck --token FILE --origin URL --nonce NONCE --trust DIR [--at TIME]\n"
-	      "            [--ocsp on|off]\n"
-	      "        Validate one Web eID token as the server would; print the verdict.\n"
-	      "  register-card --cert FILE [--same-person-as FILE] [--config FILE]\n"
-	      "        Bind a card to a new person, or to the holder of an earlier card.\n"
-	      "  org-cert --org CODE --cert FILE [--config FILE]\n"
-	      "        Bind an agency system's client certificate to its organisation.\n"
-	      "  rp-register --org CODE --name-ja N --name-en N --purposes P,.. --items I,..\n"
-	      "              --redirect URL,.. [--cert FILE] [--config FILE]\n"
-	      "        Register a private service and what it may ever ask consent for.\n"
-	      "  config-reference\n"
-	      "        Print every setting as a Markdown table.\n"
-	      "  version\n"
-	      "\n"
-	      "Settings come from defaults, then the file (--config or MADO_CONFIG), then\n"
-	      "MADO_<KEY> environment variables.\n",
-	      out);
-}
-
-struct args {
-	const char *config;
-	bool check_config;
-	bool status;
-};
-
-static int
-parse_args(int argc, char **argv, struct args *a)
-{
-	int i;
-
-	memset(a, 0, sizeof(*a));
-	a->config = getenv("MADO_CONFIG");
-	for (i = 2; i < argc; i++) {
-		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
-			a->config = argv[++i];
-		else if (strcmp(argv[i], "--check-config") == 0 && strcmp(argv[1], "serve") == 0)
-			a->check_config = true;
-		else if (strcmp(argv[i], "--status") == 0 && strcmp(argv[1], "migrate") == 0)
-			a->status = true;
-		else {
-			fprintf(stderr, "mado %s: unknown option %s\n", argv[1], argv[i]);
-			return -1;
-		}
-	}
-	return 0;
-}
-
-static int
-load_config(const struct args *a, struct mado_config *cfg)
-{
-	char err[512];
-
-	if (mado_config_load(cfg, a->config, err, sizeof(err)) != 0) {
-		fprintf(stderr, "mado: configuration error: %s\n", err);
-		return -1;
-	}
-	mado_log_set_level((enum mado_log_level)mado_log_parse_level(cfg->log_level));
-	return 0;
-}
-
 /* The schema check mado serve runs before it listens. */
 static int
 check_schema(const struct mado_migrations *m)
@@ -122,25 +48,41 @@ check_schema(const struct mado_migrations *m)
 }
 
 static int
-cmd_serve(const struct args *a)
+cmd_serve(int argc, char **argv)
 {
+	const char *config = NULL;
+	bool check_config = false;
+	const struct mado_cli_opt opts[] = {
+	    MADO_CLI_CONFIG(&config),
+	    MADO_CLI_FLAG("check-config", &check_config,
+			  "check the configuration, print it (secrets hidden) and exit"),
+	};
+	struct mado_cli cli = {
+	    .name = "mado serve",
+	    .synopsis = "[--config FILE] [--check-config]",
+	    .about = "Run the portal until SIGINT or SIGTERM.",
+	    .opts = opts,
+	    .nopts = MADO_NELEM(opts),
+	};
 	struct mado_config cfg;
 	struct mado_migrations m = {0};
 	struct mado_server *srv = NULL;
-	const struct mado_route_set *const *sets;
 	struct mado_db_pool_config pc;
 	char why[512];
+	const struct mado_route_set *const *sets;
 	sigset_t set;
 	size_t nsets;
-	int sig = 0, status = 1;
+	int sig = 0, status = MADO_EXIT_FAIL, rc;
 
-	if (load_config(a, &cfg) != 0)
-		return EXIT_CONFIG;
-	if (a->check_config) {
+	if ((rc = mado_cli_parse(&cli, argc, argv)) != MADO_CLI_RUN)
+		return rc;
+	if (mado_cli_config(&cli, config, MADO_CONFIG_SERVE, &cfg) != 0)
+		return MADO_EXIT_USAGE;
+	if (check_config) {
 		mado_config_print(&cfg, stdout);
 		puts("configuration OK");
 		mado_config_free(&cfg);
-		return 0;
+		return MADO_EXIT_OK;
 	}
 	if (mado_migrate_load(cfg.migrations_dir, &m, why, sizeof(why)) != MADO_OK) {
 		fprintf(stderr, "mado: %s\n", why);
@@ -181,7 +123,7 @@ cmd_serve(const struct args *a)
 	sigwait(&set, &sig);
 	mado_log_info(NULL, "stopping on signal %d", sig);
 	mado_server_stop(srv);
-	status = 0;
+	status = MADO_EXIT_OK;
 out:
 	mado_consent_free();
 	mado_auth_free();
@@ -192,32 +134,46 @@ out:
 }
 
 static int
-cmd_migrate(const struct args *a)
+cmd_migrate(int argc, char **argv)
 {
-	const char *keys[] = {"connect_timeout", "application_name", "dbname", NULL};
-	const char *vals[] = {"10", "mado-migrate", NULL, NULL};
+	const char *config = NULL;
+	bool report = false;
+	const struct mado_cli_opt opts[] = {
+	    MADO_CLI_CONFIG(&config),
+	    MADO_CLI_FLAG("status", &report,
+			  "only report; exit 3 when migrations or function files are pending"),
+	};
+	struct mado_cli cli = {
+	    .name = "mado migrate",
+	    .synopsis = "[--config FILE] [--status]",
+	    .about = "Apply the pending schema migrations (as db_migrate_url), each in its own "
+		     "transaction, then the function files of sql/functions that changed.",
+	    .opts = opts,
+	    .nopts = MADO_NELEM(opts),
+	};
 	struct mado_config cfg;
 	struct mado_migrations m = {0};
 	struct mado_applied applied = {NULL, NULL};
 	struct mado_migrate_counts pending, done;
 	PGconn *conn = NULL;
 	char why[1024];
-	int status = 1, rc;
+	int status = MADO_EXIT_FAIL, rc;
 
-	if (load_config(a, &cfg) != 0)
-		return EXIT_CONFIG;
+	if ((rc = mado_cli_parse(&cli, argc, argv)) != MADO_CLI_RUN)
+		return rc;
+	if (mado_cli_config(&cli, config, MADO_CONFIG_COMMAND, &cfg) != 0)
+		return MADO_EXIT_USAGE;
 	if (mado_migrate_load(cfg.migrations_dir, &m, why, sizeof(why)) != MADO_OK) {
 		fprintf(stderr, "mado migrate: %s\n", why);
 		goto out;
 	}
-	vals[2] = mado_config_migrate_url(&cfg);
-	conn = PQconnectdbParams(keys, vals, 1);
+	conn = mado_db_connect(mado_config_migrate_url(&cfg), 10, "mado-migrate");
 	if (PQstatus(conn) != CONNECTION_OK) {
 		fprintf(stderr, "mado migrate: cannot connect (db_migrate_url): %s",
 			PQerrorMessage(conn));
 		goto out;
 	}
-	if (a->status) {
+	if (report) {
 		if (mado_migrate_read_applied(conn, &applied) != MADO_OK) {
 			fprintf(stderr, "mado migrate: cannot read the applied migrations: %s",
 				PQerrorMessage(conn));
@@ -226,11 +182,12 @@ cmd_migrate(const struct args *a)
 		rc = mado_migrate_compare(&m, &applied, &pending, why, sizeof(why));
 		if (rc == MADO_OK) {
 			printf("schema is current at %s\n", m.v[m.n - 1].name);
-			status = 0;
+			status = MADO_EXIT_OK;
 		} else {
 			printf("%s\n", why);
 			/* Pending work is what migrate is for; a changed history is not. */
-			status = pending.migrations > 0 || pending.functions > 0 ? EXIT_BEHIND : 1;
+			status = pending.migrations > 0 || pending.functions > 0 ? MADO_EXIT_BEHIND
+										 : MADO_EXIT_FAIL;
 		}
 		goto out;
 	}
@@ -240,7 +197,7 @@ cmd_migrate(const struct args *a)
 	}
 	printf("applied %zu migration(s) and %zu function file(s); schema is current at %s\n",
 	       done.migrations, done.functions, m.v[m.n - 1].name);
-	status = 0;
+	status = MADO_EXIT_OK;
 out:
 	mado_migrate_applied_clear(&applied);
 	PQfinish(conn);
@@ -249,59 +206,147 @@ out:
 	return status;
 }
 
-/* Takes --config out of the arguments, as serve and migrate accept it. */
+/* A command without options: still answers --help and refuses what it does not know. */
 static int
-with_config(int argc, char **argv, int (*cmd)(const char *, int, char **))
+no_options(const char *name, const char *about, int argc, char **argv)
 {
-	const char *config = getenv("MADO_CONFIG");
-	char *rest[32];
-	int i, n = 0;
+	struct mado_cli cli = {.name = name, .synopsis = "", .about = about};
 
-	for (i = 0; i < argc && n < 32; i++) {
-		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
-			config = argv[++i];
-		else
-			rest[n++] = argv[i];
+	return mado_cli_parse(&cli, argc, argv);
+}
+
+static int
+cmd_config_reference(int argc, char **argv)
+{
+	int rc;
+
+	if ((rc = no_options("mado config-reference",
+			     "Print every setting, its environment variable, default and meaning "
+			     "as a Markdown table.",
+			     argc, argv)) != MADO_CLI_RUN)
+		return rc;
+	mado_config_reference(stdout);
+	return MADO_EXIT_OK;
+}
+
+static int
+cmd_version(int argc, char **argv)
+{
+	int rc;
+
+	if ((rc = no_options("mado version", "Print the version (also `mado --version`).", argc,
+			     argv)) != MADO_CLI_RUN)
+		return rc;
+	printf("mado %s\n", MADO_VERSION);
+	return MADO_EXIT_OK;
+}
+
+static int cmd_help(int argc, char **argv);
+
+static const struct {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+} commands[] = {
+    {"serve", cmd_serve, "run the portal"},
+    {"migrate", cmd_migrate, "apply (or report) schema migrations"},
+    {"authcheck", mado_cli_authcheck, "validate one Web eID token as the server would"},
+    {"register-card", mado_cli_register_card,
+     "bind a card to a new person, or to the holder of an earlier card"},
+    {"org-cert", mado_cli_org_cert,
+     "bind an agency system's client certificate to its organisation"},
+    {"rp-register", mado_cli_rp_register,
+     "register a private service and what it may ever ask consent for"},
+    {"config-reference", cmd_config_reference, "print every setting as a Markdown table"},
+    {"version", cmd_version, "print the version"},
+    {"help", cmd_help, "list the commands, or describe one"},
+};
+
+/* The command list, under the usage line of `mado --help`; made from the table. */
+static char about[2048];
+
+static void
+list_commands(void)
+{
+	size_t i, used;
+
+	used = (size_t)snprintf(about, sizeof(about), "%s\n",
+				"The portal server and its operator commands:");
+	for (i = 0; i < MADO_NELEM(commands) && used < sizeof(about); i++)
+		used += (size_t)snprintf(about + used, sizeof(about) - used, "  %-17s %s\n",
+					 commands[i].name, commands[i].summary);
+	if (used < sizeof(about))
+		snprintf(
+		    about + used, sizeof(about) - used,
+		    "\n`mado COMMAND --help` describes a command's options. Settings come from "
+		    "the\ndefaults, then the file (--config FILE or MADO_CONFIG), then "
+		    "MADO_<KEY>\nenvironment variables.");
+}
+
+static bool version_flag;
+static const struct mado_cli_opt top_opts[] = {
+    MADO_CLI_FLAG("version", &version_flag, "print the version and exit"),
+};
+static struct mado_cli top = {
+    .name = "mado",
+    .synopsis = "COMMAND [options]",
+    .about = about,
+    .opts = top_opts,
+    .nopts = MADO_NELEM(top_opts),
+    .subcommands = true,
+};
+
+static int
+run(int argc, char **argv)
+{
+	size_t i;
+
+	for (i = 0; i < MADO_NELEM(commands); i++)
+		if (strcmp(argv[0], commands[i].name) == 0)
+			return commands[i].run(argc, argv);
+	return mado_cli_usage_error(&top, "unknown command %s", argv[0]);
+}
+
+/* mado help [COMMAND]: the list, or what COMMAND --help prints. */
+static int
+cmd_help(int argc, char **argv)
+{
+	char *args[1], help[] = "--help", *sub[3];
+	struct mado_cli cli = {
+	    .name = "mado help",
+	    .synopsis = "[COMMAND]",
+	    .about = "List the commands, or describe COMMAND as `mado COMMAND --help` does.",
+	    .args = args,
+	    .max_args = 1,
+	};
+	int rc;
+
+	if ((rc = mado_cli_parse(&cli, argc, argv)) != MADO_CLI_RUN)
+		return rc;
+	if (cli.nargs == 0) {
+		mado_cli_usage(&top, stdout);
+		return MADO_EXIT_OK;
 	}
-	return cmd(config, n, rest);
+	sub[0] = args[0];
+	sub[1] = help;
+	sub[2] = NULL;
+	return run(2, sub);
 }
 
 int
 main(int argc, char **argv)
 {
-	struct args a;
+	int rc;
 
 	mado_mem_init();
-	if (argc < 2) {
-		usage(stderr);
-		return EXIT_CONFIG;
-	}
-	if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
+	list_commands();
+	if ((rc = mado_cli_parse(&top, argc, argv)) != MADO_CLI_RUN)
+		return rc;
+	if (version_flag) {
 		printf("mado %s\n", MADO_VERSION);
-		return 0;
+		return MADO_EXIT_OK;
 	}
-	if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0) {
-		usage(stdout);
-		return 0;
-	}
-	if (strcmp(argv[1], "authcheck") == 0)
-		return mado_cli_authcheck(argc - 2, argv + 2);
-	if (strcmp(argv[1], "register-card") == 0)
-		return with_config(argc - 2, argv + 2, mado_cli_register_card);
-	if (strcmp(argv[1], "org-cert") == 0)
-		return with_config(argc - 2, argv + 2, mado_cli_org_cert);
-	if (strcmp(argv[1], "rp-register") == 0)
-		return with_config(argc - 2, argv + 2, mado_cli_rp_register);
-	if (strcmp(argv[1], "config-reference") == 0) {
-		mado_config_reference(stdout);
-		return 0;
-	}
-	if (strcmp(argv[1], "serve") != 0 && strcmp(argv[1], "migrate") != 0) {
-		fprintf(stderr, "mado: unknown command %s\n", argv[1]);
-		usage(stderr);
-		return EXIT_CONFIG;
-	}
-	if (parse_args(argc, argv, &a) != 0)
-		return EXIT_CONFIG;
-	return strcmp(argv[1], "serve") == 0 ? cmd_serve(&a) : cmd_migrate(&a);
+	if (top.nargs == 0)
+		return mado_cli_usage_error(&top, "which command?");
+	return run(argc - top.next, argv + top.next);
 }

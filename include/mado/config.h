@@ -68,10 +68,18 @@ struct mado_config {
 	char *consent_receipt_key; /* Ed25519 PEM signing consent receipts; empty: none */
 };
 
-/* Loads defaults, then path (may be NULL), then the environment, and validates it all.
-   On failure writes one line naming the key to err and returns -1. */
-MADO_MUSTCHECK int mado_config_load(struct mado_config *cfg, const char *path, char *err,
-				    size_t errlen);
+/* What the configuration is loaded for. Serving checks every setting; a command that does
+   not serve skips the checks of what only the server opens (tls_cert readable, web_root
+   and demo_cards_dir directories), so that it runs where those do not exist. */
+enum mado_config_use {
+	MADO_CONFIG_SERVE,   /* mado serve, and serve --check-config */
+	MADO_CONFIG_COMMAND, /* migrate, register-card, org-cert, rp-register */
+};
+
+/* Loads defaults, then path (may be NULL), then the environment, and validates it all for
+   use. On failure writes one line naming the key to err and returns -1. */
+MADO_MUSTCHECK int mado_config_load(struct mado_config *cfg, const char *path,
+				    enum mado_config_use use, char *err, size_t errlen);
 void mado_config_free(struct mado_config *cfg);
 
 /* Prints the effective configuration, secrets masked. */

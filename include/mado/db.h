@@ -79,6 +79,11 @@ const char *mado_db_sqlstate(const struct mado_db *db);
    number of rows it touched. */
 MADO_MUSTCHECK int mado_db_run(struct mado_db *db, struct mado_db_stmt *st,
 			       const char *const *params, long *rows);
+/* One connection outside the pool, opened the way the pool opens its own: connect_timeout
+   (seconds) and application_name are defaults the conninfo may override, so no caller
+   waits forever on a server that accepts and never answers. NULL only when out of
+   memory; otherwise check PQstatus, and PQfinish it. */
+PGconn *mado_db_connect(const char *conninfo, int connect_timeout, const char *application_name);
 /* A one-connection pool for an operator command, on db_url or (owner) on the schema
    owner's db_migrate_url; *out is its connection. Release it and shut the pool down with
    mado_db_release and mado_db_pool_shutdown. */

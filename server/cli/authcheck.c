@@ -14,19 +14,6 @@
 #include "mado/pki.h"
 #include "mado/util.h"
 
-static void
-usage(void)
-{
-	fputs("usage: mado authcheck --token FILE --origin URL --nonce NONCE --trust DIR\n"
-	      "                      [--at RFC3339-TIME] [--ocsp on|off]\n"
-	      "                      [--disallow-policies OIDS] [--require-policies OIDS]\n"
-	      "                      [--ocsp-url URL]\n"
-	      "       mado authcheck --cert FILE --issuer FILE --ocsp-response FILE --trust DIR\n"
-	      "                      [--at RFC3339-TIME] [--ocsp-nonce on|off]\n"
-	      "Prints \"pass\" or \"fail: REASON (detail)\"; exits 0 only for a pass.\n",
-	      stderr);
-}
-
 struct opts {
 	const char *token, *origin, *nonce, *trust, *at, *ocsp, *disallow, *require, *ocsp_url;
 	const char *cert, *issuer, *response, *ocsp_nonce;
@@ -35,52 +22,53 @@ struct opts {
 static int
 parse(int argc, char **argv, struct opts *o)
 {
-	static const struct {
-		const char *flag;
-		size_t off;
-	} flags[] = {
-	    {"--token", offsetof(struct opts, token)},
-	    {"--origin", offsetof(struct opts, origin)},
-	    {"--nonce", offsetof(struct opts, nonce)},
-	    {"--trust", offsetof(struct opts, trust)},
-	    {"--at", offsetof(struct opts, at)},
-	    {"--ocsp", offsetof(struct opts, ocsp)},
-	    {"--disallow-policies", offsetof(struct opts, disallow)},
-	    {"--require-policies", offsetof(struct opts, require)},
-	    {"--ocsp-url", offsetof(struct opts, ocsp_url)},
-	    {"--cert", offsetof(struct opts, cert)},
-	    {"--issuer", offsetof(struct opts, issuer)},
-	    {"--ocsp-response", offsetof(struct opts, response)},
-	    {"--ocsp-nonce", offsetof(struct opts, ocsp_nonce)},
+	const struct mado_cli_opt opts[] = {
+	    MADO_CLI_VALUE("token", "FILE", &o->token, "the Web eID token (JSON) to validate"),
+	    MADO_CLI_VALUE("origin", "URL", &o->origin, "the origin the token was made for"),
+	    MADO_CLI_VALUE("nonce", "NONCE", &o->nonce, "the challenge nonce the token signs"),
+	    MADO_CLI_REQUIRED("trust", "DIR", &o->trust,
+			      "the card issuers' CA certificates (PEM or DER)"),
+	    MADO_CLI_VALUE("at", "TIME", &o->at, "validate as at this RFC 3339 time, not now"),
+	    MADO_CLI_VALUE("ocsp", "on|off", &o->ocsp, "check revocation by OCSP (default on)"),
+	    MADO_CLI_VALUE("disallow-policies", "OIDS", &o->disallow,
+			   "certificate policies refused (default: the server's)"),
+	    MADO_CLI_VALUE("require-policies", "OIDS", &o->require,
+			   "certificate policies of which a card must carry one"),
+	    MADO_CLI_VALUE("ocsp-url", "URL", &o->ocsp_url,
+			   "designated OCSP responder (default: the card's own)"),
+	    MADO_CLI_VALUE("cert", "FILE", &o->cert,
+			   "a card certificate whose stored OCSP response to check"),
+	    MADO_CLI_VALUE("issuer", "FILE", &o->issuer, "the card certificate's issuer"),
+	    MADO_CLI_VALUE("ocsp-response", "FILE", &o->response, "the OCSP response (DER)"),
+	    MADO_CLI_VALUE("ocsp-nonce", "on|off", &o->ocsp_nonce,
+			   "whether the request carried a nonce (default on)"),
 	};
-	size_t k;
-	int i;
+	struct mado_cli cli = {
+	    .name = "mado authcheck",
+	    .synopsis = "--token FILE --origin URL --nonce NONCE --trust DIR [--at TIME]\n"
+			"                      [--ocsp on|off] [--disallow-policies OIDS]\n"
+			"                      [--require-policies OIDS] [--ocsp-url URL]\n"
+			"       mado authcheck --cert FILE --issuer FILE --ocsp-response FILE "
+			"--trust DIR\n"
+			"                      [--at TIME] [--ocsp-nonce on|off]",
+	    .about = "Validate one Web eID token, or one stored OCSP response, through the "
+		     "server's own code.\nPrints \"pass\" or \"fail: REASON (detail)\"; exits 0 "
+		     "only for a pass.",
+	    .opts = opts,
+	    .nopts = MADO_NELEM(opts),
+	};
+	int rc;
 
 	memset(o, 0, sizeof(*o));
-	for (i = 0; i < argc; i++) {
-		for (k = 0; k < MADO_NELEM(flags); k++)
-			if (strcmp(argv[i], flags[k].flag) == 0 && i + 1 < argc)
-				break;
-		if (k == MADO_NELEM(flags)) {
-			fprintf(stderr, "mado authcheck: unknown or incomplete option %s\n",
-				argv[i]);
-			return -1;
-		}
-		*(const char **)(void *)((char *)o + flags[k].off) = argv[++i];
-	}
-	if (o->trust == NULL || (o->token == NULL && o->cert == NULL)) {
-		usage();
-		return -1;
-	}
-	if (o->token != NULL && (o->origin == NULL || o->nonce == NULL)) {
-		usage();
-		return -1;
-	}
-	if (o->cert != NULL && (o->issuer == NULL || o->response == NULL)) {
-		usage();
-		return -1;
-	}
-	return 0;
+	if ((rc = mado_cli_parse(&cli, argc, argv)) != MADO_CLI_RUN)
+		return rc;
+	if (o->token == NULL && o->cert == NULL)
+		return mado_cli_usage_error(&cli, "--token or --cert is required");
+	if (o->token != NULL && (o->origin == NULL || o->nonce == NULL))
+		return mado_cli_usage_error(&cli, "--token needs --origin and --nonce");
+	if (o->cert != NULL && (o->issuer == NULL || o->response == NULL))
+		return mado_cli_usage_error(&cli, "--cert needs --issuer and --ocsp-response");
+	return MADO_CLI_RUN;
 }
 
 static int
@@ -88,10 +76,10 @@ verdict(const struct mado_pki_result *res)
 {
 	if (res->reason == MADO_PKI_PASS) {
 		printf("pass\n");
-		return 0;
+		return MADO_EXIT_OK;
 	}
 	printf("fail: %s (%s)\n", mado_pki_reason_str(res->reason), res->detail);
-	return 1;
+	return MADO_EXIT_FAIL;
 }
 
 int
@@ -106,13 +94,14 @@ mado_cli_authcheck(int argc, char **argv)
 	struct opts o;
 	size_t len;
 	time_t now = time(NULL);
-	int status = 2;
+	/* What keeps the check from running at all is a usage error, as a bad option is. */
+	int status = MADO_EXIT_USAGE, rc;
 
-	if (parse(argc, argv, &o) != 0)
-		return 2;
+	if ((rc = parse(argc, argv, &o)) != MADO_CLI_RUN)
+		return rc;
 	if (o.at != NULL && !mado_parse_rfc3339(o.at, &now)) {
 		fprintf(stderr, "mado authcheck: --at wants a time like 2024-08-01T00:00:00Z\n");
-		return 2;
+		return MADO_EXIT_USAGE;
 	}
 	memset(&pc, 0, sizeof(pc));
 	pc.trust_dir = o.trust;
@@ -128,7 +117,7 @@ mado_cli_authcheck(int argc, char **argv)
 	pc.clock_skew_s = 900;
 	if (mado_pki_new(&pc, &pki, why, sizeof(why)) != MADO_OK) {
 		fprintf(stderr, "mado authcheck: %s\n", why);
-		return 2;
+		return MADO_EXIT_USAGE;
 	}
 	if (o.token != NULL) {
 		if (mado_read_file(o.token, 1 << 20, &text, &len) != MADO_OK) {

@@ -15,31 +15,34 @@
 #include "mado/pki.h"
 
 int
-mado_cli_org_cert(const char *config, int argc, char **argv)
+mado_cli_org_cert(int argc, char **argv)
 {
-	const char *org = NULL, *certpath = NULL;
+	const char *org = NULL, *certpath = NULL, *config = NULL;
+	const struct mado_cli_opt opts[] = {
+	    MADO_CLI_REQUIRED("org", "CODE", &org, "the organisation's code"),
+	    MADO_CLI_REQUIRED(
+		"cert", "FILE", &certpath,
+		"its system's client certificate (PEM or DER), chaining to org_trust_dir"),
+	    MADO_CLI_CONFIG(&config),
+	};
+	struct mado_cli cli = {
+	    .name = "mado org-cert",
+	    .synopsis = "--org CODE --cert FILE [--config FILE]",
+	    .about = "Bind an agency system's client certificate (its public key) to its "
+		     "organisation.",
+	    .opts = opts,
+	    .nopts = MADO_NELEM(opts),
+	};
 	struct mado_config cfg;
 	struct mado_db *db = NULL;
 	X509 *cert = NULL;
 	char why[512] = "";
-	int i, status = 1;
+	int status = MADO_EXIT_FAIL, rc;
 
-	for (i = 0; i < argc; i++) {
-		if (strcmp(argv[i], "--org") == 0 && i + 1 < argc)
-			org = argv[++i];
-		else if (strcmp(argv[i], "--cert") == 0 && i + 1 < argc)
-			certpath = argv[++i];
-		else
-			org = certpath = NULL, i = argc;
-	}
-	if (org == NULL || certpath == NULL) {
-		fprintf(stderr, "usage: mado org-cert --org CODE --cert FILE [--config FILE]\n");
-		return 2;
-	}
-	if (mado_config_load(&cfg, config, why, sizeof(why)) != 0) {
-		fprintf(stderr, "mado: configuration error: %s\n", why);
-		return 2;
-	}
+	if ((rc = mado_cli_parse(&cli, argc, argv)) != MADO_CLI_RUN)
+		return rc;
+	if (mado_cli_config(&cli, config, MADO_CONFIG_COMMAND, &cfg) != 0)
+		return MADO_EXIT_USAGE;
 	if ((cert = mado_pki_read_cert(certpath)) == NULL) {
 		fprintf(stderr, "mado org-cert: cannot read %s\n", certpath);
 		goto out;
@@ -48,8 +51,11 @@ mado_cli_org_cert(const char *config, int argc, char **argv)
 		fprintf(stderr, "mado org-cert: cannot reach the database (db_url)\n");
 		goto out;
 	}
-	status = mado_auth_add_org_cert(db, &cfg, org, cert, why, sizeof(why)) == MADO_OK ? 0 : 1;
-	fprintf(status == 0 ? stdout : stderr, "%s%s\n", status == 0 ? "" : "mado org-cert: ", why);
+	status = mado_auth_add_org_cert(db, &cfg, org, cert, why, sizeof(why)) == MADO_OK
+		     ? MADO_EXIT_OK
+		     : MADO_EXIT_FAIL;
+	fprintf(status == MADO_EXIT_OK ? stdout : stderr, "%s%s\n",
+		status == MADO_EXIT_OK ? "" : "mado org-cert: ", why);
 out:
 	mado_db_release(db);
 	mado_db_pool_shutdown();

@@ -15,37 +15,36 @@
 #include "mado/pki.h"
 
 int
-mado_cli_register_card(const char *config, int argc, char **argv)
+mado_cli_register_card(int argc, char **argv)
 {
-	const char *certpath = NULL, *samepath = NULL;
+	const char *certpath = NULL, *samepath = NULL, *config = NULL;
+	const struct mado_cli_opt opts[] = {
+	    MADO_CLI_REQUIRED("cert", "FILE", &certpath,
+			      "the card's authentication certificate (PEM or DER)"),
+	    MADO_CLI_VALUE("same-person-as", "FILE", &samepath,
+			   "an earlier card of the same person (a renewal)"),
+	    MADO_CLI_CONFIG(&config),
+	};
+	struct mado_cli cli = {
+	    .name = "mado register-card",
+	    .synopsis = "--cert FILE [--same-person-as FILE] [--config FILE]",
+	    .about = "Bind a card to a new person, or to the holder of an earlier card; print "
+		     "its fingerprint.",
+	    .opts = opts,
+	    .nopts = MADO_NELEM(opts),
+	};
 	struct mado_pki_config pc;
 	struct mado_config cfg;
 	struct mado_pki *pki = NULL;
 	struct mado_db *db = NULL;
 	X509 *card = NULL, *same = NULL;
 	char why[512] = "";
-	int i, status = 1, rc;
+	int status = MADO_EXIT_FAIL, rc;
 
-	for (i = 0; i < argc; i++) {
-		if (strcmp(argv[i], "--cert") == 0 && i + 1 < argc)
-			certpath = argv[++i];
-		else if (strcmp(argv[i], "--same-person-as") == 0 && i + 1 < argc)
-			samepath = argv[++i];
-		else {
-			fprintf(stderr,
-				"usage: mado register-card --cert FILE [--same-person-as FILE]"
-				" [--config FILE]\n");
-			return 2;
-		}
-	}
-	if (certpath == NULL) {
-		fprintf(stderr, "mado register-card: --cert is required\n");
-		return 2;
-	}
-	if (mado_config_load(&cfg, config, why, sizeof(why)) != 0) {
-		fprintf(stderr, "mado: configuration error: %s\n", why);
-		return 2;
-	}
+	if ((rc = mado_cli_parse(&cli, argc, argv)) != MADO_CLI_RUN)
+		return rc;
+	if (mado_cli_config(&cli, config, MADO_CONFIG_COMMAND, &cfg) != 0)
+		return MADO_EXIT_USAGE;
 	if (*cfg.card_trust_dir == '\0') {
 		fprintf(stderr, "mado register-card: card_trust_dir is not set\n");
 		goto out;
@@ -68,7 +67,7 @@ mado_cli_register_card(const char *config, int argc, char **argv)
 	if (rc != MADO_OK && why[0] == '\0')
 		snprintf(why, sizeof(why), "not registered: %s", mado_err_title(rc));
 	printf("%s\n", why);
-	status = rc == MADO_OK ? 0 : 1;
+	status = rc == MADO_OK ? MADO_EXIT_OK : MADO_EXIT_FAIL;
 out:
 	mado_db_release(db);
 	mado_db_pool_shutdown();

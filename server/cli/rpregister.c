@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "mado/auth.h"
+#include "mado/check.h"
 #include "mado/cli.h"
 #include "mado/config.h"
 #include "mado/consent.h"
@@ -19,43 +20,53 @@
 #include "mado/err.h"
 #include "mado/pki.h"
 
-static const char *
-arg(int argc, char **argv, const char *name)
-{
-	int i;
-
-	for (i = 0; i + 1 < argc; i++)
-		if (strcmp(argv[i], name) == 0)
-			return argv[i + 1];
-	return NULL;
-}
-
 int
-mado_cli_rp_register(const char *config, int argc, char **argv)
+mado_cli_rp_register(int argc, char **argv)
 {
-	const char *org = arg(argc, argv, "--org"), *ja = arg(argc, argv, "--name-ja");
-	const char *en = arg(argc, argv, "--name-en"), *purposes = arg(argc, argv, "--purposes");
-	const char *items = arg(argc, argv, "--items"), *redirect = arg(argc, argv, "--redirect");
-	const char *certpath = arg(argc, argv, "--cert");
-	char why[512] = "";
+	const char *org = NULL, *ja = NULL, *en = NULL, *purposes = NULL, *items = NULL;
+	const char *redirect = NULL, *certpath = NULL, *config = NULL;
+	const struct mado_cli_opt opts[] = {
+	    MADO_CLI_REQUIRED("org", "CODE", &org, "the service's organisation code"),
+	    MADO_CLI_REQUIRED("name-ja", "NAME", &ja, "its name in Japanese"),
+	    MADO_CLI_REQUIRED("name-en", "NAME", &en, "its name in English"),
+	    MADO_CLI_REQUIRED("purposes", "P,..", &purposes,
+			      "the purposes it may ask consent for (codes)"),
+	    MADO_CLI_REQUIRED("items", "I,..", &items, "the data items it may ever ask for"),
+	    MADO_CLI_REQUIRED("redirect", "URL,..", &redirect, "its redirect URIs (https)"),
+	    MADO_CLI_VALUE("cert", "FILE", &certpath,
+			   "its client certificate, bound as org-cert does"),
+	    MADO_CLI_CONFIG(&config),
+	};
+	struct mado_cli cli = {
+	    .name = "mado rp-register",
+	    .synopsis =
+		"--org CODE --name-ja NAME --name-en NAME --purposes P[,P..]\n"
+		"                        --items I[,I..] --redirect URL[,URL..] [--cert FILE]"
+		" [--config FILE]",
+	    .about = "Register (or update) a private service and what it may ever ask consent "
+		     "for, as db_migrate_url.",
+	    .opts = opts,
+	    .nopts = MADO_NELEM(opts),
+	};
+	char lit[1100], why[512] = "";
 	struct mado_config cfg;
 	struct mado_db *db = NULL;
 	X509 *cert = NULL;
-	int status = 1, rc;
+	int status = MADO_EXIT_FAIL, rc;
 
-	if (org == NULL || ja == NULL || en == NULL || purposes == NULL || items == NULL ||
-	    redirect == NULL) {
-		fprintf(stderr, "usage: mado rp-register --org CODE --name-ja NAME --name-en NAME"
-				" --purposes P[,P] --items I[,I] --redirect URL[,URL] [--cert FILE]"
-				" [--config FILE]\n");
-		return 2;
-	}
-	if (mado_config_load(&cfg, config, why, sizeof(why)) != 0) {
-		fprintf(stderr, "mado: configuration error: %s\n", why);
-		return 2;
-	}
+	if ((rc = mado_cli_parse(&cli, argc, argv)) != MADO_CLI_RUN)
+		return rc;
+	/* The same checks the registration makes, before anything is opened. */
+	if (!mado_check_kind(MADO_K_ORG, org) ||
+	    !mado_list_literal(MADO_K_CODE, purposes, lit, sizeof(lit)) ||
+	    !mado_list_literal(MADO_K_CODE, items, lit, sizeof(lit)) ||
+	    !mado_list_literal(MADO_K_URL, redirect, lit, sizeof(lit)))
+		return mado_cli_usage_error(&cli, "codes are a-z0-9._- (organisations a-z0-9-) and "
+						  "redirects https URLs, or http on loopback");
+	if (mado_cli_config(&cli, config, MADO_CONFIG_COMMAND, &cfg) != 0)
+		return MADO_EXIT_USAGE;
 	if (mado_db_open_single(&cfg, true, &db) != MADO_OK) {
-		fprintf(stderr, "mado rp-register: cannot reach the database (db_migrate_url)\n");
+		fprintf(stderr, "mado rp-register: cannot connect (db_migrate_url)\n");
 		goto out;
 	}
 	rc = mado_consent_rp_register(db, org, ja, en, purposes, items, redirect, why, sizeof(why));
@@ -64,7 +75,6 @@ mado_cli_rp_register(const char *config, int argc, char **argv)
 	db = NULL;
 	if (rc != MADO_OK) {
 		fprintf(stderr, "mado rp-register: %s\n", why);
-		status = rc == MADO_E_VALIDATION ? 2 : 1;
 		goto out;
 	}
 	printf("%s\n", why);
@@ -79,7 +89,7 @@ mado_cli_rp_register(const char *config, int argc, char **argv)
 		}
 		printf("%s\n", why);
 	}
-	status = 0;
+	status = MADO_EXIT_OK;
 out:
 	mado_db_release(db);
 	if (db != NULL)

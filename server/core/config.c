@@ -23,6 +23,10 @@ extern char **environ;
 enum opt_type { OPT_STR, OPT_BOOL, OPT_INT, OPT_CONNINFO };
 
 #define OPT_SECRET 0x01 /* never printed */
+/* Checked only when the configuration is loaded for serving: the option names something
+   only the server opens, so an operator command on another host (or in a container
+   without the certificate) need not have it. */
+#define OPT_SERVE 0x02
 
 struct opt;
 typedef const char *(*opt_check)(const struct mado_config *cfg, const struct opt *o);
@@ -55,11 +59,11 @@ static const struct opt opts[] = {
      "Address and port to serve on (IPv4 `a.b.c.d:port` or `[v6]:port`)."},
     {"tls", OPT_BOOL, OFF(tls), "on", 0, 0, 0, NULL,
      "Serve HTTPS. `off` is accepted only on a loopback address, for local development."},
-    {"tls_cert", OPT_STR, OFF(tls_cert), "var/tls/server.pem", 0, 0, 0, check_tls_cert,
+    {"tls_cert", OPT_STR, OFF(tls_cert), "var/tls/server.pem", 0, 0, OPT_SERVE, check_tls_cert,
      "PEM file holding the server's private key and certificate chain."},
     {"public_origin", OPT_STR, OFF(public_origin), "https://localhost:8443", 0, 0, 0, check_origin,
      "The origin browsers use for this service (`https://host[:port]`)."},
-    {"web_root", OPT_STR, OFF(web_root), "web", 0, 0, 0, check_dir,
+    {"web_root", OPT_STR, OFF(web_root), "web", 0, 0, OPT_SERVE, check_dir,
      "Directory of the static front end, loaded at start."},
     {"migrations_dir", OPT_STR, OFF(migrations_dir), "sql/migrations", 0, 0, 0, check_dir,
      "Directory of the numbered SQL migrations; the function files are read from the "
@@ -142,7 +146,7 @@ static const struct opt opts[] = {
     {"consent_receipt_key", OPT_STR, OFF(consent_receipt_key), "", 0, 0, 0, NULL,
      "Ed25519 private key (PEM) that signs consent receipts; empty: no receipts are issued "
      "(the download answers 503)."},
-    {"demo_cards_dir", OPT_STR, OFF(demo_cards_dir), "", 0, 0, 0, check_optional_dir,
+    {"demo_cards_dir", OPT_STR, OFF(demo_cards_dir), "", 0, 0, OPT_SERVE, check_optional_dir,
      "Virtual cards (made by mado-card) the demo login page may use; empty in production."},
 };
 
@@ -497,7 +501,8 @@ check_optional_dir(const struct mado_config *cfg, const struct opt *o)
 }
 
 int
-mado_config_load(struct mado_config *cfg, const char *path, char *err, size_t errlen)
+mado_config_load(struct mado_config *cfg, const char *path, enum mado_config_use use, char *err,
+		 size_t errlen)
 {
 	const char *msg;
 	size_t i;
@@ -515,6 +520,8 @@ mado_config_load(struct mado_config *cfg, const char *path, char *err, size_t er
 		goto fail;
 	/* Checks run once everything is loaded, so they may look at other settings. */
 	for (i = 0; i < MADO_NELEM(opts); i++) {
+		if ((opts[i].flags & OPT_SERVE) && use != MADO_CONFIG_SERVE)
+			continue;
 		if (opts[i].check != NULL && (msg = opts[i].check(cfg, &opts[i])) != NULL) {
 			snprintf(err, errlen, "%s: %s", opts[i].name, msg);
 			goto fail;

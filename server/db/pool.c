@@ -35,7 +35,7 @@ static struct {
 	int size, in_use, waiting;
 	int wait_ms;
 	char *conninfo;
-	char connect_timeout[16];
+	int connect_timeout;
 	uint64_t acquired, timeouts, connect_failures, reconnects;
 	bool ready;
 	bool down; /* the last connection attempt failed; logged once per outage */
@@ -55,7 +55,7 @@ mado_db_pool_init(const struct mado_db_pool_config *cfg)
 	pool.head = pool.tail = NULL;
 	pool.size = cfg->size;
 	pool.wait_ms = cfg->wait_ms;
-	snprintf(pool.connect_timeout, sizeof(pool.connect_timeout), "%d", cfg->connect_timeout);
+	pool.connect_timeout = cfg->connect_timeout;
 	pool.in_use = pool.waiting = 0;
 	pool.ready = true;
 	return MADO_OK;
@@ -132,18 +132,28 @@ conn_alive(PGconn *conn)
 	return poll(&pfd, 1, 0) == 0;
 }
 
-static int
-ensure_conn(struct mado_db *db)
+PGconn *
+mado_db_connect(const char *conninfo, int connect_timeout, const char *application_name)
 {
 	/* Our defaults come first so the operator's connection string can override them. */
 	const char *keys[] = {"connect_timeout", "application_name", "dbname", NULL};
-	const char *vals[] = {pool.connect_timeout, "mado", pool.conninfo, NULL};
+	const char *vals[] = {NULL, application_name, conninfo, NULL};
+	char timeout[16];
+
+	snprintf(timeout, sizeof(timeout), "%d", connect_timeout);
+	vals[0] = timeout;
+	return PQconnectdbParams(keys, vals, 1);
+}
+
+static int
+ensure_conn(struct mado_db *db)
+{
 	bool had = db->conn != NULL, was_down;
 
 	if (db->conn != NULL && conn_alive(db->conn))
 		return MADO_OK;
 	drop_conn(db);
-	db->conn = PQconnectdbParams(keys, vals, 1);
+	db->conn = mado_db_connect(pool.conninfo, pool.connect_timeout, "mado");
 	if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK) {
 		pthread_mutex_lock(&pool.mu);
 		pool.connect_failures++;

@@ -36,6 +36,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "mado/cli.h"
 #include "mado/err.h"
 #include "mado/util.h"
 #include "mado/vcard.h"
@@ -56,50 +57,7 @@ die(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
-	exit(1);
-}
-
-static void
-usage(void)
-{
-	fputs(
-	    "usage: mado-card init DIR [--ocsp-url URL] [--crl-url URL] [--days N]\n"
-	    "       mado-card issue DIR NAME [--key rsa2048|rsa1024|p256|p384] [--days N]\n"
-	    "                 [--not-before TIME] [--not-after TIME] [--eku "
-	    "none|clientauth|email]\n"
-	    "                 [--ku sign|encipher|none] [--policy OID|none] [--same-key-as NAME]\n"
-	    "       mado-card revoke DIR NAME | unrevoke DIR NAME\n"
-	    "       mado-card crl DIR [--days N]\n"
-	    "       mado-card token DIR NAME --origin URL --nonce NONCE [--alg ALG]\n"
-	    "       mado-card list DIR\n"
-	    "       mado-card ocsp-serve DIR --listen 127.0.0.1:PORT [--signer ca|ocsp|rogue]\n"
-	    "                 [--stale]\n"
-	    "       mado-card callback-serve --listen 127.0.0.1:PORT --out FILE\n"
-	    "TIME is RFC 3339 (2030-01-01T00:00:00Z).\n",
-	    stderr);
-	exit(2);
-}
-
-static const char *
-opt(int argc, char **argv, const char *name, const char *def)
-{
-	int i;
-
-	for (i = 0; i + 1 < argc; i++)
-		if (strcmp(argv[i], name) == 0)
-			return argv[i + 1];
-	return def;
-}
-
-static bool
-has_flag(int argc, char **argv, const char *name)
-{
-	int i;
-
-	for (i = 0; i < argc; i++)
-		if (strcmp(argv[i], name) == 0)
-			return true;
-	return false;
+	exit(MADO_EXIT_FAIL);
 }
 
 static void
@@ -280,17 +238,38 @@ sign_cert(X509 *x, EVP_PKEY *key)
 }
 
 static int
-cmd_init(const char *dir, int argc, char **argv)
+cmd_init(int argc, char **argv)
 {
-	const char *ocsp = opt(argc, argv, "--ocsp-url", "");
-	const char *crl = opt(argc, argv, "--crl-url", "");
-	int days = atoi(opt(argc, argv, "--days", "3650"));
+	const char *ocsp = "", *crl = "", *ndays = "3650", *dir;
+	const struct mado_cli_opt opts[] = {
+	    MADO_CLI_VALUE("ocsp-url", "URL", &ocsp, "the OCSP responder its cards name (AIA)"),
+	    MADO_CLI_VALUE("crl-url", "URL", &crl, "the CRL distribution point its cards name"),
+	    MADO_CLI_VALUE("days", "N", &ndays, "the CA's validity in days (default 3650)"),
+	};
+	char *args[1];
+	struct mado_cli cli = {
+	    .name = "mado-card init",
+	    .synopsis = "DIR [--ocsp-url URL] [--crl-url URL] [--days N]",
+	    .about = "Make a demo/test card CA and its OCSP responder's certificate in DIR (never "
+		     "in production).",
+	    .opts = opts,
+	    .nopts = MADO_NELEM(opts),
+	    .args = args,
+	    .min_args = 1,
+	    .max_args = 1,
+	};
 	char file[4096];
 	X509_NAME *name;
 	EVP_PKEY *ca, *ok;
 	X509 *x, *r;
 	time_t now = time(NULL);
 	FILE *f;
+	int days, rc;
+
+	if ((rc = mado_cli_parse(&cli, argc, argv)) != MADO_CLI_RUN)
+		return rc;
+	dir = args[0];
+	days = atoi(ndays);
 
 	path(file, sizeof(file), dir, "ca.crt");
 	if (access(file, F_OK) == 0) {
@@ -389,23 +368,53 @@ serial_hex(X509 *x, char *out, size_t len)
 }
 
 static int
-cmd_issue(const char *dir, const char *cname, int argc, char **argv)
+cmd_issue(int argc, char **argv)
 {
-	const char *kind = opt(argc, argv, "--key", "rsa2048");
-	const char *eku = opt(argc, argv, "--eku", "none");
-	const char *ku = opt(argc, argv, "--ku", "sign");
-	const char *policy = opt(argc, argv, "--policy", JPKI_AUTH_POLICY);
-	const char *same = opt(argc, argv, "--same-key-as", NULL);
-	const char *nb = opt(argc, argv, "--not-before", NULL);
-	const char *na = opt(argc, argv, "--not-after", NULL);
-	int days = atoi(opt(argc, argv, "--days", "1825"));
+	const char *kind = "rsa2048", *eku = "none", *ku = "sign", *policy = JPKI_AUTH_POLICY;
+	const char *same = NULL, *nb = NULL, *na = NULL, *ndays = "1825", *dir, *cname;
+	const struct mado_cli_opt opts[] = {
+	    MADO_CLI_VALUE("key", "rsa2048|rsa1024|p256|p384", &kind,
+			   "the card's key (default rsa2048, as JPKI's)"),
+	    MADO_CLI_VALUE("days", "N", &ndays, "validity in days from now (default 1825)"),
+	    MADO_CLI_VALUE("not-before", "TIME", &nb, "start of validity, instead of an hour ago"),
+	    MADO_CLI_VALUE("not-after", "TIME", &na, "end of validity, instead of --days"),
+	    MADO_CLI_VALUE("eku", "none|clientauth|email", &eku,
+			   "extendedKeyUsage (default none, as JPKI's)"),
+	    MADO_CLI_VALUE("ku", "sign|encipher|none", &ku, "keyUsage (default sign)"),
+	    MADO_CLI_VALUE("policy", "OID|none", &policy,
+			   "certificate policy (default JPKI's user authentication)"),
+	    MADO_CLI_VALUE("same-key-as", "NAME", &same, "reuse card NAME's key (a renewal)"),
+	};
+	char *args[2];
+	struct mado_cli cli = {
+	    .name = "mado-card issue",
+	    .synopsis = "DIR NAME [--key rsa2048|rsa1024|p256|p384] [--days N]\n"
+			"                       [--not-before TIME] [--not-after TIME] [--eku "
+			"none|clientauth|email]\n"
+			"                       [--ku sign|encipher|none] [--policy OID|none] "
+			"[--same-key-as NAME]",
+	    .about = "Issue virtual card NAME (1-32 of a-z, 0-9, -) from the CA in DIR: "
+		     "DIR/cards/NAME.crt and .key.\nTIME is RFC 3339 (2030-01-01T00:00:00Z).",
+	    .opts = opts,
+	    .nopts = MADO_NELEM(opts),
+	    .args = args,
+	    .min_args = 2,
+	    .max_args = 2,
+	};
 	char file[4096], sub[512], ocsp[512], crl[512], value[600], serial[80], exp[16];
-	time_t now = time(NULL), from = now - 3600, to = now + (time_t)days * 86400;
+	time_t now = time(NULL), from, to;
 	EVP_PKEY *cakey, *k;
 	X509 *ca, *x;
 	char *line;
 	FILE *f;
+	int rc;
 
+	if ((rc = mado_cli_parse(&cli, argc, argv)) != MADO_CLI_RUN)
+		return rc;
+	dir = args[0];
+	cname = args[1];
+	from = now - 3600;
+	to = now + (time_t)atoi(ndays) * 86400;
 	if (!mado_vcard_name_ok(cname))
 		die("card names are 1-32 of a-z, 0-9 and -: %s", cname);
 	if ((nb != NULL && !mado_parse_rfc3339(nb, &from)) ||
@@ -488,7 +497,7 @@ cmd_issue(const char *dir, const char *cname, int argc, char **argv)
 
 /* Rewrites the card's line in index.txt as revoked (now) or valid again. */
 static int
-cmd_revoke(const char *dir, const char *cname, bool revoke)
+set_revoked(const char *dir, const char *cname, bool revoke)
 {
 	char file[4096], sub[512], serial[80], line[2048], when[16];
 	char *text = NULL, *out, *p, *f2, *f3, *f4;
@@ -538,10 +547,46 @@ cmd_revoke(const char *dir, const char *cname, bool revoke)
 	return 0;
 }
 
+/* mado-card revoke DIR NAME, and unrevoke. */
 static int
-cmd_crl(const char *dir, int argc, char **argv)
+cmd_revoke(int argc, char **argv)
 {
-	int days = atoi(opt(argc, argv, "--days", "7"));
+	bool revoke = strcmp(argv[0], "revoke") == 0;
+	char *args[2];
+	struct mado_cli cli = {
+	    .name = revoke ? "mado-card revoke" : "mado-card unrevoke",
+	    .synopsis = "DIR NAME",
+	    .about = revoke ? "Mark card NAME of DIR revoked, for OCSP and the next CRL."
+			    : "Make revoked card NAME of DIR valid again.",
+	    .args = args,
+	    .min_args = 2,
+	    .max_args = 2,
+	};
+	int rc;
+
+	if ((rc = mado_cli_parse(&cli, argc, argv)) != MADO_CLI_RUN)
+		return rc;
+	return set_revoked(args[0], args[1], revoke);
+}
+
+static int
+cmd_crl(int argc, char **argv)
+{
+	const char *ndays = "7", *dir;
+	const struct mado_cli_opt opts[] = {
+	    MADO_CLI_VALUE("days", "N", &ndays, "days until its nextUpdate (default 7)"),
+	};
+	char *args[1];
+	struct mado_cli cli = {
+	    .name = "mado-card crl",
+	    .synopsis = "DIR [--days N]",
+	    .about = "Write the CRL of the CA in DIR, listing its revoked cards, to DIR/ca.crl.",
+	    .opts = opts,
+	    .nopts = MADO_NELEM(opts),
+	    .args = args,
+	    .min_args = 1,
+	    .max_args = 1,
+	};
 	char file[4096], line[2048], *fields[6], *p;
 	time_t now = time(NULL);
 	X509_REVOKED *rv;
@@ -552,8 +597,12 @@ cmd_crl(const char *dir, int argc, char **argv)
 	BIGNUM *bn;
 	X509 *ca;
 	FILE *f;
-	int i;
+	int i, days, rc;
 
+	if ((rc = mado_cli_parse(&cli, argc, argv)) != MADO_CLI_RUN)
+		return rc;
+	dir = args[0];
+	days = atoi(ndays);
 	path(file, sizeof(file), dir, "ca.key");
 	key = read_key(file);
 	path(file, sizeof(file), dir, "ca.crt");
@@ -609,30 +658,57 @@ cmd_crl(const char *dir, int argc, char **argv)
 }
 
 static int
-cmd_token(const char *dir, const char *cname, int argc, char **argv)
+cmd_token(int argc, char **argv)
 {
-	const char *origin = opt(argc, argv, "--origin", NULL);
-	const char *nonce = opt(argc, argv, "--nonce", NULL);
-	char *token = NULL;
+	const char *origin = NULL, *nonce = NULL, *alg = NULL;
+	const struct mado_cli_opt opts[] = {
+	    MADO_CLI_REQUIRED("origin", "URL", &origin, "the origin the token is for"),
+	    MADO_CLI_REQUIRED("nonce", "NONCE", &nonce, "the challenge nonce to sign"),
+	    MADO_CLI_VALUE("alg", "ALG", &alg,
+			   "signature algorithm (default RS256, or ES256/384/512 by curve)"),
+	};
+	char *args[2], *token = NULL;
+	struct mado_cli cli = {
+	    .name = "mado-card token",
+	    .synopsis = "DIR NAME --origin URL --nonce NONCE [--alg ALG]",
+	    .about = "Print a Web eID token signed by card NAME of DIR, as a card would sign it.",
+	    .opts = opts,
+	    .nopts = MADO_NELEM(opts),
+	    .args = args,
+	    .min_args = 2,
+	    .max_args = 2,
+	};
+	int rc;
 
-	if (origin == NULL || nonce == NULL)
-		usage();
-	if (mado_vcard_token(dir, cname, origin, nonce, opt(argc, argv, "--alg", NULL), &token) !=
-	    MADO_OK)
-		die("cannot sign with card %s", cname);
+	if ((rc = mado_cli_parse(&cli, argc, argv)) != MADO_CLI_RUN)
+		return rc;
+	if (mado_vcard_token(args[0], args[1], origin, nonce, alg, &token) != MADO_OK)
+		die("cannot sign with card %s", args[1]);
 	printf("%s\n", token);
 	free(token);
 	return 0;
 }
 
 static int
-cmd_list(const char *dir)
+cmd_list(int argc, char **argv)
 {
+	char *args[1];
+	struct mado_cli cli = {
+	    .name = "mado-card list",
+	    .synopsis = "DIR",
+	    .about = "Print the cards of DIR as JSON.",
+	    .args = args,
+	    .min_args = 1,
+	    .max_args = 1,
+	};
 	cJSON *cards;
 	char *s;
+	int rc;
 
-	if (mado_vcard_list(dir, &cards) != MADO_OK)
-		die("no cards in %s", dir);
+	if ((rc = mado_cli_parse(&cli, argc, argv)) != MADO_CLI_RUN)
+		return rc;
+	if (mado_vcard_list(args[0], &cards) != MADO_OK)
+		die("no cards in %s", args[0]);
 	s = cJSON_Print(cards);
 	printf("%s\n", s);
 	free(s);
@@ -758,9 +834,7 @@ read_request(int fd, char *buf, size_t cap, char **body)
  * request target of each GET (".../callback?code=...&state=...") to a file and tells
  * the browser it is back at the service. scripts/services reads the file.
  */
-static void cmd_callback_serve(int argc, char **argv) __attribute__((noreturn));
-
-static void
+static int
 cmd_callback_serve(int argc, char **argv)
 {
 	static const char page[] =
@@ -768,16 +842,27 @@ cmd_callback_serve(int argc, char **argv)
 	    "\r\n<!doctype html><meta charset=utf-8><title>Demo service</title>"
 	    "<p>Back at the demo service: it has your answer. Return to Mado to see what it "
 	    "does with it.</p><p>デモ事業者に戻りました。Mado でその後の利用を確かめられます。</p>";
-	const char *listen = opt(argc, argv, "--listen", NULL);
-	const char *out = opt(argc, argv, "--out", NULL);
+	const char *listen = NULL, *out = NULL;
+	const struct mado_cli_opt opts[] = {
+	    MADO_CLI_REQUIRED("listen", "127.0.0.1:PORT", &listen, "where to listen (loopback)"),
+	    MADO_CLI_REQUIRED("out", "FILE", &out, "the file each request target is appended to"),
+	};
+	struct mado_cli cli = {
+	    .name = "mado-card callback-serve",
+	    .synopsis = "--listen 127.0.0.1:PORT --out FILE",
+	    .about = "A demo service's redirect target: records each GET and sends the browser "
+		     "a page.",
+	    .opts = opts,
+	    .nopts = MADO_NELEM(opts),
+	};
 	char buf[8192], *sp, *end;
 	size_t got;
 	ssize_t n;
-	int lfd, cfd;
+	int lfd, cfd, rc;
 	FILE *f;
 
-	if (listen == NULL || out == NULL)
-		usage();
+	if ((rc = mado_cli_parse(&cli, argc, argv)) != MADO_CLI_RUN)
+		return rc;
 	signal(SIGPIPE, SIG_IGN);
 	lfd = listen_on(listen);
 	for (;;) {
@@ -810,23 +895,39 @@ cmd_callback_serve(int argc, char **argv)
 	}
 }
 
-static int cmd_ocsp_serve(const char *dir, int argc, char **argv) __attribute__((noreturn));
-
 static int
-cmd_ocsp_serve(const char *dir, int argc, char **argv)
+cmd_ocsp_serve(int argc, char **argv)
 {
-	const char *listen = opt(argc, argv, "--listen", NULL);
-	const char *signer = opt(argc, argv, "--signer", "ocsp");
-	bool stale = has_flag(argc, argv, "--stale");
+	const char *listen = NULL, *signer = "ocsp", *dir;
+	bool stale = false;
+	const struct mado_cli_opt opts[] = {
+	    MADO_CLI_REQUIRED("listen", "127.0.0.1:PORT", &listen, "where to listen (loopback)"),
+	    MADO_CLI_VALUE("signer", "ca|ocsp|rogue", &signer,
+			   "who signs the answers (default ocsp, the delegated responder; rogue: "
+			   "an unauthorised key)"),
+	    MADO_CLI_FLAG("stale", &stale, "answer as a day ago, as a replayed answer would"),
+	};
+	char *args[1];
+	struct mado_cli cli = {
+	    .name = "mado-card ocsp-serve",
+	    .synopsis = "DIR --listen 127.0.0.1:PORT [--signer ca|ocsp|rogue] [--stale]",
+	    .about = "Answer OCSP requests for the cards of DIR over HTTP, through `openssl ocsp`.",
+	    .opts = opts,
+	    .nopts = MADO_NELEM(opts),
+	    .args = args,
+	    .min_args = 1,
+	    .max_args = 1,
+	};
 	char index[4096], ca[4096], rsigner[4096], rkey[4096], reqin[4096], respout[4096];
 	char buf[70000], head[256], *body, *resp;
 	size_t rlen;
 	long len;
-	int lfd, cfd;
+	int lfd, cfd, rc;
 	FILE *f;
 
-	if (listen == NULL)
-		usage();
+	if ((rc = mado_cli_parse(&cli, argc, argv)) != MADO_CLI_RUN)
+		return rc;
+	dir = args[0];
 	if (strcmp(signer, "rogue") == 0)
 		make_rogue(dir);
 	path(index, sizeof(index), dir, "index.txt");
@@ -893,29 +994,50 @@ cmd_ocsp_serve(const char *dir, int argc, char **argv)
 	}
 }
 
+static const struct {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+} commands[] = {
+    {"init", cmd_init, "make a card CA in DIR"},
+    {"issue", cmd_issue, "issue a virtual card"},
+    {"revoke", cmd_revoke, "revoke a card"},
+    {"unrevoke", cmd_revoke, "make a revoked card valid again"},
+    {"crl", cmd_crl, "write the CA's CRL"},
+    {"token", cmd_token, "sign a Web eID token with a card"},
+    {"list", cmd_list, "list the cards as JSON"},
+    {"ocsp-serve", cmd_ocsp_serve, "run a loopback OCSP responder for the CA"},
+    {"callback-serve", cmd_callback_serve, "run a demo service's loopback redirect target"},
+};
+
 int
 main(int argc, char **argv)
 {
-	if (argc < 3)
-		usage();
-	if (strcmp(argv[1], "init") == 0)
-		return cmd_init(argv[2], argc - 3, argv + 3);
-	if (strcmp(argv[1], "issue") == 0 && argc >= 4)
-		return cmd_issue(argv[2], argv[3], argc - 4, argv + 4);
-	if (strcmp(argv[1], "revoke") == 0 && argc >= 4)
-		return cmd_revoke(argv[2], argv[3], true);
-	if (strcmp(argv[1], "unrevoke") == 0 && argc >= 4)
-		return cmd_revoke(argv[2], argv[3], false);
-	if (strcmp(argv[1], "crl") == 0)
-		return cmd_crl(argv[2], argc - 3, argv + 3);
-	if (strcmp(argv[1], "token") == 0 && argc >= 4)
-		return cmd_token(argv[2], argv[3], argc - 4, argv + 4);
-	if (strcmp(argv[1], "list") == 0)
-		return cmd_list(argv[2]);
-	if (strcmp(argv[1], "ocsp-serve") == 0)
-		return cmd_ocsp_serve(argv[2], argc - 3, argv + 3);
-	if (strcmp(argv[1], "callback-serve") == 0)
-		cmd_callback_serve(argc - 2, argv + 2);
-	usage();
-	return 2;
+	char about[1024];
+	size_t i, used;
+	struct mado_cli top = {
+	    .name = "mado-card",
+	    .synopsis = "COMMAND ARGUMENTS [options]",
+	    .about = about,
+	    .subcommands = true,
+	    .min_args = 1,
+	};
+	int rc;
+
+	mado_mem_init();
+	used = (size_t)snprintf(about, sizeof(about),
+				"Virtual cards for the demo and the tests; never part of a "
+				"production deployment.\n");
+	for (i = 0; i < MADO_NELEM(commands) && used < sizeof(about); i++)
+		used += (size_t)snprintf(about + used, sizeof(about) - used, "  %-15s %s\n",
+					 commands[i].name, commands[i].summary);
+	if (used < sizeof(about))
+		snprintf(about + used, sizeof(about) - used,
+			 "\n`mado-card COMMAND --help` describes a command.");
+	if ((rc = mado_cli_parse(&top, argc, argv)) != MADO_CLI_RUN)
+		return rc;
+	for (i = 0; i < MADO_NELEM(commands); i++)
+		if (strcmp(argv[top.next], commands[i].name) == 0)
+			return commands[i].run(argc - top.next, argv + top.next);
+	return mado_cli_usage_error(&top, "unknown command %s", argv[top.next]);
 }

@@ -8,6 +8,8 @@
  * "key_id": "..."}); PUBLIC.pem is Mado's receipt key (GET /api/v1/consent-receipt-key).
  * Prints "ok" and the receipt, or "fail: WHY"; exits 0 or 1 (2 for bad usage).
  */
+#include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,11 +18,33 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
+/* mado's exit statuses (include/mado/cli.h), which this tool cannot include. */
+#define EXIT_OK    0
+#define EXIT_FAIL  1
+#define EXIT_USAGE 2
+
+static const char usage_text[] =
+    "usage: mado-verify receipt FILE --key PUBLIC.pem\n"
+    "Check a consent receipt offline: FILE as downloaded, PUBLIC.pem the receipt key\n"
+    "(GET /api/v1/consent-receipt-key). Prints \"ok\" and the receipt, or \"fail: WHY\".\n"
+    "\n"
+    "options:\n"
+    "  --key PUBLIC.pem  Mado's receipt key, Ed25519 (required)\n"
+    "  -h, --help        print this help and exit\n";
+
+/* "mado-verify: " why what, then the usage, on stderr. */
+static int
+usage_error(const char *why, const char *what)
+{
+	fprintf(stderr, "mado-verify: %s%s\n%s", why, what, usage_text);
+	return EXIT_USAGE;
+}
+
 static int
 fail(const char *why)
 {
 	printf("fail: %s\n", why);
-	return 1;
+	return EXIT_FAIL;
 }
 
 static char *
@@ -100,14 +124,60 @@ verify_receipt(const char *file, const char *keyfile)
 	}
 	printf("ok\n%s\n", doc->valuestring);
 	cJSON_Delete(env);
-	return 0;
+	return EXIT_OK;
 }
 
+/*
+ * The same command line as mado's (server/cli/args.c), written out: getopt_long, --help
+ * on stdout and 0, a mistake on stderr and 2. A leading "-" hands back FILE in place so
+ * that --key may come before or after it whatever POSIXLY_CORRECT says; "+" at the top
+ * stops at the command's name.
+ */
 int
 main(int argc, char **argv)
 {
-	if (argc == 5 && strcmp(argv[1], "receipt") == 0 && strcmp(argv[3], "--key") == 0)
-		return verify_receipt(argv[2], argv[4]);
-	fputs("usage: mado-verify receipt FILE --key PUBLIC.pem\n", stderr);
-	return 2;
+	static const struct option top[] = {{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+	static const struct option receipt[] = {{"key", required_argument, NULL, 'k'},
+						{"help", no_argument, NULL, 'h'},
+						{NULL, 0, NULL, 0}};
+	const char *file = NULL, *key = NULL;
+	int ch;
+
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "+:h", top, NULL)) != -1) {
+		if (ch == 'h') {
+			fputs(usage_text, stdout);
+			return EXIT_OK;
+		}
+		return usage_error("unknown option ", argv[optind - 1]);
+	}
+	if (optind >= argc)
+		return usage_error("which command?", "");
+	if (strcmp(argv[optind], "receipt") != 0)
+		return usage_error("unknown command ", argv[optind]);
+	argc -= optind;
+	argv += optind;
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "-:h", receipt, NULL)) != -1) {
+		switch (ch) {
+		case 'h': fputs(usage_text, stdout); return EXIT_OK;
+		case 'k': key = optarg; break;
+		case 1:
+			if (file != NULL)
+				return usage_error("unexpected argument ", optarg);
+			file = optarg;
+			break;
+		case ':': return usage_error("a value is missing after ", argv[optind - 1]);
+		default: return usage_error("unknown option ", argv[optind - 1]);
+		}
+	}
+	if (optind < argc && file == NULL)
+		file = argv[optind++];
+	if (optind < argc)
+		return usage_error("unexpected argument ", argv[optind]);
+	if (file == NULL)
+		return usage_error("which receipt file?", "");
+	if (key == NULL)
+		return usage_error("--key is required", "");
+	return verify_receipt(file, key);
 }

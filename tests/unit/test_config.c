@@ -1,6 +1,7 @@
 /* The option table: defaults, file, environment, validation naming the key, secrets. */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -62,7 +63,8 @@ test_defaults_then_file(void **state)
 	char err[256];
 
 	(void)state;
-	assert_int_equal(mado_config_load(&cfg, write_conf("db_pool_size = 7"), err, sizeof(err)),
+	assert_int_equal(mado_config_load(&cfg, write_conf("db_pool_size = 7"), MADO_CONFIG_SERVE,
+					  err, sizeof(err)),
 			 0);
 	assert_int_equal(cfg.db_pool_size, 7);             /* from the file */
 	assert_string_equal(cfg.listen, "127.0.0.1:8443"); /* default */
@@ -79,48 +81,108 @@ test_env_overrides_file(void **state)
 
 	(void)state;
 	setenv("MADO_DB_POOL_SIZE", "9", 1);
-	assert_int_equal(mado_config_load(&cfg, write_conf("db_pool_size = 7"), err, sizeof(err)),
+	assert_int_equal(mado_config_load(&cfg, write_conf("db_pool_size = 7"), MADO_CONFIG_SERVE,
+					  err, sizeof(err)),
 			 0);
 	assert_int_equal(cfg.db_pool_size, 9);
 	mado_config_free(&cfg);
 	unsetenv("MADO_DB_POOL_SIZE");
 }
 
-/* Each bad value is refused and the message starts with the key's name. */
+/* Bad values, each refused with a message that starts with the key's name; serve_only: only
+   when the configuration is loaded for serving. */
+static const struct {
+	const char *line, *key;
+	bool serve_only;
+} bad[] = {
+    {"db_pool_size = 0", "db_pool_size", false},
+    {"db_pool_size = 12x", "db_pool_size", false},
+    {"db_pool_size = +5", "db_pool_size", false},
+    {"threads = 99999999", "threads", false},
+    {"tls = maybe", "tls", false},
+    {"listen = localhost", "listen", false},
+    {"listen = example.org:443", "listen", false},
+    {"public_origin = http://localhost:8443", "public_origin", false},
+    {"public_origin = https://localhost:8443/path", "public_origin", false},
+    {"log_level = chatty", "log_level", false},
+    {"metrics_from = 10.0.0.0/8", "metrics_from", false},
+    {"db_url = host=x port", "db_url", false},
+    {"web_root = /nonexistent/mado/web", "web_root", true},
+    {"tls_cert = /nonexistent/server.pem", "tls_cert", true},
+    {"demo_cards_dir = /nonexistent/mado/cards", "demo_cards_dir", true},
+    {"migrations_dir = /nonexistent/mado/migrations", "migrations_dir", false},
+    {"card_trust_dir = /nonexistent/mado/trust", "card_trust_dir", false},
+    {"org_trust_dir = /nonexistent/mado/org-trust", "org_trust_dir", false},
+    {"mtls_listen = 127.0.0.1:8443", "mtls_listen", false},
+    {"card_revocation = crl", "card_revocation", false},
+    {"db_url =", "db_url", false},
+};
+
 static void
 test_errors_name_the_key(void **state)
 {
-	static const struct {
-		const char *line, *key;
-	} cases[] = {
-	    {"db_pool_size = 0", "db_pool_size"},
-	    {"db_pool_size = 12x", "db_pool_size"},
-	    {"db_pool_size = +5", "db_pool_size"},
-	    {"threads = 99999999", "threads"},
-	    {"tls = maybe", "tls"},
-	    {"listen = localhost", "listen"},
-	    {"listen = example.org:443", "listen"},
-	    {"public_origin = http://localhost:8443", "public_origin"},
-	    {"public_origin = https://localhost:8443/path", "public_origin"},
-	    {"log_level = chatty", "log_level"},
-	    {"metrics_from = 10.0.0.0/8", "metrics_from"},
-	    {"db_url = host=x port", "db_url"},
-	    {"web_root = /nonexistent/mado/web", "web_root"},
-	    {"tls_cert = /nonexistent/server.pem", "tls_cert"},
-	};
 	struct mado_config cfg;
 	char err[256];
 	size_t i;
 
 	(void)state;
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (i = 0; i < MADO_NELEM(bad); i++) {
 		memset(err, 0, sizeof(err));
-		assert_int_equal(
-		    mado_config_load(&cfg, write_conf(cases[i].line), err, sizeof(err)), -1);
-		if (strncmp(err, cases[i].key, strlen(cases[i].key)) != 0)
-			fail_msg("%s: error does not name %s: %s", cases[i].line, cases[i].key,
-				 err);
+		assert_int_equal(mado_config_load(&cfg, write_conf(bad[i].line), MADO_CONFIG_SERVE,
+						  err, sizeof(err)),
+				 -1);
+		if (strncmp(err, bad[i].key, strlen(bad[i].key)) != 0)
+			fail_msg("%s: error does not name %s: %s", bad[i].line, bad[i].key, err);
 	}
+}
+
+/* A command that does not serve loads a configuration whose certificate and front end are
+   missing, and still refuses every other bad value. */
+static void
+test_serving_checks_only_for_serve(void **state)
+{
+	struct mado_config cfg;
+	char err[256];
+	size_t i;
+	int rc;
+
+	(void)state;
+	for (i = 0; i < MADO_NELEM(bad); i++) {
+		memset(err, 0, sizeof(err));
+		rc = mado_config_load(&cfg, write_conf(bad[i].line), MADO_CONFIG_COMMAND, err,
+				      sizeof(err));
+		if (bad[i].serve_only && rc != 0)
+			fail_msg("%s: refused for a command that does not serve: %s", bad[i].line,
+				 err);
+		if (!bad[i].serve_only && rc != -1)
+			fail_msg("%s: accepted for a command that does not serve", bad[i].line);
+		if (rc == 0)
+			mado_config_free(&cfg);
+		else if (strncmp(err, bad[i].key, strlen(bad[i].key)) != 0)
+			fail_msg("%s: error does not name %s: %s", bad[i].line, bad[i].key, err);
+	}
+	/* All the serving settings missing at once, as in a container that only migrates. */
+	assert_int_equal(mado_config_load(&cfg,
+					  write_conf("tls_cert = /nonexistent/server.pem\n"
+						     "web_root = /nonexistent/mado/web\n"
+						     "demo_cards_dir = /nonexistent/mado/cards"),
+					  MADO_CONFIG_COMMAND, err, sizeof(err)),
+			 0);
+	assert_string_equal(cfg.tls_cert, "/nonexistent/server.pem");
+	mado_config_free(&cfg);
+	assert_int_equal(mado_config_load(&cfg,
+					  write_conf("tls_cert = /nonexistent/server.pem\n"
+						     "web_root = /nonexistent/mado/web"),
+					  MADO_CONFIG_SERVE, err, sizeof(err)),
+			 -1);
+	/* The certificate is only needed with TLS on. */
+	assert_int_equal(
+	    mado_config_load(&cfg,
+			     write_conf("tls = off\npublic_origin = http://localhost:8443\n"
+					"tls_cert = /nonexistent/server.pem"),
+			     MADO_CONFIG_SERVE, err, sizeof(err)),
+	    0);
+	mado_config_free(&cfg);
 }
 
 static void
@@ -130,9 +192,13 @@ test_unknown_key_and_syntax(void **state)
 	char err[256];
 
 	(void)state;
-	assert_int_equal(mado_config_load(&cfg, write_conf("colour = blue"), err, sizeof(err)), -1);
+	assert_int_equal(mado_config_load(&cfg, write_conf("colour = blue"), MADO_CONFIG_SERVE, err,
+					  sizeof(err)),
+			 -1);
 	assert_non_null(strstr(err, "colour"));
-	assert_int_equal(mado_config_load(&cfg, write_conf("just words"), err, sizeof(err)), -1);
+	assert_int_equal(
+	    mado_config_load(&cfg, write_conf("just words"), MADO_CONFIG_SERVE, err, sizeof(err)),
+	    -1);
 	assert_non_null(strstr(err, "line"));
 }
 
@@ -147,13 +213,13 @@ test_plain_http_only_on_loopback(void **state)
 	assert_int_equal(mado_config_load(&cfg,
 					  write_conf("tls = off\nlisten = 0.0.0.0:8080\n"
 						     "public_origin = http://localhost:8080"),
-					  err, sizeof(err)),
+					  MADO_CONFIG_SERVE, err, sizeof(err)),
 			 -1);
 	assert_non_null(strstr(err, "listen"));
 	assert_int_equal(mado_config_load(&cfg,
 					  write_conf("tls = off\nlisten = 127.0.0.1:8080\n"
 						     "public_origin = http://localhost:8080"),
-					  err, sizeof(err)),
+					  MADO_CONFIG_SERVE, err, sizeof(err)),
 			 0);
 	assert_false(cfg.tls);
 	mado_config_free(&cfg);
@@ -183,7 +249,7 @@ test_secrets_never_printed(void **state)
 		&cfg,
 		write_conf("db_url = host=db dbname=mado user=app password=hunter2-s3cret\n"
 			   "db_migrate_url = postgresql://owner:0wner-pw@db/mado"),
-		err, sizeof(err)),
+		MADO_CONFIG_SERVE, err, sizeof(err)),
 	    0);
 	out = printed(&cfg);
 	assert_null(strstr(out, "hunter2-s3cret"));
@@ -221,6 +287,7 @@ main(void)
 	    cmocka_unit_test(test_defaults_then_file),
 	    cmocka_unit_test(test_env_overrides_file),
 	    cmocka_unit_test(test_errors_name_the_key),
+	    cmocka_unit_test(test_serving_checks_only_for_serve),
 	    cmocka_unit_test(test_unknown_key_and_syntax),
 	    cmocka_unit_test(test_plain_http_only_on_loopback),
 	    cmocka_unit_test(test_secrets_never_printed),

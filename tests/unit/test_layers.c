@@ -53,7 +53,7 @@ static const struct {
     {"oversight", "core db http"},
     {"consent", "core db http"},
     {"cli", "core db pki auth consent"},
-    {"tools", "core pki card"},
+    {"tools", "core pki card cli"},
     {"tls_shim", ""},
     {"main", "core db pki card http auth gateway accesslog notices oversight consent cli"},
 };
