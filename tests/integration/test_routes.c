@@ -1,0 +1,210 @@
+/*
+ * Every route, from the route table itself: a JSON body that is not the declared object,
+ * carries a member the route does not take, or gives a member the wrong JSON type, is
+ * answered 400 invalid-body naming the member, by a real mado over TLS, and changes
+ * nothing. Callers are who the route admits (a person's session, an organisation of an
+ * allowed kind), so the refusal is the body's, not the door's. A body of the wrong shape
+ * once crashed the whole process (an array to POST /gw/v1/disputes/{case}); the server
+ * must still answer afterwards.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "harness.h"
+#include "mado/check.h"
+#include "mado/http.h"
+#include "mado/modules.h"
+
+static struct th_env env;
+static struct th_person alice = {.card = "alice"};
+
+/* Tables a refused body must leave as they were. */
+static const char *const watched[] = {
+    "portal.access_events", "portal.consents",        "portal.consent_requests",
+    "portal.disputes",      "portal.notices",         "portal.officer_reveals",
+    "portal.alert_settings", "portal.rp_grants",      "portal.item_freezes",
+};
+
+static int
+setup(void **state)
+{
+	const struct mado_route_set *const *sets;
+	size_t n;
+
+	(void)state;
+	sets = mado_modules(&n);
+	if (mado_http_install(sets, n) != 0 || th_setup_access(&env, NULL) != 0 ||
+	    th_person_make(&env, &alice) != 0 || th_seed_demo(&env) != 0 ||
+	    th_person_login(&env, &alice) != 0)
+		return -1;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	th_teardown(&env);
+	return 0;
+}
+
+/* A value of a path field's kind that passes its check. */
+static const char *
+sample(const struct mado_field *f)
+{
+	switch (f->kind) {
+	case MADO_K_ID: return "1";
+	case MADO_K_UUID: return "00000000-0000-4000-8000-000000000000";
+	case MADO_K_ENUM: return f->words[0];
+	default: return "x";
+	}
+}
+
+/* The route's pattern with each {name} filled in. */
+static void
+path_of(const struct mado_route *r, char *out, size_t len)
+{
+	const char *p = r->pattern;
+	size_t used = 0;
+	int i = 0;
+
+	while (*p != '\0' && used + 1 < len) {
+		if (*p == '{') {
+			used += (size_t)snprintf(out + used, len - used, "%s", sample(&r->path[i++]));
+			p = strchr(p, '}') + 1;
+		} else {
+			out[used++] = *p++;
+		}
+	}
+	out[used] = '\0';
+}
+
+/* An organisation of the first kind the route admits. */
+static const char *
+org_for(unsigned orgs)
+{
+	if (orgs & MADO_ORG_AGENCY)
+		return "pension-service";
+	if (orgs & MADO_ORG_PRIVATE)
+		return "kakeibo-app";
+	if (orgs & MADO_ORG_SUPERVISOR)
+		return "data-commission";
+	return NULL;
+}
+
+/* Sends body to the route as a caller it admits. */
+static void
+send_body(const struct mado_route *r, const char *body, struct th_resp *out)
+{
+	const char *h[] = {"Content-Type: application/json", NULL};
+	struct th_req rq = {r->method, NULL, h, body, strlen(body), NULL, NULL, true};
+	char path[256];
+
+	path_of(r, path, sizeof(path));
+	if (r->caller != MADO_ORG) {
+		assert_int_equal(th_person_http(&env, &alice, r->method, path, body, out), 0);
+		return;
+	}
+	rq.path = path;
+	th_org_cert(&env, org_for(r->orgs), &rq);
+	assert_int_equal(th_request(&env, &rq, out), 0);
+}
+
+/* A 400 invalid-body whose problem names field. */
+static void
+expect_shape_refused(const struct mado_route *r, const char *body, const char *field)
+{
+	char type[128];
+	struct th_resp resp;
+	const cJSON *f;
+	cJSON *j;
+
+	send_body(r, body, &resp);
+	if (resp.status != 400)
+		fail_msg("%s %s with %s: %ld, not 400\n%.300s", r->method, r->pattern, body,
+			 resp.status, resp.body != NULL ? resp.body : "");
+	assert_string_equal(th_problem_type(&resp, type, sizeof(type)),
+			    "urn:mado:problem:invalid-body");
+	assert_non_null(j = th_json(&resp));
+	f = cJSON_GetObjectItemCaseSensitive(j, "field");
+	if (!cJSON_IsString(f) || strcmp(f->valuestring, field) != 0)
+		fail_msg("%s %s with %s names %s, not %s", r->method, r->pattern, body,
+			 cJSON_IsString(f) ? f->valuestring : "nothing", field);
+	cJSON_Delete(j);
+	th_resp_free(&resp);
+}
+
+/* A value of the wrong JSON type for a field. */
+static const char *
+wrong_type(const struct mado_field *f)
+{
+	switch (f->kind) {
+	case MADO_K_INT:
+	case MADO_K_BOOL:
+	case MADO_K_CODES:
+	case MADO_K_OBJECTS: return "\"text\"";
+	case MADO_K_OBJECT: return "[]";
+	default: return "12345";
+	}
+}
+
+static long
+watched_rows(void)
+{
+	long total = 0;
+	size_t i;
+
+	for (i = 0; i < sizeof(watched) / sizeof(watched[0]); i++)
+		total += th_sql(&env, "SELECT count(*) FROM %s", watched[i]);
+	return total;
+}
+
+static void
+test_every_body_of_the_wrong_shape_is_400(void **state)
+{
+	const struct mado_route *routes, *r;
+	char body[256];
+	size_t n, i, tried = 0;
+	long before = watched_rows();
+	struct th_resp resp;
+
+	(void)state;
+	routes = mado_http_routes(&n);
+	for (i = 0; i < n; i++) {
+		r = &routes[i];
+		if (r->body != MADO_BODY_OBJECT)
+			continue;
+		if (r->caller == MADO_ORG && org_for(r->orgs) == NULL)
+			fail_msg("%s %s: no demo organisation of its kinds", r->method, r->pattern);
+		expect_shape_refused(r, "[1]", "");
+		expect_shape_refused(r, "\"text\"", "");
+		expect_shape_refused(r, "{\"zz_not_a_member\":1}", "zz_not_a_member");
+		snprintf(body, sizeof(body), "{\"%s\":%s}", r->fields[0].name,
+			 wrong_type(&r->fields[0]));
+		expect_shape_refused(r, body, r->fields[0].name);
+		tried++;
+	}
+	assert_true(tried >= 14);
+	assert_int_equal(watched_rows(), before);
+	/* Still up, and still answering organisations. */
+	assert_int_equal(th_http(&env, "GET", "/healthz", NULL, NULL, 0, &resp), 0);
+	assert_int_equal(resp.status, 200);
+	th_resp_free(&resp);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_every_body_of_the_wrong_shape_is_400),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
