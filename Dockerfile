@@ -12,8 +12,7 @@ COPY scripts/setup scripts/setup
 RUN scripts/setup build
 COPY . .
 RUN cmake -S . -B build -DCMAKE_BUILD_TYPE=Release \
- && cmake --build build -j"$(nproc)" --target mado mado-verify mado_tls_shim \
-    test_config test_router test_json test_err test_migrate test_openapi test_access \
+ && cmake --build build -j"$(nproc)" --target mado mado-verify mado_tls_shim unit \
  && cd build && ctest -L unit --output-on-failure
 
 FROM debian:12-slim

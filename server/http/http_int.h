@@ -39,6 +39,8 @@ MADO_MUSTCHECK int http__response_init(const struct mado_config *cfg);
 void http__req_init(struct mado_req *rq, struct mg_connection *conn);
 void http__req_cleanup(struct mado_req *rq);
 void http__problem(struct mado_req *rq, int err);
+/* The whole response as it goes out (status line, headers, body), into t. */
+void http__response_bytes(const struct mado_req *rq, bool alive, struct mado_text *t);
 void http__send(struct mado_req *rq);
 
 /* static.c: the front end, loaded into memory at start. */

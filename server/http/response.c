@@ -344,25 +344,19 @@ keep_alive(struct mado_req *rq)
 }
 
 void
-http__send(struct mado_req *rq)
+http__response_bytes(const struct mado_req *rq, bool alive, struct mado_text *t)
 {
-	struct mado_text t = {0};
-	const char *body = rq->out.buf, *type = rq->content_type;
-	size_t len = rq->out.len;
-	bool html, has_body = rq->status != 204 && rq->status != 304, alive;
+	const char *type = rq->content_type;
+	bool html, has_body = rq->status != 204 && rq->status != 304;
 	char date[40];
 	struct tm tm;
 	time_t now;
 
-	alive = keep_alive(rq);
-	if (!alive && rq->conn != NULL)
-		mg_disable_connection_keep_alive(rq->conn);
 	now = time(NULL);
 	gmtime_r(&now, &tm);
 	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S GMT", &tm);
 	html = type != NULL && strncmp(type, "text/html", 9) == 0;
-
-	mado_text_printf(&t,
+	mado_text_printf(t,
 			 "HTTP/1.1 %d %s\r\nDate: %s\r\nX-Request-Id: %s\r\nConnection: %s\r\n"
 			 "Cache-Control: %s\r\n%s%s",
 			 rq->status, reason(rq->status), date, rq->id,
@@ -370,21 +364,33 @@ http__send(struct mado_req *rq)
 			 rq->cache == MADO_CACHE_NO_STORE ? "no-store" : "no-cache", common_headers,
 			 html ? CSP_HTML : CSP_API);
 	if (has_body) {
+		/* Text is UTF-8, said once: a type that already has parameters keeps them. */
 		if (type != NULL)
-			mado_text_printf(&t, "Content-Type: %s%s\r\n", type,
+			mado_text_printf(t, "Content-Type: %s%s\r\n", type,
 					 strchr(type, ';') == NULL &&
 						 (strncmp(type, "text/", 5) == 0 ||
 						  strcmp(type, "application/json") == 0 ||
 						  strcmp(type, "application/problem+json") == 0)
 					     ? "; charset=utf-8"
 					     : "");
-		mado_text_printf(&t, "Content-Length: %zu\r\n", len);
+		mado_text_printf(t, "Content-Length: %zu\r\n", rq->out.len);
 	}
 	if (rq->headers.len > 0)
-		mado_text_append(&t, rq->headers.buf, rq->headers.len);
-	mado_text_append(&t, "\r\n", 2);
-	if (has_body && !rq->head_only && len > 0)
-		mado_text_append(&t, body, len);
+		mado_text_append(t, rq->headers.buf, rq->headers.len);
+	mado_text_append(t, "\r\n", 2);
+	if (has_body && !rq->head_only && rq->out.len > 0)
+		mado_text_append(t, rq->out.buf, rq->out.len);
+}
+
+void
+http__send(struct mado_req *rq)
+{
+	struct mado_text t = {0};
+	bool alive = keep_alive(rq);
+
+	if (!alive && rq->conn != NULL)
+		mg_disable_connection_keep_alive(rq->conn);
+	http__response_bytes(rq, alive, &t);
 	if (rq->conn != NULL)
 		mg_write(rq->conn, t.buf, t.len);
 	mado_text_free(&t);

@@ -27,9 +27,9 @@ static struct th_person alice = {.card = "alice"};
 
 /* Tables a refused body must leave as they were. */
 static const char *const watched[] = {
-    "portal.access_events", "portal.consents",        "portal.consent_requests",
-    "portal.disputes",      "portal.notices",         "portal.officer_reveals",
-    "portal.alert_settings", "portal.rp_grants",      "portal.item_freezes",
+    "portal.access_events",  "portal.consents",  "portal.consent_requests",
+    "portal.disputes",       "portal.notices",   "portal.officer_reveals",
+    "portal.alert_settings", "portal.rp_grants", "portal.item_freezes",
 };
 
 static int
@@ -77,7 +77,8 @@ path_of(const struct mado_route *r, char *out, size_t len)
 
 	while (*p != '\0' && used + 1 < len) {
 		if (*p == '{') {
-			used += (size_t)snprintf(out + used, len - used, "%s", sample(&r->path[i++]));
+			used +=
+			    (size_t)snprintf(out + used, len - used, "%s", sample(&r->path[i++]));
 			p = strchr(p, '}') + 1;
 		} else {
 			out[used++] = *p++;

@@ -31,8 +31,9 @@ setup(void **state)
 	char conf[256];
 
 	(void)state;
-	snprintf(conf, sizeof(conf), "db_pool_size = %d\ndb_wait_ms = %d\nrequest_timeout_ms = %d\n",
-		 POOL, WAIT_MS, TIMEOUT_S * 1000);
+	snprintf(conf, sizeof(conf),
+		 "db_pool_size = %d\ndb_wait_ms = %d\nrequest_timeout_ms = %d\n", POOL, WAIT_MS,
+		 TIMEOUT_S * 1000);
 	return th_setup(&env, conf);
 }
 

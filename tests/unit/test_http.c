@@ -1,4 +1,8 @@
-/* Route matching: literal and {param} segments, 404 against 405, HEAD as GET, Allow. */
+/*
+ * The HTTP core's pure parts (server/http/): route matching (literal and {param} segments,
+ * 404 against 405, HEAD as GET, Allow), path decoding, the route table's descriptors, the
+ * Origin rule, and the bytes of a response (security headers, charset, length).
+ */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -7,6 +11,7 @@
 
 #include <cmocka.h>
 
+#include "mado/err.h"
 #include "mado/http.h"
 #include "mado/modules.h"
 #include "http/http_int.h"
@@ -192,6 +197,78 @@ test_install_refuses_twice(void **state)
 	assert_int_equal(mado_http_install(sets, n), 0);
 }
 
+static void
+test_origin_rule(void **state)
+{
+	const char *own = "https://portal.example";
+
+	(void)state;
+	assert_true(http__same_origin("https://portal.example", NULL, own));
+	assert_false(http__same_origin("https://portal.example.evil", NULL, own));
+	assert_false(http__same_origin("null", "https://portal.example/", own));
+	/* Without Origin, a Referer of one of our own pages will do; neither: refuse. */
+	assert_true(http__same_origin(NULL, "https://portal.example/#/login", own));
+	assert_false(http__same_origin(NULL, "https://portal.example.evil/", own));
+	assert_false(http__same_origin(NULL, "https://portal.exampleX", own));
+	assert_false(http__same_origin(NULL, NULL, own));
+	assert_true(http__is_state_changing("POST"));
+	assert_true(http__is_state_changing("PUT"));
+	assert_false(http__is_state_changing("GET"));
+	assert_false(http__is_state_changing("HEAD"));
+}
+
+/* The response as it leaves: one buffer, the security headers, the charset said once. */
+static void
+test_response_bytes(void **state)
+{
+	static const char *const always[] = {
+	    "X-Content-Type-Options: nosniff\r\n",
+	    "Referrer-Policy: no-referrer\r\n",
+	    "X-Frame-Options: DENY\r\n",
+	    "Strict-Transport-Security: max-age=",
+	    "Content-Security-Policy: default-src 'none'",
+	};
+	struct mado_config cfg = {.tls = true, .hsts_max_age = 100};
+	struct mado_text t = {0};
+	struct mado_req rq;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(http__response_init(&cfg), 0);
+	http__req_init(&rq, NULL);
+	assert_int_equal(mado_http_text(&rq, 200, "text/csv; charset=utf-8", "a,b", 3), 0);
+	mado_http_header(&rq, "Content-Disposition", "attachment");
+	mado_http_header(&rq, "X-Bad", "a\r\nSet-Cookie: x=1"); /* refused: no header injection */
+	http__response_bytes(&rq, true, &t);
+	assert_int_equal(strncmp(t.buf, "HTTP/1.1 200 OK\r\n", 17), 0);
+	for (i = 0; i < sizeof(always) / sizeof(always[0]); i++)
+		if (strstr(t.buf, always[i]) == NULL)
+			fail_msg("missing %s", always[i]);
+	assert_non_null(strstr(t.buf, "Content-Type: text/csv; charset=utf-8\r\n"));
+	assert_null(strstr(t.buf, "charset=utf-8; charset"));
+	assert_non_null(strstr(t.buf, "Content-Length: 3\r\n"));
+	assert_non_null(strstr(t.buf, "Cache-Control: no-store\r\n"));
+	assert_non_null(strstr(t.buf, "Connection: keep-alive\r\n"));
+	assert_non_null(strstr(t.buf, "Content-Disposition: attachment\r\n"));
+	assert_null(strstr(t.buf, "Set-Cookie"));
+	assert_int_equal(strcmp(t.buf + t.len - 7, "\r\n\r\na,b"), 0);
+	mado_text_free(&t);
+	/* A problem: JSON, utf-8, no body on HEAD; 204 has no length at all. */
+	rq.head_only = true;
+	http__problem(&rq, MADO_E_NOT_FOUND);
+	http__response_bytes(&rq, false, &t);
+	assert_non_null(strstr(t.buf, "HTTP/1.1 404 Not Found\r\n"));
+	assert_non_null(strstr(t.buf, "Content-Type: application/problem+json; charset=utf-8\r\n"));
+	assert_non_null(strstr(t.buf, "Connection: close\r\n"));
+	assert_int_equal(strcmp(t.buf + t.len - 4, "\r\n\r\n"), 0);
+	mado_text_free(&t);
+	assert_int_equal(mado_http_no_content(&rq), 0);
+	http__response_bytes(&rq, true, &t);
+	assert_null(strstr(t.buf, "Content-Length"));
+	mado_text_free(&t);
+	http__req_cleanup(&rq);
+}
+
 static int
 setup(void **state)
 {
@@ -214,6 +291,8 @@ main(void)
 	    cmocka_unit_test(test_decode_path),
 	    cmocka_unit_test(test_table_is_sane),
 	    cmocka_unit_test(test_install_refuses_twice),
+	    cmocka_unit_test(test_origin_rule),
+	    cmocka_unit_test(test_response_bytes),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);
