@@ -23,6 +23,8 @@
 #include "mado/check.h"
 #include "mado/common.h"
 #include "mado/config.h"
+#include "mado/db.h"
+#include "mado/json.h"
 #include "mado/util.h"
 
 struct mg_connection;
@@ -182,11 +184,12 @@ int mado_http_bad_input(struct mado_req *rq, const struct mado_bad *bad);
 /* A refusal with a reason member: mado_http_ext(rq, "reason", reason) and err. */
 int mado_http_refuse(struct mado_req *rq, int err, const char *reason);
 
-/* Answers {"<member>": [...]} filled by fn(db, key, array): the shape of every list the
-   API serves. key is the handler's (the person, or the organisation). */
-typedef int (*mado_list_fn)(struct mado_db *db, const char *key, cJSON *array);
-MADO_MUSTCHECK int mado_http_list(struct mado_req *rq, const char *member, mado_list_fn fn,
-				  const char *key);
+/* Answers {"<member>": [...]}, the shape of every list the API serves: the rows a store's
+   fetch(db, key, fn, arg) passes to fn, each written as map says. key is the handler's
+   (the person, or the organisation; NULL for public lists). */
+typedef int (*mado_rows_fn)(struct mado_db *db, const char *key, mado_db_row_fn fn, void *arg);
+MADO_MUSTCHECK int mado_http_rows(struct mado_req *rq, const char *member, mado_rows_fn fetch,
+				  const char *key, const struct mado_jmember *map, size_t n);
 
 /* The request's database connection, checked out once and returned by the router. */
 MADO_MUSTCHECK int mado_http_db(struct mado_req *rq, struct mado_db **out);

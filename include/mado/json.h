@@ -38,6 +38,43 @@ void mado_json_put_raw(cJSON *obj, const char *name, const char *json, const cha
 /* A number from database text (a whole number, or fallback JSON for NULL). */
 void mado_json_put_num(cJSON *obj, const char *name, const char *s, const char *fallback);
 
+/*
+ * Rows as JSON objects, by a map from members to the fields of the row's struct (as the
+ * database row reader fills it): a map is written once per kind of row, and lists of rows
+ * need no code of their own. A member "a.b" is b in the object a.
+ */
+enum mado_jtype {
+	MADO_J_STR,  /* const char *: a string, or null */
+	MADO_J_OPT,  /* const char *: a string, or no member at all */
+	MADO_J_NUM,  /* const char *: a number as the database wrote it, or null */
+	MADO_J_RAW,  /* const char *: JSON the database made, or the fallback */
+	MADO_J_BOOL, /* bool */
+};
+struct mado_jmember {
+	const char *name;
+	enum mado_jtype type;
+	size_t off;
+	const char *fallback; /* MADO_J_RAW: for NULL ("null" when not set) */
+};
+#define MADO_JM(type, st, field, name)                                                             \
+	{                                                                                          \
+		(name), MADO_J_##type, offsetof(struct st, field), NULL                            \
+	}
+#define MADO_JM_RAW(st, field, name, fallback)                                                     \
+	{                                                                                          \
+		(name), MADO_J_RAW, offsetof(struct st, field), (fallback)                         \
+	}
+/* Writes the row's members into obj. */
+void mado_json_put_row(cJSON *obj, const struct mado_jmember *map, size_t n, const void *row);
+/* A row function (the database row reader's) that appends each row, as map says, to
+   array: pass a struct mado_json_rows as its argument. */
+struct mado_json_rows {
+	cJSON *array;
+	const struct mado_jmember *map;
+	size_t n;
+};
+int mado_json_append_row(const void *row, int i, void *rows);
+
 /* A streaming writer into a text buffer: it places the commas and colons. */
 #define MADO_JW_DEPTH 8
 struct mado_jw {

@@ -180,63 +180,40 @@ log_entry(struct mado_req *rq)
 	return mado_http_take(rq, "application/json", &t);
 }
 
-static int
-sum_month(const void *row, int i, void *arg)
-{
-	const struct accesslog_count *c = row;
-	cJSON *o = cJSON_CreateObject();
-
-	(void)i;
-	cJSON_AddStringToObject(o, "month", c->key);
-	cJSON_AddNumberToObject(o, "count", (double)c->count);
-	cJSON_AddNumberToObject(o, "denied", (double)c->denied);
-	cJSON_AddNumberToObject(o, "sealed", (double)c->sealed);
-	cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(arg, "months"), o);
-	return MADO_OK;
-}
-
-static int
-sum_org(const void *row, int i, void *arg)
-{
-	const struct accesslog_count *c = row;
-	cJSON *o = cJSON_CreateObject();
-
-	(void)i;
-	cJSON_AddStringToObject(o, "organisation", c->key);
-	cJSON_AddNumberToObject(o, "count", (double)c->count);
-	mado_json_put_str(o, "last", c->last);
-	cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(arg, "organisations"), o);
-	return MADO_OK;
-}
-
-static int
-sum_item(const void *row, int i, void *arg)
-{
-	const struct accesslog_count *c = row;
-	cJSON *o = cJSON_CreateObject();
-
-	(void)i;
-	cJSON_AddStringToObject(o, "item", c->key);
-	cJSON_AddNumberToObject(o, "count", (double)c->count);
-	cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(arg, "items"), o);
-	return MADO_OK;
-}
+static const struct mado_jmember month_json[] = {
+    MADO_JM(STR, accesslog_count, key, "month"),
+    MADO_JM(NUM, accesslog_count, count, "count"),
+    MADO_JM(NUM, accesslog_count, denied, "denied"),
+    MADO_JM(NUM, accesslog_count, sealed, "sealed"),
+};
+static const struct mado_jmember org_count_json[] = {
+    MADO_JM(STR, accesslog_count, key, "organisation"),
+    MADO_JM(NUM, accesslog_count, count, "count"),
+    MADO_JM(STR, accesslog_count, last, "last"),
+};
+static const struct mado_jmember item_count_json[] = {
+    MADO_JM(STR, accesslog_count, key, "item"),
+    MADO_JM(NUM, accesslog_count, count, "count"),
+};
 
 static int
 log_summary(struct mado_req *rq)
 {
 	cJSON *out = cJSON_CreateObject();
-	struct accesslog_summary_fns fns = {sum_month, sum_org, sum_item, out};
+	struct mado_json_rows months = {cJSON_AddArrayToObject(out, "months"),
+					MADO_COLS(month_json)},
+			      orgs = {cJSON_AddArrayToObject(out, "organisations"),
+				      MADO_COLS(org_count_json)},
+			      items = {cJSON_AddArrayToObject(out, "items"),
+				       MADO_COLS(item_count_json)};
 	struct mado_db *db;
 	char today[11];
 	int rc;
 
 	today_jst(today);
-	cJSON_AddArrayToObject(out, "months");
-	cJSON_AddArrayToObject(out, "organisations");
-	cJSON_AddArrayToObject(out, "items");
 	if ((rc = mado_http_db(rq, &db)) != MADO_OK ||
-	    (rc = accesslog__summary(db, rq->actor.person_id, today, &fns)) != MADO_OK) {
+	    (rc = accesslog__summary(db, rq->actor.person_id, today, mado_json_append_row, &months,
+				     &orgs, &items)) != MADO_OK) {
 		cJSON_Delete(out);
 		return rc;
 	}
@@ -312,36 +289,23 @@ dispute_open(struct mado_req *rq)
 	return mado_http_json(rq, created ? 201 : 200, out);
 }
 
-static int
-dispute_row(const void *row, int i, void *arg)
-{
-	const struct accesslog_dispute *d = row;
-	cJSON *o = cJSON_CreateObject();
-
-	(void)i;
-	cJSON_AddStringToObject(o, "case_no", d->case_no);
-	mado_json_put_num(o, "entry", d->entry, "null");
-	cJSON_AddStringToObject(o, "organisation", d->org);
-	cJSON_AddStringToObject(o, "kind", d->kind);
-	cJSON_AddStringToObject(o, "status", d->status);
-	mado_json_put_str(o, "answer", d->answer);
-	cJSON_AddStringToObject(o, "created_at", d->created_at);
-	cJSON_AddStringToObject(o, "updated_at", d->updated_at);
-	mado_json_put_raw(o, "frozen_items", d->frozen_items, "null");
-	cJSON_AddItemToArray(arg, o);
-	return MADO_OK;
-}
-
-static int
-list_disputes(struct mado_db *db, const char *person, cJSON *out)
-{
-	return accesslog__disputes(db, person, dispute_row, out);
-}
+static const struct mado_jmember dispute_json[] = {
+    MADO_JM(STR, accesslog_dispute, case_no, "case_no"),
+    MADO_JM(NUM, accesslog_dispute, entry, "entry"),
+    MADO_JM(STR, accesslog_dispute, org, "organisation"),
+    MADO_JM(STR, accesslog_dispute, kind, "kind"),
+    MADO_JM(STR, accesslog_dispute, status, "status"),
+    MADO_JM(STR, accesslog_dispute, answer, "answer"),
+    MADO_JM(STR, accesslog_dispute, created_at, "created_at"),
+    MADO_JM(STR, accesslog_dispute, updated_at, "updated_at"),
+    MADO_JM(RAW, accesslog_dispute, frozen_items, "frozen_items"),
+};
 
 static int
 disputes(struct mado_req *rq)
 {
-	return mado_http_list(rq, "disputes", list_disputes, rq->actor.person_id);
+	return mado_http_rows(rq, "disputes", accesslog__disputes, rq->actor.person_id,
+			      MADO_COLS(dispute_json));
 }
 
 static int
@@ -376,120 +340,81 @@ alerts_put(struct mado_req *rq)
 	return mado_http_json(rq, 200, out);
 }
 
-static int
-org_row(const void *row, int i, void *arg)
-{
-	const struct accesslog_org *g = row;
-	cJSON *o = cJSON_CreateObject();
-
-	(void)i;
-	cJSON_AddStringToObject(o, "code", g->code);
-	cJSON_AddStringToObject(o, "kind", g->kind);
-	cJSON_AddStringToObject(o, "name_ja", g->name_ja);
-	cJSON_AddStringToObject(o, "name_en", g->name_en);
-	mado_json_put_str(o, "gateway_since", g->gateway_since);
-	mado_json_put_str(o, "reports_since", g->reports_since);
-	cJSON_AddItemToArray(arg, o);
-	return MADO_OK;
-}
-
-/* Coverage lists every organisation; the key is unused. */
-static int
-list_coverage(struct mado_db *db, const char *key, cJSON *out)
-{
-	(void)key;
-	return accesslog__coverage(db, org_row, out);
-}
+static const struct mado_jmember org_json[] = {
+    MADO_JM(STR, accesslog_org, code, "code"),
+    MADO_JM(STR, accesslog_org, kind, "kind"),
+    MADO_JM(STR, accesslog_org, name_ja, "name_ja"),
+    MADO_JM(STR, accesslog_org, name_en, "name_en"),
+    MADO_JM(STR, accesslog_org, gateway_since, "gateway_since"),
+    MADO_JM(STR, accesslog_org, reports_since, "reports_since"),
+};
+static const struct mado_jmember item_json[] = {
+    MADO_JM(STR, accesslog_item, code, "code"),
+    MADO_JM(STR, accesslog_item, holder, "holder"),
+    MADO_JM(BOOL, accesslog_item, sensitive, "sensitive"),
+    MADO_JM(STR, accesslog_item, name_ja, "name_ja"),
+    MADO_JM(STR, accesslog_item, name_en, "name_en"),
+};
+static const struct mado_jmember purpose_json[] = {
+    MADO_JM(STR, accesslog_purpose, code, "code"),
+    MADO_JM(STR, accesslog_purpose, name_ja, "name_ja"),
+    MADO_JM(STR, accesslog_purpose, name_en, "name_en"),
+    MADO_JM(STR, accesslog_purpose, explain_ja, "explain_ja"),
+    MADO_JM(STR, accesslog_purpose, explain_en, "explain_en"),
+};
 
 static int
 coverage(struct mado_req *rq)
 {
-	return mado_http_list(rq, "organisations", list_coverage, NULL);
-}
-
-static int
-item_row(const void *row, int i, void *arg)
-{
-	const struct accesslog_item *it = row;
-	cJSON *o = cJSON_CreateObject();
-
-	(void)i;
-	cJSON_AddStringToObject(o, "code", it->code);
-	cJSON_AddStringToObject(o, "holder", it->holder);
-	cJSON_AddBoolToObject(o, "sensitive", it->sensitive);
-	cJSON_AddStringToObject(o, "name_ja", it->name_ja);
-	cJSON_AddStringToObject(o, "name_en", it->name_en);
-	cJSON_AddItemToArray(arg, o);
-	return MADO_OK;
-}
-
-static int
-purpose_row(const void *row, int i, void *arg)
-{
-	const struct accesslog_purpose *p = row;
-	cJSON *o = cJSON_CreateObject();
-
-	(void)i;
-	cJSON_AddStringToObject(o, "code", p->code);
-	cJSON_AddStringToObject(o, "name_ja", p->name_ja);
-	cJSON_AddStringToObject(o, "name_en", p->name_en);
-	cJSON_AddStringToObject(o, "explain_ja", p->explain_ja);
-	cJSON_AddStringToObject(o, "explain_en", p->explain_en);
-	cJSON_AddItemToArray(arg, o);
-	return MADO_OK;
+	return mado_http_rows(rq, "organisations", accesslog__coverage, NULL, MADO_COLS(org_json));
 }
 
 static int
 catalogue(struct mado_req *rq)
 {
 	cJSON *out = cJSON_CreateObject();
+	struct mado_json_rows orgs = {cJSON_AddArrayToObject(out, "organisations"),
+				      MADO_COLS(org_json)},
+			      items = {cJSON_AddArrayToObject(out, "items"), MADO_COLS(item_json)},
+			      purposes = {cJSON_AddArrayToObject(out, "purposes"),
+					  MADO_COLS(purpose_json)};
 	struct mado_db *db;
 	int rc;
 
 	if ((rc = mado_http_db(rq, &db)) != MADO_OK ||
-	    (rc = accesslog__coverage(db, org_row, cJSON_AddArrayToObject(out, "organisations"))) !=
-		MADO_OK ||
-	    (rc = accesslog__items(db, item_row, cJSON_AddArrayToObject(out, "items"))) !=
-		MADO_OK ||
-	    (rc = accesslog__purposes(db, purpose_row, cJSON_AddArrayToObject(out, "purposes"))) !=
-		MADO_OK) {
+	    (rc = accesslog__coverage(db, NULL, mado_json_append_row, &orgs)) != MADO_OK ||
+	    (rc = accesslog__items(db, NULL, mado_json_append_row, &items)) != MADO_OK ||
+	    (rc = accesslog__purposes(db, NULL, mado_json_append_row, &purposes)) != MADO_OK) {
 		cJSON_Delete(out);
 		return rc;
 	}
 	return mado_http_json(rq, 200, out);
 }
 
-static int
-queue_row(const void *row, int i, void *arg)
-{
-	const struct accesslog_dispute *d = row;
-	cJSON *o = cJSON_CreateObject();
-
-	(void)i;
-	cJSON_AddStringToObject(o, "case_no", d->case_no);
-	cJSON_AddStringToObject(o, "kind", d->kind);
-	cJSON_AddStringToObject(o, "status", d->status);
-	cJSON_AddStringToObject(o, "person", d->person);
-	cJSON_AddStringToObject(o, "organisation", d->org);
-	mado_json_put_raw(o, "items", d->items, "null");
-	cJSON_AddStringToObject(o, "occurred_at", d->occurred_at);
-	cJSON_AddStringToObject(o, "created_at", d->created_at);
-	mado_json_put_str(o, "note", d->note);
-	cJSON_AddItemToArray(arg, o);
-	return MADO_OK;
-}
+static const struct mado_jmember queue_json[] = {
+    MADO_JM(STR, accesslog_dispute, case_no, "case_no"),
+    MADO_JM(STR, accesslog_dispute, kind, "kind"),
+    MADO_JM(STR, accesslog_dispute, status, "status"),
+    MADO_JM(STR, accesslog_dispute, person, "person"),
+    MADO_JM(STR, accesslog_dispute, org, "organisation"),
+    MADO_JM(RAW, accesslog_dispute, items, "items"),
+    MADO_JM(STR, accesslog_dispute, occurred_at, "occurred_at"),
+    MADO_JM(STR, accesslog_dispute, created_at, "created_at"),
+    MADO_JM(STR, accesslog_dispute, note, "note"),
+};
 
 static int
 gw_disputes(struct mado_req *rq)
 {
 	cJSON *out = cJSON_CreateObject();
+	struct mado_json_rows rows = {cJSON_AddArrayToObject(out, "disputes"),
+				      MADO_COLS(queue_json)};
 	struct mado_db *db;
 	int rc;
 
 	if ((rc = mado_http_db(rq, &db)) != MADO_OK ||
 	    (rc = accesslog__dispute_queue(db, rq->actor.org, mado_http_query(rq, "status"),
-					   queue_row, cJSON_AddArrayToObject(out, "disputes"))) !=
-		MADO_OK) {
+					   mado_json_append_row, &rows)) != MADO_OK) {
 		cJSON_Delete(out);
 		return rc;
 	}

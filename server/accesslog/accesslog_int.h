@@ -51,17 +51,12 @@ int accesslog__entry(struct mado_db *db, const char *person, const char *id, con
 
 struct accesslog_count {
 	const char *key; /* the month, organisation or item */
-	long long count, denied, sealed;
-	const char *last;
+	const char *count, *denied, *sealed, *last;
 };
-/* The last twelve months by month, organisation and item, in one snapshot: fn gets each
-   row with i counting within its list and arg. */
-struct accesslog_summary_fns {
-	mado_db_row_fn months, orgs, items;
-	void *arg;
-};
-int accesslog__summary(struct mado_db *db, const char *person, const char *today,
-		       const struct accesslog_summary_fns *fns);
+/* The last twelve months by month, organisation and item, in one snapshot: fn gets the
+   rows of each with its own argument. */
+int accesslog__summary(struct mado_db *db, const char *person, const char *today, mado_db_row_fn fn,
+		       void *months, void *orgs, void *items);
 
 struct accesslog_dispute {
 	const char *case_no, *entry, *org, *kind, *status, *answer, *created_at, *updated_at,
@@ -89,8 +84,9 @@ struct accesslog_item {
 struct accesslog_purpose {
 	const char *code, *name_ja, *name_en, *explain_ja, *explain_en;
 };
-int accesslog__coverage(struct mado_db *db, mado_db_row_fn fn, void *arg);
-int accesslog__items(struct mado_db *db, mado_db_row_fn fn, void *arg);
-int accesslog__purposes(struct mado_db *db, mado_db_row_fn fn, void *arg);
+/* Public lists: key is unused (the shape of mado_rows_fn). */
+int accesslog__coverage(struct mado_db *db, const char *key, mado_db_row_fn fn, void *arg);
+int accesslog__items(struct mado_db *db, const char *key, mado_db_row_fn fn, void *arg);
+int accesslog__purposes(struct mado_db *db, const char *key, mado_db_row_fn fn, void *arg);
 
 #endif

@@ -176,17 +176,17 @@ accesslog__entry(struct mado_db *db, const char *person, const char *id, const c
 }
 
 int
-accesslog__summary(struct mado_db *db, const char *person, const char *today,
-		   const struct accesslog_summary_fns *fns)
+accesslog__summary(struct mado_db *db, const char *person, const char *today, mado_db_row_fn fn,
+		   void *month_rows, void *org_rows, void *item_rows)
 {
 	static const struct mado_col months[] = {
-	    MADO_COL(STR, accesslog_count, key), MADO_COL(INT, accesslog_count, count),
-	    MADO_COL(INT, accesslog_count, denied), MADO_COL(INT, accesslog_count, sealed)};
+	    MADO_COL(STR, accesslog_count, key), MADO_COL(STR, accesslog_count, count),
+	    MADO_COL(STR, accesslog_count, denied), MADO_COL(STR, accesslog_count, sealed)};
 	static const struct mado_col orgs[] = {MADO_COL(STR, accesslog_count, key),
-					       MADO_COL(INT, accesslog_count, count),
+					       MADO_COL(STR, accesslog_count, count),
 					       MADO_COL(STR, accesslog_count, last)};
 	static const struct mado_col items[] = {MADO_COL(STR, accesslog_count, key),
-						MADO_COL(INT, accesslog_count, count)};
+						MADO_COL(STR, accesslog_count, count)};
 	const char *p[2] = {person, today};
 	size_t size = sizeof(struct accesslog_count);
 	int rc;
@@ -194,12 +194,12 @@ accesslog__summary(struct mado_db *db, const char *person, const char *today,
 	if ((rc = mado_db_begin(db)) != MADO_OK)
 		return rc;
 	if ((rc = mado_db_set_person(db, person)) != MADO_OK ||
-	    (rc = mado_db_each(db, &Q_SUM_MONTHS, p, MADO_COLS(months), size, fns->months,
-			       fns->arg)) != MADO_OK ||
-	    (rc = mado_db_each(db, &Q_SUM_ORGS, p, MADO_COLS(orgs), size, fns->orgs, fns->arg)) !=
+	    (rc = mado_db_each(db, &Q_SUM_MONTHS, p, MADO_COLS(months), size, fn, month_rows)) !=
 		MADO_OK ||
-	    (rc = mado_db_each(db, &Q_SUM_ITEMS, p, MADO_COLS(items), size, fns->items,
-			       fns->arg)) != MADO_OK)
+	    (rc = mado_db_each(db, &Q_SUM_ORGS, p, MADO_COLS(orgs), size, fn, org_rows)) !=
+		MADO_OK ||
+	    (rc = mado_db_each(db, &Q_SUM_ITEMS, p, MADO_COLS(items), size, fn, item_rows)) !=
+		MADO_OK)
 		return mado_db_rollback(db, rc);
 	return mado_db_commit(db);
 }
@@ -313,7 +313,7 @@ accesslog__alerts_set(struct mado_db *db, const char *person, const char *mode)
 }
 
 int
-accesslog__coverage(struct mado_db *db, mado_db_row_fn fn, void *arg)
+accesslog__coverage(struct mado_db *db, const char *key, mado_db_row_fn fn, void *arg)
 {
 	static const struct mado_col cols[] = {
 	    MADO_COL(STR, accesslog_org, code),
@@ -324,12 +324,13 @@ accesslog__coverage(struct mado_db *db, mado_db_row_fn fn, void *arg)
 	    MADO_COL(STR, accesslog_org, reports_since),
 	};
 
+	(void)key;
 	return mado_db_each(db, &Q_COVERAGE, NULL, MADO_COLS(cols), sizeof(struct accesslog_org),
 			    fn, arg);
 }
 
 int
-accesslog__items(struct mado_db *db, mado_db_row_fn fn, void *arg)
+accesslog__items(struct mado_db *db, const char *key, mado_db_row_fn fn, void *arg)
 {
 	static const struct mado_col cols[] = {
 	    MADO_COL(STR, accesslog_item, code),       MADO_COL(STR, accesslog_item, holder),
@@ -337,12 +338,13 @@ accesslog__items(struct mado_db *db, mado_db_row_fn fn, void *arg)
 	    MADO_COL(STR, accesslog_item, name_en),
 	};
 
+	(void)key;
 	return mado_db_each(db, &Q_ITEMS, NULL, MADO_COLS(cols), sizeof(struct accesslog_item), fn,
 			    arg);
 }
 
 int
-accesslog__purposes(struct mado_db *db, mado_db_row_fn fn, void *arg)
+accesslog__purposes(struct mado_db *db, const char *key, mado_db_row_fn fn, void *arg)
 {
 	static const struct mado_col cols[] = {
 	    MADO_COL(STR, accesslog_purpose, code),
@@ -352,6 +354,7 @@ accesslog__purposes(struct mado_db *db, mado_db_row_fn fn, void *arg)
 	    MADO_COL(STR, accesslog_purpose, explain_en),
 	};
 
+	(void)key;
 	return mado_db_each(db, &Q_PURPOSES, NULL, MADO_COLS(cols),
 			    sizeof(struct accesslog_purpose), fn, arg);
 }

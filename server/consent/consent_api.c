@@ -190,52 +190,51 @@ rp_data(struct mado_req *rq)
 	return mado_http_json(rq, 200, out);
 }
 
-/* GET /api/v1/consent-requests/{id}: what a service asks for, in plain words. */
-static int
-request_row(const void *row, int i, void *arg)
-{
-	const struct consent_request *r = row;
-	cJSON **out = arg, *o = cJSON_CreateObject(), *n;
+/* What a service asks for, in plain words. */
+static const struct mado_jmember request_json[] = {
+    MADO_JM(STR, consent_request, id, "id"),
+    MADO_JM(STR, consent_request, recipient, "recipient"),
+    MADO_JM(STR, consent_request, recipient_ja, "recipient_name.ja"),
+    MADO_JM(STR, consent_request, recipient_en, "recipient_name.en"),
+    MADO_JM(STR, consent_request, purpose, "purpose"),
+    MADO_JM(STR, consent_request, purpose_ja, "purpose_text.ja"),
+    MADO_JM(STR, consent_request, purpose_en, "purpose_text.en"),
+    MADO_JM(STR, consent_request, explain_ja, "purpose_text.explain_ja"),
+    MADO_JM(STR, consent_request, explain_en, "purpose_text.explain_en"),
+    MADO_JM_RAW(consent_request, items, "items", "[]"),
+    MADO_JM(STR, consent_request, data_from, "data_from"),
+    MADO_JM(STR, consent_request, data_to, "data_to"),
+    MADO_JM(STR, consent_request, freq_unit, "frequency.unit"),
+    MADO_JM(NUM, consent_request, freq_max, "frequency.max"),
+    MADO_JM(NUM, consent_request, data_life_days, "data_life_days"),
+    MADO_JM(NUM, consent_request, valid_days, "valid_days"),
+    MADO_JM(STR, consent_request, status, "status"),
+    MADO_JM_RAW(consent_request, never_items, "never_items", "[]"),
+};
 
-	(void)i;
-	cJSON_AddStringToObject(o, "id", r->id);
-	cJSON_AddStringToObject(o, "recipient", r->recipient);
-	n = cJSON_AddObjectToObject(o, "recipient_name");
-	mado_json_put_str(n, "ja", r->recipient_ja);
-	mado_json_put_str(n, "en", r->recipient_en);
-	cJSON_AddStringToObject(o, "purpose", r->purpose);
-	n = cJSON_AddObjectToObject(o, "purpose_text");
-	mado_json_put_str(n, "ja", r->purpose_ja);
-	mado_json_put_str(n, "en", r->purpose_en);
-	mado_json_put_str(n, "explain_ja", r->explain_ja);
-	mado_json_put_str(n, "explain_en", r->explain_en);
-	mado_json_put_raw(o, "items", r->items, "[]");
-	mado_json_put_str(o, "data_from", r->data_from);
-	mado_json_put_str(o, "data_to", r->data_to);
-	n = cJSON_AddObjectToObject(o, "frequency");
-	mado_json_put_str(n, "unit", r->freq_unit);
-	mado_json_put_num(n, "max", r->freq_max, "null");
-	mado_json_put_num(o, "data_life_days", r->data_life_days, "null");
-	mado_json_put_num(o, "valid_days", r->valid_days, "null");
-	/* A request nobody answered in time has expired, whatever its row says. */
-	cJSON_AddStringToObject(
-	    o, "status", r->expired && strcmp(r->status, "pending") == 0 ? "expired" : r->status);
-	mado_json_put_raw(o, "never_items", r->never_items, "[]");
-	*out = o;
-	return MADO_OK;
+/* One row, as map says, or 404. */
+static int
+one_row(struct mado_req *rq, int rc, cJSON *rows)
+{
+	cJSON *one = rc == MADO_OK ? cJSON_DetachItemFromArray(rows, 0) : NULL;
+
+	cJSON_Delete(rows);
+	if (rc != MADO_OK)
+		return rc;
+	return one != NULL ? mado_http_json(rq, 200, one) : MADO_E_NOT_FOUND;
 }
 
+/* GET /api/v1/consent-requests/{id} */
 static int
 request_get(struct mado_req *rq)
 {
+	struct mado_json_rows rows = {cJSON_CreateArray(), MADO_COLS(request_json)};
 	struct mado_db *db;
-	cJSON *out = NULL;
 	int rc;
 
-	if ((rc = mado_http_db(rq, &db)) != MADO_OK ||
-	    (rc = consent__request_get(db, rq->params[0], request_row, &out)) != MADO_OK)
-		return rc;
-	return out != NULL ? mado_http_json(rq, 200, out) : MADO_E_NOT_FOUND;
+	if ((rc = mado_http_db(rq, &db)) == MADO_OK)
+		rc = consent__request_get(db, rq->params[0], mado_json_append_row, &rows);
+	return one_row(rq, rc, rows.array);
 }
 
 static const struct mado_reason decide_reasons[] = {
@@ -293,66 +292,48 @@ request_decide(struct mado_req *rq)
 	return mado_http_json(rq, 200, out);
 }
 
-static int
-consent_row(const void *row, int i, void *arg)
-{
-	const struct consent_row *c = row;
-	cJSON *o = cJSON_CreateObject(), *f;
+#define CONSENT_JSON                                                                               \
+	MADO_JM(STR, consent_row, id, "id"), MADO_JM(STR, consent_row, kind, "kind"),              \
+	    MADO_JM(STR, consent_row, recipient, "recipient"),                                     \
+	    MADO_JM(STR, consent_row, programme, "programme"),                                     \
+	    MADO_JM(STR, consent_row, purpose, "purpose"),                                         \
+	    MADO_JM_RAW(consent_row, items, "items", "[]"),                                        \
+	    MADO_JM(STR, consent_row, status, "status"),                                           \
+	    MADO_JM(STR, consent_row, valid_until, "valid_until"),                                 \
+	    MADO_JM(STR, consent_row, created_at, "created_at"),                                   \
+	    MADO_JM(NUM, consent_row, uses, "uses"),                                               \
+	    MADO_JM(STR, consent_row, freq_unit, "frequency.unit"),                                \
+	    MADO_JM(NUM, consent_row, freq_max, "frequency.max"),                                  \
+	    MADO_JM(NUM, consent_row, data_life_days, "data_life_days"),                           \
+	    MADO_JM(STR, consent_row, data_from, "data_from"),                                     \
+	    MADO_JM(STR, consent_row, data_to, "data_to")
 
-	(void)i;
-	cJSON_AddStringToObject(o, "id", c->id);
-	cJSON_AddStringToObject(o, "kind", c->kind);
-	cJSON_AddStringToObject(o, "recipient", c->recipient);
-	mado_json_put_str(o, "programme", c->programme);
-	cJSON_AddStringToObject(o, "purpose", c->purpose);
-	mado_json_put_raw(o, "items", c->items, "[]");
-	cJSON_AddStringToObject(o, "status", c->status);
-	cJSON_AddStringToObject(o, "valid_until", c->valid_until);
-	cJSON_AddStringToObject(o, "created_at", c->created_at);
-	mado_json_put_num(o, "uses", c->uses, "0");
-	f = cJSON_AddObjectToObject(o, "frequency");
-	cJSON_AddStringToObject(f, "unit", c->freq_unit);
-	mado_json_put_num(f, "max", c->freq_max, "0");
-	mado_json_put_num(o, "data_life_days", c->data_life_days, "0");
-	mado_json_put_str(o, "data_from", c->data_from);
-	mado_json_put_str(o, "data_to", c->data_to);
-	if (cJSON_IsArray(arg)) {
-		cJSON_AddItemToArray(arg, o);
-		return MADO_OK;
-	}
-	/* One consent: its history and its uses too. */
-	mado_json_put_raw(o, "history", c->history, "[]");
-	mado_json_put_raw(o, "use_list", c->use_list, "[]");
-	*(cJSON **)arg = o;
-	return MADO_OK;
-}
-
-static int
-list_consents(struct mado_db *db, const char *person, cJSON *out)
-{
-	return consent__list(db, person, NULL, consent_row, out);
-}
+static const struct mado_jmember consent_json[] = {CONSENT_JSON};
+/* One consent: its history and its uses too. */
+static const struct mado_jmember consent_one_json[] = {
+    CONSENT_JSON, MADO_JM_RAW(consent_row, history, "history", "[]"),
+    MADO_JM_RAW(consent_row, use_list, "use_list", "[]")};
 
 /* GET /api/v1/me/consents */
 static int
 consents(struct mado_req *rq)
 {
-	return mado_http_list(rq, "consents", list_consents, rq->actor.person_id);
+	return mado_http_rows(rq, "consents", consent__list, rq->actor.person_id,
+			      MADO_COLS(consent_json));
 }
 
 /* GET /api/v1/me/consents/{id} */
 static int
 consent_get(struct mado_req *rq)
 {
+	struct mado_json_rows rows = {cJSON_CreateArray(), MADO_COLS(consent_one_json)};
 	struct mado_db *db;
-	cJSON *one = NULL;
 	int rc;
 
-	if ((rc = mado_http_db(rq, &db)) != MADO_OK ||
-	    (rc = consent__list(db, rq->actor.person_id, rq->params[0], consent_row, &one)) !=
-		MADO_OK)
-		return rc;
-	return one != NULL ? mado_http_json(rq, 200, one) : MADO_E_NOT_FOUND;
+	if ((rc = mado_http_db(rq, &db)) == MADO_OK)
+		rc = consent__one(db, rq->actor.person_id, rq->params[0], mado_json_append_row,
+				  &rows);
+	return one_row(rq, rc, rows.array);
 }
 
 static const struct mado_reason change_reasons[] = {

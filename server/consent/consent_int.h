@@ -24,7 +24,6 @@ struct consent_request {
 	const char *id, *recipient, *recipient_ja, *recipient_en, *purpose, *purpose_ja,
 	    *purpose_en, *explain_ja, *explain_en, *items /* JSON */, *data_from, *data_to,
 	    *freq_unit, *freq_max, *data_life_days, *valid_days, *status, *never_items /* JSON */;
-	bool expired;
 };
 
 struct consent_decision {
@@ -75,10 +74,10 @@ int consent__push_give(struct mado_db *db, const char *person, const char *progr
 /* By grant (token_hash) or, with token_hash NULL, by the service's pseudonym person. */
 int consent__fetch(struct mado_db *db, const char *org, const char *token_hash, const char *person,
 		   const char *items, const char *from, const char *to, struct consent_fetch *out);
-/* The person's consents (all, or with id just that one, with its history and uses, read
-   in the same snapshot). */
-int consent__list(struct mado_db *db, const char *person, const char *id, mado_db_row_fn fn,
-		  void *arg);
+/* The person's consents; one of them with its history and uses. */
+int consent__list(struct mado_db *db, const char *person, mado_db_row_fn fn, void *arg);
+int consent__one(struct mado_db *db, const char *person, const char *id, mado_db_row_fn fn,
+		 void *arg);
 /* The receipt row of the consent's event (NULL: the latest). */
 int consent__receipt(struct mado_db *db, const char *person, const char *consent, const char *event,
 		     mado_db_row_fn fn, void *arg);

@@ -29,8 +29,10 @@ static struct mado_db_stmt Q_REQUEST_GET = MADO_DB_STMT(
     " r.purpose, p.name_ja AS purpose_ja, p.name_en AS purpose_en, p.explain_ja, p.explain_en,"
     " array_to_json(r.items)::text AS items, r.data_from::text AS data_from,"
     " r.data_to::text AS data_to, r.freq_unit, r.freq_max::text AS freq_max,"
-    " r.data_life_days::text AS data_life_days, r.valid_days::text AS valid_days, r.status,"
-    " r.expires_at <= now() AS expired,"
+    " r.data_life_days::text AS data_life_days, r.valid_days::text AS valid_days,"
+    /* A request nobody answered in time has expired, whatever its row says. */
+    " CASE WHEN r.status = 'pending' AND r.expires_at <= now() THEN 'expired'"
+    "  ELSE r.status END AS status,"
     " (SELECT array_to_json(array(SELECT d.code FROM portal.data_items d"
     "  WHERE NOT d.code = ANY (s.items) ORDER BY d.code))::text"
     "  FROM portal.rp_services s WHERE s.org_code = r.recipient) AS never_items"
@@ -62,7 +64,7 @@ static struct mado_db_stmt Q_FETCH = MADO_DB_STMT(
     " item, value::text AS value"
     " FROM portal.rp_fetch($1, $2::bytea, $3, $4::text[], $5::date, $6::date)",
     6);
-/* The list and one consent's history run in one transaction as the person. */
+/* The person's consents, and one with its history and uses, each in one statement. */
 #define CONSENT_COLUMNS                                                                            \
 	"c.id::text AS id, c.kind, c.recipient, c.programme, c.purpose,"                           \
 	" array_to_json(c.items)::text AS items, c.status, " UTC(                                  \
@@ -73,12 +75,12 @@ static struct mado_db_stmt Q_FETCH = MADO_DB_STMT(
 						     "c.data_life_days::text AS data_life_days,"   \
 						     " c.data_from::text AS data_from, "           \
 						     "c.data_to::text AS data_to"
-static struct mado_db_stmt Q_LIST =
-    MADO_DB_STMT("con_list",
-		 "SELECT " CONSENT_COLUMNS " FROM portal.consents c WHERE c.person_id = $1::uuid"
-		 " ORDER BY c.created_at DESC LIMIT 200",
-		 1);
-static struct mado_db_stmt Q_ONE = MADO_DB_STMT(
+static struct mado_db_stmt Q_LIST = MADO_DB_STMT_AS_PERSON(
+    "con_list",
+    "SELECT " CONSENT_COLUMNS " FROM portal.consents c WHERE c.person_id = $1::uuid"
+    " ORDER BY c.created_at DESC LIMIT 200",
+    1);
+static struct mado_db_stmt Q_ONE = MADO_DB_STMT_AS_PERSON(
     "con_one",
     "SELECT " CONSENT_COLUMNS ","
     " (SELECT json_agg(json_build_object('at', " UTC(
@@ -169,7 +171,6 @@ consent__request_get(struct mado_db *db, const char *id, mado_db_row_fn fn, void
 	    MADO_COL(STR, consent_request, data_life_days),
 	    MADO_COL(STR, consent_request, valid_days),
 	    MADO_COL(STR, consent_request, status),
-	    MADO_COL(BOOL, consent_request, expired),
 	    MADO_COL(STR, consent_request, never_items),
 	};
 	const char *p[1] = {id};
@@ -312,27 +313,22 @@ consent__fetch(struct mado_db *db, const char *org, const char *token_hash, cons
 	    MADO_COL(STR, consent_row, data_to)
 
 int
-consent__list(struct mado_db *db, const char *person, const char *id, mado_db_row_fn fn, void *arg)
+consent__list(struct mado_db *db, const char *person, mado_db_row_fn fn, void *arg)
 {
-	static const struct mado_col list[] = {CONSENT_COLS};
-	static const struct mado_col one[] = {CONSENT_COLS, MADO_COL(STR, consent_row, history),
-					      MADO_COL(STR, consent_row, use_list)};
-	const char *p[2] = {person, id};
-	int rc;
+	static const struct mado_col cols[] = {CONSENT_COLS};
+	const char *p[1] = {person};
 
-	if ((rc = mado_db_begin(db)) != MADO_OK)
-		return rc;
-	if ((rc = mado_db_set_person(db, person)) != MADO_OK)
-		return mado_db_rollback(db, rc);
-	if (id == NULL)
-		rc = mado_db_each(db, &Q_LIST, p, MADO_COLS(list), sizeof(struct consent_row), fn,
-				  arg);
-	else
-		rc = mado_db_each(db, &Q_ONE, p, MADO_COLS(one), sizeof(struct consent_row), fn,
-				  arg);
-	if (rc != MADO_OK)
-		return mado_db_rollback(db, rc);
-	return mado_db_commit(db);
+	return mado_db_each(db, &Q_LIST, p, MADO_COLS(cols), sizeof(struct consent_row), fn, arg);
+}
+
+int
+consent__one(struct mado_db *db, const char *person, const char *id, mado_db_row_fn fn, void *arg)
+{
+	static const struct mado_col cols[] = {CONSENT_COLS, MADO_COL(STR, consent_row, history),
+					       MADO_COL(STR, consent_row, use_list)};
+	const char *p[2] = {person, id};
+
+	return mado_db_each(db, &Q_ONE, p, MADO_COLS(cols), sizeof(struct consent_row), fn, arg);
 }
 
 int

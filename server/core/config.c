@@ -81,7 +81,8 @@ static const struct opt opts[] = {
     {"threads", OPT_INT, OFF(threads), "128", 4, 4096, 0, NULL,
      "Worker threads; each serves one connection at a time."},
     {"request_timeout_ms", OPT_INT, OFF(request_timeout_ms), "10000", 100, 600000, 0, NULL,
-     "Deadline for reading a request head, and for each read of a body."},
+     "Deadline for reading a request head; and for a request's whole body, from when its "
+     "head was read."},
     {"keep_alive_ms", OPT_INT, OFF(keep_alive_ms), "5000", 0, 600000, 0, NULL,
      "How long an idle keep-alive connection may hold a worker."},
     {"body_max", OPT_INT, OFF(body_max), "65536", 256, 67108864, 0, NULL,

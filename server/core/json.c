@@ -5,6 +5,7 @@
  * encoding and escapes; one walk over the tree checks keys and depth. Out: the one string
  * escaper, and a streaming writer over struct mado_text.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -234,6 +235,65 @@ mado_json_escape(char *out, size_t cap, const char *s)
 	}
 	out[o] = '\0';
 	return o;
+}
+
+/* The object a dotted member goes in (made on first use), and the member's last part. */
+static cJSON *
+member_parent(cJSON *obj, const char *name, const char **last)
+{
+	const char *dot = strchr(name, '.');
+	char part[64];
+	cJSON *inner;
+
+	if (dot == NULL || (size_t)(dot - name) >= sizeof(part)) {
+		*last = name;
+		return obj;
+	}
+	snprintf(part, sizeof(part), "%.*s", (int)(dot - name), name);
+	if ((inner = cJSON_GetObjectItemCaseSensitive(obj, part)) == NULL)
+		inner = cJSON_AddObjectToObject(obj, part);
+	return member_parent(inner, dot + 1, last);
+}
+
+void
+mado_json_put_row(cJSON *obj, const struct mado_jmember *map, size_t n, const void *row)
+{
+	const char *base = row, *s, *name;
+	cJSON *parent;
+	size_t i;
+	bool b;
+
+	for (i = 0; i < n; i++) {
+		memcpy(&s, base + map[i].off, sizeof(s));
+		if (map[i].type == MADO_J_OPT && s == NULL)
+			continue;
+		parent = member_parent(obj, map[i].name, &name);
+		switch (map[i].type) {
+		case MADO_J_STR:
+		case MADO_J_OPT: mado_json_put_str(parent, name, s); break;
+		case MADO_J_NUM: mado_json_put_num(parent, name, s, "null"); break;
+		case MADO_J_RAW:
+			mado_json_put_raw(parent, name, s,
+					  map[i].fallback != NULL ? map[i].fallback : "null");
+			break;
+		case MADO_J_BOOL:
+			memcpy(&b, base + map[i].off, sizeof(b));
+			cJSON_AddBoolToObject(parent, name, b);
+			break;
+		}
+	}
+}
+
+int
+mado_json_append_row(const void *row, int i, void *rows)
+{
+	const struct mado_json_rows *r = rows;
+	cJSON *o = cJSON_CreateObject();
+
+	(void)i;
+	mado_json_put_row(o, r->map, r->n, row);
+	cJSON_AddItemToArray(r->array, o);
+	return 0;
 }
 
 void

@@ -143,17 +143,19 @@ mado_http_revalidate(struct mado_req *rq)
 }
 
 int
-mado_http_list(struct mado_req *rq, const char *member, mado_list_fn fn, const char *key)
+mado_http_rows(struct mado_req *rq, const char *member, mado_rows_fn fetch, const char *key,
+	       const struct mado_jmember *map, size_t n)
 {
+	struct mado_json_rows rows = {NULL, map, n};
 	struct mado_db *db;
-	cJSON *out, *list;
+	cJSON *out;
 	int rc;
 
 	if ((rc = mado_http_db(rq, &db)) != MADO_OK)
 		return rc;
 	out = cJSON_CreateObject();
-	list = cJSON_AddArrayToObject(out, member);
-	if ((rc = fn(db, key, list)) != MADO_OK) {
+	rows.array = cJSON_AddArrayToObject(out, member);
+	if ((rc = fetch(db, key, mado_json_append_row, &rows)) != MADO_OK) {
 		cJSON_Delete(out);
 		return rc;
 	}

@@ -16,41 +16,25 @@
 #include "mado/notices.h"
 #include "notices_int.h"
 
-static int
-notice_row(const void *row, int i, void *arg)
-{
-	const struct notice *n = row;
-	cJSON *o = cJSON_CreateObject();
-
-	(void)i;
-	mado_json_put_num(o, "id", n->id, "null");
-	cJSON_AddStringToObject(o, "kind", n->kind);
-	cJSON_AddStringToObject(o, "created_at", n->created_at);
-	if (n->entry != NULL)
-		mado_json_put_num(o, "entry", n->entry, "null");
-	mado_json_put_str(o, "organisation", n->org);
-	mado_json_put_raw(o, "items", n->items, "null");
-	mado_json_put_str(o, "case_no", n->case_no);
-	cJSON_AddBoolToObject(o, "read", n->read);
-	if (n->programme != NULL) {
-		cJSON_AddStringToObject(o, "programme", n->programme);
-		mado_json_put_str(o, "title", n->title);
-		mado_json_put_str(o, "body", n->body);
-	}
-	cJSON_AddItemToArray(arg, o);
-	return MADO_OK;
-}
-
-static int
-list_notices(struct mado_db *db, const char *person, cJSON *out)
-{
-	return notices__list(db, person, notice_row, out);
-}
+static const struct mado_jmember notice_json[] = {
+    MADO_JM(NUM, notice, id, "id"),
+    MADO_JM(STR, notice, kind, "kind"),
+    MADO_JM(STR, notice, created_at, "created_at"),
+    MADO_JM(OPT, notice, entry, "entry"),
+    MADO_JM(STR, notice, org, "organisation"),
+    MADO_JM(RAW, notice, items, "items"),
+    MADO_JM(STR, notice, case_no, "case_no"),
+    MADO_JM(BOOL, notice, read, "read"),
+    MADO_JM(OPT, notice, programme, "programme"),
+    MADO_JM(OPT, notice, title, "title"),
+    MADO_JM(OPT, notice, body, "body"),
+};
 
 static int
 notices(struct mado_req *rq)
 {
-	return mado_http_list(rq, "notices", list_notices, rq->actor.person_id);
+	return mado_http_rows(rq, "notices", notices__list, rq->actor.person_id,
+			      MADO_COLS(notice_json));
 }
 
 static int
@@ -64,6 +48,24 @@ notice_read(struct mado_req *rq)
 	    (rc = notices__read(db, rq->actor.person_id, rq->params[0], &found)) != MADO_OK)
 		return rc;
 	return found ? mado_http_no_content(rq) : MADO_E_NOT_FOUND;
+}
+
+static const struct mado_jmember programme_json[] = {
+    MADO_JM(STR, programme, code, "code"),
+    MADO_JM(STR, programme, org, "organisation"),
+    MADO_JM(STR, programme, org_ja, "organisation_name.ja"),
+    MADO_JM(STR, programme, org_en, "organisation_name.en"),
+    MADO_JM(STR, programme, purpose, "purpose"),
+    MADO_JM(STR, programme, name_ja, "name.ja"),
+    MADO_JM(STR, programme, name_en, "name.en"),
+};
+
+/* GET /api/v1/push-programmes: what a person may turn notices on for. */
+static int
+programmes(struct mado_req *rq)
+{
+	return mado_http_rows(rq, "programmes", notices__programmes, NULL,
+			      MADO_COLS(programme_json));
 }
 
 static const struct mado_reason push_reasons[] = {
@@ -122,6 +124,10 @@ static const struct mado_route routes[] = {
      .pattern = "/api/v1/me/notices/{id}/read",
      .handler = notice_read,
      .path = id_path},
+    {.method = "GET",
+     .pattern = "/api/v1/push-programmes",
+     .handler = programmes,
+     .caller = MADO_PUBLIC},
     {.method = "POST",
      .pattern = "/gw/v1/notices",
      .handler = push,

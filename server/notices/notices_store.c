@@ -23,6 +23,12 @@ static struct mado_db_stmt Q_NOTICE_READ =
 			   "UPDATE portal.notices SET read_at = coalesce(read_at, now())"
 			   " WHERE person_id = $1::uuid AND id = $2::bigint",
 			   2);
+static struct mado_db_stmt Q_PROGRAMMES = MADO_DB_STMT(
+    "notices_programmes",
+    "SELECT g.code, g.org_code AS org, o.name_ja AS org_ja, o.name_en AS org_en, g.purpose,"
+    " g.name_ja, g.name_en FROM portal.push_programmes g"
+    " JOIN portal.organisations o ON o.code = g.org_code ORDER BY g.code",
+    0);
 static struct mado_db_stmt Q_PUSH = MADO_DB_STMT(
     "notices_push",
     "SELECT coalesce(reason, '') AS reason FROM portal.push_notice($1, $2, $3, $4, $5)", 5);
@@ -53,6 +59,21 @@ notices__read(struct mado_db *db, const char *person, const char *id, bool *foun
 	rc = mado_db_run(db, &Q_NOTICE_READ, p, &rows);
 	*found = rows == 1;
 	return rc;
+}
+
+int
+notices__programmes(struct mado_db *db, const char *key, mado_db_row_fn fn, void *arg)
+{
+	static const struct mado_col cols[] = {
+	    MADO_COL(STR, programme, code),    MADO_COL(STR, programme, org),
+	    MADO_COL(STR, programme, org_ja),  MADO_COL(STR, programme, org_en),
+	    MADO_COL(STR, programme, purpose), MADO_COL(STR, programme, name_ja),
+	    MADO_COL(STR, programme, name_en),
+	};
+
+	(void)key; /* every programme: the list is public */
+	return mado_db_each(db, &Q_PROGRAMMES, NULL, MADO_COLS(cols), sizeof(struct programme), fn,
+			    arg);
 }
 
 struct pushed {

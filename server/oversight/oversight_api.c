@@ -37,35 +37,22 @@ reveal_request(struct mado_req *rq)
 	return mado_http_json(rq, 201, out);
 }
 
-static int
-reveal_row(const void *row, int i, void *arg)
-{
-	const struct reveal *r = row;
-	cJSON *o = cJSON_CreateObject();
-
-	(void)i;
-	mado_json_put_num(o, "id", r->id, "null");
-	cJSON_AddStringToObject(o, "supervisor", r->supervisor);
-	cJSON_AddStringToObject(o, "organisation", r->org);
-	cJSON_AddStringToObject(o, "officer", r->officer);
-	cJSON_AddStringToObject(o, "reason", r->reason);
-	cJSON_AddStringToObject(o, "requested_at", r->requested_at);
-	mado_json_put_str(o, "answer", r->answer);
-	mado_json_put_str(o, "answered_at", r->answered_at);
-	cJSON_AddItemToArray(arg, o);
-	return MADO_OK;
-}
-
-static int
-list_reveals(struct mado_db *db, const char *org, cJSON *out)
-{
-	return oversight__reveals(db, org, reveal_row, out);
-}
+static const struct mado_jmember reveal_json[] = {
+    MADO_JM(NUM, reveal, id, "id"),
+    MADO_JM(STR, reveal, supervisor, "supervisor"),
+    MADO_JM(STR, reveal, org, "organisation"),
+    MADO_JM(STR, reveal, officer, "officer"),
+    MADO_JM(STR, reveal, reason, "reason"),
+    MADO_JM(STR, reveal, requested_at, "requested_at"),
+    MADO_JM(STR, reveal, answer, "answer"),
+    MADO_JM(STR, reveal, answered_at, "answered_at"),
+};
 
 static int
 reveals(struct mado_req *rq)
 {
-	return mado_http_list(rq, "reveals", list_reveals, rq->actor.org);
+	return mado_http_rows(rq, "reveals", oversight__reveals, rq->actor.org,
+			      MADO_COLS(reveal_json));
 }
 
 static int

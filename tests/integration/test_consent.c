@@ -191,6 +191,26 @@ test_fetch_under_consent(void **state)
 		   " AND channel = 'private' AND outcome = 'served' AND person_id = '%s'",
 		   consent, alice.id),
 	    1);
+	/* The person sees the consent among their own, active, with what it covers. */
+	assert_int_equal(as_alice("GET", "/api/v1/me/consents", NULL, &r), 200);
+	{
+		cJSON *j = th_json(&r), *c;
+		int found = 0;
+
+		cJSON_ArrayForEach (c, cJSON_GetObjectItemCaseSensitive(j, "consents")) {
+			const cJSON *id = cJSON_GetObjectItemCaseSensitive(c, "id");
+
+			if (cJSON_IsString(id) && strcmp(id->valuestring, consent) == 0) {
+				found = 1;
+				assert_string_equal(
+				    cJSON_GetObjectItemCaseSensitive(c, "status")->valuestring,
+				    "active");
+			}
+		}
+		cJSON_Delete(j);
+		assert_true(found);
+	}
+	th_resp_free(&r);
 	/* An item the person left out; a grant of another service; an invented grant. */
 	refused("kakeibo-app", grant, "[\"pension.benefit\"]", NULL, "items", consent);
 	assert_int_equal(fetch("sakura-bank", grant, "[\"tax.income\"]", NULL, &r), 401);
@@ -357,6 +377,24 @@ test_push_needs_consent(void **state)
 	struct th_resp r;
 
 	(void)state;
+	/* Anyone can read which programmes there are before turning one on. */
+	assert_int_equal(th_http(&env, "GET", "/api/v1/push-programmes", NULL, NULL, 0, &r), 0);
+	assert_int_equal(r.status, 200);
+	{
+		cJSON *j = th_json(&r), *g;
+
+		g = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(j, "programmes"), 0);
+		assert_non_null(g);
+		assert_string_equal(cJSON_GetObjectItemCaseSensitive(g, "code")->valuestring,
+				    "benefit-eligibility");
+		assert_string_equal(
+		    cJSON_GetObjectItemCaseSensitive(g, "organisation")->valuestring,
+		    "city-welfare");
+		assert_true(cJSON_IsString(cJSON_GetObjectItemCaseSensitive(
+		    cJSON_GetObjectItemCaseSensitive(g, "name"), "ja")));
+		cJSON_Delete(j);
+	}
+	th_resp_free(&r);
 	assert_int_equal(th_sql_str(&env, pseud, sizeof(pseud),
 				    "SELECT pseudonym FROM portal.pseudonyms WHERE person_id = '%s'"
 				    " AND org_code = 'city-welfare'",
