@@ -41,6 +41,8 @@ struct mado_db_stmt {
 	{                                                                                          \
 		.name = (n), .sql = (s), .nparams = (np), .as_person = true                        \
 	}
+/* A timestamp column as the API writes times: RFC 3339 in UTC, to the second. */
+#define MADO_SQL_UTC(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 
 struct mado_db_pool_config {
 	const char *conninfo;
@@ -139,6 +141,15 @@ typedef int (*mado_db_row_fn)(const void *row, int i, void *arg);
 MADO_MUSTCHECK int mado_db_each(struct mado_db *db, struct mado_db_stmt *st,
 				const char *const *params, const struct mado_col *cols,
 				size_t ncols, size_t rowsize, mado_db_row_fn fn, void *arg);
+/*
+ * A decision that serves data in the same transaction: the first row, read by cols into
+ * out, is the decision (a function that decides always returns one); each row after it
+ * passes its "item" and "value" columns to fn (rows with a NULL item are skipped).
+ */
+typedef int (*mado_db_pair_fn)(const char *item, const char *value, void *arg);
+MADO_MUSTCHECK int mado_db_decided(struct mado_db *db, struct mado_db_stmt *st,
+				   const char *const *params, const struct mado_col *cols,
+				   size_t ncols, void *out, mado_db_pair_fn fn, void *arg);
 /* Reads row i of a result the caller has (cols looked up each call: for single rows). */
 MADO_MUSTCHECK int mado_db_read(const PGresult *r, int i, const struct mado_col *cols, size_t ncols,
 				void *out);

@@ -272,21 +272,19 @@ dispute_open(struct mado_req *rq)
 {
 	const char *kind = mado_http_str(rq, "kind");
 	struct mado_db *db;
-	char case_no[32];
-	bool created;
+	struct accesslog_opened o;
 	cJSON *out;
 	int rc;
 
 	if ((rc = mado_http_db(rq, &db)) != MADO_OK ||
 	    (rc = accesslog__dispute_open(db, rq->actor.person_id, rq->params[0], kind,
-					  mado_http_str(rq, "note"), case_no, sizeof(case_no),
-					  &created)) != MADO_OK)
+					  mado_http_str(rq, "note"), &o)) != MADO_OK)
 		return rc;
 	out = cJSON_CreateObject();
-	cJSON_AddStringToObject(out, "case_no", case_no);
+	cJSON_AddStringToObject(out, "case_no", o.case_no);
 	cJSON_AddStringToObject(out, "kind", kind);
 	cJSON_AddStringToObject(out, "status", "open");
-	return mado_http_json(rq, created ? 201 : 200, out);
+	return mado_http_json(rq, o.created ? 201 : 200, out);
 }
 
 static const struct mado_jmember dispute_json[] = {
@@ -312,15 +310,15 @@ static int
 alerts_get(struct mado_req *rq)
 {
 	struct mado_db *db;
-	char mode[16];
+	struct accesslog_alerts a;
 	cJSON *out;
 	int rc;
 
 	if ((rc = mado_http_db(rq, &db)) != MADO_OK ||
-	    (rc = accesslog__alerts_get(db, rq->actor.person_id, mode, sizeof(mode))) != MADO_OK)
+	    (rc = accesslog__alerts_get(db, rq->actor.person_id, &a)) != MADO_OK)
 		return rc;
 	out = cJSON_CreateObject();
-	cJSON_AddStringToObject(out, "mode", mode);
+	cJSON_AddStringToObject(out, "mode", a.mode);
 	return mado_http_json(rq, 200, out);
 }
 

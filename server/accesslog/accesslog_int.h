@@ -62,16 +62,22 @@ struct accesslog_dispute {
 	const char *case_no, *entry, *org, *kind, *status, *answer, *created_at, *updated_at,
 	    *frozen_items /* JSON */, *person, *items /* JSON */, *occurred_at, *note;
 };
+struct accesslog_opened {
+	char case_no[32];
+	bool created; /* false: the entry already had a dispute of this kind */
+};
 int accesslog__dispute_open(struct mado_db *db, const char *person, const char *id,
-			    const char *kind, const char *note, char *case_no, size_t len,
-			    bool *created);
+			    const char *kind, const char *note, struct accesslog_opened *out);
 int accesslog__disputes(struct mado_db *db, const char *person, mado_db_row_fn fn, void *arg);
 int accesslog__dispute_queue(struct mado_db *db, const char *org, const char *status,
 			     mado_db_row_fn fn, void *arg);
 int accesslog__dispute_answer(struct mado_db *db, const char *org, const char *case_no,
 			      const char *status, const char *answer, bool *done);
 
-int accesslog__alerts_get(struct mado_db *db, const char *person, char *mode, size_t len);
+struct accesslog_alerts {
+	char mode[16];
+};
+int accesslog__alerts_get(struct mado_db *db, const char *person, struct accesslog_alerts *out);
 int accesslog__alerts_set(struct mado_db *db, const char *person, const char *mode);
 
 struct accesslog_org {

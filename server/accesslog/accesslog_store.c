@@ -13,7 +13,6 @@
 #include "accesslog_int.h"
 
 /* Times as the API shows them. */
-#define UTC(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 
 /* The columns of one entry, as the list, the entry and the export show them. A sealed
    entry that has not opened yet shows only that it exists, its date, its disclosure date
@@ -80,7 +79,7 @@ static struct mado_db_stmt Q_SUM_MONTHS = MADO_DB_STMT(
     2);
 static struct mado_db_stmt Q_SUM_ORGS = MADO_DB_STMT(
     "log_sum_orgs",
-    "SELECT e.org_code AS key, count(*) AS count, " UTC(
+    "SELECT e.org_code AS key, count(*) AS count, " MADO_SQL_UTC(
 	"max(e.occurred_at)") " AS last"
 			      " FROM portal.access_events e"
 			      " WHERE e.person_id = $1::uuid AND e.occurred_at >= now() - interval "
@@ -101,7 +100,7 @@ static struct mado_db_stmt Q_DISPUTE_OPEN = MADO_DB_STMT(
 static struct mado_db_stmt Q_DISPUTES = MADO_DB_STMT_AS_PERSON(
     "log_disputes",
     "SELECT d.case_no, d.event_row::text AS entry, d.org_code AS org, d.kind, d.status,"
-    " d.answer, " UTC("d.created_at") " AS created_at, " UTC(
+    " d.answer, " MADO_SQL_UTC("d.created_at") " AS created_at, " MADO_SQL_UTC(
 	"d.updated_at") " AS updated_at,"
 			" (SELECT array_to_json(array_agg(f.item ORDER BY f.item))::text FROM "
 			"portal.item_freezes f"
@@ -114,9 +113,9 @@ static struct mado_db_stmt Q_DISPUTES = MADO_DB_STMT_AS_PERSON(
 static struct mado_db_stmt Q_QUEUE = MADO_DB_STMT(
     "log_dispute_queue",
     "SELECT case_no, kind, status, pseudonym AS person, org_code AS org,"
-    " array_to_json(items)::text AS items, " UTC(
+    " array_to_json(items)::text AS items, " MADO_SQL_UTC(
 	"occurred_at") " AS occurred_at,"
-		       " " UTC(
+		       " " MADO_SQL_UTC(
 			   "created_at") " AS created_at, note FROM portal.dispute_queue($1, $2)",
     2);
 static struct mado_db_stmt Q_ANSWER =
@@ -204,26 +203,15 @@ accesslog__summary(struct mado_db *db, const char *person, const char *today, ma
 	return mado_db_commit(db);
 }
 
-struct opened {
-	char case_no[32];
-	bool created;
-};
-
 int
 accesslog__dispute_open(struct mado_db *db, const char *person, const char *id, const char *kind,
-			const char *note, char *case_no, size_t len, bool *created)
+			const char *note, struct accesslog_opened *out)
 {
-	static const struct mado_col cols[] = {MADO_COL(BUF, opened, case_no),
-					       MADO_COL(BOOL, opened, created)};
+	static const struct mado_col cols[] = {MADO_COL(BUF, accesslog_opened, case_no),
+					       MADO_COL(BOOL, accesslog_opened, created)};
 	const char *p[4] = {person, id, kind, note};
-	struct opened o;
-	int rc;
 
-	if ((rc = mado_db_one(db, &Q_DISPUTE_OPEN, p, MADO_COLS(cols), &o)) != MADO_OK)
-		return rc;
-	snprintf(case_no, len, "%s", o.case_no);
-	*created = o.created;
-	return MADO_OK;
+	return mado_db_one(db, &Q_DISPUTE_OPEN, p, MADO_COLS(cols), out);
 }
 
 int
@@ -285,22 +273,17 @@ accesslog__dispute_answer(struct mado_db *db, const char *org, const char *case_
 	return rc;
 }
 
-struct alert_mode {
-	char mode[16];
-};
-
 int
-accesslog__alerts_get(struct mado_db *db, const char *person, char *mode, size_t len)
+accesslog__alerts_get(struct mado_db *db, const char *person, struct accesslog_alerts *out)
 {
-	static const struct mado_col cols[] = {MADO_COL(BUF, alert_mode, mode)};
+	static const struct mado_col cols[] = {MADO_COL(BUF, accesslog_alerts, mode)};
 	const char *p[1] = {person};
-	struct alert_mode m = {"off"};
 	int rc;
 
 	/* No row: alerts were never turned on. */
-	if ((rc = mado_db_one(db, &Q_ALERTS_GET, p, MADO_COLS(cols), &m)) == MADO_E_NOT_FOUND)
+	snprintf(out->mode, sizeof(out->mode), "off");
+	if ((rc = mado_db_one(db, &Q_ALERTS_GET, p, MADO_COLS(cols), out)) == MADO_E_NOT_FOUND)
 		rc = MADO_OK;
-	snprintf(mode, len, "%s", m.mode);
 	return rc;
 }
 

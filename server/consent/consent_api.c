@@ -72,7 +72,8 @@ rp_request(struct mado_req *rq)
 	const cJSON *freq = mado_http_member(rq, "frequency");
 	struct consent_ask a;
 	struct mado_db *db;
-	char id[40], reason[32], url[600];
+	struct consent_made made;
+	char url[600];
 	cJSON *out;
 	int rc;
 
@@ -93,17 +94,16 @@ rp_request(struct mado_req *rq)
 		 mado_http_int(rq, "data_life_days", 0));
 	snprintf(a.valid_days, sizeof(a.valid_days), "%lld", mado_http_int(rq, "valid_days", 90));
 	if ((rc = mado_http_db(rq, &db)) != MADO_OK ||
-	    (rc = consent__request_create(db, rq->actor.org, &a, id, sizeof(id), reason,
-					  sizeof(reason))) != MADO_OK)
+	    (rc = consent__request_create(db, rq->actor.org, &a, &made)) != MADO_OK)
 		return rc;
-	if (reason[0] != '\0') {
-		mado_http_ext(rq, "field", reason);
+	if (made.reason[0] != '\0') {
+		mado_http_ext(rq, "field", made.reason);
 		return mado_http_fail(rq, MADO_E_OUTSIDE_REGISTRATION,
-				      "%s is outside this service's registration", reason);
+				      "%s is outside this service's registration", made.reason);
 	}
 	out = cJSON_CreateObject();
-	cJSON_AddStringToObject(out, "id", id);
-	snprintf(url, sizeof(url), "%s/#/consent-request?id=%s", origin, id);
+	cJSON_AddStringToObject(out, "id", made.id);
+	snprintf(url, sizeof(url), "%s/#/consent-request?id=%s", origin, made.id);
 	cJSON_AddStringToObject(out, "approve_url", url);
 	return mado_http_json(rq, 201, out);
 }
@@ -112,8 +112,8 @@ rp_request(struct mado_req *rq)
 static int
 rp_token(struct mado_req *rq)
 {
-	char grant[48], code_hash[MADO_HASH_PARAM_LEN], grant_hash[MADO_HASH_PARAM_LEN],
-	    consent[40];
+	char grant[48], code_hash[MADO_HASH_PARAM_LEN], grant_hash[MADO_HASH_PARAM_LEN];
+	struct consent_made consent;
 	struct mado_db *db;
 	cJSON *out;
 	int rc;
@@ -121,17 +121,16 @@ rp_token(struct mado_req *rq)
 	mado_secret_hash(mado_http_str(rq, "code"), code_hash);
 	if ((rc = new_secret(grant, grant_hash)) != MADO_OK ||
 	    (rc = mado_http_db(rq, &db)) != MADO_OK ||
-	    (rc = consent__exchange(db, rq->actor.org, code_hash, grant_hash, consent,
-				    sizeof(consent))) != MADO_OK)
+	    (rc = consent__exchange(db, rq->actor.org, code_hash, grant_hash, &consent)) != MADO_OK)
 		return rc;
-	if (consent[0] == '\0') {
+	if (consent.id[0] == '\0') {
 		mado_http_ext(rq, "reason", "code");
 		return mado_http_fail(rq, MADO_E_GRANT_INVALID,
 				      "the code is unknown, used or expired");
 	}
 	out = cJSON_CreateObject();
 	cJSON_AddStringToObject(out, "grant", grant);
-	cJSON_AddStringToObject(out, "consent_id", consent);
+	cJSON_AddStringToObject(out, "consent_id", consent.id);
 	return mado_http_json(rq, 200, out);
 }
 
@@ -348,21 +347,21 @@ static int
 consent_change(struct mado_req *rq)
 {
 	const char *action = strrchr(rq->route->pattern, '/') + 1;
-	char status[16], reason[16];
+	struct consent_made c;
 	struct mado_db *db;
 	cJSON *out;
 	int rc;
 
 	if ((rc = mado_http_db(rq, &db)) != MADO_OK ||
 	    (rc = consent__change(db, rq->actor.person_id, rq->params[0], action, rq->actor.channel,
-				  status, sizeof(status), reason, sizeof(reason))) != MADO_OK)
+				  &c)) != MADO_OK)
 		return rc;
-	if ((rc = mado_db_decision(reason, change_reasons)) == MADO_E_CONFLICT)
-		return mado_http_fail(rq, rc, "the consent is %s", status);
+	if ((rc = mado_db_decision(c.reason, change_reasons)) == MADO_E_CONFLICT)
+		return mado_http_fail(rq, rc, "the consent is %s", c.status);
 	if (rc != MADO_OK)
 		return rc;
 	out = cJSON_CreateObject();
-	cJSON_AddStringToObject(out, "status", status);
+	cJSON_AddStringToObject(out, "status", c.status);
 	return mado_http_json(rq, 200, out);
 }
 
@@ -370,7 +369,8 @@ consent_change(struct mado_req *rq)
 static int
 push_give(struct mado_req *rq)
 {
-	char days[24], id[40], reason[16];
+	struct consent_made made;
+	char days[24];
 	struct mado_db *db;
 	cJSON *out;
 	int rc;
@@ -378,15 +378,14 @@ push_give(struct mado_req *rq)
 	snprintf(days, sizeof(days), "%lld", mado_http_int(rq, "valid_days", 365));
 	if ((rc = mado_http_db(rq, &db)) != MADO_OK ||
 	    (rc = consent__push_give(db, rq->actor.person_id, mado_http_str(rq, "programme"), days,
-				     rq->actor.channel, id, sizeof(id), reason, sizeof(reason))) !=
-		MADO_OK)
+				     rq->actor.channel, &made)) != MADO_OK)
 		return rc;
-	if (strcmp(reason, "channel") == 0)
+	if (strcmp(made.reason, "channel") == 0)
 		return MADO_E_CONSENT_OWN_SESSION_ONLY;
-	if (reason[0] != '\0')
+	if (made.reason[0] != '\0')
 		return mado_http_fail(rq, MADO_E_NOT_FOUND, "no such programme");
 	out = cJSON_CreateObject();
-	cJSON_AddStringToObject(out, "id", id);
+	cJSON_AddStringToObject(out, "id", made.id);
 	return mado_http_json(rq, 201, out);
 }
 

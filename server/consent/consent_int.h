@@ -33,6 +33,13 @@ struct consent_decision {
 	char reason[32];
 };
 
+/* What a deciding function made: the new or changed row's id or status, and why not. */
+struct consent_made {
+	char id[40];
+	char status[16];
+	char reason[32];
+};
+
 struct consent_fetch {
 	char outcome[16]; /* served, denied, invalid */
 	char reason[32];
@@ -59,18 +66,17 @@ struct consent_receipt {
 /* consent_store.c: the SQL. The decisions are the SECURITY DEFINER functions of
    sql/functions/consent.sql; each returns a reason, empty when it allows. */
 int consent__request_create(struct mado_db *db, const char *org, const struct consent_ask *a,
-			    char *id, size_t idlen, char *reason, size_t reasonlen);
+			    struct consent_made *out);
 int consent__request_get(struct mado_db *db, const char *id, mado_db_row_fn fn, void *arg);
 int consent__decide(struct mado_db *db, const char *person, const char *request, bool approve,
 		    const char *items, const char *code_hash, const char *channel,
 		    struct consent_decision *out);
 int consent__exchange(struct mado_db *db, const char *org, const char *code_hash,
-		      const char *token_hash, char *consent_id, size_t len);
+		      const char *token_hash, struct consent_made *out);
 int consent__change(struct mado_db *db, const char *person, const char *consent, const char *action,
-		    const char *channel, char *status, size_t slen, char *reason, size_t rlen);
+		    const char *channel, struct consent_made *out);
 int consent__push_give(struct mado_db *db, const char *person, const char *programme,
-		       const char *days, const char *channel, char *id, size_t idlen, char *reason,
-		       size_t rlen);
+		       const char *days, const char *channel, struct consent_made *out);
 /* By grant (token_hash) or, with token_hash NULL, by the service's pseudonym person. */
 int consent__fetch(struct mado_db *db, const char *org, const char *token_hash, const char *person,
 		   const char *items, const char *from, const char *to, struct consent_fetch *out);

@@ -16,8 +16,6 @@
 #include "mado/util.h"
 #include "consent_int.h"
 
-#define UTC(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
-
 static struct mado_db_stmt Q_REQUEST_CREATE = MADO_DB_STMT(
     "con_request_create",
     "SELECT id::text AS id, coalesce(reason, '') AS reason FROM portal.consent_request_create("
@@ -46,8 +44,7 @@ static struct mado_db_stmt Q_DECIDE = MADO_DB_STMT(
     " $5::bytea, $6)",
     6);
 static struct mado_db_stmt Q_EXCHANGE = MADO_DB_STMT(
-    "con_exchange",
-    "SELECT portal.consent_code_exchange($1, $2::bytea, $3::bytea)::text AS consent_id", 3);
+    "con_exchange", "SELECT portal.consent_code_exchange($1, $2::bytea, $3::bytea)::text AS id", 3);
 static struct mado_db_stmt Q_CHANGE =
     MADO_DB_STMT("con_change",
 		 "SELECT status, coalesce(reason, '') AS reason"
@@ -67,14 +64,15 @@ static struct mado_db_stmt Q_FETCH = MADO_DB_STMT(
 /* The person's consents, and one with its history and uses, each in one statement. */
 #define CONSENT_COLUMNS                                                                            \
 	"c.id::text AS id, c.kind, c.recipient, c.programme, c.purpose,"                           \
-	" array_to_json(c.items)::text AS items, c.status, " UTC(                                  \
+	" array_to_json(c.items)::text AS items, c.status, " MADO_SQL_UTC(                         \
 	    "c.valid_until") " AS valid_until,"                                                    \
-			     " " UTC("c.created_at") " AS created_at, c.uses_total::text AS "      \
-						     "uses, c.freq_unit,"                          \
-						     " c.freq_max::text AS freq_max, "             \
-						     "c.data_life_days::text AS data_life_days,"   \
-						     " c.data_from::text AS data_from, "           \
-						     "c.data_to::text AS data_to"
+			     " " MADO_SQL_UTC(                                                     \
+				 "c.created_at") " AS created_at, c.uses_total::text AS "          \
+						 "uses, c.freq_unit,"                              \
+						 " c.freq_max::text AS freq_max, "                 \
+						 "c.data_life_days::text AS data_life_days,"       \
+						 " c.data_from::text AS data_from, "               \
+						 "c.data_to::text AS data_to"
 static struct mado_db_stmt Q_LIST = MADO_DB_STMT_AS_PERSON(
     "con_list",
     "SELECT " CONSENT_COLUMNS " FROM portal.consents c WHERE c.person_id = $1::uuid"
@@ -83,13 +81,13 @@ static struct mado_db_stmt Q_LIST = MADO_DB_STMT_AS_PERSON(
 static struct mado_db_stmt Q_ONE = MADO_DB_STMT_AS_PERSON(
     "con_one",
     "SELECT " CONSENT_COLUMNS ","
-    " (SELECT json_agg(json_build_object('at', " UTC(
+    " (SELECT json_agg(json_build_object('at', " MADO_SQL_UTC(
 	"e.at") ", 'type', e.type, 'actor',"
 		"  e.actor, 'channel', e.channel, 'status', e.new_status) ORDER BY e.id)::text"
 		"  FROM portal.consent_events e WHERE e.consent_id = c.id AND e.person_id = "
 		"c.person_id)"
 		" AS history,"
-		" (SELECT json_agg(json_build_object('at', " UTC(
+		" (SELECT json_agg(json_build_object('at', " MADO_SQL_UTC(
 		    "u.at") ", 'entry', u.event_row,"
 			    "  'items', u.items) ORDER BY u.at DESC)::text FROM "
 			    "portal.consent_uses u"
@@ -102,11 +100,11 @@ static struct mado_db_stmt Q_RECEIPT = MADO_DB_STMT(
     "SELECT consent_id::text AS consent_id, kind, recipient, programme, purpose,"
     " array_to_json(items)::text AS items, data_from::text AS data_from,"
     " data_to::text AS data_to, freq_unit, freq_max::text AS freq_max,"
-    " data_life_days::text AS data_life_days, " UTC(
+    " data_life_days::text AS data_life_days, " MADO_SQL_UTC(
 	"valid_from") " AS valid_from,"
-		      " " UTC(
+		      " " MADO_SQL_UTC(
 			  "valid_until") " AS valid_until, event_id::text AS event_id, event_type,"
-					 " " UTC(
+					 " " MADO_SQL_UTC(
 					     "event_at") " AS event_at, event_channel, status, "
 							 "uses::text AS uses, principal"
 							 " FROM portal.consent_receipt($1::uuid, "
@@ -126,28 +124,18 @@ static struct mado_db_stmt Q_RP_REGISTER = MADO_DB_STMT(
     " SET purposes = $4::text[], items = $5::text[], redirect_uris = $6::text[]",
     6);
 
-struct created {
-	char id[40];
-	char reason[32];
-};
-
 int
-consent__request_create(struct mado_db *db, const char *org, const struct consent_ask *a, char *id,
-			size_t idlen, char *reason, size_t reasonlen)
+consent__request_create(struct mado_db *db, const char *org, const struct consent_ask *a,
+			struct consent_made *out)
 {
-	static const struct mado_col cols[] = {MADO_COL(BUF, created, id),
-					       MADO_COL(BUF, created, reason)};
+	static const struct mado_col cols[] = {MADO_COL(BUF, consent_made, id),
+					       MADO_COL(BUF, consent_made, reason)};
 	const char *p[11] = {org,           a->purpose,      a->items,    a->data_from,
 			     a->data_to,    a->freq_unit,    a->freq_max, a->data_life_days,
 			     a->valid_days, a->redirect_uri, a->state};
-	struct created c;
-	int rc;
 
-	if ((rc = mado_db_one(db, &Q_REQUEST_CREATE, p, MADO_COLS(cols), &c)) != MADO_OK)
-		return rc;
-	snprintf(id, idlen, "%s", c.id);
-	snprintf(reason, reasonlen, "%s", c.reason);
-	return MADO_OK;
+	memset(out, 0, sizeof(*out));
+	return mado_db_one(db, &Q_REQUEST_CREATE, p, MADO_COLS(cols), out);
 }
 
 int
@@ -194,88 +182,39 @@ consent__decide(struct mado_db *db, const char *person, const char *request, boo
 	return mado_db_one(db, &Q_DECIDE, p, MADO_COLS(cols), out);
 }
 
-struct exchanged {
-	char consent_id[40];
-};
-
 int
 consent__exchange(struct mado_db *db, const char *org, const char *code_hash,
-		  const char *token_hash, char *consent_id, size_t len)
+		  const char *token_hash, struct consent_made *out)
 {
-	static const struct mado_col cols[] = {MADO_COL(BUF, exchanged, consent_id)};
+	static const struct mado_col cols[] = {MADO_COL(BUF, consent_made, id)};
 	const char *p[3] = {org, code_hash, token_hash};
-	struct exchanged e;
-	int rc;
 
-	if ((rc = mado_db_one(db, &Q_EXCHANGE, p, MADO_COLS(cols), &e)) != MADO_OK)
-		return rc;
-	snprintf(consent_id, len, "%s", e.consent_id);
-	return MADO_OK;
+	memset(out, 0, sizeof(*out));
+	return mado_db_one(db, &Q_EXCHANGE, p, MADO_COLS(cols), out);
 }
-
-struct changed {
-	char status[16];
-	char reason[16];
-};
 
 int
 consent__change(struct mado_db *db, const char *person, const char *consent, const char *action,
-		const char *channel, char *status, size_t slen, char *reason, size_t rlen)
+		const char *channel, struct consent_made *out)
 {
-	static const struct mado_col cols[] = {MADO_COL(BUF, changed, status),
-					       MADO_COL(BUF, changed, reason)};
+	static const struct mado_col cols[] = {MADO_COL(BUF, consent_made, status),
+					       MADO_COL(BUF, consent_made, reason)};
 	const char *p[4] = {person, consent, action, channel};
-	struct changed c;
-	int rc;
 
-	if ((rc = mado_db_one(db, &Q_CHANGE, p, MADO_COLS(cols), &c)) != MADO_OK)
-		return rc;
-	snprintf(status, slen, "%s", c.status);
-	snprintf(reason, rlen, "%s", c.reason);
-	return MADO_OK;
+	memset(out, 0, sizeof(*out));
+	return mado_db_one(db, &Q_CHANGE, p, MADO_COLS(cols), out);
 }
 
 int
 consent__push_give(struct mado_db *db, const char *person, const char *programme, const char *days,
-		   const char *channel, char *id, size_t idlen, char *reason, size_t rlen)
+		   const char *channel, struct consent_made *out)
 {
-	static const struct mado_col cols[] = {MADO_COL(BUF, created, id),
-					       MADO_COL(BUF, created, reason)};
+	static const struct mado_col cols[] = {MADO_COL(BUF, consent_made, id),
+					       MADO_COL(BUF, consent_made, reason)};
 	const char *p[4] = {person, programme, days, channel};
-	struct created c;
-	int rc;
 
-	if ((rc = mado_db_one(db, &Q_PUSH_GIVE, p, MADO_COLS(cols), &c)) != MADO_OK)
-		return rc;
-	snprintf(id, idlen, "%s", c.id);
-	snprintf(reason, rlen, "%s", c.reason);
-	return MADO_OK;
-}
-
-/* The first row is the decision; on "served", the rows after it are item and value. */
-struct fetch_row {
-	const char *outcome, *reason, *consent_id, *pseudonym, *item, *value;
-};
-
-static int
-fetch_row(const void *row, int i, void *arg)
-{
-	const struct fetch_row *f = row;
-	struct consent_fetch *out = arg;
-
-	if (i == 0) {
-		snprintf(out->outcome, sizeof(out->outcome), "%s", f->outcome);
-		snprintf(out->reason, sizeof(out->reason), "%s", f->reason);
-		snprintf(out->consent_id, sizeof(out->consent_id), "%s",
-			 f->consent_id != NULL ? f->consent_id : "");
-		snprintf(out->pseudonym, sizeof(out->pseudonym), "%s",
-			 f->pseudonym != NULL ? f->pseudonym : "");
-		out->items = strcmp(f->outcome, "served") == 0 ? cJSON_CreateObject() : NULL;
-		return MADO_OK;
-	}
-	if (out->items != NULL && f->item != NULL)
-		mado_json_put_raw(out->items, f->item, f->value, "null");
-	return MADO_OK;
+	memset(out, 0, sizeof(*out));
+	return mado_db_one(db, &Q_PUSH_GIVE, p, MADO_COLS(cols), out);
 }
 
 int
@@ -283,19 +222,15 @@ consent__fetch(struct mado_db *db, const char *org, const char *token_hash, cons
 	       const char *items, const char *from, const char *to, struct consent_fetch *out)
 {
 	static const struct mado_col cols[] = {
-	    MADO_COL(STR, fetch_row, outcome),    MADO_COL(STR, fetch_row, reason),
-	    MADO_COL(STR, fetch_row, consent_id), MADO_COL(STR, fetch_row, pseudonym),
-	    MADO_COL(STR, fetch_row, item),       MADO_COL(STR, fetch_row, value),
-	};
+	    MADO_COL(BUF, consent_fetch, outcome), MADO_COL(BUF, consent_fetch, reason),
+	    MADO_COL(BUF, consent_fetch, consent_id), MADO_COL(BUF, consent_fetch, pseudonym)};
 	const char *p[6] = {org, token_hash, person, items, from, to};
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	rc = mado_db_each(db, &Q_FETCH, p, MADO_COLS(cols), sizeof(struct fetch_row), fetch_row,
-			  out);
-	if (rc == MADO_OK && out->outcome[0] == '\0')
-		rc = MADO_E_INTERNAL; /* a decision always comes back */
-	if (rc != MADO_OK) {
+	out->items = cJSON_CreateObject();
+	rc = mado_db_decided(db, &Q_FETCH, p, MADO_COLS(cols), out, mado_json_put_pair, out->items);
+	if (rc != MADO_OK || strcmp(out->outcome, "served") != 0) {
 		cJSON_Delete(out->items);
 		out->items = NULL;
 	}

@@ -61,8 +61,7 @@ query(struct mado_req *rq)
 		}
 		if (rc == MADO_E_VALIDATION) {
 			mado_http_ext(rq, "field", "items");
-			return mado_http_fail(rq, rc, "items names an unknown item: %.64s",
-					      a.bad_item);
+			return mado_http_fail(rq, rc, "items names an unknown item: %.64s", a.item);
 		}
 		return rc;
 	}

@@ -39,8 +39,8 @@ struct gateway_answer {
 	char outcome[16]; /* served, denied, invalid */
 	char reason[48];
 	char event_id[40];
-	char bad_item[72];
-	cJSON *items; /* served: item -> value */
+	char item[72]; /* the unknown item an invalid query names */
+	cJSON *items;  /* served: item -> value */
 };
 int gateway__query(struct mado_db *db, const char *org, const struct gateway_query *q,
 		   struct gateway_answer *out);

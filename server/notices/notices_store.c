@@ -12,11 +12,13 @@
 
 static struct mado_db_stmt Q_NOTICES = MADO_DB_STMT_AS_PERSON(
     "notices_list",
-    "SELECT n.id::text AS id, n.kind, to_char(n.created_at AT TIME ZONE 'UTC',"
-    " 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS created_at, n.event_row::text AS entry,"
-    " n.org_code AS org, array_to_json(n.items)::text AS items, n.case_no,"
-    " n.read_at IS NOT NULL AS read, n.programme, n.title, n.body"
-    " FROM portal.notices n WHERE n.person_id = $1::uuid ORDER BY n.id DESC LIMIT 100",
+    "SELECT n.id::text AS id, n.kind, " MADO_SQL_UTC(
+	"n.created_at") " AS created_at,"
+			" n.event_row::text AS entry,"
+			" n.org_code AS org, array_to_json(n.items)::text AS items, n.case_no,"
+			" n.read_at IS NOT NULL AS read, n.programme, n.title, n.body"
+			" FROM portal.notices n WHERE n.person_id = $1::uuid ORDER BY n.id DESC "
+			"LIMIT 100",
     1);
 static struct mado_db_stmt Q_NOTICE_READ =
     MADO_DB_STMT_AS_PERSON("notices_read",

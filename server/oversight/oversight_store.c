@@ -10,8 +10,6 @@
 #include "mado/err.h"
 #include "oversight_int.h"
 
-#define UTC(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
-
 static struct mado_db_stmt Q_REQUEST = MADO_DB_STMT(
     "oversight_request", "SELECT portal.officer_reveal_request($1, $2, $3, $4)::text AS id", 4);
 static struct mado_db_stmt Q_ANSWER = MADO_DB_STMT(
@@ -19,7 +17,7 @@ static struct mado_db_stmt Q_ANSWER = MADO_DB_STMT(
 static struct mado_db_stmt Q_LIST =
     MADO_DB_STMT("oversight_list",
 		 "SELECT id::text AS id, supervisor, org_code AS org, officer, reason,"
-		 " " UTC("requested_at") " AS requested_at, answer, " UTC(
+		 " " MADO_SQL_UTC("requested_at") " AS requested_at, answer, " MADO_SQL_UTC(
 		     "answered_at") " AS answered_at"
 				    " FROM portal.officer_reveal_list($1)",
 		 1);

@@ -15,6 +15,7 @@
 #include <signal.h>
 #include <spawn.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,15 +88,27 @@ new_key(const char *kind)
 	return k;
 }
 
+/* Opens file or dies; a file written is made with perm (keys: owner only). */
+static FILE *
+must_open(const char *file, bool write, mode_t perm)
+{
+	FILE *f = NULL;
+	int fd;
+
+	if (!write)
+		f = fopen(file, "r");
+	else if ((fd = open(file, O_WRONLY | O_CREAT | O_TRUNC, perm)) >= 0)
+		f = fdopen(fd, "w");
+	if (f == NULL)
+		die("cannot %s %s", write ? "write" : "read", file);
+	return f;
+}
+
 static void
 write_key(const char *file, EVP_PKEY *k)
 {
-	FILE *f;
-	int fd;
+	FILE *f = must_open(file, true, 0600);
 
-	if ((fd = open(file, O_WRONLY | O_CREAT | O_TRUNC, 0600)) < 0 ||
-	    (f = fdopen(fd, "w")) == NULL)
-		die("cannot write %s", file);
 	PEM_write_PrivateKey(f, k, NULL, NULL, 0, NULL, NULL);
 	fclose(f);
 }
@@ -103,25 +116,20 @@ write_key(const char *file, EVP_PKEY *k)
 static EVP_PKEY *
 read_key(const char *file)
 {
-	EVP_PKEY *k = NULL;
-	FILE *f;
+	FILE *f = must_open(file, false, 0);
+	EVP_PKEY *k = PEM_read_PrivateKey(f, NULL, NULL, NULL);
 
-	if ((f = fopen(file, "r")) != NULL) {
-		k = PEM_read_PrivateKey(f, NULL, NULL, NULL);
-		fclose(f);
-	}
+	fclose(f);
 	if (k == NULL)
-		die("cannot read %s", file);
+		die("cannot read a key from %s", file);
 	return k;
 }
 
 static void
 write_cert(const char *file, X509 *x)
 {
-	FILE *f;
+	FILE *f = must_open(file, true, 0644);
 
-	if ((f = fopen(file, "w")) == NULL)
-		die("cannot write %s", file);
 	PEM_write_X509(f, x);
 	fclose(f);
 }
@@ -129,15 +137,12 @@ write_cert(const char *file, X509 *x)
 static X509 *
 read_cert(const char *file)
 {
-	X509 *x = NULL;
-	FILE *f;
+	FILE *f = must_open(file, false, 0);
+	X509 *x = PEM_read_X509(f, NULL, NULL, NULL);
 
-	if ((f = fopen(file, "r")) != NULL) {
-		x = PEM_read_X509(f, NULL, NULL, NULL);
-		fclose(f);
-	}
+	fclose(f);
 	if (x == NULL)
-		die("cannot read %s", file);
+		die("cannot read a certificate from %s", file);
 	return x;
 }
 

@@ -821,6 +821,32 @@ setup_orgs(struct th_env *e)
 }
 
 int
+th_setup_people(struct th_env *e, struct th_person *const *people, bool login)
+{
+	struct th_person *const *p;
+
+	if (th_setup_access(e, NULL) != 0)
+		return -1;
+	for (p = people; *p != NULL; p++)
+		if (th_person_make(e, *p) != 0)
+			return -1;
+	if (th_seed_demo(e) != 0)
+		return -1;
+	for (p = people; login && *p != NULL; p++)
+		if (th_person_login(e, *p) != 0)
+			return -1;
+	return 0;
+}
+
+int
+th_group_teardown(void **state)
+{
+	if (*state != NULL)
+		th_teardown(*state);
+	return 0;
+}
+
+int
 th_seed_demo(struct th_env *e)
 {
 	char line[512];

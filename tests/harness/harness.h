@@ -122,6 +122,11 @@ int th_person_login(const struct th_env *e, struct th_person *p);
 /* A request as p: its cookie, CSRF token and the site's Origin; JSON bodies. */
 int th_person_http(const struct th_env *e, const struct th_person *p, const char *method,
 		   const char *path, const char *body, struct th_resp *out);
+/* The demo world: th_setup_access, people (NULL-terminated) made, the demo agencies' data
+   for them, and each logged in when login is set. */
+int th_setup_people(struct th_env *e, struct th_person *const *people, bool login);
+/* A cmocka group teardown for a group whose setup set *state to its th_env. */
+int th_group_teardown(void **state);
 /* Makes rq go to the mTLS listener with org's client certificate. */
 void th_org_cert(const struct th_env *e, const char *org, struct th_req *rq);
 /* The value of a response header (case-insensitive name), copied into buf; NULL if none. */

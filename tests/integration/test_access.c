@@ -27,34 +27,15 @@ static struct th_person alice = {.card = "alice"}, bob = {.card = "bob"};
 
 #define scalar(...) th_sql(&env, __VA_ARGS__)
 
-static void
-login(struct th_person *p)
-{
-	assert_int_equal(th_person_login(&env, p), 0);
-}
-
 static int
 setup(void **state)
 {
-	(void)state;
-	if (th_setup_access(&env, NULL) != 0)
+	static struct th_person *const people[] = {&alice, &bob, NULL};
+
+	*state = &env;
+	if (th_setup_people(&env, people, true) != 0)
 		return -1;
 	snprintf(origin_hdr, sizeof(origin_hdr), "Origin: %s", env.origin);
-	if (th_person_make(&env, &alice) != 0 || th_person_make(&env, &bob) != 0)
-		return -1;
-	/* Their data in the agency schemas. */
-	if (th_seed_demo(&env) != 0)
-		return -1;
-	login(&alice);
-	login(&bob);
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	th_teardown(&env);
 	return 0;
 }
 
@@ -1036,5 +1017,5 @@ main(void)
 	    cmocka_unit_test(test_sealed_entry_opens_on_its_date),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, th_group_teardown);
 }

@@ -89,19 +89,11 @@ conf_with(const char *name, const char *lines, char *path, size_t len)
 static int
 setup(void **state)
 {
-	(void)state;
+	*state = &env;
 	unsetenv("MADO_CONFIG");
 	if (th_setup(&env, NULL) != 0)
 		return -1;
 	return th_mado_stop(&env); /* the commands here run on their own */
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	th_teardown(&env);
-	return 0;
 }
 
 static void
@@ -355,5 +347,5 @@ main(void)
 	    cmocka_unit_test(test_operator_commands_give_up_on_a_silent_database),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, th_group_teardown);
 }

@@ -28,21 +28,10 @@ static struct th_person alice = {.card = "alice"};
 static int
 setup(void **state)
 {
-	(void)state;
-	if (th_setup_access(&env, NULL) != 0)
-		return -1;
-	if (th_person_make(&env, &alice) != 0 || th_seed_demo(&env) != 0 ||
-	    th_person_login(&env, &alice) != 0)
-		return -1;
-	return 0;
-}
+	static struct th_person *const people[] = {&alice, NULL};
 
-static int
-teardown(void **state)
-{
-	(void)state;
-	th_teardown(&env);
-	return 0;
+	*state = &env;
+	return th_setup_people(&env, people, true);
 }
 
 static long
@@ -627,5 +616,5 @@ main(void)
 	    cmocka_unit_test(test_receipts_verify_offline),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, th_group_teardown);
 }

@@ -18,17 +18,9 @@ static struct th_env env;
 static int
 setup(void **state)
 {
-	(void)state;
+	*state = &env;
 	/* db_wait_ms = 1000 comes from the harness's config. */
 	return th_setup(&env, NULL);
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	th_teardown(&env);
-	return 0;
 }
 
 static void
@@ -98,5 +90,5 @@ main(void)
 	    cmocka_unit_test(test_metrics_count_failures),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, th_group_teardown);
 }

@@ -23,19 +23,10 @@ static struct th_person alice = {.card = "alice"};
 static int
 setup(void **state)
 {
-	(void)state;
-	if (th_setup_access(&env, NULL) != 0 || th_person_make(&env, &alice) != 0 ||
-	    th_seed_demo(&env) != 0)
-		return -1;
-	return 0;
-}
+	static struct th_person *const people[] = {&alice, NULL};
 
-static int
-teardown(void **state)
-{
-	(void)state;
-	th_teardown(&env);
-	return 0;
+	*state = &env;
+	return th_setup_people(&env, people, false);
 }
 
 /* Splits a line into n tab-separated fields; "-" reads as NULL. */
@@ -231,5 +222,5 @@ main(void)
 	    cmocka_unit_test(test_consent_fetches),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, th_group_teardown);
 }

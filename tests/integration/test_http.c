@@ -19,16 +19,8 @@ static struct th_env env;
 static int
 setup(void **state)
 {
-	(void)state;
+	*state = &env;
 	return th_setup(&env, NULL);
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	th_teardown(&env);
-	return 0;
 }
 
 static const char *const JSON_CT[] = {"Content-Type: application/json", NULL};
@@ -389,5 +381,5 @@ main(void)
 	    cmocka_unit_test(test_request_log),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, th_group_teardown);
 }

@@ -30,18 +30,10 @@ struct session {
 static int
 setup(void **state)
 {
-	(void)state;
+	*state = &env;
 	if (th_setup_cards(&env, NULL) != 0)
 		return -1;
 	snprintf(origin_hdr, sizeof(origin_hdr), "Origin: %s", env.origin);
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	th_teardown(&env);
 	return 0;
 }
 
@@ -919,5 +911,5 @@ main(void)
 	    cmocka_unit_test(test_address_limit),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, th_group_teardown);
 }

@@ -31,7 +31,7 @@ setup(void **state)
 {
 	char line[512];
 
-	(void)state;
+	*state = &env;
 	if (th_setup(&env, NULL) != 0)
 		return -1;
 	/* Work on a copy of the migrations and function files so files can be edited. */
@@ -47,14 +47,6 @@ setup(void **state)
 	snprintf(extra, sizeof(extra), "%04ld_add_test_things.sql", shipped + 1);
 	snprintf(broken, sizeof(broken), "%04ld_break_halfway.sql", shipped + 2);
 	return th_mado_stop(&env); /* each test starts mado itself */
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	th_teardown(&env);
-	return 0;
 }
 
 /* Runs `mado serve` expecting it to refuse; returns its output. */
@@ -397,5 +389,5 @@ main(void)
 	    cmocka_unit_test(test_database_ahead_stops_serve),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, th_group_teardown);
 }

@@ -35,24 +35,15 @@ static const char *const watched[] = {
 static int
 setup(void **state)
 {
+	static struct th_person *const people[] = {&alice, NULL};
 	const struct mado_route_set *const *sets;
 	size_t n;
 
-	(void)state;
+	*state = &env;
 	sets = mado_modules(&n);
-	if (mado_http_install(sets, n) != 0 || th_setup_access(&env, NULL) != 0 ||
-	    th_person_make(&env, &alice) != 0 || th_seed_demo(&env) != 0 ||
-	    th_person_login(&env, &alice) != 0)
+	if (mado_http_install(sets, n) != 0)
 		return -1;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	th_teardown(&env);
-	return 0;
+	return th_setup_people(&env, people, true);
 }
 
 /* A value of a path field's kind that passes its check. */
@@ -207,5 +198,5 @@ main(void)
 	    cmocka_unit_test(test_every_body_of_the_wrong_shape_is_400),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, th_group_teardown);
 }

@@ -30,19 +30,11 @@ setup(void **state)
 {
 	char conf[256];
 
-	(void)state;
+	*state = &env;
 	snprintf(conf, sizeof(conf),
 		 "db_pool_size = %d\ndb_wait_ms = %d\nrequest_timeout_ms = %d\n", POOL, WAIT_MS,
 		 TIMEOUT_S * 1000);
 	return th_setup(&env, conf);
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	th_teardown(&env);
-	return 0;
 }
 
 static double
@@ -135,5 +127,5 @@ main(void)
 	    cmocka_unit_test(test_body_deadline_is_for_the_whole_request),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, th_group_teardown);
 }

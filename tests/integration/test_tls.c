@@ -20,16 +20,8 @@ static struct th_env env;
 static int
 setup(void **state)
 {
-	(void)state;
+	*state = &env;
 	return th_setup(&env, NULL);
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	th_teardown(&env);
-	return 0;
 }
 
 /* The HS-01 check: a full handshake, certificate verified, a request answered, and the
@@ -131,5 +123,5 @@ main(void)
 	    cmocka_unit_test(test_start_fails_closed),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, th_group_teardown);
 }

@@ -85,8 +85,8 @@ anchors(const cJSON *c, const char *name, char *out, size_t outlen)
 
 	snprintf(out, outlen, "%s/anchors-%s", dir, name);
 	assert_int_equal(th_sh("mkdir -p '%s'", out), 0);
-	cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(c, "trust_anchors"))
-	    assert_int_equal(th_sh("cp '%s/%s' '%s/'", DATA, a->valuestring, out), 0);
+	cJSON_ArrayForEach (a, cJSON_GetObjectItemCaseSensitive(c, "trust_anchors"))
+		assert_int_equal(th_sh("cp '%s/%s' '%s/'", DATA, a->valuestring, out), 0);
 }
 
 /* Runs a command, returns its exit status and its first output line. */
@@ -148,8 +148,7 @@ test_token_cases(void **state)
 	FILE *f;
 
 	(void)state;
-	cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(cases, "token_cases"))
-	{
+	cJSON_ArrayForEach (c, cJSON_GetObjectItemCaseSensitive(cases, "token_cases")) {
 		name = str(c, "name");
 		anchors(c, name, adir, sizeof(adir));
 		snprintf(tok, sizeof(tok), "%s/%s.token", dir, name);
@@ -157,8 +156,7 @@ test_token_cases(void **state)
 		fputs(str(c, "token"), f);
 		fclose(f);
 		policies[0] = '\0';
-		cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(c, "disallowed_policies"))
-		{
+		cJSON_ArrayForEach (p, cJSON_GetObjectItemCaseSensitive(c, "disallowed_policies")) {
 			if (policies[0] != '\0')
 				strcat(policies, ",");
 			strcat(policies, p->valuestring);
@@ -186,8 +184,7 @@ test_ocsp_cases(void **state)
 	int n = 0, st;
 
 	(void)state;
-	cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(cases, "ocsp_cases"))
-	{
+	cJSON_ArrayForEach (c, cJSON_GetObjectItemCaseSensitive(cases, "ocsp_cases")) {
 		name = str(c, "name");
 		anchors(c, name, adir, sizeof(adir));
 		snprintf(subj, sizeof(subj), "%s/%s.subject.der", dir, name);
@@ -243,15 +240,13 @@ mado_for(const cJSON *c)
 	char faketime[64];
 
 	policies[0] = '\0';
-	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(c, "disallowed_policies"))
-	{
+	cJSON_ArrayForEach (p, cJSON_GetObjectItemCaseSensitive(c, "disallowed_policies")) {
 		if (policies[0] != '\0')
 			strcat(policies, ",");
 		strcat(policies, p->valuestring);
 	}
 	key[0] = '\0';
-	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(c, "trust_anchors"))
-	{
+	cJSON_ArrayForEach (p, cJSON_GetObjectItemCaseSensitive(c, "trust_anchors")) {
 		strcat(key, p->valuestring);
 		strcat(key, " ");
 	}
@@ -305,8 +300,7 @@ test_token_cases_api(void **state)
 	int n = 0;
 
 	(void)state;
-	cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(cases, "token_cases"))
-	{
+	cJSON_ArrayForEach (c, cJSON_GetObjectItemCaseSensitive(cases, "token_cases")) {
 		mado_for(c);
 		if (strcmp(str(c, "expect"), "pass") == 0)
 			register_token_card(c);
