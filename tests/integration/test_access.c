@@ -458,6 +458,22 @@ test_report_bad_event_writes_nothing(void **state)
 		th_resp_free(&r);
 		free(b);
 	}
+	/* A day that does not exist and a time of -1:-1 are refused, naming the member. */
+	for (i = 0; i < 2; i++) {
+		static const char *const bad[] = {"2026-02-31T00:00:00Z", "2026-01-01T-1:-1:00Z"};
+
+		b = report_batch(5, -1, NULL, 6);
+		p = strstr(strstr(b, "\"occurred_at\":\"") + 1, "\"occurred_at\":\"");
+		memcpy(p + strlen("\"occurred_at\":\""), bad[i], strlen(bad[i]));
+		assert_int_equal(report(b, &r), 422);
+		assert_string_equal(type_of(&r), "validation-failed");
+		assert_non_null(j = th_json(&r));
+		assert_int_equal(cJSON_GetObjectItemCaseSensitive(j, "index")->valueint, 1);
+		assert_string_equal(str(j, "field"), "occurred_at");
+		cJSON_Delete(j);
+		th_resp_free(&r);
+		free(b);
+	}
 	/* A pseudonym of another organisation: the database names it. */
 	b = report_batch(5, -1, NULL, 3);
 	assert_non_null(p = strstr(b, pseudonym(&bob, "tax-office")));
