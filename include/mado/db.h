@@ -150,10 +150,6 @@ typedef int (*mado_db_pair_fn)(const char *item, const char *value, void *arg);
 MADO_MUSTCHECK int mado_db_decided(struct mado_db *db, struct mado_db_stmt *st,
 				   const char *const *params, const struct mado_col *cols,
 				   size_t ncols, void *out, mado_db_pair_fn fn, void *arg);
-/* Reads row i of a result the caller has (cols looked up each call: for single rows). */
-MADO_MUSTCHECK int mado_db_read(const PGresult *r, int i, const struct mado_col *cols, size_t ncols,
-				void *out);
-
 /*
  * Decisions. A function that decides returns a reason column: empty or NULL when it
  * allows, else a word naming why not. Each module keeps a table from its reasons to

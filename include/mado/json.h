@@ -67,8 +67,6 @@ struct mado_jmember {
 	{                                                                                          \
 		(name), MADO_J_RAW, offsetof(struct st, field), (fallback)                         \
 	}
-/* Writes the row's members into obj. */
-void mado_json_put_row(cJSON *obj, const struct mado_jmember *map, size_t n, const void *row);
 /* A row function (the database row reader's) that appends each row, as map says, to
    array: pass a struct mado_json_rows as its argument. */
 struct mado_json_rows {

@@ -262,8 +262,9 @@ member_parent(cJSON *obj, const char *name, const char **last)
 	return member_parent(inner, dot + 1, last);
 }
 
-void
-mado_json_put_row(cJSON *obj, const struct mado_jmember *map, size_t n, const void *row)
+/* Writes the row's members into obj. */
+static void
+put_row(cJSON *obj, const struct mado_jmember *map, size_t n, const void *row)
 {
 	const char *base = row, *s, *name;
 	cJSON *parent;
@@ -298,7 +299,7 @@ mado_json_append_row(const void *row, int i, void *rows)
 	cJSON *o = cJSON_CreateObject();
 
 	(void)i;
-	mado_json_put_row(o, r->map, r->n, row);
+	put_row(o, r->map, r->n, row);
 	cJSON_AddItemToArray(r->array, o);
 	return 0;
 }

@@ -69,8 +69,8 @@ fill(const PGresult *r, int row, const struct mado_col *cols, size_t ncols, cons
 	}
 }
 
-int
-mado_db_read(const PGresult *r, int i, const struct mado_col *cols, size_t ncols, void *out)
+static int
+read_row(const PGresult *r, int i, const struct mado_col *cols, size_t ncols, void *out)
 {
 	int idx[ROW_COLS_MAX], rc;
 
@@ -89,7 +89,7 @@ mado_db_one(struct mado_db *db, struct mado_db_stmt *st, const char *const *para
 
 	if ((rc = mado_db_exec(db, st, params, &r)) != MADO_OK)
 		return rc;
-	rc = PQntuples(r) < 1 ? MADO_E_NOT_FOUND : mado_db_read(r, 0, cols, ncols, out);
+	rc = PQntuples(r) < 1 ? MADO_E_NOT_FOUND : read_row(r, 0, cols, ncols, out);
 	PQclear(r);
 	return rc;
 }
@@ -136,7 +136,7 @@ mado_db_decided(struct mado_db *db, struct mado_db_stmt *st, const char *const *
 		mado_log_err(NULL, "database: a decision came back without its row or columns");
 		rc = MADO_E_INTERNAL;
 	} else {
-		rc = mado_db_read(r, 0, cols, ncols, out);
+		rc = read_row(r, 0, cols, ncols, out);
 	}
 	for (i = 1; i < n && rc == MADO_OK; i++)
 		if (!PQgetisnull(r, i, item))
