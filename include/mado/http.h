@@ -155,6 +155,7 @@ struct mado_req {
 	enum mado_cache cache;
 	bool head_only;
 	bool close;
+	bool unread_body;   /* refused before reading: taken in briefly before the close */
 	char detail[256];   /* problem detail; empty for the catalogue's title only */
 	cJSON *problem_ext; /* extension members merged into a problem */
 };

@@ -139,8 +139,9 @@ http__read_body(struct mado_req *rq, long long cap)
 	int n;
 
 	if (cl > cap) {
-		/* Refuse before reading; closing spares us draining the rest. */
+		/* Refuse before reading, and close: only a little of the rest is taken in. */
 		rq->close = true;
+		rq->unread_body = true;
 		return mado_http_fail(rq, MADO_E_BODY_TOO_LARGE,
 				      "this endpoint accepts at most %lld bytes", cap);
 	}
@@ -175,4 +176,29 @@ http__read_body(struct mado_req *rq, long long cap)
 	rq->body[got] = '\0';
 	rq->body_len = got;
 	return MADO_OK;
+}
+
+/*
+ * Closing a socket with unread data in it makes the kernel reset the connection, and a
+ * client still sending its body may then lose the answer already sent. So, as nginx's
+ * lingering close does, what the client is still sending is read and discarded, for a
+ * short while and up to a bound, before the connection closes.
+ */
+#define DRAIN_MS  1000
+#define DRAIN_MAX (2 * 1024 * 1024)
+
+void
+http__drain(struct mado_req *rq)
+{
+	int64_t until = mado_now_ms() + DRAIN_MS;
+	size_t total = 0;
+	char buf[16384];
+	bool armed = arm(until);
+	int n;
+
+	while (total < DRAIN_MAX && mado_now_ms() < until &&
+	       (n = mg_read(rq->conn, buf, sizeof(buf))) > 0)
+		total += (size_t)n;
+	if (armed)
+		disarm();
 }

@@ -33,6 +33,8 @@ int http__check_body(struct mado_req *rq);
 
 /* body.c: reading a body whole, under the request's deadline. */
 int http__read_body(struct mado_req *rq, long long cap);
+/* After the answer to a body refused unread: takes in what is still coming, briefly. */
+void http__drain(struct mado_req *rq);
 
 /* response.c: the one response writer. */
 MADO_MUSTCHECK int http__response_init(const struct mado_config *cfg);

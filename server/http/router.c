@@ -412,6 +412,8 @@ finish(struct mado_req *rq)
 		    rq->id,
 		    rq->ri != NULL && rq->ri->request_method != NULL ? rq->ri->request_method : "-",
 		    router.metric_names[rq->metric], rq->status, ms);
+	if (rq->unread_body)
+		http__drain(rq); /* after the answer, which was timed without it */
 }
 
 int
