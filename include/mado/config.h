@@ -32,6 +32,7 @@ struct mado_config {
 	int threads;            /* CivetWeb worker threads = concurrent connections */
 	int request_timeout_ms; /* whole request head and each body read */
 	int keep_alive_ms;      /* idle time between requests on a connection */
+	int max_conns_per_client; /* per address (IPv6: /64), both listeners; 0: off */
 	int body_max;           /* default cap on request bodies, bytes */
 	int hsts_max_age;       /* seconds */
 	char *metrics_from;     /* client addresses allowed to read /metrics, or * */

@@ -85,6 +85,9 @@ static const struct opt opts[] = {
      "head was read."},
     {"keep_alive_ms", OPT_INT, OFF(keep_alive_ms), "5000", 0, 600000, 0, NULL,
      "How long an idle keep-alive connection may hold a worker."},
+    {"max_conns_per_client", OPT_INT, OFF(max_conns_per_client), "32", 0, 100000, 0, NULL,
+     "Connections one client (an IPv4 address or an IPv6 /64) may hold at once on each "
+     "TLS listener together; more are closed at the handshake's start. 0: no limit."},
     {"body_max", OPT_INT, OFF(body_max), "65536", 256, 67108864, 0, NULL,
      "Default limit on a request body in bytes (routes may set their own)."},
     {"hsts_max_age", OPT_INT, OFF(hsts_max_age), "31536000", 0, 63072000, 0, NULL,

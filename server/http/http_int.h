@@ -62,6 +62,13 @@ int http__static_serve(struct mado_req *rq, const struct http_static_file *f);
 MADO_MUSTCHECK int http__tls_prepare(char *why, size_t whylen);
 MADO_MUSTCHECK int http__tls_selftest(const char *host, int port, char *why, size_t whylen);
 
+/* clients.c: each client's share of the connections (max_conns_per_client). */
+MADO_MUSTCHECK int http__clients_init(const struct mado_config *cfg);
+/* Counts the connections of a listener's SSL_CTX from their handshakes' start. */
+void http__clients_watch(void *ssl_ctx);
+/* Connections closed for being over the limit, since start. */
+long http__clients_refused(void);
+
 /* ops_api.c: probes, metrics and service information: http's own routes. */
 void http__ops_init(const struct mado_config *cfg, const struct mado_migrations *schema);
 extern const struct mado_route_set http__ops_routes;

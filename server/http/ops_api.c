@@ -155,12 +155,16 @@ metrics(struct mado_req *rq)
 			 "mado_db_pool_events_total{event=\"wait_timeout\"} %llu\n"
 			 "mado_db_pool_events_total{event=\"connect_failure\"} %llu\n"
 			 "mado_db_pool_events_total{event=\"reconnect\"} %llu\n"
+			 "# HELP mado_conns_refused_total Connections closed at the handshake for "
+			 "being over max_conns_per_client.\n"
+			 "# TYPE mado_conns_refused_total counter\n"
+			 "mado_conns_refused_total %ld\n"
 			 "# HELP mado_build_info Build information.\n"
 			 "# TYPE mado_build_info gauge\n"
 			 "mado_build_info{version=\"%s\"} 1\n",
 			 st.size, st.open, st.in_use, st.waiting, (unsigned long long)st.acquired,
 			 (unsigned long long)st.timeouts, (unsigned long long)st.connect_failures,
-			 (unsigned long long)st.reconnects, MADO_VERSION);
+			 (unsigned long long)st.reconnects, http__clients_refused(), MADO_VERSION);
 	return mado_http_take(rq, "text/plain; version=0.0.4", &t);
 }
 

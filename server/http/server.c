@@ -39,12 +39,22 @@ accept_any_client_cert(int preverify_ok, X509_STORE_CTX *ctx)
 	return 1;
 }
 
+/* Both listeners count each client's connections (clients.c). */
+static int
+init_ssl(void *ssl_ctx, void *user_data)
+{
+	(void)user_data;
+	http__clients_watch(ssl_ctx);
+	return 0; /* CivetWeb goes on to load the server certificate */
+}
+
 static int
 mtls_init_ssl(void *ssl_ctx, void *user_data)
 {
 	struct mado_server *srv = user_data;
 	STACK_OF(X509_NAME) *names;
 
+	http__clients_watch(ssl_ctx);
 	SSL_CTX_set_verify(ssl_ctx, SSL_VERIFY_PEER, accept_any_client_cert);
 	/* Tell browsers which issuers we take, so they offer the right certificate. */
 	if (srv->ca_names != NULL &&
@@ -132,7 +142,9 @@ start_listener(const struct mado_config *cfg, const char *listen, bool mtls,
 	size_t n = 0;
 
 	snprintf(ports, sizeof(ports), "%s%s", listen, cfg->tls ? "s" : "");
-	snprintf(threads, sizeof(threads), "%d", mtls ? cfg->threads / 4 + 4 : cfg->threads);
+	/* The second listener carries the agencies' gateway as well as TLS login: as many
+	   workers as the first, so a client's share (max_conns_per_client) is as small. */
+	snprintf(threads, sizeof(threads), "%d", cfg->threads);
 	snprintf(req_timeout, sizeof(req_timeout), "%d", cfg->request_timeout_ms);
 	snprintf(keep_alive, sizeof(keep_alive), "%d", cfg->keep_alive_ms);
 	origin_host(cfg->public_origin, domain, sizeof(domain));
@@ -176,8 +188,7 @@ start_listener(const struct mado_config *cfg, const char *listen, bool mtls,
 	cb.begin_request = http__begin_request;
 	cb.http_error = http__civetweb_error;
 	cb.log_message = log_message;
-	if (mtls)
-		cb.init_ssl = mtls_init_ssl;
+	cb.init_ssl = mtls ? mtls_init_ssl : init_ssl;
 	if ((ctx = mg_start(&cb, srv, opts)) == NULL)
 		mado_log_err(NULL,
 			     "cannot start the HTTP server on %s (address in use, or the TLS "
@@ -210,7 +221,8 @@ mado_server_start(const struct mado_config *cfg, const struct mado_migrations *s
 	int rc;
 
 	*out = NULL;
-	if ((rc = http__response_init(cfg)) != MADO_OK || (rc = http__router_init(cfg)) != MADO_OK)
+	if ((rc = http__response_init(cfg)) != MADO_OK ||
+	    (rc = http__router_init(cfg)) != MADO_OK || (rc = http__clients_init(cfg)) != MADO_OK)
 		return rc;
 	http__ops_init(cfg, schema);
 	if ((rc = http__static_load(cfg->web_root)) != MADO_OK) {

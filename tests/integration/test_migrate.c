@@ -80,7 +80,7 @@ test_status_and_idempotent_apply(void **state)
 static void
 file_sha256(const char *path, char out[65])
 {
-	char cmd[600];
+	char cmd[640];
 	FILE *p;
 
 	snprintf(cmd, sizeof(cmd), "sha256sum '%s'", path);

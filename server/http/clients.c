@@ -1,0 +1,153 @@
+/*
+ * How many connections one client may hold at once.
+ *
+ * CivetWeb 1.15 gives each connection a worker thread for as long as it lasts, so a
+ * client that opens hundreds of connections and sends nothing, or a header a byte at a
+ * time, would hold every worker (slowloris). Each TLS connection is counted against its
+ * client from the first moment of its handshake, before a byte is read; one over the
+ * limit has its socket shut at once, and its worker is free again within microseconds.
+ * Counting rides on OpenSSL's hooks (the info callback at handshake start, the ex_data
+ * free callback when CivetWeb frees the connection), so no CivetWeb internals are used.
+ *
+ * A client is an IPv4 address or an IPv6 /64 (one household or phone holds a whole /64).
+ * Counts live in a fixed table of buckets chosen by a keyed hash: two clients may share
+ * a bucket only by chance, never by an attacker's choice of address, and memory never
+ * grows.
+ */
+#include <netinet/in.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <openssl/rand.h>
+#include <openssl/ssl.h>
+
+#include "mado/err.h"
+#include "mado/log.h"
+#include "http_int.h"
+
+#define BUCKETS (1u << 16)
+
+static struct {
+	int limit; /* 0: no limit */
+	int ex_index;
+	uint64_t key[2];
+	atomic_int count[BUCKETS];
+	atomic_long refused;
+} clients = {.ex_index = -1};
+
+/* SipHash-like mixing is more than this needs: a keyed multiply-xorshift over two words. */
+static uint64_t
+mix(uint64_t h)
+{
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 33;
+	return h;
+}
+
+/* The bucket of the socket's peer, or -1 when it has none we can read. */
+static long
+peer_bucket(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	uint64_t hi = 0, lo = 0;
+
+	if (fd < 0 || getpeername(fd, (struct sockaddr *)&ss, &len) != 0)
+		return -1;
+	if (ss.ss_family == AF_INET) {
+		const struct sockaddr_in *sa = (const struct sockaddr_in *)&ss;
+
+		lo = ntohl(sa->sin_addr.s_addr);
+	} else if (ss.ss_family == AF_INET6) {
+		const struct sockaddr_in6 *sa = (const struct sockaddr_in6 *)&ss;
+		const uint8_t *b = sa->sin6_addr.s6_addr;
+		static const uint8_t v4mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+
+		if (memcmp(b, v4mapped, sizeof(v4mapped)) == 0) {
+			lo = (uint64_t)b[12] << 24 | (uint64_t)b[13] << 16 | (uint64_t)b[14] << 8 |
+			     b[15];
+		} else {
+			for (int i = 0; i < 8; i++)
+				hi = hi << 8 | b[i]; /* the /64 only */
+			hi |= 1; /* never equal to an IPv4 client's zero high word */
+		}
+	} else {
+		return -1;
+	}
+	return (long)(mix(mix(hi ^ clients.key[0]) ^ lo ^ clients.key[1]) % BUCKETS);
+}
+
+/* OpenSSL frees a connection's slot: the connection has ended. */
+static void
+slot_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl, void *argp)
+{
+	(void)parent;
+	(void)ad;
+	(void)idx;
+	(void)argl;
+	(void)argp;
+	if (ptr != NULL)
+		atomic_fetch_sub(&clients.count[(uintptr_t)ptr - 1], 1);
+}
+
+static void
+on_handshake(const SSL *cssl, int where, int ret)
+{
+	/* OpenSSL hands the callback a const pointer to a connection it lets us annotate. */
+	SSL *ssl = (SSL *)(uintptr_t)cssl;
+	long b;
+	int fd;
+
+	(void)ret;
+	if (!(where & SSL_CB_HANDSHAKE_START) || SSL_get_ex_data(ssl, clients.ex_index) != NULL)
+		return; /* counted once, at the first handshake */
+	fd = SSL_get_fd(ssl);
+	if ((b = peer_bucket(fd)) < 0)
+		return;
+	if (SSL_set_ex_data(ssl, clients.ex_index, (void *)(uintptr_t)(b + 1)) != 1)
+		return;
+	if (atomic_fetch_add(&clients.count[b], 1) + 1 > clients.limit) {
+		/* Reads now see the end of the stream: the handshake fails and CivetWeb closes
+		   the connection, which frees the slot. */
+		shutdown(fd, SHUT_RDWR);
+		if (atomic_fetch_add(&clients.refused, 1) % 1000 == 0)
+			mado_log_warn(NULL,
+				      "a client reached max_conns_per_client (%d); its further "
+				      "connections are closed at once",
+				      clients.limit);
+	}
+}
+
+int
+http__clients_init(const struct mado_config *cfg)
+{
+	clients.limit = cfg->max_conns_per_client;
+	for (size_t i = 0; i < BUCKETS; i++)
+		atomic_store(&clients.count[i], 0);
+	if (clients.limit == 0)
+		return MADO_OK;
+	if (RAND_bytes((unsigned char *)clients.key, sizeof(clients.key)) != 1)
+		return MADO_E_INTERNAL;
+	if (clients.ex_index < 0 &&
+	    (clients.ex_index = SSL_get_ex_new_index(0, NULL, NULL, NULL, slot_free)) < 0)
+		return MADO_E_INTERNAL;
+	return MADO_OK;
+}
+
+void
+http__clients_watch(void *ssl_ctx)
+{
+	if (clients.limit > 0)
+		SSL_CTX_set_info_callback(ssl_ctx, on_handshake);
+}
+
+long
+http__clients_refused(void)
+{
+	return atomic_load(&clients.refused);
+}
