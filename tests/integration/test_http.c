@@ -159,6 +159,12 @@ test_ambiguous_framing(void **state)
 	    "Content-Length: 2\r\nContent-Length: 3\r\n\r\n{}",
 	    "POST /api/v1/csp-reports HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
 	    "Content-Length: 2abc\r\n\r\n{}",
+	    "POST /api/v1/csp-reports HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+	    "Content-Length: +2\r\n\r\n{}",
+	    "POST /api/v1/csp-reports HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+	    "Content-Length: -1\r\n\r\n{}",
+	    "POST /api/v1/csp-reports HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+	    "Transfer-Encoding: gzip\r\n\r\n{}",
 	};
 	size_t i;
 	char *out;
@@ -171,6 +177,31 @@ test_ambiguous_framing(void **state)
 			fail_msg("request %zu: got %.200s", i, out);
 		free(out);
 	}
+}
+
+/* A request head over max_request_size (16 KiB) is refused, and the server goes on. */
+static void
+test_oversized_head(void **state)
+{
+	size_t n = 20 * 1024;
+	char *req = malloc(n + 128), *out;
+	struct th_resp r;
+	int len;
+
+	(void)state;
+	assert_non_null(req);
+	len = snprintf(req, 128, "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ");
+	memset(req + len, 'a', n);
+	memcpy(req + len + n, "\r\n\r\n", 5);
+	out = th_raw(&env, req, (size_t)len + n + 4, 3000);
+	if (strncmp(out, "HTTP/1.1 413", 12) != 0 && strncmp(out, "HTTP/1.1 431", 12) != 0 &&
+	    strncmp(out, "HTTP/1.1 400", 12) != 0)
+		fail_msg("got %.200s", out);
+	free(out);
+	free(req);
+	assert_int_equal(th_http(&env, "GET", "/healthz", NULL, NULL, 0, &r), 0);
+	assert_int_equal(r.status, 200);
+	th_resp_free(&r);
 }
 
 static void
@@ -190,8 +221,17 @@ check_security_headers(const struct th_resp *r, const char *what)
 			fail_msg("%s: no %s header", what, must[i]);
 	th_header(r, "Strict-Transport-Security", v, sizeof(v));
 	assert_non_null(strstr(v, "max-age=31536000"));
+	assert_non_null(strstr(v, "includeSubDomains"));
+	if (th_header(r, "Cross-Origin-Resource-Policy", v, sizeof(v)) == NULL)
+		fail_msg("%s: no Cross-Origin-Resource-Policy header", what);
+	assert_string_equal(v, "same-origin");
+	if (th_header(r, "Cross-Origin-Opener-Policy", v, sizeof(v)) == NULL)
+		fail_msg("%s: no Cross-Origin-Opener-Policy header", what);
+	assert_string_equal(v, "same-origin");
 	th_header(r, "Content-Security-Policy", v, sizeof(v));
 	assert_non_null(strstr(v, "frame-ancestors 'none'"));
+	assert_non_null(strstr(v, "base-uri 'none'"));
+	assert_non_null(strstr(v, "default-src 'none'")); /* objects included */
 	assert_null(strstr(v, "unsafe-inline"));
 	th_header(r, "X-Content-Type-Options", v, sizeof(v));
 	assert_string_equal(v, "nosniff");
@@ -373,6 +413,7 @@ main(void)
 	    cmocka_unit_test(test_unknown_route),
 	    cmocka_unit_test(test_wrong_method),
 	    cmocka_unit_test(test_ambiguous_framing),
+	    cmocka_unit_test(test_oversized_head),
 	    cmocka_unit_test(test_security_headers_everywhere),
 	    cmocka_unit_test(test_no_cors_from_civetweb),
 	    cmocka_unit_test(test_static_files),
