@@ -510,6 +510,37 @@ test_signature_rules(void **state)
 	th_resp_free(&r);
 	free(t);
 
+	/* An algorithm that does not fit the card's P-256 key, or none at all (AU-04). */
+	{
+		static const char *const algs[] = {"RS256", "PS256", "ES384", "none", "HS256"};
+
+		for (size_t i = 0; i < sizeof(algs) / sizeof(algs[0]); i++) {
+			char *alg, *swapped;
+			size_t head;
+
+			memset(&s, 0, sizeof(s));
+			challenge(&s, nonce);
+			t = token("sig", env.origin, nonce);
+			assert_non_null(alg = strstr(t, "\"algorithm\":\""));
+			head = (size_t)(alg - t) + 13;
+			assert_non_null(swapped = malloc(strlen(t) + 16));
+			sprintf(swapped, "%.*s%s%s", (int)head, t, algs[i], strchr(t + head, '"'));
+			/* 400 for a name outside the allowed list, 401 for one that does
+			   not fit the key: refused either way, and no session. */
+			assert_in_range(post(&s, "/api/v1/auth/webeid", swapped, &r, NULL), 400,
+					401);
+			assert_int_equal(
+			    scalar("SELECT count(*) FROM portal.sessions s JOIN "
+				   "portal.card_bindings b ON b.id = s.binding_id"
+				   " WHERE s.created_at > now() - interval '2 seconds'"
+				   " AND b.id = (SELECT max(id) FROM portal.card_bindings)"),
+			    0);
+			th_resp_free(&r);
+			free(swapped);
+			free(t);
+		}
+	}
+
 	/* One signature bit flipped. */
 	memset(&s, 0, sizeof(s));
 	challenge(&s, nonce);
@@ -676,8 +707,17 @@ test_csrf(void **state)
 	/* Nothing happened: the session lives. */
 	assert_int_equal(get(&s, "/api/v1/me/session", &r), 200);
 	th_resp_free(&r);
-	/* The real page's logout works and ends it server-side (SE-06). */
+	/* The real page's logout works, ends it server-side and tells the browser to forget
+	   what it kept (SE-06). */
 	assert_int_equal(post(&s, "/api/v1/auth/logout", NULL, &r, NULL), 204);
+	{
+		char v[128];
+
+		assert_non_null(th_header(&r, "Clear-Site-Data", v, sizeof(v)));
+		assert_non_null(strstr(v, "\"cookies\""));
+		assert_non_null(strstr(v, "\"storage\""));
+		assert_non_null(strstr(v, "\"cache\""));
+	}
 	th_resp_free(&r);
 	s.csrf[0] = '\0';
 	assert_int_equal(get(&s, "/api/v1/me/session", &r), 401);
@@ -811,6 +851,62 @@ test_idle_session_ends(void **state)
 			 1);
 }
 
+/* SE-05: a session lives at most session_max_s (8 h) from login, however busy. */
+static void
+test_session_lifetime(void **state)
+{
+	struct session s;
+	struct th_resp r;
+
+	(void)state;
+	registered_card("lifetime", NULL);
+	token_login("lifetime", &s, &r);
+	logged_in(&s, &r);
+	th_resp_free(&r);
+	assert_int_equal(scalar("SELECT count(*) FROM portal.sessions WHERE expires_at - "
+				"created_at = interval '8 hours' AND binding_id = "
+				"(SELECT max(id) FROM portal.card_bindings)"),
+			 1);
+	/* Busy to the last second, then past the limit. */
+	assert_int_equal(scalar("UPDATE portal.sessions SET expires_at = now() - interval "
+				"'1 second', last_seen = now() WHERE binding_id = "
+				"(SELECT max(id) FROM portal.card_bindings)"),
+			 1);
+	assert_int_equal(get(&s, "/api/v1/me/session", &r), 401);
+	assert_string_equal(type_of(&r), "session-expired");
+	th_resp_free(&r);
+}
+
+/* SE-09, LG-06: neither the session cookie nor the CSRF token of a login reaches the
+   operational log, which has by now seen many logins and requests. */
+static void
+test_no_secrets_in_log(void **state)
+{
+	struct session s;
+	struct th_resp r;
+	char *log = NULL, *value;
+	size_t len = 0;
+	FILE *f;
+
+	(void)state;
+	registered_card("quiet", NULL);
+	token_login("quiet", &s, &r);
+	logged_in(&s, &r);
+	th_resp_free(&r);
+	assert_int_equal(get(&s, "/api/v1/me/session", &r), 200);
+	th_resp_free(&r);
+	assert_non_null(f = fopen(env.log, "r"));
+	assert_true(getdelim(&log, &len, '\0', f) > 0);
+	fclose(f);
+	assert_non_null(value = strchr(s.cookie, '='));
+	assert_true(strlen(value + 1) >= 43);
+	assert_null(strstr(log, value + 1));
+	assert_true(strlen(s.csrf) >= 22);
+	assert_null(strstr(log, s.csrf));
+	assert_non_null(strstr(log, "/api/v1/me/session")); /* the log is the right one */
+	free(log);
+}
+
 /* Production has no virtual cards: their routes do not exist. */
 static void
 test_no_demo_cards(void **state)
@@ -906,6 +1002,8 @@ main(void)
 	    cmocka_unit_test(test_duplicate_key),
 	    cmocka_unit_test(test_card_limit),
 	    cmocka_unit_test(test_idle_session_ends),
+	    cmocka_unit_test(test_session_lifetime),
+	    cmocka_unit_test(test_no_secrets_in_log),
 	    cmocka_unit_test(test_no_demo_cards),
 	    cmocka_unit_test(test_crl),
 	    cmocka_unit_test(test_address_limit),
