@@ -94,7 +94,8 @@ static struct mado_db_stmt Q_SUM_ITEMS =
 		 " AND (e.sealed_until IS NULL OR e.sealed_until <= $2::date)"
 		 " GROUP BY i ORDER BY count(*) DESC",
 		 2);
-static struct mado_db_stmt Q_DISPUTE_OPEN = MADO_DB_STMT(
+/* Runs as the person (mado.person_id), which the function checks. */
+static struct mado_db_stmt Q_DISPUTE_OPEN = MADO_DB_STMT_AS_PERSON(
     "log_dispute_open",
     "SELECT case_no, created FROM portal.dispute_open($1::uuid, $2::bigint, $3, $4)", 4);
 static struct mado_db_stmt Q_DISPUTES = MADO_DB_STMT_AS_PERSON(

@@ -37,7 +37,8 @@ static struct mado_db_stmt Q_REQUEST_GET = MADO_DB_STMT(
     " FROM portal.consent_requests r JOIN portal.organisations o ON o.code = r.recipient"
     " JOIN portal.purposes p ON p.code = r.purpose WHERE r.id = $1::uuid",
     1);
-static struct mado_db_stmt Q_DECIDE = MADO_DB_STMT(
+/* A function deciding for a person runs as that person (mado.person_id), which it checks. */
+static struct mado_db_stmt Q_DECIDE = MADO_DB_STMT_AS_PERSON(
     "con_decide",
     "SELECT consent_id::text AS consent_id, redirect_uri, state, coalesce(reason, '') AS reason"
     " FROM portal.consent_request_decide($1::uuid, $2::uuid, $3::boolean, $4::text[],"
@@ -46,15 +47,15 @@ static struct mado_db_stmt Q_DECIDE = MADO_DB_STMT(
 static struct mado_db_stmt Q_EXCHANGE = MADO_DB_STMT(
     "con_exchange", "SELECT portal.consent_code_exchange($1, $2::bytea, $3::bytea)::text AS id", 3);
 static struct mado_db_stmt Q_CHANGE =
-    MADO_DB_STMT("con_change",
-		 "SELECT status, coalesce(reason, '') AS reason"
-		 " FROM portal.consent_change($1::uuid, $2::uuid, $3, $4)",
-		 4);
+    MADO_DB_STMT_AS_PERSON("con_change",
+			   "SELECT status, coalesce(reason, '') AS reason"
+			   " FROM portal.consent_change($1::uuid, $2::uuid, $3, $4)",
+			   4);
 static struct mado_db_stmt Q_PUSH_GIVE =
-    MADO_DB_STMT("con_push_give",
-		 "SELECT consent_id::text AS id, coalesce(reason, '') AS reason"
-		 " FROM portal.consent_push_give($1::uuid, $2, $3::int, $4)",
-		 4);
+    MADO_DB_STMT_AS_PERSON("con_push_give",
+			   "SELECT consent_id::text AS id, coalesce(reason, '') AS reason"
+			   " FROM portal.consent_push_give($1::uuid, $2, $3::int, $4)",
+			   4);
 static struct mado_db_stmt Q_FETCH = MADO_DB_STMT(
     "con_fetch",
     "SELECT outcome, coalesce(reason, '') AS reason, consent_id::text AS consent_id, pseudonym,"

@@ -157,6 +157,7 @@ DECLARE
 	v_items text[];
 	v_case text;
 BEGIN
+	PERFORM portal.require_person(p_person);
 	SELECT e.org_code, e.items INTO v_org, v_items FROM portal.access_events e
 	WHERE e.id = p_row AND e.person_id = p_person
 	  AND (e.sealed_until IS NULL OR e.sealed_until <= current_date);

@@ -73,6 +73,7 @@ DECLARE
 	q portal.consent_requests%ROWTYPE;
 	v_consent uuid;
 BEGIN
+	PERFORM portal.require_person(p_person);
 	IF p_channel <> 'self' THEN
 		RETURN QUERY SELECT NULL::uuid, NULL::text, NULL::text, 'channel'::text;
 		RETURN;
@@ -145,7 +146,9 @@ DECLARE
 	c portal.consents%ROWTYPE;
 	v_new text;
 BEGIN
-	PERFORM portal.consent_expire_due(p_consent);
+	PERFORM portal.require_person(p_person);
+	PERFORM portal.consent_expire_due(x.id) FROM portal.consents x
+	WHERE x.id = p_consent AND x.person_id = p_person;
 	SELECT * INTO c FROM portal.consents x WHERE x.id = p_consent AND x.person_id = p_person
 	FOR UPDATE;
 	IF NOT FOUND THEN
@@ -187,6 +190,7 @@ DECLARE
 	g portal.push_programmes%ROWTYPE;
 	v_id uuid;
 BEGIN
+	PERFORM portal.require_person(p_person);
 	IF p_channel <> 'self' THEN
 		RETURN QUERY SELECT NULL::uuid, 'channel'::text;
 		RETURN;

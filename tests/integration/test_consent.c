@@ -471,9 +471,10 @@ test_only_own_session_grants(void **state)
 	/* The database holds the same rule. */
 	assert_int_equal(
 	    th_sql_str(&env, reason, sizeof(reason),
-		       "SELECT reason FROM portal.consent_request_decide('%s', '%s', true,"
+		       "SELECT set_config('mado.person_id', '%s', true);"
+		       " SELECT reason FROM portal.consent_request_decide('%s', '%s', true,"
 		       " ARRAY['tax.income'], NULL, 'desk')",
-		       alice.id, req),
+		       alice.id, alice.id, req),
 	    0);
 	assert_string_equal(reason, "channel");
 	assert_int_equal(scalar("SELECT count(*) FROM portal.consent_requests WHERE id = '%s' AND"
