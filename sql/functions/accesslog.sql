@@ -128,7 +128,7 @@ BEGIN
 		FROM rec r JOIN fresh f ON f.org_code = r.org_code AND f.event_id = r.event_id
 		ORDER BY r.pos
 		RETURNING e.id, e.org_code, e.event_id, e.person_id, e.occurred_at, e.channel,
-			  e.items, e.sealed_until
+			  e.items, e.sealed_until, e.outcome
 	), alerts AS (
 		SELECT portal.alert_for(w.id, w.person_id, w.org_code, w.items, w.occurred_at,
 					w.sealed_until IS NOT NULL)
@@ -136,6 +136,14 @@ BEGIN
 		WHERE w.channel <> 'push'
 		  AND EXISTS (SELECT 1 FROM portal.alert_settings a
 			      WHERE a.person_id = w.person_id AND a.mode <> 'off')
+		  -- A refused private fetch (a service that keeps trying after a revocation)
+		  -- is recorded every time but raises a notice only when the person has had
+		  -- none about that service for a day.
+		  AND NOT (w.channel = 'private' AND w.outcome = 'denied'
+			   AND EXISTS (SELECT 1 FROM portal.notices n
+				       WHERE n.person_id = w.person_id AND n.kind = 'access'
+					 AND n.org_code = w.org_code
+					 AND n.created_at > now() - interval '1 day'))
 	)
 	SELECT r.pos, w.id
 	FROM written w JOIN rec r ON r.org_code = w.org_code AND r.event_id = w.event_id
