@@ -85,7 +85,7 @@ records_of_alice(void)
 		      alice.id);
 }
 
-/* outcome reason org items purpose ref relay sealed frozen */
+/* outcome reason org items purpose ref relay sealed frozen record-sealed */
 static void
 gateway_case(int lineno, char **f)
 {
@@ -122,13 +122,14 @@ gateway_case(int lineno, char **f)
 	if (strcmp(f[0], "invalid") != 0) {
 		assert_int_equal(th_sql_str(&env, got, sizeof(got),
 					    "SELECT org_code || ':' || channel || ':' || outcome"
-					    " || ':' || coalesce(reason, '-') FROM"
+					    " || ':' || coalesce(reason, '-') || ':' || CASE WHEN"
+					    " sealed_until IS NULL THEN '-' ELSE 'sealed' END FROM"
 					    " portal.access_events WHERE person_id = '%s'"
 					    " ORDER BY id DESC LIMIT 1",
 					    alice.id),
 				 0);
-		snprintf(want, sizeof(want), "%s:gateway:%s:%s", f[2], f[0],
-			 f[1] != NULL ? f[1] : "-");
+		snprintf(want, sizeof(want), "%s:gateway:%s:%s:%s", f[2], f[0],
+			 f[1] != NULL ? f[1] : "-", f[9] != NULL ? f[9] : "-");
 		if (strcmp(got, want) != 0)
 			fail_msg("gateway_query.tsv line %d recorded %s, not %s", lineno, got,
 				 want);
@@ -143,10 +144,10 @@ static void
 test_gateway_queries(void **state)
 {
 	(void)state;
-	assert_true(each_line("gateway_query.tsv", 9, gateway_case) >= 15);
+	assert_true(each_line("gateway_query.tsv", 10, gateway_case) >= 15);
 }
 
-/* A period FROM..TO as two SQL dates (or NULLs). */
+/* A period FROM..TO as two SQL dates; "-", or an empty side, is NULL. */
 static void
 period(const char *p, char *from, char *to, size_t len)
 {
