@@ -784,6 +784,16 @@ test_filters_pages_summary_export(void **state)
 	th_resp_free(&r);
 	assert_int_equal(get_as(&alice, "/api/v1/me/access-log?before=x", &r), 422);
 	th_resp_free(&r);
+	/* A cursor past any time the database can hold is bad input, not a server error. */
+	assert_int_equal(get_as(&alice, "/api/v1/me/access-log?before=253402300800000000-1", &r),
+			 422);
+	assert_string_equal(type_of(&r), "validation-failed");
+	th_resp_free(&r);
+	assert_int_equal(
+	    get_as(&alice, "/api/v1/me/access-log?before=9223372036854775807-9223372036854775807",
+		   &r),
+	    422);
+	th_resp_free(&r);
 
 	/* Summary. */
 	assert_int_equal(get_as(&alice, "/api/v1/me/access-log/summary", &r), 200);
@@ -798,7 +808,9 @@ test_filters_pages_summary_export(void **state)
 
 	/* Exports. */
 	assert_int_equal(get_as(&alice, "/api/v1/me/access-log/export?format=csv", &r), 200);
-	assert_non_null(strstr(r.headers, "text/csv"));
+	/* The charset said once (review finding 19). */
+	assert_non_null(strstr(r.headers, "Content-Type: text/csv; charset=utf-8\r\n"));
+	assert_null(strstr(r.headers, "charset=utf-8;"));
 	assert_non_null(strstr(r.headers, "attachment"));
 	{
 		long lines = 0;
@@ -896,6 +908,12 @@ test_not_mine_freezes_until_reverified(void **state)
 	assert_int_equal(gw("pension-service", "POST", path, "{\"status\":\"acknowledged\"}", &r),
 			 204);
 	th_resp_free(&r);
+	/* An answer must move the case on: the same one again is refused, so each notice
+	   the person gets says something new (review finding 19). */
+	assert_int_equal(gw("pension-service", "POST", path, "{\"status\":\"acknowledged\"}", &r),
+			 409);
+	assert_string_equal(type_of(&r), "conflict");
+	th_resp_free(&r);
 	assert_int_equal(query("city-welfare", &alice, "[\"tax.income\"]", "welfare.eligibility",
 			       "MNA-T2-21", NULL, &r),
 			 403);
@@ -908,6 +926,15 @@ test_not_mine_freezes_until_reverified(void **state)
 	assert_int_equal(get_as(&alice, "/api/v1/me/disputes", &r), 200);
 	assert_non_null(strstr(r.body, "\"status\":\"reverified\""));
 	th_resp_free(&r);
+	/* A final answer stands: no flipping it back and forth, one notice per answer. */
+	assert_int_equal(gw("pension-service", "POST", path, "{\"status\":\"rejected\"}", &r), 409);
+	th_resp_free(&r);
+	assert_int_equal(gw("tax-office", "POST", path, "{\"status\":\"corrected\"}", &r), 409);
+	th_resp_free(&r);
+	assert_int_equal(gw("tax-office", "POST", path, "{\"status\":\"reverified\"}", &r), 409);
+	th_resp_free(&r);
+	assert_int_equal(
+	    scalar("SELECT count(*) FROM portal.notices WHERE case_no = '%s'", case_no), 2);
 }
 
 static void
