@@ -423,15 +423,19 @@ static int
 gw_dispute_answer(struct mado_req *rq)
 {
 	struct mado_db *db;
-	bool done;
+	char reason[16];
 	int rc;
 
 	if ((rc = mado_http_db(rq, &db)) != MADO_OK ||
-	    (rc = accesslog__dispute_answer(db, rq->actor.org, rq->params[0],
-					    mado_http_str(rq, "status"),
-					    mado_http_str(rq, "answer"), &done)) != MADO_OK)
+	    (rc = accesslog__dispute_answer(
+		 db, rq->actor.org, rq->params[0], mado_http_str(rq, "status"),
+		 mado_http_str(rq, "answer"), reason, sizeof(reason))) != MADO_OK)
 		return rc;
-	if (!done)
+	/* Each answer the case takes moves it on; the person gets a notice for each. */
+	if (strcmp(reason, "answered") == 0)
+		return mado_http_fail(rq, MADO_E_CONFLICT,
+				      "the case already has this answer, or a final one");
+	if (reason[0] != '\0')
 		return mado_http_fail(rq, MADO_E_NOT_FOUND,
 				      "no such case for your organisation (only the source of the "
 				      "data re-verifies)");

@@ -72,7 +72,7 @@ int accesslog__disputes(struct mado_db *db, const char *person, mado_db_row_fn f
 int accesslog__dispute_queue(struct mado_db *db, const char *org, const char *status,
 			     mado_db_row_fn fn, void *arg);
 int accesslog__dispute_answer(struct mado_db *db, const char *org, const char *case_no,
-			      const char *status, const char *answer, bool *done);
+			      const char *status, const char *answer, char *reason, size_t len);
 
 struct accesslog_alerts {
 	char mode[16];

@@ -94,7 +94,8 @@ static struct mado_db_stmt Q_SUM_ITEMS =
 		 " AND (e.sealed_until IS NULL OR e.sealed_until <= $2::date)"
 		 " GROUP BY i ORDER BY count(*) DESC",
 		 2);
-static struct mado_db_stmt Q_DISPUTE_OPEN = MADO_DB_STMT(
+/* Runs as the person (mado.person_id), which the function checks. */
+static struct mado_db_stmt Q_DISPUTE_OPEN = MADO_DB_STMT_AS_PERSON(
     "log_dispute_open",
     "SELECT case_no, created FROM portal.dispute_open($1::uuid, $2::bigint, $3, $4)", 4);
 static struct mado_db_stmt Q_DISPUTES = MADO_DB_STMT_AS_PERSON(
@@ -119,7 +120,8 @@ static struct mado_db_stmt Q_QUEUE = MADO_DB_STMT(
 			   "created_at") " AS created_at, note FROM portal.dispute_queue($1, $2)",
     2);
 static struct mado_db_stmt Q_ANSWER =
-    MADO_DB_STMT("log_dispute_answer", "SELECT portal.dispute_answer($1, $2, $3, $4) AS done", 4);
+    MADO_DB_STMT("log_dispute_answer",
+		 "SELECT coalesce(portal.dispute_answer($1, $2, $3, $4), '') AS reason", 4);
 static struct mado_db_stmt Q_ALERTS_GET = MADO_DB_STMT_AS_PERSON(
     "log_alerts_get", "SELECT mode FROM portal.alert_settings WHERE person_id = $1::uuid", 1);
 static struct mado_db_stmt Q_ALERTS_SET = MADO_DB_STMT_AS_PERSON(
@@ -256,20 +258,20 @@ accesslog__dispute_queue(struct mado_db *db, const char *org, const char *status
 }
 
 struct answered {
-	bool done;
+	char reason[16];
 };
 
 int
 accesslog__dispute_answer(struct mado_db *db, const char *org, const char *case_no,
-			  const char *status, const char *answer, bool *done)
+			  const char *status, const char *answer, char *reason, size_t len)
 {
-	static const struct mado_col cols[] = {MADO_COL(BOOL, answered, done)};
+	static const struct mado_col cols[] = {MADO_COL(BUF, answered, reason)};
 	const char *p[4] = {org, case_no, status, answer};
-	struct answered a = {false};
+	struct answered a = {"case"};
 	int rc;
 
 	rc = mado_db_one(db, &Q_ANSWER, p, MADO_COLS(cols), &a);
-	*done = a.done;
+	snprintf(reason, len, "%s", a.reason);
 	return rc;
 }
 

@@ -47,8 +47,8 @@ mado_cli_org_cert(int argc, char **argv)
 		fprintf(stderr, "mado org-cert: cannot read %s\n", certpath);
 		goto out;
 	}
-	if (mado_db_open_single(&cfg, false, &db) != MADO_OK) {
-		fprintf(stderr, "mado org-cert: cannot reach the database (db_url)\n");
+	if (mado_db_open_single(&cfg, true, &db) != MADO_OK) {
+		fprintf(stderr, "mado org-cert: cannot reach the database (db_migrate_url)\n");
 		goto out;
 	}
 	status = mado_auth_add_org_cert(db, &cfg, org, cert, why, sizeof(why)) == MADO_OK

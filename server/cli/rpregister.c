@@ -79,9 +79,10 @@ mado_cli_rp_register(int argc, char **argv)
 	}
 	printf("%s\n", why);
 	if (certpath != NULL) {
-		/* The service's certificate is bound by the application role, as org-cert does. */
+		/* The service's certificate is bound over the owner's connection, as org-cert
+		   does: the application role may only read organisation certificates. */
 		if ((cert = mado_pki_read_cert(certpath)) == NULL ||
-		    mado_db_open_single(&cfg, false, &db) != MADO_OK ||
+		    mado_db_open_single(&cfg, true, &db) != MADO_OK ||
 		    mado_auth_add_org_cert(db, &cfg, org, cert, why, sizeof(why)) != MADO_OK) {
 			fprintf(stderr, "mado rp-register: certificate: %s\n",
 				why[0] ? why : "cannot read it or reach the database");

@@ -135,18 +135,20 @@ rp_token(struct mado_req *rq)
 }
 
 static const struct mado_reason fetch_reasons[] = {
-    {"grant", MADO_E_GRANT_INVALID},        {"person", MADO_E_UNKNOWN_PERSON},
-    {"no-consent", MADO_E_CONSENT_REFUSED}, {"paused", MADO_E_CONSENT_REFUSED},
-    {"revoked", MADO_E_CONSENT_REFUSED},    {"expired", MADO_E_CONSENT_REFUSED},
-    {"items", MADO_E_CONSENT_REFUSED},      {"range", MADO_E_CONSENT_REFUSED},
-    {"frequency", MADO_E_CONSENT_REFUSED},  {NULL, 0},
+    {"grant", MADO_E_GRANT_INVALID},          {"person", MADO_E_UNKNOWN_PERSON},
+    {"no-consent", MADO_E_CONSENT_REFUSED},   {"paused", MADO_E_CONSENT_REFUSED},
+    {"revoked", MADO_E_CONSENT_REFUSED},      {"expired", MADO_E_CONSENT_REFUSED},
+    {"items", MADO_E_CONSENT_REFUSED},        {"range", MADO_E_CONSENT_REFUSED},
+    {"frequency", MADO_E_CONSENT_REFUSED},    {"purpose", MADO_E_CONSENT_REFUSED},
+    {"items-frozen", MADO_E_CONSENT_REFUSED}, {NULL, 0},
 };
 
 /* POST /rp/v1/data: decided against the consent now, recorded, then served. */
 static int
 rp_data(struct mado_req *rq)
 {
-	const char *grant = mado_http_str(rq, "grant"), *person = mado_http_str(rq, "person");
+	const char *grant = mado_http_str(rq, "grant"), *person = mado_http_str(rq, "person"),
+		   *purpose = mado_http_str(rq, "purpose");
 	char items[CONSENT_ITEMS_LITERAL], hash[MADO_HASH_PARAM_LEN];
 	struct consent_fetch f;
 	struct mado_db *db;
@@ -160,14 +162,20 @@ rp_data(struct mado_req *rq)
 				      "send grant (the grant you were given) or person (your "
 				      "pseudonym for them), one of the two");
 	}
+	/* By pseudonym the service says for which purpose: the consent for it decides. */
+	if (person != NULL && purpose == NULL) {
+		mado_http_ext(rq, "field", "purpose");
+		return mado_http_fail(rq, MADO_E_VALIDATION,
+				      "purpose: with person, the purpose the person consented to");
+	}
 	(void)mado_codes_literal(mado_http_member(rq, "items"), items, sizeof(items));
 	if (grant != NULL)
 		mado_secret_hash(grant, hash);
 	if ((rc = mado_http_db(rq, &db)) != MADO_OK)
 		return rc;
 	if ((rc = consent__fetch(db, rq->actor.org, grant != NULL ? hash : NULL, person, items,
-				 mado_http_str(rq, "from"), mado_http_str(rq, "to"), &f)) !=
-	    MADO_OK) {
+				 mado_http_str(rq, "from"), mado_http_str(rq, "to"), purpose,
+				 &f)) != MADO_OK) {
 		/* No record, no data. */
 		if (rc != MADO_E_DB_UNAVAILABLE)
 			mado_log_err(rq->id, "a fetch could not be recorded (%s)",
@@ -500,6 +508,7 @@ static const struct mado_field data_body[] = {
     {.name = "items", .kind = MADO_K_CODES, .required = true, .min = 1, .max = 32},
     {.name = "from", .kind = MADO_K_DATE},
     {.name = "to", .kind = MADO_K_DATE},
+    {.name = "purpose", .kind = MADO_K_CODE, .hint = "the purpose of the consent (with person)"},
     MADO_FIELDS_END,
 };
 static const struct mado_field uuid_path[] = {{.name = "id", .kind = MADO_K_UUID}, MADO_FIELDS_END};

@@ -60,7 +60,8 @@ struct consent_row {
 struct consent_receipt {
 	const char *consent_id, *kind, *recipient, *programme, *purpose, *items /* JSON */,
 	    *data_from, *data_to, *freq_unit, *freq_max, *data_life_days, *valid_from, *valid_until,
-	    *event_id, *event_type, *event_at, *event_channel, *status, *uses, *principal;
+	    *event_id, *event_type, *event_at, *event_channel, *event_status /* the step left */,
+	    *current_status /* now */, *uses, *principal;
 };
 
 /* consent_store.c: the SQL. The decisions are the SECURITY DEFINER functions of
@@ -79,7 +80,8 @@ int consent__push_give(struct mado_db *db, const char *person, const char *progr
 		       const char *days, const char *channel, struct consent_made *out);
 /* By grant (token_hash) or, with token_hash NULL, by the service's pseudonym person. */
 int consent__fetch(struct mado_db *db, const char *org, const char *token_hash, const char *person,
-		   const char *items, const char *from, const char *to, struct consent_fetch *out);
+		   const char *items, const char *from, const char *to, const char *purpose,
+		   struct consent_fetch *out);
 /* The person's consents; one of them with its history and uses. */
 int consent__list(struct mado_db *db, const char *person, mado_db_row_fn fn, void *arg);
 int consent__one(struct mado_db *db, const char *person, const char *id, mado_db_row_fn fn,

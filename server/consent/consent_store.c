@@ -37,7 +37,8 @@ static struct mado_db_stmt Q_REQUEST_GET = MADO_DB_STMT(
     " FROM portal.consent_requests r JOIN portal.organisations o ON o.code = r.recipient"
     " JOIN portal.purposes p ON p.code = r.purpose WHERE r.id = $1::uuid",
     1);
-static struct mado_db_stmt Q_DECIDE = MADO_DB_STMT(
+/* A function deciding for a person runs as that person (mado.person_id), which it checks. */
+static struct mado_db_stmt Q_DECIDE = MADO_DB_STMT_AS_PERSON(
     "con_decide",
     "SELECT consent_id::text AS consent_id, redirect_uri, state, coalesce(reason, '') AS reason"
     " FROM portal.consent_request_decide($1::uuid, $2::uuid, $3::boolean, $4::text[],"
@@ -46,21 +47,24 @@ static struct mado_db_stmt Q_DECIDE = MADO_DB_STMT(
 static struct mado_db_stmt Q_EXCHANGE = MADO_DB_STMT(
     "con_exchange", "SELECT portal.consent_code_exchange($1, $2::bytea, $3::bytea)::text AS id", 3);
 static struct mado_db_stmt Q_CHANGE =
-    MADO_DB_STMT("con_change",
-		 "SELECT status, coalesce(reason, '') AS reason"
-		 " FROM portal.consent_change($1::uuid, $2::uuid, $3, $4)",
-		 4);
+    MADO_DB_STMT_AS_PERSON("con_change",
+			   "SELECT status, coalesce(reason, '') AS reason"
+			   " FROM portal.consent_change($1::uuid, $2::uuid, $3, $4)",
+			   4);
 static struct mado_db_stmt Q_PUSH_GIVE =
-    MADO_DB_STMT("con_push_give",
-		 "SELECT consent_id::text AS id, coalesce(reason, '') AS reason"
-		 " FROM portal.consent_push_give($1::uuid, $2, $3::int, $4)",
-		 4);
+    MADO_DB_STMT_AS_PERSON("con_push_give",
+			   "SELECT consent_id::text AS id, coalesce(reason, '') AS reason"
+			   " FROM portal.consent_push_give($1::uuid, $2, $3::int, $4)",
+			   4);
 static struct mado_db_stmt Q_FETCH = MADO_DB_STMT(
     "con_fetch",
     "SELECT outcome, coalesce(reason, '') AS reason, consent_id::text AS consent_id, pseudonym,"
     " item, value::text AS value"
-    " FROM portal.rp_fetch($1, $2::bytea, $3, $4::text[], $5::date, $6::date)",
-    6);
+    " FROM portal.rp_fetch($1, $2::bytea, $3, $4::text[], $5::date, $6::date, $7)",
+    7);
+/* Consents whose time is up show as expired without waiting for a use. */
+static struct mado_db_stmt Q_EXPIRE_MINE = MADO_DB_STMT_AS_PERSON(
+    "con_expire_mine", "SELECT portal.consents_expire_mine() WHERE $1::uuid IS NOT NULL", 1);
 /* The person's consents, and one with its history and uses, each in one statement. */
 #define CONSENT_COLUMNS                                                                            \
 	"c.id::text AS id, c.kind, c.recipient, c.programme, c.purpose,"                           \
@@ -95,7 +99,7 @@ static struct mado_db_stmt Q_ONE = MADO_DB_STMT_AS_PERSON(
 			    " FROM portal.consents c WHERE c.person_id = $1::uuid AND c.id = "
 			    "$2::uuid",
     2);
-static struct mado_db_stmt Q_RECEIPT = MADO_DB_STMT(
+static struct mado_db_stmt Q_RECEIPT = MADO_DB_STMT_AS_PERSON(
     "con_receipt",
     "SELECT consent_id::text AS consent_id, kind, recipient, programme, purpose,"
     " array_to_json(items)::text AS items, data_from::text AS data_from,"
@@ -105,7 +109,8 @@ static struct mado_db_stmt Q_RECEIPT = MADO_DB_STMT(
 		      " " MADO_SQL_UTC(
 			  "valid_until") " AS valid_until, event_id::text AS event_id, event_type,"
 					 " " MADO_SQL_UTC(
-					     "event_at") " AS event_at, event_channel, status, "
+					     "event_at") " AS event_at, event_channel, "
+							 "event_status, current_status, "
 							 "uses::text AS uses, principal"
 							 " FROM portal.consent_receipt($1::uuid, "
 							 "$2::uuid, $3::bigint)",
@@ -219,12 +224,13 @@ consent__push_give(struct mado_db *db, const char *person, const char *programme
 
 int
 consent__fetch(struct mado_db *db, const char *org, const char *token_hash, const char *person,
-	       const char *items, const char *from, const char *to, struct consent_fetch *out)
+	       const char *items, const char *from, const char *to, const char *purpose,
+	       struct consent_fetch *out)
 {
 	static const struct mado_col cols[] = {
 	    MADO_COL(BUF, consent_fetch, outcome), MADO_COL(BUF, consent_fetch, reason),
 	    MADO_COL(BUF, consent_fetch, consent_id), MADO_COL(BUF, consent_fetch, pseudonym)};
-	const char *p[6] = {org, token_hash, person, items, from, to};
+	const char *p[7] = {org, token_hash, person, items, from, to, purpose};
 	int rc;
 
 	memset(out, 0, sizeof(*out));
@@ -252,7 +258,10 @@ consent__list(struct mado_db *db, const char *person, mado_db_row_fn fn, void *a
 {
 	static const struct mado_col cols[] = {CONSENT_COLS};
 	const char *p[1] = {person};
+	int rc;
 
+	if ((rc = mado_db_run(db, &Q_EXPIRE_MINE, p, NULL)) != MADO_OK)
+		return rc;
 	return mado_db_each(db, &Q_LIST, p, MADO_COLS(cols), sizeof(struct consent_row), fn, arg);
 }
 
@@ -262,7 +271,10 @@ consent__one(struct mado_db *db, const char *person, const char *id, mado_db_row
 	static const struct mado_col cols[] = {CONSENT_COLS, MADO_COL(STR, consent_row, history),
 					       MADO_COL(STR, consent_row, use_list)};
 	const char *p[2] = {person, id};
+	int rc;
 
+	if ((rc = mado_db_run(db, &Q_EXPIRE_MINE, p, NULL)) != MADO_OK)
+		return rc;
 	return mado_db_each(db, &Q_ONE, p, MADO_COLS(cols), sizeof(struct consent_row), fn, arg);
 }
 
@@ -288,7 +300,8 @@ consent__receipt(struct mado_db *db, const char *person, const char *consent, co
 	    MADO_COL(STR, consent_receipt, event_type),
 	    MADO_COL(STR, consent_receipt, event_at),
 	    MADO_COL(STR, consent_receipt, event_channel),
-	    MADO_COL(STR, consent_receipt, status),
+	    MADO_COL(STR, consent_receipt, event_status),
+	    MADO_COL(STR, consent_receipt, current_status),
 	    MADO_COL(STR, consent_receipt, uses),
 	    MADO_COL(STR, consent_receipt, principal),
 	};

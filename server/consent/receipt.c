@@ -1,5 +1,5 @@
 /*
- * Consent receipts: a JSON document (mado-consent-receipt/1) for one step of a consent,
+ * Consent receipts: a JSON document (mado-consent-receipt/2) for one step of a consent,
  * signed with the server's Ed25519 key over its exact bytes. The download is an envelope
  * {"receipt": "<the document as text>", "signature": "<base64>", "key_id": "<hex>"};
  * mado-verify checks it offline with the public key (GET /api/v1/consent-receipt-key).
@@ -88,9 +88,11 @@ consent__receipt_doc(const struct consent_receipt *r)
 	char stamp[32], *text;
 
 	mado_rfc3339_now(stamp);
-	cJSON_AddStringToObject(d, "schema", "mado-consent-receipt/1");
+	cJSON_AddStringToObject(d, "schema", "mado-consent-receipt/2");
 	cJSON_AddStringToObject(d, "jurisdiction", "JP");
 	cJSON_AddStringToObject(d, "issued_at", stamp);
+	/* The consent's status when the receipt was issued; the step's own is event.status. */
+	mado_json_put_str(d, "current_status", r->current_status);
 	/* The recipient's pseudonym for the person, never the person's id. */
 	mado_json_put_str(d, "principal", r->principal);
 	c = cJSON_AddObjectToObject(d, "consent");
@@ -108,12 +110,12 @@ consent__receipt_doc(const struct consent_receipt *r)
 	mado_json_put_num(c, "data_life_days", r->data_life_days, "0");
 	mado_json_put_str(c, "valid_from", r->valid_from);
 	mado_json_put_str(c, "valid_until", r->valid_until);
-	mado_json_put_str(c, "status", r->status);
 	e = cJSON_AddObjectToObject(d, "event");
 	mado_json_put_num(e, "id", r->event_id, "0");
 	mado_json_put_str(e, "type", r->event_type);
 	mado_json_put_str(e, "at", r->event_at);
 	mado_json_put_str(e, "channel", r->event_channel);
+	mado_json_put_str(e, "status", r->event_status);
 	mado_json_put_num(d, "uses", r->uses, "0");
 	text = cJSON_PrintUnformatted(d);
 	cJSON_Delete(d);

@@ -51,6 +51,7 @@ static const char *check_metrics_from(const struct mado_config *, const struct o
 static const char *check_mtls_listen(const struct mado_config *, const struct opt *);
 static const char *check_revocation(const struct mado_config *, const struct opt *);
 static const char *check_optional_dir(const struct mado_config *, const struct opt *);
+static const char *check_demo_cards(const struct mado_config *, const struct opt *);
 
 #define OFF(f) offsetof(struct mado_config, f)
 
@@ -150,8 +151,10 @@ static const struct opt opts[] = {
     {"consent_receipt_key", OPT_STR, OFF(consent_receipt_key), "", 0, 0, 0, NULL,
      "Ed25519 private key (PEM) that signs consent receipts; empty: no receipts are issued "
      "(the download answers 503)."},
-    {"demo_cards_dir", OPT_STR, OFF(demo_cards_dir), "", 0, 0, OPT_SERVE, check_optional_dir,
-     "Virtual cards (made by mado-card) the demo login page may use; empty in production."},
+    {"demo_cards_dir", OPT_STR, OFF(demo_cards_dir), "", 0, 0, OPT_SERVE, check_demo_cards,
+     "Virtual cards (made by mado-card) the demo login page may use; only with a loopback "
+     "public_origin (localhost, 127.x.x.x), so a public deployment cannot start with it; "
+     "empty in production."},
 };
 
 static char **
@@ -502,6 +505,25 @@ static const char *
 check_optional_dir(const struct mado_config *cfg, const struct opt *o)
 {
 	return *cstr(cfg, o) == '\0' ? NULL : check_dir(cfg, o);
+}
+
+/* Demo cards sign logins for anyone who asks: never on an origin others can reach. */
+static const char *
+check_demo_cards(const struct mado_config *cfg, const struct opt *o)
+{
+	const char *origin = cfg->public_origin, *host;
+	size_t n;
+
+	if (*cstr(cfg, o) == '\0')
+		return NULL;
+	host = strstr(origin, "://");
+	host = host != NULL ? host + 3 : origin;
+	n = strcspn(host, ":/");
+	if (!((n == 9 && strncmp(host, "localhost", 9) == 0) ||
+	      (n >= 7 && strncmp(host, "127.", 4) == 0 && strspn(host, "0123456789.") == n)))
+		return "only with a loopback public_origin (localhost or 127.x.x.x): demo cards "
+		       "log anyone in";
+	return check_dir(cfg, o);
 }
 
 int

@@ -72,6 +72,7 @@ static const struct mado_reason push_reasons[] = {
     {"person", MADO_E_UNKNOWN_PERSON},
     {"programme", MADO_E_NOT_FOUND},
     {"no-consent", MADO_E_CONSENT_REFUSED},
+    {"frequency", MADO_E_CONSENT_REFUSED},
     {NULL, 0},
 };
 
@@ -99,6 +100,10 @@ push(struct mado_req *rq)
 	case MADO_E_NOT_FOUND: return mado_http_fail(rq, rc, "no such programme of yours");
 	case MADO_E_CONSENT_REFUSED:
 		mado_http_ext(rq, "reason", reason);
+		if (strcmp(reason, "frequency") == 0)
+			return mado_http_fail(rq, rc,
+					      "the person's consent allows no more notices of this "
+					      "programme now; the attempt was recorded");
 		return mado_http_fail(rq, rc,
 				      "the person has not turned on this programme's notices; the "
 				      "attempt was recorded");

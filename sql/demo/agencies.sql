@@ -110,9 +110,13 @@ DECLARE
 BEGIN
 	FOREACH s IN ARRAY ARRAY['agency_registry', 'agency_tax', 'agency_pension', 'agency_health',
 				 'agency_welfare'] LOOP
+		-- as_of: the day the value is about (a year's figure: the year's last day; a
+		-- state: the day it was last confirmed). A private service's fetch under a
+		-- consent with a data period gets only the values whose day lies in it.
 		EXECUTE format('CREATE TABLE IF NOT EXISTS %I.holdings ('
 			       ' person_id uuid NOT NULL, item text NOT NULL, value jsonb NOT NULL,'
-			       ' PRIMARY KEY (person_id, item))', s);
+			       ' as_of date, PRIMARY KEY (person_id, item))', s);
+		EXECUTE format('ALTER TABLE %I.holdings ADD COLUMN IF NOT EXISTS as_of date', s);
 		EXECUTE format('REVOKE ALL ON SCHEMA %I FROM PUBLIC', s);
 	END LOOP;
 END
@@ -135,9 +139,11 @@ SELECT id, 'resident.address', jsonb_build_object('ja',
 UNION ALL
 SELECT id, 'resident.household', jsonb_build_object('members', h % 4 + 1) FROM demo_people;
 INSERT INTO agency_tax.holdings
-SELECT id, 'tax.income', jsonb_build_object('year', 2025, 'yen', 2000000 + h % 6000000) FROM demo_people
+SELECT id, 'tax.income', jsonb_build_object('year', 2025, 'yen', 2000000 + h % 6000000),
+       date '2025-12-31' FROM demo_people
 UNION ALL
-SELECT id, 'tax.withholding', jsonb_build_object('year', 2025, 'yen', 100000 + h % 500000) FROM demo_people;
+SELECT id, 'tax.withholding', jsonb_build_object('year', 2025, 'yen', 100000 + h % 500000),
+       date '2025-12-31' FROM demo_people;
 INSERT INTO agency_pension.holdings
 SELECT id, 'pension.record', jsonb_build_object('months_paid', 120 + h % 360) FROM demo_people
 UNION ALL
@@ -150,5 +156,20 @@ INSERT INTO agency_welfare.holdings
 SELECT id, 'welfare.benefit', jsonb_build_object('receiving', h % 5 = 0) FROM demo_people
 UNION ALL
 SELECT id, 'welfare.disability', jsonb_build_object('certificate', h % 7 = 0) FROM demo_people;
+
+-- Values without their day (made before as_of existed): a year's figure is about that
+-- year, anything else about the day it was loaded.
+UPDATE agency_tax.holdings SET as_of = make_date((value->>'year')::int, 12, 31)
+WHERE as_of IS NULL AND value ? 'year';
+DO $$
+DECLARE
+	s text;
+BEGIN
+	FOREACH s IN ARRAY ARRAY['agency_registry', 'agency_tax', 'agency_pension', 'agency_health',
+				 'agency_welfare'] LOOP
+		EXECUTE format('UPDATE %I.holdings SET as_of = current_date WHERE as_of IS NULL', s);
+	END LOOP;
+END
+$$;
 
 COMMIT;

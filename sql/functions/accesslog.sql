@@ -128,7 +128,7 @@ BEGIN
 		FROM rec r JOIN fresh f ON f.org_code = r.org_code AND f.event_id = r.event_id
 		ORDER BY r.pos
 		RETURNING e.id, e.org_code, e.event_id, e.person_id, e.occurred_at, e.channel,
-			  e.items, e.sealed_until
+			  e.items, e.sealed_until, e.outcome
 	), alerts AS (
 		SELECT portal.alert_for(w.id, w.person_id, w.org_code, w.items, w.occurred_at,
 					w.sealed_until IS NOT NULL)
@@ -136,6 +136,14 @@ BEGIN
 		WHERE w.channel <> 'push'
 		  AND EXISTS (SELECT 1 FROM portal.alert_settings a
 			      WHERE a.person_id = w.person_id AND a.mode <> 'off')
+		  -- A refused private fetch (a service that keeps trying after a revocation)
+		  -- is recorded every time but raises a notice only when the person has had
+		  -- none about that service for a day.
+		  AND NOT (w.channel = 'private' AND w.outcome = 'denied'
+			   AND EXISTS (SELECT 1 FROM portal.notices n
+				       WHERE n.person_id = w.person_id AND n.kind = 'access'
+					 AND n.org_code = w.org_code
+					 AND n.created_at > now() - interval '1 day'))
 	)
 	SELECT r.pos, w.id
 	FROM written w JOIN rec r ON r.org_code = w.org_code AND r.event_id = w.event_id
@@ -157,6 +165,7 @@ DECLARE
 	v_items text[];
 	v_case text;
 BEGIN
+	PERFORM portal.require_person(p_person);
 	SELECT e.org_code, e.items INTO v_org, v_items FROM portal.access_events e
 	WHERE e.id = p_row AND e.person_id = p_person
 	  AND (e.sealed_until IS NULL OR e.sealed_until <= current_date);
@@ -208,19 +217,24 @@ REVOKE EXECUTE ON FUNCTION portal.dispute_queue(text, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION portal.dispute_queue(text, text) TO mado_app;
 
 -- An organisation answers a dispute. 'reverified' is the source confirming the link,
--- which lifts the freeze on the items it holds. Returns false when the organisation
--- may not answer this case (or the case does not exist).
+-- which lifts the freeze on the items it holds. An answer must move the case on, so that
+-- each one (and the notice it leaves the person) says something new: an open case takes
+-- any answer, an acknowledged one a final answer (reverified, corrected, rejected), and a
+-- final answer stands, except that another source may still re-verify the items of its
+-- own that are frozen. Returns NULL when taken, 'case' when the organisation may not
+-- answer this case (or it does not exist), 'answered' when the answer would not move it.
 CREATE OR REPLACE FUNCTION portal.dispute_answer(p_org text, p_case text, p_status text,
 						 p_answer text)
-RETURNS boolean
+RETURNS text
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
 	d portal.disputes%ROWTYPE;
 	v_holder boolean;
+	v_frozen boolean;
 BEGIN
 	SELECT * INTO d FROM portal.disputes x WHERE x.case_no = p_case FOR UPDATE;
 	IF NOT FOUND THEN
-		RETURN false;
+		RETURN 'case';
 	END IF;
 	SELECT EXISTS (SELECT 1 FROM portal.item_freezes f JOIN portal.data_items i ON i.code = f.item
 		       WHERE f.case_no = p_case AND i.holder = p_org)
@@ -229,10 +243,19 @@ BEGIN
 		       WHERE e.id = d.event_row AND e.person_id = d.person_id AND i.holder = p_org)
 	INTO v_holder;
 	IF NOT (d.org_code = p_org OR v_holder) THEN
-		RETURN false;
+		RETURN 'case';
 	END IF;
 	IF p_status = 'reverified' AND NOT v_holder THEN
-		RETURN false;
+		RETURN 'case';
+	END IF;
+	SELECT EXISTS (SELECT 1 FROM portal.item_freezes f JOIN portal.data_items i ON i.code = f.item
+		       WHERE f.case_no = p_case AND f.lifted_at IS NULL AND i.holder = p_org)
+	INTO v_frozen;
+	IF p_status = 'open'
+	   OR (d.status = 'acknowledged' AND p_status = 'acknowledged')
+	   OR (d.status IN ('reverified', 'corrected', 'rejected')
+	       AND NOT (p_status = 'reverified' AND v_frozen)) THEN
+		RETURN 'answered';
 	END IF;
 	UPDATE portal.disputes x SET status = p_status, answer = p_answer, updated_at = now()
 	WHERE x.case_no = p_case;
@@ -244,7 +267,7 @@ BEGIN
 	END IF;
 	INSERT INTO portal.notices (person_id, kind, case_no, org_code)
 	VALUES (d.person_id, 'dispute', p_case, p_org);
-	RETURN true;
+	RETURN NULL;
 END
 $$;
 REVOKE EXECUTE ON FUNCTION portal.dispute_answer(text, text, text, text) FROM PUBLIC;

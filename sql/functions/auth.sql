@@ -38,6 +38,24 @@ END
 $$;
 REVOKE EXECUTE ON FUNCTION portal.pseudonyms_for_org() FROM PUBLIC;
 
+/*
+ * The person a transaction acts for. The server sets mado.person_id (transaction-local)
+ * before every statement about a person's own data; a definer function told which person
+ * it acts for checks that it is this one, so the application role cannot act for someone
+ * else just by naming them. Refuses (insufficient_privilege) otherwise.
+ */
+CREATE OR REPLACE FUNCTION portal.require_person(p_person uuid) RETURNS void
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+	IF p_person IS NULL
+	   OR p_person IS DISTINCT FROM nullif(current_setting('mado.person_id', true), '')::uuid THEN
+		RAISE EXCEPTION 'this transaction does not act for that person'
+			USING ERRCODE = 'insufficient_privilege';
+	END IF;
+END
+$$;
+REVOKE EXECUTE ON FUNCTION portal.require_person(uuid) FROM PUBLIC;
+
 -- The organisation a client certificate key belongs to (for the gateway's door).
 CREATE OR REPLACE FUNCTION portal.org_by_key(p_key_hash text)
 RETURNS TABLE (code text, kind text)
@@ -47,3 +65,17 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 $$;
 REVOKE EXECUTE ON FUNCTION portal.org_by_key(text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION portal.org_by_key(text) TO mado_app;
+
+-- Trigger function (trigger org_certs_keep_revoked, migration 0009): a revoked
+-- organisation certificate stays revoked; adding it again fails instead of reviving it.
+CREATE OR REPLACE FUNCTION portal.org_cert_keep_revoked() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+	IF OLD.revoked_at IS NOT NULL AND NEW.revoked_at IS DISTINCT FROM OLD.revoked_at THEN
+		RAISE EXCEPTION 'organisation certificate % is revoked', OLD.key_hash
+			USING ERRCODE = 'check_violation';
+	END IF;
+	RETURN NEW;
+END
+$$;
+REVOKE EXECUTE ON FUNCTION portal.org_cert_keep_revoked() FROM PUBLIC;

@@ -21,6 +21,28 @@ LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 $$;
 REVOKE EXECUTE ON FUNCTION portal.consent_expire_due(uuid) FROM PUBLIC;
 
+-- Expires every consent of the person this transaction acts for (mado.person_id) whose
+-- time is up, so that their list shows it expired without waiting for a use.
+CREATE OR REPLACE FUNCTION portal.consents_expire_mine() RETURNS integer
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	v_person uuid := nullif(current_setting('mado.person_id', true), '')::uuid;
+	v_id uuid;
+	n integer := 0;
+BEGIN
+	FOR v_id IN SELECT c.id FROM portal.consents c
+		    WHERE c.person_id = v_person AND c.status IN ('active', 'paused')
+		      AND c.valid_until <= now()
+		    ORDER BY c.id FOR UPDATE LOOP
+		PERFORM portal.consent_expire_due(v_id);
+		n := n + 1;
+	END LOOP;
+	RETURN n;
+END
+$$;
+REVOKE EXECUTE ON FUNCTION portal.consents_expire_mine() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION portal.consents_expire_mine() TO mado_app;
+
 /*
  * A private service asks for consent. Returns the request id, or the first thing outside
  * its registration ('service', 'purpose', 'items', 'redirect_uri') as reason.
@@ -73,6 +95,7 @@ DECLARE
 	q portal.consent_requests%ROWTYPE;
 	v_consent uuid;
 BEGIN
+	PERFORM portal.require_person(p_person);
 	IF p_channel <> 'self' THEN
 		RETURN QUERY SELECT NULL::uuid, NULL::text, NULL::text, 'channel'::text;
 		RETURN;
@@ -145,7 +168,9 @@ DECLARE
 	c portal.consents%ROWTYPE;
 	v_new text;
 BEGIN
-	PERFORM portal.consent_expire_due(p_consent);
+	PERFORM portal.require_person(p_person);
+	PERFORM portal.consent_expire_due(x.id) FROM portal.consents x
+	WHERE x.id = p_consent AND x.person_id = p_person;
 	SELECT * INTO c FROM portal.consents x WHERE x.id = p_consent AND x.person_id = p_person
 	FOR UPDATE;
 	IF NOT FOUND THEN
@@ -187,6 +212,7 @@ DECLARE
 	g portal.push_programmes%ROWTYPE;
 	v_id uuid;
 BEGIN
+	PERFORM portal.require_person(p_person);
 	IF p_channel <> 'self' THEN
 		RETURN QUERY SELECT NULL::uuid, 'channel'::text;
 		RETURN;
@@ -212,14 +238,20 @@ GRANT EXECUTE ON FUNCTION portal.consent_push_give(uuid, text, integer, text) TO
 
 /*
  * A private service's fetch: the decision against the consent at this moment, the
- * record, and the data, in one transaction. The service names the consent by its grant,
- * or the person by its pseudonym (then the person's latest consent to this service
- * decides, and with none the refusal is 'no-consent'). Every refusal about a known person
- * is recorded. Reasons: grant or person (invalid), no-consent, paused, revoked, expired,
- * items, range, frequency.
+ * record, and the data, in one transaction. The service names the consent by its grant
+ * (a purpose, if named, must be the consent's), or the person by its pseudonym and the
+ * purpose (then the person's latest consent to this service for that purpose decides, and
+ * with none the refusal is 'no-consent'). Every refusal about a known person is
+ * recorded. Reasons: grant or person (invalid), no-consent, paused, revoked, expired,
+ * purpose, items, range, items-frozen (a "not mine" dispute froze an item), frequency.
+ *
+ * The data period: the range asked for must lie within the consent's; an omitted bound
+ * is the consent's. With a range in force only the holdings whose as_of date (the day the
+ * value is about) lies in it are returned; a holding without one is not.
  */
 CREATE OR REPLACE FUNCTION portal.rp_fetch(p_org text, p_token_hash bytea, p_pseudonym text,
-					   p_items text[], p_from date, p_to date)
+					   p_items text[], p_from date, p_to date,
+					   p_purpose text)
 RETURNS TABLE (outcome text, reason text, consent_id uuid, pseudonym text, item text,
 	       value jsonb)
 LANGUAGE plpgsql SECURITY DEFINER
@@ -237,6 +269,8 @@ DECLARE
 	v_pseud text;
 	v_person uuid;
 	v_consent uuid;
+	v_from date;
+	v_to date;
 BEGIN
 	IF p_token_hash IS NOT NULL THEN
 		SELECT * INTO g FROM portal.rp_grants x WHERE x.token_hash = p_token_hash
@@ -257,16 +291,19 @@ BEGIN
 		END IF;
 		SELECT x.id INTO v_consent FROM portal.consents x
 		WHERE x.person_id = v_person AND x.recipient = p_org AND x.kind = 'private_share'
+		  AND x.purpose = p_purpose
 		ORDER BY x.created_at DESC LIMIT 1;
 		IF v_consent IS NULL THEN
-			-- Asked without any consent: refused, and the person sees that it was tried.
+			-- Asked without any consent (or without saying for which purpose): refused,
+			-- and the person sees that it was tried.
+			v_reason := CASE WHEN p_purpose IS NULL THEN 'purpose' ELSE 'no-consent' END;
 			PERFORM portal.record_access(ARRAY[ROW(
 				v_event, v_person, now(), p_org, NULL,
 				NULL, NULL, 'machine', 'private',
 				'consent', 'consent', NULL, p_items, NULL,
-				'denied', 'consent-no-consent', NULL, NULL
+				'denied', 'consent-' || v_reason, NULL, NULL
 			)::portal.access_record]);
-			RETURN QUERY SELECT 'denied'::text, 'no-consent'::text, NULL::uuid, NULL::text,
+			RETURN QUERY SELECT 'denied'::text, v_reason, NULL::uuid, NULL::text,
 				NULL::text, NULL::jsonb;
 			RETURN;
 		END IF;
@@ -284,15 +321,23 @@ BEGIN
 	v_used := CASE WHEN c.freq_unit = 'once' THEN c.uses_total
 		       WHEN c.window_start = v_window THEN c.window_uses ELSE 0 END;
 	v_limit := CASE c.freq_unit WHEN 'once' THEN 1 ELSE c.freq_max END;
+	-- The range in force: what was asked, each omitted bound the consent's.
+	v_from := coalesce(p_from, c.data_from);
+	v_to := coalesce(p_to, c.data_to);
 	IF c.status <> 'active' THEN
 		v_reason := c.status;
 	ELSIF now() < c.valid_from OR now() >= c.valid_until THEN
 		v_reason := 'expired';
+	ELSIF p_purpose <> c.purpose THEN
+		v_reason := 'purpose';
 	ELSIF NOT p_items <@ c.items THEN
 		v_reason := 'items';
-	ELSIF (p_from IS NOT NULL AND c.data_from IS NOT NULL AND p_from < c.data_from)
-	   OR (p_to IS NOT NULL AND c.data_to IS NOT NULL AND p_to > c.data_to) THEN
+	ELSIF p_from < c.data_from OR p_to > c.data_to OR v_from > v_to THEN
 		v_reason := 'range';
+	ELSIF EXISTS (SELECT 1 FROM portal.item_freezes f
+		      WHERE f.person_id = c.person_id AND f.item = ANY (p_items)
+			AND f.lifted_at IS NULL) THEN
+		v_reason := 'items-frozen';
 	ELSIF v_used >= v_limit THEN
 		v_reason := 'frequency';
 	END IF;
@@ -320,15 +365,26 @@ BEGIN
 	RETURN QUERY SELECT 'served'::text, NULL::text, c.id, v_pseud, NULL::text, NULL::jsonb;
 	FOR v_schema IN SELECT DISTINCT d.holder_schema FROM portal.data_items d
 			WHERE d.code = ANY (p_items) LOOP
-		RETURN QUERY EXECUTE format('SELECT ''served''::text, NULL::text, NULL::uuid,'
-			' NULL::text, h.item, h.value FROM %I.holdings h'
-			' WHERE h.person_id = $1 AND h.item = ANY ($2)', v_schema)
-			USING c.person_id, p_items;
+		IF v_from IS NULL AND v_to IS NULL THEN
+			RETURN QUERY EXECUTE format('SELECT ''served''::text, NULL::text, NULL::uuid,'
+				' NULL::text, h.item, h.value FROM %I.holdings h'
+				' WHERE h.person_id = $1 AND h.item = ANY ($2)', v_schema)
+				USING c.person_id, p_items;
+		ELSE
+			RETURN QUERY EXECUTE format('SELECT ''served''::text, NULL::text, NULL::uuid,'
+				' NULL::text, h.item, h.value FROM %I.holdings h'
+				' WHERE h.person_id = $1 AND h.item = ANY ($2)'
+				' AND h.as_of >= coalesce($3, ''-infinity''::date)'
+				' AND h.as_of <= coalesce($4, ''infinity''::date)', v_schema)
+				USING c.person_id, p_items, v_from, v_to;
+		END IF;
 	END LOOP;
 END
 $$;
-REVOKE EXECUTE ON FUNCTION portal.rp_fetch(text, bytea, text, text[], date, date) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION portal.rp_fetch(text, bytea, text, text[], date, date) TO mado_app;
+REVOKE EXECUTE ON FUNCTION portal.rp_fetch(text, bytea, text, text[], date, date, text)
+	FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION portal.rp_fetch(text, bytea, text, text[], date, date, text)
+	TO mado_app;
 
 -- Consent receipts: what the server signs for each step of a consent. The receipt names
 -- the person only by the recipient's pseudonym for them.
@@ -338,11 +394,17 @@ RETURNS TABLE (consent_id uuid, kind text, recipient text, programme text, purpo
 	       items text[], data_from date, data_to date, freq_unit text, freq_max integer,
 	       data_life_days integer, valid_from timestamptz, valid_until timestamptz,
 	       event_id bigint, event_type text, event_at timestamptz, event_channel text,
-	       status text, uses bigint, principal text)
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+	       event_status text, current_status text, uses bigint, principal text)
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+	PERFORM portal.require_person(p_person);
+	-- The status now (as of the receipt's issue), beside the status the step left.
+	PERFORM portal.consent_expire_due(x.id) FROM portal.consents x
+	WHERE x.id = p_consent AND x.person_id = p_person;
+	RETURN QUERY
 	SELECT c.id, c.kind, c.recipient, c.programme, c.purpose, c.items, c.data_from,
 	       c.data_to, c.freq_unit, c.freq_max, c.data_life_days, c.valid_from, c.valid_until,
-	       e.id, e.type, e.at, e.channel, e.new_status,
+	       e.id, e.type, e.at, e.channel, e.new_status, c.status,
 	       (SELECT count(*) FROM portal.consent_uses u WHERE u.consent_id = c.id
 		  AND u.at <= coalesce((SELECT min(n.at) FROM portal.consent_events n
 					WHERE n.consent_id = c.id AND n.id > e.id), 'infinity')),
@@ -351,7 +413,8 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 	FROM portal.consents c JOIN portal.consent_events e ON e.consent_id = c.id
 	WHERE c.id = p_consent AND c.person_id = p_person
 	  AND (p_event IS NULL OR e.id = p_event)
-	ORDER BY e.id DESC LIMIT 1
+	ORDER BY e.id DESC LIMIT 1;
+END
 $$;
 REVOKE EXECUTE ON FUNCTION portal.consent_receipt(uuid, uuid, bigint) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION portal.consent_receipt(uuid, uuid, bigint) TO mado_app;

@@ -26,6 +26,7 @@ DECLARE
 	v_event uuid := gen_random_uuid();
 	v_row bigint;
 	v_schema text;
+	v_sealed boolean;
 BEGIN
 	SELECT s.person_id INTO v_person FROM portal.pseudonyms s
 	WHERE s.org_code = p_org AND s.pseudonym = p_pseudonym;
@@ -62,14 +63,19 @@ BEGIN
 		v_reason := 'items-frozen';
 	END IF;
 
-	-- A refusal is recorded unsealed: only a served request may carry a disclosure date.
+	-- A request whose basis allows the seal is sealed whether it is served or refused
+	-- (a refusal for frozen items, the one check after the seal's): shown at once, a
+	-- refused query would tip off the person it is about. The refusal is still recorded,
+	-- and opens with its disclosure date like a served one. A refusal before the seal's
+	-- check (no basis, no relay, seal not allowed) is recorded unsealed.
+	v_sealed := p_sealed_until IS NOT NULL AND (v_reason IS NULL OR v_reason = 'items-frozen');
 	SELECT w.id INTO v_row FROM portal.record_access(ARRAY[ROW(
 		v_event, v_person, now(), p_org, p_relay_for,
 		p_officer, p_officer_role, p_actor_kind, 'gateway',
 		p_purpose, p_legal_ref, p_case_ref, p_items, NULL,
 		CASE WHEN v_reason IS NULL THEN 'served' ELSE 'denied' END, v_reason,
-		CASE WHEN v_reason IS NULL THEN p_sealed_until END,
-		CASE WHEN v_reason IS NULL AND p_sealed_until IS NOT NULL THEN p_sealing_body END
+		CASE WHEN v_sealed THEN p_sealed_until END,
+		CASE WHEN v_sealed THEN p_sealing_body END
 	)::portal.access_record]) w;
 	-- A fresh random event id is never a recorded key; if it were, nothing may leave.
 	IF v_row IS NULL THEN

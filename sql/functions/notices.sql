@@ -6,8 +6,11 @@ SET LOCAL ROLE mado_owner;
 
 /*
  * An agency programme's push notice to a person (by the agency's pseudonym): delivered
- * only under an active push consent for that programme; the attempt is recorded either
- * way. Returns 'invalid' for an unknown person or programme (nothing written).
+ * only under an active push consent for that programme and within its frequency (its
+ * window, Japan time, and the most notices in it); the attempt is recorded either way.
+ * A consent whose time is up is expired here, as at any use. Returns 'invalid' for an
+ * unknown person or programme (nothing written); refusals are 'no-consent' and
+ * 'frequency'.
  */
 CREATE OR REPLACE FUNCTION portal.push_notice(p_org text, p_programme text,
 					      p_pseudonym text, p_title text, p_body text)
@@ -16,10 +19,14 @@ LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp SET lock_timeout = '2s' AS $$
 DECLARE
 	g portal.push_programmes%ROWTYPE;
+	c portal.consents%ROWTYPE;
 	v_person uuid;
-	v_consent uuid;
 	v_event uuid := gen_random_uuid();
 	v_row bigint;
+	v_reason text;
+	v_window timestamptz;
+	v_used bigint;
+	v_limit integer;
 BEGIN
 	SELECT * INTO g FROM portal.push_programmes x WHERE x.code = p_programme
 	  AND x.org_code = p_org;
@@ -30,23 +37,43 @@ BEGIN
 			CASE WHEN g.code IS NULL THEN 'programme' ELSE 'person' END;
 		RETURN;
 	END IF;
-	SELECT c.id INTO v_consent FROM portal.consents c
-	WHERE c.person_id = v_person AND c.kind = 'push_notice' AND c.programme = g.code
-	  AND c.status = 'active' AND c.valid_from <= now() AND c.valid_until > now()
-	ORDER BY c.created_at DESC LIMIT 1 FOR SHARE;
+	PERFORM portal.consent_expire_due(x.id) FROM portal.consents x
+	WHERE x.person_id = v_person AND x.kind = 'push_notice' AND x.programme = g.code
+	  AND x.status IN ('active', 'paused') AND x.valid_until <= now();
+	-- FOR UPDATE: notices under one consent take turns, so the count holds.
+	SELECT * INTO c FROM portal.consents x
+	WHERE x.person_id = v_person AND x.kind = 'push_notice' AND x.programme = g.code
+	  AND x.status = 'active' AND x.valid_from <= now() AND x.valid_until > now()
+	ORDER BY x.created_at DESC LIMIT 1 FOR UPDATE;
+	IF c.id IS NULL THEN
+		v_reason := 'no-consent';
+	ELSE
+		v_window := CASE c.freq_unit
+				WHEN 'month' THEN date_trunc('month', now() AT TIME ZONE 'Asia/Tokyo')
+				ELSE date_trunc('day', now() AT TIME ZONE 'Asia/Tokyo') END
+			    AT TIME ZONE 'Asia/Tokyo';
+		v_used := CASE WHEN c.freq_unit = 'once' THEN c.uses_total
+			       WHEN c.window_start = v_window THEN c.window_uses ELSE 0 END;
+		v_limit := CASE c.freq_unit WHEN 'once' THEN 1 ELSE c.freq_max END;
+		IF v_used >= v_limit THEN
+			v_reason := 'frequency';
+		END IF;
+	END IF;
 	SELECT w.id INTO v_row FROM portal.record_access(ARRAY[ROW(
 		v_event, v_person, now(), p_org, NULL,
 		NULL, NULL, 'machine', 'push',
-		g.purpose, 'consent', NULL, ARRAY['notice'], v_consent,
-		CASE WHEN v_consent IS NULL THEN 'denied' ELSE 'served' END,
-		CASE WHEN v_consent IS NULL THEN 'no-consent' END, NULL, NULL
+		g.purpose, 'consent', NULL, ARRAY['notice'], c.id,
+		CASE WHEN v_reason IS NULL THEN 'served' ELSE 'denied' END, v_reason, NULL, NULL
 	)::portal.access_record]) w;
-	IF v_consent IS NULL THEN
-		RETURN QUERY SELECT 'denied'::text, 'no-consent'::text;
+	IF v_reason IS NOT NULL THEN
+		RETURN QUERY SELECT 'denied'::text, v_reason;
 		RETURN;
 	END IF;
 	INSERT INTO portal.consent_uses (consent_id, person_id, event_row, items)
-	VALUES (v_consent, v_person, v_row, ARRAY['notice']);
+	VALUES (c.id, v_person, v_row, ARRAY['notice']);
+	UPDATE portal.consents x SET uses_total = x.uses_total + 1, window_start = v_window,
+		window_uses = v_used + 1
+	WHERE x.id = c.id;
 	INSERT INTO portal.notices (person_id, kind, event_row, org_code, programme, title, body)
 	VALUES (v_person, 'push', v_row, p_org, g.code, p_title, p_body);
 	RETURN QUERY SELECT 'served'::text, NULL::text;

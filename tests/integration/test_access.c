@@ -541,6 +541,86 @@ test_report_ignores_session_temp_table(void **state)
 				" AND person_id = '%s' AND channel = 'report'",
 				ev, alice.id),
 			 1);
+	/* No function that runs as its owner makes or names a temporary object, which the
+	   calling session could have prepared: checked over every SECURITY DEFINER body. */
+	assert_int_equal(scalar("SELECT count(*) FROM pg_proc p WHERE p.prosecdef AND"
+				" p.pronamespace = 'portal'::regnamespace AND (p.prosrc ~*"
+				" '\\m(temp|temporary)\\s+(table|view|sequence)' OR p.prosrc ~*"
+				" '\\mpg_temp\\M' OR p.prosrc ~* 'on\\s+commit\\s+drop')"),
+			 0);
+	assert_true(scalar("SELECT count(*) FROM pg_proc p WHERE p.prosecdef AND"
+			   " p.pronamespace = 'portal'::regnamespace") > 10);
+	/* Every one of them pins its search path, so no object of pg_temp is found first. */
+	assert_int_equal(scalar("SELECT count(*) FROM pg_proc p WHERE p.prosecdef AND"
+				" p.pronamespace = 'portal'::regnamespace AND NOT"
+				" coalesce(p.proconfig, '{}') @> ARRAY['search_path=pg_catalog,"
+				" pg_temp']"),
+			 0);
+}
+
+/*
+ * The definer functions that act for a person act only for the person the transaction
+ * was set to (mado.person_id), so the application role cannot name someone else (review
+ * finding 17); organisation certificates are not the application's to write, and a
+ * revoked one stays revoked.
+ */
+static void
+test_definer_functions_act_for_the_set_person(void **state)
+{
+	/* Each function, and its arguments after the person. */
+	static const char *const calls[][2] = {
+	    {"dispute_open", "1, 'not-mine', NULL"},
+	    {"consent_change", "gen_random_uuid(), 'revoke', 'self'"},
+	    {"consent_push_give", "'benefit-eligibility', 30, 'self'"},
+	    {"consent_request_decide", "gen_random_uuid(), false, NULL, NULL, 'self'"},
+	    {"consent_receipt", "gen_random_uuid(), NULL"},
+	};
+	char sql[512], got[64];
+	long consents = scalar("SELECT count(*) FROM portal.consents");
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(calls) / sizeof(calls[0]); i++) {
+		snprintf(sql, sizeof(sql), "SELECT * FROM portal.%s('%s', %s)", calls[i][0],
+			 alice.id, calls[i][1]);
+		/* Set to someone else, or not set at all: refused. */
+		assert_int_equal(
+		    scalar("SET ROLE mado_app; SELECT set_config('mado.person_id', '%s',"
+			   " false); %s",
+			   bob.id, sql),
+		    -1);
+		assert_int_equal(scalar("SET ROLE mado_app; %s", sql), -1);
+	}
+	assert_int_equal(scalar("SELECT count(*) FROM portal.consents"), consents);
+	/* Set to the person named: the function runs (and finds no such consent). */
+	assert_int_equal(th_sql_str(&env, got, sizeof(got),
+				    "SET ROLE mado_app; SELECT set_config('mado.person_id', '%s',"
+				    " false); SELECT reason FROM portal.consent_change('%s',"
+				    " gen_random_uuid(), 'revoke', 'self')",
+				    alice.id, alice.id),
+			 0);
+	assert_string_equal(got, "not-found");
+
+	/* Organisation certificates: read only, for the application role. */
+	assert_int_equal(scalar("SET ROLE mado_app; INSERT INTO portal.org_certs (key_hash,"
+				" org_code) VALUES (repeat('ab', 32), 'police')"),
+			 -1);
+	assert_int_equal(scalar("SET ROLE mado_app; UPDATE portal.org_certs SET revoked_at ="
+				" NULL"),
+			 -1);
+	assert_true(scalar("SET ROLE mado_app; SELECT count(*) FROM portal.org_certs") > 0);
+	/* A revoked certificate added again, as mado org-cert does: refused, still revoked. */
+	assert_int_equal(scalar("INSERT INTO portal.org_certs (key_hash, org_code, revoked_at)"
+				" VALUES (repeat('cd', 32), 'police', now())"),
+			 1);
+	assert_int_equal(scalar("INSERT INTO portal.org_certs (key_hash, org_code) VALUES"
+				" (repeat('cd', 32), 'police') ON CONFLICT (key_hash) DO UPDATE SET"
+				" org_code = EXCLUDED.org_code, revoked_at = NULL WHERE"
+				" portal.org_certs.org_code = EXCLUDED.org_code"),
+			 -1);
+	assert_int_equal(scalar("SELECT count(*) FROM portal.org_certs WHERE key_hash ="
+				" repeat('cd', 32) AND revoked_at IS NOT NULL"),
+			 1);
 }
 
 /* --- the log's protections --- */
@@ -704,6 +784,16 @@ test_filters_pages_summary_export(void **state)
 	th_resp_free(&r);
 	assert_int_equal(get_as(&alice, "/api/v1/me/access-log?before=x", &r), 422);
 	th_resp_free(&r);
+	/* A cursor past any time the database can hold is bad input, not a server error. */
+	assert_int_equal(get_as(&alice, "/api/v1/me/access-log?before=253402300800000000-1", &r),
+			 422);
+	assert_string_equal(type_of(&r), "validation-failed");
+	th_resp_free(&r);
+	assert_int_equal(
+	    get_as(&alice, "/api/v1/me/access-log?before=9223372036854775807-9223372036854775807",
+		   &r),
+	    422);
+	th_resp_free(&r);
 
 	/* Summary. */
 	assert_int_equal(get_as(&alice, "/api/v1/me/access-log/summary", &r), 200);
@@ -718,7 +808,9 @@ test_filters_pages_summary_export(void **state)
 
 	/* Exports. */
 	assert_int_equal(get_as(&alice, "/api/v1/me/access-log/export?format=csv", &r), 200);
-	assert_non_null(strstr(r.headers, "text/csv"));
+	/* The charset said once (review finding 19). */
+	assert_non_null(strstr(r.headers, "Content-Type: text/csv; charset=utf-8\r\n"));
+	assert_null(strstr(r.headers, "charset=utf-8;"));
 	assert_non_null(strstr(r.headers, "attachment"));
 	{
 		long lines = 0;
@@ -816,6 +908,12 @@ test_not_mine_freezes_until_reverified(void **state)
 	assert_int_equal(gw("pension-service", "POST", path, "{\"status\":\"acknowledged\"}", &r),
 			 204);
 	th_resp_free(&r);
+	/* An answer must move the case on: the same one again is refused, so each notice
+	   the person gets says something new (review finding 19). */
+	assert_int_equal(gw("pension-service", "POST", path, "{\"status\":\"acknowledged\"}", &r),
+			 409);
+	assert_string_equal(type_of(&r), "conflict");
+	th_resp_free(&r);
 	assert_int_equal(query("city-welfare", &alice, "[\"tax.income\"]", "welfare.eligibility",
 			       "MNA-T2-21", NULL, &r),
 			 403);
@@ -828,6 +926,15 @@ test_not_mine_freezes_until_reverified(void **state)
 	assert_int_equal(get_as(&alice, "/api/v1/me/disputes", &r), 200);
 	assert_non_null(strstr(r.body, "\"status\":\"reverified\""));
 	th_resp_free(&r);
+	/* A final answer stands: no flipping it back and forth, one notice per answer. */
+	assert_int_equal(gw("pension-service", "POST", path, "{\"status\":\"rejected\"}", &r), 409);
+	th_resp_free(&r);
+	assert_int_equal(gw("tax-office", "POST", path, "{\"status\":\"corrected\"}", &r), 409);
+	th_resp_free(&r);
+	assert_int_equal(gw("tax-office", "POST", path, "{\"status\":\"reverified\"}", &r), 409);
+	th_resp_free(&r);
+	assert_int_equal(
+	    scalar("SELECT count(*) FROM portal.notices WHERE case_no = '%s'", case_no), 2);
 }
 
 static void
@@ -1023,6 +1130,7 @@ main(void)
 	    cmocka_unit_test(test_report_replay_writes_once),
 	    cmocka_unit_test(test_report_bad_event_writes_nothing),
 	    cmocka_unit_test(test_report_ignores_session_temp_table),
+	    cmocka_unit_test(test_definer_functions_act_for_the_set_person),
 	    cmocka_unit_test(test_append_only_for_every_role),
 	    cmocka_unit_test(test_person_sees_only_own),
 	    cmocka_unit_test(test_filters_pages_summary_export),

@@ -222,7 +222,9 @@ test_fetch_under_consent(void **state)
 			       " s.org_code = 'kakeibo-app' AND s.person_id <> '%s' LIMIT 1",
 			       alice.id),
 		    0);
-		snprintf(body, sizeof(body), "{\"person\":\"%s\",\"items\":[\"tax.income\"]}",
+		snprintf(body, sizeof(body),
+			 "{\"person\":\"%s\",\"items\":[\"tax.income\"],\"purpose\":"
+			 "\"budget.planning\"}",
 			 bob_pseud);
 		assert_int_equal(org_call("kakeibo-app", "/rp/v1/data", body, &r), 403);
 		assert_string_equal(member(&r, "reason"), "no-consent");
@@ -233,8 +235,25 @@ test_fetch_under_consent(void **state)
 					" e.reason = 'consent-no-consent'",
 					bob_pseud),
 				 1);
-		/* By pseudonym the person who did consent is served. */
+		/* By pseudonym the service says for which purpose (review finding 6). */
 		snprintf(body, sizeof(body), "{\"person\":\"%s\",\"items\":[\"tax.income\"]}",
+			 pseud);
+		assert_int_equal(org_call("kakeibo-app", "/rp/v1/data", body, &r), 422);
+		assert_string_equal(type_of(&r), "validation-failed");
+		assert_string_equal(member(&r, "field"), "purpose");
+		th_resp_free(&r);
+		/* For a purpose the person did not consent to: refused, and recorded. */
+		snprintf(body, sizeof(body),
+			 "{\"person\":\"%s\",\"items\":[\"tax.income\"],\"purpose\":"
+			 "\"loan.screening\"}",
+			 pseud);
+		assert_int_equal(org_call("kakeibo-app", "/rp/v1/data", body, &r), 403);
+		assert_string_equal(member(&r, "reason"), "no-consent");
+		th_resp_free(&r);
+		/* By pseudonym and purpose the person who did consent is served. */
+		snprintf(body, sizeof(body),
+			 "{\"person\":\"%s\",\"items\":[\"tax.income\"],\"purpose\":"
+			 "\"budget.planning\"}",
 			 pseud);
 		assert_int_equal(org_call("kakeibo-app", "/rp/v1/data", body, &r), 200);
 		th_resp_free(&r);
@@ -437,6 +456,139 @@ test_push_needs_consent(void **state)
 	}
 }
 
+/* Push notices keep to the consent's frequency, and a push consent whose time is up shows
+   as expired in the person's list without waiting for a use (review finding 14). */
+static void
+test_push_frequency_and_expiry(void **state)
+{
+	char body[512], pseud[64], consent[40];
+	struct th_resp r;
+	long denied, notices;
+	int i;
+
+	(void)state;
+	assert_int_equal(as_alice("POST", "/api/v1/me/consents/push",
+				  "{\"programme\":\"benefit-eligibility\",\"valid_days\":1e300}",
+				  &r),
+			 422);
+	assert_string_equal(type_of(&r), "validation-failed");
+	assert_string_equal(member(&r, "field"), "valid_days");
+	th_resp_free(&r);
+	/* Only this consent is in force, at most 3 notices a day, none sent yet today. */
+	assert_int_equal(scalar("UPDATE portal.consents SET status = 'revoked' WHERE person_id ="
+				" '%s' AND kind = 'push_notice' AND status = 'active'",
+				alice.id) >= 0,
+			 1);
+	assert_int_equal(as_alice("POST", "/api/v1/me/consents/push",
+				  "{\"programme\":\"benefit-eligibility\",\"valid_days\":30}", &r),
+			 201);
+	snprintf(consent, sizeof(consent), "%s", member(&r, "id"));
+	th_resp_free(&r);
+	assert_int_equal(scalar("UPDATE portal.consents SET freq_max = 3 WHERE id = '%s'", consent),
+			 1);
+	assert_int_equal(th_sql_str(&env, pseud, sizeof(pseud),
+				    "SELECT pseudonym FROM portal.pseudonyms WHERE person_id = '%s'"
+				    " AND org_code = 'city-welfare'",
+				    alice.id),
+			 0);
+	snprintf(body, sizeof(body),
+		 "{\"programme\":\"benefit-eligibility\",\"person\":\"%s\",\"title\":\"Reminder\","
+		 "\"body\":\"Apply at the counter.\"}",
+		 pseud);
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(org_call("city-welfare", "/gw/v1/notices", body, &r), 204);
+		th_resp_free(&r);
+	}
+	denied = scalar("SELECT count(*) FROM portal.access_events WHERE person_id = '%s' AND"
+			" channel = 'push' AND outcome = 'denied' AND reason = 'frequency'",
+			alice.id);
+	notices = scalar("SELECT count(*) FROM portal.notices WHERE person_id = '%s' AND kind ="
+			 " 'push'",
+			 alice.id);
+	assert_int_equal(org_call("city-welfare", "/gw/v1/notices", body, &r), 403);
+	assert_string_equal(type_of(&r), "consent-refused");
+	assert_string_equal(member(&r, "reason"), "frequency");
+	th_resp_free(&r);
+	/* Refused and recorded, and nothing delivered. */
+	assert_int_equal(scalar("SELECT count(*) FROM portal.access_events WHERE person_id = '%s'"
+				" AND channel = 'push' AND outcome = 'denied' AND reason ="
+				" 'frequency' AND consent_id = '%s'",
+				alice.id, consent),
+			 denied + 1);
+	assert_int_equal(scalar("SELECT count(*) FROM portal.notices WHERE person_id = '%s' AND"
+				" kind = 'push'",
+				alice.id),
+			 notices);
+	assert_int_equal(scalar("SELECT uses_total FROM portal.consents WHERE id = '%s'", consent),
+			 3);
+
+	/* The clock passes its end: the list says expired at once, with the event. */
+	assert_int_equal(scalar("UPDATE portal.consents SET valid_from = now() - interval '2 days',"
+				" valid_until = now() - interval '1 second' WHERE id = '%s'",
+				consent),
+			 1);
+	assert_int_equal(as_alice("GET", "/api/v1/me/consents", NULL, &r), 200);
+	{
+		cJSON *j = th_json(&r), *c;
+		int found = 0;
+
+		cJSON_ArrayForEach (c, cJSON_GetObjectItemCaseSensitive(j, "consents")) {
+			const cJSON *id = cJSON_GetObjectItemCaseSensitive(c, "id");
+
+			if (cJSON_IsString(id) && strcmp(id->valuestring, consent) == 0) {
+				found = 1;
+				assert_string_equal(
+				    cJSON_GetObjectItemCaseSensitive(c, "status")->valuestring,
+				    "expired");
+			}
+		}
+		cJSON_Delete(j);
+		assert_true(found);
+	}
+	th_resp_free(&r);
+	assert_int_equal(scalar("SELECT count(*) FROM portal.consent_events WHERE consent_id = '%s'"
+				" AND type = 'expired'",
+				consent),
+			 1);
+	assert_int_equal(org_call("city-welfare", "/gw/v1/notices", body, &r), 403);
+	assert_string_equal(member(&r, "reason"), "no-consent");
+	th_resp_free(&r);
+}
+
+/* A service that keeps fetching after the person revoked its consent is refused and
+   recorded every time, but does not flood the person's notices (review finding 19). */
+static void
+test_refused_fetches_do_not_flood_notices(void **state)
+{
+	char consent[40];
+	const char *grant;
+	struct th_resp r;
+	long notices;
+	int i;
+
+	(void)state;
+	grant = consent_for("kakeibo-app", "budget.planning", "[\"tax.income\"]",
+			    "[\"tax.income\"]", NULL, consent);
+	assert_int_equal(as_alice("PUT", "/api/v1/me/alerts", "{\"mode\":\"all\"}", &r), 200);
+	th_resp_free(&r);
+	change(consent, "revoke", 200);
+	/* No notice about this service in the last day, so the first refusal raises one. */
+	assert_true(scalar("DELETE FROM portal.notices WHERE person_id = '%s' AND kind = 'access'"
+			   " AND org_code = 'kakeibo-app'",
+			   alice.id) >= 0);
+	notices = scalar("SELECT count(*) FROM portal.notices WHERE person_id = '%s' AND kind ="
+			 " 'access' AND org_code = 'kakeibo-app'",
+			 alice.id);
+	for (i = 0; i < 5; i++)
+		refused("kakeibo-app", grant, "[\"tax.income\"]", NULL, "revoked", consent);
+	assert_int_equal(scalar("SELECT count(*) FROM portal.notices WHERE person_id = '%s' AND"
+				" kind = 'access' AND org_code = 'kakeibo-app'",
+				alice.id),
+			 notices + 1);
+	assert_int_equal(as_alice("PUT", "/api/v1/me/alerts", "{\"mode\":\"off\"}", &r), 200);
+	th_resp_free(&r);
+}
+
 static void
 test_only_own_session_grants(void **state)
 {
@@ -471,9 +623,10 @@ test_only_own_session_grants(void **state)
 	/* The database holds the same rule. */
 	assert_int_equal(
 	    th_sql_str(&env, reason, sizeof(reason),
-		       "SELECT reason FROM portal.consent_request_decide('%s', '%s', true,"
+		       "SELECT set_config('mado.person_id', '%s', true);"
+		       " SELECT reason FROM portal.consent_request_decide('%s', '%s', true,"
 		       " ARRAY['tax.income'], NULL, 'desk')",
-		       alice.id, req),
+		       alice.id, alice.id, req),
 	    0);
 	assert_string_equal(reason, "channel");
 	assert_int_equal(scalar("SELECT count(*) FROM portal.consent_requests WHERE id = '%s' AND"
@@ -489,6 +642,27 @@ static int
 verify(const char *file, const char *key)
 {
 	return th_sh("'%s' receipt '%s' --key '%s' >/dev/null", MADO_VERIFY_BINARY, file, key);
+}
+
+/* A receipt's event.status (the step's) and current_status (at issue); no consent.status. */
+static void
+receipt_status(const struct th_resp *r, char status[32], char now[32])
+{
+	cJSON *env_json = th_json(r), *doc;
+	const cJSON *text = cJSON_GetObjectItemCaseSensitive(env_json, "receipt"), *e, *c;
+
+	assert_true(cJSON_IsString(text));
+	assert_non_null(doc = cJSON_Parse(text->valuestring));
+	e = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(doc, "event"),
+					     "status");
+	c = cJSON_GetObjectItemCaseSensitive(doc, "current_status");
+	assert_true(cJSON_IsString(e) && cJSON_IsString(c));
+	assert_null(cJSON_GetObjectItemCaseSensitive(
+	    cJSON_GetObjectItemCaseSensitive(doc, "consent"), "status"));
+	snprintf(status, 32, "%s", e->valuestring);
+	snprintf(now, 32, "%s", c->valuestring);
+	cJSON_Delete(doc);
+	cJSON_Delete(env_json);
 }
 
 static void
@@ -512,7 +686,7 @@ test_receipts_verify_offline(void **state)
 
 	snprintf(path, sizeof(path), "/api/v1/me/consents/%s/receipt", consent);
 	assert_int_equal(as_alice("GET", path, NULL, &r), 200);
-	assert_non_null(strstr(r.body, "mado-consent-receipt/1"));
+	assert_non_null(strstr(r.body, "mado-consent-receipt/2"));
 	assert_non_null(strstr(r.body, "paused"));
 	assert_null(strstr(r.body, alice.id)); /* the person appears by pseudonym only */
 	snprintf(file, sizeof(file), "%s/receipt.json", env.dir);
@@ -537,6 +711,33 @@ test_receipts_verify_offline(void **state)
 	snprintf(path, sizeof(path), "/api/v1/me/consents/%s/receipt?event=1", consent);
 	assert_int_equal(as_alice("GET", path, NULL, &r), 404);
 	th_resp_free(&r);
+
+	/* The step's status and the status now are told apart (review finding 16): the
+	   receipt of the grant, fetched after the revocation, says both. */
+	change(consent, "revoke", 200);
+	{
+		char given[24], status[32], now[32];
+
+		assert_int_equal(
+		    th_sql_str(&env, given, sizeof(given),
+			       "SELECT id FROM portal.consent_events WHERE consent_id ="
+			       " '%s' AND type = 'given'",
+			       consent),
+		    0);
+		snprintf(path, sizeof(path), "/api/v1/me/consents/%s/receipt?event=%s", consent,
+			 given);
+		assert_int_equal(as_alice("GET", path, NULL, &r), 200);
+		receipt_status(&r, status, now);
+		th_resp_free(&r);
+		assert_string_equal(status, "active");
+		assert_string_equal(now, "revoked");
+		snprintf(path, sizeof(path), "/api/v1/me/consents/%s/receipt", consent);
+		assert_int_equal(as_alice("GET", path, NULL, &r), 200);
+		receipt_status(&r, status, now);
+		th_resp_free(&r);
+		assert_string_equal(status, "revoked");
+		assert_string_equal(now, "revoked");
+	}
 }
 
 /* Fetches run in threads while the person revokes: every fetch sent after the revocation
@@ -611,6 +812,8 @@ main(void)
 	    cmocka_unit_test(test_frequency_range_expiry),
 	    cmocka_unit_test(test_requests_stay_within_registration),
 	    cmocka_unit_test(test_push_needs_consent),
+	    cmocka_unit_test(test_push_frequency_and_expiry),
+	    cmocka_unit_test(test_refused_fetches_do_not_flood_notices),
 	    cmocka_unit_test(test_only_own_session_grants),
 	    cmocka_unit_test(test_revocation_races_fetches),
 	    cmocka_unit_test(test_receipts_verify_offline),

@@ -1,9 +1,10 @@
 /*
  * The decisions that live in PL/pgSQL, driven by tables the way pgbouncer's hba tests
  * are: tests/integration/data/gateway_query.tsv (portal.gw_query: legal bases, relays,
- * seals, freezes) and consent_fetch.tsv (portal.rp_fetch: status, expiry, items, period,
- * frequency). Each line sets up what it needs in a real database, calls the function as
- * the server does, and checks the answer and the access record it must leave.
+ * seals, freezes) and consent_fetch.tsv (portal.rp_fetch: status, expiry, purpose, items,
+ * period and the data it lets out, freezes, frequency). Each line sets up what it needs in a real
+ * database, calls the function as the server does, and checks the answer and the access record it
+ * must leave.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -84,7 +85,7 @@ records_of_alice(void)
 		      alice.id);
 }
 
-/* outcome reason org items purpose ref relay sealed frozen */
+/* outcome reason org items purpose ref relay sealed frozen record-sealed */
 static void
 gateway_case(int lineno, char **f)
 {
@@ -121,13 +122,14 @@ gateway_case(int lineno, char **f)
 	if (strcmp(f[0], "invalid") != 0) {
 		assert_int_equal(th_sql_str(&env, got, sizeof(got),
 					    "SELECT org_code || ':' || channel || ':' || outcome"
-					    " || ':' || coalesce(reason, '-') FROM"
+					    " || ':' || coalesce(reason, '-') || ':' || CASE WHEN"
+					    " sealed_until IS NULL THEN '-' ELSE 'sealed' END FROM"
 					    " portal.access_events WHERE person_id = '%s'"
 					    " ORDER BY id DESC LIMIT 1",
 					    alice.id),
 				 0);
-		snprintf(want, sizeof(want), "%s:gateway:%s:%s", f[2], f[0],
-			 f[1] != NULL ? f[1] : "-");
+		snprintf(want, sizeof(want), "%s:gateway:%s:%s:%s", f[2], f[0],
+			 f[1] != NULL ? f[1] : "-", f[9] != NULL ? f[9] : "-");
 		if (strcmp(got, want) != 0)
 			fail_msg("gateway_query.tsv line %d recorded %s, not %s", lineno, got,
 				 want);
@@ -142,23 +144,27 @@ static void
 test_gateway_queries(void **state)
 {
 	(void)state;
-	assert_true(each_line("gateway_query.tsv", 9, gateway_case) >= 15);
+	assert_true(each_line("gateway_query.tsv", 10, gateway_case) >= 15);
 }
 
-/* A period FROM..TO as two SQL dates (or NULLs). */
+/* A period FROM..TO as two SQL dates; "-", or an empty side, is NULL. */
 static void
 period(const char *p, char *from, char *to, size_t len)
 {
-	if (p == NULL) {
-		snprintf(from, len, "NULL");
-		snprintf(to, len, "NULL");
+	const char *dots = p != NULL ? strstr(p, "..") : NULL;
+
+	snprintf(from, len, "NULL");
+	snprintf(to, len, "NULL");
+	if (dots == NULL)
 		return;
-	}
-	snprintf(from, len, "'%.10s'", p);
-	snprintf(to, len, "'%.10s'", strstr(p, "..") + 2);
+	if (dots > p)
+		snprintf(from, len, "'%.10s'", p);
+	if (dots[2] != '\0')
+		snprintf(to, len, "'%.10s'", dots + 2);
 }
 
-/* outcome reason status valid items period frequency used asked asked-period */
+/* outcome reason status valid items period frequency used asked asked-period
+   asked-purpose frozen data */
 static void
 consent_case(int lineno, char **f)
 {
@@ -187,14 +193,28 @@ consent_case(int lineno, char **f)
 			   "INSERT INTO portal.rp_grants (token_hash, consent_id, recipient)"
 			   " VALUES (sha256('grant-%d'), '%s', 'kakeibo-app')",
 			   lineno, id) == 1);
+	if (f[11] != NULL)
+		assert_true(th_sql(&env,
+				   "INSERT INTO portal.disputes (case_no, person_id, event_row,"
+				   " org_code, kind) VALUES ('C-%d', '%s', -%d, 'kakeibo-app',"
+				   " 'not-mine'); INSERT INTO portal.item_freezes (person_id, item,"
+				   " case_no) VALUES ('%s', '%s', 'C-%d')",
+				   lineno, alice.id, lineno, alice.id, f[11], lineno) == 1);
+	/* The decision (the row without an item), then the items whose data left. */
 	assert_int_equal(
 	    th_sql_str(&env, got, sizeof(got),
-		       "SELECT outcome || ':' || coalesce(reason, '-') FROM"
-		       " portal.rp_fetch('kakeibo-app', sha256('grant-%d'), NULL, '{%s}',"
-		       " %s, %s) LIMIT 1",
-		       lineno, f[8], afrom, ato),
+		       "SELECT min(CASE WHEN item IS NULL THEN outcome || ':' ||"
+		       " coalesce(reason, '-') END) || ':' || coalesce(string_agg(item, ','"
+		       " ORDER BY item), '-') FROM portal.rp_fetch('kakeibo-app',"
+		       " sha256('grant-%d'), NULL, '{%s}', %s, %s, %s%s%s)",
+		       lineno, f[8], afrom, ato, q(f[10])),
 	    0);
-	snprintf(want, sizeof(want), "%s:%s", f[0], f[1] != NULL ? f[1] : "-");
+	if (f[11] != NULL)
+		th_sql(&env,
+		       "UPDATE portal.item_freezes SET lifted_at = now() WHERE case_no = 'C-%d'",
+		       lineno);
+	snprintf(want, sizeof(want), "%s:%s:%s", f[0], f[1] != NULL ? f[1] : "-",
+		 f[12] != NULL ? f[12] : "-");
 	if (strcmp(got, want) != 0)
 		fail_msg("consent_fetch.tsv line %d: %s, expected %s", lineno, got, want);
 	/* The one record of this fetch, naming the consent and why it was refused. */
@@ -211,7 +231,7 @@ static void
 test_consent_fetches(void **state)
 {
 	(void)state;
-	assert_true(each_line("consent_fetch.tsv", 10, consent_case) >= 15);
+	assert_true(each_line("consent_fetch.tsv", 13, consent_case) >= 25);
 }
 
 int

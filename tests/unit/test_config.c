@@ -110,6 +110,11 @@ static const struct {
     {"web_root = /nonexistent/mado/web", "web_root", true},
     {"tls_cert = /nonexistent/server.pem", "tls_cert", true},
     {"demo_cards_dir = /nonexistent/mado/cards", "demo_cards_dir", true},
+    /* Demo cards log anyone in: never on an origin others reach (review finding 19). */
+    {"public_origin = https://portal.example.jp\ndemo_cards_dir = " MADO_SOURCE_DIR,
+     "demo_cards_dir", true},
+    {"public_origin = https://localhost.example.jp\ndemo_cards_dir = " MADO_SOURCE_DIR,
+     "demo_cards_dir", true},
     {"migrations_dir = /nonexistent/mado/migrations", "migrations_dir", false},
     {"card_trust_dir = /nonexistent/mado/trust", "card_trust_dir", false},
     {"org_trust_dir = /nonexistent/mado/org-trust", "org_trust_dir", false},
