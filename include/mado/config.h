@@ -35,6 +35,7 @@ struct mado_config {
 	int body_max;           /* default cap on request bodies, bytes */
 	int hsts_max_age;       /* seconds */
 	char *metrics_from;     /* client addresses allowed to read /metrics, or * */
+	char *trusted_proxies;  /* proxies whose X-Forwarded-For names the client */
 	char *log_level;        /* error, warn, info, debug */
 	bool log_requests;      /* one line per request */
 

@@ -148,6 +148,7 @@ struct mado_req {
 	const char *query[MADO_MAX_QUERY]; /* the route's query fields' values, or NULL */
 	struct mado_text query_buf;
 	struct mado_db *db; /* checked out on first use, returned before the response */
+	char client[64];    /* the client's address (trusted_proxies applied) */
 	int status;
 	const char *content_type;
 	struct mado_text out;
@@ -218,8 +219,15 @@ struct mado_gate {
 };
 void mado_http_set_gate(enum mado_caller caller, const struct mado_gate *gate);
 
-/* The client's address as text (no port). Borrowed for the request's lifetime. */
+/* The client's address as text (no port): the TCP peer's, or, when that is one of
+   trusted_proxies, the last address of X-Forwarded-For that is not. Borrowed for the
+   request's lifetime. */
 const char *mado_http_client_addr(const struct mado_req *rq);
+/* The key every per-client limit counts the request under: the client's IPv4 address, or
+   its IPv6 address's /64 ("2001:db8:1:2::/64"). */
+void mado_http_client_key(const struct mado_req *rq, char *out, size_t len);
+/* The same for an address given as text; false (out a copy) when it is not one. */
+bool mado_http_addr_key(const char *addr, char *out, size_t len);
 const char *mado_http_req_header(const struct mado_req *rq, const char *name);
 /* The client certificate of the connection (borrowed), or NULL. */
 struct x509_st *mado_http_client_cert(const struct mado_req *rq);

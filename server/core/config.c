@@ -48,6 +48,7 @@ static const char *check_dir(const struct mado_config *, const struct opt *);
 static const char *check_tls_cert(const struct mado_config *, const struct opt *);
 static const char *check_log_level(const struct mado_config *, const struct opt *);
 static const char *check_metrics_from(const struct mado_config *, const struct opt *);
+static const char *check_trusted_proxies(const struct mado_config *, const struct opt *);
 static const char *check_mtls_listen(const struct mado_config *, const struct opt *);
 static const char *check_revocation(const struct mado_config *, const struct opt *);
 static const char *check_optional_dir(const struct mado_config *, const struct opt *);
@@ -91,6 +92,10 @@ static const struct opt opts[] = {
      "Strict-Transport-Security max-age in seconds."},
     {"metrics_from", OPT_STR, OFF(metrics_from), "127.0.0.1,::1", 0, 0, 0, check_metrics_from,
      "Comma-separated client addresses allowed to read /metrics, or `*` for any."},
+    {"trusted_proxies", OPT_STR, OFF(trusted_proxies), "", 0, 0, 0, check_trusted_proxies,
+     "Comma-separated addresses or CIDR blocks of reverse proxies in front of Mado. When the "
+     "peer is one, the client is the last address in X-Forwarded-For that is not; empty: "
+     "the header is ignored."},
     {"log_level", OPT_STR, OFF(log_level), "info", 0, 0, 0, check_log_level,
      "Operational log level: error, warn, info or debug."},
     {"log_requests", OPT_BOOL, OFF(log_requests), "on", 0, 0, 0, NULL,
@@ -460,6 +465,46 @@ check_metrics_from(const struct mado_config *cfg, const struct opt *o)
 		if (inet_pton(AF_INET, buf, addr) != 1 && inet_pton(AF_INET6, buf, addr) != 1)
 			return "must list numeric addresses separated by commas, or be *";
 		s += n + (end != NULL);
+	}
+	return NULL;
+}
+
+/* Each item: a numeric address, optionally /bits within its family's length. */
+static const char *
+check_trusted_proxies(const struct mado_config *cfg, const struct opt *o)
+{
+	static const char msg[] = "must list numeric addresses or CIDR blocks separated by commas";
+	char buf[64], *slash;
+	unsigned char addr[16];
+	const char *s = cstr(cfg, o), *end;
+	long long bits;
+	size_t n;
+	int max;
+
+	while (*s != '\0') {
+		while (*s == ' ')
+			s++;
+		end = strchr(s, ',');
+		n = end != NULL ? (size_t)(end - s) : strlen(s);
+		while (n > 0 && s[n - 1] == ' ')
+			n--;
+		if (n == 0 || n >= sizeof(buf))
+			return msg;
+		memcpy(buf, s, n);
+		buf[n] = '\0';
+		if ((slash = strchr(buf, '/')) != NULL)
+			*slash++ = '\0';
+		if (inet_pton(AF_INET, buf, addr) == 1)
+			max = 32;
+		else if (inet_pton(AF_INET6, buf, addr) == 1)
+			max = 128;
+		else
+			return msg;
+		if (slash != NULL && !mado_parse_int(slash, 0, max, &bits))
+			return msg;
+		s = end != NULL ? end + 1 : s + strlen(s);
+		if (end != NULL && *s == '\0')
+			return msg;
 	}
 	return NULL;
 }

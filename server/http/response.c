@@ -69,6 +69,7 @@ http__req_init(struct mado_req *rq, struct mg_connection *conn)
 	if (mado_random(raw, sizeof(raw)) != 0)
 		memset(raw, 0, sizeof(raw)); /* RAND failed: the id only loses uniqueness */
 	mado_b64url(raw, sizeof(raw), rq->id);
+	http__client_of(rq);
 }
 
 void
@@ -231,12 +232,6 @@ mado_http_db(struct mado_req *rq, struct mado_db **out)
 	}
 	*out = rq->db;
 	return MADO_OK;
-}
-
-const char *
-mado_http_client_addr(const struct mado_req *rq)
-{
-	return rq->ri != NULL ? rq->ri->remote_addr : "";
 }
 
 const char *

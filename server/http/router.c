@@ -107,6 +107,10 @@ http__router_init(const struct mado_config *cfg)
 	router.metric_names[METRIC_UNMATCHED] = mado_xstrdup("unmatched");
 	mado_metrics_init((const char *const *)router.metric_names, n);
 	router.origin = mado_xstrdup(cfg->public_origin);
+	if (http__client_init(cfg->trusted_proxies) != MADO_OK) {
+		mado_log_err(NULL, "trusted_proxies: not a list of addresses");
+		return MADO_E_INTERNAL;
+	}
 	router.body_max = cfg->body_max;
 	router.timeout_ms = cfg->request_timeout_ms;
 	router.log_requests = cfg->log_requests;
@@ -126,6 +130,7 @@ http__router_free(void)
 	router.metric_names = NULL;
 	free(router.origin);
 	router.origin = NULL;
+	http__client_free();
 }
 
 bool
