@@ -23,6 +23,16 @@
 
 struct auth_state auth__s;
 
+/* The failed-login counter's key for the request's client (IPv6 by /64). */
+static void
+addr_limit_key(struct mado_req *rq, char key[65])
+{
+	char client[80];
+
+	mado_http_client_key(rq, client, sizeof(client));
+	auth__limit_key(client, key);
+}
+
 int
 mado_auth_init(const struct mado_config *cfg, char *why, size_t whylen)
 {
@@ -124,24 +134,6 @@ challenge(struct mado_req *rq)
 	return mado_http_json(rq, 200, out);
 }
 
-/* Over the address limit: 429 before any work is done. */
-static int
-check_addr_limit(struct mado_req *rq, struct mado_db *db, char key[65])
-{
-	char after[16];
-	int failures, retry, rc;
-
-	auth__limit_key(mado_http_client_addr(rq), key);
-	if ((rc = auth__fail_count(db, "addr", key, auth__s.window_s, &failures, &retry)) !=
-	    MADO_OK)
-		return rc;
-	if (failures < auth__s.fail_addr)
-		return MADO_OK;
-	snprintf(after, sizeof(after), "%d", retry);
-	mado_http_header(rq, "Retry-After", after);
-	return mado_http_fail(rq, MADO_E_RATE_LIMITED, "too many failed logins from here");
-}
-
 /* A failed attempt: counted, kept in the card holder's history, answered. */
 static int
 login_failed(struct mado_req *rq, struct mado_db *db, const char *addr_key, const char *card_key,
@@ -161,8 +153,8 @@ login_failed(struct mado_req *rq, struct mado_db *db, const char *addr_key, cons
 	if (b->found &&
 	    (rc = auth__event(db, b->person_id, method, "failure", mado_err_slug(err))) != MADO_OK)
 		return rc;
-	/* Past the card's limit, an attempt that did not prove the key gets 429: the holder,
-	   whose signature verifies, is never locked out by someone else. */
+	/* Past the card's or the address's limit, an attempt that did not prove the key gets
+	   429: the holder, whose signature verifies, is never locked out by someone else. */
 	if (known && reason != MADO_PKI_PASS &&
 	    (rc = auth__fail_count(db, "card", card_key, auth__s.window_s, &failures, &retry)) !=
 		MADO_OK)
@@ -172,6 +164,15 @@ login_failed(struct mado_req *rq, struct mado_db *db, const char *addr_key, cons
 		mado_http_header(rq, "Retry-After", after);
 		return mado_http_fail(rq, MADO_E_RATE_LIMITED,
 				      "too many failed logins with this card");
+	}
+	if (reason != MADO_PKI_PASS &&
+	    (rc = auth__fail_count(db, "addr", addr_key, auth__s.window_s, &failures, &retry)) !=
+		MADO_OK)
+		return rc;
+	if (auth__card_limited(reason, failures, auth__s.fail_addr)) {
+		snprintf(after, sizeof(after), "%d", retry);
+		mado_http_header(rq, "Retry-After", after);
+		return mado_http_fail(rq, MADO_E_RATE_LIMITED, "too many failed logins from here");
 	}
 	return reason != MADO_PKI_PASS ? mado_http_refuse(rq, err, mado_pki_reason_str(reason))
 				       : err;
@@ -230,21 +231,15 @@ login_webeid(struct mado_req *rq)
 
 	if (auth__s.cards == NULL)
 		return MADO_E_CARD_LOGIN_UNAVAILABLE;
-	if ((rc = mado_http_db(rq, &db)) != MADO_OK ||
-	    (rc = check_addr_limit(rq, db, addr_key)) != MADO_OK)
-		return rc;
-	/* The nonce is taken out before validation, even if validation then fails: once. */
+	/* No challenge, no attempt: refused without counting it. It cost nothing, and
+	   counting it would let anyone lock out everyone behind a shared address. */
 	if (!rq->actor.session || rq->actor.authenticated)
-		rc = MADO_E_CHALLENGE_MISSING;
-	else
-		rc = auth__challenge_take(db, rq->actor.session_hex, nonce, sizeof(nonce));
-	if (rc == MADO_E_CHALLENGE_MISSING || rc == MADO_E_CHALLENGE_EXPIRED) {
-		if (auth__fail_bump(db, "addr", addr_key, auth__s.window_s) != MADO_OK)
-			return MADO_E_DB_UNAVAILABLE;
+		return MADO_E_CHALLENGE_MISSING;
+	/* The nonce is taken out before validation, even if validation then fails: once. */
+	if ((rc = mado_http_db(rq, &db)) != MADO_OK ||
+	    (rc = auth__challenge_take(db, rq->actor.session_hex, nonce, sizeof(nonce))) != MADO_OK)
 		return rc;
-	}
-	if (rc != MADO_OK)
-		return rc;
+	addr_limit_key(rq, addr_key);
 	/* The revocation check waits on the network: not with a pooled connection. */
 	mado_http_db_release(rq);
 	reason = mado_webeid_validate(auth__s.cards, rq->body, rq->body_len, auth__s.origin, nonce,
@@ -267,7 +262,6 @@ login_tls(struct mado_req *rq)
 	struct mado_pki_result res;
 	enum mado_pki_reason reason;
 	char addr_key[65], location[512];
-	struct mado_db *db;
 	X509 *peer = mado_http_client_cert(rq);
 	int rc;
 
@@ -275,11 +269,10 @@ login_tls(struct mado_req *rq)
 		rc = MADO_E_CARD_LOGIN_UNAVAILABLE;
 	else if (peer == NULL)
 		rc = MADO_E_CLIENT_CERT_MISSING;
-	else if ((rc = mado_http_db(rq, &db)) == MADO_OK &&
-		 (rc = check_addr_limit(rq, db, addr_key)) == MADO_OK) {
+	else {
 		/* The handshake proved the key; the certificate gets the same checks, with
 		   no pooled connection held while they wait on the network. */
-		mado_http_db_release(rq);
+		addr_limit_key(rq, addr_key);
 		reason = mado_pki_check_cert(auth__s.cards, peer, time(NULL),
 					     MADO_PKI_REVOCATION_CONFIGURED, &res);
 		rc = finish_login(rq, addr_key, reason, &res, "tls");

@@ -138,7 +138,8 @@ static const struct opt opts[] = {
     {"session_max_s", OPT_INT, OFF(session_max_s), "28800", 60, 604800, 0, NULL,
      "A session ends this long after login, however active."},
     {"login_fail_max_addr", OPT_INT, OFF(login_fail_max_addr), "20", 1, 100000, 0, NULL,
-     "Failed logins from one client address within the window before 429."},
+     "Failed logins from one client address (IPv6: its /64) within the window before its "
+     "unsigned attempts get 429."},
     {"login_fail_max_card", OPT_INT, OFF(login_fail_max_card), "10", 1, 100000, 0, NULL,
      "Failed logins with one card within the window before its unsigned attempts get 429."},
     {"login_fail_window_s", OPT_INT, OFF(login_fail_window_s), "600", 1, 86400, 0, NULL,

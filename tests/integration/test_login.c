@@ -857,6 +857,51 @@ test_crl(void **state)
 	assert_int_equal(th_mado_start(&env), 0);
 }
 
+/* Attempts that carry no challenge (no cookie, or a pre-login session whose challenge is
+   gone or late) are refused uncounted: anyone can send them, and counting them would lock
+   everyone behind the sender's address out. Runs after test_address_limit, with its
+   limit of 3 failed logins per address. */
+static void
+test_no_challenge_not_counted(void **state)
+{
+	struct session s;
+	struct th_resp r;
+	char nonce[64];
+	int i;
+
+	(void)state;
+	registered_card("behind-nat", NULL);
+	scalar("DELETE FROM portal.auth_failures");
+	for (i = 0; i < 25; i++) {
+		assert_int_equal(post(NULL, "/api/v1/auth/webeid", "{}", &r, NULL), 401);
+		assert_string_equal(type_of(&r), "challenge-missing");
+		th_resp_free(&r);
+	}
+	/* A pre-login session whose challenge was used, or ran out. */
+	memset(&s, 0, sizeof(s));
+	challenge(&s, nonce);
+	assert_int_equal(post(&s, "/api/v1/auth/webeid", "{}", &r, NULL), 400);
+	th_resp_free(&r);
+	for (i = 0; i < 25; i++) {
+		assert_int_equal(post(&s, "/api/v1/auth/webeid", "{}", &r, NULL), 401);
+		th_resp_free(&r);
+	}
+	challenge(&s, nonce);
+	scalar("UPDATE portal.auth_challenges SET expires_at = now() - interval '1 second'");
+	for (i = 0; i < 2; i++) {
+		post(&s, "/api/v1/auth/webeid", "{}", &r, NULL);
+		th_resp_free(&r);
+		challenge(&s, nonce);
+		scalar(
+		    "UPDATE portal.auth_challenges SET expires_at = now() - interval '1 second'");
+	}
+	/* Only the one attempt that had its challenge counts against the address. */
+	assert_int_equal(scalar("SELECT failures FROM portal.auth_failures WHERE scope = 'addr' "
+				"AND key_hash = encode(sha256('127.0.0.1'::bytea), 'hex')"),
+			 1);
+	expect_login("behind-nat", 200, NULL, NULL);
+}
+
 /* Per client address: restart with a low limit; every attempt from here is then refused. */
 static void
 test_address_limit(void **state)
@@ -884,6 +929,17 @@ test_address_limit(void **state)
 	th_resp_free(&r);
 }
 
+/* ... except one whose signature verifies: the address's limit never refuses a card's
+   holder (the card limiter's rule). */
+static void
+test_address_limit_spares_holder(void **state)
+{
+	(void)state;
+	registered_card("holder", NULL);
+	expect_login("holder", 200, NULL, NULL);
+	expect_login("holder", 200, NULL, NULL);
+}
+
 int
 main(void)
 {
@@ -909,6 +965,8 @@ main(void)
 	    cmocka_unit_test(test_no_demo_cards),
 	    cmocka_unit_test(test_crl),
 	    cmocka_unit_test(test_address_limit),
+	    cmocka_unit_test(test_address_limit_spares_holder),
+	    cmocka_unit_test(test_no_challenge_not_counted),
 	};
 
 	return cmocka_run_group_tests(tests, setup, th_group_teardown);
