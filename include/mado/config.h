@@ -60,6 +60,7 @@ struct mado_config {
 	int login_fail_max_addr;
 	int login_fail_max_card;
 	int login_fail_window_s;
+	int public_rate_max;  /* a minute, per client, to each rate-limited route */
 	char *demo_cards_dir; /* virtual cards the demo login may use; empty: none */
 
 	/* The agency gateway. */

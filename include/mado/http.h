@@ -79,6 +79,10 @@ struct mado_route {
 	const struct mado_field *query;  /* query parameters; others are ignored */
 	int body_max;                    /* bytes; 0 means the body_max setting */
 	const char *media; /* accepted body types, space separated; NULL: application/json */
+	/* At most public_rate_max requests a minute from one client (mado_http_client_key);
+	   over it, 429. Every PUBLIC or VISITOR route that changes state sets it, except the
+	   login attempts, which the login limiter governs (it never refuses a proven key). */
+	bool rate_limited;
 };
 
 /* A module's routes. */
@@ -218,6 +222,16 @@ struct mado_gate {
 	int (*admit)(struct mado_req *rq);
 };
 void mado_http_set_gate(enum mado_caller caller, const struct mado_gate *gate);
+
+/*
+ * The window limiter behind .rate_limited, registered by the module that keeps the counters
+ * (auth). It counts one request under key and answers MADO_OK while the count in the
+ * window is at most max, else MADO_E_RATE_LIMITED with *retry_after (seconds). The router
+ * calls it after the body is read, with the request's database connection.
+ */
+typedef int (*mado_limit_fn)(struct mado_req *rq, const char *key, int max, int window_s,
+			     int *retry_after);
+void mado_http_set_limiter(mado_limit_fn fn);
 
 /* The client's address as text (no port): the TCP peer's, or, when that is one of
    trusted_proxies, the last address of X-Forwarded-For that is not. Borrowed for the

@@ -23,6 +23,21 @@
 
 struct auth_state auth__s;
 
+/* The routes' per-client limits (.rate_limited), on the failed-login counters' table. */
+static int
+rate_hit(struct mado_req *rq, const char *what, int max, int window_s, int *retry_after)
+{
+	char key[65];
+	struct mado_db *db;
+	int count = 0, rc;
+
+	auth__limit_key(what, key);
+	if ((rc = mado_http_db(rq, &db)) != MADO_OK ||
+	    (rc = auth__rate_hit(db, key, window_s, &count, retry_after)) != MADO_OK)
+		return rc;
+	return count > max ? MADO_E_RATE_LIMITED : MADO_OK;
+}
+
 /* The failed-login counter's key for the request's client (IPv6 by /64). */
 static void
 addr_limit_key(struct mado_req *rq, char key[65])
@@ -72,6 +87,7 @@ mado_auth_init(const struct mado_config *cfg, char *why, size_t whylen)
 	mado_http_set_gate(MADO_PERSON, &auth__person_gate);
 	mado_http_set_gate(MADO_VISITOR, &auth__person_gate);
 	mado_http_set_gate(MADO_ORG, &auth__org_gate);
+	mado_http_set_limiter(rate_hit);
 	return MADO_OK;
 }
 
@@ -104,7 +120,7 @@ static int
 challenge(struct mado_req *rq)
 {
 	char key[MADO_HASH_PARAM_LEN], csrf[48], nonce[AUTH_NONCE_LEN + 4];
-	unsigned char raw[32], dice;
+	unsigned char raw[32];
 	struct mado_db *db;
 	cJSON *out;
 	int rc;
@@ -113,7 +129,7 @@ challenge(struct mado_req *rq)
 		return MADO_E_CARD_LOGIN_UNAVAILABLE;
 	if ((rc = mado_http_db(rq, &db)) != MADO_OK)
 		return rc;
-	/* The challenge belongs to this browser's pre-login session. */
+	/* The challenge belongs to this browser's pre-login session: one per cookie. */
 	if (rq->actor.session && !rq->actor.authenticated) {
 		memcpy(key, rq->actor.session_hex, sizeof(key));
 	} else if ((rc = new_session_id(rq, key, csrf)) != MADO_OK ||
@@ -125,9 +141,10 @@ challenge(struct mado_req *rq)
 	mado_b64(raw, sizeof(raw), nonce);
 	if ((rc = auth__challenge_put(db, key, nonce)) != MADO_OK)
 		return rc;
-	/* Now and then, clear sessions and counters that ran out long ago. */
-	if (mado_random(&dice, 1) == 0 && dice < 4)
-		(void)auth__purge(db);
+	/* Every challenge clears a bounded batch of what ran out, so abandoned pre-login
+	   sessions cannot pile up. */
+	if ((rc = auth__purge(db)) != MADO_OK)
+		return rc;
 	out = cJSON_CreateObject();
 	cJSON_AddStringToObject(out, "nonce", nonce);
 	cJSON_AddNumberToObject(out, "expires_in", AUTH_CHALLENGE_TTL_S);
@@ -401,7 +418,8 @@ static const struct mado_route routes[] = {
     {.method = "POST",
      .pattern = "/api/v1/auth/challenge",
      .handler = challenge,
-     .caller = MADO_VISITOR},
+     .caller = MADO_VISITOR,
+     .rate_limited = true},
     /* A token may be up to 10000 characters; the validator, not the size limit, says so. */
     {.method = "POST",
      .pattern = "/api/v1/auth/webeid",
@@ -424,7 +442,8 @@ static const struct mado_route routes[] = {
      .path = demo_card_path,
      .body = MADO_BODY_OBJECT,
      .fields = demo_token_body,
-     .body_max = 1024},
+     .body_max = 1024,
+     .rate_limited = true},
 };
 
 const struct mado_route_set mado_auth_routes = MADO_ROUTE_SET("auth", routes);

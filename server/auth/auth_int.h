@@ -95,6 +95,9 @@ int auth__register(struct mado_db *db, const struct mado_card_id *card, const un
 int auth__fail_count(struct mado_db *db, const char *scope, const char *key, int window_s,
 		     int *failures, int *retry_after);
 int auth__fail_bump(struct mado_db *db, const char *scope, const char *key, int window_s);
+/* Counts one request under key (a hashed per-client key) in a window of window_s: *count
+   is the count in the window, this one included. */
+int auth__rate_hit(struct mado_db *db, const char *key, int window_s, int *count, int *retry_after);
 int auth__fail_clear(struct mado_db *db, const char *scope, const char *key);
 /* The person's login history, newest first, into items; *next is the cursor or 0. */
 int auth__logins(struct mado_db *db, const char *person_id, long long before, int limit,

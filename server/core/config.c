@@ -144,6 +144,9 @@ static const struct opt opts[] = {
      "Failed logins with one card within the window before its unsigned attempts get 429."},
     {"login_fail_window_s", OPT_INT, OFF(login_fail_window_s), "600", 1, 86400, 0, NULL,
      "Length of the failed-login window."},
+    {"public_rate_max", OPT_INT, OFF(public_rate_max), "30", 1, 1000000, 0, NULL,
+     "Requests a minute one client (an IPv4 address or an IPv6 /64) may make to each route "
+     "anyone may call that changes state (login challenges, CSP reports) before 429."},
     {"org_trust_dir", OPT_STR, OFF(org_trust_dir), "", 0, 0, 0, check_optional_dir,
      "Directory of the organisation CA certificates that agency systems' client certificates "
      "must chain to (on mtls_listen); empty disables the gateway."},

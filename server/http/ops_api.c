@@ -224,7 +224,8 @@ static const struct mado_route routes[] = {
      .cross_origin = true,
      .body = MADO_BODY_JSON,
      .body_max = 16384,
-     .media = "application/csp-report application/reports+json application/json"},
+     .media = "application/csp-report application/reports+json application/json",
+     .rate_limited = true},
 };
 
 const struct mado_route_set http__ops_routes = MADO_ROUTE_SET("ops", routes);

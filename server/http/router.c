@@ -27,6 +27,8 @@ static struct {
 	const struct mado_gate *gates[MADO_CALLER__COUNT];
 	char **metric_names; /* routes, then "static", then "unmatched" */
 	char *origin;
+	mado_limit_fn limiter;
+	int rate_max;
 	int body_max;
 	int timeout_ms;
 	bool log_requests;
@@ -79,6 +81,12 @@ mado_http_set_gate(enum mado_caller caller, const struct mado_gate *gate)
 	router.gates[caller] = gate;
 }
 
+void
+mado_http_set_limiter(mado_limit_fn fn)
+{
+	router.limiter = fn;
+}
+
 unsigned
 mado_org_kind(const char *name)
 {
@@ -112,6 +120,7 @@ http__router_init(const struct mado_config *cfg)
 		return MADO_E_INTERNAL;
 	}
 	router.body_max = cfg->body_max;
+	router.rate_max = cfg->public_rate_max;
 	router.timeout_ms = cfg->request_timeout_ms;
 	router.log_requests = cfg->log_requests;
 	return MADO_OK;
@@ -372,6 +381,30 @@ check_caller(struct mado_req *rq)
 	}
 }
 
+/* The route's limit per client, counted once the body is in (a slow sender holds no
+   database connection), before anything else uses the database. */
+static int
+check_rate(struct mado_req *rq)
+{
+	const struct mado_route *r = rq->route;
+	char client[80], key[256], after[16];
+	int retry = 0, rc;
+
+	if (!r->rate_limited)
+		return MADO_OK;
+	if (router.limiter == NULL)
+		return MADO_E_INTERNAL; /* a limit nobody counts is no limit: fail closed */
+	mado_http_client_key(rq, client, sizeof(client));
+	snprintf(key, sizeof(key), "%s %s %s", r->method, r->pattern, client);
+	rc = router.limiter(rq, key, router.rate_max, 60, &retry);
+	if (rc != MADO_E_RATE_LIMITED)
+		return rc;
+	snprintf(after, sizeof(after), "%d", retry > 0 ? retry : 1);
+	mado_http_header(rq, "Retry-After", after);
+	return mado_http_fail(rq, rc, "at most %d of these a minute from one client",
+			      router.rate_max);
+}
+
 static int
 dispatch(struct mado_req *rq)
 {
@@ -390,6 +423,8 @@ dispatch(struct mado_req *rq)
 	/* The whole body before any database connection: a slow sender holds none. */
 	if (r->body != MADO_BODY_NONE &&
 	    (rc = http__read_body(rq, r->body_max > 0 ? r->body_max : router.body_max)) != MADO_OK)
+		return rc;
+	if ((rc = check_rate(rq)) != MADO_OK)
 		return rc;
 	if (g != NULL && g->admit != NULL && (rc = g->admit(rq)) != MADO_OK)
 		return rc;

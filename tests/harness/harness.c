@@ -311,6 +311,8 @@ write_config(struct th_env *e, const char *extra)
 		"db_pool_size = 8\n"
 		"db_wait_ms = 1000\n"
 		"threads = 32\n"
+		"# tests make many requests from one address; those of limits lower it\n"
+		"public_rate_max = 1000000\n"
 		"%s\n",
 		e->port, e->cert, e->port, MADO_SOURCE_DIR, MADO_SOURCE_DIR, e->pgdir, e->pgdir,
 		extra != NULL ? extra : "");

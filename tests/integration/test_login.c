@@ -902,6 +902,65 @@ test_no_challenge_not_counted(void **state)
 	expect_login("behind-nat", 200, NULL, NULL);
 }
 
+/* One pre-login session per browser; abandoned ones are cleared as challenges come, and
+   one client gets public_rate_max challenges a minute, so the table stays bounded. */
+static void
+test_challenge_limit(void **state)
+{
+	struct session s, again;
+	struct th_resp r;
+	char nonce[64];
+	long before;
+	int i;
+
+	(void)state;
+	assert_int_equal(th_mado_stop(&env), 0);
+	assert_int_equal(th_conf_append(&env, "public_rate_max = 5"), 0);
+	assert_int_equal(th_mado_start(&env), 0);
+	scalar("DELETE FROM portal.auth_failures");
+	/* Expired pre-login sessions (with challenges) go, a bounded batch per challenge. */
+	assert_int_equal(scalar("INSERT INTO portal.sessions (id_hash, csrf_token, expires_at) "
+				"SELECT sha256(('gone' || i)::bytea), 'x', now() - interval '1 "
+				"second' FROM generate_series(1, 100) i"),
+			 100);
+	assert_int_equal(
+	    scalar("INSERT INTO portal.auth_challenges SELECT sha256(('gone' || "
+		   "i)::bytea), repeat('n', 44), now() FROM generate_series(1, 100) i"),
+	    100);
+	memset(&s, 0, sizeof(s));
+	challenge(&s, nonce);
+	/* The same browser's next challenge reuses its pre-login session. */
+	again = s;
+	challenge(&again, nonce);
+	assert_string_equal(again.cookie, s.cookie);
+	challenge(&again, nonce);
+	assert_int_equal(scalar("SELECT count(*) FROM portal.sessions WHERE person_id IS NULL "
+				"AND expires_at < now()"),
+			 0);
+	assert_int_equal(scalar("SELECT count(*) FROM portal.auth_challenges WHERE "
+				"session_hash = sha256('gone1'::bytea)"),
+			 0);
+	/* New browsers, one after another, from one address. */
+	before = scalar("SELECT count(*) FROM portal.sessions WHERE person_id IS NULL");
+	for (i = 0; i < 20; i++) {
+		assert_int_equal(post(NULL, "/api/v1/auth/challenge", NULL, &r, NULL),
+				 i < 2 ? 200 : 429);
+		if (i >= 2) {
+			char after[16];
+
+			assert_string_equal(type_of(&r), "rate-limited");
+			assert_non_null(th_header(&r, "Retry-After", after, sizeof(after)));
+			assert_true(atoi(after) > 0);
+		}
+		th_resp_free(&r);
+	}
+	assert_true(scalar("SELECT count(*) FROM portal.sessions WHERE person_id IS NULL") <=
+		    before + 2);
+	assert_int_equal(th_mado_stop(&env), 0);
+	assert_int_equal(th_conf_append(&env, "public_rate_max = 1000000"), 0);
+	assert_int_equal(th_mado_start(&env), 0);
+}
+
 /* Per client address: restart with a low limit; every attempt from here is then refused. */
 static void
 test_address_limit(void **state)
@@ -964,6 +1023,7 @@ main(void)
 	    cmocka_unit_test(test_idle_session_ends),
 	    cmocka_unit_test(test_no_demo_cards),
 	    cmocka_unit_test(test_crl),
+	    cmocka_unit_test(test_challenge_limit),
 	    cmocka_unit_test(test_address_limit),
 	    cmocka_unit_test(test_address_limit_spares_holder),
 	    cmocka_unit_test(test_no_challenge_not_counted),

@@ -338,6 +338,32 @@ test_trusted_proxies(void **state)
 	http__client_free();
 }
 
+/* Every route anyone may call that changes state is limited per client; only the login
+   attempts are not, since the login limiter must never refuse a proven key. */
+static void
+test_public_writes_limited(void **state)
+{
+	static const char *const login[] = {"/api/v1/auth/webeid", "/api/v1/auth/tls"};
+	const struct mado_route *r;
+	size_t n, i, j, limited = 0;
+	bool exempt;
+
+	(void)state;
+	r = mado_http_routes(&n);
+	for (i = 0; i < n; i++) {
+		if ((r[i].caller != MADO_PUBLIC && r[i].caller != MADO_VISITOR) ||
+		    !http__is_state_changing(r[i].method))
+			continue;
+		for (exempt = false, j = 0; j < MADO_NELEM(login); j++)
+			exempt = exempt || strcmp(r[i].pattern, login[j]) == 0;
+		if (r[i].rate_limited == exempt)
+			fail_msg("%s %s: rate_limited should be %s", r[i].method, r[i].pattern,
+				 exempt ? "false" : "true");
+		limited += r[i].rate_limited;
+	}
+	assert_true(limited >= 3);
+}
+
 static int
 setup(void **state)
 {
@@ -364,6 +390,7 @@ main(void)
 	    cmocka_unit_test(test_response_bytes),
 	    cmocka_unit_test(test_client_key),
 	    cmocka_unit_test(test_trusted_proxies),
+	    cmocka_unit_test(test_public_writes_limited),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);
