@@ -116,6 +116,18 @@ new_session_id(struct mado_req *rq, char key[MADO_HASH_PARAM_LEN], char csrf[48]
 	return MADO_OK;
 }
 
+/* Ends the request's session; its person (if any) gets event in their history. */
+static int
+end_session(struct mado_req *rq, struct mado_db *db, const char *event)
+{
+	struct auth_session s;
+
+	memset(&s, 0, sizeof(s));
+	memcpy(s.person_id, rq->actor.person_id, sizeof(s.person_id));
+	memcpy(s.method, rq->actor.method, sizeof(s.method));
+	return auth__session_end(db, rq->actor.session_hex, &s, event);
+}
+
 static int
 challenge(struct mado_req *rq)
 {
@@ -128,6 +140,11 @@ challenge(struct mado_req *rq)
 	if (auth__s.cards == NULL)
 		return MADO_E_CARD_LOGIN_UNAVAILABLE;
 	if ((rc = mado_http_db(rq, &db)) != MADO_OK)
+		return rc;
+	/* A new login ends the person's session this browser still has (shared terminals):
+	   server-side, with the logout in their history. */
+	if (rq->actor.session && rq->actor.authenticated &&
+	    (rc = end_session(rq, db, "logout")) != MADO_OK)
 		return rc;
 	/* The challenge belongs to this browser's pre-login session: one per cookie. */
 	if (rq->actor.session && !rq->actor.authenticated) {
@@ -205,12 +222,16 @@ finish_login(struct mado_req *rq, const char *addr_key, enum mado_pki_reason rea
 {
 	char card_key[65], idbuf[160], key[MADO_HASH_PARAM_LEN], csrf[48];
 	bool known = res->card.serial[0] != '\0', conflict = false;
+	struct auth_session prior;
 	struct auth_binding b;
 	struct mado_db *db;
 	cJSON *out;
 	int rc, err;
 
 	memset(&b, 0, sizeof(b));
+	memset(&prior, 0, sizeof(prior));
+	memcpy(prior.person_id, rq->actor.person_id, sizeof(prior.person_id));
+	memcpy(prior.method, rq->actor.method, sizeof(prior.method));
 	snprintf(idbuf, sizeof(idbuf), "%s:%s", res->card.issuer_hash, res->card.serial);
 	auth__limit_key(idbuf, card_key);
 	if ((rc = mado_http_db(rq, &db)) != MADO_OK ||
@@ -223,8 +244,8 @@ finish_login(struct mado_req *rq, const char *addr_key, enum mado_pki_reason rea
 	if (err != MADO_OK)
 		return login_failed(rq, db, addr_key, card_key, reason, res, &b, method, err);
 	if ((rc = new_session_id(rq, key, csrf)) != MADO_OK ||
-	    (rc = auth__login(db, rq->actor.session ? rq->actor.session_hex : NULL, key, &b, method,
-			      csrf, auth__s.max_s, auth__s.revocation)) != MADO_OK ||
+	    (rc = auth__login(db, rq->actor.session ? rq->actor.session_hex : NULL, &prior, key, &b,
+			      method, csrf, auth__s.max_s, auth__s.revocation)) != MADO_OK ||
 	    (rc = auth__fail_clear(db, "card", card_key)) != MADO_OK)
 		return rc;
 	mado_log_info(rq->id, "auth: login by %s with card %s", method, res->card.fingerprint);
@@ -309,16 +330,11 @@ login_tls(struct mado_req *rq)
 static int
 logout(struct mado_req *rq)
 {
-	struct auth_session s;
 	struct mado_db *db;
 	int rc;
 
-	if ((rc = mado_http_db(rq, &db)) != MADO_OK)
-		return rc;
-	memset(&s, 0, sizeof(s));
-	memcpy(s.person_id, rq->actor.person_id, sizeof(s.person_id));
-	memcpy(s.method, rq->actor.method, sizeof(s.method));
-	if ((rc = auth__session_end(db, rq->actor.session_hex, &s, "logout")) != MADO_OK)
+	if ((rc = mado_http_db(rq, &db)) != MADO_OK ||
+	    (rc = end_session(rq, db, "logout")) != MADO_OK)
 		return rc;
 	auth__clear_cookie(rq);
 	/* Shared terminals: nothing of the session stays in this browser. */

@@ -292,9 +292,9 @@ auth__key_elsewhere(struct mado_db *db, const char *key_hash, const char *person
 }
 
 int
-auth__login(struct mado_db *db, const char *prelogin_key, const char *key,
-	    const struct auth_binding *b, const char *method, const char *csrf, int max_s,
-	    bool revocation_checked)
+auth__login(struct mado_db *db, const char *prelogin_key, const struct auth_session *prior,
+	    const char *key, const struct auth_binding *b, const char *method, const char *csrf,
+	    int max_s, bool revocation_checked)
 {
 	char max[16];
 	const char *pre[1] = {prelogin_key};
@@ -305,8 +305,14 @@ auth__login(struct mado_db *db, const char *prelogin_key, const char *key,
 	snprintf(max, sizeof(max), "%d", max_s);
 	if ((rc = mado_db_begin(db)) != MADO_OK)
 		return rc;
-	/* The pre-login session is spent: a new id is issued at login. */
+	/* The pre-login session is spent: a new id is issued at login. A person's session
+	   the browser still had ends, with its logout in that person's history. */
 	if (prelogin_key != NULL && (rc = mado_db_run(db, &Q_SESSION_DELETE, pre, NULL)) != MADO_OK)
+		goto fail;
+	if (prelogin_key != NULL && prior != NULL && prior->person_id[0] != '\0' &&
+	    (rc = auth__event(db, prior->person_id,
+			      prior->method[0] != '\0' ? prior->method : "session", "logout",
+			      NULL)) != MADO_OK)
 		goto fail;
 	if ((rc = mado_db_run(db, &Q_SESSION_NEW, sess, NULL)) != MADO_OK)
 		goto fail;

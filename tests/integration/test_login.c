@@ -857,6 +857,61 @@ test_crl(void **state)
 	assert_int_equal(th_mado_start(&env), 0);
 }
 
+/* The person of the newest card binding: their sessions and logouts. */
+#define NEWEST_PERSON                                                                              \
+	"(SELECT person_id FROM portal.card_bindings WHERE id = (SELECT max(id) FROM "             \
+	"portal.card_bindings))"
+
+/* A shared terminal: starting a new login, or logging in, ends the session the browser
+   still had, server-side, with a logout in its person's history. */
+static void
+test_new_login_ends_session(void **state)
+{
+	char cert[400], key[400], cookie[160], nonce[64];
+	const char *h[] = {cookie, NULL};
+	struct th_req rq = {"GET", "/api/v1/auth/tls", h, NULL, 0, cert, key, true};
+	struct session s, old;
+	struct th_resp r;
+
+	(void)state;
+	registered_card("shared", NULL);
+	token_login("shared", &s, &r);
+	logged_in(&s, &r);
+	th_resp_free(&r);
+	old = s;
+	assert_int_equal(
+	    scalar("SELECT count(*) FROM portal.sessions WHERE person_id = " NEWEST_PERSON), 1);
+	/* The next person at the terminal starts a login in the same browser. */
+	s.csrf[0] = '\0';
+	challenge(&s, nonce);
+	assert_string_not_equal(s.cookie, old.cookie);
+	assert_int_equal(get(&old, "/api/v1/me/session", &r), 401);
+	th_resp_free(&r);
+	assert_int_equal(
+	    scalar("SELECT count(*) FROM portal.sessions WHERE person_id = " NEWEST_PERSON), 0);
+	assert_int_equal(scalar("SELECT count(*) FROM portal.login_events WHERE event = 'logout' "
+				"AND person_id = " NEWEST_PERSON),
+			 1);
+
+	/* A TLS login over a person's session ends it the same way. */
+	token_login("shared", &s, &r);
+	logged_in(&s, &r);
+	th_resp_free(&r);
+	snprintf(cookie, sizeof(cookie), "Cookie: %s", s.cookie);
+	card_path("shared", "crt", cert, sizeof(cert));
+	card_path("shared", "key", key, sizeof(key));
+	assert_int_equal(th_request(&env, &rq, &r), 0);
+	assert_int_equal(r.status, 200);
+	th_resp_free(&r);
+	assert_int_equal(get(&s, "/api/v1/me/session", &r), 401);
+	th_resp_free(&r);
+	assert_int_equal(
+	    scalar("SELECT count(*) FROM portal.sessions WHERE person_id = " NEWEST_PERSON), 1);
+	assert_int_equal(scalar("SELECT count(*) FROM portal.login_events WHERE event = 'logout' "
+				"AND person_id = " NEWEST_PERSON),
+			 2);
+}
+
 /* Attempts that carry no challenge (no cookie, or a pre-login session whose challenge is
    gone or late) are refused uncounted: anyone can send them, and counting them would lock
    everyone behind the sender's address out. Runs after test_address_limit, with its
@@ -1023,6 +1078,7 @@ main(void)
 	    cmocka_unit_test(test_idle_session_ends),
 	    cmocka_unit_test(test_no_demo_cards),
 	    cmocka_unit_test(test_crl),
+	    cmocka_unit_test(test_new_login_ends_session),
 	    cmocka_unit_test(test_challenge_limit),
 	    cmocka_unit_test(test_address_limit),
 	    cmocka_unit_test(test_address_limit_spares_holder),
