@@ -83,6 +83,9 @@ struct mado_route {
 	   over it, 429. Every PUBLIC or VISITOR route that changes state sets it, except the
 	   login attempts, which the login limiter governs (it never refuses a proven key). */
 	bool rate_limited;
+	/* Origin must be the TLS login page's (public_origin's host, mtls_listen's port),
+	   not public_origin: the form on that page is where the request comes from. */
+	bool tls_origin;
 };
 
 /* A module's routes. */

@@ -443,7 +443,12 @@ static const struct mado_route routes[] = {
      .caller = MADO_VISITOR,
      .body = MADO_BODY_RAW,
      .body_max = 16384},
-    {.method = "GET", .pattern = "/api/v1/auth/tls", .handler = login_tls, .caller = MADO_VISITOR},
+    /* A form on the TLS login page posts here (never a link: logging in changes state). */
+    {.method = "POST",
+     .pattern = "/api/v1/auth/tls",
+     .handler = login_tls,
+     .caller = MADO_VISITOR,
+     .tls_origin = true},
     {.method = "POST", .pattern = "/api/v1/auth/logout", .handler = logout},
     {.method = "GET", .pattern = "/api/v1/me/session", .handler = session},
     {.method = "GET", .pattern = "/api/v1/me/logins", .handler = logins, .query = logins_query},

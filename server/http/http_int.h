@@ -75,6 +75,9 @@ MADO_MUSTCHECK int http__tls_selftest(const char *host, int port, char *why, siz
 
 /* ops_api.c: probes, metrics and service information: http's own routes. */
 void http__ops_init(const struct mado_config *cfg, const struct mado_migrations *schema);
+/* The TLS login page's origin (public_origin's scheme and host, mtls_listen's port), or ""
+   without a TLS login listener. */
+void http__tls_login_origin(const struct mado_config *cfg, char *out, size_t len);
 extern const struct mado_route_set http__ops_routes;
 
 #endif

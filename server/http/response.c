@@ -26,11 +26,9 @@ static char common_headers[640];
 
 static const char CSP_API[] = "Content-Security-Policy: default-src 'none'; "
 			      "frame-ancestors 'none'; base-uri 'none'; form-action 'none'\r\n";
-static const char CSP_HTML[] =
-    "Content-Security-Policy: default-src 'none'; script-src 'self'; style-src 'self'; "
-    "img-src 'self' data:; font-src 'self'; connect-src 'self'; manifest-src 'self'; "
-    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'; "
-    "report-uri /api/v1/csp-reports\r\n";
+/* Forms post to their own origin; the TLS login page's form is then sent on to the
+   portal (303), which form-action must allow as well. */
+static char csp_html[512];
 
 int
 http__response_init(const struct mado_config *cfg)
@@ -52,7 +50,15 @@ http__response_init(const struct mado_config *cfg)
 		     "Cross-Origin-Resource-Policy: same-origin\r\n"
 		     "Permissions-Policy: camera=(), microphone=(), geolocation=(), payment=()\r\n",
 		     hsts);
-	return n > 0 && (size_t)n < sizeof(common_headers) ? MADO_OK : MADO_E_INTERNAL;
+	if (n <= 0 || (size_t)n >= sizeof(common_headers))
+		return MADO_E_INTERNAL;
+	n = snprintf(csp_html, sizeof(csp_html),
+		     "Content-Security-Policy: default-src 'none'; script-src 'self'; "
+		     "style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; "
+		     "manifest-src 'self'; base-uri 'none'; form-action 'self' %s; "
+		     "frame-ancestors 'none'; report-uri /api/v1/csp-reports\r\n",
+		     cfg->public_origin != NULL ? cfg->public_origin : "");
+	return n > 0 && (size_t)n < sizeof(csp_html) ? MADO_OK : MADO_E_INTERNAL;
 }
 
 void
@@ -359,7 +365,7 @@ http__response_bytes(const struct mado_req *rq, bool alive, struct mado_text *t)
 			 rq->status, reason(rq->status), date, rq->id,
 			 alive ? "keep-alive" : "close",
 			 rq->cache == MADO_CACHE_NO_STORE ? "no-store" : "no-cache", common_headers,
-			 html ? CSP_HTML : CSP_API);
+			 html ? csp_html : CSP_API);
 	if (has_body) {
 		/* Text is UTF-8, said once: a type that already has parameters keeps them. */
 		if (type != NULL)

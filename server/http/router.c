@@ -27,6 +27,7 @@ static struct {
 	const struct mado_gate *gates[MADO_CALLER__COUNT];
 	char **metric_names; /* routes, then "static", then "unmatched" */
 	char *origin;
+	char tls_origin[300]; /* the TLS login page's; "" without that listener */
 	mado_limit_fn limiter;
 	int rate_max;
 	int body_max;
@@ -115,6 +116,7 @@ http__router_init(const struct mado_config *cfg)
 	router.metric_names[METRIC_UNMATCHED] = mado_xstrdup("unmatched");
 	mado_metrics_init((const char *const *)router.metric_names, n);
 	router.origin = mado_xstrdup(cfg->public_origin);
+	http__tls_login_origin(cfg, router.tls_origin, sizeof(router.tls_origin));
 	if (http__client_init(cfg->trusted_proxies) != MADO_OK) {
 		mado_log_err(NULL, "trusted_proxies: not a list of addresses");
 		return MADO_E_INTERNAL;
@@ -364,14 +366,15 @@ check_caller(struct mado_req *rq)
 {
 	const struct mado_route *r = rq->route;
 	const struct mado_gate *g = router.gates[r->caller];
+	const char *own = r->tls_origin ? router.tls_origin : router.origin;
 
 	/* Login CSRF and cross-site requests: whatever a browser can send that changes
 	   state must come from our own pages. SameSite cookies alone are not enough. */
 	if (r->caller != MADO_ORG && !r->cross_origin &&
 	    http__is_state_changing(rq->ri->request_method) &&
-	    !http__same_origin(mado_http_req_header(rq, "Origin"),
-			       mado_http_req_header(rq, "Referer"), router.origin))
-		return mado_http_fail(rq, MADO_E_CSRF_REJECTED, "send Origin: %s", router.origin);
+	    (*own == '\0' || !http__same_origin(mado_http_req_header(rq, "Origin"),
+						mado_http_req_header(rq, "Referer"), own)))
+		return mado_http_fail(rq, MADO_E_CSRF_REJECTED, "send Origin: %s", own);
 	if (g != NULL)
 		return g->check != NULL ? g->check(rq) : MADO_OK;
 	switch (r->caller) {

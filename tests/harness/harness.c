@@ -888,17 +888,25 @@ th_org_cert(const struct th_env *e, const char *org, struct th_req *rq)
 	rq->mtls = true;
 }
 
+void
+th_tls_origin(const struct th_env *e, char *out, size_t len)
+{
+	snprintf(out, len, "Origin: https://localhost:%d", e->mtls_port);
+}
+
 int
 th_tls_login(const struct th_env *e, const char *card, char *cookie, size_t cookielen, char *csrf,
 	     size_t csrflen)
 {
-	char cert[400], key[400], v[256];
-	struct th_req rq = {"GET", "/api/v1/auth/tls", NULL, NULL, 0, cert, key, true};
+	char cert[400], key[400], v[256], origin[96];
+	const char *h[] = {origin, NULL};
+	struct th_req rq = {"POST", "/api/v1/auth/tls", h, "", 0, cert, key, true};
 	const cJSON *token;
 	struct th_resp r;
 	cJSON *j = NULL;
 	int rc = -1;
 
+	th_tls_origin(e, origin, sizeof(origin));
 	snprintf(cert, sizeof(cert), "%s/cards/%s.crt", e->ca_dir, card);
 	snprintf(key, sizeof(key), "%s/cards/%s.key", e->ca_dir, card);
 	if (th_request(e, &rq, &r) == 0 && r.status == 200 &&

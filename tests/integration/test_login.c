@@ -21,6 +21,7 @@
 static struct th_env env;
 static char jsonct[] = "Content-Type: application/json";
 static char origin_hdr[96];
+static char tls_origin_hdr[96]; /* the TLS login page's */
 
 struct session {
 	char cookie[128]; /* "__Host-mado=..." */
@@ -34,6 +35,7 @@ setup(void **state)
 	if (th_setup_cards(&env, NULL) != 0)
 		return -1;
 	snprintf(origin_hdr, sizeof(origin_hdr), "Origin: %s", env.origin);
+	th_tls_origin(&env, tls_origin_hdr, sizeof(tls_origin_hdr));
 	return 0;
 }
 
@@ -293,7 +295,8 @@ test_tls_login_rsa_and_ec(void **state)
 {
 	static const char *const cards[] = {"tls-rsa", "tls-ec"};
 	char cert[400], key[400];
-	struct th_req rq = {"GET", "/api/v1/auth/tls", NULL, NULL, 0, cert, key, true};
+	const char *h[] = {tls_origin_hdr, NULL};
+	struct th_req rq = {"POST", "/api/v1/auth/tls", h, "", 0, cert, key, true};
 	struct session s;
 	struct th_resp r;
 	size_t i;
@@ -328,8 +331,9 @@ static void
 test_tls_login_failures(void **state)
 {
 	char cert[400], key[400], loc[256];
-	const char *html[] = {"Accept: text/html", NULL};
-	struct th_req rq = {"GET", "/api/v1/auth/tls", NULL, NULL, 0, cert, key, true};
+	const char *h[] = {tls_origin_hdr, NULL};
+	const char *html[] = {"Accept: text/html", tls_origin_hdr, NULL};
+	struct th_req rq = {"POST", "/api/v1/auth/tls", h, "", 0, cert, key, true};
 	struct th_resp r;
 
 	(void)state;
@@ -857,6 +861,80 @@ test_crl(void **state)
 	assert_int_equal(th_mado_start(&env), 0);
 }
 
+/* TLS login changes state: only a POST from the TLS login page's origin logs in; a link
+   (GET or HEAD) or another site's form gets nowhere and leaves no session. */
+static void
+test_tls_login_post_only(void **state)
+{
+	char cert[400], key[400], evil[] = "Origin: https://evil.example";
+	const char *h[] = {evil, NULL};
+	struct th_req rq = {"POST", "/api/v1/auth/tls", h, "", 0, cert, key, true};
+	struct session s;
+	struct th_resp r;
+	long sessions;
+
+	(void)state;
+	/* The page with the form, on the login listener: its policy lets the form post
+	   there and be sent on to the portal. */
+	{
+		struct th_req page = {"GET", "/tls-login.html", NULL, NULL, 0, NULL, NULL, true};
+		char csp[600], want[128];
+
+		assert_int_equal(th_request(&env, &page, &r), 0);
+		assert_int_equal(r.status, 200);
+		assert_non_null(
+		    strstr(r.body, "<form method=\"post\" action=\"/api/v1/auth/tls\">"));
+		assert_non_null(th_header(&r, "Content-Security-Policy", csp, sizeof(csp)));
+		snprintf(want, sizeof(want), "form-action 'self' %s;", env.origin);
+		assert_non_null(strstr(csp, want));
+		th_resp_free(&r);
+	}
+	registered_card("tls-post", NULL);
+	card_path("tls-post", "crt", cert, sizeof(cert));
+	card_path("tls-post", "key", key, sizeof(key));
+	sessions = scalar("SELECT count(*) FROM portal.sessions");
+	assert_int_equal(th_request(&env, &rq, &r), 0);
+	assert_int_equal(r.status, 403);
+	assert_string_equal(type_of(&r), "csrf-rejected");
+	assert_null(strstr(r.headers, "Set-Cookie"));
+	th_resp_free(&r);
+	/* The portal's own origin is not the login page's either. */
+	h[0] = origin_hdr;
+	assert_int_equal(th_request(&env, &rq, &r), 0);
+	assert_int_equal(r.status, 403);
+	th_resp_free(&r);
+	/* No Origin at all. */
+	h[0] = NULL;
+	assert_int_equal(th_request(&env, &rq, &r), 0);
+	assert_int_equal(r.status, 403);
+	th_resp_free(&r);
+	rq.method = "GET";
+	rq.body = NULL;
+	assert_int_equal(th_request(&env, &rq, &r), 0);
+	assert_int_equal(r.status, 405);
+	th_resp_free(&r);
+	rq.method = "HEAD";
+	assert_int_equal(th_request(&env, &rq, &r), 0);
+	assert_int_equal(r.status, 405);
+	th_resp_free(&r);
+	assert_int_equal(scalar("SELECT count(*) FROM portal.sessions"), sessions);
+	assert_int_equal(scalar("SELECT count(*) FROM portal.login_events e JOIN "
+				"portal.card_bindings b ON b.person_id = e.person_id WHERE "
+				"b.id = (SELECT max(id) FROM portal.card_bindings)"),
+			 0);
+	/* The page's own form. */
+	h[0] = tls_origin_hdr;
+	rq.method = "POST";
+	rq.body = "";
+	assert_int_equal(th_request(&env, &rq, &r), 0);
+	memset(&s, 0, sizeof(s));
+	take_cookie(&r, &s);
+	logged_in(&s, &r);
+	th_resp_free(&r);
+	assert_int_equal(get(&s, "/api/v1/me/session", &r), 200);
+	th_resp_free(&r);
+}
+
 /* The person of the newest card binding: their sessions and logouts. */
 #define NEWEST_PERSON                                                                              \
 	"(SELECT person_id FROM portal.card_bindings WHERE id = (SELECT max(id) FROM "             \
@@ -868,8 +946,8 @@ static void
 test_new_login_ends_session(void **state)
 {
 	char cert[400], key[400], cookie[160], nonce[64];
-	const char *h[] = {cookie, NULL};
-	struct th_req rq = {"GET", "/api/v1/auth/tls", h, NULL, 0, cert, key, true};
+	const char *h[] = {tls_origin_hdr, cookie, NULL};
+	struct th_req rq = {"POST", "/api/v1/auth/tls", h, "", 0, cert, key, true};
 	struct session s, old;
 	struct th_resp r;
 
@@ -1078,6 +1156,7 @@ main(void)
 	    cmocka_unit_test(test_idle_session_ends),
 	    cmocka_unit_test(test_no_demo_cards),
 	    cmocka_unit_test(test_crl),
+	    cmocka_unit_test(test_tls_login_post_only),
 	    cmocka_unit_test(test_new_login_ends_session),
 	    cmocka_unit_test(test_challenge_limit),
 	    cmocka_unit_test(test_address_limit),
