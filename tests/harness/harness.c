@@ -195,6 +195,7 @@ int
 th_mado_start(struct th_env *e)
 {
 	char *argv[] = {MADO_BINARY, "serve", "--config", e->conf, NULL};
+	struct th_req mtls = {"GET", "/healthz", NULL, NULL, 0, NULL, NULL, true};
 	struct th_resp r;
 	int i;
 
@@ -207,7 +208,12 @@ th_mado_start(struct th_env *e)
 		}
 		if (th_http(e, "GET", "/healthz", NULL, NULL, 0, &r) == 0 && r.status == 200) {
 			th_resp_free(&r);
-			return 0;
+			/* The TLS login listener starts after the main one: wait for it too. */
+			if (e->mtls_port == 0 ||
+			    (th_request(e, &mtls, &r) == 0 && r.status == 200)) {
+				th_resp_free(&r);
+				return 0;
+			}
 		}
 		th_resp_free(&r);
 		sleep_ms(50);
