@@ -1,9 +1,9 @@
 /*
  * mado: the portal server and its operator commands.
  *
- * Start order for serve: configuration, log, migrations on disk, database pool, schema
- * check, HTTP server (with its TLS self-test); then wait for SIGINT or SIGTERM and stop in
- * the reverse order.
+ * Start order for serve: configuration, log, migrations on disk, database pool, the
+ * serving role's check, schema check, HTTP server (with its TLS self-test); then wait for SIGINT or
+ * SIGTERM and stop in the reverse order.
  */
 #include <pthread.h>
 #include <signal.h>
@@ -24,6 +24,61 @@
 #include "mado/migrate.h"
 #include "mado/modules.h"
 #include "mado/util.h"
+
+/*
+ * The role mado serves as must be held to row-level security and the grants: not a
+ * superuser, not BYPASSRLS, not a member of the schema owner (whose policies let it see
+ * every row). Checked once, before anything listens.
+ */
+struct serving_role {
+	char name[64];
+	bool super, bypassrls, owner;
+};
+
+static struct mado_db_stmt Q_SERVING_ROLE =
+    MADO_DB_STMT("serving_role",
+		 "SELECT r.rolname AS name, r.rolsuper AS super, r.rolbypassrls AS bypassrls,"
+		 " coalesce((SELECT pg_has_role(r.oid, o.oid, 'MEMBER') FROM pg_roles o"
+		 "  WHERE o.rolname = 'mado_owner'), false) AS owner"
+		 " FROM pg_roles r WHERE r.rolname = current_user",
+		 0);
+
+static int
+check_role(void)
+{
+	static const struct mado_col cols[] = {
+	    MADO_COL(BUF, serving_role, name),
+	    MADO_COL(BOOL, serving_role, super),
+	    MADO_COL(BOOL, serving_role, bypassrls),
+	    MADO_COL(BOOL, serving_role, owner),
+	};
+	struct serving_role r;
+	struct mado_db *db;
+	int rc;
+
+	memset(&r, 0, sizeof(r));
+	if ((rc = mado_db_acquire(&db)) != MADO_OK) {
+		fprintf(stderr, "mado: cannot reach the database (db_url); is PostgreSQL up?\n");
+		return -1;
+	}
+	rc = mado_db_one(db, &Q_SERVING_ROLE, NULL, MADO_COLS(cols), &r);
+	mado_db_release(db);
+	if (rc != MADO_OK) {
+		fprintf(stderr, "mado: refusing to start: cannot read the role of db_url\n");
+		return -1;
+	}
+	if (r.super || r.bypassrls || r.owner) {
+		fprintf(stderr,
+			"mado: refusing to start: db_url's role %s %s; serve as the application "
+			"role (mado_app), which row-level security and the grants hold\n",
+			r.name,
+			r.super       ? "is a superuser"
+			: r.bypassrls ? "has BYPASSRLS"
+				      : "is a member of mado_owner");
+		return -1;
+	}
+	return 0;
+}
 
 /* The schema check mado serve runs before it listens. */
 static int
@@ -96,7 +151,7 @@ cmd_serve(int argc, char **argv)
 		fprintf(stderr, "mado: cannot set up the database pool\n");
 		goto out;
 	}
-	if (check_schema(&m) != 0)
+	if (check_role() != 0 || check_schema(&m) != 0)
 		goto out;
 	if (mado_auth_init(&cfg, why, sizeof(why)) != MADO_OK) {
 		fprintf(stderr, "mado: card login: %s\n", why);

@@ -36,6 +36,7 @@ struct mado_config {
 	int body_max;           /* default cap on request bodies, bytes */
 	int hsts_max_age;       /* seconds */
 	char *metrics_from;     /* client addresses allowed to read /metrics, or * */
+	char *trusted_proxies;  /* proxies whose X-Forwarded-For names the client */
 	char *log_level;        /* error, warn, info, debug */
 	bool log_requests;      /* one line per request */
 
@@ -60,6 +61,7 @@ struct mado_config {
 	int login_fail_max_addr;
 	int login_fail_max_card;
 	int login_fail_window_s;
+	int public_rate_max;  /* a minute, per client, to each rate-limited route */
 	char *demo_cards_dir; /* virtual cards the demo login may use; empty: none */
 
 	/* The agency gateway. */

@@ -79,6 +79,13 @@ struct mado_route {
 	const struct mado_field *query;  /* query parameters; others are ignored */
 	int body_max;                    /* bytes; 0 means the body_max setting */
 	const char *media; /* accepted body types, space separated; NULL: application/json */
+	/* At most public_rate_max requests a minute from one client (mado_http_client_key);
+	   over it, 429. Every PUBLIC or VISITOR route that changes state sets it, except the
+	   login attempts, which the login limiter governs (it never refuses a proven key). */
+	bool rate_limited;
+	/* Origin must be the TLS login page's (public_origin's host, mtls_listen's port),
+	   not public_origin: the form on that page is where the request comes from. */
+	bool tls_origin;
 };
 
 /* A module's routes. */
@@ -148,6 +155,7 @@ struct mado_req {
 	const char *query[MADO_MAX_QUERY]; /* the route's query fields' values, or NULL */
 	struct mado_text query_buf;
 	struct mado_db *db; /* checked out on first use, returned before the response */
+	char client[64];    /* the client's address (trusted_proxies applied) */
 	int status;
 	const char *content_type;
 	struct mado_text out;
@@ -218,8 +226,25 @@ struct mado_gate {
 };
 void mado_http_set_gate(enum mado_caller caller, const struct mado_gate *gate);
 
-/* The client's address as text (no port). Borrowed for the request's lifetime. */
+/*
+ * The window limiter behind .rate_limited, registered by the module that keeps the counters
+ * (auth). It counts one request under key and answers MADO_OK while the count in the
+ * window is at most max, else MADO_E_RATE_LIMITED with *retry_after (seconds). The router
+ * calls it after the body is read, with the request's database connection.
+ */
+typedef int (*mado_limit_fn)(struct mado_req *rq, const char *key, int max, int window_s,
+			     int *retry_after);
+void mado_http_set_limiter(mado_limit_fn fn);
+
+/* The client's address as text (no port): the TCP peer's, or, when that is one of
+   trusted_proxies, the last address of X-Forwarded-For that is not. Borrowed for the
+   request's lifetime. */
 const char *mado_http_client_addr(const struct mado_req *rq);
+/* The key every per-client limit counts the request under: the client's IPv4 address, or
+   its IPv6 address's /64 ("2001:db8:1:2::/64"). */
+void mado_http_client_key(const struct mado_req *rq, char *out, size_t len);
+/* The same for an address given as text; false (out a copy) when it is not one. */
+bool mado_http_addr_key(const char *addr, char *out, size_t len);
 const char *mado_http_req_header(const struct mado_req *rq, const char *name);
 /* The client certificate of the connection (borrowed), or NULL. */
 struct x509_st *mado_http_client_cert(const struct mado_req *rq);

@@ -23,6 +23,31 @@
 
 struct auth_state auth__s;
 
+/* The routes' per-client limits (.rate_limited), on the failed-login counters' table. */
+static int
+rate_hit(struct mado_req *rq, const char *what, int max, int window_s, int *retry_after)
+{
+	char key[65];
+	struct mado_db *db;
+	int count = 0, rc;
+
+	auth__limit_key(what, key);
+	if ((rc = mado_http_db(rq, &db)) != MADO_OK ||
+	    (rc = auth__rate_hit(db, key, window_s, &count, retry_after)) != MADO_OK)
+		return rc;
+	return count > max ? MADO_E_RATE_LIMITED : MADO_OK;
+}
+
+/* The failed-login counter's key for the request's client (IPv6 by /64). */
+static void
+addr_limit_key(struct mado_req *rq, char key[65])
+{
+	char client[80];
+
+	mado_http_client_key(rq, client, sizeof(client));
+	auth__limit_key(client, key);
+}
+
 int
 mado_auth_init(const struct mado_config *cfg, char *why, size_t whylen)
 {
@@ -62,6 +87,7 @@ mado_auth_init(const struct mado_config *cfg, char *why, size_t whylen)
 	mado_http_set_gate(MADO_PERSON, &auth__person_gate);
 	mado_http_set_gate(MADO_VISITOR, &auth__person_gate);
 	mado_http_set_gate(MADO_ORG, &auth__org_gate);
+	mado_http_set_limiter(rate_hit);
 	return MADO_OK;
 }
 
@@ -90,11 +116,23 @@ new_session_id(struct mado_req *rq, char key[MADO_HASH_PARAM_LEN], char csrf[48]
 	return MADO_OK;
 }
 
+/* Ends the request's session; its person (if any) gets event in their history. */
+static int
+end_session(struct mado_req *rq, struct mado_db *db, const char *event)
+{
+	struct auth_session s;
+
+	memset(&s, 0, sizeof(s));
+	memcpy(s.person_id, rq->actor.person_id, sizeof(s.person_id));
+	memcpy(s.method, rq->actor.method, sizeof(s.method));
+	return auth__session_end(db, rq->actor.session_hex, &s, event);
+}
+
 static int
 challenge(struct mado_req *rq)
 {
 	char key[MADO_HASH_PARAM_LEN], csrf[48], nonce[AUTH_NONCE_LEN + 4];
-	unsigned char raw[32], dice;
+	unsigned char raw[32];
 	struct mado_db *db;
 	cJSON *out;
 	int rc;
@@ -103,7 +141,12 @@ challenge(struct mado_req *rq)
 		return MADO_E_CARD_LOGIN_UNAVAILABLE;
 	if ((rc = mado_http_db(rq, &db)) != MADO_OK)
 		return rc;
-	/* The challenge belongs to this browser's pre-login session. */
+	/* A new login ends the person's session this browser still has (shared terminals):
+	   server-side, with the logout in their history. */
+	if (rq->actor.session && rq->actor.authenticated &&
+	    (rc = end_session(rq, db, "logout")) != MADO_OK)
+		return rc;
+	/* The challenge belongs to this browser's pre-login session: one per cookie. */
 	if (rq->actor.session && !rq->actor.authenticated) {
 		memcpy(key, rq->actor.session_hex, sizeof(key));
 	} else if ((rc = new_session_id(rq, key, csrf)) != MADO_OK ||
@@ -115,31 +158,14 @@ challenge(struct mado_req *rq)
 	mado_b64(raw, sizeof(raw), nonce);
 	if ((rc = auth__challenge_put(db, key, nonce)) != MADO_OK)
 		return rc;
-	/* Now and then, clear sessions and counters that ran out long ago. */
-	if (mado_random(&dice, 1) == 0 && dice < 4)
-		(void)auth__purge(db);
+	/* Every challenge clears a bounded batch of what ran out, so abandoned pre-login
+	   sessions cannot pile up. */
+	if ((rc = auth__purge(db)) != MADO_OK)
+		return rc;
 	out = cJSON_CreateObject();
 	cJSON_AddStringToObject(out, "nonce", nonce);
 	cJSON_AddNumberToObject(out, "expires_in", AUTH_CHALLENGE_TTL_S);
 	return mado_http_json(rq, 200, out);
-}
-
-/* Over the address limit: 429 before any work is done. */
-static int
-check_addr_limit(struct mado_req *rq, struct mado_db *db, char key[65])
-{
-	char after[16];
-	int failures, retry, rc;
-
-	auth__limit_key(mado_http_client_addr(rq), key);
-	if ((rc = auth__fail_count(db, "addr", key, auth__s.window_s, &failures, &retry)) !=
-	    MADO_OK)
-		return rc;
-	if (failures < auth__s.fail_addr)
-		return MADO_OK;
-	snprintf(after, sizeof(after), "%d", retry);
-	mado_http_header(rq, "Retry-After", after);
-	return mado_http_fail(rq, MADO_E_RATE_LIMITED, "too many failed logins from here");
 }
 
 /* A failed attempt: counted, kept in the card holder's history, answered. */
@@ -161,8 +187,8 @@ login_failed(struct mado_req *rq, struct mado_db *db, const char *addr_key, cons
 	if (b->found &&
 	    (rc = auth__event(db, b->person_id, method, "failure", mado_err_slug(err))) != MADO_OK)
 		return rc;
-	/* Past the card's limit, an attempt that did not prove the key gets 429: the holder,
-	   whose signature verifies, is never locked out by someone else. */
+	/* Past the card's or the address's limit, an attempt that did not prove the key gets
+	   429: the holder, whose signature verifies, is never locked out by someone else. */
 	if (known && reason != MADO_PKI_PASS &&
 	    (rc = auth__fail_count(db, "card", card_key, auth__s.window_s, &failures, &retry)) !=
 		MADO_OK)
@@ -172,6 +198,15 @@ login_failed(struct mado_req *rq, struct mado_db *db, const char *addr_key, cons
 		mado_http_header(rq, "Retry-After", after);
 		return mado_http_fail(rq, MADO_E_RATE_LIMITED,
 				      "too many failed logins with this card");
+	}
+	if (reason != MADO_PKI_PASS &&
+	    (rc = auth__fail_count(db, "addr", addr_key, auth__s.window_s, &failures, &retry)) !=
+		MADO_OK)
+		return rc;
+	if (auth__card_limited(reason, failures, auth__s.fail_addr)) {
+		snprintf(after, sizeof(after), "%d", retry);
+		mado_http_header(rq, "Retry-After", after);
+		return mado_http_fail(rq, MADO_E_RATE_LIMITED, "too many failed logins from here");
 	}
 	return reason != MADO_PKI_PASS ? mado_http_refuse(rq, err, mado_pki_reason_str(reason))
 				       : err;
@@ -187,12 +222,16 @@ finish_login(struct mado_req *rq, const char *addr_key, enum mado_pki_reason rea
 {
 	char card_key[65], idbuf[160], key[MADO_HASH_PARAM_LEN], csrf[48];
 	bool known = res->card.serial[0] != '\0', conflict = false;
+	struct auth_session prior;
 	struct auth_binding b;
 	struct mado_db *db;
 	cJSON *out;
 	int rc, err;
 
 	memset(&b, 0, sizeof(b));
+	memset(&prior, 0, sizeof(prior));
+	memcpy(prior.person_id, rq->actor.person_id, sizeof(prior.person_id));
+	memcpy(prior.method, rq->actor.method, sizeof(prior.method));
 	snprintf(idbuf, sizeof(idbuf), "%s:%s", res->card.issuer_hash, res->card.serial);
 	auth__limit_key(idbuf, card_key);
 	if ((rc = mado_http_db(rq, &db)) != MADO_OK ||
@@ -205,8 +244,8 @@ finish_login(struct mado_req *rq, const char *addr_key, enum mado_pki_reason rea
 	if (err != MADO_OK)
 		return login_failed(rq, db, addr_key, card_key, reason, res, &b, method, err);
 	if ((rc = new_session_id(rq, key, csrf)) != MADO_OK ||
-	    (rc = auth__login(db, rq->actor.session ? rq->actor.session_hex : NULL, key, &b, method,
-			      csrf, auth__s.max_s, auth__s.revocation)) != MADO_OK ||
+	    (rc = auth__login(db, rq->actor.session ? rq->actor.session_hex : NULL, &prior, key, &b,
+			      method, csrf, auth__s.max_s, auth__s.revocation)) != MADO_OK ||
 	    (rc = auth__fail_clear(db, "card", card_key)) != MADO_OK)
 		return rc;
 	mado_log_info(rq->id, "auth: login by %s with card %s", method, res->card.fingerprint);
@@ -230,21 +269,15 @@ login_webeid(struct mado_req *rq)
 
 	if (auth__s.cards == NULL)
 		return MADO_E_CARD_LOGIN_UNAVAILABLE;
-	if ((rc = mado_http_db(rq, &db)) != MADO_OK ||
-	    (rc = check_addr_limit(rq, db, addr_key)) != MADO_OK)
-		return rc;
-	/* The nonce is taken out before validation, even if validation then fails: once. */
+	/* No challenge, no attempt: refused without counting it. It cost nothing, and
+	   counting it would let anyone lock out everyone behind a shared address. */
 	if (!rq->actor.session || rq->actor.authenticated)
-		rc = MADO_E_CHALLENGE_MISSING;
-	else
-		rc = auth__challenge_take(db, rq->actor.session_hex, nonce, sizeof(nonce));
-	if (rc == MADO_E_CHALLENGE_MISSING || rc == MADO_E_CHALLENGE_EXPIRED) {
-		if (auth__fail_bump(db, "addr", addr_key, auth__s.window_s) != MADO_OK)
-			return MADO_E_DB_UNAVAILABLE;
+		return MADO_E_CHALLENGE_MISSING;
+	/* The nonce is taken out before validation, even if validation then fails: once. */
+	if ((rc = mado_http_db(rq, &db)) != MADO_OK ||
+	    (rc = auth__challenge_take(db, rq->actor.session_hex, nonce, sizeof(nonce))) != MADO_OK)
 		return rc;
-	}
-	if (rc != MADO_OK)
-		return rc;
+	addr_limit_key(rq, addr_key);
 	/* The revocation check waits on the network: not with a pooled connection. */
 	mado_http_db_release(rq);
 	reason = mado_webeid_validate(auth__s.cards, rq->body, rq->body_len, auth__s.origin, nonce,
@@ -267,7 +300,6 @@ login_tls(struct mado_req *rq)
 	struct mado_pki_result res;
 	enum mado_pki_reason reason;
 	char addr_key[65], location[512];
-	struct mado_db *db;
 	X509 *peer = mado_http_client_cert(rq);
 	int rc;
 
@@ -275,11 +307,10 @@ login_tls(struct mado_req *rq)
 		rc = MADO_E_CARD_LOGIN_UNAVAILABLE;
 	else if (peer == NULL)
 		rc = MADO_E_CLIENT_CERT_MISSING;
-	else if ((rc = mado_http_db(rq, &db)) == MADO_OK &&
-		 (rc = check_addr_limit(rq, db, addr_key)) == MADO_OK) {
+	else {
 		/* The handshake proved the key; the certificate gets the same checks, with
 		   no pooled connection held while they wait on the network. */
-		mado_http_db_release(rq);
+		addr_limit_key(rq, addr_key);
 		reason = mado_pki_check_cert(auth__s.cards, peer, time(NULL),
 					     MADO_PKI_REVOCATION_CONFIGURED, &res);
 		rc = finish_login(rq, addr_key, reason, &res, "tls");
@@ -299,16 +330,11 @@ login_tls(struct mado_req *rq)
 static int
 logout(struct mado_req *rq)
 {
-	struct auth_session s;
 	struct mado_db *db;
 	int rc;
 
-	if ((rc = mado_http_db(rq, &db)) != MADO_OK)
-		return rc;
-	memset(&s, 0, sizeof(s));
-	memcpy(s.person_id, rq->actor.person_id, sizeof(s.person_id));
-	memcpy(s.method, rq->actor.method, sizeof(s.method));
-	if ((rc = auth__session_end(db, rq->actor.session_hex, &s, "logout")) != MADO_OK)
+	if ((rc = mado_http_db(rq, &db)) != MADO_OK ||
+	    (rc = end_session(rq, db, "logout")) != MADO_OK)
 		return rc;
 	auth__clear_cookie(rq);
 	/* Shared terminals: nothing of the session stays in this browser. */
@@ -408,7 +434,8 @@ static const struct mado_route routes[] = {
     {.method = "POST",
      .pattern = "/api/v1/auth/challenge",
      .handler = challenge,
-     .caller = MADO_VISITOR},
+     .caller = MADO_VISITOR,
+     .rate_limited = true},
     /* A token may be up to 10000 characters; the validator, not the size limit, says so. */
     {.method = "POST",
      .pattern = "/api/v1/auth/webeid",
@@ -416,7 +443,12 @@ static const struct mado_route routes[] = {
      .caller = MADO_VISITOR,
      .body = MADO_BODY_RAW,
      .body_max = 16384},
-    {.method = "GET", .pattern = "/api/v1/auth/tls", .handler = login_tls, .caller = MADO_VISITOR},
+    /* A form on the TLS login page posts here (never a link: logging in changes state). */
+    {.method = "POST",
+     .pattern = "/api/v1/auth/tls",
+     .handler = login_tls,
+     .caller = MADO_VISITOR,
+     .tls_origin = true},
     {.method = "POST", .pattern = "/api/v1/auth/logout", .handler = logout},
     {.method = "GET", .pattern = "/api/v1/me/session", .handler = session},
     {.method = "GET", .pattern = "/api/v1/me/logins", .handler = logins, .query = logins_query},
@@ -431,7 +463,8 @@ static const struct mado_route routes[] = {
      .path = demo_card_path,
      .body = MADO_BODY_OBJECT,
      .fields = demo_token_body,
-     .body_max = 1024},
+     .body_max = 1024,
+     .rate_limited = true},
 };
 
 const struct mado_route_set mado_auth_routes = MADO_ROUTE_SET("auth", routes);

@@ -80,10 +80,11 @@ int auth__binding_find(struct mado_db *db, const struct mado_card_id *card, stru
 /* Is this key bound to a person other than person_id (NULL: to anyone)? */
 int auth__key_elsewhere(struct mado_db *db, const char *key_hash, const char *person_id,
 			bool *conflict);
-/* Creates the person's session (ending the pre-login one) and records the login. */
-int auth__login(struct mado_db *db, const char *prelogin_key, const char *key,
-		const struct auth_binding *b, const char *method, const char *csrf, int max_s,
-		bool revocation_checked);
+/* Creates the person's session (ending the browser's session under prelogin_key, with a
+   logout for prior's person when it was one's) and records the login. */
+int auth__login(struct mado_db *db, const char *prelogin_key, const struct auth_session *prior,
+		const char *key, const struct auth_binding *b, const char *method, const char *csrf,
+		int max_s, bool revocation_checked);
 int auth__event(struct mado_db *db, const char *person_id, const char *method, const char *event,
 		const char *reason);
 int auth__binding_cert(struct mado_db *db, const char *binding_id, X509 **cert);
@@ -95,6 +96,9 @@ int auth__register(struct mado_db *db, const struct mado_card_id *card, const un
 int auth__fail_count(struct mado_db *db, const char *scope, const char *key, int window_s,
 		     int *failures, int *retry_after);
 int auth__fail_bump(struct mado_db *db, const char *scope, const char *key, int window_s);
+/* Counts one request under key (a hashed per-client key) in a window of window_s: *count
+   is the count in the window, this one included. */
+int auth__rate_hit(struct mado_db *db, const char *key, int window_s, int *count, int *retry_after);
 int auth__fail_clear(struct mado_db *db, const char *scope, const char *key);
 /* The person's login history, newest first, into items; *next is the cursor or 0. */
 int auth__logins(struct mado_db *db, const char *person_id, long long before, int limit,

@@ -120,10 +120,29 @@ static struct mado_db_stmt Q_FAIL_BUMP = MADO_DB_STMT(
     3);
 static struct mado_db_stmt Q_FAIL_CLEAR = MADO_DB_STMT(
     "auth_fail_clear", "DELETE FROM portal.auth_failures WHERE scope = $1 AND key_hash = $2", 2);
+/* One request more under a per-client key (scope addr: counters of client addresses),
+   and the count in its window. */
+static struct mado_db_stmt Q_RATE_HIT = MADO_DB_STMT(
+    "auth_rate_hit",
+    "INSERT INTO portal.auth_failures AS f (scope, key_hash, window_start, failures)"
+    " VALUES ('addr', $1, now(), 1) ON CONFLICT (scope, key_hash) DO UPDATE SET"
+    " failures = CASE WHEN f.window_start <= now() - make_interval(secs => $2::int)"
+    "  THEN 1 ELSE f.failures + 1 END,"
+    " window_start = CASE WHEN f.window_start <= now() - make_interval(secs => $2::int)"
+    "  THEN now() ELSE f.window_start END"
+    " RETURNING failures, greatest(1, ceil(extract(epoch FROM window_start"
+    " + make_interval(secs => $2::int) - now())))::int AS retry_after",
+    2);
+/* A bounded batch, every time: pre-login sessions as soon as they expire (their
+   challenges go with them), people's sessions and counters a while after. */
 static struct mado_db_stmt Q_PURGE = MADO_DB_STMT(
     "auth_purge",
-    "WITH s AS (DELETE FROM portal.sessions WHERE expires_at < now() - interval '1 hour'),"
-    " f AS (DELETE FROM portal.auth_failures WHERE window_start < now() - interval '1 day')"
+    "WITH s AS (DELETE FROM portal.sessions WHERE id_hash IN (SELECT id_hash"
+    "  FROM portal.sessions WHERE (person_id IS NULL AND expires_at < now())"
+    "  OR expires_at < now() - interval '1 hour' LIMIT 64)),"
+    " f AS (DELETE FROM portal.auth_failures WHERE (scope, key_hash) IN (SELECT scope,"
+    "  key_hash FROM portal.auth_failures WHERE window_start < now() - interval '1 day'"
+    "  LIMIT 64))"
     " SELECT 1",
     0);
 
@@ -273,9 +292,9 @@ auth__key_elsewhere(struct mado_db *db, const char *key_hash, const char *person
 }
 
 int
-auth__login(struct mado_db *db, const char *prelogin_key, const char *key,
-	    const struct auth_binding *b, const char *method, const char *csrf, int max_s,
-	    bool revocation_checked)
+auth__login(struct mado_db *db, const char *prelogin_key, const struct auth_session *prior,
+	    const char *key, const struct auth_binding *b, const char *method, const char *csrf,
+	    int max_s, bool revocation_checked)
 {
 	char max[16];
 	const char *pre[1] = {prelogin_key};
@@ -286,8 +305,14 @@ auth__login(struct mado_db *db, const char *prelogin_key, const char *key,
 	snprintf(max, sizeof(max), "%d", max_s);
 	if ((rc = mado_db_begin(db)) != MADO_OK)
 		return rc;
-	/* The pre-login session is spent: a new id is issued at login. */
+	/* The pre-login session is spent: a new id is issued at login. A person's session
+	   the browser still had ends, with its logout in that person's history. */
 	if (prelogin_key != NULL && (rc = mado_db_run(db, &Q_SESSION_DELETE, pre, NULL)) != MADO_OK)
+		goto fail;
+	if (prelogin_key != NULL && prior != NULL && prior->person_id[0] != '\0' &&
+	    (rc = auth__event(db, prior->person_id,
+			      prior->method[0] != '\0' ? prior->method : "session", "logout",
+			      NULL)) != MADO_OK)
 		goto fail;
 	if ((rc = mado_db_run(db, &Q_SESSION_NEW, sess, NULL)) != MADO_OK)
 		goto fail;
@@ -418,6 +443,23 @@ auth__fail_bump(struct mado_db *db, const char *scope, const char *key, int wind
 
 	snprintf(w, sizeof(w), "%d", window_s);
 	return mado_db_run(db, &Q_FAIL_BUMP, p, NULL);
+}
+
+int
+auth__rate_hit(struct mado_db *db, const char *key, int window_s, int *count, int *retry_after)
+{
+	static const struct mado_col cols[] = {MADO_COL(INT, failures, failures),
+					       MADO_COL(INT, failures, retry_after)};
+	struct failures f = {0, 0};
+	char w[16];
+	const char *p[2] = {key, w};
+	int rc;
+
+	snprintf(w, sizeof(w), "%d", window_s);
+	rc = mado_db_one(db, &Q_RATE_HIT, p, MADO_COLS(cols), &f);
+	*count = f.failures;
+	*retry_after = f.retry_after;
+	return rc;
 }
 
 int

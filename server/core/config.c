@@ -48,6 +48,7 @@ static const char *check_dir(const struct mado_config *, const struct opt *);
 static const char *check_tls_cert(const struct mado_config *, const struct opt *);
 static const char *check_log_level(const struct mado_config *, const struct opt *);
 static const char *check_metrics_from(const struct mado_config *, const struct opt *);
+static const char *check_trusted_proxies(const struct mado_config *, const struct opt *);
 static const char *check_mtls_listen(const struct mado_config *, const struct opt *);
 static const char *check_revocation(const struct mado_config *, const struct opt *);
 static const char *check_optional_dir(const struct mado_config *, const struct opt *);
@@ -95,6 +96,10 @@ static const struct opt opts[] = {
      "Strict-Transport-Security max-age in seconds."},
     {"metrics_from", OPT_STR, OFF(metrics_from), "127.0.0.1,::1", 0, 0, 0, check_metrics_from,
      "Comma-separated client addresses allowed to read /metrics, or `*` for any."},
+    {"trusted_proxies", OPT_STR, OFF(trusted_proxies), "", 0, 0, 0, check_trusted_proxies,
+     "Comma-separated addresses or CIDR blocks of reverse proxies in front of Mado. When the "
+     "peer is one, the client is the last address in X-Forwarded-For that is not; empty: "
+     "the header is ignored."},
     {"log_level", OPT_STR, OFF(log_level), "info", 0, 0, 0, check_log_level,
      "Operational log level: error, warn, info or debug."},
     {"log_requests", OPT_BOOL, OFF(log_requests), "on", 0, 0, 0, NULL,
@@ -137,11 +142,15 @@ static const struct opt opts[] = {
     {"session_max_s", OPT_INT, OFF(session_max_s), "28800", 60, 604800, 0, NULL,
      "A session ends this long after login, however active."},
     {"login_fail_max_addr", OPT_INT, OFF(login_fail_max_addr), "20", 1, 100000, 0, NULL,
-     "Failed logins from one client address within the window before 429."},
+     "Failed logins from one client address (IPv6: its /64) within the window before its "
+     "unsigned attempts get 429."},
     {"login_fail_max_card", OPT_INT, OFF(login_fail_max_card), "10", 1, 100000, 0, NULL,
      "Failed logins with one card within the window before its unsigned attempts get 429."},
     {"login_fail_window_s", OPT_INT, OFF(login_fail_window_s), "600", 1, 86400, 0, NULL,
      "Length of the failed-login window."},
+    {"public_rate_max", OPT_INT, OFF(public_rate_max), "30", 1, 1000000, 0, NULL,
+     "Requests a minute one client (an IPv4 address or an IPv6 /64) may make to each route "
+     "anyone may call that changes state (login challenges, CSP reports) before 429."},
     {"org_trust_dir", OPT_STR, OFF(org_trust_dir), "", 0, 0, 0, check_optional_dir,
      "Directory of the organisation CA certificates that agency systems' client certificates "
      "must chain to (on mtls_listen); empty disables the gateway."},
@@ -466,6 +475,46 @@ check_metrics_from(const struct mado_config *cfg, const struct opt *o)
 		if (inet_pton(AF_INET, buf, addr) != 1 && inet_pton(AF_INET6, buf, addr) != 1)
 			return "must list numeric addresses separated by commas, or be *";
 		s += n + (end != NULL);
+	}
+	return NULL;
+}
+
+/* Each item: a numeric address, optionally /bits within its family's length. */
+static const char *
+check_trusted_proxies(const struct mado_config *cfg, const struct opt *o)
+{
+	static const char msg[] = "must list numeric addresses or CIDR blocks separated by commas";
+	char buf[64], *slash;
+	unsigned char addr[16];
+	const char *s = cstr(cfg, o), *end;
+	long long bits;
+	size_t n;
+	int max;
+
+	while (*s != '\0') {
+		while (*s == ' ')
+			s++;
+		end = strchr(s, ',');
+		n = end != NULL ? (size_t)(end - s) : strlen(s);
+		while (n > 0 && s[n - 1] == ' ')
+			n--;
+		if (n == 0 || n >= sizeof(buf))
+			return msg;
+		memcpy(buf, s, n);
+		buf[n] = '\0';
+		if ((slash = strchr(buf, '/')) != NULL)
+			*slash++ = '\0';
+		if (inet_pton(AF_INET, buf, addr) == 1)
+			max = 32;
+		else if (inet_pton(AF_INET6, buf, addr) == 1)
+			max = 128;
+		else
+			return msg;
+		if (slash != NULL && !mado_parse_int(slash, 0, max, &bits))
+			return msg;
+		s = end != NULL ? end + 1 : s + strlen(s);
+		if (end != NULL && *s == '\0')
+			return msg;
 	}
 	return NULL;
 }

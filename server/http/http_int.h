@@ -58,6 +58,17 @@ void http__static_free(void);
 const struct http_static_file *http__static_find(const char *path);
 int http__static_serve(struct mado_req *rq, const struct http_static_file *f);
 
+/* client.c: who the client is. */
+/* Reads trusted_proxies (comma-separated addresses and CIDR blocks). */
+MADO_MUSTCHECK int http__client_init(const char *trusted_proxies);
+void http__client_free(void);
+/* The client's address from the peer's and the X-Forwarded-For headers (in the order
+   they came), into out. */
+void http__client_resolve(const char *peer, const char *const *xff, size_t nxff, char *out,
+			  size_t len);
+/* Sets rq->client. */
+void http__client_of(struct mado_req *rq);
+
 /* tls.c: CivetWeb's TLS under OpenSSL 3, and proof that it works. */
 MADO_MUSTCHECK int http__tls_prepare(char *why, size_t whylen);
 MADO_MUSTCHECK int http__tls_selftest(const char *host, int port, char *why, size_t whylen);
@@ -71,6 +82,9 @@ long http__clients_refused(void);
 
 /* ops_api.c: probes, metrics and service information: http's own routes. */
 void http__ops_init(const struct mado_config *cfg, const struct mado_migrations *schema);
+/* The TLS login page's origin (public_origin's scheme and host, mtls_listen's port), or ""
+   without a TLS login listener. */
+void http__tls_login_origin(const struct mado_config *cfg, char *out, size_t len);
 extern const struct mado_route_set http__ops_routes;
 
 #endif

@@ -26,8 +26,7 @@ static struct {
 void
 http__ops_init(const struct mado_config *cfg, const struct mado_migrations *schema)
 {
-	const char *host, *port;
-	size_t hostlen;
+	char origin[256];
 
 	ops.schema = schema;
 	ops.metrics_from = cfg->metrics_from;
@@ -35,13 +34,25 @@ http__ops_init(const struct mado_config *cfg, const struct mado_migrations *sche
 	ops.demo_cards = *cfg->demo_cards_dir != '\0';
 	ops.tls_login_url[0] = '\0';
 	if (*cfg->mtls_listen != '\0' && ops.card_login) {
-		/* The login listener's port on the public host browsers already use. */
-		host = strstr(cfg->public_origin, "://") + 3;
-		hostlen = strcspn(host, ":");
-		port = strrchr(cfg->mtls_listen, ':') + 1;
-		snprintf(ops.tls_login_url, sizeof(ops.tls_login_url),
-			 "https://%.*s:%s/api/v1/auth/tls", (int)hostlen, host, port);
+		http__tls_login_origin(cfg, origin, sizeof(origin));
+		snprintf(ops.tls_login_url, sizeof(ops.tls_login_url), "%s/tls-login.html", origin);
 	}
+}
+
+void
+http__tls_login_origin(const struct mado_config *cfg, char *out, size_t len)
+{
+	const char *host, *port;
+	size_t hostlen;
+
+	out[0] = '\0';
+	if (*cfg->mtls_listen == '\0')
+		return;
+	/* The login listener's port on the public host browsers already use. */
+	host = strstr(cfg->public_origin, "://") + 3;
+	hostlen = strcspn(host, ":");
+	port = strrchr(cfg->mtls_listen, ':') + 1;
+	snprintf(out, len, "https://%.*s:%s", (int)hostlen, host, port);
 }
 
 static int
@@ -228,7 +239,8 @@ static const struct mado_route routes[] = {
      .cross_origin = true,
      .body = MADO_BODY_JSON,
      .body_max = 16384,
-     .media = "application/csp-report application/reports+json application/json"},
+     .media = "application/csp-report application/reports+json application/json",
+     .rate_limited = true},
 };
 
 const struct mado_route_set http__ops_routes = MADO_ROUTE_SET("ops", routes);

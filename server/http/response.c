@@ -26,11 +26,9 @@ static char common_headers[640];
 
 static const char CSP_API[] = "Content-Security-Policy: default-src 'none'; "
 			      "frame-ancestors 'none'; base-uri 'none'; form-action 'none'\r\n";
-static const char CSP_HTML[] =
-    "Content-Security-Policy: default-src 'none'; script-src 'self'; style-src 'self'; "
-    "img-src 'self' data:; font-src 'self'; connect-src 'self'; manifest-src 'self'; "
-    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'; "
-    "report-uri /api/v1/csp-reports\r\n";
+/* Forms post to their own origin; the TLS login page's form is then sent on to the
+   portal (303), which form-action must allow as well. */
+static char csp_html[512];
 
 int
 http__response_init(const struct mado_config *cfg)
@@ -52,7 +50,15 @@ http__response_init(const struct mado_config *cfg)
 		     "Cross-Origin-Resource-Policy: same-origin\r\n"
 		     "Permissions-Policy: camera=(), microphone=(), geolocation=(), payment=()\r\n",
 		     hsts);
-	return n > 0 && (size_t)n < sizeof(common_headers) ? MADO_OK : MADO_E_INTERNAL;
+	if (n <= 0 || (size_t)n >= sizeof(common_headers))
+		return MADO_E_INTERNAL;
+	n = snprintf(csp_html, sizeof(csp_html),
+		     "Content-Security-Policy: default-src 'none'; script-src 'self'; "
+		     "style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; "
+		     "manifest-src 'self'; base-uri 'none'; form-action 'self' %s; "
+		     "frame-ancestors 'none'; report-uri /api/v1/csp-reports\r\n",
+		     cfg->public_origin != NULL ? cfg->public_origin : "");
+	return n > 0 && (size_t)n < sizeof(csp_html) ? MADO_OK : MADO_E_INTERNAL;
 }
 
 void
@@ -69,6 +75,7 @@ http__req_init(struct mado_req *rq, struct mg_connection *conn)
 	if (mado_random(raw, sizeof(raw)) != 0)
 		memset(raw, 0, sizeof(raw)); /* RAND failed: the id only loses uniqueness */
 	mado_b64url(raw, sizeof(raw), rq->id);
+	http__client_of(rq);
 }
 
 void
@@ -234,12 +241,6 @@ mado_http_db(struct mado_req *rq, struct mado_db **out)
 }
 
 const char *
-mado_http_client_addr(const struct mado_req *rq)
-{
-	return rq->ri != NULL ? rq->ri->remote_addr : "";
-}
-
-const char *
 mado_http_req_header(const struct mado_req *rq, const char *name)
 {
 	return rq->conn != NULL ? mg_get_header(rq->conn, name) : NULL;
@@ -364,7 +365,7 @@ http__response_bytes(const struct mado_req *rq, bool alive, struct mado_text *t)
 			 rq->status, reason(rq->status), date, rq->id,
 			 alive ? "keep-alive" : "close",
 			 rq->cache == MADO_CACHE_NO_STORE ? "no-store" : "no-cache", common_headers,
-			 html ? CSP_HTML : CSP_API);
+			 html ? csp_html : CSP_API);
 	if (has_body) {
 		/* Text is UTF-8, said once: a type that already has parameters keeps them. */
 		if (type != NULL)

@@ -27,6 +27,9 @@ static struct {
 	const struct mado_gate *gates[MADO_CALLER__COUNT];
 	char **metric_names; /* routes, then "static", then "unmatched" */
 	char *origin;
+	char tls_origin[300]; /* the TLS login page's; "" without that listener */
+	mado_limit_fn limiter;
+	int rate_max;
 	int body_max;
 	int timeout_ms;
 	bool log_requests;
@@ -79,6 +82,12 @@ mado_http_set_gate(enum mado_caller caller, const struct mado_gate *gate)
 	router.gates[caller] = gate;
 }
 
+void
+mado_http_set_limiter(mado_limit_fn fn)
+{
+	router.limiter = fn;
+}
+
 unsigned
 mado_org_kind(const char *name)
 {
@@ -107,7 +116,13 @@ http__router_init(const struct mado_config *cfg)
 	router.metric_names[METRIC_UNMATCHED] = mado_xstrdup("unmatched");
 	mado_metrics_init((const char *const *)router.metric_names, n);
 	router.origin = mado_xstrdup(cfg->public_origin);
+	http__tls_login_origin(cfg, router.tls_origin, sizeof(router.tls_origin));
+	if (http__client_init(cfg->trusted_proxies) != MADO_OK) {
+		mado_log_err(NULL, "trusted_proxies: not a list of addresses");
+		return MADO_E_INTERNAL;
+	}
 	router.body_max = cfg->body_max;
+	router.rate_max = cfg->public_rate_max;
 	router.timeout_ms = cfg->request_timeout_ms;
 	router.log_requests = cfg->log_requests;
 	return MADO_OK;
@@ -126,6 +141,7 @@ http__router_free(void)
 	router.metric_names = NULL;
 	free(router.origin);
 	router.origin = NULL;
+	http__client_free();
 }
 
 bool
@@ -350,14 +366,15 @@ check_caller(struct mado_req *rq)
 {
 	const struct mado_route *r = rq->route;
 	const struct mado_gate *g = router.gates[r->caller];
+	const char *own = r->tls_origin ? router.tls_origin : router.origin;
 
 	/* Login CSRF and cross-site requests: whatever a browser can send that changes
 	   state must come from our own pages. SameSite cookies alone are not enough. */
 	if (r->caller != MADO_ORG && !r->cross_origin &&
 	    http__is_state_changing(rq->ri->request_method) &&
-	    !http__same_origin(mado_http_req_header(rq, "Origin"),
-			       mado_http_req_header(rq, "Referer"), router.origin))
-		return mado_http_fail(rq, MADO_E_CSRF_REJECTED, "send Origin: %s", router.origin);
+	    (*own == '\0' || !http__same_origin(mado_http_req_header(rq, "Origin"),
+						mado_http_req_header(rq, "Referer"), own)))
+		return mado_http_fail(rq, MADO_E_CSRF_REJECTED, "send Origin: %s", own);
 	if (g != NULL)
 		return g->check != NULL ? g->check(rq) : MADO_OK;
 	switch (r->caller) {
@@ -365,6 +382,30 @@ check_caller(struct mado_req *rq)
 	case MADO_ORG: return MADO_E_GATEWAY_UNAVAILABLE;
 	default: return MADO_OK;
 	}
+}
+
+/* The route's limit per client, counted once the body is in (a slow sender holds no
+   database connection), before anything else uses the database. */
+static int
+check_rate(struct mado_req *rq)
+{
+	const struct mado_route *r = rq->route;
+	char client[80], key[256], after[16];
+	int retry = 0, rc;
+
+	if (!r->rate_limited)
+		return MADO_OK;
+	if (router.limiter == NULL)
+		return MADO_E_INTERNAL; /* a limit nobody counts is no limit: fail closed */
+	mado_http_client_key(rq, client, sizeof(client));
+	snprintf(key, sizeof(key), "%s %s %s", r->method, r->pattern, client);
+	rc = router.limiter(rq, key, router.rate_max, 60, &retry);
+	if (rc != MADO_E_RATE_LIMITED)
+		return rc;
+	snprintf(after, sizeof(after), "%d", retry > 0 ? retry : 1);
+	mado_http_header(rq, "Retry-After", after);
+	return mado_http_fail(rq, rc, "at most %d of these a minute from one client",
+			      router.rate_max);
 }
 
 static int
@@ -385,6 +426,8 @@ dispatch(struct mado_req *rq)
 	/* The whole body before any database connection: a slow sender holds none. */
 	if (r->body != MADO_BODY_NONE &&
 	    (rc = http__read_body(rq, r->body_max > 0 ? r->body_max : router.body_max)) != MADO_OK)
+		return rc;
+	if ((rc = check_rate(rq)) != MADO_OK)
 		return rc;
 	if (g != NULL && g->admit != NULL && (rc = g->admit(rq)) != MADO_OK)
 		return rc;

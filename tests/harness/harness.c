@@ -195,6 +195,7 @@ int
 th_mado_start(struct th_env *e)
 {
 	char *argv[] = {MADO_BINARY, "serve", "--config", e->conf, NULL};
+	struct th_req mtls = {"GET", "/healthz", NULL, NULL, 0, NULL, NULL, true};
 	struct th_resp r;
 	int i;
 
@@ -207,7 +208,12 @@ th_mado_start(struct th_env *e)
 		}
 		if (th_http(e, "GET", "/healthz", NULL, NULL, 0, &r) == 0 && r.status == 200) {
 			th_resp_free(&r);
-			return 0;
+			/* The TLS login listener starts after the main one: wait for it too. */
+			if (e->mtls_port == 0 ||
+			    (th_request(e, &mtls, &r) == 0 && r.status == 200)) {
+				th_resp_free(&r);
+				return 0;
+			}
 		}
 		th_resp_free(&r);
 		sleep_ms(50);
@@ -311,6 +317,8 @@ write_config(struct th_env *e, const char *extra)
 		"db_pool_size = 8\n"
 		"db_wait_ms = 1000\n"
 		"threads = 32\n"
+		"# tests make many requests from one address; those of limits lower it\n"
+		"public_rate_max = 1000000\n"
 		"%s\n",
 		e->port, e->cert, e->port, MADO_SOURCE_DIR, MADO_SOURCE_DIR, e->pgdir, e->pgdir,
 		extra != NULL ? extra : "");
@@ -886,17 +894,25 @@ th_org_cert(const struct th_env *e, const char *org, struct th_req *rq)
 	rq->mtls = true;
 }
 
+void
+th_tls_origin(const struct th_env *e, char *out, size_t len)
+{
+	snprintf(out, len, "Origin: https://localhost:%d", e->mtls_port);
+}
+
 int
 th_tls_login(const struct th_env *e, const char *card, char *cookie, size_t cookielen, char *csrf,
 	     size_t csrflen)
 {
-	char cert[400], key[400], v[256];
-	struct th_req rq = {"GET", "/api/v1/auth/tls", NULL, NULL, 0, cert, key, true};
+	char cert[400], key[400], v[256], origin[96];
+	const char *h[] = {origin, NULL};
+	struct th_req rq = {"POST", "/api/v1/auth/tls", h, "", 0, cert, key, true};
 	const cJSON *token;
 	struct th_resp r;
 	cJSON *j = NULL;
 	int rc = -1;
 
+	th_tls_origin(e, origin, sizeof(origin));
 	snprintf(cert, sizeof(cert), "%s/cards/%s.crt", e->ca_dir, card);
 	snprintf(key, sizeof(key), "%s/cards/%s.key", e->ca_dir, card);
 	if (th_request(e, &rq, &r) == 0 && r.status == 200 &&

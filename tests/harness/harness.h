@@ -97,6 +97,9 @@ int th_request(const struct th_env *e, const struct th_req *rq, struct th_resp *
 void th_resp_free(struct th_resp *r);
 /* Logs in with card's certificate on the TLS login listener: the session cookie
    ("__Host-mado=...") and its CSRF token. 0, or -1 when the login failed. */
+/* The Origin header of the TLS login page ("Origin: https://localhost:MTLS_PORT"), which
+   POST /api/v1/auth/tls must carry. */
+void th_tls_origin(const struct th_env *e, char *out, size_t len);
 int th_tls_login(const struct th_env *e, const char *card, char *cookie, size_t cookielen,
 		 char *csrf, size_t csrflen);
 

@@ -335,6 +335,38 @@ test_operator_commands_give_up_on_a_silent_database(void **state)
 	close(fd);
 }
 
+/* mado serve refuses a role that row-level security does not hold: a superuser, a role
+   with BYPASSRLS, a member of the schema owner. It says so, exits 1 and never listens. */
+static void
+test_serve_refuses_a_privileged_role(void **state)
+{
+	static const char *const roles[][2] = {
+	    {"postgres", "is a superuser"},
+	    {"cli_bypass", "has BYPASSRLS"},
+	    {"cli_owner_member", "is a member of mado_owner"},
+	};
+	char conf[400], lines[400], name[32];
+	size_t i;
+
+	(void)state;
+	assert_true(th_sql(&env, "CREATE ROLE cli_bypass LOGIN BYPASSRLS IN ROLE mado_app") >= 0);
+	assert_true(th_sql(&env, "CREATE ROLE cli_owner_member LOGIN IN ROLE mado_owner") >= 0);
+	for (i = 0; i < MADO_NELEM(roles); i++) {
+		snprintf(lines, sizeof(lines), "db_url = host=%s/run port=5432 dbname=mado user=%s",
+			 env.pgdir, roles[i][0]);
+		snprintf(name, sizeof(name), "role-%zu", i);
+		conf_with(name, lines, conf, sizeof(conf));
+		/* A server that started would run until timeout(1) ends it with 124. */
+		assert_int_equal(run("timeout 60 '%s' serve --config '%s'", MADO_BINARY, conf), 1);
+		expect_in(err, "refusing to start", roles[i][0]);
+		expect_in(err, roles[i][1], roles[i][0]);
+		assert_null(strstr(err, "serving https://"));
+	}
+	/* The application role itself serves. */
+	assert_int_equal(th_mado_start(&env), 0);
+	assert_int_equal(th_mado_stop(&env), 0);
+}
+
 int
 main(void)
 {
@@ -345,6 +377,7 @@ main(void)
 	    cmocka_unit_test(test_card_options_in_any_order),
 	    cmocka_unit_test(test_commands_need_no_serving_settings),
 	    cmocka_unit_test(test_operator_commands_give_up_on_a_silent_database),
+	    cmocka_unit_test(test_serve_refuses_a_privileged_role),
 	};
 
 	return cmocka_run_group_tests(tests, setup, th_group_teardown);

@@ -21,6 +21,7 @@
 static struct th_env env;
 static char jsonct[] = "Content-Type: application/json";
 static char origin_hdr[96];
+static char tls_origin_hdr[96]; /* the TLS login page's */
 
 struct session {
 	char cookie[128]; /* "__Host-mado=..." */
@@ -34,6 +35,7 @@ setup(void **state)
 	if (th_setup_cards(&env, NULL) != 0)
 		return -1;
 	snprintf(origin_hdr, sizeof(origin_hdr), "Origin: %s", env.origin);
+	th_tls_origin(&env, tls_origin_hdr, sizeof(tls_origin_hdr));
 	return 0;
 }
 
@@ -293,7 +295,8 @@ test_tls_login_rsa_and_ec(void **state)
 {
 	static const char *const cards[] = {"tls-rsa", "tls-ec"};
 	char cert[400], key[400];
-	struct th_req rq = {"GET", "/api/v1/auth/tls", NULL, NULL, 0, cert, key, true};
+	const char *h[] = {tls_origin_hdr, NULL};
+	struct th_req rq = {"POST", "/api/v1/auth/tls", h, "", 0, cert, key, true};
 	struct session s;
 	struct th_resp r;
 	size_t i;
@@ -328,8 +331,9 @@ static void
 test_tls_login_failures(void **state)
 {
 	char cert[400], key[400], loc[256];
-	const char *html[] = {"Accept: text/html", NULL};
-	struct th_req rq = {"GET", "/api/v1/auth/tls", NULL, NULL, 0, cert, key, true};
+	const char *h[] = {tls_origin_hdr, NULL};
+	const char *html[] = {"Accept: text/html", tls_origin_hdr, NULL};
+	struct th_req rq = {"POST", "/api/v1/auth/tls", h, "", 0, cert, key, true};
 	struct th_resp r;
 
 	(void)state;
@@ -953,6 +957,239 @@ test_crl(void **state)
 	assert_int_equal(th_mado_start(&env), 0);
 }
 
+/* TLS login changes state: only a POST from the TLS login page's origin logs in; a link
+   (GET or HEAD) or another site's form gets nowhere and leaves no session. */
+static void
+test_tls_login_post_only(void **state)
+{
+	char cert[400], key[400], evil[] = "Origin: https://evil.example";
+	const char *h[] = {evil, NULL};
+	struct th_req rq = {"POST", "/api/v1/auth/tls", h, "", 0, cert, key, true};
+	struct session s;
+	struct th_resp r;
+	long sessions;
+
+	(void)state;
+	/* The page with the form, on the login listener: its policy lets the form post
+	   there and be sent on to the portal. */
+	{
+		struct th_req page = {"GET", "/tls-login.html", NULL, NULL, 0, NULL, NULL, true};
+		char csp[600], want[128];
+
+		assert_int_equal(th_request(&env, &page, &r), 0);
+		assert_int_equal(r.status, 200);
+		assert_non_null(
+		    strstr(r.body, "<form method=\"post\" action=\"/api/v1/auth/tls\">"));
+		assert_non_null(th_header(&r, "Content-Security-Policy", csp, sizeof(csp)));
+		snprintf(want, sizeof(want), "form-action 'self' %s;", env.origin);
+		assert_non_null(strstr(csp, want));
+		th_resp_free(&r);
+	}
+	registered_card("tls-post", NULL);
+	card_path("tls-post", "crt", cert, sizeof(cert));
+	card_path("tls-post", "key", key, sizeof(key));
+	sessions = scalar("SELECT count(*) FROM portal.sessions");
+	assert_int_equal(th_request(&env, &rq, &r), 0);
+	assert_int_equal(r.status, 403);
+	assert_string_equal(type_of(&r), "csrf-rejected");
+	assert_null(strstr(r.headers, "Set-Cookie"));
+	th_resp_free(&r);
+	/* The portal's own origin is not the login page's either. */
+	h[0] = origin_hdr;
+	assert_int_equal(th_request(&env, &rq, &r), 0);
+	assert_int_equal(r.status, 403);
+	th_resp_free(&r);
+	/* No Origin at all. */
+	h[0] = NULL;
+	assert_int_equal(th_request(&env, &rq, &r), 0);
+	assert_int_equal(r.status, 403);
+	th_resp_free(&r);
+	rq.method = "GET";
+	rq.body = NULL;
+	assert_int_equal(th_request(&env, &rq, &r), 0);
+	assert_int_equal(r.status, 405);
+	th_resp_free(&r);
+	rq.method = "HEAD";
+	assert_int_equal(th_request(&env, &rq, &r), 0);
+	assert_int_equal(r.status, 405);
+	th_resp_free(&r);
+	assert_int_equal(scalar("SELECT count(*) FROM portal.sessions"), sessions);
+	assert_int_equal(scalar("SELECT count(*) FROM portal.login_events e JOIN "
+				"portal.card_bindings b ON b.person_id = e.person_id WHERE "
+				"b.id = (SELECT max(id) FROM portal.card_bindings)"),
+			 0);
+	/* The page's own form. */
+	h[0] = tls_origin_hdr;
+	rq.method = "POST";
+	rq.body = "";
+	assert_int_equal(th_request(&env, &rq, &r), 0);
+	memset(&s, 0, sizeof(s));
+	take_cookie(&r, &s);
+	logged_in(&s, &r);
+	th_resp_free(&r);
+	assert_int_equal(get(&s, "/api/v1/me/session", &r), 200);
+	th_resp_free(&r);
+}
+
+/* The person of the newest card binding: their sessions and logouts. */
+#define NEWEST_PERSON                                                                              \
+	"(SELECT person_id FROM portal.card_bindings WHERE id = (SELECT max(id) FROM "             \
+	"portal.card_bindings))"
+
+/* A shared terminal: starting a new login, or logging in, ends the session the browser
+   still had, server-side, with a logout in its person's history. */
+static void
+test_new_login_ends_session(void **state)
+{
+	char cert[400], key[400], cookie[160], nonce[64];
+	const char *h[] = {tls_origin_hdr, cookie, NULL};
+	struct th_req rq = {"POST", "/api/v1/auth/tls", h, "", 0, cert, key, true};
+	struct session s, old;
+	struct th_resp r;
+
+	(void)state;
+	registered_card("shared", NULL);
+	token_login("shared", &s, &r);
+	logged_in(&s, &r);
+	th_resp_free(&r);
+	old = s;
+	assert_int_equal(
+	    scalar("SELECT count(*) FROM portal.sessions WHERE person_id = " NEWEST_PERSON), 1);
+	/* The next person at the terminal starts a login in the same browser. */
+	s.csrf[0] = '\0';
+	challenge(&s, nonce);
+	assert_string_not_equal(s.cookie, old.cookie);
+	assert_int_equal(get(&old, "/api/v1/me/session", &r), 401);
+	th_resp_free(&r);
+	assert_int_equal(
+	    scalar("SELECT count(*) FROM portal.sessions WHERE person_id = " NEWEST_PERSON), 0);
+	assert_int_equal(scalar("SELECT count(*) FROM portal.login_events WHERE event = 'logout' "
+				"AND person_id = " NEWEST_PERSON),
+			 1);
+
+	/* A TLS login over a person's session ends it the same way. */
+	token_login("shared", &s, &r);
+	logged_in(&s, &r);
+	th_resp_free(&r);
+	snprintf(cookie, sizeof(cookie), "Cookie: %s", s.cookie);
+	card_path("shared", "crt", cert, sizeof(cert));
+	card_path("shared", "key", key, sizeof(key));
+	assert_int_equal(th_request(&env, &rq, &r), 0);
+	assert_int_equal(r.status, 200);
+	th_resp_free(&r);
+	assert_int_equal(get(&s, "/api/v1/me/session", &r), 401);
+	th_resp_free(&r);
+	assert_int_equal(
+	    scalar("SELECT count(*) FROM portal.sessions WHERE person_id = " NEWEST_PERSON), 1);
+	assert_int_equal(scalar("SELECT count(*) FROM portal.login_events WHERE event = 'logout' "
+				"AND person_id = " NEWEST_PERSON),
+			 2);
+}
+
+/* Attempts that carry no challenge (no cookie, or a pre-login session whose challenge is
+   gone or late) are refused uncounted: anyone can send them, and counting them would lock
+   everyone behind the sender's address out. Runs after test_address_limit, with its
+   limit of 3 failed logins per address. */
+static void
+test_no_challenge_not_counted(void **state)
+{
+	struct session s;
+	struct th_resp r;
+	char nonce[64];
+	int i;
+
+	(void)state;
+	registered_card("behind-nat", NULL);
+	scalar("DELETE FROM portal.auth_failures");
+	for (i = 0; i < 25; i++) {
+		assert_int_equal(post(NULL, "/api/v1/auth/webeid", "{}", &r, NULL), 401);
+		assert_string_equal(type_of(&r), "challenge-missing");
+		th_resp_free(&r);
+	}
+	/* A pre-login session whose challenge was used, or ran out. */
+	memset(&s, 0, sizeof(s));
+	challenge(&s, nonce);
+	assert_int_equal(post(&s, "/api/v1/auth/webeid", "{}", &r, NULL), 400);
+	th_resp_free(&r);
+	for (i = 0; i < 25; i++) {
+		assert_int_equal(post(&s, "/api/v1/auth/webeid", "{}", &r, NULL), 401);
+		th_resp_free(&r);
+	}
+	challenge(&s, nonce);
+	scalar("UPDATE portal.auth_challenges SET expires_at = now() - interval '1 second'");
+	for (i = 0; i < 2; i++) {
+		post(&s, "/api/v1/auth/webeid", "{}", &r, NULL);
+		th_resp_free(&r);
+		challenge(&s, nonce);
+		scalar(
+		    "UPDATE portal.auth_challenges SET expires_at = now() - interval '1 second'");
+	}
+	/* Only the one attempt that had its challenge counts against the address. */
+	assert_int_equal(scalar("SELECT failures FROM portal.auth_failures WHERE scope = 'addr' "
+				"AND key_hash = encode(sha256('127.0.0.1'::bytea), 'hex')"),
+			 1);
+	expect_login("behind-nat", 200, NULL, NULL);
+}
+
+/* One pre-login session per browser; abandoned ones are cleared as challenges come, and
+   one client gets public_rate_max challenges a minute, so the table stays bounded. */
+static void
+test_challenge_limit(void **state)
+{
+	struct session s, again;
+	struct th_resp r;
+	char nonce[64];
+	long before;
+	int i;
+
+	(void)state;
+	assert_int_equal(th_mado_stop(&env), 0);
+	assert_int_equal(th_conf_append(&env, "public_rate_max = 5"), 0);
+	assert_int_equal(th_mado_start(&env), 0);
+	scalar("DELETE FROM portal.auth_failures");
+	/* Expired pre-login sessions (with challenges) go, a bounded batch per challenge. */
+	assert_int_equal(scalar("INSERT INTO portal.sessions (id_hash, csrf_token, expires_at) "
+				"SELECT sha256(('gone' || i)::bytea), 'x', now() - interval '1 "
+				"second' FROM generate_series(1, 100) i"),
+			 100);
+	assert_int_equal(
+	    scalar("INSERT INTO portal.auth_challenges SELECT sha256(('gone' || "
+		   "i)::bytea), repeat('n', 44), now() FROM generate_series(1, 100) i"),
+	    100);
+	memset(&s, 0, sizeof(s));
+	challenge(&s, nonce);
+	/* The same browser's next challenge reuses its pre-login session. */
+	again = s;
+	challenge(&again, nonce);
+	assert_string_equal(again.cookie, s.cookie);
+	challenge(&again, nonce);
+	assert_int_equal(scalar("SELECT count(*) FROM portal.sessions WHERE person_id IS NULL "
+				"AND expires_at < now()"),
+			 0);
+	assert_int_equal(scalar("SELECT count(*) FROM portal.auth_challenges WHERE "
+				"session_hash = sha256('gone1'::bytea)"),
+			 0);
+	/* New browsers, one after another, from one address. */
+	before = scalar("SELECT count(*) FROM portal.sessions WHERE person_id IS NULL");
+	for (i = 0; i < 20; i++) {
+		assert_int_equal(post(NULL, "/api/v1/auth/challenge", NULL, &r, NULL),
+				 i < 2 ? 200 : 429);
+		if (i >= 2) {
+			char after[16];
+
+			assert_string_equal(type_of(&r), "rate-limited");
+			assert_non_null(th_header(&r, "Retry-After", after, sizeof(after)));
+			assert_true(atoi(after) > 0);
+		}
+		th_resp_free(&r);
+	}
+	assert_true(scalar("SELECT count(*) FROM portal.sessions WHERE person_id IS NULL") <=
+		    before + 2);
+	assert_int_equal(th_mado_stop(&env), 0);
+	assert_int_equal(th_conf_append(&env, "public_rate_max = 1000000"), 0);
+	assert_int_equal(th_mado_start(&env), 0);
+}
+
 /* Per client address: restart with a low limit; every attempt from here is then refused. */
 static void
 test_address_limit(void **state)
@@ -978,6 +1215,17 @@ test_address_limit(void **state)
 	challenge(&s, nonce);
 	assert_int_equal(post(&s, "/api/v1/auth/webeid", "{}", &r, NULL), 429);
 	th_resp_free(&r);
+}
+
+/* ... except one whose signature verifies: the address's limit never refuses a card's
+   holder (the card limiter's rule). */
+static void
+test_address_limit_spares_holder(void **state)
+{
+	(void)state;
+	registered_card("holder", NULL);
+	expect_login("holder", 200, NULL, NULL);
+	expect_login("holder", 200, NULL, NULL);
 }
 
 int
@@ -1006,7 +1254,12 @@ main(void)
 	    cmocka_unit_test(test_no_secrets_in_log),
 	    cmocka_unit_test(test_no_demo_cards),
 	    cmocka_unit_test(test_crl),
+	    cmocka_unit_test(test_tls_login_post_only),
+	    cmocka_unit_test(test_new_login_ends_session),
+	    cmocka_unit_test(test_challenge_limit),
 	    cmocka_unit_test(test_address_limit),
+	    cmocka_unit_test(test_address_limit_spares_holder),
+	    cmocka_unit_test(test_no_challenge_not_counted),
 	};
 
 	return cmocka_run_group_tests(tests, setup, th_group_teardown);

@@ -191,11 +191,58 @@ test_every_body_of_the_wrong_shape_is_400(void **state)
 	th_resp_free(&resp);
 }
 
+/* Every rate-limited route (each one anyone may call that changes state), from the route
+   table: public_rate_max requests a minute from one client, then 429 with Retry-After;
+   each route keeps its own count. */
+static void
+test_public_writes_are_rate_limited(void **state)
+{
+	const struct mado_route *routes, *r;
+	char origin[96], path[256], type[128], after[16];
+	const char *h[] = {origin, "Content-Type: application/json", NULL};
+	struct th_resp resp;
+	size_t n, i, tried = 0;
+	int k;
+
+	(void)state;
+	snprintf(origin, sizeof(origin), "Origin: %s", env.origin);
+	assert_int_equal(th_mado_stop(&env), 0);
+	assert_int_equal(th_conf_append(&env, "public_rate_max = 3"), 0);
+	assert_int_equal(th_mado_start(&env), 0);
+	th_sql(&env, "DELETE FROM portal.auth_failures"); /* what the test above counted */
+	routes = mado_http_routes(&n);
+	for (i = 0; i < n; i++) {
+		r = &routes[i];
+		if (!r->rate_limited)
+			continue;
+		path_of(r, path, sizeof(path));
+		for (k = 0; k < 4; k++) {
+			assert_int_equal(th_http(&env, r->method, path, h, "{}", 2, &resp), 0);
+			if ((k < 3) == (resp.status == 429))
+				fail_msg("%s %s, request %d: %ld", r->method, r->pattern, k + 1,
+					 resp.status);
+			if (k < 3)
+				th_resp_free(&resp);
+		}
+		assert_string_equal(th_problem_type(&resp, type, sizeof(type)),
+				    "urn:mado:problem:rate-limited");
+		assert_non_null(th_header(&resp, "Retry-After", after, sizeof(after)));
+		assert_true(atoi(after) > 0);
+		th_resp_free(&resp);
+		tried++;
+	}
+	assert_true(tried >= 3);
+	assert_int_equal(th_mado_stop(&env), 0);
+	assert_int_equal(th_conf_append(&env, "public_rate_max = 1000000"), 0);
+	assert_int_equal(th_mado_start(&env), 0);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_every_body_of_the_wrong_shape_is_400),
+	    cmocka_unit_test(test_public_writes_are_rate_limited),
 	};
 
 	return cmocka_run_group_tests(tests, setup, th_group_teardown);

@@ -269,6 +269,101 @@ test_response_bytes(void **state)
 	http__req_cleanup(&rq);
 }
 
+/* Limits count a client by its IPv4 address, or by its IPv6 address's /64: one subscriber
+   gets a whole /64 and rotates through it at will. */
+static void
+test_client_key(void **state)
+{
+	char a[80], b[80];
+
+	(void)state;
+	assert_true(mado_http_addr_key("192.0.2.7", a, sizeof(a)));
+	assert_string_equal(a, "192.0.2.7");
+	assert_true(mado_http_addr_key("::ffff:192.0.2.7", a, sizeof(a)));
+	assert_string_equal(a, "192.0.2.7");
+	assert_true(mado_http_addr_key("2001:db8:1:2:3:4:5:6", a, sizeof(a)));
+	assert_string_equal(a, "2001:db8:1:2::/64");
+	assert_true(mado_http_addr_key("2001:0db8:0001:0002:ffff:ffff:ffff:ffff", b, sizeof(b)));
+	assert_string_equal(a, b);
+	assert_true(mado_http_addr_key("2001:db8:1:3::1", b, sizeof(b)));
+	assert_string_not_equal(a, b);
+	assert_true(mado_http_addr_key("::1", a, sizeof(a)));
+	assert_string_equal(a, "::/64");
+	assert_false(mado_http_addr_key("not an address", a, sizeof(a)));
+}
+
+/* X-Forwarded-For counts only when a trusted proxy sent it, and then its last address
+   that is not a trusted proxy is the client: what the client put before it is ignored. */
+static void
+test_trusted_proxies(void **state)
+{
+	const char *one[] = {"203.0.113.9, 10.0.0.5"};
+	const char *spoofed[] = {"198.51.100.1, 203.0.113.9"};
+	const char *two[] = {"198.51.100.1", "203.0.113.9, 10.9.9.9"};
+	const char *v6[] = {"2001:db8:aa:bb::7"};
+	const char *junk[] = {"203.0.113.9, not-an-address"};
+	const char *all_trusted[] = {"10.1.1.1"};
+	char out[64];
+
+	(void)state;
+	assert_int_equal(http__client_init("10.0.0.0/8, 2001:db8:ffff::1"), 0);
+	http__client_resolve("10.1.2.3", one, 1, out, sizeof(out));
+	assert_string_equal(out, "203.0.113.9");
+	http__client_resolve("10.1.2.3", spoofed, 1, out, sizeof(out));
+	assert_string_equal(out, "203.0.113.9");
+	http__client_resolve("10.1.2.3", two, 2, out, sizeof(out));
+	assert_string_equal(out, "203.0.113.9");
+	http__client_resolve("2001:db8:ffff::1", v6, 1, out, sizeof(out));
+	assert_string_equal(out, "2001:db8:aa:bb::7");
+	http__client_resolve("::ffff:10.0.0.1", one, 1, out, sizeof(out));
+	assert_string_equal(out, "203.0.113.9");
+	/* What no trusted proxy vouches for stands for nothing: the proxy is the client. */
+	http__client_resolve("10.1.2.3", junk, 1, out, sizeof(out));
+	assert_string_equal(out, "10.1.2.3");
+	http__client_resolve("10.1.2.3", all_trusted, 1, out, sizeof(out));
+	assert_string_equal(out, "10.1.2.3");
+	http__client_resolve("10.1.2.3", NULL, 0, out, sizeof(out));
+	assert_string_equal(out, "10.1.2.3");
+	/* An untrusted peer's header is ignored, whatever it says. */
+	http__client_resolve("198.51.100.77", one, 1, out, sizeof(out));
+	assert_string_equal(out, "198.51.100.77");
+	http__client_resolve("2001:db8:ffff::2", v6, 1, out, sizeof(out));
+	assert_string_equal(out, "2001:db8:ffff::2");
+	/* No trusted proxies (the default): the header never counts. */
+	assert_int_equal(http__client_init(""), 0);
+	http__client_resolve("10.1.2.3", one, 1, out, sizeof(out));
+	assert_string_equal(out, "10.1.2.3");
+	assert_int_not_equal(http__client_init("10.0.0.0/33"), 0);
+	assert_int_not_equal(http__client_init("proxy.example"), 0);
+	http__client_free();
+}
+
+/* Every route anyone may call that changes state is limited per client; only the login
+   attempts are not, since the login limiter must never refuse a proven key. */
+static void
+test_public_writes_limited(void **state)
+{
+	static const char *const login[] = {"/api/v1/auth/webeid", "/api/v1/auth/tls"};
+	const struct mado_route *r;
+	size_t n, i, j, limited = 0;
+	bool exempt;
+
+	(void)state;
+	r = mado_http_routes(&n);
+	for (i = 0; i < n; i++) {
+		if ((r[i].caller != MADO_PUBLIC && r[i].caller != MADO_VISITOR) ||
+		    !http__is_state_changing(r[i].method))
+			continue;
+		for (exempt = false, j = 0; j < MADO_NELEM(login); j++)
+			exempt = exempt || strcmp(r[i].pattern, login[j]) == 0;
+		if (r[i].rate_limited == exempt)
+			fail_msg("%s %s: rate_limited should be %s", r[i].method, r[i].pattern,
+				 exempt ? "false" : "true");
+		limited += r[i].rate_limited;
+	}
+	assert_true(limited >= 3);
+}
+
 static int
 setup(void **state)
 {
@@ -293,6 +388,9 @@ main(void)
 	    cmocka_unit_test(test_install_refuses_twice),
 	    cmocka_unit_test(test_origin_rule),
 	    cmocka_unit_test(test_response_bytes),
+	    cmocka_unit_test(test_client_key),
+	    cmocka_unit_test(test_trusted_proxies),
+	    cmocka_unit_test(test_public_writes_limited),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);
