@@ -110,6 +110,12 @@ is_trusted(const char *s, size_t len)
 	return false;
 }
 
+bool
+http__client_trusted(const char *addr)
+{
+	return is_trusted(addr, strlen(addr));
+}
+
 int
 http__client_init(const char *list)
 {

@@ -73,12 +73,15 @@ void http__client_of(struct mado_req *rq);
 MADO_MUSTCHECK int http__tls_prepare(char *why, size_t whylen);
 MADO_MUSTCHECK int http__tls_selftest(const char *host, int port, char *why, size_t whylen);
 
-/* clients.c: each client's share of the connections (max_conns_per_client). */
-MADO_MUSTCHECK int http__clients_init(const struct mado_config *cfg);
+/* Is addr (text) one of trusted_proxies? */
+bool http__client_trusted(const char *addr);
+
+/* connlimit.c: each client's share of the connections (max_conns_per_client). */
+MADO_MUSTCHECK int http__connlimit_init(const struct mado_config *cfg);
 /* Counts the connections of a listener's SSL_CTX from their handshakes' start. */
-void http__clients_watch(void *ssl_ctx);
+void http__connlimit_watch(void *ssl_ctx);
 /* Connections closed for being over the limit, since start. */
-long http__clients_refused(void);
+long http__connlimit_refused(void);
 
 /* ops_api.c: probes, metrics and service information: http's own routes. */
 void http__ops_init(const struct mado_config *cfg, const struct mado_migrations *schema);

@@ -39,12 +39,12 @@ accept_any_client_cert(int preverify_ok, X509_STORE_CTX *ctx)
 	return 1;
 }
 
-/* Both listeners count each client's connections (clients.c). */
+/* Both listeners count each client's connections (connlimit.c). */
 static int
 init_ssl(void *ssl_ctx, void *user_data)
 {
 	(void)user_data;
-	http__clients_watch(ssl_ctx);
+	http__connlimit_watch(ssl_ctx);
 	return 0; /* CivetWeb goes on to load the server certificate */
 }
 
@@ -54,7 +54,7 @@ mtls_init_ssl(void *ssl_ctx, void *user_data)
 	struct mado_server *srv = user_data;
 	STACK_OF(X509_NAME) *names;
 
-	http__clients_watch(ssl_ctx);
+	http__connlimit_watch(ssl_ctx);
 	SSL_CTX_set_verify(ssl_ctx, SSL_VERIFY_PEER, accept_any_client_cert);
 	/* Tell browsers which issuers we take, so they offer the right certificate. */
 	if (srv->ca_names != NULL &&
@@ -222,7 +222,7 @@ mado_server_start(const struct mado_config *cfg, const struct mado_migrations *s
 
 	*out = NULL;
 	if ((rc = http__response_init(cfg)) != MADO_OK ||
-	    (rc = http__router_init(cfg)) != MADO_OK || (rc = http__clients_init(cfg)) != MADO_OK)
+	    (rc = http__router_init(cfg)) != MADO_OK || (rc = http__connlimit_init(cfg)) != MADO_OK)
 		return rc;
 	http__ops_init(cfg, schema);
 	if ((rc = http__static_load(cfg->web_root)) != MADO_OK) {

@@ -9,11 +9,12 @@
  * Counting rides on OpenSSL's hooks (the info callback at handshake start, the ex_data
  * free callback when CivetWeb frees the connection), so no CivetWeb internals are used.
  *
- * A client is an IPv4 address or an IPv6 /64 (one household or phone holds a whole /64).
- * Counts live in a fixed table of buckets chosen by a keyed hash: two clients may share
- * a bucket only by chance, never by an attacker's choice of address, and memory never
- * grows.
+ * A client is keyed as every per-client limit keys it (client.c: an IPv4 address or an
+ * IPv6 /64); a trusted proxy's connections are not counted. Counts live in a fixed table
+ * of buckets chosen by a keyed hash: two clients may share a bucket only by chance, never
+ * by an attacker's choice of address, and memory never grows.
  */
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -24,6 +25,7 @@
 #include <openssl/ssl.h>
 
 #include "mado/err.h"
+#include "mado/http.h"
 #include "mado/log.h"
 #include "http_int.h"
 
@@ -37,49 +39,45 @@ static struct {
 	atomic_long refused;
 } clients = {.ex_index = -1};
 
-/* SipHash-like mixing is more than this needs: a keyed multiply-xorshift over two words. */
+/* A keyed FNV-1a over the client's key, finished by a multiply-xorshift: buckets an
+   attacker cannot aim at without the key. */
 static uint64_t
-mix(uint64_t h)
+keyed_hash(const char *s)
 {
+	uint64_t h = clients.key[0];
+
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
+	h ^= clients.key[1];
 	h ^= h >> 33;
 	h *= 0xff51afd7ed558ccdULL;
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ULL;
 	h ^= h >> 33;
 	return h;
 }
 
-/* The bucket of the socket's peer, or -1 when it has none we can read. */
+/* The bucket of the socket's peer; -1 when it has none we can read, or is a trusted
+   proxy (which carries many clients, each limited by the proxy itself). */
 static long
 peer_bucket(int fd)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
-	uint64_t hi = 0, lo = 0;
+	char text[INET6_ADDRSTRLEN], key[INET6_ADDRSTRLEN + 4];
+	const void *a;
 
 	if (fd < 0 || getpeername(fd, (struct sockaddr *)&ss, &len) != 0)
 		return -1;
-	if (ss.ss_family == AF_INET) {
-		const struct sockaddr_in *sa = (const struct sockaddr_in *)&ss;
-
-		lo = ntohl(sa->sin_addr.s_addr);
-	} else if (ss.ss_family == AF_INET6) {
-		const struct sockaddr_in6 *sa = (const struct sockaddr_in6 *)&ss;
-		const uint8_t *b = sa->sin6_addr.s6_addr;
-		static const uint8_t v4mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-
-		if (memcmp(b, v4mapped, sizeof(v4mapped)) == 0) {
-			lo = (uint64_t)b[12] << 24 | (uint64_t)b[13] << 16 | (uint64_t)b[14] << 8 |
-			     b[15];
-		} else {
-			for (int i = 0; i < 8; i++)
-				hi = hi << 8 | b[i]; /* the /64 only */
-			hi |= 1; /* never equal to an IPv4 client's zero high word */
-		}
-	} else {
+	if (ss.ss_family == AF_INET)
+		a = &((const struct sockaddr_in *)&ss)->sin_addr;
+	else if (ss.ss_family == AF_INET6)
+		a = &((const struct sockaddr_in6 *)&ss)->sin6_addr;
+	else
 		return -1;
-	}
-	return (long)(mix(mix(hi ^ clients.key[0]) ^ lo ^ clients.key[1]) % BUCKETS);
+	if (inet_ntop(ss.ss_family, a, text, sizeof(text)) == NULL || http__client_trusted(text))
+		return -1;
+	/* The same key as every per-client limit: an IPv4 address, or an IPv6 /64. */
+	(void)mado_http_addr_key(text, key, sizeof(key));
+	return (long)(keyed_hash(key) % BUCKETS);
 }
 
 /* OpenSSL frees a connection's slot: the connection has ended. */
@@ -124,7 +122,7 @@ on_handshake(const SSL *cssl, int where, int ret)
 }
 
 int
-http__clients_init(const struct mado_config *cfg)
+http__connlimit_init(const struct mado_config *cfg)
 {
 	clients.limit = cfg->max_conns_per_client;
 	for (size_t i = 0; i < BUCKETS; i++)
@@ -140,14 +138,14 @@ http__clients_init(const struct mado_config *cfg)
 }
 
 void
-http__clients_watch(void *ssl_ctx)
+http__connlimit_watch(void *ssl_ctx)
 {
 	if (clients.limit > 0)
 		SSL_CTX_set_info_callback(ssl_ctx, on_handshake);
 }
 
 long
-http__clients_refused(void)
+http__connlimit_refused(void)
 {
 	return atomic_load(&clients.refused);
 }
