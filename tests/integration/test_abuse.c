@@ -45,7 +45,8 @@ setup(void **state)
 	*state = &env;
 	/* The default request timeout: a hog holds its worker for 10 s unless refused. */
 	snprintf(conf, sizeof(conf),
-		 "card_recheck_s = 3600\nrequest_timeout_ms = 10000\nmax_conns_per_client = %d\n",
+		 "card_recheck_s = 3600\nrequest_timeout_ms = 10000\nmax_conns_per_client = %d\n"
+		 "trusted_proxies = 127.0.0.3\n",
 		 PER_HOG);
 	return th_setup_access(&env, conf);
 }
@@ -206,10 +207,11 @@ test_thousand_persons_see_only_their_own(void **state)
 	assert_int_equal(ok, PERSONS);
 }
 
-/* A connection from 127.0.0.2 to port that, with tls, completes the handshake and sends
-   half a request head; without, never says a word. -1 when the server closed it at once. */
+/* A connection from 127.0.0.<from> to port that, with tls, completes the handshake and
+   sends half a request head; without, never says a word. -1 when the server closed it at
+   once. */
 static int
-hog(int port, SSL_CTX *ctx, bool tls, SSL **out)
+hog_from(int from, int port, SSL_CTX *ctx, bool tls, SSL **out)
 {
 	struct sockaddr_in src = {.sin_family = AF_INET}, dst = {.sin_family = AF_INET};
 	struct timeval tv = {0, 300 * 1000};
@@ -218,7 +220,7 @@ hog(int port, SSL_CTX *ctx, bool tls, SSL **out)
 	int fd;
 
 	*out = NULL;
-	src.sin_addr.s_addr = htonl(0x7f000002);
+	src.sin_addr.s_addr = htonl(0x7f000000u | (unsigned)from);
 	dst.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	dst.sin_port = htons((unsigned short)port);
 	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) < 0)
@@ -240,6 +242,12 @@ hog(int port, SSL_CTX *ctx, bool tls, SSL **out)
 	}
 	*out = ssl;
 	return fd;
+}
+
+static int
+hog(int port, SSL_CTX *ctx, bool tls, SSL **out)
+{
+	return hog_from(2, port, ctx, tls, out);
 }
 
 static double
@@ -299,11 +307,33 @@ test_hogs_leave_room_for_everyone_else(void **state)
 	print_message("%d of %d hog connections were opened\n", held, HOGS);
 }
 
+/* A trusted proxy carries many clients: its connections are not counted against it.
+   Three times a client's share, all open at once, each through its handshake. */
+static void
+test_trusted_proxy_not_limited(void **state)
+{
+	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+	int fds[3 * PER_HOG], i;
+	SSL *ssl[3 * PER_HOG];
+
+	(void)state;
+	assert_non_null(ctx);
+	for (i = 0; i < 3 * PER_HOG; i++)
+		fds[i] = hog_from(3, i % 2 ? env.mtls_port : env.port, ctx, true, &ssl[i]);
+	for (i = 0; i < 3 * PER_HOG; i++) {
+		assert_true(fds[i] >= 0);
+		SSL_free(ssl[i]);
+		close(fds[i]);
+	}
+	SSL_CTX_free(ctx);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_hogs_leave_room_for_everyone_else),
+	    cmocka_unit_test(test_trusted_proxy_not_limited),
 	    cmocka_unit_test(test_thousand_persons_see_only_their_own),
 	};
 
