@@ -113,14 +113,21 @@ cache_put(struct mado_pki *pki, const char *key, enum mado_pki_reason status, ti
 	pthread_mutex_unlock(&pki->cache_mu);
 }
 
-/* Is signer allowed to answer for certificates of issuer (RFC 6960 4.2.2.2)? */
+/* Is signer allowed to answer for certificates of issuer (RFC 6960 4.2.2.2)? Never the
+   certificate asked about (or another with its key): a card must not vouch for itself. */
 static enum mado_pki_reason
-check_signer(struct mado_pki *pki, X509 *signer, X509 *issuer, time_t now,
+check_signer(struct mado_pki *pki, X509 *signer, X509 *cert, X509 *issuer, time_t now,
 	     struct mado_pki_result *res)
 {
 	X509_STORE_CTX *ctx;
 	int ok;
 
+	if (X509_cmp(signer, cert) == 0 ||
+	    EVP_PKEY_eq(X509_get0_pubkey(signer), X509_get0_pubkey(cert)) == 1) {
+		ERR_clear_error();
+		return pki__fail(res, MADO_PKI_RESPONDER_NOT_TRUSTED,
+				 "the answer is signed by the certificate it is about");
+	}
 	if (pki->ocsp_responder != NULL) {
 		/* A designated responder is trusted because it is the one configured. */
 		if (X509_cmp(signer, pki->ocsp_responder) != 0)
@@ -138,20 +145,21 @@ check_signer(struct mado_pki *pki, X509 *signer, X509 *issuer, time_t now,
 				 "the responder does not chain to a trust anchor");
 	if (X509_cmp(signer, issuer) == 0)
 		return MADO_PKI_PASS; /* the CA answers for itself */
-	if (X509_check_issued(issuer, signer) != X509_V_OK ||
-	    !(X509_get_extended_key_usage(signer) & XKU_OCSP_SIGN))
+	/* A delegated responder: issued by the card's CA and marked for OCSP signing. A
+	   certificate without extendedKeyUsage (every JPKI-shaped card) is not one. */
+	if (X509_check_issued(issuer, signer) != X509_V_OK || !pki__ocsp_signer_ok(signer))
 		return pki__fail(res, MADO_PKI_RESPONDER_NOT_TRUSTED,
 				 "the responder is not authorised by the card's CA");
 	return MADO_PKI_PASS;
 }
 
 /*
- * Checks a response to req (which may be NULL when no nonce was sent) about id. On PASS
+ * Checks a response to req (which may be NULL when no nonce was sent) about id (cert). On PASS
  * or REVOKED *expires says how long the answer may be kept.
  */
 static enum mado_pki_reason
 check_response(struct mado_pki *pki, OCSP_RESPONSE *resp, OCSP_CERTID *id, OCSP_REQUEST *req,
-	       X509 *issuer, time_t now, time_t *expires, struct mado_pki_result *res)
+	       X509 *cert, X509 *issuer, time_t now, time_t *expires, struct mado_pki_result *res)
 {
 	ASN1_GENERALIZEDTIME *thisupd = NULL, *nextupd = NULL, *revtime = NULL;
 	STACK_OF(X509) *pinned = NULL;
@@ -194,7 +202,7 @@ check_response(struct mado_pki *pki, OCSP_RESPONSE *resp, OCSP_CERTID *id, OCSP_
 		r = pki__fail(res, MADO_PKI_RESPONDER_SIGNATURE, "bad response signature");
 		goto done;
 	}
-	if ((r = check_signer(pki, signer, issuer, now, res)) != MADO_PKI_PASS)
+	if ((r = check_signer(pki, signer, cert, issuer, now, res)) != MADO_PKI_PASS)
 		goto done;
 	if (req != NULL && OCSP_check_nonce(req, bs) != 1) {
 		r = pki__fail(res, MADO_PKI_NONCE_MISMATCH,
@@ -308,7 +316,8 @@ pki__ocsp(struct mado_pki *pki, X509 *cert, X509 *issuer, time_t now, struct mad
 		r = res->reason;
 		goto done;
 	}
-	r = check_response(pki, resp, id, pki->ocsp_nonce ? req : NULL, issuer, now, &expires, res);
+	r = check_response(pki, resp, id, pki->ocsp_nonce ? req : NULL, cert, issuer, now, &expires,
+			   res);
 	if (r == MADO_PKI_PASS || r == MADO_PKI_REVOKED)
 		cache_put(pki, key, r, expires);
 done:
@@ -348,7 +357,7 @@ mado_pki_check_ocsp_response(struct mado_pki *pki, const unsigned char *der, siz
 		r = pki__fail(res, MADO_PKI_INTERNAL, "cannot make a nonce");
 		goto done;
 	}
-	r = check_response(pki, resp, id, req, issuer, now, &expires, res);
+	r = check_response(pki, resp, id, req, cert, issuer, now, &expires, res);
 done:
 	OCSP_REQUEST_free(req);
 	OCSP_CERTID_free(id);

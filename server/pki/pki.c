@@ -218,8 +218,10 @@ mado_pki_new(const struct mado_pki_config *cfg, struct mado_pki **out, char *why
 				 cfg->ocsp_responder);
 			goto fail;
 		}
-		if (!(X509_get_extended_key_usage(pki->ocsp_responder) & XKU_OCSP_SIGN)) {
-			snprintf(why, whylen, "OCSP responder certificate %s lacks OCSPSigning",
+		if (!pki__ocsp_signer_ok(pki->ocsp_responder)) {
+			snprintf(why, whylen,
+				 "OCSP responder certificate %s is not for OCSP signing "
+				 "(extendedKeyUsage OCSPSigning, keyUsage digitalSignature)",
 				 cfg->ocsp_responder);
 			goto fail;
 		}
@@ -335,6 +337,19 @@ card_identity(X509 *cert, struct mado_card_id *id)
 	BN_free(bn);
 	id->not_before = pki__time_t(X509_get0_notBefore(cert));
 	id->not_after = pki__time_t(X509_get0_notAfter(cert));
+}
+
+bool
+pki__ocsp_signer_ok(X509 *x)
+{
+	uint32_t flags = X509_get_extension_flags(x), ku;
+
+	/* X509_get_extended_key_usage answers "everything" when the extension is absent. */
+	if ((flags & EXFLAG_INVALID) || !(flags & EXFLAG_XKUSAGE) ||
+	    !(X509_get_extended_key_usage(x) & XKU_OCSP_SIGN))
+		return false;
+	ku = X509_get_key_usage(x);
+	return ku == UINT32_MAX || (ku & KU_DIGITAL_SIGNATURE) != 0;
 }
 
 static bool

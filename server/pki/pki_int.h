@@ -43,6 +43,11 @@ X509_STORE_CTX *pki__verify_ctx(struct mado_pki *pki, X509 *cert, time_t now);
 enum mado_pki_reason pki__fail(struct mado_pki_result *res, enum mado_pki_reason r, const char *fmt,
 			       ...) MADO_PRINTF(3, 4);
 
+/* May x sign OCSP answers for its issuer's certificates (RFC 6960 4.2.2.2)? Only with an
+   extendedKeyUsage that names OCSPSigning (an absent one is not enough), and a keyUsage,
+   if present, that allows digitalSignature. */
+bool pki__ocsp_signer_ok(X509 *x);
+
 /* ocsp.c */
 enum mado_pki_reason pki__ocsp(struct mado_pki *pki, X509 *cert, X509 *issuer, time_t now,
 			       struct mado_pki_result *res);
