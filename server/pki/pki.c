@@ -306,9 +306,33 @@ hash_hex(const unsigned char *der, int len, char out[65])
 		out[0] = '\0';
 }
 
-/* The card's identity as Mado keys it: never the subject name. */
+/* The key of the anchor that issued cert: one whose name and key identifier match and
+   whose key verifies cert's signature. Anchors may share a name; only one key signed. */
 static void
-card_identity(X509 *cert, struct mado_card_id *id)
+issuer_key(struct mado_pki *pki, X509 *cert, char out[65])
+{
+	unsigned char *der = NULL;
+	X509 *a;
+	int i, len;
+
+	out[0] = '\0';
+	for (i = 0; i < sk_X509_num(pki->anchors); i++) {
+		a = sk_X509_value(pki->anchors, i);
+		if (X509_check_issued(a, cert) != X509_V_OK ||
+		    X509_verify(cert, X509_get0_pubkey(a)) != 1)
+			continue;
+		len = i2d_PUBKEY(X509_get0_pubkey(a), &der);
+		hash_hex(der, len, out);
+		OPENSSL_free(der);
+		break;
+	}
+	ERR_clear_error();
+}
+
+/* The card's identity as Mado keys it: the issuer's key and the serial, never the
+   subject name. */
+static void
+card_identity(struct mado_pki *pki, X509 *cert, struct mado_card_id *id)
 {
 	unsigned char *der = NULL;
 	char fp[65];
@@ -337,6 +361,13 @@ card_identity(X509 *cert, struct mado_card_id *id)
 	BN_free(bn);
 	id->not_before = pki__time_t(X509_get0_notBefore(cert));
 	id->not_after = pki__time_t(X509_get0_notAfter(cert));
+	issuer_key(pki, cert, id->issuer_key);
+}
+
+void
+mado_pki_card_id(struct mado_pki *pki, X509 *cert, struct mado_card_id *id)
+{
+	card_identity(pki, cert, id);
 }
 
 bool
@@ -506,7 +537,7 @@ mado_pki_check_cert(struct mado_pki *pki, X509 *cert, time_t now,
 
 	res->reason = MADO_PKI_PASS;
 	res->detail[0] = '\0';
-	card_identity(cert, &res->card);
+	card_identity(pki, cert, &res->card);
 	/* The reference order: purpose and policies, then validity, then the path. */
 	if ((r = check_purpose(cert, res)) != MADO_PKI_PASS ||
 	    (r = check_policies(pki, cert, res)) != MADO_PKI_PASS ||
@@ -528,7 +559,7 @@ mado_pki_revocation(struct mado_pki *pki, X509 *cert, time_t now, struct mado_pk
 
 	res->reason = MADO_PKI_PASS;
 	res->detail[0] = '\0';
-	card_identity(cert, &res->card);
+	card_identity(pki, cert, &res->card);
 	if ((issuer = check_chain(pki, cert, now, res)) == NULL)
 		return res->reason;
 	r = check_revocation(pki, cert, issuer, now, res);

@@ -738,9 +738,9 @@ test_duplicate_key(void **state)
 	serial[strcspn(serial, "\n")] = '\0';
 	assert_int_equal(
 	    scalar("WITH p AS (INSERT INTO portal.people DEFAULT VALUES RETURNING id) "
-		   "INSERT INTO portal.card_bindings (person_id, issuer_hash, serial, "
-		   "key_hash, cert, not_before, not_after) SELECT p.id, b.issuer_hash, "
-		   "'%s', b.key_hash, b.cert, b.not_before, b.not_after FROM p, "
+		   "INSERT INTO portal.card_bindings (person_id, issuer_hash, issuer_key, "
+		   "serial, key_hash, cert, not_before, not_after) SELECT p.id, b.issuer_hash, "
+		   "b.issuer_key, '%s', b.key_hash, b.cert, b.not_before, b.not_after FROM p, "
 		   "portal.card_bindings b WHERE b.id = (SELECT max(id) FROM "
 		   "portal.card_bindings)",
 		   serial),
