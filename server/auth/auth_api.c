@@ -173,7 +173,7 @@ login_failed(struct mado_req *rq, struct mado_db *db, const char *addr_key, cons
 	     enum mado_pki_reason reason, const struct mado_pki_result *res,
 	     const struct auth_binding *b, const char *method, int err)
 {
-	bool known = res->card.serial[0] != '\0';
+	bool known = auth__card_known(&res->card);
 	int failures = 0, retry = 0, rc;
 	char after[16];
 
@@ -211,7 +211,7 @@ finish_login(struct mado_req *rq, const char *addr_key, enum mado_pki_reason rea
 	     const struct mado_pki_result *res, const char *method)
 {
 	char card_key[65], idbuf[160], key[MADO_HASH_PARAM_LEN], csrf[48];
-	bool known = res->card.serial[0] != '\0', conflict = false;
+	bool known = auth__card_known(&res->card), conflict = false;
 	struct auth_binding b;
 	struct mado_db *db;
 	cJSON *out;

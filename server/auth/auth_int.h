@@ -38,6 +38,10 @@ void auth__limit_key(const char *what, char out[65]);
 /* What a login attempt comes to, from the certificate's finding and what the database
    knows of the card: MADO_OK, or the error to answer with. */
 int auth__login_decision(enum mado_pki_reason reason, bool bound, bool key_elsewhere, bool revoked);
+/* Does the certificate name a card of ours, one an anchor signed? Only then is an attempt
+   counted against the card or kept in its holder's history: a look-alike with the same
+   issuer name and serial is nobody's. */
+bool auth__card_known(const struct mado_card_id *card);
 /* Should a failed attempt with this card be refused before the usual answer (429)? Only
    attempts that did not prove the key are, so the holder is never locked out. */
 bool auth__card_limited(enum mado_pki_reason reason, int failures, int max);
