@@ -69,8 +69,9 @@ struct mado_pki_config {
 	const char *ocsp_responder; /* pinned responder certificate file, optional */
 	bool ocsp_nonce;            /* send a nonce and require it back */
 	int ocsp_timeout_ms;
-	int ocsp_cache_max_s; /* a cached answer is never used longer than this */
-	int ocsp_max_age_s;   /* thisUpdate may be at most this old when fetched */
+	int ocsp_cache_max_s;  /* a cached answer is never used longer than this */
+	int ocsp_fail_cache_s; /* a responder that did not answer is not asked for this long */
+	int ocsp_max_age_s;    /* thisUpdate may be at most this old when fetched */
 	int clock_skew_s;
 	const char *crl; /* CRL file or http URL (revocation = crl) */
 	int crl_refresh_s;

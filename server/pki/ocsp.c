@@ -2,6 +2,11 @@
  * OCSP (RFC 6960): ask the responder with a nonce, check every part of the answer, and
  * keep good and revoked answers per certificate until nextUpdate, never longer than the
  * configured maximum. Anything that cannot be decided refuses (fail closed).
+ *
+ * A responder that did not answer is not asked again for ocsp_fail_cache_s: checks that
+ * need it are refused at once, then one check at a time asks it again. One card is asked
+ * about by one thread at a time; others wanting the same card wait for its answer. So an
+ * outage costs each worker at most one wait, not one per request.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -21,6 +26,7 @@
 #define CACHE_BUCKETS     4096
 #define CACHE_MAX_ENTRIES 262144
 #define OCSP_MAX_RESPONSE (64 * 1024)
+#define MAX_RESPONDERS    256
 
 struct ocsp_cache_entry {
 	struct ocsp_cache_entry *next;
@@ -39,12 +45,33 @@ bucket_of(const char *key)
 	return h % CACHE_BUCKETS;
 }
 
+/* A responder that failed lately. */
+struct ocsp_responder {
+	struct ocsp_responder *next;
+	time_t fail_until; /* 0: it answers again */
+	bool probing;      /* one check is asking it again */
+	char url[];
+};
+
+/* A card being asked about. */
+struct ocsp_flight {
+	struct ocsp_flight *next;
+	char key[160];
+};
+
 void
 pki__ocsp_cache_free(struct mado_pki *pki)
 {
 	struct ocsp_cache_entry *e, *next;
+	struct ocsp_responder *r, *rnext;
 	size_t i;
 
+	for (r = pki->responders; r != NULL; r = rnext) {
+		rnext = r->next;
+		free(r);
+	}
+	pki->responders = NULL;
+	pki->responders_n = 0;
 	if (pki->cache == NULL)
 		return;
 	for (i = 0; i < CACHE_BUCKETS; i++) {
@@ -110,6 +137,119 @@ cache_put(struct mado_pki *pki, const char *key, enum mado_pki_reason status, ti
 		b[h] = e;
 		pki->cache_n++;
 	}
+	pthread_mutex_unlock(&pki->cache_mu);
+}
+
+static struct ocsp_responder *
+responder_find(struct mado_pki *pki, const char *url)
+{
+	struct ocsp_responder *r;
+
+	for (r = pki->responders; r != NULL; r = r->next)
+		if (strcmp(r->url, url) == 0)
+			return r;
+	return NULL;
+}
+
+/* May a check ask the responder now? Not while it is within its failure window, nor
+   while another check is already asking it again after one. */
+static bool
+responder_admit(struct mado_pki *pki, const char *url, time_t now)
+{
+	struct ocsp_responder *r;
+	bool ok = true;
+
+	if (pki->ocsp_fail_cache_s <= 0)
+		return true;
+	pthread_mutex_lock(&pki->cache_mu);
+	if ((r = responder_find(pki, url)) != NULL && r->fail_until != 0) {
+		if (now < r->fail_until || r->probing)
+			ok = false;
+		else
+			r->probing = true;
+	}
+	pthread_mutex_unlock(&pki->cache_mu);
+	return ok;
+}
+
+/* What asking the responder came to: it answered, or it failed (no answer in time, or
+   none usable) and is not asked again for ocsp_fail_cache_s. */
+static void
+responder_done(struct mado_pki *pki, const char *url, bool failed, time_t now)
+{
+	struct ocsp_responder *r;
+	size_t n;
+
+	if (pki->ocsp_fail_cache_s <= 0)
+		return;
+	pthread_mutex_lock(&pki->cache_mu);
+	r = responder_find(pki, url);
+	if (r == NULL && failed && pki->responders_n < MAX_RESPONDERS) {
+		n = strlen(url) + 1;
+		r = mado_xcalloc(1, sizeof(*r) + n);
+		memcpy(r->url, url, n);
+		r->next = pki->responders;
+		pki->responders = r;
+		pki->responders_n++;
+	}
+	if (r != NULL) {
+		r->fail_until = failed ? now + pki->ocsp_fail_cache_s : 0;
+		r->probing = false;
+	}
+	pthread_mutex_unlock(&pki->cache_mu);
+}
+
+/*
+ * Takes the card's flight: false (with nobody's flight taken) when another thread is
+ * asking about it and has not landed by deadline. The caller looks in the cache again
+ * after a wait, since the other thread's answer may be there.
+ */
+static bool
+flight_take(struct mado_pki *pki, const char *key, time_t deadline, bool *waited)
+{
+	struct ocsp_flight *f;
+	struct timespec ts;
+	bool busy;
+
+	*waited = false;
+	pthread_mutex_lock(&pki->cache_mu);
+	for (;;) {
+		for (f = pki->flights; f != NULL && strcmp(f->key, key) != 0; f = f->next)
+			;
+		if (f == NULL)
+			break;
+		*waited = true;
+		if (time(NULL) >= deadline)
+			break;
+		ts.tv_sec = time(NULL) + 1;
+		ts.tv_nsec = 0;
+		(void)pthread_cond_timedwait(&pki->flight_cv, &pki->cache_mu, &ts);
+	}
+	busy = f != NULL;
+	if (!busy && !*waited) {
+		f = mado_xcalloc(1, sizeof(*f));
+		snprintf(f->key, sizeof(f->key), "%s", key);
+		f->next = pki->flights;
+		pki->flights = f;
+	}
+	pthread_mutex_unlock(&pki->cache_mu);
+	return !busy;
+}
+
+static void
+flight_land(struct mado_pki *pki, const char *key)
+{
+	struct ocsp_flight **pp, *f;
+
+	pthread_mutex_lock(&pki->cache_mu);
+	for (pp = &pki->flights; (f = *pp) != NULL; pp = &f->next) {
+		if (strcmp(f->key, key) == 0) {
+			*pp = f->next;
+			free(f);
+			break;
+		}
+	}
+	pthread_cond_broadcast(&pki->flight_cv);
 	pthread_mutex_unlock(&pki->cache_mu);
 }
 
@@ -287,9 +427,10 @@ pki__ocsp(struct mado_pki *pki, X509 *cert, X509 *issuer, time_t now, struct mad
 	OCSP_CERTID *id = NULL;
 	enum mado_pki_reason r;
 	const char *url = pki->ocsp_url;
-	time_t expires = 0;
+	time_t expires = 0, deadline = time(NULL) + pki->ocsp_timeout_s + 1;
 	unsigned char *der = NULL;
 	char key[160], ikey[65];
+	bool waited, asked = false;
 	int len;
 
 	/* Keyed on the key of the issuer in the validated path: a CA of the same name
@@ -299,17 +440,26 @@ pki__ocsp(struct mado_pki *pki, X509 *cert, X509 *issuer, time_t now, struct mad
 	mado_sha256_hex(der, (size_t)len, ikey);
 	OPENSSL_free(der);
 	snprintf(key, sizeof(key), "%s:%s", ikey, res->card.serial);
-	if (cache_get(pki, key, now, &r)) {
-		if (r == MADO_PKI_REVOKED)
-			return pki__fail(res, r, "revoked (cached answer)");
-		return MADO_PKI_PASS;
+	/* The cache, or the answer another thread is fetching for this card. */
+	for (;;) {
+		if (cache_get(pki, key, now, &r)) {
+			if (r == MADO_PKI_REVOKED)
+				return pki__fail(res, r, "revoked (cached answer)");
+			return MADO_PKI_PASS;
+		}
+		if (!flight_take(pki, key, deadline, &waited))
+			return pki__fail(res, MADO_PKI_OCSP_UNAVAILABLE,
+					 "another check of this card is still waiting for the "
+					 "responder");
+		if (!waited)
+			break;
 	}
 	if (url == NULL) {
 		aia = X509_get1_ocsp(cert);
 		if (aia == NULL || sk_OPENSSL_STRING_num(aia) == 0) {
-			X509_email_free(aia);
-			return pki__fail(res, MADO_PKI_OCSP_UNAVAILABLE,
-					 "no OCSP responder configured or named by the card");
+			r = pki__fail(res, MADO_PKI_OCSP_UNAVAILABLE,
+				      "no OCSP responder configured or named by the card");
+			goto done;
 		}
 		url = sk_OPENSSL_STRING_value(aia, 0);
 	}
@@ -320,6 +470,13 @@ pki__ocsp(struct mado_pki *pki, X509 *cert, X509 *issuer, time_t now, struct mad
 		r = pki__fail(res, MADO_PKI_INTERNAL, "cannot build the OCSP request");
 		goto done;
 	}
+	if (!responder_admit(pki, url, time(NULL))) {
+		r = pki__fail(res, MADO_PKI_OCSP_UNAVAILABLE,
+			      "the responder failed to answer less than %d s ago",
+			      pki->ocsp_fail_cache_s);
+		goto done;
+	}
+	asked = true;
 	if ((resp = fetch(pki, url, req, res)) == NULL) {
 		r = res->reason;
 		goto done;
@@ -329,6 +486,14 @@ pki__ocsp(struct mado_pki *pki, X509 *cert, X509 *issuer, time_t now, struct mad
 	if (r == MADO_PKI_PASS || r == MADO_PKI_REVOKED)
 		cache_put(pki, key, r, expires);
 done:
+	/* No answer, or none usable (tryLater, internalError, not OCSP): the responder's
+	   failure. A bad answer about this card is the card's. */
+	if (asked)
+		responder_done(pki, url,
+			       resp == NULL ||
+				   OCSP_response_status(resp) != OCSP_RESPONSE_STATUS_SUCCESSFUL,
+			       time(NULL));
+	flight_land(pki, key);
 	if (r != MADO_PKI_PASS)
 		mado_log_info(NULL, "pki: OCSP for card %s: %s (%s)", res->card.fingerprint,
 			      mado_pki_reason_str(r), res->detail);

@@ -191,6 +191,7 @@ mado_pki_new(const struct mado_pki_config *cfg, struct mado_pki **out, char *why
 	*out = NULL;
 	pki = mado_xcalloc(1, sizeof(*pki));
 	pthread_mutex_init(&pki->cache_mu, NULL);
+	pthread_cond_init(&pki->flight_cv, NULL);
 	pthread_mutex_init(&pki->crl_mu, NULL);
 	pki->store = X509_STORE_new();
 	pki->anchors = sk_X509_new_null();
@@ -205,6 +206,7 @@ mado_pki_new(const struct mado_pki_config *cfg, struct mado_pki **out, char *why
 	pki->ocsp_nonce = cfg->ocsp_nonce;
 	pki->ocsp_timeout_s = cfg->ocsp_timeout_ms > 0 ? (cfg->ocsp_timeout_ms + 999) / 1000 : 5;
 	pki->ocsp_cache_max_s = cfg->ocsp_cache_max_s;
+	pki->ocsp_fail_cache_s = cfg->ocsp_fail_cache_s;
 	pki->ocsp_max_age_s = cfg->ocsp_max_age_s;
 	pki->clock_skew_s = cfg->clock_skew_s;
 	pki->crl_refresh_s = cfg->crl_refresh_s;
@@ -253,6 +255,7 @@ mado_pki_free(struct mado_pki *pki)
 	X509_free(pki->ocsp_responder);
 	free(pki->ocsp_url);
 	free(pki->crl_source);
+	pthread_cond_destroy(&pki->flight_cv);
 	pthread_mutex_destroy(&pki->cache_mu);
 	pthread_mutex_destroy(&pki->crl_mu);
 	free(pki);

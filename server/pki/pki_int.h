@@ -10,6 +10,8 @@
 #include "mado/pki.h"
 
 struct ocsp_cache_entry;
+struct ocsp_responder;
+struct ocsp_flight;
 
 struct mado_pki {
 	X509_STORE *store; /* the anchors; never the system store */
@@ -25,15 +27,23 @@ struct mado_pki {
 	int ocsp_max_age_s;
 	int clock_skew_s;
 
-	pthread_mutex_t cache_mu;
+	int ocsp_fail_cache_s;
+
+	pthread_mutex_t cache_mu;        /* the cache, the responders and the flights */
+	pthread_cond_t flight_cv;        /* a flight landed */
 	struct ocsp_cache_entry **cache; /* hash buckets, made on first use */
 	size_t cache_n;
+	struct ocsp_responder *responders; /* that failed lately (ocsp_fail_cache_s) */
+	size_t responders_n;
+	struct ocsp_flight *flights; /* the cards being asked about now */
 
 	char *crl_source;
 	int crl_refresh_s;
-	pthread_mutex_t crl_mu;
+	pthread_mutex_t crl_mu; /* the fields below; never held while fetching */
 	X509_CRL *crl;
 	time_t crl_loaded;
+	time_t crl_tried; /* the last attempt to read it, successful or not */
+	bool crl_loading; /* one thread reads it at a time; the others use the one held */
 };
 
 /* Builds a verification context for cert at now over the anchors. */
