@@ -408,7 +408,8 @@ test_card_cannot_vouch_for_a_card(void **state)
 	assert_int_equal(th_ocsp_start(&env, NULL), 0);
 }
 
-/* The same through mado authcheck: a stored answer signed by a card of the CA. */
+/* The same through mado authcheck, on stored answers: signed by a card of the CA, or by a
+   responder whose keyUsage does not allow digitalSignature, the answer is refused. */
 static void
 test_authcheck_refuses_card_signed_answer(void **state)
 {
@@ -418,12 +419,25 @@ test_authcheck_refuses_card_signed_answer(void **state)
 	(void)state;
 	assert_int_equal(th_card_issue(&env, "ac-card", NULL), 0);
 	assert_int_equal(th_card_issue(&env, "ac-other", NULL), 0);
-	/* One request, three answers: signed by another card, by the card itself, and by
-	   the CA's delegated responder. */
+	/* Two responders the CA delegates with the openssl command line, both marked for
+	   OCSPSigning: one whose keyUsage allows digitalSignature, one whose does not. */
+	snprintf(cmd, sizeof(cmd),
+		 "cd '%s' && for k in sign:digitalSignature enc:keyEncipherment; do "
+		 "printf 'extendedKeyUsage=OCSPSigning\\nkeyUsage=critical,%%s\\n"
+		 "authorityKeyIdentifier=keyid\\n' \"${k#*:}\" > ku.ext && "
+		 "openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes "
+		 "-keyout ca/ku-${k%%:*}.key -subj /CN=ku-${k%%:*} -out ku.csr && "
+		 "openssl x509 -req -in ku.csr -CA ca/ca.crt -CAkey ca/ca.key -days 5 "
+		 "-extfile ku.ext -out ca/ku-${k%%:*}.crt || exit 1; done >/dev/null 2>&1",
+		 env.dir);
+	assert_int_equal(th_sh("%s", cmd), 0);
+	/* One request, five answers: signed by another card, by the card itself, by the
+	   CA's delegated responder, and by the two above. */
 	snprintf(cmd, sizeof(cmd),
 		 "cd '%s' && openssl ocsp -issuer ca/ca.crt -cert ca/cards/ac-card.crt -no_nonce "
 		 "-reqout ac-req.der >/dev/null 2>&1 && for s in cards/ac-other:other "
-		 "cards/ac-card:self ocsp:ocsp; do openssl ocsp -index ca/index.txt -CA ca/ca.crt "
+		 "cards/ac-card:self ocsp:ocsp ku-sign:kusign ku-enc:kuenc; do "
+		 "openssl ocsp -index ca/index.txt -CA ca/ca.crt "
 		 "-rsigner ca/${s%%:*}.crt -rkey ca/${s%%:*}.key -reqin ac-req.der "
 		 "-respout ac-${s#*:}.der -nmin 5 >/dev/null 2>&1 || exit 1; done",
 		 env.dir);
@@ -433,6 +447,8 @@ test_authcheck_refuses_card_signed_answer(void **state)
 		    {"ocsp", "pass"},
 		    {"other", "fail: responder_not_trusted"},
 		    {"self", "fail: responder_not_trusted"},
+		    {"kusign", "pass"},
+		    {"kuenc", "fail: responder_not_trusted"},
 		};
 		size_t i;
 
