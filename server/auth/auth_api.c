@@ -41,8 +41,9 @@ key_bindings(struct mado_pki *pki, char *why, size_t whylen)
 		mado_log_info(NULL, "auth: %d card bindings keyed on their issuer's key", keyed);
 	if (left > 0)
 		mado_log_warn(NULL,
-			      "auth: %d card bindings were signed by no anchor of card_trust_dir; "
-			      "those cards cannot log in",
+			      "auth: %d card bindings stay without their issuer's key (no anchor "
+			      "of card_trust_dir signed them, or another binding holds the same "
+			      "key and serial); those cards cannot log in",
 			      left);
 	return MADO_OK;
 }

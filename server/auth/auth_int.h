@@ -83,7 +83,8 @@ struct auth_binding {
 /* The binding of the card (its issuer's key and serial); none for a card no anchor signed. */
 int auth__binding_find(struct mado_db *db, const struct mado_card_id *card, struct auth_binding *b);
 /* Keys the bindings stored without their issuer's key (before migration 0008) from their
-   certificates against pki's anchors: *keyed were, *left signed by no anchor stay unkeyed. */
+   certificates against pki's anchors: *keyed were; *left (signed by no anchor, or whose
+   key and serial another binding holds) stay unkeyed. */
 int auth__key_bindings(struct mado_db *db, struct mado_pki *pki, int *keyed, int *left);
 /* Is this key bound to a person other than person_id (NULL: to anyone)? */
 int auth__key_elsewhere(struct mado_db *db, const char *key_hash, const char *person_id,

@@ -375,8 +375,14 @@ auth__key_bindings(struct mado_db *db, struct mado_pki *pki, int *keyed, int *le
 			continue;
 		}
 		snprintf(idbuf, sizeof(idbuf), "%s", PQgetvalue(r, i, 0));
-		if ((rc = mado_db_run(db, &Q_BINDING_KEYED, p, NULL)) == MADO_OK)
+		if ((rc = mado_db_run(db, &Q_BINDING_KEYED, p, NULL)) == MADO_OK) {
 			(*keyed)++;
+		} else if (rc == MADO_E_CONFLICT) {
+			/* Another binding already holds this key and serial: this one stays
+			   unkeyed, and no card reaches it. */
+			(*left)++;
+			rc = MADO_OK;
+		}
 	}
 	PQclear(r);
 	return rc;
