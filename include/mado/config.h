@@ -51,6 +51,7 @@ struct mado_config {
 	bool card_ocsp_nonce;
 	int card_ocsp_timeout_ms;
 	int card_ocsp_cache_max_s;
+	int card_ocsp_fail_cache_s; /* a responder that failed is not asked again for this long */
 	int card_ocsp_max_age_s;
 	int card_clock_skew_s;
 	char *card_crl;

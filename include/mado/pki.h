@@ -69,8 +69,9 @@ struct mado_pki_config {
 	const char *ocsp_responder; /* pinned responder certificate file, optional */
 	bool ocsp_nonce;            /* send a nonce and require it back */
 	int ocsp_timeout_ms;
-	int ocsp_cache_max_s; /* a cached answer is never used longer than this */
-	int ocsp_max_age_s;   /* thisUpdate may be at most this old when fetched */
+	int ocsp_cache_max_s;  /* a cached answer is never used longer than this */
+	int ocsp_fail_cache_s; /* a responder that did not answer is not asked for this long */
+	int ocsp_max_age_s;    /* thisUpdate may be at most this old when fetched */
 	int clock_skew_s;
 	const char *crl; /* CRL file or http URL (revocation = crl) */
 	int crl_refresh_s;
@@ -99,7 +100,12 @@ char *mado_pki_anchors_pem(const struct mado_pki *pki);
 
 /* What a successful check learned about the card. */
 struct mado_card_id {
-	char issuer_hash[65]; /* SHA-256 hex of the DER issuer name */
+	char issuer_hash[65]; /* SHA-256 hex of the DER issuer name (not an identity: two CA
+				 generations may share a name) */
+	/* SHA-256 hex of the issuing CA's DER SubjectPublicKeyInfo: the trust anchor whose
+	   key verifies the certificate's signature; "" when no anchor's does (a look-alike).
+	   With serial, the card's identity. */
+	char issuer_key[65];
 	char serial[80];      /* serial number, hex */
 	char key_hash[65];    /* SHA-256 hex of the DER SubjectPublicKeyInfo */
 	char fingerprint[17]; /* first 16 hex of the certificate's SHA-256: safe to log */
@@ -147,6 +153,10 @@ enum mado_pki_reason mado_webeid_validate(struct mado_pki *pki, const char *toke
 enum mado_pki_reason mado_pki_check_ocsp_response(struct mado_pki *pki, const unsigned char *der,
 						  size_t len, X509 *cert, X509 *issuer, time_t now,
 						  bool nonce_sent, struct mado_pki_result *res);
+
+/* The identity of cert (struct mado_card_id) as the checks would fill it, whether or not
+   the certificate is valid now; issuer_key is "" unless an anchor signed it. */
+void mado_pki_card_id(struct mado_pki *pki, X509 *cert, struct mado_card_id *id);
 
 /* Reads one certificate (PEM or DER) from a file. */
 X509 *mado_pki_read_cert(const char *path);

@@ -45,6 +45,12 @@ auth__login_decision(enum mado_pki_reason reason, bool bound, bool key_elsewhere
 }
 
 bool
+auth__card_known(const struct mado_card_id *card)
+{
+	return card->issuer_key[0] != '\0' && card->serial[0] != '\0';
+}
+
+bool
 auth__card_limited(enum mado_pki_reason reason, int failures, int max)
 {
 	return reason != MADO_PKI_PASS && failures > max;

@@ -48,6 +48,31 @@ addr_limit_key(struct mado_req *rq, char key[65])
 	auth__limit_key(client, key);
 }
 
+/* Bindings from before migration 0008 get their issuer's key from their certificate. */
+static int
+key_bindings(struct mado_pki *pki, char *why, size_t whylen)
+{
+	struct mado_db *db;
+	int keyed, left, rc;
+
+	if ((rc = mado_db_acquire(&db)) == MADO_OK)
+		rc = auth__key_bindings(db, pki, &keyed, &left);
+	mado_db_release(db);
+	if (rc != MADO_OK) {
+		snprintf(why, whylen, "cannot key the card bindings on their issuers' keys");
+		return rc;
+	}
+	if (keyed > 0)
+		mado_log_info(NULL, "auth: %d card bindings keyed on their issuer's key", keyed);
+	if (left > 0)
+		mado_log_warn(NULL,
+			      "auth: %d card bindings stay without their issuer's key (no anchor "
+			      "of card_trust_dir signed them, or another binding holds the same "
+			      "key and serial); those cards cannot log in",
+			      left);
+	return MADO_OK;
+}
+
 int
 mado_auth_init(const struct mado_config *cfg, char *why, size_t whylen)
 {
@@ -69,7 +94,8 @@ mado_auth_init(const struct mado_config *cfg, char *why, size_t whylen)
 	}
 	if (*cfg->card_trust_dir != '\0') {
 		mado_pki_config_from(cfg, MADO_PKI_CARDS, &pc);
-		if ((rc = mado_pki_new(&pc, &auth__s.cards, why, whylen)) != MADO_OK)
+		if ((rc = mado_pki_new(&pc, &auth__s.cards, why, whylen)) != MADO_OK ||
+		    (rc = key_bindings(auth__s.cards, why, whylen)) != MADO_OK)
 			return rc;
 		if (!auth__s.revocation)
 			mado_log_warn(NULL,
@@ -174,7 +200,7 @@ login_failed(struct mado_req *rq, struct mado_db *db, const char *addr_key, cons
 	     enum mado_pki_reason reason, const struct mado_pki_result *res,
 	     const struct auth_binding *b, const char *method, int err)
 {
-	bool known = res->card.serial[0] != '\0';
+	bool known = auth__card_known(&res->card);
 	int failures = 0, retry = 0, rc;
 	char after[16];
 
@@ -221,7 +247,7 @@ finish_login(struct mado_req *rq, const char *addr_key, enum mado_pki_reason rea
 	     const struct mado_pki_result *res, const char *method)
 {
 	char card_key[65], idbuf[160], key[MADO_HASH_PARAM_LEN], csrf[48];
-	bool known = res->card.serial[0] != '\0', conflict = false;
+	bool known = auth__card_known(&res->card), conflict = false;
 	struct auth_session prior;
 	struct auth_binding b;
 	struct mado_db *db;
@@ -232,7 +258,7 @@ finish_login(struct mado_req *rq, const char *addr_key, enum mado_pki_reason rea
 	memset(&prior, 0, sizeof(prior));
 	memcpy(prior.person_id, rq->actor.person_id, sizeof(prior.person_id));
 	memcpy(prior.method, rq->actor.method, sizeof(prior.method));
-	snprintf(idbuf, sizeof(idbuf), "%s:%s", res->card.issuer_hash, res->card.serial);
+	snprintf(idbuf, sizeof(idbuf), "%s:%s", res->card.issuer_key, res->card.serial);
 	auth__limit_key(idbuf, card_key);
 	if ((rc = mado_http_db(rq, &db)) != MADO_OK ||
 	    (known && (rc = auth__binding_find(db, &res->card, &b)) != MADO_OK))
@@ -473,11 +499,12 @@ int
 mado_auth_register_card(struct mado_db *db, struct mado_pki *pki, X509 *card, X509 *same_as,
 			time_t now, char *why, size_t whylen)
 {
-	struct mado_pki_result res, other;
+	struct mado_pki_result res;
+	struct mado_card_id other;
 	struct auth_binding b, ob;
 	unsigned char *der = NULL;
 	bool conflict = false;
-	int derlen, rc;
+	int derlen, keyed, left, rc;
 
 	if (mado_pki_check_cert(pki, card, now, MADO_PKI_REVOCATION_CONFIGURED, &res) !=
 	    MADO_PKI_PASS) {
@@ -485,7 +512,8 @@ mado_auth_register_card(struct mado_db *db, struct mado_pki *pki, X509 *card, X5
 			 mado_pki_reason_str(res.reason), res.detail);
 		return mado_pki_err(res.reason);
 	}
-	if ((rc = auth__binding_find(db, &res.card, &b)) != MADO_OK)
+	if ((rc = auth__key_bindings(db, pki, &keyed, &left)) != MADO_OK ||
+	    (rc = auth__binding_find(db, &res.card, &b)) != MADO_OK)
 		return rc;
 	if (b.found) {
 		snprintf(why, whylen, "card %s is already registered", res.card.fingerprint);
@@ -494,8 +522,8 @@ mado_auth_register_card(struct mado_db *db, struct mado_pki *pki, X509 *card, X5
 	memset(&ob, 0, sizeof(ob));
 	if (same_as != NULL) {
 		/* Only the identity of the earlier card matters here, not its validity. */
-		mado_pki_check_cert(pki, same_as, now, MADO_PKI_REVOCATION_SKIP, &other);
-		if ((rc = auth__binding_find(db, &other.card, &ob)) != MADO_OK)
+		mado_pki_card_id(pki, same_as, &other);
+		if ((rc = auth__binding_find(db, &other, &ob)) != MADO_OK)
 			return rc;
 		if (!ob.found) {
 			snprintf(why, whylen, "the earlier card is not registered");

@@ -38,6 +38,10 @@ void auth__limit_key(const char *what, char out[65]);
 /* What a login attempt comes to, from the certificate's finding and what the database
    knows of the card: MADO_OK, or the error to answer with. */
 int auth__login_decision(enum mado_pki_reason reason, bool bound, bool key_elsewhere, bool revoked);
+/* Does the certificate name a card of ours, one an anchor signed? Only then is an attempt
+   counted against the card or kept in its holder's history: a look-alike with the same
+   issuer name and serial is nobody's. */
+bool auth__card_known(const struct mado_card_id *card);
 /* Should a failed attempt with this card be refused before the usual answer (429)? Only
    attempts that did not prove the key are, so the holder is never locked out. */
 bool auth__card_limited(enum mado_pki_reason reason, int failures, int max);
@@ -76,7 +80,12 @@ struct auth_binding {
 	char id[24];
 	char person_id[40];
 };
+/* The binding of the card (its issuer's key and serial); none for a card no anchor signed. */
 int auth__binding_find(struct mado_db *db, const struct mado_card_id *card, struct auth_binding *b);
+/* Keys the bindings stored without their issuer's key (before migration 0008) from their
+   certificates against pki's anchors: *keyed were; *left (signed by no anchor, or whose
+   key and serial another binding holds) stay unkeyed. */
+int auth__key_bindings(struct mado_db *db, struct mado_pki *pki, int *keyed, int *left);
 /* Is this key bound to a person other than person_id (NULL: to anyone)? */
 int auth__key_elsewhere(struct mado_db *db, const char *key_hash, const char *person_id,
 			bool *conflict);

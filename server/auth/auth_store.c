@@ -55,7 +55,7 @@ static struct mado_db_stmt Q_CHALLENGE_TAKE =
 static struct mado_db_stmt Q_BINDING_FIND =
     MADO_DB_STMT("auth_binding_find",
 		 "SELECT true AS found, id, person_id, revoked_at IS NOT NULL AS revoked"
-		 " FROM portal.card_bindings WHERE issuer_hash = $1 AND serial = $2",
+		 " FROM portal.card_bindings WHERE issuer_key = $1 AND serial = $2",
 		 2);
 static struct mado_db_stmt Q_KEY_ELSEWHERE =
     MADO_DB_STMT("auth_key_elsewhere",
@@ -98,9 +98,18 @@ static struct mado_db_stmt Q_PERSON_NEW =
 static struct mado_db_stmt Q_BINDING_NEW =
     MADO_DB_STMT("auth_binding_new",
 		 "INSERT INTO portal.card_bindings (person_id, issuer_hash, serial, key_hash, cert,"
-		 " not_before, not_after, checked_at) VALUES ($1::uuid, $2, $3, $4, $5::bytea,"
-		 " to_timestamp($6::bigint), to_timestamp($7::bigint), now())",
-		 7);
+		 " not_before, not_after, checked_at, issuer_key) VALUES ($1::uuid, $2, $3, $4,"
+		 " $5::bytea, to_timestamp($6::bigint), to_timestamp($7::bigint), now(), $8)",
+		 8);
+/* Bindings made before they were keyed on the issuer's key (migration 0008). */
+static struct mado_db_stmt Q_BINDINGS_UNKEYED = MADO_DB_STMT(
+    "auth_bindings_unkeyed",
+    "SELECT id, cert FROM portal.card_bindings WHERE issuer_key IS NULL ORDER BY id", 0);
+static struct mado_db_stmt Q_BINDING_KEYED =
+    MADO_DB_STMT("auth_binding_keyed",
+		 "UPDATE portal.card_bindings SET issuer_key = $2"
+		 " WHERE id = $1::bigint AND issuer_key IS NULL",
+		 2);
 static struct mado_db_stmt Q_FAIL_COUNT =
     MADO_DB_STMT("auth_fail_count",
 		 "SELECT failures, greatest(1, ceil(extract(epoch FROM window_start"
@@ -273,9 +282,12 @@ auth__challenge_take(struct mado_db *db, const char *key, char *nonce, size_t le
 int
 auth__binding_find(struct mado_db *db, const struct mado_card_id *card, struct auth_binding *b)
 {
-	const char *p[2] = {card->issuer_hash, card->serial};
+	const char *p[2] = {card->issuer_key, card->serial};
 
 	memset(b, 0, sizeof(*b));
+	/* No anchor signed it: no card of ours, whatever its issuer name and serial say. */
+	if (card->issuer_key[0] == '\0' || card->serial[0] == '\0')
+		return MADO_OK;
 	return one_or_none(mado_db_one(db, &Q_BINDING_FIND, p, MADO_COLS(BINDING_COLS), b));
 }
 
@@ -348,6 +360,59 @@ auth__binding_cert(struct mado_db *db, const char *binding_id, X509 **cert)
 	return *cert != NULL ? MADO_OK : MADO_E_INTERNAL;
 }
 
+/* The certificate of a stored row (bytea in text form), or NULL. */
+static X509 *
+stored_cert(const char *text)
+{
+	const unsigned char *q;
+	unsigned char *der;
+	size_t len = 0;
+	X509 *cert = NULL;
+
+	if ((der = PQunescapeBytea((const unsigned char *)text, &len)) != NULL) {
+		q = der;
+		cert = d2i_X509(NULL, &q, (long)len);
+		PQfreemem(der);
+	}
+	return cert;
+}
+
+int
+auth__key_bindings(struct mado_db *db, struct mado_pki *pki, int *keyed, int *left)
+{
+	struct mado_card_id id;
+	char idbuf[24];
+	const char *p[2] = {idbuf, id.issuer_key};
+	PGresult *r;
+	X509 *cert;
+	int i, rc;
+
+	*keyed = *left = 0;
+	if ((rc = mado_db_exec(db, &Q_BINDINGS_UNKEYED, NULL, &r)) != MADO_OK)
+		return rc;
+	for (i = 0; i < PQntuples(r) && rc == MADO_OK; i++) {
+		memset(&id, 0, sizeof(id));
+		if ((cert = stored_cert(PQgetvalue(r, i, 1))) != NULL)
+			mado_pki_card_id(pki, cert, &id);
+		X509_free(cert);
+		if (id.issuer_key[0] == '\0') {
+			(*left)++;
+			continue;
+		}
+		snprintf(idbuf, sizeof(idbuf), "%s", PQgetvalue(r, i, 0));
+		if ((rc = mado_db_run(db, &Q_BINDING_KEYED, p, NULL)) == MADO_OK) {
+			(*keyed)++;
+		} else if (rc == MADO_E_CONFLICT) {
+			/* Another binding already holds this key and serial: this one stays
+			   unkeyed, and no card reaches it. */
+			(*left)++;
+			rc = MADO_OK;
+		}
+	}
+	PQclear(r);
+	return rc;
+}
+
 int
 auth__binding_checked(struct mado_db *db, const char *binding_id)
 {
@@ -382,7 +447,7 @@ auth__register(struct mado_db *db, const struct mado_card_id *card, const unsign
 	static const struct mado_col cols[] = {MADO_COL(BUF, new_person, id)};
 	char nb[24], na[24], *hex = mado_xmalloc(2 * derlen + 3);
 	struct new_person np;
-	const char *p[7];
+	const char *p[8];
 	int rc;
 
 	memcpy(hex, "\\x", 2);
@@ -404,6 +469,7 @@ auth__register(struct mado_db *db, const struct mado_card_id *card, const unsign
 	p[4] = hex;
 	p[5] = nb;
 	p[6] = na;
+	p[7] = card->issuer_key;
 	if ((rc = mado_db_run(db, &Q_BINDING_NEW, p, NULL)) != MADO_OK)
 		rc = mado_db_rollback(db, rc);
 	else

@@ -127,6 +127,9 @@ static const struct opt opts[] = {
      "Longest wait for the OCSP responder."},
     {"card_ocsp_cache_max_s", OPT_INT, OFF(card_ocsp_cache_max_s), "300", 0, 86400, 0, NULL,
      "An OCSP answer is reused until its nextUpdate, but never longer than this."},
+    {"card_ocsp_fail_cache_s", OPT_INT, OFF(card_ocsp_fail_cache_s), "15", 0, 3600, 0, NULL,
+     "After an OCSP responder fails to answer, checks that need it are refused at once for "
+     "this long, then one at a time asks it again; 0: every check asks."},
     {"card_ocsp_max_age_s", OPT_INT, OFF(card_ocsp_max_age_s), "120", 1, 86400, 0, NULL,
      "A fetched OCSP answer whose thisUpdate is older than this is refused as stale."},
     {"card_clock_skew_s", OPT_INT, OFF(card_clock_skew_s), "900", 0, 3600, 0, NULL,

@@ -1,7 +1,7 @@
 /*
  * CRL checking, the alternative to OCSP: one CRL from a file or an http URL, reloaded
  * every crl_refresh_s. A CRL that is missing, unverifiable or past its nextUpdate refuses
- * the login (fail closed), as a revoked entry does.
+ * the login (fail closed), as a revoked entry does. Fetching never holds the lock.
  */
 #include <stdio.h>
 #include <string.h>
@@ -45,24 +45,53 @@ load(const char *source, int timeout_s)
 	return crl;
 }
 
+/*
+ * Reads the CRL again when it is due, outside the lock: while one thread fetches, the
+ * others go on with the CRL held (or, with none yet, are refused), and the fresh one
+ * replaces it when it is complete. A failed read is tried again after ocsp_fail_cache_s
+ * (or at the next refresh, if sooner), not at every check.
+ */
+static void
+refresh(struct mado_pki *pki, time_t now)
+{
+	int retry = pki->ocsp_fail_cache_s < pki->crl_refresh_s ? pki->ocsp_fail_cache_s
+								: pki->crl_refresh_s;
+	X509_CRL *fresh;
+	bool mine = false;
+
+	pthread_mutex_lock(&pki->crl_mu);
+	if (!pki->crl_loading &&
+	    (pki->crl == NULL || now - pki->crl_loaded >= pki->crl_refresh_s) &&
+	    (pki->crl_tried == 0 || pki->crl_tried <= pki->crl_loaded ||
+	     now - pki->crl_tried >= retry)) {
+		pki->crl_loading = mine = true;
+		pki->crl_tried = now;
+	}
+	pthread_mutex_unlock(&pki->crl_mu);
+	if (!mine)
+		return;
+	fresh = load(pki->crl_source, pki->ocsp_timeout_s);
+	if (fresh == NULL)
+		mado_log_warn(NULL, "pki: cannot load the CRL from %s", pki->crl_source);
+	pthread_mutex_lock(&pki->crl_mu);
+	if (fresh != NULL) {
+		X509_CRL_free(pki->crl);
+		pki->crl = fresh;
+		pki->crl_loaded = now;
+	}
+	pki->crl_loading = false;
+	pthread_mutex_unlock(&pki->crl_mu);
+}
+
 enum mado_pki_reason
 pki__crl(struct mado_pki *pki, X509 *cert, X509 *issuer, time_t now, struct mado_pki_result *res)
 {
 	X509_REVOKED *rev = NULL;
 	enum mado_pki_reason r = MADO_PKI_PASS;
-	X509_CRL *fresh;
 	const ASN1_TIME *next;
 
+	refresh(pki, now);
 	pthread_mutex_lock(&pki->crl_mu);
-	if (pki->crl == NULL || now - pki->crl_loaded >= pki->crl_refresh_s) {
-		if ((fresh = load(pki->crl_source, pki->ocsp_timeout_s)) != NULL) {
-			X509_CRL_free(pki->crl);
-			pki->crl = fresh;
-			pki->crl_loaded = now;
-		} else {
-			mado_log_warn(NULL, "pki: cannot load the CRL from %s", pki->crl_source);
-		}
-	}
 	if (pki->crl == NULL) {
 		r = pki__fail(res, MADO_PKI_CRL_UNAVAILABLE, "no CRL");
 		goto done;

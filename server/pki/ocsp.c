@@ -2,6 +2,11 @@
  * OCSP (RFC 6960): ask the responder with a nonce, check every part of the answer, and
  * keep good and revoked answers per certificate until nextUpdate, never longer than the
  * configured maximum. Anything that cannot be decided refuses (fail closed).
+ *
+ * A responder that did not answer is not asked again for ocsp_fail_cache_s: checks that
+ * need it are refused at once, then one check at a time asks it again. One card is asked
+ * about by one thread at a time; others wanting the same card wait for its answer. So an
+ * outage costs each worker at most one wait, not one per request.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -21,6 +26,7 @@
 #define CACHE_BUCKETS     4096
 #define CACHE_MAX_ENTRIES 262144
 #define OCSP_MAX_RESPONSE (64 * 1024)
+#define MAX_RESPONDERS    256
 
 struct ocsp_cache_entry {
 	struct ocsp_cache_entry *next;
@@ -39,12 +45,33 @@ bucket_of(const char *key)
 	return h % CACHE_BUCKETS;
 }
 
+/* A responder that failed lately. */
+struct ocsp_responder {
+	struct ocsp_responder *next;
+	time_t fail_until; /* 0: it answers again */
+	bool probing;      /* one check is asking it again */
+	char url[];
+};
+
+/* A card being asked about. */
+struct ocsp_flight {
+	struct ocsp_flight *next;
+	char key[160];
+};
+
 void
 pki__ocsp_cache_free(struct mado_pki *pki)
 {
 	struct ocsp_cache_entry *e, *next;
+	struct ocsp_responder *r, *rnext;
 	size_t i;
 
+	for (r = pki->responders; r != NULL; r = rnext) {
+		rnext = r->next;
+		free(r);
+	}
+	pki->responders = NULL;
+	pki->responders_n = 0;
 	if (pki->cache == NULL)
 		return;
 	for (i = 0; i < CACHE_BUCKETS; i++) {
@@ -113,14 +140,134 @@ cache_put(struct mado_pki *pki, const char *key, enum mado_pki_reason status, ti
 	pthread_mutex_unlock(&pki->cache_mu);
 }
 
-/* Is signer allowed to answer for certificates of issuer (RFC 6960 4.2.2.2)? */
+static struct ocsp_responder *
+responder_find(struct mado_pki *pki, const char *url)
+{
+	struct ocsp_responder *r;
+
+	for (r = pki->responders; r != NULL; r = r->next)
+		if (strcmp(r->url, url) == 0)
+			return r;
+	return NULL;
+}
+
+/* May a check ask the responder now? Not while it is within its failure window, nor
+   while another check is already asking it again after one. */
+static bool
+responder_admit(struct mado_pki *pki, const char *url, time_t now)
+{
+	struct ocsp_responder *r;
+	bool ok = true;
+
+	if (pki->ocsp_fail_cache_s <= 0)
+		return true;
+	pthread_mutex_lock(&pki->cache_mu);
+	if ((r = responder_find(pki, url)) != NULL && r->fail_until != 0) {
+		if (now < r->fail_until || r->probing)
+			ok = false;
+		else
+			r->probing = true;
+	}
+	pthread_mutex_unlock(&pki->cache_mu);
+	return ok;
+}
+
+/* What asking the responder came to: it answered, or it failed (no answer in time, or
+   none usable) and is not asked again for ocsp_fail_cache_s. */
+static void
+responder_done(struct mado_pki *pki, const char *url, bool failed, time_t now)
+{
+	struct ocsp_responder *r;
+	size_t n;
+
+	if (pki->ocsp_fail_cache_s <= 0)
+		return;
+	pthread_mutex_lock(&pki->cache_mu);
+	r = responder_find(pki, url);
+	if (r == NULL && failed && pki->responders_n < MAX_RESPONDERS) {
+		n = strlen(url) + 1;
+		r = mado_xcalloc(1, sizeof(*r) + n);
+		memcpy(r->url, url, n);
+		r->next = pki->responders;
+		pki->responders = r;
+		pki->responders_n++;
+	}
+	if (r != NULL) {
+		r->fail_until = failed ? now + pki->ocsp_fail_cache_s : 0;
+		r->probing = false;
+	}
+	pthread_mutex_unlock(&pki->cache_mu);
+}
+
+/*
+ * Takes the card's flight: false (with nobody's flight taken) when another thread is
+ * asking about it and has not landed by deadline. The caller looks in the cache again
+ * after a wait, since the other thread's answer may be there.
+ */
+static bool
+flight_take(struct mado_pki *pki, const char *key, time_t deadline, bool *waited)
+{
+	struct ocsp_flight *f;
+	struct timespec ts;
+	bool busy;
+
+	*waited = false;
+	pthread_mutex_lock(&pki->cache_mu);
+	for (;;) {
+		for (f = pki->flights; f != NULL && strcmp(f->key, key) != 0; f = f->next)
+			;
+		if (f == NULL)
+			break;
+		*waited = true;
+		if (time(NULL) >= deadline)
+			break;
+		ts.tv_sec = time(NULL) + 1;
+		ts.tv_nsec = 0;
+		(void)pthread_cond_timedwait(&pki->flight_cv, &pki->cache_mu, &ts);
+	}
+	busy = f != NULL;
+	if (!busy && !*waited) {
+		f = mado_xcalloc(1, sizeof(*f));
+		snprintf(f->key, sizeof(f->key), "%s", key);
+		f->next = pki->flights;
+		pki->flights = f;
+	}
+	pthread_mutex_unlock(&pki->cache_mu);
+	return !busy;
+}
+
+static void
+flight_land(struct mado_pki *pki, const char *key)
+{
+	struct ocsp_flight **pp, *f;
+
+	pthread_mutex_lock(&pki->cache_mu);
+	for (pp = &pki->flights; (f = *pp) != NULL; pp = &f->next) {
+		if (strcmp(f->key, key) == 0) {
+			*pp = f->next;
+			free(f);
+			break;
+		}
+	}
+	pthread_cond_broadcast(&pki->flight_cv);
+	pthread_mutex_unlock(&pki->cache_mu);
+}
+
+/* Is signer allowed to answer for certificates of issuer (RFC 6960 4.2.2.2)? Never the
+   certificate asked about (or another with its key): a card must not vouch for itself. */
 static enum mado_pki_reason
-check_signer(struct mado_pki *pki, X509 *signer, X509 *issuer, time_t now,
+check_signer(struct mado_pki *pki, X509 *signer, X509 *cert, X509 *issuer, time_t now,
 	     struct mado_pki_result *res)
 {
 	X509_STORE_CTX *ctx;
 	int ok;
 
+	if (X509_cmp(signer, cert) == 0 ||
+	    EVP_PKEY_eq(X509_get0_pubkey(signer), X509_get0_pubkey(cert)) == 1) {
+		ERR_clear_error();
+		return pki__fail(res, MADO_PKI_RESPONDER_NOT_TRUSTED,
+				 "the answer is signed by the certificate it is about");
+	}
 	if (pki->ocsp_responder != NULL) {
 		/* A designated responder is trusted because it is the one configured. */
 		if (X509_cmp(signer, pki->ocsp_responder) != 0)
@@ -138,20 +285,21 @@ check_signer(struct mado_pki *pki, X509 *signer, X509 *issuer, time_t now,
 				 "the responder does not chain to a trust anchor");
 	if (X509_cmp(signer, issuer) == 0)
 		return MADO_PKI_PASS; /* the CA answers for itself */
-	if (X509_check_issued(issuer, signer) != X509_V_OK ||
-	    !(X509_get_extended_key_usage(signer) & XKU_OCSP_SIGN))
+	/* A delegated responder: issued by the card's CA and marked for OCSP signing. A
+	   certificate without extendedKeyUsage (every JPKI-shaped card) is not one. */
+	if (X509_check_issued(issuer, signer) != X509_V_OK || !pki__ocsp_signer_ok(signer))
 		return pki__fail(res, MADO_PKI_RESPONDER_NOT_TRUSTED,
 				 "the responder is not authorised by the card's CA");
 	return MADO_PKI_PASS;
 }
 
 /*
- * Checks a response to req (which may be NULL when no nonce was sent) about id. On PASS
+ * Checks a response to req (which may be NULL when no nonce was sent) about id (cert). On PASS
  * or REVOKED *expires says how long the answer may be kept.
  */
 static enum mado_pki_reason
 check_response(struct mado_pki *pki, OCSP_RESPONSE *resp, OCSP_CERTID *id, OCSP_REQUEST *req,
-	       X509 *issuer, time_t now, time_t *expires, struct mado_pki_result *res)
+	       X509 *cert, X509 *issuer, time_t now, time_t *expires, struct mado_pki_result *res)
 {
 	ASN1_GENERALIZEDTIME *thisupd = NULL, *nextupd = NULL, *revtime = NULL;
 	STACK_OF(X509) *pinned = NULL;
@@ -194,7 +342,7 @@ check_response(struct mado_pki *pki, OCSP_RESPONSE *resp, OCSP_CERTID *id, OCSP_
 		r = pki__fail(res, MADO_PKI_RESPONDER_SIGNATURE, "bad response signature");
 		goto done;
 	}
-	if ((r = check_signer(pki, signer, issuer, now, res)) != MADO_PKI_PASS)
+	if ((r = check_signer(pki, signer, cert, issuer, now, res)) != MADO_PKI_PASS)
 		goto done;
 	if (req != NULL && OCSP_check_nonce(req, bs) != 1) {
 		r = pki__fail(res, MADO_PKI_NONCE_MISMATCH,
@@ -279,21 +427,39 @@ pki__ocsp(struct mado_pki *pki, X509 *cert, X509 *issuer, time_t now, struct mad
 	OCSP_CERTID *id = NULL;
 	enum mado_pki_reason r;
 	const char *url = pki->ocsp_url;
-	time_t expires = 0;
-	char key[160];
+	time_t expires = 0, deadline = time(NULL) + pki->ocsp_timeout_s + 1;
+	unsigned char *der = NULL;
+	char key[160], ikey[65];
+	bool waited, asked = false;
+	int len;
 
-	snprintf(key, sizeof(key), "%s:%s", res->card.issuer_hash, res->card.serial);
-	if (cache_get(pki, key, now, &r)) {
-		if (r == MADO_PKI_REVOKED)
-			return pki__fail(res, r, "revoked (cached answer)");
-		return MADO_PKI_PASS;
+	/* Keyed on the key of the issuer in the validated path: a CA of the same name
+	   answers for its own cards only. */
+	if ((len = i2d_PUBKEY(X509_get0_pubkey(issuer), &der)) <= 0)
+		return pki__fail(res, MADO_PKI_INTERNAL, "cannot encode the issuer's key");
+	mado_sha256_hex(der, (size_t)len, ikey);
+	OPENSSL_free(der);
+	snprintf(key, sizeof(key), "%s:%s", ikey, res->card.serial);
+	/* The cache, or the answer another thread is fetching for this card. */
+	for (;;) {
+		if (cache_get(pki, key, now, &r)) {
+			if (r == MADO_PKI_REVOKED)
+				return pki__fail(res, r, "revoked (cached answer)");
+			return MADO_PKI_PASS;
+		}
+		if (!flight_take(pki, key, deadline, &waited))
+			return pki__fail(res, MADO_PKI_OCSP_UNAVAILABLE,
+					 "another check of this card is still waiting for the "
+					 "responder");
+		if (!waited)
+			break;
 	}
 	if (url == NULL) {
 		aia = X509_get1_ocsp(cert);
 		if (aia == NULL || sk_OPENSSL_STRING_num(aia) == 0) {
-			X509_email_free(aia);
-			return pki__fail(res, MADO_PKI_OCSP_UNAVAILABLE,
-					 "no OCSP responder configured or named by the card");
+			r = pki__fail(res, MADO_PKI_OCSP_UNAVAILABLE,
+				      "no OCSP responder configured or named by the card");
+			goto done;
 		}
 		url = sk_OPENSSL_STRING_value(aia, 0);
 	}
@@ -304,14 +470,30 @@ pki__ocsp(struct mado_pki *pki, X509 *cert, X509 *issuer, time_t now, struct mad
 		r = pki__fail(res, MADO_PKI_INTERNAL, "cannot build the OCSP request");
 		goto done;
 	}
+	if (!responder_admit(pki, url, time(NULL))) {
+		r = pki__fail(res, MADO_PKI_OCSP_UNAVAILABLE,
+			      "the responder failed to answer less than %d s ago",
+			      pki->ocsp_fail_cache_s);
+		goto done;
+	}
+	asked = true;
 	if ((resp = fetch(pki, url, req, res)) == NULL) {
 		r = res->reason;
 		goto done;
 	}
-	r = check_response(pki, resp, id, pki->ocsp_nonce ? req : NULL, issuer, now, &expires, res);
+	r = check_response(pki, resp, id, pki->ocsp_nonce ? req : NULL, cert, issuer, now, &expires,
+			   res);
 	if (r == MADO_PKI_PASS || r == MADO_PKI_REVOKED)
 		cache_put(pki, key, r, expires);
 done:
+	/* No answer, or none usable (tryLater, internalError, not OCSP): the responder's
+	   failure. A bad answer about this card is the card's. */
+	if (asked)
+		responder_done(pki, url,
+			       resp == NULL ||
+				   OCSP_response_status(resp) != OCSP_RESPONSE_STATUS_SUCCESSFUL,
+			       time(NULL));
+	flight_land(pki, key);
 	if (r != MADO_PKI_PASS)
 		mado_log_info(NULL, "pki: OCSP for card %s: %s (%s)", res->card.fingerprint,
 			      mado_pki_reason_str(r), res->detail);
@@ -348,7 +530,7 @@ mado_pki_check_ocsp_response(struct mado_pki *pki, const unsigned char *der, siz
 		r = pki__fail(res, MADO_PKI_INTERNAL, "cannot make a nonce");
 		goto done;
 	}
-	r = check_response(pki, resp, id, req, issuer, now, &expires, res);
+	r = check_response(pki, resp, id, req, cert, issuer, now, &expires, res);
 done:
 	OCSP_REQUEST_free(req);
 	OCSP_CERTID_free(id);

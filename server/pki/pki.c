@@ -191,6 +191,7 @@ mado_pki_new(const struct mado_pki_config *cfg, struct mado_pki **out, char *why
 	*out = NULL;
 	pki = mado_xcalloc(1, sizeof(*pki));
 	pthread_mutex_init(&pki->cache_mu, NULL);
+	pthread_cond_init(&pki->flight_cv, NULL);
 	pthread_mutex_init(&pki->crl_mu, NULL);
 	pki->store = X509_STORE_new();
 	pki->anchors = sk_X509_new_null();
@@ -205,6 +206,7 @@ mado_pki_new(const struct mado_pki_config *cfg, struct mado_pki **out, char *why
 	pki->ocsp_nonce = cfg->ocsp_nonce;
 	pki->ocsp_timeout_s = cfg->ocsp_timeout_ms > 0 ? (cfg->ocsp_timeout_ms + 999) / 1000 : 5;
 	pki->ocsp_cache_max_s = cfg->ocsp_cache_max_s;
+	pki->ocsp_fail_cache_s = cfg->ocsp_fail_cache_s;
 	pki->ocsp_max_age_s = cfg->ocsp_max_age_s;
 	pki->clock_skew_s = cfg->clock_skew_s;
 	pki->crl_refresh_s = cfg->crl_refresh_s;
@@ -218,8 +220,10 @@ mado_pki_new(const struct mado_pki_config *cfg, struct mado_pki **out, char *why
 				 cfg->ocsp_responder);
 			goto fail;
 		}
-		if (!(X509_get_extended_key_usage(pki->ocsp_responder) & XKU_OCSP_SIGN)) {
-			snprintf(why, whylen, "OCSP responder certificate %s lacks OCSPSigning",
+		if (!pki__ocsp_signer_ok(pki->ocsp_responder)) {
+			snprintf(why, whylen,
+				 "OCSP responder certificate %s is not for OCSP signing "
+				 "(extendedKeyUsage OCSPSigning, keyUsage digitalSignature)",
 				 cfg->ocsp_responder);
 			goto fail;
 		}
@@ -251,6 +255,7 @@ mado_pki_free(struct mado_pki *pki)
 	X509_free(pki->ocsp_responder);
 	free(pki->ocsp_url);
 	free(pki->crl_source);
+	pthread_cond_destroy(&pki->flight_cv);
 	pthread_mutex_destroy(&pki->cache_mu);
 	pthread_mutex_destroy(&pki->crl_mu);
 	free(pki);
@@ -304,9 +309,33 @@ hash_hex(const unsigned char *der, int len, char out[65])
 		out[0] = '\0';
 }
 
-/* The card's identity as Mado keys it: never the subject name. */
+/* The key of the anchor that issued cert: one whose name and key identifier match and
+   whose key verifies cert's signature. Anchors may share a name; only one key signed. */
 static void
-card_identity(X509 *cert, struct mado_card_id *id)
+issuer_key(struct mado_pki *pki, X509 *cert, char out[65])
+{
+	unsigned char *der = NULL;
+	X509 *a;
+	int i, len;
+
+	out[0] = '\0';
+	for (i = 0; i < sk_X509_num(pki->anchors); i++) {
+		a = sk_X509_value(pki->anchors, i);
+		if (X509_check_issued(a, cert) != X509_V_OK ||
+		    X509_verify(cert, X509_get0_pubkey(a)) != 1)
+			continue;
+		len = i2d_PUBKEY(X509_get0_pubkey(a), &der);
+		hash_hex(der, len, out);
+		OPENSSL_free(der);
+		break;
+	}
+	ERR_clear_error();
+}
+
+/* The card's identity as Mado keys it: the issuer's key and the serial, never the
+   subject name. */
+static void
+card_identity(struct mado_pki *pki, X509 *cert, struct mado_card_id *id)
 {
 	unsigned char *der = NULL;
 	char fp[65];
@@ -335,6 +364,26 @@ card_identity(X509 *cert, struct mado_card_id *id)
 	BN_free(bn);
 	id->not_before = pki__time_t(X509_get0_notBefore(cert));
 	id->not_after = pki__time_t(X509_get0_notAfter(cert));
+	issuer_key(pki, cert, id->issuer_key);
+}
+
+void
+mado_pki_card_id(struct mado_pki *pki, X509 *cert, struct mado_card_id *id)
+{
+	card_identity(pki, cert, id);
+}
+
+bool
+pki__ocsp_signer_ok(X509 *x)
+{
+	uint32_t flags = X509_get_extension_flags(x), ku;
+
+	/* X509_get_extended_key_usage answers "everything" when the extension is absent. */
+	if ((flags & EXFLAG_INVALID) || !(flags & EXFLAG_XKUSAGE) ||
+	    !(X509_get_extended_key_usage(x) & XKU_OCSP_SIGN))
+		return false;
+	ku = X509_get_key_usage(x);
+	return ku == UINT32_MAX || (ku & KU_DIGITAL_SIGNATURE) != 0;
 }
 
 static bool
@@ -491,7 +540,7 @@ mado_pki_check_cert(struct mado_pki *pki, X509 *cert, time_t now,
 
 	res->reason = MADO_PKI_PASS;
 	res->detail[0] = '\0';
-	card_identity(cert, &res->card);
+	card_identity(pki, cert, &res->card);
 	/* The reference order: purpose and policies, then validity, then the path. */
 	if ((r = check_purpose(cert, res)) != MADO_PKI_PASS ||
 	    (r = check_policies(pki, cert, res)) != MADO_PKI_PASS ||
@@ -513,7 +562,7 @@ mado_pki_revocation(struct mado_pki *pki, X509 *cert, time_t now, struct mado_pk
 
 	res->reason = MADO_PKI_PASS;
 	res->detail[0] = '\0';
-	card_identity(cert, &res->card);
+	card_identity(pki, cert, &res->card);
 	if ((issuer = check_chain(pki, cert, now, res)) == NULL)
 		return res->reason;
 	r = check_revocation(pki, cert, issuer, now, res);

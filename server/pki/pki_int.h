@@ -10,6 +10,8 @@
 #include "mado/pki.h"
 
 struct ocsp_cache_entry;
+struct ocsp_responder;
+struct ocsp_flight;
 
 struct mado_pki {
 	X509_STORE *store; /* the anchors; never the system store */
@@ -25,15 +27,23 @@ struct mado_pki {
 	int ocsp_max_age_s;
 	int clock_skew_s;
 
-	pthread_mutex_t cache_mu;
+	int ocsp_fail_cache_s;
+
+	pthread_mutex_t cache_mu;        /* the cache, the responders and the flights */
+	pthread_cond_t flight_cv;        /* a flight landed */
 	struct ocsp_cache_entry **cache; /* hash buckets, made on first use */
 	size_t cache_n;
+	struct ocsp_responder *responders; /* that failed lately (ocsp_fail_cache_s) */
+	size_t responders_n;
+	struct ocsp_flight *flights; /* the cards being asked about now */
 
 	char *crl_source;
 	int crl_refresh_s;
-	pthread_mutex_t crl_mu;
+	pthread_mutex_t crl_mu; /* the fields below; never held while fetching */
 	X509_CRL *crl;
 	time_t crl_loaded;
+	time_t crl_tried; /* the last attempt to read it, successful or not */
+	bool crl_loading; /* one thread reads it at a time; the others use the one held */
 };
 
 /* Builds a verification context for cert at now over the anchors. */
@@ -42,6 +52,11 @@ X509_STORE_CTX *pki__verify_ctx(struct mado_pki *pki, X509 *cert, time_t now);
 /* Sets res->reason and detail; returns the reason. */
 enum mado_pki_reason pki__fail(struct mado_pki_result *res, enum mado_pki_reason r, const char *fmt,
 			       ...) MADO_PRINTF(3, 4);
+
+/* May x sign OCSP answers for its issuer's certificates (RFC 6960 4.2.2.2)? Only with an
+   extendedKeyUsage that names OCSPSigning (an absent one is not enough), and a keyUsage,
+   if present, that allows digitalSignature. */
+bool pki__ocsp_signer_ok(X509 *x);
 
 /* ocsp.c */
 enum mado_pki_reason pki__ocsp(struct mado_pki *pki, X509 *cert, X509 *issuer, time_t now,

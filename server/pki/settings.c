@@ -33,6 +33,7 @@ mado_pki_config_from(const struct mado_config *cfg, enum mado_pki_for who,
 	pc->ocsp_nonce = cfg->card_ocsp_nonce;
 	pc->ocsp_timeout_ms = cfg->card_ocsp_timeout_ms;
 	pc->ocsp_cache_max_s = cfg->card_ocsp_cache_max_s;
+	pc->ocsp_fail_cache_s = cfg->card_ocsp_fail_cache_s;
 	pc->ocsp_max_age_s = cfg->card_ocsp_max_age_s;
 	pc->clock_skew_s = cfg->card_clock_skew_s;
 	pc->crl = cfg->card_crl;

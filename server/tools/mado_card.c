@@ -326,6 +326,7 @@ cmd_init(int argc, char **argv)
 	add_ext(r, x, NID_key_usage, "critical,digitalSignature");
 	add_ext(r, x, NID_ext_key_usage, "OCSPSigning");
 	add_ext(r, x, NID_id_pkix_OCSP_noCheck, "ignored");
+	add_ext(r, x, NID_authority_key_identifier, "keyid");
 	sign_cert(r, ca);
 	path(file, sizeof(file), dir, "ocsp.key");
 	write_key(file, ok);
@@ -377,6 +378,7 @@ cmd_issue(int argc, char **argv)
 {
 	const char *kind = "rsa2048", *eku = "none", *ku = "sign", *policy = JPKI_AUTH_POLICY;
 	const char *same = NULL, *nb = NULL, *na = NULL, *ndays = "1825", *dir, *cname;
+	const char *serialarg = NULL;
 	const struct mado_cli_opt opts[] = {
 	    MADO_CLI_VALUE("key", "rsa2048|rsa1024|p256|p384", &kind,
 			   "the card's key (default rsa2048, as JPKI's)"),
@@ -389,6 +391,8 @@ cmd_issue(int argc, char **argv)
 	    MADO_CLI_VALUE("policy", "OID|none", &policy,
 			   "certificate policy (default JPKI's user authentication)"),
 	    MADO_CLI_VALUE("same-key-as", "NAME", &same, "reuse card NAME's key (a renewal)"),
+	    MADO_CLI_VALUE("serial", "HEX", &serialarg,
+			   "this serial number instead of a random one (tests)"),
 	};
 	char *args[2];
 	struct mado_cli cli = {
@@ -397,7 +401,8 @@ cmd_issue(int argc, char **argv)
 			"                       [--not-before TIME] [--not-after TIME] [--eku "
 			"none|clientauth|email]\n"
 			"                       [--ku sign|encipher|none] [--policy OID|none] "
-			"[--same-key-as NAME]",
+			"[--same-key-as NAME]\n"
+			"                       [--serial HEX]",
 	    .about = "Issue virtual card NAME (1-32 of a-z, 0-9, -) from the CA in DIR: "
 		     "DIR/cards/NAME.crt and .key.\nTIME is RFC 3339 (2030-01-01T00:00:00Z).",
 	    .opts = opts,
@@ -440,6 +445,15 @@ cmd_issue(int argc, char **argv)
 	x = X509_new();
 	X509_set_version(x, 2);
 	random_serial(x);
+	if (serialarg != NULL) {
+		BIGNUM *bn = NULL;
+
+		if (BN_hex2bn(&bn, serialarg) != (int)strlen(serialarg) || bn == NULL ||
+		    BN_is_negative(bn) || BN_is_zero(bn) ||
+		    BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(x)) == NULL)
+			die("--serial wants a positive hexadecimal number, not %s", serialarg);
+		BN_free(bn);
+	}
 	opaque_subject(X509_get_subject_name(x));
 	X509_set_issuer_name(x, X509_get_subject_name(ca));
 	set_validity(x, from, to);
