@@ -3,8 +3,9 @@
  * and the handlers apply them: strict JSON, an object, the route's fields
  * (mado_check_json), then the rules across fields. For an access-report batch:
  * gateway__check_events; for a query: gateway__read_query. Any body: no crash; a problem
- * names a field; what passes is what the database is then sent (printed, it parses
- * again strictly).
+ * has its kind and words (its field is empty when it is about the whole body or a whole
+ * element, with index, and when a member's name is itself empty); what passes is what the
+ * database is then sent (printed, it parses again strictly).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -40,7 +41,7 @@ check_report(const cJSON *body)
 	memset(&bad, 0, sizeof(bad));
 	if (mado_check_json(body, gateway__report_fields, &bad) != MADO_OK) {
 		FUZZ_ASSERT(bad.err == MADO_E_INVALID_BODY || bad.err == MADO_E_VALIDATION);
-		FUZZ_ASSERT(bad.field[0] != '\0');
+		FUZZ_ASSERT(bad.detail[0] != '\0');
 		return;
 	}
 	events = cJSON_GetObjectItemCaseSensitive(body, "events");
@@ -64,7 +65,8 @@ check_query(const cJSON *body)
 
 	memset(&bad, 0, sizeof(bad));
 	if (mado_check_json(body, gateway__query_fields, &bad) != MADO_OK) {
-		FUZZ_ASSERT(bad.field[0] != '\0');
+		FUZZ_ASSERT(bad.err == MADO_E_INVALID_BODY || bad.err == MADO_E_VALIDATION);
+		FUZZ_ASSERT(bad.detail[0] != '\0');
 		return;
 	}
 	if (!gateway__read_query(body, now, &q, &bad)) {
