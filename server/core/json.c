@@ -54,6 +54,21 @@ utf8_seq(const unsigned char *p, size_t n)
 	return len;
 }
 
+/* Four hex digits at p (n bytes left)? */
+static bool
+hex4(const unsigned char *p, size_t n)
+{
+	size_t i;
+
+	if (n < 4)
+		return false;
+	for (i = 0; i < 4; i++)
+		if (!((p[i] >= '0' && p[i] <= '9') || (p[i] >= 'a' && p[i] <= 'f') ||
+		      (p[i] >= 'A' && p[i] <= 'F')))
+			return false;
+	return true;
+}
+
 static const char *
 scan_text(const char *text, size_t len)
 {
@@ -71,7 +86,11 @@ scan_text(const char *text, size_t len)
 			continue;
 		}
 		if (in_string && p[i] == '\\' && i + 1 < len) {
-			if (p[i + 1] == 'u' && i + 5 < len && memcmp(p + i + 2, "0000", 4) == 0)
+			/* cJSON reads a \u without four hex digits as U+0000 and cuts the string
+			   there: "a\uzzzzb" would be "a". */
+			if (p[i + 1] == 'u' && !hex4(p + i + 2, len - i - 2))
+				return "a \\u escape needs four hex digits";
+			if (p[i + 1] == 'u' && memcmp(p + i + 2, "0000", 4) == 0)
 				return "strings must not contain \\u0000";
 			i += 2;
 			continue;

@@ -351,7 +351,8 @@ mado_parse_rfc3339(const char *s, time_t *out)
 	}
 	if (*p == 'Z' || *p == 'z') {
 		p++;
-	} else if (*p == '+' || *p == '-') {
+	} else if ((*p == '+' || *p == '-') && strlen(p) == 6) {
+		/* Exactly "+HH:MM": the fields are read only when all six characters exist. */
 		sign = *p == '+' ? 1 : -1;
 		oh = digits(p + 1, 2);
 		om = digits(p + 4, 2);

@@ -19,6 +19,8 @@
 #include <sys/socket.h>
 
 #include <cmocka.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
 
 #include "harness.h"
 #include "mado/common.h"
@@ -367,6 +369,127 @@ test_serve_refuses_a_privileged_role(void **state)
 	assert_int_equal(th_mado_stop(&env), 0);
 }
 
+/* A file in the test's directory holding text. */
+static void
+write_text(const char *name, const char *text, char *path, size_t len)
+{
+	FILE *f;
+
+	snprintf(path, len, "%s/%s", env.dir, name);
+	assert_non_null(f = fopen(path, "w"));
+	assert_int_equal(fputs(text, f) >= 0, 1);
+	assert_int_equal(fclose(f), 0);
+}
+
+/* The receipt text inside a JSON string: it has quotes and nothing else to escape. */
+static void
+quoted(const char *s, char *q, size_t len)
+{
+	size_t o = 0;
+
+	for (; *s != '\0' && o + 3 < len; s++) {
+		if (*s == '"')
+			q[o++] = '\\';
+		q[o++] = *s;
+	}
+	q[o] = '\0';
+}
+
+static void
+expect_refused(const char *path, const char *key, const char *what)
+{
+	assert_int_equal(run("'%s' receipt '%s' --key '%s'", MADO_VERIFY_BINARY, path, key), 1);
+	if (strncmp(out, "fail: ", 6) != 0)
+		fail_msg("%s: mado-verify said:\n%s", what, out);
+	if (strstr(out, "active") != NULL)
+		fail_msg("%s: mado-verify printed the forged receipt:\n%s", what, out);
+}
+
+/*
+ * mado-verify reads a receipt file as strictly as the server reads a body: a second
+ * "receipt" (which jq, Python and JavaScript would read instead of the signed one), data
+ * after the envelope, or a signature in a second base64 spelling is refused, so that
+ * whatever reads the file after it sees the text that was verified.
+ */
+static void
+test_verify_reads_one_text_only(void **state)
+{
+	static const char genuine_doc[] =
+	    "{\"schema\":\"mado-consent-receipt/1\",\"consent\":{\"status\":\"revoked\"}}";
+	static const char forged_doc[] =
+	    "{\"schema\":\"mado-consent-receipt/1\",\"consent\":{\"status\":\"active\"}}";
+	static const char alpha[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	char key[400], path[400], doc[256], forged[256], b64[89], odd[89], text[2048], tail[512];
+	unsigned char sig[64];
+	size_t siglen = sizeof(sig);
+	EVP_PKEY *pk;
+	EVP_MD_CTX *ctx;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(pk = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519"));
+	assert_non_null(ctx = EVP_MD_CTX_new());
+	assert_int_equal(EVP_DigestSignInit(ctx, NULL, NULL, NULL, pk), 1);
+	assert_int_equal(EVP_DigestSign(ctx, sig, &siglen, (const unsigned char *)genuine_doc,
+					strlen(genuine_doc)),
+			 1);
+	EVP_MD_CTX_free(ctx);
+	assert_int_equal(EVP_EncodeBlock((unsigned char *)b64, sig, 64), 88);
+	snprintf(key, sizeof(key), "%s/receipt-key.pem", env.dir);
+	assert_non_null(f = fopen(key, "w"));
+	assert_int_equal(PEM_write_PUBKEY(f, pk), 1);
+	fclose(f);
+	EVP_PKEY_free(pk);
+	quoted(genuine_doc, doc, sizeof(doc));
+	quoted(forged_doc, forged, sizeof(forged));
+
+	/* The genuine envelope, as the server writes it. */
+	snprintf(tail, sizeof(tail), "\"signature\":\"%s\",\"key_id\":\"k1\"}", b64);
+	snprintf(text, sizeof(text), "{\"receipt\":\"%s\",%s", doc, tail);
+	write_text("genuine.json", text, path, sizeof(path));
+	assert_int_equal(run("'%s' receipt '%s' --key '%s'", MADO_VERIFY_BINARY, path, key), 0);
+	expect_in(out, "ok\n", "the genuine receipt");
+	expect_in(out, "\"revoked\"", "the genuine receipt");
+
+	/* A second receipt appended, under the same key or one that reads the same. */
+	text[strlen(text) - 1] = '\0';
+	snprintf(text + strlen(text), sizeof(text) - strlen(text), ",\"receipt\":\"%s\"}", forged);
+	write_text("dup.json", text, path, sizeof(path));
+	expect_refused(path, key, "a second receipt");
+	snprintf(text, sizeof(text), "{\"receipt\":\"%s\",%.*s,\"r\\u0065ceipt\":\"%s\"}", doc,
+		 (int)strlen(tail) - 1, tail, forged);
+	write_text("dup-escaped.json", text, path, sizeof(path));
+	expect_refused(path, key, "a second receipt with an escaped key");
+	snprintf(text, sizeof(text), "{\"Receipt\":\"%s\",\"receipt\":\"%s\",%s", forged, doc,
+		 tail);
+	write_text("dup-case.json", text, path, sizeof(path));
+	expect_refused(path, key, "a receipt under a case-variant key");
+
+	/* Data after the envelope. */
+	snprintf(text, sizeof(text), "{\"receipt\":\"%s\",%s{\"receipt\":\"%s\"}", doc, tail,
+		 forged);
+	write_text("trailing.json", text, path, sizeof(path));
+	expect_refused(path, key, "a second JSON value after the envelope");
+	snprintf(text, sizeof(text), "{\"receipt\":\"%s\",%s\ngarbage", doc, tail);
+	write_text("garbage.json", text, path, sizeof(path));
+	expect_refused(path, key, "garbage after the envelope");
+
+	/* The signature's last character before "==" carries two bits of the 64th byte and
+	   four bits that must be zero: setting one of those spells the same bytes again. */
+	memcpy(odd, b64, sizeof(odd));
+	odd[85] = alpha[(strchr(alpha, odd[85]) - alpha) | 1];
+	assert_true(odd[85] != b64[85]);
+	snprintf(text, sizeof(text), "{\"receipt\":\"%s\",\"signature\":\"%s\",\"key_id\":\"k1\"}",
+		 doc, odd);
+	write_text("noncanonical.json", text, path, sizeof(path));
+	expect_refused(path, key, "a non-canonical signature");
+	snprintf(text, sizeof(text),
+		 "{\"receipt\":\"%s\",\"signature\":\"%.86s\",\"key_id\":\"k1\"}", doc, b64);
+	write_text("unpadded.json", text, path, sizeof(path));
+	expect_refused(path, key, "a signature without its padding");
+}
+
 int
 main(void)
 {
@@ -378,6 +501,7 @@ main(void)
 	    cmocka_unit_test(test_commands_need_no_serving_settings),
 	    cmocka_unit_test(test_operator_commands_give_up_on_a_silent_database),
 	    cmocka_unit_test(test_serve_refuses_a_privileged_role),
+	    cmocka_unit_test(test_verify_reads_one_text_only),
 	};
 
 	return cmocka_run_group_tests(tests, setup, th_group_teardown);

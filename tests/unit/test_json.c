@@ -53,6 +53,8 @@ test_refuses_hostile_json(void **state)
 	    "{\"a\":1,\"a\":2}",                    /* duplicate keys */
 	    "{\"x\":{\"a\":1,\"A\":1}}",            /* also when nested */
 	    "{\"a\":\"\\u0000\"}",                  /* NUL through an escape */
+	    "{\"a\\uzzzzb\":1}",                    /* a \u without hex digits */
+	    "{\"a\":\"x\\u0-12y\"}",                /* or with a sign */
 	    "{\"a\":\"\xc3\x28\"}",                 /* invalid UTF-8 */
 	    "{\"a\":\"\xed\xa0\x80\"}",             /* an encoded surrogate */
 	    "{\"a\":\"\xc0\xaf\"}",                 /* an overlong slash */
