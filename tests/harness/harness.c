@@ -503,9 +503,12 @@ th_teardown(struct th_env *e)
 	th_ocsp_stop(e);
 	th_mado_stop(e);
 	th_pg_stop(e);
+	if (e->pg_wal_tmpfs[0] != '\0' && umount2(e->pg_wal_tmpfs, MNT_DETACH) != 0)
+		fprintf(stderr, "harness: cannot unmount %s: %s\n", e->pg_wal_tmpfs,
+			strerror(errno));
 	if (e->pg_tmpfs[0] != '\0' && umount2(e->pg_tmpfs, MNT_DETACH) != 0)
 		fprintf(stderr, "harness: cannot unmount %s: %s\n", e->pg_tmpfs, strerror(errno));
-	e->pg_tmpfs[0] = '\0';
+	e->pg_tmpfs[0] = e->pg_wal_tmpfs[0] = '\0';
 	if (e->dir[0] != '\0' && getenv("MADOTEST_KEEP") == NULL)
 		th_sh("rm -rf '%s'", e->dir);
 }
@@ -1032,34 +1035,34 @@ th_pg_running(struct th_env *e)
 }
 
 int
-th_pg_on_tmpfs(struct th_env *e, int size_mb)
+th_pg_on_tmpfs(struct th_env *e, bool wal_only, int size_mb)
 {
-	char data[310], disk[320], opts[64];
+	char dir[320], disk[330], opts[64];
+	char *record = wal_only ? e->pg_wal_tmpfs : e->pg_tmpfs;
 
-	snprintf(data, sizeof(data), "%s/data", e->pgdir);
-	snprintf(disk, sizeof(disk), "%s/data.disk", e->pgdir);
+	snprintf(dir, sizeof(dir), "%s/data%s", e->pgdir, wal_only ? "/pg_wal" : "");
+	snprintf(disk, sizeof(disk), "%s.disk", dir);
 	snprintf(opts, sizeof(opts), "size=%dm,mode=0700", size_mb);
 	/* In a mount namespace of our own the mount cannot outlive this process and its
 	   children, even if the test dies before its teardown. */
 	if (unshare(CLONE_NEWNS) == 0 && mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
 		fprintf(stderr, "harness: mounts stay shared: %s\n", strerror(errno));
-	if (th_pg_stop(e) != 0 || rename(data, disk) != 0 || mkdir(data, 0700) != 0) {
-		fprintf(stderr, "harness: cannot set the data directory aside: %s\n",
-			strerror(errno));
+	if (th_pg_stop(e) != 0 || rename(dir, disk) != 0 || mkdir(dir, 0700) != 0) {
+		fprintf(stderr, "harness: cannot set %s aside: %s\n", dir, strerror(errno));
 		return -1;
 	}
-	if (mount("tmpfs", data, "tmpfs", MS_NOSUID | MS_NODEV, opts) != 0) {
+	if (mount("tmpfs", dir, "tmpfs", MS_NOSUID | MS_NODEV, opts) != 0) {
 		int err = errno;
 
 		fprintf(stderr, "harness: cannot mount a tmpfs: %s\n", strerror(err));
-		if (rmdir(data) != 0 || rename(disk, data) != 0 || th_pg_start(e) != 0)
+		if (rmdir(dir) != 0 || rename(disk, dir) != 0 || th_pg_start(e) != 0)
 			return -1;
 		return err == EPERM || err == EACCES ? 1 : -1;
 	}
-	snprintf(e->pg_tmpfs, sizeof(e->pg_tmpfs), "%s", data);
-	if (th_sh("cp -a '%s/.' '%s/' && chown --reference='%s' '%s' && rm -rf '%s'", disk, data,
-		  disk, data, disk) != 0) {
-		fprintf(stderr, "harness: cannot copy the cluster onto the tmpfs\n");
+	snprintf(record, sizeof(e->pg_tmpfs), "%s", dir);
+	if (th_sh("cp -a '%s/.' '%s/' && chown --reference='%s' '%s' && rm -rf '%s'", disk, dir,
+		  disk, dir, disk) != 0) {
+		fprintf(stderr, "harness: cannot copy %s onto the tmpfs\n", dir);
 		return -1;
 	}
 	return th_pg_start(e);

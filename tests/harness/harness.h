@@ -37,8 +37,10 @@ struct th_env {
 	char org_dir[300];       /* mado-card's directory; cards/<org>.crt and .key */
 	char org_trust_dir[300]; /* org_trust_dir */
 
-	/* With th_pg_on_tmpfs: the tmpfs mounted on the cluster's data directory. */
-	char pg_tmpfs[310];
+	/* With th_pg_on_tmpfs: the tmpfs mounted on the cluster's data directory, or on
+	   its WAL directory. */
+	char pg_tmpfs[320];
+	char pg_wal_tmpfs[320];
 };
 
 /* Creates the directory, cluster, certificate and config (extra is appended to the config,
@@ -150,11 +152,11 @@ int th_mado_kill(struct th_env *e);
 int th_pg_stop_mode(struct th_env *e, const char *mode);
 bool th_mado_running(struct th_env *e);
 bool th_pg_running(struct th_env *e);
-/* Moves the cluster's data directory (WAL included) onto a tmpfs of size_mb MiB mounted in
-   its place (in a private mount namespace where possible) and restarts PostgreSQL on it;
-   th_teardown unmounts it. 0; 1 when mounting is not permitted here (the cluster is left
-   as it was); -1 after printing why. */
-int th_pg_on_tmpfs(struct th_env *e, int size_mb);
+/* Moves the cluster's data directory (WAL included), or with wal_only its WAL directory
+   alone, onto a tmpfs of size_mb MiB mounted in its place (in a private mount namespace
+   where possible) and restarts PostgreSQL on it; th_teardown unmounts it. 0; 1 when
+   mounting is not permitted here (the cluster is left as it was); -1 after printing why. */
+int th_pg_on_tmpfs(struct th_env *e, bool wal_only, int size_mb);
 /* Replaces the OCSP responder with a black hole: a process on the same port that accepts
    every connection and never answers (th_ocsp_start or th_ocsp_stop ends it).
    th_ocsp_blackhole_accepted says how many connections it has taken. */

@@ -1,10 +1,14 @@
 /*
- * The database's disk full. The cluster's data directory, WAL included, lives on a small
- * tmpfs; a file fills it to the last byte; agencies keep reporting and querying through
- * mado. Writes are refused with 503 problems (never another 5xx, never a dropped
- * connection) and mado stays up; once space is freed, writes succeed again, every batch
- * that was acknowledged is there exactly once, none is half there, and PostgreSQL's own
- * checks (amcheck, data checksums) find nothing wrong.
+ * The database's disk full. The cluster's data directory (WAL included), or in a second
+ * run its WAL directory alone, lives on a small tmpfs; a file fills it to the last byte;
+ * agencies keep reporting and querying through mado. Writes are refused with 503 problems
+ * (never another 5xx, never a dropped connection) and mado stays up; once space is freed,
+ * writes succeed again, every batch that was acknowledged is there exactly once, none is
+ * half there, and PostgreSQL's own checks (amcheck, data checksums) find nothing wrong.
+ *
+ * A full data directory fails the statements that need a new page (ERROR); a full WAL
+ * directory makes PostgreSQL stop itself (PANIC), and once space is freed it is started
+ * again, as its supervisor would.
  *
  * Needs to mount a tmpfs (root, or CAP_SYS_ADMIN); skipped with a message otherwise.
  */
@@ -21,10 +25,9 @@
 
 #include "harness.h"
 
-#define TMPFS_MB   128
-#define EVENTS     100 /* per report batch */
+#define MAX_EVENTS 1000 /* per report batch */
 #define MAX_BATCH  400
-#define FULL_S     30.0 /* longest time to drive writes until refusals are seen */
+#define FULL_S     60.0 /* longest time to drive writes until refusals are seen */
 #define REFUSALS   5    /* refusals to see before freeing the space */
 #define RECOVERY_S 30.0
 
@@ -33,6 +36,16 @@ static struct th_person alice = {.card = "alice"}, bob = {.card = "bob"};
 static char tax_pseudonyms[2][64], welfare_pseudonym[64];
 static const char jsonct[] = "Content-Type: application/json";
 static int mounted; /* th_pg_on_tmpfs's answer */
+
+/* What is full: the data directory (a tmpfs of 128 MiB) or the WAL's (48 MiB, three
+   segments), with report batches of 100 or 1000 events (the WAL fills faster). */
+static struct scenario {
+	bool wal;
+	int tmpfs_mb, events;
+	const char *tag; /* the event ids' fourth group */
+} scenario;
+static const struct scenario data_full = {false, 128, 100, "8fa4"},
+			     wal_full = {true, 48, MAX_EVENTS, "8fa5"};
 
 static long batch_status[MAX_BATCH]; /* 0: not sent or not answered */
 static int batches;
@@ -63,8 +76,23 @@ setup(void **state)
 	if (th_sql(&env, "ALTER SYSTEM SET synchronous_commit = on") < 0 ||
 	    th_sql(&env, "SELECT pg_reload_conf()::int") != 1)
 		return -1;
-	mounted = th_pg_on_tmpfs(&env, TMPFS_MB);
+	batches = 0;
+	mounted = th_pg_on_tmpfs(&env, scenario.wal, scenario.tmpfs_mb);
 	return mounted < 0 ? -1 : 0;
+}
+
+static int
+setup_data_full(void **state)
+{
+	scenario = data_full;
+	return setup(state);
+}
+
+static int
+setup_wal_full(void **state)
+{
+	scenario = wal_full;
+	return setup(state);
 }
 
 static double
@@ -87,7 +115,7 @@ sleep_s(double s)
 static char *
 report_body(int batch)
 {
-	size_t cap = (size_t)EVENTS * 400 + 64, len = 0;
+	size_t cap = (size_t)scenario.events * 400 + 64, len = 0;
 	char *s = malloc(cap), when[32];
 	time_t now = time(NULL) - 3600;
 	int i;
@@ -95,14 +123,14 @@ report_body(int batch)
 	assert_non_null(s);
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
 	len += (size_t)snprintf(s + len, cap - len, "{\"events\":[");
-	for (i = 0; i < EVENTS; i++)
+	for (i = 0; i < scenario.events; i++)
 		len += (size_t)snprintf(
 		    s + len, cap - len,
-		    "%s{\"event_id\":\"00000000-0000-4000-8fa4-%08d%04d\",\"person\":\"%s\","
+		    "%s{\"event_id\":\"00000000-0000-4000-%s-%08d%04d\",\"person\":\"%s\","
 		    "\"occurred_at\":\"%s\",\"items\":[\"tax.income\"],\"purpose\":"
 		    "\"tax.assessment\",\"legal_ref\":\"internal\",\"officer\":\"clerk-1\","
 		    "\"actor_kind\":\"human\"}",
-		    i > 0 ? "," : "", batch, i, tax_pseudonyms[i % 2], when);
+		    i > 0 ? "," : "", scenario.tag, batch, i, tax_pseudonyms[i % 2], when);
 	snprintf(s + len, cap - len, "]}");
 	return s;
 }
@@ -165,14 +193,15 @@ events_of(int batch)
 {
 	return th_sql(&env,
 		      "SELECT count(*) FROM portal.access_events WHERE org_code = 'tax-office'"
-		      " AND event_id::text LIKE '00000000-0000-4000-8fa4-%08d%%'",
-		      batch);
+		      " AND event_id::text LIKE '00000000-0000-4000-%s-%08d%%'",
+		      scenario.tag, batch);
 }
 
 static void
 test_disk_full(void **state)
 {
-	char data[320];
+	const int events = scenario.events;
+	char data[330];
 	struct th_resp r;
 	long n, refusals = 0, writes = 0;
 	double start;
@@ -185,7 +214,7 @@ test_disk_full(void **state)
 			      "CAP_SYS_ADMIN)\n");
 		skip();
 	}
-	snprintf(data, sizeof(data), "%s/data", env.pgdir);
+	snprintf(data, sizeof(data), "%s/data%s", env.pgdir, scenario.wal ? "/pg_wal" : "");
 	for (i = 0; i < 5; i++, batches++) {
 		assert_int_equal(report(batches, &r), 201);
 		batch_status[batches] = r.status;
@@ -219,8 +248,13 @@ test_disk_full(void **state)
 	assert_int_equal(r.status, 200);
 	th_resp_free(&r);
 
-	/* Space again: writes succeed again, by themselves. */
+	/* Space again: writes succeed again, by themselves, or once PostgreSQL, if it stopped
+	   itself, is started again. */
 	assert_int_equal(th_sh("rm -f '%s/filler' '%s/filler2'", data, data), 0);
+	if (!th_pg_running(&env)) {
+		print_message("PostgreSQL stopped itself; started again\n");
+		assert_int_equal(th_pg_start(&env), 0);
+	}
 	start = now_s();
 	do {
 		sleep_s(0.25);
@@ -237,9 +271,9 @@ test_disk_full(void **state)
 	/* Nothing acknowledged lost, nothing half-written; then every batch once. */
 	for (i = 0; i < batches; i++) {
 		n = events_of(i);
-		if ((n != 0 && n != EVENTS) || (batch_status[i] / 100 == 2 && n != EVENTS))
+		if ((n != 0 && n != events) || (batch_status[i] / 100 == 2 && n != events))
 			fail_msg("batch %d answered %ld has %ld of %d events", i, batch_status[i],
-				 n, EVENTS);
+				 n, events);
 		if (batch_status[i] / 100 != 2) {
 			assert_int_equal(report(i, &r) / 100, 2);
 			th_resp_free(&r);
@@ -247,8 +281,9 @@ test_disk_full(void **state)
 	}
 	assert_int_equal(th_sql(&env,
 				"SELECT count(*) FROM portal.access_events WHERE event_id::text"
-				" LIKE '00000000-0000-4000-8fa4-%%'"),
-			 (long)batches * EVENTS);
+				" LIKE '00000000-0000-4000-%s-%%'",
+				scenario.tag),
+			 (long)batches * events);
 
 	/* No corruption: every page reads back under its checksum, every B-tree index
 	   matches its table. */
@@ -266,9 +301,15 @@ test_disk_full(void **state)
 int
 main(void)
 {
-	const struct CMUnitTest tests[] = {
+	const struct CMUnitTest data_tests[] = {
+	    cmocka_unit_test(test_disk_full),
+	};
+	const struct CMUnitTest wal_tests[] = {
 	    cmocka_unit_test(test_disk_full),
 	};
 
-	return cmocka_run_group_tests(tests, setup, th_group_teardown);
+	return cmocka_run_group_tests_name("data directory full", data_tests, setup_data_full,
+					   th_group_teardown) +
+	       cmocka_run_group_tests_name("WAL directory full", wal_tests, setup_wal_full,
+					   th_group_teardown);
 }
