@@ -46,11 +46,12 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# Free loopback ports, all different.
+# Free loopback ports, all different, below the ephemeral range (where the harness's and
+# every outgoing connection's ports are).
 ports=()
 listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 while [ ${#ports[@]} -lt 6 ]; do
-	p=$((20000 + RANDOM % 30000))
+	p=$((20000 + RANDOM % 12000))
 	case " ${ports[*]} " in *" $p "*) continue ;; esac
 	listening "$p" || ports+=("$p")
 done
