@@ -28,12 +28,16 @@ chmod 755 "$tmp" # the cluster's owner (user mado, as root) must reach var/ insi
 var=$tmp/var
 demo=''
 
+# After a failure: the demo's processes (see demo_procs) are ended, the cluster stopped.
 cleanup() {
-	local rc=$?
-	if [ -n "$demo" ] && kill -0 "$demo" 2>/dev/null; then
+	local rc=$? left
+	if [ -n "$demo" ]; then
+		left=$(demo_procs | sed -n 's/^P \([0-9]*\) .*/\1/p')
 		kill -KILL -- "-$demo" 2>/dev/null || true
+		[ ! -d "$var/pg/data" ] || "$root/scripts/pgcluster" stop "$var/pg" >/dev/null 2>&1 || true
+		# shellcheck disable=SC2086
+		[ -z "$left" ] || kill -KILL $left 2>/dev/null || true
 	fi
-	[ -d "$var/pg/data" ] && "$root/scripts/pgcluster" stop "$var/pg" >/dev/null 2>&1 || true
 	if [ "$rc" -ne 0 ]; then
 		for f in "$tmp/demo.out" "$var/traffic.log" "$var/services.log"; do
 			[ -f "$f" ] || continue
