@@ -137,7 +137,7 @@ call() { # method path [body]: the answer's status in $status, its body in $body
 field() { sed -n "s/.*\"$1\":\"\([^\"]*\)\".*/\1/p" <<<"$body" | head -n1; }
 call POST /api/v1/auth/challenge ''
 nonce=$(field nonce)
-[ "$status" = 200 ] && [ -n "$nonce" ] || fail "challenge: $status $body"
+{ [ "$status" = 200 ] && [ -n "$nonce" ]; } || fail "challenge: $status $body"
 call POST /api/v1/demo/cards/card-rsa/token "{\"nonce\":\"$nonce\"}"
 [ "$status" = 200 ] || fail "card-rsa's token: $status $body"
 call POST /api/v1/auth/webeid "$body"
