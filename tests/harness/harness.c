@@ -2,18 +2,20 @@
  * Integration harness. PostgreSQL and mado run as direct children with a parent-death
  * signal, so a crashed or timed-out test never leaves a server behind.
  */
-#define _DEFAULT_SOURCE /* initgroups */
+#define _GNU_SOURCE /* initgroups, unshare */
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <netinet/in.h>
 #include <pwd.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -501,6 +503,12 @@ th_teardown(struct th_env *e)
 	th_ocsp_stop(e);
 	th_mado_stop(e);
 	th_pg_stop(e);
+	if (e->pg_wal_tmpfs[0] != '\0' && umount2(e->pg_wal_tmpfs, MNT_DETACH) != 0)
+		fprintf(stderr, "harness: cannot unmount %s: %s\n", e->pg_wal_tmpfs,
+			strerror(errno));
+	if (e->pg_tmpfs[0] != '\0' && umount2(e->pg_tmpfs, MNT_DETACH) != 0)
+		fprintf(stderr, "harness: cannot unmount %s: %s\n", e->pg_tmpfs, strerror(errno));
+	e->pg_tmpfs[0] = e->pg_wal_tmpfs[0] = '\0';
 	if (e->dir[0] != '\0' && getenv("MADOTEST_KEEP") == NULL)
 		th_sh("rm -rf '%s'", e->dir);
 }
@@ -980,4 +988,145 @@ th_person_http(const struct th_env *e, const struct th_person *p, const char *me
 	snprintf(csrf, sizeof(csrf), "X-CSRF-Token: %s", p->csrf);
 	snprintf(origin, sizeof(origin), "Origin: %s", e->origin);
 	return th_http(e, method, path, h, body, body != NULL ? strlen(body) : 0, out);
+}
+
+/* --- faults --- */
+
+int
+th_mado_kill(struct th_env *e)
+{
+	return stop_child(&e->mado_pid, SIGKILL) == 128 + SIGKILL ? 0 : -1;
+}
+
+int
+th_pg_stop_mode(struct th_env *e, const char *mode)
+{
+	/* The postmaster's own signals: what pg_ctl stop -m MODE sends. */
+	int sig = strcmp(mode, "smart") == 0       ? SIGTERM
+		  : strcmp(mode, "immediate") == 0 ? SIGQUIT
+						   : SIGINT;
+	int rc = stop_child(&e->pg_pid, sig);
+
+	return rc == 0 || (sig == SIGQUIT && rc > 0 && rc < 128) ? 0 : -1;
+}
+
+static bool
+running(pid_t *pid)
+{
+	if (*pid <= 0)
+		return false;
+	if (waitpid(*pid, NULL, WNOHANG) == *pid) {
+		*pid = 0;
+		return false;
+	}
+	return true;
+}
+
+bool
+th_mado_running(struct th_env *e)
+{
+	return running(&e->mado_pid);
+}
+
+bool
+th_pg_running(struct th_env *e)
+{
+	return running(&e->pg_pid);
+}
+
+int
+th_pg_on_tmpfs(struct th_env *e, bool wal_only, int size_mb)
+{
+	char dir[320], disk[330], opts[64];
+	char *record = wal_only ? e->pg_wal_tmpfs : e->pg_tmpfs;
+
+	snprintf(dir, sizeof(dir), "%s/data%s", e->pgdir, wal_only ? "/pg_wal" : "");
+	snprintf(disk, sizeof(disk), "%s.disk", dir);
+	snprintf(opts, sizeof(opts), "size=%dm,mode=0700", size_mb);
+	/* In a mount namespace of our own the mount cannot outlive this process and its
+	   children, even if the test dies before its teardown. */
+	if (unshare(CLONE_NEWNS) == 0 && mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
+		fprintf(stderr, "harness: mounts stay shared: %s\n", strerror(errno));
+	if (th_pg_stop(e) != 0 || rename(dir, disk) != 0 || mkdir(dir, 0700) != 0) {
+		fprintf(stderr, "harness: cannot set %s aside: %s\n", dir, strerror(errno));
+		return -1;
+	}
+	if (mount("tmpfs", dir, "tmpfs", MS_NOSUID | MS_NODEV, opts) != 0) {
+		int err = errno;
+
+		fprintf(stderr, "harness: cannot mount a tmpfs: %s\n", strerror(err));
+		if (rmdir(dir) != 0 || rename(disk, dir) != 0 || th_pg_start(e) != 0)
+			return -1;
+		return err == EPERM || err == EACCES ? 1 : -1;
+	}
+	snprintf(record, sizeof(e->pg_tmpfs), "%s", dir);
+	if (th_sh("cp -a '%s/.' '%s/' && chown --reference='%s' '%s' && rm -rf '%s'", disk, dir,
+		  disk, dir, disk) != 0) {
+		fprintf(stderr, "harness: cannot copy %s onto the tmpfs\n", dir);
+		return -1;
+	}
+	return th_pg_start(e);
+}
+
+int
+th_ocsp_blackhole(struct th_env *e)
+{
+	struct sockaddr_in sa;
+	char count[400];
+	pid_t pid, parent = getpid();
+	int fd, one = 1, out;
+
+	th_ocsp_stop(e);
+	snprintf(count, sizeof(count), "%s/blackhole.count", e->dir);
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((unsigned short)e->ocsp_port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	/* Listening before this returns, so no request finds the port closed. */
+	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1 ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
+	    bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 || listen(fd, 128) != 0 ||
+	    (out = open(count, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0644)) == -1) {
+		fprintf(stderr, "harness: cannot listen on the responder's port: %s\n",
+			strerror(errno));
+		if (fd != -1)
+			close(fd);
+		return -1;
+	}
+	if ((pid = fork()) == -1) {
+		close(fd);
+		close(out);
+		return -1;
+	}
+	if (pid == 0) {
+		/* Only async-signal-safe calls from here: the parent may have threads. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(125);
+		for (;;) {
+			struct timespec ts = {0, 10000000L};
+
+			/* Accepted connections stay open, unanswered, until we die. */
+			if (accept(fd, NULL, NULL) >= 0) {
+				if (write(out, ".", 1) != 1)
+					_exit(1);
+			} else if (errno != EINTR) {
+				nanosleep(&ts, NULL);
+			}
+		}
+	}
+	close(fd);
+	close(out);
+	e->ocsp_pid = pid;
+	return 0;
+}
+
+long
+th_ocsp_blackhole_accepted(const struct th_env *e)
+{
+	char count[400];
+	struct stat st;
+
+	snprintf(count, sizeof(count), "%s/blackhole.count", e->dir);
+	return stat(count, &st) == 0 ? (long)st.st_size : -1;
 }

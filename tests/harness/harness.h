@@ -36,6 +36,11 @@ struct th_env {
 	/* With th_setup_access: the organisation CA and the demo organisations. */
 	char org_dir[300];       /* mado-card's directory; cards/<org>.crt and .key */
 	char org_trust_dir[300]; /* org_trust_dir */
+
+	/* With th_pg_on_tmpfs: the tmpfs mounted on the cluster's data directory, or on
+	   its WAL directory. */
+	char pg_tmpfs[320];
+	char pg_wal_tmpfs[320];
 };
 
 /* Creates the directory, cluster, certificate and config (extra is appended to the config,
@@ -138,6 +143,25 @@ const char *th_header(const struct th_resp *r, const char *name, char *buf, size
 const char *th_problem_type(const struct th_resp *r, char *buf, size_t len);
 /* Parses the body as JSON (caller deletes), NULL if it is not JSON. */
 cJSON *th_json(const struct th_resp *r);
+
+/* Faults. th_mado_kill ends mado with SIGKILL (no shutdown at all); th_mado_start brings
+   it back on the same ports and database. th_pg_stop_mode stops PostgreSQL as pg_ctl stop
+   -m MODE would ("smart", "fast" or "immediate": the last is a crash, recovery at the next
+   start). th_*_running reap a child that exited and say whether it still runs. */
+int th_mado_kill(struct th_env *e);
+int th_pg_stop_mode(struct th_env *e, const char *mode);
+bool th_mado_running(struct th_env *e);
+bool th_pg_running(struct th_env *e);
+/* Moves the cluster's data directory (WAL included), or with wal_only its WAL directory
+   alone, onto a tmpfs of size_mb MiB mounted in its place (in a private mount namespace
+   where possible) and restarts PostgreSQL on it; th_teardown unmounts it. 0; 1 when
+   mounting is not permitted here (the cluster is left as it was); -1 after printing why. */
+int th_pg_on_tmpfs(struct th_env *e, bool wal_only, int size_mb);
+/* Replaces the OCSP responder with a black hole: a process on the same port that accepts
+   every connection and never answers (th_ocsp_start or th_ocsp_stop ends it).
+   th_ocsp_blackhole_accepted says how many connections it has taken. */
+int th_ocsp_blackhole(struct th_env *e);
+long th_ocsp_blackhole_accepted(const struct th_env *e);
 
 /* A free TCP port on 127.0.0.1. */
 int th_free_port(void);
