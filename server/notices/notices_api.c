@@ -56,11 +56,18 @@ static const struct mado_jmember programme_json[] = {
     MADO_JM(STR, programme, org_ja, "organisation_name.ja"),
     MADO_JM(STR, programme, org_en, "organisation_name.en"),
     MADO_JM(STR, programme, purpose, "purpose"),
+    MADO_JM(STR, programme, purpose_ja, "purpose_name.ja"),
+    MADO_JM(STR, programme, purpose_en, "purpose_name.en"),
+    MADO_JM(STR, programme, explain_ja, "purpose_explain.ja"),
+    MADO_JM(STR, programme, explain_en, "purpose_explain.en"),
     MADO_JM(STR, programme, name_ja, "name.ja"),
     MADO_JM(STR, programme, name_en, "name.en"),
+    MADO_JM(RAW, programme, items, "items"),
+    MADO_JM(NUM, programme, max_per_month, "max_per_month"),
 };
 
-/* GET /api/v1/push-programmes: what a person may turn notices on for. */
+/* GET /api/v1/push-programmes: what a person may turn notices on for, with its terms: the
+   purpose, the items a notice may mention and the most notices a month. */
 static int
 programmes(struct mado_req *rq)
 {

@@ -15,7 +15,8 @@ struct notice {
 
 /* A programme of push notices, as anyone may read it before turning its notices on. */
 struct programme {
-	const char *code, *org, *org_ja, *org_en, *purpose, *name_ja, *name_en;
+	const char *code, *org, *org_ja, *org_en, *purpose, *purpose_ja, *purpose_en, *explain_ja,
+	    *explain_en, *name_ja, *name_en, *items /* JSON array */, *max_per_month;
 };
 
 /* notices_store.c: the SQL. The person's list is read under row-level security; a push

@@ -28,8 +28,10 @@ static struct mado_db_stmt Q_NOTICE_READ =
 static struct mado_db_stmt Q_PROGRAMMES = MADO_DB_STMT(
     "notices_programmes",
     "SELECT g.code, g.org_code AS org, o.name_ja AS org_ja, o.name_en AS org_en, g.purpose,"
-    " g.name_ja, g.name_en FROM portal.push_programmes g"
-    " JOIN portal.organisations o ON o.code = g.org_code ORDER BY g.code",
+    " p.name_ja AS purpose_ja, p.name_en AS purpose_en, p.explain_ja, p.explain_en,"
+    " g.name_ja, g.name_en, to_jsonb(g.items)::text AS items, g.max_per_month"
+    " FROM portal.push_programmes g JOIN portal.organisations o ON o.code = g.org_code"
+    " JOIN portal.purposes p ON p.code = g.purpose ORDER BY g.code",
     0);
 static struct mado_db_stmt Q_PUSH = MADO_DB_STMT(
     "notices_push",
@@ -67,10 +69,13 @@ int
 notices__programmes(struct mado_db *db, const char *key, mado_db_row_fn fn, void *arg)
 {
 	static const struct mado_col cols[] = {
-	    MADO_COL(STR, programme, code),    MADO_COL(STR, programme, org),
-	    MADO_COL(STR, programme, org_ja),  MADO_COL(STR, programme, org_en),
-	    MADO_COL(STR, programme, purpose), MADO_COL(STR, programme, name_ja),
-	    MADO_COL(STR, programme, name_en),
+	    MADO_COL(STR, programme, code),          MADO_COL(STR, programme, org),
+	    MADO_COL(STR, programme, org_ja),        MADO_COL(STR, programme, org_en),
+	    MADO_COL(STR, programme, purpose),       MADO_COL(STR, programme, purpose_ja),
+	    MADO_COL(STR, programme, purpose_en),    MADO_COL(STR, programme, explain_ja),
+	    MADO_COL(STR, programme, explain_en),    MADO_COL(STR, programme, name_ja),
+	    MADO_COL(STR, programme, name_en),       MADO_COL(STR, programme, items),
+	    MADO_COL(STR, programme, max_per_month),
 	};
 
 	(void)key; /* every programme: the list is public */

@@ -93,9 +93,10 @@ INSERT INTO portal.rp_services (org_code, purposes, items, redirect_uris) VALUES
 	 ARRAY['https://sakura-bank.example/loan/callback',
 	       'http://127.0.0.1:8447/sakura-bank/callback'])
 ON CONFLICT (org_code) DO NOTHING;
-INSERT INTO portal.push_programmes (code, org_code, purpose, name_ja, name_en) VALUES
+INSERT INTO portal.push_programmes (code, org_code, purpose, name_ja, name_en, items,
+				    max_per_month) VALUES
 	('benefit-eligibility', 'city-welfare', 'benefit.notice', '給付の受給資格のお知らせ',
-	 'Benefit eligibility notices')
+	 'Benefit eligibility notices', ARRAY['tax.income', 'pension.benefit'], 4)
 ON CONFLICT (code) DO NOTHING;
 
 CREATE SCHEMA IF NOT EXISTS agency_registry;

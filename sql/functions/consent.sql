@@ -203,7 +203,8 @@ $$;
 REVOKE EXECUTE ON FUNCTION portal.consent_change(uuid, uuid, text, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION portal.consent_change(uuid, uuid, text, text) TO mado_app;
 
--- The person turns push notices of a programme on (their own session only).
+-- The person turns push notices of a programme on (their own session only), with at most
+-- the programme's monthly number of notices.
 CREATE OR REPLACE FUNCTION portal.consent_push_give(p_person uuid, p_programme text,
 						    p_days integer, p_channel text)
 RETURNS TABLE (consent_id uuid, reason text)
@@ -224,8 +225,8 @@ BEGIN
 	END IF;
 	INSERT INTO portal.consents (person_id, kind, recipient, programme, purpose, freq_unit,
 		freq_max, valid_until, status)
-	VALUES (p_person, 'push_notice', g.org_code, g.code, g.purpose, 'day', 10,
-		now() + make_interval(days => p_days), 'active')
+	VALUES (p_person, 'push_notice', g.org_code, g.code, g.purpose, 'month',
+		g.max_per_month, now() + make_interval(days => p_days), 'active')
 	RETURNING id INTO v_id;
 	INSERT INTO portal.consent_events (consent_id, person_id, actor, channel, type,
 		prev_status, new_status)

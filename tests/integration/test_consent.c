@@ -400,6 +400,20 @@ test_push_needs_consent(void **state)
 		    "city-welfare");
 		assert_true(cJSON_IsString(cJSON_GetObjectItemCaseSensitive(
 		    cJSON_GetObjectItemCaseSensitive(g, "name"), "ja")));
+		/* Its terms, in both languages: purpose, what a notice may mention, how many. */
+		assert_string_equal(cJSON_GetObjectItemCaseSensitive(g, "purpose")->valuestring,
+				    "benefit.notice");
+		assert_true(cJSON_IsString(cJSON_GetObjectItemCaseSensitive(
+		    cJSON_GetObjectItemCaseSensitive(g, "purpose_name"), "ja")));
+		assert_true(cJSON_IsString(cJSON_GetObjectItemCaseSensitive(
+		    cJSON_GetObjectItemCaseSensitive(g, "purpose_name"), "en")));
+		assert_true(cJSON_IsString(cJSON_GetObjectItemCaseSensitive(
+		    cJSON_GetObjectItemCaseSensitive(g, "organisation_name"), "en")));
+		assert_string_equal(
+		    cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(g, "items"), 0)
+			->valuestring,
+		    "tax.income");
+		assert_int_equal(cJSON_GetObjectItemCaseSensitive(g, "max_per_month")->valueint, 4);
 		cJSON_Delete(j);
 	}
 	th_resp_free(&r);
@@ -454,6 +468,71 @@ test_push_needs_consent(void **state)
 		assert_int_equal(as_alice("POST", "/api/v1/me/notices/999999/read", "", &r), 404);
 		th_resp_free(&r);
 	}
+}
+
+/* A push consent takes the programme's monthly limit: the notice after the limit is
+   refused and recorded, and the next calendar month (Japan time) starts a new count. */
+static void
+test_push_monthly_limit(void **state)
+{
+	char body[512], pseud[64], consent[40];
+	struct th_resp r;
+
+	(void)state;
+	assert_int_equal(scalar("UPDATE portal.consents SET status = 'revoked' WHERE person_id ="
+				" '%s' AND kind = 'push_notice' AND status = 'active'",
+				alice.id) >= 0,
+			 1);
+	assert_int_equal(scalar("UPDATE portal.push_programmes SET max_per_month = 2 WHERE code ="
+				" 'benefit-eligibility'"),
+			 1);
+	assert_int_equal(as_alice("POST", "/api/v1/me/consents/push",
+				  "{\"programme\":\"benefit-eligibility\",\"valid_days\":90}", &r),
+			 201);
+	snprintf(consent, sizeof(consent), "%s", member(&r, "id"));
+	th_resp_free(&r);
+	assert_int_equal(scalar("SELECT count(*) FROM portal.consents WHERE id = '%s' AND"
+				" freq_unit = 'month' AND freq_max = 2",
+				consent),
+			 1);
+	assert_int_equal(th_sql_str(&env, pseud, sizeof(pseud),
+				    "SELECT pseudonym FROM portal.pseudonyms WHERE person_id = '%s'"
+				    " AND org_code = 'city-welfare'",
+				    alice.id),
+			 0);
+	snprintf(body, sizeof(body),
+		 "{\"programme\":\"benefit-eligibility\",\"person\":\"%s\",\"title\":\"Monthly\","
+		 "\"body\":\"A new benefit.\"}",
+		 pseud);
+	assert_int_equal(org_call("city-welfare", "/gw/v1/notices", body, &r), 204);
+	th_resp_free(&r);
+	assert_int_equal(org_call("city-welfare", "/gw/v1/notices", body, &r), 204);
+	th_resp_free(&r);
+	assert_int_equal(org_call("city-welfare", "/gw/v1/notices", body, &r), 403);
+	assert_string_equal(type_of(&r), "consent-refused");
+	assert_string_equal(member(&r, "reason"), "frequency");
+	th_resp_free(&r);
+	assert_int_equal(scalar("SELECT count(*) FROM portal.access_events WHERE person_id = '%s'"
+				" AND channel = 'push' AND outcome = 'denied' AND reason ="
+				" 'frequency' AND consent_id = '%s'",
+				alice.id, consent),
+			 1);
+	assert_int_equal(
+	    scalar("SELECT count(*) FROM portal.consent_uses WHERE consent_id = '%s'", consent), 2);
+	assert_int_equal(scalar("SELECT uses_total FROM portal.consents WHERE id = '%s'", consent),
+			 2);
+	/* Last month's notices do not count this month. */
+	assert_int_equal(scalar("UPDATE portal.consents SET window_start = window_start -"
+				" interval '1 month' WHERE id = '%s'",
+				consent),
+			 1);
+	assert_int_equal(org_call("city-welfare", "/gw/v1/notices", body, &r), 204);
+	th_resp_free(&r);
+	assert_int_equal(scalar("SELECT uses_total FROM portal.consents WHERE id = '%s'", consent),
+			 3);
+	assert_int_equal(scalar("UPDATE portal.push_programmes SET max_per_month = 4 WHERE code ="
+				" 'benefit-eligibility'"),
+			 1);
 }
 
 /* Push notices keep to the consent's frequency, and a push consent whose time is up shows
@@ -813,6 +892,7 @@ main(void)
 	    cmocka_unit_test(test_requests_stay_within_registration),
 	    cmocka_unit_test(test_push_needs_consent),
 	    cmocka_unit_test(test_push_frequency_and_expiry),
+	    cmocka_unit_test(test_push_monthly_limit),
 	    cmocka_unit_test(test_refused_fetches_do_not_flood_notices),
 	    cmocka_unit_test(test_only_own_session_grants),
 	    cmocka_unit_test(test_revocation_races_fetches),
