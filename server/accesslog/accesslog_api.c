@@ -220,22 +220,28 @@ log_summary(struct mado_req *rq)
 	return mado_http_json(rq, 200, out);
 }
 
+/*
+ * The whole log (filters apply), page by page with the view's keyset. One download holds
+ * at most ACCESSLOG_EXPORT_MAX entries; a longer log is cut there and says so plainly:
+ * Mado-Export-Complete: false, the cursor to continue from (Mado-Export-Next-Before, and
+ * next_before in JSON, for ?before=), and a file name that says which part it is.
+ */
 static int
 log_export(struct mado_req *rq)
 {
 	const char *format = mado_http_query(rq, "format");
-	bool csv = format == NULL || strcmp(format, "csv") == 0;
+	bool csv = format == NULL || strcmp(format, "csv") == 0, complete;
 	struct accesslog_filter f;
 	struct filter_buf b;
 	struct mado_text t = {0};
 	struct mado_jw w;
-	struct page pg = {.w = csv ? NULL : &w, .t = &t, .limit = ACCESSLOG_PAGE_MAX};
+	struct page pg = {.w = csv ? NULL : &w, .t = &t, .limit = ACCESSLOG_EXPORT_PAGE};
 	struct mado_db *db;
-	char stamp[32], disp[96];
+	char stamp[32], disp[128], part[40] = "", count[24];
 	int rc;
 
 	read_filter(rq, &f, &b);
-	f.limit = ACCESSLOG_PAGE_MAX;
+	f.limit = ACCESSLOG_EXPORT_PAGE;
 	if ((rc = mado_http_db(rq, &db)) != MADO_OK)
 		return rc;
 	mado_rfc3339_now(stamp);
@@ -257,12 +263,26 @@ log_export(struct mado_req *rq)
 		}
 		set_cursor(&f, &b, pg.next);
 	} while (pg.next[0] != '\0' && pg.n < ACCESSLOG_EXPORT_MAX);
+	complete = pg.next[0] == '\0';
 	if (!csv) {
 		mado_jw_close(&w);
+		mado_jw_key(&w, "entry_count");
+		mado_jw_int(&w, pg.n);
+		mado_jw_key(&w, "complete");
+		mado_jw_bool(&w, complete);
+		if (!complete)
+			mado_jw_kstr(&w, "next_before", pg.next);
 		mado_jw_close(&w);
 	}
-	snprintf(disp, sizeof(disp), "attachment; filename=\"mado-access-log-%.10s.%s\"", stamp,
-		 csv ? "csv" : "json");
+	snprintf(count, sizeof(count), "%d", pg.n);
+	mado_http_header(rq, "Mado-Export-Entries", count);
+	mado_http_header(rq, "Mado-Export-Complete", complete ? "true" : "false");
+	if (!complete) {
+		mado_http_header(rq, "Mado-Export-Next-Before", pg.next);
+		snprintf(part, sizeof(part), "-first-%d", pg.n);
+	}
+	snprintf(disp, sizeof(disp), "attachment; filename=\"mado-access-log-%.10s%s.%s\"", stamp,
+		 part, csv ? "csv" : "json");
 	mado_http_header(rq, "Content-Disposition", disp);
 	return mado_http_take(rq, csv ? "text/csv; charset=utf-8" : "application/json", &t);
 }

@@ -1118,6 +1118,48 @@ test_sealed_entry_opens_on_its_date(void **state)
 	cJSON_Delete(e);
 }
 
+/* The export holds every entry of a long log: 150,000 more entries than the old cut at
+   100,000, counted in CSV lines and JSON entries, and it says it is complete (issue 11). */
+static void
+test_export_of_a_long_log_is_complete(void **state)
+{
+	char v[32];
+	struct th_resp r;
+	long total, lines = 0;
+	size_t i;
+	cJSON *j;
+
+	(void)state;
+	assert_int_equal(
+	    scalar("SELECT count(*) FROM portal.record_access(ARRAY(SELECT ROW(gen_random_uuid(),"
+		   " '%s'::uuid, now() - i * interval '1 second', 'tax-office', NULL,"
+		   " 'officer-' || (i %% 7), 'clerk', 'human', 'gateway', 'tax-assessment',"
+		   " 'export-test', NULL, ARRAY['tax.income'], NULL, 'served', NULL, NULL,"
+		   " NULL)::portal.access_record FROM generate_series(1, 150000) i))",
+		   bob.id),
+	    150000);
+	total = events_of(&bob);
+	assert_true(total > 150000);
+
+	assert_int_equal(get_as(&bob, "/api/v1/me/access-log/export?format=csv", &r), 200);
+	for (i = 0; i < r.len; i++)
+		lines += r.body[i] == '\n';
+	assert_int_equal(lines, total + 1);
+	assert_non_null(th_header(&r, "Mado-Export-Complete", v, sizeof(v)));
+	assert_string_equal(v, "true");
+	assert_null(th_header(&r, "Mado-Export-Next-Before", v, sizeof(v)));
+	th_resp_free(&r);
+
+	assert_int_equal(get_as(&bob, "/api/v1/me/access-log/export?format=json", &r), 200);
+	assert_non_null(j = th_json(&r));
+	th_resp_free(&r);
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(j, "entries")), total);
+	assert_int_equal(cJSON_GetObjectItemCaseSensitive(j, "entry_count")->valueint, total);
+	assert_true(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "complete")));
+	assert_null(cJSON_GetObjectItemCaseSensitive(j, "next_before"));
+	cJSON_Delete(j);
+}
+
 int
 main(void)
 {
@@ -1139,6 +1181,7 @@ main(void)
 	    cmocka_unit_test(test_supervisor_asks_who_an_official_is),
 	    cmocka_unit_test(test_view_failure_leaves_connections_clean),
 	    cmocka_unit_test(test_sealed_entry_opens_on_its_date),
+	    cmocka_unit_test(test_export_of_a_long_log_is_complete),
 	};
 
 	return cmocka_run_group_tests(tests, setup, th_group_teardown);
