@@ -45,6 +45,22 @@ function day(s) {
   });
 }
 
+// The purpose in words; one Mado does not know by its code, never "null: null".
+function purposeText(code, p) {
+  const name = lang() === 'ja' ? p.ja : p.en;
+  const explain = lang() === 'ja' ? p.explain_ja : p.explain_en;
+  if (!name) return t('entry.purpose-unknown', { code: code || '' });
+  return explain ? `${name}: ${explain}` : name;
+}
+
+// Why an access was refused, in words; a code without a message is named, never shown
+// as a raw key.
+function reasonText(code) {
+  const key = `access.reason.${code}`;
+  const s = t(key);
+  return s === key ? t('access.reason.other', { code }) : s;
+}
+
 function el(tag, cls, text) {
   const e = document.createElement(tag);
   if (cls) e.className = cls;
@@ -174,10 +190,10 @@ export async function showEntry(params) {
   add('entry.actor', t(`entry.actor.${e.actor_kind}`));
   add('entry.channel', t(`access.channel.${e.channel}`));
   add('entry.items', e.items.map((i) => nameOf('items', i)).join(lang() === 'ja' ? '、' : ', '));
-  add('entry.purpose', `${lang() === 'ja' ? purpose.ja : purpose.en}: ${lang() === 'ja' ? purpose.explain_ja : purpose.explain_en}`);
+  add('entry.purpose', purposeText(e.purpose, purpose));
   add('entry.law', law ? `${law} (${e.legal_ref})` : e.legal_ref);
   add('entry.case', e.case_ref);
-  add('entry.outcome', t(`access.outcome.${e.outcome}`) + (e.reason ? ` — ${t(`access.reason.${e.reason}`)}` : ''));
+  add('entry.outcome', t(`access.outcome.${e.outcome}`) + (e.reason ? ` — ${reasonText(e.reason)}` : ''));
   for (const d of e.disputes)
     add('entry.dispute', `${d.case_no} · ${t(`dispute.kind.${d.kind}`)} · ${t(`dispute.status.${d.status}`)}`);
   box.replaceChildren(dl);

@@ -1,16 +1,30 @@
 // Talking to Mado: JSON in and out, problems as errors with their type, and the CSRF
 // token every state-changing request carries once logged in.
+import { t } from './i18n.js';
+
 let csrfToken = '';
 
 export function setCsrf(token) {
   csrfToken = token || '';
 }
 
+// The problem's message in the page's language (problem.<type>, and reason.<reason> when
+// the refusal says why), else the server's title.
+function message(status, type, reason, title) {
+  const key = `problem.${type}`;
+  let s = t(key);
+  if (s === key) s = title || `HTTP ${status}`;
+  const rkey = `reason.${reason}`;
+  if (reason && t(rkey) !== rkey) s += ` (${t(rkey)})`;
+  return s;
+}
+
 export class Problem extends Error {
   constructor(status, body) {
-    super(body.title || `HTTP ${status}`);
+    const type = (body.type || '').replace('urn:mado:problem:', '');
+    super(message(status, type, body.reason || '', body.title));
     this.status = status;
-    this.type = (body.type || '').replace('urn:mado:problem:', '');
+    this.type = type;
     this.reason = body.reason || '';
     this.requestId = body.request_id || '';
   }
