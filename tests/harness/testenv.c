@@ -8,7 +8,8 @@
  * demo-rsa and demo-ec (registered), demo-revoked (registered, then revoked) and
  * demo-unregistered. --access adds the gateway, the demo agencies and their traffic
  * (scripts/traffic: a reported history and a few live queries) on top, and tells the
- * command MADOTEST_MTLS_PORT and MADOTEST_ORGS (the organisations' keys and certificates).
+ * command MADOTEST_MTLS_PORT, MADOTEST_ORGS (the organisations' keys and certificates) and
+ * MADOTEST_DB (a libpq connection string for the database, as its superuser).
  */
 #include <signal.h>
 #include <stdio.h>
@@ -90,11 +91,15 @@ main(int argc, char **argv)
 	setenv("MADOTEST_CA", e.ca, 1);
 	if (access) {
 		/* For checks that play an agency or a private service on the mTLS listener. */
-		char port[16];
+		char port[16], db[600];
 
 		snprintf(port, sizeof(port), "%d", e.mtls_port);
 		setenv("MADOTEST_MTLS_PORT", port, 1);
 		setenv("MADOTEST_ORGS", e.org_dir, 1);
+		/* For checks that need what only an agency knows (its pseudonym for a person). */
+		snprintf(db, sizeof(db), "host=%s/run port=5432 dbname=mado user=postgres",
+			 e.pgdir);
+		setenv("MADOTEST_DB", db, 1);
 	}
 	if ((pid = fork()) == 0) {
 		prctl(PR_SET_PDEATHSIG, SIGTERM);

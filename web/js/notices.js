@@ -1,4 +1,5 @@
-// The notice list (access alerts, answers to disputes) and the alert setting.
+// The notice list (access alerts, answers to disputes, agencies' push notices), the alert
+// setting, and the push programmes the person turns on and off.
 import { api } from './api.js';
 import { t, lang } from './i18n.js';
 import { nameFor } from './access.js';
@@ -35,10 +36,81 @@ function item(n, org) {
   return li;
 }
 
+function pick(o) {
+  return o ? (lang() === 'ja' ? o.ja : o.en) : '';
+}
+
+function para(text, cls) {
+  const p = document.createElement('p');
+  if (cls) p.className = cls;
+  p.textContent = text;
+  return p;
+}
+
+function day(s) {
+  return new Date(s).toLocaleDateString(lang() === 'ja' ? 'ja-JP' : 'en-GB', {
+    year: 'numeric', month: 'long', day: 'numeric', timeZone: 'Asia/Tokyo',
+  });
+}
+
+// One programme: its terms in plain words, whether it is on, and the switch. Turning on
+// is a consent like any other (the person's own session); turning off withdraws it.
+async function programme(g, consent) {
+  const li = document.createElement('li');
+  li.className = 'push-item';
+  li.dataset.programme = g.code;
+  li.dataset.on = String(Boolean(consent));
+  const h = document.createElement('h3');
+  h.textContent = pick(g.name);
+  const items = await Promise.all((g.items || []).map((i) => nameFor('items', i)));
+  li.append(
+    h,
+    para(t('push.from', { org: pick(g.organisation_name) })),
+    para(t('push.purpose', { purpose: pick(g.purpose_name), explain: pick(g.purpose_explain) })),
+    para(t('push.items', { items: items.join(lang() === 'ja' ? '、' : ', ') || '—' })),
+    para(t('push.max', { n: g.max_per_month })),
+    para(consent ? t('push.on', { date: day(consent.valid_until) }) : t('push.off'), 'push-state'),
+  );
+  const b = document.createElement('button');
+  b.type = 'button';
+  b.className = consent ? 'secondary' : 'primary';
+  b.textContent = consent ? t('push.turn-off') : t('push.turn-on');
+  b.addEventListener('click', async () => {
+    const msg = document.getElementById('push-message');
+    b.disabled = true;
+    try {
+      if (consent) await api('POST', `/api/v1/me/consents/${consent.id}/revoke`);
+      else await api('POST', '/api/v1/me/consents/push', { programme: g.code, valid_days: 365 });
+      msg.textContent = consent ? t('push.turned-off', { name: pick(g.name) })
+        : t('push.turned-on', { name: pick(g.name) });
+      msg.className = 'notice ok';
+    } catch (e) {
+      msg.textContent = e.message;
+      msg.className = 'notice error';
+    }
+    msg.hidden = false;
+    await showProgrammes();
+  });
+  li.append(b);
+  return li;
+}
+
+async function showProgrammes() {
+  const [list, mine] = await Promise.all([
+    api('GET', '/api/v1/push-programmes'),
+    api('GET', '/api/v1/me/consents'),
+  ]);
+  const on = (code) => mine.consents.find((c) => c.kind === 'push_notice' && c.programme === code
+    && c.status === 'active');
+  const lis = await Promise.all(list.programmes.map((g) => programme(g, on(g.code))));
+  document.getElementById('push-list').replaceChildren(...lis);
+}
+
 export async function showNotices() {
   const [alerts, list] = await Promise.all([
     api('GET', '/api/v1/me/alerts'),
     api('GET', '/api/v1/me/notices'),
+    showProgrammes(),
   ]);
   document.getElementById('alert-mode').value = alerts.mode;
   const ul = document.getElementById('notices-list');
