@@ -86,7 +86,7 @@ static struct mado_db_stmt Q_ONE = MADO_DB_STMT_AS_PERSON(
     "con_one",
     "SELECT " CONSENT_COLUMNS ","
     " (SELECT json_agg(json_build_object('at', " MADO_SQL_UTC(
-	"e.at") ", 'type', e.type, 'actor',"
+	"e.at") ", 'event', e.id, 'type', e.type, 'actor',"
 		"  e.actor, 'channel', e.channel, 'status', e.new_status) ORDER BY e.id)::text"
 		"  FROM portal.consent_events e WHERE e.consent_id = c.id AND e.person_id = "
 		"c.person_id)"

@@ -143,6 +143,8 @@ refused(const char *org, const char *grant, const char *items, const char *extra
 			 before + 1);
 }
 
+static void receipt_status(const struct th_resp *r, char status[32], char now[32]);
+
 static void
 change(const char *consent_id, const char *action, long status)
 {
@@ -273,6 +275,102 @@ test_fetch_under_consent(void **state)
 	    scalar("SELECT count(*) FROM portal.consent_events WHERE consent_id = '%s'", consent),
 	    4);
 	assert_int_equal(scalar("SET ROLE mado_owner; DELETE FROM portal.consent_events"), -1);
+}
+
+/* One consent as the person sees it: every use in the ledger, each linked to the access-log
+   entry it made (served, under this consent), and every step in the history, each with its
+   own signed receipt (issue 11). Another consent's step has no receipt here. */
+static void
+test_consent_ledger_and_history(void **state)
+{
+	char consent[40], path[200], other_step[24], status[32], now[32];
+	const char *grant;
+	struct th_resp r;
+	const cJSON *u, *h;
+	cJSON *j;
+	int n = 0;
+
+	(void)state;
+	grant =
+	    consent_for("kakeibo-app", "budget.planning", "[\"tax.income\",\"pension.benefit\"]",
+			"[\"tax.income\",\"pension.benefit\"]",
+			",\"frequency\":{\"unit\":\"day\",\"max\":10}", consent);
+	assert_int_equal(fetch("kakeibo-app", grant, "[\"tax.income\"]", NULL, &r), 200);
+	th_resp_free(&r);
+	assert_int_equal(
+	    fetch("kakeibo-app", grant, "[\"tax.income\",\"pension.benefit\"]", NULL, &r), 200);
+	th_resp_free(&r);
+	/* A refusal is in the log but is not a use. */
+	change(consent, "pause", 200);
+	refused("kakeibo-app", grant, "[\"tax.income\"]", NULL, "paused", consent);
+	change(consent, "resume", 200);
+
+	snprintf(path, sizeof(path), "/api/v1/me/consents/%s", consent);
+	assert_int_equal(as_alice("GET", path, NULL, &r), 200);
+	assert_non_null(j = th_json(&r));
+	th_resp_free(&r);
+	assert_int_equal(cJSON_GetObjectItemCaseSensitive(j, "uses")->valueint, 2);
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(j, "use_list")), 2);
+	/* Newest first: the second fetch named both items. */
+	u = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(j, "use_list"), 0);
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(u, "items")), 2);
+	cJSON_ArrayForEach (u, cJSON_GetObjectItemCaseSensitive(j, "use_list")) {
+		const cJSON *entry = cJSON_GetObjectItemCaseSensitive(u, "entry");
+		struct th_resp e;
+		cJSON *ej;
+
+		assert_true(cJSON_IsNumber(entry));
+		assert_true(cJSON_IsString(cJSON_GetObjectItemCaseSensitive(u, "at")));
+		snprintf(path, sizeof(path), "/api/v1/me/access-log/%.0f", entry->valuedouble);
+		assert_int_equal(as_alice("GET", path, NULL, &e), 200);
+		assert_non_null(ej = th_json(&e));
+		th_resp_free(&e);
+		assert_string_equal(cJSON_GetObjectItemCaseSensitive(ej, "consent_id")->valuestring,
+				    consent);
+		assert_string_equal(cJSON_GetObjectItemCaseSensitive(ej, "outcome")->valuestring,
+				    "served");
+		assert_string_equal(cJSON_GetObjectItemCaseSensitive(ej, "channel")->valuestring,
+				    "private");
+		cJSON_Delete(ej);
+	}
+	/* The history, oldest first: given, paused, resumed, each by the person's own session,
+	   each step's receipt stating that step. */
+	cJSON_ArrayForEach (h, cJSON_GetObjectItemCaseSensitive(j, "history")) {
+		static const char *const types[] = {"given", "paused", "resumed"};
+		static const char *const statuses[] = {"active", "paused", "active"};
+		const cJSON *event = cJSON_GetObjectItemCaseSensitive(h, "event");
+
+		assert_true(n < 3);
+		assert_string_equal(cJSON_GetObjectItemCaseSensitive(h, "type")->valuestring,
+				    types[n]);
+		assert_string_equal(cJSON_GetObjectItemCaseSensitive(h, "status")->valuestring,
+				    statuses[n]);
+		assert_string_equal(cJSON_GetObjectItemCaseSensitive(h, "actor")->valuestring,
+				    "person");
+		assert_string_equal(cJSON_GetObjectItemCaseSensitive(h, "channel")->valuestring,
+				    "self");
+		assert_true(cJSON_IsNumber(event));
+		snprintf(path, sizeof(path), "/api/v1/me/consents/%s/receipt?event=%.0f", consent,
+			 event->valuedouble);
+		assert_int_equal(as_alice("GET", path, NULL, &r), 200);
+		receipt_status(&r, status, now);
+		th_resp_free(&r);
+		assert_string_equal(status, statuses[n]);
+		assert_string_equal(now, "active");
+		n++;
+	}
+	assert_int_equal(n, 3);
+	cJSON_Delete(j);
+	/* A step of another consent is not a step of this one. */
+	assert_int_equal(
+	    th_sql_str(&env, other_step, sizeof(other_step),
+		       "SELECT min(id) FROM portal.consent_events WHERE consent_id <> '%s'",
+		       consent),
+	    0);
+	snprintf(path, sizeof(path), "/api/v1/me/consents/%s/receipt?event=%s", consent,
+		 other_step);
+	assert_int_equal(as_alice("GET", path, NULL, &r), 404);
+	th_resp_free(&r);
 }
 
 static void
@@ -888,6 +986,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_fetch_under_consent),
+	    cmocka_unit_test(test_consent_ledger_and_history),
 	    cmocka_unit_test(test_frequency_range_expiry),
 	    cmocka_unit_test(test_requests_stay_within_registration),
 	    cmocka_unit_test(test_push_needs_consent),

@@ -147,8 +147,15 @@ export async function showConsents(clear = true) {
 export async function showConsent(params) {
   const c = await api('GET', `/api/v1/me/consents/${encodeURIComponent(params.get('id') || '')}`);
   document.getElementById('consent-detail').replaceChildren(await consentCard(c));
-  document.getElementById('consent-history').replaceChildren(...c.history.map((h) =>
-    el('li', '', `${when(h.at)} ${t(`consent.event.${h.type}`)} (${h.channel})`)));
+  // Each step with its own signed receipt.
+  document.getElementById('consent-history').replaceChildren(...c.history.map((h) => {
+    const li = el('li', '', `${when(h.at)} ${t(`consent.event.${h.type}`)} (${h.channel}) `);
+    const a = el('a', '', t('consent.step-receipt'));
+    a.href = `/api/v1/me/consents/${encodeURIComponent(c.id)}/receipt?event=${h.event}`;
+    a.download = `mado-consent-receipt-${h.event}.json`;
+    li.append(a);
+    return li;
+  }));
   document.getElementById('consent-uses').replaceChildren(...await Promise.all(c.use_list.map(async (u) => {
     const li = el('li');
     const a = el('a', '', `${when(u.at)} ${(await itemNames(u.items)).join(sep())}`);
