@@ -971,6 +971,59 @@ test_alerts_into_notices(void **state)
 	th_resp_free(&r);
 }
 
+/* The off-hours alert: a notice only for an access outside 08:00-19:00 on a weekday, Japan
+   time, whatever the server's or the database's time zone; sealed accesses never. Each
+   access is written by portal.record_access, the log's one writer, at the given time. */
+static void
+test_off_hours_alert_filter(void **state)
+{
+	static const struct {
+		const char *at; /* when the access happened */
+		bool notice, sealed;
+	} cases[] = {
+	    {"2026-11-30 10:00+09", false, false}, /* Monday, office hours */
+	    {"2026-11-30 08:00+09", false, false}, /* the first minute of office hours */
+	    {"2026-11-30 19:00+09", false, false}, /* the last */
+	    {"2026-11-30 07:59+09", true, false},  /* before */
+	    {"2026-11-30 19:01+09", true, false},  /* after */
+	    {"2026-11-30 03:00+09", true, false},  /* night */
+	    {"2026-11-28 12:00+09", true, false},  /* Saturday noon */
+	    {"2026-11-29 12:00+09", true, false},  /* Sunday noon */
+	    {"2026-11-27 18:59+09", false, false}, /* Friday, office hours */
+	    {"2026-11-27 23:30+09", true, false},  /* Friday night: 14:30 UTC, office hours there */
+	    {"2026-11-30 09:00+09", false, false}, /* Monday 09:00: still Sunday in UTC */
+	    {"2026-11-29 03:00+09", false, true},  /* Sunday night, but sealed */
+	};
+	struct th_resp r;
+	char row[24];
+	size_t i;
+
+	(void)state;
+	assert_int_equal(send_as(&bob, "PUT", "/api/v1/me/alerts", "{\"mode\":\"off-hours\"}", &r),
+			 200);
+	th_resp_free(&r);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(
+		    th_sql_str(&env, row, sizeof(row),
+			       "SELECT id FROM portal.record_access(ARRAY[ROW(gen_random_uuid(),"
+			       " '%s'::uuid, '%s'::timestamptz, 'tax-office', NULL, 'officer-3',"
+			       " 'clerk', 'human', 'gateway', 'tax-assessment', 'off-hours-test',"
+			       " NULL, ARRAY['tax.income'], NULL, 'served', NULL, %s, %s"
+			       ")::portal.access_record])",
+			       bob.id, cases[i].at, cases[i].sealed ? "'2099-01-01'::date" : "NULL",
+			       cases[i].sealed ? "'court'" : "NULL"),
+		    0);
+		if (scalar("SELECT count(*) FROM portal.notices WHERE person_id = '%s' AND kind ="
+			   " 'access' AND event_row = %s",
+			   bob.id, row) != (cases[i].notice ? 1 : 0))
+			fail_msg("an access at %s: wanted %s", cases[i].at,
+				 cases[i].notice ? "a notice" : "no notice");
+	}
+	/* Off again: nothing more. */
+	assert_int_equal(send_as(&bob, "PUT", "/api/v1/me/alerts", "{\"mode\":\"off\"}", &r), 200);
+	th_resp_free(&r);
+}
+
 static void
 test_supervisor_asks_who_an_official_is(void **state)
 {
@@ -1178,6 +1231,7 @@ main(void)
 	    cmocka_unit_test(test_filters_pages_summary_export),
 	    cmocka_unit_test(test_not_mine_freezes_until_reverified),
 	    cmocka_unit_test(test_alerts_into_notices),
+	    cmocka_unit_test(test_off_hours_alert_filter),
 	    cmocka_unit_test(test_supervisor_asks_who_an_official_is),
 	    cmocka_unit_test(test_view_failure_leaves_connections_clean),
 	    cmocka_unit_test(test_sealed_entry_opens_on_its_date),
