@@ -79,15 +79,16 @@ revoke(const char *name)
 
 /* A token the card signs for origin and nonce (mado-card's code, not the validator's). */
 static char *
-token(const char *name, const char *origin, const char *nonce)
+token_alg(const char *name, const char *origin, const char *nonce, const char *alg)
 {
 	char cmd[1024], *out = NULL;
 	size_t len = 0;
 	FILE *p;
 	int c;
 
-	snprintf(cmd, sizeof(cmd), "'%s' token '%s' %s --origin '%s' --nonce '%s'",
-		 MADO_CARD_BINARY, env.ca_dir, name, origin, nonce);
+	snprintf(cmd, sizeof(cmd), "'%s' token '%s' %s --origin '%s' --nonce '%s'%s%s",
+		 MADO_CARD_BINARY, env.ca_dir, name, origin, nonce, alg != NULL ? " --alg " : "",
+		 alg != NULL ? alg : "");
 	assert_non_null(p = popen(cmd, "r"));
 	while ((c = fgetc(p)) != EOF) {
 		out = realloc(out, len + 2);
@@ -99,6 +100,12 @@ token(const char *name, const char *origin, const char *nonce)
 		len--;
 	out[len] = '\0';
 	return out;
+}
+
+static char *
+token(const char *name, const char *origin, const char *nonce)
+{
+	return token_alg(name, origin, nonce, NULL);
 }
 
 /* --- HTTP --- */
@@ -269,6 +276,125 @@ test_token_login_rsa_and_ec(void **state)
 }
 
 /* SE-03: the pre-login session is spent at login and its cookie no longer works. */
+/* An RSA card may sign with RSA-PSS (PS256, as some Web eID cards do): the login
+   succeeds, and the same PSS signature under the name RS256 is refused (issue 11). */
+static void
+test_token_login_ps256(void **state)
+{
+	struct session s;
+	struct th_resp r;
+	char nonce[64], *t, *alg, *renamed;
+
+	(void)state;
+	registered_card("rsa-pss", "--key rsa2048");
+	memset(&s, 0, sizeof(s));
+	challenge(&s, nonce);
+	t = token_alg("rsa-pss", env.origin, nonce, "PS256");
+	assert_non_null(strstr(t, "\"algorithm\":\"PS256\""));
+	/* Renamed RS256, the PSS signature no longer verifies. */
+	assert_non_null(renamed = strdup(t));
+	assert_non_null(alg = strstr(renamed, "\"algorithm\":\"PS256\""));
+	alg[strlen("\"algorithm\":\"")] = 'R';
+	assert_int_equal(post(&s, "/api/v1/auth/webeid", renamed, &r, NULL), 401);
+	assert_string_equal(type_of(&r), "signature-invalid");
+	th_resp_free(&r);
+	free(renamed);
+	/* As signed: logged in, with a working session. */
+	memset(&s, 0, sizeof(s));
+	challenge(&s, nonce);
+	free(t);
+	t = token_alg("rsa-pss", env.origin, nonce, "PS256");
+	assert_int_equal(post(&s, "/api/v1/auth/webeid", t, &r, NULL), 200);
+	logged_in(&s, &r);
+	th_resp_free(&r);
+	free(t);
+	assert_int_equal(get(&s, "/api/v1/me/session", &r), 200);
+	th_resp_free(&r);
+}
+
+/* A renewed card (register-card --same-person-as the earlier card) is the same person:
+   the login history, the access log and the organisations' pseudonyms carry over, and no
+   new person is made (issue 11). */
+static void
+test_renewal_keeps_person(void **state)
+{
+	char person[40], renewed[40], pseud_before[200], pseud_after[200], old_cert[400],
+	    new_cert[400], args[1024];
+	struct session s;
+	struct th_resp r;
+	long people;
+	cJSON *j;
+	const cJSON *it;
+	int logins = 0;
+
+	(void)state;
+	registered_card("renew-old", "--key rsa2048");
+	assert_int_equal(th_sql_str(&env, person, sizeof(person),
+				    "SELECT person_id FROM portal.card_bindings ORDER BY id DESC"
+				    " LIMIT 1"),
+			 0);
+	token_login("renew-old", &s, &r);
+	logged_in(&s, &r);
+	th_resp_free(&r);
+	/* An organisation knows the person by a pseudonym, and read their data once. */
+	assert_true(scalar("INSERT INTO portal.organisations (code, kind, name_ja, name_en)"
+			   " VALUES ('renewal-office', 'agency', '更新テスト', 'Renewal test')"
+			   " ON CONFLICT DO NOTHING") >= 0);
+	assert_int_equal(
+	    scalar("SELECT count(*) FROM portal.record_access(ARRAY[ROW(gen_random_uuid(),"
+		   " '%s'::uuid, now(), 'renewal-office', NULL, 'officer-1', 'clerk', 'human',"
+		   " 'gateway', 'renewal.check', 'renewal-test', NULL, ARRAY['renewal.item'],"
+		   " NULL, 'served', NULL, NULL, NULL)::portal.access_record])",
+		   person),
+	    1);
+	assert_int_equal(th_sql_str(&env, pseud_before, sizeof(pseud_before),
+				    "SELECT string_agg(org_code || ':' || pseudonym, ',' ORDER BY"
+				    " org_code) FROM portal.pseudonyms WHERE person_id = '%s'",
+				    person),
+			 0);
+	assert_non_null(strstr(pseud_before, "renewal-office:"));
+	people = scalar("SELECT count(*) FROM portal.people");
+
+	/* The renewal: a new card and key, bound to the holder of the earlier card. */
+	card("renew-new", "--key p256");
+	card_path("renew-old", "crt", old_cert, sizeof(old_cert));
+	card_path("renew-new", "crt", new_cert, sizeof(new_cert));
+	snprintf(args, sizeof(args), "register-card --cert '%s' --same-person-as '%s'", new_cert,
+		 old_cert);
+	assert_int_equal(th_mado_cmd(&env, args, NULL), 0);
+	assert_int_equal(th_sql_str(&env, renewed, sizeof(renewed),
+				    "SELECT person_id FROM portal.card_bindings ORDER BY id DESC"
+				    " LIMIT 1"),
+			 0);
+	assert_string_equal(renewed, person);
+	assert_int_equal(scalar("SELECT count(*) FROM portal.people"), people);
+	assert_int_equal(th_sql_str(&env, pseud_after, sizeof(pseud_after),
+				    "SELECT string_agg(org_code || ':' || pseudonym, ',' ORDER BY"
+				    " org_code) FROM portal.pseudonyms WHERE person_id = '%s'",
+				    person),
+			 0);
+	assert_string_equal(pseud_after, pseud_before);
+
+	/* Logged in with the new card, the person sees the earlier card's login and the
+	   earlier read. */
+	token_login("renew-new", &s, &r);
+	logged_in(&s, &r);
+	th_resp_free(&r);
+	assert_int_equal(get(&s, "/api/v1/me/logins?limit=50", &r), 200);
+	assert_non_null(j = th_json(&r));
+	th_resp_free(&r);
+	cJSON_ArrayForEach (it, cJSON_GetObjectItemCaseSensitive(j, "items"))
+		logins += strcmp(cJSON_GetObjectItemCaseSensitive(it, "event")->valuestring,
+				 "login") == 0;
+	cJSON_Delete(j);
+	assert_true(logins >= 2);
+	assert_int_equal(get(&s, "/api/v1/me/access-log?organisation=renewal-office", &r), 200);
+	assert_non_null(j = th_json(&r));
+	th_resp_free(&r);
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(j, "items")), 1);
+	cJSON_Delete(j);
+}
+
 static void
 test_session_id_rotates(void **state)
 {
@@ -1234,6 +1360,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_token_login_rsa_and_ec),
+	    cmocka_unit_test(test_token_login_ps256),
+	    cmocka_unit_test(test_renewal_keeps_person),
 	    cmocka_unit_test(test_session_id_rotates),
 	    cmocka_unit_test(test_tls_login_rsa_and_ec),
 	    cmocka_unit_test(test_tls_login_failures),
