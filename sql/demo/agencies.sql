@@ -97,7 +97,7 @@ INSERT INTO portal.push_programmes (code, org_code, purpose, name_ja, name_en, i
 				    max_per_month) VALUES
 	('benefit-eligibility', 'city-welfare', 'benefit.notice', '給付の受給資格のお知らせ',
 	 'Benefit eligibility notices', ARRAY['tax.income', 'pension.benefit'], 4)
-ON CONFLICT (code) DO NOTHING;
+ON CONFLICT (code) DO UPDATE SET items = EXCLUDED.items, max_per_month = EXCLUDED.max_per_month;
 
 CREATE SCHEMA IF NOT EXISTS agency_registry;
 CREATE SCHEMA IF NOT EXISTS agency_tax;
