@@ -13,6 +13,7 @@
 
 #include <libpq-fe.h>
 
+#include "mado/accesslog.h"
 #include "mado/auth.h"
 #include "mado/cli.h"
 #include "mado/consent.h"
@@ -157,6 +158,7 @@ cmd_serve(int argc, char **argv)
 		fprintf(stderr, "mado: card login: %s\n", why);
 		goto out;
 	}
+	mado_accesslog_init(&cfg);
 	if (mado_consent_init(&cfg, why, sizeof(why)) != MADO_OK) {
 		fprintf(stderr, "mado: consent: %s\n", why);
 		goto out;

@@ -6,8 +6,12 @@
 #ifndef MADO_ACCESSLOG_H
 #define MADO_ACCESSLOG_H
 
+#include "mado/config.h"
 #include "mado/http.h"
 
 extern const struct mado_route_set mado_accesslog_routes;
+
+/* Takes the export's limit (export_max_entries) from the configuration. */
+void mado_accesslog_init(const struct mado_config *cfg);
 
 #endif

@@ -34,6 +34,7 @@ struct mado_config {
 	int keep_alive_ms;      /* idle time between requests on a connection */
 	int max_conns_per_client; /* per address (IPv6: /64), both listeners; 0: off */
 	int body_max;           /* default cap on request bodies, bytes */
+	int export_max_entries; /* the most access-log entries one export holds */
 	int hsts_max_age;       /* seconds */
 	char *metrics_from;     /* client addresses allowed to read /metrics, or * */
 	char *trusted_proxies;  /* proxies whose X-Forwarded-For names the client */

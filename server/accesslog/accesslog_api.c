@@ -220,9 +220,18 @@ log_summary(struct mado_req *rq)
 	return mado_http_json(rq, 200, out);
 }
 
+/* The most entries one export holds (export_max_entries). */
+static int export_max = 250000;
+
+void
+mado_accesslog_init(const struct mado_config *cfg)
+{
+	export_max = cfg->export_max_entries;
+}
+
 /*
  * The whole log (filters apply), page by page with the view's keyset. One download holds
- * at most ACCESSLOG_EXPORT_MAX entries; a longer log is cut there and says so plainly:
+ * at most export_max entries; a longer log is cut there and says so plainly:
  * Mado-Export-Complete: false, the cursor to continue from (Mado-Export-Next-Before, and
  * next_before in JSON, for ?before=), and a file name that says which part it is.
  */
@@ -254,15 +263,18 @@ log_export(struct mado_req *rq)
 		mado_jw_key(&w, "entries");
 		mado_jw_open(&w, '[');
 	}
-	/* Page through with the same keyset the view uses. */
+	/* Page through with the same keyset the view uses, never past export_max. */
 	do {
+		pg.limit = f.limit = export_max - pg.n < ACCESSLOG_EXPORT_PAGE
+					 ? export_max - pg.n
+					 : ACCESSLOG_EXPORT_PAGE;
 		pg.next[0] = '\0';
 		if ((rc = accesslog__page(db, rq->actor.person_id, &f, page_row, &pg)) != MADO_OK) {
 			mado_text_free(&t);
 			return rc;
 		}
 		set_cursor(&f, &b, pg.next);
-	} while (pg.next[0] != '\0' && pg.n < ACCESSLOG_EXPORT_MAX);
+	} while (pg.next[0] != '\0' && pg.n < export_max);
 	complete = pg.next[0] == '\0';
 	if (!csv) {
 		mado_jw_close(&w);

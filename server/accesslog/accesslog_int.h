@@ -11,8 +11,6 @@
 #include "mado/util.h"
 
 #define ACCESSLOG_PAGE_MAX 200
-/* The most entries in one export download; a longer log says where it stopped. */
-#define ACCESSLOG_EXPORT_MAX 250000
 /* The export reads the log in pages this long (fewer round trips than the view's pages). */
 #define ACCESSLOG_EXPORT_PAGE 5000
 

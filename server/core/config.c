@@ -92,6 +92,9 @@ static const struct opt opts[] = {
      "TLS listener together; more are closed at the handshake's start. 0: no limit."},
     {"body_max", OPT_INT, OFF(body_max), "65536", 256, 67108864, 0, NULL,
      "Default limit on a request body in bytes (routes may set their own)."},
+    {"export_max_entries", OPT_INT, OFF(export_max_entries), "250000", 1000, 5000000, 0, NULL,
+     "The most entries one access-log export holds (the download is built in memory); a "
+     "longer log's export says where it stopped and the cursor to continue from."},
     {"hsts_max_age", OPT_INT, OFF(hsts_max_age), "31536000", 0, 63072000, 0, NULL,
      "Strict-Transport-Security max-age in seconds."},
     {"metrics_from", OPT_STR, OFF(metrics_from), "127.0.0.1,::1", 0, 0, 0, check_metrics_from,

@@ -1213,6 +1213,74 @@ test_export_of_a_long_log_is_complete(void **state)
 	cJSON_Delete(j);
 }
 
+/* An export cut at export_max_entries says so plainly (header, file name, JSON) with the
+   cursor to continue from, and the next part starts right after the last entry of the
+   first. Runs last: it restarts mado with a small limit. */
+static void
+test_export_says_where_it_stopped(void **state)
+{
+	char v[64], cursor[64], path[160], last_id[24], first_id[24];
+	const cJSON *last, *first;
+	struct th_resp r;
+	cJSON *a, *b;
+	long lines = 0;
+	size_t i;
+
+	(void)state;
+	assert_true(events_of(&bob) > 2000);
+	assert_int_equal(th_mado_stop(&env), 0);
+	assert_int_equal(th_conf_append(&env, "export_max_entries = 1000"), 0);
+	assert_int_equal(th_mado_start(&env), 0);
+
+	assert_int_equal(get_as(&bob, "/api/v1/me/access-log/export?format=csv", &r), 200);
+	for (i = 0; i < r.len; i++)
+		lines += r.body[i] == '\n';
+	assert_int_equal(lines, 1000 + 1);
+	assert_non_null(th_header(&r, "Mado-Export-Complete", v, sizeof(v)));
+	assert_string_equal(v, "false");
+	assert_non_null(th_header(&r, "Mado-Export-Entries", v, sizeof(v)));
+	assert_string_equal(v, "1000");
+	assert_non_null(th_header(&r, "Content-Disposition", v, sizeof(v)));
+	assert_non_null(strstr(v, "-first-1000.csv"));
+	assert_non_null(th_header(&r, "Mado-Export-Next-Before", cursor, sizeof(cursor)));
+	th_resp_free(&r);
+
+	assert_int_equal(get_as(&bob, "/api/v1/me/access-log/export?format=json", &r), 200);
+	assert_non_null(a = th_json(&r));
+	th_resp_free(&r);
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(a, "entries")), 1000);
+	assert_false(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(a, "complete")));
+	assert_string_equal(cJSON_GetObjectItemCaseSensitive(a, "next_before")->valuestring,
+			    cursor);
+	snprintf(path, sizeof(path), "/api/v1/me/access-log/export?format=json&before=%s", cursor);
+	assert_int_equal(get_as(&bob, path, &r), 200);
+	assert_non_null(b = th_json(&r));
+	th_resp_free(&r);
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(b, "entries")), 1000);
+	/* The same order as the log: the second part goes on right after the first. */
+	last = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(a, "entries"), 999);
+	first = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(b, "entries"), 0);
+	snprintf(last_id, sizeof(last_id), "%.0f",
+		 cJSON_GetObjectItemCaseSensitive(last, "id")->valuedouble);
+	snprintf(first_id, sizeof(first_id), "%.0f",
+		 cJSON_GetObjectItemCaseSensitive(first, "id")->valuedouble);
+	assert_int_equal(
+	    scalar("SELECT count(*) FROM portal.access_events l, portal.access_events f"
+		   " WHERE l.id = %s AND f.id = %s AND (f.occurred_at, f.id) <"
+		   " (l.occurred_at, l.id)",
+		   last_id, first_id),
+	    1);
+	assert_int_equal(
+	    scalar("SELECT count(*) FROM portal.access_events e, portal.access_events l,"
+		   " portal.access_events f WHERE l.id = %s AND f.id = %s AND"
+		   " e.person_id = '%s' AND (e.occurred_at, e.id) < (l.occurred_at, l.id)"
+		   " AND (e.occurred_at, e.id) > (f.occurred_at, f.id)",
+		   last_id, first_id, bob.id),
+	    0);
+	cJSON_Delete(a);
+	cJSON_Delete(b);
+}
+
 int
 main(void)
 {
@@ -1236,6 +1304,7 @@ main(void)
 	    cmocka_unit_test(test_view_failure_leaves_connections_clean),
 	    cmocka_unit_test(test_sealed_entry_opens_on_its_date),
 	    cmocka_unit_test(test_export_of_a_long_log_is_complete),
+	    cmocka_unit_test(test_export_says_where_it_stopped),
 	};
 
 	return cmocka_run_group_tests(tests, setup, th_group_teardown);
