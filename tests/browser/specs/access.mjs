@@ -4,9 +4,15 @@
 // has reported accesses by the tax office for every demo person.
 import path from 'node:path';
 import { readFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
 
 function expect(cond, what) {
   if (!cond) throw new Error(what);
+}
+
+// One value from the database (mado-testenv's MADOTEST_DB), as its superuser.
+function sql(query) {
+  return execFileSync('psql', ['-XAtq', process.env.MADOTEST_DB, '-c', query], { encoding: 'utf8' }).trim();
 }
 
 async function login(page) {
@@ -104,6 +110,30 @@ export const checks = [
       await page.waitForSelector('#alert-saved:not([hidden])');
       const res = await page.request.get('/api/v1/me/alerts');
       expect((await res.json()).mode === 'sensitive', 'the alert setting was not saved');
+    },
+  },
+  {
+    name: 'a consent refusal and an unknown purpose read in words, never as raw keys or null',
+    async run({ open }) {
+      expect(process.env.MADOTEST_DB, 'run with mado-testenv --access');
+      for (const [locale, words] of [['ja-JP', '同意を取り消しました'], ['en-GB', 'you withdrew your consent']]) {
+        const page = await open({ locale, width: 360 });
+        await login(page);
+        // The session just made is this person's: a refused private fetch under a withdrawn
+        // consent, for a purpose Mado has no words for.
+        const person = sql('SELECT person_id FROM portal.sessions ORDER BY created_at DESC LIMIT 1');
+        const row = sql("SELECT id FROM portal.record_access(ARRAY[ROW(gen_random_uuid(),"
+          + ` '${person}'::uuid, now(), 'kakeibo-app', NULL, NULL, NULL, 'machine', 'private',`
+          + " 'budget.unlisted', 'consent', NULL, ARRAY['tax.income'], NULL, 'denied',"
+          + " 'consent-revoked', NULL, NULL)::portal.access_record])");
+        await page.goto(`/#/access-entry?id=${row}`);
+        await page.waitForSelector('#entry dl');
+        const text = await page.textContent('#entry');
+        expect(text.includes(words), `the refusal is not in words: "${text}"`);
+        expect(text.includes('budget.unlisted'), 'the unknown purpose is not named by its code');
+        expect(!text.includes('access.reason.') && !/null/.test(text), `raw text on the entry page: "${text}"`);
+        await fitsPhone(page, 'the entry');
+      }
     },
   },
 ];
