@@ -1,6 +1,7 @@
 /*
- * The one response writer. Status line, headers and body leave in a single mg_write: a
- * response split over several writes costs about three times as much, and the security
+ * The one response writer. Status line, headers and body leave in a single mg_write (a
+ * large body in pieces, see http__send): a response split over several small writes costs
+ * about three times as much, and the security
  * headers are never forgotten on some path (CivetWeb adds its own only to responses it
  * generates itself).
  */
@@ -385,16 +386,25 @@ http__response_bytes(const struct mado_req *rq, bool alive, struct mado_text *t)
 		mado_text_append(t, rq->out.buf, rq->out.len);
 }
 
+/* CivetWeb gives one mg_write request_timeout_ms in all, so a large body (a whole log's
+   export) written at once to a client that reads it over more than that time would be cut
+   off; it leaves in pieces, each with its own time. Small responses stay one write. */
+#define SEND_PIECE ((size_t)256 * 1024)
+
 void
 http__send(struct mado_req *rq)
 {
 	struct mado_text t = {0};
 	bool alive = keep_alive(rq);
+	size_t off, n;
 
 	if (!alive && rq->conn != NULL)
 		mg_disable_connection_keep_alive(rq->conn);
 	http__response_bytes(rq, alive, &t);
-	if (rq->conn != NULL)
-		mg_write(rq->conn, t.buf, t.len);
+	for (off = 0; rq->conn != NULL && off < t.len; off += n) {
+		n = t.len - off < SEND_PIECE ? t.len - off : SEND_PIECE;
+		if (mg_write(rq->conn, t.buf + off, n) <= 0)
+			break;
+	}
 	mado_text_free(&t);
 }

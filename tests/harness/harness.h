@@ -99,6 +99,8 @@ struct th_req {
 	bool mtls;              /* to the TLS login listener */
 };
 int th_request(const struct th_env *e, const struct th_req *rq, struct th_resp *out);
+/* The longest a request may take from now on (20 seconds unless set); returns the old. */
+long th_http_timeout(long seconds);
 void th_resp_free(struct th_resp *r);
 /* Logs in with card's certificate on the TLS login listener: the session cookie
    ("__Host-mado=...") and its CSRF token. 0, or -1 when the login failed. */
