@@ -286,6 +286,61 @@ test_binding_and_login_notices(void **state)
 	cJSON_Delete(j);
 }
 
+/* A renewed card (--same-person-as) is the same person: the same id, the same pseudonym
+   for every organisation, the history before the renewal still theirs. */
+static void
+test_renewal_keeps_person(void **state)
+{
+	char old_cert[400], new_cert[400], args[1024], before[128], after[128], renewed[40];
+	struct th_person p;
+	cJSON *j;
+
+	(void)state;
+	person(&p, "renew-a");
+	login(&p);
+	/* An organisation: everyone gets a pseudonym for it. */
+	assert_int_equal(scalar("INSERT INTO portal.organisations (code, kind, name_ja, name_en) "
+				"VALUES ('renew-org', 'agency', '更新庁', 'Renewal Agency')"),
+			 1);
+	assert_int_equal(
+	    th_sql_str(&env, before, sizeof(before),
+		       "SELECT pseudonym FROM portal.pseudonyms WHERE person_id = '%s' "
+		       "AND org_code = 'renew-org'",
+		       p.id),
+	    0);
+	assert_true(strlen(before) > 0);
+
+	assert_int_equal(th_card_issue(&env, "renew-a2", "--key p256"), 0);
+	th_card_file(&env, "renew-a", "crt", old_cert, sizeof(old_cert));
+	th_card_file(&env, "renew-a2", "crt", new_cert, sizeof(new_cert));
+	snprintf(args, sizeof(args), "register-card --cert '%s' --same-person-as '%s'", new_cert,
+		 old_cert);
+	assert_int_equal(th_mado_cmd(&env, args, NULL), 0);
+	assert_int_equal(th_sql_str(&env, renewed, sizeof(renewed),
+				    "SELECT person_id FROM portal.card_bindings ORDER BY id DESC "
+				    "LIMIT 1"),
+			 0);
+	assert_string_equal(renewed, p.id);
+	assert_int_equal(
+	    th_sql_str(&env, after, sizeof(after),
+		       "SELECT string_agg(pseudonym, ',') FROM portal.pseudonyms WHERE "
+		       "person_id = '%s' AND org_code = 'renew-org'",
+		       p.id),
+	    0);
+	assert_string_equal(after, before);
+	assert_int_equal(scalar("SELECT count(*) FROM portal.people"),
+			 scalar("SELECT count(DISTINCT person_id) FROM portal.card_bindings"));
+
+	/* Logged in with the new card, the person still has the old card's login. */
+	snprintf(p.card, sizeof(p.card), "renew-a2");
+	login(&p);
+	j = items_of(&p, "/api/v1/me/logins");
+	assert_int_equal(count_with(j, "event", "login", NULL, NULL), 2);
+	assert_int_equal(count_with(j, "event", "card-bound", "reason", "first-card"), 1);
+	assert_int_equal(count_with(j, "event", "card-bound", "reason", "renewal"), 1);
+	cJSON_Delete(j);
+}
+
 /* A session started as on a shared computer ends after session_idle_shared_s (here 120 s)
    without a request, an ordinary one only after session_idle_s (900 s). */
 static void
@@ -335,6 +390,7 @@ main(void)
 	    cmocka_unit_test(test_cards_hide_serial),
 	    cmocka_unit_test(test_end_other_session),
 	    cmocka_unit_test(test_binding_and_login_notices),
+	    cmocka_unit_test(test_renewal_keeps_person),
 	    cmocka_unit_test(test_shared_idle),
 	};
 
