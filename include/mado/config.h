@@ -59,6 +59,7 @@ struct mado_config {
 	int card_crl_refresh_s;
 	int card_recheck_s; /* how often a session re-checks its card's revocation */
 	int session_idle_s;
+	int session_idle_shared_s;
 	int session_max_s;
 	int login_fail_max_addr;
 	int login_fail_max_card;

@@ -125,6 +125,7 @@ enum mado_cache {
 struct mado_actor {
 	bool session;                          /* a valid session cookie came with the request */
 	bool authenticated;                    /* ... and a person is logged in on it */
+	bool shared;                           /* ... started on a shared computer */
 	char session_hex[MADO_HASH_PARAM_LEN]; /* the cookie's hash, a bytea parameter */
 	char person_id[40];
 	char binding_id[24];

@@ -3,6 +3,7 @@
  * The rules of login live here in C (the database only stores sessions, bindings and
  * counters); tests/unit/data/auth_login.tsv drives them case by case.
  */
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -54,4 +55,25 @@ bool
 auth__card_limited(enum mado_pki_reason reason, int failures, int max)
 {
 	return reason != MADO_PKI_PASS && failures > max;
+}
+
+void
+auth__coarse_net(const char *addr, char *out, size_t len)
+{
+	unsigned char a[16];
+	char buf[INET6_ADDRSTRLEN];
+
+	*out = '\0';
+	/* An IPv4 client on a dual-stack socket is an IPv4 client. */
+	if (strncmp(addr, "::ffff:", 7) == 0 && strchr(addr + 7, '.') != NULL)
+		addr += 7;
+	if (inet_pton(AF_INET, addr, a) == 1) {
+		a[3] = 0;
+		if (inet_ntop(AF_INET, a, buf, sizeof(buf)) != NULL)
+			snprintf(out, len, "%s/24", buf);
+	} else if (inet_pton(AF_INET6, addr, a) == 1) {
+		memset(a + 6, 0, 10);
+		if (inet_ntop(AF_INET6, a, buf, sizeof(buf)) != NULL)
+			snprintf(out, len, "%s/48", buf);
+	}
 }

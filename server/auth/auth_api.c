@@ -81,6 +81,7 @@ mado_auth_init(const struct mado_config *cfg, char *why, size_t whylen)
 
 	memset(&auth__s, 0, sizeof(auth__s));
 	auth__s.idle_s = cfg->session_idle_s;
+	auth__s.shared_idle_s = cfg->session_idle_shared_s;
 	auth__s.max_s = cfg->session_max_s;
 	auth__s.recheck_s = cfg->card_recheck_s;
 	auth__s.fail_addr = cfg->login_fail_max_addr;
@@ -154,11 +155,29 @@ end_session(struct mado_req *rq, struct mado_db *db, const char *event)
 	return auth__session_end(db, rq->actor.session_hex, &s, event);
 }
 
+/* The ?shared=true of a login request: the person said this is a shared computer. */
+static bool
+shared_asked(struct mado_req *rq)
+{
+	const char *v = mado_http_query(rq, "shared");
+
+	return v != NULL && strcmp(v, "true") == 0;
+}
+
+/* How long the session may stay idle. */
+static int
+idle_of(bool shared)
+{
+	return shared && auth__s.shared_idle_s < auth__s.idle_s ? auth__s.shared_idle_s
+								: auth__s.idle_s;
+}
+
 static int
 challenge(struct mado_req *rq)
 {
 	char key[MADO_HASH_PARAM_LEN], csrf[48], nonce[AUTH_NONCE_LEN + 4];
 	unsigned char raw[32];
+	bool shared = shared_asked(rq);
 	struct mado_db *db;
 	cJSON *out;
 	int rc;
@@ -172,11 +191,14 @@ challenge(struct mado_req *rq)
 	if (rq->actor.session && rq->actor.authenticated &&
 	    (rc = end_session(rq, db, "logout")) != MADO_OK)
 		return rc;
-	/* The challenge belongs to this browser's pre-login session: one per cookie. */
+	/* The challenge belongs to this browser's pre-login session: one per cookie. A
+	   pre-login session is marked shared, or not, as this challenge asks. */
 	if (rq->actor.session && !rq->actor.authenticated) {
 		memcpy(key, rq->actor.session_hex, sizeof(key));
+		if ((rc = auth__session_shared(db, key, shared)) != MADO_OK)
+			return rc;
 	} else if ((rc = new_session_id(rq, key, csrf)) != MADO_OK ||
-		   (rc = auth__session_new_prelogin(db, key, csrf)) != MADO_OK) {
+		   (rc = auth__session_new_prelogin(db, key, csrf, shared)) != MADO_OK) {
 		return rc;
 	}
 	if (mado_random(raw, sizeof(raw)) != 0)
@@ -244,9 +266,9 @@ login_failed(struct mado_req *rq, struct mado_db *db, const char *addr_key, cons
  */
 static int
 finish_login(struct mado_req *rq, const char *addr_key, enum mado_pki_reason reason,
-	     const struct mado_pki_result *res, const char *method)
+	     const struct mado_pki_result *res, const char *method, bool shared)
 {
-	char card_key[65], idbuf[160], key[MADO_HASH_PARAM_LEN], csrf[48];
+	char card_key[65], idbuf[160], key[MADO_HASH_PARAM_LEN], csrf[48], net[64];
 	bool known = auth__card_known(&res->card), conflict = false;
 	struct auth_session prior;
 	struct auth_binding b;
@@ -269,16 +291,19 @@ finish_login(struct mado_req *rq, const char *addr_key, enum mado_pki_reason rea
 	err = auth__login_decision(reason, b.found, conflict, b.revoked);
 	if (err != MADO_OK)
 		return login_failed(rq, db, addr_key, card_key, reason, res, &b, method, err);
+	auth__coarse_net(mado_http_client_addr(rq), net, sizeof(net));
 	if ((rc = new_session_id(rq, key, csrf)) != MADO_OK ||
 	    (rc = auth__login(db, rq->actor.session ? rq->actor.session_hex : NULL, &prior, key, &b,
-			      method, csrf, auth__s.max_s, auth__s.revocation)) != MADO_OK ||
+			      method, csrf, auth__s.max_s, auth__s.revocation, shared, net)) !=
+		MADO_OK ||
 	    (rc = auth__fail_clear(db, "card", card_key)) != MADO_OK)
 		return rc;
 	mado_log_info(rq->id, "auth: login by %s with card %s", method, res->card.fingerprint);
 	out = cJSON_CreateObject();
 	cJSON_AddStringToObject(out, "status", "logged_in");
 	cJSON_AddStringToObject(out, "csrf_token", csrf);
-	cJSON_AddNumberToObject(out, "idle_timeout_s", auth__s.idle_s);
+	cJSON_AddNumberToObject(out, "idle_timeout_s", idle_of(shared));
+	cJSON_AddBoolToObject(out, "shared", shared);
 	cJSON_AddNumberToObject(out, "expires_in_s", auth__s.max_s);
 	OPENSSL_cleanse(csrf, sizeof(csrf));
 	return mado_http_json(rq, 200, out);
@@ -308,7 +333,8 @@ login_webeid(struct mado_req *rq)
 	mado_http_db_release(rq);
 	reason = mado_webeid_validate(auth__s.cards, rq->body, rq->body_len, auth__s.origin, nonce,
 				      time(NULL), MADO_PKI_REVOCATION_CONFIGURED, &res, NULL);
-	return finish_login(rq, addr_key, reason, &res, "webeid");
+	/* The pre-login session says whether this is a shared computer (its challenge). */
+	return finish_login(rq, addr_key, reason, &res, "webeid", rq->actor.shared);
 }
 
 /* Browsers navigating to the TLS login get a page, not JSON. */
@@ -339,7 +365,7 @@ login_tls(struct mado_req *rq)
 		addr_limit_key(rq, addr_key);
 		reason = mado_pki_check_cert(auth__s.cards, peer, time(NULL),
 					     MADO_PKI_REVOCATION_CONFIGURED, &res);
-		rc = finish_login(rq, addr_key, reason, &res, "tls");
+		rc = finish_login(rq, addr_key, reason, &res, "tls", shared_asked(rq));
 	}
 	if (!wants_html(rq))
 		return rc;
@@ -377,7 +403,63 @@ session(struct mado_req *rq)
 	cJSON_AddStringToObject(out, "method", rq->actor.method);
 	cJSON_AddStringToObject(out, "channel", rq->actor.channel);
 	cJSON_AddStringToObject(out, "csrf_token", rq->actor.csrf);
-	cJSON_AddNumberToObject(out, "idle_timeout_s", auth__s.idle_s);
+	cJSON_AddNumberToObject(out, "idle_timeout_s", idle_of(rq->actor.shared));
+	cJSON_AddBoolToObject(out, "shared", rq->actor.shared);
+	return mado_http_json(rq, 200, out);
+}
+
+/* The person's open sessions, this one marked. */
+static int
+sessions(struct mado_req *rq)
+{
+	struct mado_db *db;
+	cJSON *out, *items;
+	int rc;
+
+	if ((rc = mado_http_db(rq, &db)) != MADO_OK)
+		return rc;
+	out = cJSON_CreateObject();
+	items = cJSON_AddArrayToObject(out, "items");
+	if ((rc = auth__sessions(db, rq->actor.person_id, rq->actor.session_hex, items)) !=
+	    MADO_OK) {
+		cJSON_Delete(out);
+		return rc;
+	}
+	return mado_http_json(rq, 200, out);
+}
+
+/* Ends one of the person's sessions, by its handle; another person's is not found. */
+static int
+end_session_by_handle(struct mado_req *rq)
+{
+	struct mado_db *db;
+	bool found = false;
+	int rc;
+
+	if ((rc = mado_http_db(rq, &db)) != MADO_OK ||
+	    (rc = auth__end_own_session(db, rq->actor.person_id, rq->params[0], &found)) != MADO_OK)
+		return rc;
+	if (!found)
+		return mado_http_fail(rq, MADO_E_NOT_FOUND, "no such session of yours");
+	return mado_http_no_content(rq);
+}
+
+/* The cards bound to the person. */
+static int
+cards(struct mado_req *rq)
+{
+	struct mado_db *db;
+	cJSON *out, *items;
+	int rc;
+
+	if ((rc = mado_http_db(rq, &db)) != MADO_OK)
+		return rc;
+	out = cJSON_CreateObject();
+	items = cJSON_AddArrayToObject(out, "items");
+	if ((rc = auth__cards(db, rq->actor.person_id, items)) != MADO_OK) {
+		cJSON_Delete(out);
+		return rc;
+	}
 	return mado_http_json(rq, 200, out);
 }
 
@@ -441,6 +523,16 @@ static const struct mado_field logins_query[] = {
     MADO_FIELDS_END,
 };
 
+static const struct mado_field shared_query[] = {
+    {.name = "shared", .kind = MADO_K_BOOL, .hint = "true on a shared computer"},
+    MADO_FIELDS_END,
+};
+
+static const struct mado_field session_path[] = {
+    {.name = "id", .kind = MADO_K_UUID, .hint = "a session's id from /api/v1/me/sessions"},
+    MADO_FIELDS_END,
+};
+
 static const struct mado_field demo_card_path[] = {
     {.name = "name", .kind = MADO_K_TEXT, .min = 1, .max = 32},
     MADO_FIELDS_END,
@@ -461,6 +553,7 @@ static const struct mado_route routes[] = {
      .pattern = "/api/v1/auth/challenge",
      .handler = challenge,
      .caller = MADO_VISITOR,
+     .query = shared_query,
      .rate_limited = true},
     /* A token may be up to 10000 characters; the validator, not the size limit, says so. */
     {.method = "POST",
@@ -474,10 +567,17 @@ static const struct mado_route routes[] = {
      .pattern = "/api/v1/auth/tls",
      .handler = login_tls,
      .caller = MADO_VISITOR,
+     .query = shared_query,
      .tls_origin = true},
     {.method = "POST", .pattern = "/api/v1/auth/logout", .handler = logout},
     {.method = "GET", .pattern = "/api/v1/me/session", .handler = session},
     {.method = "GET", .pattern = "/api/v1/me/logins", .handler = logins, .query = logins_query},
+    {.method = "GET", .pattern = "/api/v1/me/sessions", .handler = sessions},
+    {.method = "DELETE",
+     .pattern = "/api/v1/me/sessions/{id}",
+     .handler = end_session_by_handle,
+     .path = session_path},
+    {.method = "GET", .pattern = "/api/v1/me/cards", .handler = cards},
     {.method = "GET",
      .pattern = "/api/v1/demo/cards",
      .handler = demo_cards,

@@ -104,8 +104,8 @@ session_of(struct mado_req *rq, struct auth_session *s)
 	int rc;
 
 	if ((rc = mado_http_db(rq, &db)) != MADO_OK ||
-	    (rc = auth__session_get(db, rq->actor.session_hex, auth__s.idle_s, auth__s.recheck_s,
-				    s)) != MADO_OK)
+	    (rc = auth__session_get(db, rq->actor.session_hex, auth__s.idle_s,
+				    auth__s.shared_idle_s, auth__s.recheck_s, s)) != MADO_OK)
 		return rc;
 	if (!s->found) {
 		auth__clear_cookie(rq);
@@ -152,6 +152,7 @@ person_admit(struct mado_req *rq)
 		return rc;
 	rq->actor.session = true;
 	rq->actor.authenticated = s.person_id[0] != '\0';
+	rq->actor.shared = s.shared;
 	memcpy(rq->actor.person_id, s.person_id, sizeof(s.person_id));
 	memcpy(rq->actor.binding_id, s.binding_id, sizeof(s.binding_id));
 	memcpy(rq->actor.channel, s.channel, sizeof(s.channel));

@@ -25,7 +25,7 @@ struct auth_state {
 	char *origin;
 	char *demo_dir;
 	bool revocation;
-	int idle_s, max_s, recheck_s;
+	int idle_s, shared_idle_s, max_s, recheck_s;
 	int fail_addr, fail_card, window_s;
 };
 extern struct auth_state auth__s;
@@ -45,6 +45,9 @@ bool auth__card_known(const struct mado_card_id *card);
 /* Should a failed attempt with this card be refused before the usual answer (429)? Only
    attempts that did not prove the key are, so the holder is never locked out. */
 bool auth__card_limited(enum mado_pki_reason reason, int failures, int max);
+/* The client's address reduced to its network (IPv4 /24, IPv6 /48), as "net/len"; "" for
+   an address that is neither. */
+void auth__coarse_net(const char *addr, char *out, size_t len);
 
 /* auth_gate.c: the gates for people and organisations. */
 extern const struct mado_gate auth__person_gate;
@@ -57,19 +60,22 @@ void auth__clear_cookie(struct mado_req *rq);
 /* auth_store.c: the SQL. */
 struct auth_session {
 	bool found, expired, touch_due, revoked, recheck_due;
+	bool shared; /* started on a shared computer: ends after session_idle_shared_s */
 	char person_id[40];
 	char binding_id[24];
 	char channel[16];
 	char method[8];
 	char csrf[48];
 };
-int auth__session_get(struct mado_db *db, const char *key, int idle_s, int recheck_s,
-		      struct auth_session *s);
+int auth__session_get(struct mado_db *db, const char *key, int idle_s, int shared_idle_s,
+		      int recheck_s, struct auth_session *s);
 int auth__session_touch(struct mado_db *db, const char *key);
 /* Deletes the session; records `event` for its person if it had one. */
 int auth__session_end(struct mado_db *db, const char *key, const struct auth_session *s,
 		      const char *event);
-int auth__session_new_prelogin(struct mado_db *db, const char *key, const char *csrf);
+int auth__session_new_prelogin(struct mado_db *db, const char *key, const char *csrf, bool shared);
+/* Marks a pre-login session as on a shared computer, or not. */
+int auth__session_shared(struct mado_db *db, const char *key, bool shared);
 int auth__challenge_put(struct mado_db *db, const char *key, const char *nonce);
 /* Takes (deletes) the challenge of a pre-login session: MADO_OK with the nonce,
    MADO_E_CHALLENGE_MISSING, or MADO_E_CHALLENGE_EXPIRED. */
@@ -90,10 +96,11 @@ int auth__key_bindings(struct mado_db *db, struct mado_pki *pki, int *keyed, int
 int auth__key_elsewhere(struct mado_db *db, const char *key_hash, const char *person_id,
 			bool *conflict);
 /* Creates the person's session (ending the browser's session under prelogin_key, with a
-   logout for prior's person when it was one's) and records the login. */
+   logout for prior's person when it was one's), records the login and its notice, and
+   when the card was last used. client_net: the coarse network it came from, or "". */
 int auth__login(struct mado_db *db, const char *prelogin_key, const struct auth_session *prior,
 		const char *key, const struct auth_binding *b, const char *method, const char *csrf,
-		int max_s, bool revocation_checked);
+		int max_s, bool revocation_checked, bool shared, const char *client_net);
 int auth__event(struct mado_db *db, const char *person_id, const char *method, const char *event,
 		const char *reason);
 int auth__binding_cert(struct mado_db *db, const char *binding_id, X509 **cert);
@@ -113,6 +120,14 @@ int auth__fail_clear(struct mado_db *db, const char *scope, const char *key);
 int auth__logins(struct mado_db *db, const char *person_id, long long before, int limit,
 		 cJSON *items, long long *next);
 int auth__purge(struct mado_db *db);
+/* The person's open sessions into items (key: the asking session's, marked current). */
+int auth__sessions(struct mado_db *db, const char *person_id, const char *key, cJSON *items);
+/* Ends the person's session with this handle, with a logout in their history; *found is
+   false for a handle that is not one of theirs. */
+int auth__end_own_session(struct mado_db *db, const char *person_id, const char *handle,
+			  bool *found);
+/* The cards bound to the person into items, never with their serial in full. */
+int auth__cards(struct mado_db *db, const char *person_id, cJSON *items);
 /* The organisation and kind a client certificate's key is bound to. */
 int auth__org_by_key(struct mado_db *db, const char *key_hash, char *org, size_t orglen, char *kind,
 		     size_t kindlen, bool *found);

@@ -19,15 +19,17 @@
 static struct mado_db_stmt Q_SESSION_GET = MADO_DB_STMT(
     "auth_session_get",
     "SELECT true AS found, s.person_id, s.binding_id, s.channel, coalesce(s.method, '') AS method,"
-    " s.csrf_token AS csrf,"
-    " s.expires_at <= now() OR s.last_seen <= now() - make_interval(secs => $2::int) AS expired,"
-    " s.last_seen <= now() - make_interval(secs => $4::int) AS touch_due,"
+    " s.csrf_token AS csrf, s.shared,"
+    " s.expires_at <= now() OR s.last_seen <= now() - make_interval(secs =>"
+    "  CASE WHEN s.shared THEN $5::int ELSE $2::int END) AS expired,"
+    " s.last_seen <= now() - make_interval(secs => least($4::int,"
+    "  (CASE WHEN s.shared THEN $5::int ELSE $2::int END) / 3)) AS touch_due,"
     " coalesce(b.revoked_at IS NOT NULL, false) AS revoked,"
     " b.id IS NOT NULL AND (b.checked_at IS NULL"
     "  OR b.checked_at <= now() - make_interval(secs => $3::int)) AS recheck_due"
     " FROM portal.sessions s LEFT JOIN portal.card_bindings b ON b.id = s.binding_id"
     " WHERE s.id_hash = $1::bytea",
-    4);
+    5);
 static struct mado_db_stmt Q_SESSION_TOUCH =
     MADO_DB_STMT("auth_session_touch",
 		 "UPDATE portal.sessions SET last_seen = now() WHERE id_hash = $1::bytea", 1);
@@ -35,9 +37,14 @@ static struct mado_db_stmt Q_SESSION_DELETE =
     MADO_DB_STMT("auth_session_delete", "DELETE FROM portal.sessions WHERE id_hash = $1::bytea", 1);
 static struct mado_db_stmt Q_SESSION_PRELOGIN =
     MADO_DB_STMT("auth_session_prelogin",
-		 "INSERT INTO portal.sessions (id_hash, csrf_token, expires_at)"
-		 " VALUES ($1::bytea, $2, now() + make_interval(secs => $3::int))",
-		 3);
+		 "INSERT INTO portal.sessions (id_hash, csrf_token, expires_at, shared)"
+		 " VALUES ($1::bytea, $2, now() + make_interval(secs => $3::int), $4::boolean)",
+		 4);
+static struct mado_db_stmt Q_SESSION_SHARED =
+    MADO_DB_STMT("auth_session_shared",
+		 "UPDATE portal.sessions SET shared = $2::boolean WHERE id_hash = $1::bytea"
+		 " AND person_id IS NULL",
+		 2);
 static struct mado_db_stmt Q_CHALLENGE_PUT =
     MADO_DB_STMT("auth_challenge_put",
 		 "INSERT INTO portal.auth_challenges (session_hash, nonce, expires_at)"
@@ -65,9 +72,38 @@ static struct mado_db_stmt Q_KEY_ELSEWHERE =
 static struct mado_db_stmt Q_SESSION_NEW =
     MADO_DB_STMT("auth_session_new",
 		 "INSERT INTO portal.sessions (id_hash, person_id, binding_id, method, csrf_token,"
-		 " expires_at) VALUES ($1::bytea, $2::uuid, $3::bigint, $4, $5,"
-		 " now() + make_interval(secs => $6::int))",
-		 6);
+		 " expires_at, shared, client_net) VALUES ($1::bytea, $2::uuid, $3::bigint, $4, $5,"
+		 " now() + make_interval(secs => $6::int), $7::boolean, nullif($8, ''))",
+		 8);
+static struct mado_db_stmt Q_BINDING_USED =
+    MADO_DB_STMT("auth_binding_used",
+		 "UPDATE portal.card_bindings SET last_used_at = now() WHERE id = $1::bigint", 1);
+/* Notices about the person's own logins and cards, and the sessions and cards they see. */
+static struct mado_db_stmt Q_NOTICE =
+    MADO_DB_STMT_AS_PERSON("auth_notice", "SELECT portal.auth_notice($1::uuid, $2, $3)", 3);
+static struct mado_db_stmt Q_END_OWN = MADO_DB_STMT_AS_PERSON(
+    "auth_end_own", "SELECT method FROM portal.end_own_session($1::uuid, $2::uuid)", 2);
+static struct mado_db_stmt Q_SESSIONS = MADO_DB_STMT_AS_PERSON(
+    "auth_sessions",
+    "SELECT s.handle::text AS id,"
+    " to_char(s.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS started,"
+    " to_char(s.last_seen AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS last_seen,"
+    " coalesce(s.method, '') AS method, s.channel, s.shared, s.client_net AS net,"
+    " s.id_hash = $2::bytea AS current"
+    " FROM portal.sessions s WHERE s.person_id = $1::uuid AND s.expires_at > now()"
+    " ORDER BY s.created_at DESC, s.handle LIMIT 100",
+    2);
+/* The serial never leaves whole: its last four hex digits name the card to its holder. */
+static struct mado_db_stmt Q_CARDS = MADO_DB_STMT_AS_PERSON(
+    "auth_cards",
+    "SELECT b.id::text AS id, right(b.serial, 4) AS serial_end, b.cert,"
+    " to_char(b.not_before AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS not_before,"
+    " to_char(b.not_after AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS not_after,"
+    " to_char(b.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS bound_at,"
+    " to_char(b.last_used_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS last_used,"
+    " to_char(b.revoked_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS revoked_at"
+    " FROM portal.card_bindings b WHERE b.person_id = $1::uuid ORDER BY b.id DESC LIMIT 50",
+    1);
 static struct mado_db_stmt Q_BINDING_CHECKED =
     MADO_DB_STMT("auth_binding_checked",
 		 "UPDATE portal.card_bindings SET checked_at = now() WHERE id = $1::bigint", 1);
@@ -170,6 +206,7 @@ static const struct mado_col SESSION_COLS[] = {
     MADO_COL(BUF, auth_session, method),     MADO_COL(BUF, auth_session, csrf),
     MADO_COL(BOOL, auth_session, expired),   MADO_COL(BOOL, auth_session, touch_due),
     MADO_COL(BOOL, auth_session, revoked),   MADO_COL(BOOL, auth_session, recheck_due),
+    MADO_COL(BOOL, auth_session, shared),
 };
 
 static const struct mado_col BINDING_COLS[] = {
@@ -187,16 +224,17 @@ one_or_none(int rc)
 }
 
 int
-auth__session_get(struct mado_db *db, const char *key, int idle_s, int recheck_s,
+auth__session_get(struct mado_db *db, const char *key, int idle_s, int shared_idle_s, int recheck_s,
 		  struct auth_session *s)
 {
-	char idle[16], recheck[16], touch[16];
-	const char *p[4] = {key, idle, recheck, touch};
+	char idle[16], recheck[16], touch[16], shared_idle[16];
+	const char *p[5] = {key, idle, recheck, touch, shared_idle};
 
 	memset(s, 0, sizeof(*s));
 	snprintf(idle, sizeof(idle), "%d", idle_s);
 	snprintf(recheck, sizeof(recheck), "%d", recheck_s);
 	snprintf(touch, sizeof(touch), "%d", AUTH_TOUCH_INTERVAL_S);
+	snprintf(shared_idle, sizeof(shared_idle), "%d", shared_idle_s);
 	return one_or_none(mado_db_one(db, &Q_SESSION_GET, p, MADO_COLS(SESSION_COLS), s));
 }
 
@@ -238,13 +276,21 @@ fail:
 }
 
 int
-auth__session_new_prelogin(struct mado_db *db, const char *key, const char *csrf)
+auth__session_new_prelogin(struct mado_db *db, const char *key, const char *csrf, bool shared)
 {
 	char ttl[16];
-	const char *p[3] = {key, csrf, ttl};
+	const char *p[4] = {key, csrf, ttl, shared ? "true" : "false"};
 
 	snprintf(ttl, sizeof(ttl), "%d", AUTH_PRELOGIN_TTL_S);
 	return mado_db_run(db, &Q_SESSION_PRELOGIN, p, NULL);
+}
+
+int
+auth__session_shared(struct mado_db *db, const char *key, bool shared)
+{
+	const char *p[2] = {key, shared ? "true" : "false"};
+
+	return mado_db_run(db, &Q_SESSION_SHARED, p, NULL);
 }
 
 int
@@ -306,12 +352,20 @@ auth__key_elsewhere(struct mado_db *db, const char *key_hash, const char *person
 int
 auth__login(struct mado_db *db, const char *prelogin_key, const struct auth_session *prior,
 	    const char *key, const struct auth_binding *b, const char *method, const char *csrf,
-	    int max_s, bool revocation_checked)
+	    int max_s, bool revocation_checked, bool shared, const char *client_net)
 {
 	char max[16];
 	const char *pre[1] = {prelogin_key};
-	const char *sess[6] = {key, b->person_id, b->id, method, csrf, max};
+	const char *sess[8] = {key,
+			       b->person_id,
+			       b->id,
+			       method,
+			       csrf,
+			       max,
+			       shared ? "true" : "false",
+			       client_net != NULL ? client_net : ""};
 	const char *bind[1] = {b->id};
+	const char *notice[3] = {b->person_id, "login", method};
 	int rc;
 
 	snprintf(max, sizeof(max), "%d", max_s);
@@ -330,7 +384,9 @@ auth__login(struct mado_db *db, const char *prelogin_key, const struct auth_sess
 		goto fail;
 	if (revocation_checked && (rc = mado_db_run(db, &Q_BINDING_CHECKED, bind, NULL)) != MADO_OK)
 		goto fail;
-	if ((rc = auth__event(db, b->person_id, method, "login", NULL)) != MADO_OK)
+	if ((rc = mado_db_run(db, &Q_BINDING_USED, bind, NULL)) != MADO_OK ||
+	    (rc = auth__event(db, b->person_id, method, "login", NULL)) != MADO_OK ||
+	    (rc = mado_db_run(db, &Q_NOTICE, notice, NULL)) != MADO_OK)
 		goto fail;
 	return mado_db_commit(db);
 fail:
@@ -447,7 +503,7 @@ auth__register(struct mado_db *db, const struct mado_card_id *card, const unsign
 	static const struct mado_col cols[] = {MADO_COL(BUF, new_person, id)};
 	char nb[24], na[24], *hex = mado_xmalloc(2 * derlen + 3);
 	struct new_person np;
-	const char *p[8];
+	const char *p[8], *notice[3];
 	int rc;
 
 	memcpy(hex, "\\x", 2);
@@ -470,7 +526,13 @@ auth__register(struct mado_db *db, const struct mado_card_id *card, const unsign
 	p[5] = nb;
 	p[6] = na;
 	p[7] = card->issuer_key;
-	if ((rc = mado_db_run(db, &Q_BINDING_NEW, p, NULL)) != MADO_OK)
+	/* The person sees the binding in their login history and as a notice. */
+	notice[0] = np.id;
+	notice[1] = "card";
+	notice[2] = person_id != NULL ? "renewal" : "first-card";
+	if ((rc = mado_db_run(db, &Q_BINDING_NEW, p, NULL)) != MADO_OK ||
+	    (rc = auth__event(db, np.id, "operator", "card-bound", notice[2])) != MADO_OK ||
+	    (rc = mado_db_run(db, &Q_NOTICE, notice, NULL)) != MADO_OK)
 		rc = mado_db_rollback(db, rc);
 	else
 		rc = mado_db_commit(db);
@@ -631,4 +693,118 @@ auth__add_org_cert(struct mado_db *db, const char *org, const char *key_hash)
 		return rc;
 	/* No row: the key is already bound to another organisation. */
 	return rows == 1 ? MADO_OK : MADO_E_CONFLICT;
+}
+
+struct session_row {
+	const char *id, *started, *last_seen, *method, *channel, *net;
+	bool shared, current;
+};
+
+static void
+add_str(cJSON *o, const char *name, const char *v)
+{
+	if (v != NULL && *v != '\0')
+		cJSON_AddStringToObject(o, name, v);
+}
+
+static int
+add_session(const void *row, int i, void *arg)
+{
+	const struct session_row *r = row;
+	cJSON *it = cJSON_CreateObject();
+
+	(void)i;
+	cJSON_AddStringToObject(it, "id", r->id);
+	add_str(it, "started_at", r->started);
+	add_str(it, "last_seen_at", r->last_seen);
+	add_str(it, "method", r->method);
+	add_str(it, "channel", r->channel);
+	add_str(it, "network", r->net);
+	cJSON_AddBoolToObject(it, "shared", r->shared);
+	cJSON_AddBoolToObject(it, "current", r->current);
+	cJSON_AddItemToArray(arg, it);
+	return MADO_OK;
+}
+
+int
+auth__sessions(struct mado_db *db, const char *person_id, const char *key, cJSON *items)
+{
+	static const struct mado_col cols[] = {
+	    MADO_COL(STR, session_row, id),        MADO_COL(STR, session_row, started),
+	    MADO_COL(STR, session_row, last_seen), MADO_COL(STR, session_row, method),
+	    MADO_COL(STR, session_row, channel),   MADO_COL(STR, session_row, net),
+	    MADO_COL(BOOL, session_row, shared),   MADO_COL(BOOL, session_row, current),
+	};
+	const char *p[2] = {person_id, key};
+
+	return mado_db_each(db, &Q_SESSIONS, p, MADO_COLS(cols), sizeof(struct session_row),
+			    add_session, items);
+}
+
+int
+auth__end_own_session(struct mado_db *db, const char *person_id, const char *handle, bool *found)
+{
+	const char *p[2] = {person_id, handle};
+	long rows = 0;
+	int rc;
+
+	rc = mado_db_run(db, &Q_END_OWN, p, &rows);
+	*found = rc == MADO_OK && rows == 1;
+	return rc;
+}
+
+struct card_row {
+	const char *id, *serial_end, *cert, *not_before, *not_after, *bound_at, *last_used,
+	    *revoked_at;
+};
+
+/* The issuer's name as its holder knows it: the certificate's issuer CN, else its O. */
+static void
+issuer_name(const char *cert_text, char *out, size_t len)
+{
+	X509 *cert = cert_text != NULL ? stored_cert(cert_text) : NULL;
+	X509_NAME *name = cert != NULL ? X509_get_issuer_name(cert) : NULL;
+	int nids[2] = {NID_commonName, NID_organizationName}, i;
+
+	*out = '\0';
+	for (i = 0; name != NULL && i < 2 && *out == '\0'; i++)
+		if (X509_NAME_get_text_by_NID(name, nids[i], out, (int)len) < 0)
+			*out = '\0';
+	X509_free(cert);
+}
+
+static int
+add_card(const void *row, int i, void *arg)
+{
+	const struct card_row *r = row;
+	cJSON *it = cJSON_CreateObject();
+	char issuer[256];
+
+	(void)i;
+	issuer_name(r->cert, issuer, sizeof(issuer));
+	cJSON_AddStringToObject(it, "id", r->id);
+	cJSON_AddStringToObject(it, "issuer", issuer);
+	cJSON_AddStringToObject(it, "serial_end", r->serial_end != NULL ? r->serial_end : "");
+	add_str(it, "not_before", r->not_before);
+	add_str(it, "not_after", r->not_after);
+	add_str(it, "bound_at", r->bound_at);
+	add_str(it, "last_used_at", r->last_used);
+	add_str(it, "revoked_at", r->revoked_at);
+	cJSON_AddItemToArray(arg, it);
+	return MADO_OK;
+}
+
+int
+auth__cards(struct mado_db *db, const char *person_id, cJSON *items)
+{
+	static const struct mado_col cols[] = {
+	    MADO_COL(STR, card_row, id),        MADO_COL(STR, card_row, serial_end),
+	    MADO_COL(STR, card_row, cert),      MADO_COL(STR, card_row, not_before),
+	    MADO_COL(STR, card_row, not_after), MADO_COL(STR, card_row, bound_at),
+	    MADO_COL(STR, card_row, last_used), MADO_COL(STR, card_row, revoked_at),
+	};
+	const char *p[1] = {person_id};
+
+	return mado_db_each(db, &Q_CARDS, p, MADO_COLS(cols), sizeof(struct card_row), add_card,
+			    items);
 }

@@ -145,6 +145,9 @@ static const struct opt opts[] = {
      "How often a session re-checks that its card is not revoked."},
     {"session_idle_s", OPT_INT, OFF(session_idle_s), "900", 30, 86400, 0, NULL,
      "A session ends after this long without a request."},
+    {"session_idle_shared_s", OPT_INT, OFF(session_idle_shared_s), "180", 10, 86400, 0, NULL,
+     "A session started on a shared computer (the login page's choice) ends after this long "
+     "without a request, if shorter than session_idle_s."},
     {"session_max_s", OPT_INT, OFF(session_max_s), "28800", 60, 604800, 0, NULL,
      "A session ends this long after login, however active."},
     {"login_fail_max_addr", OPT_INT, OFF(login_fail_max_addr), "20", 1, 100000, 0, NULL,

@@ -79,3 +79,48 @@ BEGIN
 END
 $$;
 REVOKE EXECUTE ON FUNCTION portal.org_cert_keep_revoked() FROM PUBLIC;
+
+/*
+ * A notice in the person's list about their own login or card (kind 'login': `what` is
+ * the login method; kind 'card': 'first-card' or 'renewal'). Only for the person the
+ * transaction acts for.
+ */
+CREATE OR REPLACE FUNCTION portal.auth_notice(p_person uuid, p_kind text, p_what text)
+RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+	PERFORM portal.require_person(p_person);
+	IF p_kind NOT IN ('login', 'card') THEN
+		RAISE EXCEPTION 'not a notice of login or card: %', p_kind
+			USING ERRCODE = 'check_violation';
+	END IF;
+	INSERT INTO portal.notices (person_id, kind, title) VALUES (p_person, p_kind, p_what);
+END
+$$;
+REVOKE EXECUTE ON FUNCTION portal.auth_notice(uuid, text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION portal.auth_notice(uuid, text, text) TO mado_app;
+
+/*
+ * The person ends one of their own sessions by its handle (the person the transaction acts
+ * for, and only their sessions: another person's handle is not found). A logout goes into
+ * their history. Returns the ended session's method, or no row.
+ */
+CREATE OR REPLACE FUNCTION portal.end_own_session(p_person uuid, p_handle uuid)
+RETURNS TABLE (method text)
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	v_method text;
+BEGIN
+	PERFORM portal.require_person(p_person);
+	DELETE FROM portal.sessions s WHERE s.person_id = p_person AND s.handle = p_handle
+	RETURNING coalesce(s.method, 'session') INTO v_method;
+	IF v_method IS NULL THEN
+		RETURN;
+	END IF;
+	INSERT INTO portal.login_events (person_id, method, event, reason)
+	VALUES (p_person, v_method, 'logout', 'ended-by-person');
+	RETURN QUERY SELECT v_method;
+END
+$$;
+REVOKE EXECUTE ON FUNCTION portal.end_own_session(uuid, uuid) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION portal.end_own_session(uuid, uuid) TO mado_app;

@@ -105,6 +105,28 @@ test_tokens(void **state)
 	assert_int_equal(strlen(key), 64);
 }
 
+/* A session's "where" is the client's network, never its address. */
+static void
+test_coarse_net(void **state)
+{
+	static const char *const cases[][2] = {
+	    {"203.0.113.77", "203.0.113.0/24"},
+	    {"::ffff:198.51.100.9", "198.51.100.0/24"},
+	    {"2001:db8:1234:5678::abcd", "2001:db8:1234::/48"},
+	    {"::1", "::/48"},
+	    {"not an address", ""},
+	    {"", ""},
+	};
+	char out[64];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		auth__coarse_net(cases[i][0], out, sizeof(out));
+		assert_string_equal(out, cases[i][1]);
+	}
+}
+
 int
 main(void)
 {
@@ -112,6 +134,7 @@ main(void)
 	    cmocka_unit_test(test_table),
 	    cmocka_unit_test(test_every_finding_has_an_error),
 	    cmocka_unit_test(test_tokens),
+	    cmocka_unit_test(test_coarse_net),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -46,6 +46,8 @@ export async function api(method, path, body) {
   } catch {
     throw new Problem(0, { type: 'urn:mado:problem:offline', title: 'offline' });
   }
+  // The server saw a request: the session's idle clock starts again (idle.js).
+  document.dispatchEvent(new CustomEvent('mado:activity'));
   if (res.status === 204) return null;
   const data = await res.json().catch(() => ({}));
   if (!res.ok) throw new Problem(res.status, data);

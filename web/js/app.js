@@ -6,18 +6,21 @@ import { api, Problem } from './api.js';
 import { refresh, session, logout } from './session.js';
 import { initLogin, showLogin } from './login.js';
 import { initLogins, showLogins } from './logins.js';
+import { showSessions } from './sessions.js';
+import { initIdle } from './idle.js';
 import { initAccess, showAccess, showEntry, showSummary } from './access.js';
 import { initNotices, showNotices } from './notices.js';
 import { initConsents, showConsents, showConsent, showRequest } from './consents.js';
 
 const ROUTES = ['home', 'login', 'access-log', 'access-entry', 'consents', 'consent',
-  'consent-request', 'notices', 'logins'];
+  'consent-request', 'notices', 'logins', 'sessions'];
 const PRIVATE = new Set(['access-log', 'access-entry', 'consents', 'consent', 'consent-request',
-  'notices', 'logins']);
+  'notices', 'logins', 'sessions']);
 const SHOW = {
   home: () => (session() ? showSummary() : Promise.resolve()),
   login: showLogin,
   logins: showLogins,
+  sessions: showSessions,
   'access-log': showAccess,
   'access-entry': showEntry,
   notices: showNotices,
@@ -92,6 +95,7 @@ async function main() {
   });
   initLogin();
   initLogins();
+  initIdle();
   initAccess();
   initNotices();
   initConsents();

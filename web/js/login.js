@@ -24,7 +24,9 @@ function showError(type) {
 async function loginWith(makeToken) {
   showError('');
   try {
-    const { nonce } = await api('POST', '/api/v1/auth/challenge');
+    // "This is a shared computer": the session ends sooner when left alone.
+    const shared = document.getElementById('login-shared').checked;
+    const { nonce } = await api('POST', `/api/v1/auth/challenge${shared ? '?shared=true' : ''}`);
     const token = await makeToken(nonce);
     const result = await api('POST', '/api/v1/auth/webeid', token);
     await loggedIn(result);

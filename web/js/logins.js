@@ -4,6 +4,13 @@ import { t, lang } from './i18n.js';
 
 let next = 0;
 
+// Reasons of the history's own (a card bound, a session ended by the resident), else the
+// login page's explanation of a refusal.
+function reason(r) {
+  const own = `logins.reason.${r}`;
+  return t(own) !== own ? t(own) : t(`login.error.${r}`);
+}
+
 function row(item) {
   const tr = document.createElement('tr');
   const when = new Date(item.at);
@@ -11,7 +18,7 @@ function row(item) {
     when.toLocaleString(lang() === 'ja' ? 'ja-JP' : 'en-GB'),
     t(`logins.method.${item.method}`),
     t(`logins.event.${item.event}`),
-    item.reason ? t(`login.error.${item.reason}`) : '',
+    item.reason ? reason(item.reason) : '',
   ];
   for (const c of cells) {
     const td = document.createElement('td');

@@ -10,6 +10,8 @@ function item(n, org) {
   const at = new Date(n.created_at).toLocaleString(lang() === 'ja' ? 'ja-JP' : 'en-GB');
   const text = n.kind === 'access' ? t('notices.access', { org })
     : n.kind === 'push' ? t('notices.push', { title: n.title || '', body: n.body || '' })
+      : n.kind === 'login' ? t('notices.login', { method: t(`logins.method.${n.title}`) })
+      : n.kind === 'card' ? t(`notices.card.${n.title}`)
       : t('notices.dispute', { case: n.case_no || '' });
   const time = document.createElement('time');
   time.textContent = at;

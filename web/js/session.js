@@ -1,7 +1,7 @@
 // Who is logged in on this browser, as the server says; the page never keeps more.
 import { api, setCsrf, Problem } from './api.js';
 
-let current = null; // { method, channel } when logged in
+let current = null; // { method, channel, shared, idle } when logged in
 
 export function session() {
   return current;
@@ -11,7 +11,7 @@ export async function refresh() {
   try {
     const s = await api('GET', '/api/v1/me/session');
     setCsrf(s.csrf_token);
-    current = { method: s.method, channel: s.channel };
+    current = { method: s.method, channel: s.channel, shared: !!s.shared, idle: s.idle_timeout_s };
   } catch (e) {
     if (!(e instanceof Problem) || e.status >= 500) throw e;
     setCsrf('');
@@ -27,7 +27,14 @@ export async function loggedIn(result) {
 }
 
 export async function logout() {
+  const shared = current && current.shared;
   await api('POST', '/api/v1/auth/logout');
+  // A shared computer keeps nothing of the resident (the server also sends
+  // Clear-Site-Data), not even the language chosen.
+  if (shared) {
+    localStorage.clear();
+    sessionStorage.clear();
+  }
   setCsrf('');
   current = null;
   document.dispatchEvent(new CustomEvent('mado:session'));
