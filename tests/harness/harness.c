@@ -1148,3 +1148,28 @@ th_ocsp_blackhole_accepted(const struct th_env *e)
 	snprintf(count, sizeof(count), "%s/blackhole.count", e->dir);
 	return stat(count, &st) == 0 ? (long)st.st_size : -1;
 }
+
+char *
+th_log_when(const struct th_env *e, const char *needle, int timeout_ms)
+{
+	char *log = NULL;
+	size_t cap = 0;
+	FILE *f;
+
+	for (int waited = 0;; waited += 50) {
+		free(log);
+		log = NULL;
+		if ((f = fopen(e->log, "r")) != NULL) {
+			if (getdelim(&log, &cap, '\0', f) < 0) {
+				free(log);
+				log = NULL;
+			}
+			fclose(f);
+		}
+		if (log == NULL)
+			log = calloc(1, 1);
+		if (strstr(log, needle) != NULL || waited >= timeout_ms)
+			return log;
+		nanosleep(&(struct timespec){0, 50 * 1000 * 1000}, NULL);
+	}
+}

@@ -179,6 +179,9 @@ int th_sql_str(const struct th_env *e, char *buf, size_t len, const char *fmt, .
 
 /* Appends a line to mado's config file (takes effect at the next start or command). */
 int th_conf_append(struct th_env *e, const char *line);
+/* mado's log (its stderr) as it is once needle is in it, or after timeout_ms without it:
+   a request's line is written after its response is sent. The caller frees it. */
+char *th_log_when(const struct th_env *e, const char *needle, int timeout_ms);
 
 /* Sends raw bytes over TLS and returns what the server sent until it closed or went quiet
    for timeout_ms (caller frees). For requests curl refuses to make. */
