@@ -50,7 +50,11 @@ async function show() {
     if (a.dataset.route === (NAV[route] || route)) a.setAttribute('aria-current', 'page');
     else a.removeAttribute('aria-current');
   }
+  // A view is busy until its data is in: assistive technology waits, and so do tests.
+  const view = document.querySelector(`[data-view="${route}"]`);
+  if (view) view.setAttribute('aria-busy', 'true');
   if (SHOW[route]) await SHOW[route](params).catch(() => {});
+  if (view) view.setAttribute('aria-busy', 'false');
 }
 
 function renderSession() {

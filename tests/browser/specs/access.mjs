@@ -104,7 +104,7 @@ export const checks = [
       await page.screenshot({ path: path.join(artifacts, 'access-log-en-360.png'), fullPage: true });
       // Alerts: choose one and find it kept.
       await page.goto('/#/notices');
-      await page.waitForSelector('[data-view="notices"]:not([hidden])');
+      await page.waitForSelector('[data-view="notices"][aria-busy="false"]:not([hidden])');
       await page.selectOption('#alert-mode', 'sensitive');
       await page.click('#alert-form button[type="submit"]');
       await page.waitForSelector('#alert-saved:not([hidden])');

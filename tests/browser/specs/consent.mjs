@@ -56,7 +56,7 @@ export const checks = [
       await page.goto(`/${approve.hash}`);
       await page.waitForSelector('#login-demo-cards button[data-card="demo-rsa"]');
       await page.click('#login-demo-cards button[data-card="demo-rsa"]');
-      await page.waitForSelector('[data-view="consent-request"]:not([hidden]) #request-detail dl');
+      await page.waitForSelector('[data-view="consent-request"][aria-busy="false"]:not([hidden]) #request-detail dl');
       const detail = await page.textContent('#request-detail');
       expect(detail.includes('かけいぼアプリ'), 'the request does not name the service');
       expect(detail.includes('家計の管理'), 'the request does not give the purpose in words');
