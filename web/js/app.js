@@ -9,15 +9,17 @@ import { initLogins, showLogins } from './logins.js';
 import { initAccess, showAccess, showEntry, showSummary } from './access.js';
 import { initNotices, showNotices } from './notices.js';
 import { initConsents, showConsents, showConsent, showRequest } from './consents.js';
+import { initMyData, showMyData } from './mydata.js';
 
-const ROUTES = ['home', 'login', 'access-log', 'access-entry', 'consents', 'consent',
+const ROUTES = ['home', 'login', 'mydata', 'access-log', 'access-entry', 'consents', 'consent',
   'consent-request', 'notices', 'logins'];
-const PRIVATE = new Set(['access-log', 'access-entry', 'consents', 'consent', 'consent-request',
+const PRIVATE = new Set(['mydata', 'access-log', 'access-entry', 'consents', 'consent', 'consent-request',
   'notices', 'logins']);
 const SHOW = {
   home: () => (session() ? showSummary() : Promise.resolve()),
   login: showLogin,
   logins: showLogins,
+  mydata: () => showMyData(),
   'access-log': showAccess,
   'access-entry': showEntry,
   notices: showNotices,
@@ -95,6 +97,7 @@ async function main() {
   initAccess();
   initNotices();
   initConsents();
+  initMyData();
   window.addEventListener('hashchange', show);
   renderStatus();
   await Promise.all([checkService(), refresh().catch(() => {})]);
