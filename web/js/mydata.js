@@ -133,7 +133,11 @@ function itemCard(item, msg) {
 export async function showMyData(clear = true) {
   const box = document.getElementById('mydata-list');
   const msg = document.getElementById('mydata-message');
-  if (clear) msg.hidden = true;
+  if (clear) {
+    msg.hidden = true;
+    // No stale items (and no open form) from an earlier visit while this one loads.
+    box.replaceChildren();
+  }
   let data;
   try {
     data = await api('GET', '/api/v1/me/data');
