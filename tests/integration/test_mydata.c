@@ -541,6 +541,41 @@ test_not_mine_on_item_freezes_it(void **state)
 	th_resp_free(&r);
 }
 
+/* The holder is the source of its item: it may answer a correction that the value stands
+   (reverified), as it re-verifies a "not mine". Another agency may not. */
+static void
+test_holder_reverifies_a_correction(void **state)
+{
+	char case_no[32], path[96];
+	struct th_resp r;
+	cJSON *j;
+
+	(void)state;
+	assert_int_equal(as(&bob, "POST", "/api/v1/me/data/resident.household/disputes",
+			    "{\"kind\":\"correction\",\"note\":\"We are two, not three.\"}", &r),
+			 201);
+	assert_non_null(j = th_json(&r));
+	snprintf(case_no, sizeof(case_no), "%s", str(j, "case_no"));
+	cJSON_Delete(j);
+	th_resp_free(&r);
+	snprintf(path, sizeof(path), "/gw/v1/disputes/%s", case_no);
+	assert_int_equal(gw("tax-office", "POST", path, "{\"status\":\"reverified\"}", &r), 404);
+	th_resp_free(&r);
+	assert_int_equal(gw("residents-registry", "POST", path,
+			    "{\"status\":\"reverified\",\"answer\":\"Checked: three members.\"}",
+			    &r),
+			 204);
+	th_resp_free(&r);
+	assert_int_equal(scalar("SELECT count(*) FROM portal.disputes WHERE case_no = '%s'"
+				" AND status = 'reverified'",
+				case_no),
+			 1);
+	/* The person's list of cases names the item. */
+	assert_int_equal(as(&bob, "GET", "/api/v1/me/disputes", NULL, &r), 200);
+	assert_non_null(strstr(r.body, "\"item\":\"resident.household\""));
+	th_resp_free(&r);
+}
+
 /* The person's own read is not disputed as an access: a "not mine" on it would freeze
    every item. A case about the data is opened on its item. */
 static void
@@ -582,6 +617,7 @@ main(void)
 	    cmocka_unit_test(test_downloads),
 	    cmocka_unit_test(test_correction_reaches_holder_and_answer_arrives),
 	    cmocka_unit_test(test_not_mine_on_item_freezes_it),
+	    cmocka_unit_test(test_holder_reverifies_a_correction),
 	    cmocka_unit_test(test_own_read_entry_not_disputed),
 	    cmocka_unit_test(test_needs_session),
 	};
