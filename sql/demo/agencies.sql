@@ -107,6 +107,9 @@ INSERT INTO portal.push_programmes (code, org_code, purpose, name_ja, name_en) V
 	('benefit-eligibility', 'city-welfare', 'benefit.notice', '給付の受給資格のお知らせ',
 	 'Benefit eligibility notices')
 ON CONFLICT (code) DO NOTHING;
+-- What its notices may speak of (a freeze of either stops them).
+UPDATE portal.push_programmes SET items = ARRAY['tax.income', 'welfare.benefit']
+WHERE code = 'benefit-eligibility' AND items = '{}';
 
 CREATE SCHEMA IF NOT EXISTS agency_registry;
 CREATE SCHEMA IF NOT EXISTS agency_tax;

@@ -35,3 +35,9 @@ ALTER TABLE portal.disputes ALTER COLUMN event_row DROP NOT NULL,
 	ADD CONSTRAINT disputes_entry_or_item CHECK ((event_row IS NULL) <> (item IS NULL)),
 	ADD CONSTRAINT disputes_correction_on_item CHECK (kind <> 'correction' OR item IS NOT NULL);
 CREATE INDEX disputes_item ON portal.disputes (person_id, item) WHERE item IS NOT NULL;
+
+-- The data items a push programme's notices may speak of: while any of them is frozen for
+-- a person, the programme's notices to that person are refused (and recorded), as the
+-- gateway's queries and private services' fetches are. IF NOT EXISTS: the programme list
+-- may gain the same column for its own reasons.
+ALTER TABLE portal.push_programmes ADD COLUMN IF NOT EXISTS items text[] NOT NULL DEFAULT '{}';

@@ -576,6 +576,59 @@ test_holder_reverifies_a_correction(void **state)
 	th_resp_free(&r);
 }
 
+/* A push programme whose notices may speak of a frozen item reaches the person no more
+   while it is frozen; each refusal is recorded. */
+static void
+test_frozen_item_stops_push_notices(void **state)
+{
+	char case_no[32], path[96], body[512];
+	long denied;
+	struct th_resp r;
+	cJSON *j;
+
+	(void)state;
+	assert_int_equal(as(&alice, "POST", "/api/v1/me/consents/push",
+			    "{\"programme\":\"benefit-eligibility\",\"valid_days\":30}", &r),
+			 201);
+	th_resp_free(&r);
+	assert_int_equal(scalar("UPDATE portal.consents SET freq_max = 100 WHERE person_id = '%s'"
+				" AND kind = 'push_notice' AND status = 'active'",
+				alice.id),
+			 1);
+	snprintf(body, sizeof(body),
+		 "{\"programme\":\"benefit-eligibility\",\"person\":\"%s\",\"title\":\"Benefit\","
+		 "\"body\":\"You may be eligible.\"}",
+		 pseudonym(&alice, "city-welfare"));
+	assert_int_equal(gw("city-welfare", "POST", "/gw/v1/notices", body, &r), 204);
+	th_resp_free(&r);
+
+	assert_int_equal(as(&alice, "POST", "/api/v1/me/data/welfare.benefit/disputes",
+			    "{\"kind\":\"not-mine\"}", &r),
+			 201);
+	assert_non_null(j = th_json(&r));
+	snprintf(case_no, sizeof(case_no), "%s", str(j, "case_no"));
+	cJSON_Delete(j);
+	th_resp_free(&r);
+	denied = scalar("SELECT count(*) FROM portal.access_events WHERE person_id = '%s'"
+			" AND channel = 'push' AND outcome = 'denied' AND reason = 'items-frozen'",
+			alice.id);
+	assert_int_equal(gw("city-welfare", "POST", "/gw/v1/notices", body, &r), 403);
+	assert_string_equal(type_of(&r), "items-frozen");
+	th_resp_free(&r);
+	assert_int_equal(scalar("SELECT count(*) FROM portal.access_events WHERE person_id = '%s'"
+				" AND channel = 'push' AND outcome = 'denied'"
+				" AND reason = 'items-frozen'",
+				alice.id),
+			 denied + 1);
+
+	/* Re-verified by its source: notices flow again. */
+	snprintf(path, sizeof(path), "/gw/v1/disputes/%s", case_no);
+	assert_int_equal(gw("city-welfare", "POST", path, "{\"status\":\"reverified\"}", &r), 204);
+	th_resp_free(&r);
+	assert_int_equal(gw("city-welfare", "POST", "/gw/v1/notices", body, &r), 204);
+	th_resp_free(&r);
+}
+
 /* The person's own read is not disputed as an access: a "not mine" on it would freeze
    every item. A case about the data is opened on its item. */
 static void
@@ -618,6 +671,7 @@ main(void)
 	    cmocka_unit_test(test_correction_reaches_holder_and_answer_arrives),
 	    cmocka_unit_test(test_not_mine_on_item_freezes_it),
 	    cmocka_unit_test(test_holder_reverifies_a_correction),
+	    cmocka_unit_test(test_frozen_item_stops_push_notices),
 	    cmocka_unit_test(test_own_read_entry_not_disputed),
 	    cmocka_unit_test(test_needs_session),
 	};
