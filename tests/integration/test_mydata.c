@@ -576,6 +576,78 @@ test_holder_reverifies_a_correction(void **state)
 	th_resp_free(&r);
 }
 
+static const char *
+member(const struct th_resp *r, const char *name)
+{
+	static char buf[4][256];
+	static int n;
+	char *b = buf[n++ % 4];
+	cJSON *j = th_json(r);
+
+	snprintf(b, 256, "%s", str(j, name));
+	cJSON_Delete(j);
+	return b;
+}
+
+/* A private service's fetch of an item frozen by "not mine" on the item is refused and
+   recorded, as the gateway's query is. */
+static void
+test_frozen_item_stops_private_fetches(void **state)
+{
+	char body[512], path[160], code[64], grant[64], case_no[32], *p;
+	long denied;
+	struct th_resp r;
+
+	(void)state;
+	/* Bob lets the bank see his address for a loan. */
+	assert_int_equal(gw("sakura-bank", "POST", "/rp/v1/consent-requests",
+			    "{\"purpose\":\"loan.screening\",\"items\":[\"resident.address\"],"
+			    "\"redirect_uri\":\"https://sakura-bank.example/loan/callback\","
+			    "\"state\":\"s-1\",\"frequency\":{\"unit\":\"day\",\"max\":10}}",
+			    &r),
+			 201);
+	snprintf(path, sizeof(path), "/api/v1/me/consent-requests/%s/decision", member(&r, "id"));
+	th_resp_free(&r);
+	assert_int_equal(
+	    as(&bob, "POST", path, "{\"approve\":true,\"items\":[\"resident.address\"]}", &r), 200);
+	assert_non_null(p = strstr(member(&r, "redirect"), "code="));
+	snprintf(code, sizeof(code), "%.43s", p + 5);
+	th_resp_free(&r);
+	snprintf(body, sizeof(body), "{\"code\":\"%s\"}", code);
+	assert_int_equal(gw("sakura-bank", "POST", "/rp/v1/token", body, &r), 200);
+	snprintf(grant, sizeof(grant), "%s", member(&r, "grant"));
+	th_resp_free(&r);
+	snprintf(body, sizeof(body), "{\"grant\":\"%s\",\"items\":[\"resident.address\"]}", grant);
+	assert_int_equal(gw("sakura-bank", "POST", "/rp/v1/data", body, &r), 200);
+	th_resp_free(&r);
+
+	assert_int_equal(as(&bob, "POST", "/api/v1/me/data/resident.address/disputes",
+			    "{\"kind\":\"not-mine\"}", &r),
+			 201);
+	snprintf(case_no, sizeof(case_no), "%s", member(&r, "case_no"));
+	th_resp_free(&r);
+	denied = scalar("SELECT count(*) FROM portal.access_events WHERE person_id = '%s'"
+			" AND channel = 'private' AND outcome = 'denied'"
+			" AND reason LIKE '%%items-frozen'",
+			bob.id);
+	assert_int_equal(gw("sakura-bank", "POST", "/rp/v1/data", body, &r), 403);
+	assert_null(strstr(r.body, "ja"));
+	th_resp_free(&r);
+	assert_int_equal(scalar("SELECT count(*) FROM portal.access_events WHERE person_id = '%s'"
+				" AND channel = 'private' AND outcome = 'denied'"
+				" AND reason LIKE '%%items-frozen'",
+				bob.id),
+			 denied + 1);
+
+	/* Re-verified by the registry: the bank may fetch again. */
+	snprintf(path, sizeof(path), "/gw/v1/disputes/%s", case_no);
+	assert_int_equal(gw("residents-registry", "POST", path, "{\"status\":\"reverified\"}", &r),
+			 204);
+	th_resp_free(&r);
+	assert_int_equal(gw("sakura-bank", "POST", "/rp/v1/data", body, &r), 200);
+	th_resp_free(&r);
+}
+
 /* A push programme whose notices may speak of a frozen item reaches the person no more
    while it is frozen; each refusal is recorded. */
 static void
@@ -671,6 +743,7 @@ main(void)
 	    cmocka_unit_test(test_correction_reaches_holder_and_answer_arrives),
 	    cmocka_unit_test(test_not_mine_on_item_freezes_it),
 	    cmocka_unit_test(test_holder_reverifies_a_correction),
+	    cmocka_unit_test(test_frozen_item_stops_private_fetches),
 	    cmocka_unit_test(test_frozen_item_stops_push_notices),
 	    cmocka_unit_test(test_own_read_entry_not_disputed),
 	    cmocka_unit_test(test_needs_session),
