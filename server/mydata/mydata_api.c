@@ -25,7 +25,7 @@
 struct doc {
 	struct mado_text *t;
 	struct mado_jw w;
-	bool csv, unknown, grouped;
+	bool csv, unknown, grouped, served;
 	char stamp[32];
 	char org[64]; /* the holder whose group is open */
 };
@@ -120,13 +120,15 @@ data_row(const void *row, int i, void *arg)
 
 	if (i == 0) {
 		/* The decision: served (with the record's row), or an unknown item. */
-		if (r->reason != NULL)
+		if (r->reason != NULL) {
 			d->unknown = true;
-		else
+		} else {
+			d->served = true;
 			head(d, r->event_row);
+		}
 		return MADO_OK;
 	}
-	if (d->unknown || r->item == NULL)
+	if (!d->served || r->item == NULL)
 		return MADO_OK;
 	if (d->csv)
 		value_csv(d, r);
@@ -159,6 +161,11 @@ read_data(struct mado_req *rq, struct doc *d)
 	if (d->unknown) {
 		mado_text_free(d->t);
 		return mado_http_fail(rq, MADO_E_NOT_FOUND, "no such data item");
+	}
+	if (!d->served) {
+		/* The function always decides first; without a decision nothing is shown. */
+		mado_text_free(d->t);
+		return MADO_E_INTERNAL;
 	}
 	if (!d->csv) {
 		if (d->grouped) {

@@ -87,9 +87,9 @@ REVOKE EXECUTE ON FUNCTION portal.alert_for(bigint, uuid, text, text[], timestam
  * For each record whose (org_code, event_id) key is new it writes the key, the record and
  * the alert the person asked for; push records raise no alert, since the push notice
  * itself is in the person's notice list, nor do the person's own reads (channel self). A
- * key recorded before, or repeated in
- * p_records, is written once. Returns the 1-based position in p_records and the row id
- * of each record written; skipped records return no row.
+ * key recorded before, or repeated in p_records, is written once. Returns the 1-based
+ * position in p_records and the row id of each record written; skipped records return
+ * no row.
  *
  * Set-based (one INSERT per table for a whole report batch). Only the definer functions
  * call it, and they set lock_timeout: a record that cannot be written in time fails
