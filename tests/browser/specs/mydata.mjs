@@ -1,11 +1,35 @@
 // My information in the browser, on a 360-pixel phone in Japanese and a 1280-pixel
 // screen in English: the demo agencies' items grouped by holder with downloads, the read
 // found in the access log as the resident's own (channel self), and a correction request
-// from an item with its case number and status.
+// from an item with its case number, answered by the holder on the gateway (over mTLS
+// with its own certificate) and the answer arriving as a notice.
+import https from 'node:https';
 import path from 'node:path';
+import { readFileSync } from 'node:fs';
 
 function expect(cond, what) {
   if (!cond) throw new Error(what);
+}
+
+// A call from an agency's system to Mado's mTLS listener; the status and parsed body.
+function agency(org, pathname, body) {
+  const dir = path.join(process.env.MADOTEST_ORGS, 'cards');
+  return new Promise((resolve, reject) => {
+    const data = JSON.stringify(body);
+    const req = https.request({
+      host: '127.0.0.1', port: process.env.MADOTEST_MTLS_PORT, path: pathname, method: 'POST',
+      cert: readFileSync(path.join(dir, `${org}.crt`)),
+      key: readFileSync(path.join(dir, `${org}.key`)),
+      rejectUnauthorized: false,
+      headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(data) },
+    }, (res) => {
+      let text = '';
+      res.on('data', (c) => { text += c; });
+      res.on('end', () => resolve({ status: res.statusCode, text }));
+    });
+    req.on('error', reject);
+    req.end(data);
+  });
 }
 
 async function login(page) {
@@ -65,6 +89,20 @@ function journey({ locale, width, lang, holder, ownOrg, note }) {
       await page.waitForFunction((c) =>
         document.querySelector('li[data-item="tax.income"]').textContent.includes(c), m[0]);
       await fits(page, width, 'My information after the request');
+
+      // The tax office answers on the gateway; the answer arrives as a notice.
+      const answer = await agency('tax-office', `/gw/v1/disputes/${m[0]}`,
+        { status: 'corrected', answer: 'Refund added.' });
+      expect(answer.status === 204, `the holder's answer was refused: ${answer.status} ${answer.text}`);
+      await page.goto('/#/notices');
+      await page.waitForFunction((c) =>
+        document.querySelector('#notices-list').textContent.includes(c), m[0]);
+      await fits(page, width, 'the notices');
+      await page.goto('/#/mydata');
+      await page.waitForFunction((a) => {
+        const li = document.querySelector('li[data-item="tax.income"]');
+        return li && li.textContent.includes(a);
+      }, 'Refund added.');
     },
   };
 }
