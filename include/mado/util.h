@@ -83,5 +83,9 @@ void mado_text_puts(struct mado_text *t, const char *s);
 /* Makes room for need more bytes and the NUL; returns where they go. */
 char *mado_text_reserve(struct mado_text *t, size_t need);
 void mado_text_free(struct mado_text *t);
+/* One CSV cell of n bytes of s, then "," or, when last, the line's end: always quoted,
+   quotes doubled, and a leading = + - @ neutralised with ' so that a spreadsheet never
+   runs it as a formula. */
+void mado_csv_cell(struct mado_text *t, const char *s, size_t n, bool last);
 
 #endif

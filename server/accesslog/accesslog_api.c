@@ -322,6 +322,7 @@ dispute_open(struct mado_req *rq)
 static const struct mado_jmember dispute_json[] = {
     MADO_JM(STR, accesslog_dispute, case_no, "case_no"),
     MADO_JM(NUM, accesslog_dispute, entry, "entry"),
+    MADO_JM(STR, accesslog_dispute, item, "item"),
     MADO_JM(STR, accesslog_dispute, org, "organisation"),
     MADO_JM(STR, accesslog_dispute, kind, "kind"),
     MADO_JM(STR, accesslog_dispute, status, "status"),

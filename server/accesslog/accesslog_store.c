@@ -100,7 +100,7 @@ static struct mado_db_stmt Q_DISPUTE_OPEN = MADO_DB_STMT_AS_PERSON(
     "SELECT case_no, created FROM portal.dispute_open($1::uuid, $2::bigint, $3, $4)", 4);
 static struct mado_db_stmt Q_DISPUTES = MADO_DB_STMT_AS_PERSON(
     "log_disputes",
-    "SELECT d.case_no, d.event_row::text AS entry, d.org_code AS org, d.kind, d.status,"
+    "SELECT d.case_no, d.event_row::text AS entry, d.item, d.org_code AS org, d.kind, d.status,"
     " d.answer, " MADO_SQL_UTC("d.created_at") " AS created_at, " MADO_SQL_UTC(
 	"d.updated_at") " AS updated_at,"
 			" (SELECT array_to_json(array_agg(f.item ORDER BY f.item))::text FROM "
@@ -222,6 +222,7 @@ accesslog__disputes(struct mado_db *db, const char *person, mado_db_row_fn fn, v
 	static const struct mado_col cols[] = {
 	    MADO_COL(STR, accesslog_dispute, case_no),
 	    MADO_COL(STR, accesslog_dispute, entry),
+	    MADO_COL(STR, accesslog_dispute, item),
 	    MADO_COL(STR, accesslog_dispute, org),
 	    MADO_COL(STR, accesslog_dispute, kind),
 	    MADO_COL(STR, accesslog_dispute, status),

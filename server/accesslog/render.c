@@ -129,22 +129,11 @@ accesslog__csv_header(struct mado_text *t)
 				 i + 1 < MADO_NELEM(csv_columns) ? "," : "\r\n");
 }
 
-/* One CSV cell: always quoted, quotes doubled, and a leading = + - @ neutralised so that
-   a spreadsheet never runs it as a formula. */
+/* One CSV cell (formula-safe; see mado_csv_cell). */
 static void
 cell(struct mado_text *t, const char *s, size_t n, bool last)
 {
-	size_t i;
-
-	mado_text_append(t, "\"", 1);
-	if (n > 0 && strchr("=+-@", s[0]) != NULL)
-		mado_text_append(t, "'", 1);
-	for (i = 0; i < n; i++) {
-		mado_text_append(t, s + i, 1);
-		if (s[i] == '"')
-			mado_text_append(t, "\"", 1);
-	}
-	mado_text_append(t, last ? "\"\r\n" : "\",", last ? 3 : 2);
+	mado_csv_cell(t, s, n, last);
 }
 
 static void

@@ -488,6 +488,22 @@ mado_text_free(struct mado_text *t)
 	memset(t, 0, sizeof(*t));
 }
 
+void
+mado_csv_cell(struct mado_text *t, const char *s, size_t n, bool last)
+{
+	size_t i;
+
+	mado_text_append(t, "\"", 1);
+	if (n > 0 && strchr("=+-@", s[0]) != NULL)
+		mado_text_append(t, "'", 1);
+	for (i = 0; i < n; i++) {
+		mado_text_append(t, s + i, 1);
+		if (s[i] == '"')
+			mado_text_append(t, "\"", 1);
+	}
+	mado_text_append(t, last ? "\"\r\n" : "\",", last ? 3 : 2);
+}
+
 bool
 mado_one_of(const char *s, const char *const *list)
 {

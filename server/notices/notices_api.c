@@ -76,11 +76,9 @@ programmes(struct mado_req *rq)
 }
 
 static const struct mado_reason push_reasons[] = {
-    {"person", MADO_E_UNKNOWN_PERSON},
-    {"programme", MADO_E_NOT_FOUND},
-    {"no-consent", MADO_E_CONSENT_REFUSED},
-    {"frequency", MADO_E_CONSENT_REFUSED},
-    {NULL, 0},
+    {"person", MADO_E_UNKNOWN_PERSON},      {"programme", MADO_E_NOT_FOUND},
+    {"no-consent", MADO_E_CONSENT_REFUSED}, {"frequency", MADO_E_CONSENT_REFUSED},
+    {"items-frozen", MADO_E_ITEMS_FROZEN},  {NULL, 0},
 };
 
 /* POST /gw/v1/notices: an agency programme's push notice. */
@@ -114,6 +112,12 @@ push(struct mado_req *rq)
 		return mado_http_fail(rq, rc,
 				      "the person has not turned on this programme's notices; the "
 				      "attempt was recorded");
+	case MADO_E_ITEMS_FROZEN:
+		mado_http_ext(rq, "reason", reason);
+		return mado_http_fail(
+		    rq, rc,
+		    "an item this programme's notices speak of is frozen for the "
+		    "person until its source re-verifies it; the attempt was recorded");
 	default: return rc;
 	}
 }

@@ -36,6 +36,16 @@ INSERT INTO portal.data_items (code, holder, holder_schema, sensitive, name_ja, 
 	('welfare.benefit', 'city-welfare', 'agency_welfare', true, '生活保護', 'Public assistance'),
 	('welfare.disability', 'city-welfare', 'agency_welfare', true, '障害者手帳', 'Disability certificate')
 ON CONFLICT (code) DO NOTHING;
+-- Where each holder's values come from, as My information shows it.
+UPDATE portal.data_items d SET source_ja = s.ja, source_en = s.en
+FROM (VALUES
+	('residents-registry', '住民基本台帳', 'Basic resident register'),
+	('tax-office', '課税台帳（確定申告・源泉徴収票）', 'Tax records (returns and withholding slips)'),
+	('pension-service', '年金記録', 'Pension records'),
+	('health-insurer', '被保険者台帳', 'Register of the insured'),
+	('city-welfare', '福祉の支給記録', 'Welfare case records')
+) AS s (holder, ja, en)
+WHERE d.holder = s.holder AND d.source_ja = '';
 
 INSERT INTO portal.purposes (code, name_ja, name_en, explain_ja, explain_en) VALUES
 	('registry.verification', '本人確認', 'Identity check',
@@ -96,7 +106,7 @@ ON CONFLICT (org_code) DO NOTHING;
 INSERT INTO portal.push_programmes (code, org_code, purpose, name_ja, name_en, items,
 				    max_per_month) VALUES
 	('benefit-eligibility', 'city-welfare', 'benefit.notice', '給付の受給資格のお知らせ',
-	 'Benefit eligibility notices', ARRAY['tax.income', 'pension.benefit'], 4)
+	 'Benefit eligibility notices', ARRAY['tax.income', 'pension.benefit', 'welfare.benefit'], 4)
 ON CONFLICT (code) DO UPDATE SET items = EXCLUDED.items, max_per_month = EXCLUDED.max_per_month;
 
 CREATE SCHEMA IF NOT EXISTS agency_registry;

@@ -86,9 +86,10 @@ REVOKE EXECUTE ON FUNCTION portal.alert_for(bigint, uuid, text, text[], timestam
  * or portal.access_event_keys, so "no access without its record" is kept in one place.
  * For each record whose (org_code, event_id) key is new it writes the key, the record and
  * the alert the person asked for; push records raise no alert, since the push notice
- * itself is in the person's notice list. A key recorded before, or repeated in
- * p_records, is written once. Returns the 1-based position in p_records and the row id
- * of each record written; skipped records return no row.
+ * itself is in the person's notice list, nor do the person's own reads (channel self). A
+ * key recorded before, or repeated in p_records, is written once. Returns the 1-based
+ * position in p_records and the row id of each record written; skipped records return
+ * no row.
  *
  * Set-based (one INSERT per table for a whole report batch). Only the definer functions
  * call it, and they set lock_timeout: a record that cannot be written in time fails
@@ -133,7 +134,7 @@ BEGIN
 		SELECT portal.alert_for(w.id, w.person_id, w.org_code, w.items, w.occurred_at,
 					w.sealed_until IS NOT NULL)
 		FROM written w
-		WHERE w.channel <> 'push'
+		WHERE w.channel NOT IN ('push', 'self')
 		  AND EXISTS (SELECT 1 FROM portal.alert_settings a
 			      WHERE a.person_id = w.person_id AND a.mode <> 'off')
 		  -- A refused private fetch (a service that keeps trying after a revocation)
@@ -155,7 +156,9 @@ $$;
 REVOKE EXECUTE ON FUNCTION portal.record_access(portal.access_record[]) FROM PUBLIC;
 
 -- A person's dispute: a case number, the entry's organisation's queue and, for "not
--- mine", a freeze of the entry's items for this person.
+-- mine", a freeze of the entry's items for this person. The person's own reads (channel
+-- self) are not disputed: a case about the data itself is opened on its item
+-- (portal.mydata_case_open).
 CREATE OR REPLACE FUNCTION portal.dispute_open(p_person uuid, p_row bigint, p_kind text,
 					       p_note text)
 RETURNS TABLE (case_no text, created boolean)
@@ -167,7 +170,7 @@ DECLARE
 BEGIN
 	PERFORM portal.require_person(p_person);
 	SELECT e.org_code, e.items INTO v_org, v_items FROM portal.access_events e
-	WHERE e.id = p_row AND e.person_id = p_person
+	WHERE e.id = p_row AND e.person_id = p_person AND e.channel <> 'self'
 	  AND (e.sealed_until IS NULL OR e.sealed_until <= current_date);
 	IF v_org IS NULL THEN
 		RETURN;
@@ -194,22 +197,26 @@ REVOKE EXECUTE ON FUNCTION portal.dispute_open(uuid, bigint, text, text) FROM PU
 GRANT EXECUTE ON FUNCTION portal.dispute_open(uuid, bigint, text, text) TO mado_app;
 
 -- The dispute queue of an organisation: disputes about its own entries, about items it
--- holds, or all of them for a supervisor. Pseudonyms only; never the person id.
+-- holds, or all of them for a supervisor. Pseudonyms only; never the person id. A case
+-- about an item (a correction, or "not mine" on an item) has no entry: its items are
+-- that one item and occurred_at is NULL.
 CREATE OR REPLACE FUNCTION portal.dispute_queue(p_org text, p_status text)
 RETURNS TABLE (case_no text, kind text, status text, pseudonym text, org_code text,
 	       items text[], occurred_at timestamptz, created_at timestamptz, note text)
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-	SELECT d.case_no, d.kind, d.status, s.pseudonym, d.org_code, e.items, e.occurred_at,
-	       d.created_at, d.note
+	SELECT d.case_no, d.kind, d.status, s.pseudonym, d.org_code,
+	       coalesce(e.items, ARRAY[d.item]), e.occurred_at, d.created_at, d.note
 	FROM portal.disputes d
-	JOIN portal.access_events e ON e.id = d.event_row AND e.person_id = d.person_id
+	LEFT JOIN portal.access_events e ON e.id = d.event_row AND e.person_id = d.person_id
 	JOIN portal.pseudonyms s ON s.person_id = d.person_id AND s.org_code = p_org
 	WHERE (p_status IS NULL OR d.status = p_status)
+	  AND (d.event_row IS NULL OR e.id IS NOT NULL)
 	  AND (d.org_code = p_org
 	       OR EXISTS (SELECT 1 FROM portal.organisations o
 			  WHERE o.code = p_org AND o.kind = 'supervisor')
 	       OR EXISTS (SELECT 1 FROM portal.data_items i
-			  WHERE i.code = ANY (e.items) AND i.holder = p_org))
+			  WHERE i.code = ANY (coalesce(e.items, ARRAY[d.item]))
+			    AND i.holder = p_org))
 	ORDER BY d.created_at, d.case_no
 	LIMIT 500
 $$;
@@ -241,6 +248,7 @@ BEGIN
 	    OR EXISTS (SELECT 1 FROM portal.access_events e JOIN portal.data_items i
 		       ON i.code = ANY (e.items)
 		       WHERE e.id = d.event_row AND e.person_id = d.person_id AND i.holder = p_org)
+	    OR EXISTS (SELECT 1 FROM portal.data_items i WHERE i.code = d.item AND i.holder = p_org)
 	INTO v_holder;
 	IF NOT (d.org_code = p_org OR v_holder) THEN
 		RETURN 'case';

@@ -1,5 +1,6 @@
 -- Push notices: whether an agency programme's notice reaches a person's notice list (only
--- under the person's active push consent for that programme). Every attempt about a known
+-- under the person's active push consent for that programme, and never while an item the
+-- programme's notices may speak of is frozen for the person). Every attempt about a known
 -- person is recorded through portal.record_access; the delivered notice itself is what
 -- the person sees, so the record raises no access alert.
 SET LOCAL ROLE mado_owner;
@@ -9,8 +10,8 @@ SET LOCAL ROLE mado_owner;
  * only under an active push consent for that programme and within its frequency (its
  * window, Japan time, and the most notices in it); the attempt is recorded either way.
  * A consent whose time is up is expired here, as at any use. Returns 'invalid' for an
- * unknown person or programme (nothing written); refusals are 'no-consent' and
- * 'frequency'.
+ * unknown person or programme (nothing written); refusals are 'no-consent',
+ * 'items-frozen' (a "not mine" case froze one of the programme's items) and 'frequency'.
  */
 CREATE OR REPLACE FUNCTION portal.push_notice(p_org text, p_programme text,
 					      p_pseudonym text, p_title text, p_body text)
@@ -47,6 +48,10 @@ BEGIN
 	ORDER BY x.created_at DESC LIMIT 1 FOR UPDATE;
 	IF c.id IS NULL THEN
 		v_reason := 'no-consent';
+	ELSIF EXISTS (SELECT 1 FROM portal.item_freezes f
+		      WHERE f.person_id = v_person AND f.item = ANY (g.items)
+			AND f.lifted_at IS NULL) THEN
+		v_reason := 'items-frozen';
 	ELSE
 		v_window := CASE c.freq_unit
 				WHEN 'month' THEN date_trunc('month', now() AT TIME ZONE 'Asia/Tokyo')

@@ -54,6 +54,7 @@ sample(const struct mado_field *f)
 	case MADO_K_ID: return "1";
 	case MADO_K_UUID: return "00000000-0000-4000-8000-000000000000";
 	case MADO_K_ENUM: return f->words[0];
+	case MADO_K_CODE: return "tax.income";
 	default: return "x";
 	}
 }

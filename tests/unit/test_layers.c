@@ -32,7 +32,7 @@ static const struct {
     {"gateway", "gateway"}, {"accesslog", "accesslog"},
     {"notices", "notices"}, {"oversight", "oversight"},
     {"consent", "consent"}, {"cli", "cli"},
-    {"modules", "main"},
+    {"mydata", "mydata"},   {"modules", "main"},
 };
 
 /* What each module may include besides its own: the layers below it. The features sit
@@ -52,10 +52,11 @@ static const struct {
     {"notices", "core db http"},
     {"oversight", "core db http"},
     {"consent", "core db http"},
+    {"mydata", "core db http"},
     {"cli", "core db pki auth consent"},
     {"tools", "core pki card cli"},
     {"tls_shim", ""},
-    {"main", "core db pki card http auth gateway accesslog notices oversight consent cli"},
+    {"main", "core db pki card http auth gateway accesslog notices oversight consent mydata cli"},
 };
 
 static const char *

@@ -141,7 +141,7 @@ function fillFilters() {
 
 async function showCoverage() {
   const body = document.getElementById('coverage-body');
-  const rows = catalogue.raw.organisations.filter((o) => o.kind !== 'supervisor').map((o) => {
+  const rows = catalogue.raw.organisations.filter((o) => o.kind !== 'supervisor' && o.kind !== 'portal').map((o) => {
     const tr = el('tr');
     tr.append(el('td', '', nameOf('orgs', o.code)),
       el('td', '', o.gateway_since ? day(o.gateway_since) : t('coverage.no')),
@@ -197,7 +197,9 @@ export async function showEntry(params) {
   for (const d of e.disputes)
     add('entry.dispute', `${d.case_no} · ${t(`dispute.kind.${d.kind}`)} · ${t(`dispute.status.${d.status}`)}`);
   box.replaceChildren(dl);
-  document.getElementById('dispute-buttons').hidden = false;
+  // Your own read is not disputed as an access; a case about the data is opened on its
+  // item in My information.
+  document.getElementById('dispute-buttons').hidden = e.channel === 'self';
 }
 
 async function sendDispute(kind, note) {

@@ -11,16 +11,18 @@ import { initIdle } from './idle.js';
 import { initAccess, showAccess, showEntry, showSummary } from './access.js';
 import { initNotices, showNotices } from './notices.js';
 import { initConsents, showConsents, showConsent, showRequest } from './consents.js';
+import { initMyData, showMyData } from './mydata.js';
 
-const ROUTES = ['home', 'login', 'access-log', 'access-entry', 'consents', 'consent',
+const ROUTES = ['home', 'login', 'mydata', 'access-log', 'access-entry', 'consents', 'consent',
   'consent-request', 'notices', 'logins', 'sessions'];
-const PRIVATE = new Set(['access-log', 'access-entry', 'consents', 'consent', 'consent-request',
-  'notices', 'logins', 'sessions']);
+const PRIVATE = new Set(['mydata', 'access-log', 'access-entry', 'consents', 'consent',
+  'consent-request', 'notices', 'logins', 'sessions']);
 const SHOW = {
   home: () => (session() ? showSummary() : Promise.resolve()),
   login: showLogin,
   logins: showLogins,
   sessions: showSessions,
+  mydata: () => showMyData(),
   'access-log': showAccess,
   'access-entry': showEntry,
   notices: showNotices,
@@ -103,6 +105,7 @@ async function main() {
   initAccess();
   initNotices();
   initConsents();
+  initMyData();
   window.addEventListener('hashchange', show);
   renderStatus();
   await Promise.all([checkService(), refresh().catch(() => {})]);

@@ -1,0 +1,138 @@
+-- My information: the person's own read of what the holding organisations keep about
+-- them, recorded before anything is returned, in the same transaction, exactly like an
+-- agency's query; and the person's correction requests and "not mine" on an item, which
+-- are disputes about the item (queue, answer and notices in accesslog.sql).
+SET LOCAL ROLE mado_owner;
+
+/*
+ * The person's data, all items or one (p_item). The first row is the decision: reason
+ * NULL and the access record's row id when served, or 'unknown-item' (nothing written).
+ * Every row after it is one value held: the holder and its names, the item and its
+ * names, the source, the value and its day, whether the item is frozen for the person
+ * and the person's cases about it. The record is written first (channel self, purpose
+ * own-data, organisation mado); if it cannot be, the call fails and no data leaves.
+ */
+CREATE OR REPLACE FUNCTION portal.mydata_read(p_person uuid, p_item text)
+RETURNS TABLE (reason text, event_row bigint, org text, org_ja text, org_en text, item text,
+	       item_ja text, item_en text, source_ja text, source_en text, value jsonb,
+	       as_of date, frozen boolean, cases jsonb)
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp SET lock_timeout = '2s' AS $$
+DECLARE
+	v_items text[];
+	v_event uuid := gen_random_uuid();
+	v_row bigint;
+	v_schema text;
+BEGIN
+	PERFORM portal.require_person(p_person);
+	SELECT array_agg(d.code ORDER BY d.code) INTO v_items FROM portal.data_items d
+	WHERE p_item IS NULL OR d.code = p_item;
+	IF v_items IS NULL THEN
+		RETURN QUERY SELECT 'unknown-item'::text, NULL::bigint, NULL::text, NULL::text,
+			NULL::text, p_item, NULL::text, NULL::text, NULL::text, NULL::text,
+			NULL::jsonb, NULL::date, NULL::boolean, NULL::jsonb;
+		RETURN;
+	END IF;
+	-- The log holds at most 32 items an entry; a larger catalogue is recorded as its
+	-- first 32 and the count of the rest would be lost, so refuse rather than under-record.
+	IF cardinality(v_items) > 32 THEN
+		RAISE EXCEPTION 'the catalogue has more items than one access record holds'
+			USING ERRCODE = 'program_limit_exceeded';
+	END IF;
+
+	SELECT w.id INTO v_row FROM portal.record_access(ARRAY[ROW(
+		v_event, p_person, now(), 'mado', NULL,
+		NULL, NULL, 'human', 'self',
+		'own-data', 'own-data', NULL, v_items, NULL,
+		'served', NULL, NULL, NULL
+	)::portal.access_record]) w;
+	IF v_row IS NULL THEN
+		RAISE EXCEPTION 'access event % is already recorded', v_event
+			USING ERRCODE = 'unique_violation';
+	END IF;
+
+	RETURN QUERY SELECT NULL::text, v_row, NULL::text, NULL::text, NULL::text, NULL::text,
+		NULL::text, NULL::text, NULL::text, NULL::text, NULL::jsonb, NULL::date,
+		NULL::boolean, NULL::jsonb;
+	FOR v_schema IN SELECT DISTINCT d.holder_schema FROM portal.data_items d
+			WHERE d.code = ANY (v_items) ORDER BY 1 LOOP
+		RETURN QUERY EXECUTE format(
+			'SELECT NULL::text, NULL::bigint, d.holder, o.name_ja, o.name_en, h.item,'
+			' d.name_ja, d.name_en, d.source_ja, d.source_en, h.value, h.as_of,'
+			' EXISTS (SELECT 1 FROM portal.item_freezes f WHERE f.person_id = $1'
+			'   AND f.item = h.item AND f.lifted_at IS NULL),'
+			' coalesce((SELECT jsonb_agg(jsonb_build_object(''case_no'', x.case_no,'
+			'   ''kind'', x.kind, ''status'', x.status, ''answer'', x.answer,'
+			'   ''created_at'', to_char(x.created_at AT TIME ZONE ''UTC'','
+			'     ''YYYY-MM-DD"T"HH24:MI:SS"Z"''),'
+			'   ''updated_at'', to_char(x.updated_at AT TIME ZONE ''UTC'','
+			'     ''YYYY-MM-DD"T"HH24:MI:SS"Z"'')) ORDER BY x.created_at, x.case_no)'
+			'   FROM portal.disputes x WHERE x.person_id = $1 AND x.item = h.item),'
+			'  ''[]''::jsonb)'
+			' FROM %I.holdings h JOIN portal.data_items d ON d.code = h.item'
+			' JOIN portal.organisations o ON o.code = d.holder'
+			' WHERE h.person_id = $1 AND h.item = ANY ($2) ORDER BY d.holder, h.item',
+			v_schema) USING p_person, v_items;
+	END LOOP;
+END
+$$;
+REVOKE EXECUTE ON FUNCTION portal.mydata_read(uuid, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION portal.mydata_read(uuid, text) TO mado_app;
+
+/*
+ * A correction request (kind correction) or "this is not mine" (kind not-mine) on an
+ * item the person holds: a case number in the holder's dispute queue; "not mine" freezes
+ * the item for the person as a "not mine" dispute on an entry does. A case of the same
+ * kind on the item still in progress (open or acknowledged) is returned instead of a
+ * second one (created false). No row: the person holds no such item.
+ */
+CREATE OR REPLACE FUNCTION portal.mydata_case_open(p_person uuid, p_item text, p_kind text,
+						   p_note text)
+RETURNS TABLE (case_no text, created boolean)
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	v_org text;
+	v_schema text;
+	v_held boolean;
+	v_case text;
+BEGIN
+	PERFORM portal.require_person(p_person);
+	IF p_kind NOT IN ('correction', 'not-mine') THEN
+		RAISE EXCEPTION 'no such kind of case on an item: %', p_kind
+			USING ERRCODE = 'check_violation';
+	END IF;
+	SELECT d.holder, d.holder_schema INTO v_org, v_schema FROM portal.data_items d
+	WHERE d.code = p_item;
+	IF v_org IS NULL THEN
+		RETURN;
+	END IF;
+	EXECUTE format('SELECT EXISTS (SELECT 1 FROM %I.holdings h'
+		       ' WHERE h.person_id = $1 AND h.item = $2)', v_schema)
+		INTO v_held USING p_person, p_item;
+	IF NOT v_held THEN
+		RETURN;
+	END IF;
+	-- One case in progress per person, item and kind, even under concurrent requests.
+	PERFORM pg_advisory_xact_lock(hashtextextended('mydata:' || p_person::text || ':' ||
+						       p_item || ':' || p_kind, 0));
+	SELECT d.case_no INTO v_case FROM portal.disputes d
+	WHERE d.person_id = p_person AND d.item = p_item AND d.kind = p_kind
+	  AND d.status IN ('open', 'acknowledged')
+	ORDER BY d.created_at DESC LIMIT 1;
+	IF v_case IS NOT NULL THEN
+		RETURN QUERY SELECT v_case, false;
+		RETURN;
+	END IF;
+	v_case := 'MD-' || to_char(now() AT TIME ZONE 'Asia/Tokyo', 'YYYY') || '-' ||
+		  lpad(nextval('portal.dispute_seq')::text, 7, '0');
+	INSERT INTO portal.disputes (case_no, person_id, event_row, item, org_code, kind, note)
+	VALUES (v_case, p_person, NULL, p_item, v_org, p_kind, p_note);
+	IF p_kind = 'not-mine' THEN
+		INSERT INTO portal.item_freezes (person_id, item, case_no)
+		VALUES (p_person, p_item, v_case);
+	END IF;
+	RETURN QUERY SELECT v_case, true;
+END
+$$;
+REVOKE EXECUTE ON FUNCTION portal.mydata_case_open(uuid, text, text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION portal.mydata_case_open(uuid, text, text, text) TO mado_app;

@@ -1,0 +1,165 @@
+// My information: what each holding organisation keeps about the resident, in plain
+// words, with downloads, and from any item a correction request or "this is not mine".
+// Every visit is itself recorded in the resident's access log (channel "self").
+import { api } from './api.js';
+import { t, lang } from './i18n.js';
+
+function el(tag, cls, text) {
+  const e = document.createElement(tag);
+  if (cls) e.className = cls;
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+const name = (o) => (lang() === 'ja' ? o.name_ja : o.name_en);
+
+function day(d) {
+  if (!d) return '';
+  return new Date(`${d}T00:00:00`).toLocaleDateString(lang() === 'ja' ? 'ja-JP' : 'en-GB',
+    { year: 'numeric', month: 'long', day: 'numeric' });
+}
+
+// One value member in words: "Income: ¥3,250,000", "Insured: yes".
+function member(key, v) {
+  const label = t(`mydata.field.${key}`);
+  const shown = label === `mydata.field.${key}` ? key : label;
+  let text;
+  if (typeof v === 'boolean') text = t(v ? 'mydata.yes' : 'mydata.no');
+  else if (typeof v === 'number' && /yen/.test(key))
+    text = `${v.toLocaleString(lang() === 'ja' ? 'ja-JP' : 'en-GB')}${t('mydata.yen')}`;
+  else if (typeof v === 'number') text = v.toLocaleString(lang() === 'ja' ? 'ja-JP' : 'en-GB');
+  else if (v !== null && typeof v === 'object') text = JSON.stringify(v);
+  else text = String(v ?? '');
+  return `${shown}: ${text}`;
+}
+
+function valueLines(value) {
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    return [String(JSON.stringify(value))];
+  // A text kept per language shows in the page's language, or whichever there is.
+  if ('ja' in value || 'en' in value) return [value[lang()] || value.ja || value.en];
+  return Object.entries(value).map(([k, v]) => member(k, v));
+}
+
+function exportLink(format, item) {
+  const a = el('a', '', format.toUpperCase());
+  const q = new URLSearchParams({ format });
+  if (item) q.set('item', item);
+  a.href = `/api/v1/me/data/export?${q}`;
+  a.setAttribute('download', '');
+  a.dataset.mydataExport = format;
+  return a;
+}
+
+function caseForm(item, kind, box, msg) {
+  const form = el('form', 'case-form');
+  const id = `mydata-note-${item.code.replace(/[^a-z0-9]/g, '-')}-${kind}`;
+  const label = el('label', '', t(kind === 'correction' ? 'mydata.correction.note' : 'mydata.not-mine.note'));
+  label.htmlFor = id;
+  const note = el('textarea');
+  note.id = id;
+  note.maxLength = 1000;
+  note.rows = 3;
+  note.required = kind === 'correction';
+  const send = el('button', 'primary', t(kind === 'correction' ? 'mydata.correction.send' : 'mydata.not-mine.send'));
+  send.type = 'submit';
+  const cancel = el('button', 'secondary', t('dispute.cancel'));
+  cancel.type = 'button';
+  cancel.addEventListener('click', () => form.remove());
+  const actions = el('div', 'actions');
+  actions.append(send, cancel);
+  form.append(label, note, actions);
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const text = note.value.trim();
+    try {
+      const r = await api('POST', `/api/v1/me/data/${encodeURIComponent(item.code)}/disputes`,
+        text ? { kind, note: text } : { kind });
+      msg.textContent = t(kind === 'correction' ? 'mydata.correction.sent' : 'mydata.not-mine.sent',
+        { case: r.case_no });
+      form.remove();
+      await showMyData(false);
+      msg.hidden = false;
+    } catch (e) {
+      msg.textContent = t('dispute.failed', { title: e.message });
+      msg.hidden = false;
+    }
+  });
+  box.append(form);
+  note.focus();
+}
+
+function itemCard(item, msg) {
+  const li = el('li', 'mydata-item');
+  li.dataset.item = item.code;
+  li.append(el('h3', '', name(item)));
+  const dl = el('dl', 'facts');
+  const add = (key, value) => {
+    if (!value) return;
+    dl.append(el('dt', '', t(key)), el('dd', '', value));
+  };
+  const values = el('dd');
+  for (const line of valueLines(item.value)) values.append(el('div', '', line));
+  dl.append(el('dt', '', t('mydata.value')), values);
+  add('mydata.as-of', day(item.as_of));
+  add('mydata.source', lang() === 'ja' ? item.source_ja : item.source_en);
+  if (item.frozen) add('mydata.frozen', t('mydata.frozen.text'));
+  for (const c of item.cases) {
+    add('mydata.case', `${c.case_no} · ${t(`mydata.kind.${c.kind}`)} · ${t(`dispute.status.${c.status}`)}`
+      + (c.answer ? ` — ${c.answer}` : ''));
+  }
+  li.append(dl);
+  const links = el('p', 'export');
+  links.append(el('span', '', t('mydata.download')), exportLink('csv', item.code), exportLink('json', item.code));
+  li.append(links);
+  const actions = el('div', 'actions');
+  const fix = el('button', 'secondary', t('mydata.correction.button'));
+  fix.type = 'button';
+  fix.dataset.case = 'correction';
+  const notMine = el('button', 'secondary', t('mydata.not-mine.button'));
+  notMine.type = 'button';
+  notMine.dataset.case = 'not-mine';
+  for (const b of [fix, notMine]) {
+    b.addEventListener('click', () => {
+      li.querySelector('form')?.remove();
+      caseForm(item, b.dataset.case, li, msg);
+    });
+  }
+  actions.append(fix, notMine);
+  li.append(actions);
+  return li;
+}
+
+export async function showMyData(clear = true) {
+  const box = document.getElementById('mydata-list');
+  const msg = document.getElementById('mydata-message');
+  if (clear) {
+    msg.hidden = true;
+    // No stale items (and no open form) from an earlier visit while this one loads.
+    box.replaceChildren();
+  }
+  let data;
+  try {
+    data = await api('GET', '/api/v1/me/data');
+  } catch (e) {
+    box.replaceChildren(el('p', 'error', t('mydata.failed', { title: e.message })));
+    return;
+  }
+  const groups = data.organisations.map((o) => {
+    const section = el('section', 'card mydata-org');
+    section.dataset.org = o.code;
+    section.append(el('h2', '', name(o)));
+    const ul = el('ul', 'mydata-items');
+    ul.append(...o.items.map((i) => itemCard(i, msg)));
+    section.append(ul);
+    return section;
+  });
+  box.replaceChildren(...groups);
+  document.getElementById('mydata-empty').hidden = groups.length > 0;
+}
+
+export function initMyData() {
+  document.addEventListener('mado:lang', () => {
+    if (!document.querySelector('[data-view="mydata"]').hidden) showMyData().catch(() => {});
+  });
+}
