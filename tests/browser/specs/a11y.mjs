@@ -73,8 +73,8 @@ async function askConsent() {
     frequency: { unit: 'day', max: 10 },
   });
   expect(ask.status === 201, `the consent request answered ${ask.status}`);
-  return new URL(ask.body.approve_url).searchParams.get('id')
-    || new URLSearchParams(new URL(ask.body.approve_url).hash.split('?')[1]).get('id');
+  // The approve URL is the portal's "#/consent-request?id=..." page.
+  return new URLSearchParams(new URL(ask.body.approve_url).hash.split('?')[1]).get('id');
 }
 
 // Waits until the page has had no request in flight for a moment: views fill themselves

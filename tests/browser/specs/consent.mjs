@@ -60,6 +60,8 @@ export const checks = [
       const detail = await page.textContent('#request-detail');
       expect(detail.includes('かけいぼアプリ'), 'the request does not name the service');
       expect(detail.includes('家計の管理'), 'the request does not give the purpose in words');
+      // The items it may never ask for are filled in after the request's own facts.
+      await page.waitForFunction(() => document.querySelector('#request-never').textContent !== '');
       expect((await page.textContent('#request-never')).includes('診療報酬明細'),
         'the request does not say what the service may never ask');
       const width = await page.evaluate(() => document.documentElement.scrollWidth);
