@@ -39,19 +39,23 @@ export function declarations(css) {
 export function pkg() {
   const meta = JSON.parse(readFileSync(path.join(pkgDir, 'package.json'), 'utf8'));
   const css = readFileSync(path.join(pkgDir, meta.style || 'dist/tokens.css'), 'utf8');
-  return { name: meta.name, version: meta.version, license: meta.license, tokens: new Map(declarations(css)) };
+  const licence = readFileSync(path.join(pkgDir, 'LICENSE'), 'utf8').trim();
+  return { name: meta.name, version: meta.version, license: meta.license, licence, tokens: new Map(declarations(css)) };
 }
 
 export function render() {
-  const { name, version, license, tokens } = pkg();
+  const { name, version, license, licence, tokens } = pkg();
   const want = new Set([...tokens.keys()].filter((k) => NEEDED.some((re) => re.test(k))));
   for (const k of [...want])
     for (const m of tokens.get(k).matchAll(/var\((--[a-z0-9-]+)\)/g)) want.add(m[1]);
   const lines = [...tokens.keys()].filter((k) => want.has(k)).map((k) => `  ${k}: ${tokens.get(k)};`);
-  return `/* Design tokens of the Digital Agency's design system: ${name} ${version} (${license}
- * licence, Copyright (c) 2023 Digital Agency, Japan). Copied verbatim from the package's
- * dist/tokens.css by tests/browser/tokens.mjs; do not edit by hand (the browser tests
- * check every value against the pinned package). */
+  return `/* Design tokens of the Digital Agency's design system: ${name} ${version} (${license}).
+ * Copied verbatim from the package's dist/tokens.css by tests/browser/tokens.mjs; do not
+ * edit by hand (the browser tests check every value against the pinned package).
+ * The package's licence:
+ *
+${licence.split('\n').map((l) => ` *${l ? ` ${l}` : ''}`).join('\n')}
+ */
 :root {
 ${lines.join('\n')}
 }
