@@ -28,11 +28,12 @@ const browser = await chromium.launch({
 
 // Each check gets a fresh context (own cookies and storage) and a page that records
 // console errors, page errors and CSP violations; any of them fails the check.
-async function newPage({ locale = 'ja-JP', width = 360, height = 740 } = {}) {
+async function newPage({ locale = 'ja-JP', width = 360, height = 740, deviceScaleFactor = 1 } = {}) {
   const context = await browser.newContext({
     ignoreHTTPSErrors: true, // the test server's certificate is self-signed
     locale,
     viewport: { width, height },
+    deviceScaleFactor,
     baseURL: base,
   });
   const page = await context.newPage();

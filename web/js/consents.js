@@ -134,6 +134,8 @@ async function change(id, action) {
   }
   msg.hidden = false;
   await showConsents(false);
+  // The button pressed is gone with the old list: keep the focus on the result instead.
+  msg.focus();
 }
 
 export async function showConsents(clear = true) {
