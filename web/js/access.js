@@ -78,6 +78,7 @@ function entryItem(e) {
   const li = el('li', 'entry');
   li.dataset.id = String(e.id);
   li.dataset.outcome = e.sealed ? 'sealed' : e.outcome;
+  li.dataset.channel = e.channel || '';
   const head = el('div', 'entry-head');
   head.append(el('time', 'when', when(e.occurred_at)), badge(e));
   li.append(head);
