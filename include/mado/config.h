@@ -18,28 +18,28 @@
 	"1.3.6.1.4.1.10015.1.3.3"
 
 struct mado_config {
-	char *listen;           /* host:port */
-	bool tls;               /* HTTPS; off only on a loopback address */
-	char *tls_cert;         /* PEM with the server key and certificate chain */
-	char *public_origin;    /* https://host[:port] as browsers see it */
-	char *web_root;         /* static front end */
-	char *migrations_dir;   /* sql/migrations */
-	char *db_url;           /* libpq conninfo of the application role */
-	char *db_migrate_url;   /* conninfo of the schema owner, for mado migrate */
-	int db_pool_size;       /* connections */
-	int db_wait_ms;         /* longest wait for a free connection */
-	int db_connect_timeout; /* seconds */
-	int threads;            /* CivetWeb worker threads = concurrent connections */
-	int request_timeout_ms; /* whole request head and each body read */
-	int keep_alive_ms;      /* idle time between requests on a connection */
+	char *listen;             /* host:port */
+	bool tls;                 /* HTTPS; off only on a loopback address */
+	char *tls_cert;           /* PEM with the server key and certificate chain */
+	char *public_origin;      /* https://host[:port] as browsers see it */
+	char *web_root;           /* static front end */
+	char *migrations_dir;     /* sql/migrations */
+	char *db_url;             /* libpq conninfo of the application role */
+	char *db_migrate_url;     /* conninfo of the schema owner, for mado migrate */
+	int db_pool_size;         /* connections */
+	int db_wait_ms;           /* longest wait for a free connection */
+	int db_connect_timeout;   /* seconds */
+	int threads;              /* CivetWeb worker threads = concurrent connections */
+	int request_timeout_ms;   /* whole request head and each body read */
+	int keep_alive_ms;        /* idle time between requests on a connection */
 	int max_conns_per_client; /* per address (IPv6: /64), both listeners; 0: off */
-	int body_max;           /* default cap on request bodies, bytes */
-	int export_max_entries; /* the most access-log entries one export holds */
-	int hsts_max_age;       /* seconds */
-	char *metrics_from;     /* client addresses allowed to read /metrics, or * */
-	char *trusted_proxies;  /* proxies whose X-Forwarded-For names the client */
-	char *log_level;        /* error, warn, info, debug */
-	bool log_requests;      /* one line per request */
+	int body_max;             /* default cap on request bodies, bytes */
+	int export_max_entries;   /* the most access-log entries one export holds */
+	int hsts_max_age;         /* seconds */
+	char *metrics_from;       /* client addresses allowed to read /metrics, or * */
+	char *trusted_proxies;    /* proxies whose X-Forwarded-For names the client */
+	char *log_level;          /* error, warn, info, debug */
+	bool log_requests;        /* one line per request */
 
 	/* Card login. */
 	char *mtls_listen;    /* second listener that asks for client certificates */

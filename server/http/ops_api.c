@@ -175,7 +175,8 @@ metrics(struct mado_req *rq)
 			 "mado_build_info{version=\"%s\"} 1\n",
 			 st.size, st.open, st.in_use, st.waiting, (unsigned long long)st.acquired,
 			 (unsigned long long)st.timeouts, (unsigned long long)st.connect_failures,
-			 (unsigned long long)st.reconnects, http__connlimit_refused(), MADO_VERSION);
+			 (unsigned long long)st.reconnects, http__connlimit_refused(),
+			 MADO_VERSION);
 	return mado_http_take(rq, "text/plain; version=0.0.4", &t);
 }
 

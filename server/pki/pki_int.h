@@ -15,9 +15,9 @@ struct ocsp_flight;
 
 struct mado_pki {
 	X509_STORE *store; /* the anchors; never the system store */
-	STACK_OF(X509) * anchors;
-	STACK_OF(ASN1_OBJECT) * disallowed;
-	STACK_OF(ASN1_OBJECT) * required;
+	STACK_OF(X509) *anchors;
+	STACK_OF(ASN1_OBJECT) *disallowed;
+	STACK_OF(ASN1_OBJECT) *required;
 	enum mado_revocation revocation;
 	char *ocsp_url;
 	X509 *ocsp_responder; /* pinned designated responder, or NULL */
