@@ -1173,3 +1173,23 @@ th_log_when(const struct th_env *e, const char *needle, int timeout_ms)
 		nanosleep(&(struct timespec){0, 50 * 1000 * 1000}, NULL);
 	}
 }
+
+const char *
+th_type(const struct th_resp *r)
+{
+	static char buf[128];
+
+	return th_problem_type(r, buf, sizeof(buf)) + strlen("urn:mado:problem:");
+}
+
+const char *
+th_reason(const struct th_resp *r)
+{
+	static char buf[128];
+	cJSON *j = th_json(r);
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, "reason");
+
+	snprintf(buf, sizeof(buf), "%s", cJSON_IsString(v) ? v->valuestring : "");
+	cJSON_Delete(j);
+	return buf;
+}

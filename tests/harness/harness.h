@@ -145,6 +145,10 @@ const char *th_header(const struct th_resp *r, const char *name, char *buf, size
 const char *th_problem_type(const struct th_resp *r, char *buf, size_t len);
 /* Parses the body as JSON (caller deletes), NULL if it is not JSON. */
 cJSON *th_json(const struct th_resp *r);
+/* The problem type's last part ("card-revoked"), and the problem's `reason` member (or
+   ""): each in a buffer of its own, good until the next call. */
+const char *th_type(const struct th_resp *r);
+const char *th_reason(const struct th_resp *r);
 
 /* Faults. th_mado_kill ends mado with SIGKILL (no shutdown at all); th_mado_start brings
    it back on the same ports and database. th_pg_stop_mode stops PostgreSQL as pg_ctl stop

@@ -123,14 +123,6 @@ send_as(const struct th_person *p, const char *method, const char *path, const c
 	return r->status;
 }
 
-static const char *
-type_of(const struct th_resp *r)
-{
-	static char buf[128];
-
-	return th_problem_type(r, buf, sizeof(buf)) + strlen("urn:mado:problem:");
-}
-
 static long
 events_of(const struct th_person *p)
 {
@@ -205,7 +197,7 @@ test_no_legal_basis_refused_and_logged(void **state)
 	assert_int_equal(query("tax-office", &alice, "[\"health.claims\"]", "tax.assessment",
 			       "MNA-T2-72", NULL, &r),
 			 403);
-	assert_string_equal(type_of(&r), "no-legal-basis");
+	assert_string_equal(th_type(&r), "no-legal-basis");
 	assert_null(strstr(r.body, "claims_2025")); /* no data in the refusal */
 	th_resp_free(&r);
 	assert_int_equal(events_of(&alice), before + 1);
@@ -262,7 +254,7 @@ test_bad_queries_change_nothing(void **state)
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		assert_int_equal(gw("pension-service", "POST", "/gw/v1/queries", bad[i].body, &r),
 				 bad[i].status);
-		assert_string_equal(type_of(&r), bad[i].type);
+		assert_string_equal(th_type(&r), bad[i].type);
 		th_resp_free(&r);
 	}
 	/* An unknown item, an unknown member, a pseudonym of another organisation. */
@@ -273,7 +265,7 @@ test_bad_queries_change_nothing(void **state)
 	assert_int_equal(query("pension-service", &alice, "[\"tax.income\"]", "pension.eligibility",
 			       "MNA-T2-48", ",\"extra\":1", &r),
 			 400);
-	assert_string_equal(type_of(&r), "invalid-body");
+	assert_string_equal(th_type(&r), "invalid-body");
 	th_resp_free(&r);
 	snprintf(body, sizeof(body),
 		 "{\"person\":\"%s\",\"items\":[\"tax.income\"],\"purpose\":"
@@ -281,7 +273,7 @@ test_bad_queries_change_nothing(void **state)
 		 "\"actor_kind\":\"human\"}",
 		 pseudonym(&alice, "tax-office"));
 	assert_int_equal(gw("pension-service", "POST", "/gw/v1/queries", body, &r), 404);
-	assert_string_equal(type_of(&r), "unknown-person");
+	assert_string_equal(th_type(&r), "unknown-person");
 	th_resp_free(&r);
 	assert_int_equal(scalar("SELECT count(*) FROM portal.access_events"), before);
 }
@@ -297,11 +289,11 @@ test_gateway_door(void **state)
 	(void)state;
 	/* No client certificate. */
 	assert_int_equal(gw(NULL, "POST", "/gw/v1/queries", "{}", &r), 401);
-	assert_string_equal(type_of(&r), "unauthenticated");
+	assert_string_equal(th_type(&r), "unauthenticated");
 	th_resp_free(&r);
 	/* From the organisation CA, but registered to no organisation. */
 	assert_int_equal(gw("unbound", "POST", "/gw/v1/queries", "{}", &r), 403);
-	assert_string_equal(type_of(&r), "organisation-certificate-unknown");
+	assert_string_equal(th_type(&r), "organisation-certificate-unknown");
 	th_resp_free(&r);
 	/* A card: chains to the card CA, not to an organisation CA. */
 	th_card_file(&env, alice.card, "crt", cert, sizeof(cert));
@@ -310,13 +302,13 @@ test_gateway_door(void **state)
 	rq.key = key;
 	assert_int_equal(th_request(&env, &rq, &r), 0);
 	assert_int_equal(r.status, 403);
-	assert_string_equal(type_of(&r), "organisation-certificate-unknown");
+	assert_string_equal(th_type(&r), "organisation-certificate-unknown");
 	th_resp_free(&r);
 	/* The supervisor oversees; it does not query. */
 	assert_int_equal(query("data-commission", &alice, "[\"tax.income\"]", "tax.assessment",
 			       "MNA-T2-72", NULL, &r),
 			 403);
-	assert_string_equal(type_of(&r), "forbidden");
+	assert_string_equal(th_type(&r), "forbidden");
 	th_resp_free(&r);
 }
 
@@ -342,7 +334,7 @@ test_no_record_no_data(void **state)
 	assert_int_equal(query("city-welfare", &alice, "[\"tax.income\"]", "welfare.eligibility",
 			       "MNA-T2-21", NULL, &r),
 			 503);
-	assert_string_equal(type_of(&r), "access-record-failed");
+	assert_string_equal(th_type(&r), "access-record-failed");
 	assert_null(strstr(r.body, "yen"));
 	th_resp_free(&r);
 	res = PQexec(c, "ROLLBACK");
@@ -358,7 +350,7 @@ test_no_record_no_data(void **state)
 	assert_int_equal(query("city-welfare", &alice, "[\"tax.income\"]", "welfare.eligibility",
 			       "MNA-T2-21", NULL, &r),
 			 503);
-	assert_string_equal(type_of(&r), "access-record-failed");
+	assert_string_equal(th_type(&r), "access-record-failed");
 	assert_null(strstr(r.body, "yen"));
 	th_resp_free(&r);
 	assert_int_equal(scalar("ALTER TABLE portal.access_events ATTACH PARTITION %s FOR VALUES"
@@ -460,7 +452,7 @@ test_report_bad_event_writes_nothing(void **state)
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		b = report_batch(5, cases[i].index, cases[i].member, 2);
 		assert_int_equal(report(b, &r), cases[i].status);
-		assert_string_equal(type_of(&r), cases[i].type);
+		assert_string_equal(th_type(&r), cases[i].type);
 		assert_non_null(j = th_json(&r));
 		assert_int_equal(cJSON_GetObjectItemCaseSensitive(j, "index")->valueint,
 				 cases[i].index);
@@ -477,7 +469,7 @@ test_report_bad_event_writes_nothing(void **state)
 		p = strstr(strstr(b, "\"occurred_at\":\"") + 1, "\"occurred_at\":\"");
 		memcpy(p + strlen("\"occurred_at\":\""), bad[i], strlen(bad[i]));
 		assert_int_equal(report(b, &r), 422);
-		assert_string_equal(type_of(&r), "validation-failed");
+		assert_string_equal(th_type(&r), "validation-failed");
 		assert_non_null(j = th_json(&r));
 		assert_int_equal(cJSON_GetObjectItemCaseSensitive(j, "index")->valueint, 1);
 		assert_string_equal(str(j, "field"), "occurred_at");
@@ -798,7 +790,7 @@ test_filters_pages_summary_export(void **state)
 	/* A cursor past any time the database can hold is bad input, not a server error. */
 	assert_int_equal(get_as(&alice, "/api/v1/me/access-log?before=253402300800000000-1", &r),
 			 422);
-	assert_string_equal(type_of(&r), "validation-failed");
+	assert_string_equal(th_type(&r), "validation-failed");
 	th_resp_free(&r);
 	assert_int_equal(
 	    get_as(&alice, "/api/v1/me/access-log?before=9223372036854775807-9223372036854775807",
@@ -886,7 +878,7 @@ test_not_mine_freezes_until_reverified(void **state)
 	assert_int_equal(query("city-welfare", &alice, "[\"tax.income\"]", "welfare.eligibility",
 			       "MNA-T2-21", NULL, &r),
 			 403);
-	assert_string_equal(type_of(&r), "items-frozen");
+	assert_string_equal(th_type(&r), "items-frozen");
 	th_resp_free(&r);
 	e = latest_entry(&alice);
 	assert_string_equal(str(e, "reason"), "items-frozen");
@@ -923,7 +915,7 @@ test_not_mine_freezes_until_reverified(void **state)
 	   the person gets says something new (review finding 19). */
 	assert_int_equal(gw("pension-service", "POST", path, "{\"status\":\"acknowledged\"}", &r),
 			 409);
-	assert_string_equal(type_of(&r), "conflict");
+	assert_string_equal(th_type(&r), "conflict");
 	th_resp_free(&r);
 	assert_int_equal(query("city-welfare", &alice, "[\"tax.income\"]", "welfare.eligibility",
 			       "MNA-T2-21", NULL, &r),
@@ -1049,7 +1041,7 @@ test_supervisor_asks_who_an_official_is(void **state)
 			    "\"reason\":\"complaint C-9\"}",
 			    &r),
 			 403);
-	assert_string_equal(type_of(&r), "forbidden");
+	assert_string_equal(th_type(&r), "forbidden");
 	th_resp_free(&r);
 	assert_int_equal(gw("data-commission", "POST", "/gw/v1/officer-reveals",
 			    "{\"organisation\":\"city-welfare\",\"officer\":\"nobody\","
@@ -1105,7 +1097,7 @@ test_view_failure_leaves_connections_clean(void **state)
 	assert_int_equal(scalar("REVOKE SELECT ON portal.disputes FROM mado_app"), 0);
 	for (i = 0; i < 10; i++) {
 		assert_int_equal(get_as(&alice, "/api/v1/me/access-log", &r), 500);
-		assert_string_equal(type_of(&r), "internal-error");
+		assert_string_equal(th_type(&r), "internal-error");
 		th_resp_free(&r);
 	}
 	assert_int_equal(scalar("GRANT SELECT ON portal.disputes TO mado_app"), 0);

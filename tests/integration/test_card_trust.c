@@ -174,26 +174,6 @@ get(const struct session *s, const char *path, struct th_resp *r)
 	return r->status;
 }
 
-static const char *
-type_of(const struct th_resp *r)
-{
-	static char buf[128];
-
-	return th_problem_type(r, buf, sizeof(buf)) + strlen("urn:mado:problem:");
-}
-
-static const char *
-reason_of(const struct th_resp *r)
-{
-	static char buf[128];
-	cJSON *j = th_json(r);
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, "reason");
-
-	snprintf(buf, sizeof(buf), "%s", cJSON_IsString(v) ? v->valuestring : "");
-	cJSON_Delete(j);
-	return buf;
-}
-
 /* A whole token login with the card in dir; the caller frees r. */
 static long
 token_login_in(const char *dir, const char *name, struct session *s, struct th_resp *r)
@@ -230,8 +210,8 @@ expect_login_in(const char *dir, const char *name, long status, const char *type
 	struct th_resp r;
 
 	token_login_in(dir, name, &s, &r);
-	if (r.status != status || (type != NULL && strcmp(type_of(&r), type) != 0) ||
-	    (reason != NULL && strcmp(reason_of(&r), reason) != 0))
+	if (r.status != status || (type != NULL && strcmp(th_type(&r), type) != 0) ||
+	    (reason != NULL && strcmp(th_reason(&r), reason) != 0))
 		fail_msg("card %s: got %ld %.300s; want %ld %s %s", name, r.status, r.body, status,
 			 type != NULL ? type : "", reason != NULL ? reason : "");
 	th_resp_free(&r);

@@ -53,14 +53,6 @@ as_alice(const char *method, const char *path, const char *body, struct th_resp 
 }
 
 static const char *
-type_of(const struct th_resp *r)
-{
-	static char buf[128];
-
-	return th_problem_type(r, buf, sizeof(buf)) + strlen("urn:mado:problem:");
-}
-
-static const char *
 member(const struct th_resp *r, const char *name)
 {
 	static char buf[4][256];
@@ -106,7 +98,7 @@ consent_for(const char *org, const char *purpose, const char *asked, const char 
 	th_resp_free(&r);
 	/* A code works once. */
 	assert_int_equal(org_call(org, "/rp/v1/token", body, &r), 401);
-	assert_string_equal(type_of(&r), "grant-invalid");
+	assert_string_equal(th_type(&r), "grant-invalid");
 	th_resp_free(&r);
 	return grant;
 }
@@ -132,7 +124,7 @@ refused(const char *org, const char *grant, const char *items, const char *extra
 	struct th_resp r;
 
 	if (fetch(org, grant, items, extra, &r) != 403 ||
-	    strcmp(type_of(&r), "consent-refused") != 0 ||
+	    strcmp(th_type(&r), "consent-refused") != 0 ||
 	    strcmp(member(&r, "reason"), reason) != 0)
 		fail_msg("wanted a refusal for %s, got %ld %s", reason, r.status, r.body);
 	assert_null(strstr(r.body, "yen"));
@@ -205,7 +197,7 @@ test_fetch_under_consent(void **state)
 	/* An item the person left out; a grant of another service; an invented grant. */
 	refused("kakeibo-app", grant, "[\"pension.benefit\"]", NULL, "items", consent);
 	assert_int_equal(fetch("sakura-bank", grant, "[\"tax.income\"]", NULL, &r), 401);
-	assert_string_equal(type_of(&r), "grant-invalid");
+	assert_string_equal(th_type(&r), "grant-invalid");
 	th_resp_free(&r);
 	assert_int_equal(fetch("kakeibo-app", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
 			       "[\"tax.income\"]", NULL, &r),
@@ -241,7 +233,7 @@ test_fetch_under_consent(void **state)
 		snprintf(body, sizeof(body), "{\"person\":\"%s\",\"items\":[\"tax.income\"]}",
 			 pseud);
 		assert_int_equal(org_call("kakeibo-app", "/rp/v1/data", body, &r), 422);
-		assert_string_equal(type_of(&r), "validation-failed");
+		assert_string_equal(th_type(&r), "validation-failed");
 		assert_string_equal(member(&r, "field"), "purpose");
 		th_resp_free(&r);
 		/* For a purpose the person did not consent to: refused, and recorded. */
@@ -434,7 +426,7 @@ test_requests_stay_within_registration(void **state)
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		assert_int_equal(
 		    org_call("kakeibo-app", "/rp/v1/consent-requests", cases[i].body, &r), 422);
-		assert_string_equal(type_of(&r), "outside-registration");
+		assert_string_equal(th_type(&r), "outside-registration");
 		assert_string_equal(member(&r, "field"), cases[i].field);
 		th_resp_free(&r);
 	}
@@ -525,7 +517,7 @@ test_push_needs_consent(void **state)
 		 " eligible\",\"body\":\"Apply at the counter.\"}",
 		 pseud);
 	assert_int_equal(org_call("city-welfare", "/gw/v1/notices", body, &r), 403);
-	assert_string_equal(type_of(&r), "consent-refused");
+	assert_string_equal(th_type(&r), "consent-refused");
 	th_resp_free(&r);
 	assert_int_equal(scalar("SELECT count(*) FROM portal.access_events WHERE person_id = '%s'"
 				" AND channel = 'push' AND outcome = 'denied'",
@@ -607,7 +599,7 @@ test_push_monthly_limit(void **state)
 	assert_int_equal(org_call("city-welfare", "/gw/v1/notices", body, &r), 204);
 	th_resp_free(&r);
 	assert_int_equal(org_call("city-welfare", "/gw/v1/notices", body, &r), 403);
-	assert_string_equal(type_of(&r), "consent-refused");
+	assert_string_equal(th_type(&r), "consent-refused");
 	assert_string_equal(member(&r, "reason"), "frequency");
 	th_resp_free(&r);
 	assert_int_equal(scalar("SELECT count(*) FROM portal.access_events WHERE person_id = '%s'"
@@ -648,7 +640,7 @@ test_push_frequency_and_expiry(void **state)
 				  "{\"programme\":\"benefit-eligibility\",\"valid_days\":1e300}",
 				  &r),
 			 422);
-	assert_string_equal(type_of(&r), "validation-failed");
+	assert_string_equal(th_type(&r), "validation-failed");
 	assert_string_equal(member(&r, "field"), "valid_days");
 	th_resp_free(&r);
 	/* Only this consent is in force, at most 3 notices a day, none sent yet today. */
@@ -683,7 +675,7 @@ test_push_frequency_and_expiry(void **state)
 			 " 'push'",
 			 alice.id);
 	assert_int_equal(org_call("city-welfare", "/gw/v1/notices", body, &r), 403);
-	assert_string_equal(type_of(&r), "consent-refused");
+	assert_string_equal(th_type(&r), "consent-refused");
 	assert_string_equal(member(&r, "reason"), "frequency");
 	th_resp_free(&r);
 	/* Refused and recorded, and nothing delivered. */
@@ -788,7 +780,7 @@ test_only_own_session_grants(void **state)
 	th_resp_free(&r);
 	assert_int_equal(
 	    as_alice("POST", path, "{\"approve\":true,\"items\":[\"tax.income\"]}", &r), 403);
-	assert_string_equal(type_of(&r), "consent-own-session-only");
+	assert_string_equal(th_type(&r), "consent-own-session-only");
 	th_resp_free(&r);
 	assert_int_equal(as_alice("POST", "/api/v1/me/consents/push",
 				  "{\"programme\":\"benefit-eligibility\"}", &r),

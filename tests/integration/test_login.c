@@ -175,26 +175,6 @@ challenge(struct session *s, char nonce[64])
 	th_resp_free(&r);
 }
 
-static const char *
-type_of(const struct th_resp *r)
-{
-	static char buf[128];
-
-	return th_problem_type(r, buf, sizeof(buf)) + strlen("urn:mado:problem:");
-}
-
-static const char *
-reason_of(const struct th_resp *r)
-{
-	static char buf[128];
-	cJSON *j = th_json(r);
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, "reason");
-
-	snprintf(buf, sizeof(buf), "%s", cJSON_IsString(v) ? v->valuestring : "");
-	cJSON_Delete(j);
-	return buf;
-}
-
 /* A whole token login; returns the response (caller frees). */
 static long
 token_login(const char *name, struct session *s, struct th_resp *r)
@@ -217,8 +197,8 @@ expect_login(const char *name, long status, const char *type, const char *reason
 	struct th_resp r;
 
 	token_login(name, &s, &r);
-	if (r.status != status || (type != NULL && strcmp(type_of(&r), type) != 0) ||
-	    (reason != NULL && strcmp(reason_of(&r), reason) != 0))
+	if (r.status != status || (type != NULL && strcmp(th_type(&r), type) != 0) ||
+	    (reason != NULL && strcmp(th_reason(&r), reason) != 0))
 		fail_msg("card %s: got %ld %.300s; want %ld %s %s", name, r.status, r.body, status,
 			 type != NULL ? type : "", reason != NULL ? reason : "");
 	th_resp_free(&r);
@@ -296,7 +276,7 @@ test_token_login_ps256(void **state)
 	assert_non_null(alg = strstr(renamed, "\"algorithm\":\"PS256\""));
 	alg[strlen("\"algorithm\":\"")] = 'R';
 	assert_int_equal(post(&s, "/api/v1/auth/webeid", renamed, &r, NULL), 401);
-	assert_string_equal(type_of(&r), "signature-invalid");
+	assert_string_equal(th_type(&r), "signature-invalid");
 	th_resp_free(&r);
 	free(renamed);
 	/* As signed: logged in, with a working session. */
@@ -448,7 +428,7 @@ test_tls_login_rsa_and_ec(void **state)
 	rq.cert = rq.key = NULL;
 	assert_int_equal(th_request(&env, &rq, &r), 0);
 	assert_int_equal(r.status, 401);
-	assert_string_equal(type_of(&r), "client-certificate-missing");
+	assert_string_equal(th_type(&r), "client-certificate-missing");
 	th_resp_free(&r);
 }
 
@@ -470,7 +450,7 @@ test_tls_login_failures(void **state)
 	card_path("tls-revoked", "key", key, sizeof(key));
 	assert_int_equal(th_request(&env, &rq, &r), 0);
 	assert_int_equal(r.status, 401);
-	assert_string_equal(type_of(&r), "card-revoked");
+	assert_string_equal(th_type(&r), "card-revoked");
 	th_resp_free(&r);
 
 	card("tls-expired", "--not-before 2020-01-01T00:00:00Z --not-after 2021-01-01T00:00:00Z");
@@ -584,7 +564,7 @@ test_nonce_rules(void **state)
 		assert_int_equal(post(&a, "/api/v1/auth/webeid", t, &r, NULL), 200);
 		th_resp_free(&r);
 		assert_int_equal(post(&pre, "/api/v1/auth/webeid", t, &r, NULL), 401);
-		assert_string_equal(type_of(&r), "challenge-missing");
+		assert_string_equal(th_type(&r), "challenge-missing");
 		th_resp_free(&r);
 	}
 	free(t);
@@ -596,7 +576,7 @@ test_nonce_rules(void **state)
 	challenge(&b, nonce_b);
 	t = token("nonce", env.origin, nonce);
 	assert_int_equal(post(&b, "/api/v1/auth/webeid", t, &r, NULL), 401);
-	assert_string_equal(type_of(&r), "signature-invalid");
+	assert_string_equal(th_type(&r), "signature-invalid");
 	th_resp_free(&r);
 	free(t);
 
@@ -609,7 +589,7 @@ test_nonce_rules(void **state)
 			 1);
 	t = token("nonce", env.origin, nonce);
 	assert_int_equal(post(&a, "/api/v1/auth/webeid", t, &r, NULL), 401);
-	assert_string_equal(type_of(&r), "challenge-expired");
+	assert_string_equal(th_type(&r), "challenge-expired");
 	th_resp_free(&r);
 	free(t);
 	assert_int_equal(
@@ -618,7 +598,7 @@ test_nonce_rules(void **state)
 	/* No challenge at all. */
 	memset(&a, 0, sizeof(a));
 	assert_int_equal(post(&a, "/api/v1/auth/webeid", "{}", &r, NULL), 401);
-	assert_string_equal(type_of(&r), "challenge-missing");
+	assert_string_equal(th_type(&r), "challenge-missing");
 	th_resp_free(&r);
 }
 
@@ -636,8 +616,8 @@ test_signature_rules(void **state)
 	challenge(&s, nonce);
 	t = token("sig", "https://evil.example", nonce);
 	assert_int_equal(post(&s, "/api/v1/auth/webeid", t, &r, NULL), 401);
-	assert_string_equal(type_of(&r), "signature-invalid");
-	assert_string_equal(reason_of(&r), "signature");
+	assert_string_equal(th_type(&r), "signature-invalid");
+	assert_string_equal(th_reason(&r), "signature");
 	th_resp_free(&r);
 	free(t);
 
@@ -679,7 +659,7 @@ test_signature_rules(void **state)
 	sig = strstr(t, "\"signature\":\"") + 13;
 	*sig = *sig == 'A' ? 'B' : 'A';
 	assert_int_equal(post(&s, "/api/v1/auth/webeid", t, &r, NULL), 401);
-	assert_string_equal(type_of(&r), "signature-invalid");
+	assert_string_equal(th_type(&r), "signature-invalid");
 	th_resp_free(&r);
 	free(t);
 }
@@ -698,7 +678,7 @@ test_malformed_tokens(void **state)
 			      "{\"format\":\"web-eid:1.0\",\"unverifiedCertificate\":\"x\"", &r,
 			      NULL),
 			 400);
-	assert_string_equal(type_of(&r), "auth-token-malformed");
+	assert_string_equal(th_type(&r), "auth-token-malformed");
 	th_resp_free(&r);
 
 	/* Over the validator's 10000 characters, under the route's body limit. */
@@ -707,8 +687,8 @@ test_malformed_tokens(void **state)
 	memset(big, 'a', 12000);
 	big[12000] = '\0';
 	assert_int_equal(post(&s, "/api/v1/auth/webeid", big, &r, NULL), 400);
-	assert_string_equal(type_of(&r), "auth-token-malformed");
-	assert_string_equal(reason_of(&r), "token_length");
+	assert_string_equal(th_type(&r), "auth-token-malformed");
+	assert_string_equal(th_reason(&r), "token_length");
 	th_resp_free(&r);
 	free(big);
 
@@ -778,7 +758,7 @@ test_revoked_card_ends_session(void **state)
 	revoke("session-revoked");
 	sleep(2); /* card_recheck_s and the OCSP cache are 1 s here */
 	assert_int_equal(get(&s, "/api/v1/me/session", &r), 401);
-	assert_string_equal(type_of(&r), "card-revoked");
+	assert_string_equal(th_type(&r), "card-revoked");
 	th_resp_free(&r);
 	assert_int_equal(
 	    scalar("SELECT count(*) FROM portal.sessions s JOIN portal.card_bindings b "
@@ -805,7 +785,7 @@ test_csrf(void **state)
 	nocsrf = s;
 	nocsrf.csrf[0] = '\0';
 	assert_int_equal(post(&nocsrf, "/api/v1/auth/logout", NULL, &r, NULL), 403);
-	assert_string_equal(type_of(&r), "csrf-rejected");
+	assert_string_equal(th_type(&r), "csrf-rejected");
 	th_resp_free(&r);
 	snprintf(nocsrf.csrf, sizeof(nocsrf.csrf), "%s", "not-the-token-not-the-token-abcd");
 	assert_int_equal(post(&nocsrf, "/api/v1/auth/logout", NULL, &r, NULL), 403);
@@ -824,7 +804,7 @@ test_csrf(void **state)
 		h[4] = NULL;
 		assert_int_equal(th_http(&env, "POST", "/api/v1/auth/logout", h, "", 0, &r), 0);
 		assert_int_equal(r.status, 403);
-		assert_string_equal(type_of(&r), "csrf-rejected");
+		assert_string_equal(th_type(&r), "csrf-rejected");
 		th_resp_free(&r);
 	}
 	/* Login CSRF: a challenge from another site is refused too. */
@@ -945,7 +925,7 @@ test_card_limit(void **state)
 	challenge(&s, nonce);
 	t = token("limited", "https://evil.example", nonce);
 	assert_int_equal(post(&s, "/api/v1/auth/webeid", t, &r, NULL), 429);
-	assert_string_equal(type_of(&r), "rate-limited");
+	assert_string_equal(th_type(&r), "rate-limited");
 	{
 		char after[16];
 
@@ -976,7 +956,7 @@ test_idle_session_ends(void **state)
 		   "binding_id = (SELECT max(id) FROM portal.card_bindings)"),
 	    1);
 	assert_int_equal(get(&s, "/api/v1/me/session", &r), 401);
-	assert_string_equal(type_of(&r), "session-expired");
+	assert_string_equal(th_type(&r), "session-expired");
 	th_resp_free(&r);
 	assert_int_equal(scalar("SELECT count(*) FROM portal.login_events WHERE event = 'expired'"),
 			 1);
@@ -1004,7 +984,7 @@ test_session_lifetime(void **state)
 				"(SELECT max(id) FROM portal.card_bindings)"),
 			 1);
 	assert_int_equal(get(&s, "/api/v1/me/session", &r), 401);
-	assert_string_equal(type_of(&r), "session-expired");
+	assert_string_equal(th_type(&r), "session-expired");
 	th_resp_free(&r);
 }
 
@@ -1115,7 +1095,7 @@ test_tls_login_post_only(void **state)
 	sessions = scalar("SELECT count(*) FROM portal.sessions");
 	assert_int_equal(th_request(&env, &rq, &r), 0);
 	assert_int_equal(r.status, 403);
-	assert_string_equal(type_of(&r), "csrf-rejected");
+	assert_string_equal(th_type(&r), "csrf-rejected");
 	assert_null(strstr(r.headers, "Set-Cookie"));
 	th_resp_free(&r);
 	/* The portal's own origin is not the login page's either. */
@@ -1228,7 +1208,7 @@ test_no_challenge_not_counted(void **state)
 	scalar("DELETE FROM portal.auth_failures");
 	for (i = 0; i < 25; i++) {
 		assert_int_equal(post(NULL, "/api/v1/auth/webeid", "{}", &r, NULL), 401);
-		assert_string_equal(type_of(&r), "challenge-missing");
+		assert_string_equal(th_type(&r), "challenge-missing");
 		th_resp_free(&r);
 	}
 	/* A pre-login session whose challenge was used, or ran out. */
@@ -1302,7 +1282,7 @@ test_challenge_limit(void **state)
 		if (i >= 2) {
 			char after[16];
 
-			assert_string_equal(type_of(&r), "rate-limited");
+			assert_string_equal(th_type(&r), "rate-limited");
 			assert_non_null(th_header(&r, "Retry-After", after, sizeof(after)));
 			assert_true(atoi(after) > 0);
 		}

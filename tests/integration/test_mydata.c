@@ -82,14 +82,6 @@ as(const struct th_person *p, const char *method, const char *path, const char *
 	return r->status;
 }
 
-static const char *
-type_of(const struct th_resp *r)
-{
-	static char buf[128];
-
-	return th_problem_type(r, buf, sizeof(buf)) + strlen("urn:mado:problem:");
-}
-
 static long
 events_of(const struct th_person *p)
 {
@@ -247,7 +239,7 @@ test_read_is_own_data_and_recorded(void **state)
 
 	/* An unknown item is bad input: nothing read, nothing written. */
 	assert_int_equal(as(&alice, "GET", "/api/v1/me/data?item=no.such", NULL, &r), 404);
-	assert_string_equal(type_of(&r), "not-found");
+	assert_string_equal(th_type(&r), "not-found");
 	th_resp_free(&r);
 	assert_int_equal(events_of(&alice), before + 2);
 }
@@ -294,13 +286,13 @@ test_no_record_no_data(void **state)
 	assert_int_equal(PQresultStatus(res), PGRES_COMMAND_OK);
 	PQclear(res);
 	assert_int_equal(as(&alice, "GET", "/api/v1/me/data", NULL, &r), 503);
-	assert_string_equal(type_of(&r), "access-record-failed");
+	assert_string_equal(th_type(&r), "access-record-failed");
 	snprintf(want, sizeof(want), "%s", income);
 	assert_null(strstr(r.body, want));
 	assert_null(strstr(r.body, "yen"));
 	th_resp_free(&r);
 	assert_int_equal(as(&alice, "GET", "/api/v1/me/data/export?format=csv", NULL, &r), 503);
-	assert_string_equal(type_of(&r), "access-record-failed");
+	assert_string_equal(th_type(&r), "access-record-failed");
 	assert_null(strstr(r.body, "yen"));
 	th_resp_free(&r);
 	res = PQexec(c, "ROLLBACK");
@@ -385,7 +377,7 @@ test_correction_reaches_holder_and_answer_arrives(void **state)
 	assert_int_equal(as(&alice, "POST", "/api/v1/me/data/tax.income/disputes",
 			    "{\"kind\":\"correction\"}", &r),
 			 422);
-	assert_string_equal(type_of(&r), "validation-failed");
+	assert_string_equal(th_type(&r), "validation-failed");
 	assert_non_null(strstr(r.body, "\"note\""));
 	th_resp_free(&r);
 	assert_int_equal(as(&alice, "POST", "/api/v1/me/data/no.such/disputes",
@@ -512,7 +504,7 @@ test_not_mine_on_item_freezes_it(void **state)
 	assert_int_equal(query("city-welfare", &bob, "[\"pension.benefit\"]", "welfare.eligibility",
 			       "MNA-T2-21", &r),
 			 403);
-	assert_string_equal(type_of(&r), "items-frozen");
+	assert_string_equal(th_type(&r), "items-frozen");
 	assert_null(strstr(r.body, "yen_per_month"));
 	th_resp_free(&r);
 	assert_int_equal(scalar("SELECT count(*) FROM portal.access_events WHERE person_id = '%s'"
@@ -685,7 +677,7 @@ test_frozen_item_stops_push_notices(void **state)
 			" AND channel = 'push' AND outcome = 'denied' AND reason = 'items-frozen'",
 			alice.id);
 	assert_int_equal(gw("city-welfare", "POST", "/gw/v1/notices", body, &r), 403);
-	assert_string_equal(type_of(&r), "items-frozen");
+	assert_string_equal(th_type(&r), "items-frozen");
 	th_resp_free(&r);
 	assert_int_equal(scalar("SELECT count(*) FROM portal.access_events WHERE person_id = '%s'"
 				" AND channel = 'push' AND outcome = 'denied'"

@@ -28,14 +28,6 @@ setup(void **state)
 
 #define scalar(...) th_sql(&env, __VA_ARGS__)
 
-static const char *
-type_of(const struct th_resp *r)
-{
-	static char buf[128];
-
-	return th_problem_type(r, buf, sizeof(buf)) + strlen("urn:mado:problem:");
-}
-
 static void
 person(struct th_person *p, const char *card)
 {
@@ -192,7 +184,7 @@ test_end_other_session(void **state)
 	person(&b, "sessions-b");
 	login(&b);
 	assert_int_equal(as(&b, "DELETE", path, &r), 404);
-	assert_string_equal(type_of(&r), "not-found");
+	assert_string_equal(th_type(&r), "not-found");
 	th_resp_free(&r);
 	assert_int_equal(scalar("SELECT count(*) FROM portal.sessions WHERE handle = '%s'", handle),
 			 1);
@@ -373,7 +365,7 @@ test_shared_idle(void **state)
 				shared.id),
 			 2);
 	assert_int_equal(as(&shared, "GET", "/api/v1/me/session", &r), 401);
-	assert_string_equal(type_of(&r), "session-expired");
+	assert_string_equal(th_type(&r), "session-expired");
 	th_resp_free(&r);
 	assert_int_equal(as(&plain, "GET", "/api/v1/me/session", &r), 200);
 	th_resp_free(&r);
