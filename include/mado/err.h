@@ -41,8 +41,8 @@
 	X(FORBIDDEN, 403, "forbidden", "Not allowed")                                              \
 	X(CONSENT_REFUSED, 403, "consent-refused",                                                 \
 	  "No consent allows this now; the attempt is in the person's log")                        \
-	X(CONSENT_OWN_SESSION_ONLY, 403, "consent-own-session-only",                               \
-	  "Only the person's own session can grant or widen consent")                              \
+	X(OWN_SESSION_ONLY, 403, "own-session-only",                                               \
+	  "Only the person, in their own session, can do this")                                    \
 	X(ORG_CERT_UNKNOWN, 403, "organisation-certificate-unknown",                               \
 	  "The client certificate belongs to no registered organisation")                          \
 	X(NO_LEGAL_BASIS, 403, "no-legal-basis",                                                   \

@@ -52,6 +52,27 @@ enum mado_caller {
 /* The flag of a kind's name ("agency", ...), 0 for none. */
 unsigned mado_org_kind(const char *name);
 
+/*
+ * What a helper may do for a person: the themes a route belongs to. A desk visit may use
+ * the routes of any theme (safety-flag only with a desk-lead), a proxy those of its
+ * mandate's themes (the first five; never the ending of mandates or the safety flag). A
+ * person route with none is for the person's own session alone (granting consent,
+ * cards, sessions, alerts). The names are those the database uses.
+ */
+#define MADO_ACT_ACCESS_LOG   (1u << 0) /* "access-log": see the access log */
+#define MADO_ACT_MY_INFO      (1u << 1) /* "my-information": see my information */
+#define MADO_ACT_NOTICES      (1u << 2) /* "notices": read the notices */
+#define MADO_ACT_WITHDRAW     (1u << 3) /* "withdraw-consents": see and withdraw consents */
+#define MADO_ACT_DISPUTES     (1u << 4) /* "disputes": file disputes and corrections */
+#define MADO_ACT_END_MANDATES (1u << 5) /* "end-mandates": end proxies' mandates (desk) */
+#define MADO_ACT_SAFETY_FLAG  (1u << 6) /* "safety-flag": set the safety flag (desk-lead) */
+#define MADO_ACT_SESSION      (1u << 7) /* "session": about the session itself (logout) */
+#define MADO_ACT__COUNT       8
+#define MADO_ACT_ALL          ((1u << MADO_ACT__COUNT) - 1)
+/* The name of one theme flag; the flag of a name (0 for none). */
+const char *mado_act_name(unsigned act);
+unsigned mado_act_flag(const char *name);
+
 /* What a route's body is. */
 enum mado_body {
 	MADO_BODY_NONE,   /* no body is read */
@@ -70,8 +91,8 @@ struct mado_route {
 	const char *pattern; /* "/api/v1/things/{id}": literal segments and {name} */
 	mado_handler handler;
 	enum mado_caller caller;
-	unsigned orgs;     /* MADO_ORG: the kinds of organisation that may call */
-	bool own_session;  /* MADO_PERSON: only the person's own session (channel self) */
+	unsigned orgs; /* MADO_ORG: the kinds of organisation that may call */
+	unsigned acts; /* MADO_PERSON: MADO_ACT_* a helper may use it for; 0: own session only */
 	bool cross_origin; /* a POST browsers send without our Origin (CSP reports) */
 	enum mado_body body;
 	const struct mado_field *fields; /* MADO_BODY_OBJECT: the members */
@@ -134,6 +155,11 @@ struct mado_actor {
 	char csrf[48];
 	char org[48];      /* MADO_ORG routes: the organisation the certificate belongs to */
 	char org_kind[16]; /* agency, private, desk or supervisor */
+	/* A person's session: what it may do (MADO_ACT_*); a helper's session (channel desk
+	   or proxy) also names the helper as the access log will: organisation, officer. */
+	unsigned acts;
+	char helper_org[48];
+	char helper_ref[72];
 };
 
 struct mado_req {

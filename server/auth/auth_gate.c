@@ -134,11 +134,56 @@ session_of(struct mado_req *rq, struct auth_session *s)
 	return MADO_OK;
 }
 
+/* What the session may do: everything in the person's own; in a helper's (desk, proxy),
+   the themes its visit or mandate allows now, and the helper as the log names them. */
+static void
+helper_of(struct mado_req *rq, const struct auth_session *s)
+{
+	char names[sizeof(s->helper_acts)], *save = NULL, *t;
+
+	if (strcmp(s->channel, "self") == 0) {
+		rq->actor.acts = MADO_ACT_ALL;
+		return;
+	}
+	rq->actor.acts = 0;
+	snprintf(names, sizeof(names), "%s", s->helper_acts);
+	for (t = strtok_r(names, " ", &save); t != NULL; t = strtok_r(NULL, " ", &save))
+		rq->actor.acts |= mado_act_flag(t);
+	snprintf(rq->actor.helper_org, sizeof(rq->actor.helper_org), "%s", s->helper_org);
+	snprintf(rq->actor.helper_ref, sizeof(rq->actor.helper_ref), "%s", s->helper_ref);
+}
+
+/*
+ * A helper may use a route only for one of its themes, and each such request is recorded
+ * in the person's log before it is served (the database checks the visit or mandate
+ * again as it writes): no record, no service. Routes with no theme are the person's own.
+ */
+static int
+helped(struct mado_req *rq)
+{
+	unsigned use = rq->route->acts & rq->actor.acts, bit;
+	char themes[128] = "";
+	struct mado_db *db;
+	size_t off = 0;
+	int rc;
+
+	if (strcmp(rq->actor.channel, "self") == 0)
+		return MADO_OK;
+	if (use == 0)
+		return MADO_E_OWN_SESSION_ONLY;
+	for (bit = 1; bit <= use; bit <<= 1)
+		if ((use & bit) != 0 && off < sizeof(themes))
+			off += (size_t)snprintf(themes + off, sizeof(themes) - off, "%s%s",
+						off > 0 ? " " : "", mado_act_name(bit));
+	if ((rc = mado_http_db(rq, &db)) != MADO_OK)
+		return rc;
+	return auth__record_helped(db, rq->actor.person_id, rq->actor.session_hex, themes);
+}
+
 static int
 person_admit(struct mado_req *rq)
 {
-	const struct mado_route *r = rq->route;
-	bool needed = r->caller == MADO_PERSON;
+	bool needed = rq->route->caller == MADO_PERSON;
 	struct auth_session s;
 	char cookie[64];
 	const char *token;
@@ -158,6 +203,7 @@ person_admit(struct mado_req *rq)
 	memcpy(rq->actor.channel, s.channel, sizeof(s.channel));
 	memcpy(rq->actor.method, s.method, sizeof(s.method));
 	memcpy(rq->actor.csrf, s.csrf, sizeof(s.csrf));
+	helper_of(rq, &s);
 	if (!needed)
 		return MADO_OK;
 	if (!rq->actor.authenticated)
@@ -171,10 +217,7 @@ person_admit(struct mado_req *rq)
 			return mado_http_fail(rq, MADO_E_CSRF_REJECTED,
 					      "X-CSRF-Token must be the session's csrf_token");
 	}
-	/* Helpers' sessions (desk, proxy) may never do what only the person may do. */
-	if (r->own_session && strcmp(rq->actor.channel, "self") != 0)
-		return MADO_E_CONSENT_OWN_SESSION_ONLY;
-	return MADO_OK;
+	return helped(rq);
 }
 
 const struct mado_gate auth__person_gate = {person_check, person_admit};

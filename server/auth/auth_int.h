@@ -66,10 +66,19 @@ struct auth_session {
 	char channel[16];
 	char method[8];
 	char csrf[48];
+	/* A helper's session (channel desk or proxy): the themes it may use now (names,
+	   space separated; none once the visit or mandate no longer holds) and the helper. */
+	char helper_acts[128];
+	char helper_org[48];
+	char helper_ref[72];
 };
 int auth__session_get(struct mado_db *db, const char *key, int idle_s, int shared_idle_s,
 		      int recheck_s, struct auth_session *s);
 int auth__session_touch(struct mado_db *db, const char *key);
+/* Records a request of a helper's session in the person's log, naming the themes used
+   (space separated): MADO_E_OWN_SESSION_ONLY when the session may not use them now. */
+int auth__record_helped(struct mado_db *db, const char *person_id, const char *key,
+			const char *themes);
 /* Deletes the session; records `event` for its person if it had one. */
 int auth__session_end(struct mado_db *db, const char *key, const struct auth_session *s,
 		      const char *event);

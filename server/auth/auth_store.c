@@ -19,7 +19,8 @@
 static struct mado_db_stmt Q_SESSION_GET = MADO_DB_STMT(
     "auth_session_get",
     "SELECT true AS found, s.person_id, s.binding_id, s.channel, coalesce(s.method, '') AS method,"
-    " s.csrf_token AS csrf, s.shared,"
+    " s.csrf_token AS csrf, s.shared, coalesce(array_to_string(h.acts, ' '), '') AS helper_acts,"
+    " coalesce(h.org_code, '') AS helper_org, coalesce(h.officer, '') AS helper_ref,"
     " s.expires_at <= now() OR s.last_seen <= now() - make_interval(secs =>"
     "  CASE WHEN s.shared THEN $5::int ELSE $2::int END) AS expired,"
     " s.last_seen <= now() - make_interval(secs => least($4::int,"
@@ -28,8 +29,14 @@ static struct mado_db_stmt Q_SESSION_GET = MADO_DB_STMT(
     " b.id IS NOT NULL AND (b.checked_at IS NULL"
     "  OR b.checked_at <= now() - make_interval(secs => $3::int)) AS recheck_due"
     " FROM portal.sessions s LEFT JOIN portal.card_bindings b ON b.id = s.binding_id"
+    " LEFT JOIN LATERAL portal.session_helper(s.id_hash) h ON s.channel <> 'self'"
     " WHERE s.id_hash = $1::bytea",
     5);
+static struct mado_db_stmt Q_RECORD_HELPED = MADO_DB_STMT_AS_PERSON(
+    "auth_record_helped",
+    "SELECT portal.record_helped($2::bytea, $1::uuid, string_to_array($3, ' ')) IS NOT NULL"
+    " AS recorded",
+    3);
 static struct mado_db_stmt Q_SESSION_TOUCH =
     MADO_DB_STMT("auth_session_touch",
 		 "UPDATE portal.sessions SET last_seen = now() WHERE id_hash = $1::bytea", 1);
@@ -206,7 +213,8 @@ static const struct mado_col SESSION_COLS[] = {
     MADO_COL(BUF, auth_session, method),     MADO_COL(BUF, auth_session, csrf),
     MADO_COL(BOOL, auth_session, expired),   MADO_COL(BOOL, auth_session, touch_due),
     MADO_COL(BOOL, auth_session, revoked),   MADO_COL(BOOL, auth_session, recheck_due),
-    MADO_COL(BOOL, auth_session, shared),
+    MADO_COL(BOOL, auth_session, shared),    MADO_COL(BUF, auth_session, helper_acts),
+    MADO_COL(BUF, auth_session, helper_org), MADO_COL(BUF, auth_session, helper_ref),
 };
 
 static const struct mado_col BINDING_COLS[] = {
@@ -236,6 +244,21 @@ auth__session_get(struct mado_db *db, const char *key, int idle_s, int shared_id
 	snprintf(touch, sizeof(touch), "%d", AUTH_TOUCH_INTERVAL_S);
 	snprintf(shared_idle, sizeof(shared_idle), "%d", shared_idle_s);
 	return one_or_none(mado_db_one(db, &Q_SESSION_GET, p, MADO_COLS(SESSION_COLS), s));
+}
+
+int
+auth__record_helped(struct mado_db *db, const char *person_id, const char *key, const char *themes)
+{
+	struct row {
+		bool recorded;
+	} r = {false};
+	static const struct mado_col cols[] = {MADO_COL(BOOL, row, recorded)};
+	const char *p[3] = {person_id, key, themes};
+	int rc;
+
+	if ((rc = mado_db_one(db, &Q_RECORD_HELPED, p, MADO_COLS(cols), &r)) != MADO_OK)
+		return rc;
+	return r.recorded ? MADO_OK : MADO_E_OWN_SESSION_ONLY;
 }
 
 int

@@ -245,7 +245,7 @@ request_get(struct mado_req *rq)
 }
 
 static const struct mado_reason decide_reasons[] = {
-    {"channel", MADO_E_CONSENT_OWN_SESSION_ONLY},
+    {"channel", MADO_E_OWN_SESSION_ONLY},
     {"items", MADO_E_VALIDATION},
     {"request", MADO_E_NOT_FOUND},
     {NULL, 0},
@@ -266,7 +266,7 @@ request_decide(struct mado_req *rq)
 	if (approve) {
 		/* Granting is the person's own act; helpers' sessions may only refuse. */
 		if (strcmp(rq->actor.channel, "self") != 0)
-			return MADO_E_CONSENT_OWN_SESSION_ONLY;
+			return MADO_E_OWN_SESSION_ONLY;
 		if (mado_http_member(rq, "items") == NULL) {
 			mado_http_ext(rq, "field", "items");
 			return mado_http_fail(rq, MADO_E_VALIDATION,
@@ -345,7 +345,7 @@ consent_get(struct mado_req *rq)
 
 static const struct mado_reason change_reasons[] = {
     {"not-found", MADO_E_NOT_FOUND},
-    {"channel", MADO_E_CONSENT_OWN_SESSION_ONLY},
+    {"channel", MADO_E_OWN_SESSION_ONLY},
     {"state", MADO_E_CONFLICT},
     {NULL, 0},
 };
@@ -389,7 +389,7 @@ push_give(struct mado_req *rq)
 				     rq->actor.channel, &made)) != MADO_OK)
 		return rc;
 	if (strcmp(made.reason, "channel") == 0)
-		return MADO_E_CONSENT_OWN_SESSION_ONLY;
+		return MADO_E_OWN_SESSION_ONLY;
 	if (made.reason[0] != '\0')
 		return mado_http_fail(rq, MADO_E_NOT_FOUND, "no such programme");
 	out = cJSON_CreateObject();
@@ -551,37 +551,40 @@ static const struct mado_route routes[] = {
      .body = MADO_BODY_OBJECT,
      .fields = decide_body,
      .body_max = 4096},
-    {.method = "GET", .pattern = "/api/v1/me/consents", .handler = consents},
+    {.method = "GET",
+     .pattern = "/api/v1/me/consents",
+     .handler = consents,
+     .acts = MADO_ACT_WITHDRAW},
     {.method = "POST",
      .pattern = "/api/v1/me/consents/push",
      .handler = push_give,
-     .own_session = true,
      .body = MADO_BODY_OBJECT,
      .fields = push_body,
      .body_max = 1024},
     {.method = "GET",
      .pattern = "/api/v1/me/consents/{id}",
      .handler = consent_get,
+     .acts = MADO_ACT_WITHDRAW,
      .path = uuid_path},
     {.method = "GET",
      .pattern = "/api/v1/me/consents/{id}/receipt",
      .handler = receipt,
+     .acts = MADO_ACT_WITHDRAW,
      .path = uuid_path,
      .query = receipt_query},
     {.method = "POST",
      .pattern = "/api/v1/me/consents/{id}/pause",
      .handler = consent_change,
-     .own_session = true,
      .path = uuid_path},
     {.method = "POST",
      .pattern = "/api/v1/me/consents/{id}/resume",
      .handler = consent_change,
-     .own_session = true,
      .path = uuid_path},
-    /* Helpers may help to withdraw. */
+    /* Pausing and resuming are the person's; helpers may help to withdraw. */
     {.method = "POST",
      .pattern = "/api/v1/me/consents/{id}/revoke",
      .handler = consent_change,
+     .acts = MADO_ACT_WITHDRAW,
      .path = uuid_path},
     {.method = "GET",
      .pattern = "/api/v1/consent-receipt-key",

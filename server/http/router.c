@@ -100,6 +100,32 @@ mado_org_kind(const char *name)
 	return 0;
 }
 
+static const char *const act_names[MADO_ACT__COUNT] = {
+    "access-log", "my-information", "notices",     "withdraw-consents",
+    "disputes",   "end-mandates",   "safety-flag", "session"};
+
+const char *
+mado_act_name(unsigned act)
+{
+	size_t i;
+
+	for (i = 0; i < MADO_ACT__COUNT; i++)
+		if (act == 1u << i)
+			return act_names[i];
+	return NULL;
+}
+
+unsigned
+mado_act_flag(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < MADO_ACT__COUNT; i++)
+		if (strcmp(name, act_names[i]) == 0)
+			return 1u << i;
+	return 0;
+}
+
 int
 http__router_init(const struct mado_config *cfg)
 {

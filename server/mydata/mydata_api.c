@@ -262,14 +262,20 @@ static const struct mado_field case_body[] = {
 
 /* Literal paths come before {item}. */
 static const struct mado_route routes[] = {
-    {.method = "GET", .pattern = "/api/v1/me/data", .handler = data, .query = data_query},
+    {.method = "GET",
+     .pattern = "/api/v1/me/data",
+     .handler = data,
+     .acts = MADO_ACT_MY_INFO,
+     .query = data_query},
     {.method = "GET",
      .pattern = "/api/v1/me/data/export",
      .handler = data_export,
+     .acts = MADO_ACT_MY_INFO,
      .query = export_query},
     {.method = "POST",
      .pattern = "/api/v1/me/data/{item}/disputes",
      .handler = case_open,
+     .acts = MADO_ACT_DISPUTES,
      .path = item_path,
      .body = MADO_BODY_OBJECT,
      .fields = case_body,

@@ -135,10 +135,14 @@ static const struct mado_field push_body[] = {
 };
 
 static const struct mado_route routes[] = {
-    {.method = "GET", .pattern = "/api/v1/me/notices", .handler = notices},
+    {.method = "GET",
+     .pattern = "/api/v1/me/notices",
+     .handler = notices,
+     .acts = MADO_ACT_NOTICES},
     {.method = "POST",
      .pattern = "/api/v1/me/notices/{id}/read",
      .handler = notice_read,
+     .acts = MADO_ACT_NOTICES,
      .path = id_path},
     {.method = "GET",
      .pattern = "/api/v1/push-programmes",

@@ -124,3 +124,59 @@ END
 $$;
 REVOKE EXECUTE ON FUNCTION portal.end_own_session(uuid, uuid) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION portal.end_own_session(uuid, uuid) TO mado_app;
+
+/*
+ * What a helper's session (channel desk or proxy) may do now, and who the helper is, as
+ * the access log names them. No row once the visit or the mandate no longer holds: the
+ * session may then do nothing. Each kind of helper adds its branch here; a session of
+ * any other channel has none.
+ */
+CREATE OR REPLACE FUNCTION portal.session_helper(p_session bytea)
+RETURNS TABLE (acts text[], org_code text, officer text, officer_role text)
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+	SELECT NULL::text[], NULL::text, NULL::text, NULL::text WHERE false
+$$;
+REVOKE EXECUTE ON FUNCTION portal.session_helper(bytea) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION portal.session_helper(bytea) TO mado_app;
+
+/*
+ * Records one request of a helper's session in the person's log before it is served:
+ * the helper's organisation and officer, channel desk or proxy, the themes it used as the
+ * items. Returns the record's row, or NULL (nothing written) when the session is not a
+ * helper's of this person or may not use these themes now: the request is then refused.
+ */
+CREATE OR REPLACE FUNCTION portal.record_helped(p_session bytea, p_person uuid, p_themes text[])
+RETURNS bigint
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	v_channel text;
+	h record;
+	v_used text[];
+	v_row bigint;
+BEGIN
+	PERFORM portal.require_person(p_person);
+	SELECT s.channel INTO v_channel FROM portal.sessions s
+	WHERE s.id_hash = p_session AND s.person_id = p_person AND s.channel IN ('desk', 'proxy');
+	IF NOT FOUND THEN
+		RETURN NULL;
+	END IF;
+	SELECT x.* INTO h FROM portal.session_helper(p_session) x;
+	IF NOT FOUND THEN
+		RETURN NULL;
+	END IF;
+	v_used := ARRAY(SELECT t FROM unnest(p_themes) t WHERE t = ANY (h.acts) ORDER BY t);
+	IF cardinality(v_used) = 0 THEN
+		RETURN NULL;
+	END IF;
+	SELECT w.id INTO v_row FROM portal.record_access(ARRAY[ROW(
+		gen_random_uuid(), p_person, now(), h.org_code, NULL,
+		h.officer, h.officer_role, 'human', v_channel,
+		CASE v_channel WHEN 'desk' THEN 'desk-visit' ELSE 'proxy-mandate' END,
+		CASE v_channel WHEN 'desk' THEN 'desk-visit' ELSE 'proxy-mandate' END,
+		NULL, v_used, NULL, 'served', NULL, NULL, NULL
+	)::portal.access_record]) w;
+	RETURN v_row;
+END
+$$;
+REVOKE EXECUTE ON FUNCTION portal.record_helped(bytea, uuid, text[]) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION portal.record_helped(bytea, uuid, text[]) TO mado_app;

@@ -780,15 +780,20 @@ test_only_own_session_grants(void **state)
 	th_resp_free(&r);
 	assert_int_equal(
 	    as_alice("POST", path, "{\"approve\":true,\"items\":[\"tax.income\"]}", &r), 403);
-	assert_string_equal(th_type(&r), "consent-own-session-only");
+	assert_string_equal(th_type(&r), "own-session-only");
 	th_resp_free(&r);
 	assert_int_equal(as_alice("POST", "/api/v1/me/consents/push",
 				  "{\"programme\":\"benefit-eligibility\"}", &r),
 			 403);
 	th_resp_free(&r);
 	change(consent, "resume", 403);
-	/* Helping to withdraw is allowed. */
-	change(consent, "revoke", 200);
+	/* Helping to withdraw is a desk visit's theme, but no visit stands behind this
+	   session: it may do nothing, and nothing is recorded for it. */
+	change(consent, "revoke", 403);
+	assert_int_equal(scalar("SELECT count(*) FROM portal.access_events WHERE person_id = '%s'"
+				" AND channel = 'desk'",
+				alice.id),
+			 0);
 	/* The database holds the same rule. */
 	assert_int_equal(
 	    th_sql_str(&env, reason, sizeof(reason),

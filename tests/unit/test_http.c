@@ -162,9 +162,10 @@ test_table_is_sane(void **state)
 		if ((r->caller == MADO_ORG) != (r->orgs != 0))
 			fail_msg("%s %s: .orgs goes with MADO_ORG and only with it", r->method,
 				 r->pattern);
-		if (r->own_session && r->caller != MADO_PERSON)
-			fail_msg("%s %s: own_session is for a person's routes", r->method,
-				 r->pattern);
+		if (r->acts != 0 && r->caller != MADO_PERSON)
+			fail_msg("%s %s: .acts is for a person's routes", r->method, r->pattern);
+		if ((r->acts & ~MADO_ACT_ALL) != 0)
+			fail_msg("%s %s: .acts names an unknown theme", r->method, r->pattern);
 		for (j = i + 1; j < n; j++)
 			if (strcmp(r->method, routes[j].method) == 0 &&
 			    strcmp(r->pattern, routes[j].pattern) == 0)
@@ -364,6 +365,45 @@ test_public_writes_limited(void **state)
 	assert_true(limited >= 3);
 }
 
+/* What only the person may do, in their own session: no helper theme reaches it. The
+   list names what the desk and proxy promises forbid (grant or widen consent, alerts,
+   cards, sessions); every other person route a helper may use has a theme. */
+static void
+test_own_session_routes(void **state)
+{
+	static const char *const own[][2] = {
+	    {"POST", "/api/v1/me/consent-requests/{id}/decision"},
+	    {"GET", "/api/v1/consent-requests/{id}"},
+	    {"POST", "/api/v1/me/consents/push"},
+	    {"POST", "/api/v1/me/consents/{id}/pause"},
+	    {"POST", "/api/v1/me/consents/{id}/resume"},
+	    {"PUT", "/api/v1/me/alerts"},
+	    {"GET", "/api/v1/me/cards"},
+	    {"GET", "/api/v1/me/sessions"},
+	    {"DELETE", "/api/v1/me/sessions/{id}"},
+	    {"GET", "/api/v1/me/logins"},
+	};
+	const struct mado_route *r;
+	size_t n, i, j, found = 0, themed = 0;
+
+	(void)state;
+	r = mado_http_routes(&n);
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < MADO_NELEM(own); j++)
+			if (strcmp(r[i].method, own[j][0]) == 0 &&
+			    strcmp(r[i].pattern, own[j][1]) == 0) {
+				if (r[i].acts != 0)
+					fail_msg("%s %s is the person's own", own[j][0], own[j][1]);
+				found++;
+			}
+		themed += r[i].acts != 0;
+	}
+	assert_int_equal(found, MADO_NELEM(own));
+	assert_true(themed >= 12);
+	assert_int_equal(mado_act_flag(mado_act_name(MADO_ACT_WITHDRAW)), MADO_ACT_WITHDRAW);
+	assert_int_equal(mado_act_flag("everything"), 0);
+}
+
 static int
 setup(void **state)
 {
@@ -391,6 +431,7 @@ main(void)
 	    cmocka_unit_test(test_client_key),
 	    cmocka_unit_test(test_trusted_proxies),
 	    cmocka_unit_test(test_public_writes_limited),
+	    cmocka_unit_test(test_own_session_routes),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);
