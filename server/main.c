@@ -17,6 +17,7 @@
 #include "mado/auth.h"
 #include "mado/cli.h"
 #include "mado/consent.h"
+#include "mado/desk.h"
 #include "mado/config.h"
 #include "mado/db.h"
 #include "mado/err.h"
@@ -159,6 +160,7 @@ cmd_serve(int argc, char **argv)
 		goto out;
 	}
 	mado_accesslog_init(&cfg);
+	mado_desk_init(&cfg);
 	if (mado_consent_init(&cfg, why, sizeof(why)) != MADO_OK) {
 		fprintf(stderr, "mado: consent: %s\n", why);
 		goto out;
@@ -312,6 +314,8 @@ static const struct {
      "bind a card to a new person, or to the holder of an earlier card"},
     {"org-cert", mado_cli_org_cert,
      "bind an agency system's client certificate to its organisation"},
+    {"staff-bind", mado_cli_staff_bind,
+     "bind a support desk staff member's certificate to the desk and a role"},
     {"rp-register", mado_cli_rp_register,
      "register a private service and what it may ever ask consent for"},
     {"config-reference", cmd_config_reference, "print every setting as a Markdown table"},

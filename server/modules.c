@@ -2,6 +2,7 @@
 #include "mado/accesslog.h"
 #include "mado/auth.h"
 #include "mado/consent.h"
+#include "mado/desk.h"
 #include "mado/gateway.h"
 #include "mado/modules.h"
 #include "mado/mydata.h"
@@ -9,8 +10,9 @@
 #include "mado/oversight.h"
 
 static const struct mado_route_set *const sets[] = {
-    &mado_auth_routes,    &mado_accesslog_routes, &mado_notices_routes, &mado_consent_routes,
-    &mado_gateway_routes, &mado_oversight_routes, &mado_mydata_routes,
+    &mado_auth_routes,    &mado_accesslog_routes,  &mado_notices_routes,
+    &mado_consent_routes, &mado_gateway_routes,    &mado_oversight_routes,
+    &mado_mydata_routes,  &mado_auth_staff_routes, &mado_desk_routes,
 };
 
 const struct mado_route_set *const *

@@ -26,6 +26,25 @@ void mado_auth_free(void);
 
 /* Login, logout, the session, the login history and the demo card reader. */
 extern const struct mado_route_set mado_auth_routes;
+/* Desk staff: login with a staff certificate, logout, who is logged in. */
+extern const struct mado_route_set mado_auth_staff_routes;
+
+/* A resident's card at a desk visit: the person and the card's binding. */
+struct mado_auth_card {
+	char person_id[40];
+	char binding_id[24];
+};
+/* Checks the Web eID token in rq's body against nonce (the visit's challenge) as a card
+   login would (chain, revocation, signature, binding): MADO_OK with the person and
+   binding, or the error to answer with. Releases the request's connection meanwhile. */
+MADO_MUSTCHECK int mado_auth_visit_card(struct mado_req *rq, const char *nonce,
+					struct mado_auth_card *out);
+/* A new resident session id for the terminal: its cookie set, its hash in key, a CSRF
+   token in csrf. */
+MADO_MUSTCHECK int mado_auth_person_cookie(struct mado_req *rq, char key[MADO_HASH_PARAM_LEN],
+					   char csrf[48]);
+/* Clears the resident's session cookie at the terminal. */
+void mado_auth_person_cookie_clear(struct mado_req *rq);
 
 /*
  * Registers a card for a person: a new person, or the person who holds the card
@@ -40,5 +59,12 @@ MADO_MUSTCHECK int mado_auth_register_card(struct mado_db *db, struct mado_pki *
    the organisation trust checks at now. why says what happened. */
 MADO_MUSTCHECK int mado_auth_add_org_cert(struct mado_db *db, const struct mado_config *cfg,
 					  const char *org, X509 *cert, char *why, size_t whylen);
+
+/* Binds a desk staff certificate (mado staff-bind) to a desk organisation and a role
+   (clerk, desk-lead); the certificate must pass the organisation trust checks now. why
+   says what happened, with the staff member's pseudonymous reference. */
+MADO_MUSTCHECK int mado_auth_bind_staff(struct mado_db *db, const struct mado_config *cfg,
+					const char *org, const char *role, X509 *cert, char *why,
+					size_t whylen);
 
 #endif

@@ -94,6 +94,8 @@ int mado_cli_authcheck(int argc, char **argv);
 int mado_cli_register_card(int argc, char **argv);
 /* mado org-cert --org CODE --cert FILE: binds an organisation's client certificate. */
 int mado_cli_org_cert(int argc, char **argv);
+/* mado staff-bind --org CODE --role ROLE --cert FILE: binds a desk staff certificate. */
+int mado_cli_staff_bind(int argc, char **argv);
 /* mado rp-register ...: registers a private service and what it may ask for. */
 int mado_cli_rp_register(int argc, char **argv);
 

@@ -61,6 +61,8 @@ struct mado_config {
 	int session_idle_s;
 	int session_idle_shared_s;
 	int session_max_s;
+	int staff_session_max_s; /* a desk staff member's session */
+	int visit_max_s;         /* a desk visit's session */
 	int login_fail_max_addr;
 	int login_fail_max_card;
 	int login_fail_window_s;

@@ -45,6 +45,8 @@
 	  "Only the person, in their own session, can do this")                                    \
 	X(ORG_CERT_UNKNOWN, 403, "organisation-certificate-unknown",                               \
 	  "The client certificate belongs to no registered organisation")                          \
+	X(STAFF_CERT_UNKNOWN, 403, "staff-certificate-unknown",                                    \
+	  "The certificate belongs to no staff member of a support desk")                          \
 	X(NO_LEGAL_BASIS, 403, "no-legal-basis",                                                   \
 	  "No legal basis covers this request; the refusal is in the person's log")                \
 	X(ITEMS_FROZEN, 403, "items-frozen",                                                       \
@@ -56,6 +58,7 @@
 	X(METHOD_NOT_ALLOWED, 405, "method-not-allowed", "Method not allowed on this resource")    \
 	X(REQUEST_TIMEOUT, 408, "request-timeout", "The request arrived too slowly")               \
 	X(CONFLICT, 409, "conflict", "The request conflicts with the current state")               \
+	X(VISIT_ENDED, 409, "visit-ended", "The desk visit has ended; start a new one")            \
 	X(BODY_TOO_LARGE, 413, "body-too-large", "The request body is too large")                  \
 	X(UNSUPPORTED_MEDIA_TYPE, 415, "unsupported-media-type", "Unsupported content type")       \
 	X(VALIDATION, 422, "validation-failed", "The request has invalid fields")                  \

@@ -40,6 +40,7 @@ enum mado_caller {
 	MADO_PUBLIC,  /* anyone; no session is read */
 	MADO_VISITOR, /* anyone; a session is read when one comes (the login steps) */
 	MADO_ORG,     /* an organisation's system, by its client certificate, of .orgs kinds */
+	MADO_STAFF,   /* a desk's staff member logged in at the terminal, of .staff_roles */
 	MADO_CALLER__COUNT
 };
 
@@ -51,6 +52,13 @@ enum mado_caller {
 #define MADO_ORG_ANY        (MADO_ORG_AGENCY | MADO_ORG_PRIVATE | MADO_ORG_DESK | MADO_ORG_SUPERVISOR)
 /* The flag of a kind's name ("agency", ...), 0 for none. */
 unsigned mado_org_kind(const char *name);
+
+/* Roles of a desk's staff, for .staff_roles. */
+#define MADO_STAFF_CLERK (1u << 0) /* "clerk" */
+#define MADO_STAFF_LEAD  (1u << 1) /* "desk-lead" */
+#define MADO_STAFF_ANY   (MADO_STAFF_CLERK | MADO_STAFF_LEAD)
+/* The flag of a role's name, 0 for none. */
+unsigned mado_staff_role(const char *name);
 
 /*
  * What a helper may do for a person: the themes a route belongs to. A desk visit may use
@@ -91,7 +99,8 @@ struct mado_route {
 	const char *pattern; /* "/api/v1/things/{id}": literal segments and {name} */
 	mado_handler handler;
 	enum mado_caller caller;
-	unsigned orgs; /* MADO_ORG: the kinds of organisation that may call */
+	unsigned orgs;        /* MADO_ORG: the kinds of organisation that may call */
+	unsigned staff_roles; /* MADO_STAFF: the staff roles that may call */
 	unsigned acts; /* MADO_PERSON: MADO_ACT_* a helper may use it for; 0: own session only */
 	bool cross_origin; /* a POST browsers send without our Origin (CSP reports) */
 	enum mado_body body;
@@ -160,6 +169,10 @@ struct mado_actor {
 	unsigned acts;
 	char helper_org[48];
 	char helper_ref[72];
+	/* MADO_STAFF routes: the staff member's pseudonymous reference and role (the desk
+	   organisation is in org, the staff session's hash in session_hex, its token in csrf). */
+	char staff_ref[24];
+	char staff_role[16];
 };
 
 struct mado_req {

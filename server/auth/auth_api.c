@@ -83,6 +83,7 @@ mado_auth_init(const struct mado_config *cfg, char *why, size_t whylen)
 	auth__s.idle_s = cfg->session_idle_s;
 	auth__s.shared_idle_s = cfg->session_idle_shared_s;
 	auth__s.max_s = cfg->session_max_s;
+	auth__s.staff_max_s = cfg->staff_session_max_s;
 	auth__s.recheck_s = cfg->card_recheck_s;
 	auth__s.fail_addr = cfg->login_fail_max_addr;
 	auth__s.fail_card = cfg->login_fail_max_card;
@@ -114,6 +115,7 @@ mado_auth_init(const struct mado_config *cfg, char *why, size_t whylen)
 	mado_http_set_gate(MADO_PERSON, &auth__person_gate);
 	mado_http_set_gate(MADO_VISITOR, &auth__person_gate);
 	mado_http_set_gate(MADO_ORG, &auth__org_gate);
+	mado_http_set_gate(MADO_STAFF, &auth__staff_gate);
 	mado_http_set_limiter(rate_hit);
 	return MADO_OK;
 }
@@ -129,8 +131,8 @@ mado_auth_free(void)
 }
 
 /* A new session (or pre-login session) id, its cookie, and its CSRF token. */
-static int
-new_session_id(struct mado_req *rq, char key[MADO_HASH_PARAM_LEN], char csrf[48])
+int
+auth__new_session_id(struct mado_req *rq, char key[MADO_HASH_PARAM_LEN], char csrf[48])
 {
 	char cookie[64];
 
@@ -197,7 +199,7 @@ challenge(struct mado_req *rq)
 		memcpy(key, rq->actor.session_hex, sizeof(key));
 		if ((rc = auth__session_shared(db, key, shared)) != MADO_OK)
 			return rc;
-	} else if ((rc = new_session_id(rq, key, csrf)) != MADO_OK ||
+	} else if ((rc = auth__new_session_id(rq, key, csrf)) != MADO_OK ||
 		   (rc = auth__session_new_prelogin(db, key, csrf, shared)) != MADO_OK) {
 		return rc;
 	}
@@ -292,7 +294,7 @@ finish_login(struct mado_req *rq, const char *addr_key, enum mado_pki_reason rea
 	if (err != MADO_OK)
 		return login_failed(rq, db, addr_key, card_key, reason, res, &b, method, err);
 	auth__coarse_net(mado_http_client_addr(rq), net, sizeof(net));
-	if ((rc = new_session_id(rq, key, csrf)) != MADO_OK ||
+	if ((rc = auth__new_session_id(rq, key, csrf)) != MADO_OK ||
 	    (rc = auth__login(db, rq->actor.session ? rq->actor.session_hex : NULL, &prior, key, &b,
 			      method, csrf, auth__s.max_s, auth__s.revocation, shared, net)) !=
 		MADO_OK ||

@@ -25,7 +25,7 @@ struct auth_state {
 	char *origin;
 	char *demo_dir;
 	bool revocation;
-	int idle_s, shared_idle_s, max_s, recheck_s;
+	int idle_s, shared_idle_s, max_s, recheck_s, staff_max_s;
 	int fail_addr, fail_card, window_s;
 };
 extern struct auth_state auth__s;
@@ -52,6 +52,11 @@ void auth__coarse_net(const char *addr, char *out, size_t len);
 /* auth_gate.c: the gates for people and organisations. */
 extern const struct mado_gate auth__person_gate;
 extern const struct mado_gate auth__org_gate;
+/* auth_staff.c: the gate of desk staff. */
+extern const struct mado_gate auth__staff_gate;
+/* auth_api.c: a new session id (its hash in key), its cookie set, and a CSRF token. */
+MADO_MUSTCHECK int auth__new_session_id(struct mado_req *rq, char key[MADO_HASH_PARAM_LEN],
+					char csrf[48]);
 /* The session cookie of the request, if any and well formed. */
 bool auth__read_cookie(struct mado_req *rq, char *out, size_t len);
 void auth__set_cookie(struct mado_req *rq, const char *value);
@@ -141,5 +146,24 @@ int auth__cards(struct mado_db *db, const char *person_id, cJSON *items);
 int auth__org_by_key(struct mado_db *db, const char *key_hash, char *org, size_t orglen, char *kind,
 		     size_t kindlen, bool *found);
 int auth__add_org_cert(struct mado_db *db, const char *org, const char *key_hash);
+
+/* Desk staff (sql/functions/desk.sql). */
+struct auth_staff {
+	bool found, expired;
+	char ref[24];
+	char org[48];
+	char role[16];
+	char csrf[48];
+};
+/* Opens a staff session under key for the staff member of key_hash; st->found is false
+   when no unrevoked staff member has that key. */
+int auth__staff_login(struct mado_db *db, const char *key_hash, const char *key, const char *csrf,
+		      int max_s, struct auth_staff *st);
+int auth__staff_session(struct mado_db *db, const char *key, struct auth_staff *st);
+/* Ends the staff session and the visits of its terminal. */
+int auth__staff_logout(struct mado_db *db, const char *key);
+/* Binds a staff certificate's key (mado staff-bind): ref receives the pseudonymous id. */
+int auth__staff_bind(struct mado_db *db, const char *key_hash, const char *org, const char *role,
+		     char *ref, size_t reflen);
 
 #endif

@@ -831,3 +831,72 @@ auth__cards(struct mado_db *db, const char *person_id, cJSON *items)
 	return mado_db_each(db, &Q_CARDS, p, MADO_COLS(cols), sizeof(struct card_row), add_card,
 			    items);
 }
+
+static struct mado_db_stmt Q_STAFF_LOGIN = MADO_DB_STMT(
+    "auth_staff_login",
+    "SELECT true AS found, ref, org_code AS org, role FROM portal.staff_login($1, $2::bytea, $3,"
+    " $4::int)",
+    4);
+static struct mado_db_stmt Q_STAFF_SESSION =
+    MADO_DB_STMT("auth_staff_session",
+		 "SELECT true AS found, ref, org_code AS org, role, csrf, expired"
+		 " FROM portal.staff_session_of($1::bytea)",
+		 1);
+static struct mado_db_stmt Q_STAFF_LOGOUT =
+    MADO_DB_STMT("auth_staff_logout", "SELECT portal.staff_logout($1::bytea)", 1);
+static struct mado_db_stmt Q_STAFF_BIND =
+    MADO_DB_STMT("auth_staff_bind", "SELECT portal.staff_bind($1, $2, $3) AS ref", 3);
+
+static const struct mado_col STAFF_COLS[] = {
+    MADO_COL(BOOL, auth_staff, found), MADO_COL(BUF, auth_staff, ref),
+    MADO_COL(BUF, auth_staff, org),    MADO_COL(BUF, auth_staff, role),
+    MADO_COL(BUF, auth_staff, csrf),   MADO_COL(BOOL, auth_staff, expired),
+};
+
+int
+auth__staff_login(struct mado_db *db, const char *key_hash, const char *key, const char *csrf,
+		  int max_s, struct auth_staff *st)
+{
+	char max[16];
+	const char *p[4] = {key_hash, key, csrf, max};
+
+	memset(st, 0, sizeof(*st));
+	snprintf(max, sizeof(max), "%d", max_s);
+	return one_or_none(mado_db_one(db, &Q_STAFF_LOGIN, p, STAFF_COLS, 4, st));
+}
+
+int
+auth__staff_session(struct mado_db *db, const char *key, struct auth_staff *st)
+{
+	const char *p[1] = {key};
+
+	memset(st, 0, sizeof(*st));
+	return one_or_none(mado_db_one(db, &Q_STAFF_SESSION, p, MADO_COLS(STAFF_COLS), st));
+}
+
+int
+auth__staff_logout(struct mado_db *db, const char *key)
+{
+	const char *p[1] = {key};
+
+	return mado_db_run(db, &Q_STAFF_LOGOUT, p, NULL);
+}
+
+struct staff_ref {
+	char ref[24];
+};
+
+int
+auth__staff_bind(struct mado_db *db, const char *key_hash, const char *org, const char *role,
+		 char *ref, size_t reflen)
+{
+	static const struct mado_col cols[] = {MADO_COL(BUF, staff_ref, ref)};
+	const char *p[3] = {key_hash, org, role};
+	struct staff_ref r;
+	int rc;
+
+	memset(&r, 0, sizeof(r));
+	rc = mado_db_one(db, &Q_STAFF_BIND, p, MADO_COLS(cols), &r);
+	snprintf(ref, reflen, "%s", r.ref);
+	return rc;
+}

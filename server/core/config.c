@@ -150,6 +150,11 @@ static const struct opt opts[] = {
      "without a request, if shorter than session_idle_s."},
     {"session_max_s", OPT_INT, OFF(session_max_s), "28800", 60, 604800, 0, NULL,
      "A session ends this long after login, however active."},
+    {"staff_session_max_s", OPT_INT, OFF(staff_session_max_s), "36000", 60, 86400, 0, NULL,
+     "A desk staff member's session at the terminal ends this long after their login."},
+    {"visit_max_s", OPT_INT, OFF(visit_max_s), "1200", 60, 14400, 0, NULL,
+     "A desk visit (the resident's session at the counter) ends this long after the "
+     "resident's card took it up; the terminal warns two minutes before."},
     {"login_fail_max_addr", OPT_INT, OFF(login_fail_max_addr), "20", 1, 100000, 0, NULL,
      "Failed logins from one client address (IPv6: its /64) within the window before its "
      "unsigned attempts get 429."},

@@ -100,6 +100,16 @@ mado_org_kind(const char *name)
 	return 0;
 }
 
+unsigned
+mado_staff_role(const char *name)
+{
+	if (strcmp(name, "clerk") == 0)
+		return MADO_STAFF_CLERK;
+	if (strcmp(name, "desk-lead") == 0)
+		return MADO_STAFF_LEAD;
+	return 0;
+}
+
 static const char *const act_names[MADO_ACT__COUNT] = {
     "access-log", "my-information", "notices",     "withdraw-consents",
     "disputes",   "end-mandates",   "safety-flag", "session"};
@@ -405,6 +415,7 @@ check_caller(struct mado_req *rq)
 		return g->check != NULL ? g->check(rq) : MADO_OK;
 	switch (r->caller) {
 	case MADO_PERSON: return MADO_E_UNAUTHENTICATED;
+	case MADO_STAFF: return MADO_E_UNAUTHENTICATED;
 	case MADO_ORG: return MADO_E_GATEWAY_UNAVAILABLE;
 	default: return MADO_OK;
 	}

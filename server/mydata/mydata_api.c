@@ -148,8 +148,8 @@ read_data(struct mado_req *rq, struct doc *d)
 	mado_jw_init(&d->w, d->t);
 	if ((rc = mado_http_db(rq, &db)) != MADO_OK)
 		return rc;
-	if ((rc = mydata__read(db, rq->actor.person_id, mado_http_query(rq, "item"), data_row,
-			       d)) != MADO_OK) {
+	if ((rc = mydata__read(db, rq->actor.person_id, rq->actor.session_hex,
+			       mado_http_query(rq, "item"), data_row, d)) != MADO_OK) {
 		mado_text_free(d->t);
 		/* No record, no data: whatever the cause, the answer is 503. */
 		if (rc == MADO_E_DB_UNAVAILABLE)

@@ -16,10 +16,11 @@ struct mydata_row {
 	bool frozen;
 };
 
-/* The person's data (all items, or item), recorded first as the person's own read; rows
-   go to fn. Fails (and nothing is returned) when the record cannot be written. */
-int mydata__read(struct mado_db *db, const char *person, const char *item, mado_db_row_fn fn,
-		 void *arg);
+/* The person's data (all items, or item), recorded first as the person's own read (in a
+   helper's session, the session's hash, as the helper's); rows go to fn. Fails (and nothing is
+   returned) when the record cannot be written. */
+int mydata__read(struct mado_db *db, const char *person, const char *session, const char *item,
+		 mado_db_row_fn fn, void *arg);
 
 struct mydata_opened {
 	char case_no[32];

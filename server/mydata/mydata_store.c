@@ -11,14 +11,15 @@ static struct mado_db_stmt Q_READ = MADO_DB_STMT_AS_PERSON(
     "mydata_read",
     "SELECT reason, event_row::text AS event_row, org, org_ja, org_en, item, item_ja,"
     " item_en, source_ja, source_en, value::text AS value, as_of::text AS as_of, frozen,"
-    " cases::text AS cases FROM portal.mydata_read($1::uuid, $2)",
-    2);
+    " cases::text AS cases FROM portal.mydata_read($1::uuid, $2, $3::bytea)",
+    3);
 static struct mado_db_stmt Q_CASE_OPEN = MADO_DB_STMT_AS_PERSON(
     "mydata_case_open",
     "SELECT case_no, created FROM portal.mydata_case_open($1::uuid, $2, $3, $4)", 4);
 
 int
-mydata__read(struct mado_db *db, const char *person, const char *item, mado_db_row_fn fn, void *arg)
+mydata__read(struct mado_db *db, const char *person, const char *session, const char *item,
+	     mado_db_row_fn fn, void *arg)
 {
 	static const struct mado_col cols[] = {
 	    MADO_COL(STR, mydata_row, reason),    MADO_COL(STR, mydata_row, event_row),
@@ -29,7 +30,7 @@ mydata__read(struct mado_db *db, const char *person, const char *item, mado_db_r
 	    MADO_COL(STR, mydata_row, value),     MADO_COL(STR, mydata_row, as_of),
 	    MADO_COL(BOOL, mydata_row, frozen),   MADO_COL(STR, mydata_row, cases),
 	};
-	const char *p[2] = {person, item};
+	const char *p[3] = {person, item, session};
 
 	return mado_db_each(db, &Q_READ, p, MADO_COLS(cols), sizeof(struct mydata_row), fn, arg);
 }

@@ -1,6 +1,6 @@
 -- Demo data for the embedded default and the tests: five data-holding agencies, a police
 -- agency with a sealable basis, a processor relaying for the welfare office, the
--- supervisor, their legal bases, and each registered person's data in the agency
+-- supervisor, a support desk, their legal bases, and each registered person's data in the agency
 -- schemas. Safe to run again: it adds what is missing (people registered since, too).
 -- Not a migration: production agencies and bases come from their own onboarding.
 SET client_min_messages = warning;
@@ -17,7 +17,8 @@ INSERT INTO portal.organisations (code, kind, name_ja, name_en, gateway_since, r
 	('police', 'agency', '警察庁', 'National Police Agency', '2025-01-01', NULL),
 	('data-commission', 'supervisor', '個人情報保護委員会', 'Personal Information Protection Commission', NULL, NULL),
 	('kakeibo-app', 'private', 'かけいぼアプリ', 'Kakeibo household budget app', '2026-01-01', NULL),
-	('sakura-bank', 'private', 'さくら銀行', 'Sakura Bank', '2026-01-01', NULL)
+	('sakura-bank', 'private', 'さくら銀行', 'Sakura Bank', '2026-01-01', NULL),
+	('city-desk', 'desk', '市役所 マイデータ相談窓口', 'City Hall My Data help desk', NULL, NULL)
 ON CONFLICT (code) DO NOTHING;
 
 INSERT INTO portal.org_relays (processor, controller) VALUES ('welfare-it', 'city-welfare')

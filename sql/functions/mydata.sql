@@ -10,9 +10,12 @@ SET LOCAL ROLE mado_owner;
  * Every row after it is one value held: the holder and its names, the item and its
  * names, the source, the value and its day, whether the item is frozen for the person
  * and the person's cases about it. The record is written first (channel self, purpose
- * own-data, organisation mado); if it cannot be, the call fails and no data leaves.
+ * own-data, organisation mado; in a helper's session p_session, the helper's channel,
+ * organisation and officer as portal.session_helper names them); if it cannot be, the
+ * call fails and no data leaves.
  */
-CREATE OR REPLACE FUNCTION portal.mydata_read(p_person uuid, p_item text)
+DROP FUNCTION IF EXISTS portal.mydata_read(uuid, text);
+CREATE OR REPLACE FUNCTION portal.mydata_read(p_person uuid, p_item text, p_session bytea)
 RETURNS TABLE (reason text, event_row bigint, org text, org_ja text, org_en text, item text,
 	       item_ja text, item_en text, source_ja text, source_en text, value jsonb,
 	       as_of date, frozen boolean, cases jsonb)
@@ -23,8 +26,20 @@ DECLARE
 	v_event uuid := gen_random_uuid();
 	v_row bigint;
 	v_schema text;
+	v_channel text := 'self';
+	h record;
 BEGIN
 	PERFORM portal.require_person(p_person);
+	SELECT s.channel INTO v_channel FROM portal.sessions s
+	WHERE s.id_hash = p_session AND s.person_id = p_person;
+	v_channel := coalesce(v_channel, 'self');
+	IF v_channel <> 'self' THEN
+		SELECT x.* INTO h FROM portal.session_helper(p_session) x;
+		IF NOT FOUND THEN
+			RAISE EXCEPTION 'this helper may not read the person''s data now'
+				USING ERRCODE = 'insufficient_privilege';
+		END IF;
+	END IF;
 	SELECT array_agg(d.code ORDER BY d.code) INTO v_items FROM portal.data_items d
 	WHERE p_item IS NULL OR d.code = p_item;
 	IF v_items IS NULL THEN
@@ -40,12 +55,22 @@ BEGIN
 			USING ERRCODE = 'program_limit_exceeded';
 	END IF;
 
-	SELECT w.id INTO v_row FROM portal.record_access(ARRAY[ROW(
-		v_event, p_person, now(), 'mado', NULL,
-		NULL, NULL, 'human', 'self',
-		'own-data', 'own-data', NULL, v_items, NULL,
-		'served', NULL, NULL, NULL
-	)::portal.access_record]) w;
+	IF v_channel = 'self' THEN
+		SELECT w.id INTO v_row FROM portal.record_access(ARRAY[ROW(
+			v_event, p_person, now(), 'mado', NULL,
+			NULL, NULL, 'human', 'self',
+			'own-data', 'own-data', NULL, v_items, NULL,
+			'served', NULL, NULL, NULL
+		)::portal.access_record]) w;
+	ELSE
+		SELECT w.id INTO v_row FROM portal.record_access(ARRAY[ROW(
+			v_event, p_person, now(), h.org_code, NULL,
+			h.officer, h.officer_role, 'human', v_channel,
+			CASE v_channel WHEN 'desk' THEN 'desk-visit' ELSE 'proxy-mandate' END,
+			CASE v_channel WHEN 'desk' THEN 'desk-visit' ELSE 'proxy-mandate' END,
+			NULL, v_items, NULL, 'served', NULL, NULL, NULL
+		)::portal.access_record]) w;
+	END IF;
 	IF v_row IS NULL THEN
 		RAISE EXCEPTION 'access event % is already recorded', v_event
 			USING ERRCODE = 'unique_violation';
@@ -76,8 +101,8 @@ BEGIN
 	END LOOP;
 END
 $$;
-REVOKE EXECUTE ON FUNCTION portal.mydata_read(uuid, text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION portal.mydata_read(uuid, text) TO mado_app;
+REVOKE EXECUTE ON FUNCTION portal.mydata_read(uuid, text, bytea) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION portal.mydata_read(uuid, text, bytea) TO mado_app;
 
 /*
  * A correction request (kind correction) or "this is not mine" (kind not-mine) on an

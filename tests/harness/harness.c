@@ -830,6 +830,11 @@ static const char *const demo_orgs[] = {"residents-registry",
 					"sakura-bank",
 					NULL};
 
+/* The demo support desk's staff: a certificate each from the organisation CA. */
+static const struct {
+	const char *name, *role;
+} demo_staff[] = {{"desk-clerk", "clerk"}, {"desk-lead", "desk-lead"}, {NULL, NULL}};
+
 static int
 setup_orgs(struct th_env *e)
 {
@@ -848,6 +853,11 @@ setup_orgs(struct th_env *e)
 	for (i = 0; demo_orgs[i] != NULL; i++)
 		if (th_sh("'%s' issue '%s' %s --key p256 --eku clientauth --policy none >/dev/null",
 			  MADO_CARD_BINARY, e->org_dir, demo_orgs[i]) != 0)
+			return -1;
+	/* Staff of the demo support desk (bound by th_seed_demo). */
+	for (i = 0; demo_staff[i].name != NULL; i++)
+		if (th_sh("'%s' issue '%s' %s --key p256 --eku clientauth --policy none >/dev/null",
+			  MADO_CARD_BINARY, e->org_dir, demo_staff[i].name) != 0)
 			return -1;
 	/* A certificate from the organisation CA that no organisation registered. */
 	return th_sh("'%s' issue '%s' unbound --key p256 --eku clientauth --policy none >/dev/null",
@@ -897,6 +907,18 @@ th_seed_demo(struct th_env *e)
 	for (i = 0; demo_orgs[i] != NULL; i++) {
 		snprintf(line, sizeof(line), "org-cert --org %s --cert '%s/cards/%s.crt'",
 			 demo_orgs[i], e->org_dir, demo_orgs[i]);
+		if (th_mado_cmd(e, line, &out) != 0) {
+			fprintf(stderr, "harness: mado %s:\n%s\n", line, out != NULL ? out : "");
+			free(out);
+			return -1;
+		}
+		free(out);
+		out = NULL;
+	}
+	for (i = 0; demo_staff[i].name != NULL; i++) {
+		snprintf(line, sizeof(line),
+			 "staff-bind --org city-desk --role %s --cert '%s/cards/%s.crt'",
+			 demo_staff[i].role, e->org_dir, demo_staff[i].name);
 		if (th_mado_cmd(e, line, &out) != 0) {
 			fprintf(stderr, "harness: mado %s:\n%s\n", line, out != NULL ? out : "");
 			free(out);

@@ -54,7 +54,9 @@ int th_setup_cards(struct th_env *e, const char *extra_conf);
 int th_ocsp_start(struct th_env *e, const char *args);
 /* th_setup_cards plus the gateway: an organisation CA (org_revocation off), a client
    certificate for each demo organisation (and "unbound", registered to none), the demo
-   agencies and their data (sql/demo/agencies.sql) with the certificates bound. */
+   agencies and their data (sql/demo/agencies.sql) with the certificates bound, and the
+   demo support desk's staff: "desk-clerk" (clerk) and "desk-lead" (desk-lead) of
+   city-desk, bound with mado staff-bind. */
 int th_setup_access(struct th_env *e, const char *extra_conf);
 /* Runs sql/demo/agencies.sql again (data for people registered since) and binds the
    organisation certificates. */

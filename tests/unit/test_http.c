@@ -162,6 +162,14 @@ test_table_is_sane(void **state)
 		if ((r->caller == MADO_ORG) != (r->orgs != 0))
 			fail_msg("%s %s: .orgs goes with MADO_ORG and only with it", r->method,
 				 r->pattern);
+		if ((r->caller == MADO_STAFF) != (r->staff_roles != 0))
+			fail_msg("%s %s: .staff_roles goes with MADO_STAFF and only with it",
+				 r->method, r->pattern);
+		/* Staff pages and the resident's portal never share a path. */
+		if ((r->caller == MADO_STAFF) != (strncmp(r->pattern, "/staff/", 7) == 0) &&
+		    strcmp(r->pattern, "/staff/v1/auth/tls") != 0)
+			fail_msg("%s %s: staff routes live under /staff/, and only they", r->method,
+				 r->pattern);
 		if (r->acts != 0 && r->caller != MADO_PERSON)
 			fail_msg("%s %s: .acts is for a person's routes", r->method, r->pattern);
 		if ((r->acts & ~MADO_ACT_ALL) != 0)
