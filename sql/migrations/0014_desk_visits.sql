@@ -49,9 +49,11 @@ CREATE TABLE portal.desk_visits (
 CREATE INDEX desk_visits_person ON portal.desk_visits (person_id, started_at DESC);
 CREATE INDEX desk_visits_terminal ON portal.desk_visits (terminal) WHERE ended_at IS NULL;
 
+-- Only a session of channel desk belongs to a visit; one without a visit can do nothing
+-- (portal.desk_session_helper finds no visit for it).
 ALTER TABLE portal.sessions ADD COLUMN desk_visit uuid REFERENCES portal.desk_visits (id);
 ALTER TABLE portal.sessions ADD CONSTRAINT sessions_desk_visit
-	CHECK ((channel = 'desk') = (desk_visit IS NOT NULL));
+	CHECK (desk_visit IS NULL OR channel = 'desk');
 
 -- Everything goes through the functions of sql/functions/desk.sql.
 REVOKE ALL ON portal.staff, portal.staff_sessions, portal.desk_visits FROM PUBLIC;

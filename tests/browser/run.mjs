@@ -28,21 +28,25 @@ const browser = await chromium.launch({
 
 // Each check gets a fresh context (own cookies and storage) and a page that records
 // console errors, page errors and CSP violations; any of them fails the check.
-async function newPage({ locale = 'ja-JP', width = 360, height = 740, deviceScaleFactor = 1 } = {}) {
+async function newPage({ locale = 'ja-JP', width = 360, height = 740, deviceScaleFactor = 1,
+  clientCertificates } = {}) {
   const context = await browser.newContext({
     ignoreHTTPSErrors: true, // the test server's certificate is self-signed
     locale,
     viewport: { width, height },
     deviceScaleFactor,
     baseURL: base,
+    // A staff certificate for the TLS login listener (the desk terminal's login).
+    ...(clientCertificates ? { clientCertificates } : {}),
   });
   const page = await context.newPage();
   page.problems = [];
   page.on('console', (m) => {
     if (m.type() !== 'error') return;
     // The browser logs every 4xx answer; the API answers problems on purpose (401 before
-    // login), so only those from /api/ are expected. Anything else fails the check.
-    if (m.text().startsWith('Failed to load resource') && (m.location().url || '').includes('/api/')) return;
+    // login), so only those from /api/ and /staff/ are expected. Anything else fails the check.
+    const url = m.location().url || '';
+    if (m.text().startsWith('Failed to load resource') && (url.includes('/api/') || url.includes('/staff/'))) return;
     page.problems.push(`console: ${m.text()}`);
   });
   page.on('pageerror', (e) => page.problems.push(`page error: ${e.message}`));

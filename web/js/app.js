@@ -12,11 +12,12 @@ import { initAccess, showAccess, showEntry, showSummary } from './access.js';
 import { initNotices, showNotices } from './notices.js';
 import { initConsents, showConsents, showConsent, showRequest } from './consents.js';
 import { initMyData, showMyData } from './mydata.js';
+import { showDeskVisits } from './deskvisits.js';
 
 const ROUTES = ['home', 'login', 'mydata', 'access-log', 'access-entry', 'consents', 'consent',
-  'consent-request', 'notices', 'logins', 'sessions'];
+  'consent-request', 'notices', 'logins', 'sessions', 'desk-visits'];
 const PRIVATE = new Set(['mydata', 'access-log', 'access-entry', 'consents', 'consent',
-  'consent-request', 'notices', 'logins', 'sessions']);
+  'consent-request', 'notices', 'logins', 'sessions', 'desk-visits']);
 const SHOW = {
   home: () => (session() ? showSummary() : Promise.resolve()),
   login: showLogin,
@@ -29,6 +30,7 @@ const SHOW = {
   consents: () => showConsents(),
   consent: showConsent,
   'consent-request': showRequest,
+  'desk-visits': showDeskVisits,
 };
 const NAV = { 'access-entry': 'access-log', consent: 'consents', 'consent-request': 'consents' };
 

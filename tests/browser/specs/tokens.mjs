@@ -28,17 +28,20 @@ export const checks = [
     },
   },
   {
-    name: 'app.css uses only the copied tokens and no colour of its own',
+    name: 'app.css and desk.css use only the copied tokens and no colour of their own',
     async run() {
       const defined = new Set(declarations(await readFile(target, 'utf8')).map(([k]) => k));
       const app = await readFile(path.join(web, 'css/app.css'), 'utf8');
       const local = new Set(declarations(app).map(([k]) => k));
-      const missing = [...app.matchAll(/var\((--[a-z0-9-]+)/g)].map((m) => m[1])
-        .filter((k) => !defined.has(k) && !local.has(k));
-      expect(missing.length === 0, `app.css uses undefined tokens: ${[...new Set(missing)].join(', ')}`);
-      // Colours come from the tokens: no hex or rgb() literal in app.css.
-      const literals = app.replace(/\/\*[\s\S]*?\*\//g, '').match(/#[0-9a-fA-F]{3,8}\b|rgba?\(/g) || [];
-      expect(literals.length === 0, `app.css has colour literals: ${literals.join(', ')}`);
+      for (const file of ['app.css', 'desk.css']) {
+        const css = await readFile(path.join(web, 'css', file), 'utf8');
+        const missing = [...css.matchAll(/var\((--[a-z0-9-]+)/g)].map((m) => m[1])
+          .filter((k) => !defined.has(k) && !local.has(k));
+        expect(missing.length === 0, `${file} uses undefined tokens: ${[...new Set(missing)].join(', ')}`);
+        // Colours come from the tokens: no hex or rgb() literal.
+        const literals = css.replace(/\/\*[\s\S]*?\*\//g, '').match(/#[0-9a-fA-F]{3,8}\b|rgba?\(/g) || [];
+        expect(literals.length === 0, `${file} has colour literals: ${literals.join(', ')}`);
+      }
     },
   },
 ];
