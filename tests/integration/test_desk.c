@@ -531,12 +531,15 @@ test_second_card_new_visit(void **state)
 	visit_end(&t);
 }
 
-/* A desk-lead's visit may set the safety flag; a clerk's may not. A revoked staff key
-   ends its visits at the next request. */
+/* A desk-lead's visit may set the safety flag; a clerk's may not. A terminal ends only
+   its own visits. A revoked staff key ends its visits at the next request; a staff logout
+   ends the terminal's visit. */
 static void
 test_roles_and_revoked_staff(void **state)
 {
+	char path[160], type[64], old_person[128];
 	struct terminal lead, clerk;
+	struct th_resp r;
 
 	(void)state;
 	staff_login("desk-lead", &lead);
@@ -555,8 +558,17 @@ test_roles_and_revoked_staff(void **state)
 				clerk.visit),
 			 1);
 	/* Two terminals, two visits: each ends only its own. */
+	snprintf(path, sizeof(path), "/staff/v1/visits/%s/end", clerk.visit);
+	assert_int_equal(status_of(&lead, "POST", path, NULL, NULL, 0), 204);
+	snprintf(path, sizeof(path), "/staff/v1/visits/%s/card", clerk.visit);
+	assert_int_equal(status_of(&lead, "POST", path, "{}", type, sizeof(type)), 409);
+	assert_string_equal(type, "visit-ended");
 	visit_end(&lead);
 	assert_int_equal(status_of(&clerk, "GET", "/api/v1/me/access-log", NULL, NULL, 0), 200);
+	assert_int_equal(scalar("SELECT count(*) FROM portal.desk_visits WHERE id = '%s'"
+				" AND ended_at IS NULL",
+				clerk.visit),
+			 1);
 
 	assert_int_equal(
 	    scalar("UPDATE portal.staff SET revoked_at = now() WHERE ref = '%s'", clerk.ref), 1);
@@ -564,6 +576,22 @@ test_roles_and_revoked_staff(void **state)
 	assert_int_equal(status_of(&clerk, "GET", "/staff/v1/me", NULL, NULL, 0), 401);
 	assert_int_equal(
 	    scalar("UPDATE portal.staff SET revoked_at = NULL WHERE ref = '%s'", clerk.ref), 1);
+
+	/* A staff logout ends the terminal's visit and clears the screen and both cookies. */
+	staff_login("desk-clerk", &clerk);
+	visit_with(&clerk, bob.card);
+	snprintf(old_person, sizeof(old_person), "%s", clerk.person);
+	assert_int_equal(term(&clerk, "POST", "/staff/v1/auth/logout", NULL, &r), 204);
+	assert_non_null(th_header(&r, "Clear-Site-Data", type, sizeof(type)));
+	assert_non_null(strstr(type, "cookies"));
+	th_resp_free(&r);
+	assert_int_equal(status_of(&clerk, "GET", "/staff/v1/me", NULL, NULL, 0), 401);
+	snprintf(clerk.person, sizeof(clerk.person), "%s", old_person);
+	assert_int_equal(status_of(&clerk, "GET", "/api/v1/me/access-log", NULL, NULL, 0), 401);
+	assert_int_equal(scalar("SELECT count(*) FROM portal.desk_visits WHERE id = '%s'"
+				" AND end_reason = 'staff-logout'",
+				clerk.visit),
+			 1);
 }
 
 int
