@@ -3,7 +3,12 @@
 // the access log, withdraws a consent, prints the receipt to PDF (A4 and 80 mm, its text
 // read back with pdftotext), ends the customer, and the next visit starts clean.
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const axeSource = readFileSync(path.resolve(here, '../node_modules/axe-core/axe.min.js'), 'utf8');
 
 function expect(cond, what) {
   if (!cond) throw new Error(what);
@@ -41,6 +46,17 @@ async function residentConsents(page, base, card) {
   await page.request.post('/api/v1/auth/logout', { headers: h });
 }
 
+// axe on the terminal's screen as it stands: serious and critical violations fail.
+async function axe(page, where, found) {
+  if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.evaluate(axeSource);
+  const violations = await page.evaluate(async () => {
+    const r = await window.axe.run(document, { resultTypes: ['violations'] });
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(' ')) }));
+  });
+  for (const v of violations.filter((x) => x.impact === 'serious' || x.impact === 'critical'))
+    found.push(`${where}: ${v.impact} ${v.id} ${v.nodes.slice(0, 3).join('; ')}`);
+}
+
 async function busyDone(page, view) {
   await page.waitForSelector(`[data-view="${view}"][aria-busy="false"]:not([hidden])`);
 }
@@ -69,6 +85,7 @@ export const checks = [
         }],
       });
       await residentConsents(page, base, 'demo-ec');
+      const found = [];
 
       // The clerk logs in with the staff certificate on the TLS login listener.
       await page.goto(`https://localhost:${mtls}/desk-login.html`);
@@ -83,18 +100,21 @@ export const checks = [
 
       // The resident's card takes the visit up.
       await takeCard(page, 'demo-ec');
+      await axe(page, 'menu', found);
       await page.screenshot({ path: path.join(artifacts, 'desk-menu-en.png'), fullPage: true });
 
       // Show the log: the visit's own requests are in it, as the desk's.
       await page.click('a[href="#/log"]');
       await busyDone(page, 'log');
       await page.waitForSelector('#desk-log-body tr[data-channel="desk"]');
+      await axe(page, 'log', found);
 
       // Withdraw a consent.
       await page.click('[data-view="log"] a[href="#/menu"]');
       await busyDone(page, 'menu');
       await page.click('[data-view="menu"] a[href="#/consents"]');
       await busyDone(page, 'consents');
+      await axe(page, 'consents', found);
       const id = await page.getAttribute('#desk-consent-list li[data-consent]', 'data-consent');
       await page.click(`#desk-consent-list button[data-withdraw="${id}"]`);
       await page.waitForSelector(`#desk-consent-list li[data-consent="${id}"]`, { state: 'detached' });
@@ -105,6 +125,7 @@ export const checks = [
       await page.click('[data-view="menu"] a[href="#/receipt"]');
       await busyDone(page, 'receipt');
       const visitId = await page.textContent('#receipt-visit');
+      await axe(page, 'receipt', found);
       for (const paper of ['a4', '80mm']) {
         await page.evaluate((p) => { document.body.dataset.paper = p; }, paper);
         const file = path.join(artifacts, `desk-receipt-${paper}.pdf`);
@@ -124,6 +145,7 @@ export const checks = [
       await page.click('#end-customer');
       await page.waitForSelector('body[data-visit="none"]');
       await page.waitForSelector('#desk-ended:not([hidden])');
+      await axe(page, 'start', found);
       expect((await page.request.get('/api/v1/me/access-log')).status() === 401,
         'the resident\'s data is reachable after end customer');
       expect(await page.$$eval('#desk-log-body tr', (r) => r.length) === 0, 'the log is still on screen');
@@ -143,6 +165,7 @@ export const checks = [
       expect(next && next !== visitId, 'the next visit continues the last one');
       await page.click('#end-customer');
       await page.waitForSelector('body[data-visit="none"]');
+      expect(found.length === 0, found.join(' | '));
     },
   },
   {
@@ -153,6 +176,9 @@ export const checks = [
       await busyDone(page, 'login');
       const title = await page.textContent('[data-view="login"] h1');
       expect(title.includes('職員'), `the login view says "${title}"`);
+      const found = [];
+      await axe(page, 'login (ja)', found);
+      expect(found.length === 0, found.join(' | '));
       expect((await page.request.get('/staff/v1/me')).status() === 401, 'no staff session, yet a staff page');
     },
   },
