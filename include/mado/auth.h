@@ -66,5 +66,9 @@ MADO_MUSTCHECK int mado_auth_add_org_cert(struct mado_db *db, const struct mado_
 MADO_MUSTCHECK int mado_auth_bind_staff(struct mado_db *db, const struct mado_config *cfg,
 					const char *org, const char *role, X509 *cert, char *why,
 					size_t whylen);
+/* Revokes a desk staff member's certificate (mado staff-bind --revoke): their sessions
+   and their terminals' visits end at once, and the key never logs in again. */
+MADO_MUSTCHECK int mado_auth_revoke_staff(struct mado_db *db, const struct mado_config *cfg,
+					  X509 *cert, char *why, size_t whylen);
 
 #endif

@@ -165,5 +165,8 @@ int auth__staff_logout(struct mado_db *db, const char *key);
 /* Binds a staff certificate's key (mado staff-bind): ref receives the pseudonymous id. */
 int auth__staff_bind(struct mado_db *db, const char *key_hash, const char *org, const char *role,
 		     char *ref, size_t reflen);
+/* Revokes the staff member of key_hash, ending their sessions and their terminals'
+   visits: ref receives their reference, "" when no staff member has the key. */
+int auth__staff_revoke(struct mado_db *db, const char *key_hash, char *ref, size_t reflen);
 
 #endif

@@ -320,3 +320,38 @@ mado_auth_bind_staff(struct mado_db *db, const struct mado_config *cfg, const ch
 		 res.card.fingerprint, org, role, ref);
 	return MADO_OK;
 }
+
+int
+mado_auth_revoke_staff(struct mado_db *db, const struct mado_config *cfg, X509 *cert, char *why,
+		       size_t whylen)
+{
+	struct mado_pki_config pc;
+	struct mado_card_id id;
+	struct mado_pki *pki;
+	char ref[24];
+	int rc;
+
+	if (*cfg->org_trust_dir == '\0') {
+		snprintf(why, whylen, "org_trust_dir is not set");
+		return MADO_E_GATEWAY_UNAVAILABLE;
+	}
+	/* Only the key matters: a certificate its CA revoked already is revoked here too. */
+	mado_pki_config_from(cfg, MADO_PKI_ORGS, &pc);
+	if ((rc = mado_pki_new(&pc, &pki, why, whylen)) != MADO_OK)
+		return rc;
+	memset(&id, 0, sizeof(id));
+	mado_pki_card_id(pki, cert, &id);
+	mado_pki_free(pki);
+	if (id.key_hash[0] == '\0') {
+		snprintf(why, whylen, "cannot read the certificate's key");
+		return MADO_E_VALIDATION;
+	}
+	if ((rc = auth__staff_revoke(db, id.key_hash, ref, sizeof(ref))) != MADO_OK)
+		return rc;
+	if (ref[0] == '\0') {
+		snprintf(why, whylen, "no staff member has this certificate's key");
+		return MADO_E_NOT_FOUND;
+	}
+	snprintf(why, whylen, "staff %s revoked; their sessions and visits ended", ref);
+	return MADO_OK;
+}

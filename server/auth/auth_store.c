@@ -844,6 +844,8 @@ static struct mado_db_stmt Q_STAFF_SESSION =
 		 1);
 static struct mado_db_stmt Q_STAFF_LOGOUT =
     MADO_DB_STMT("auth_staff_logout", "SELECT portal.staff_logout($1::bytea)", 1);
+static struct mado_db_stmt Q_STAFF_REVOKE =
+    MADO_DB_STMT("auth_staff_revoke", "SELECT coalesce(portal.staff_revoke($1), '') AS ref", 1);
 static struct mado_db_stmt Q_STAFF_BIND =
     MADO_DB_STMT("auth_staff_bind", "SELECT portal.staff_bind($1, $2, $3) AS ref", 3);
 
@@ -897,6 +899,20 @@ auth__staff_bind(struct mado_db *db, const char *key_hash, const char *org, cons
 
 	memset(&r, 0, sizeof(r));
 	rc = mado_db_one(db, &Q_STAFF_BIND, p, MADO_COLS(cols), &r);
+	snprintf(ref, reflen, "%s", r.ref);
+	return rc;
+}
+
+int
+auth__staff_revoke(struct mado_db *db, const char *key_hash, char *ref, size_t reflen)
+{
+	static const struct mado_col cols[] = {MADO_COL(BUF, staff_ref, ref)};
+	const char *p[1] = {key_hash};
+	struct staff_ref r;
+	int rc;
+
+	memset(&r, 0, sizeof(r));
+	rc = mado_db_one(db, &Q_STAFF_REVOKE, p, MADO_COLS(cols), &r);
 	snprintf(ref, reflen, "%s", r.ref);
 	return rc;
 }

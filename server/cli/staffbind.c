@@ -4,7 +4,9 @@
  * certificate must chain to an organisation CA (org_trust_dir) and pass its revocation
  * check; what is stored is the SHA-256 of its public key, the desk organisation, the role
  * and a pseudonymous reference, which is all the access log ever shows of the clerk.
+ * mado staff-bind --revoke --cert FILE: the clerk leaves; their sessions and visits end.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -19,16 +21,20 @@ int
 mado_cli_staff_bind(int argc, char **argv)
 {
 	const char *org = NULL, *role = NULL, *certpath = NULL, *config = NULL;
+	bool revoke = false;
 	const struct mado_cli_opt opts[] = {
-	    MADO_CLI_REQUIRED("org", "CODE", &org, "the desk organisation's code"),
-	    MADO_CLI_REQUIRED("role", "ROLE", &role, "clerk or desk-lead"),
+	    MADO_CLI_VALUE("org", "CODE", &org, "the desk organisation's code (to bind)"),
+	    MADO_CLI_VALUE("role", "ROLE", &role, "clerk or desk-lead (to bind)"),
+	    MADO_CLI_FLAG("revoke", &revoke,
+			  "revoke the certificate instead: its sessions and visits end at once"),
 	    MADO_CLI_REQUIRED("cert", "FILE", &certpath,
 			      "the staff certificate (PEM or DER), chaining to org_trust_dir"),
 	    MADO_CLI_CONFIG(&config),
 	};
 	struct mado_cli cli = {
 	    .name = "mado staff-bind",
-	    .synopsis = "--org CODE --role clerk|desk-lead --cert FILE [--config FILE]",
+	    .synopsis =
+		"(--org CODE --role clerk|desk-lead | --revoke) --cert FILE [--config FILE]",
 	    .about = "Bind a support desk staff member's certificate (its public key) to the "
 		     "desk organisation and a role.",
 	    .opts = opts,
@@ -42,6 +48,11 @@ mado_cli_staff_bind(int argc, char **argv)
 
 	if ((rc = mado_cli_parse(&cli, argc, argv)) != MADO_CLI_RUN)
 		return rc;
+	if (revoke == (org != NULL || role != NULL) || (!revoke && (org == NULL || role == NULL))) {
+		fprintf(stderr,
+			"mado staff-bind: give --org and --role to bind, or --revoke alone\n");
+		return MADO_EXIT_USAGE;
+	}
 	if (mado_cli_config(&cli, config, MADO_CONFIG_COMMAND, &cfg) != 0)
 		return MADO_EXIT_USAGE;
 	if ((cert = mado_pki_read_cert(certpath)) == NULL) {
@@ -52,9 +63,9 @@ mado_cli_staff_bind(int argc, char **argv)
 		fprintf(stderr, "mado staff-bind: cannot reach the database (db_migrate_url)\n");
 		goto out;
 	}
-	status = mado_auth_bind_staff(db, &cfg, org, role, cert, why, sizeof(why)) == MADO_OK
-		     ? MADO_EXIT_OK
-		     : MADO_EXIT_FAIL;
+	rc = revoke ? mado_auth_revoke_staff(db, &cfg, cert, why, sizeof(why))
+		    : mado_auth_bind_staff(db, &cfg, org, role, cert, why, sizeof(why));
+	status = rc == MADO_OK ? MADO_EXIT_OK : MADO_EXIT_FAIL;
 	fprintf(status == MADO_EXIT_OK ? stdout : stderr, "%s%s\n",
 		status == MADO_EXIT_OK ? "" : "mado staff-bind: ", why);
 out:

@@ -274,3 +274,26 @@ END
 $$;
 REVOKE EXECUTE ON FUNCTION portal.desk_visits_of(uuid, bytea) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION portal.desk_visits_of(uuid, bytea) TO mado_app;
+
+-- The operator revokes a staff member's key (mado staff-bind --revoke): at once, their
+-- sessions end and so do the visits of their terminals. Returns the staff member's
+-- reference, or NULL when no staff member has the key. A revoked key stays revoked.
+CREATE OR REPLACE FUNCTION portal.staff_revoke(p_key_hash text) RETURNS text
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	v_id uuid;
+	v_ref text;
+	v_terminal bytea;
+BEGIN
+	UPDATE portal.staff s SET revoked_at = coalesce(s.revoked_at, now())
+	WHERE s.key_hash = p_key_hash RETURNING s.id, s.ref INTO v_id, v_ref;
+	IF v_id IS NULL THEN
+		RETURN NULL;
+	END IF;
+	FOR v_terminal IN SELECT x.id_hash FROM portal.staff_sessions x WHERE x.staff_id = v_id LOOP
+		PERFORM portal.staff_logout(v_terminal);
+	END LOOP;
+	RETURN v_ref;
+END
+$$;
+REVOKE EXECUTE ON FUNCTION portal.staff_revoke(text) FROM PUBLIC;

@@ -594,6 +594,45 @@ test_roles_and_revoked_staff(void **state)
 			 1);
 }
 
+/* A staff certificate is checked for revocation by the same code as an organisation's
+   system: revoked at its CA, it logs in no more. (Last: it changes the configuration.) */
+static void
+test_revoked_staff_certificate(void **state)
+{
+	struct terminal t;
+	struct th_resp r;
+	char line[400];
+
+	(void)state;
+	assert_int_equal(th_sh("'%s' revoke '%s' desk-lead >/dev/null && '%s' crl '%s' >/dev/null",
+			       MADO_CARD_BINARY, env.org_dir, MADO_CARD_BINARY, env.org_dir),
+			 0);
+	assert_int_equal(th_mado_stop(&env), 0);
+	snprintf(line, sizeof(line), "org_revocation = crl\ncard_crl = %s/ca.crl", env.org_dir);
+	assert_int_equal(th_conf_append(&env, line), 0);
+	assert_int_equal(th_mado_start(&env), 0);
+	assert_int_equal(staff_login_with("desk-lead", &t, &r), 403);
+	assert_string_equal(th_type(&r), "staff-certificate-unknown");
+	assert_non_null(strstr(th_reason(&r), "revoked"));
+	th_resp_free(&r);
+
+	/* The operator revokes the clerk in Mado: the terminal's session and visit end now. */
+	staff_login("desk-clerk", &t);
+	visit_with(&t, alice.card);
+	snprintf(line, sizeof(line), "staff-bind --revoke --cert '%s/cards/desk-clerk.crt'",
+		 env.org_dir);
+	assert_int_equal(th_mado_cmd(&env, line, NULL), 0);
+	assert_int_equal(status_of(&t, "GET", "/staff/v1/me", NULL, NULL, 0), 401);
+	assert_int_equal(status_of(&t, "GET", "/api/v1/me/access-log", NULL, NULL, 0), 401);
+	assert_int_equal(staff_login_with("desk-clerk", &t, &r), 403);
+	th_resp_free(&r);
+	/* A revoked key is never bound again. */
+	snprintf(line, sizeof(line),
+		 "staff-bind --org city-desk --role clerk --cert '%s/cards/desk-clerk.crt'",
+		 env.org_dir);
+	assert_int_not_equal(th_mado_cmd(&env, line, NULL), 0);
+}
+
 int
 main(void)
 {
@@ -603,6 +642,7 @@ main(void)
 	    cmocka_unit_test(test_visit_time_limit),
 	    cmocka_unit_test(test_second_card_new_visit),
 	    cmocka_unit_test(test_roles_and_revoked_staff),
+	    cmocka_unit_test(test_revoked_staff_certificate),
 	};
 
 	return cmocka_run_group_tests(tests, setup, th_group_teardown);
