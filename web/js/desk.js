@@ -6,6 +6,7 @@
 // kept in this page's memory or storage between visits.
 import { init as initI18n, setLang, t, lang, apply } from './i18n.js';
 import { Problem } from './api.js';
+import { hasWebeid, webeidToken } from './webeid.js';
 
 const VIEWS = ['login', 'start', 'card', 'menu', 'log', 'consents', 'receipt'];
 const IN_VISIT = new Set(['menu', 'log', 'consents', 'receipt']);
@@ -75,6 +76,7 @@ function wipe() {
   for (const id of ['receipt-where', 'receipt-clerk', 'receipt-started', 'receipt-visit', 'receipt-requests'])
     $(id).textContent = '';
   $('desk-cards').hidden = true;
+  $('desk-reader').hidden = true;
   $('desk-card-list').replaceChildren();
 }
 
@@ -134,12 +136,16 @@ async function startVisit() {
   location.hash = '#/card';
 }
 
-async function takeCard(name) {
+// The card signs the visit's challenge: through the Web eID extension at a real counter,
+// or, in the demo, a virtual card.
+function demoToken(name) {
+  return (nonce) => call('POST', `/api/v1/demo/cards/${encodeURIComponent(name)}/token`, { nonce });
+}
+
+async function takeCard(sign) {
   showError(null);
   try {
-    const token = await call('POST', `/api/v1/demo/cards/${encodeURIComponent(name)}/token`, {
-      nonce: visit.nonce,
-    });
+    const token = await sign(visit.nonce);
     const r = await call('POST', `/staff/v1/visits/${visit.id}/card`, JSON.stringify(token));
     visit.csrf = r.csrf_token;
     visit.nonce = '';
@@ -163,14 +169,16 @@ async function takeCard(name) {
 async function showCard() {
   const list = $('desk-card-list');
   list.replaceChildren();
-  const demo = await call('GET', '/api/v1/demo/cards').catch(() => null);
+  const [reader, demo] = await Promise.all([hasWebeid(),
+    call('GET', '/api/v1/demo/cards').catch(() => null)]);
+  $('desk-reader').hidden = !reader;
   if (!demo) return;
   for (const c of demo.cards) {
     const li = el('li');
     const b = el('button', 'big', `${c.name} (${c.key})`);
     b.type = 'button';
     b.dataset.card = c.name;
-    b.addEventListener('click', () => takeCard(c.name));
+    b.addEventListener('click', () => takeCard(demoToken(c.name)));
     li.append(b);
     list.append(li);
   }
@@ -271,6 +279,7 @@ async function main() {
     if (staff) $('desk-staff').textContent = t('desk.staff', { ref: staff.staff });
   });
   $('visit-start').addEventListener('click', () => startVisit().catch(showError));
+  $('desk-card-read').addEventListener('click', () => takeCard(webeidToken));
   $('end-customer').addEventListener('click', () => endCustomer(false));
   $('print-a4').addEventListener('click', () => print('a4'));
   $('print-80').addEventListener('click', () => print('80mm'));

@@ -3,6 +3,7 @@
 import { api, Problem } from './api.js';
 import { loggedIn } from './session.js';
 import { t } from './i18n.js';
+import { hasWebeid, webeidToken } from './webeid.js';
 
 let about = null;
 
@@ -36,45 +37,6 @@ async function loginWith(makeToken) {
   } catch (e) {
     showError(e instanceof Problem ? e.type : 'other');
   }
-}
-
-// Web eID: the extension answers window messages (web-eid.js protocol, format web-eid:1).
-function webeid(action, payload, timeout) {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      window.removeEventListener('message', onMessage);
-      reject(new Error('no-extension'));
-    }, timeout);
-    function onMessage(ev) {
-      if (ev.source !== window || !ev.data || typeof ev.data.action !== 'string') return;
-      if (ev.data.action === `${action}-success`) {
-        clearTimeout(timer);
-        window.removeEventListener('message', onMessage);
-        resolve(ev.data);
-      } else if (ev.data.action === `${action}-failure`) {
-        clearTimeout(timer);
-        window.removeEventListener('message', onMessage);
-        reject(new Error(ev.data.error && ev.data.error.code ? ev.data.error.code : 'failure'));
-      }
-    }
-    window.addEventListener('message', onMessage);
-    window.postMessage({ action, ...payload }, location.origin);
-  });
-}
-
-async function hasWebeid() {
-  try {
-    await webeid('web-eid:status', {}, 1500);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function webeidToken(nonce) {
-  const reply = await webeid('web-eid:authenticate', { challengeNonce: nonce, lang: document.documentElement.lang }, 120000);
-  const { action, ...token } = reply;
-  return token;
 }
 
 function demoCardButton(card) {
