@@ -262,7 +262,7 @@ mado_auth_visit_card(struct mado_req *rq, const char *nonce, struct mado_auth_ca
 			   : err;
 	snprintf(out->person_id, sizeof(out->person_id), "%s", b.person_id);
 	snprintf(out->binding_id, sizeof(out->binding_id), "%s", b.id);
-	mado_log_info(rq->id, "auth: card %s taken up a desk visit", res.card.fingerprint);
+	mado_log_info(rq->id, "auth: card %s took up a desk visit", res.card.fingerprint);
 	return MADO_OK;
 }
 

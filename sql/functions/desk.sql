@@ -105,7 +105,8 @@ GRANT EXECUTE ON FUNCTION portal.staff_logout(bytea) TO mado_app;
 
 -- A new visit at the terminal (a staff session): whatever visit the terminal had ends
 -- first, so that nothing of the last resident carries over. The resident's card signs
--- p_nonce to take the visit up. Returns the visit and when it ends at the latest.
+-- p_nonce to take the visit up, within p_max_s; the visit then lasts p_max_s from the
+-- card. Returns the visit and when the card must come by.
 CREATE OR REPLACE FUNCTION portal.desk_visit_start(p_terminal bytea, p_nonce text,
 						   p_max_s integer)
 RETURNS TABLE (visit uuid, ends_at timestamptz)
@@ -173,7 +174,9 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
 	v_ends timestamptz;
 BEGIN
-	UPDATE portal.desk_visits v SET person_id = p_person, card_at = now()
+	-- The visit's time runs from the card: as long as it was given at the start.
+	UPDATE portal.desk_visits v SET person_id = p_person, card_at = now(),
+		ends_at = now() + (v.ends_at - v.started_at)
 	WHERE v.id = p_visit AND v.terminal = p_terminal AND v.ended_at IS NULL
 	  AND v.person_id IS NULL AND v.ends_at > now()
 	  AND EXISTS (SELECT 1 FROM portal.card_bindings b WHERE b.id = p_binding
