@@ -8,8 +8,8 @@ import { init as initI18n, setLang, t, lang, apply } from './i18n.js';
 import { Problem } from './api.js';
 import { hasWebeid, webeidToken } from './webeid.js';
 
-const VIEWS = ['login', 'start', 'card', 'menu', 'log', 'consents', 'receipt'];
-const IN_VISIT = new Set(['menu', 'log', 'consents', 'receipt']);
+const VIEWS = ['login', 'start', 'card', 'menu', 'info', 'log', 'notices', 'consents', 'receipt'];
+const IN_VISIT = new Set(['menu', 'info', 'log', 'notices', 'consents', 'receipt']);
 
 let staff = null; // { staff, organisation, role, csrf_token }
 let visit = null; // { id, nonce, csrf, endsAt, warnAt }
@@ -72,7 +72,8 @@ function themeName(code) {
 
 // Nothing of the last resident stays on screen.
 function wipe() {
-  for (const id of ['desk-log-body', 'desk-consent-list', 'receipt-done']) $(id).replaceChildren();
+  for (const id of ['desk-log-body', 'desk-info-body', 'desk-notice-list', 'desk-consent-list',
+    'receipt-done']) $(id).replaceChildren();
   for (const id of ['receipt-where', 'receipt-clerk', 'receipt-started', 'receipt-visit', 'receipt-requests'])
     $(id).textContent = '';
   $('desk-cards').hidden = true;
@@ -185,16 +186,69 @@ async function showCard() {
   $('desk-cards').hidden = false;
 }
 
+// A dispute on the resident's word: "I do not recognise this access".
+function disputeButton(e, cell) {
+  const b = el('button', 'warn', t('desk.log.not-recognised'));
+  b.type = 'button';
+  b.dataset.dispute = e.id;
+  b.addEventListener('click', async () => {
+    showError(null);
+    try {
+      const r = await call('POST', `/api/v1/me/access-log/${e.id}/disputes`, { kind: 'not-recognised' });
+      cell.replaceChildren(el('span', 'case', t('desk.log.disputed', { case: r.case_no || '' })));
+    } catch (err) {
+      showError(err);
+    }
+  });
+  return b;
+}
+
 async function showLog() {
   const page = await call('GET', '/api/v1/me/access-log?limit=50');
   const rows = page.items.map((e) => {
     const tr = el('tr');
     tr.dataset.channel = e.channel;
+    const cell = el('td');
+    if (e.channel !== 'self' && e.channel !== 'desk' && !(e.disputes || []).length)
+      cell.append(disputeButton(e, cell));
     tr.append(el('td', '', fmtTime(e.occurred_at)), el('td', '', e.organisation),
-      el('td', '', (e.items || []).join(', ')), el('td', '', t(`desk.channel.${e.channel}`)));
+      el('td', '', (e.items || []).join(', ')), el('td', '', t(`desk.channel.${e.channel}`)), cell);
     return tr;
   });
   $('desk-log-body').replaceChildren(...rows);
+}
+
+function shown(value) {
+  if (value && typeof value === 'object' && (value.ja || value.en))
+    return (lang() === 'ja' ? value.ja : value.en) || value.ja || value.en;
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+async function showInfo() {
+  const data = await call('GET', '/api/v1/me/data');
+  const rows = [];
+  for (const o of data.organisations || []) {
+    for (const i of o.items || []) {
+      const tr = el('tr');
+      tr.append(el('td', '', lang() === 'ja' ? o.name_ja : o.name_en),
+        el('td', '', lang() === 'ja' ? i.name_ja : i.name_en), el('td', '', shown(i.value)));
+      rows.push(tr);
+    }
+  }
+  $('desk-info-body').replaceChildren(...rows);
+}
+
+async function showNotices() {
+  const data = await call('GET', '/api/v1/me/notices');
+  const items = data.notices.map((n) => {
+    const li = el('li', 'card');
+    li.dataset.notice = n.id;
+    li.append(el('p', 'when', fmtTime(n.created_at)), el('p', 'what', n.title || n.kind));
+    if (n.body) li.append(el('p', '', n.body));
+    return li;
+  });
+  $('desk-notice-list').replaceChildren(...items);
+  $('desk-notices-none').hidden = items.length > 0;
 }
 
 async function showConsents() {
@@ -236,7 +290,10 @@ async function showReceipt() {
     .map((x) => el('li', '', themeName(x))));
 }
 
-const SHOW = { card: showCard, log: showLog, consents: showConsents, receipt: showReceipt };
+const SHOW = {
+  card: showCard, info: showInfo, log: showLog, notices: showNotices, consents: showConsents,
+  receipt: showReceipt,
+};
 
 // A view is busy until its data is in: assistive technology waits, and so do tests.
 async function view(name) {

@@ -1,6 +1,7 @@
 // A desk visit end to end at the desk terminal: the clerk logs in with the staff
 // certificate, the resident takes the visit up with their (virtual) card, the clerk shows
-// the access log, withdraws a consent, prints the receipt to PDF (A4 and 80 mm, its text
+// the access log (and files a dispute on the resident's word), the resident's information
+// and notices, withdraws a consent, prints the receipt to PDF (A4 and 80 mm, its text
 // read back with pdftotext), ends the customer, and the next visit starts clean.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -108,6 +109,26 @@ export const checks = [
       await busyDone(page, 'log');
       await page.waitForSelector('#desk-log-body tr[data-channel="desk"]');
       await axe(page, 'log', found);
+      // On the resident's word, a dispute of an access they do not recognise.
+      await page.click('#desk-log-body button[data-dispute] >> nth=0');
+      await page.waitForSelector('#desk-log-body span.case');
+
+      // My information and the notices.
+      await page.click('[data-view="log"] a[href="#/menu"]');
+      await busyDone(page, 'menu');
+      await page.click('[data-view="menu"] a[href="#/info"]');
+      await busyDone(page, 'info');
+      expect(await page.$$eval('#desk-info-body tr', (r) => r.length) > 0, 'no information shown');
+      await axe(page, 'info', found);
+      await page.click('[data-view="info"] a[href="#/menu"]');
+      await busyDone(page, 'menu');
+      await page.click('[data-view="menu"] a[href="#/notices"]');
+      await busyDone(page, 'notices');
+      await axe(page, 'notices', found);
+      await page.click('[data-view="notices"] a[href="#/menu"]');
+      await busyDone(page, 'menu');
+      await page.click('[data-view="menu"] a[href="#/log"]');
+      await busyDone(page, 'log');
 
       // Withdraw a consent.
       await page.click('[data-view="log"] a[href="#/menu"]');
@@ -132,7 +153,8 @@ export const checks = [
         await page.pdf({ path: file, preferCSSPageSize: true, printBackground: true });
         const text = pdfText(file).replace(/\s+/g, ' ');
         for (const want of ['Receipt of your visit', me.staff, visitId.slice(0, 8),
-          'Showed the access log', 'Showed or withdrew consents', 'If you object'])
+          'Showed the access log', 'Showed my information', 'Showed the notices',
+          'Filed a dispute or correction', 'Showed or withdrew consents', 'If you object'])
           expect(text.includes(want), `the ${paper} receipt lacks "${want}": ${text.slice(0, 400)}`);
         expect(!text.includes('End customer') && !text.includes('Print on A4'),
           `the ${paper} receipt prints the terminal's controls`);
