@@ -183,8 +183,16 @@ visit_with(struct terminal *t, const char *card)
 {
 	struct th_resp r;
 
+	cJSON *j;
+
 	visit_start(t);
 	assert_int_equal(visit_card(t, card, &r), 200);
+	/* The visit's time (visit_max_s) from the card, and when the terminal warns. */
+	j = th_json(&r);
+	assert_true(cJSON_GetObjectItemCaseSensitive(j, "expires_in_s")->valueint > 1190);
+	assert_true(cJSON_GetObjectItemCaseSensitive(j, "expires_in_s")->valueint <= 1200);
+	assert_int_equal(cJSON_GetObjectItemCaseSensitive(j, "warn_before_s")->valueint, 120);
+	cJSON_Delete(j);
 	th_resp_free(&r);
 	assert_true(t->person[0] != '\0');
 }
