@@ -61,6 +61,7 @@ struct mado_config {
 	int session_idle_s;
 	int session_idle_shared_s;
 	int session_max_s;
+	int proxy_max_people; /* a proxy acting for more people is reported to the supervisor */
 	int login_fail_max_addr;
 	int login_fail_max_card;
 	int login_fail_window_s;

@@ -150,6 +150,8 @@ static const struct opt opts[] = {
      "without a request, if shorter than session_idle_s."},
     {"session_max_s", OPT_INT, OFF(session_max_s), "28800", 60, 604800, 0, NULL,
      "A session ends this long after login, however active."},
+    {"proxy_max_people", OPT_INT, OFF(proxy_max_people), "5", 1, 1000, 0, NULL,
+     "A proxy who accepts mandates of more people than this is reported to the supervisor."},
     {"login_fail_max_addr", OPT_INT, OFF(login_fail_max_addr), "20", 1, 100000, 0, NULL,
      "Failed logins from one client address (IPv6: its /64) within the window before its "
      "unsigned attempts get 429."},

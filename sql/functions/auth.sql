@@ -133,8 +133,11 @@ GRANT EXECUTE ON FUNCTION portal.end_own_session(uuid, uuid) TO mado_app;
  */
 CREATE OR REPLACE FUNCTION portal.session_helper(p_session bytea)
 RETURNS TABLE (acts text[], org_code text, officer text, officer_role text)
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-	SELECT NULL::text[], NULL::text, NULL::text, NULL::text WHERE false
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+	-- plpgsql: the branches live in files applied after this one (proxy.sql).
+	RETURN QUERY SELECT * FROM portal.proxy_session_helper(p_session);
+END
 $$;
 REVOKE EXECUTE ON FUNCTION portal.session_helper(bytea) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION portal.session_helper(bytea) TO mado_app;

@@ -33,6 +33,7 @@ static const struct {
     {"notices", "notices"}, {"oversight", "oversight"},
     {"consent", "consent"}, {"cli", "cli"},
     {"mydata", "mydata"},   {"modules", "main"},
+    {"proxy", "proxy"},
 };
 
 /* What each module may include besides its own: the layers below it. The features sit
@@ -53,10 +54,12 @@ static const struct {
     {"oversight", "core db http"},
     {"consent", "core db http"},
     {"mydata", "core db http"},
+    {"proxy", "core db http"},
     {"cli", "core db pki auth consent"},
     {"tools", "core pki card cli"},
     {"tls_shim", ""},
-    {"main", "core db pki card http auth gateway accesslog notices oversight consent mydata cli"},
+    {"main",
+     "core db pki card http auth gateway accesslog notices oversight consent mydata proxy cli"},
 };
 
 static const char *
