@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -25,18 +26,31 @@ static struct th_env env;
 static struct th_person pa = {.card = "prx-a"}, pb = {.card = "prx-b"}, pc = {.card = "prx-c"},
 			pd = {.card = "prx-d"}, pe = {.card = "prx-e"}, pf = {.card = "prx-f"},
 			pg = {.card = "prx-g"}, ph = {.card = "prx-h"}, px = {.card = "prx-x"},
-			pm = {.card = "prx-m"};
+			pm = {.card = "prx-m"}, py = {.card = "prx-y"};
 
 #define scalar(...) th_sql(&env, __VA_ARGS__)
 
+/* th_setup_people, with every session's cards re-checked each second and no OCSP answer
+   reused: a card revoked at its issuer is found at the next request. */
 static int
 setup(void **state)
 {
 	static struct th_person *const people[] = {&pa, &pb, &pc, &pd, &pe, &pf,
-						   &pg, &ph, &px, &pm, NULL};
+						   &pg, &ph, &px, &pm, &py, NULL};
+	struct th_person *const *p;
 
 	*state = &env;
-	return th_setup_people(&env, people, true);
+	if (th_setup_access(&env, "card_recheck_s = 1\ncard_ocsp_cache_max_s = 0\n") != 0)
+		return -1;
+	for (p = people; *p != NULL; p++)
+		if (th_person_make(&env, *p) != 0)
+			return -1;
+	if (th_seed_demo(&env) != 0)
+		return -1;
+	for (p = people; *p != NULL; p++)
+		if (th_person_login(&env, *p) != 0)
+			return -1;
+	return 0;
 }
 
 static long
@@ -320,8 +334,9 @@ test_revoked_next_request(void **state)
 	assert_int_equal(status_of(&pa, "POST", path, NULL, NULL, 0), 404);
 }
 
-/* The principal's card is revoked (as the session's card check records it): the proxy's
-   next request is refused. */
+/* The principal's card is revoked at its issuer, and the principal never comes back: the
+   acting-for session re-checks the principal's cards too, and the proxy's very next
+   request after the re-check interval is refused. */
 static void
 test_card_revoked_next_request(void **state)
 {
@@ -330,37 +345,50 @@ test_card_revoked_next_request(void **state)
 
 	(void)state;
 	start(&pc, id, &acting);
-	assert_int_equal(scalar("UPDATE portal.card_bindings SET revoked_at = now() WHERE"
-				" person_id = '%s'",
+	assert_int_equal(
+	    th_sh("'%s' revoke '%s' %s >/dev/null", MADO_CARD_BINARY, env.ca_dir, pc.card), 0);
+	sleep(2); /* past card_recheck_s */
+	refused_now(&acting);
+	assert_int_equal(scalar("SELECT count(*) FROM portal.card_bindings WHERE person_id = '%s'"
+				" AND revoked_at IS NOT NULL",
 				pc.id),
 			 1);
-	refused_now(&acting);
 	assert_int_equal(th_sql_str(&env, st, sizeof(st),
 				    "SELECT portal.mandate_state(m) FROM portal.mandates m"
 				    " WHERE id = '%s'",
 				    id),
 			 0);
 	assert_string_equal(st, "card-revoked");
+	/* The principal's own session with that card has ended too. */
+	assert_int_equal(status_of(&pc, "GET", "/api/v1/me/notices", NULL, NULL, 0), 401);
 }
 
-/* The proxy's own card revoked: the acting-for session (its binding is the proxy's) ends. */
+/* The proxy's own card revoked: the acting-for session, whose binding is the proxy's
+   card, ends with it (and the principal's own sessions go on). */
 static void
-test_proxy_card_binds_session(void **state)
+test_proxy_card_ends_session(void **state)
 {
-	char binding[24];
+	char id[40], code[64], own[128], type[64];
+	struct th_person acting;
 
 	(void)state;
-	assert_int_equal(th_sql_str(&env, binding, sizeof(binding),
-				    "SELECT s.binding_id::text FROM portal.sessions s JOIN"
-				    " portal.proxy_sessions ps ON ps.session_hash = s.id_hash"
-				    " JOIN portal.mandates m ON m.id = ps.mandate_id"
-				    " WHERE m.principal_id = '%s' LIMIT 1",
-				    pc.id),
-			 0);
-	assert_int_equal(scalar("SELECT count(*) FROM portal.card_bindings WHERE id = %s AND"
-				" person_id = '%s'",
-				binding, px.id),
+	offer(&pg, "[\"notices\"]", id, code);
+	accept(&py, code);
+	act(&py, &pg, id, &acting, own, sizeof(own));
+	assert_int_equal(status_of(&acting, "GET", "/api/v1/me/notices", NULL, NULL, 0), 200);
+	assert_int_equal(scalar("SELECT count(*) FROM portal.sessions s JOIN portal.card_bindings b"
+				" ON b.id = s.binding_id WHERE s.person_id = '%s' AND"
+				" s.channel = 'proxy' AND b.person_id = '%s'",
+				pg.id, py.id),
 			 1);
+	assert_int_equal(scalar("UPDATE portal.card_bindings SET revoked_at = now() WHERE"
+				" person_id = '%s'",
+				py.id),
+			 1);
+	assert_int_equal(status_of(&acting, "GET", "/api/v1/me/notices", NULL, type, sizeof(type)),
+			 401);
+	assert_string_equal(type, "card-revoked");
+	assert_int_equal(status_of(&pg, "GET", "/api/v1/me/notices", NULL, NULL, 0), 200);
 }
 
 /* The principal sets the safety flag: the proxy's next request is refused, every mandate
@@ -495,7 +523,7 @@ main(void)
 	    cmocka_unit_test(test_only_the_themes),
 	    cmocka_unit_test(test_revoked_next_request),
 	    cmocka_unit_test(test_card_revoked_next_request),
-	    cmocka_unit_test(test_proxy_card_binds_session),
+	    cmocka_unit_test(test_proxy_card_ends_session),
 	    cmocka_unit_test(test_safety_flag_next_request),
 	    cmocka_unit_test(test_term_next_request),
 	    cmocka_unit_test(test_reminder),
