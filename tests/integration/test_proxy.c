@@ -332,6 +332,25 @@ test_revoked_next_request(void **state)
 	/* Another person cannot revoke it, or even find it. */
 	snprintf(path, sizeof(path), "/api/v1/me/mandates/%s/revoke", id);
 	assert_int_equal(status_of(&pa, "POST", path, NULL, NULL, 0), 404);
+
+	/* At a desk (the desk's session of the person) it ends as revoked at the desk; a
+	   proxy's session can never end it. */
+	start(&pb, id, &acting);
+	assert_int_equal(scalar("SELECT set_config('mado.person_id', '%s', true);"
+				" SELECT count(*) FROM portal.mandate_revoke('%s', 'proxy', '%s')",
+				pb.id, pb.id, id),
+			 -1);
+	assert_int_equal(th_sql_str(&env, state_now, sizeof(state_now),
+				    "SELECT set_config('mado.person_id', '%s', true);"
+				    " SELECT state FROM portal.mandate_revoke('%s', 'desk', '%s')",
+				    pb.id, pb.id, id),
+			 0);
+	assert_string_equal(state_now, "active");
+	assert_int_equal(scalar("SELECT count(*) FROM portal.mandates WHERE id = '%s' AND"
+				" end_reason = 'revoked-at-desk'",
+				id),
+			 1);
+	refused_now(&acting);
 }
 
 /* The principal's card is revoked at its issuer, and the principal never comes back: the
