@@ -48,17 +48,13 @@ static struct mado_db_stmt Q_ACTING = MADO_DB_STMT_AS_PERSON(
     2);
 static struct mado_db_stmt Q_ACT_END =
     MADO_DB_STMT("proxy_act_end", "SELECT portal.mandate_act_end($1::bytea) AS set", 1);
-static struct mado_db_stmt Q_MANDATES =
-    MADO_DB_STMT_AS_PERSON("proxy_mandates",
-			   "SELECT id::text AS id, role, label, array_to_json(themes)::text AS "
-			   "themes, state, " UTC("created_at") " AS created_at, " UTC("accepted_at") " AS accepted_at, " UTC(
-			       "ends_at") " AS ends_at, " UTC("ended_at") " AS ended_at, " UTC("cod"
-											       "e_"
-											       "exp"
-											       "ire"
-											       "s_"
-											       "at") " AS code_expires_at FROM portal.mandates_mine($1::uuid)",
-			   1);
+/* The function writes its times as UTC RFC 3339 text. */
+static struct mado_db_stmt Q_MANDATES = MADO_DB_STMT_AS_PERSON(
+    "proxy_mandates",
+    "SELECT id::text AS id, role, label, array_to_json(themes)::text AS themes, state,"
+    " created_at, accepted_at, ends_at, ended_at, code_expires_at"
+    " FROM portal.mandates_mine($1::uuid)",
+    1);
 static struct mado_db_stmt Q_ACTIONS = MADO_DB_STMT_AS_PERSON(
     "proxy_actions",
     "SELECT row_id::text AS row, " UTC(

@@ -327,21 +327,27 @@ GRANT EXECUTE ON FUNCTION portal.mandate_act_end(bytea) TO mado_app;
 /*
  * The person's mandates, given (role given: their label for the proxy) and received
  * (role received: their label for the principal), newest first, with where each stands.
- * Sends the reminders that are due first.
+ * Sends the reminders that are due first. Times as UTC RFC 3339 text.
  */
+DROP FUNCTION IF EXISTS portal.mandates_mine(uuid); -- its columns were timestamptz once
 CREATE OR REPLACE FUNCTION portal.mandates_mine(p_person uuid)
 RETURNS TABLE (id uuid, role text, label text, themes text[], state text,
-	       created_at timestamptz, accepted_at timestamptz, ends_at timestamptz,
-	       ended_at timestamptz, code_expires_at timestamptz)
+	       created_at text, accepted_at text, ends_at text, ended_at text,
+	       code_expires_at text)
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	f CONSTANT text := 'YYYY-MM-DD"T"HH24:MI:SS"Z"';
 BEGIN
 	PERFORM portal.require_person(p_person);
 	PERFORM portal.mandates_remind(p_person);
 	RETURN QUERY
 	SELECT m.id, CASE WHEN m.principal_id = p_person THEN 'given' ELSE 'received' END,
 	       CASE WHEN m.principal_id = p_person THEN m.label ELSE m.proxy_label END,
-	       m.themes, portal.mandate_state(m), m.created_at, m.accepted_at, m.ends_at,
-	       m.ended_at, m.code_expires_at
+	       m.themes, portal.mandate_state(m), to_char(m.created_at AT TIME ZONE 'UTC', f),
+	       to_char(m.accepted_at AT TIME ZONE 'UTC', f),
+	       to_char(m.ends_at AT TIME ZONE 'UTC', f),
+	       to_char(m.ended_at AT TIME ZONE 'UTC', f),
+	       to_char(m.code_expires_at AT TIME ZONE 'UTC', f)
 	FROM portal.mandates m WHERE m.principal_id = p_person OR m.proxy_id = p_person
 	ORDER BY m.created_at DESC, m.id LIMIT 200;
 END
