@@ -25,6 +25,7 @@
 #include "mado/log.h"
 #include "mado/migrate.h"
 #include "mado/modules.h"
+#include "mado/proxy.h"
 #include "mado/util.h"
 
 /*
@@ -161,6 +162,7 @@ cmd_serve(int argc, char **argv)
 	}
 	mado_accesslog_init(&cfg);
 	mado_desk_init(&cfg);
+	mado_proxy_init(&cfg);
 	if (mado_consent_init(&cfg, why, sizeof(why)) != MADO_OK) {
 		fprintf(stderr, "mado: consent: %s\n", why);
 		goto out;

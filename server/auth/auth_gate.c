@@ -68,7 +68,7 @@ person_check(struct mado_req *rq)
  * in between, and a new one records what was found.
  */
 static int
-recheck_card(struct mado_req *rq, const struct auth_session *s)
+recheck_card(struct mado_req *rq, const char *binding_id, const char *person_id)
 {
 	struct mado_pki_result res;
 	enum mado_pki_reason r;
@@ -77,7 +77,7 @@ recheck_card(struct mado_req *rq, const struct auth_session *s)
 	int rc;
 
 	if ((rc = mado_http_db(rq, &db)) != MADO_OK ||
-	    (rc = auth__binding_cert(db, s->binding_id, &cert)) != MADO_OK)
+	    (rc = auth__binding_cert(db, binding_id, &cert)) != MADO_OK)
 		return rc;
 	mado_http_db_release(rq);
 	r = mado_pki_revocation(auth__s.cards, cert, time(NULL), &res);
@@ -87,12 +87,35 @@ recheck_card(struct mado_req *rq, const struct auth_session *s)
 	if ((rc = mado_http_db(rq, &db)) != MADO_OK)
 		return rc;
 	if (r == MADO_PKI_PASS)
-		return auth__binding_checked(db, s->binding_id);
+		return auth__binding_checked(db, binding_id);
 	mado_log_info(rq->id, "auth: card %s found revoked; its sessions end",
 		      res.card.fingerprint);
-	if ((rc = auth__binding_revoked(db, s->binding_id, s->person_id)) != MADO_OK)
+	if ((rc = auth__binding_revoked(db, binding_id, person_id)) != MADO_OK)
 		return rc;
 	return MADO_E_CARD_REVOKED;
+}
+
+/*
+ * A proxy's acting-for session holds the proxy's card; the cards of the person it acts
+ * for are re-checked too (one due card a request), so that their revocation ends the
+ * mandate even when that person never comes back. A revoked card of theirs is recorded
+ * (their own sessions with it end) and the request goes on: the mandate no longer holds,
+ * so the person gate refuses it.
+ */
+static int
+recheck_principal(struct mado_req *rq, const struct auth_session *s)
+{
+	char binding[24] = "";
+	struct mado_db *db;
+	int rc;
+
+	if ((rc = mado_http_db(rq, &db)) != MADO_OK ||
+	    (rc = auth__card_due(db, s->person_id, auth__s.recheck_s, binding, sizeof(binding))) !=
+		MADO_OK ||
+	    binding[0] == '\0')
+		return rc;
+	rc = recheck_card(rq, binding, s->person_id);
+	return rc == MADO_E_CARD_REVOKED ? MADO_OK : rc;
 }
 
 /* The session, as the database has it: found, alive, its card still good. */
@@ -122,11 +145,17 @@ session_of(struct mado_req *rq, struct auth_session *s)
 			      : MADO_OK;
 	}
 	if (s->person_id[0] != '\0' && s->recheck_due && auth__s.revocation &&
-	    auth__s.cards != NULL && (rc = recheck_card(rq, s)) != MADO_OK) {
+	    auth__s.cards != NULL &&
+	    (rc = recheck_card(rq, s->binding_id, s->person_id)) != MADO_OK) {
 		if (rc == MADO_E_CARD_REVOKED)
 			auth__clear_cookie(rq);
 		s->found = false;
 		return needed || rc == MADO_E_CARD_REVOKED ? rc : MADO_OK;
+	}
+	if (strcmp(s->channel, "proxy") == 0 && auth__s.revocation && auth__s.cards != NULL &&
+	    (rc = recheck_principal(rq, s)) != MADO_OK) {
+		s->found = false;
+		return needed ? rc : MADO_OK;
 	}
 	if (s->touch_due && ((rc = mado_http_db(rq, &db)) != MADO_OK ||
 			     (rc = auth__session_touch(db, rq->actor.session_hex)) != MADO_OK))

@@ -119,6 +119,10 @@ int auth__event(struct mado_db *db, const char *person_id, const char *method, c
 		const char *reason);
 int auth__binding_cert(struct mado_db *db, const char *binding_id, X509 **cert);
 int auth__binding_checked(struct mado_db *db, const char *binding_id);
+/* The id of one of the person's cards not revoked and not checked for recheck_s (the
+   longest unchecked first) into binding, or "" when none is due. */
+int auth__card_due(struct mado_db *db, const char *person_id, int recheck_s, char *binding,
+		   size_t len);
 /* Marks the card revoked and ends every session that used it. */
 int auth__binding_revoked(struct mado_db *db, const char *binding_id, const char *person_id);
 int auth__register(struct mado_db *db, const struct mado_card_id *card, const unsigned char *der,

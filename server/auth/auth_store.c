@@ -122,6 +122,13 @@ static struct mado_db_stmt Q_BINDING_REVOKED =
 		 "UPDATE portal.card_bindings SET revoked_at = coalesce(revoked_at, now()),"
 		 " checked_at = now() WHERE id = $1::bigint",
 		 1);
+static struct mado_db_stmt Q_CARD_DUE =
+    MADO_DB_STMT("auth_card_due",
+		 "SELECT id::text AS id FROM portal.card_bindings WHERE person_id = $1::uuid"
+		 " AND revoked_at IS NULL AND (checked_at IS NULL"
+		 " OR checked_at <= now() - make_interval(secs => $2::int))"
+		 " ORDER BY checked_at NULLS FIRST, id LIMIT 1",
+		 2);
 static struct mado_db_stmt Q_SESSIONS_OF_BINDING = MADO_DB_STMT(
     "auth_sessions_of_binding", "DELETE FROM portal.sessions WHERE binding_id = $1::bigint", 1);
 static struct mado_db_stmt Q_BINDING_CERT = MADO_DB_STMT(
@@ -501,6 +508,25 @@ auth__binding_checked(struct mado_db *db, const char *binding_id)
 	const char *p[1] = {binding_id};
 
 	return mado_db_run(db, &Q_BINDING_CHECKED, p, NULL);
+}
+
+struct due {
+	char id[24];
+};
+
+int
+auth__card_due(struct mado_db *db, const char *person_id, int recheck_s, char *binding, size_t len)
+{
+	static const struct mado_col cols[] = {MADO_COL(BUF, due, id)};
+	char secs[16];
+	const char *p[2] = {person_id, secs};
+	struct due d = {""};
+	int rc;
+
+	snprintf(secs, sizeof(secs), "%d", recheck_s);
+	rc = one_or_none(mado_db_one(db, &Q_CARD_DUE, p, MADO_COLS(cols), &d));
+	snprintf(binding, len, "%s", d.id);
+	return rc;
 }
 
 int

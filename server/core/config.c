@@ -155,6 +155,8 @@ static const struct opt opts[] = {
     {"visit_max_s", OPT_INT, OFF(visit_max_s), "1200", 60, 14400, 0, NULL,
      "A desk visit (the resident's session at the counter) ends this long after the "
      "resident's card took it up; the terminal warns two minutes before."},
+    {"proxy_max_people", OPT_INT, OFF(proxy_max_people), "5", 1, 1000, 0, NULL,
+     "A proxy who accepts mandates of more people than this is reported to the supervisor."},
     {"login_fail_max_addr", OPT_INT, OFF(login_fail_max_addr), "20", 1, 100000, 0, NULL,
      "Failed logins from one client address (IPv6: its /64) within the window before its "
      "unsigned attempts get 429."},

@@ -135,8 +135,10 @@ CREATE OR REPLACE FUNCTION portal.session_helper(p_session bytea)
 RETURNS TABLE (acts text[], org_code text, officer text, officer_role text)
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-	-- plpgsql: the branches live in later files (desk.sql), checked when first called.
-	RETURN QUERY SELECT * FROM portal.desk_session_helper(p_session);
+	-- plpgsql: the branches live in files applied after this one (desk.sql, proxy.sql),
+	-- checked when first called.
+	RETURN QUERY SELECT * FROM portal.desk_session_helper(p_session)
+		UNION ALL SELECT * FROM portal.proxy_session_helper(p_session);
 END
 $$;
 REVOKE EXECUTE ON FUNCTION portal.session_helper(bytea) FROM PUBLIC;

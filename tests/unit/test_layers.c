@@ -34,6 +34,7 @@ static const struct {
     {"consent", "consent"}, {"cli", "cli"},
     {"mydata", "mydata"},   {"modules", "main"},
     {"desk", "desk"},
+    {"proxy", "proxy"},
 };
 
 /* What each module may include besides its own: the layers below it. The features sit
@@ -56,11 +57,12 @@ static const struct {
     {"mydata", "core db http"},
     /* Desks use card login's checks for the resident's card at the counter. */
     {"desk", "core db http auth"},
+    {"proxy", "core db http"},
     {"cli", "core db pki auth consent"},
     {"tools", "core pki card cli"},
     {"tls_shim", ""},
     {"main",
-     "core db pki card http auth gateway accesslog notices oversight consent mydata desk cli"},
+     "core db pki card http auth gateway accesslog notices oversight consent mydata desk proxy cli"},
 };
 
 static const char *

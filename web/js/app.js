@@ -13,13 +13,18 @@ import { initNotices, showNotices } from './notices.js';
 import { initConsents, showConsents, showConsent, showRequest } from './consents.js';
 import { initMyData, showMyData } from './mydata.js';
 import { showDeskVisits } from './deskvisits.js';
+import { initMandates, showMandates, backToOwn, ROUTE_THEME } from './mandates.js';
 
 const ROUTES = ['home', 'login', 'mydata', 'access-log', 'access-entry', 'consents', 'consent',
-  'consent-request', 'notices', 'logins', 'sessions', 'desk-visits'];
+  'consent-request', 'notices', 'logins', 'sessions', 'desk-visits', 'mandates'];
 const PRIVATE = new Set(['mydata', 'access-log', 'access-entry', 'consents', 'consent',
-  'consent-request', 'notices', 'logins', 'sessions', 'desk-visits']);
+  'consent-request', 'notices', 'logins', 'sessions', 'desk-visits', 'mandates']);
 const SHOW = {
-  home: () => (session() ? showSummary() : Promise.resolve()),
+  home: () => {
+    const s = session();
+    const summary = s && (!s.acting || (s.acting.themes || []).includes('access-log'));
+    return summary ? showSummary() : Promise.resolve();
+  },
   login: showLogin,
   logins: showLogins,
   sessions: showSessions,
@@ -31,6 +36,7 @@ const SHOW = {
   consent: showConsent,
   'consent-request': showRequest,
   'desk-visits': showDeskVisits,
+  mandates: showMandates,
 };
 const NAV = { 'access-entry': 'access-log', consent: 'consents', 'consent-request': 'consents' };
 
@@ -57,12 +63,46 @@ async function show() {
   // A view is busy until its data is in: assistive technology waits, and so do tests.
   const view = document.querySelector(`[data-view="${route}"]`);
   if (view) view.setAttribute('aria-busy', 'true');
-  if (SHOW[route]) await SHOW[route](params).catch(() => {});
+  if (SHOW[route]) await SHOW[route](params).catch(actingRefused);
   if (view) view.setAttribute('aria-busy', 'false');
+}
+
+// Acting for someone and refused: the mandate no longer holds; only the way back is left.
+async function actingRefused(e) {
+  const s = session();
+  if (!(s && s.acting && !s.acting.ended && e instanceof Problem && e.type === 'own-session-only'))
+    return;
+  try {
+    await api('GET', '/api/v1/proxy/acting');
+  } catch {
+    s.acting = { ended: true };
+    renderActing();
+  }
+}
+
+// The banner on every screen while acting for someone, and only the mandate's pages.
+function renderActing() {
+  const s = session();
+  const acting = s && s.acting;
+  document.body.dataset.acting = acting ? 'true' : 'false';
+  document.getElementById('acting-banner').hidden = !acting;
+  if (!acting) return;
+  const themes = acting.themes || [];
+  document.getElementById('acting-title').textContent = acting.ended
+    ? t('acting.title-ended') : t('acting.for', { label: acting.label });
+  document.getElementById('acting-themes').textContent = themes.length
+    ? t('acting.themes', { themes: themes.map((x) => t(`theme.${x}`)).join(', ') }) : '';
+  document.getElementById('acting-ended').hidden = !acting.ended;
+  for (const a of document.querySelectorAll('.nav a[data-route]')) {
+    const need = ROUTE_THEME[a.dataset.route];
+    if (need === undefined || (need !== '' && !themes.includes(need))) a.dataset.themeOff = '';
+    else delete a.dataset.themeOff;
+  }
 }
 
 function renderSession() {
   const s = session();
+  renderActing();
   document.body.dataset.session = s ? 'in' : 'out';
   document.getElementById('logout').hidden = !s;
   document.getElementById('login-link').hidden = !!s;
@@ -96,6 +136,8 @@ async function main() {
   for (const b of document.querySelectorAll('[data-lang]'))
     b.addEventListener('click', () => setLang(b.dataset.lang));
   document.addEventListener('mado:lang', renderStatus);
+  document.addEventListener('mado:lang', renderActing);
+  document.getElementById('acting-back').addEventListener('click', backToOwn);
   document.addEventListener('mado:session', renderSession);
   document.getElementById('logout').addEventListener('click', async () => {
     await logout().catch(() => {});
@@ -108,6 +150,7 @@ async function main() {
   initNotices();
   initConsents();
   initMyData();
+  initMandates();
   window.addEventListener('hashchange', show);
   renderStatus();
   await Promise.all([checkService(), refresh().catch(() => {})]);

@@ -12,10 +12,14 @@ export async function refresh() {
     const s = await api('GET', '/api/v1/me/session');
     setCsrf(s.csrf_token);
     current = { method: s.method, channel: s.channel, shared: !!s.shared, idle: s.idle_timeout_s };
+    // A proxy acting for someone: for whom, in which themes (none once the mandate ends).
+    if (s.channel === 'proxy')
+      current.acting = await api('GET', '/api/v1/proxy/acting').catch(() => ({ ended: true }));
   } catch (e) {
     if (!(e instanceof Problem) || e.status >= 500) throw e;
     setCsrf('');
-    current = null;
+    // An acting-for session whose mandate has ended may do nothing but go back.
+    current = e.type === 'own-session-only' ? { channel: 'proxy', acting: { ended: true } } : null;
   }
   document.dispatchEvent(new CustomEvent('mado:session'));
   return current;
