@@ -604,6 +604,72 @@ test_roles_and_revoked_staff(void **state)
 			 1);
 }
 
+/* Alice offers Bob a mandate in her own session; Bob accepts it in his. Returns its id. */
+static void
+mandate_for_bob(char *id, size_t len)
+{
+	char body[160], code[64];
+	struct th_resp r;
+
+	assert_int_equal(th_person_http(&env, &alice, "POST", "/api/v1/me/mandates",
+					"{\"themes\":[\"access-log\"],\"label\":\"Bob\","
+					"\"ends_on\":\"2027-01-31\"}",
+					&r),
+			 0);
+	assert_int_equal(r.status, 201);
+	snprintf(id, len, "%s", member(&r, "id"));
+	snprintf(code, sizeof(code), "%s", member(&r, "code"));
+	th_resp_free(&r);
+	snprintf(body, sizeof(body), "{\"code\":\"%s\",\"label\":\"Alice\"}", code);
+	assert_int_equal(th_person_http(&env, &bob, "POST", "/api/v1/proxy/accept", body, &r), 0);
+	assert_int_equal(r.status, 200);
+	th_resp_free(&r);
+}
+
+/* At the desk: no visit may give a mandate; any visit may end one on the resident's word;
+   only a desk-lead's visit may set the safety flag, which ends every mandate at once. */
+static void
+test_visits_and_mandates(void **state)
+{
+	char id[40], path[160], type[64];
+	struct terminal clerk, lead;
+
+	(void)state;
+	mandate_for_bob(id, sizeof(id));
+	staff_login("desk-clerk", &clerk);
+	visit_with(&clerk, alice.card);
+	assert_int_equal(status_of(&clerk, "POST", "/api/v1/me/mandates",
+				   "{\"themes\":[\"access-log\"],\"label\":\"X\","
+				   "\"ends_on\":\"2027-01-31\"}",
+				   type, sizeof(type)),
+			 403);
+	assert_string_equal(type, "own-session-only");
+	assert_int_equal(
+	    status_of(&clerk, "POST", "/api/v1/me/safety-flag", NULL, type, sizeof(type)), 403);
+	assert_string_equal(type, "own-session-only");
+	assert_int_equal(
+	    scalar("SELECT count(*) FROM portal.safety_flags WHERE person_id = '%s'", alice.id), 0);
+	snprintf(path, sizeof(path), "/api/v1/me/mandates/%s/revoke", id);
+	assert_int_equal(status_of(&clerk, "POST", path, NULL, NULL, 0), 200);
+	assert_int_equal(scalar("SELECT count(*) FROM portal.mandates WHERE id = '%s'"
+				" AND end_reason = 'revoked-at-desk'",
+				id),
+			 1);
+	visit_end(&clerk);
+
+	mandate_for_bob(id, sizeof(id));
+	staff_login("desk-lead", &lead);
+	visit_with(&lead, alice.card);
+	assert_int_equal(status_of(&lead, "POST", "/api/v1/me/safety-flag", NULL, NULL, 0), 200);
+	assert_int_equal(
+	    scalar("SELECT count(*) FROM portal.safety_flags WHERE person_id = '%s'", alice.id), 1);
+	assert_int_equal(scalar("SELECT count(*) FROM portal.mandates m WHERE m.id = '%s'"
+				" AND portal.mandate_state(m) = 'safety-flag'",
+				id),
+			 1);
+	visit_end(&lead);
+}
+
 /* A staff certificate is checked for revocation by the same code as an organisation's
    system: revoked at its CA, it logs in no more. (Last: it changes the configuration.) */
 static void
@@ -652,6 +718,7 @@ main(void)
 	    cmocka_unit_test(test_visit_time_limit),
 	    cmocka_unit_test(test_second_card_new_visit),
 	    cmocka_unit_test(test_roles_and_revoked_staff),
+	    cmocka_unit_test(test_visits_and_mandates),
 	    cmocka_unit_test(test_revoked_staff_certificate),
 	};
 
