@@ -37,7 +37,7 @@ REVOKE EXECUTE ON FUNCTION portal.mandate_state(portal.mandates) FROM PUBLIC;
 CREATE OR REPLACE FUNCTION portal.proxy_session_helper(p_session bytea)
 RETURNS TABLE (acts text[], org_code text, officer text, officer_role text)
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-	SELECT m.themes || ARRAY['session']::text[], 'mado'::text, 'proxy:' || m.id::text,
+	SELECT m.themes || ARRAY['session']::text[], 'proxies'::text, 'proxy:' || m.id::text,
 	       'proxy'::text
 	FROM portal.proxy_sessions ps
 	JOIN portal.sessions s ON s.id_hash = ps.session_hash

@@ -15,6 +15,13 @@
 -- (portal.proxy_reports), naming the proxy by the supervisor's pseudonym only.
 SET LOCAL ROLE mado_owner;
 
+-- What a proxy does is recorded under this organisation (kind portal, like "mado" for the
+-- person's own reads), so the person's log says plainly that it was their proxy.
+INSERT INTO portal.organisations (code, kind, name_ja, name_en)
+VALUES ('proxies', 'portal', '代理人（あなたが代理を頼んだ人）',
+	'Your proxy (someone you gave a mandate)')
+ON CONFLICT (code) DO NOTHING;
+
 CREATE TABLE portal.mandates (
 	id              uuid PRIMARY KEY DEFAULT gen_random_uuid(),
 	principal_id    uuid NOT NULL REFERENCES portal.people (id),

@@ -163,7 +163,7 @@ static long
 helped_rows(const struct th_person *principal, const char *id)
 {
 	return scalar("SELECT count(*) FROM portal.access_events WHERE person_id = '%s' AND"
-		      " channel = 'proxy' AND purpose = 'proxy-mandate' AND org_code = 'mado'"
+		      " channel = 'proxy' AND purpose = 'proxy-mandate' AND org_code = 'proxies'"
 		      " AND officer = 'proxy:%s' AND officer_role = 'proxy'",
 		      principal->id, id);
 }
