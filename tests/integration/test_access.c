@@ -27,7 +27,7 @@ static struct th_person alice = {.card = "alice"}, bob = {.card = "bob"};
 
 #define scalar(...) th_sql(&env, __VA_ARGS__)
 /* The hash partition of the access log that holds a person's rows. */
-#define ALICE_PARTITION                                                                            \
+#define PARTITION_OF_PERSON                                                                        \
 	"SELECT 'portal.' || c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid"   \
 	" WHERE i.inhparent = 'portal.access_events'::regclass AND satisfies_hash_partition("      \
 	"'portal.access_events'::regclass, 8, substring(c.relname FROM '[0-9]+$')::int,"           \
@@ -348,7 +348,7 @@ test_no_record_no_data(void **state)
 	PQfinish(c);
 
 	/* The partition that holds alice's rows is missing. */
-	assert_int_equal(th_sql_str(&env, part, sizeof(part), ALICE_PARTITION, alice.id), 0);
+	assert_int_equal(th_sql_str(&env, part, sizeof(part), PARTITION_OF_PERSON, alice.id), 0);
 	assert_int_equal(scalar("ALTER TABLE portal.access_events DETACH PARTITION %s", part), 0);
 	assert_int_equal(query("city-welfare", &alice, "[\"tax.income\"]", "welfare.eligibility",
 			       "MNA-T2-21", NULL, &r),
@@ -652,11 +652,14 @@ test_append_only_for_every_role(void **state)
 						roles[i], alice.id, stmts[k]),
 					 -1);
 	/* A partition directly: no privilege for the application, a trigger for the owner. */
-	assert_int_equal(th_sql_str(&env, part, sizeof(part), ALICE_PARTITION, alice.id), 0);
+	assert_int_equal(th_sql_str(&env, part, sizeof(part), PARTITION_OF_PERSON, alice.id), 0);
 	for (i = 0; i < 2; i++) {
 		assert_int_equal(scalar("SET ROLE %s; TRUNCATE %s", roles[i], part), -1);
 		assert_int_equal(scalar("SET ROLE %s; DELETE FROM %s", roles[i], part), -1);
 	}
+	/* Nor may the application read a partition, where row-level security would not
+	   apply: only the log itself. */
+	assert_int_equal(scalar("SET ROLE mado_app; SELECT count(*) FROM %s", part), -1);
 	/* Every partition has its own TRUNCATE guard (TRUNCATE of a partition does not fire
 	   the parent's trigger), and there are the eight of them, whatever the month. */
 	assert_int_equal(scalar("SELECT count(*) FROM pg_inherits i JOIN pg_trigger t ON"
