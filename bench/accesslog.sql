@@ -1,8 +1,9 @@
 -- What mado runs for GET /api/v1/me/access-log?limit=50, for pgbench: the database's
 -- ceiling for bench/accesslog. The gate's session lookup (server/auth/auth_store.c), then
--- the page in a transaction as the person (server/access/access_store.c, Q_PAGE, with
+-- the page in a transaction as the person (server/accesslog/accesslog_store.c, Q_PAGE, with
 -- the filters and the cursor unset), sent as one pipeline as mado sends it
--- (mado_db_exec_as_person). Keep both in step with the C.
+-- (exec_as_person in server/db/pool.c, with the generic plan of a
+-- MADO_DB_STMT_AS_PERSON_GENERIC statement). Keep both in step with the C.
 \set n random(1, :sessions)
 SELECT s.person_id AS pid, s.binding_id AS bid, s.channel AS ch, coalesce(s.method, '') AS m,
   s.csrf_token AS csrf,
@@ -14,7 +15,8 @@ SELECT s.person_id AS pid, s.binding_id AS bid, s.channel AS ch, coalesce(s.meth
   WHERE s.id_hash = sha256(convert_to('bench' || lpad(:n::text, 38, '0'), 'UTF8')) \gset
 \startpipeline
 BEGIN;
-SELECT set_config('mado.person_id', :pid, true);
+SELECT set_config('mado.person_id', :pid, true),
+  set_config('plan_cache_mode', 'force_generic_plan', true);
 SELECT e.id, (extract(epoch FROM e.occurred_at) * 1000000)::bigint,
   (extract(epoch FROM e.recorded_at) * 1000000)::bigint,
   e.sealed_until IS NOT NULL AND e.sealed_until > :today::date,

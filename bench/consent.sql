@@ -1,8 +1,9 @@
 -- bench/consent's baseline: the fetch of portal.rp_fetch (sql/functions/consent.sql)
 -- without the consent decision — the grant still names the person, the use is still
 -- recorded (through portal.record_access, as rp_fetch does) and the data still read, but
--- no expiry, status, item, range or frequency check and no row lock. Loaded into the
--- bench's throwaway cluster only; keep it in step with rp_fetch.
+-- no expiry, status, item, range or frequency check, and no count of the use on the
+-- consent (the UPDATE whose row lock serialises fetches under one consent). Loaded into
+-- the bench's throwaway cluster only; keep it in step with rp_fetch.
 CREATE SCHEMA IF NOT EXISTS bench;
 CREATE FUNCTION bench.fetch_unchecked(p_org text, p_token_hash bytea, p_items text[])
 RETURNS TABLE (outcome text, pseudonym text, item text, value jsonb)

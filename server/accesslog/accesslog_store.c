@@ -41,7 +41,7 @@
 
 /* Filters on details never match a sealed entry that has not opened: they would tell
    what it is about. */
-static struct mado_db_stmt Q_PAGE = MADO_DB_STMT_AS_PERSON(
+static struct mado_db_stmt Q_PAGE = MADO_DB_STMT_AS_PERSON_GENERIC(
     "log_page",
     "SELECT " ENTRY_COLUMNS " FROM portal.access_events e WHERE e.person_id = $1::uuid"
     " AND ($3::bigint IS NULL OR (e.occurred_at, e.id) < ('epoch'::timestamptz"
@@ -56,7 +56,7 @@ static struct mado_db_stmt Q_PAGE = MADO_DB_STMT_AS_PERSON(
     "   AND ($11::text IS NULL OR e.outcome = $11)))"
     " ORDER BY e.occurred_at DESC, e.id DESC LIMIT $12::int",
     12);
-static struct mado_db_stmt Q_ENTRY = MADO_DB_STMT_AS_PERSON(
+static struct mado_db_stmt Q_ENTRY = MADO_DB_STMT_AS_PERSON_GENERIC(
     "log_entry",
     "SELECT " ENTRY_COLUMNS ", o.name_ja AS org_ja, o.name_en AS org_en,"
     " p.name_ja AS purpose_ja, p.name_en AS purpose_en, p.explain_ja, p.explain_en,"

@@ -1,5 +1,13 @@
-/* The operational log: JSON lines on stderr, one write(2) per line so threads never interleave. */
+/*
+ * The operational log: JSON lines on stderr, whole lines only, so threads never
+ * interleave. Lines are appended to a batch under a mutex; the thread that finds no write
+ * in progress writes the batch and whatever is added meanwhile, so under load one write(2)
+ * carries many lines and threads do not queue on the file, and when idle each line goes
+ * out at once. A line never waits for a later one: while the batch holds lines, a write
+ * is in progress.
+ */
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -11,6 +19,13 @@
 #include "mado/util.h"
 
 #define LINE_MAX_BYTES 4096
+#define BATCH_BYTES    65536
+
+static pthread_mutex_t batch_mu = PTHREAD_MUTEX_INITIALIZER;
+static char batch[2][BATCH_BYTES]; /* one filled, one being written */
+static size_t batch_used;
+static int batch_cur;
+static bool batch_writing;
 
 static atomic_int log_level = MADO_LOG_INFO;
 
@@ -39,17 +54,12 @@ mado_log_parse_level(const char *name)
 	return -1;
 }
 
-void
-mado_log_write_line(const char *line, size_t len)
+static void
+write_all(const char *buf, size_t len)
 {
-	char buf[LINE_MAX_BYTES + 1];
 	ssize_t n;
 	size_t off = 0;
 
-	if (len > LINE_MAX_BYTES)
-		len = LINE_MAX_BYTES;
-	memcpy(buf, line, len);
-	buf[len++] = '\n';
 	while (off < len) {
 		n = write(STDERR_FILENO, buf + off, len - off);
 		if (n == -1 && errno == EINTR)
@@ -58,6 +68,44 @@ mado_log_write_line(const char *line, size_t len)
 			return;
 		off += (size_t)n;
 	}
+}
+
+void
+mado_log_write_line(const char *line, size_t len)
+{
+	char buf[LINE_MAX_BYTES + 1];
+	int mine;
+	size_t n;
+
+	if (len > LINE_MAX_BYTES)
+		len = LINE_MAX_BYTES;
+	memcpy(buf, line, len);
+	buf[len++] = '\n';
+	pthread_mutex_lock(&batch_mu);
+	if (batch_used + len > BATCH_BYTES) {
+		/* The file is far behind: this line goes out on its own. */
+		pthread_mutex_unlock(&batch_mu);
+		write_all(buf, len);
+		return;
+	}
+	memcpy(batch[batch_cur] + batch_used, buf, len);
+	batch_used += len;
+	if (batch_writing) { /* the writer in progress takes it */
+		pthread_mutex_unlock(&batch_mu);
+		return;
+	}
+	batch_writing = true;
+	while (batch_used > 0) {
+		mine = batch_cur;
+		n = batch_used;
+		batch_cur ^= 1;
+		batch_used = 0;
+		pthread_mutex_unlock(&batch_mu);
+		write_all(batch[mine], n);
+		pthread_mutex_lock(&batch_mu);
+	}
+	batch_writing = false;
+	pthread_mutex_unlock(&batch_mu);
 }
 
 static size_t

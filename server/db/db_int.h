@@ -18,6 +18,11 @@ struct mado_db {
 
 /* Row-level security reads the person from this setting, local to the transaction. */
 #define DB_SET_PERSON_SQL "SELECT set_config('mado.person_id', $1, true)"
+/* The same, and the transaction's statements use their generic plans
+   (MADO_DB_STMT_AS_PERSON_GENERIC). */
+#define DB_SET_PERSON_GENERIC_SQL                                                                  \
+	"SELECT set_config('mado.person_id', $1, true),"                                           \
+	" set_config('plan_cache_mode', 'force_generic_plan', true)"
 
 /* Runs constant SQL text (BEGIN, COMMIT, ROLLBACK) on a checked-out connection. */
 int db__simple(struct mado_db *db, const char *sql);

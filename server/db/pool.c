@@ -468,6 +468,7 @@ exec_as_person(struct mado_db *db, const char *person, struct mado_db_stmt *st,
 	       const char *const *params, PGresult **res)
 {
 	const char *names[5] = {"BEGIN", "set person", st->name, st->name, "COMMIT"};
+	const char *set = st->generic_plan ? DB_SET_PERSON_GENERIC_SQL : DB_SET_PERSON_SQL;
 	PGconn *c = db->conn;
 	PGresult *r, *keep = NULL;
 	int slot, i, n, first, rc;
@@ -483,7 +484,7 @@ exec_as_person(struct mado_db *db, const char *person, struct mado_db_stmt *st,
 	if (!PQenterPipelineMode(c))
 		return MADO_E_INTERNAL;
 	sent = PQsendQueryParams(c, "BEGIN", 0, NULL, NULL, NULL, NULL, 0) &&
-	       PQsendQueryParams(c, DB_SET_PERSON_SQL, 1, NULL, &person, NULL, NULL, 0) &&
+	       PQsendQueryParams(c, set, 1, NULL, &person, NULL, NULL, 0) &&
 	       (!prep || PQsendPrepare(c, st->name, st->sql, st->nparams, NULL)) &&
 	       PQsendQueryPrepared(c, st->name, st->nparams, params, NULL, NULL, 0) &&
 	       PQsendQueryParams(c, "COMMIT", 0, NULL, NULL, NULL, NULL, 0) && PQpipelineSync(c);

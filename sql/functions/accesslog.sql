@@ -1,11 +1,12 @@
 -- The access log: what is written into it and how (record_access is its one writer, and
--- it is append-only), its monthly partitions, the alert a person asked for on a new
--- access, and disputes: who may open one, whose queue it reaches, who may answer it and
--- when an answer lifts a freeze.
+-- it is append-only), the alert a person asked for on a new access, and disputes: who
+-- may open one, whose queue it reaches, who may answer it and when an answer lifts a
+-- freeze. The log is hash-partitioned on person_id (migration 0013); no partition is
+-- ever made or dropped as time passes.
 SET LOCAL ROLE mado_owner;
 
 -- The append-only guard of the access log, its keys and the consent history (triggers
--- in migrations 0003 and 0005, and on each partition).
+-- in migrations 0003, 0005 and 0013, and on each partition).
 CREATE OR REPLACE FUNCTION portal.refuse_change() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
@@ -13,41 +14,6 @@ BEGIN
 END
 $$;
 REVOKE EXECUTE ON FUNCTION portal.refuse_change() FROM PUBLIC;
-
--- Creates the monthly partitions from this month to months_ahead months on; each gets
--- its own TRUNCATE guard. Called by the server at start and by record_access when next
--- month's partition is missing.
-CREATE OR REPLACE FUNCTION portal.access_partitions_ensure(months_ahead integer)
-RETURNS integer
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-	m date := date_trunc('month', now() AT TIME ZONE 'UTC')::date;
-	part text;
-	made integer := 0;
-BEGIN
-	FOR i IN 0 .. least(greatest(months_ahead, 0), 24) LOOP
-		part := 'access_events_' || to_char(m, 'YYYYMM');
-		IF to_regclass('portal.' || part) IS NULL THEN
-			BEGIN
-				EXECUTE format('CREATE TABLE portal.%I PARTITION OF portal.access_events'
-					       ' FOR VALUES FROM (%L) TO (%L)', part,
-					       m::timestamp AT TIME ZONE 'UTC',
-					       (m + interval '1 month')::timestamp AT TIME ZONE 'UTC');
-				EXECUTE format('CREATE TRIGGER no_truncate BEFORE TRUNCATE ON portal.%I'
-					       ' FOR EACH STATEMENT EXECUTE FUNCTION'
-					       ' portal.refuse_change()', part);
-				made := made + 1;
-			EXCEPTION WHEN duplicate_table THEN
-				NULL; -- another server made it at the same moment
-			END;
-		END IF;
-		m := (m + interval '1 month')::date;
-	END LOOP;
-	RETURN made;
-END
-$$;
-REVOKE EXECUTE ON FUNCTION portal.access_partitions_ensure(integer) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION portal.access_partitions_ensure(integer) TO mado_app;
 
 -- A notice for a new access when the person asked for one. Sealed entries raise none
 -- until they open (their existence shows in the log itself).
@@ -102,13 +68,6 @@ CREATE OR REPLACE FUNCTION portal.record_access(p_records portal.access_record[]
 RETURNS TABLE (ord integer, id bigint)
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-	-- Partitions are made from this month on, so next month's being there means this
-	-- month's is too. Without them no record can be written.
-	IF to_regclass('portal.access_events_' ||
-		       to_char(date_trunc('month', now() AT TIME ZONE 'UTC') + interval '1 month',
-			       'YYYYMM')) IS NULL THEN
-		PERFORM portal.access_partitions_ensure(2);
-	END IF;
 	RETURN QUERY
 	WITH rec AS (
 		SELECT DISTINCT ON (r.org_code, r.event_id) r.*, r.ordinality::integer AS pos

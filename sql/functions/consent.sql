@@ -272,6 +272,7 @@ DECLARE
 	v_consent uuid;
 	v_from date;
 	v_to date;
+	v_try integer;
 BEGIN
 	IF p_token_hash IS NOT NULL THEN
 		SELECT * INTO g FROM portal.rp_grants x WHERE x.token_hash = p_token_hash
@@ -309,41 +310,61 @@ BEGIN
 			RETURN;
 		END IF;
 	END IF;
-	-- FOR UPDATE: fetches under one consent take turns, a revocation waits for the fetch
-	-- in flight, and the next fetch waits for the revocation and then sees it.
-	SELECT * INTO c FROM portal.consents x WHERE x.id = v_consent FOR UPDATE;
-	IF c.status IN ('active', 'paused') AND c.valid_until <= now() THEN
-		PERFORM portal.consent_expire_due(c.id);
-		c.status := 'expired';
-	END IF;
-	v_window := CASE c.freq_unit WHEN 'day' THEN date_trunc('day', now() AT TIME ZONE 'Asia/Tokyo')
-				     ELSE date_trunc('month', now() AT TIME ZONE 'Asia/Tokyo') END
-		    AT TIME ZONE 'Asia/Tokyo';
-	v_used := CASE WHEN c.freq_unit = 'once' THEN c.uses_total
-		       WHEN c.window_start = v_window THEN c.window_uses ELSE 0 END;
-	v_limit := CASE c.freq_unit WHEN 'once' THEN 1 ELSE c.freq_max END;
-	-- The range in force: what was asked, each omitted bound the consent's.
-	v_from := coalesce(p_from, c.data_from);
-	v_to := coalesce(p_to, c.data_to);
-	IF c.status <> 'active' THEN
-		v_reason := c.status;
-	ELSIF now() < c.valid_from OR now() >= c.valid_until THEN
-		v_reason := 'expired';
-	ELSIF p_purpose <> c.purpose THEN
-		v_reason := 'purpose';
-	ELSIF NOT p_items <@ c.items THEN
-		v_reason := 'items';
-	ELSIF p_from < c.data_from OR p_to > c.data_to OR v_from > v_to THEN
-		v_reason := 'range';
-	ELSIF EXISTS (SELECT 1 FROM portal.item_freezes f
-		      WHERE f.person_id = c.person_id AND f.item = ANY (p_items)
-			AND f.lifted_at IS NULL) THEN
-		v_reason := 'items-frozen';
-	ELSIF v_used >= v_limit THEN
-		v_reason := 'frequency';
-	END IF;
+	-- The decision reads the consent without a lock. A fetch that would be served then
+	-- counts its use with one UPDATE whose WHERE repeats what may change under it (the
+	-- status, the validity, the frequency): the row lock that UPDATE takes anyway is the
+	-- only serialisation. Fetches under one consent take turns on it, a revocation waits
+	-- for the fetch in flight, and a fetch that waited for a revocation finds the row
+	-- changed, matches nothing and decides again on what the revocation left.
+	FOR v_try IN 1 .. 3 LOOP
+		SELECT * INTO c FROM portal.consents x WHERE x.id = v_consent;
+		IF c.status IN ('active', 'paused') AND c.valid_until <= now() THEN
+			PERFORM portal.consent_expire_due(c.id);
+			c.status := 'expired';
+		END IF;
+		v_window := CASE c.freq_unit
+				    WHEN 'day' THEN date_trunc('day', now() AT TIME ZONE 'Asia/Tokyo')
+				    ELSE date_trunc('month', now() AT TIME ZONE 'Asia/Tokyo') END
+			    AT TIME ZONE 'Asia/Tokyo';
+		v_used := CASE WHEN c.freq_unit = 'once' THEN c.uses_total
+			       WHEN c.window_start = v_window THEN c.window_uses ELSE 0 END;
+		v_limit := CASE c.freq_unit WHEN 'once' THEN 1 ELSE c.freq_max END;
+		-- The range in force: what was asked, each omitted bound the consent's.
+		v_from := coalesce(p_from, c.data_from);
+		v_to := coalesce(p_to, c.data_to);
+		v_reason := NULL;
+		IF c.status <> 'active' THEN
+			v_reason := c.status;
+		ELSIF now() < c.valid_from OR now() >= c.valid_until THEN
+			v_reason := 'expired';
+		ELSIF p_purpose <> c.purpose THEN
+			v_reason := 'purpose';
+		ELSIF NOT p_items <@ c.items THEN
+			v_reason := 'items';
+		ELSIF p_from < c.data_from OR p_to > c.data_to OR v_from > v_to THEN
+			v_reason := 'range';
+		ELSIF EXISTS (SELECT 1 FROM portal.item_freezes f
+			      WHERE f.person_id = c.person_id AND f.item = ANY (p_items)
+				AND f.lifted_at IS NULL) THEN
+			v_reason := 'items-frozen';
+		ELSIF v_used >= v_limit THEN
+			v_reason := 'frequency';
+		END IF;
+		EXIT WHEN v_reason IS NOT NULL;
+		UPDATE portal.consents x SET uses_total = x.uses_total + 1, window_start = v_window,
+			window_uses = CASE WHEN x.window_start = v_window THEN x.window_uses ELSE 0 END + 1
+		WHERE x.id = c.id AND x.status = 'active' AND x.valid_from <= now()
+		  AND x.valid_until > now()
+		  AND CASE WHEN x.freq_unit = 'once' THEN x.uses_total
+			   WHEN x.window_start = v_window THEN x.window_uses ELSE 0 END
+		      < CASE x.freq_unit WHEN 'once' THEN 1 ELSE x.freq_max END;
+		EXIT WHEN FOUND;
+		-- Changed since it was read: decide again on what is there now.
+		v_reason := CASE WHEN v_try = 3 THEN 'frequency' END;
+	END LOOP;
 
-	-- The record comes first; a use below points at its row.
+	-- The record, in the same transaction as the use counted above and the read below;
+	-- the use points at its row.
 	SELECT w.id INTO v_row FROM portal.record_access(ARRAY[ROW(
 		v_event, c.person_id, now(), p_org, NULL,
 		NULL, NULL, 'machine', 'private',
@@ -358,9 +379,6 @@ BEGIN
 	END IF;
 	INSERT INTO portal.consent_uses (consent_id, person_id, event_row, items)
 	VALUES (c.id, c.person_id, v_row, p_items);
-	UPDATE portal.consents x SET uses_total = x.uses_total + 1, window_start = v_window,
-		window_uses = v_used + 1
-	WHERE x.id = c.id;
 	SELECT s.pseudonym INTO v_pseud FROM portal.pseudonyms s
 	WHERE s.person_id = c.person_id AND s.org_code = p_org;
 	RETURN QUERY SELECT 'served'::text, NULL::text, c.id, v_pseud, NULL::text, NULL::jsonb;

@@ -204,6 +204,103 @@ test_one_writer_of_the_access_log(void **state)
 			 1);
 }
 
+/*
+ * The access log's move from monthly to person-hash partitions (0013) on a database that
+ * holds records: every row keeps its id and content, the identity goes on after the last
+ * id, the monthly machinery is gone, and the log is as append-only as before. Done on a
+ * second database of the cluster migrated to the migration before 0013.
+ */
+static void
+test_access_log_moves_by_person(void **state)
+{
+	char olddir[400], conf[400], db[512];
+
+	(void)state;
+	snprintf(olddir, sizeof(olddir), "%s/upgrade-migrations", env.dir);
+	snprintf(conf, sizeof(conf), "%s/upgrade.conf", env.dir);
+	snprintf(db, sizeof(db),
+		 "psql -X -q -A -t -v ON_ERROR_STOP=1 -h '%s/run' -p 5432 -U postgres"
+		 " -d upgrade",
+		 env.pgdir);
+	assert_int_equal(scalar("CREATE DATABASE upgrade"), 0);
+	assert_int_equal(th_sh("mkdir '%s' && cp '%s'/sql/migrations/00*.sql '%s' &&"
+			       " rm '%s'/0013_*.sql '%s'/001[4-9]_*.sql 2>/dev/null;"
+			       " sed -e 's/dbname=mado/dbname=upgrade/' -e 's|^migrations_dir = .*|"
+			       "migrations_dir = %s|' '%s' > '%s'",
+			       olddir, MADO_SOURCE_DIR, olddir, olddir, olddir, olddir, env.conf,
+			       conf),
+			 0);
+	assert_int_equal(th_sh("grep -q 'migrations_dir = %s' '%s' && test ! -e '%s'/0013_*.sql",
+			       olddir, conf, olddir),
+			 0);
+	/* (The function files beside it, fndir, are this build's.) Before 0013: months. */
+	assert_int_equal(th_sh("'%s' migrate --config '%s' >/dev/null 2>&1", MADO_BINARY, conf), 0);
+	assert_int_equal(th_sh("test \"$(%s -c \"SELECT count(*) FROM pg_inherits WHERE inhparent"
+			       " = 'portal.access_events'::regclass\")\" -ge 1 && %s -c \"SELECT"
+			       " to_regprocedure('portal.access_partitions_ensure(integer)')"
+			       " IS NOT NULL\" | grep -qx t",
+			       db, db),
+			 0);
+	/* Records as the owner writes them, with a gap in the ids (a rolled-back write). */
+	assert_int_equal(
+	    th_sh("%s -c \"SET ROLE mado_owner;"
+		  " INSERT INTO portal.access_events (event_id, person_id, occurred_at,"
+		  " org_code, actor_kind, channel, purpose, legal_ref, items, outcome)"
+		  " SELECT gen_random_uuid(), ('00000000-0000-0000-0000-00000000000'"
+		  " || (g %% 3))::uuid, now() - g * interval '1 day', 'tax-office',"
+		  " 'human', 'gateway', 'p', 'l', ARRAY['tax.income'], 'served'"
+		  " FROM generate_series(1, 40) g; SELECT nextval("
+		  "'portal.access_events_id_seq')\" >/dev/null",
+		  db),
+	    0);
+	assert_int_equal(th_sh("%s -c \"SELECT md5(string_agg(e::text, ',' ORDER BY id)) FROM"
+			       " portal.access_events e\" > '%s/before.md5'",
+			       db, env.dir),
+			 0);
+
+	assert_int_equal(th_sh("cp '%s'/sql/migrations/0013_*.sql '%s' && '%s' migrate --config"
+			       " '%s' >/dev/null 2>&1",
+			       MADO_SOURCE_DIR, olddir, MADO_BINARY, conf),
+			 0);
+	/* The same rows, ids and all. */
+	assert_int_equal(th_sh("%s -c \"SELECT md5(string_agg(e::text, ',' ORDER BY id)) FROM"
+			       " portal.access_events e\" | cmp -s - '%s/before.md5'",
+			       db, env.dir),
+			 0);
+	/* Eight hash partitions, each with its TRUNCATE guard; no monthly ones, no function
+	   that made them; the next id after the last one handed out. */
+	assert_int_equal(
+	    th_sh("%s -c \"SELECT count(*) FILTER (WHERE p.partstrat = 'h'),"
+		  " count(*) FILTER (WHERE c.relname ~ '^access_events_h[0-7]$'"
+		  " AND EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = c.oid AND"
+		  " t.tgname = 'no_truncate')), count(*) FILTER (WHERE c.relname ~"
+		  " '^access_events_[0-9]{6}$'), to_regprocedure("
+		  "'portal.access_partitions_ensure(integer)') IS NULL FROM"
+		  " pg_partitioned_table p, pg_inherits i JOIN pg_class c ON c.oid ="
+		  " i.inhrelid WHERE p.partrelid = 'portal.access_events'::regclass AND"
+		  " i.inhparent = p.partrelid\" > '%s/shape'",
+		  db, env.dir),
+	    0);
+	assert_int_equal(th_sh("grep -qx '8|8|0|t' '%s/shape'", env.dir), 0);
+	assert_int_equal(th_sh("%s -c \"SET ROLE mado_owner; INSERT INTO portal.access_events"
+			       " (event_id, person_id, occurred_at, org_code, actor_kind, channel,"
+			       " purpose, legal_ref, items, outcome) VALUES (gen_random_uuid(),"
+			       " '00000000-0000-0000-0000-000000000001', now(), 'tax-office',"
+			       " 'human', 'gateway', 'p', 'l', ARRAY['tax.income'], 'served')"
+			       " RETURNING id\" | grep -qx 42",
+			       db),
+			 0);
+	/* Still append-only for the owner, on the log and on a partition. */
+	assert_int_equal(th_sh("! %s -c \"SET ROLE mado_owner; DELETE FROM portal.access_events\""
+			       " >/dev/null 2>&1",
+			       db),
+			 0);
+	assert_int_equal(th_sh("! %s -c \"SET ROLE mado_owner; TRUNCATE portal.access_events_h1\""
+			       " >/dev/null 2>&1",
+			       db),
+			 0);
+}
+
 /* A changed function file: reported as pending, refused by serve, fixed by migrate. */
 static void
 test_changed_function_file(void **state)
@@ -380,6 +477,7 @@ main(void)
 	    cmocka_unit_test(test_status_and_idempotent_apply),
 	    cmocka_unit_test(test_function_files_applied_once),
 	    cmocka_unit_test(test_one_writer_of_the_access_log),
+	    cmocka_unit_test(test_access_log_moves_by_person),
 	    cmocka_unit_test(test_changed_function_file),
 	    cmocka_unit_test(test_removed_function_file),
 	    cmocka_unit_test(test_failed_function_file_is_rolled_back),
