@@ -205,10 +205,10 @@ test_one_writer_of_the_access_log(void **state)
 }
 
 /*
- * The access log's move from monthly to person-hash partitions (0013) on a database that
+ * The access log's move from monthly to person-hash partitions (0016) on a database that
  * holds records: every row keeps its id and content, the identity goes on after the last
  * id, the monthly machinery is gone, and the log is as append-only as before. Done on a
- * second database of the cluster migrated to the migration before 0013.
+ * second database of the cluster migrated to the migration before 0016.
  */
 static void
 test_access_log_moves_by_person(void **state)
@@ -224,16 +224,16 @@ test_access_log_moves_by_person(void **state)
 		 env.pgdir);
 	assert_int_equal(scalar("CREATE DATABASE upgrade"), 0);
 	assert_int_equal(th_sh("mkdir '%s' && cp '%s'/sql/migrations/00*.sql '%s' &&"
-			       " rm '%s'/0013_*.sql '%s'/001[4-9]_*.sql 2>/dev/null;"
+			       " rm '%s'/0016_*.sql '%s'/001[7-9]_*.sql 2>/dev/null;"
 			       " sed -e 's/dbname=mado/dbname=upgrade/' -e 's|^migrations_dir = .*|"
 			       "migrations_dir = %s|' '%s' > '%s'",
 			       olddir, MADO_SOURCE_DIR, olddir, olddir, olddir, olddir, env.conf,
 			       conf),
 			 0);
-	assert_int_equal(th_sh("grep -q 'migrations_dir = %s' '%s' && test ! -e '%s'/0013_*.sql",
+	assert_int_equal(th_sh("grep -q 'migrations_dir = %s' '%s' && test ! -e '%s'/0016_*.sql",
 			       olddir, conf, olddir),
 			 0);
-	/* (The function files beside it, fndir, are this build's.) Before 0013: months. */
+	/* (The function files beside it, fndir, are this build's.) Before 0016: months. */
 	assert_int_equal(th_sh("'%s' migrate --config '%s' >/dev/null 2>&1", MADO_BINARY, conf), 0);
 	assert_int_equal(th_sh("test \"$(%s -c \"SELECT count(*) FROM pg_inherits WHERE inhparent"
 			       " = 'portal.access_events'::regclass\")\" -ge 1 && %s -c \"SELECT"
@@ -258,7 +258,7 @@ test_access_log_moves_by_person(void **state)
 			       db, env.dir),
 			 0);
 
-	assert_int_equal(th_sh("cp '%s'/sql/migrations/0013_*.sql '%s' && '%s' migrate --config"
+	assert_int_equal(th_sh("cp '%s'/sql/migrations/0016_*.sql '%s' && '%s' migrate --config"
 			       " '%s' >/dev/null 2>&1",
 			       MADO_SOURCE_DIR, olddir, MADO_BINARY, conf),
 			 0);
