@@ -17,14 +17,18 @@
 static void
 time_us(const char *us_text, char out[40])
 {
-	long long us = strtoll(us_text, NULL, 10);
-	time_t secs = (time_t)(us / 1000000);
+	long long us = strtoll(us_text, NULL, 10), frac = us % 1000000;
+	time_t secs;
 	struct tm tm;
 	size_t n;
 
+	/* Floor, not truncation: a time before 1970 is a negative count. */
+	if (frac < 0)
+		frac += 1000000;
+	secs = (time_t)((us - frac) / 1000000);
 	gmtime_r(&secs, &tm);
 	n = strftime(out, 40, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(out + n, 40 - n, ".%06lldZ", us % 1000000);
+	snprintf(out + n, 40 - n, ".%06lldZ", frac);
 }
 
 /* The codes of a text[] as PostgreSQL writes it ({a,b}; codes need no quoting), each

@@ -95,6 +95,22 @@ test_sealed_shows_only_its_seal(void **state)
 	mado_text_free(&t);
 }
 
+/* Times before 1970 (old records an agency reports) are negative counts: floored. */
+static void
+test_time_before_1970(void **state)
+{
+	struct accesslog_entry e = entry();
+	struct mado_text t = {0};
+	struct mado_jw w;
+
+	(void)state;
+	e.occurred_us = "-1500000"; /* 1969-12-31T23:59:58.500000Z */
+	mado_jw_init(&w, &t);
+	accesslog__json_entry(&w, &e, false);
+	assert_non_null(strstr(t.buf, "\"1969-12-31T23:59:58.500000Z\""));
+	mado_text_free(&t);
+}
+
 static void
 test_json_entry(void **state)
 {
@@ -130,6 +146,7 @@ main(void)
 	    cmocka_unit_test(test_csv_never_starts_a_formula),
 	    cmocka_unit_test(test_sealed_shows_only_its_seal),
 	    cmocka_unit_test(test_json_entry),
+	    cmocka_unit_test(test_time_before_1970),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
