@@ -148,7 +148,9 @@ test_thousand_persons_see_only_their_own(void **state)
 	struct reader *rd = calloc(PERSONS, sizeof(*rd));
 	CURLM *m = curl_multi_init();
 	char url[128];
-	int running = 1, ok = 0, foreign = 0, i;
+	int running = 1, ok = 0, foreign = 0, failed = 0, short_ = 0, i;
+	long last_status = 0;
+	CURLcode last_error = CURLE_OK;
 
 	(void)state;
 	assert_non_null(rd);
@@ -193,6 +195,12 @@ test_thousand_persons_see_only_their_own(void **state)
 				foreign++;
 			else if (n == ENTRIES)
 				ok++;
+			else
+				short_++;
+		} else {
+			failed++;
+			last_status = status;
+			last_error = msg->data.result;
 		}
 		curl_multi_remove_handle(m, msg->easy_handle);
 		curl_easy_cleanup(msg->easy_handle);
@@ -204,6 +212,12 @@ test_thousand_persons_see_only_their_own(void **state)
 	}
 	free(rd);
 	assert_int_equal(foreign, 0);
+	/* Say how the others ended, for whoever reads a failure. */
+	if (ok != PERSONS)
+		print_message("%d of %d served whole; %d short; %d failed, the last with HTTP %ld"
+			      " (curl: %s)\n",
+			      ok, PERSONS, short_, failed, last_status,
+			      curl_easy_strerror(last_error));
 	assert_int_equal(ok, PERSONS);
 }
 
