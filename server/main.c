@@ -24,6 +24,7 @@
 #include "mado/log.h"
 #include "mado/migrate.h"
 #include "mado/modules.h"
+#include "mado/passkey.h"
 #include "mado/util.h"
 
 /*
@@ -159,6 +160,7 @@ cmd_serve(int argc, char **argv)
 		goto out;
 	}
 	mado_accesslog_init(&cfg);
+	mado_passkey_init(&cfg);
 	if (mado_consent_init(&cfg, why, sizeof(why)) != MADO_OK) {
 		fprintf(stderr, "mado: consent: %s\n", why);
 		goto out;
@@ -183,6 +185,7 @@ cmd_serve(int argc, char **argv)
 	status = MADO_EXIT_OK;
 out:
 	mado_consent_free();
+	mado_passkey_free();
 	mado_auth_free();
 	mado_db_pool_shutdown();
 	mado_migrate_free(&m);

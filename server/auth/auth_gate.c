@@ -153,6 +153,7 @@ person_admit(struct mado_req *rq)
 	rq->actor.session = true;
 	rq->actor.authenticated = s.person_id[0] != '\0';
 	rq->actor.shared = s.shared;
+	rq->actor.card = s.card;
 	memcpy(rq->actor.person_id, s.person_id, sizeof(s.person_id));
 	memcpy(rq->actor.binding_id, s.binding_id, sizeof(s.binding_id));
 	memcpy(rq->actor.channel, s.channel, sizeof(s.channel));
@@ -174,6 +175,11 @@ person_admit(struct mado_req *rq)
 	/* Helpers' sessions (desk, proxy) may never do what only the person may do. */
 	if (r->own_session && strcmp(rq->actor.channel, "self") != 0)
 		return MADO_E_CONSENT_OWN_SESSION_ONLY;
+	/* Adding a device or a proxy mandate needs the card in this session: a passkey or
+	   a phone alone does not do. The page asks for the card (the step-up). */
+	if (r->needs_card && !rq->actor.card)
+		return mado_http_fail(rq, MADO_E_CARD_REQUIRED,
+				      "confirm with your card in this session first");
 	return MADO_OK;
 }
 

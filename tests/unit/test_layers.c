@@ -33,6 +33,7 @@ static const struct {
     {"notices", "notices"}, {"oversight", "oversight"},
     {"consent", "consent"}, {"cli", "cli"},
     {"mydata", "mydata"},   {"modules", "main"},
+    {"passkey", "passkey"},
 };
 
 /* What each module may include besides its own: the layers below it. The features sit
@@ -53,10 +54,14 @@ static const struct {
     {"oversight", "core db http"},
     {"consent", "core db http"},
     {"mydata", "core db http"},
+    /* Passkeys are another way in: the auth module's challenges and sessions. */
+    {"passkey", "core db http auth"},
     {"cli", "core db pki auth consent"},
     {"tools", "core pki card cli"},
     {"tls_shim", ""},
-    {"main", "core db pki card http auth gateway accesslog notices oversight consent mydata cli"},
+    {"main",
+     "core db pki card http auth gateway accesslog notices oversight consent mydata passkey "
+     "cli"},
 };
 
 static const char *
