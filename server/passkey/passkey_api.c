@@ -451,7 +451,7 @@ code_new(struct mado_req *rq)
 	if ((rc = mado_http_db(rq, &db)) != MADO_OK ||
 	    (rc = pk__code_new(db, hash, key, number, ua != NULL ? ua : "", net)) != MADO_OK)
 		return rc;
-	snprintf(link, sizeof(link), "%s/#/qr/%s", origin(), code);
+	snprintf(link, sizeof(link), "%s/#/qr?c=%s", origin(), code);
 	if ((svg = pk_qr_svg(link)) == NULL)
 		return MADO_E_INTERNAL;
 	out = cJSON_CreateObject();

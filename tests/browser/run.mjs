@@ -4,7 +4,8 @@
 //
 //   MADOTEST_URL=https://127.0.0.1:PORT [MADOTEST_ARTIFACTS=dir] node run.mjs [filter]
 import { readdir, mkdir } from 'node:fs/promises';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { createHash, createPublicKey } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,20 +21,33 @@ const artifacts = process.env.MADOTEST_ARTIFACTS || mkdtempSync(path.join(tmpdir
 await mkdir(artifacts, { recursive: true });
 const filter = process.argv[2] || '';
 
+// The test server's own certificate (MADOTEST_CA) is trusted by its key, as a real
+// certificate would be: service workers and WebAuthn refuse a page with a certificate
+// error, which ignoreHTTPSErrors alone leaves them.
+const trust = [];
+if (process.env.MADOTEST_CA) {
+  const key = createPublicKey(readFileSync(process.env.MADOTEST_CA)).export({ type: 'spki', format: 'der' });
+  trust.push(`--ignore-certificate-errors-spki-list=${createHash('sha256').update(key).digest('base64')}`);
+}
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
   args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+    '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', ...trust],
 });
 
 // Each check gets a fresh context (own cookies and storage) and a page that records
 // console errors, page errors and CSP violations; any of them fails the check.
-async function newPage({ locale = 'ja-JP', width = 360, height = 740, deviceScaleFactor = 1 } = {}) {
+// A phone: { isMobile, hasTouch, userAgent } as well (specs/passkey.mjs).
+async function newPage({ locale = 'ja-JP', width = 360, height = 740, deviceScaleFactor = 1,
+  isMobile = false, hasTouch = false, userAgent } = {}) {
   const context = await browser.newContext({
     ignoreHTTPSErrors: true, // the test server's certificate is self-signed
     locale,
     viewport: { width, height },
     deviceScaleFactor,
+    isMobile,
+    hasTouch,
+    ...(userAgent ? { userAgent } : {}),
     baseURL: base,
   });
   const page = await context.newPage();

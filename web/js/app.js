@@ -4,7 +4,7 @@
 import { init as initI18n, setLang, t } from './i18n.js';
 import { api, Problem } from './api.js';
 import { refresh, session, logout } from './session.js';
-import { initLogin, showLogin } from './login.js';
+import { initLogin, showLogin, chooseCard } from './login.js';
 import { initLogins, showLogins } from './logins.js';
 import { showSessions } from './sessions.js';
 import { initIdle } from './idle.js';
@@ -12,16 +12,20 @@ import { initAccess, showAccess, showEntry, showSummary } from './access.js';
 import { initNotices, showNotices } from './notices.js';
 import { initConsents, showConsents, showConsent, showRequest } from './consents.js';
 import { initMyData, showMyData } from './mydata.js';
+import { initPasskeys, showDevices, showQr, setCardTokenMaker } from './passkey.js';
+import { initOffline } from './offline.js';
 
 const ROUTES = ['home', 'login', 'mydata', 'access-log', 'access-entry', 'consents', 'consent',
-  'consent-request', 'notices', 'logins', 'sessions'];
+  'consent-request', 'notices', 'logins', 'sessions', 'devices', 'qr', 'offline'];
 const PRIVATE = new Set(['mydata', 'access-log', 'access-entry', 'consents', 'consent',
-  'consent-request', 'notices', 'logins', 'sessions']);
+  'consent-request', 'notices', 'logins', 'sessions', 'devices', 'qr']);
 const SHOW = {
   home: () => (session() ? showSummary() : Promise.resolve()),
   login: showLogin,
   logins: showLogins,
   sessions: showSessions,
+  devices: showDevices,
+  qr: showQr,
   mydata: () => showMyData(),
   'access-log': showAccess,
   'access-entry': showEntry,
@@ -41,6 +45,8 @@ function parseHash() {
 
 async function show() {
   let [route, params] = parseHash();
+  // No connection and no session: the offline view says so instead of the login page.
+  if (PRIVATE.has(route) && !session() && !navigator.onLine) route = 'offline';
   if (PRIVATE.has(route) && !session()) {
     // Come back here after logging in (a service's consent request, for one).
     sessionStorage.setItem('mado.after-login', location.hash);
@@ -106,6 +112,9 @@ async function main() {
   initNotices();
   initConsents();
   initMyData();
+  initPasskeys();
+  setCardTokenMaker(chooseCard);
+  initOffline();
   window.addEventListener('hashchange', show);
   renderStatus();
   await Promise.all([checkService(), refresh().catch(() => {})]);
