@@ -5,7 +5,7 @@
 // offline, from the copy; a page with neither gets the offline page.
 const VERSION = 'mado-shell-1';
 const SHELL = [
-  '/', '/index.html', '/offline.html', '/manifest.webmanifest', '/favicon.svg',
+  '/', '/offline.html', '/manifest.webmanifest', '/favicon.svg',
   '/icons/icon-192.png', '/icons/icon-512.png',
   '/css/tokens.css', '/css/app.css',
   '/i18n/ja.json', '/i18n/en.json',
@@ -21,7 +21,8 @@ function cacheable(url) {
 }
 
 self.addEventListener('install', (ev) => {
-  ev.waitUntil(caches.open(VERSION).then((c) => c.addAll(SHELL)));
+  // Each file on its own: one that cannot be had now does not stop the rest.
+  ev.waitUntil(caches.open(VERSION).then((c) => Promise.allSettled(SHELL.map((u) => c.add(u)))));
 });
 
 self.addEventListener('activate', (ev) => {
@@ -47,14 +48,15 @@ self.addEventListener('fetch', (ev) => {
   if (!cacheable(url)) return;
   ev.respondWith((async () => {
     const cache = await caches.open(VERSION);
+    let res;
     try {
-      const res = await fetch(req);
-      if (res.ok && res.type === 'basic') await cache.put(url.pathname, res.clone());
-      return res;
+      res = await fetch(req);
     } catch (e) {
       const hit = await cache.match(url.pathname);
       if (hit) return hit;
       throw e;
     }
+    if (res.ok && res.type === 'basic') cache.put(url.pathname, res.clone()).catch(() => {});
+    return res;
   })());
 });
