@@ -9,6 +9,8 @@
 FROM debian:12 AS build
 WORKDIR /src
 COPY scripts/setup scripts/setup
+# scripts/setup build brings libcbor-dev and libqrencode-dev (passkeys, QR login); the
+# runtime stage's scripts/setup runtime brings libcbor0.8 and libqrencode4.
 RUN scripts/setup build
 COPY . .
 RUN cmake -S . -B build -DCMAKE_BUILD_TYPE=Release \

@@ -26,6 +26,7 @@
 #include "mado/migrate.h"
 #include "mado/modules.h"
 #include "mado/proxy.h"
+#include "mado/passkey.h"
 #include "mado/util.h"
 
 /*
@@ -163,6 +164,7 @@ cmd_serve(int argc, char **argv)
 	mado_accesslog_init(&cfg);
 	mado_desk_init(&cfg);
 	mado_proxy_init(&cfg);
+	mado_passkey_init(&cfg);
 	if (mado_consent_init(&cfg, why, sizeof(why)) != MADO_OK) {
 		fprintf(stderr, "mado: consent: %s\n", why);
 		goto out;
@@ -187,6 +189,7 @@ cmd_serve(int argc, char **argv)
 	status = MADO_EXIT_OK;
 out:
 	mado_consent_free();
+	mado_passkey_free();
 	mado_auth_free();
 	mado_db_pool_shutdown();
 	mado_migrate_free(&m);

@@ -8,6 +8,7 @@
 #ifndef MADO_AUTH_H
 #define MADO_AUTH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <time.h>
 
@@ -54,6 +55,45 @@ void mado_auth_person_cookie_clear(struct mado_req *rq);
  */
 MADO_MUSTCHECK int mado_auth_register_card(struct mado_db *db, struct mado_pki *pki, X509 *card,
 					   X509 *same_as, time_t now, char *why, size_t whylen);
+
+/*
+ * Other ways of logging in (passkeys, a phone) use the same challenges and sessions.
+ *
+ * A challenge is 32 random bytes in standard base64 (44 characters), single-use, for five
+ * minutes, for this browser only: on its pre-login session (made, with its cookie, when
+ * it has none; marked shared as asked; a person's session the browser still has ends), or
+ * with on_session on the person's own session (adding a device, the card step-up).
+ */
+#define MADO_AUTH_NONCE_SIZE 48
+MADO_MUSTCHECK int mado_auth_challenge(struct mado_req *rq, bool on_session, bool shared,
+				       char nonce[MADO_AUTH_NONCE_SIZE]);
+/* Takes (deletes) the browser's challenge: MADO_OK with it, MADO_E_CHALLENGE_MISSING or
+   MADO_E_CHALLENGE_EXPIRED. Once, whatever comes of the attempt. */
+MADO_MUSTCHECK int mado_auth_challenge_take(struct mado_req *rq, bool on_session,
+					    char nonce[MADO_AUTH_NONCE_SIZE]);
+/* The browser's pre-login session (made with its cookie when it has none), its key
+   (the cookie's hash, a bytea parameter) in key. */
+MADO_MUSTCHECK int mado_auth_prelogin(struct mado_req *rq, bool shared,
+				      char key[MADO_HASH_PARAM_LEN]);
+
+struct mado_auth_login {
+	const char *person_id;
+	const char *binding_id; /* the card binding the login stands on */
+	const char *method;     /* "passkey" or "cross-device" */
+	const char *passkey_id; /* the passkey used, or NULL */
+};
+/* Opens the person's session in place of the browser's pre-login session (a new
+   cookie), with the login in their history and a notice, and answers 200 as a card
+   login does. The card was not used in it: routes with .needs_card refuse it. */
+MADO_MUSTCHECK int mado_auth_login(struct mado_req *rq, const struct mado_auth_login *l);
+/* An event in the person's login history (method, event and reason as login_events
+   allows them). */
+MADO_MUSTCHECK int mado_auth_event(struct mado_db *db, const char *person_id, const char *method,
+				   const char *event, const char *reason);
+
+/* A client's address reduced to its network (IPv4 /24, IPv6 /48) as "net/len", or "":
+   roughly where a request came from, as sessions record it. */
+void mado_auth_coarse_net(const char *addr, char *out, size_t len);
 
 /* Binds an organisation's client certificate (mado org-cert); the certificate must pass
    the organisation trust checks at now. why says what happened. */

@@ -38,6 +38,8 @@
 	X(CARD_KEY_CONFLICT, 401, "card-key-conflict",                                             \
 	  "This card's key belongs to another person")                                             \
 	X(GRANT_INVALID, 401, "grant-invalid", "The code or grant is unknown, used or expired")    \
+	X(PASSKEY_REFUSED, 401, "passkey-refused",                                                 \
+	  "The passkey's answer does not verify for this site and challenge")                      \
 	X(FORBIDDEN, 403, "forbidden", "Not allowed")                                              \
 	X(CONSENT_REFUSED, 403, "consent-refused",                                                 \
 	  "No consent allows this now; the attempt is in the person's log")                        \
@@ -53,6 +55,8 @@
 	  "The person disputes these items; they are frozen until the source re-verifies them")    \
 	X(UNKNOWN_PERSON, 404, "unknown-person",                                                   \
 	  "No person has this pseudonym for your organisation")                                    \
+	X(CARD_REQUIRED, 403, "card-required",                                                     \
+	  "This needs your card in this session; confirm with your card first")                    \
 	X(CSRF_REJECTED, 403, "csrf-rejected", "The request did not come from this site's pages")  \
 	X(NOT_FOUND, 404, "not-found", "No such resource")                                         \
 	X(METHOD_NOT_ALLOWED, 405, "method-not-allowed", "Method not allowed on this resource")    \

@@ -116,6 +116,10 @@ struct mado_route {
 	/* Origin must be the TLS login page's (public_origin's host, mtls_listen's port),
 	   not public_origin: the form on that page is where the request comes from. */
 	bool tls_origin;
+	/* MADO_PERSON: only a session in which the person used their card (a card login,
+	   or a card step-up after a passkey login); others get 403 card-required, and the
+	   page asks for the card. */
+	bool needs_card;
 };
 
 /* A module's routes. */
@@ -156,11 +160,12 @@ struct mado_actor {
 	bool session;                          /* a valid session cookie came with the request */
 	bool authenticated;                    /* ... and a person is logged in on it */
 	bool shared;                           /* ... started on a shared computer */
+	bool card;                             /* ... and the card was used in it */
 	char session_hex[MADO_HASH_PARAM_LEN]; /* the cookie's hash, a bytea parameter */
 	char person_id[40];
 	char binding_id[24];
 	char channel[16];
-	char method[8];
+	char method[16]; /* webeid, tls, passkey, cross-device */
 	char csrf[48];
 	char org[48];      /* MADO_ORG routes: the organisation the certificate belongs to */
 	char org_kind[16]; /* agency, private, desk or supervisor */

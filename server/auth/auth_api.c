@@ -174,33 +174,63 @@ idle_of(bool shared)
 								: auth__s.idle_s;
 }
 
+/* The browser's pre-login session, made when it has none. A new login ends the person's
+   session this browser still has (shared terminals): server-side, with the logout in
+   their history. A pre-login session is marked shared, or not, as the request asks. */
 static int
-challenge(struct mado_req *rq)
+prelogin_of(struct mado_req *rq, struct mado_db *db, bool shared, char key[MADO_HASH_PARAM_LEN])
 {
-	char key[MADO_HASH_PARAM_LEN], csrf[48], nonce[AUTH_NONCE_LEN + 4];
-	unsigned char raw[32];
-	bool shared = shared_asked(rq);
-	struct mado_db *db;
-	cJSON *out;
+	char csrf[48];
 	int rc;
 
-	if (auth__s.cards == NULL)
-		return MADO_E_CARD_LOGIN_UNAVAILABLE;
-	if ((rc = mado_http_db(rq, &db)) != MADO_OK)
-		return rc;
-	/* A new login ends the person's session this browser still has (shared terminals):
-	   server-side, with the logout in their history. */
 	if (rq->actor.session && rq->actor.authenticated &&
 	    (rc = end_session(rq, db, "logout")) != MADO_OK)
 		return rc;
-	/* The challenge belongs to this browser's pre-login session: one per cookie. A
-	   pre-login session is marked shared, or not, as this challenge asks. */
 	if (rq->actor.session && !rq->actor.authenticated) {
+		memcpy(key, rq->actor.session_hex, MADO_HASH_PARAM_LEN);
+		return auth__session_shared(db, key, shared);
+	}
+	if ((rc = auth__new_session_id(rq, key, csrf)) != MADO_OK ||
+	    (rc = auth__session_new_prelogin(db, key, csrf, shared)) != MADO_OK)
+		return rc;
+	/* The request now stands for the new pre-login session. */
+	memcpy(rq->actor.session_hex, key, MADO_HASH_PARAM_LEN);
+	rq->actor.session = true;
+	rq->actor.authenticated = false;
+	rq->actor.shared = shared;
+	rq->actor.person_id[0] = '\0';
+	return MADO_OK;
+}
+
+int
+mado_auth_prelogin(struct mado_req *rq, bool shared, char key[MADO_HASH_PARAM_LEN])
+{
+	struct mado_db *db;
+	int rc;
+
+	if ((rc = mado_http_db(rq, &db)) != MADO_OK ||
+	    (rc = prelogin_of(rq, db, shared, key)) != MADO_OK)
+		return rc;
+	return auth__purge(db);
+}
+
+int
+mado_auth_challenge(struct mado_req *rq, bool on_session, bool shared,
+		    char nonce[MADO_AUTH_NONCE_SIZE])
+{
+	char key[MADO_HASH_PARAM_LEN];
+	unsigned char raw[32];
+	struct mado_db *db;
+	int rc;
+
+	if ((rc = mado_http_db(rq, &db)) != MADO_OK)
+		return rc;
+	/* The challenge belongs to this browser's session: one per cookie. */
+	if (on_session) {
+		if (!rq->actor.authenticated)
+			return MADO_E_UNAUTHENTICATED;
 		memcpy(key, rq->actor.session_hex, sizeof(key));
-		if ((rc = auth__session_shared(db, key, shared)) != MADO_OK)
-			return rc;
-	} else if ((rc = auth__new_session_id(rq, key, csrf)) != MADO_OK ||
-		   (rc = auth__session_new_prelogin(db, key, csrf, shared)) != MADO_OK) {
+	} else if ((rc = prelogin_of(rq, db, shared, key)) != MADO_OK) {
 		return rc;
 	}
 	if (mado_random(raw, sizeof(raw)) != 0)
@@ -210,7 +240,97 @@ challenge(struct mado_req *rq)
 		return rc;
 	/* Every challenge clears a bounded batch of what ran out, so abandoned pre-login
 	   sessions cannot pile up. */
-	if ((rc = auth__purge(db)) != MADO_OK)
+	return auth__purge(db);
+}
+
+int
+mado_auth_challenge_take(struct mado_req *rq, bool on_session, char nonce[MADO_AUTH_NONCE_SIZE])
+{
+	struct mado_db *db;
+	int rc;
+
+	if (!rq->actor.session || rq->actor.authenticated != on_session)
+		return MADO_E_CHALLENGE_MISSING;
+	if ((rc = mado_http_db(rq, &db)) != MADO_OK)
+		return rc;
+	return auth__challenge_take(db, rq->actor.session_hex, on_session, nonce,
+				    MADO_AUTH_NONCE_SIZE);
+}
+
+/* The answer to a login: the new session's CSRF token and limits. */
+static int
+logged_in(struct mado_req *rq, char csrf[48], bool shared)
+{
+	cJSON *out = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(out, "status", "logged_in");
+	cJSON_AddStringToObject(out, "csrf_token", csrf);
+	cJSON_AddNumberToObject(out, "idle_timeout_s", idle_of(shared));
+	cJSON_AddBoolToObject(out, "shared", shared);
+	cJSON_AddNumberToObject(out, "expires_in_s", auth__s.max_s);
+	OPENSSL_cleanse(csrf, 48);
+	return mado_http_json(rq, 200, out);
+}
+
+int
+mado_auth_login(struct mado_req *rq, const struct mado_auth_login *l)
+{
+	char key[MADO_HASH_PARAM_LEN], csrf[48], net[64];
+	struct auth_session prior;
+	struct auth_binding b;
+	struct auth_login al;
+	struct mado_db *db;
+	int rc;
+
+	memset(&b, 0, sizeof(b));
+	memset(&prior, 0, sizeof(prior));
+	memset(&al, 0, sizeof(al));
+	b.found = true;
+	snprintf(b.id, sizeof(b.id), "%s", l->binding_id);
+	snprintf(b.person_id, sizeof(b.person_id), "%s", l->person_id);
+	memcpy(prior.person_id, rq->actor.person_id, sizeof(prior.person_id));
+	memcpy(prior.method, rq->actor.method, sizeof(prior.method));
+	auth__coarse_net(mado_http_client_addr(rq), net, sizeof(net));
+	al.method = l->method;
+	al.passkey_id = l->passkey_id;
+	al.shared = rq->actor.shared;
+	al.client_net = net;
+	if ((rc = mado_http_db(rq, &db)) != MADO_OK ||
+	    (rc = auth__new_session_id(rq, key, csrf)) != MADO_OK ||
+	    (rc = auth__login(db, rq->actor.session ? rq->actor.session_hex : NULL, &prior, key, &b,
+			      csrf, auth__s.max_s, &al)) != MADO_OK)
+		return rc;
+	return logged_in(rq, csrf, al.shared);
+}
+
+void
+mado_auth_coarse_net(const char *addr, char *out, size_t len)
+{
+	auth__coarse_net(addr, out, len);
+}
+
+int
+mado_auth_event(struct mado_db *db, const char *person_id, const char *method, const char *event,
+		const char *reason)
+{
+	return auth__event(db, person_id, method, event, reason);
+}
+
+static int
+challenge(struct mado_req *rq)
+{
+	char nonce[MADO_AUTH_NONCE_SIZE];
+	const char *v = mado_http_query(rq, "step_up");
+	bool step_up = v != NULL && strcmp(v, "true") == 0;
+	cJSON *out;
+	int rc;
+
+	if (auth__s.cards == NULL)
+		return MADO_E_CARD_LOGIN_UNAVAILABLE;
+	/* The step-up: the card, in the person's own session. */
+	if (step_up && !rq->actor.authenticated)
+		return MADO_E_UNAUTHENTICATED;
+	if ((rc = mado_auth_challenge(rq, step_up, shared_asked(rq), nonce)) != MADO_OK)
 		return rc;
 	out = cJSON_CreateObject();
 	cJSON_AddStringToObject(out, "nonce", nonce);
@@ -268,17 +388,19 @@ login_failed(struct mado_req *rq, struct mado_db *db, const char *addr_key, cons
  */
 static int
 finish_login(struct mado_req *rq, const char *addr_key, enum mado_pki_reason reason,
-	     const struct mado_pki_result *res, const char *method, bool shared)
+	     const struct mado_pki_result *res, const char *method, bool shared, bool step_up)
 {
 	char card_key[65], idbuf[160], key[MADO_HASH_PARAM_LEN], csrf[48], net[64];
 	bool known = auth__card_known(&res->card), conflict = false;
 	struct auth_session prior;
 	struct auth_binding b;
+	struct auth_login al;
 	struct mado_db *db;
 	cJSON *out;
 	int rc, err;
 
 	memset(&b, 0, sizeof(b));
+	memset(&al, 0, sizeof(al));
 	memset(&prior, 0, sizeof(prior));
 	memcpy(prior.person_id, rq->actor.person_id, sizeof(prior.person_id));
 	memcpy(prior.method, rq->actor.method, sizeof(prior.method));
@@ -291,24 +413,34 @@ finish_login(struct mado_req *rq, const char *addr_key, enum mado_pki_reason rea
 	    (rc = auth__key_elsewhere(db, res->card.key_hash, b.person_id, &conflict)) != MADO_OK)
 		return rc;
 	err = auth__login_decision(reason, b.found, conflict, b.revoked);
+	if (err == MADO_OK && step_up && strcmp(b.person_id, rq->actor.person_id) != 0)
+		err = MADO_E_FORBIDDEN; /* another person's card confirms nothing here */
 	if (err != MADO_OK)
 		return login_failed(rq, db, addr_key, card_key, reason, res, &b, method, err);
+	if (step_up) {
+		/* The card, in a session opened otherwise (a passkey): recorded, and what
+		   needs the card is open to this session from now on. */
+		if ((rc = auth__session_card(db, rq->actor.session_hex, &b)) != MADO_OK ||
+		    (rc = auth__fail_clear(db, "card", card_key)) != MADO_OK)
+			return rc;
+		mado_log_info(rq->id, "auth: card step-up with card %s", res->card.fingerprint);
+		out = cJSON_CreateObject();
+		cJSON_AddStringToObject(out, "status", "card_confirmed");
+		return mado_http_json(rq, 200, out);
+	}
 	auth__coarse_net(mado_http_client_addr(rq), net, sizeof(net));
+	al.method = method;
+	al.card = true;
+	al.revocation_checked = auth__s.revocation;
+	al.shared = shared;
+	al.client_net = net;
 	if ((rc = auth__new_session_id(rq, key, csrf)) != MADO_OK ||
 	    (rc = auth__login(db, rq->actor.session ? rq->actor.session_hex : NULL, &prior, key, &b,
-			      method, csrf, auth__s.max_s, auth__s.revocation, shared, net)) !=
-		MADO_OK ||
+			      csrf, auth__s.max_s, &al)) != MADO_OK ||
 	    (rc = auth__fail_clear(db, "card", card_key)) != MADO_OK)
 		return rc;
 	mado_log_info(rq->id, "auth: login by %s with card %s", method, res->card.fingerprint);
-	out = cJSON_CreateObject();
-	cJSON_AddStringToObject(out, "status", "logged_in");
-	cJSON_AddStringToObject(out, "csrf_token", csrf);
-	cJSON_AddNumberToObject(out, "idle_timeout_s", idle_of(shared));
-	cJSON_AddBoolToObject(out, "shared", shared);
-	cJSON_AddNumberToObject(out, "expires_in_s", auth__s.max_s);
-	OPENSSL_cleanse(csrf, sizeof(csrf));
-	return mado_http_json(rq, 200, out);
+	return logged_in(rq, csrf, shared);
 }
 
 static int
@@ -320,15 +452,19 @@ login_webeid(struct mado_req *rq)
 	struct mado_db *db;
 	int rc;
 
+	bool step_up = rq->actor.authenticated;
+
 	if (auth__s.cards == NULL)
 		return MADO_E_CARD_LOGIN_UNAVAILABLE;
 	/* No challenge, no attempt: refused without counting it. It cost nothing, and
-	   counting it would let anyone lock out everyone behind a shared address. */
-	if (!rq->actor.session || rq->actor.authenticated)
+	   counting it would let anyone lock out everyone behind a shared address. In a
+	   person's session, the challenge is a step-up's (?step_up=true). */
+	if (!rq->actor.session)
 		return MADO_E_CHALLENGE_MISSING;
 	/* The nonce is taken out before validation, even if validation then fails: once. */
 	if ((rc = mado_http_db(rq, &db)) != MADO_OK ||
-	    (rc = auth__challenge_take(db, rq->actor.session_hex, nonce, sizeof(nonce))) != MADO_OK)
+	    (rc = auth__challenge_take(db, rq->actor.session_hex, step_up, nonce, sizeof(nonce))) !=
+		MADO_OK)
 		return rc;
 	addr_limit_key(rq, addr_key);
 	/* The revocation check waits on the network: not with a pooled connection. */
@@ -336,7 +472,7 @@ login_webeid(struct mado_req *rq)
 	reason = mado_webeid_validate(auth__s.cards, rq->body, rq->body_len, auth__s.origin, nonce,
 				      time(NULL), MADO_PKI_REVOCATION_CONFIGURED, &res, NULL);
 	/* The pre-login session says whether this is a shared computer (its challenge). */
-	return finish_login(rq, addr_key, reason, &res, "webeid", rq->actor.shared);
+	return finish_login(rq, addr_key, reason, &res, "webeid", rq->actor.shared, step_up);
 }
 
 /* Browsers navigating to the TLS login get a page, not JSON. */
@@ -367,7 +503,7 @@ login_tls(struct mado_req *rq)
 		addr_limit_key(rq, addr_key);
 		reason = mado_pki_check_cert(auth__s.cards, peer, time(NULL),
 					     MADO_PKI_REVOCATION_CONFIGURED, &res);
-		rc = finish_login(rq, addr_key, reason, &res, "tls", shared_asked(rq));
+		rc = finish_login(rq, addr_key, reason, &res, "tls", shared_asked(rq), false);
 	}
 	if (!wants_html(rq))
 		return rc;
@@ -404,6 +540,7 @@ session(struct mado_req *rq)
 	cJSON_AddBoolToObject(out, "authenticated", true);
 	cJSON_AddStringToObject(out, "method", rq->actor.method);
 	cJSON_AddStringToObject(out, "channel", rq->actor.channel);
+	cJSON_AddBoolToObject(out, "card", rq->actor.card);
 	cJSON_AddStringToObject(out, "csrf_token", rq->actor.csrf);
 	cJSON_AddNumberToObject(out, "idle_timeout_s", idle_of(rq->actor.shared));
 	cJSON_AddBoolToObject(out, "shared", rq->actor.shared);
@@ -530,6 +667,12 @@ static const struct mado_field shared_query[] = {
     MADO_FIELDS_END,
 };
 
+static const struct mado_field challenge_query[] = {
+    {.name = "shared", .kind = MADO_K_BOOL, .hint = "true on a shared computer"},
+    {.name = "step_up", .kind = MADO_K_BOOL, .hint = "true: the card, in this session"},
+    MADO_FIELDS_END,
+};
+
 static const struct mado_field session_path[] = {
     {.name = "id", .kind = MADO_K_UUID, .hint = "a session's id from /api/v1/me/sessions"},
     MADO_FIELDS_END,
@@ -555,7 +698,7 @@ static const struct mado_route routes[] = {
      .pattern = "/api/v1/auth/challenge",
      .handler = challenge,
      .caller = MADO_VISITOR,
-     .query = shared_query,
+     .query = challenge_query,
      .rate_limited = true},
     /* A token may be up to 10000 characters; the validator, not the size limit, says so. */
     {.method = "POST",

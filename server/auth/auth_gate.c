@@ -227,6 +227,7 @@ person_admit(struct mado_req *rq)
 	rq->actor.session = true;
 	rq->actor.authenticated = s.person_id[0] != '\0';
 	rq->actor.shared = s.shared;
+	rq->actor.card = s.card;
 	memcpy(rq->actor.person_id, s.person_id, sizeof(s.person_id));
 	memcpy(rq->actor.binding_id, s.binding_id, sizeof(s.binding_id));
 	memcpy(rq->actor.channel, s.channel, sizeof(s.channel));
@@ -246,6 +247,11 @@ person_admit(struct mado_req *rq)
 			return mado_http_fail(rq, MADO_E_CSRF_REJECTED,
 					      "X-CSRF-Token must be the session's csrf_token");
 	}
+	/* Adding a device or a proxy mandate needs the card in this session: a passkey or
+	   a phone alone does not do. The page asks for the card (the step-up). */
+	if (rq->route->needs_card && !rq->actor.card)
+		return mado_http_fail(rq, MADO_E_CARD_REQUIRED,
+				      "confirm with your card in this session first");
 	return helped(rq);
 }
 

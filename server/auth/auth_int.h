@@ -63,14 +63,16 @@ void auth__set_cookie(struct mado_req *rq, const char *value);
 void auth__clear_cookie(struct mado_req *rq);
 
 /* auth_store.c: the SQL. */
+struct auth_binding;
 struct auth_session {
 	bool found, expired, touch_due, revoked, recheck_due;
 	bool shared; /* started on a shared computer: ends after session_idle_shared_s */
 	char person_id[40];
 	char binding_id[24];
 	char channel[16];
-	char method[8];
+	char method[16];
 	char csrf[48];
+	bool card; /* the card was used in this session */
 	/* A helper's session (channel desk or proxy): the themes it may use now (names,
 	   space separated; none once the visit or mandate no longer holds) and the helper. */
 	char helper_acts[128];
@@ -91,9 +93,11 @@ int auth__session_new_prelogin(struct mado_db *db, const char *key, const char *
 /* Marks a pre-login session as on a shared computer, or not. */
 int auth__session_shared(struct mado_db *db, const char *key, bool shared);
 int auth__challenge_put(struct mado_db *db, const char *key, const char *nonce);
-/* Takes (deletes) the challenge of a pre-login session: MADO_OK with the nonce,
-   MADO_E_CHALLENGE_MISSING, or MADO_E_CHALLENGE_EXPIRED. */
-int auth__challenge_take(struct mado_db *db, const char *key, char *nonce, size_t len);
+/* Takes (deletes) the challenge of a pre-login session (own: of a person's session):
+   MADO_OK with the nonce, MADO_E_CHALLENGE_MISSING, or MADO_E_CHALLENGE_EXPIRED. */
+int auth__challenge_take(struct mado_db *db, const char *key, bool own, char *nonce, size_t len);
+/* The card was used in the person's session (a step-up): records it and which card. */
+int auth__session_card(struct mado_db *db, const char *key, const struct auth_binding *b);
 
 struct auth_binding {
 	bool found, revoked;
@@ -112,9 +116,17 @@ int auth__key_elsewhere(struct mado_db *db, const char *key_hash, const char *pe
 /* Creates the person's session (ending the browser's session under prelogin_key, with a
    logout for prior's person when it was one's), records the login and its notice, and
    when the card was last used. client_net: the coarse network it came from, or "". */
+struct auth_login {
+	const char *method;
+	const char *passkey_id; /* the passkey used, or NULL */
+	bool card;              /* the card was used */
+	bool revocation_checked;
+	bool shared;
+	const char *client_net;
+};
 int auth__login(struct mado_db *db, const char *prelogin_key, const struct auth_session *prior,
-		const char *key, const struct auth_binding *b, const char *method, const char *csrf,
-		int max_s, bool revocation_checked, bool shared, const char *client_net);
+		const char *key, const struct auth_binding *b, const char *csrf, int max_s,
+		const struct auth_login *l);
 int auth__event(struct mado_db *db, const char *person_id, const char *method, const char *event,
 		const char *reason);
 int auth__binding_cert(struct mado_db *db, const char *binding_id, X509 **cert);

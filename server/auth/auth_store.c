@@ -19,7 +19,8 @@
 static struct mado_db_stmt Q_SESSION_GET = MADO_DB_STMT(
     "auth_session_get",
     "SELECT true AS found, s.person_id, s.binding_id, s.channel, coalesce(s.method, '') AS method,"
-    " s.csrf_token AS csrf, s.shared, coalesce(array_to_string(h.acts, ' '), '') AS helper_acts,"
+    " s.csrf_token AS csrf, s.shared, s.card_at IS NOT NULL AS card,"
+    " coalesce(array_to_string(h.acts, ' '), '') AS helper_acts,"
     " coalesce(h.org_code, '') AS helper_org, coalesce(h.officer, '') AS helper_ref,"
     " s.expires_at <= now() OR s.last_seen <= now() - make_interval(secs =>"
     "  CASE WHEN s.shared THEN $5::int ELSE $2::int END) AS expired,"
@@ -69,6 +70,18 @@ static struct mado_db_stmt Q_CHALLENGE_TAKE =
 		 " WHERE c.session_hash = $1::bytea AND s.id_hash = c.session_hash"
 		 " AND s.person_id IS NULL RETURNING c.nonce, c.expires_at <= now() AS expired",
 		 1);
+/* The same for the challenge of a person's own session (adding a device, the step-up). */
+static struct mado_db_stmt Q_CHALLENGE_TAKE_OWN =
+    MADO_DB_STMT("auth_challenge_take_own",
+		 "DELETE FROM portal.auth_challenges c USING portal.sessions s"
+		 " WHERE c.session_hash = $1::bytea AND s.id_hash = c.session_hash"
+		 " AND s.person_id IS NOT NULL RETURNING c.nonce, c.expires_at <= now() AS expired",
+		 1);
+static struct mado_db_stmt Q_SESSION_CARD =
+    MADO_DB_STMT("auth_session_card",
+		 "UPDATE portal.sessions SET card_at = now(), binding_id = $2::bigint"
+		 " WHERE id_hash = $1::bytea AND person_id = $3::uuid",
+		 3);
 static struct mado_db_stmt Q_BINDING_FIND =
     MADO_DB_STMT("auth_binding_find",
 		 "SELECT true AS found, id, person_id, revoked_at IS NOT NULL AS revoked"
@@ -79,12 +92,13 @@ static struct mado_db_stmt Q_KEY_ELSEWHERE =
 		 "SELECT 1 FROM portal.card_bindings WHERE key_hash = $1"
 		 " AND ($2::uuid IS NULL OR person_id <> $2::uuid) LIMIT 1",
 		 2);
-static struct mado_db_stmt Q_SESSION_NEW =
-    MADO_DB_STMT("auth_session_new",
-		 "INSERT INTO portal.sessions (id_hash, person_id, binding_id, method, csrf_token,"
-		 " expires_at, shared, client_net) VALUES ($1::bytea, $2::uuid, $3::bigint, $4, $5,"
-		 " now() + make_interval(secs => $6::int), $7::boolean, nullif($8, ''))",
-		 8);
+static struct mado_db_stmt Q_SESSION_NEW = MADO_DB_STMT(
+    "auth_session_new",
+    "INSERT INTO portal.sessions (id_hash, person_id, binding_id, method, csrf_token,"
+    " expires_at, shared, client_net, passkey_id, card_at) VALUES ($1::bytea, $2::uuid,"
+    " $3::bigint, $4, $5, now() + make_interval(secs => $6::int), $7::boolean,"
+    " nullif($8, ''), nullif($9, '')::bigint, CASE WHEN $10::boolean THEN now() END)",
+    10);
 static struct mado_db_stmt Q_BINDING_USED =
     MADO_DB_STMT("auth_binding_used",
 		 "UPDATE portal.card_bindings SET last_used_at = now() WHERE id = $1::bigint", 1);
@@ -218,13 +232,14 @@ static struct mado_db_stmt Q_ORG_CERT_ADD =
 		 2);
 
 static const struct mado_col SESSION_COLS[] = {
-    MADO_COL(BOOL, auth_session, found),     MADO_COL(BUF, auth_session, person_id),
-    MADO_COL(BUF, auth_session, binding_id), MADO_COL(BUF, auth_session, channel),
-    MADO_COL(BUF, auth_session, method),     MADO_COL(BUF, auth_session, csrf),
-    MADO_COL(BOOL, auth_session, expired),   MADO_COL(BOOL, auth_session, touch_due),
-    MADO_COL(BOOL, auth_session, revoked),   MADO_COL(BOOL, auth_session, recheck_due),
-    MADO_COL(BOOL, auth_session, shared),    MADO_COL(BUF, auth_session, helper_acts),
-    MADO_COL(BUF, auth_session, helper_org), MADO_COL(BUF, auth_session, helper_ref),
+    MADO_COL(BOOL, auth_session, found),      MADO_COL(BUF, auth_session, person_id),
+    MADO_COL(BUF, auth_session, binding_id),  MADO_COL(BUF, auth_session, channel),
+    MADO_COL(BUF, auth_session, method),      MADO_COL(BUF, auth_session, csrf),
+    MADO_COL(BOOL, auth_session, expired),    MADO_COL(BOOL, auth_session, touch_due),
+    MADO_COL(BOOL, auth_session, revoked),    MADO_COL(BOOL, auth_session, recheck_due),
+    MADO_COL(BOOL, auth_session, shared),     MADO_COL(BOOL, auth_session, card),
+    MADO_COL(BUF, auth_session, helper_acts), MADO_COL(BUF, auth_session, helper_org),
+    MADO_COL(BUF, auth_session, helper_ref),
 };
 
 static const struct mado_col BINDING_COLS[] = {
@@ -342,7 +357,7 @@ struct taken {
 };
 
 int
-auth__challenge_take(struct mado_db *db, const char *key, char *nonce, size_t len)
+auth__challenge_take(struct mado_db *db, const char *key, bool own, char *nonce, size_t len)
 {
 	static const struct mado_col cols[] = {MADO_COL(BUF, taken, nonce),
 					       MADO_COL(BOOL, taken, expired)};
@@ -350,7 +365,8 @@ auth__challenge_take(struct mado_db *db, const char *key, char *nonce, size_t le
 	struct taken t;
 	int rc;
 
-	if ((rc = mado_db_one(db, &Q_CHALLENGE_TAKE, p, MADO_COLS(cols), &t)) != MADO_OK)
+	if ((rc = mado_db_one(db, own ? &Q_CHALLENGE_TAKE_OWN : &Q_CHALLENGE_TAKE, p,
+			      MADO_COLS(cols), &t)) != MADO_OK)
 		return rc == MADO_E_NOT_FOUND ? MADO_E_CHALLENGE_MISSING : rc;
 	if (t.expired)
 		return MADO_E_CHALLENGE_EXPIRED;
@@ -384,19 +400,22 @@ auth__key_elsewhere(struct mado_db *db, const char *key_hash, const char *person
 
 int
 auth__login(struct mado_db *db, const char *prelogin_key, const struct auth_session *prior,
-	    const char *key, const struct auth_binding *b, const char *method, const char *csrf,
-	    int max_s, bool revocation_checked, bool shared, const char *client_net)
+	    const char *key, const struct auth_binding *b, const char *csrf, int max_s,
+	    const struct auth_login *l)
 {
 	char max[16];
+	const char *method = l->method;
 	const char *pre[1] = {prelogin_key};
-	const char *sess[8] = {key,
-			       b->person_id,
-			       b->id,
-			       method,
-			       csrf,
-			       max,
-			       shared ? "true" : "false",
-			       client_net != NULL ? client_net : ""};
+	const char *sess[10] = {key,
+				b->person_id,
+				b->id,
+				method,
+				csrf,
+				max,
+				l->shared ? "true" : "false",
+				l->client_net != NULL ? l->client_net : "",
+				l->passkey_id != NULL ? l->passkey_id : "",
+				l->card ? "true" : "false"};
 	const char *bind[1] = {b->id};
 	const char *notice[3] = {b->person_id, "login", method};
 	int rc;
@@ -415,15 +434,36 @@ auth__login(struct mado_db *db, const char *prelogin_key, const struct auth_sess
 		goto fail;
 	if ((rc = mado_db_run(db, &Q_SESSION_NEW, sess, NULL)) != MADO_OK)
 		goto fail;
-	if (revocation_checked && (rc = mado_db_run(db, &Q_BINDING_CHECKED, bind, NULL)) != MADO_OK)
+	if (l->revocation_checked &&
+	    (rc = mado_db_run(db, &Q_BINDING_CHECKED, bind, NULL)) != MADO_OK)
 		goto fail;
-	if ((rc = mado_db_run(db, &Q_BINDING_USED, bind, NULL)) != MADO_OK ||
+	if ((l->card && (rc = mado_db_run(db, &Q_BINDING_USED, bind, NULL)) != MADO_OK) ||
 	    (rc = auth__event(db, b->person_id, method, "login", NULL)) != MADO_OK ||
 	    (rc = mado_db_run(db, &Q_NOTICE, notice, NULL)) != MADO_OK)
 		goto fail;
 	return mado_db_commit(db);
 fail:
 	return mado_db_rollback(db, rc);
+}
+
+int
+auth__session_card(struct mado_db *db, const char *key, const struct auth_binding *b)
+{
+	const char *p[3] = {key, b->id, b->person_id};
+	const char *bind[1] = {b->id};
+	long rows = 0;
+	int rc;
+
+	if ((rc = mado_db_begin(db)) != MADO_OK)
+		return rc;
+	if ((rc = mado_db_run(db, &Q_SESSION_CARD, p, &rows)) != MADO_OK ||
+	    (rows == 1 && (rc = mado_db_run(db, &Q_BINDING_USED, bind, NULL)) != MADO_OK) ||
+	    (rows == 1 &&
+	     (rc = auth__event(db, b->person_id, "webeid", "card-step-up", NULL)) != MADO_OK))
+		return mado_db_rollback(db, rc);
+	if (rows != 1)
+		return mado_db_rollback(db, MADO_E_SESSION_EXPIRED);
+	return mado_db_commit(db);
 }
 
 int

@@ -360,6 +360,10 @@ http__response_bytes(const struct mado_req *rq, bool alive, struct mado_text *t)
 	gmtime_r(&now, &tm);
 	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S GMT", &tm);
 	html = type != NULL && strncmp(type, "text/html", 9) == 0;
+	/* The service worker's script gets the pages' policy: its own fetches of the shell
+	   (connect-src 'self') are what it is for. */
+	html = html || (rq->ri != NULL && rq->ri->local_uri != NULL &&
+			strcmp(rq->ri->local_uri, "/sw.js") == 0);
 	mado_text_printf(t,
 			 "HTTP/1.1 %d %s\r\nDate: %s\r\nX-Request-Id: %s\r\nConnection: %s\r\n"
 			 "Cache-Control: %s\r\n%s%s",

@@ -434,10 +434,12 @@ static const struct mado_route routes[] = {
      .pattern = "/api/v1/me/mandates",
      .handler = mandates,
      .acts = MADO_ACT_END_MANDATES},
-    /* Giving a mandate is the person's own act: no helper may. */
+    /* Giving a mandate is the person's own act: no helper may, and it needs the card in
+       this session (a passkey alone does not do). */
     {.method = "POST",
      .pattern = "/api/v1/me/mandates",
      .handler = offer,
+     .needs_card = true,
      .body = MADO_BODY_OBJECT,
      .fields = offer_body,
      .body_max = 4096},

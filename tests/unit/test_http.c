@@ -354,7 +354,8 @@ static void
 test_public_writes_limited(void **state)
 {
 	static const char *const login[] = {"/api/v1/auth/webeid", "/api/v1/auth/tls",
-					    "/staff/v1/auth/tls"};
+					    "/staff/v1/auth/tls", "/api/v1/auth/passkey",
+					    "/api/v1/auth/cross-device/poll"};
 	const struct mado_route *r;
 	size_t n, i, j, limited = 0;
 	bool exempt;

@@ -33,8 +33,8 @@ static const struct {
     {"notices", "notices"}, {"oversight", "oversight"},
     {"consent", "consent"}, {"cli", "cli"},
     {"mydata", "mydata"},   {"modules", "main"},
-    {"desk", "desk"},
-    {"proxy", "proxy"},
+    {"desk", "desk"},       {"proxy", "proxy"},
+    {"passkey", "passkey"},
 };
 
 /* What each module may include besides its own: the layers below it. The features sit
@@ -58,11 +58,14 @@ static const struct {
     /* Desks use card login's checks for the resident's card at the counter. */
     {"desk", "core db http auth"},
     {"proxy", "core db http"},
+    /* Passkeys are another way in: the auth module's challenges and sessions. */
+    {"passkey", "core db http auth"},
     {"cli", "core db pki auth consent"},
     {"tools", "core pki card cli"},
     {"tls_shim", ""},
     {"main",
-     "core db pki card http auth gateway accesslog notices oversight consent mydata desk proxy cli"},
+     "core db pki card http auth gateway accesslog notices oversight consent mydata desk proxy "
+     "passkey cli"},
 };
 
 static const char *

@@ -4,7 +4,7 @@
 import { init as initI18n, setLang, t } from './i18n.js';
 import { api, Problem } from './api.js';
 import { refresh, session, logout } from './session.js';
-import { initLogin, showLogin } from './login.js';
+import { initLogin, showLogin, chooseCard } from './login.js';
 import { initLogins, showLogins } from './logins.js';
 import { showSessions } from './sessions.js';
 import { initIdle } from './idle.js';
@@ -14,11 +14,14 @@ import { initConsents, showConsents, showConsent, showRequest } from './consents
 import { initMyData, showMyData } from './mydata.js';
 import { showDeskVisits } from './deskvisits.js';
 import { initMandates, showMandates, backToOwn, ROUTE_THEME } from './mandates.js';
+import { initPasskeys, showDevices, showQr, setCardTokenMaker } from './passkey.js';
+import { initOffline } from './offline.js';
 
 const ROUTES = ['home', 'login', 'mydata', 'access-log', 'access-entry', 'consents', 'consent',
-  'consent-request', 'notices', 'logins', 'sessions', 'desk-visits', 'mandates'];
+  'consent-request', 'notices', 'logins', 'sessions', 'desk-visits', 'mandates', 'devices', 'qr',
+  'offline'];
 const PRIVATE = new Set(['mydata', 'access-log', 'access-entry', 'consents', 'consent',
-  'consent-request', 'notices', 'logins', 'sessions', 'desk-visits', 'mandates']);
+  'consent-request', 'notices', 'logins', 'sessions', 'desk-visits', 'mandates', 'devices', 'qr']);
 const SHOW = {
   home: () => {
     const s = session();
@@ -28,6 +31,8 @@ const SHOW = {
   login: showLogin,
   logins: showLogins,
   sessions: showSessions,
+  devices: showDevices,
+  qr: showQr,
   mydata: () => showMyData(),
   'access-log': showAccess,
   'access-entry': showEntry,
@@ -49,6 +54,8 @@ function parseHash() {
 
 async function show() {
   let [route, params] = parseHash();
+  // No connection and no session: the offline view says so instead of the login page.
+  if (PRIVATE.has(route) && !session() && !navigator.onLine) route = 'offline';
   if (PRIVATE.has(route) && !session()) {
     // Come back here after logging in (a service's consent request, for one).
     sessionStorage.setItem('mado.after-login', location.hash);
@@ -151,6 +158,9 @@ async function main() {
   initConsents();
   initMyData();
   initMandates();
+  initPasskeys();
+  setCardTokenMaker(chooseCard);
+  initOffline();
   window.addEventListener('hashchange', show);
   renderStatus();
   await Promise.all([checkService(), refresh().catch(() => {})]);

@@ -1,13 +1,15 @@
 // The login page: the card through the Web eID extension, the card's certificate in the
-// TLS handshake, or (in the demo only) a virtual card. Every failure is explained.
+// TLS handshake, a passkey added with the card, the phone (a QR code), or (in the demo
+// only) a virtual card. Every failure is explained.
 import { api, Problem } from './api.js';
 import { loggedIn } from './session.js';
 import { t } from './i18n.js';
 import { hasWebeid, webeidToken } from './webeid.js';
+import { passkeyLogin, passkeysSupported, startCrossDevice } from './passkey.js';
 
 let about = null;
 
-function showError(type) {
+function showError(type, reason) {
   const el = document.getElementById('login-error');
   if (!type) {
     el.hidden = true;
@@ -16,7 +18,9 @@ function showError(type) {
   }
   const key = `login.error.${type}`;
   const text = t(key);
-  el.textContent = text === key ? t('login.error.other') : text;
+  const rkey = `reason.${reason}`;
+  el.textContent = (text === key ? t('login.error.other') : text) +
+    (reason && t(rkey) !== rkey ? ` (${t(rkey)})` : '');
   el.dataset.type = type;
   el.hidden = false;
 }
@@ -55,6 +59,47 @@ function demoCardButton(card) {
   return li;
 }
 
+// The card in a session opened otherwise (the step-up before adding a device): the
+// person picks the card reader or, in the demo, a virtual card. Resolves with a maker of
+// the token for a nonce, or null.
+export async function chooseCard() {
+  const list = document.getElementById('devices-step-up-cards');
+  const options = [];
+  if (await hasWebeid()) options.push({ label: t('login.webeid.button'), make: webeidToken });
+  if (!about) about = await api('GET', '/api/v1/about').catch(() => ({}));
+  if (about.demo_cards) {
+    const { cards } = await api('GET', '/api/v1/demo/cards').catch(() => ({ cards: [] }));
+    for (const c of cards)
+      options.push({
+        label: `${c.name} (${c.key})`,
+        card: c.name,
+        make: async (nonce) => JSON.stringify(
+          await api('POST', `/api/v1/demo/cards/${encodeURIComponent(c.name)}/token`, { nonce })),
+      });
+  }
+  return new Promise((resolve) => {
+    const items = options.map((o) => {
+      const li = document.createElement('li');
+      const b = document.createElement('button');
+      b.type = 'button';
+      b.className = 'secondary';
+      if (o.card) b.dataset.card = o.card;
+      b.textContent = o.label;
+      b.addEventListener('click', () => resolve(o.make));
+      li.append(b);
+      return li;
+    });
+    const li = document.createElement('li');
+    const cancel = document.createElement('button');
+    cancel.type = 'button';
+    cancel.className = 'secondary';
+    cancel.textContent = t('devices.step-up.cancel');
+    cancel.addEventListener('click', () => resolve(null));
+    li.append(cancel);
+    list.replaceChildren(...items, li);
+  });
+}
+
 export async function showLogin(params) {
   showError(params.get('error') || '');
   if (!about) about = await api('GET', '/api/v1/about').catch(() => ({}));
@@ -63,6 +108,8 @@ export async function showLogin(params) {
   const tls = document.getElementById('login-tls');
   tls.hidden = !about.tls_login_url;
   if (about.tls_login_url) document.getElementById('login-tls-link').href = about.tls_login_url;
+
+  document.getElementById('login-passkey').hidden = !passkeysSupported();
 
   const webeidBox = document.getElementById('login-webeid');
   webeidBox.hidden = !(await hasWebeid());
@@ -79,4 +126,7 @@ export async function showLogin(params) {
 
 export function initLogin() {
   document.getElementById('login-webeid-button').addEventListener('click', () => loginWith(webeidToken));
+  const shared = () => document.getElementById('login-shared').checked;
+  document.getElementById('login-passkey-button').addEventListener('click', () => passkeyLogin(shared(), showError));
+  document.getElementById('login-qr-button').addEventListener('click', () => startCrossDevice(shared()));
 }

@@ -13,6 +13,7 @@ function item(n, org) {
       : n.kind === 'login' ? t('notices.login', { method: t(`logins.method.${n.title}`) })
       : n.kind === 'card' ? t(`notices.card.${n.title}`)
       : n.kind === 'proxy' ? t(`notices.proxy.${n.title}`, { label: n.body || '' })
+      : n.kind === 'device' ? t(`notices.device.${n.title}`)
       : t('notices.dispute', { case: n.case_no || '' });
   const time = document.createElement('time');
   time.textContent = at;
