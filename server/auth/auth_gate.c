@@ -247,6 +247,9 @@ person_admit(struct mado_req *rq)
 			return mado_http_fail(rq, MADO_E_CSRF_REJECTED,
 					      "X-CSRF-Token must be the session's csrf_token");
 	}
+	/* What is the person's own is refused to a helper before anything else. */
+	if (strcmp(rq->actor.channel, "self") != 0 && (rq->route->acts & rq->actor.acts) == 0)
+		return MADO_E_OWN_SESSION_ONLY;
 	/* Adding a device or a proxy mandate needs the card in this session: a passkey or
 	   a phone alone does not do. The page asks for the card (the step-up). */
 	if (rq->route->needs_card && !rq->actor.card)

@@ -629,8 +629,8 @@ test_counter_backwards(void **state)
 	EVP_PKEY_free(d.key);
 }
 
-/* A passkey session may not add a device (card-required), until the card is used in
-   the session: then it may. Another person's card does not lift it. */
+/* A passkey session may not add a device or give a mandate (card-required), until the card is used
+   in the session: then it may. Another person's card does not lift it. */
 static void
 test_step_up(void **state)
 {
@@ -652,6 +652,17 @@ test_step_up(void **state)
 	assert_int_equal(
 	    add_device_with(&b, &d2, env.origin, "localhost", UP | UV, ATT_NONE, type, NULL), 403);
 	assert_string_equal(type, "card-required");
+	/* Nor give a proxy mandate. */
+	assert_int_equal(req(&b, "POST", "/api/v1/me/mandates",
+			     "{\"themes\":[\"notices\"],\"label\":\"x\","
+			     "\"ends_on\":\"2027-01-31\"}",
+			     &r),
+			 403);
+	assert_string_equal(th_type(&r), "card-required");
+	th_resp_free(&r);
+	assert_int_equal(
+	    th_sql(&env, "SELECT count(*) FROM portal.mandates WHERE principal_id = '%s'", p.id),
+	    0);
 	/* Other things a card session does, a passkey session does. */
 	assert_int_equal(req(&b, "GET", "/api/v1/me/logins", NULL, &r), 200);
 	th_resp_free(&r);
@@ -682,6 +693,12 @@ test_step_up(void **state)
 	session_is(&b, "passkey", true);
 	assert_int_equal(
 	    add_device_with(&b, &d2, env.origin, "localhost", UP | UV, ATT_NONE, NULL, NULL), 201);
+	assert_int_equal(req(&b, "POST", "/api/v1/me/mandates",
+			     "{\"themes\":[\"notices\"],\"label\":\"x\","
+			     "\"ends_on\":\"2027-01-31\"}",
+			     &r),
+			 201);
+	th_resp_free(&r);
 	assert_int_equal(th_sql(&env,
 				"SELECT count(*) FROM portal.login_events WHERE person_id = '%s'"
 				" AND event = 'card-step-up'",
