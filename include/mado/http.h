@@ -258,6 +258,8 @@ bool mado_http_bool(const struct mado_req *rq, const char *name);
 const cJSON *mado_http_member(const struct mado_req *rq, const char *name);
 /* A query parameter the route declares, decoded; NULL when absent or empty. */
 const char *mado_http_query(const struct mado_req *rq, const char *name);
+/* A declared MADO_K_BOOL query parameter: true only when it says "true". */
+bool mado_http_query_true(const struct mado_req *rq, const char *name);
 
 /*
  * A gate establishes who is asking. check runs before the body is read and may not wait

@@ -157,15 +157,6 @@ end_session(struct mado_req *rq, struct mado_db *db, const char *event)
 	return auth__session_end(db, rq->actor.session_hex, &s, event);
 }
 
-/* The ?shared=true of a login request: the person said this is a shared computer. */
-static bool
-shared_asked(struct mado_req *rq)
-{
-	const char *v = mado_http_query(rq, "shared");
-
-	return v != NULL && strcmp(v, "true") == 0;
-}
-
 /* How long the session may stay idle. */
 static int
 idle_of(bool shared)
@@ -320,8 +311,7 @@ static int
 challenge(struct mado_req *rq)
 {
 	char nonce[MADO_AUTH_NONCE_SIZE];
-	const char *v = mado_http_query(rq, "step_up");
-	bool step_up = v != NULL && strcmp(v, "true") == 0;
+	bool step_up = mado_http_query_true(rq, "step_up");
 	cJSON *out;
 	int rc;
 
@@ -330,7 +320,8 @@ challenge(struct mado_req *rq)
 	/* The step-up: the card, in the person's own session. */
 	if (step_up && !rq->actor.authenticated)
 		return MADO_E_UNAUTHENTICATED;
-	if ((rc = mado_auth_challenge(rq, step_up, shared_asked(rq), nonce)) != MADO_OK)
+	if ((rc = mado_auth_challenge(rq, step_up, mado_http_query_true(rq, "shared"), nonce)) !=
+	    MADO_OK)
 		return rc;
 	out = cJSON_CreateObject();
 	cJSON_AddStringToObject(out, "nonce", nonce);
@@ -503,7 +494,8 @@ login_tls(struct mado_req *rq)
 		addr_limit_key(rq, addr_key);
 		reason = mado_pki_check_cert(auth__s.cards, peer, time(NULL),
 					     MADO_PKI_REVOCATION_CONFIGURED, &res);
-		rc = finish_login(rq, addr_key, reason, &res, "tls", shared_asked(rq), false);
+		rc = finish_login(rq, addr_key, reason, &res, "tls",
+				  mado_http_query_true(rq, "shared"), false);
 	}
 	if (!wants_html(rq))
 		return rc;

@@ -133,3 +133,11 @@ mado_http_query(const struct mado_req *rq, const char *name)
 			return rq->query[i];
 	return NULL;
 }
+
+bool
+mado_http_query_true(const struct mado_req *rq, const char *name)
+{
+	const char *v = mado_http_query(rq, name);
+
+	return v != NULL && strcmp(v, "true") == 0;
+}

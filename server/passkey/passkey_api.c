@@ -252,14 +252,6 @@ remove_one(struct mado_req *rq)
 	return mado_http_no_content(rq);
 }
 
-static bool
-shared_asked(struct mado_req *rq)
-{
-	const char *v = mado_http_query(rq, "shared");
-
-	return v != NULL && strcmp(v, "true") == 0;
-}
-
 /* Passkey login, step one: a challenge for this browser, as for the card. */
 static int
 login_options(struct mado_req *rq)
@@ -268,7 +260,8 @@ login_options(struct mado_req *rq)
 	cJSON *out;
 	int rc;
 
-	if ((rc = mado_auth_challenge(rq, false, shared_asked(rq), nonce)) != MADO_OK ||
+	if ((rc = mado_auth_challenge(rq, false, mado_http_query_true(rq, "shared"), nonce)) !=
+		MADO_OK ||
 	    (rc = challenge_b64url(nonce, chal)) != MADO_OK)
 		return rc;
 	out = cJSON_CreateObject();
@@ -438,7 +431,7 @@ code_new(struct mado_req *rq)
 	cJSON *out;
 	int rc, number, i;
 
-	if ((rc = mado_auth_prelogin(rq, shared_asked(rq), key)) != MADO_OK ||
+	if ((rc = mado_auth_prelogin(rq, mado_http_query_true(rq, "shared"), key)) != MADO_OK ||
 	    (rc = random_number(10, 99, &number)) != MADO_OK)
 		return rc;
 	if (mado_random(raw, sizeof(raw)) != 0)
