@@ -27,3 +27,15 @@ CREATE TABLE portal.card_handoffs (
 CREATE INDEX card_handoffs_session ON portal.card_handoffs (session_hash);
 
 GRANT SELECT, INSERT, UPDATE, DELETE ON portal.card_handoffs TO mado_app;
+
+-- "Add this phone": a code shown by a computer in a card session, opened on a phone that
+-- is not logged in. After the number check the phone gets a challenge on its own
+-- pre-login session (phone_hash) and creates a passkey bound to the code's person and
+-- card binding, which the code carries from the start.
+ALTER TABLE portal.cross_device_codes
+	ADD COLUMN kind text NOT NULL DEFAULT 'login' CHECK (kind IN ('login', 'add-device')),
+	ADD COLUMN phone_hash bytea REFERENCES portal.sessions (id_hash) ON DELETE SET NULL;
+ALTER TABLE portal.cross_device_codes DROP CONSTRAINT cross_device_codes_check;
+ALTER TABLE portal.cross_device_codes ADD CONSTRAINT cross_device_codes_person_check
+	CHECK (CASE kind WHEN 'login' THEN (state IN ('approved', 'used')) = (person_id IS NOT NULL)
+		ELSE person_id IS NOT NULL AND binding_id IS NOT NULL END);
