@@ -105,6 +105,8 @@ post_csrf(CURL *c, const char *path, const char *body, struct buf *b, const char
 		h = curl_slist_append(h, cookie);
 	b->len = 0;
 	b->data[0] = '\0';
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, b);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, b);
 	curl_easy_setopt(c, CURLOPT_URL, full);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
 	curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
