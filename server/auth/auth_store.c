@@ -986,7 +986,7 @@ auth__staff_revoke(struct mado_db *db, const char *key_hash, char *ref, size_t r
 	return rc;
 }
 
-/* --- Hand-offs to a signing app (sql/migrations/0018_card_handoffs.sql) --- */
+/* --- Hand-offs to a signing app (sql/migrations/0018_phone_handoffs.sql) --- */
 
 /* One hand-off per pre-login session: a new one replaces those before it. */
 static struct mado_db_stmt Q_HANDOFF_CLEAR = MADO_DB_STMT(

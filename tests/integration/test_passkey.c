@@ -663,6 +663,10 @@ test_step_up(void **state)
 	assert_int_equal(
 	    th_sql(&env, "SELECT count(*) FROM portal.mandates WHERE principal_id = '%s'", p.id),
 	    0);
+	/* Nor show a code to add a phone. */
+	assert_int_equal(req(&b, "POST", "/api/v1/passkeys/phone-code", "", &r), 403);
+	assert_string_equal(th_type(&r), "card-required");
+	th_resp_free(&r);
 	/* Other things a card session does, a passkey session does. */
 	assert_int_equal(req(&b, "GET", "/api/v1/me/logins", NULL, &r), 200);
 	th_resp_free(&r);
