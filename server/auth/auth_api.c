@@ -379,7 +379,8 @@ login_failed(struct mado_req *rq, struct mado_db *db, const char *addr_key, cons
  */
 static int
 finish_login(struct mado_req *rq, const char *addr_key, enum mado_pki_reason reason,
-	     const struct mado_pki_result *res, const char *method, bool shared, bool step_up)
+	     const struct mado_pki_result *res, const char *method, bool shared, bool step_up,
+	     const char *handoff)
 {
 	char card_key[65], idbuf[160], key[MADO_HASH_PARAM_LEN], csrf[48], net[64];
 	bool known = auth__card_known(&res->card), conflict = false;
@@ -417,6 +418,18 @@ finish_login(struct mado_req *rq, const char *addr_key, enum mado_pki_reason rea
 		mado_log_info(rq->id, "auth: card step-up with card %s", res->card.fingerprint);
 		out = cJSON_CreateObject();
 		cJSON_AddStringToObject(out, "status", "card_confirmed");
+		return mado_http_json(rq, 200, out);
+	}
+	if (handoff != NULL) {
+		/* A signing app's token for a pre-login session: the page that asked opens
+		   the session at its next poll, with its own cookie. */
+		if ((rc = auth__handoff_approve(db, handoff, &b, auth__s.revocation)) != MADO_OK ||
+		    (rc = auth__fail_clear(db, "card", card_key)) != MADO_OK)
+			return rc;
+		mado_log_info(rq->id, "auth: hand-off approved with card %s",
+			      res->card.fingerprint);
+		out = cJSON_CreateObject();
+		cJSON_AddStringToObject(out, "status", "approved");
 		return mado_http_json(rq, 200, out);
 	}
 	auth__coarse_net(mado_http_client_addr(rq), net, sizeof(net));
@@ -463,7 +476,179 @@ login_webeid(struct mado_req *rq)
 	reason = mado_webeid_validate(auth__s.cards, rq->body, rq->body_len, auth__s.origin, nonce,
 				      time(NULL), MADO_PKI_REVOCATION_CONFIGURED, &res, NULL);
 	/* The pre-login session says whether this is a shared computer (its challenge). */
-	return finish_login(rq, addr_key, reason, &res, "webeid", rq->actor.shared, step_up);
+	return finish_login(rq, addr_key, reason, &res, "webeid", rq->actor.shared, step_up, NULL);
+}
+
+/*
+ * The same device with a signing app (a native card-reading app). The page asks for a
+ * challenge with a hand-off id and opens the app link
+ *   mado-card://login?origin=O&nonce=N&handoff=H&return=R
+ * (each value percent-encoded); the app signs a Web eID token for O and N with the card and
+ * posts it, without a cookie, to O/api/v1/auth/handoff/H/token; the page polls
+ * /api/v1/auth/handoff/poll and gets its session. The token goes through the card login's
+ * checks, counters and history, against the challenge of the pre-login session H was made
+ * for.
+ */
+#define HANDOFF_ID_LEN 43 /* 32 random bytes in base64url */
+
+/* Percent-encodes s (RFC 3986 unreserved characters stay) into out. */
+static void
+pct_encode(const char *s, char *out, size_t len)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t o = 0;
+
+	for (; *s != '\0' && o + 4 < len; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		    c == '-' || c == '_' || c == '.' || c == '~') {
+			out[o++] = (char)c;
+		} else {
+			out[o++] = '%';
+			out[o++] = hex[c >> 4];
+			out[o++] = hex[c & 15];
+		}
+	}
+	out[o] = '\0';
+}
+
+static bool
+handoff_id_ok(const char *id)
+{
+	size_t n = strspn(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_");
+
+	return n == HANDOFF_ID_LEN && id[n] == '\0';
+}
+
+/* The page: a challenge, a hand-off id for the app, and the app link. */
+static int
+handoff_new(struct mado_req *rq)
+{
+	char nonce[MADO_AUTH_NONCE_SIZE], id[48], hash[65], back[256], eo[256], en[160], eb[640];
+	char link[1280], post[320];
+	unsigned char raw[32];
+	struct mado_db *db;
+	cJSON *out;
+	int rc;
+
+	if (auth__s.cards == NULL)
+		return MADO_E_CARD_LOGIN_UNAVAILABLE;
+	if ((rc = mado_auth_challenge(rq, false, mado_http_query_true(rq, "shared"), nonce)) !=
+	    MADO_OK)
+		return rc;
+	if (mado_random(raw, sizeof(raw)) != 0)
+		return MADO_E_INTERNAL;
+	mado_b64url(raw, sizeof(raw), id);
+	OPENSSL_cleanse(raw, sizeof(raw));
+	mado_sha256_hex(id, strlen(id), hash);
+	if ((rc = mado_http_db(rq, &db)) != MADO_OK ||
+	    (rc = auth__handoff_new(db, rq->actor.session_hex, hash)) != MADO_OK)
+		return rc;
+	snprintf(back, sizeof(back), "%s/#/login?handoff=1", auth__s.origin);
+	pct_encode(auth__s.origin, eo, sizeof(eo));
+	pct_encode(nonce, en, sizeof(en));
+	pct_encode(back, eb, sizeof(eb));
+	snprintf(link, sizeof(link), "mado-card://login?origin=%s&nonce=%s&handoff=%s&return=%s",
+		 eo, en, id, eb);
+	snprintf(post, sizeof(post), "%s/api/v1/auth/handoff/%s/token", auth__s.origin, id);
+	out = cJSON_CreateObject();
+	cJSON_AddStringToObject(out, "nonce", nonce);
+	cJSON_AddStringToObject(out, "handoff", id);
+	cJSON_AddStringToObject(out, "app_link", link);
+	cJSON_AddStringToObject(out, "token_url", post);
+	cJSON_AddNumberToObject(out, "expires_in", AUTH_CHALLENGE_TTL_S);
+	OPENSSL_cleanse(id, sizeof(id));
+	OPENSSL_cleanse(link, sizeof(link));
+	OPENSSL_cleanse(post, sizeof(post));
+	return mado_http_json(rq, 200, out);
+}
+
+/* The app: the Web eID token for the hand-off's pre-login session. */
+static int
+handoff_token(struct mado_req *rq)
+{
+	struct mado_pki_result res;
+	enum mado_pki_reason reason;
+	struct auth_handoff h;
+	char addr_key[65], nonce[64], hash[65];
+	struct mado_db *db;
+	int rc;
+
+	if (auth__s.cards == NULL)
+		return MADO_E_CARD_LOGIN_UNAVAILABLE;
+	if (!handoff_id_ok(rq->params[0]))
+		return mado_http_refuse(rq, MADO_E_GRANT_INVALID, "unknown");
+	mado_sha256_hex(rq->params[0], HANDOFF_ID_LEN, hash);
+	/* The hand-off is spent first, whatever comes of the token: once. */
+	if ((rc = mado_http_db(rq, &db)) != MADO_OK ||
+	    (rc = auth__handoff_claim(db, hash, &h)) != MADO_OK)
+		return rc;
+	if (!h.found)
+		return mado_http_refuse(rq, MADO_E_GRANT_INVALID, "unknown");
+	if (h.session[0] == '\0')
+		return mado_http_refuse(rq, MADO_E_GRANT_INVALID, "used");
+	if (h.expired)
+		return mado_http_refuse(rq, MADO_E_GRANT_INVALID, "expired");
+	/* The challenge of that pre-login session, taken as a card login takes it. */
+	if ((rc = auth__challenge_take(db, h.session, false, nonce, sizeof(nonce))) != MADO_OK)
+		return rc;
+	addr_limit_key(rq, addr_key);
+	mado_http_db_release(rq);
+	reason = mado_webeid_validate(auth__s.cards, rq->body, rq->body_len, auth__s.origin, nonce,
+				      time(NULL), MADO_PKI_REVOCATION_CONFIGURED, &res, NULL);
+	return finish_login(rq, addr_key, reason, &res, "webeid", false, false, hash);
+}
+
+/* The page asks whether the app's token passed: waiting, its session, or why not. */
+static int
+handoff_poll(struct mado_req *rq)
+{
+	char key[MADO_HASH_PARAM_LEN], csrf[48], net[64];
+	struct auth_session prior;
+	struct auth_handoff h;
+	struct auth_binding b;
+	struct auth_login al;
+	struct mado_db *db;
+	cJSON *out;
+	int rc;
+
+	if (!rq->actor.session || rq->actor.authenticated)
+		return mado_http_refuse(rq, MADO_E_GRANT_INVALID, "unknown");
+	if ((rc = mado_http_db(rq, &db)) != MADO_OK ||
+	    (rc = auth__handoff_of_session(db, rq->actor.session_hex, &h)) != MADO_OK)
+		return rc;
+	if (!h.found)
+		return mado_http_refuse(rq, MADO_E_GRANT_INVALID, "unknown");
+	if (strcmp(h.state, "approved") == 0) {
+		memset(&prior, 0, sizeof(prior));
+		memset(&b, 0, sizeof(b));
+		memset(&al, 0, sizeof(al));
+		b.found = true;
+		snprintf(b.id, sizeof(b.id), "%s", h.binding_id);
+		snprintf(b.person_id, sizeof(b.person_id), "%s", h.person_id);
+		auth__coarse_net(mado_http_client_addr(rq), net, sizeof(net));
+		al.method = "webeid";
+		al.card = true;
+		al.revocation_checked = h.revocation_checked;
+		al.shared = rq->actor.shared;
+		al.client_net = net;
+		if ((rc = auth__new_session_id(rq, key, csrf)) != MADO_OK ||
+		    (rc = auth__login(db, rq->actor.session_hex, &prior, key, &b, csrf,
+				      auth__s.max_s, &al)) != MADO_OK)
+			return rc;
+		mado_log_info(rq->id, "auth: login by webeid through a signing app");
+		return logged_in(rq, csrf, al.shared);
+	}
+	if (strcmp(h.state, "waiting") == 0 && !h.expired) {
+		out = cJSON_CreateObject();
+		cJSON_AddStringToObject(out, "status", "waiting");
+		return mado_http_json(rq, 200, out);
+	}
+	if (h.expired)
+		return mado_http_refuse(rq, MADO_E_GRANT_INVALID, "expired");
+	return mado_http_refuse(rq, MADO_E_GRANT_INVALID,
+				strcmp(h.state, "refused") == 0 ? "refused" : "used");
 }
 
 /* Browsers navigating to the TLS login get a page, not JSON. */
@@ -495,7 +680,7 @@ login_tls(struct mado_req *rq)
 		reason = mado_pki_check_cert(auth__s.cards, peer, time(NULL),
 					     MADO_PKI_REVOCATION_CONFIGURED, &res);
 		rc = finish_login(rq, addr_key, reason, &res, "tls",
-				  mado_http_query_true(rq, "shared"), false);
+				  mado_http_query_true(rq, "shared"), false, NULL);
 	}
 	if (!wants_html(rq))
 		return rc;
@@ -685,6 +870,12 @@ static const struct mado_field demo_token_body[] = {
     MADO_FIELDS_END,
 };
 
+static const struct mado_field handoff_path[] = {
+    /* Checked in full by the handler: a wrong id is an unknown one (grant-invalid). */
+    {.name = "id", .kind = MADO_K_TEXT, .min = 1, .max = 64, .hint = "the hand-off id"},
+    MADO_FIELDS_END,
+};
+
 static const struct mado_route routes[] = {
     {.method = "POST",
      .pattern = "/api/v1/auth/challenge",
@@ -699,6 +890,28 @@ static const struct mado_route routes[] = {
      .caller = MADO_VISITOR,
      .body = MADO_BODY_RAW,
      .body_max = 16384},
+    {.method = "POST",
+     .pattern = "/api/v1/auth/handoff",
+     .handler = handoff_new,
+     .caller = MADO_VISITOR,
+     .query = shared_query,
+     .rate_limited = true},
+    /* The signing app posts without a cookie and without our Origin (it is not a
+       browser): the one-time hand-off id is what it holds, and the token is checked as a
+       card login checks it, counters included. */
+    {.method = "POST",
+     .pattern = "/api/v1/auth/handoff/{id}/token",
+     .handler = handoff_token,
+     .caller = MADO_PUBLIC,
+     .cross_origin = true,
+     .path = handoff_path,
+     .body = MADO_BODY_RAW,
+     .body_max = 16384},
+    /* The page asks every few seconds; only its own hand-off answers. */
+    {.method = "POST",
+     .pattern = "/api/v1/auth/handoff/poll",
+     .handler = handoff_poll,
+     .caller = MADO_VISITOR},
     /* A form on the TLS login page posts here (never a link: logging in changes state). */
     {.method = "POST",
      .pattern = "/api/v1/auth/tls",

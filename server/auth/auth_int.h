@@ -163,6 +163,26 @@ int auth__org_by_key(struct mado_db *db, const char *key_hash, char *org, size_t
 		     size_t kindlen, bool *found);
 int auth__add_org_cert(struct mado_db *db, const char *org, const char *key_hash);
 
+/* Hand-offs to a signing app on the same device: a one-time id (its SHA-256 in hex)
+   made with a pre-login session's challenge (key), five minutes, once. */
+struct auth_handoff {
+	bool found, expired, revocation_checked;
+	char session[MADO_HASH_PARAM_LEN]; /* claim: the pre-login session, "" when not waiting */
+	char state[16];
+	char person_id[40];
+	char binding_id[24];
+};
+int auth__handoff_new(struct mado_db *db, const char *key, const char *handoff_hash);
+/* The app's post: a waiting hand-off becomes refused (until its token passes) and
+   h->session names its pre-login session; h->session is "" for one that was not waiting. */
+int auth__handoff_claim(struct mado_db *db, const char *handoff_hash, struct auth_handoff *h);
+/* The token passed: the hand-off is approved for the card's person and binding. */
+int auth__handoff_approve(struct mado_db *db, const char *handoff_hash,
+			  const struct auth_binding *b, bool revocation_checked);
+/* The page's poll: the newest hand-off of its pre-login session; an approved one is spent
+   by it (state "approved" for this call only, "used" after). */
+int auth__handoff_of_session(struct mado_db *db, const char *key, struct auth_handoff *h);
+
 /* Desk staff (sql/functions/desk.sql). */
 struct auth_staff {
 	bool found, expired;

@@ -985,3 +985,106 @@ auth__staff_revoke(struct mado_db *db, const char *key_hash, char *ref, size_t r
 	snprintf(ref, reflen, "%s", r.ref);
 	return rc;
 }
+
+/* --- Hand-offs to a signing app (sql/migrations/0018_phone_handoffs.sql) --- */
+
+/* One hand-off per pre-login session: a new one replaces those before it. */
+static struct mado_db_stmt Q_HANDOFF_CLEAR = MADO_DB_STMT(
+    "auth_handoff_clear", "DELETE FROM portal.card_handoffs WHERE session_hash = $1::bytea", 1);
+static struct mado_db_stmt Q_HANDOFF_NEW =
+    MADO_DB_STMT("auth_handoff_new",
+		 "INSERT INTO portal.card_handoffs (handoff_hash, session_hash, expires_at)"
+		 " SELECT $1, s.id_hash, now() + make_interval(secs => $3::int)"
+		 " FROM portal.sessions s WHERE s.id_hash = $2::bytea AND s.person_id IS NULL",
+		 3);
+/* The app's one try: a waiting hand-off is refused until its token has passed, so a
+   second post with the same id finds nothing. */
+static struct mado_db_stmt Q_HANDOFF_CLAIM =
+    MADO_DB_STMT("auth_handoff_claim",
+		 "WITH h AS (SELECT handoff_hash, state, expires_at <= now() AS expired"
+		 "  FROM portal.card_handoffs WHERE handoff_hash = $1),"
+		 " u AS (UPDATE portal.card_handoffs d SET state = 'refused' FROM h"
+		 "  WHERE d.handoff_hash = h.handoff_hash AND d.state = 'waiting'"
+		 "  RETURNING d.session_hash::text AS session)"
+		 " SELECT true AS found, h.expired, coalesce((SELECT session FROM u), '')"
+		 "  AS session FROM h",
+		 1);
+static struct mado_db_stmt Q_HANDOFF_APPROVE =
+    MADO_DB_STMT("auth_handoff_approve",
+		 "UPDATE portal.card_handoffs SET state = 'approved', person_id = $2::uuid,"
+		 " binding_id = $3::bigint, revocation_checked = $4::boolean"
+		 " WHERE handoff_hash = $1 AND state = 'refused' AND expires_at > now()",
+		 4);
+/* The page asks: its hand-off, and an approved one is spent by the asking. */
+static struct mado_db_stmt Q_HANDOFF_OF_SESSION = MADO_DB_STMT(
+    "auth_handoff_of_session",
+    "WITH c AS (SELECT handoff_hash FROM portal.card_handoffs"
+    "  WHERE session_hash = $1::bytea ORDER BY created_at DESC LIMIT 1),"
+    " u AS (UPDATE portal.card_handoffs d SET state = 'used' FROM c"
+    "  WHERE d.handoff_hash = c.handoff_hash AND d.state = 'approved' AND d.expires_at > now()"
+    "  RETURNING d.handoff_hash)"
+    " SELECT true AS found, CASE WHEN EXISTS (SELECT 1 FROM u) THEN 'approved'"
+    "  WHEN d.state = 'approved' THEN 'used' ELSE d.state END AS state,"
+    " d.expires_at <= now() AS expired, d.revocation_checked,"
+    " coalesce(d.person_id::text, '') AS person_id,"
+    " coalesce(d.binding_id::text, '') AS binding_id"
+    " FROM c JOIN portal.card_handoffs d ON d.handoff_hash = c.handoff_hash",
+    1);
+
+int
+auth__handoff_new(struct mado_db *db, const char *key, const char *handoff_hash)
+{
+	char ttl[16];
+	const char *p[3] = {handoff_hash, key, ttl};
+	int rc;
+
+	snprintf(ttl, sizeof(ttl), "%d", AUTH_CHALLENGE_TTL_S);
+	if ((rc = mado_db_run(db, &Q_HANDOFF_CLEAR, p + 1, NULL)) != MADO_OK)
+		return rc;
+	return mado_db_run(db, &Q_HANDOFF_NEW, p, NULL);
+}
+
+int
+auth__handoff_claim(struct mado_db *db, const char *handoff_hash, struct auth_handoff *h)
+{
+	static const struct mado_col cols[] = {
+	    MADO_COL(BOOL, auth_handoff, found),
+	    MADO_COL(BOOL, auth_handoff, expired),
+	    MADO_COL(BUF, auth_handoff, session),
+	};
+	const char *p[1] = {handoff_hash};
+	int rc;
+
+	memset(h, 0, sizeof(*h));
+	rc = mado_db_one(db, &Q_HANDOFF_CLAIM, p, MADO_COLS(cols), h);
+	return rc == MADO_E_NOT_FOUND ? MADO_OK : rc;
+}
+
+int
+auth__handoff_approve(struct mado_db *db, const char *handoff_hash, const struct auth_binding *b,
+		      bool revocation_checked)
+{
+	const char *p[4] = {handoff_hash, b->person_id, b->id,
+			    revocation_checked ? "true" : "false"};
+
+	return mado_db_run(db, &Q_HANDOFF_APPROVE, p, NULL);
+}
+
+int
+auth__handoff_of_session(struct mado_db *db, const char *key, struct auth_handoff *h)
+{
+	static const struct mado_col cols[] = {
+	    MADO_COL(BOOL, auth_handoff, found),
+	    MADO_COL(BUF, auth_handoff, state),
+	    MADO_COL(BOOL, auth_handoff, expired),
+	    MADO_COL(BOOL, auth_handoff, revocation_checked),
+	    MADO_COL(BUF, auth_handoff, person_id),
+	    MADO_COL(BUF, auth_handoff, binding_id),
+	};
+	const char *p[1] = {key};
+	int rc;
+
+	memset(h, 0, sizeof(*h));
+	rc = mado_db_one(db, &Q_HANDOFF_OF_SESSION, p, MADO_COLS(cols), h);
+	return rc == MADO_E_NOT_FOUND ? MADO_OK : rc;
+}

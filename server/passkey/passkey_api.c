@@ -124,20 +124,17 @@ add_params(cJSON *out)
 	}
 }
 
-/* Adding a device, step one: the options for navigator.credentials.create. */
+/* The options for navigator.credentials.create, for person_id, with the challenge nonce. */
 static int
-add_options(struct mado_req *rq)
+creation_options(struct mado_req *rq, struct mado_db *db, const char *person_id, const char *nonce)
 {
-	char nonce[MADO_AUTH_NONCE_SIZE], chal[64], handle[48];
+	char chal[64], handle[48];
 	cJSON *out, *o, *excl;
-	struct mado_db *db;
 	int rc;
 
-	if ((rc = mado_auth_challenge(rq, true, false, nonce)) != MADO_OK ||
-	    (rc = challenge_b64url(nonce, chal)) != MADO_OK ||
-	    (rc = mado_http_db(rq, &db)) != MADO_OK)
+	if ((rc = challenge_b64url(nonce, chal)) != MADO_OK)
 		return rc;
-	user_handle(rq->actor.person_id, handle);
+	user_handle(person_id, handle);
 	out = cJSON_CreateObject();
 	o = cJSON_AddObjectToObject(out, "rp");
 	cJSON_AddStringToObject(o, "id", rp_id());
@@ -155,32 +152,46 @@ add_options(struct mado_req *rq)
 	cJSON_AddStringToObject(o, "userVerification", "required");
 	cJSON_AddStringToObject(out, "attestation", "none");
 	excl = cJSON_AddArrayToObject(out, "excludeCredentials");
-	if ((rc = pk__cred_ids(db, rq->actor.person_id, excl)) != MADO_OK) {
+	if ((rc = pk__cred_ids(db, person_id, excl)) != MADO_OK) {
 		cJSON_Delete(out);
 		return rc;
 	}
 	return mado_http_json(rq, 200, out);
 }
 
-/* Adding a device, step two: the authenticator's answer, checked and kept. */
+/* Adding a device, step one: the options for navigator.credentials.create. */
 static int
-add(struct mado_req *rq)
+add_options(struct mado_req *rq)
 {
-	char nonce[MADO_AUTH_NONCE_SIZE], chal[64], *cred_hex = NULL, *key_hex = NULL;
+	char nonce[MADO_AUTH_NONCE_SIZE];
+	struct mado_db *db;
+	int rc;
+
+	if ((rc = mado_auth_challenge(rq, true, false, nonce)) != MADO_OK ||
+	    (rc = mado_http_db(rq, &db)) != MADO_OK)
+		return rc;
+	return creation_options(rq, db, rq->actor.person_id, nonce);
+}
+
+/* Checks the registration in rq's body against the challenge nonce and keeps the passkey
+   for person_id under binding_id (its id in id): MADO_OK, or the refusal answered. */
+static int
+register_device(struct mado_req *rq, const char *nonce, const char *person_id,
+		const char *binding_id, char id[24])
+{
+	char chal[64], *cred_hex = NULL, *key_hex = NULL;
 	unsigned char *cd = NULL, *att = NULL, *der = NULL;
 	size_t cdlen = 0, attlen = 0;
+	struct pk_stored pk;
 	struct pk_expect e;
 	struct pk_new n;
 	enum pk_reason r;
 	struct mado_db *db;
 	bool dup = false;
 	int rc, derlen;
-	cJSON *out;
 
 	memset(&n, 0, sizeof(n));
-	/* The challenge is spent first, whatever comes of the answer. */
-	if ((rc = mado_auth_challenge_take(rq, true, nonce)) != MADO_OK ||
-	    (rc = challenge_b64url(nonce, chal)) != MADO_OK)
+	if ((rc = challenge_b64url(nonce, chal)) != MADO_OK)
 		return rc;
 	cd = pk_b64url_decode(mado_http_str(rq, "client_data_json"), &cdlen);
 	att = pk_b64url_decode(mado_http_str(rq, "attestation_object"), &attlen);
@@ -205,15 +216,34 @@ add(struct mado_req *rq)
 	OPENSSL_free(der);
 	EVP_PKEY_free(n.key);
 	if ((rc = mado_http_db(rq, &db)) == MADO_OK)
-		rc = pk__add(db, rq->actor.person_id, rq->actor.binding_id, cred_hex, key_hex,
-			     n.alg, n.sign_count, mado_http_str(rq, "name"), n.attestation, &dup);
+		rc = pk__add(db, person_id, binding_id, cred_hex, key_hex, n.alg, n.sign_count,
+			     mado_http_str(rq, "name"), n.attestation, &dup);
+	if (rc == MADO_OK && !dup)
+		rc = pk__find(db, cred_hex, &pk);
 	free(cred_hex);
 	free(key_hex);
 	if (rc != MADO_OK)
 		return rc;
 	if (dup)
 		return mado_http_fail(rq, MADO_E_CONFLICT, "this device is already added");
+	snprintf(id, 24, "%s", pk.id);
 	mado_log_info(rq->id, "passkey: a device added (%s attestation)", n.attestation);
+	return MADO_OK;
+}
+
+/* Adding a device, step two: the authenticator's answer, checked and kept. */
+static int
+add(struct mado_req *rq)
+{
+	char nonce[MADO_AUTH_NONCE_SIZE], id[24];
+	cJSON *out;
+	int rc;
+
+	/* The challenge is spent first, whatever comes of the answer. */
+	if ((rc = mado_auth_challenge_take(rq, true, nonce)) != MADO_OK ||
+	    (rc = register_device(rq, nonce, rq->actor.person_id, rq->actor.binding_id, id)) !=
+		MADO_OK)
+		return rc;
 	out = cJSON_CreateObject();
 	cJSON_AddStringToObject(out, "status", "added");
 	return mado_http_json(rq, 201, out);
@@ -414,25 +444,21 @@ code_reason(const struct pk_code *c)
 		return "unknown";
 	if (strcmp(c->state, "refused") == 0)
 		return "wrong-number";
-	if (strcmp(c->state, "used") == 0 || strcmp(c->state, "approved") == 0)
+	if (strcmp(c->state, "used") == 0)
 		return "used";
+	if (strcmp(c->state, "approved") == 0)
+		return c->expired ? "expired" : "used";
 	return c->expired ? "expired" : "";
 }
 
-/* The computer: a code and a number for the phone. */
+/* A new code (and its SHA-256 in hex) and a two-digit number. */
 static int
-code_new(struct mado_req *rq)
+code_make(char code[CODE_LEN + 1], char hash[65], int *number)
 {
-	char key[MADO_HASH_PARAM_LEN], code[CODE_LEN + 1], hash[65], net[64], link[512];
-	const char *ua = mado_http_req_header(rq, "User-Agent");
 	unsigned char raw[CODE_LEN];
-	struct mado_db *db;
-	char *svg;
-	cJSON *out;
-	int rc, number, i;
+	int i, rc;
 
-	if ((rc = mado_auth_prelogin(rq, mado_http_query_true(rq, "shared"), key)) != MADO_OK ||
-	    (rc = random_number(10, 99, &number)) != MADO_OK)
+	if ((rc = random_number(10, 99, number)) != MADO_OK)
 		return rc;
 	if (mado_random(raw, sizeof(raw)) != 0)
 		return MADO_E_INTERNAL;
@@ -440,11 +466,18 @@ code_new(struct mado_req *rq)
 		code[i] = CODE_ALPHABET[raw[i] & 31];
 	code[CODE_LEN] = '\0';
 	mado_sha256_hex(code, CODE_LEN, hash);
-	mado_auth_coarse_net(mado_http_client_addr(rq), net, sizeof(net));
-	if ((rc = mado_http_db(rq, &db)) != MADO_OK ||
-	    (rc = pk__code_new(db, hash, key, number, ua != NULL ? ua : "", net)) != MADO_OK)
-		return rc;
-	snprintf(link, sizeof(link), "%s/#/qr?c=%s", origin(), code);
+	return MADO_OK;
+}
+
+/* The computer's answer: the code, its link (the phone page `page`) as a QR code, and the
+   number to show. */
+static int
+code_answer_json(struct mado_req *rq, const char *page, const char *code, int number)
+{
+	char link[512], *svg;
+	cJSON *out;
+
+	snprintf(link, sizeof(link), "%s/#/%s?c=%s", origin(), page, code);
 	if ((svg = pk_qr_svg(link)) == NULL)
 		return MADO_E_INTERNAL;
 	out = cJSON_CreateObject();
@@ -455,6 +488,25 @@ code_new(struct mado_req *rq)
 	cJSON_AddNumberToObject(out, "expires_in", PK_CODE_TTL_S);
 	free(svg);
 	return mado_http_json(rq, 200, out);
+}
+
+/* The computer: a code and a number for the phone. */
+static int
+code_new(struct mado_req *rq)
+{
+	char key[MADO_HASH_PARAM_LEN], code[CODE_LEN + 1], hash[65], net[64];
+	const char *ua = mado_http_req_header(rq, "User-Agent");
+	struct mado_db *db;
+	int rc, number;
+
+	if ((rc = mado_auth_prelogin(rq, mado_http_query_true(rq, "shared"), key)) != MADO_OK ||
+	    (rc = code_make(code, hash, &number)) != MADO_OK)
+		return rc;
+	mado_auth_coarse_net(mado_http_client_addr(rq), net, sizeof(net));
+	if ((rc = mado_http_db(rq, &db)) != MADO_OK ||
+	    (rc = pk__code_new(db, hash, key, number, ua != NULL ? ua : "", net)) != MADO_OK)
+		return rc;
+	return code_answer_json(rq, "qr", code, number);
 }
 
 /* The computer asks whether its code was answered: waiting, a session, or why not. */
@@ -489,9 +541,9 @@ code_poll(struct mado_req *rq)
 	return mado_http_refuse(rq, MADO_E_GRANT_INVALID, code_reason(&c));
 }
 
-/* The phone: which computer asks, and three numbers to pick from. */
+/* The phone: which computer asks, and three numbers to pick from, for a code of kind. */
 static int
-code_show(struct mado_req *rq)
+code_show_kind(struct mado_req *rq, const char *kind)
 {
 	char hash[65];
 	struct pk_code c;
@@ -502,7 +554,8 @@ code_show(struct mado_req *rq)
 	if (!code_ok(rq->params[0]))
 		return mado_http_refuse(rq, MADO_E_GRANT_INVALID, "unknown");
 	mado_sha256_hex(rq->params[0], CODE_LEN, hash);
-	if ((rc = mado_http_db(rq, &db)) != MADO_OK || (rc = pk__code_get(db, hash, &c)) != MADO_OK)
+	if ((rc = mado_http_db(rq, &db)) != MADO_OK ||
+	    (rc = pk__code_get(db, hash, kind, &c)) != MADO_OK)
 		return rc;
 	if (*code_reason(&c) != '\0')
 		return mado_http_refuse(rq, MADO_E_GRANT_INVALID, code_reason(&c));
@@ -530,6 +583,12 @@ code_show(struct mado_req *rq)
 	return mado_http_json(rq, 200, out);
 }
 
+static int
+code_show(struct mado_req *rq)
+{
+	return code_show_kind(rq, "login");
+}
+
 /* The phone: the number the person picked. Right: the computer logs in; wrong: the code
    ends. */
 static int
@@ -555,10 +614,110 @@ code_answer(struct mado_req *rq)
 	}
 	if (strcmp(state, "refused") == 0)
 		return mado_http_refuse(rq, MADO_E_GRANT_INVALID, "wrong-number");
-	if ((rc = pk__code_get(db, hash, &c)) != MADO_OK)
+	if ((rc = pk__code_get(db, hash, "login", &c)) != MADO_OK)
 		return rc;
 	return mado_http_refuse(rq, MADO_E_GRANT_INVALID,
 				*code_reason(&c) != '\0' ? code_reason(&c) : "used");
+}
+
+/*
+ * "Add this phone": the computer, in a card session, shows a code; the phone (not logged
+ * in) opens it, picks the computer's number, creates a passkey bound to the code's person
+ * and card with a challenge on its own pre-login session, and has a session.
+ */
+static int
+phone_code_new(struct mado_req *rq)
+{
+	char code[CODE_LEN + 1], hash[65], net[64];
+	const char *ua = mado_http_req_header(rq, "User-Agent");
+	struct mado_db *db;
+	int rc, number;
+
+	if ((rc = code_make(code, hash, &number)) != MADO_OK)
+		return rc;
+	mado_auth_coarse_net(mado_http_client_addr(rq), net, sizeof(net));
+	if ((rc = mado_http_db(rq, &db)) != MADO_OK ||
+	    (rc = pk__phone_new(db, hash, rq->actor.session_hex, number, ua != NULL ? ua : "", net,
+				rq->actor.person_id, rq->actor.binding_id)) != MADO_OK)
+		return rc;
+	return code_answer_json(rq, "add-phone", code, number);
+}
+
+static int
+phone_show(struct mado_req *rq)
+{
+	return code_show_kind(rq, "add-device");
+}
+
+/* Why a phone code does not answer (anything but waiting). */
+static int
+phone_refuse(struct mado_req *rq, struct mado_db *db, const char *hash)
+{
+	struct pk_code c;
+	int rc;
+
+	if ((rc = pk__code_get(db, hash, "add-device", &c)) != MADO_OK)
+		return rc;
+	return mado_http_refuse(rq, MADO_E_GRANT_INVALID,
+				*code_reason(&c) != '\0' ? code_reason(&c) : "used");
+}
+
+/* The phone's pick: the right number gets the creation options, with a challenge on the
+   phone's pre-login session; a wrong one ends the code. */
+static int
+phone_answer(struct mado_req *rq)
+{
+	char key[MADO_HASH_PARAM_LEN], nonce[MADO_AUTH_NONCE_SIZE], hash[65];
+	struct pk_code c;
+	struct mado_db *db;
+	int rc;
+
+	if (!code_ok(rq->params[0]))
+		return mado_http_refuse(rq, MADO_E_GRANT_INVALID, "unknown");
+	mado_sha256_hex(rq->params[0], CODE_LEN, hash);
+	if ((rc = mado_auth_prelogin(rq, false, key)) != MADO_OK ||
+	    (rc = mado_http_db(rq, &db)) != MADO_OK ||
+	    (rc = pk__phone_answer(db, hash, (int)mado_http_int(rq, "number", 0), key, &c)) !=
+		MADO_OK)
+		return rc;
+	if (strcmp(c.state, "refused") == 0)
+		return mado_http_refuse(rq, MADO_E_GRANT_INVALID, "wrong-number");
+	if (strcmp(c.state, "approved") != 0)
+		return phone_refuse(rq, db, hash);
+	if ((rc = mado_auth_challenge(rq, false, false, nonce)) != MADO_OK)
+		return rc;
+	return creation_options(rq, db, c.person_id, nonce);
+}
+
+/* The phone's passkey: the code spent, the registration checked and kept, a session. */
+static int
+phone_add(struct mado_req *rq)
+{
+	char nonce[MADO_AUTH_NONCE_SIZE], hash[65], id[24];
+	struct mado_auth_login l;
+	struct pk_code c;
+	struct mado_db *db;
+	int rc;
+
+	if (!code_ok(rq->params[0]) || !rq->actor.session || rq->actor.authenticated)
+		return mado_http_refuse(rq, MADO_E_GRANT_INVALID, "unknown");
+	mado_sha256_hex(rq->params[0], CODE_LEN, hash);
+	/* The challenge and the code are spent first, whatever comes of the answer. */
+	if ((rc = mado_auth_challenge_take(rq, false, nonce)) != MADO_OK ||
+	    (rc = mado_http_db(rq, &db)) != MADO_OK ||
+	    (rc = pk__phone_take(db, hash, rq->actor.session_hex, &c)) != MADO_OK)
+		return rc;
+	if (!c.found)
+		return phone_refuse(rq, db, hash);
+	if ((rc = register_device(rq, nonce, c.person_id, c.binding_id, id)) != MADO_OK)
+		return rc;
+	l.person_id = c.person_id;
+	l.binding_id = c.binding_id;
+	l.method = "passkey";
+	l.passkey_id = id;
+	if ((rc = mado_auth_login(rq, &l)) == MADO_OK)
+		mado_log_info(rq->id, "passkey: a phone added and logged in");
+	return rc;
 }
 
 static const struct mado_field add_body[] = {
@@ -654,6 +813,33 @@ static const struct mado_route routes[] = {
      .body = MADO_BODY_OBJECT,
      .fields = add_body,
      .body_max = 32768},
+    {.method = "POST",
+     .pattern = "/api/v1/passkeys/phone-code",
+     .handler = phone_code_new,
+     .needs_card = true},
+    {.method = "GET",
+     .pattern = "/api/v1/add-phone/{code}",
+     .handler = phone_show,
+     .caller = MADO_VISITOR,
+     .path = code_path},
+    {.method = "POST",
+     .pattern = "/api/v1/add-phone/{code}",
+     .handler = phone_answer,
+     .caller = MADO_VISITOR,
+     .path = code_path,
+     .body = MADO_BODY_OBJECT,
+     .fields = answer_body,
+     .body_max = 256,
+     .rate_limited = true},
+    {.method = "POST",
+     .pattern = "/api/v1/add-phone/{code}/passkey",
+     .handler = phone_add,
+     .caller = MADO_VISITOR,
+     .path = code_path,
+     .body = MADO_BODY_OBJECT,
+     .fields = add_body,
+     .body_max = 32768,
+     .rate_limited = true},
     {.method = "GET", .pattern = "/api/v1/passkeys", .handler = list},
     {.method = "DELETE",
      .pattern = "/api/v1/passkeys/{id}",

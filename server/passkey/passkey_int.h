@@ -133,12 +133,26 @@ struct pk_code {
 };
 int pk__code_new(struct mado_db *db, const char *code_hash, const char *session_key, int number,
 		 const char *user_agent, const char *client_net);
-int pk__code_get(struct mado_db *db, const char *code_hash, struct pk_code *c);
+/* The code of that kind ("login" or "add-device"). */
+int pk__code_get(struct mado_db *db, const char *code_hash, const char *kind, struct pk_code *c);
 /* The person answered with number: approved when it is the code's (a waiting code that
    has not run out), refused otherwise. *state gets what the code is now. */
 int pk__code_answer(struct mado_db *db, const char *code_hash, int number, const char *person_id,
 		    const char *binding_id, char state[16]);
 /* The newest code of a computer's pre-login session; an approved one becomes used. */
 int pk__code_of_session(struct mado_db *db, const char *session_key, struct pk_code *c);
+
+/* "Add this phone": a code of the computer's card session (session_key), for its person and
+   card binding. */
+int pk__phone_new(struct mado_db *db, const char *code_hash, const char *session_key, int number,
+		  const char *user_agent, const char *client_net, const char *person_id,
+		  const char *binding_id);
+/* The phone's pick: c->state "approved" (for the phone's pre-login session phone_key, and
+   c->person_id) or "refused"; "" when the code was not waiting. */
+int pk__phone_answer(struct mado_db *db, const char *code_hash, int number, const char *phone_key,
+		     struct pk_code *c);
+/* Spends the code approved for this phone: c->found with its person and binding. */
+int pk__phone_take(struct mado_db *db, const char *code_hash, const char *phone_key,
+		   struct pk_code *c);
 
 #endif

@@ -70,21 +70,23 @@ static struct mado_db_stmt Q_CODE_GET = MADO_DB_STMT(
     "passkey_code_get",
     "SELECT true AS found, state, number, user_agent, coalesce(client_net, '') AS client_net,"
     " " MADO_SQL_UTC("created_at") " AS created, expires_at <= now() AS expired"
-				   " FROM portal.cross_device_codes WHERE code_hash = $1",
-    1);
+				   " FROM portal.cross_device_codes WHERE code_hash = $1"
+				   " AND kind = $2",
+    2);
 static struct mado_db_stmt Q_CODE_ANSWER = MADO_DB_STMT(
     "passkey_code_answer",
     "UPDATE portal.cross_device_codes SET"
     " state = CASE WHEN number = $2::int THEN 'approved' ELSE 'refused' END,"
     " person_id = CASE WHEN number = $2::int THEN $3::uuid END,"
     " binding_id = CASE WHEN number = $2::int THEN $4::bigint END"
-    " WHERE code_hash = $1 AND state = 'waiting' AND expires_at > now() RETURNING state",
+    " WHERE code_hash = $1 AND kind = 'login' AND state = 'waiting' AND expires_at > now()"
+    " RETURNING state",
     4);
 /* The computer asks: its newest code, and an approved one is spent by the asking. */
 static struct mado_db_stmt Q_CODE_OF_SESSION = MADO_DB_STMT(
     "passkey_code_of_session",
     "WITH c AS (SELECT code_hash FROM portal.cross_device_codes"
-    "  WHERE session_hash = $1::bytea ORDER BY created_at DESC LIMIT 1),"
+    "  WHERE session_hash = $1::bytea AND kind = 'login' ORDER BY created_at DESC LIMIT 1),"
     " u AS (UPDATE portal.cross_device_codes d SET state = 'used' FROM c"
     "  WHERE d.code_hash = c.code_hash AND d.state = 'approved' AND d.expires_at > now()"
     "  RETURNING d.code_hash)"
@@ -96,6 +98,33 @@ static struct mado_db_stmt Q_CODE_OF_SESSION = MADO_DB_STMT(
     " coalesce(d.person_id::text, '') AS person_id, coalesce(d.binding_id::text, '') AS binding_id"
     " FROM c JOIN portal.cross_device_codes d ON d.code_hash = c.code_hash",
     1);
+
+/* "Add this phone": the computer's code carries its person and card from the start. */
+static struct mado_db_stmt Q_PHONE_NEW = MADO_DB_STMT(
+    "passkey_phone_new",
+    "INSERT INTO portal.cross_device_codes (code_hash, session_hash, number, user_agent,"
+    " client_net, expires_at, kind, person_id, binding_id) VALUES ($1, $2::bytea, $3::int,"
+    " left($4, 256), nullif($5, ''), now() + make_interval(secs => $6::int), 'add-device',"
+    " $7::uuid, $8::bigint)",
+    8);
+/* The phone's number: right, the code is approved for the phone's pre-login session;
+   wrong, it ends. */
+static struct mado_db_stmt Q_PHONE_ANSWER =
+    MADO_DB_STMT("passkey_phone_answer",
+		 "UPDATE portal.cross_device_codes SET"
+		 " state = CASE WHEN number = $2::int THEN 'approved' ELSE 'refused' END,"
+		 " phone_hash = CASE WHEN number = $2::int THEN $3::bytea END"
+		 " WHERE code_hash = $1 AND kind = 'add-device' AND state = 'waiting'"
+		 " AND expires_at > now() RETURNING state, person_id::text AS person_id",
+		 3);
+/* The phone's passkey: the approved code of this phone, spent. */
+static struct mado_db_stmt Q_PHONE_TAKE = MADO_DB_STMT(
+    "passkey_phone_take",
+    "UPDATE portal.cross_device_codes SET state = 'used'"
+    " WHERE code_hash = $1 AND kind = 'add-device' AND state = 'approved'"
+    " AND phone_hash = $2::bytea AND expires_at > now()"
+    " RETURNING true AS found, person_id::text AS person_id, binding_id::text AS binding_id",
+    2);
 
 static int
 one_or_none(int rc)
@@ -305,9 +334,9 @@ static const struct mado_col CODE_COLS[] = {
 };
 
 int
-pk__code_get(struct mado_db *db, const char *code_hash, struct pk_code *c)
+pk__code_get(struct mado_db *db, const char *code_hash, const char *kind, struct pk_code *c)
 {
-	const char *p[1] = {code_hash};
+	const char *p[2] = {code_hash, kind};
 
 	memset(c, 0, sizeof(*c));
 	return one_or_none(mado_db_one(db, &Q_CODE_GET, p, MADO_COLS(CODE_COLS), c));
@@ -346,4 +375,52 @@ pk__code_of_session(struct mado_db *db, const char *session_key, struct pk_code 
 
 	memset(c, 0, sizeof(*c));
 	return one_or_none(mado_db_one(db, &Q_CODE_OF_SESSION, p, MADO_COLS(cols), c));
+}
+
+int
+pk__phone_new(struct mado_db *db, const char *code_hash, const char *session_key, int number,
+	      const char *user_agent, const char *client_net, const char *person_id,
+	      const char *binding_id)
+{
+	char num[8], ttl[16];
+	const char *clear[1] = {session_key};
+	const char *p[8] = {code_hash,  session_key, num,       user_agent,
+			    client_net, ttl,         person_id, binding_id};
+	int rc;
+
+	snprintf(num, sizeof(num), "%d", number);
+	snprintf(ttl, sizeof(ttl), "%d", PK_CODE_TTL_S);
+	if ((rc = mado_db_begin(db)) != MADO_OK)
+		return rc;
+	/* One code at a time for a computer; a new one replaces the last. */
+	if ((rc = mado_db_run(db, &Q_CODE_CLEAR, clear, NULL)) != MADO_OK ||
+	    (rc = mado_db_run(db, &Q_PHONE_NEW, p, NULL)) != MADO_OK)
+		return mado_db_rollback(db, rc);
+	return mado_db_commit(db);
+}
+
+int
+pk__phone_answer(struct mado_db *db, const char *code_hash, int number, const char *phone_key,
+		 struct pk_code *c)
+{
+	static const struct mado_col cols[] = {MADO_COL(BUF, pk_code, state),
+					       MADO_COL(BUF, pk_code, person_id)};
+	char num[8];
+	const char *p[3] = {code_hash, num, phone_key};
+
+	memset(c, 0, sizeof(*c));
+	snprintf(num, sizeof(num), "%d", number);
+	return one_or_none(mado_db_one(db, &Q_PHONE_ANSWER, p, MADO_COLS(cols), c));
+}
+
+int
+pk__phone_take(struct mado_db *db, const char *code_hash, const char *phone_key, struct pk_code *c)
+{
+	static const struct mado_col cols[] = {MADO_COL(BOOL, pk_code, found),
+					       MADO_COL(BUF, pk_code, person_id),
+					       MADO_COL(BUF, pk_code, binding_id)};
+	const char *p[2] = {code_hash, phone_key};
+
+	memset(c, 0, sizeof(*c));
+	return one_or_none(mado_db_one(db, &Q_PHONE_TAKE, p, MADO_COLS(cols), c));
 }

@@ -32,6 +32,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
+#include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
@@ -708,6 +709,142 @@ cmd_token(int argc, char **argv)
 	return 0;
 }
 
+/* One value of an app link's query, percent-decoded (caller frees), or NULL. */
+static char *
+link_param(const char *link, const char *name)
+{
+	const char *q = strchr(link, '?'), *p, *end;
+	size_t n = strlen(name), i, o = 0;
+	char *out;
+
+	for (p = q; p != NULL; p = strchr(p + 1, '&')) {
+		if (strncmp(p + 1, name, n) != 0 || p[1 + n] != '=')
+			continue;
+		p += n + 2;
+		end = p + strcspn(p, "&#");
+		out = malloc((size_t)(end - p) + 1);
+		if (out == NULL)
+			die("out of memory");
+		for (i = 0; p + i < end; i++) {
+			unsigned v;
+
+			if (p[i] == '%' && p + i + 2 < end && sscanf(p + i + 1, "%2x", &v) == 1) {
+				out[o++] = (char)v;
+				i += 2;
+			} else {
+				out[o++] = p[i];
+			}
+		}
+		out[o] = '\0';
+		return out;
+	}
+	return NULL;
+}
+
+/* POSTs body to https://host:port/path (the server's certificate checked against cacert
+   and host), prints the status and the answer; returns the status. */
+static int
+https_post(const char *host, const char *connect_to, const char *path, const char *cacert,
+	   const char *body)
+{
+	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+	char req[1024], buf[4096];
+	int status = 0, n, total = 0;
+	SSL *ssl = NULL;
+	BIO *b;
+
+	if (ctx == NULL || SSL_CTX_load_verify_locations(ctx, cacert, NULL) != 1)
+		die("cannot load %s", cacert);
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+	if ((b = BIO_new_ssl_connect(ctx)) == NULL)
+		die("cannot make a TLS connection");
+	BIO_get_ssl(b, &ssl);
+	BIO_set_conn_hostname(b, connect_to);
+	{
+		char name[256];
+		size_t hn = strcspn(host, ":");
+
+		snprintf(name, sizeof(name), "%.*s", (int)hn, host);
+		SSL_set_tlsext_host_name(ssl, name);
+		SSL_set1_host(ssl, name);
+	}
+	if (BIO_do_connect(b) != 1 || BIO_do_handshake(b) != 1)
+		die("cannot connect to %s securely", connect_to);
+	snprintf(req, sizeof(req),
+		 "POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\n"
+		 "Content-Length: %zu\r\nConnection: close\r\n\r\n",
+		 path, host, strlen(body));
+	if (BIO_puts(b, req) <= 0 || BIO_write(b, body, (int)strlen(body)) <= 0)
+		die("cannot send the token");
+	while (total < (int)sizeof(buf) - 1 &&
+	       (n = BIO_read(b, buf + total, (int)sizeof(buf) - 1 - total)) > 0)
+		total += n;
+	buf[total] = '\0';
+	if (sscanf(buf, "HTTP/1.%*d %d", &status) != 1)
+		die("no answer from %s", connect_to);
+	printf("%d\n%s\n", status,
+	       strstr(buf, "\r\n\r\n") != NULL ? strstr(buf, "\r\n\r\n") + 4 : "");
+	BIO_free_all(b);
+	SSL_CTX_free(ctx);
+	return status;
+}
+
+/*
+ * A signing app on the same device: opened with the login page's app link
+ *   mado-card://login?origin=O&nonce=N&handoff=H&return=R
+ * it signs a Web eID token for O and N with the card and posts it to
+ * O/api/v1/auth/handoff/H/token. --origin and --nonce sign for others instead (tests of
+ * what the portal refuses).
+ */
+static int
+cmd_handoff(int argc, char **argv)
+{
+	const char *cacert = NULL, *connect_to = NULL, *origin = NULL, *nonce = NULL;
+	const struct mado_cli_opt opts[] = {
+	    MADO_CLI_REQUIRED("cacert", "FILE", &cacert, "the portal's certificate authority"),
+	    MADO_CLI_VALUE("connect", "HOST:PORT", &connect_to,
+			   "connect here instead of the link's origin"),
+	    MADO_CLI_VALUE("origin", "URL", &origin, "sign for this origin, not the link's"),
+	    MADO_CLI_VALUE("nonce", "NONCE", &nonce, "sign this nonce, not the link's"),
+	};
+	char *args[3], *token = NULL, *l_origin, *l_nonce, *l_handoff, path[256];
+	const char *host;
+	struct mado_cli cli = {
+	    .name = "mado-card handoff",
+	    .synopsis = "DIR NAME LINK --cacert FILE [--connect HOST:PORT]",
+	    .about = "Play a signing app: sign the app link's nonce with card NAME of DIR and "
+		     "post the token to the portal. Prints the HTTP status and the answer.",
+	    .opts = opts,
+	    .nopts = MADO_NELEM(opts),
+	    .args = args,
+	    .min_args = 3,
+	    .max_args = 3,
+	};
+	int rc, status;
+
+	if ((rc = mado_cli_parse(&cli, argc, argv)) != MADO_CLI_RUN)
+		return rc;
+	if (strncmp(args[2], "mado-card://login?", 18) != 0)
+		die("not a mado-card://login link");
+	l_origin = link_param(args[2], "origin");
+	l_nonce = link_param(args[2], "nonce");
+	l_handoff = link_param(args[2], "handoff");
+	if (l_origin == NULL || l_nonce == NULL || l_handoff == NULL ||
+	    strncmp(l_origin, "https://", 8) != 0 || strlen(l_handoff) > 64)
+		die("the link lacks its origin, nonce or hand-off");
+	if (mado_vcard_token(args[0], args[1], origin != NULL ? origin : l_origin,
+			     nonce != NULL ? nonce : l_nonce, NULL, &token) != MADO_OK)
+		die("cannot sign with card %s", args[1]);
+	host = l_origin + 8;
+	snprintf(path, sizeof(path), "/api/v1/auth/handoff/%s/token", l_handoff);
+	status = https_post(host, connect_to != NULL ? connect_to : host, path, cacert, token);
+	free(token);
+	free(l_origin);
+	free(l_nonce);
+	free(l_handoff);
+	return status == 200 ? 0 : 1;
+}
+
 static int
 cmd_list(int argc, char **argv)
 {
@@ -1024,6 +1161,7 @@ static const struct {
     {"unrevoke", cmd_revoke, "make a revoked card valid again"},
     {"crl", cmd_crl, "write the CA's CRL"},
     {"token", cmd_token, "sign a Web eID token with a card"},
+    {"handoff", cmd_handoff, "play a signing app: post a token for an app link"},
     {"list", cmd_list, "list the cards as JSON"},
     {"ocsp-serve", cmd_ocsp_serve, "run a loopback OCSP responder for the CA"},
     {"callback-serve", cmd_callback_serve, "run a demo service's loopback redirect target"},

@@ -663,6 +663,10 @@ test_step_up(void **state)
 	assert_int_equal(
 	    th_sql(&env, "SELECT count(*) FROM portal.mandates WHERE principal_id = '%s'", p.id),
 	    0);
+	/* Nor show a code to add a phone. */
+	assert_int_equal(req(&b, "POST", "/api/v1/passkeys/phone-code", "", &r), 403);
+	assert_string_equal(th_type(&r), "card-required");
+	th_resp_free(&r);
 	/* Other things a card session does, a passkey session does. */
 	assert_int_equal(req(&b, "GET", "/api/v1/me/logins", NULL, &r), 200);
 	th_resp_free(&r);
@@ -899,6 +903,193 @@ test_code_wrong_and_expired(void **state)
 	th_resp_free(&r);
 }
 
+/* --- "Add this phone" --- */
+
+/* The computer, in b's card session: a phone code. */
+static void
+phone_code(struct browser *computer, struct code *c)
+{
+	struct th_resp r;
+	cJSON *j;
+
+	assert_int_equal(req(computer, "POST", "/api/v1/passkeys/phone-code", "", &r), 200);
+	assert_non_null(j = th_json(&r));
+	snprintf(c->code, sizeof(c->code), "%s", jstr(j, "code"));
+	c->number = cJSON_GetObjectItemCaseSensitive(j, "number")->valueint;
+	assert_int_equal(strlen(c->code), 12);
+	assert_non_null(strstr(jstr(j, "svg"), "<svg"));
+	assert_non_null(strstr(jstr(j, "link"), "/#/add-phone?c="));
+	cJSON_Delete(j);
+	th_resp_free(&r);
+}
+
+static long
+phone_pick(struct browser *phone, const struct code *c, int number, struct th_resp *r)
+{
+	char path[64], body[32];
+
+	snprintf(path, sizeof(path), "/api/v1/add-phone/%s", c->code);
+	snprintf(body, sizeof(body), "{\"number\":%d}", number);
+	return req(phone, "POST", path, body, r);
+}
+
+/* The phone's authenticator answers the challenge; posted for the code. */
+static long
+phone_register(struct browser *phone, struct device *d, const struct code *c, const char *challenge,
+	       struct th_resp *r)
+{
+	char *cd, *cd64, *att64, body[8192], path[80];
+	unsigned char *ad, *obj = NULL;
+	size_t adlen, objlen, objsize = 0;
+	cbor_item_t *m;
+	long status;
+
+	cd = client_data("webauthn.create", challenge, env.origin);
+	ad = auth_data(d, "localhost", UP | UV | AT, &adlen);
+	m = cbor_new_definite_map(3);
+	pair(m, cbor_build_string("fmt"), cbor_build_string("none"));
+	pair(m, cbor_build_string("attStmt"), cbor_new_definite_map(0));
+	pair(m, cbor_build_string("authData"), cbor_build_bytestring(ad, adlen));
+	objlen = cbor_serialize_alloc(m, &obj, &objsize);
+	cbor_decref(&m);
+	cd64 = b64url((const unsigned char *)cd, strlen(cd));
+	att64 = b64url(obj, objlen);
+	snprintf(body, sizeof(body),
+		 "{\"name\":\"phone\",\"client_data_json\":\"%s\",\"attestation_object\":\"%s\"}",
+		 cd64, att64);
+	snprintf(path, sizeof(path), "/api/v1/add-phone/%s/passkey", c->code);
+	status = req(phone, "POST", path, body, r);
+	free(cd);
+	free(cd64);
+	free(att64);
+	free(ad);
+	free(obj);
+	return status;
+}
+
+/* The computer shows the code; the phone, not logged in, picks the number, creates a
+   passkey bound to the person and the computer session's card, and has a session. */
+static void
+test_add_phone(void **state)
+{
+	struct browser computer, phone;
+	struct th_person p;
+	struct device d;
+	struct th_resp r;
+	struct code c;
+	char path[64], challenge[96];
+	bool seen = false;
+	cJSON *j, *v;
+
+	(void)state;
+	person(&p, "pk-phone");
+	as_browser(&p, &computer);
+	phone_code(&computer, &c);
+	memset(&phone, 0, sizeof(phone));
+	snprintf(path, sizeof(path), "/api/v1/add-phone/%s", c.code);
+	assert_int_equal(req(&phone, "GET", path, NULL, &r), 200);
+	assert_non_null(j = th_json(&r));
+	cJSON_ArrayForEach (v, cJSON_GetObjectItemCaseSensitive(j, "choices"))
+		seen = seen || v->valueint == c.number;
+	assert_true(seen);
+	cJSON_Delete(j);
+	th_resp_free(&r);
+	/* A login code's page does not know it. */
+	snprintf(path, sizeof(path), "/api/v1/cross-device/%s", c.code);
+	assert_int_equal(req(&computer, "GET", path, NULL, &r), 401);
+	assert_string_equal(th_reason(&r), "unknown");
+	th_resp_free(&r);
+	assert_int_equal(phone_pick(&phone, &c, c.number, &r), 200);
+	member(&r, "challenge", challenge, sizeof(challenge));
+	th_resp_free(&r);
+	assert_true(phone.cookie[0] != '\0');
+	device_new(&d, -7);
+	assert_int_equal(phone_register(&phone, &d, &c, challenge, &r), 200);
+	member(&r, "csrf_token", phone.csrf, sizeof(phone.csrf));
+	th_resp_free(&r);
+	session_is(&phone, "passkey", false);
+	assert_int_equal(th_sql(&env,
+				"SELECT count(*) FROM portal.passkeys k JOIN portal.sessions s"
+				" ON s.passkey_id = k.id AND s.person_id = k.person_id"
+				" JOIN portal.card_bindings b ON b.id = k.binding_id"
+				" AND b.person_id = k.person_id WHERE k.person_id = '%s'",
+				p.id),
+			 1);
+	/* Used: the code answers no more. */
+	memset(&phone, 0, sizeof(phone));
+	assert_int_equal(phone_pick(&phone, &c, c.number, &r), 401);
+	assert_string_equal(th_type(&r), "grant-invalid");
+	assert_string_equal(th_reason(&r), "used");
+	th_resp_free(&r);
+	EVP_PKEY_free(d.key);
+}
+
+/* A wrong number ends the code; an expired code adds nothing, even after the number. */
+static void
+test_add_phone_wrong_and_expired(void **state)
+{
+	struct browser computer, phone;
+	struct th_person p;
+	struct device d;
+	struct th_resp r;
+	struct code c;
+	char path[64], challenge[96];
+
+	(void)state;
+	person(&p, "pk-phone-bad");
+	as_browser(&p, &computer);
+	phone_code(&computer, &c);
+	memset(&phone, 0, sizeof(phone));
+	assert_int_equal(phone_pick(&phone, &c, c.number == 99 ? 98 : c.number + 1, &r), 401);
+	assert_string_equal(th_type(&r), "grant-invalid");
+	assert_string_equal(th_reason(&r), "wrong-number");
+	th_resp_free(&r);
+	assert_int_equal(phone_pick(&phone, &c, c.number, &r), 401);
+	assert_string_equal(th_reason(&r), "wrong-number");
+	th_resp_free(&r);
+
+	phone_code(&computer, &c);
+	assert_int_equal(th_sql(&env,
+				"UPDATE portal.cross_device_codes SET expires_at = now() -"
+				" interval '1 s' WHERE code_hash = encode(sha256(convert_to('%s',"
+				" 'UTF8')), 'hex')",
+				c.code),
+			 1);
+	snprintf(path, sizeof(path), "/api/v1/add-phone/%s", c.code);
+	assert_int_equal(req(&phone, "GET", path, NULL, &r), 401);
+	assert_string_equal(th_reason(&r), "expired");
+	th_resp_free(&r);
+	assert_int_equal(phone_pick(&phone, &c, c.number, &r), 401);
+	assert_string_equal(th_reason(&r), "expired");
+	th_resp_free(&r);
+
+	/* Running out between the number and the passkey. */
+	phone_code(&computer, &c);
+	memset(&phone, 0, sizeof(phone));
+	assert_int_equal(phone_pick(&phone, &c, c.number, &r), 200);
+	member(&r, "challenge", challenge, sizeof(challenge));
+	th_resp_free(&r);
+	assert_int_equal(th_sql(&env,
+				"UPDATE portal.cross_device_codes SET expires_at = now() -"
+				" interval '1 s' WHERE code_hash = encode(sha256(convert_to('%s',"
+				" 'UTF8')), 'hex')",
+				c.code),
+			 1);
+	device_new(&d, -7);
+	assert_int_equal(phone_register(&phone, &d, &c, challenge, &r), 401);
+	assert_string_equal(th_type(&r), "grant-invalid");
+	assert_string_equal(th_reason(&r), "expired");
+	th_resp_free(&r);
+	assert_int_equal(
+	    th_sql(&env, "SELECT count(*) FROM portal.passkeys WHERE person_id = '%s'", p.id), 0);
+	assert_int_equal(th_sql(&env,
+				"SELECT count(*) FROM portal.sessions WHERE person_id = '%s'"
+				" AND method = 'passkey'",
+				p.id),
+			 0);
+	EVP_PKEY_free(d.key);
+}
+
 int
 main(void)
 {
@@ -911,6 +1102,8 @@ main(void)
 	    cmocka_unit_test(test_card_revoked_and_removed),
 	    cmocka_unit_test(test_code_login),
 	    cmocka_unit_test(test_code_wrong_and_expired),
+	    cmocka_unit_test(test_add_phone),
+	    cmocka_unit_test(test_add_phone_wrong_and_expired),
 	};
 
 	return cmocka_run_group_tests(tests, setup, th_group_teardown);

@@ -353,9 +353,13 @@ test_trusted_proxies(void **state)
 static void
 test_public_writes_limited(void **state)
 {
-	static const char *const login[] = {"/api/v1/auth/webeid", "/api/v1/auth/tls",
-					    "/staff/v1/auth/tls", "/api/v1/auth/passkey",
-					    "/api/v1/auth/cross-device/poll"};
+	static const char *const login[] = {"/api/v1/auth/webeid",
+					    "/api/v1/auth/tls",
+					    "/staff/v1/auth/tls",
+					    "/api/v1/auth/passkey",
+					    "/api/v1/auth/cross-device/poll",
+					    "/api/v1/auth/handoff/{id}/token",
+					    "/api/v1/auth/handoff/poll"};
 	const struct mado_route *r;
 	size_t n, i, j, limited = 0;
 	bool exempt;

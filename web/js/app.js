@@ -14,12 +14,12 @@ import { initConsents, showConsents, showConsent, showRequest } from './consents
 import { initMyData, showMyData } from './mydata.js';
 import { showDeskVisits } from './deskvisits.js';
 import { initMandates, showMandates, backToOwn, ROUTE_THEME } from './mandates.js';
-import { initPasskeys, showDevices, showQr, setCardTokenMaker } from './passkey.js';
+import { initPasskeys, showDevices, showQr, showAddPhone, setCardTokenMaker } from './passkey.js';
 import { initOffline } from './offline.js';
 
 const ROUTES = ['home', 'login', 'mydata', 'access-log', 'access-entry', 'consents', 'consent',
   'consent-request', 'notices', 'logins', 'sessions', 'desk-visits', 'mandates', 'devices', 'qr',
-  'offline'];
+  'add-phone', 'offline'];
 const PRIVATE = new Set(['mydata', 'access-log', 'access-entry', 'consents', 'consent',
   'consent-request', 'notices', 'logins', 'sessions', 'desk-visits', 'mandates', 'devices', 'qr']);
 const SHOW = {
@@ -33,6 +33,7 @@ const SHOW = {
   sessions: showSessions,
   devices: showDevices,
   qr: showQr,
+  'add-phone': showAddPhone,
   mydata: () => showMyData(),
   'access-log': showAccess,
   'access-entry': showEntry,

@@ -178,6 +178,124 @@ export async function showQr(params) {
   }
 }
 
+// --- "Add this phone": the phone's side (not logged in) ---
+
+async function createPhonePasskey(code, n) {
+  const path = `/api/v1/add-phone/${encodeURIComponent(code)}`;
+  const o = await api('POST', path, { number: n });
+  const cred = await navigator.credentials.create({
+    publicKey: {
+      ...o,
+      challenge: fromB64url(o.challenge),
+      user: { ...o.user, id: fromB64url(o.user.id) },
+      excludeCredentials: (o.excludeCredentials || []).map((c) => ({ ...c, id: fromB64url(c.id) })),
+    },
+  });
+  return api('POST', `${path}/passkey`, {
+    name: t('devices.default-name'),
+    client_data_json: toB64url(cred.response.clientDataJSON),
+    attestation_object: toB64url(cred.response.attestationObject),
+  });
+}
+
+export async function showAddPhone(params) {
+  const code = (params.get('c') || '').toUpperCase().replace(/[^0-9A-Z]/g, '');
+  const detail = document.getElementById('add-phone-request');
+  const choices = document.getElementById('add-phone-choices');
+  const msg = document.getElementById('add-phone-message');
+  msg.hidden = true;
+  detail.replaceChildren();
+  choices.replaceChildren();
+  document.getElementById('add-phone-ask').hidden = true;
+  try {
+    const r = await api('GET', `/api/v1/add-phone/${encodeURIComponent(code)}`);
+    const dl = document.createElement('dl');
+    dl.className = 'facts';
+    for (const [k, v] of [['qr.browser', r.browser || '—'], ['qr.when', when(r.requested_at)],
+      ['qr.where', r.network || t('sessions.session.where-unknown')]]) {
+      const dt = document.createElement('dt');
+      dt.textContent = t(k);
+      const dd = document.createElement('dd');
+      dd.textContent = v;
+      dl.append(dt, dd);
+    }
+    detail.append(dl);
+    for (const n of r.choices) {
+      const b = document.createElement('button');
+      b.type = 'button';
+      b.className = 'secondary number';
+      b.dataset.number = String(n);
+      b.textContent = String(n);
+      b.addEventListener('click', async () => {
+        for (const x of choices.querySelectorAll('button')) x.disabled = true;
+        document.getElementById('add-phone-ask').hidden = true;
+        try {
+          const result = await createPhonePasskey(code, n);
+          await loggedIn(result);
+          afterLogin();
+        } catch (e) {
+          say(msg, e instanceof Problem && e.reason === 'wrong-number' ? 'qr.ended.wrong-number' : 'devices.failed',
+            { title: e instanceof Problem ? problemText(e) : t('devices.cancelled') }, 'error');
+        }
+      });
+      choices.append(b);
+    }
+    document.getElementById('add-phone-ask').hidden = false;
+  } catch (e) {
+    const reason = e instanceof Problem ? e.reason : '';
+    say(msg, `qr.ended.${['expired', 'wrong-number', 'used'].includes(reason) ? reason : 'other'}`, {}, 'error');
+  }
+}
+
+// --- "Add this phone": the computer's side (a card session) ---
+
+let phoneTimer = null;
+
+async function showPhoneCode() {
+  const msg = document.getElementById('devices-message');
+  const box = document.getElementById('phone-box');
+  if (phoneTimer) clearTimeout(phoneTimer);
+  try {
+    let c;
+    try {
+      c = await api('POST', '/api/v1/passkeys/phone-code');
+    } catch (e) {
+      if (!(e instanceof Problem && e.type === 'card-required')) throw e;
+      if (!(await stepUp(msg))) return;
+      c = await api('POST', '/api/v1/passkeys/phone-code');
+    }
+    const doc = new DOMParser().parseFromString(c.svg, 'image/svg+xml');
+    const svg = document.importNode(doc.documentElement, true);
+    svg.setAttribute('aria-labelledby', 'phone-text-label');
+    document.getElementById('phone-image').replaceChildren(svg);
+    document.getElementById('phone-link').textContent = c.link;
+    document.getElementById('phone-number').textContent = String(c.number);
+    box.hidden = false;
+    // The phone's passkey shows in the list once it is made: the outcome, on this side.
+    const before = (await api('GET', '/api/v1/passkeys')).items.length;
+    const until = Date.now() + c.expires_in * 1000;
+    const poll = async () => {
+      if (!location.hash.startsWith('#/devices')) return;
+      const { items } = await api('GET', '/api/v1/passkeys');
+      if (items.length > before) {
+        box.hidden = true;
+        say(msg, 'devices.phone.added', {}, 'ok');
+        await showDevices();
+        return;
+      }
+      if (Date.now() > until) {
+        box.hidden = true;
+        say(msg, 'qr.ended.expired', {}, 'error');
+        return;
+      }
+      phoneTimer = setTimeout(poll, 3000);
+    };
+    phoneTimer = setTimeout(poll, 3000);
+  } catch (e) {
+    say(msg, 'devices.failed', { title: problemText(e) }, 'error');
+  }
+}
+
 // --- my devices ---
 
 function line(key, value) {
@@ -287,6 +405,7 @@ async function addDevice(ev) {
 
 export function initPasskeys() {
   document.getElementById('devices-add').addEventListener('submit', addDevice);
+  document.getElementById('devices-phone-button').addEventListener('click', showPhoneCode);
   document.getElementById('devices-code-form').addEventListener('submit', (ev) => {
     ev.preventDefault();
     const c = document.getElementById('devices-code').value.toUpperCase().replace(/[^0-9A-Z]/g, '');
