@@ -63,7 +63,7 @@ struct mado_config {
 	int session_max_s;
 	int staff_session_max_s; /* a desk staff member's session */
 	int visit_max_s;         /* a desk visit's session */
-	int proxy_max_people; /* a proxy acting for more people is reported to the supervisor */
+	int proxy_max_people;    /* a proxy acting for more people is reported to the supervisor */
 	int login_fail_max_addr;
 	int login_fail_max_card;
 	int login_fail_window_s;
