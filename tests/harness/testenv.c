@@ -89,6 +89,9 @@ main(int argc, char **argv)
 	/* The public origin: what browsers use, and what the CSRF and Web eID checks expect. */
 	setenv("MADOTEST_URL", e.origin, 1);
 	setenv("MADOTEST_CA", e.ca, 1);
+	/* For checks that play a card-reading app (mado-card) with the virtual cards. */
+	setenv("MADOTEST_CARD_TOOL", MADO_CARD_BINARY, 1);
+	setenv("MADOTEST_CARD_DIR", e.ca_dir, 1);
 	if (access) {
 		/* For checks that play an agency or a private service on the mTLS listener. */
 		char port[16], db[600];

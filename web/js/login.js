@@ -25,6 +25,52 @@ function showError(type, reason) {
   el.hidden = false;
 }
 
+// A card-reading app on this device: a hand-off made with the challenge gives the app's
+// link; the app posts its token for this browser's session, and the page asks until the
+// login is done (also when the app sends the person back to #/login?handoff=1).
+let appTimer = null;
+
+async function prepareApp() {
+  const link = document.getElementById('login-app-link');
+  const box = document.getElementById('login-app');
+  if (!about || about.card_login === false) {
+    box.hidden = true;
+    return;
+  }
+  try {
+    const shared = document.getElementById('login-shared').checked;
+    const r = await api('POST', `/api/v1/auth/handoff${shared ? '?shared=true' : ''}`);
+    link.href = r.app_link;
+    box.hidden = false;
+  } catch {
+    box.hidden = true;
+  }
+}
+
+function waitForApp() {
+  const waiting = document.getElementById('login-app-waiting');
+  waiting.hidden = false;
+  if (appTimer) clearTimeout(appTimer);
+  const poll = async () => {
+    appTimer = null;
+    if (!location.hash.startsWith('#/login')) return;
+    try {
+      const r = await api('POST', '/api/v1/auth/handoff/poll');
+      if (r.status === 'waiting') {
+        appTimer = setTimeout(poll, 2000);
+        return;
+      }
+      waiting.hidden = true;
+      await loggedIn(r);
+      location.hash = '#/';
+    } catch (e) {
+      waiting.hidden = true;
+      showError(e instanceof Problem ? e.type : 'other', e.reason);
+    }
+  };
+  appTimer = setTimeout(poll, 1000);
+}
+
 // Challenge, a token from the card, then the login itself.
 async function loginWith(makeToken) {
   showError('');
@@ -114,6 +160,9 @@ export async function showLogin(params) {
   const webeidBox = document.getElementById('login-webeid');
   webeidBox.hidden = !(await hasWebeid());
 
+  if (params.get('handoff') === '1') waitForApp();
+  else await prepareApp();
+
   const demo = document.getElementById('login-demo');
   const list = document.getElementById('login-demo-cards');
   demo.hidden = true;
@@ -129,4 +178,6 @@ export function initLogin() {
   const shared = () => document.getElementById('login-shared').checked;
   document.getElementById('login-passkey-button').addEventListener('click', () => passkeyLogin(shared(), showError));
   document.getElementById('login-qr-button').addEventListener('click', () => startCrossDevice(shared()));
+  // The link opens the app; the page waits here for its token.
+  document.getElementById('login-app-link').addEventListener('click', () => waitForApp());
 }

@@ -1,6 +1,7 @@
 // Logging in with the demo's virtual cards, the login history, logout, and the page's
 // explanation of a refused card.
 import path from 'node:path';
+import { execFileSync } from 'node:child_process';
 
 function expect(cond, what) {
   if (!cond) throw new Error(what);
@@ -13,6 +14,29 @@ async function loginWith(page, card) {
 }
 
 export const checks = [
+  {
+    name: 'a card-reading app on the same device logs the page in (mado-card plays the app)',
+    async run({ open }) {
+      const page = await open({ locale: 'en-US', width: 360 });
+      await page.goto('/#/login');
+      await page.waitForSelector('#login-app:not([hidden])');
+      const link = await page.getAttribute('#login-app-link', 'href');
+      expect(link.startsWith('mado-card://login?'), `the app link is ${link}`);
+      // The app reads the card and posts its token for this browser's hand-off...
+      const port = new URL(process.env.MADOTEST_URL).port;
+      execFileSync(process.env.MADOTEST_CARD_TOOL, ['handoff', process.env.MADOTEST_CARD_DIR,
+        'demo-ec', link, '--cacert', process.env.MADOTEST_CA, '--connect', `127.0.0.1:${port}`],
+      { stdio: 'ignore' });
+      // ...and sends the person back to the page, which finishes the login.
+      const back = new URL(link).searchParams.get('return');
+      expect(back.endsWith('/#/login?handoff=1'), `the app returns to ${back}`);
+      await page.goto('/#/login?handoff=1');
+      await page.waitForSelector('body[data-session="in"]');
+      await page.waitForFunction(() => location.hash === '#/');
+      const res = await page.request.get('/api/v1/me/logins');
+      expect(res.status() === 200, `after the app's login /api/v1/me/logins answered ${res.status()}`);
+    },
+  },
   {
     name: 'a private page sends a visitor to the login page',
     async run({ open }) {
