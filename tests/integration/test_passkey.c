@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cbor.h>
 #include <cmocka.h>
@@ -718,8 +719,8 @@ static void
 test_card_revoked_and_removed(void **state)
 {
 	char id[24];
-	struct th_person p, p2;
-	struct device d, d2;
+	struct th_person p, p2, p3;
+	struct device d, d2, d3;
 	struct browser b;
 	struct th_resp r;
 
@@ -737,6 +738,25 @@ test_card_revoked_and_removed(void **state)
 	assert_string_equal(th_type(&r), "card-revoked");
 	th_resp_free(&r);
 	expect_refused(&d, &GOOD, "card-revoked", "card-revoked");
+
+	/* The same, revoked for real at the card's issuer: the passkey session's card is
+	   re-checked (OCSP) like a card session's, and found revoked. */
+	person(&p3, "pk-revoke-ocsp");
+	device_new(&d3, -7);
+	add_device(&p3, &d3);
+	login_ok(&d3, &b);
+	assert_int_equal(
+	    th_sh("'%s' revoke '%s' %s >/dev/null", MADO_CARD_BINARY, env.ca_dir, p3.card), 0);
+	sleep(2); /* past card_recheck_s */
+	assert_int_equal(req(&b, "GET", "/api/v1/me/session", NULL, &r), 401);
+	assert_string_equal(th_type(&r), "card-revoked");
+	th_resp_free(&r);
+	assert_int_equal(th_sql(&env,
+				"SELECT count(*) FROM portal.card_bindings WHERE person_id = '%s'"
+				" AND revoked_at IS NOT NULL",
+				p3.id),
+			 1);
+	expect_refused(&d3, &GOOD, "card-revoked", "card-revoked");
 
 	person(&p2, "pk-remove");
 	device_new(&d2, -7);
@@ -761,6 +781,7 @@ test_card_revoked_and_removed(void **state)
 	expect_refused(&d2, &GOOD, "passkey-refused", "unknown-credential");
 	EVP_PKEY_free(d.key);
 	EVP_PKEY_free(d2.key);
+	EVP_PKEY_free(d3.key);
 }
 
 /* --- the computer's code --- */
