@@ -30,20 +30,17 @@ function showError(type, reason) {
 // login is done (also when the app sends the person back to #/login?handoff=1).
 let appTimer = null;
 
+// Made only when asked: a hand-off takes this browser's challenge, which another way of
+// logging in (a passkey, the extension) would otherwise be racing for.
 async function prepareApp() {
-  const link = document.getElementById('login-app-link');
-  const box = document.getElementById('login-app');
-  if (!about || about.card_login === false) {
-    box.hidden = true;
-    return;
-  }
+  showError('');
   try {
     const shared = document.getElementById('login-shared').checked;
     const r = await api('POST', `/api/v1/auth/handoff${shared ? '?shared=true' : ''}`);
-    link.href = r.app_link;
-    box.hidden = false;
-  } catch {
-    box.hidden = true;
+    document.getElementById('login-app-link').href = r.app_link;
+    document.getElementById('login-app-open').hidden = false;
+  } catch (e) {
+    showError(e instanceof Problem ? e.type : 'other', e.reason);
   }
 }
 
@@ -160,8 +157,9 @@ export async function showLogin(params) {
   const webeidBox = document.getElementById('login-webeid');
   webeidBox.hidden = !(await hasWebeid());
 
+  document.getElementById('login-app').hidden = about.card_login === false;
+  document.getElementById('login-app-open').hidden = true;
   if (params.get('handoff') === '1') waitForApp();
-  else await prepareApp();
 
   const demo = document.getElementById('login-demo');
   const list = document.getElementById('login-demo-cards');
@@ -178,6 +176,7 @@ export function initLogin() {
   const shared = () => document.getElementById('login-shared').checked;
   document.getElementById('login-passkey-button').addEventListener('click', () => passkeyLogin(shared(), showError));
   document.getElementById('login-qr-button').addEventListener('click', () => startCrossDevice(shared()));
+  document.getElementById('login-app-button').addEventListener('click', prepareApp);
   // The link opens the app; the page waits here for its token.
   document.getElementById('login-app-link').addEventListener('click', () => waitForApp());
 }

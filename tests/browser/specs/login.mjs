@@ -19,7 +19,8 @@ export const checks = [
     async run({ open }) {
       const page = await open({ locale: 'en-US', width: 360 });
       await page.goto('/#/login');
-      await page.waitForSelector('#login-app:not([hidden])');
+      await page.click('#login-app-button');
+      await page.waitForSelector('#login-app-link:visible');
       const link = await page.getAttribute('#login-app-link', 'href');
       expect(link.startsWith('mado-card://login?'), `the app link is ${link}`);
       // The app reads the card and posts its token for this browser's hand-off...
