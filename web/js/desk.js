@@ -209,7 +209,8 @@ async function showLog() {
     const tr = el('tr');
     tr.dataset.channel = e.channel;
     const cell = el('td');
-    if (e.channel !== 'self' && e.channel !== 'desk' && !(e.disputes || []).length)
+    // As on the resident's own page: a sealed entry cannot be disputed until it opens.
+    if (e.channel !== 'self' && e.channel !== 'desk' && !e.sealed && !(e.disputes || []).length)
       cell.append(disputeButton(e, cell));
     tr.append(el('td', '', fmtTime(e.occurred_at)), el('td', '', e.organisation),
       el('td', '', (e.items || []).join(', ')), el('td', '', t(`desk.channel.${e.channel}`)), cell);
