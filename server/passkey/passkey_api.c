@@ -15,6 +15,7 @@
 #include "mado/db.h"
 #include "mado/err.h"
 #include "mado/http.h"
+#include "mado/json.h"
 #include "mado/log.h"
 #include "mado/passkey.h"
 #include "mado/util.h"
@@ -249,22 +250,19 @@ add(struct mado_req *rq)
 	return mado_http_json(rq, 201, out);
 }
 
+static const struct mado_jmember device_json[] = {
+    MADO_JM(STR, pk_listed, id, "id"),
+    MADO_JM(STR, pk_listed, name, "name"),
+    MADO_JM(STR, pk_listed, attestation, "attestation"),
+    MADO_JM(STR, pk_listed, algorithm, "algorithm"),
+    MADO_JM(OPT, pk_listed, added_at, "added_at"),
+    MADO_JM(OPT, pk_listed, last_used_at, "last_used_at"),
+};
+
 static int
 list(struct mado_req *rq)
 {
-	struct mado_db *db;
-	cJSON *out, *items;
-	int rc;
-
-	if ((rc = mado_http_db(rq, &db)) != MADO_OK)
-		return rc;
-	out = cJSON_CreateObject();
-	items = cJSON_AddArrayToObject(out, "items");
-	if ((rc = pk__list(db, rq->actor.person_id, items)) != MADO_OK) {
-		cJSON_Delete(out);
-		return rc;
-	}
-	return mado_http_json(rq, 200, out);
+	return mado_http_rows(rq, "items", pk__list, rq->actor.person_id, MADO_COLS(device_json));
 }
 
 static int

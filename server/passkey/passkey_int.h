@@ -117,7 +117,11 @@ int pk__used(struct mado_db *db, const char *id, uint32_t sign_count, bool *move
 /* The counter went backwards: a failure in the history and a notice. */
 int pk__counter_regressed(struct mado_db *db, const char *person_id);
 int pk__failure(struct mado_db *db, const char *person_id, const char *reason);
-int pk__list(struct mado_db *db, const char *person_id, cJSON *items);
+/* A person's devices, newest first, for mado_http_rows. */
+struct pk_listed {
+	const char *id, *name, *attestation, *algorithm, *added_at, *last_used_at;
+};
+int pk__list(struct mado_db *db, const char *person_id, mado_db_row_fn fn, void *arg);
 int pk__cred_ids(struct mado_db *db, const char *person_id, cJSON *items);
 int pk__remove(struct mado_db *db, const char *person_id, const char *id, bool *found);
 

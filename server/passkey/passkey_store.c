@@ -39,11 +39,12 @@ static struct mado_db_stmt Q_NOTICE =
     MADO_DB_STMT_AS_PERSON("passkey_notice", "SELECT portal.device_notice($1::uuid, $2)", 2);
 static struct mado_db_stmt Q_LIST = MADO_DB_STMT_AS_PERSON(
     "passkey_list",
-    "SELECT id::text AS id, name, attestation, alg, " MADO_SQL_UTC(
-	"created_at") " AS added_at,"
-		      " " MADO_SQL_UTC("last_used_at") " AS last_used_at"
-						       " FROM portal.passkeys WHERE person_id = "
-						       "$1::uuid ORDER BY id DESC LIMIT 50",
+    "SELECT id::text AS id, name, attestation,"
+    " CASE alg WHEN -7 THEN 'ES256' WHEN -257 THEN 'RS256' ELSE 'EdDSA' END AS "
+    "algorithm, " MADO_SQL_UTC("created_at") " AS added_at, " MADO_SQL_UTC(
+	"last_used_at") " AS last_used_at"
+			" FROM portal.passkeys WHERE person_id = $1::uuid ORDER BY id DESC LIMIT "
+			"50",
     1);
 static struct mado_db_stmt Q_CRED_IDS = MADO_DB_STMT_AS_PERSON(
     "passkey_cred_ids",
@@ -210,50 +211,17 @@ pk__counter_regressed(struct mado_db *db, const char *person_id)
 	return mado_db_commit(db);
 }
 
-struct pk_row {
-	const char *id, *name, *attestation, *added_at, *last_used_at;
-	int alg;
-};
-
-static void
-add_str(cJSON *o, const char *name, const char *v)
-{
-	if (v != NULL && *v != '\0')
-		cJSON_AddStringToObject(o, name, v);
-}
-
-static int
-add_passkey(const void *row, int i, void *arg)
-{
-	const struct pk_row *r = row;
-	cJSON *it = cJSON_CreateObject();
-
-	(void)i;
-	cJSON_AddStringToObject(it, "id", r->id);
-	cJSON_AddStringToObject(it, "name", r->name);
-	cJSON_AddStringToObject(it, "attestation", r->attestation);
-	cJSON_AddStringToObject(it, "algorithm",
-				r->alg == PK_ES256   ? "ES256"
-				: r->alg == PK_RS256 ? "RS256"
-						     : "EdDSA");
-	add_str(it, "added_at", r->added_at);
-	add_str(it, "last_used_at", r->last_used_at);
-	cJSON_AddItemToArray(arg, it);
-	return MADO_OK;
-}
-
 int
-pk__list(struct mado_db *db, const char *person_id, cJSON *items)
+pk__list(struct mado_db *db, const char *person_id, mado_db_row_fn fn, void *arg)
 {
 	static const struct mado_col cols[] = {
-	    MADO_COL(STR, pk_row, id),          MADO_COL(STR, pk_row, name),
-	    MADO_COL(STR, pk_row, attestation), MADO_COL(INT, pk_row, alg),
-	    MADO_COL(STR, pk_row, added_at),    MADO_COL(STR, pk_row, last_used_at),
+	    MADO_COL(STR, pk_listed, id),          MADO_COL(STR, pk_listed, name),
+	    MADO_COL(STR, pk_listed, attestation), MADO_COL(STR, pk_listed, algorithm),
+	    MADO_COL(STR, pk_listed, added_at),    MADO_COL(STR, pk_listed, last_used_at),
 	};
 	const char *p[1] = {person_id};
 
-	return mado_db_each(db, &Q_LIST, p, MADO_COLS(cols), sizeof(struct pk_row), add_passkey,
-			    items);
+	return mado_db_each(db, &Q_LIST, p, MADO_COLS(cols), sizeof(struct pk_listed), fn, arg);
 }
 
 struct cred_row {
