@@ -130,17 +130,20 @@ window.addEventListener('hashchange', () => {
 
 // --- the phone: which computer asks, and the number ---
 
-export async function showQr(params) {
-  const code = (params.get('c') || '').toUpperCase().replace(/[^0-9A-Z]/g, '');
-  const detail = document.getElementById('qr-request');
-  const choices = document.getElementById('qr-choices');
-  const msg = document.getElementById('qr-answer-message');
+// The phone's side of a number check: which computer asks, and the numbers to choose
+// from as buttons; choose(n) does what the choice is for and says how it went. The page's
+// elements are `${id}-request`, `${id}-choices`, `${id}-ask` and the message box msgId.
+async function askNumber(id, msgId, path, choose) {
+  const detail = document.getElementById(`${id}-request`);
+  const choices = document.getElementById(`${id}-choices`);
+  const ask = document.getElementById(`${id}-ask`);
+  const msg = document.getElementById(msgId);
   msg.hidden = true;
   detail.replaceChildren();
   choices.replaceChildren();
-  document.getElementById('qr-ask').hidden = true;
+  ask.hidden = true;
   try {
-    const r = await api('GET', `/api/v1/cross-device/${encodeURIComponent(code)}`);
+    const r = await api('GET', path);
     const dl = document.createElement('dl');
     dl.className = 'facts';
     for (const [k, v] of [['qr.browser', r.browser || '—'], ['qr.when', when(r.requested_at)],
@@ -160,28 +163,39 @@ export async function showQr(params) {
       b.textContent = String(n);
       b.addEventListener('click', async () => {
         for (const x of choices.querySelectorAll('button')) x.disabled = true;
-        try {
-          await api('POST', `/api/v1/cross-device/${encodeURIComponent(code)}`, { number: n });
-          say(msg, 'qr.approved', {}, 'ok');
-        } catch (e) {
-          say(msg, e instanceof Problem && e.reason === 'wrong-number' ? 'qr.ended.wrong-number' : 'qr.failed',
-            { title: problemText(e) }, 'error');
-        }
-        document.getElementById('qr-ask').hidden = true;
+        ask.hidden = true;
+        await choose(n, msg);
       });
       choices.append(b);
     }
-    document.getElementById('qr-ask').hidden = false;
+    ask.hidden = false;
   } catch (e) {
     const reason = e instanceof Problem ? e.reason : '';
     say(msg, `qr.ended.${['expired', 'wrong-number', 'used'].includes(reason) ? reason : 'other'}`, {}, 'error');
   }
 }
 
+function codeOf(params) {
+  return encodeURIComponent((params.get('c') || '').toUpperCase().replace(/[^0-9A-Z]/g, ''));
+}
+
+export function showQr(params) {
+  const path = `/api/v1/cross-device/${codeOf(params)}`;
+  return askNumber('qr', 'qr-answer-message', path, async (n, msg) => {
+    try {
+      await api('POST', path, { number: n });
+      say(msg, 'qr.approved', {}, 'ok');
+    } catch (e) {
+      say(msg, e instanceof Problem && e.reason === 'wrong-number' ? 'qr.ended.wrong-number' : 'qr.failed',
+        { title: problemText(e) }, 'error');
+    }
+  });
+}
+
 // --- "Add this phone": the phone's side (not logged in) ---
 
 async function createPhonePasskey(code, n) {
-  const path = `/api/v1/add-phone/${encodeURIComponent(code)}`;
+  const path = `/api/v1/add-phone/${code}`;
   const o = await api('POST', path, { number: n });
   const cred = await navigator.credentials.create({
     publicKey: {
@@ -198,53 +212,17 @@ async function createPhonePasskey(code, n) {
   });
 }
 
-export async function showAddPhone(params) {
-  const code = (params.get('c') || '').toUpperCase().replace(/[^0-9A-Z]/g, '');
-  const detail = document.getElementById('add-phone-request');
-  const choices = document.getElementById('add-phone-choices');
-  const msg = document.getElementById('add-phone-message');
-  msg.hidden = true;
-  detail.replaceChildren();
-  choices.replaceChildren();
-  document.getElementById('add-phone-ask').hidden = true;
-  try {
-    const r = await api('GET', `/api/v1/add-phone/${encodeURIComponent(code)}`);
-    const dl = document.createElement('dl');
-    dl.className = 'facts';
-    for (const [k, v] of [['qr.browser', r.browser || '—'], ['qr.when', when(r.requested_at)],
-      ['qr.where', r.network || t('sessions.session.where-unknown')]]) {
-      const dt = document.createElement('dt');
-      dt.textContent = t(k);
-      const dd = document.createElement('dd');
-      dd.textContent = v;
-      dl.append(dt, dd);
+export function showAddPhone(params) {
+  const code = codeOf(params);
+  return askNumber('add-phone', 'add-phone-message', `/api/v1/add-phone/${code}`, async (n, msg) => {
+    try {
+      await loggedIn(await createPhonePasskey(code, n));
+      afterLogin();
+    } catch (e) {
+      say(msg, e instanceof Problem && e.reason === 'wrong-number' ? 'qr.ended.wrong-number' : 'devices.failed',
+        { title: e instanceof Problem ? problemText(e) : t('devices.cancelled') }, 'error');
     }
-    detail.append(dl);
-    for (const n of r.choices) {
-      const b = document.createElement('button');
-      b.type = 'button';
-      b.className = 'secondary number';
-      b.dataset.number = String(n);
-      b.textContent = String(n);
-      b.addEventListener('click', async () => {
-        for (const x of choices.querySelectorAll('button')) x.disabled = true;
-        document.getElementById('add-phone-ask').hidden = true;
-        try {
-          const result = await createPhonePasskey(code, n);
-          await loggedIn(result);
-          afterLogin();
-        } catch (e) {
-          say(msg, e instanceof Problem && e.reason === 'wrong-number' ? 'qr.ended.wrong-number' : 'devices.failed',
-            { title: e instanceof Problem ? problemText(e) : t('devices.cancelled') }, 'error');
-        }
-      });
-      choices.append(b);
-    }
-    document.getElementById('add-phone-ask').hidden = false;
-  } catch (e) {
-    const reason = e instanceof Problem ? e.reason : '';
-    say(msg, `qr.ended.${['expired', 'wrong-number', 'used'].includes(reason) ? reason : 'other'}`, {}, 'error');
-  }
+  });
 }
 
 // --- "Add this phone": the computer's side (a card session) ---
