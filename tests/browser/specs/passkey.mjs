@@ -4,8 +4,9 @@
 // out and logs in with the passkey; a passkey session must confirm the card before it
 // may add a device; a computer shows a QR code and a number, the phone opens its link
 // and picks the number, and the computer is logged in (a wrong number ends the code);
-// a revoked card ends the passkey's session and refuses its next login. The thin client:
-// a valid manifest, and a service worker whose caches never hold an /api/ answer.
+// a computer's card session adds a phone the same way (the phone makes its passkey and
+// is logged in); a revoked card ends the passkey's session and refuses its next login.
+// The thin client: a valid manifest, and a service worker whose caches never hold an /api/ answer.
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 
@@ -167,6 +168,43 @@ export const checks = [
       await computer.waitForSelector('body[data-session="in"]');
       const s = await sessionOf(computer);
       expect(s.method === 'cross-device' && s.channel === 'self', `the computer's session is ${JSON.stringify(s)}`);
+      await phone.context().close();
+    },
+  },
+  {
+    name: 'a computer with a card session adds a phone: the phone picks the number, makes its passkey and is logged in',
+    async run({ open, artifacts }) {
+      const computer = await open({ locale: 'en-US', width: 1280, height: 800 });
+      await computer.goto('/#/login');
+      await computer.waitForSelector('#login-demo-cards button[data-card="demo-ec"]');
+      await computer.click('#login-demo-cards button[data-card="demo-ec"]');
+      await computer.waitForSelector('body[data-session="in"]');
+      await computer.goto('/#/devices');
+      await computer.waitForSelector('[data-view="devices"][aria-busy="false"]');
+      const before = await computer.$$eval('#devices-list li[data-device]', (l) => l.length);
+      await computer.click('#devices-phone-button');
+      await computer.waitForSelector('#phone-box:not([hidden]) #phone-image svg');
+      const number = Number(await computer.textContent('#phone-number'));
+      const link = await computer.textContent('#phone-link');
+      expect(link.includes('#/add-phone?c='), `the link is ${link}`);
+
+      const phone = await open(PHONE);
+      const { cdp, authenticatorId } = await authenticator(phone);
+      await phone.goto(link);
+      await phone.waitForSelector(`#add-phone-choices button[data-number="${number}"]`);
+      await fitsPhone(phone, 'adding a phone');
+      await phone.screenshot({ path: path.join(artifacts, 'add-phone-ja.png'), fullPage: true });
+      await phone.tap(`#add-phone-choices button[data-number="${number}"]`);
+      await phone.waitForSelector('body[data-session="in"]');
+      const s = await sessionOf(phone);
+      expect(s.method === 'passkey', `the phone's session is ${JSON.stringify(s)}`);
+      const { credentials } = await cdp.send('WebAuthn.getCredentials', { authenticatorId });
+      expect(credentials.length === 1, 'no passkey on the phone');
+
+      // The computer sees the new device by itself (it polls the list).
+      await computer.waitForFunction((n) => document.querySelectorAll('#devices-list li[data-device]').length > n,
+        before, { timeout: 20000 });
+      expect(await computer.isHidden('#phone-box'), 'the code is still shown after the phone was added');
       await phone.context().close();
     },
   },
