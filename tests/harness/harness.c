@@ -1030,6 +1030,48 @@ th_person_http(const struct th_env *e, const struct th_person *p, const char *me
 	return th_http(e, method, path, h, body, body != NULL ? strlen(body) : 0, out);
 }
 
+void
+th_browser_of(const struct th_person *p, struct th_browser *b)
+{
+	snprintf(b->cookie, sizeof(b->cookie), "%s", p->cookie);
+	snprintf(b->csrf, sizeof(b->csrf), "%s", p->csrf);
+}
+
+int
+th_browser_http(const struct th_env *e, struct th_browser *b, const char *method, const char *path,
+		const char *body, struct th_resp *out)
+{
+	char cookie[160], csrf[96], origin[96], v[256];
+	const char *h[5];
+	int n = 0, rc;
+
+	snprintf(origin, sizeof(origin), "Origin: %s", e->origin);
+	h[n++] = origin;
+	h[n++] = "Content-Type: application/json";
+	if (b->cookie[0] != '\0') {
+		snprintf(cookie, sizeof(cookie), "Cookie: %s", b->cookie);
+		h[n++] = cookie;
+	}
+	if (b->csrf[0] != '\0') {
+		snprintf(csrf, sizeof(csrf), "X-CSRF-Token: %s", b->csrf);
+		h[n++] = csrf;
+	}
+	h[n] = NULL;
+	rc = th_http(e, method, path, h, body, body != NULL ? strlen(body) : 0, out);
+	if (rc == 0 && th_header(out, "Set-Cookie", v, sizeof(v)) != NULL &&
+	    strncmp(v, "__Host-mado=", 12) == 0)
+		snprintf(b->cookie, sizeof(b->cookie), "%.*s", (int)strcspn(v, ";"), v);
+	return rc;
+}
+
+const char *
+th_jstr(const cJSON *o, const char *name)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
+
+	return cJSON_IsString(v) ? v->valuestring : "";
+}
+
 /* --- faults --- */
 
 int

@@ -152,6 +152,19 @@ cJSON *th_json(const struct th_resp *r);
 const char *th_type(const struct th_resp *r);
 const char *th_reason(const struct th_resp *r);
 
+/* A browser of the tests: the session cookie and CSRF token it holds. th_browser_http
+   sends them (with the portal's Origin and a JSON content type) when it has them, and
+   keeps the session cookie of each answer's Set-Cookie, as a browser would. */
+struct th_browser {
+	char cookie[128]; /* "__Host-mado=...", or "" */
+	char csrf[64];
+};
+void th_browser_of(const struct th_person *p, struct th_browser *b);
+int th_browser_http(const struct th_env *e, struct th_browser *b, const char *method,
+		    const char *path, const char *body, struct th_resp *out);
+/* A string member of a JSON object, or "" when it is missing or not a string. */
+const char *th_jstr(const cJSON *o, const char *name);
+
 /* Faults. th_mado_kill ends mado with SIGKILL (no shutdown at all); th_mado_start brings
    it back on the same ports and database. th_pg_stop_mode stops PostgreSQL as pg_ctl stop
    -m MODE would ("smart", "fast" or "immediate": the last is a crash, recovery at the next

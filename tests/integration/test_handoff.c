@@ -19,7 +19,6 @@
 #include "harness.h"
 
 static struct th_env env;
-static char origin_hdr[96];
 
 static int
 setup(void **state)
@@ -27,7 +26,6 @@ setup(void **state)
 	*state = &env;
 	if (th_setup_cards(&env, NULL) != 0)
 		return -1;
-	snprintf(origin_hdr, sizeof(origin_hdr), "Origin: %s", env.origin);
 	return 0;
 }
 
@@ -36,9 +34,9 @@ setup(void **state)
 	"handoff_hash = encode(sha256(convert_to(substring('%s' from 'handoff=([^&]+)'),"          \
 	" 'UTF8')), 'hex')"
 
+/* The page's browser, and what the page was given for the app. */
 struct browser {
-	char cookie[128];
-	char csrf[64];
+	struct th_browser web;
 	char link[1400];
 	char nonce[64];
 };
@@ -46,33 +44,8 @@ struct browser {
 static long
 req(struct browser *b, const char *method, const char *path, struct th_resp *r)
 {
-	char cookie[160], csrf[96], v[256];
-	const char *h[5];
-	int n = 0;
-
-	h[n++] = origin_hdr;
-	h[n++] = "Content-Type: application/json";
-	if (b->cookie[0] != '\0') {
-		snprintf(cookie, sizeof(cookie), "Cookie: %s", b->cookie);
-		h[n++] = cookie;
-	}
-	if (b->csrf[0] != '\0') {
-		snprintf(csrf, sizeof(csrf), "X-CSRF-Token: %s", b->csrf);
-		h[n++] = csrf;
-	}
-	h[n] = NULL;
-	assert_int_equal(th_http(&env, method, path, h, "", 0, r), 0);
-	if (th_header(r, "Set-Cookie", v, sizeof(v)) != NULL && strncmp(v, "__Host-mado=", 12) == 0)
-		snprintf(b->cookie, sizeof(b->cookie), "%.*s", (int)strcspn(v, ";"), v);
+	assert_int_equal(th_browser_http(&env, &b->web, method, path, "", r), 0);
 	return r->status;
-}
-
-static const char *
-jstr(const cJSON *o, const char *name)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
-
-	return cJSON_IsString(v) ? v->valuestring : "";
 }
 
 /* The page: a challenge with a hand-off, and the app link. */
@@ -85,15 +58,15 @@ page_asks(struct browser *b)
 	memset(b, 0, sizeof(*b));
 	assert_int_equal(req(b, "POST", "/api/v1/auth/handoff", &r), 200);
 	assert_non_null(j = th_json(&r));
-	snprintf(b->link, sizeof(b->link), "%s", jstr(j, "app_link"));
-	snprintf(b->nonce, sizeof(b->nonce), "%s", jstr(j, "nonce"));
+	snprintf(b->link, sizeof(b->link), "%s", th_jstr(j, "app_link"));
+	snprintf(b->nonce, sizeof(b->nonce), "%s", th_jstr(j, "nonce"));
 	assert_int_equal(strlen(b->nonce), 44);
-	assert_int_equal(strlen(jstr(j, "handoff")), 43);
+	assert_int_equal(strlen(th_jstr(j, "handoff")), 43);
 	assert_int_equal(strncmp(b->link, "mado-card://login?origin=", 25), 0);
-	assert_non_null(strstr(b->link, jstr(j, "handoff")));
+	assert_non_null(strstr(b->link, th_jstr(j, "handoff")));
 	cJSON_Delete(j);
 	th_resp_free(&r);
-	assert_true(b->cookie[0] != '\0');
+	assert_true(b->web.cookie[0] != '\0');
 	/* Only the id's hash is kept. */
 	assert_int_equal(th_sql(&env,
 				"SELECT count(*) FROM portal.card_handoffs WHERE " HASH_OF
@@ -160,7 +133,7 @@ test_handoff_login(void **state)
 	/* Another browser waiting for its own hand-off stays logged out. */
 	assert_int_equal(poll(&other, &r), 200);
 	assert_non_null(j = th_json(&r));
-	assert_string_equal(jstr(j, "status"), "waiting");
+	assert_string_equal(th_jstr(j, "status"), "waiting");
 	cJSON_Delete(j);
 	th_resp_free(&r);
 	/* A browser without a session gets nothing. */
@@ -171,13 +144,13 @@ test_handoff_login(void **state)
 	/* The page that asked: its session, a card session. */
 	assert_int_equal(poll(&a, &r), 200);
 	assert_non_null(j = th_json(&r));
-	assert_string_equal(jstr(j, "status"), "logged_in");
-	snprintf(a.csrf, sizeof(a.csrf), "%s", jstr(j, "csrf_token"));
+	assert_string_equal(th_jstr(j, "status"), "logged_in");
+	snprintf(a.web.csrf, sizeof(a.web.csrf), "%s", th_jstr(j, "csrf_token"));
 	cJSON_Delete(j);
 	th_resp_free(&r);
 	assert_int_equal(req(&a, "GET", "/api/v1/me/session", &r), 200);
 	assert_non_null(j = th_json(&r));
-	assert_string_equal(jstr(j, "method"), "webeid");
+	assert_string_equal(th_jstr(j, "method"), "webeid");
 	assert_true(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "card")));
 	cJSON_Delete(j);
 	th_resp_free(&r);

@@ -27,7 +27,6 @@
 #include "harness.h"
 
 static struct th_env env;
-static char origin_hdr[96];
 
 #define UP 0x01
 #define UV 0x04
@@ -39,7 +38,6 @@ setup(void **state)
 	*state = &env;
 	if (th_setup_cards(&env, NULL) != 0)
 		return -1;
-	snprintf(origin_hdr, sizeof(origin_hdr), "Origin: %s", env.origin);
 	return 0;
 }
 
@@ -198,57 +196,11 @@ client_data(const char *type, const char *challenge, const char *origin)
 
 /* --- HTTP --- */
 
-struct browser {
-	char cookie[128];
-	char csrf[64];
-};
-
-static void
-take_cookie(const struct th_resp *r, struct browser *b)
-{
-	char v[256];
-
-	if (th_header(r, "Set-Cookie", v, sizeof(v)) != NULL && strncmp(v, "__Host-mado=", 12) == 0)
-		snprintf(b->cookie, sizeof(b->cookie), "%.*s", (int)strcspn(v, ";"), v);
-}
-
 static long
-req(struct browser *b, const char *method, const char *path, const char *body, struct th_resp *r)
+req(struct th_browser *b, const char *method, const char *path, const char *body, struct th_resp *r)
 {
-	char cookie[160], csrf[96];
-	const char *h[5];
-	int n = 0;
-
-	h[n++] = origin_hdr;
-	h[n++] = "Content-Type: application/json";
-	if (b->cookie[0] != '\0') {
-		snprintf(cookie, sizeof(cookie), "Cookie: %s", b->cookie);
-		h[n++] = cookie;
-	}
-	if (b->csrf[0] != '\0') {
-		snprintf(csrf, sizeof(csrf), "X-CSRF-Token: %s", b->csrf);
-		h[n++] = csrf;
-	}
-	h[n] = NULL;
-	assert_int_equal(th_http(&env, method, path, h, body, body != NULL ? strlen(body) : 0, r),
-			 0);
-	take_cookie(r, b);
+	assert_int_equal(th_browser_http(&env, b, method, path, body, r), 0);
 	return r->status;
-}
-
-static void
-as_browser(const struct th_person *p, struct browser *b)
-{
-	snprintf(b->cookie, sizeof(b->cookie), "%s", p->cookie);
-	snprintf(b->csrf, sizeof(b->csrf), "%s", p->csrf);
-}
-
-static const char *
-jstr(const cJSON *o, const char *name)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
-
-	return cJSON_IsString(v) ? v->valuestring : "";
 }
 
 /* A string member of a 200 answer. */
@@ -258,7 +210,7 @@ member(struct th_resp *r, const char *name, char *out, size_t len)
 	cJSON *j = th_json(r);
 
 	assert_non_null(j);
-	snprintf(out, len, "%s", jstr(j, name));
+	snprintf(out, len, "%s", th_jstr(j, name));
 	cJSON_Delete(j);
 }
 
@@ -277,7 +229,7 @@ enum att { ATT_NONE, ATT_SELF, ATT_SELF_BAD };
 
 /* Adds the device in b's session: the response's status (r freed). */
 static long
-add_device_with(struct browser *b, struct device *d, const char *origin, const char *rp_id,
+add_device_with(struct th_browser *b, struct device *d, const char *origin, const char *rp_id,
 		unsigned flags, enum att att, char *type_out, char *reason_out)
 {
 	char challenge[96], *cd, *cd64, *att64, body[8192];
@@ -334,9 +286,9 @@ add_device_with(struct browser *b, struct device *d, const char *origin, const c
 static void
 add_device(struct th_person *p, struct device *d)
 {
-	struct browser b;
+	struct th_browser b;
 
-	as_browser(p, &b);
+	th_browser_of(p, &b);
 	assert_int_equal(
 	    add_device_with(&b, d, env.origin, "localhost", UP | UV, ATT_NONE, NULL, NULL), 201);
 }
@@ -354,7 +306,7 @@ static const struct assertion GOOD = {NULL, "localhost", "webauthn.get", UP | UV
 /* A passkey login in a new browser b: the status; body gets the request's body so that it
    can be replayed (caller frees; NULL to not keep it). */
 static long
-login_with(struct browser *b, struct device *d, const struct assertion *a, char **body_out,
+login_with(struct th_browser *b, struct device *d, const struct assertion *a, char **body_out,
 	   struct th_resp *r)
 {
 	char challenge[96], *cd, *cd64, *ad64, *sig64, *cred64, *body;
@@ -402,7 +354,7 @@ login_with(struct browser *b, struct device *d, const struct assertion *a, char 
 static void
 expect_refused(struct device *d, const struct assertion *a, const char *type, const char *reason)
 {
-	struct browser b;
+	struct th_browser b;
 	struct th_resp r;
 
 	assert_int_equal(login_with(&b, d, a, NULL, &r), 401);
@@ -413,7 +365,7 @@ expect_refused(struct device *d, const struct assertion *a, const char *type, co
 }
 
 static void
-login_ok(struct device *d, struct browser *b)
+login_ok(struct device *d, struct th_browser *b)
 {
 	struct th_resp r;
 
@@ -423,14 +375,14 @@ login_ok(struct device *d, struct browser *b)
 
 /* The session's method and whether the card was used in it. */
 static void
-session_is(struct browser *b, const char *method, bool card)
+session_is(struct th_browser *b, const char *method, bool card)
 {
 	struct th_resp r;
 	cJSON *j;
 
 	assert_int_equal(req(b, "GET", "/api/v1/me/session", NULL, &r), 200);
 	assert_non_null(j = th_json(&r));
-	assert_string_equal(jstr(j, "method"), method);
+	assert_string_equal(th_jstr(j, "method"), method);
 	assert_true(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "card")) == card);
 	cJSON_Delete(j);
 	th_resp_free(&r);
@@ -444,7 +396,7 @@ test_add_list_and_login(void **state)
 {
 	struct th_person p;
 	struct device d;
-	struct browser b;
+	struct th_browser b;
 	struct th_resp r;
 	cJSON *j, *it;
 
@@ -464,9 +416,9 @@ test_add_list_and_login(void **state)
 	assert_int_equal(req(&b, "GET", "/api/v1/passkeys", NULL, &r), 200);
 	assert_non_null(j = th_json(&r));
 	it = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(j, "items"), 0);
-	assert_string_equal(jstr(it, "name"), "phone");
-	assert_string_equal(jstr(it, "algorithm"), "ES256");
-	assert_true(jstr(it, "last_used_at")[0] != '\0');
+	assert_string_equal(th_jstr(it, "name"), "phone");
+	assert_string_equal(th_jstr(it, "algorithm"), "ES256");
+	assert_true(th_jstr(it, "last_used_at")[0] != '\0');
 	cJSON_Delete(j);
 	th_resp_free(&r);
 	assert_int_equal(th_sql(&env,
@@ -483,10 +435,10 @@ test_add_list_and_login(void **state)
 	/* EdDSA, and packed self attestation, are taken too. */
 	{
 		struct device e;
-		struct browser cb;
+		struct th_browser cb;
 
 		device_new(&e, -8);
-		as_browser(&p, &cb);
+		th_browser_of(&p, &cb);
 		assert_int_equal(add_device_with(&cb, &e, env.origin, "localhost", UP | UV,
 						 ATT_SELF, NULL, NULL),
 				 201);
@@ -510,12 +462,12 @@ test_add_refused(void **state)
 	char type[64], reason[64];
 	struct th_person p;
 	struct device d;
-	struct browser b;
+	struct th_browser b;
 
 	(void)state;
 	person(&p, "pk-addbad");
 	device_new(&d, -7);
-	as_browser(&p, &b);
+	th_browser_of(&p, &b);
 	assert_int_equal(
 	    add_device_with(&b, &d, env.origin, "localhost", UP | UV, ATT_SELF_BAD, type, reason),
 	    401);
@@ -545,7 +497,7 @@ test_login_refused(void **state)
 	struct assertion a = GOOD;
 	struct th_person p;
 	struct device d, stranger;
-	struct browser b, b2;
+	struct th_browser b, b2;
 	struct th_resp r, c;
 	char *body = NULL;
 
@@ -606,7 +558,7 @@ test_counter_backwards(void **state)
 {
 	struct th_person p;
 	struct device d;
-	struct browser b;
+	struct th_browser b;
 
 	(void)state;
 	person(&p, "pk-counter");
@@ -638,7 +590,7 @@ test_step_up(void **state)
 	char type[64], nonce[64], cmd[1024], tok[8192];
 	struct th_person p, q;
 	struct device d, d2;
-	struct browser b;
+	struct th_browser b;
 	struct th_resp r;
 	size_t n;
 	FILE *f;
@@ -721,7 +673,7 @@ test_card_revoked_and_removed(void **state)
 	char id[24];
 	struct th_person p, p2, p3;
 	struct device d, d2, d3;
-	struct browser b;
+	struct th_browser b;
 	struct th_resp r;
 
 	(void)state;
@@ -767,9 +719,9 @@ test_card_revoked_and_removed(void **state)
 			 0);
 	{
 		char path[64];
-		struct browser cb;
+		struct th_browser cb;
 
-		as_browser(&p2, &cb);
+		th_browser_of(&p2, &cb);
 		snprintf(path, sizeof(path), "/api/v1/passkeys/%s", id);
 		assert_int_equal(req(&cb, "DELETE", path, NULL, &r), 204);
 		th_resp_free(&r);
@@ -792,7 +744,7 @@ struct code {
 };
 
 static void
-code_new(struct browser *computer, struct code *c)
+code_new(struct th_browser *computer, struct code *c)
 {
 	struct th_resp r;
 	cJSON *j;
@@ -800,17 +752,17 @@ code_new(struct browser *computer, struct code *c)
 	memset(computer, 0, sizeof(*computer));
 	assert_int_equal(req(computer, "POST", "/api/v1/auth/cross-device", "", &r), 200);
 	assert_non_null(j = th_json(&r));
-	snprintf(c->code, sizeof(c->code), "%s", jstr(j, "code"));
+	snprintf(c->code, sizeof(c->code), "%s", th_jstr(j, "code"));
 	c->number = cJSON_GetObjectItemCaseSensitive(j, "number")->valueint;
 	assert_int_equal(strlen(c->code), 12);
-	assert_non_null(strstr(jstr(j, "svg"), "<svg"));
-	assert_non_null(strstr(jstr(j, "link"), c->code));
+	assert_non_null(strstr(th_jstr(j, "svg"), "<svg"));
+	assert_non_null(strstr(th_jstr(j, "link"), c->code));
 	cJSON_Delete(j);
 	th_resp_free(&r);
 }
 
 static long
-answer(struct browser *phone, const struct code *c, int number, struct th_resp *r)
+answer(struct th_browser *phone, const struct code *c, int number, struct th_resp *r)
 {
 	char path[64], body[32];
 
@@ -820,7 +772,7 @@ answer(struct browser *phone, const struct code *c, int number, struct th_resp *
 }
 
 static long
-poll(struct browser *computer, struct th_resp *r)
+poll(struct th_browser *computer, struct th_resp *r)
 {
 	return req(computer, "POST", "/api/v1/auth/cross-device/poll", "", r);
 }
@@ -829,7 +781,7 @@ poll(struct browser *computer, struct th_resp *r)
 static void
 test_code_login(void **state)
 {
-	struct browser computer, phone;
+	struct th_browser computer, phone;
 	struct th_person p;
 	struct th_resp r;
 	struct code c;
@@ -839,7 +791,7 @@ test_code_login(void **state)
 
 	(void)state;
 	person(&p, "pk-qr");
-	as_browser(&p, &phone);
+	th_browser_of(&p, &phone);
 	code_new(&computer, &c);
 	assert_int_equal(poll(&computer, &r), 200);
 	th_resp_free(&r);
@@ -876,7 +828,7 @@ test_code_login(void **state)
 static void
 test_code_wrong_and_expired(void **state)
 {
-	struct browser computer, phone;
+	struct th_browser computer, phone;
 	struct th_person p;
 	struct th_resp r;
 	struct code c;
@@ -884,7 +836,7 @@ test_code_wrong_and_expired(void **state)
 
 	(void)state;
 	person(&p, "pk-qr-bad");
-	as_browser(&p, &phone);
+	th_browser_of(&p, &phone);
 	code_new(&computer, &c);
 	assert_int_equal(answer(&phone, &c, c.number == 99 ? 98 : c.number + 1, &r), 401);
 	assert_string_equal(th_type(&r), "grant-invalid");
@@ -928,24 +880,24 @@ test_code_wrong_and_expired(void **state)
 
 /* The computer, in b's card session: a phone code. */
 static void
-phone_code(struct browser *computer, struct code *c)
+phone_code(struct th_browser *computer, struct code *c)
 {
 	struct th_resp r;
 	cJSON *j;
 
 	assert_int_equal(req(computer, "POST", "/api/v1/passkeys/phone-code", "", &r), 200);
 	assert_non_null(j = th_json(&r));
-	snprintf(c->code, sizeof(c->code), "%s", jstr(j, "code"));
+	snprintf(c->code, sizeof(c->code), "%s", th_jstr(j, "code"));
 	c->number = cJSON_GetObjectItemCaseSensitive(j, "number")->valueint;
 	assert_int_equal(strlen(c->code), 12);
-	assert_non_null(strstr(jstr(j, "svg"), "<svg"));
-	assert_non_null(strstr(jstr(j, "link"), "/#/add-phone?c="));
+	assert_non_null(strstr(th_jstr(j, "svg"), "<svg"));
+	assert_non_null(strstr(th_jstr(j, "link"), "/#/add-phone?c="));
 	cJSON_Delete(j);
 	th_resp_free(&r);
 }
 
 static long
-phone_pick(struct browser *phone, const struct code *c, int number, struct th_resp *r)
+phone_pick(struct th_browser *phone, const struct code *c, int number, struct th_resp *r)
 {
 	char path[64], body[32];
 
@@ -956,8 +908,8 @@ phone_pick(struct browser *phone, const struct code *c, int number, struct th_re
 
 /* The phone's authenticator answers the challenge; posted for the code. */
 static long
-phone_register(struct browser *phone, struct device *d, const struct code *c, const char *challenge,
-	       struct th_resp *r)
+phone_register(struct th_browser *phone, struct device *d, const struct code *c,
+	       const char *challenge, struct th_resp *r)
 {
 	char *cd, *cd64, *att64, body[8192], path[80];
 	unsigned char *ad, *obj = NULL;
@@ -993,7 +945,7 @@ phone_register(struct browser *phone, struct device *d, const struct code *c, co
 static void
 test_add_phone(void **state)
 {
-	struct browser computer, phone;
+	struct th_browser computer, phone;
 	struct th_person p;
 	struct device d;
 	struct th_resp r;
@@ -1004,7 +956,7 @@ test_add_phone(void **state)
 
 	(void)state;
 	person(&p, "pk-phone");
-	as_browser(&p, &computer);
+	th_browser_of(&p, &computer);
 	phone_code(&computer, &c);
 	memset(&phone, 0, sizeof(phone));
 	snprintf(path, sizeof(path), "/api/v1/add-phone/%s", c.code);
@@ -1049,7 +1001,7 @@ test_add_phone(void **state)
 static void
 test_add_phone_wrong_and_expired(void **state)
 {
-	struct browser computer, phone;
+	struct th_browser computer, phone;
 	struct th_person p;
 	struct device d;
 	struct th_resp r;
@@ -1058,7 +1010,7 @@ test_add_phone_wrong_and_expired(void **state)
 
 	(void)state;
 	person(&p, "pk-phone-bad");
-	as_browser(&p, &computer);
+	th_browser_of(&p, &computer);
 	phone_code(&computer, &c);
 	memset(&phone, 0, sizeof(phone));
 	assert_int_equal(phone_pick(&phone, &c, c.number == 99 ? 98 : c.number + 1, &r), 401);
