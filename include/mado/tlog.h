@@ -133,8 +133,9 @@ const char *mado_tlog_proof_parse(const char *text, size_t len, uint64_t *index,
 				  size_t *note_len);
 /*
  * A consistency (or any) proof as a file carries it: one base64 hash per line (an empty
- * text is the empty proof), or a JSON object whose member "proof" is an array of base64
- * hashes. NULL when read, or why not.
+ * text is the empty proof), or a JSON object whose member "hashes" (as GET
+ * /tlog/v1/proof/consistency answers) or "proof" is an array of base64 hashes. NULL when read, or
+ * why not.
  */
 const char *mado_tlog_hashes_parse(const char *text, size_t len, unsigned char path[][32],
 				   size_t *n);

@@ -108,10 +108,12 @@ mado_tlog_hashes_parse(const char *text, size_t len, unsigned char path[][32], s
 	if (p < end && *p == '{') {
 		if ((doc = cJSON_ParseWithLength(text, len)) == NULL)
 			return "the proof is not JSON";
-		arr = cJSON_GetObjectItemCaseSensitive(doc, "proof");
+		arr = cJSON_GetObjectItemCaseSensitive(doc, "hashes");
+		if (arr == NULL)
+			arr = cJSON_GetObjectItemCaseSensitive(doc, "proof");
 		if (!cJSON_IsArray(arr)) {
 			cJSON_Delete(doc);
-			return "the proof has no \"proof\" array";
+			return "the proof has no \"hashes\" array";
 		}
 		cJSON_ArrayForEach (e, arr) {
 			if (*n >= MADO_TLOG_MAX_PATH || !cJSON_IsString(e) ||

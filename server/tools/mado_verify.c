@@ -681,6 +681,8 @@ main(int argc, char **argv)
 		args[nargs++] = argv[optind++];
 	if (optind < argc)
 		return usage_error("unexpected argument ", argv[optind]);
+	if ((k.n_witnesses > 0 || k.needed_given) && k.log == NULL)
+		return usage_error("--witness-key and --witnesses-needed need --log-key", "");
 	if (!k.needed_given)
 		k.needed = k.n_witnesses;
 	if (strcmp(cmd, "receipt") == 0) {
