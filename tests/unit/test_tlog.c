@@ -88,13 +88,10 @@ unhex(const char *s, unsigned char *out, size_t n)
 	}
 }
 
-static char *
-read_data(const char *name, size_t *len)
+static void
+read_data(const char *name, char **text, size_t *len)
 {
-	char *text;
-
-	assert_int_equal(mado_read_file(name, 1 << 20, &text, len), 0);
-	return text;
+	assert_int_equal(mado_read_file(name, 1 << 20, text, len), 0);
 }
 
 /* The eight leaves of kat.txt, read from its "# Leaves" line. */
@@ -131,7 +128,7 @@ test_kat(void **state)
 	int lines = 0, off;
 
 	(void)state;
-	text = read_data(DATA "kat.txt", &len);
+	read_data(DATA "kat.txt", &text, &len);
 	kat_tree(text, &t);
 	for (line = text; line != NULL && *line != '\0'; line = next) {
 		next = strchr(line, '\n');
@@ -219,7 +216,7 @@ test_checkpoint_kat(void **state)
 	EVP_PKEY *key = kat_key();
 
 	(void)state;
-	text = read_data(DATA "checkpoint-kat.txt", &len);
+	read_data(DATA "checkpoint-kat.txt", &text, &len);
 	assert_int_equal(EVP_PKEY_get_raw_public_key(key, pub, &plen), 1);
 	unhex(comment_value(text, "# public key hex: "), want_pub, 32);
 	assert_memory_equal(pub, want_pub, 32);
@@ -234,7 +231,7 @@ test_checkpoint_kat(void **state)
 	note += 6;
 
 	/* The tree of kat.txt, size 8, is the checkpoint's. */
-	kat = read_data(DATA "kat.txt", &klen);
+	read_data(DATA "kat.txt", &kat, &klen);
 	kat_tree(kat, &t);
 	free(kat);
 	assert_int_equal(mado_tlog_root(8, mem_reader, &t, kroot), 0);
@@ -311,7 +308,7 @@ test_cosignature_kat(void **state)
 	assert_true(mado_tlog_witness_vkey("w.example", w, vkey, sizeof(vkey)) > 0);
 	assert_string_equal(vkey, want_vkey);
 	assert_true(mado_tlog_vkey("mado.example/log", log, logv, sizeof(logv)) > 0);
-	text = read_data(DATA "checkpoint-kat.txt", &len);
+	read_data(DATA "checkpoint-kat.txt", &text, &len);
 	note = strstr(text, "-----\n") + 6;
 	cos = mado_tlog_note_cosign(note, "w.example", w, 1767225600);
 	assert_non_null(cos);
@@ -360,7 +357,7 @@ test_transparency_dev(void **state)
 	int k;
 
 	(void)state;
-	text = read_data(DATA "transparency-dev-proofs.json", &len);
+	read_data(DATA "transparency-dev-proofs.json", &text, &len);
 	doc = cJSON_Parse(text);
 	assert_non_null(doc);
 	for (k = 0; k < 2; k++) {
