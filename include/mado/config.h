@@ -43,6 +43,7 @@ struct mado_config {
 
 	/* Card login. */
 	char *mtls_listen;    /* second listener that asks for client certificates */
+	char *tls_login_origin; /* that listener's origin as browsers see it; "": derived */
 	char *card_trust_dir; /* CA certificates of card issuers; empty: no card login */
 	char *card_policies_disallowed;
 	char *card_policies_required;
