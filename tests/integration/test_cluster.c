@@ -134,6 +134,11 @@ setup(void **state)
 	snprintf(bindir, sizeof(bindir), "%s", MADO_BINARY);
 	if ((slash = strrchr(bindir, '/')) != NULL)
 		*slash = '\0';
+	/* The cluster's processes run in sessions of their own: should this test be killed
+	   (a ctest timeout), a watchdog stops them once it is gone. */
+	th_sh("setsid sh -c 'while kill -0 %d 2>/dev/null; do sleep 1; done; "
+	      "\"%s/scripts/cluster\" stop --dir \"%s\"' >/dev/null 2>&1 </dev/null &",
+	      (int)getpid(), MADO_SOURCE_DIR, dir);
 	/* Every node inherits MADO_* settings; the harness's mado runs with the same lift of
 	   the public limit, here lowered to a number the limit test can reach. */
 	if (th_sh("MADO_PUBLIC_RATE_MAX=%d '%s/scripts/cluster' start --nodes %d --port %d "

@@ -93,6 +93,10 @@ setup(void **state)
 	snprintf(slash_bin, sizeof(slash_bin), "%s", MADO_BINARY);
 	if ((slash = strrchr(slash_bin, '/')) != NULL)
 		*slash = '\0';
+	/* Should this test be killed, a watchdog stops the databases once it is gone. */
+	th_sh("setsid sh -c 'while kill -0 %d 2>/dev/null; do sleep 1; done; "
+	      "\"%s/scripts/shards\" stop --dir \"%s\"' >/dev/null 2>&1 </dev/null &",
+	      (int)getpid(), MADO_SOURCE_DIR, dir);
 	if (th_sh("'%s/scripts/shards' start --dir '%s' --bin '%s' >'%s/start.log' 2>&1",
 		  MADO_SOURCE_DIR, dir, slash_bin, dir) != 0) {
 		th_sh("cat '%s/start.log' >&2", dir);
