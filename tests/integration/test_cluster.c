@@ -468,10 +468,46 @@ reporter(void *arg)
 	return NULL;
 }
 
+/* The person reads their log through haproxy meanwhile: a page of entries, or a 503
+   problem, never anything else. */
+static atomic_long reads_ok, reads_refused;
+
+static void *
+reader(void *arg)
+{
+	struct th_resp r;
+	char type[128];
+	cJSON *j;
+	int rc;
+
+	(void)arg;
+	while (!atomic_load(&stop)) {
+		rc = th_person_http(&env[0], &bob, "GET", "/api/v1/me/access-log", NULL, &r);
+		th_problem_type(&r, type, sizeof(type));
+		j = rc == 0 && r.status == 200 ? th_json(&r) : NULL;
+		if (j != NULL && cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(j, "items"))) {
+			reads_ok++;
+		} else if (rc == 0 && r.status == 503 &&
+			   strcmp(type, "urn:mado:problem:database-unavailable") == 0) {
+			reads_refused++;
+		} else {
+			pthread_mutex_lock(&mu);
+			if (unexpected++ == 0)
+				snprintf(first_unexpected, sizeof(first_unexpected),
+					 "read: [%ld] %.200s", rc == 0 ? r.status : 0,
+					 rc == 0 ? r.body : "(no answer)");
+			pthread_mutex_unlock(&mu);
+		}
+		cJSON_Delete(j);
+		th_resp_free(&r);
+	}
+	return NULL;
+}
+
 static void
 test_primary_killed(void **state)
 {
-	pthread_t th[CLIENTS];
+	pthread_t th[CLIENTS], rd;
 	long n, got;
 	double t0;
 	int i;
@@ -483,6 +519,7 @@ test_primary_killed(void **state)
 	th_http_timeout(30);
 	for (i = 0; i < CLIENTS; i++)
 		assert_int_equal(pthread_create(&th[i], NULL, reporter, NULL), 0);
+	assert_int_equal(pthread_create(&rd, NULL, reader, NULL), 0);
 	sleep_s(3.0);
 	pthread_mutex_lock(&mu);
 	killed_at = now_s();
@@ -495,6 +532,9 @@ test_primary_killed(void **state)
 	atomic_store(&stop, true);
 	for (i = 0; i < CLIENTS; i++)
 		pthread_join(th[i], NULL);
+	pthread_join(rd, NULL);
+	print_message("the person's log read meanwhile: %ld pages, %ld refused with 503\n",
+		      (long)atomic_load(&reads_ok), (long)atomic_load(&reads_refused));
 	print_message("primary killed: %ld batches sent, %ld refused with 503, %ld acknowledged "
 		      "after the kill; reports acknowledged again %.2f s after it\n",
 		      (long)atomic_load(&next_batch), (long)atomic_load(&refused),
@@ -504,6 +544,7 @@ test_primary_killed(void **state)
 		fail_msg("%ld answers neither 2xx nor a 503 problem, first: %s",
 			 (long)atomic_load(&unexpected), first_unexpected);
 	assert_true(atomic_load(&ok_after_kill) >= 20 * CLIENTS);
+	assert_true(atomic_load(&reads_ok) > 0);
 	/* The replica was promoted: the nodes' multi-host string finds it writable. */
 	assert_int_equal(sql(NULL, 0, "SELECT pg_is_in_recovery()::int"), 0);
 
