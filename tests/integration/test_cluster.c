@@ -31,6 +31,7 @@
 
 #define NODES      3
 #define RATE_MAX   12  /* public_rate_max on every node, for the limit test */
+#define FAIL_MAX   4   /* login_fail_max_addr on every node */
 #define CHECK_S    2.0 /* haproxy: inter 1 s, fall 2 */
 #define FAILOVER_S 60  /* generous: Patroni's ttl is 10 s, the machine is shared */
 #define EVENTS     10  /* per report batch */
@@ -141,9 +142,9 @@ setup(void **state)
 	      (int)getpid(), MADO_SOURCE_DIR, dir);
 	/* Every node inherits MADO_* settings; the harness's mado runs with the same lift of
 	   the public limit, here lowered to a number the limit test can reach. */
-	if (th_sh("MADO_PUBLIC_RATE_MAX=%d '%s/scripts/cluster' start --nodes %d --port %d "
-		  "--bin '%s' --dir '%s' >>'%s/cluster-test.log' 2>&1",
-		  RATE_MAX, MADO_SOURCE_DIR, NODES, base, bindir, dir, dir) != 0) {
+	if (th_sh("MADO_PUBLIC_RATE_MAX=%d MADO_LOGIN_FAIL_MAX_ADDR=%d '%s/scripts/cluster' start "
+		  "--nodes %d --port %d --bin '%s' --dir '%s' >>'%s/cluster-test.log' 2>&1",
+		  RATE_MAX, FAIL_MAX, MADO_SOURCE_DIR, NODES, base, bindir, dir, dir) != 0) {
 		th_sh("tail -n 40 '%s/cluster-test.log' >&2; tail -n 20 '%s'/log/*.log >&2", dir,
 		      dir);
 		return -1;
@@ -270,6 +271,52 @@ test_session_on_every_node(void **state)
 		assert_int_equal(status_on(i, &bob, "GET", "/api/v1/me/session"), 200);
 }
 
+/* A login challenge on one node: its pre-login cookie into cookie. */
+static void
+challenge_on(int i, char *cookie, size_t len)
+{
+	char origin[96], v[256];
+	const char *h[] = {origin, jsonct, NULL};
+	struct th_resp r;
+
+	snprintf(origin, sizeof(origin), "Origin: https://localhost:%d", base);
+	assert_int_equal(th_http(&env[i], "POST", "/api/v1/auth/challenge", h, "", 0, &r), 0);
+	assert_int_equal(r.status, 200);
+	assert_non_null(th_header(&r, "Set-Cookie", v, sizeof(v)));
+	snprintf(cookie, len, "Cookie: %.*s", (int)strcspn(v, ";"), v);
+	th_resp_free(&r);
+}
+
+/* Failed logins from one address are counted in the database: a challenge taken on one
+   node and a malformed token sent to the next, FAIL_MAX times round the nodes, and the
+   address's next attempt is refused on any node. */
+static void
+test_failed_logins_across_nodes(void **state)
+{
+	static const char bad[] = "{\"format\":\"web-eid:1\"}";
+	char origin[96], cookie[200];
+	const char *h[] = {origin, jsonct, cookie, NULL};
+	struct th_resp r;
+	int i;
+
+	(void)state;
+	assert_true(sql(NULL, 0,
+			"WITH d AS (DELETE FROM portal.auth_failures RETURNING 1) SELECT count(*) "
+			"FROM d") >= 0);
+	snprintf(origin, sizeof(origin), "Origin: https://localhost:%d", base);
+	for (i = 0; i <= FAIL_MAX; i++) {
+		challenge_on(1 + i % NODES, cookie, sizeof(cookie));
+		assert_int_equal(th_http(&env[1 + (i + 1) % NODES], "POST", "/api/v1/auth/webeid",
+					 h, bad, strlen(bad), &r),
+				 0);
+		if (i < FAIL_MAX)
+			assert_int_equal(r.status, 400);
+		else
+			assert_int_equal(r.status, 429);
+		th_resp_free(&r);
+	}
+}
+
 /* public_rate_max counts a client's requests in the database: RATE_MAX challenges spread
    over the three nodes exhaust it, and the next one is refused on any node. */
 static void
@@ -281,6 +328,10 @@ test_limit_across_nodes(void **state)
 	int i, ok = 0, limited = 0;
 
 	(void)state;
+	/* A fresh count (the failed logins above took challenges too). */
+	assert_true(sql(NULL, 0,
+			"WITH d AS (DELETE FROM portal.auth_failures RETURNING 1) SELECT count(*) "
+			"FROM d") >= 0);
 	snprintf(origin, sizeof(origin), "Origin: https://localhost:%d", base);
 	for (i = 0; i < RATE_MAX + NODES; i++) {
 		assert_int_equal(
@@ -571,6 +622,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_session_on_every_node),
+	    cmocka_unit_test(test_failed_logins_across_nodes),
 	    cmocka_unit_test(test_limit_across_nodes),
 	    cmocka_unit_test(test_node_killed),
 	    cmocka_unit_test(test_primary_killed),
