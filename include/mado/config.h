@@ -42,8 +42,9 @@ struct mado_config {
 	bool log_requests;        /* one line per request */
 
 	/* Card login. */
-	char *mtls_listen;    /* second listener that asks for client certificates */
-	char *card_trust_dir; /* CA certificates of card issuers; empty: no card login */
+	char *mtls_listen;      /* second listener that asks for client certificates */
+	char *tls_login_origin; /* that listener's origin as browsers see it; "": derived */
+	char *card_trust_dir;   /* CA certificates of card issuers; empty: no card login */
 	char *card_policies_disallowed;
 	char *card_policies_required;
 	char *card_revocation; /* ocsp, crl or off */

@@ -50,6 +50,7 @@ static const char *check_log_level(const struct mado_config *, const struct opt 
 static const char *check_metrics_from(const struct mado_config *, const struct opt *);
 static const char *check_trusted_proxies(const struct mado_config *, const struct opt *);
 static const char *check_mtls_listen(const struct mado_config *, const struct opt *);
+static const char *check_tls_login_origin(const struct mado_config *, const struct opt *);
 static const char *check_revocation(const struct mado_config *, const struct opt *);
 static const char *check_optional_dir(const struct mado_config *, const struct opt *);
 static const char *check_demo_cards(const struct mado_config *, const struct opt *);
@@ -110,6 +111,10 @@ static const struct opt opts[] = {
     {"mtls_listen", OPT_STR, OFF(mtls_listen), "", 0, 0, 0, check_mtls_listen,
      "Second HTTPS address that asks browsers for a card certificate (TLS login); empty: "
      "none."},
+    {"tls_login_origin", OPT_STR, OFF(tls_login_origin), "", 0, 0, 0, check_tls_login_origin,
+     "The TLS login listener's origin as browsers reach it (`https://host:port`), when a load "
+     "balancer in front listens on another port than mtls_listen; empty: public_origin's "
+     "host with mtls_listen's port."},
     {"card_trust_dir", OPT_STR, OFF(card_trust_dir), "", 0, 0, 0, check_optional_dir,
      "Directory of the card issuers' CA certificates (PEM or DER); empty disables card "
      "login. The system trust store is never used."},
@@ -552,6 +557,16 @@ check_mtls_listen(const struct mado_config *cfg, const struct opt *o)
 	if (strcmp(cstr(cfg, o), cfg->listen) == 0)
 		return "must differ from listen";
 	return NULL;
+}
+
+static const char *
+check_tls_login_origin(const struct mado_config *cfg, const struct opt *o)
+{
+	if (*cstr(cfg, o) == '\0')
+		return NULL;
+	if (*cfg->mtls_listen == '\0')
+		return "needs mtls_listen";
+	return check_origin(cfg, o);
 }
 
 static const char *

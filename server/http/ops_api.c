@@ -48,6 +48,10 @@ http__tls_login_origin(const struct mado_config *cfg, char *out, size_t len)
 	out[0] = '\0';
 	if (*cfg->mtls_listen == '\0')
 		return;
+	if (*cfg->tls_login_origin != '\0') { /* behind a load balancer on other ports */
+		snprintf(out, len, "%s", cfg->tls_login_origin);
+		return;
+	}
 	/* The login listener's port on the public host browsers already use. */
 	host = strstr(cfg->public_origin, "://") + 3;
 	hostlen = strcspn(host, ":");

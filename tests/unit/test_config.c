@@ -119,6 +119,9 @@ static const struct {
     {"card_trust_dir = /nonexistent/mado/trust", "card_trust_dir", false},
     {"org_trust_dir = /nonexistent/mado/org-trust", "org_trust_dir", false},
     {"mtls_listen = 127.0.0.1:8443", "mtls_listen", false},
+    {"tls_login_origin = https://localhost:8444", "tls_login_origin", false},
+    {"mtls_listen = 127.0.0.1:9444\ntls_login_origin = https://localhost:8444/x",
+     "tls_login_origin", false},
     {"card_revocation = crl", "card_revocation", false},
     {"db_url =", "db_url", false},
 };
