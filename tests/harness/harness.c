@@ -830,10 +830,15 @@ static const char *const demo_orgs[] = {"residents-registry",
 					"sakura-bank",
 					NULL};
 
-/* The demo support desk's staff: a certificate each from the organisation CA. */
+/* The demo support desk's staff and the supervisor's: a certificate each from the
+   organisation CA. */
 static const struct {
-	const char *name, *role;
-} demo_staff[] = {{"desk-clerk", "clerk"}, {"desk-lead", "desk-lead"}, {NULL, NULL}};
+	const char *name, *org, *role;
+} demo_staff[] = {{"desk-clerk", "city-desk", "clerk"},
+		  {"desk-lead", "city-desk", "desk-lead"},
+		  {"supervisor-a", "data-commission", "supervisor"},
+		  {"supervisor-b", "data-commission", "supervisor"},
+		  {NULL, NULL, NULL}};
 
 static int
 setup_orgs(struct th_env *e)
@@ -917,8 +922,8 @@ th_seed_demo(struct th_env *e)
 	}
 	for (i = 0; demo_staff[i].name != NULL; i++) {
 		snprintf(line, sizeof(line),
-			 "staff-bind --org city-desk --role %s --cert '%s/cards/%s.crt'",
-			 demo_staff[i].role, e->org_dir, demo_staff[i].name);
+			 "staff-bind --org %s --role %s --cert '%s/cards/%s.crt'",
+			 demo_staff[i].org, demo_staff[i].role, e->org_dir, demo_staff[i].name);
 		if (th_mado_cmd(e, line, &out) != 0) {
 			fprintf(stderr, "harness: mado %s:\n%s\n", line, out != NULL ? out : "");
 			free(out);
