@@ -25,6 +25,7 @@
 #include "mado/log.h"
 #include "mado/migrate.h"
 #include "mado/modules.h"
+#include "mado/oversight.h"
 #include "mado/proxy.h"
 #include "mado/passkey.h"
 #include "mado/util.h"
@@ -165,6 +166,10 @@ cmd_serve(int argc, char **argv)
 	mado_desk_init(&cfg);
 	mado_proxy_init(&cfg);
 	mado_passkey_init(&cfg);
+	if (mado_oversight_init(&cfg) != MADO_OK) {
+		fprintf(stderr, "mado: oversight: the anomaly scan's thread did not start\n");
+		goto out;
+	}
 	if (mado_consent_init(&cfg, why, sizeof(why)) != MADO_OK) {
 		fprintf(stderr, "mado: consent: %s\n", why);
 		goto out;
@@ -188,6 +193,7 @@ cmd_serve(int argc, char **argv)
 	mado_server_stop(srv);
 	status = MADO_EXIT_OK;
 out:
+	mado_oversight_free();
 	mado_consent_free();
 	mado_passkey_free();
 	mado_auth_free();

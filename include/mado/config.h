@@ -64,6 +64,23 @@ struct mado_config {
 	int staff_session_max_s; /* a desk staff member's session */
 	int visit_max_s;         /* a desk visit's session */
 	int proxy_max_people;    /* a proxy acting for more people is reported to the supervisor */
+	/* Oversight: the anomaly scan's schedule and thresholds, disputes' due time, and the
+	   smallest count public statistics show. */
+	int oversight_scan_s;
+	int oversight_lag_s;
+	int anomaly_people_hour;
+	int anomaly_night_reads;
+	int anomaly_night_from;
+	int anomaly_night_to;
+	int anomaly_spike_factor;
+	int anomaly_spike_min;
+	int anomaly_org_spike_min;
+	int anomaly_refusal_pct;
+	int anomaly_refusal_min;
+	int anomaly_proxy_people;
+	int anomaly_new_case_refs;
+	int dispute_due_days;
+	int public_stats_min;
 	int login_fail_max_addr;
 	int login_fail_max_card;
 	int login_fail_window_s;
