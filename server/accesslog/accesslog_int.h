@@ -62,7 +62,8 @@ int accesslog__summary(struct mado_db *db, const char *person, const char *today
 struct accesslog_dispute {
 	const char *case_no, *entry, *org, *kind, *status, *answer, *created_at, *updated_at,
 	    *frozen_items /* JSON */, *person, *items /* JSON */, *occurred_at, *note,
-	    *item /* a case on an item (My information): the item, and no entry */;
+	    *item /* a case on an item (My information): the item, and no entry */,
+	    *supervisor /* JSON: the supervisor's handling, or NULL */;
 };
 struct accesslog_opened {
 	char case_no[32];

@@ -107,7 +107,15 @@ static struct mado_db_stmt Q_DISPUTES = MADO_DB_STMT_AS_PERSON(
 			"portal.item_freezes f"
 			"  WHERE f.case_no = d.case_no AND f.person_id = d.person_id AND "
 			"f.lifted_at IS NULL)"
-			" AS frozen_items"
+			" AS frozen_items,"
+			" (SELECT json_build_object('organisation', o.supervisor, 'taken_at', "
+			"to_char(o.taken_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
+			"'deadline', o.deadline, 'escalated', o.escalated_at IS NOT NULL, "
+			"'closed_at', to_char(o.closed_at AT TIME ZONE 'UTC', "
+			"'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), 'outcome', o.outcome, 'finding', "
+			"o.finding)::text FROM portal.dispute_oversight o WHERE o.case_no = "
+			"d.case_no)"
+			" AS supervisor"
 			" FROM portal.disputes d WHERE d.person_id = $1::uuid ORDER BY "
 			"d.created_at DESC LIMIT 200",
     1);
@@ -230,6 +238,7 @@ accesslog__disputes(struct mado_db *db, const char *person, mado_db_row_fn fn, v
 	    MADO_COL(STR, accesslog_dispute, created_at),
 	    MADO_COL(STR, accesslog_dispute, updated_at),
 	    MADO_COL(STR, accesslog_dispute, frozen_items),
+	    MADO_COL(STR, accesslog_dispute, supervisor),
 	};
 	const char *p[1] = {person};
 

@@ -711,8 +711,8 @@ GRANT EXECUTE ON FUNCTION portal.oversight_dispute_act(text, text, text, text, d
  * Public transparency: monthly totals (months in Japan time) per organisation and
  * purpose (accesses and refusals), disputes opened per organisation and how they ended,
  * and sealed entries opened and still sealed per organisation. A count below p_min (but
- * above zero) is never shown: it is null; a month's total is also withheld when the cells
- * withheld in it add up to less than p_min, so that they cannot be subtracted back.
+ * above zero) is never shown: it is null. A month's totals add up the cells shown only
+ * (with the number of cells withheld), so that no withheld cell can be subtracted back.
  * Only organisations' accesses (not the person's own reads).
  */
 CREATE OR REPLACE FUNCTION portal.transparency(p_min integer, p_months integer) RETURNS jsonb
@@ -728,9 +728,12 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 		WHERE d.day >= since.m AND d.channel NOT IN ('self', 'supervisor')
 		GROUP BY 1, 2, 3
 	), months AS (
-		SELECT c.month, sum(c.accesses) AS accesses, sum(c.refusals) AS refusals,
-		       coalesce(sum(c.accesses) FILTER (WHERE c.accesses < p_min), 0) AS hidden_a,
-		       coalesce(sum(c.refusals) FILTER (WHERE c.refusals < p_min), 0) AS hidden_r
+		-- The totals of the cells shown: a withheld cell never counts in a total.
+		SELECT c.month,
+		       coalesce(sum(c.accesses) FILTER (WHERE c.accesses >= p_min), 0) AS accesses,
+		       coalesce(sum(c.refusals) FILTER (WHERE c.refusals >= p_min), 0) AS refusals,
+		       count(*) FILTER (WHERE c.accesses > 0 AND c.accesses < p_min
+					OR c.refusals > 0 AND c.refusals < p_min) AS withheld
 		FROM cells c GROUP BY 1
 	), disputes AS (
 		SELECT date_trunc('month', x.created_at AT TIME ZONE 'Asia/Tokyo')::date AS month,
@@ -757,39 +760,39 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 	SELECT jsonb_build_object(
 		'min_cell', p_min,
 		'months', (SELECT coalesce(jsonb_agg(jsonb_build_object('month', to_char(m.month, 'YYYY-MM'),
-				'accesses', portal.transparency_cell(m.accesses, p_min, m.hidden_a > 0 AND m.hidden_a < p_min),
-				'refusals', portal.transparency_cell(m.refusals, p_min, m.hidden_r > 0 AND m.hidden_r < p_min))
+				'accesses', portal.transparency_cell(m.accesses, p_min),
+				'refusals', portal.transparency_cell(m.refusals, p_min),
+				'some_withheld', m.withheld > 0)
 				ORDER BY m.month), '[]') FROM months m),
 		'cells', (SELECT coalesce(jsonb_agg(jsonb_build_object('month', to_char(c.month, 'YYYY-MM'),
 				'organisation', c.org_code, 'purpose', c.purpose,
-				'accesses', portal.transparency_cell(c.accesses, p_min, false),
-				'refusals', portal.transparency_cell(c.refusals, p_min, false))
+				'accesses', portal.transparency_cell(c.accesses, p_min),
+				'refusals', portal.transparency_cell(c.refusals, p_min))
 				ORDER BY c.month, c.org_code, c.purpose), '[]') FROM cells c),
 		'disputes', (SELECT coalesce(jsonb_agg(jsonb_build_object('month', to_char(x.month, 'YYYY-MM'),
 				'organisation', x.org_code,
-				'opened', portal.transparency_cell(x.opened, p_min, false),
-				'open', portal.transparency_cell(x.open, p_min, false),
-				'acknowledged', portal.transparency_cell(x.acknowledged, p_min, false),
-				'corrected', portal.transparency_cell(x.corrected, p_min, false),
-				'rejected', portal.transparency_cell(x.rejected, p_min, false),
-				'upheld', portal.transparency_cell(x.upheld, p_min, false),
-				'not_upheld', portal.transparency_cell(x.not_upheld, p_min, false))
+				'opened', portal.transparency_cell(x.opened, p_min),
+				'open', portal.transparency_cell(x.open, p_min),
+				'acknowledged', portal.transparency_cell(x.acknowledged, p_min),
+				'corrected', portal.transparency_cell(x.corrected, p_min),
+				'rejected', portal.transparency_cell(x.rejected, p_min),
+				'upheld', portal.transparency_cell(x.upheld, p_min),
+				'not_upheld', portal.transparency_cell(x.not_upheld, p_min))
 				ORDER BY x.month, x.org_code), '[]') FROM disputes x),
 		'seals', (SELECT coalesce(jsonb_agg(jsonb_build_object('organisation', s.org_code,
-				'opened', portal.transparency_cell(s.opened, p_min, false),
-				'pending', portal.transparency_cell(s.pending, p_min, false))
+				'opened', portal.transparency_cell(s.opened, p_min),
+				'pending', portal.transparency_cell(s.pending, p_min))
 				ORDER BY s.org_code), '[]') FROM seals s))
 $$;
 REVOKE EXECUTE ON FUNCTION portal.transparency(integer, integer) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION portal.transparency(integer, integer) TO mado_app;
 
--- One published count: the number, or null when it is above zero and below p_min (or
--- withheld with another), so that no small group can be picked out.
-CREATE OR REPLACE FUNCTION portal.transparency_cell(p_n numeric, p_min integer, p_withheld boolean)
-RETURNS jsonb
+-- One published count: the number, or null when it is above zero and below p_min, so
+-- that no small group can be picked out.
+CREATE OR REPLACE FUNCTION portal.transparency_cell(p_n numeric, p_min integer) RETURNS jsonb
 LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
 	SELECT CASE WHEN p_n = 0 THEN to_jsonb(0)
-		    WHEN p_n < p_min OR p_withheld THEN 'null'::jsonb
+		    WHEN p_n < p_min THEN 'null'::jsonb
 		    ELSE to_jsonb(p_n) END
 $$;
-REVOKE EXECUTE ON FUNCTION portal.transparency_cell(numeric, integer, boolean) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION portal.transparency_cell(numeric, integer) FROM PUBLIC;

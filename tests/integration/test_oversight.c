@@ -230,9 +230,11 @@ scan_now(const struct staff *s)
 {
 	struct th_resp r;
 	cJSON *j;
+	long before = th_http_timeout(180); /* the first rolls up the whole log */
 	int found;
 
 	assert_int_equal(as_staff(s, "POST", "/staff/v1/oversight/scan", NULL, &r), 200);
+	th_http_timeout(before);
 	assert_non_null(j = th_json(&r));
 	found = cJSON_GetObjectItemCaseSensitive(j, "found")->valueint;
 	cJSON_Delete(j);
@@ -275,6 +277,7 @@ test_anomalies(void **state)
 {
 	struct staff sup;
 	char kinds[512];
+	int found;
 
 	(void)state;
 	staff_login("supervisor-a", &sup);
@@ -286,24 +289,28 @@ test_anomalies(void **state)
 				" (SELECT count(*) FROM portal.access_events)"),
 			 0);
 
-	/* 210 more residents; one pension official opens 200 of them within the hour. */
+	/* 210 more residents; one pension official opens 200 of them within an hour (from
+	   10:00 yesterday, Japan time: in the day, whenever the test runs). */
 	assert_int_equal(scalar("INSERT INTO portal.people SELECT FROM generate_series(1, 210)"),
 			 210);
 	report_reads("pension-service", "pension-service-77", "pension.record",
 		     "pension.eligibility", "Employees'' Pension Insurance Act art. 28", 200,
-		     "date_trunc('hour', now() - interval '4 minutes')", false);
+		     "(((now() AT TIME ZONE 'Asia/Tokyo')::date - 1) + time '10:00')"
+		     " AT TIME ZONE 'Asia/Tokyo'",
+		     false);
 	/* A health insurer's official reads at 02:00 last night, Japan time, six times. */
 	report_reads("health-insurer", "health-insurer-9", "health.claims", "health.eligibility",
 		     "Health Insurance Act art. 150", 6,
 		     "(((now() AT TIME ZONE 'Asia/Tokyo')::date - 1) + time '02:00')"
 		     " AT TIME ZONE 'Asia/Tokyo'",
 		     true);
-	assert_int_equal(scan_now(&sup), 2);
+	found = scan_now(&sup);
 	assert_int_equal(
 	    th_sql_str(&env, kinds, sizeof(kinds),
 		       "SELECT string_agg(kind || ':' || org_code || ':' || subject, ' '"
 		       " ORDER BY kind) FROM portal.anomalies"),
 	    0);
+	assert_int_equal(found, 2);
 	assert_string_equal(kinds, "many-people:pension-service:pension-service-77 "
 				   "night:health-insurer:health-insurer-9");
 	assert_true(scalar("SELECT measure FROM portal.anomalies WHERE kind = 'many-people'") >=
@@ -312,12 +319,304 @@ test_anomalies(void **state)
 	assert_int_equal(scan_now(&sup), 0);
 }
 
+/* The value of a member of r's JSON body at a dotted path ("anomaly.status"), or "". */
+static const char *
+json_at(const struct th_resp *r, const char *path)
+{
+	static char buf[4][512];
+	static int n;
+	char *b = buf[n++ % 4], name[64];
+	cJSON *j = th_json(r);
+	const cJSON *v = j;
+	const char *p = path, *dot;
+
+	while (v != NULL && *p != '\0') {
+		dot = strchr(p, '.');
+		snprintf(name, sizeof(name), "%.*s", dot != NULL ? (int)(dot - p) : (int)strlen(p),
+			 p);
+		v = cJSON_IsArray(v) ? cJSON_GetArrayItem(v, atoi(name))
+				     : cJSON_GetObjectItemCaseSensitive(v, name);
+		p = dot != NULL ? dot + 1 : p + strlen(p);
+	}
+	if (cJSON_IsString(v))
+		snprintf(b, 512, "%s", v->valuestring);
+	else if (cJSON_IsNumber(v))
+		snprintf(b, 512, "%g", v->valuedouble);
+	else if (cJSON_IsBool(v))
+		snprintf(b, 512, "%s", cJSON_IsTrue(v) ? "true" : "false");
+	else
+		b[0] = '\0';
+	cJSON_Delete(j);
+	return b;
+}
+
+/* A case: the supervisor opens it and notes, asks the organisation, which reads the
+   question over its gateway (only its own cases) and answers; the supervisor closes it
+   with a finding. A desk's clerk reaches none of this. */
+static void
+test_anomaly_case(void **state)
+{
+	struct staff sup, clerk;
+	struct th_resp r;
+	char id[24], path[128];
+
+	(void)state;
+	staff_login("supervisor-a", &sup);
+	assert_int_equal(th_sql_str(&env, id, sizeof(id),
+				    "SELECT id FROM portal.anomalies WHERE kind = 'many-people'"),
+			 0);
+	assert_int_equal(as_staff(&sup, "GET", "/staff/v1/oversight/anomalies", NULL, &r), 200);
+	assert_string_equal(json_at(&r, "anomalies.0.status"), "new");
+	th_resp_free(&r);
+	snprintf(path, sizeof(path), "/staff/v1/oversight/anomalies/%s/open", id);
+	assert_int_equal(status_of(&sup, "POST", path, NULL), 204);
+	snprintf(path, sizeof(path), "/staff/v1/oversight/anomalies/%s/notes", id);
+	assert_int_equal(status_of(&sup, "POST", path, "{\"note\":\"200 residents before lunch\"}"),
+			 204);
+	snprintf(path, sizeof(path), "/staff/v1/oversight/anomalies/%s/question", id);
+	assert_int_equal(
+	    status_of(&sup, "POST", path, "{\"question\":\"Why did this official read so many?\"}"),
+	    204);
+
+	/* The organisation sees the question; another does not see the case at all. */
+	assert_int_equal(gw("pension-service", "GET", "/gw/v1/anomalies", NULL, &r), 200);
+	assert_string_equal(json_at(&r, "anomalies.0.status"), "asked");
+	assert_string_equal(json_at(&r, "anomalies.0.subject"), "pension-service-77");
+	assert_string_equal(json_at(&r, "anomalies.0.questions.0.body"),
+			    "Why did this official read so many?");
+	th_resp_free(&r);
+	assert_int_equal(gw("tax-office", "GET", "/gw/v1/anomalies", NULL, &r), 200);
+	assert_string_equal(json_at(&r, "anomalies.0.status"), "");
+	th_resp_free(&r);
+	snprintf(path, sizeof(path), "/gw/v1/anomalies/%s/answer", id);
+	assert_int_equal(gw("tax-office", "POST", path, "{\"answer\":\"not ours\"}", &r), 404);
+	th_resp_free(&r);
+	assert_int_equal(
+	    gw("pension-service", "POST", path, "{\"answer\":\"A yearly statement run.\"}", &r),
+	    204);
+	th_resp_free(&r);
+	assert_int_equal(gw("pension-service", "POST", path, "{\"answer\":\"again\"}", &r), 404);
+	th_resp_free(&r);
+
+	snprintf(path, sizeof(path), "/staff/v1/oversight/anomalies/%s/close", id);
+	assert_int_equal(status_of(&sup, "POST", path,
+				   "{\"finding\":\"Explained: a statement run, approved.\"}"),
+			 204);
+	assert_int_equal(status_of(&sup, "POST", path, "{\"finding\":\"again\"}"), 409);
+	snprintf(path, sizeof(path), "/staff/v1/oversight/anomalies/%s", id);
+	assert_int_equal(as_staff(&sup, "GET", path, NULL, &r), 200);
+	assert_string_equal(json_at(&r, "anomaly.status"), "closed");
+	assert_string_equal(json_at(&r, "history.0.kind"), "opened");
+	assert_string_equal(json_at(&r, "history.0.author"), sup.ref);
+	assert_string_equal(json_at(&r, "history.3.kind"), "answer");
+	assert_string_equal(json_at(&r, "history.3.author"), "pension-service");
+	assert_string_equal(json_at(&r, "history.4.kind"), "closed");
+	th_resp_free(&r);
+	assert_int_equal(
+	    scalar("SELECT count(*) FROM portal.anomaly_events WHERE anomaly_id = %s", id), 5);
+	/* The history is append-only. */
+	assert_int_equal(scalar("UPDATE portal.anomaly_events SET body = 'x'"), -1);
+
+	staff_login("desk-clerk", &clerk);
+	assert_int_equal(status_of(&clerk, "GET", "/staff/v1/oversight/overview", NULL), 403);
+	assert_int_equal(status_of(&clerk, "POST", "/staff/v1/oversight/scan", NULL), 403);
+}
+
+/* The supervisor takes over alice's dispute: opening it is in alice's log (channel
+   supervisor, the staff member's reference); a deadline, an escalation, and the closing
+   finding, which alice sees with her case and a notice about. */
+static void
+test_dispute_takeover(void **state)
+{
+	struct staff sup;
+	struct th_resp r;
+	char body[1024], row[24], path[160], case_no[32], pseud[64];
+
+	(void)state;
+	assert_int_equal(th_sql_str(&env, pseud, sizeof(pseud),
+				    "SELECT pseudonym FROM portal.pseudonyms WHERE person_id = '%s'"
+				    " AND org_code = 'tax-office'",
+				    alice.id),
+			 0);
+	snprintf(
+	    body, sizeof(body),
+	    "{\"person\":\"%s\",\"items\":[\"pension.benefit\"],\"purpose\":\"tax.assessment\","
+	    "\"legal_ref\":\"MNA-T2-72\",\"officer\":\"tax-office-5\",\"actor_kind\":\"human\"}",
+	    pseud);
+	assert_int_equal(gw("tax-office", "POST", "/gw/v1/queries", body, &r), 200);
+	th_resp_free(&r);
+	assert_int_equal(
+	    th_sql_str(&env, row, sizeof(row),
+		       "SELECT max(id) FROM portal.access_events WHERE person_id = '%s'"
+		       " AND org_code = 'tax-office' AND officer = 'tax-office-5'",
+		       alice.id),
+	    0);
+	snprintf(path, sizeof(path), "/api/v1/me/access-log/%s/disputes", row);
+	assert_int_equal(
+	    th_person_http(&env, &alice, "POST", path, "{\"kind\":\"not-recognised\"}", &r), 0);
+	assert_int_equal(r.status, 201);
+	snprintf(case_no, sizeof(case_no), "%s", json_at(&r, "case_no"));
+	th_resp_free(&r);
+	assert_int_equal(scalar("SELECT count(*) FROM portal.access_events WHERE person_id = '%s'"
+				" AND channel = 'supervisor'",
+				alice.id),
+			 0);
+
+	staff_login("supervisor-b", &sup);
+	/* The queue holds no person. */
+	assert_int_equal(
+	    as_staff(&sup, "GET", "/staff/v1/oversight/disputes?filter=open", NULL, &r), 200);
+	assert_null(strstr(r.body, pseud));
+	assert_null(strstr(r.body, alice.id));
+	th_resp_free(&r);
+	snprintf(path, sizeof(path), "/staff/v1/oversight/disputes/%s", case_no);
+	assert_int_equal(as_staff(&sup, "GET", path, NULL, &r), 200);
+	assert_string_equal(json_at(&r, "dispute.officer"), "tax-office-5");
+	th_resp_free(&r);
+	/* The read is in alice's log, by the staff member, and alice sees it. */
+	assert_int_equal(
+	    scalar("SELECT count(*) FROM portal.access_events WHERE person_id = '%s'"
+		   " AND channel = 'supervisor' AND org_code = 'data-commission' AND officer = '%s'"
+		   " AND purpose = 'oversight.case' AND case_ref = '%s'",
+		   alice.id, sup.ref, case_no),
+	    1);
+	assert_int_equal(th_person_http(&env, &alice, "GET",
+					"/api/v1/me/access-log?channel=supervisor", NULL, &r),
+			 0);
+	assert_int_equal(r.status, 200);
+	assert_non_null(strstr(r.body, "data-commission"));
+	th_resp_free(&r);
+
+	snprintf(path, sizeof(path), "/staff/v1/oversight/disputes/%s/deadline", case_no);
+	assert_int_equal(status_of(&sup, "POST", path, "{\"deadline\":\"2030-01-31\"}"), 409);
+	snprintf(path, sizeof(path), "/staff/v1/oversight/disputes/%s/take", case_no);
+	assert_int_equal(status_of(&sup, "POST", path, "{\"deadline\":\"2000-01-31\"}"), 204);
+	assert_int_equal(status_of(&sup, "POST", path, "{}"), 409);
+	/* A deadline in the past: overdue, on the overview. */
+	assert_int_equal(as_staff(&sup, "GET", "/staff/v1/oversight/overview", NULL, &r), 200);
+	assert_string_equal(json_at(&r, "overview.overdue_disputes.0.case_no"), case_no);
+	th_resp_free(&r);
+	snprintf(path, sizeof(path), "/staff/v1/oversight/disputes/%s/deadline", case_no);
+	assert_int_equal(status_of(&sup, "POST", path, "{\"deadline\":\"2099-01-31\"}"), 204);
+	snprintf(path, sizeof(path), "/staff/v1/oversight/disputes/%s/escalate", case_no);
+	assert_int_equal(
+	    status_of(&sup, "POST", path, "{\"escalation\":\"To the commission's board.\"}"), 204);
+	snprintf(path, sizeof(path), "/staff/v1/oversight/disputes/%s/close", case_no);
+	assert_int_equal(
+	    status_of(&sup, "POST", path,
+		      "{\"outcome\":\"upheld\",\"finding\":\"The read had no basis; the"
+		      " office has been told to stop.\"}"),
+	    204);
+	assert_int_equal(
+	    status_of(&sup, "POST", path, "{\"outcome\":\"resolved\",\"finding\":\"x\"}"), 409);
+
+	/* alice sees the finding with her case, and was told twice (taken over, closed). */
+	assert_int_equal(th_person_http(&env, &alice, "GET", "/api/v1/me/disputes", NULL, &r), 0);
+	assert_int_equal(r.status, 200);
+	assert_string_equal(json_at(&r, "disputes.0.case_no"), case_no);
+	assert_string_equal(json_at(&r, "disputes.0.supervisor.outcome"), "upheld");
+	assert_string_equal(json_at(&r, "disputes.0.supervisor.finding"),
+			    "The read had no basis; the office has been told to stop.");
+	assert_string_equal(json_at(&r, "disputes.0.supervisor.deadline"), "2099-01-31");
+	th_resp_free(&r);
+	assert_int_equal(scalar("SELECT count(*) FROM portal.notices WHERE person_id = '%s'"
+				" AND kind = 'dispute' AND org_code = 'data-commission'",
+				alice.id),
+			 2);
+	/* bob sees nothing of it. */
+	assert_int_equal(th_person_http(&env, &bob, "GET", "/api/v1/me/disputes", NULL, &r), 0);
+	assert_int_equal(r.status, 200);
+	assert_null(strstr(r.body, case_no));
+	th_resp_free(&r);
+}
+
+/* Every number in a JSON tree: none in 1 .. min - 1. Counts how many were withheld
+   (null members) and shown. */
+static void
+walk_counts(const cJSON *v, int min, int *nulls, int *shown)
+{
+	const cJSON *c;
+
+	if (cJSON_IsNumber(v)) {
+		if (v->valuedouble > 0 && v->valuedouble < min)
+			fail_msg("a count of %g is shown", v->valuedouble);
+		(*shown)++;
+	} else if (cJSON_IsNull(v)) {
+		(*nulls)++;
+	}
+	cJSON_ArrayForEach (c, v)
+		walk_counts(c, min, nulls, shown);
+}
+
+/* Public statistics: anyone may read them, and no count below public_stats_min (10)
+   appears, even where a small group exists (three refused requests; two disputes). */
+static void
+test_public_statistics(void **state)
+{
+	struct staff sup;
+	struct th_resp r;
+	char body[1024], pseud[64];
+	const cJSON *min;
+	cJSON *j;
+	int i, nulls = 0, shown = 0;
+
+	(void)state;
+	assert_int_equal(th_sql_str(&env, pseud, sizeof(pseud),
+				    "SELECT pseudonym FROM portal.pseudonyms WHERE person_id = '%s'"
+				    " AND org_code = 'city-welfare'",
+				    bob.id),
+			 0);
+	snprintf(body, sizeof(body),
+		 "{\"person\":\"%s\",\"items\":[\"tax.income\"],\"purpose\":\"benefit.notice\","
+		 "\"legal_ref\":\"none\",\"officer\":\"city-welfare-3\",\"actor_kind\":\"human\"}",
+		 pseud);
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(gw("city-welfare", "POST", "/gw/v1/queries", body, &r), 403);
+		th_resp_free(&r);
+	}
+	staff_login("supervisor-a", &sup);
+	assert_true(scan_now(&sup) >= 0);
+	/* The small cell exists in the aggregates... */
+	assert_int_equal(scalar("SELECT sum(n) FROM portal.oversight_daily WHERE org_code ="
+				" 'city-welfare' AND purpose = 'benefit.notice'"),
+			 3);
+
+	/* ... and is withheld from the public. */
+	assert_int_equal(th_http(&env, "GET", "/api/v1/transparency", NULL, NULL, 0, &r), 0);
+	assert_int_equal(r.status, 200);
+	assert_non_null(j = th_json(&r));
+	min = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "transparency"),
+					       "min_cell");
+	assert_int_equal(min->valueint, 10);
+	walk_counts(cJSON_GetObjectItemCaseSensitive(j, "transparency"), 10, &nulls, &shown);
+	assert_true(nulls > 0);
+	assert_true(shown > 10);
+	cJSON_Delete(j);
+	assert_non_null(strstr(r.body, "\"benefit.notice\""));
+	th_resp_free(&r);
+
+	/* The same with a threshold of 1000: more withheld, still none shown below it. */
+	assert_int_equal(th_mado_stop(&env), 0);
+	assert_int_equal(th_conf_append(&env, "public_stats_min = 1000"), 0);
+	assert_int_equal(th_mado_start(&env), 0);
+	assert_int_equal(th_http(&env, "GET", "/api/v1/transparency?months=3", NULL, NULL, 0, &r),
+			 0);
+	assert_int_equal(r.status, 200);
+	assert_non_null(j = th_json(&r));
+	nulls = shown = 0;
+	walk_counts(cJSON_GetObjectItemCaseSensitive(j, "transparency"), 1000, &nulls, &shown);
+	assert_true(nulls > 0);
+	cJSON_Delete(j);
+	th_resp_free(&r);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_supervisor_login),
-	    cmocka_unit_test(test_anomalies),
+	    cmocka_unit_test(test_supervisor_login),  cmocka_unit_test(test_anomalies),
+	    cmocka_unit_test(test_anomaly_case),      cmocka_unit_test(test_dispute_takeover),
+	    cmocka_unit_test(test_public_statistics),
 	};
 
 	return cmocka_run_group_tests(tests, setup, th_group_teardown);
