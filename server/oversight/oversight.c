@@ -17,7 +17,8 @@
 #include "mado/oversight.h"
 #include "oversight_int.h"
 
-struct oversight_settings oversight__s = {.scan_s = 300, .due_days = 30, .public_min = 10};
+struct oversight_settings oversight__s = {
+    .scan_s = 300, .lag_s = 60, .due_days = 30, .public_min = 10};
 
 static struct {
 	pthread_t thread;
@@ -73,6 +74,7 @@ mado_oversight_init(const struct mado_config *cfg)
 	pthread_condattr_t ca;
 
 	oversight__s.scan_s = cfg->oversight_scan_s;
+	oversight__s.lag_s = cfg->oversight_lag_s;
 	oversight__s.due_days = cfg->dispute_due_days;
 	oversight__s.public_min = cfg->public_stats_min;
 	snprintf(oversight__s.thresholds, sizeof(oversight__s.thresholds),

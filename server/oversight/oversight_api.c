@@ -114,6 +114,7 @@ overview(struct mado_req *rq)
 	int rc;
 
 	if ((rc = mado_http_db(rq, &db)) != MADO_OK ||
+	    (rc = oversight__rollup(db, oversight__s.lag_s)) != MADO_OK ||
 	    (rc = oversight__overview(db, oversight__s.due_days, put_doc, &o)) != MADO_OK) {
 		cJSON_Delete(o.out);
 		return rc;
@@ -144,6 +145,7 @@ statistics(struct mado_req *rq)
 	day_from_today(-29, dfrom, sizeof(dfrom));
 	day_from_today(0, dto, sizeof(dto));
 	if ((rc = mado_http_db(rq, &db)) != MADO_OK ||
+	    (rc = oversight__rollup(db, oversight__s.lag_s)) != MADO_OK ||
 	    (rc = oversight__statistics(db, from != NULL ? from : dfrom, to != NULL ? to : dto,
 					oversight__s.due_days, put_doc, &o)) != MADO_OK) {
 		cJSON_Delete(o.out);

@@ -50,6 +50,7 @@ struct oversight_case {
 /* oversight.c: the settings, and the thresholds as the database takes them. */
 struct oversight_settings {
 	int scan_s;
+	int lag_s;
 	int due_days;
 	int public_min;
 	char thresholds[512]; /* JSON for portal.oversight_scan */
@@ -65,6 +66,8 @@ int oversight__reveal_answer(struct mado_db *db, const char *org, const char *id
 			     const char *answer, bool *done);
 int oversight__reveals(struct mado_db *db, const char *org, mado_db_row_fn fn, void *arg);
 
+/* Counts the access log's newest rows into the aggregates (up to lag_s ago). */
+int oversight__rollup(struct mado_db *db, int lag_s);
 /* The anomaly scan: *found new cases, -1 when another scan was running. */
 int oversight__scan(struct mado_db *db, const char *thresholds, int *found);
 /* One-row documents: the overview, statistics (from, to: dates), public transparency. */

@@ -76,6 +76,8 @@ oversight__reveals(struct mado_db *db, const char *org, mado_db_row_fn fn, void 
 
 #define UTC(col) MADO_SQL_UTC(col)
 
+static struct mado_db_stmt Q_ROLLUP =
+    MADO_DB_STMT("oversight_rollup", "SELECT portal.oversight_rollup($1::int)", 1);
 static struct mado_db_stmt Q_SCAN =
     MADO_DB_STMT("oversight_scan", "SELECT portal.oversight_scan($1::jsonb) AS found", 1);
 static struct mado_db_stmt Q_OVERVIEW =
@@ -85,17 +87,26 @@ static struct mado_db_stmt Q_STATISTICS =
 		 "SELECT portal.oversight_statistics($1::date, $2::date, $3::int)::text AS doc", 3);
 static struct mado_db_stmt Q_TRANSPARENCY = MADO_DB_STMT(
     "oversight_transparency", "SELECT portal.transparency($1::int, $2::int)::text AS doc", 2);
-#define ANOMALY_COLS                                                                                                  \
-	"id::text AS id, kind, org_code AS org, subject, " UTC(                                                       \
-	    "period_start") " AS period_start, " UTC("period_end") " AS period_end, "                                 \
-								   "measure::text AS measure, "                       \
-								   "baseline::text AS "                               \
-								   "baseline, threshold::text AS "                    \
-								   "threshold, " UTC(                                 \
-								       "found_at") " AS "                             \
-										   "found_at, "                       \
-										   "status, " UTC("closed_at") " AS " \
-													       "closed_at, finding"
+#define ANOMALY_COLS                                                                               \
+	"id::text AS id, kind, org_code AS org, subject, " UTC(                                    \
+	    "period_start") " AS period_start, " UTC("period_end") " AS period_end, "              \
+								   "measure::text AS measure, "    \
+								   "baseline::text AS "            \
+								   "baseline, threshold::text AS " \
+								   "threshold, " UTC(              \
+								       "found_at") " AS "          \
+										   "found_at, "    \
+										   "status, " UTC( \
+										       "closed_"   \
+										       "at") " AS" \
+											     " "   \
+											     "clo" \
+											     "sed" \
+											     "_at" \
+											     ", "  \
+											     "fin" \
+											     "din" \
+											     "g"
 static struct mado_db_stmt Q_ANOMALIES =
     MADO_DB_STMT("oversight_anomalies", "SELECT " ANOMALY_COLS " FROM portal.anomaly_list($1)", 1);
 static struct mado_db_stmt Q_ANOMALY = MADO_DB_STMT(
@@ -116,82 +127,96 @@ static struct mado_db_stmt Q_ASKED = MADO_DB_STMT(
     1);
 static struct mado_db_stmt Q_ANOMALY_ANSWER = MADO_DB_STMT(
     "oversight_anomaly_answer", "SELECT portal.anomaly_answer($1, $2::bigint, $3) AS done", 3);
-static struct mado_db_stmt
-    Q_DISPUTES = MADO_DB_STMT("oversight_disputes",
-			      "SELECT case_no, kind, status, org_code AS org, " UTC("created_at") " AS created_at, " UTC(
-				  "updated_at") " AS updated_at, taken_by, deadline::text AS "
-						"deadline, " UTC("escalated_at") " AS "
-										 "escalated_at,"
-										 " " UTC("closed_"
-											 "at") " AS"
-											       " cl"
-											       "ose"
-											       "d_"
-											       "at,"
-											       " ou"
-											       "tco"
-											       "me,"
-											       " ov"
-											       "erd"
-											       "ue"
-											       " FR"
-											       "OM "
-											       "por"
-											       "tal"
-											       ".ov"
-											       "ers"
-											       "igh"
-											       "t_"
-											       "dis"
-											       "put"
-											       "es("
-											       "$1,"
-											       " $"
-											       "2::"
-											       "int"
-											       ")",
-			      2);
+static struct mado_db_stmt Q_DISPUTES = MADO_DB_STMT(
+    "oversight_disputes",
+    "SELECT case_no, kind, status, org_code AS org, " UTC("created_at") " AS created_at, " UTC(
+	"updated_at") " AS updated_at, taken_by, deadline::text AS "
+		      "deadline, " UTC("escalated_at") " AS "
+						       "escalated_at,"
+						       " " UTC("closed_"
+							       "at") " AS"
+								     " cl"
+								     "ose"
+								     "d_"
+								     "at,"
+								     " ou"
+								     "tco"
+								     "me,"
+								     " ov"
+								     "erd"
+								     "ue"
+								     " FR"
+								     "OM "
+								     "por"
+								     "tal"
+								     ".ov"
+								     "ers"
+								     "igh"
+								     "t_"
+								     "dis"
+								     "put"
+								     "es("
+								     "$1,"
+								     " $"
+								     "2::"
+								     "int"
+								     ")",
+    2);
 static struct
     mado_db_stmt
-	Q_DISPUTE_READ =
-	    MADO_DB_STMT(
-		"oversight_dispute_read",
-		"SELECT case_no, kind, status, note, answer, org_code AS org, " UTC("created_at") " AS created_at, " UTC("updated_at") " AS updated_at, item, " UTC(
-		    "occurred_at") " AS occurred_at, array_to_json(items)::text AS items, purpose, "
-				   "legal_ref, officer, officer_role, channel, outcome, reason, "
-				   "taken_by, " UTC("taken_at") " AS taken_at, deadline::text AS "
-								"deadline, " UTC("escalated_at") " "
-												 "A"
-												 "S"
-												 " "
-												 "e"
-												 "s"
+	Q_DISPUTE_READ = MADO_DB_STMT("oversight_dispute_read",
+				      "SELECT case_no, kind, status, note, answer, org_code AS "
+				      "org, " UTC("created_at") " AS created_at, " UTC("updated_at") " AS updated_at, item, " UTC(
+					  "occurred_at") " AS occurred_at, "
+							 "array_to_json(items)::text AS items, "
+							 "purpose, "
+							 "legal_ref, officer, officer_role, "
+							 "channel, outcome, reason, "
+							 "taken_by, " UTC(
+							     "taken_at") " AS taken_at, "
+									 "deadline::text AS "
+									 "deadline, " UTC(
+									     "escalated_at") " "
+											     "A"
+											     "S"
+											     " "
+											     "e"
+											     "s"
+											     "c"
+											     "a"
+											     "l"
+											     "a"
+											     "t"
+											     "e"
+											     "d"
+											     "_"
+											     "a"
+											     "t"
+											     ","
+											     " "
+											     "e"
+											     "s"
+											     "c"
+											     "a"
+											     "l"
+											     "a"
+											     "t"
+											     "i"
+											     "o"
+											     "n"
+											     ","
+											     " " UTC(
 												 "c"
-												 "a"
 												 "l"
-												 "a"
-												 "t"
+												 "o"
+												 "s"
 												 "e"
 												 "d"
 												 "_"
 												 "a"
-												 "t"
-												 ","
-												 " "
-												 "e"
-												 "s"
-												 "c"
-												 "a"
-												 "l"
-												 "a"
-												 "t"
-												 "i"
-												 "o"
-												 "n"
-												 ","
-												 " " UTC("closed_at") " AS closed_at, outcome_found, finding, record_row::text AS record_row"
-														      " FROM portal.oversight_dispute_read($1, $2, $3)",
-		3);
+												 "t") " AS closed_at, outcome_found, finding, record_row::text AS record_row"
+												      " FROM portal.oversight_dispute_read($1, $2, $3)",
+				      3);
 static struct mado_db_stmt Q_DISPUTE_ACT = MADO_DB_STMT(
     "oversight_dispute_act",
     "SELECT coalesce(portal.oversight_dispute_act($1, $2, $3, $4, $5::date, $6, $7), '') AS "
@@ -207,6 +232,16 @@ static const struct mado_reason act_reasons[] = {
 struct found {
 	int found;
 };
+
+int
+oversight__rollup(struct mado_db *db, int lag_s)
+{
+	char lag[16];
+	const char *p[1] = {lag};
+
+	snprintf(lag, sizeof(lag), "%d", lag_s);
+	return mado_db_run(db, &Q_ROLLUP, p, NULL);
+}
 
 int
 oversight__scan(struct mado_db *db, const char *thresholds, int *found)

@@ -57,7 +57,8 @@ GRANT EXECUTE ON FUNCTION portal.officer_reveal_list(text) TO mado_app;
  * since the last rollup, up to p_lag_s seconds ago (a transaction still open then has not
  * committed its rows yet, and its recorded_at is its start; the gateway's are short), each
  * organisation's through its (org_code, recorded_at) index. Returns the number of rows
- * counted. One at a time: the state row is locked.
+ * counted. One at a time: the state row is locked. The scan runs it, and so do the
+ * overview and the statistics before they read (what is left since the last is small).
  */
 CREATE OR REPLACE FUNCTION portal.oversight_rollup(p_lag_s integer) RETURNS bigint
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
@@ -66,8 +67,9 @@ DECLARE
 	v_to timestamptz := now() - make_interval(secs => p_lag_s);
 	v_n bigint;
 BEGIN
-	SELECT s.rolled_to INTO v_from FROM portal.oversight_state s FOR UPDATE;
-	IF v_from >= v_to THEN
+	-- Another rollup under way counts these rows: this one has nothing to do.
+	SELECT s.rolled_to INTO v_from FROM portal.oversight_state s FOR UPDATE SKIP LOCKED;
+	IF NOT FOUND OR v_from >= v_to THEN
 		RETURN 0;
 	END IF;
 	WITH r AS MATERIALIZED (
@@ -114,6 +116,7 @@ BEGIN
 END
 $$;
 REVOKE EXECUTE ON FUNCTION portal.oversight_rollup(integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION portal.oversight_rollup(integer) TO mado_app;
 
 -- A threshold of the configuration the server passes (p_cfg), or its default.
 CREATE OR REPLACE FUNCTION portal.oversight_cfg(p_cfg jsonb, p_key text, p_default numeric)

@@ -143,7 +143,7 @@ export function chart({ title, rows, series, kind = 'bars', head }) {
   wrap.tabIndex = 0;
   wrap.setAttribute('role', 'region');
   wrap.setAttribute('aria-label', title);
-  const table = el('table', 'numbers');
+  const table = el('table', 'stats');
   table.append(el('caption', '', title));
   const thead = el('thead');
   const hr = el('tr');

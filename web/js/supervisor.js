@@ -118,6 +118,8 @@ function anomalyItem(a) {
   const li = el('li', 'case card');
   li.dataset.anomaly = a.id;
   li.dataset.status = a.status;
+  li.dataset.kind = a.kind;
+  li.dataset.org = a.organisation;
   const link = el('a', '', anomalyTitle(a));
   link.href = `#/anomaly/${a.id}`;
   li.append(el('p', 'who', ''), el('p', 'what', t('oversight.anomaly.line', {

@@ -33,7 +33,7 @@ function table(caption, cols, rows) {
     wrap.append(el('p', 'note', t('transparency.none')));
     return wrap;
   }
-  const tb = el('table', 'numbers');
+  const tb = el('table', 'stats');
   tb.append(el('caption', '', caption));
   const head = el('tr');
   for (const c of cols) {
