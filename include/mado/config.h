@@ -64,6 +64,7 @@ struct mado_config {
 	int staff_session_max_s; /* a desk staff member's session */
 	int visit_max_s;         /* a desk visit's session */
 	int proxy_max_people;    /* a proxy acting for more people is reported to the supervisor */
+	int seal_grace_s;        /* an unconfirmed seal opens this long after it was recorded */
 	int login_fail_max_addr;
 	int login_fail_max_card;
 	int login_fail_window_s;
@@ -73,6 +74,7 @@ struct mado_config {
 	/* The agency gateway. */
 	char *org_trust_dir;  /* organisation CA certificates; empty: no gateway */
 	char *org_revocation; /* ocsp, crl or off */
+	char *operator_cert;  /* names the proposer of register changes; empty: --as */
 
 	char *consent_receipt_key; /* Ed25519 PEM signing consent receipts; empty: none */
 };
