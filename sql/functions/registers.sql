@@ -137,7 +137,13 @@ BEGIN
 		END IF;
 		RETURN QUERY SELECT NULL::text, v_org;
 	ELSIF p_kind = 'org-cert' THEN
-		IF v_kind IS NULL OR v_kind = 'portal' THEN
+		-- A new private service's certificate may be proposed with its registration; it
+		-- is approved after it (its organisation exists by then).
+		IF v_kind = 'portal' OR (v_kind IS NULL AND NOT EXISTS (
+			SELECT 1 FROM portal.register_proposals p
+			WHERE p.kind = 'private-service' AND p.key = v_org
+			  AND NOT EXISTS (SELECT 1 FROM portal.register_decisions d
+					  WHERE d.proposal = p.id))) THEN
 			RETURN QUERY SELECT 'organisation'::text, NULL::text;
 			RETURN;
 		END IF;
@@ -307,6 +313,11 @@ BEGIN
 			RETURN;
 		END IF;
 		SELECT r.reason INTO v_reason FROM portal.register_check(p.kind, p.content) r;
+		-- A certificate proposed with a new service's registration waits for it.
+		IF v_reason IS NULL AND p.kind = 'org-cert' AND NOT EXISTS (
+			SELECT 1 FROM portal.organisations o WHERE o.code = p.content->>'org') THEN
+			v_reason := 'organisation';
+		END IF;
 		IF v_reason IS NOT NULL THEN
 			RETURN QUERY SELECT v_reason, NULL::bigint, NULL::integer;
 			RETURN;
