@@ -149,6 +149,9 @@ export async function renderSeals(container, ctx) {
     }
     table.append(cap, thead, tbody);
     const wrap = el('div', 'table-wrap');
+    wrap.tabIndex = 0;
+    wrap.setAttribute('role', 'region');
+    wrap.setAttribute('aria-label', t('supervisor.seals.by_org'));
     wrap.append(table);
     container.append(wrap);
 
