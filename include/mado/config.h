@@ -81,6 +81,7 @@ struct mado_config {
 	int anomaly_new_case_refs;
 	int dispute_due_days;
 	int public_stats_min;
+	int seal_grace_s; /* an unconfirmed seal opens this long after it was recorded */
 	int login_fail_max_addr;
 	int login_fail_max_card;
 	int login_fail_window_s;
@@ -90,6 +91,7 @@ struct mado_config {
 	/* The agency gateway. */
 	char *org_trust_dir;  /* organisation CA certificates; empty: no gateway */
 	char *org_revocation; /* ocsp, crl or off */
+	char *operator_cert;  /* names the proposer of register changes; empty: --as */
 
 	char *consent_receipt_key; /* Ed25519 PEM signing consent receipts; empty: none */
 };

@@ -31,6 +31,7 @@ struct accesslog_entry {
 	const char *org, *relay_for, *officer, *officer_role, *actor_kind, *channel, *purpose,
 	    *legal_ref, *case_ref, *items /* {a,b} */, *consent_id, *outcome, *reason,
 	    *sealed_until, *sealing_body, *disputes /* JSON array */;
+	const char *register_version; /* the register version it was served under, or NULL */
 	const char *org_ja, *org_en, *purpose_ja, *purpose_en, *explain_ja, *explain_en,
 	    *law /* JSON object */;
 };

@@ -195,6 +195,10 @@ static const struct opt opts[] = {
      "overdue (unless the supervisor set a deadline)."},
     {"public_stats_min", OPT_INT, OFF(public_stats_min), "10", 2, 1000000, 0, NULL,
      "Public transparency statistics show no count below this (above zero)."},
+    {"seal_grace_s", OPT_INT, OFF(seal_grace_s), "259200", 1, 2592000, 0, NULL,
+     "A sealed gateway query opens to the person this long after it was recorded unless the "
+     "supervisor confirms its approval reference first (then it opens at its disclosure "
+     "date)."},
     {"login_fail_max_addr", OPT_INT, OFF(login_fail_max_addr), "20", 1, 100000, 0, NULL,
      "Failed logins from one client address (IPv6: its /64) within the window before its "
      "unsigned attempts get 429."},
@@ -211,6 +215,10 @@ static const struct opt opts[] = {
     {"org_revocation", OPT_STR, OFF(org_revocation), "ocsp", 0, 0, 0, check_revocation,
      "How an organisation certificate's revocation is checked: `ocsp` (the responder its "
      "certificate names), `crl` (card_crl settings) or `off` (tests only)."},
+    {"operator_cert", OPT_STR, OFF(operator_cert), "", 0, 0, 0, NULL,
+     "The operator's certificate (organisation CA) that names the proposer of register "
+     "changes made with `mado rp-register`, `org-cert` and `basis-propose` when they are not "
+     "given `--as`; empty: they need `--as`."},
     {"consent_receipt_key", OPT_STR, OFF(consent_receipt_key), "", 0, 0, 0, NULL,
      "Ed25519 private key (PEM) that signs consent receipts; empty: no receipts are issued "
      "(the download answers 503)."},

@@ -478,8 +478,8 @@ setup(struct th_env *e, const char *extra_conf, bool cards, bool orgs)
 	if (orgs)
 		fprintf(m,
 			"org_trust_dir = %s\norg_revocation = off\nconsent_receipt_key = "
-			"%s/receipt.key\n",
-			e->org_trust_dir, e->dir);
+			"%s/receipt.key\noperator_cert = %s/orgs/cards/operator.crt\n",
+			e->org_trust_dir, e->dir, e->dir);
 	fprintf(m, "%s", extra_conf != NULL ? extra_conf : "");
 	fclose(m);
 	if (write_config(e, conf) != 0 || th_pg_start(e) != 0) {
@@ -864,6 +864,10 @@ setup_orgs(struct th_env *e)
 		if (th_sh("'%s' issue '%s' %s --key p256 --eku clientauth --policy none >/dev/null",
 			  MADO_CARD_BINARY, e->org_dir, demo_staff[i].name) != 0)
 			return -1;
+	/* The operator, who proposes register changes (operator_cert). */
+	if (th_sh("'%s' issue '%s' operator --key p256 --eku clientauth --policy none >/dev/null",
+		  MADO_CARD_BINARY, e->org_dir) != 0)
+		return -1;
 	/* A certificate from the organisation CA that no organisation registered. */
 	return th_sh("'%s' issue '%s' unbound --key p256 --eku clientauth --policy none >/dev/null",
 		     MADO_CARD_BINARY, e->org_dir);
@@ -898,7 +902,7 @@ th_group_teardown(void **state)
 int
 th_seed_demo(struct th_env *e)
 {
-	char line[512];
+	char line[1024];
 	size_t i;
 
 	char *out = NULL;
@@ -932,6 +936,18 @@ th_seed_demo(struct th_env *e)
 		free(out);
 		out = NULL;
 	}
+	/* The proposals above (agencies.sql's and the certificates') take effect once a
+	   supervisor staff member approves them. */
+	snprintf(line, sizeof(line),
+		 "register-decide --all-pending --cert '%s/cards/supervisor-a.crt'"
+		 " --key '%s/cards/supervisor-a.key'",
+		 e->org_dir, e->org_dir);
+	if (th_mado_cmd(e, line, &out) != 0) {
+		fprintf(stderr, "harness: mado %s:\n%s\n", line, out != NULL ? out : "");
+		free(out);
+		return -1;
+	}
+	free(out);
 	return 0;
 }
 

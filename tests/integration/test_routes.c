@@ -34,40 +34,6 @@ static const char *const watched[] = {
     "portal.anomaly_events", "portal.dispute_oversight",
 };
 
-/* A staff session of the supervisor's (MADO_STAFF routes): its cookie and token. */
-static char staff_cookie[160], staff_csrf[96];
-
-static int
-staff_login(void)
-{
-	char origin[96];
-	const char *h[] = {origin, NULL}, *line;
-	struct th_req rq = {"POST", "/staff/v1/auth/tls", h, "", 0, NULL, NULL, true};
-	struct th_resp r;
-	cJSON *j;
-	int rc = -1;
-
-	th_tls_origin(&env, origin, sizeof(origin));
-	th_org_cert(&env, "supervisor-a", &rq);
-	if (th_request(&env, &rq, &r) != 0 || r.status != 200)
-		return -1;
-	for (line = r.headers; line != NULL && *line != '\0'; line = strchr(line, '\n')) {
-		while (*line == '\n' || *line == '\r')
-			line++;
-		if (strncasecmp(line, "Set-Cookie: __Host-staff=", 25) == 0)
-			snprintf(staff_cookie, sizeof(staff_cookie), "Cookie: %.*s",
-				 (int)strcspn(line + 12, ";\r\n"), line + 12);
-	}
-	if ((j = th_json(&r)) != NULL && cJSON_IsString(cJSON_GetObjectItem(j, "csrf_token"))) {
-		snprintf(staff_csrf, sizeof(staff_csrf), "X-CSRF-Token: %s",
-			 cJSON_GetObjectItem(j, "csrf_token")->valuestring);
-		rc = staff_cookie[0] != '\0' ? 0 : -1;
-	}
-	cJSON_Delete(j);
-	th_resp_free(&r);
-	return rc;
-}
-
 static int
 setup(void **state)
 {
@@ -79,9 +45,7 @@ setup(void **state)
 	sets = mado_modules(&n);
 	if (mado_http_install(sets, n) != 0)
 		return -1;
-	if (th_setup_people(&env, people, true) != 0)
-		return -1;
-	return staff_login();
+	return th_setup_people(&env, people, true);
 }
 
 /* A value of a path field's kind that passes its check. */
@@ -130,6 +94,45 @@ org_for(unsigned orgs)
 	return NULL;
 }
 
+/* A staff session of a role the route admits (logged in once per role): the cookie
+   header and the CSRF token header. */
+static void
+staff_headers(unsigned roles, char *cookie, size_t clen, char *csrf, size_t slen)
+{
+	static char cookies[2][160], tokens[2][96];
+	const char *cert = (roles & MADO_STAFF_SUPERVISOR) ? "supervisor-a" : "desk-clerk";
+	int k = (roles & MADO_STAFF_SUPERVISOR) ? 1 : 0;
+
+	if (cookies[k][0] == '\0') {
+		char origin[96];
+		const char *h[] = {origin, NULL};
+		struct th_req rq = {"POST", "/staff/v1/auth/tls", h, "", 0, NULL, NULL, true};
+		struct th_resp r;
+		const char *line;
+		cJSON *j;
+
+		th_tls_origin(&env, origin, sizeof(origin));
+		th_org_cert(&env, cert, &rq);
+		assert_int_equal(th_request(&env, &rq, &r), 0);
+		assert_int_equal(r.status, 200);
+		for (line = r.headers; line != NULL && *line != '\0'; line = strchr(line, '\n')) {
+			while (*line == '\n' || *line == '\r')
+				line++;
+			if (strncasecmp(line, "Set-Cookie: __Host-staff=", 25) == 0)
+				snprintf(cookies[k], sizeof(cookies[k]), "Cookie: %.*s",
+					 (int)strcspn(line + 12, ";\r\n"), line + 12);
+		}
+		assert_non_null(j = th_json(&r));
+		snprintf(tokens[k], sizeof(tokens[k]), "X-CSRF-Token: %s",
+			 cJSON_GetObjectItemCaseSensitive(j, "csrf_token")->valuestring);
+		cJSON_Delete(j);
+		th_resp_free(&r);
+		assert_true(cookies[k][0] != '\0');
+	}
+	snprintf(cookie, clen, "%s", cookies[k]);
+	snprintf(csrf, slen, "%s", tokens[k]);
+}
+
 /* Sends body to the route as a caller it admits. */
 static void
 send_body(const struct mado_route *r, const char *body, struct th_resp *out)
@@ -140,10 +143,10 @@ send_body(const struct mado_route *r, const char *body, struct th_resp *out)
 
 	path_of(r, path, sizeof(path));
 	if (r->caller == MADO_STAFF) {
-		char origin[96];
-		const char *sh[] = {staff_cookie, staff_csrf, origin,
-				    "Content-Type: application/json", NULL};
+		char cookie[160], csrf[96], origin[96];
+		const char *sh[] = {"Content-Type: application/json", cookie, csrf, origin, NULL};
 
+		staff_headers(r->staff_roles, cookie, sizeof(cookie), csrf, sizeof(csrf));
 		snprintf(origin, sizeof(origin), "Origin: %s", env.origin);
 		assert_int_equal(th_http(&env, r->method, path, sh, body, strlen(body), out), 0);
 		return;

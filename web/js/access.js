@@ -194,6 +194,7 @@ export async function showEntry(params) {
   add('entry.purpose', purposeText(e.purpose, purpose));
   add('entry.law', law ? `${law} (${e.legal_ref})` : e.legal_ref);
   add('entry.case', e.case_ref);
+  if (e.register_version) add('entry.register', t('entry.register.line', { id: e.register_version }));
   add('entry.outcome', t(`access.outcome.${e.outcome}`) + (e.reason ? ` — ${reasonText(e.reason)}` : ''));
   for (const d of e.disputes)
     add('entry.dispute', `${d.case_no} · ${t(`dispute.kind.${d.kind}`)} · ${t(`dispute.status.${d.status}`)}`);
