@@ -31,7 +31,10 @@
 	" e.outcome, e.reason, e.sealed_until::text AS sealed_until, e.sealing_body,"              \
 	" e.register_version::text AS register_version,"                                           \
 	" (SELECT json_agg(json_build_object('case_no', d.case_no, 'kind', d.kind,"                \
-	"  'status', d.status) ORDER BY d.created_at)::text FROM portal.disputes d"                \
+	"  'status', d.status, 'supervisor', CASE WHEN o.case_no IS NOT NULL THEN"                 \
+	"  json_build_object('outcome', o.outcome, 'finding', o.finding) END)"                     \
+	"  ORDER BY d.created_at)::text FROM portal.disputes d"                                    \
+	"  LEFT JOIN portal.dispute_oversight o ON o.case_no = d.case_no"                          \
 	"  WHERE d.person_id = e.person_id AND d.event_row = e.id) AS disputes"
 #define ENTRY_COLS                                                                                 \
 	MADO_COL(STR, accesslog_entry, id), MADO_COL(STR, accesslog_entry, occurred_us),           \

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -72,6 +73,8 @@ int
 mado_oversight_init(const struct mado_config *cfg)
 {
 	pthread_condattr_t ca;
+	sigset_t all, old;
+	int rc;
 
 	oversight__s.scan_s = cfg->oversight_scan_s;
 	oversight__s.lag_s = cfg->oversight_lag_s;
@@ -92,7 +95,12 @@ mado_oversight_init(const struct mado_config *cfg)
 	pthread_cond_init(&sched.wake, &ca);
 	pthread_condattr_destroy(&ca);
 	sched.stop = false;
-	if (pthread_create(&sched.thread, NULL, run, NULL) != 0) {
+	/* The thread takes no signals: the main thread alone waits for the stop signals. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	rc = pthread_create(&sched.thread, NULL, run, NULL);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0) {
 		pthread_cond_destroy(&sched.wake);
 		return MADO_E_INTERNAL;
 	}

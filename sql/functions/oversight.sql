@@ -445,18 +445,20 @@ REVOKE EXECUTE ON FUNCTION portal.anomaly_answer(text, bigint, text) FROM PUBLIC
 GRANT EXECUTE ON FUNCTION portal.anomaly_answer(text, bigint, text) TO mado_app;
 
 -- A dispute is overdue when the supervisor's deadline has passed with the case not
--- closed, or when it has waited p_due_days for the organisation's first answer.
-CREATE OR REPLACE FUNCTION portal.dispute_overdue(d portal.disputes, o portal.dispute_oversight,
+-- closed, or when it has waited p_due_days for the organisation's first answer. (Plain
+-- values, not rows: a function file must apply to any schema version.)
+CREATE OR REPLACE FUNCTION portal.dispute_overdue(p_status text, p_created timestamptz,
+						  p_deadline date, p_closed timestamptz,
 						  p_due_days integer)
 RETURNS boolean
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
-	SELECT o.closed_at IS NULL
-	       AND (o.deadline < (now() AT TIME ZONE 'Asia/Tokyo')::date
-		    OR (o.deadline IS NULL AND d.status = 'open'
-			AND d.created_at < now() - make_interval(days => p_due_days)))
+	SELECT p_closed IS NULL
+	       AND (p_deadline < (now() AT TIME ZONE 'Asia/Tokyo')::date
+		    OR (p_deadline IS NULL AND p_status = 'open'
+			AND p_created < now() - make_interval(days => p_due_days)))
 $$;
-REVOKE EXECUTE ON FUNCTION portal.dispute_overdue(portal.disputes, portal.dispute_oversight,
-						  integer) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION portal.dispute_overdue(text, timestamptz, date, timestamptz, integer)
+	FROM PUBLIC;
 
 /*
  * Statistics for the supervisor, aggregates only (no person, no official): accesses by
@@ -471,7 +473,8 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 		SELECT * FROM portal.oversight_daily x WHERE x.day BETWEEN p_from AND p_to
 		  AND x.channel <> 'self'
 	), ds AS (
-		SELECT x.*, portal.dispute_overdue(x, o, p_due_days) AS overdue
+		SELECT x.*, portal.dispute_overdue(x.status, x.created_at, o.deadline, o.closed_at,
+						   p_due_days) AS overdue
 		FROM portal.disputes x LEFT JOIN portal.dispute_oversight o ON o.case_no = x.case_no
 	)
 	SELECT jsonb_build_object(
@@ -557,7 +560,8 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 				ORDER BY d.created_at), '[]')
 			FROM portal.disputes d
 			LEFT JOIN portal.dispute_oversight o ON o.case_no = d.case_no
-			WHERE portal.dispute_overdue(d, o, p_due_days)),
+			WHERE portal.dispute_overdue(d.status, d.created_at, o.deadline, o.closed_at,
+						     p_due_days)),
 		'seals', (SELECT coalesce(jsonb_agg(jsonb_build_object('organisation', org_code,
 				'pending', pending, 'opened', opened) ORDER BY org_code), '[]')
 			FROM (SELECT s.org_code,
@@ -580,7 +584,8 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 	SELECT * FROM (
 		SELECT d.case_no, d.kind, d.status, d.org_code, d.created_at, d.updated_at,
 		       o.taken_by, o.deadline, o.escalated_at, o.closed_at, o.outcome,
-		       portal.dispute_overdue(d, o, p_due_days) AS overdue
+		       portal.dispute_overdue(d.status, d.created_at, o.deadline, o.closed_at,
+					      p_due_days) AS overdue
 		FROM portal.disputes d LEFT JOIN portal.dispute_oversight o ON o.case_no = d.case_no
 	) x
 	WHERE p_filter IS NULL

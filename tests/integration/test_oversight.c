@@ -523,6 +523,12 @@ test_dispute_takeover(void **state)
 				" AND kind = 'dispute' AND org_code = 'data-commission'",
 				alice.id),
 			 2);
+	/* ... and on the entry itself. */
+	snprintf(path, sizeof(path), "/api/v1/me/access-log/%s", row);
+	assert_int_equal(th_person_http(&env, &alice, "GET", path, NULL, &r), 0);
+	assert_int_equal(r.status, 200);
+	assert_string_equal(json_at(&r, "disputes.0.supervisor.outcome"), "upheld");
+	th_resp_free(&r);
 	/* bob sees nothing of it. */
 	assert_int_equal(th_person_http(&env, &bob, "GET", "/api/v1/me/disputes", NULL, &r), 0);
 	assert_int_equal(r.status, 200);
