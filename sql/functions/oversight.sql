@@ -60,8 +60,11 @@ GRANT EXECUTE ON FUNCTION portal.officer_reveal_list(text) TO mado_app;
  * counted. One at a time: the state row is locked. The scan runs it, and so do the
  * overview and the statistics before they read (what is left since the last is small).
  */
+-- (jit off here and in the other aggregate readers: estimated on the whole log, their
+-- plans would be compiled just in time, which costs more than running them.)
 CREATE OR REPLACE FUNCTION portal.oversight_rollup(p_lag_s integer) RETURNS bigint
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp SET jit = off AS $$
 DECLARE
 	v_from timestamptz;
 	v_to timestamptz := now() - make_interval(secs => p_lag_s);
@@ -157,8 +160,8 @@ REVOKE EXECUTE ON FUNCTION portal.anomaly_found(text, text, text, timestamptz, t
  * once per kind, organisation, subject and period. The thresholds come from the server's
  * configuration (p_cfg; defaults here; lag_s: the rollup's distance from now). A baseline
  * is the subject's daily average over the days it was active in the 28 days before, used
- * only when it was active on at least 7 of them. Only one scan runs at a time; another returns -1 at once. Returns the
- * number of new cases.
+ * only when it was active on at least 7 of them. Only one scan runs at a time; another
+ * returns -1 at once. Returns the number of new cases.
  *
  *   many-people     one official (a human read) reading people_hour or more different
  *                   people within one clock hour
@@ -176,7 +179,7 @@ REVOKE EXECUTE ON FUNCTION portal.anomaly_found(text, text, text, timestamptz, t
  */
 CREATE OR REPLACE FUNCTION portal.oversight_scan(p_cfg jsonb) RETURNS integer
 LANGUAGE plpgsql SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp SET lock_timeout = '5s' AS $$
+SET search_path = pg_catalog, pg_temp SET jit = off SET lock_timeout = '5s' AS $$
 DECLARE
 	v_people numeric := portal.oversight_cfg(p_cfg, 'people_hour', 200);
 	v_night numeric := portal.oversight_cfg(p_cfg, 'night_reads', 5);
@@ -468,7 +471,8 @@ REVOKE EXECUTE ON FUNCTION portal.dispute_overdue(text, timestamptz, date, times
  */
 CREATE OR REPLACE FUNCTION portal.oversight_statistics(p_from date, p_to date, p_due_days integer)
 RETURNS jsonb
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp SET jit = off AS $$
 	WITH d AS (
 		SELECT * FROM portal.oversight_daily x WHERE x.day BETWEEN p_from AND p_to
 		  AND x.channel <> 'self'
@@ -533,7 +537,8 @@ GRANT EXECUTE ON FUNCTION portal.oversight_statistics(date, date, integer) TO ma
 -- The overview: the last 30 days' statistics, the cases waiting (by status, the newest
 -- ten not closed), the overdue disputes and the seals still closed by organisation.
 CREATE OR REPLACE FUNCTION portal.oversight_overview(p_due_days integer) RETURNS jsonb
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp SET jit = off AS $$
 	SELECT jsonb_build_object(
 		'statistics', portal.oversight_statistics(
 			(now() AT TIME ZONE 'Asia/Tokyo')::date - 29,
@@ -724,7 +729,8 @@ GRANT EXECUTE ON FUNCTION portal.oversight_dispute_act(text, text, text, text, d
  * Only organisations' accesses (not the person's own reads).
  */
 CREATE OR REPLACE FUNCTION portal.transparency(p_min integer, p_months integer) RETURNS jsonb
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp SET jit = off AS $$
 	WITH since AS (
 		SELECT (date_trunc('month', now() AT TIME ZONE 'Asia/Tokyo')
 			- make_interval(months => p_months - 1))::date AS m
