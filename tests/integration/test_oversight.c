@@ -350,6 +350,34 @@ json_at(const struct th_resp *r, const char *path)
 	return b;
 }
 
+/* An organisation whose requests are mostly refused in a day (60 of 70, by its system,
+   so that the hour of the run does not matter) raises a refusals case. */
+static void
+test_refusal_rate(void **state)
+{
+	struct staff sup;
+	int found;
+
+	(void)state;
+	staff_login("supervisor-a", &sup);
+	assert_int_equal(
+	    scalar(
+		"SELECT count(*) FROM portal.record_access(ARRAY(SELECT ROW(gen_random_uuid(),"
+		" (SELECT id FROM portal.people LIMIT 1), now() - interval '2 minutes',"
+		" 'welfare-it', 'city-welfare', 'welfare-it-system', 'batch', 'machine', 'gateway',"
+		" 'welfare.eligibility', 'MNA-T2-21', NULL, ARRAY['tax.income'], NULL,"
+		" CASE WHEN g <= 60 THEN 'denied' ELSE 'served' END,"
+		" CASE WHEN g <= 60 THEN 'no-legal-basis' END, NULL, NULL)::portal.access_record"
+		" FROM generate_series(1, 70) g))"),
+	    70);
+	found = scan_now(&sup);
+	assert_int_equal(found, 1);
+	assert_int_equal(
+	    scalar("SELECT round(measure) FROM portal.anomalies WHERE kind = 'refusals'"
+		   " AND org_code = 'welfare-it'"),
+	    86);
+}
+
 /* A case: the supervisor opens it and notes, asks the organisation, which reads the
    question over its gateway (only its own cases) and answers; the supervisor closes it
    with a finding. A desk's clerk reaches none of this. */
@@ -620,9 +648,9 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_supervisor_login),  cmocka_unit_test(test_anomalies),
-	    cmocka_unit_test(test_anomaly_case),      cmocka_unit_test(test_dispute_takeover),
-	    cmocka_unit_test(test_public_statistics),
+	    cmocka_unit_test(test_supervisor_login), cmocka_unit_test(test_anomalies),
+	    cmocka_unit_test(test_refusal_rate),     cmocka_unit_test(test_anomaly_case),
+	    cmocka_unit_test(test_dispute_takeover), cmocka_unit_test(test_public_statistics),
 	};
 
 	return cmocka_run_group_tests(tests, setup, th_group_teardown);
