@@ -91,7 +91,6 @@ staff_reveals(struct mado_req *rq)
 struct doc_out {
 	cJSON *out;
 	const char *member;
-	bool found;
 };
 
 static int
@@ -102,14 +101,13 @@ put_doc(const void *row, int i, void *arg)
 
 	(void)i;
 	mado_json_put_raw(o->out, o->member, d->doc, "null");
-	o->found = true;
 	return MADO_OK;
 }
 
 static int
 overview(struct mado_req *rq)
 {
-	struct doc_out o = {cJSON_CreateObject(), "overview", false};
+	struct doc_out o = {cJSON_CreateObject(), "overview"};
 	struct mado_db *db;
 	int rc;
 
@@ -136,7 +134,7 @@ day_from_today(int days, char *out, size_t len)
 static int
 statistics(struct mado_req *rq)
 {
-	struct doc_out o = {cJSON_CreateObject(), "statistics", false};
+	struct doc_out o = {cJSON_CreateObject(), "statistics"};
 	const char *from = mado_http_query(rq, "from"), *to = mado_http_query(rq, "to");
 	char dfrom[16], dto[16];
 	struct mado_db *db;
@@ -157,7 +155,7 @@ statistics(struct mado_req *rq)
 static int
 transparency(struct mado_req *rq)
 {
-	struct doc_out o = {cJSON_CreateObject(), "transparency", false};
+	struct doc_out o = {cJSON_CreateObject(), "transparency"};
 	struct mado_db *db;
 	int rc;
 
