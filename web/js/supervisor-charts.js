@@ -18,33 +18,30 @@ function el(tag, cls, text) {
   return e;
 }
 
-// Patterns: solid, diagonal hatching, dots; dark enough on white, distinct in greyscale.
-const FILLS = [
-  { shade: '#1a4d8f', kind: 'solid' },
-  { shade: '#b3261e', kind: 'hatch' },
-  { shade: '#4d4d4d', kind: 'dots' },
-];
+// Series: solid, diagonal hatching, dots; told apart in greyscale too. Their shades are
+// the design tokens' (web/css/supervisor.css: .s0, .hatch, .dot).
+const FILLS = ['solid', 'hatch', 'dots'];
 
 function defs(svg, id) {
   const d = svgEl('defs');
-  FILLS.forEach((f, i) => {
-    if (f.kind === 'solid') return;
+  FILLS.forEach((kind, i) => {
+    if (kind === 'solid') return;
     const p = svgEl('pattern', { id: `${id}-p${i}`, width: 6, height: 6, patternUnits: 'userSpaceOnUse' });
-    if (f.kind === 'hatch') {
+    p.append(svgEl('rect', { width: 6, height: 6, class: 'pattern-ground' }));
+    if (kind === 'hatch') {
       p.setAttribute('patternTransform', 'rotate(45)');
-      p.append(svgEl('rect', { width: 6, height: 6, fill: '#ffffff' }),
-        svgEl('line', { x1: 0, y1: 0, x2: 0, y2: 6, stroke: f.shade, 'stroke-width': 3 }));
+      p.append(svgEl('line', { x1: 0, y1: 0, x2: 0, y2: 6, class: 'hatch' }));
     } else {
-      p.append(svgEl('rect', { width: 6, height: 6, fill: '#ffffff' }),
-        svgEl('circle', { cx: 3, cy: 3, r: 1.6, fill: f.shade }));
+      p.append(svgEl('circle', { cx: 3, cy: 3, r: 1.6, class: 'dot' }));
     }
     d.append(p);
   });
   svg.append(d);
 }
 
-function fill(id, i) {
-  return FILLS[i].kind === 'solid' ? FILLS[i].shade : `url(#${id}-p${i})`;
+// A series' swatch or bar: the solid class, or its pattern.
+function paint(id, i, attrs) {
+  return FILLS[i] === 'solid' ? { ...attrs, class: 'bar s0' } : { ...attrs, class: 'bar', fill: `url(#${id}-p${i})` };
 }
 
 const fmt = (n) => Number(n).toLocaleString();
@@ -53,7 +50,7 @@ const fmt = (n) => Number(n).toLocaleString();
 function legend(svg, id, series, y) {
   let x = 0;
   series.forEach((s, i) => {
-    svg.append(svgEl('rect', { x, y, width: 14, height: 14, fill: fill(id, i), stroke: '#1a1a1a' }),
+    svg.append(svgEl('rect', paint(id, i, { x, y, width: 14, height: 14 })),
       svgEl('text', { x: x + 20, y: y + 12, 'font-size': 13 }, s));
     x += 30 + s.length * 8;
   });
@@ -82,7 +79,7 @@ function hbars(id, title, rows, series) {
     r.values.forEach((v, i) => {
       const w = v * scale;
       if (w > 0)
-        svg.append(svgEl('rect', { x, y, width: Math.max(w, 1), height: barH, fill: fill(id, i), stroke: '#1a1a1a', 'stroke-width': 0.5 }));
+        svg.append(svgEl('rect', paint(id, i, { x, y, width: Math.max(w, 1), height: barH })));
       x += w;
     });
     const total = r.values.reduce((a, b) => a + b, 0);
@@ -107,7 +104,7 @@ function columns(id, title, rows, series) {
   svg.setAttribute('aria-labelledby', `${id}-t`);
   defs(svg, id);
   if (series.length > 1) legend(svg, id, series, 4);
-  svg.append(svgEl('line', { x1: left, y1: top + plotH, x2: width - 10, y2: top + plotH, stroke: '#1a1a1a' }),
+  svg.append(svgEl('line', { x1: left, y1: top + plotH, x2: width - 10, y2: top + plotH, class: 'axis' }),
     svgEl('text', { x: left - 6, y: top + 10, 'text-anchor': 'end', 'font-size': 12 }, fmt(max)),
     svgEl('text', { x: left - 6, y: top + plotH, 'text-anchor': 'end', 'font-size': 12 }, '0'));
   const every = Math.ceil(n / 8);
@@ -118,7 +115,7 @@ function columns(id, title, rows, series) {
       const h = (v / max) * plotH;
       if (h > 0) {
         y -= h;
-        svg.append(svgEl('rect', { x, y, width: Math.max(colW - 2, 1), height: h, fill: fill(id, i), stroke: '#1a1a1a', 'stroke-width': 0.5 }));
+        svg.append(svgEl('rect', paint(id, i, { x, y, width: Math.max(colW - 2, 1), height: h })));
       }
     });
     if (k % every === 0)
