@@ -82,7 +82,8 @@ function facts(dl, pairs) {
   }
 }
 
-const HEAD = () => ({ key: t('oversight.chart.key'), empty: t('oversight.chart.empty') });
+// The table's first column: what each row is (a day, an organisation, ...).
+const HEAD = (what = 'key') => ({ key: t(`oversight.chart.${what}`), empty: t('oversight.chart.empty') });
 
 // The statistics as plots, each with its table.
 function statsCharts(box, s) {
@@ -91,21 +92,21 @@ function statsCharts(box, s) {
   const denied = t('oversight.chart.refused');
   const rows = (list, label = (x) => x.key) => list.map((x) => ({ label: label(x), values: [Number(x.n)] }));
   box.replaceChildren(
-    chart({ title: t('oversight.chart.by-day'), kind: 'columns', series: [served, denied], head: HEAD(),
+    chart({ title: t('oversight.chart.by-day'), kind: 'columns', series: [served, denied], head: HEAD('day'),
       rows: s.by_day.map((x) => ({ label: x.key, values: [Number(x.n) - Number(x.denied), Number(x.denied)] })) }),
-    chart({ title: t('oversight.chart.by-organisation'), series: [served, denied], head: HEAD(),
+    chart({ title: t('oversight.chart.by-organisation'), series: [served, denied], head: HEAD('organisation'),
       rows: s.by_organisation.map((x) => ({ label: x.key, values: [Number(x.n) - Number(x.denied), Number(x.denied)] })) }),
-    chart({ title: t('oversight.chart.by-purpose'), series: [n], head: HEAD(), rows: rows(s.by_purpose) }),
-    chart({ title: t('oversight.chart.by-channel'), series: [n], head: HEAD(),
+    chart({ title: t('oversight.chart.by-purpose'), series: [n], head: HEAD('purpose'), rows: rows(s.by_purpose) }),
+    chart({ title: t('oversight.chart.by-channel'), series: [n], head: HEAD('channel'),
       rows: rows(s.by_channel, (x) => word('desk.channel', x.key)) }),
-    chart({ title: t('oversight.chart.by-outcome'), series: [n], head: HEAD(),
+    chart({ title: t('oversight.chart.by-outcome'), series: [n], head: HEAD('outcome'),
       rows: rows(s.by_outcome, (x) => word('oversight.outcome', x.key)) }),
-    chart({ title: t('oversight.chart.refusals'), series: [t('oversight.chart.refused')], head: HEAD(),
+    chart({ title: t('oversight.chart.refusals'), series: [t('oversight.chart.refused')], head: HEAD('reason'),
       rows: rows(s.refusals_by_reason, (x) => word('reason', x.key)) }),
-    chart({ title: t('oversight.chart.desk'), kind: 'columns', series: [n], head: HEAD(), rows: rows(s.desk_by_day) }),
-    chart({ title: t('oversight.chart.proxy'), kind: 'columns', series: [n], head: HEAD(), rows: rows(s.proxy_by_day) }),
+    chart({ title: t('oversight.chart.desk'), kind: 'columns', series: [n], head: HEAD('day'), rows: rows(s.desk_by_day) }),
+    chart({ title: t('oversight.chart.proxy'), kind: 'columns', series: [n], head: HEAD('day'), rows: rows(s.proxy_by_day) }),
     chart({ title: t('oversight.chart.disputes'), kind: 'columns',
-      series: [t('oversight.chart.opened'), t('oversight.chart.answered')], head: HEAD(),
+      series: [t('oversight.chart.opened'), t('oversight.chart.answered')], head: HEAD('day'),
       rows: s.disputes_by_day.map((x) => ({ label: x.key, values: [Number(x.opened), Number(x.answered)] })) }),
   );
 }
@@ -160,10 +161,10 @@ async function showOverview() {
   $('overview-overdue').replaceChildren(...(overdue.length ? overdue : [el('li', 'note', t('oversight.disputes.none-overdue'))]));
   const box = $('overview-charts');
   box.replaceChildren(
-    chart({ title: t('oversight.chart.by-day'), kind: 'columns', head: HEAD(),
+    chart({ title: t('oversight.chart.by-day'), kind: 'columns', head: HEAD('day'),
       series: [t('oversight.chart.served'), t('oversight.chart.refused')],
       rows: s.by_day.map((x) => ({ label: x.key, values: [Number(x.n) - Number(x.denied), Number(x.denied)] })) }),
-    chart({ title: t('oversight.chart.by-organisation'), head: HEAD(),
+    chart({ title: t('oversight.chart.by-organisation'), head: HEAD('organisation'),
       series: [t('oversight.chart.served'), t('oversight.chart.refused')],
       rows: s.by_organisation.map((x) => ({ label: x.key, values: [Number(x.n) - Number(x.denied), Number(x.denied)] })) }),
   );
@@ -305,7 +306,7 @@ async function showSeals() {
   const box = $('seals-mount');
   if (await mount('renderSeals', box)) return;
   const { overview } = await call('GET', '/staff/v1/oversight/overview');
-  box.replaceChildren(chart({ title: t('oversight.seals.title'), head: HEAD(),
+  box.replaceChildren(chart({ title: t('oversight.seals.title'), head: HEAD('organisation'),
     series: [t('oversight.seals.pending'), t('oversight.seals.opened')],
     rows: overview.seals.map((x) => ({ label: x.organisation, values: [Number(x.pending), Number(x.opened)] })) }));
 }
