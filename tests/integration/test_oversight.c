@@ -3,10 +3,11 @@
  * in with staff certificates bound to the supervisor (role supervisor) and reach only the
  * supervisor's pages, never a desk's (nor a desk's staff the supervisor's); the anomaly
  * scan flags an official reading 200 people in an hour and one reading at night, and not
- * the demo traffic's normal pattern; a case goes to the organisation, which answers over
- * its gateway, and is closed; the supervisor's read of a dispute is in the person's log,
- * and the finding of a dispute it took over reaches the person; public statistics never
- * show a count below the threshold.
+ * the demo traffic's normal pattern (nor an official within their baseline), and flags a
+ * refusal rate and an official far above their own baseline; a case goes to the organisation, which
+ * answers over its gateway, and is closed; the supervisor's read of a dispute is in the person's
+ * log, and the finding of a dispute it took over reaches the person; public statistics never show a
+ * count below the threshold.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -378,6 +379,35 @@ test_refusal_rate(void **state)
 	    86);
 }
 
+/* An official far above their own baseline: one of the normal traffic's pension
+   officials (about 55 reads a day, by day) reads 400 times in the day (of two people,
+   at a daytime hour before now). */
+static void
+test_official_spike(void **state)
+{
+	struct staff sup;
+
+	(void)state;
+	staff_login("supervisor-a", &sup);
+	assert_int_equal(
+	    scalar(
+		"SELECT count(*) FROM portal.record_access(ARRAY(SELECT ROW(gen_random_uuid(),"
+		" (SELECT id FROM portal.people ORDER BY id LIMIT 1 OFFSET g %% 2),"
+		" CASE WHEN extract(hour FROM now() AT TIME ZONE 'Asia/Tokyo') BETWEEN 7 AND 21"
+		" THEN now() - interval '30 minutes' ELSE (((now() AT TIME ZONE 'Asia/Tokyo')"
+		" - interval '7 hours')::date + time '21:00') AT TIME ZONE 'Asia/Tokyo' END,"
+		" 'pension-service', NULL, 'pension-service-5', 'benefits officer', 'human',"
+		" 'gateway', 'pension.eligibility', 'MNA-T2-48', NULL, ARRAY['tax.income'], NULL,"
+		" 'served', NULL, NULL, NULL)::portal.access_record"
+		" FROM generate_series(1, 400) g))"),
+	    400);
+	assert_int_equal(scan_now(&sup), 1);
+	assert_int_equal(scalar("SELECT count(*) FROM portal.anomalies WHERE kind ="
+				" 'official-spike' AND subject = 'pension-service-5'"
+				" AND measure >= 400 AND baseline < 100"),
+			 1);
+}
+
 /* A case: the supervisor opens it and notes, asks the organisation, which reads the
    question over its gateway (only its own cases) and answers; the supervisor closes it
    with a finding. A desk's clerk reaches none of this. */
@@ -648,9 +678,10 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_supervisor_login), cmocka_unit_test(test_anomalies),
-	    cmocka_unit_test(test_refusal_rate),     cmocka_unit_test(test_anomaly_case),
-	    cmocka_unit_test(test_dispute_takeover), cmocka_unit_test(test_public_statistics),
+	    cmocka_unit_test(test_supervisor_login),  cmocka_unit_test(test_anomalies),
+	    cmocka_unit_test(test_refusal_rate),      cmocka_unit_test(test_official_spike),
+	    cmocka_unit_test(test_anomaly_case),      cmocka_unit_test(test_dispute_takeover),
+	    cmocka_unit_test(test_public_statistics),
 	};
 
 	return cmocka_run_group_tests(tests, setup, th_group_teardown);
