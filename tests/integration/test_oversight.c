@@ -4,10 +4,10 @@
  * supervisor's pages, never a desk's (nor a desk's staff the supervisor's); the anomaly
  * scan flags an official reading 200 people in an hour and one reading at night, and not
  * the demo traffic's normal pattern (nor an official within their baseline), and flags a
- * refusal rate and an official far above their own baseline; a case goes to the organisation, which
- * answers over its gateway, and is closed; the supervisor's read of a dispute is in the person's
- * log, and the finding of a dispute it took over reaches the person; public statistics never show a
- * count below the threshold.
+ * refusal rate, an official far above their own baseline and a proxy acting for many; a case goes
+ * to the organisation, which answers over its gateway, and is closed; the supervisor's read of a
+ * dispute is in the person's log, and the finding of a dispute it took over reaches the person;
+ * public statistics never show a count below the threshold.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -408,6 +408,47 @@ test_official_spike(void **state)
 			 1);
 }
 
+/* A proxy acting for five different people in a day (anomaly_proxy_people) raises a case
+   that names the proxy by the supervisor's pseudonym of them, never by who they are. */
+static void
+test_proxy_people(void **state)
+{
+	struct staff sup;
+	char subject[64], pseudonym[64];
+
+	(void)state;
+	staff_login("supervisor-a", &sup);
+	/* bob holds mandates of five other people, and acts for each. */
+	assert_int_equal(
+	    scalar("INSERT INTO portal.mandates (principal_id, proxy_id, themes, label,"
+		   " proxy_label, code_expires_at, accepted_at, ends_at)"
+		   " SELECT p.id, '%s', ARRAY['access-log'], 'my helper', 'a neighbour', now(),"
+		   " now(), now() + interval '30 days' FROM portal.people p"
+		   " WHERE p.id NOT IN ('%s', '%s') ORDER BY p.id LIMIT 5",
+		   bob.id, bob.id, alice.id),
+	    5);
+	assert_int_equal(
+	    scalar("SELECT count(*) FROM portal.record_access(ARRAY(SELECT ROW(gen_random_uuid(),"
+		   " m.principal_id, now() - interval '1 minute', 'proxies', NULL,"
+		   " 'proxy:' || m.id, 'proxy', 'human', 'proxy', 'proxy-mandate', 'proxy-mandate',"
+		   " NULL, ARRAY['access-log'], NULL, 'served', NULL, NULL,"
+		   " NULL)::portal.access_record FROM portal.mandates m WHERE m.proxy_id = '%s'))",
+		   bob.id),
+	    5);
+	assert_int_equal(scan_now(&sup), 1);
+	assert_int_equal(
+	    th_sql_str(&env, subject, sizeof(subject),
+		       "SELECT subject FROM portal.anomalies WHERE kind = 'proxy-people'"
+		       " AND measure = 5"),
+	    0);
+	assert_int_equal(th_sql_str(&env, pseudonym, sizeof(pseudonym),
+				    "SELECT pseudonym FROM portal.pseudonyms WHERE person_id = '%s'"
+				    " AND org_code = 'data-commission'",
+				    bob.id),
+			 0);
+	assert_string_equal(subject, pseudonym);
+}
+
 /* A case: the supervisor opens it and notes, asks the organisation, which reads the
    question over its gateway (only its own cases) and answers; the supervisor closes it
    with a finding. A desk's clerk reaches none of this. */
@@ -678,10 +719,10 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_supervisor_login),  cmocka_unit_test(test_anomalies),
-	    cmocka_unit_test(test_refusal_rate),      cmocka_unit_test(test_official_spike),
-	    cmocka_unit_test(test_anomaly_case),      cmocka_unit_test(test_dispute_takeover),
-	    cmocka_unit_test(test_public_statistics),
+	    cmocka_unit_test(test_supervisor_login), cmocka_unit_test(test_anomalies),
+	    cmocka_unit_test(test_refusal_rate),     cmocka_unit_test(test_official_spike),
+	    cmocka_unit_test(test_proxy_people),     cmocka_unit_test(test_anomaly_case),
+	    cmocka_unit_test(test_dispute_takeover), cmocka_unit_test(test_public_statistics),
 	};
 
 	return cmocka_run_group_tests(tests, setup, th_group_teardown);
