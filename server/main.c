@@ -18,6 +18,7 @@
 #include "mado/cli.h"
 #include "mado/consent.h"
 #include "mado/desk.h"
+#include "mado/gateway.h"
 #include "mado/config.h"
 #include "mado/db.h"
 #include "mado/err.h"
@@ -25,6 +26,7 @@
 #include "mado/log.h"
 #include "mado/migrate.h"
 #include "mado/modules.h"
+#include "mado/oversight.h"
 #include "mado/proxy.h"
 #include "mado/passkey.h"
 #include "mado/util.h"
@@ -163,8 +165,13 @@ cmd_serve(int argc, char **argv)
 	}
 	mado_accesslog_init(&cfg);
 	mado_desk_init(&cfg);
+	mado_gateway_init(&cfg);
 	mado_proxy_init(&cfg);
 	mado_passkey_init(&cfg);
+	if (mado_oversight_init(&cfg) != MADO_OK) {
+		fprintf(stderr, "mado: oversight: the anomaly scan's thread did not start\n");
+		goto out;
+	}
 	if (mado_consent_init(&cfg, why, sizeof(why)) != MADO_OK) {
 		fprintf(stderr, "mado: consent: %s\n", why);
 		goto out;
@@ -188,6 +195,7 @@ cmd_serve(int argc, char **argv)
 	mado_server_stop(srv);
 	status = MADO_EXIT_OK;
 out:
+	mado_oversight_free();
 	mado_consent_free();
 	mado_passkey_free();
 	mado_auth_free();
@@ -318,11 +326,14 @@ static const struct {
     {"register-card", mado_cli_register_card,
      "bind a card to a new person, or to the holder of an earlier card"},
     {"org-cert", mado_cli_org_cert,
-     "bind an agency system's client certificate to its organisation"},
+     "propose binding an agency system's client certificate to its organisation"},
     {"staff-bind", mado_cli_staff_bind,
      "bind a support desk staff member's certificate to the desk and a role"},
     {"rp-register", mado_cli_rp_register,
-     "register a private service and what it may ever ask consent for"},
+     "propose a private service's registration: what it may ever ask consent for"},
+    {"basis-propose", mado_cli_basis_propose, "propose a change of a legal basis"},
+    {"register-decide", mado_cli_register_decide,
+     "approve or refuse register proposals (supervisor staff)"},
     {"config-reference", cmd_config_reference, "print every setting as a Markdown table"},
     {"version", cmd_version, "print the version"},
     {"help", cmd_help, "list the commands, or describe one"},

@@ -95,11 +95,6 @@ MADO_MUSTCHECK int mado_auth_event(struct mado_db *db, const char *person_id, co
    roughly where a request came from, as sessions record it. */
 void mado_auth_coarse_net(const char *addr, char *out, size_t len);
 
-/* Binds an organisation's client certificate (mado org-cert); the certificate must pass
-   the organisation trust checks at now. why says what happened. */
-MADO_MUSTCHECK int mado_auth_add_org_cert(struct mado_db *db, const struct mado_config *cfg,
-					  const char *org, X509 *cert, char *why, size_t whylen);
-
 /* Binds a desk staff certificate (mado staff-bind) to a desk organisation and a role
    (clerk, desk-lead); the certificate must pass the organisation trust checks now. why
    says what happened, with the staff member's pseudonymous reference. */

@@ -65,6 +65,24 @@ struct mado_config {
 	int staff_session_max_s; /* a desk staff member's session */
 	int visit_max_s;         /* a desk visit's session */
 	int proxy_max_people;    /* a proxy acting for more people is reported to the supervisor */
+	/* Oversight: the anomaly scan's schedule and thresholds, disputes' due time, and the
+	   smallest count public statistics show. */
+	int oversight_scan_s;
+	int oversight_lag_s;
+	int anomaly_people_hour;
+	int anomaly_night_reads;
+	int anomaly_night_from;
+	int anomaly_night_to;
+	int anomaly_spike_factor;
+	int anomaly_spike_min;
+	int anomaly_org_spike_min;
+	int anomaly_refusal_pct;
+	int anomaly_refusal_min;
+	int anomaly_proxy_people;
+	int anomaly_new_case_refs;
+	int dispute_due_days;
+	int public_stats_min;
+	int seal_grace_s; /* an unconfirmed seal opens this long after it was recorded */
 	int login_fail_max_addr;
 	int login_fail_max_card;
 	int login_fail_window_s;
@@ -74,6 +92,7 @@ struct mado_config {
 	/* The agency gateway. */
 	char *org_trust_dir;  /* organisation CA certificates; empty: no gateway */
 	char *org_revocation; /* ocsp, crl or off */
+	char *operator_cert;  /* names the proposer of register changes; empty: --as */
 
 	char *consent_receipt_key; /* Ed25519 PEM signing consent receipts; empty: none */
 };

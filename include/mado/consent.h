@@ -20,15 +20,4 @@ void mado_consent_free(void);
 
 extern const struct mado_route_set mado_consent_routes;
 
-/*
- * Registers (or updates) a private service, as the operator does when a company joins:
- * its names, the purposes it may ask consent for, the data items it may ever ask for and
- * its redirect URIs (comma-separated lists, each checked). db must be the schema owner's
- * connection. why says what happened.
- */
-MADO_MUSTCHECK int mado_consent_rp_register(struct mado_db *db, const char *org,
-					    const char *name_ja, const char *name_en,
-					    const char *purposes, const char *items,
-					    const char *redirects, char *why, size_t whylen);
-
 #endif

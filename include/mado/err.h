@@ -55,6 +55,8 @@
 	  "The person disputes these items; they are frozen until the source re-verifies them")    \
 	X(UNKNOWN_PERSON, 404, "unknown-person",                                                   \
 	  "No person has this pseudonym for your organisation")                                    \
+	X(TWO_PERSON_RULE, 403, "two-person-rule",                                                 \
+	  "A register change is approved by another person, with another certificate")             \
 	X(CARD_REQUIRED, 403, "card-required",                                                     \
 	  "This needs your card in this session; confirm with your card first")                    \
 	X(CSRF_REJECTED, 403, "csrf-rejected", "The request did not come from this site's pages")  \
@@ -68,6 +70,8 @@
 	X(VALIDATION, 422, "validation-failed", "The request has invalid fields")                  \
 	X(OUTSIDE_REGISTRATION, 422, "outside-registration",                                       \
 	  "The request asks for more than the service is registered for")                          \
+	X(SENSITIVE_ITEM, 422, "sensitive-item",                                                   \
+	  "Sensitive items are never registered for a private service")                            \
 	X(RATE_LIMITED, 429, "rate-limited", "Too many requests")                                  \
 	X(HEADERS_TOO_LARGE, 431, "headers-too-large", "The request head is too large")            \
 	X(INTERNAL, 500, "internal-error", "Internal error")                                       \

@@ -40,7 +40,7 @@ enum mado_caller {
 	MADO_PUBLIC,  /* anyone; no session is read */
 	MADO_VISITOR, /* anyone; a session is read when one comes (the login steps) */
 	MADO_ORG,     /* an organisation's system, by its client certificate, of .orgs kinds */
-	MADO_STAFF,   /* a desk's staff member logged in at the terminal, of .staff_roles */
+	MADO_STAFF,   /* a staff member (a desk's, the supervisor's) logged in, of .staff_roles */
 	MADO_CALLER__COUNT
 };
 
@@ -53,10 +53,12 @@ enum mado_caller {
 /* The flag of a kind's name ("agency", ...), 0 for none. */
 unsigned mado_org_kind(const char *name);
 
-/* Roles of a desk's staff, for .staff_roles. */
-#define MADO_STAFF_CLERK (1u << 0) /* "clerk" */
-#define MADO_STAFF_LEAD  (1u << 1) /* "desk-lead" */
-#define MADO_STAFF_ANY   (MADO_STAFF_CLERK | MADO_STAFF_LEAD)
+/* Roles of staff, for .staff_roles: a desk's (clerk, desk-lead) and the supervisor's. */
+#define MADO_STAFF_CLERK      (1u << 0) /* "clerk" */
+#define MADO_STAFF_LEAD       (1u << 1) /* "desk-lead" */
+#define MADO_STAFF_SUPERVISOR (1u << 2) /* "supervisor", of an organisation of kind supervisor */
+#define MADO_STAFF_DESK       (MADO_STAFF_CLERK | MADO_STAFF_LEAD)
+#define MADO_STAFF_ANY        (MADO_STAFF_DESK | MADO_STAFF_SUPERVISOR)
 /* The flag of a role's name, 0 for none. */
 unsigned mado_staff_role(const char *name);
 

@@ -330,6 +330,7 @@ static const struct mado_jmember dispute_json[] = {
     MADO_JM(STR, accesslog_dispute, created_at, "created_at"),
     MADO_JM(STR, accesslog_dispute, updated_at, "updated_at"),
     MADO_JM(RAW, accesslog_dispute, frozen_items, "frozen_items"),
+    MADO_JM(RAW, accesslog_dispute, supervisor, "supervisor"),
 };
 
 static int

@@ -31,6 +31,7 @@ struct accesslog_entry {
 	const char *org, *relay_for, *officer, *officer_role, *actor_kind, *channel, *purpose,
 	    *legal_ref, *case_ref, *items /* {a,b} */, *consent_id, *outcome, *reason,
 	    *sealed_until, *sealing_body, *disputes /* JSON array */;
+	const char *register_version; /* the register version it was served under, or NULL */
 	const char *org_ja, *org_en, *purpose_ja, *purpose_en, *explain_ja, *explain_en,
 	    *law /* JSON object */;
 };
@@ -62,7 +63,8 @@ int accesslog__summary(struct mado_db *db, const char *person, const char *today
 struct accesslog_dispute {
 	const char *case_no, *entry, *org, *kind, *status, *answer, *created_at, *updated_at,
 	    *frozen_items /* JSON */, *person, *items /* JSON */, *occurred_at, *note,
-	    *item /* a case on an item (My information): the item, and no entry */;
+	    *item /* a case on an item (My information): the item, and no entry */,
+	    *supervisor /* JSON: the supervisor's handling, or NULL */;
 };
 struct accesslog_opened {
 	char case_no[32];

@@ -14,18 +14,27 @@
 
 /* Times as the API shows them. */
 
+/* Whether an entry's seal holds today ($2): its disclosure date is ahead, and the
+   supervisor confirmed its approval reference or its grace period (seal_grace_s) runs. */
+#define SEALED_NOW "(e.sealed_until > $2::date AND portal.seal_holds(e.id))"
+#define OPEN_NOW   "(e.sealed_until IS NULL OR NOT " SEALED_NOW ")"
+
 /* The columns of one entry, as the list, the entry and the export show them. A sealed
    entry that has not opened yet shows only that it exists, its date, its disclosure date
    and the supervising body. */
 #define ENTRY_COLUMNS                                                                              \
 	"e.id, (extract(epoch FROM e.occurred_at) * 1000000)::bigint AS occurred_us,"              \
 	" (extract(epoch FROM e.recorded_at) * 1000000)::bigint AS recorded_us,"                   \
-	" e.sealed_until IS NOT NULL AND e.sealed_until > $2::date AS sealed,"                     \
+	" coalesce(" SEALED_NOW ", false) AS sealed,"                                              \
 	" e.org_code AS org, e.relay_for, e.officer, e.officer_role, e.actor_kind, e.channel,"     \
 	" e.purpose, e.legal_ref, e.case_ref, e.items::text AS items, e.consent_id,"               \
 	" e.outcome, e.reason, e.sealed_until::text AS sealed_until, e.sealing_body,"              \
+	" e.register_version::text AS register_version,"                                           \
 	" (SELECT json_agg(json_build_object('case_no', d.case_no, 'kind', d.kind,"                \
-	"  'status', d.status) ORDER BY d.created_at)::text FROM portal.disputes d"                \
+	"  'status', d.status, 'supervisor', CASE WHEN o.case_no IS NOT NULL THEN"                 \
+	"  json_build_object('outcome', o.outcome, 'finding', o.finding) END)"                     \
+	"  ORDER BY d.created_at)::text FROM portal.disputes d"                                    \
+	"  LEFT JOIN portal.dispute_oversight o ON o.case_no = d.case_no"                          \
 	"  WHERE d.person_id = e.person_id AND d.event_row = e.id) AS disputes"
 #define ENTRY_COLS                                                                                 \
 	MADO_COL(STR, accesslog_entry, id), MADO_COL(STR, accesslog_entry, occurred_us),           \
@@ -37,7 +46,9 @@
 	    MADO_COL(STR, accesslog_entry, case_ref), MADO_COL(STR, accesslog_entry, items),       \
 	    MADO_COL(STR, accesslog_entry, consent_id), MADO_COL(STR, accesslog_entry, outcome),   \
 	    MADO_COL(STR, accesslog_entry, reason), MADO_COL(STR, accesslog_entry, sealed_until),  \
-	    MADO_COL(STR, accesslog_entry, sealing_body), MADO_COL(STR, accesslog_entry, disputes)
+	    MADO_COL(STR, accesslog_entry, sealing_body),                                          \
+	    MADO_COL(STR, accesslog_entry, disputes),                                              \
+	    MADO_COL(STR, accesslog_entry, register_version)
 
 /* Filters on details never match a sealed entry that has not opened: they would tell
    what it is about. */
@@ -50,7 +61,7 @@ static struct mado_db_stmt Q_PAGE = MADO_DB_STMT_AS_PERSON_GENERIC(
     " AND ($8::timestamptz IS NULL OR e.occurred_at < $8::timestamptz)"
     " AND (($5::text IS NULL AND $6::text IS NULL AND $9::text IS NULL AND $10::text IS NULL"
     "       AND $11::text IS NULL)"
-    "  OR ((e.sealed_until IS NULL OR e.sealed_until <= $2::date)"
+    "  OR (" OPEN_NOW
     "   AND ($5::text IS NULL OR e.org_code = $5) AND ($6::text IS NULL OR e.channel = $6)"
     "   AND ($9::text IS NULL OR e.purpose = $9) AND ($10::text IS NULL OR $10 = ANY (e.items))"
     "   AND ($11::text IS NULL OR e.outcome = $11)))"
@@ -60,9 +71,12 @@ static struct mado_db_stmt Q_ENTRY = MADO_DB_STMT_AS_PERSON_GENERIC(
     "log_entry",
     "SELECT " ENTRY_COLUMNS ", o.name_ja AS org_ja, o.name_en AS org_en,"
     " p.name_ja AS purpose_ja, p.name_en AS purpose_en, p.explain_ja, p.explain_en,"
+    " coalesce((SELECT json_build_object('ja', v.content->>'law_ja', 'en',"
+    "  v.content->>'law_en')::text FROM portal.register_versions v"
+    "  WHERE v.id = e.register_version AND v.kind = 'legal-basis'),"
     " (SELECT json_build_object('ja', b.law_ja, 'en', b.law_en)::text"
     "  FROM portal.legal_bases b WHERE b.org_code = coalesce(e.relay_for, e.org_code)"
-    "  AND b.purpose = e.purpose AND b.legal_ref = e.legal_ref LIMIT 1) AS law"
+    "  AND b.purpose = e.purpose AND b.legal_ref = e.legal_ref LIMIT 1)) AS law"
     " FROM portal.access_events e"
     " LEFT JOIN portal.organisations o ON o.code = e.org_code"
     " LEFT JOIN portal.purposes p ON p.code = e.purpose"
@@ -73,7 +87,7 @@ static struct mado_db_stmt Q_SUM_MONTHS = MADO_DB_STMT(
     "log_sum_months",
     "SELECT to_char(e.occurred_at AT TIME ZONE 'Asia/Tokyo', 'YYYY-MM') AS key,"
     " count(*) AS count, count(*) FILTER (WHERE e.outcome = 'denied') AS denied,"
-    " count(*) FILTER (WHERE e.sealed_until > $2::date) AS sealed"
+    " count(*) FILTER (WHERE " SEALED_NOW ") AS sealed"
     " FROM portal.access_events e WHERE e.person_id = $1::uuid"
     " AND e.occurred_at >= now() - interval '12 months' GROUP BY key ORDER BY key DESC",
     2);
@@ -84,15 +98,13 @@ static struct mado_db_stmt Q_SUM_ORGS = MADO_DB_STMT(
 			      " FROM portal.access_events e"
 			      " WHERE e.person_id = $1::uuid AND e.occurred_at >= now() - interval "
 			      "'12 months'"
-			      " AND (e.sealed_until IS NULL OR e.sealed_until <= $2::date)"
-			      " GROUP BY e.org_code ORDER BY count(*) DESC",
+			      " AND " OPEN_NOW " GROUP BY e.org_code ORDER BY count(*) DESC",
     2);
 static struct mado_db_stmt Q_SUM_ITEMS =
     MADO_DB_STMT("log_sum_items",
 		 "SELECT i AS key, count(*) AS count FROM portal.access_events e, unnest(e.items) i"
 		 " WHERE e.person_id = $1::uuid AND e.occurred_at >= now() - interval '12 months'"
-		 " AND (e.sealed_until IS NULL OR e.sealed_until <= $2::date)"
-		 " GROUP BY i ORDER BY count(*) DESC",
+		 " AND " OPEN_NOW " GROUP BY i ORDER BY count(*) DESC",
 		 2);
 /* Runs as the person (mado.person_id), which the function checks. */
 static struct mado_db_stmt Q_DISPUTE_OPEN = MADO_DB_STMT_AS_PERSON(
@@ -107,7 +119,15 @@ static struct mado_db_stmt Q_DISPUTES = MADO_DB_STMT_AS_PERSON(
 			"portal.item_freezes f"
 			"  WHERE f.case_no = d.case_no AND f.person_id = d.person_id AND "
 			"f.lifted_at IS NULL)"
-			" AS frozen_items"
+			" AS frozen_items,"
+			" (SELECT json_build_object('organisation', o.supervisor, 'taken_at', "
+			"to_char(o.taken_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
+			"'deadline', o.deadline, 'escalated', o.escalated_at IS NOT NULL, "
+			"'closed_at', to_char(o.closed_at AT TIME ZONE 'UTC', "
+			"'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), 'outcome', o.outcome, 'finding', "
+			"o.finding)::text FROM portal.dispute_oversight o WHERE o.case_no = "
+			"d.case_no)"
+			" AS supervisor"
 			" FROM portal.disputes d WHERE d.person_id = $1::uuid ORDER BY "
 			"d.created_at DESC LIMIT 200",
     1);
@@ -230,6 +250,7 @@ accesslog__disputes(struct mado_db *db, const char *person, mado_db_row_fn fn, v
 	    MADO_COL(STR, accesslog_dispute, created_at),
 	    MADO_COL(STR, accesslog_dispute, updated_at),
 	    MADO_COL(STR, accesslog_dispute, frozen_items),
+	    MADO_COL(STR, accesslog_dispute, supervisor),
 	};
 	const char *p[1] = {person};
 

@@ -94,6 +94,9 @@ accesslog__json_entry(struct mado_jw *w, const struct accesslog_entry *e, bool d
 	mado_jw_kstr(w, "consent_id", e->consent_id);
 	mado_jw_kstr(w, "outcome", e->outcome);
 	mado_jw_kstr(w, "reason", e->reason);
+	/* The legal basis's or the registration's version (GET /api/v1/registers/versions/{id}). */
+	mado_jw_key(w, "register_version");
+	mado_jw_raw(w, e->register_version, "null");
 	mado_jw_key(w, "disputes");
 	mado_jw_raw(w, e->disputes, "[]");
 	if (detail) {

@@ -161,7 +161,6 @@ int auth__cards(struct mado_db *db, const char *person_id, cJSON *items);
 /* The organisation and kind a client certificate's key is bound to. */
 int auth__org_by_key(struct mado_db *db, const char *key_hash, char *org, size_t orglen, char *kind,
 		     size_t kindlen, bool *found);
-int auth__add_org_cert(struct mado_db *db, const char *org, const char *key_hash);
 
 /* Hand-offs to a signing app on the same device: a one-time id (its SHA-256 in hex)
    made with a pre-login session's challenge (key), five minutes, once. */

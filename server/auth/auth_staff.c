@@ -1,7 +1,8 @@
 /*
- * Desk staff: login with a staff certificate from an organisation CA (the same checks,
- * revocation included, as an organisation's system), bound by the operator to a desk
- * organisation and a role (mado staff-bind); their own session cookie, apart from
+ * Staff: login with a staff certificate from an organisation CA (the same checks,
+ * revocation included, as an organisation's system), bound by the operator to an
+ * organisation and a role (mado staff-bind): a desk's clerk or desk-lead, or the
+ * supervisor's staff (role supervisor); their own session cookie, apart from
  * residents' sessions, and the gate of MADO_STAFF routes. And what a desk visit needs of
  * card login: the resident's card checked against the visit's challenge, and the
  * resident's session cookie set or cleared at the terminal.
@@ -90,7 +91,9 @@ staff_admit(struct mado_req *rq)
 	}
 	rq->actor.session = true;
 	snprintf(rq->actor.org, sizeof(rq->actor.org), "%s", st.org);
-	snprintf(rq->actor.org_kind, sizeof(rq->actor.org_kind), "desk");
+	/* The database binds and logs in a role only with an organisation of its kind. */
+	snprintf(rq->actor.org_kind, sizeof(rq->actor.org_kind), "%s",
+		 mado_staff_role(st.role) == MADO_STAFF_SUPERVISOR ? "supervisor" : "desk");
 	snprintf(rq->actor.staff_ref, sizeof(rq->actor.staff_ref), "%s", st.ref);
 	snprintf(rq->actor.staff_role, sizeof(rq->actor.staff_role), "%s", st.role);
 	snprintf(rq->actor.csrf, sizeof(rq->actor.csrf), "%s", st.csrf);
@@ -101,7 +104,8 @@ staff_admit(struct mado_req *rq)
 
 const struct mado_gate auth__staff_gate = {staff_check, staff_admit};
 
-/* Browsers navigating to the staff login get the terminal, not JSON. */
+/* Browsers navigating to the staff login get their app (the desk terminal, the
+   supervisor's pages), not JSON. */
 static bool
 wants_html(struct mado_req *rq)
 {
@@ -170,15 +174,22 @@ staff_login(struct mado_req *rq)
 	char location[512];
 	cJSON *out = NULL;
 	int rc = staff_login_cert(rq, &out);
+	const char *role = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(out, "role"));
+	const char *page = "desk.html";
 
 	if (!wants_html(rq))
 		return rc == MADO_OK ? mado_http_json(rq, 200, out) : rc;
-	cJSON_Delete(out);
+	/* The page the login form came from (?app=supervisor) gets the failure back. */
+	if (role != NULL ? mado_staff_role(role) == MADO_STAFF_SUPERVISOR
+			 : (mado_http_query(rq, "app") != NULL &&
+			    strcmp(mado_http_query(rq, "app"), "supervisor") == 0))
+		page = "supervisor.html";
 	if (rc == MADO_OK)
-		snprintf(location, sizeof(location), "%s/desk.html#/", auth__s.origin);
+		snprintf(location, sizeof(location), "%s/%s#/", auth__s.origin, page);
 	else
-		snprintf(location, sizeof(location), "%s/desk.html#/login?error=%s", auth__s.origin,
+		snprintf(location, sizeof(location), "%s/%s#/login?error=%s", auth__s.origin, page,
 			 mado_err_slug(rc));
+	cJSON_Delete(out);
 	return mado_http_redirect(rq, location);
 }
 
@@ -209,6 +220,12 @@ staff_me(struct mado_req *rq)
 	return mado_http_json(rq, 200, out);
 }
 
+static const char *const apps[] = {"desk", "supervisor", NULL};
+static const struct mado_field login_query[] = {
+    {.name = "app", .kind = MADO_K_ENUM, .words = apps},
+    MADO_FIELDS_END,
+};
+
 static const struct mado_route routes[] = {
     /* On the TLS login listener, from the terminal's login form (a state change: a POST).
        Not rate limited, as card login is not: the handshake proved the key. */
@@ -216,6 +233,7 @@ static const struct mado_route routes[] = {
      .pattern = "/staff/v1/auth/tls",
      .handler = staff_login,
      .caller = MADO_PUBLIC,
+     .query = login_query,
      .tls_origin = true},
     {.method = "POST",
      .pattern = "/staff/v1/auth/logout",
@@ -295,7 +313,8 @@ mado_auth_bind_staff(struct mado_db *db, const struct mado_config *cfg, const ch
 	}
 	if (!mado_check_kind(MADO_K_ORG, org) || mado_staff_role(role) == 0) {
 		snprintf(why, whylen,
-			 "the organisation must be a code and the role clerk or desk-lead");
+			 "the organisation must be a code and the role clerk, desk-lead or "
+			 "supervisor");
 		return MADO_E_VALIDATION;
 	}
 	mado_pki_config_from(cfg, MADO_PKI_ORGS, &pc);
@@ -311,7 +330,8 @@ mado_auth_bind_staff(struct mado_db *db, const struct mado_config *cfg, const ch
 	if ((rc = auth__staff_bind(db, res.card.key_hash, org, role, ref, sizeof(ref))) !=
 	    MADO_OK) {
 		snprintf(why, whylen,
-			 "no desk organisation %s, or the key is revoked or belongs to another",
+			 "no %s organisation %s, or the key is revoked or belongs to another",
+			 mado_staff_role(role) == MADO_STAFF_SUPERVISOR ? "supervisor" : "desk",
 			 org);
 		return rc;
 	}

@@ -224,12 +224,6 @@ static struct mado_db_stmt Q_PURGE = MADO_DB_STMT(
 
 static struct mado_db_stmt Q_ORG_BY_KEY = MADO_DB_STMT(
     "auth_org_by_key", "SELECT true AS found, code, kind FROM portal.org_by_key($1)", 1);
-static struct mado_db_stmt Q_ORG_CERT_ADD =
-    MADO_DB_STMT("auth_org_cert_add",
-		 "INSERT INTO portal.org_certs (key_hash, org_code) VALUES ($1, $2)"
-		 " ON CONFLICT (key_hash) DO UPDATE SET org_code = EXCLUDED.org_code,"
-		 " revoked_at = NULL WHERE portal.org_certs.org_code = EXCLUDED.org_code",
-		 2);
 
 static const struct mado_col SESSION_COLS[] = {
     MADO_COL(BOOL, auth_session, found),      MADO_COL(BUF, auth_session, person_id),
@@ -772,19 +766,6 @@ auth__org_by_key(struct mado_db *db, const char *key_hash, char *org, size_t org
 	snprintf(kind, kindlen, "%s", o.kind);
 	*found = o.found;
 	return rc;
-}
-
-int
-auth__add_org_cert(struct mado_db *db, const char *org, const char *key_hash)
-{
-	const char *p[2] = {key_hash, org};
-	long rows;
-	int rc;
-
-	if ((rc = mado_db_run(db, &Q_ORG_CERT_ADD, p, &rows)) != MADO_OK)
-		return rc;
-	/* No row: the key is already bound to another organisation. */
-	return rows == 1 ? MADO_OK : MADO_E_CONFLICT;
 }
 
 struct session_row {

@@ -1,8 +1,9 @@
 /*
- * mado staff-bind --org CODE --role clerk|desk-lead --cert FILE: binds a desk staff
- * member's certificate, as the operator does when a clerk joins a support desk. The
+ * mado staff-bind --org CODE --role clerk|desk-lead|supervisor --cert FILE: binds a staff
+ * member's certificate, as the operator does when a clerk joins a support desk (or a
+ * member of staff joins the supervisor, role supervisor, organisation of kind supervisor). The
  * certificate must chain to an organisation CA (org_trust_dir) and pass its revocation
- * check; what is stored is the SHA-256 of its public key, the desk organisation, the role
+ * check; what is stored is the SHA-256 of its public key, the organisation, the role
  * and a pseudonymous reference, which is all the access log ever shows of the clerk.
  * mado staff-bind --revoke --cert FILE: the clerk leaves; their sessions and visits end.
  */
@@ -23,8 +24,10 @@ mado_cli_staff_bind(int argc, char **argv)
 	const char *org = NULL, *role = NULL, *certpath = NULL, *config = NULL;
 	bool revoke = false;
 	const struct mado_cli_opt opts[] = {
-	    MADO_CLI_VALUE("org", "CODE", &org, "the desk organisation's code (to bind)"),
-	    MADO_CLI_VALUE("role", "ROLE", &role, "clerk or desk-lead (to bind)"),
+	    MADO_CLI_VALUE("org", "CODE", &org,
+			   "the desk's (or the supervisor's) organisation code (to bind)"),
+	    MADO_CLI_VALUE("role", "ROLE", &role,
+			   "clerk or desk-lead (a desk), supervisor (the supervisor) (to bind)"),
 	    MADO_CLI_FLAG("revoke", &revoke,
 			  "revoke the certificate instead: its sessions and visits end at once"),
 	    MADO_CLI_REQUIRED("cert", "FILE", &certpath,
@@ -33,10 +36,10 @@ mado_cli_staff_bind(int argc, char **argv)
 	};
 	struct mado_cli cli = {
 	    .name = "mado staff-bind",
-	    .synopsis =
-		"(--org CODE --role clerk|desk-lead | --revoke) --cert FILE [--config FILE]",
-	    .about = "Bind a support desk staff member's certificate (its public key) to the "
-		     "desk organisation and a role.",
+	    .synopsis = "(--org CODE --role clerk|desk-lead|supervisor | --revoke) --cert FILE "
+			"[--config FILE]",
+	    .about = "Bind a staff member's certificate (its public key) to a support desk or "
+		     "the supervisor and a role.",
 	    .opts = opts,
 	    .nopts = MADO_NELEM(opts),
 	};

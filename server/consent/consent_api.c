@@ -444,38 +444,6 @@ receipt_key(struct mado_req *rq)
 	return mado_http_text(rq, 200, "application/x-pem-file", pem, strlen(pem));
 }
 
-int
-mado_consent_rp_register(struct mado_db *db, const char *org, const char *name_ja,
-			 const char *name_en, const char *purposes, const char *items,
-			 const char *redirects, char *why, size_t whylen)
-{
-	char plit[1100], ilit[1100], rlit[1100];
-	bool done;
-	int rc;
-
-	if (!mado_check_kind(MADO_K_ORG, org) ||
-	    !mado_list_literal(MADO_K_CODE, purposes, plit, sizeof(plit)) ||
-	    !mado_list_literal(MADO_K_CODE, items, ilit, sizeof(ilit)) ||
-	    !mado_list_literal(MADO_K_URL, redirects, rlit, sizeof(rlit))) {
-		snprintf(why, whylen,
-			 "codes are a-z0-9._- (organisations a-z0-9-) and redirects "
-			 "https URLs, or http on loopback");
-		return MADO_E_VALIDATION;
-	}
-	if ((rc = consent__rp_register(db, org, name_ja, name_en, plit, ilit, rlit, &done)) !=
-	    MADO_OK) {
-		snprintf(why, whylen, "not registered (sqlstate %s): a purpose or item unknown?",
-			 mado_db_sqlstate(db));
-		return rc;
-	}
-	if (!done) {
-		snprintf(why, whylen, "%s is an organisation of another kind", org);
-		return MADO_E_CONFLICT;
-	}
-	snprintf(why, whylen, "private service %s registered", org);
-	return MADO_OK;
-}
-
 static const char *const units[] = {"once", "day", "month", NULL};
 
 static const struct mado_field frequency_fields[] = {

@@ -89,10 +89,6 @@ int consent__one(struct mado_db *db, const char *person, const char *id, mado_db
 /* The receipt row of the consent's event (NULL: the latest). */
 int consent__receipt(struct mado_db *db, const char *person, const char *consent, const char *event,
 		     mado_db_row_fn fn, void *arg);
-/* Registers a private service (mado rp-register) as the schema owner. */
-int consent__rp_register(struct mado_db *db, const char *org, const char *name_ja,
-			 const char *name_en, const char *purposes, const char *items,
-			 const char *redirects, bool *done);
 
 /* receipt.c: the signing key, the document and the signed envelope. */
 int consent__receipt_init(const char *path, char *why, size_t whylen);

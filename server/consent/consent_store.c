@@ -115,20 +115,6 @@ static struct mado_db_stmt Q_RECEIPT = MADO_DB_STMT_AS_PERSON(
 							 " FROM portal.consent_receipt($1::uuid, "
 							 "$2::uuid, $3::bigint)",
     3);
-/* Registration changes reference data: it runs as the schema owner. */
-static struct mado_db_stmt Q_AS_OWNER =
-    MADO_DB_STMT("con_as_owner", "SET LOCAL ROLE mado_owner", 0);
-static struct mado_db_stmt Q_RP_REGISTER = MADO_DB_STMT(
-    "con_rp_register",
-    "WITH o AS (INSERT INTO portal.organisations (code, kind, name_ja, name_en, gateway_since)"
-    " VALUES ($1, 'private', $2, $3, current_date) ON CONFLICT (code) DO UPDATE"
-    " SET name_ja = $2, name_en = $3 WHERE portal.organisations.kind = 'private'"
-    " RETURNING code)"
-    " INSERT INTO portal.rp_services (org_code, purposes, items, redirect_uris)"
-    " SELECT code, $4::text[], $5::text[], $6::text[] FROM o ON CONFLICT (org_code) DO UPDATE"
-    " SET purposes = $4::text[], items = $5::text[], redirect_uris = $6::text[]",
-    6);
-
 int
 consent__request_create(struct mado_db *db, const char *org, const struct consent_ask *a,
 			struct consent_made *out)
@@ -309,25 +295,4 @@ consent__receipt(struct mado_db *db, const char *person, const char *consent, co
 
 	return mado_db_each(db, &Q_RECEIPT, p, MADO_COLS(cols), sizeof(struct consent_receipt), fn,
 			    arg);
-}
-
-int
-consent__rp_register(struct mado_db *db, const char *org, const char *name_ja, const char *name_en,
-		     const char *purposes, const char *items, const char *redirects, bool *done)
-{
-	const char *p[6] = {org, name_ja, name_en, purposes, items, redirects};
-	long rows = 0;
-	int rc;
-
-	*done = false;
-	if ((rc = mado_db_begin(db)) != MADO_OK)
-		return rc;
-	if ((rc = mado_db_run(db, &Q_AS_OWNER, NULL, NULL)) != MADO_OK ||
-	    (rc = mado_db_run(db, &Q_RP_REGISTER, p, &rows)) != MADO_OK)
-		return mado_db_rollback(db, rc);
-	/* No row: the code belongs to an organisation of another kind. */
-	if (rows != 1)
-		return mado_db_rollback(db, MADO_OK);
-	*done = true;
-	return mado_db_commit(db);
 }

@@ -162,6 +162,48 @@ static const struct opt opts[] = {
      "resident's card took it up; the terminal warns two minutes before."},
     {"proxy_max_people", OPT_INT, OFF(proxy_max_people), "5", 1, 1000, 0, NULL,
      "A proxy who accepts mandates of more people than this is reported to the supervisor."},
+    {"oversight_scan_s", OPT_INT, OFF(oversight_scan_s), "300", 0, 86400, 0, NULL,
+     "How often the database looks for anomalies in the access log (the supervisor can also "
+     "ask at any time); 0: only when asked."},
+    {"oversight_lag_s", OPT_INT, OFF(oversight_lag_s), "60", 0, 3600, 0, NULL,
+     "The statistics count the access log's rows recorded up to this long ago (a recording "
+     "transaction still open longer would be missed)."},
+    {"anomaly_people_hour", OPT_INT, OFF(anomaly_people_hour), "200", 2, 1000000, 0, NULL,
+     "An official reading this many different people within one clock hour is an anomaly."},
+    {"anomaly_night_reads", OPT_INT, OFF(anomaly_night_reads), "5", 1, 1000000, 0, NULL,
+     "An official's reads in one night (anomaly_night_from to anomaly_night_to, Japan time) "
+     "that make an anomaly."},
+    {"anomaly_night_from", OPT_INT, OFF(anomaly_night_from), "22", 0, 23, 0, NULL,
+     "The hour the night starts, Japan time."},
+    {"anomaly_night_to", OPT_INT, OFF(anomaly_night_to), "6", 0, 23, 0, NULL,
+     "The hour the night ends, Japan time."},
+    {"anomaly_spike_factor", OPT_INT, OFF(anomaly_spike_factor), "5", 2, 1000, 0, NULL,
+     "A day this many times an official's or organisation's own baseline (their daily "
+     "average over the days they were active in the 28 before, when at least 7) is an "
+     "anomaly."},
+    {"anomaly_spike_min", OPT_INT, OFF(anomaly_spike_min), "50", 1, 100000000, 0, NULL,
+     "An official's day is compared with their baseline only from this many reads."},
+    {"anomaly_org_spike_min", OPT_INT, OFF(anomaly_org_spike_min), "1000", 1, 1000000000, 0, NULL,
+     "An organisation's day is compared with its baseline only from this many reads."},
+    {"anomaly_refusal_pct", OPT_INT, OFF(anomaly_refusal_pct), "60", 1, 100, 0, NULL,
+     "An organisation whose requests are refused this often (percent) in a day is an "
+     "anomaly."},
+    {"anomaly_refusal_min", OPT_INT, OFF(anomaly_refusal_min), "50", 1, 100000000, 0, NULL,
+     "Requests in a day before an organisation's refusal rate counts."},
+    {"anomaly_proxy_people", OPT_INT, OFF(anomaly_proxy_people), "5", 2, 1000000, 0, NULL,
+     "A proxy acting for this many different people in a day is an anomaly."},
+    {"anomaly_new_case_refs", OPT_INT, OFF(anomaly_new_case_refs), "100", 1, 100000000, 0, NULL,
+     "Case references an organisation names for the first time in a day that make an "
+     "anomaly (and anomaly_spike_factor times its baseline)."},
+    {"dispute_due_days", OPT_INT, OFF(dispute_due_days), "30", 1, 3650, 0, NULL,
+     "A dispute still waiting for the organisation's first answer after this many days is "
+     "overdue (unless the supervisor set a deadline)."},
+    {"public_stats_min", OPT_INT, OFF(public_stats_min), "10", 2, 1000000, 0, NULL,
+     "Public transparency statistics show no count below this (above zero)."},
+    {"seal_grace_s", OPT_INT, OFF(seal_grace_s), "259200", 1, 2592000, 0, NULL,
+     "A sealed gateway query opens to the person this long after it was recorded unless the "
+     "supervisor confirms its approval reference first (then it opens at its disclosure "
+     "date)."},
     {"login_fail_max_addr", OPT_INT, OFF(login_fail_max_addr), "20", 1, 100000, 0, NULL,
      "Failed logins from one client address (IPv6: its /64) within the window before its "
      "unsigned attempts get 429."},
@@ -178,6 +220,10 @@ static const struct opt opts[] = {
     {"org_revocation", OPT_STR, OFF(org_revocation), "ocsp", 0, 0, 0, check_revocation,
      "How an organisation certificate's revocation is checked: `ocsp` (the responder its "
      "certificate names), `crl` (card_crl settings) or `off` (tests only)."},
+    {"operator_cert", OPT_STR, OFF(operator_cert), "", 0, 0, 0, NULL,
+     "The operator's certificate (organisation CA) that names the proposer of register "
+     "changes made with `mado rp-register`, `org-cert` and `basis-propose` when they are not "
+     "given `--as`; empty: they need `--as`."},
     {"consent_receipt_key", OPT_STR, OFF(consent_receipt_key), "", 0, 0, 0, NULL,
      "Ed25519 private key (PEM) that signs consent receipts; empty: no receipts are issued "
      "(the download answers 503)."},

@@ -32,6 +32,8 @@ const struct mado_field gateway__query_fields[] = {
     {.name = "relay_for", .kind = MADO_K_ORG},
     {.name = "sealed_until", .kind = MADO_K_DATE},
     {.name = "sealing_body", .kind = MADO_K_TEXT, .min = 1, .max = 200},
+    /* The seal's approval reference (a warrant's number): the supervisor confirms it. */
+    {.name = "seal_ref", .kind = MADO_K_TEXT, .min = 1, .max = 200},
     MADO_FIELDS_END,
 };
 
@@ -96,6 +98,7 @@ gateway__read_query(const cJSON *body, time_t now, struct gateway_query *q, stru
 	q->relay_for = str(body, "relay_for");
 	q->sealed_until = str(body, "sealed_until");
 	q->sealing_body = str(body, "sealing_body");
+	q->seal_ref = str(body, "seal_ref");
 	if (!mado_codes_literal(cJSON_GetObjectItemCaseSensitive(body, "items"), q->items,
 				sizeof(q->items)))
 		return bad_at(bad, "items", "names too many items");
@@ -106,6 +109,9 @@ gateway__read_query(const cJSON *body, time_t now, struct gateway_query *q, stru
 					until > now + (time_t)GATEWAY_SEAL_MAX_DAYS * 86400))
 		return bad_at(bad, "sealed_until",
 			      "must lie after today and at most five years ahead");
+	if ((q->sealed_until == NULL) != (q->seal_ref == NULL))
+		return bad_at(bad, q->sealed_until == NULL ? "sealed_until" : "seal_ref",
+			      "a seal names its approval reference (seal_ref)");
 	return true;
 }
 

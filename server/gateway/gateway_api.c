@@ -17,6 +17,15 @@
 #include "mado/log.h"
 #include "gateway_int.h"
 
+/* seal_grace_s: how long a seal holds before the supervisor confirms it. */
+static int seal_grace_s = 259200;
+
+void
+mado_gateway_init(const struct mado_config *cfg)
+{
+	seal_grace_s = cfg->seal_grace_s;
+}
+
 /* A failed write of the record means no data: whatever the cause, the answer is 503. */
 static int
 record_failed(struct mado_req *rq, int rc)
@@ -49,6 +58,7 @@ query(struct mado_req *rq)
 
 	if (!gateway__read_query(rq->json, time(NULL), &q, &bad))
 		return mado_http_bad_input(rq, &bad);
+	q.seal_grace_s = seal_grace_s;
 	if ((rc = mado_http_db(rq, &db)) != MADO_OK)
 		return rc;
 	if ((rc = gateway__query(db, rq->actor.org, &q, &a)) != MADO_OK)

@@ -24,7 +24,8 @@ extern const struct mado_field gateway__report_fields[];
 /* A gateway query, read from a body the router checked. Strings point into the JSON. */
 struct gateway_query {
 	const char *person, *purpose, *legal_ref, *case_ref, *officer, *officer_role, *actor_kind,
-	    *relay_for, *sealed_until, *sealing_body;
+	    *relay_for, *sealed_until, *sealing_body, *seal_ref;
+	int seal_grace_s;                  /* the handler's: seal_grace_s */
 	char items[GATEWAY_ITEMS_LITERAL]; /* PostgreSQL array literal {a,b} */
 };
 /* The rules the field list cannot say (a seal comes with its body, within five years);

@@ -19,8 +19,9 @@
 static struct mado_db_stmt Q_GW_QUERY = MADO_DB_STMT(
     "gw_query",
     "SELECT outcome, coalesce(reason, '') AS reason, event_id, item, value::text AS value"
-    " FROM portal.gw_query($1, $2, $3::text[], $4, $5, $6, $7, $8, $9, $10, $11::date, $12)",
-    12);
+    " FROM portal.gw_query($1, $2, $3::text[], $4, $5, $6, $7, $8, $9, $10, $11::date, $12,"
+    " $13, $14::int)",
+    14);
 static struct mado_db_stmt Q_GW_REPORT =
     MADO_DB_STMT("gw_report",
 		 "SELECT coalesce(bad_index, -1) AS bad_index, bad_field, written, duplicates"
@@ -34,11 +35,14 @@ gateway__query(struct mado_db *db, const char *org, const struct gateway_query *
 	static const struct mado_col cols[] = {
 	    MADO_COL(BUF, gateway_answer, outcome), MADO_COL(BUF, gateway_answer, reason),
 	    MADO_COL(BUF, gateway_answer, event_id), MADO_COL(BUF, gateway_answer, item)};
-	const char *p[12] = {org,           q->person,    q->items,        q->purpose,
+	char grace[16];
+	const char *p[14] = {org,           q->person,    q->items,        q->purpose,
 			     q->legal_ref,  q->case_ref,  q->officer,      q->officer_role,
-			     q->actor_kind, q->relay_for, q->sealed_until, q->sealing_body};
+			     q->actor_kind, q->relay_for, q->sealed_until, q->sealing_body,
+			     q->seal_ref,   grace};
 	int rc;
 
+	snprintf(grace, sizeof(grace), "%d", q->seal_grace_s);
 	memset(out, 0, sizeof(*out));
 	out->items = cJSON_CreateObject();
 	rc = mado_db_decided(db, &Q_GW_QUERY, p, MADO_COLS(cols), out, mado_json_put_pair,

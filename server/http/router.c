@@ -107,6 +107,8 @@ mado_staff_role(const char *name)
 		return MADO_STAFF_CLERK;
 	if (strcmp(name, "desk-lead") == 0)
 		return MADO_STAFF_LEAD;
+	if (strcmp(name, "supervisor") == 0)
+		return MADO_STAFF_SUPERVISOR;
 	return 0;
 }
 

@@ -66,11 +66,23 @@ REVOKE EXECUTE ON FUNCTION portal.alert_for(bigint, uuid, text, text[], timestam
  */
 CREATE OR REPLACE FUNCTION portal.record_access(p_records portal.access_record[])
 RETURNS TABLE (ord integer, id bigint)
+LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+	SELECT r.ord, r.id FROM portal.record_access(p_records, NULL::bigint[]) r
+$$;
+REVOKE EXECUTE ON FUNCTION portal.record_access(portal.access_record[]) FROM PUBLIC;
+
+-- The same, each record naming the register version it was served under (p_versions[i]
+-- for p_records[i]: the legal basis entry's for the gateway, the registration's for a
+-- private service; NULL where no register applies).
+CREATE OR REPLACE FUNCTION portal.record_access(p_records portal.access_record[],
+						p_versions bigint[])
+RETURNS TABLE (ord integer, id bigint)
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
 	RETURN QUERY
 	WITH rec AS (
-		SELECT DISTINCT ON (r.org_code, r.event_id) r.*, r.ordinality::integer AS pos
+		SELECT DISTINCT ON (r.org_code, r.event_id) r.*, r.ordinality::integer AS pos,
+		       p_versions[r.ordinality] AS register_version
 		FROM unnest(p_records) WITH ORDINALITY r
 		ORDER BY r.org_code, r.event_id, r.ordinality
 	), fresh AS (
@@ -81,10 +93,12 @@ BEGIN
 	), written AS (
 		INSERT INTO portal.access_events AS e (event_id, person_id, occurred_at, org_code,
 			relay_for, officer, officer_role, actor_kind, channel, purpose, legal_ref,
-			case_ref, items, consent_id, outcome, reason, sealed_until, sealing_body)
+			case_ref, items, consent_id, outcome, reason, sealed_until, sealing_body,
+			register_version)
 		SELECT r.event_id, r.person_id, r.occurred_at, r.org_code, r.relay_for, r.officer,
 		       r.officer_role, r.actor_kind, r.channel, r.purpose, r.legal_ref, r.case_ref,
-		       r.items, r.consent_id, r.outcome, r.reason, r.sealed_until, r.sealing_body
+		       r.items, r.consent_id, r.outcome, r.reason, r.sealed_until, r.sealing_body,
+		       r.register_version
 		FROM rec r JOIN fresh f ON f.org_code = r.org_code AND f.event_id = r.event_id
 		ORDER BY r.pos
 		RETURNING e.id, e.org_code, e.event_id, e.person_id, e.occurred_at, e.channel,
@@ -112,7 +126,7 @@ BEGIN
 	ORDER BY r.pos;
 END
 $$;
-REVOKE EXECUTE ON FUNCTION portal.record_access(portal.access_record[]) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION portal.record_access(portal.access_record[], bigint[]) FROM PUBLIC;
 
 -- A person's dispute: a case number, the entry's organisation's queue and, for "not
 -- mine", a freeze of the entry's items for this person. The person's own reads (channel
@@ -130,7 +144,8 @@ BEGIN
 	PERFORM portal.require_person(p_person);
 	SELECT e.org_code, e.items INTO v_org, v_items FROM portal.access_events e
 	WHERE e.id = p_row AND e.person_id = p_person AND e.channel <> 'self'
-	  AND (e.sealed_until IS NULL OR e.sealed_until <= current_date);
+	  AND (e.sealed_until IS NULL OR e.sealed_until <= current_date
+	       OR NOT portal.seal_holds(e.id));
 	IF v_org IS NULL THEN
 		RETURN;
 	END IF;

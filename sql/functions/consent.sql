@@ -273,6 +273,9 @@ DECLARE
 	v_from date;
 	v_to date;
 	v_try integer;
+	-- The registration version in force: the record names it.
+	v_version bigint := (SELECT r.register_version FROM portal.rp_services r
+			     WHERE r.org_code = p_org);
 BEGIN
 	IF p_token_hash IS NOT NULL THEN
 		SELECT * INTO g FROM portal.rp_grants x WHERE x.token_hash = p_token_hash
@@ -304,7 +307,7 @@ BEGIN
 				NULL, NULL, 'machine', 'private',
 				'consent', 'consent', NULL, p_items, NULL,
 				'denied', 'consent-' || v_reason, NULL, NULL
-			)::portal.access_record]);
+			)::portal.access_record], ARRAY[v_version]);
 			RETURN QUERY SELECT 'denied'::text, v_reason, NULL::uuid, NULL::text,
 				NULL::text, NULL::jsonb;
 			RETURN;
@@ -341,6 +344,10 @@ BEGIN
 			v_reason := 'purpose';
 		ELSIF NOT p_items <@ c.items THEN
 			v_reason := 'items';
+		-- Only what the registration in force allows, however wide the consent.
+		ELSIF NOT EXISTS (SELECT 1 FROM portal.rp_services r WHERE r.org_code = p_org
+				  AND p_items <@ r.items AND c.purpose = ANY (r.purposes)) THEN
+			v_reason := 'items';
 		ELSIF p_from < c.data_from OR p_to > c.data_to OR v_from > v_to THEN
 			v_reason := 'range';
 		ELSIF EXISTS (SELECT 1 FROM portal.item_freezes f
@@ -371,7 +378,7 @@ BEGIN
 		c.purpose, 'consent', NULL, p_items, c.id,
 		CASE WHEN v_reason IS NULL THEN 'served' ELSE 'denied' END,
 		CASE WHEN v_reason IS NULL THEN NULL ELSE 'consent-' || v_reason END, NULL, NULL
-	)::portal.access_record]) w;
+	)::portal.access_record], ARRAY[v_version]) w;
 	IF v_reason IS NOT NULL THEN
 		RETURN QUERY SELECT 'denied'::text, v_reason, c.id, NULL::text, NULL::text,
 			NULL::jsonb;

@@ -4,10 +4,20 @@
 -- portal.session_helper asks on every request of a session of channel desk).
 SET LOCAL ROLE mado_owner;
 
--- The operator binds a staff certificate's key to a desk organisation and a role
--- (mado staff-bind). Returns the staff member's pseudonymous reference, the name the
--- access log knows them by. A key bound before keeps its reference and takes the new role;
--- a revoked one stays revoked.
+-- The kind of organisation a staff role belongs to: a desk's clerk or desk-lead, the
+-- supervisor's supervisor.
+CREATE OR REPLACE FUNCTION portal.staff_role_kind(p_role text) RETURNS text
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+	SELECT CASE p_role WHEN 'clerk' THEN 'desk' WHEN 'desk-lead' THEN 'desk'
+			   WHEN 'supervisor' THEN 'supervisor' END
+$$;
+REVOKE EXECUTE ON FUNCTION portal.staff_role_kind(text) FROM PUBLIC;
+
+-- The operator binds a staff certificate's key to an organisation and a role (mado
+-- staff-bind): a desk's clerk or desk-lead, or the supervisor's staff (role supervisor,
+-- organisation of kind supervisor). Returns the staff member's pseudonymous reference, the
+-- name the access log knows them by. A key bound before keeps its reference and takes the
+-- new role; a revoked one stays revoked.
 CREATE OR REPLACE FUNCTION portal.staff_bind(p_key_hash text, p_org text, p_role text)
 RETURNS text
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
@@ -16,8 +26,9 @@ DECLARE
 	v_ref text;
 BEGIN
 	SELECT o.kind INTO v_kind FROM portal.organisations o WHERE o.code = p_org;
-	IF v_kind IS DISTINCT FROM 'desk' THEN
-		RAISE EXCEPTION 'no desk organisation %', p_org USING ERRCODE = 'foreign_key_violation';
+	IF v_kind IS NULL OR v_kind IS DISTINCT FROM portal.staff_role_kind(p_role) THEN
+		RAISE EXCEPTION 'no % organisation %', coalesce(portal.staff_role_kind(p_role), 'staff'),
+			p_org USING ERRCODE = 'foreign_key_violation';
 	END IF;
 	IF EXISTS (SELECT 1 FROM portal.staff s WHERE s.key_hash = p_key_hash
 		   AND (s.revoked_at IS NOT NULL OR s.org_code <> p_org)) THEN
@@ -45,7 +56,7 @@ DECLARE
 	st portal.staff;
 BEGIN
 	SELECT s.* INTO st FROM portal.staff s
-	JOIN portal.organisations o ON o.code = s.org_code AND o.kind = 'desk'
+	JOIN portal.organisations o ON o.code = s.org_code AND o.kind = portal.staff_role_kind(s.role)
 	WHERE s.key_hash = p_key_hash AND s.revoked_at IS NULL;
 	IF NOT FOUND THEN
 		RETURN;
@@ -116,7 +127,8 @@ DECLARE
 BEGIN
 	SELECT x.staff_id INTO v_staff FROM portal.staff_sessions x
 	JOIN portal.staff s ON s.id = x.staff_id
-	WHERE x.id_hash = p_terminal AND x.expires_at > now() AND s.revoked_at IS NULL;
+	WHERE x.id_hash = p_terminal AND x.expires_at > now() AND s.revoked_at IS NULL
+	  AND s.role IN ('clerk', 'desk-lead');
 	IF NOT FOUND THEN
 		RETURN;
 	END IF;

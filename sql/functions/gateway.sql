@@ -2,7 +2,9 @@
 -- registered relay, a legal basis for every item and purpose, sealing only under a
 -- sealable basis, no disputed item frozen), and whether a reported batch is taken (every
 -- event names a known person, items, purpose and relay). Both record through
--- portal.record_access before anything is returned.
+-- portal.record_access before anything is returned. The legal bases read are the current
+-- approved version of their register entry (portal.legal_bases), and a served or refused
+-- query's record names that version.
 SET LOCAL ROLE mado_owner;
 
 /*
@@ -15,7 +17,8 @@ CREATE OR REPLACE FUNCTION portal.gw_query(p_org text, p_pseudonym text, p_items
 					   p_purpose text, p_legal_ref text, p_case_ref text,
 					   p_officer text, p_officer_role text, p_actor_kind text,
 					   p_relay_for text, p_sealed_until date,
-					   p_sealing_body text)
+					   p_sealing_body text, p_seal_ref text,
+					   p_seal_grace_s integer)
 RETURNS TABLE (row_id bigint, event_id uuid, outcome text, reason text, item text, value jsonb)
 LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp SET lock_timeout = '2s' AS $$
@@ -27,6 +30,7 @@ DECLARE
 	v_row bigint;
 	v_schema text;
 	v_sealed boolean;
+	v_version bigint;
 BEGIN
 	SELECT s.person_id INTO v_person FROM portal.pseudonyms s
 	WHERE s.org_code = p_org AND s.pseudonym = p_pseudonym;
@@ -63,12 +67,21 @@ BEGIN
 		v_reason := 'items-frozen';
 	END IF;
 
-	-- A request whose basis allows the seal is sealed whether it is served or refused
-	-- (a refusal for frozen items, the one check after the seal's): shown at once, a
+	-- The version of the basis entry (controller, purpose, legal reference) the query is
+	-- decided under: one version for all its items.
+	SELECT b.register_version INTO v_version FROM portal.legal_bases b
+	WHERE b.org_code = v_controller AND b.purpose = p_purpose AND b.legal_ref = p_legal_ref
+	LIMIT 1;
+
+	-- A request for a seal from an organisation that holds a sealable basis is sealed
+	-- whether it is served or refused, whatever the refusal's reason: shown at once, a
 	-- refused query would tip off the person it is about. The refusal is still recorded,
-	-- and opens with its disclosure date like a served one. A refusal before the seal's
-	-- check (no basis, no relay, seal not allowed) is recorded unsealed.
-	v_sealed := p_sealed_until IS NOT NULL AND (v_reason IS NULL OR v_reason = 'items-frozen');
+	-- and opens like a served one: at its disclosure date once the supervisor confirms its
+	-- approval reference, else when the grace period ends. An organisation with no
+	-- sealable basis never seals: its request for one is refused and shown.
+	v_sealed := p_sealed_until IS NOT NULL AND EXISTS (SELECT 1 FROM portal.legal_bases b
+		WHERE b.org_code = v_controller AND b.sealable AND b.valid_from <= current_date
+		  AND (b.valid_until IS NULL OR b.valid_until >= current_date));
 	SELECT w.id INTO v_row FROM portal.record_access(ARRAY[ROW(
 		v_event, v_person, now(), p_org, p_relay_for,
 		p_officer, p_officer_role, p_actor_kind, 'gateway',
@@ -76,11 +89,18 @@ BEGIN
 		CASE WHEN v_reason IS NULL THEN 'served' ELSE 'denied' END, v_reason,
 		CASE WHEN v_sealed THEN p_sealed_until END,
 		CASE WHEN v_sealed THEN p_sealing_body END
-	)::portal.access_record]) w;
+	)::portal.access_record], ARRAY[v_version]) w;
 	-- A fresh random event id is never a recorded key; if it were, nothing may leave.
 	IF v_row IS NULL THEN
 		RAISE EXCEPTION 'access event % is already recorded', v_event
 			USING ERRCODE = 'unique_violation';
+	END IF;
+	IF v_sealed THEN
+		INSERT INTO portal.seals (event_row, person_id, org_code, approval_ref, sealing_body,
+					  sealed_until, outcome, grace_until)
+		VALUES (v_row, v_person, p_org, coalesce(p_seal_ref, 'none'), p_sealing_body,
+			p_sealed_until, CASE WHEN v_reason IS NULL THEN 'served' ELSE 'denied' END,
+			now() + make_interval(secs => greatest(p_seal_grace_s, 0)));
 	END IF;
 
 	IF v_reason IS NOT NULL THEN
@@ -98,9 +118,9 @@ BEGIN
 END
 $$;
 REVOKE EXECUTE ON FUNCTION portal.gw_query(text, text, text[], text, text, text, text, text,
-					   text, text, date, text) FROM PUBLIC;
+					   text, text, date, text, text, integer) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION portal.gw_query(text, text, text[], text, text, text, text, text,
-					  text, text, date, text) TO mado_app;
+					  text, text, date, text, text, integer) TO mado_app;
 
 /*
  * Reported accesses: a batch (JSON array, already checked field by field by the server)

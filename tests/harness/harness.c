@@ -478,8 +478,8 @@ setup(struct th_env *e, const char *extra_conf, bool cards, bool orgs)
 	if (orgs)
 		fprintf(m,
 			"org_trust_dir = %s\norg_revocation = off\nconsent_receipt_key = "
-			"%s/receipt.key\n",
-			e->org_trust_dir, e->dir);
+			"%s/receipt.key\noperator_cert = %s/orgs/cards/operator.crt\n",
+			e->org_trust_dir, e->dir, e->dir);
 	fprintf(m, "%s", extra_conf != NULL ? extra_conf : "");
 	fclose(m);
 	if (write_config(e, conf) != 0 || th_pg_start(e) != 0) {
@@ -830,10 +830,15 @@ static const char *const demo_orgs[] = {"residents-registry",
 					"sakura-bank",
 					NULL};
 
-/* The demo support desk's staff: a certificate each from the organisation CA. */
+/* The demo support desk's staff and the supervisor's: a certificate each from the
+   organisation CA. */
 static const struct {
-	const char *name, *role;
-} demo_staff[] = {{"desk-clerk", "clerk"}, {"desk-lead", "desk-lead"}, {NULL, NULL}};
+	const char *name, *org, *role;
+} demo_staff[] = {{"desk-clerk", "city-desk", "clerk"},
+		  {"desk-lead", "city-desk", "desk-lead"},
+		  {"supervisor-a", "data-commission", "supervisor"},
+		  {"supervisor-b", "data-commission", "supervisor"},
+		  {NULL, NULL, NULL}};
 
 static int
 setup_orgs(struct th_env *e)
@@ -859,6 +864,10 @@ setup_orgs(struct th_env *e)
 		if (th_sh("'%s' issue '%s' %s --key p256 --eku clientauth --policy none >/dev/null",
 			  MADO_CARD_BINARY, e->org_dir, demo_staff[i].name) != 0)
 			return -1;
+	/* The operator, who proposes register changes (operator_cert). */
+	if (th_sh("'%s' issue '%s' operator --key p256 --eku clientauth --policy none >/dev/null",
+		  MADO_CARD_BINARY, e->org_dir) != 0)
+		return -1;
 	/* A certificate from the organisation CA that no organisation registered. */
 	return th_sh("'%s' issue '%s' unbound --key p256 --eku clientauth --policy none >/dev/null",
 		     MADO_CARD_BINARY, e->org_dir);
@@ -893,7 +902,7 @@ th_group_teardown(void **state)
 int
 th_seed_demo(struct th_env *e)
 {
-	char line[512];
+	char line[1024];
 	size_t i;
 
 	char *out = NULL;
@@ -917,8 +926,8 @@ th_seed_demo(struct th_env *e)
 	}
 	for (i = 0; demo_staff[i].name != NULL; i++) {
 		snprintf(line, sizeof(line),
-			 "staff-bind --org city-desk --role %s --cert '%s/cards/%s.crt'",
-			 demo_staff[i].role, e->org_dir, demo_staff[i].name);
+			 "staff-bind --org %s --role %s --cert '%s/cards/%s.crt'",
+			 demo_staff[i].org, demo_staff[i].role, e->org_dir, demo_staff[i].name);
 		if (th_mado_cmd(e, line, &out) != 0) {
 			fprintf(stderr, "harness: mado %s:\n%s\n", line, out != NULL ? out : "");
 			free(out);
@@ -927,6 +936,18 @@ th_seed_demo(struct th_env *e)
 		free(out);
 		out = NULL;
 	}
+	/* The proposals above (agencies.sql's and the certificates') take effect once a
+	   supervisor staff member approves them. */
+	snprintf(line, sizeof(line),
+		 "register-decide --all-pending --cert '%s/cards/supervisor-a.crt'"
+		 " --key '%s/cards/supervisor-a.key'",
+		 e->org_dir, e->org_dir);
+	if (th_mado_cmd(e, line, &out) != 0) {
+		fprintf(stderr, "harness: mado %s:\n%s\n", line, out != NULL ? out : "");
+		free(out);
+		return -1;
+	}
+	free(out);
 	return 0;
 }
 

@@ -56,7 +56,8 @@ int th_ocsp_start(struct th_env *e, const char *args);
    certificate for each demo organisation (and "unbound", registered to none), the demo
    agencies and their data (sql/demo/agencies.sql) with the certificates bound, and the
    demo support desk's staff: "desk-clerk" (clerk) and "desk-lead" (desk-lead) of
-   city-desk, bound with mado staff-bind. */
+   city-desk, and the supervisor's: "supervisor-a" and "supervisor-b" (supervisor) of
+   data-commission, bound with mado staff-bind. */
 int th_setup_access(struct th_env *e, const char *extra_conf);
 /* Runs sql/demo/agencies.sql again (data for people registered since) and binds the
    organisation certificates. */

@@ -7,7 +7,8 @@
  * --cards adds card login with a live OCSP responder and the demo's virtual cards:
  * demo-rsa and demo-ec (registered), demo-revoked (registered, then revoked) and
  * demo-unregistered. --access adds the gateway, the demo agencies and their traffic
- * (scripts/traffic: a reported history and a few live queries) on top, and tells the
+ * (scripts/traffic: a reported history, one night burst for the supervisor's anomaly scan
+ * and a few live queries) on top, and tells the
  * command MADOTEST_MTLS_PORT, MADOTEST_ORGS (the organisations' keys and certificates) and
  * MADOTEST_DB (a libpq connection string for the database, as its superuser).
  */
@@ -62,7 +63,7 @@ agency_traffic(struct th_env *e)
 		return -1;
 	return th_sh("'%s/scripts/traffic' --gateway https://127.0.0.1:%d --orgs '%s' --db "
 		     "'host=%s/run port=5432 dbname=mado user=postgres' --history 8 --count 6 "
-		     "--every 0 >/dev/null",
+		     "--every 0 --anomaly-now --anomaly-every 0 >/dev/null",
 		     MADO_SOURCE_DIR, e->mtls_port, e->org_dir, e->pgdir);
 }
 
@@ -79,7 +80,8 @@ main(int argc, char **argv)
 		fprintf(stderr, "usage: mado-testenv [--cards|--access] COMMAND [ARGS...]\n");
 		return 2;
 	}
-	if ((access  ? th_setup_access(&e, NULL)
+	/* The supervisor's statistics count the rows recorded up to now, not a minute ago. */
+	if ((access  ? th_setup_access(&e, "oversight_lag_s = 0")
 	     : cards ? th_setup_cards(&e, NULL)
 		     : th_setup(&e, NULL)) != 0 ||
 	    (cards && demo_cards(&e) != 0) || (access && agency_traffic(&e) != 0)) {

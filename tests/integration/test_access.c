@@ -613,11 +613,18 @@ test_definer_functions_act_for_the_set_person(void **state)
 				" NULL"),
 			 -1);
 	assert_true(scalar("SET ROLE mado_app; SELECT count(*) FROM portal.org_certs") > 0);
-	/* A revoked certificate added again, as mado org-cert does: refused, still revoked. */
+	/* Certificates change only through an approved register proposal, even for the
+	   schema owner's SQL. */
 	assert_int_equal(scalar("INSERT INTO portal.org_certs (key_hash, org_code, revoked_at)"
 				" VALUES (repeat('cd', 32), 'police', now())"),
+			 -1);
+	/* A revoked certificate added again, as an approval writes it: refused, still revoked. */
+	assert_int_equal(scalar("SELECT set_config('mado.register_apply', 'on', false);"
+				" INSERT INTO portal.org_certs (key_hash, org_code, revoked_at)"
+				" VALUES (repeat('cd', 32), 'police', now())"),
 			 1);
-	assert_int_equal(scalar("INSERT INTO portal.org_certs (key_hash, org_code) VALUES"
+	assert_int_equal(scalar("SELECT set_config('mado.register_apply', 'on', false);"
+				" INSERT INTO portal.org_certs (key_hash, org_code) VALUES"
 				" (repeat('cd', 32), 'police') ON CONFLICT (key_hash) DO UPDATE SET"
 				" org_code = EXCLUDED.org_code, revoked_at = NULL WHERE"
 				" portal.org_certs.org_code = EXCLUDED.org_code"),
@@ -1138,7 +1145,9 @@ test_sealed_entry_opens_on_its_date(void **state)
 			 0);
 	/* Sealing needs a sealable basis. */
 	snprintf(extra, sizeof(extra),
-		 ",\"sealed_until\":\"%s\",\"sealing_body\":\"Tokyo District Court\"", until);
+		 ",\"sealed_until\":\"%s\",\"sealing_body\":\"Tokyo District Court\""
+		 ",\"seal_ref\":\"W-2026-77\"",
+		 until);
 	assert_int_equal(query("tax-office", &alice, "[\"resident.address\"]", "tax.assessment",
 			       "MNA-T2-72", extra, &r),
 			 403);

@@ -28,8 +28,9 @@
 static struct th_env env;
 
 static const char *const mado_commands[] = {
-    "serve",       "migrate",          "authcheck", "register-card", "org-cert",
-    "rp-register", "config-reference", "version",   "help",
+    "serve",       "migrate",       "authcheck",       "register-card",    "org-cert",
+    "rp-register", "basis-propose", "register-decide", "config-reference", "version",
+    "help",
 };
 static const char *const card_commands[] = {
     "init", "issue", "revoke", "unrevoke", "crl", "token", "list", "ocsp-serve", "callback-serve",
@@ -263,12 +264,13 @@ test_commands_need_no_serving_settings(void **state)
 			     MADO_BINARY, env.dir, bad),
 			 1);
 	expect_in(err, "card_trust_dir is not set", "register-card");
+	/* A proposal names its proposer: here none is set. */
 	assert_int_equal(run("'%s' rp-register --org cli-test --name-ja a --name-en a"
 			     " --purposes budget.planning --items resident.address"
 			     " --redirect https://a.example/cb --config '%s'",
 			     MADO_BINARY, bad),
-			 0);
-	expect_in(out, "private service cli-test registered", "rp-register");
+			 1);
+	expect_in(err, "name the proposer", "rp-register");
 
 	/* Serving still checks them. */
 	assert_int_equal(run("'%s' serve --check-config --config '%s'", MADO_BINARY, bad), 2);

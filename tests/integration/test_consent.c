@@ -446,6 +446,15 @@ test_requests_stay_within_registration(void **state)
 		    " https://tabi.example/cb --cert '%s/cards/tabi-app.crt'",
 		    env.org_dir);
 		assert_int_equal(th_mado_cmd(&env, args, NULL), 0);
+		/* Proposed; in force once a supervisor staff member approves. */
+		assert_int_equal(scalar("SELECT count(*) FROM portal.rp_services"
+					" WHERE org_code = 'tabi-app'"),
+				 0);
+		snprintf(args, sizeof(args),
+			 "register-decide --all-pending --cert '%s/cards/supervisor-b.crt'"
+			 " --key '%s/cards/supervisor-b.key'",
+			 env.org_dir, env.org_dir);
+		assert_int_equal(th_mado_cmd(&env, args, NULL), 0);
 	}
 	assert_int_equal(org_call("tabi-app", "/rp/v1/consent-requests",
 				  "{\"purpose\":\"budget.planning\",\"items\":[\"tax.income\"],"

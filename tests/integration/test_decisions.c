@@ -110,9 +110,10 @@ gateway_case(int lineno, char **f)
 	    th_sql_str(&env, got, sizeof(got),
 		       "SELECT outcome || ':' || coalesce(reason, '-') FROM portal.gw_query('%s',"
 		       " '%s', '{%s}', '%s', '%s', NULL, 'officer-1', NULL, 'human', %s%s%s,"
-		       " %s, %s) LIMIT 1",
+		       " %s, %s, %s, 259200) LIMIT 1",
 		       f[2], pseud, f[3], f[4], f[5], q(f[6]), sealed,
-		       f[7] != NULL ? "'Tokyo District Court'" : "NULL"),
+		       f[7] != NULL ? "'Tokyo District Court'" : "NULL",
+		       f[7] != NULL ? "'W-2026-1'" : "NULL"),
 	    0);
 	snprintf(want, sizeof(want), "%s:%s", f[0], f[1] != NULL ? f[1] : "-");
 	if (strcmp(got, want) != 0)

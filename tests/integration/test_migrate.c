@@ -224,11 +224,12 @@ test_access_log_moves_by_person(void **state)
 		 env.pgdir);
 	assert_int_equal(scalar("CREATE DATABASE upgrade"), 0);
 	assert_int_equal(th_sh("mkdir '%s' && cp '%s'/sql/migrations/00*.sql '%s' &&"
-			       " rm '%s'/0016_*.sql '%s'/001[7-9]_*.sql 2>/dev/null;"
+			       " rm '%s'/0016_*.sql '%s'/001[7-9]_*.sql '%s'/002[0-9]_*.sql"
+			       " 2>/dev/null;"
 			       " sed -e 's/dbname=mado/dbname=upgrade/' -e 's|^migrations_dir = .*|"
 			       "migrations_dir = %s|' '%s' > '%s'",
-			       olddir, MADO_SOURCE_DIR, olddir, olddir, olddir, olddir, env.conf,
-			       conf),
+			       olddir, MADO_SOURCE_DIR, olddir, olddir, olddir, olddir, olddir,
+			       env.conf, conf),
 			 0);
 	assert_int_equal(th_sh("grep -q 'migrations_dir = %s' '%s' && test ! -e '%s'/0016_*.sql",
 			       olddir, conf, olddir),

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <cmocka.h>
 
@@ -27,9 +28,10 @@ static struct th_person alice = {.card = "alice"};
 
 /* Tables a refused body must leave as they were. */
 static const char *const watched[] = {
-    "portal.access_events",  "portal.consents",  "portal.consent_requests",
-    "portal.disputes",       "portal.notices",   "portal.officer_reveals",
-    "portal.alert_settings", "portal.rp_grants", "portal.item_freezes",
+    "portal.access_events",  "portal.consents",          "portal.consent_requests",
+    "portal.disputes",       "portal.notices",           "portal.officer_reveals",
+    "portal.alert_settings", "portal.rp_grants",         "portal.item_freezes",
+    "portal.anomaly_events", "portal.dispute_oversight",
 };
 
 static int
@@ -92,6 +94,45 @@ org_for(unsigned orgs)
 	return NULL;
 }
 
+/* A staff session of a role the route admits (logged in once per role): the cookie
+   header and the CSRF token header. */
+static void
+staff_headers(unsigned roles, char *cookie, size_t clen, char *csrf, size_t slen)
+{
+	static char cookies[2][160], tokens[2][96];
+	const char *cert = (roles & MADO_STAFF_SUPERVISOR) ? "supervisor-a" : "desk-clerk";
+	int k = (roles & MADO_STAFF_SUPERVISOR) ? 1 : 0;
+
+	if (cookies[k][0] == '\0') {
+		char origin[96];
+		const char *h[] = {origin, NULL};
+		struct th_req rq = {"POST", "/staff/v1/auth/tls", h, "", 0, NULL, NULL, true};
+		struct th_resp r;
+		const char *line;
+		cJSON *j;
+
+		th_tls_origin(&env, origin, sizeof(origin));
+		th_org_cert(&env, cert, &rq);
+		assert_int_equal(th_request(&env, &rq, &r), 0);
+		assert_int_equal(r.status, 200);
+		for (line = r.headers; line != NULL && *line != '\0'; line = strchr(line, '\n')) {
+			while (*line == '\n' || *line == '\r')
+				line++;
+			if (strncasecmp(line, "Set-Cookie: __Host-staff=", 25) == 0)
+				snprintf(cookies[k], sizeof(cookies[k]), "Cookie: %.*s",
+					 (int)strcspn(line + 12, ";\r\n"), line + 12);
+		}
+		assert_non_null(j = th_json(&r));
+		snprintf(tokens[k], sizeof(tokens[k]), "X-CSRF-Token: %s",
+			 cJSON_GetObjectItemCaseSensitive(j, "csrf_token")->valuestring);
+		cJSON_Delete(j);
+		th_resp_free(&r);
+		assert_true(cookies[k][0] != '\0');
+	}
+	snprintf(cookie, clen, "%s", cookies[k]);
+	snprintf(csrf, slen, "%s", tokens[k]);
+}
+
 /* Sends body to the route as a caller it admits. */
 static void
 send_body(const struct mado_route *r, const char *body, struct th_resp *out)
@@ -101,6 +142,15 @@ send_body(const struct mado_route *r, const char *body, struct th_resp *out)
 	char path[256];
 
 	path_of(r, path, sizeof(path));
+	if (r->caller == MADO_STAFF) {
+		char cookie[160], csrf[96], origin[96];
+		const char *sh[] = {"Content-Type: application/json", cookie, csrf, origin, NULL};
+
+		staff_headers(r->staff_roles, cookie, sizeof(cookie), csrf, sizeof(csrf));
+		snprintf(origin, sizeof(origin), "Origin: %s", env.origin);
+		assert_int_equal(th_http(&env, r->method, path, sh, body, strlen(body), out), 0);
+		return;
+	}
 	if (r->caller != MADO_ORG) {
 		assert_int_equal(th_person_http(&env, &alice, r->method, path, body, out), 0);
 		return;

@@ -51,12 +51,14 @@ test_query_good(void **state)
 {
 	struct gateway_query q;
 	struct mado_bad bad;
-	cJSON *j = cJSON_Parse(Q(",\"sealed_until\":\"2027-01-01\",\"sealing_body\":\"Court\""));
+	cJSON *j = cJSON_Parse(
+	    Q(",\"sealed_until\":\"2027-01-01\",\"sealing_body\":\"Court\",\"seal_ref\":\"W-1\""));
 
 	(void)state;
 	assert_true(check_query(j, &q, &bad));
 	assert_string_equal(q.items, "{tax.income,resident.name}");
 	assert_string_equal(q.sealed_until, "2027-01-01");
+	assert_string_equal(q.seal_ref, "W-1");
 	assert_string_equal(q.officer, "o-1");
 	assert_null(q.relay_for);
 	cJSON_Delete(j);
@@ -72,6 +74,10 @@ test_query_bad_fields(void **state)
 	assert_string_equal(query_field(Q(",\"case_ref\":5")), "case_ref");
 	assert_string_equal(query_field(Q(",\"relay_for\":\"Bad Org\"")), "relay_for");
 	assert_string_equal(query_field(Q(",\"sealed_until\":\"2027-01-01\"")), "sealing_body");
+	/* A seal names its approval reference, and a reference comes only with a seal. */
+	assert_string_equal(
+	    query_field(Q(",\"sealed_until\":\"2027-01-01\",\"sealing_body\":\"c\"")), "seal_ref");
+	assert_string_equal(query_field(Q(",\"seal_ref\":\"W-1\"")), "sealed_until");
 	assert_string_equal(
 	    query_field(Q(",\"sealed_until\":\"2020-01-01\",\"sealing_body\":\"c\"")),
 	    "sealed_until");

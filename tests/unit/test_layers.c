@@ -34,7 +34,8 @@ static const struct {
     {"consent", "consent"}, {"cli", "cli"},
     {"mydata", "mydata"},   {"modules", "main"},
     {"desk", "desk"},       {"proxy", "proxy"},
-    {"passkey", "passkey"}, {"tlog", "tlog"},
+    {"passkey", "passkey"}, {"registers", "registers"},
+    {"tlog", "tlog"},
 };
 
 /* What each module may include besides its own: the layers below it. The features sit
@@ -60,7 +61,9 @@ static const struct {
     {"proxy", "core db http"},
     /* Passkeys are another way in: the auth module's challenges and sessions. */
     {"passkey", "core db http auth"},
-    {"cli", "core db pki auth consent"},
+    /* The registers check the proposer's and the approver's certificates. */
+    {"registers", "core db pki http"},
+    {"cli", "core db pki auth consent registers"},
     {"tools", "core pki card cli"},
     {"tls_shim", ""},
     /* The transparency log's pure part stands alone; the offline tools see it only. */
@@ -68,7 +71,7 @@ static const struct {
     {"offline", "tlog"},
     {"main",
      "core db pki card http auth gateway accesslog notices oversight consent mydata desk proxy "
-     "passkey cli"},
+     "passkey registers cli"},
 };
 
 static const char *

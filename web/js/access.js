@@ -194,9 +194,16 @@ export async function showEntry(params) {
   add('entry.purpose', purposeText(e.purpose, purpose));
   add('entry.law', law ? `${law} (${e.legal_ref})` : e.legal_ref);
   add('entry.case', e.case_ref);
+  if (e.register_version) add('entry.register', t('entry.register.line', { id: e.register_version }));
   add('entry.outcome', t(`access.outcome.${e.outcome}`) + (e.reason ? ` — ${reasonText(e.reason)}` : ''));
-  for (const d of e.disputes)
+  for (const d of e.disputes) {
     add('entry.dispute', `${d.case_no} · ${t(`dispute.kind.${d.kind}`)} · ${t(`dispute.status.${d.status}`)}`);
+    // The independent supervisor took the case over; its finding, once closed.
+    if (d.supervisor)
+      add('entry.supervisor', d.supervisor.finding
+        ? `${t(`oversight.outcome.${d.supervisor.outcome}`)} — ${d.supervisor.finding}`
+        : t('entry.supervisor.taken'));
+  }
   box.replaceChildren(dl);
   // Your own read is not disputed as an access; a case about the data is opened on its
   // item in My information.

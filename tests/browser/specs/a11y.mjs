@@ -184,6 +184,26 @@ async function loggedOutPages(page, settle, where, visit) {
 
 export const checks = [
   {
+    name: 'axe: the public registers page and an entry\'s history, in Japanese and English at 360 and 1280 px',
+    async run({ open }) {
+      const page = await open({ locale: 'ja-JP', width: 360, height: 740 });
+      const found = [];
+      for (const width of WIDTHS) {
+        await page.setViewportSize({ width, height: 740 });
+        for (const lang of LANGS) {
+          await page.goto('/registers.html');
+          await setLang(page, lang);
+          await page.waitForSelector('#registers-current tbody tr');
+          found.push(...await axe(page, `${lang} ${width}px registers.html`));
+          await page.click('#registers-current tbody tr button');
+          await page.waitForSelector('#registers-history tbody tr[data-version="1"]');
+          found.push(...await axe(page, `${lang} ${width}px registers.html history`));
+        }
+      }
+      report(found);
+    },
+  },
+  {
     name: 'axe: every page in Japanese and English at 360 and 1280 px, no serious or critical violations',
     async run({ open }) {
       const { routes } = appRoutes();
