@@ -238,6 +238,75 @@ seal_confirm(struct mado_req *rq)
 	return mado_http_no_content(rq);
 }
 
+/* The sealing body a seal names confirms it, over its organisation's certificate. */
+static int
+seal_confirm_body(struct mado_req *rq)
+{
+	const char *note = mado_http_str(rq, "note");
+	struct mado_db *db;
+	char reason[32];
+	int rc;
+
+	if ((rc = mado_http_db(rq, &db)) != MADO_OK ||
+	    (rc = registers__seal_confirm_by_body(db, rq->params[0], rq->actor.org,
+						  note != NULL ? note : "", reason,
+						  sizeof(reason))) != MADO_OK)
+		return rc;
+	if ((rc = mado_db_decision(reason, confirm_reasons)) != MADO_OK)
+		return mado_http_refuse(rq, rc, reason);
+	mado_log_info(rq->id, "registers: %s confirmed the seal of entry %s", rq->actor.org,
+		      rq->params[0]);
+	return mado_http_no_content(rq);
+}
+
+static const struct mado_reason body_reasons[] = {
+    {"", MADO_OK},
+    {"staff", MADO_E_FORBIDDEN},
+    {"organisation", MADO_E_VALIDATION},
+    {"conflict", MADO_E_CONFLICT},
+    {NULL, 0},
+};
+
+/* The supervisor names the organisation that speaks for a sealing body. */
+static int
+body_name(struct mado_req *rq)
+{
+	struct mado_db *db;
+	char reason[32];
+	int rc;
+
+	if ((rc = mado_http_db(rq, &db)) != MADO_OK ||
+	    (rc = registers__sealing_body_name(
+		 db, mado_http_str(rq, "name"), mado_http_str(rq, "organisation"),
+		 rq->actor.staff_ref, reason, sizeof(reason))) != MADO_OK)
+		return rc;
+	if ((rc = mado_db_decision(reason, body_reasons)) != MADO_OK) {
+		if (rc == MADO_E_VALIDATION)
+			mado_http_ext(rq, "field", "organisation");
+		return mado_http_refuse(rq, rc, reason);
+	}
+	return mado_http_no_content(rq);
+}
+
+static const struct mado_jmember body_json[] = {
+    MADO_JM(STR, registers_body, name, "name"),
+    MADO_JM(STR, registers_body, org, "organisation"),
+    MADO_JM(STR, registers_body, named_at, "named_at"),
+};
+
+static int
+body_rows(struct mado_db *db, const char *key, mado_db_row_fn fn, void *arg)
+{
+	(void)key;
+	return registers__sealing_bodies(db, fn, arg);
+}
+
+static int
+bodies(struct mado_req *rq)
+{
+	return mado_http_rows(rq, "sealing_bodies", body_rows, NULL, MADO_COLS(body_json));
+}
+
 static const struct mado_field list_query[] = {
     {.name = "kind", .kind = MADO_K_ENUM, .words = kinds},
     MADO_FIELDS_END,
@@ -262,6 +331,12 @@ static const struct mado_field decide_fields[] = {
 };
 static const struct mado_field confirm_fields[] = {
     {.name = "note", .kind = MADO_K_PROSE, .min = 0, .max = 500},
+    MADO_FIELDS_END,
+};
+
+static const struct mado_field body_fields[] = {
+    {.name = "name", .kind = MADO_K_TEXT, .required = true, .min = 1, .max = 200},
+    {.name = "organisation", .kind = MADO_K_ORG, .required = true},
     MADO_FIELDS_END,
 };
 
@@ -308,6 +383,26 @@ static const struct mado_route routes[] = {
      .path = id_path,
      .body = MADO_BODY_OBJECT,
      .fields = confirm_fields},
+    {.method = "POST",
+     .pattern = "/gw/v1/seals/{id}/confirm",
+     .handler = seal_confirm_body,
+     .caller = MADO_ORG,
+     .orgs = MADO_ORG_AGENCY | MADO_ORG_SUPERVISOR,
+     .path = id_path,
+     .body = MADO_BODY_OBJECT,
+     .fields = confirm_fields},
+    {.method = "GET",
+     .pattern = "/staff/v1/sealing-bodies",
+     .handler = bodies,
+     .caller = MADO_STAFF,
+     .staff_roles = MADO_STAFF_SUPERVISOR},
+    {.method = "POST",
+     .pattern = "/staff/v1/sealing-bodies",
+     .handler = body_name,
+     .caller = MADO_STAFF,
+     .staff_roles = MADO_STAFF_SUPERVISOR,
+     .body = MADO_BODY_OBJECT,
+     .fields = body_fields},
 };
 
 const struct mado_route_set mado_registers_routes = MADO_ROUTE_SET("registers", routes);

@@ -31,6 +31,11 @@ struct registers_seal {
 	    *recorded_at, *grace_until;
 };
 
+/* A sealing body the supervisor named, and the organisation that speaks for it. */
+struct registers_body {
+	const char *name, *org, *named_at;
+};
+
 struct registers_made {
 	char proposal[24];
 	char reason[32];
@@ -63,6 +68,15 @@ int registers__seals_pending(struct mado_db *db, mado_db_row_fn fn, void *arg);
 /* reason "" when confirmed, else seal_confirm's word. */
 int registers__seal_confirm(struct mado_db *db, const char *entry, const char *staff_ref,
 			    const char *note, char *reason, size_t len);
+
+/* The named sealing body's organisation confirms (reason as seal_confirm's). */
+int registers__seal_confirm_by_body(struct mado_db *db, const char *entry, const char *org,
+				    const char *note, char *reason, size_t len);
+/* The supervisor names the organisation of a sealing body: reason "", staff, organisation
+   or conflict. */
+int registers__sealing_body_name(struct mado_db *db, const char *name, const char *org,
+				 const char *staff_ref, char *reason, size_t len);
+int registers__sealing_bodies(struct mado_db *db, mado_db_row_fn fn, void *arg);
 
 /* The reasons of register_propose and register_decide. */
 extern const struct mado_reason registers__reasons[];

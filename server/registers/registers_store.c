@@ -100,6 +100,17 @@ static struct mado_db_stmt Q_SEAL_CONFIRM =
     MADO_DB_STMT("reg_seal_confirm",
 		 "SELECT coalesce(portal.seal_confirm($1::bigint, $2, $3), '') AS reason", 3);
 
+static struct mado_db_stmt Q_SEAL_BY_BODY = MADO_DB_STMT(
+    "reg_seal_by_body",
+    "SELECT coalesce(portal.seal_confirm_by_body($1::bigint, $2, $3), '') AS reason", 3);
+static struct mado_db_stmt Q_BODY_NAME = MADO_DB_STMT(
+    "reg_body_name", "SELECT coalesce(portal.sealing_body_name($1, $2, $3), '') AS reason", 3);
+static struct mado_db_stmt Q_BODIES =
+    MADO_DB_STMT("reg_bodies",
+		 "SELECT name, org_code AS org, " MADO_SQL_UTC(
+		     "named_at") " AS named_at FROM portal.sealing_bodies_list()",
+		 0);
+
 const struct mado_reason registers__reasons[] = {
     {"", MADO_OK},
     {"organisation", MADO_E_VALIDATION},
@@ -280,4 +291,49 @@ registers__seal_confirm(struct mado_db *db, const char *entry, const char *staff
 	rc = mado_db_one(db, &Q_SEAL_CONFIRM, p, MADO_COLS(cols), &r);
 	snprintf(reason, len, "%s", r.reason);
 	return rc;
+}
+
+static int
+reason_of(struct mado_db *db, struct mado_db_stmt *st, const char *const *p, char *reason,
+	  size_t len)
+{
+	static const struct mado_col cols[] = {MADO_COL(BUF, reason_row, reason)};
+	struct reason_row r;
+	int rc;
+
+	memset(&r, 0, sizeof(r));
+	rc = mado_db_one(db, st, p, MADO_COLS(cols), &r);
+	snprintf(reason, len, "%s", r.reason);
+	return rc;
+}
+
+int
+registers__seal_confirm_by_body(struct mado_db *db, const char *entry, const char *org,
+				const char *note, char *reason, size_t len)
+{
+	const char *p[3] = {entry, org, note};
+
+	return reason_of(db, &Q_SEAL_BY_BODY, p, reason, len);
+}
+
+int
+registers__sealing_body_name(struct mado_db *db, const char *name, const char *org,
+			     const char *staff_ref, char *reason, size_t len)
+{
+	const char *p[3] = {name, org, staff_ref};
+
+	return reason_of(db, &Q_BODY_NAME, p, reason, len);
+}
+
+int
+registers__sealing_bodies(struct mado_db *db, mado_db_row_fn fn, void *arg)
+{
+	static const struct mado_col cols[] = {
+	    MADO_COL(STR, registers_body, name),
+	    MADO_COL(STR, registers_body, org),
+	    MADO_COL(STR, registers_body, named_at),
+	};
+
+	return mado_db_each(db, &Q_BODIES, NULL, MADO_COLS(cols), sizeof(struct registers_body), fn,
+			    arg);
 }

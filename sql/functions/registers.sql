@@ -353,6 +353,32 @@ $$;
 REVOKE EXECUTE ON FUNCTION portal.seal_holds(bigint) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION portal.seal_holds(bigint) TO mado_app;
 
+-- Confirms the seal on p_row for a staff member or a sealing body's organisation: NULL,
+-- or seal (none such), confirmed (already), opened (its grace period ended first).
+CREATE OR REPLACE FUNCTION portal.seal_confirm_as(p_row bigint, p_staff uuid, p_org text,
+						  p_note text)
+RETURNS text
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	s portal.seals%ROWTYPE;
+BEGIN
+	SELECT * INTO s FROM portal.seals x WHERE x.event_row = p_row FOR SHARE;
+	IF NOT FOUND THEN
+		RETURN 'seal';
+	END IF;
+	IF EXISTS (SELECT 1 FROM portal.seal_confirmations c WHERE c.event_row = p_row) THEN
+		RETURN 'confirmed';
+	END IF;
+	IF s.grace_until <= now() THEN
+		RETURN 'opened';
+	END IF;
+	INSERT INTO portal.seal_confirmations (event_row, staff_id, org_code, note)
+	VALUES (p_row, p_staff, p_org, coalesce(p_note, ''));
+	RETURN NULL;
+END
+$$;
+REVOKE EXECUTE ON FUNCTION portal.seal_confirm_as(bigint, uuid, text, text) FROM PUBLIC;
+
 /*
  * The supervisor confirms a seal's approval reference: it then holds until its date.
  * Refused: staff (not supervisor staff), seal (none such), confirmed (already), opened
@@ -364,29 +390,67 @@ RETURNS text
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
 	v_staff uuid;
-	s portal.seals%ROWTYPE;
 BEGIN
 	SELECT x.id INTO v_staff FROM portal.supervisor_staff(p_staff_ref) x;
 	IF v_staff IS NULL THEN
 		RETURN 'staff';
 	END IF;
-	SELECT * INTO s FROM portal.seals x WHERE x.event_row = p_row FOR SHARE;
-	IF NOT FOUND THEN
-		RETURN 'seal';
-	END IF;
-	IF EXISTS (SELECT 1 FROM portal.seal_confirmations c WHERE c.event_row = p_row) THEN
-		RETURN 'confirmed';
-	END IF;
-	IF s.grace_until <= now() THEN
-		RETURN 'opened';
-	END IF;
-	INSERT INTO portal.seal_confirmations (event_row, staff_id, note)
-	VALUES (p_row, v_staff, coalesce(p_note, ''));
-	RETURN NULL;
+	RETURN portal.seal_confirm_as(p_row, v_staff, NULL, p_note);
 END
 $$;
 REVOKE EXECUTE ON FUNCTION portal.seal_confirm(bigint, text, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION portal.seal_confirm(bigint, text, text) TO mado_app;
+
+-- The sealing body a seal names confirms it, over its organisation's certificate, once the
+-- supervisor named that organisation for the body. Any other organisation learns nothing:
+-- seal, as for no seal at all.
+CREATE OR REPLACE FUNCTION portal.seal_confirm_by_body(p_row bigint, p_org text, p_note text)
+RETURNS text
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+	IF NOT EXISTS (SELECT 1 FROM portal.seals s JOIN portal.sealing_bodies b
+		       ON b.name = s.sealing_body
+		       WHERE s.event_row = p_row AND b.org_code = p_org) THEN
+		RETURN 'seal';
+	END IF;
+	RETURN portal.seal_confirm_as(p_row, NULL, p_org, p_note);
+END
+$$;
+REVOKE EXECUTE ON FUNCTION portal.seal_confirm_by_body(bigint, text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION portal.seal_confirm_by_body(bigint, text, text) TO mado_app;
+
+-- The supervisor names the organisation that speaks for a sealing body (as seals name it).
+-- Refused: staff, organisation (none, or a private service, desk or the portal),
+-- conflict (the name is taken).
+CREATE OR REPLACE FUNCTION portal.sealing_body_name(p_name text, p_org text, p_staff_ref text)
+RETURNS text
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	v_staff uuid;
+BEGIN
+	SELECT x.id INTO v_staff FROM portal.supervisor_staff(p_staff_ref) x;
+	IF v_staff IS NULL THEN
+		RETURN 'staff';
+	END IF;
+	IF NOT EXISTS (SELECT 1 FROM portal.organisations o WHERE o.code = p_org
+		       AND o.kind IN ('agency', 'supervisor')) THEN
+		RETURN 'organisation';
+	END IF;
+	INSERT INTO portal.sealing_bodies (name, org_code, named_by)
+	VALUES (p_name, p_org, v_staff) ON CONFLICT (name) DO NOTHING;
+	RETURN CASE WHEN FOUND THEN NULL ELSE 'conflict' END;
+END
+$$;
+REVOKE EXECUTE ON FUNCTION portal.sealing_body_name(text, text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION portal.sealing_body_name(text, text, text) TO mado_app;
+
+CREATE OR REPLACE FUNCTION portal.sealing_bodies_list()
+RETURNS TABLE (name text, org_code text, named_at timestamptz)
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+	SELECT b.name, b.org_code, b.named_at FROM portal.sealing_bodies b ORDER BY b.name
+$$;
+REVOKE EXECUTE ON FUNCTION portal.sealing_bodies_list() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION portal.sealing_bodies_list() TO mado_app;
 
 -- Seals still closed, per organisation: how many, how many of those await confirmation,
 -- and since when the oldest of each has been closed. Counts only; no person.

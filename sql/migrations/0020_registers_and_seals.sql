@@ -18,7 +18,8 @@
 -- (sealable only if all were, the latest start, the earliest end).
 --
 -- Seals: a sealed law-enforcement query names its approval reference; the supervisor
--- confirms it (portal.seal_confirmations). An unconfirmed seal opens at its grace_until
+-- confirms it (portal.seal_confirmations), or the sealing body the supervisor named for
+-- it (portal.sealing_bodies) does, over its organisation's gateway certificate. An unconfirmed seal opens at its grace_until
 -- (seal_grace_s after it was recorded); a confirmed one at its sealed_until. Entries that
 -- were sealed before this migration have no reference: they get one that says so and the
 -- default grace (72 hours) from now.
@@ -121,11 +122,23 @@ CREATE TABLE portal.seals (
 );
 CREATE INDEX seals_org ON portal.seals (org_code, recorded_at);
 
+-- The sealing bodies the supervisor names: a body named here confirms the seals that name
+-- it, through its own organisation's gateway certificate.
+CREATE TABLE portal.sealing_bodies (
+	name     text PRIMARY KEY CHECK (length(name) BETWEEN 1 AND 200),
+	org_code text NOT NULL REFERENCES portal.organisations (code),
+	named_by uuid NOT NULL REFERENCES portal.staff (id),
+	named_at timestamptz NOT NULL DEFAULT now()
+);
+
+-- A confirmation by a supervisor staff member, or by the named sealing body.
 CREATE TABLE portal.seal_confirmations (
 	event_row    bigint PRIMARY KEY REFERENCES portal.seals (event_row),
-	staff_id     uuid NOT NULL REFERENCES portal.staff (id),
+	staff_id     uuid REFERENCES portal.staff (id),
+	org_code     text REFERENCES portal.organisations (code),
 	note         text NOT NULL DEFAULT '' CHECK (length(note) <= 500),
-	confirmed_at timestamptz NOT NULL DEFAULT now()
+	confirmed_at timestamptz NOT NULL DEFAULT now(),
+	CHECK ((staff_id IS NULL) <> (org_code IS NULL))
 );
 
 INSERT INTO portal.seals (event_row, person_id, org_code, approval_ref, sealing_body,
@@ -139,7 +152,7 @@ DECLARE
 	t text;
 BEGIN
 	FOREACH t IN ARRAY ARRAY['register_proposals', 'register_decisions', 'register_versions',
-				 'seals', 'seal_confirmations'] LOOP
+				 'seals', 'seal_confirmations', 'sealing_bodies'] LOOP
 		EXECUTE format('CREATE TRIGGER %I BEFORE UPDATE OR DELETE ON portal.%I'
 			       ' FOR EACH ROW EXECUTE FUNCTION portal.refuse_change()',
 			       t || '_append_only', t);
@@ -218,6 +231,6 @@ DROP FUNCTION IF EXISTS portal.gw_query(text, text, text[], text, text, text, te
 -- The registers are public; proposals and decisions are read by the supervisor's pages
 -- and the public history. Seals are read through functions only.
 REVOKE ALL ON portal.register_proposals, portal.register_decisions, portal.register_versions,
-	portal.seals, portal.seal_confirmations FROM PUBLIC;
+	portal.seals, portal.seal_confirmations, portal.sealing_bodies FROM PUBLIC;
 GRANT SELECT ON portal.register_proposals, portal.register_decisions, portal.register_versions
 	TO mado_app;

@@ -149,6 +149,22 @@ query(const char *org, const struct th_person *p, const char *items, const char 
 	return st;
 }
 
+/* A POST of an organisation's system (the certificate cert_name) to path. */
+static long
+gw_post(const char *cert_name, const char *path, const char *body)
+{
+	const char *h[] = {jsonct, NULL};
+	struct th_req rq = {"POST", path, h, body, strlen(body), NULL, NULL, true};
+	struct th_resp r;
+	long st;
+
+	th_org_cert(&env, cert_name, &rq);
+	assert_int_equal(th_request(&env, &rq, &r), 0);
+	st = r.status;
+	th_resp_free(&r);
+	return st;
+}
+
 /* The person's newest access record's id. */
 static long
 last_row(const struct th_person *p)
@@ -478,20 +494,47 @@ test_refused_sealable_query_sealed(void **state)
 	assert_false(entry_sealed(&bob, row));
 }
 
-/* Two sealed queries: the supervisor confirms one, which stays sealed until its date; the
-   other opens to the person when the grace period ends, and can no longer be confirmed.
-   The supervisor sees count and age of the open seals per organisation. */
+/* Three sealed queries: the supervisor confirms one, the sealing body the supervisor named
+   confirms another over its own certificate (no other organisation may), and both stay
+   sealed until their date; the third opens to the person when the grace period ends, and
+   can no longer be confirmed. The supervisor sees count and age of the open seals per
+   organisation. */
 static void
 test_unconfirmed_seal_opens(void **state)
 {
 	struct staff sup;
-	char path[128];
+	char path[128], line[1024];
 	struct th_resp r;
-	long confirmed, unconfirmed;
+	long confirmed, unconfirmed, bybody;
 	cJSON *j, *o;
 	const cJSON *org;
 
 	(void)state;
+	/* A court with a gateway certificate of its own (registered as any certificate is). */
+	assert_int_equal(
+	    scalar("INSERT INTO portal.organisations (code, kind, name_ja, name_en)"
+		   " VALUES ('tokyo-court', 'agency', '東京高等裁判所', 'Tokyo High Court')"),
+	    1);
+	snprintf(line, sizeof(line), "org-cert --org tokyo-court --cert '%s/cards/unbound.crt'",
+		 env.org_dir);
+	assert_int_equal(th_mado_cmd(&env, line, NULL), 0);
+	snprintf(line, sizeof(line),
+		 "register-decide --all-pending --cert '%s/cards/supervisor-b.crt'"
+		 " --key '%s/cards/supervisor-b.key'",
+		 env.org_dir, env.org_dir);
+	assert_int_equal(th_mado_cmd(&env, line, NULL), 0);
+	staff_login("supervisor-b", &sup);
+	assert_int_equal(
+	    as_staff(&sup, "POST", "/staff/v1/sealing-bodies",
+		     "{\"name\":\"Tokyo High Court\",\"organisation\":\"tokyo-court\"}", &r),
+	    204);
+	th_resp_free(&r);
+	assert_int_equal(as_staff(&sup, "POST", "/staff/v1/sealing-bodies",
+				  "{\"name\":\"Tokyo High Court\",\"organisation\":\"police\"}",
+				  &r),
+			 409);
+	th_resp_free(&r);
+
 	assert_int_equal(query("police", &alice, "[\"resident.name\"]",
 			       "law-enforcement.investigation", "MNA-19-15",
 			       POLICE_SEAL ",\"seal_ref\":\"W-2026-10\""),
@@ -502,10 +545,17 @@ test_unconfirmed_seal_opens(void **state)
 			       POLICE_SEAL ",\"seal_ref\":\"W-2026-11\""),
 			 200);
 	unconfirmed = last_row(&alice);
+	assert_int_equal(
+	    query("police", &alice, "[\"resident.name\"]", "law-enforcement.investigation",
+		  "MNA-19-15",
+		  ",\"sealed_until\":\"2030-01-01\",\"sealing_body\":\"Tokyo High Court\","
+		  "\"seal_ref\":\"W-2026-12\""),
+	    200);
+	bybody = last_row(&alice);
 	assert_true(entry_sealed(&alice, confirmed));
 	assert_true(entry_sealed(&alice, unconfirmed));
+	assert_true(entry_sealed(&alice, bybody));
 
-	staff_login("supervisor-b", &sup);
 	assert_int_equal(as_staff(&sup, "GET", "/staff/v1/seals", NULL, &r), 200);
 	assert_non_null(strstr(r.body, "W-2026-10"));
 	assert_non_null(strstr(r.body, "W-2026-11"));
@@ -516,17 +566,29 @@ test_unconfirmed_seal_opens(void **state)
 	assert_int_equal(as_staff(&sup, "POST", path, "{}", &r), 409);
 	assert_string_equal(th_reason(&r), "confirmed");
 	th_resp_free(&r);
+	/* Only the organisation named for the seal's body confirms it over the gateway. */
+	snprintf(path, sizeof(path), "/gw/v1/seals/%ld/confirm", bybody);
+	assert_int_equal(gw_post("police", path, "{}"), 404);
+	snprintf(path, sizeof(path), "/gw/v1/seals/%ld/confirm", confirmed);
+	assert_int_equal(gw_post("unbound", path, "{}"), 404);
+	snprintf(path, sizeof(path), "/gw/v1/seals/%ld/confirm", bybody);
+	assert_int_equal(gw_post("unbound", path, "{\"note\":\"our warrant\"}"), 204);
+	assert_int_equal(scalar("SELECT count(*) FROM portal.seal_confirmations WHERE event_row ="
+				" %ld AND org_code = 'tokyo-court' AND staff_id IS NULL",
+				bybody),
+			 1);
 
 	sleep(GRACE_S + 1);
 	assert_true(entry_sealed(&alice, confirmed));
+	assert_true(entry_sealed(&alice, bybody));
 	assert_false(entry_sealed(&alice, unconfirmed));
 	snprintf(path, sizeof(path), "/staff/v1/seals/%ld/confirm", unconfirmed);
 	assert_int_equal(as_staff(&sup, "POST", path, "{}", &r), 409);
 	assert_string_equal(th_reason(&r), "opened");
 	th_resp_free(&r);
 
-	/* Police: the confirmed seal is open (closed) still; the refused one of the test
-	   before opened by its grace period, as did the unconfirmed one. */
+	/* Police: the two confirmed seals still hold; the refused one of the test before
+	   opened by its grace period, as did the unconfirmed one. */
 	assert_int_equal(as_staff(&sup, "GET", "/staff/v1/seals", NULL, &r), 200);
 	assert_non_null(j = th_json(&r));
 	th_resp_free(&r);
@@ -536,7 +598,7 @@ test_unconfirmed_seal_opens(void **state)
 			   "police") == 0)
 			org = o;
 	assert_non_null(org);
-	assert_int_equal((long)cJSON_GetObjectItemCaseSensitive(org, "open")->valuedouble, 1);
+	assert_int_equal((long)cJSON_GetObjectItemCaseSensitive(org, "open")->valuedouble, 2);
 	assert_int_equal((long)cJSON_GetObjectItemCaseSensitive(org, "unconfirmed")->valuedouble,
 			 0);
 	assert_true(cJSON_GetObjectItemCaseSensitive(org, "oldest_open_age_s")->valuedouble >=

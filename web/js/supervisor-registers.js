@@ -155,6 +155,44 @@ export async function renderSeals(container, ctx) {
     wrap.append(table);
     container.append(wrap);
 
+    // The sealing bodies, and naming the organisation that speaks for one: it may then
+    // confirm the seals that name the body, over its own gateway certificate.
+    container.append(el('h3', '', t('supervisor.seals.bodies')));
+    try {
+      const bodies = await call('GET', '/staff/v1/sealing-bodies');
+      const list = el('ul', 'plain');
+      for (const b of bodies.sealing_bodies) list.append(el('li', '', `${b.name} — ${b.organisation}`));
+      container.append(list);
+    } catch (e) {
+      show(box, e);
+    }
+    const form = el('form', 'card');
+    const nameLabel = el('label', '', t('supervisor.seals.body_name'));
+    const name = el('input');
+    name.id = 'sealing-body-name';
+    name.required = true;
+    name.maxLength = 200;
+    nameLabel.htmlFor = name.id;
+    const orgLabel = el('label', '', t('supervisor.seals.body_org'));
+    const org = el('input');
+    org.id = 'sealing-body-org';
+    org.required = true;
+    orgLabel.htmlFor = org.id;
+    const add = el('button', '', t('supervisor.seals.body_add'));
+    add.type = 'submit';
+    form.append(nameLabel, name, orgLabel, org, add);
+    form.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      show(box, null);
+      try {
+        await call('POST', '/staff/v1/sealing-bodies', { name: name.value, organisation: org.value });
+        await draw();
+      } catch (e) {
+        show(box, e);
+      }
+    });
+    container.append(form);
+
     container.append(el('h3', '', t('supervisor.seals.pending')));
     if (!data.pending.length) container.append(el('p', 'status', t('supervisor.seals.none')));
     for (const s of data.pending) {
