@@ -26,6 +26,7 @@
 #include "mado/migrate.h"
 #include "mado/modules.h"
 #include "mado/proxy.h"
+#include "mado/translog.h"
 #include "mado/passkey.h"
 #include "mado/util.h"
 
@@ -169,6 +170,10 @@ cmd_serve(int argc, char **argv)
 		fprintf(stderr, "mado: consent: %s\n", why);
 		goto out;
 	}
+	if (mado_translog_init(&cfg, why, sizeof(why)) != MADO_OK) {
+		fprintf(stderr, "mado: transparency log: %s\n", why);
+		goto out;
+	}
 	sets = mado_modules(&nsets);
 	if (mado_http_install(sets, nsets) != MADO_OK)
 		goto out;
@@ -183,11 +188,20 @@ cmd_serve(int argc, char **argv)
 		fprintf(stderr, "mado: the HTTP server did not start (see the log above)\n");
 		goto out;
 	}
+	/* The sequencer starts once the server serves: its first batch may take a while
+	   on a database with many records waiting. */
+	if (mado_translog_start() != MADO_OK) {
+		fprintf(stderr, "mado: the transparency log's sequencer did not start\n");
+		mado_server_stop(srv);
+		goto out;
+	}
 	sigwait(&set, &sig);
 	mado_log_info(NULL, "stopping on signal %d", sig);
+	mado_translog_stop();
 	mado_server_stop(srv);
 	status = MADO_EXIT_OK;
 out:
+	mado_translog_free();
 	mado_consent_free();
 	mado_passkey_free();
 	mado_auth_free();
@@ -323,6 +337,8 @@ static const struct {
      "bind a support desk staff member's certificate to the desk and a role"},
     {"rp-register", mado_cli_rp_register,
      "register a private service and what it may ever ask consent for"},
+    {"tlog-audit", mado_cli_tlog_audit,
+     "recompute the transparency log from the records and compare it with the stored tree"},
     {"config-reference", cmd_config_reference, "print every setting as a Markdown table"},
     {"version", cmd_version, "print the version"},
     {"help", cmd_help, "list the commands, or describe one"},

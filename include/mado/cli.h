@@ -98,5 +98,7 @@ int mado_cli_org_cert(int argc, char **argv);
 int mado_cli_staff_bind(int argc, char **argv);
 /* mado rp-register ...: registers a private service and what it may ask for. */
 int mado_cli_rp_register(int argc, char **argv);
+/* mado tlog-audit (server/cli/tlogaudit.c) */
+int mado_cli_tlog_audit(int argc, char **argv);
 
 #endif

@@ -34,7 +34,7 @@ static const struct {
     {"consent", "consent"}, {"cli", "cli"},
     {"mydata", "mydata"},   {"modules", "main"},
     {"desk", "desk"},       {"proxy", "proxy"},
-    {"passkey", "passkey"},
+    {"passkey", "passkey"},   {"translog", "translog"},
 };
 
 /* What each module may include besides its own: the layers below it. The features sit
@@ -50,22 +50,25 @@ static const struct {
     {"http", "core db pki"},
     {"auth", "core db pki http card"},
     {"gateway", "core db http"},
-    {"accesslog", "core db http"},
+    {"accesslog", "core db http translog"},
     {"notices", "core db http"},
     {"oversight", "core db http"},
-    {"consent", "core db http"},
+    {"consent", "core db http translog"},
     {"mydata", "core db http"},
     /* Desks use card login's checks for the resident's card at the counter. */
     {"desk", "core db http auth"},
     {"proxy", "core db http"},
     /* Passkeys are another way in: the auth module's challenges and sessions. */
     {"passkey", "core db http auth"},
-    {"cli", "core db pki auth consent"},
+    /* The transparency log sits under the features whose records it proves (accesslog
+       for the entry view and the export, consent for receipts). */
+    {"translog", "core db http tlog"},
+    {"cli", "core db pki auth consent translog"},
     {"tools", "core pki card cli"},
     {"tls_shim", ""},
     {"main",
      "core db pki card http auth gateway accesslog notices oversight consent mydata desk proxy "
-     "passkey cli"},
+     "passkey translog cli"},
 };
 
 static const char *
