@@ -615,7 +615,7 @@ check_demo_cards(const struct mado_config *cfg, const struct opt *o)
 static const char *
 check_tlog_origin(const struct mado_config *cfg, const struct opt *o)
 {
-	const char *v = *cstr(cfg, o), *c;
+	const char *v = cstr(cfg, o), *c;
 
 	if (strlen(v) > 200)
 		return "at most 200 characters";
@@ -629,7 +629,7 @@ check_tlog_origin(const struct mado_config *cfg, const struct opt *o)
 static const char *
 check_tlog_witness(const struct mado_config *cfg, const struct opt *o)
 {
-	const char *v = *cstr(cfg, o), *e, *sp;
+	const char *v = cstr(cfg, o), *e, *sp;
 	int n = 0;
 
 	while (*v != '\0') {

@@ -412,7 +412,8 @@ run_witness(const char *cmd, const char *input)
 {
 	int in[2] = {-1, -1}, out[2] = {-1, -1}, st;
 	posix_spawn_file_actions_t fa;
-	char *argv[] = {"/bin/sh", "-c", (char *)cmd, NULL};
+	char sh[] = "/bin/sh", c[] = "-c", *line = mado_xstrdup(cmd);
+	char *argv[] = {sh, c, line, NULL};
 	struct mado_text t = {0};
 	size_t off = 0, len = strlen(input);
 	int64_t deadline = mado_now_ms() + 10000;
@@ -475,6 +476,7 @@ close:
 		close(out[0]);
 	if (out[1] >= 0)
 		close(out[1]);
+	free(line);
 	if (!ok) {
 		free(t.buf);
 		return NULL;
@@ -511,6 +513,7 @@ cosign(const struct tlog_witness *w, uint64_t size, const char *note)
 	struct tlog_tiles tiles;
 	struct mado_text in = {0};
 	char size_s[24], b64[48], *out = NULL, *line = NULL;
+	char dir[600], cpf[700], prf[700];
 	const char *p[3], *why;
 	const char *const wk[1] = {w->vkey};
 	struct mado_tlog_checkpoint cp;
@@ -535,16 +538,32 @@ cosign(const struct tlog_witness *w, uint64_t size, const char *note)
 			return false;
 		}
 	}
-	/* mado-witness cosign's input (docs/tlog.md): "old <size>", the proof's hashes, an
-	   empty line, the checkpoint note. */
-	mado_text_printf(&in, "old %llu\n", (unsigned long long)last);
+	/* mado-witness cosign (docs/tlog.md): the configured command with --checkpoint and
+	   --proof files, the cosigned note on its stdout. */
+	snprintf(dir, sizeof(dir), "%s/mado-tlog-XXXXXX",
+		 getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp");
+	if (mkdtemp(dir) == NULL) {
+		mado_log_err(NULL, "transparency log: no temporary directory for the witness");
+		return false;
+	}
+	snprintf(cpf, sizeof(cpf), "%s/checkpoint", dir);
+	snprintf(prf, sizeof(prf), "%s/proof", dir);
 	for (i = 0; i < n; i++) {
 		mado_b64(path[i], 32, b64);
 		mado_text_printf(&in, "%s\n", b64);
 	}
-	mado_text_printf(&in, "\n%s", note);
-	out = run_witness(w->cmd, in.buf);
+	if (write_atomic(cpf, note) == 0 && write_atomic(prf, in.buf != NULL ? in.buf : "") == 0) {
+		free(in.buf);
+		in = (struct mado_text){0};
+		mado_text_printf(&in, "%s --checkpoint '%s'", w->cmd, cpf);
+		if (last > 0)
+			mado_text_printf(&in, " --proof '%s'", prf);
+		out = run_witness(in.buf, "");
+	}
 	free(in.buf);
+	unlink(cpf);
+	unlink(prf);
+	rmdir(dir);
 	if (out == NULL) {
 		mado_log_warn(NULL, "transparency log: witness %s did not cosign checkpoint %llu",
 			      w->name, (unsigned long long)size);

@@ -81,6 +81,6 @@ translog__read(void *ctx, int level, uint64_t index, unsigned char out[32])
 	at = (unsigned)(first % TLOG_TILE_W);
 	if (at + n > t->width)
 		return -1;
-	translog__subtree((const unsigned char(*)[TLOG_HASH])t->h[at], n, out);
+	translog__subtree(&t->h[at], n, out);
 	return 0;
 }

@@ -404,9 +404,9 @@ static const struct mado_field consistency_query[] = {
 static const struct mado_field entry_path[] = {{.name = "id", .kind = MADO_K_ID}, MADO_FIELDS_END};
 
 /* tlog-tiles paths have two to six segments after tile/ ("0/x001/234.p/5"). */
-#define TILE_ROUTE(pattern)                                                                        \
+#define TILE_ROUTE(pat)                                                                        \
 	{                                                                                          \
-		.method = "GET", .pattern = (pattern), .handler = tile, .caller = MADO_PUBLIC,     \
+		.method = "GET", .pattern = (pat), .handler = tile, .caller = MADO_PUBLIC,     \
 		.path = seg                                                                        \
 	}
 static const struct mado_route routes[] = {

@@ -112,7 +112,7 @@ BEGIN
 			USING ERRCODE = 'serialization_failure';
 	END IF;
 	INSERT INTO portal.tlog_leaves (idx, kind, record_id, person_id, salt)
-	SELECT p_size + u.o - 1, u.k, u.id, u.pp, substring(p_salts FROM (u.o - 1) * 16 + 1 FOR 16)
+	SELECT p_size + u.o - 1, u.k, u.id, u.pp, substring(p_salts FROM ((u.o - 1) * 16 + 1)::integer FOR 16)
 	FROM unnest(p_kinds, p_ids, p_people) WITH ORDINALITY AS u(k, id, pp, o);
 	DELETE FROM portal.tlog_pending q WHERE q.seq = ANY (p_seqs);
 	UPDATE portal.tlog_state SET size = p_size + v_n, updated_at = now();
