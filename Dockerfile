@@ -14,7 +14,7 @@ COPY scripts/setup scripts/setup
 RUN scripts/setup build
 COPY . .
 RUN cmake -S . -B build -DCMAKE_BUILD_TYPE=Release \
- && cmake --build build -j"$(nproc)" --target mado mado-verify mado_tls_shim unit \
+ && cmake --build build -j"$(nproc)" --target mado mado-verify mado-witness mado_tls_shim unit \
  && cd build && ctest -L unit --output-on-failure
 
 FROM debian:12-slim
@@ -23,7 +23,8 @@ RUN /usr/local/sbin/mado-setup runtime \
  && rm -rf /var/lib/apt/lists/* /usr/local/sbin/mado-setup \
  && useradd --system --home-dir /opt/mado --shell /usr/sbin/nologin mado
 # libmado-tls.so must sit beside mado: it makes Debian's CivetWeb work with OpenSSL 3.
-COPY --from=build /src/build/mado /src/build/mado-verify /src/build/libmado-tls.so /opt/mado/bin/
+COPY --from=build /src/build/mado /src/build/mado-verify /src/build/mado-witness \
+     /src/build/libmado-tls.so /opt/mado/bin/
 COPY --from=build /src/web /opt/mado/web
 COPY --from=build /src/sql /opt/mado/sql
 WORKDIR /opt/mado

@@ -132,6 +132,14 @@ const char *mado_tlog_proof_parse(const char *text, size_t len, uint64_t *index,
 				  unsigned char path[][32], size_t *n, const char **note,
 				  size_t *note_len);
 /*
+ * A consistency (or any) proof as a file carries it: one base64 hash per line (an empty
+ * text is the empty proof), or a JSON object whose member "hashes" (as GET
+ * /tlog/v1/proof/consistency answers) or "proof" is an array of base64 hashes. NULL when read, or
+ * why not.
+ */
+const char *mado_tlog_hashes_parse(const char *text, size_t len, unsigned char path[][32],
+				   size_t *n);
+/*
  * Checks a whole JSON bundle: the leaf recomputed from record and salt, the proof's
  * index equal to "index", the checkpoint note against the keys (as mado_tlog_note_verify)
  * and the inclusion of the leaf in it. NULL when all holds (*c, may be NULL, the

@@ -95,6 +95,64 @@ mado_tlog_proof_parse(const char *text, size_t len, uint64_t *index, unsigned ch
 }
 
 const char *
+mado_tlog_hashes_parse(const char *text, size_t len, unsigned char path[][32], size_t *n)
+{
+	const char *p = text, *end = text + len, *line;
+	const cJSON *e, *arr;
+	cJSON *doc;
+	size_t ln;
+
+	*n = 0;
+	while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
+		p++;
+	if (p < end && *p == '{') {
+		if ((doc = cJSON_ParseWithLength(text, len)) == NULL)
+			return "the proof is not JSON";
+		arr = cJSON_GetObjectItemCaseSensitive(doc, "hashes");
+		if (arr == NULL)
+			arr = cJSON_GetObjectItemCaseSensitive(doc, "proof");
+		if (!cJSON_IsArray(arr)) {
+			cJSON_Delete(doc);
+			return "the proof has no \"hashes\" array";
+		}
+		cJSON_ArrayForEach (e, arr) {
+			if (*n >= MADO_TLOG_MAX_PATH || !cJSON_IsString(e) ||
+			    strlen(e->valuestring) != 44 ||
+			    mado_tlog_unb64(e->valuestring, 44, path[*n], 32) != 32) {
+				cJSON_Delete(doc);
+				return "a proof hash is not base64 of 32 bytes";
+			}
+			(*n)++;
+		}
+		cJSON_Delete(doc);
+		return NULL;
+	}
+	p = text;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+
+		line = p;
+		ln = nl != NULL ? (size_t)(nl - p) : (size_t)(end - p);
+		p = nl != NULL ? nl + 1 : end;
+		if (ln > 0 && line[ln - 1] == '\r')
+			ln--;
+		if (ln == 0) {
+			/* Only blank lines may follow. */
+			for (; p < end; p++)
+				if (*p != '\r' && *p != '\n')
+					return "an empty line inside the proof";
+			break;
+		}
+		if (*n >= MADO_TLOG_MAX_PATH)
+			return "the proof is too long";
+		if (ln != 44 || mado_tlog_unb64(line, ln, path[*n], 32) != 32)
+			return "a proof hash is not base64 of 32 bytes";
+		(*n)++;
+	}
+	return NULL;
+}
+
+const char *
 mado_tlog_bundle_verify(const cJSON *bundle, const char *log_vkey, const char *const *witness_vkeys,
 			size_t n_witnesses, size_t witnesses_needed, struct mado_tlog_checkpoint *c)
 {

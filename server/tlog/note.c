@@ -225,7 +225,7 @@ key_id(const char *name, size_t nlen, unsigned char type, const unsigned char pu
 	unsigned int hl = 32;
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 
-	if (ctx == NULL || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1 ||
+	if (ctx == NULL || EVP_DigestInit_ex2(ctx, mado_tlog_sha256(), NULL) != 1 ||
 	    EVP_DigestUpdate(ctx, name, nlen) != 1 || EVP_DigestUpdate(ctx, &nl, 1) != 1 ||
 	    EVP_DigestUpdate(ctx, &type, 1) != 1 || EVP_DigestUpdate(ctx, pub, 32) != 1 ||
 	    EVP_DigestFinal_ex(ctx, h, &hl) != 1)
@@ -286,7 +286,7 @@ vkey_parse(const char *s, unsigned char type, struct vkey *k)
 	const char *p1, *p2;
 	unsigned char raw[34];
 	uint64_t id = 0;
-	size_t i;
+	size_t i, n;
 
 	if (s == NULL || (p1 = strchr(s, '+')) == NULL || (p2 = strchr(p1 + 1, '+')) == NULL ||
 	    !name_ok(s, (size_t)(p1 - s)) || p2 - p1 != 9)
@@ -303,7 +303,11 @@ vkey_parse(const char *s, unsigned char type, struct vkey *k)
 		else
 			return -1;
 	}
-	if (mado_tlog_unb64(p2 + 1, strlen(p2 + 1), raw, sizeof(raw)) != 33 || raw[0] != type)
+	/* A vkey read from a file may end in a newline. */
+	n = strlen(p2 + 1);
+	while (n > 0 && (p2[n] == '\n' || p2[n] == '\r' || p2[n] == ' '))
+		n--;
+	if (mado_tlog_unb64(p2 + 1, n, raw, sizeof(raw)) != 33 || raw[0] != type)
 		return -1;
 	memcpy(k->pub, raw + 1, 32);
 	k->id = (uint32_t)id;
@@ -519,6 +523,10 @@ mado_tlog_note_check(const char *note, size_t len, const char *log_vkey,
 			}
 			for (k = 0; k < 8; k++)
 				t = t << 8 | sig[4 + k];
+			if (t > INT64_MAX) {
+				why = "a witness's cosignature has a timestamp beyond 2^63 - 1";
+				goto out;
+			}
 			if ((msg = cosig_message(note, tlen, t, &mlen)) == NULL) {
 				why = "out of memory";
 				goto out;

@@ -6,6 +6,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* SHA-256, fetched once. */
+#include <openssl/evp.h>
+const EVP_MD *mado_tlog_sha256(void);
+
 /* Standard padded base64 of len bytes into out (4*ceil(len/3)+1 bytes); the length. */
 size_t mado_tlog_b64(const void *data, size_t len, char *out);
 /*

@@ -36,6 +36,8 @@ reference(const uint8_t *data, size_t size, cJSON **root, unsigned char sig[64])
 			receipt = m;
 		else if (strcmp(m->string, "signature") == 0)
 			s = m;
+		else if (strcmp(m->string, "bundle") == 0 && cJSON_IsObject(m))
+			continue;
 		else if (strcmp(m->string, "key_id") != 0 || !cJSON_IsString(m))
 			ok = false;
 	}

@@ -88,13 +88,10 @@ unhex(const char *s, unsigned char *out, size_t n)
 	}
 }
 
-static char *
-read_data(const char *name, size_t *len)
+static void
+read_data(const char *name, char **text, size_t *len)
 {
-	char *text;
-
-	assert_int_equal(mado_read_file(name, 1 << 20, &text, len), 0);
-	return text;
+	assert_int_equal(mado_read_file(name, 1 << 20, text, len), 0);
 }
 
 /* The eight leaves of kat.txt, read from its "# Leaves" line. */
@@ -131,7 +128,7 @@ test_kat(void **state)
 	int lines = 0, off;
 
 	(void)state;
-	text = read_data(DATA "kat.txt", &len);
+	read_data(DATA "kat.txt", &text, &len);
 	kat_tree(text, &t);
 	for (line = text; line != NULL && *line != '\0'; line = next) {
 		next = strchr(line, '\n');
@@ -219,7 +216,7 @@ test_checkpoint_kat(void **state)
 	EVP_PKEY *key = kat_key();
 
 	(void)state;
-	text = read_data(DATA "checkpoint-kat.txt", &len);
+	read_data(DATA "checkpoint-kat.txt", &text, &len);
 	assert_int_equal(EVP_PKEY_get_raw_public_key(key, pub, &plen), 1);
 	unhex(comment_value(text, "# public key hex: "), want_pub, 32);
 	assert_memory_equal(pub, want_pub, 32);
@@ -234,7 +231,7 @@ test_checkpoint_kat(void **state)
 	note += 6;
 
 	/* The tree of kat.txt, size 8, is the checkpoint's. */
-	kat = read_data(DATA "kat.txt", &klen);
+	read_data(DATA "kat.txt", &kat, &klen);
 	kat_tree(kat, &t);
 	free(kat);
 	assert_int_equal(mado_tlog_root(8, mem_reader, &t, kroot), 0);
@@ -247,6 +244,16 @@ test_checkpoint_kat(void **state)
 
 	assert_null(mado_tlog_note_verify(note, strlen(note), vkey, NULL, 0, 0, &got));
 	assert_string_equal(got.origin, "mado.example/log");
+	/* As read from a file or GET /.well-known/mado-tlog-vkey, with its newline. */
+	{
+		char vkey_nl[210];
+
+		snprintf(vkey_nl, sizeof(vkey_nl), "%s\n", vkey);
+		assert_null(mado_tlog_note_verify(note, strlen(note), vkey_nl, NULL, 0, 0, NULL));
+		vkey_nl[strlen(vkey) - 1] ^= 1;
+		assert_non_null(
+		    mado_tlog_note_verify(note, strlen(note), vkey_nl, NULL, 0, 0, NULL));
+	}
 	assert_int_equal(got.size, 8);
 	assert_memory_equal(got.root, kroot, 32);
 	/* A changed size or root, or a needed witness that did not cosign, fails it. */
@@ -269,6 +276,50 @@ json_u64(const cJSON *v)
 		return UINT64_MAX;
 	assert_true(v->valuedouble >= 0 && v->valuedouble <= 9007199254740992.0);
 	return (uint64_t)v->valuedouble;
+}
+
+/*
+ * A cosignature made independently (Python's cryptography package, from C2SP
+ * tlog-cosignature) by the witness key with seed 20 21 .. 3f, named w.example, at
+ * 1767225600 over checkpoint-kat.txt's checkpoint: the library makes the same line byte for
+ * byte and verifies it.
+ */
+static void
+test_cosignature_kat(void **state)
+{
+	static const char want_vkey[] =
+	    "w.example+f96a478d+BCmsuuFBvMrwsi4alNNNC8c2HlJtC/4SyJeUvJMilm3X";
+	static const char want_line[] = "\xe2\x80\x94 w.example "
+					"+WpHjQAAAABpVbkAtLXt5xoNJr1vdwkBzlZysAFQ2Q8W1EGYYN2K8muFXR"
+					"l5hCjBorrzcQhoQMsG+dX3jrTPonhT"
+					"YUdQO1CKHFnAAg==\n";
+	unsigned char seed[32];
+	char vkey[200], logv[200], *text, *cos;
+	const char *note, *wk[1] = {vkey};
+	EVP_PKEY *w, *log = kat_key();
+	size_t len;
+	int i;
+
+	(void)state;
+	for (i = 0; i < 32; i++)
+		seed[i] = (unsigned char)(0x20 + i);
+	w = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, seed, 32);
+	assert_non_null(w);
+	assert_true(mado_tlog_witness_vkey("w.example", w, vkey, sizeof(vkey)) > 0);
+	assert_string_equal(vkey, want_vkey);
+	assert_true(mado_tlog_vkey("mado.example/log", log, logv, sizeof(logv)) > 0);
+	read_data(DATA "checkpoint-kat.txt", &text, &len);
+	note = strstr(text, "-----\n") + 6;
+	cos = mado_tlog_note_cosign(note, "w.example", w, 1767225600);
+	assert_non_null(cos);
+	assert_int_equal(strlen(cos), strlen(note) + strlen(want_line));
+	assert_memory_equal(cos, note, strlen(note));
+	assert_string_equal(cos + strlen(note), want_line);
+	assert_null(mado_tlog_note_verify(cos, strlen(cos), logv, wk, 1, 1, NULL));
+	free(cos);
+	free(text);
+	EVP_PKEY_free(w);
+	EVP_PKEY_free(log);
 }
 
 /* A base64 hash of the JSON file into 32 bytes: shorter ones padded with fill. */
@@ -306,7 +357,7 @@ test_transparency_dev(void **state)
 	int k;
 
 	(void)state;
-	text = read_data(DATA "transparency-dev-proofs.json", &len);
+	read_data(DATA "transparency-dev-proofs.json", &text, &len);
 	doc = cJSON_Parse(text);
 	assert_non_null(doc);
 	for (k = 0; k < 2; k++) {
@@ -821,6 +872,7 @@ main(void)
 	    cmocka_unit_test(test_generated_proofs),
 	    cmocka_unit_test(test_signed_note_example),
 	    cmocka_unit_test(test_cosignatures),
+	    cmocka_unit_test(test_cosignature_kat),
 	    cmocka_unit_test(test_checkpoint_text),
 	    cmocka_unit_test(test_leaf),
 	    cmocka_unit_test(test_bundle),
