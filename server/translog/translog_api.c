@@ -386,13 +386,19 @@ entry_proof(struct mado_req *rq)
 	return mado_http_json(rq, 200, b);
 }
 
-static const struct mado_field seg[] = {{.name = "l", .kind = MADO_K_TEXT, .min = 1, .max = 8},
-					{.name = "a", .kind = MADO_K_TEXT, .min = 1, .max = 8},
-					{.name = "b", .kind = MADO_K_TEXT, .min = 1, .max = 8},
-					{.name = "c", .kind = MADO_K_TEXT, .min = 1, .max = 8},
-					{.name = "d", .kind = MADO_K_TEXT, .min = 1, .max = 8},
-					{.name = "e", .kind = MADO_K_TEXT, .min = 1, .max = 8},
-					MADO_FIELDS_END};
+/* The segments of a tile's path, each checked only as short text (mado_tlog_tile_parse
+   decides); one list for each number of segments. */
+#define SEG(n)                                                                                     \
+	{                                                                                          \
+		.name = (n), .kind = MADO_K_TEXT, .min = 1, .max = 8                               \
+	}
+static const struct mado_field seg2[] = {SEG("l"), SEG("a"), MADO_FIELDS_END};
+static const struct mado_field seg3[] = {SEG("l"), SEG("a"), SEG("b"), MADO_FIELDS_END};
+static const struct mado_field seg4[] = {SEG("l"), SEG("a"), SEG("b"), SEG("c"), MADO_FIELDS_END};
+static const struct mado_field seg5[] = {SEG("l"), SEG("a"), SEG("b"),
+					 SEG("c"), SEG("d"), MADO_FIELDS_END};
+static const struct mado_field seg6[] = {SEG("l"), SEG("a"), SEG("b"), SEG("c"),
+					 SEG("d"), SEG("e"), MADO_FIELDS_END};
 static const struct mado_field inclusion_query[] = {
     {.name = "index", .kind = MADO_K_INT, .required = true, .min = 0, .max = LLONG_MAX / 2},
     {.name = "size", .kind = MADO_K_INT, .required = true, .min = 1, .max = LLONG_MAX / 2},
@@ -404,18 +410,18 @@ static const struct mado_field consistency_query[] = {
 static const struct mado_field entry_path[] = {{.name = "id", .kind = MADO_K_ID}, MADO_FIELDS_END};
 
 /* tlog-tiles paths have two to six segments after tile/ ("0/x001/234.p/5"). */
-#define TILE_ROUTE(pat)                                                                        \
+#define TILE_ROUTE(pat, segs)                                                                      \
 	{                                                                                          \
-		.method = "GET", .pattern = (pat), .handler = tile, .caller = MADO_PUBLIC,     \
-		.path = seg                                                                        \
+		.method = "GET", .pattern = (pat), .handler = tile, .caller = MADO_PUBLIC,         \
+		.path = (segs)                                                                     \
 	}
 static const struct mado_route routes[] = {
     {.method = "GET", .pattern = "/tlog/v1/checkpoint", .handler = checkpoint, .caller = MADO_PUBLIC},
-    TILE_ROUTE("/tlog/v1/tile/{l}/{a}"),
-    TILE_ROUTE("/tlog/v1/tile/{l}/{a}/{b}"),
-    TILE_ROUTE("/tlog/v1/tile/{l}/{a}/{b}/{c}"),
-    TILE_ROUTE("/tlog/v1/tile/{l}/{a}/{b}/{c}/{d}"),
-    TILE_ROUTE("/tlog/v1/tile/{l}/{a}/{b}/{c}/{d}/{e}"),
+    TILE_ROUTE("/tlog/v1/tile/{l}/{a}", seg2),
+    TILE_ROUTE("/tlog/v1/tile/{l}/{a}/{b}", seg3),
+    TILE_ROUTE("/tlog/v1/tile/{l}/{a}/{b}/{c}", seg4),
+    TILE_ROUTE("/tlog/v1/tile/{l}/{a}/{b}/{c}/{d}", seg5),
+    TILE_ROUTE("/tlog/v1/tile/{l}/{a}/{b}/{c}/{d}/{e}", seg6),
     {.method = "GET",
      .pattern = "/tlog/v1/proof/inclusion",
      .handler = proof_inclusion,
