@@ -34,13 +34,20 @@ extern const struct mado_route_set mado_translog_routes;
  * Bundles for a person's records, against the latest published checkpoint: open once
  * (it reads the checkpoint and caches tiles), ask for each record, close. bundle sets
  * *out to the JSON bundle {"kind", "record", "salt", "index", "proof"} or NULL when the
- * record is not yet in a published checkpoint. db must act for the person
- * (mado_db_set_person in a transaction, or the statements run as the person).
+ * record is not yet in a published checkpoint (MADO_E_NOT_FOUND when it is sealed). The
+ * reads run as the person.
  */
 struct mado_translog_proofs;
 MADO_MUSTCHECK int mado_translog_proofs_open(struct mado_db *db, struct mado_translog_proofs **out);
 MADO_MUSTCHECK int mado_translog_bundle(struct mado_translog_proofs *p, const char *person,
 					const char *kind, const char *record_id, cJSON **out);
+/* The bundles of many records (ids: a PostgreSQL array literal "{1,2,3}"), in leaf order,
+   each passed to fn, which takes it (deletes it); records not yet in the checkpoint, or
+   sealed, have none. */
+typedef int (*mado_translog_bundle_fn)(cJSON *bundle, void *arg);
+MADO_MUSTCHECK int mado_translog_bundles(struct mado_translog_proofs *p, const char *person,
+					 const char *kind, const char *ids,
+					 mado_translog_bundle_fn fn, void *arg);
 void mado_translog_proofs_close(struct mado_translog_proofs *p);
 
 /*

@@ -325,42 +325,94 @@ mado_translog_proofs_close(struct mado_translog_proofs *p)
 	free(p);
 }
 
-int
-mado_translog_bundle(struct mado_translog_proofs *p, const char *person, const char *kind,
-		     const char *record_id, cJSON **out)
+/* The bundle of one leaf against p's checkpoint, or NULL (sealed, gone, not yet in it). */
+static int
+make_bundle(struct mado_translog_proofs *p, const char *kind, const struct tlog_leaf_row *leaf,
+	    cJSON **out)
 {
 	unsigned char path[MADO_TLOG_MAX_PATH][32];
-	struct tlog_leaf_row leaf;
 	size_t n = 0;
 	char *text;
 	cJSON *o, *rec;
-	int rc;
 
 	*out = NULL;
-	if ((rc = translog__leaf_of(p->db, person, kind, record_id, &leaf)) != MADO_OK)
-		return rc == MADO_E_NOT_FOUND ? MADO_OK : rc;
-	if (p->note == NULL || (uint64_t)leaf.idx >= p->size) {
-		free(leaf.record);
+	if (leaf->record == NULL || p->note == NULL || (uint64_t)leaf->idx >= p->size)
 		return MADO_OK;
-	}
-	if (mado_tlog_prove_inclusion((uint64_t)leaf.idx, p->size, translog__read, &p->tiles, path,
+	if (mado_tlog_prove_inclusion((uint64_t)leaf->idx, p->size, translog__read, &p->tiles, path,
 				      &n) != 0 ||
-	    (text = mado_tlog_proof_text((uint64_t)leaf.idx, (const unsigned char(*)[32])path, n,
-					 p->note)) == NULL ||
-	    (rec = cJSON_Parse(leaf.record)) == NULL) {
-		free(leaf.record);
+	    (rec = cJSON_Parse(leaf->record)) == NULL)
+		return MADO_E_INTERNAL;
+	if ((text = mado_tlog_proof_text((uint64_t)leaf->idx, (const unsigned char(*)[32])path, n,
+					 p->note)) == NULL) {
+		cJSON_Delete(rec);
 		return MADO_E_INTERNAL;
 	}
-	free(leaf.record);
 	o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "kind", kind);
 	cJSON_AddItemToObject(o, "record", rec);
-	cJSON_AddStringToObject(o, "salt", leaf.salt);
-	cJSON_AddNumberToObject(o, "index", (double)leaf.idx);
+	cJSON_AddStringToObject(o, "salt", leaf->salt);
+	cJSON_AddNumberToObject(o, "index", (double)leaf->idx);
 	cJSON_AddStringToObject(o, "proof", text);
 	free(text);
 	*out = o;
 	return MADO_OK;
+}
+
+struct each {
+	struct mado_translog_proofs *p;
+	const char *kind;
+	mado_translog_bundle_fn fn;
+	void *arg;
+	bool sealed; /* the last leaf seen was sealed */
+};
+
+static int
+each_leaf(const struct tlog_leaf_row *leaf, void *arg)
+{
+	struct each *e = arg;
+	cJSON *b;
+	int rc;
+
+	e->sealed = leaf->sealed;
+	if ((rc = make_bundle(e->p, e->kind, leaf, &b)) != MADO_OK || b == NULL)
+		return rc;
+	return e->fn(b, e->arg);
+}
+
+int
+mado_translog_bundles(struct mado_translog_proofs *p, const char *person, const char *kind,
+		      const char *ids, mado_translog_bundle_fn fn, void *arg)
+{
+	struct each e = {p, kind, fn, arg, false};
+
+	if (p->note == NULL)
+		return MADO_OK;
+	return translog__leaves_of(p->db, person, kind, ids, each_leaf, &e);
+}
+
+static int
+keep_one(cJSON *bundle, void *arg)
+{
+	*(cJSON **)arg = bundle;
+	return MADO_OK;
+}
+
+int
+mado_translog_bundle(struct mado_translog_proofs *p, const char *person, const char *kind,
+		     const char *record_id, cJSON **out)
+{
+	struct each e = {p, kind, keep_one, out, false};
+	char ids[40];
+	int rc;
+
+	*out = NULL;
+	if (p->note == NULL)
+		return MADO_OK;
+	snprintf(ids, sizeof(ids), "{%s}", record_id);
+	rc = translog__leaves_of(p->db, person, kind, ids, each_leaf, &e);
+	if (rc == MADO_OK && e.sealed)
+		rc = MADO_E_NOT_FOUND;
+	return rc;
 }
 
 /* GET /api/v1/me/access-log/{id}/proof: the entry's bundle, once it is in a published
@@ -378,6 +430,9 @@ entry_proof(struct mado_req *rq)
 		return rc;
 	rc = mado_translog_bundle(p, rq->actor.person_id, "access", rq->params[0], &b);
 	mado_translog_proofs_close(p);
+	if (rc == MADO_E_NOT_FOUND)
+		return mado_http_fail(rq, rc, "the entry is sealed; its bundle comes when the seal "
+					      "opens");
 	if (rc != MADO_OK)
 		return rc;
 	if (b == NULL)

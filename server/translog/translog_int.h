@@ -72,13 +72,18 @@ void translog__subtree(const unsigned char (*h)[TLOG_HASH], unsigned n, unsigned
 int translog__tile_get(struct mado_db *db, int level, uint64_t idx, struct tlog_tile *t);
 /* The latest published checkpoint (size < 0 for the latest), cosigned note malloc'd. */
 int translog__checkpoint_get(struct mado_db *db, long long size, uint64_t *out_size, char **note);
+/* A leaf of the person's: record is NULL when sealed (or gone); it lives only while the
+   row function runs. */
 struct tlog_leaf_row {
+	char record_id[24];
 	long long idx;
 	char salt[32];
-	char *record; /* malloc'd */
+	const char *record;
+	bool sealed;
 };
-int translog__leaf_of(struct mado_db *db, const char *person, const char *kind, const char *id,
-		      struct tlog_leaf_row *out);
+/* The leaves of the person's records ids (a PostgreSQL array literal "{1,2}"). */
+int translog__leaves_of(struct mado_db *db, const char *person, const char *kind, const char *ids,
+			int (*fn)(const struct tlog_leaf_row *leaf, void *arg), void *arg);
 
 /* Store: the sequencer's session (its own connection). */
 int translog__seq_tile_get(PGconn *c, int level, uint64_t idx, struct tlog_tile *t);

@@ -17,9 +17,11 @@ static struct mado_db_stmt Q_TILE = MADO_DB_STMT(
     "tlog_tile", "SELECT width, hashes FROM portal.tlog_tile($1::smallint, $2::bigint)", 2);
 static struct mado_db_stmt Q_CHECKPOINT =
     MADO_DB_STMT("tlog_checkpoint", "SELECT size, note FROM portal.tlog_checkpoint($1::bigint)", 1);
-static struct mado_db_stmt Q_LEAF_OF = MADO_DB_STMT_AS_PERSON(
-    "tlog_leaf_of",
-    "SELECT idx, salt, record FROM portal.tlog_leaf_of($1::uuid, $2, $3::bigint)", 3);
+static struct mado_db_stmt Q_LEAVES_OF = MADO_DB_STMT_AS_PERSON(
+    "tlog_leaves_of",
+    "SELECT record_id, idx, salt, record, sealed"
+    " FROM portal.tlog_leaves_of($1::uuid, $2, $3::bigint[])",
+    3);
 
 static int
 hexval(char c)
@@ -100,22 +102,24 @@ translog__checkpoint_get(struct mado_db *db, long long size, uint64_t *out_size,
 }
 
 int
-translog__leaf_of(struct mado_db *db, const char *person, const char *kind, const char *id,
-		  struct tlog_leaf_row *out)
+translog__leaves_of(struct mado_db *db, const char *person, const char *kind, const char *ids,
+		    int (*fn)(const struct tlog_leaf_row *leaf, void *arg), void *arg)
 {
-	const char *p[3] = {person, kind, id};
+	const char *p[3] = {person, kind, ids};
+	struct tlog_leaf_row leaf;
 	PGresult *res;
-	int rc;
+	int rc, i;
 
-	memset(out, 0, sizeof(*out));
-	if ((rc = mado_db_exec(db, &Q_LEAF_OF, p, &res)) != MADO_OK)
+	if ((rc = mado_db_exec(db, &Q_LEAVES_OF, p, &res)) != MADO_OK)
 		return rc;
-	if (PQntuples(res) == 1 && !PQgetisnull(res, 0, 2)) {
-		out->idx = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-		snprintf(out->salt, sizeof(out->salt), "%s", PQgetvalue(res, 0, 1));
-		out->record = mado_xstrdup(PQgetvalue(res, 0, 2));
-	} else {
-		rc = MADO_E_NOT_FOUND;
+	for (i = 0; i < PQntuples(res) && rc == MADO_OK; i++) {
+		memset(&leaf, 0, sizeof(leaf));
+		snprintf(leaf.record_id, sizeof(leaf.record_id), "%s", PQgetvalue(res, i, 0));
+		leaf.idx = strtoll(PQgetvalue(res, i, 1), NULL, 10);
+		snprintf(leaf.salt, sizeof(leaf.salt), "%s", PQgetvalue(res, i, 2));
+		leaf.record = PQgetisnull(res, i, 3) ? NULL : PQgetvalue(res, i, 3);
+		leaf.sealed = strcmp(PQgetvalue(res, i, 4), "t") == 0;
+		rc = fn(&leaf, arg);
 	}
 	PQclear(res);
 	return rc;

@@ -226,21 +226,30 @@ $$;
 REVOKE EXECUTE ON FUNCTION portal.tlog_checkpoint(bigint) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION portal.tlog_checkpoint(bigint) TO mado_app;
 
--- The leaf of one of the person's records: its index, salt and record, when sequenced.
-CREATE OR REPLACE FUNCTION portal.tlog_leaf_of(p_person uuid, p_kind text, p_record bigint)
-RETURNS TABLE (idx bigint, salt text, record text)
+-- The leaves of some of the person's records (p_ids), in index order: index, salt and
+-- record, once sequenced. An access record under seal is listed without its record (its
+-- bundle would show what the seal hides until it opens).
+CREATE OR REPLACE FUNCTION portal.tlog_leaves_of(p_person uuid, p_kind text, p_ids bigint[])
+RETURNS TABLE (record_id bigint, idx bigint, salt text, record text, sealed boolean)
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
 	PERFORM portal.require_person(p_person);
 	RETURN QUERY
-	SELECT l.idx, encode(l.salt, 'base64'),
-	       portal.tlog_record_json(l.kind, l.record_id, l.person_id)::text
+	SELECT l.record_id, l.idx, encode(l.salt, 'base64'),
+	       CASE WHEN s.sealed THEN NULL
+		    ELSE portal.tlog_record_json(l.kind, l.record_id, l.person_id)::text END,
+	       s.sealed
 	FROM portal.tlog_leaves l
-	WHERE l.kind = p_kind AND l.record_id = p_record AND l.person_id = p_person;
+	CROSS JOIN LATERAL (SELECT l.kind = 'access' AND EXISTS (
+		SELECT 1 FROM portal.access_events e
+		WHERE e.id = l.record_id AND e.person_id = l.person_id
+		  AND e.sealed_until > current_date) AS sealed) s
+	WHERE l.kind = p_kind AND l.record_id = ANY (p_ids) AND l.person_id = p_person
+	ORDER BY l.idx;
 END
 $$;
-REVOKE EXECUTE ON FUNCTION portal.tlog_leaf_of(uuid, text, bigint) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION portal.tlog_leaf_of(uuid, text, bigint) TO mado_app;
+REVOKE EXECUTE ON FUNCTION portal.tlog_leaves_of(uuid, text, bigint[]) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION portal.tlog_leaves_of(uuid, text, bigint[]) TO mado_app;
 
 -- The audit (mado tlog-audit, as the schema owner): leaves from index p_from on, with
 -- their records as the rows hold them now (NULL when a row is gone).

@@ -353,6 +353,58 @@ test_bundle_and_proofs_verify(void **state)
 	assert_int_equal(audit(NULL), 0);
 }
 
+/* The JSON export carries a bundle for each entry in the published tree, and a consent
+   receipt its step's bundle: mado-verify checks both. */
+static void
+test_export_and_receipt_carry_bundles(void **state)
+{
+	struct th_resp r;
+	char path[160], q[1400], pem[400];
+	cJSON *j;
+	const char *id;
+
+	(void)state;
+	records(&alice, 2);
+	assert_true(settled(20000));
+	assert_int_equal(th_person_http(&env, &alice, "GET",
+					"/api/v1/me/access-log/export?format=json", NULL, &r),
+			 0);
+	assert_int_equal(r.status, 200);
+	assert_non_null(j = th_json(&r));
+	assert_true(cJSON_GetArraySize(cJSON_GetObjectItem(j, "bundles")) >= 9);
+	cJSON_Delete(j);
+	snprintf(q, sizeof(q), "export '%s'", put("export.json", r.body));
+	th_resp_free(&r);
+	assert_int_equal(verify(q), 0);
+
+	assert_int_equal(th_person_http(&env, &alice, "POST", "/api/v1/me/consents/push",
+					"{\"programme\":\"benefit-eligibility\",\"valid_days\":30}",
+					&r),
+			 0);
+	assert_int_equal(r.status, 201);
+	assert_non_null(j = th_json(&r));
+	th_resp_free(&r);
+	assert_non_null(id = cJSON_GetStringValue(cJSON_GetObjectItem(j, "id")));
+	snprintf(path, sizeof(path), "/api/v1/me/consents/%s/receipt", id);
+	cJSON_Delete(j);
+	assert_true(settled(20000));
+	assert_int_equal(th_person_http(&env, &alice, "GET", path, NULL, &r), 0);
+	assert_int_equal(r.status, 200);
+	assert_non_null(j = th_json(&r));
+	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(
+				cJSON_GetObjectItem(j, "bundle"), "kind")),
+			    "consent");
+	cJSON_Delete(j);
+	snprintf(path, sizeof(path), "%s", put("receipt.json", r.body));
+	th_resp_free(&r);
+	assert_int_equal(th_http(&env, "GET", "/api/v1/consent-receipt-key", NULL, NULL, 0, &r), 0);
+	assert_int_equal(r.status, 200);
+	snprintf(pem, sizeof(pem), "%s", put("receipt.pem", r.body));
+	th_resp_free(&r);
+	snprintf(q, sizeof(q), "receipt '%s' --key '%s'", path, pem);
+	assert_int_equal(verify(q), 0);
+}
+
 /* A field of a stored record changed by a superuser: the audit names the leaf, and the
    bundle the person gets now no longer verifies. Put back, all agrees again. */
 static void
@@ -621,6 +673,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_vkey_and_first_checkpoint),
 	    cmocka_unit_test(test_bundle_and_proofs_verify),
+	    cmocka_unit_test(test_export_and_receipt_carry_bundles),
 	    cmocka_unit_test(test_changed_field_found),
 	    cmocka_unit_test(test_deleted_record_found),
 	    cmocka_unit_test(test_swapped_records_found),
