@@ -293,8 +293,10 @@ log_export(struct mado_req *rq)
 	struct mado_text t = {0};
 	struct mado_jw w;
 	struct mado_text ids = {0};
-	struct page pg = {
-	    .w = csv ? NULL : &w, .t = &t, .limit = ACCESSLOG_EXPORT_PAGE, .ids = csv ? NULL : &ids};
+	struct page pg = {.w = csv ? NULL : &w,
+			  .t = &t,
+			  .limit = ACCESSLOG_EXPORT_PAGE,
+			  .ids = csv ? NULL : &ids};
 	struct mado_db *db;
 	char stamp[32], disp[128], part[40] = "", count[24];
 	int rc;

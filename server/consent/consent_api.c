@@ -17,8 +17,8 @@
 #include "mado/err.h"
 #include "mado/http.h"
 #include "mado/json.h"
-#include "mado/translog.h"
 #include "mado/log.h"
+#include "mado/translog.h"
 #include "mado/util.h"
 #include "consent_int.h"
 

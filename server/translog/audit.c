@@ -14,16 +14,16 @@
 #include "mado/util.h"
 #include "translog_int.h"
 
-static struct mado_db_stmt Q_LEAVES = MADO_DB_STMT(
-    "tlog_audit_leaves",
-    "SELECT idx, kind, encode(salt, 'hex') AS salt, record"
-    " FROM portal.tlog_audit_leaves($1::bigint, $2::int)",
-    2);
-static struct mado_db_stmt Q_STORED = MADO_DB_STMT(
-    "tlog_audit_stored",
-    "SELECT s.size, encode(c.root, 'hex') AS root FROM portal.tlog_state s"
-    " LEFT JOIN portal.tlog_checkpoints c ON c.size = s.size",
-    0);
+static struct mado_db_stmt Q_LEAVES =
+    MADO_DB_STMT("tlog_audit_leaves",
+		 "SELECT idx, kind, encode(salt, 'hex') AS salt, record"
+		 " FROM portal.tlog_audit_leaves($1::bigint, $2::int)",
+		 2);
+static struct mado_db_stmt Q_STORED =
+    MADO_DB_STMT("tlog_audit_stored",
+		 "SELECT s.size, encode(c.root, 'hex') AS root FROM portal.tlog_state s"
+		 " LEFT JOIN portal.tlog_checkpoints c ON c.size = s.size",
+		 0);
 
 #define CHUNK 10000
 
@@ -110,11 +110,12 @@ fold(struct audit *a, const unsigned char h[32])
 		if (translog__tile_get(a->db, l / 8, n / TLOG_TILE_W, &a->up) != MADO_OK ||
 		    n % TLOG_TILE_W >= a->up.width ||
 		    memcmp(a->up.h[n % TLOG_TILE_W], a->stack[a->depth - 1].h, 32) != 0) {
-			fprintf(a->out,
-				"index %llu: the stored tree's level-%d tile entry over leaves %llu to "
-				"%llu differs\n",
-				(unsigned long long)(n << l), l / 8, (unsigned long long)(n << l),
-				(unsigned long long)(((n + 1) << l) - 1));
+			fprintf(
+			    a->out,
+			    "index %llu: the stored tree's level-%d tile entry over leaves %llu to "
+			    "%llu differs\n",
+			    (unsigned long long)(n << l), l / 8, (unsigned long long)(n << l),
+			    (unsigned long long)(((n + 1) << l) - 1));
 			return false;
 		}
 	}
@@ -215,11 +216,12 @@ mado_translog_audit(const struct mado_config *cfg, struct mado_db *db, FILE *out
 	}
 	snprintf(chunk, sizeof(chunk), "%d", CHUNK);
 	if (have_cp && cp.size > size) {
-		fprintf(out,
-			"the exported checkpoint has %llu leaves; the stored tree only %llu: leaves "
-			"from index %llu are gone\n",
-			(unsigned long long)cp.size, (unsigned long long)size,
-			(unsigned long long)size);
+		fprintf(
+		    out,
+		    "the exported checkpoint has %llu leaves; the stored tree only %llu: leaves "
+		    "from index %llu are gone\n",
+		    (unsigned long long)cp.size, (unsigned long long)size,
+		    (unsigned long long)size);
 		rc = MADO_E_CONFLICT;
 		goto out;
 	}
@@ -280,7 +282,8 @@ mado_translog_audit(const struct mado_config *cfg, struct mado_db *db, FILE *out
 			goto out;
 		}
 	}
-	fprintf(out, "ok: %llu leaves recomputed; the stored tiles agree", (unsigned long long)size);
+	fprintf(out, "ok: %llu leaves recomputed; the stored tiles agree",
+		(unsigned long long)size);
 	if (have_cp)
 		fprintf(out, "; the exported checkpoint (size %llu) matches",
 			(unsigned long long)cp.size);

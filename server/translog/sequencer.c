@@ -157,7 +157,7 @@ load_edge(uint64_t size)
 		if (translog__seq_tile_get(S.conn, T, n / TLOG_TILE_W, &S.edge[T]) != MADO_OK ||
 		    S.edge[T].width < w) {
 			mado_log_err(NULL, "transparency log: tile %d/%llu is missing or short", T,
-				       (unsigned long long)(n / TLOG_TILE_W));
+				     (unsigned long long)(n / TLOG_TILE_W));
 			return MADO_E_INTERNAL;
 		}
 		S.edge[T].width = w;
@@ -239,8 +239,9 @@ batch(int *taken)
 	PQclear(res);
 	snprintf(max, sizeof(max), "%d", translog__cfg.batch_max);
 	p[0] = max;
-	if ((res = run("SELECT seq, kind, record_id, person_id, record FROM portal.tlog_take($1::int)",
-		       1, p, NULL, NULL)) == NULL)
+	if ((res = run(
+		 "SELECT seq, kind, record_id, person_id, record FROM portal.tlog_take($1::int)", 1,
+		 p, NULL, NULL)) == NULL)
 		goto fail;
 	if ((n = PQntuples(res)) == 0) {
 		PQclear(res);
@@ -260,7 +261,7 @@ batch(int *taken)
 			/* The row is gone (it cannot be, the log is append-only): it leaves the
 			   queue without a leaf, and the audit would say so. */
 			mado_log_err(NULL, "transparency log: a pending %s record is missing",
-				       PQgetvalue(res, i, 1));
+				     PQgetvalue(res, i, 1));
 			continue;
 		}
 		if (RAND_bytes(salts + (size_t)leaves * 16, 16) != 1) {
@@ -270,7 +271,7 @@ batch(int *taken)
 		if ((why = translog__leaf_hash(PQgetvalue(res, i, 1), PQgetvalue(res, i, 4),
 					       salts + (size_t)leaves * 16, hash)) != NULL) {
 			mado_log_err(NULL, "transparency log: a %s record cannot be a leaf: %s",
-				       PQgetvalue(res, i, 1), why);
+				     PQgetvalue(res, i, 1), why);
 			rc = MADO_E_INTERNAL;
 			goto fail;
 		}
@@ -305,7 +306,8 @@ batch(int *taken)
 	PQclear(r2);
 	if (leaves > 0) {
 		for (i = 0; i < TLOG_LEVELS; i++)
-			if (S.dirty[i] && S.edge[i].width > 0 && (rc = tile_put(&S.edge[i])) != MADO_OK)
+			if (S.dirty[i] && S.edge[i].width > 0 &&
+			    (rc = tile_put(&S.edge[i])) != MADO_OK)
 				goto fail;
 		translog__tiles_init(&tiles, seq_fetch, NULL);
 		for (i = 0; i < TLOG_LEVELS; i++)
@@ -320,7 +322,7 @@ batch(int *taken)
 		    (note = mado_tlog_note_sign(text, translog__cfg.origin, translog__cfg.key)) ==
 			NULL) {
 			mado_log_err(NULL, "transparency log: cannot make the checkpoint of %llu",
-				       (unsigned long long)newsize);
+				     (unsigned long long)newsize);
 			goto fail;
 		}
 		snprintf(size_s, sizeof(size_s), "%llu", (unsigned long long)newsize);
@@ -385,8 +387,7 @@ write_atomic(const char *path, const char *data)
 }
 
 /* Exports a published checkpoint: checkpoint.<size> and checkpoint (the latest). */
-static void
-export(uint64_t size, const char *note)
+static void export(uint64_t size, const char *note)
 {
 	char path[700];
 
@@ -396,13 +397,13 @@ export(uint64_t size, const char *note)
 		 (unsigned long long)size);
 	if (write_atomic(path, note) != 0) {
 		mado_log_err(NULL, "transparency log: cannot export checkpoint %llu: %s",
-			       (unsigned long long)size, strerror(errno));
+			     (unsigned long long)size, strerror(errno));
 		return;
 	}
 	snprintf(path, sizeof(path), "%s/checkpoint", translog__cfg.export_dir);
 	if (write_atomic(path, note) != 0)
 		mado_log_err(NULL, "transparency log: cannot export the latest checkpoint: %s",
-			       strerror(errno));
+			     strerror(errno));
 }
 
 /* Runs cmd with /bin/sh -c, input on its stdin; its stdout (malloc'd) when it exits 0
@@ -530,11 +531,12 @@ cosign(const struct tlog_witness *w, uint64_t size, const char *note)
 		return true;
 	if (last > 0) {
 		translog__tiles_init(&tiles, seq_fetch, NULL);
-		i = (size_t)mado_tlog_prove_consistency(last, size, translog__read, &tiles, path, &n);
+		i = (size_t)mado_tlog_prove_consistency(last, size, translog__read, &tiles, path,
+							&n);
 		translog__tiles_free(&tiles);
 		if (i != 0) {
 			mado_log_err(NULL, "transparency log: no consistency proof %llu..%llu",
-				       (unsigned long long)last, (unsigned long long)size);
+				     (unsigned long long)last, (unsigned long long)size);
 			return false;
 		}
 	}
@@ -623,7 +625,8 @@ witness(void)
 	free(note);
 	snprintf(size_s, sizeof(size_s), "%llu", (unsigned long long)size);
 	snprintf(need_s, sizeof(need_s), "%d", translog__cfg.needed);
-	if ((res = run("SELECT portal.tlog_publish($1::bigint, $2::int)", 2, p, NULL, NULL)) == NULL)
+	if ((res = run("SELECT portal.tlog_publish($1::bigint, $2::int)", 2, p, NULL, NULL)) ==
+	    NULL)
 		return;
 	if (strcmp(PQgetvalue(res, 0, 0), "t") == 0) {
 		PQclear(res);
@@ -645,8 +648,8 @@ connect_db(void)
 		return true;
 	PQfinish(S.conn);
 	S.leader = false;
-	S.conn = mado_db_connect(translog__cfg.db_url, translog__cfg.connect_timeout,
-				 "mado-sequencer");
+	S.conn =
+	    mado_db_connect(translog__cfg.db_url, translog__cfg.connect_timeout, "mado-sequencer");
 	if (S.conn == NULL || PQstatus(S.conn) != CONNECTION_OK) {
 		PQfinish(S.conn);
 		S.conn = NULL;
@@ -685,7 +688,8 @@ main_loop(void *arg)
 		taken = 0;
 		if (connect_db() && (S.leader || take_lock())) {
 			if (batch(&taken) != MADO_OK && PQstatus(S.conn) != CONNECTION_OK) {
-				mado_log_warn(NULL, "transparency log: lost the database; retrying");
+				mado_log_warn(NULL,
+					      "transparency log: lost the database; retrying");
 				PQfinish(S.conn);
 				S.conn = NULL;
 				S.leader = false;

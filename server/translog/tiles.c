@@ -51,7 +51,8 @@ tile(struct tlog_tiles *ts, int level, uint64_t idx)
 	if (level < TLOG_LEVELS && ts->edge[level] != NULL && ts->edge[level]->idx == idx)
 		return ts->edge[level];
 	for (i = 0; i < MADO_NELEM(ts->cache); i++)
-		if (ts->cache[i] != NULL && ts->cache[i]->level == level && ts->cache[i]->idx == idx)
+		if (ts->cache[i] != NULL && ts->cache[i]->level == level &&
+		    ts->cache[i]->idx == idx)
 			return ts->cache[i];
 	i = ts->next++ % MADO_NELEM(ts->cache);
 	if (ts->cache[i] == NULL)

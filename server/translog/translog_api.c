@@ -37,7 +37,8 @@ settings_witnesses(const char *list, char *why, size_t whylen)
 		if (plus == NULL || translog__cfg.n_witness >= TLOG_MAX_WIT ||
 		    (size_t)(sp - v) >= sizeof(w->vkey) || (size_t)(plus - v) >= sizeof(w->name) ||
 		    (size_t)(e - sp) >= sizeof(w->cmd)) {
-			snprintf(why, whylen, "tlog_witness: a witness is not \"<vkey> <command>\"");
+			snprintf(why, whylen,
+				 "tlog_witness: a witness is not \"<vkey> <command>\"");
 			return MADO_E_INTERNAL;
 		}
 		w = &translog__cfg.witness[translog__cfg.n_witness++];
@@ -57,7 +58,8 @@ mado_translog_init(const struct mado_config *cfg, char *why, size_t whylen)
 
 	mado_translog_free();
 	if (*cfg->tlog_origin != '\0') {
-		snprintf(translog__cfg.origin, sizeof(translog__cfg.origin), "%s", cfg->tlog_origin);
+		snprintf(translog__cfg.origin, sizeof(translog__cfg.origin), "%s",
+			 cfg->tlog_origin);
 	} else {
 		host = strstr(cfg->public_origin, "://");
 		host = host != NULL ? host + 3 : cfg->public_origin;
@@ -431,8 +433,9 @@ entry_proof(struct mado_req *rq)
 	rc = mado_translog_bundle(p, rq->actor.person_id, "access", rq->params[0], &b);
 	mado_translog_proofs_close(p);
 	if (rc == MADO_E_NOT_FOUND)
-		return mado_http_fail(rq, rc, "the entry is sealed; its bundle comes when the seal "
-					      "opens");
+		return mado_http_fail(rq, rc,
+				      "the entry is sealed; its bundle comes when the seal "
+				      "opens");
 	if (rc != MADO_OK)
 		return rc;
 	if (b == NULL)
@@ -452,7 +455,7 @@ static const struct mado_field seg3[] = {SEG("l"), SEG("a"), SEG("b"), MADO_FIEL
 static const struct mado_field seg4[] = {SEG("l"), SEG("a"), SEG("b"), SEG("c"), MADO_FIELDS_END};
 static const struct mado_field seg5[] = {SEG("l"), SEG("a"), SEG("b"),
 					 SEG("c"), SEG("d"), MADO_FIELDS_END};
-static const struct mado_field seg6[] = {SEG("l"), SEG("a"), SEG("b"), SEG("c"),
+static const struct mado_field seg6[] = {SEG("l"), SEG("a"), SEG("b"),       SEG("c"),
 					 SEG("d"), SEG("e"), MADO_FIELDS_END};
 static const struct mado_field inclusion_query[] = {
     {.name = "index", .kind = MADO_K_INT, .required = true, .min = 0, .max = LLONG_MAX / 2},
@@ -471,7 +474,10 @@ static const struct mado_field entry_path[] = {{.name = "id", .kind = MADO_K_ID}
 		.path = (segs)                                                                     \
 	}
 static const struct mado_route routes[] = {
-    {.method = "GET", .pattern = "/tlog/v1/checkpoint", .handler = checkpoint, .caller = MADO_PUBLIC},
+    {.method = "GET",
+     .pattern = "/tlog/v1/checkpoint",
+     .handler = checkpoint,
+     .caller = MADO_PUBLIC},
     TILE_ROUTE("/tlog/v1/tile/{l}/{a}", seg2),
     TILE_ROUTE("/tlog/v1/tile/{l}/{a}/{b}", seg3),
     TILE_ROUTE("/tlog/v1/tile/{l}/{a}/{b}/{c}", seg4),
@@ -487,7 +493,10 @@ static const struct mado_route routes[] = {
      .handler = proof_consistency,
      .caller = MADO_PUBLIC,
      .query = consistency_query},
-    {.method = "GET", .pattern = "/.well-known/mado-tlog-vkey", .handler = vkey, .caller = MADO_PUBLIC},
+    {.method = "GET",
+     .pattern = "/.well-known/mado-tlog-vkey",
+     .handler = vkey,
+     .caller = MADO_PUBLIC},
     {.method = "GET",
      .pattern = "/api/v1/me/access-log/{id}/proof",
      .handler = entry_proof,

@@ -14,10 +14,10 @@
 #include "mado/tlog.h"
 #include "mado/translog.h"
 
-#define TLOG_TILE_W   256
-#define TLOG_HASH     MADO_TLOG_HASH_LEN
-#define TLOG_LEVELS   8 /* tile levels: 256^8 leaves */
-#define TLOG_MAX_WIT  8
+#define TLOG_TILE_W  256
+#define TLOG_HASH    MADO_TLOG_HASH_LEN
+#define TLOG_LEVELS  8 /* tile levels: 256^8 leaves */
+#define TLOG_MAX_WIT 8
 
 /* The sequencer's advisory lock: pg_try_advisory_lock(TLOG_LOCK_A, TLOG_LOCK_B) ("mado",
    15); sql/functions/translog.sql checks the same pair. */

@@ -17,11 +17,11 @@ static struct mado_db_stmt Q_TILE = MADO_DB_STMT(
     "tlog_tile", "SELECT width, hashes FROM portal.tlog_tile($1::smallint, $2::bigint)", 2);
 static struct mado_db_stmt Q_CHECKPOINT =
     MADO_DB_STMT("tlog_checkpoint", "SELECT size, note FROM portal.tlog_checkpoint($1::bigint)", 1);
-static struct mado_db_stmt Q_LEAVES_OF = MADO_DB_STMT_AS_PERSON(
-    "tlog_leaves_of",
-    "SELECT record_id, idx, salt, record, sealed"
-    " FROM portal.tlog_leaves_of($1::uuid, $2, $3::bigint[])",
-    3);
+static struct mado_db_stmt Q_LEAVES_OF =
+    MADO_DB_STMT_AS_PERSON("tlog_leaves_of",
+			   "SELECT record_id, idx, salt, record, sealed"
+			   " FROM portal.tlog_leaves_of($1::uuid, $2, $3::bigint[])",
+			   3);
 
 static int
 hexval(char c)
@@ -72,9 +72,9 @@ translog__tile_get(struct mado_db *db, int level, uint64_t idx, struct tlog_tile
 	snprintf(n, sizeof(n), "%llu", (unsigned long long)idx);
 	if ((rc = mado_db_exec(db, &Q_TILE, p, &res)) != MADO_OK)
 		return rc;
-	rc = PQntuples(res) == 1 ? tile_from(PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1), level,
-					     idx, t)
-				 : MADO_E_NOT_FOUND;
+	rc = PQntuples(res) == 1
+		 ? tile_from(PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1), level, idx, t)
+		 : MADO_E_NOT_FOUND;
 	PQclear(res);
 	return rc;
 }
@@ -135,8 +135,9 @@ translog__seq_tile_get(PGconn *c, int level, uint64_t idx, struct tlog_tile *t)
 
 	snprintf(l, sizeof(l), "%d", level);
 	snprintf(n, sizeof(n), "%llu", (unsigned long long)idx);
-	res = PQexecParams(c, "SELECT width, hashes FROM portal.tlog_tile($1::smallint, $2::bigint)",
-			   2, NULL, p, NULL, NULL, 0);
+	res =
+	    PQexecParams(c, "SELECT width, hashes FROM portal.tlog_tile($1::smallint, $2::bigint)",
+			 2, NULL, p, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
 		rc = MADO_E_DB_UNAVAILABLE;
 	else if (PQntuples(res) != 1)

@@ -26,9 +26,9 @@
 
 static struct th_env env;
 static struct th_person alice = {.card = "alice"};
-static char dir[256];     /* keys, the witness's state, exported checkpoints */
-static char vkey[512];    /* the log's verifier key, from the well-known URL */
-static char wvkey[512];   /* the witness's */
+static char dir[256];          /* keys, the witness's state, exported checkpoints */
+static char vkey[512];         /* the log's verifier key, from the well-known URL */
+static char wvkey[512];        /* the witness's */
 static char verify_keys[1200]; /* mado-verify's key options */
 
 #define scalar(...) th_sql(&env, __VA_ARGS__)
@@ -155,8 +155,8 @@ bundle_of(const struct th_person *p, long id, long *status)
 static long
 leaf_of(long id)
 {
-	return scalar("SELECT idx FROM portal.tlog_leaves WHERE kind = 'access' AND record_id = %ld",
-		      id);
+	return scalar(
+	    "SELECT idx FROM portal.tlog_leaves WHERE kind = 'access' AND record_id = %ld", id);
 }
 
 static long
@@ -250,8 +250,8 @@ test_vkey_and_first_checkpoint(void **state)
 	/* Signed by the log and cosigned by the witness. */
 	assert_non_null(strstr(r.body, "\xe2\x80\x94 mado.test/tlog "));
 	assert_non_null(strstr(r.body, "\xe2\x80\x94 witness.test "));
-	assert_null(mado_tlog_note_verify(r.body, r.len, vkey, (const char *const[]){wvkey}, 1, 1,
-					  NULL));
+	assert_null(
+	    mado_tlog_note_verify(r.body, r.len, vkey, (const char *const[]){wvkey}, 1, 1, NULL));
 	assert_non_null(th_header(&r, "Cache-Control", cc, sizeof(cc)));
 	assert_non_null(strstr(cc, "max-age"));
 	th_resp_free(&r);
@@ -324,7 +324,8 @@ test_bundle_and_proofs_verify(void **state)
 		memcpy(leaf, r.body + (idx % 256) * 32, 32);
 		th_resp_free(&r);
 		assert_true(mado_tlog_verify_inclusion((uint64_t)idx, (uint64_t)size1, leaf,
-						       (const unsigned char(*)[32])path, n, cp.root));
+						       (const unsigned char(*)[32])path, n,
+						       cp.root));
 	}
 
 	/* A consistency proof between two exported checkpoints verifies with mado-verify. */
@@ -391,9 +392,9 @@ test_export_and_receipt_carry_bundles(void **state)
 	assert_int_equal(th_person_http(&env, &alice, "GET", path, NULL, &r), 0);
 	assert_int_equal(r.status, 200);
 	assert_non_null(j = th_json(&r));
-	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(
-				cJSON_GetObjectItem(j, "bundle"), "kind")),
-			    "consent");
+	assert_string_equal(
+	    cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "bundle"), "kind")),
+	    "consent");
 	cJSON_Delete(j);
 	snprintf(path, sizeof(path), "%s", put("receipt.json", r.body));
 	th_resp_free(&r);
@@ -639,7 +640,8 @@ test_rewritten_tree_refused(void **state)
 	assert_int_equal(r.status, 200);
 	snprintf(oldf, sizeof(oldf), "%s/export/checkpoint.%ld", dir, s0);
 	snprintf(newf, sizeof(newf), "%s/export/checkpoint.%ld", dir, s1);
-	snprintf(q, sizeof(q), "consistency '%s' '%s' '%s'", oldf, newf, put("forged.json", r.body));
+	snprintf(q, sizeof(q), "consistency '%s' '%s' '%s'", oldf, newf,
+		 put("forged.json", r.body));
 	th_resp_free(&r);
 	assert_int_equal(verify(q), 1);
 
@@ -651,8 +653,8 @@ test_rewritten_tree_refused(void **state)
 		sleep_ms(50);
 	assert_true(i < 100);
 	sleep_ms(1500); /* the witness is asked, and refuses */
-	assert_int_equal(scalar("SELECT count(*) FROM portal.tlog_cosignatures WHERE size > %ld", s1),
-			 0);
+	assert_int_equal(
+	    scalar("SELECT count(*) FROM portal.tlog_cosignatures WHERE size > %ld", s1), 0);
 	assert_int_equal(scalar("SELECT count(*) FROM portal.tlog_checkpoints WHERE size > %ld"
 				" AND published",
 				s1),
