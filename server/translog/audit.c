@@ -16,8 +16,12 @@
 
 static struct mado_db_stmt Q_LEAVES =
     MADO_DB_STMT("tlog_audit_leaves",
-		 "SELECT idx, kind, encode(salt, 'hex') AS salt, record"
-		 " FROM portal.tlog_audit_leaves($1::bigint, $2::int)",
+		 "SELECT idx, kind, encode(salt, 'hex') AS salt, a_id, a_event_id, a_person_id,"
+		 " a_occurred_us, a_recorded_us, a_org_code, a_relay_for, a_officer,"
+		 " a_officer_role, a_actor_kind, a_channel, a_purpose, a_legal_ref, a_case_ref,"
+		 " a_items, a_consent_id, a_outcome, a_reason, a_sealed_until, a_sealing_body,"
+		 " c_id, c_consent_id, c_person_id, c_at_us, c_actor, c_channel, c_type,"
+		 " c_prev_status, c_new_status FROM portal.tlog_audit_leaves($1::bigint, $2::int)",
 		 2);
 static struct mado_db_stmt Q_STORED =
     MADO_DB_STMT("tlog_audit_stored",
@@ -182,6 +186,7 @@ mado_translog_audit(const struct mado_config *cfg, struct mado_db *db, FILE *out
 	PGresult *res;
 	int rc = MADO_OK, bad, i, n;
 	char sroot[80];
+	cJSON *rec = NULL;
 
 	memset(a, 0, sizeof(*a));
 	a->db = db;
@@ -241,20 +246,22 @@ mado_translog_audit(const struct mado_config *cfg, struct mado_db *db, FILE *out
 				fprintf(out, "index %llu: the leaf is missing\n",
 					(unsigned long long)a->i);
 				rc = MADO_E_CONFLICT;
-			} else if (PQgetisnull(res, i, 3)) {
+			} else if ((rec = translog__record(PQgetvalue(res, i, 1), res, i, 3)) ==
+				   NULL) {
 				fprintf(out, "index %llu: its %s record is gone\n",
 					(unsigned long long)a->i, PQgetvalue(res, i, 1));
 				rc = MADO_E_CONFLICT;
 			} else if (!unhex(PQgetvalue(res, i, 2), salt, 16) ||
-				   (why = translog__leaf_hash(PQgetvalue(res, i, 1),
-							      PQgetvalue(res, i, 3), salt, h)) !=
-				       NULL) {
+				   (why = translog__leaf_hash(PQgetvalue(res, i, 1), rec, salt,
+							      h)) != NULL) {
 				fprintf(out, "index %llu: its record cannot be encoded\n",
 					(unsigned long long)a->i);
 				rc = MADO_E_CONFLICT;
 			} else if (!fold(a, h)) {
 				rc = MADO_E_CONFLICT;
 			}
+			cJSON_Delete(rec);
+			rec = NULL;
 			if (rc != MADO_OK)
 				break;
 			if (have_cp && a->i == cp.size) {

@@ -189,26 +189,6 @@ push(int T, const unsigned char h[32])
 	return push(T + 1, up);
 }
 
-const char *
-translog__leaf_hash(const char *kind, const char *record, const unsigned char salt[16],
-		    unsigned char out[32])
-{
-	cJSON *rec = cJSON_Parse(record);
-	unsigned char *bytes = NULL;
-	size_t len = 0;
-	const char *why;
-
-	if (rec == NULL)
-		return "the record is not JSON";
-	why = mado_tlog_leaf_encode(kind, rec, salt, &bytes, &len);
-	cJSON_Delete(rec);
-	if (why != NULL)
-		return why;
-	mado_tlog_leaf_hash(bytes, len, out);
-	free(bytes);
-	return NULL;
-}
-
 static void
 arr_add(struct mado_text *t, const char *v)
 {
@@ -230,6 +210,7 @@ batch(int *taken)
 	uint64_t size, newsize;
 	int i, n, rc = MADO_E_DB_UNAVAILABLE, leaves = 0;
 	const char *why;
+	cJSON *rec;
 
 	*taken = 0;
 	if (!exec0("BEGIN"))
@@ -240,9 +221,7 @@ batch(int *taken)
 	PQclear(res);
 	snprintf(max, sizeof(max), "%d", translog__cfg.batch_max);
 	p[0] = max;
-	if ((res = run(
-		 "SELECT seq, kind, record_id, person_id, record FROM portal.tlog_take($1::int)", 1,
-		 p, NULL, NULL)) == NULL)
+	if ((res = run("SELECT * FROM portal.tlog_take($1::int)", 1, p, NULL, NULL)) == NULL)
 		goto fail;
 	if ((n = PQntuples(res)) == 0) {
 		PQclear(res);
@@ -258,7 +237,7 @@ batch(int *taken)
 	mado_text_printf(&people, "{");
 	for (i = 0; i < n; i++) {
 		arr_add(&seqs, PQgetvalue(res, i, 0));
-		if (PQgetisnull(res, i, 4)) {
+		if ((rec = translog__record(PQgetvalue(res, i, 1), res, i, 4)) == NULL) {
 			/* The row is gone (it cannot be, the log is append-only): it leaves the
 			   queue without a leaf, and the audit would say so. */
 			mado_log_err(NULL, "transparency log: a pending %s record is missing",
@@ -266,11 +245,14 @@ batch(int *taken)
 			continue;
 		}
 		if (RAND_bytes(salts + (size_t)leaves * 16, 16) != 1) {
+			cJSON_Delete(rec);
 			rc = MADO_E_INTERNAL;
 			goto fail;
 		}
-		if ((why = translog__leaf_hash(PQgetvalue(res, i, 1), PQgetvalue(res, i, 4),
-					       salts + (size_t)leaves * 16, hash)) != NULL) {
+		why = translog__leaf_hash(PQgetvalue(res, i, 1), rec, salts + (size_t)leaves * 16,
+					  hash);
+		cJSON_Delete(rec);
+		if (why != NULL) {
 			mado_log_err(NULL, "transparency log: a %s record cannot be a leaf: %s",
 				     PQgetvalue(res, i, 1), why);
 			rc = MADO_E_INTERNAL;

@@ -342,7 +342,7 @@ make_bundle(struct mado_translog_proofs *p, const char *kind, const struct tlog_
 		return MADO_OK;
 	if (mado_tlog_prove_inclusion((uint64_t)leaf->idx, p->size, translog__read, &p->tiles, path,
 				      &n) != 0 ||
-	    (rec = cJSON_Parse(leaf->record)) == NULL)
+	    (rec = cJSON_Duplicate(leaf->record, true)) == NULL)
 		return MADO_E_INTERNAL;
 	if ((text = mado_tlog_proof_text((uint64_t)leaf->idx, (const unsigned char(*)[32])path, n,
 					 p->note)) == NULL) {

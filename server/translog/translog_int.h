@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <cjson/cJSON.h>
 #include <libpq-fe.h>
 #include <openssl/evp.h>
 
@@ -78,7 +79,7 @@ struct tlog_leaf_row {
 	char record_id[24];
 	long long idx;
 	char salt[32];
-	const char *record;
+	cJSON *record;
 	bool sealed;
 };
 /* The leaves of the person's records ids (a PostgreSQL array literal "{1,2}"). */
@@ -88,8 +89,15 @@ int translog__leaves_of(struct mado_db *db, const char *person, const char *kind
 /* Store: the sequencer's session (its own connection). */
 int translog__seq_tile_get(PGconn *c, int level, uint64_t idx, struct tlog_tile *t);
 
-/* The leaf hash of a record (JSON text) with its salt; NULL, or why it cannot be encoded. */
-const char *translog__leaf_hash(const char *kind, const char *record, const unsigned char salt[16],
+/* The record columns of sql/functions/translog.sql: TLOG_ACCESS_COLS a_* columns, then
+   TLOG_CONSENT_COLS c_* ones. */
+#define TLOG_ACCESS_COLS  20
+#define TLOG_CONSENT_COLS 9
+/* The record of kind in res's row from column col (the first a_* column), or NULL when
+   its row is gone. The caller deletes it. */
+cJSON *translog__record(const char *kind, const PGresult *res, int row, int col);
+/* The leaf hash of a record with its salt; NULL, or why it cannot be encoded. */
+const char *translog__leaf_hash(const char *kind, const cJSON *record, const unsigned char salt[16],
 				unsigned char out[32]);
 
 #endif

@@ -17,11 +17,8 @@ static struct mado_db_stmt Q_TILE = MADO_DB_STMT(
     "tlog_tile", "SELECT width, hashes FROM portal.tlog_tile($1::smallint, $2::bigint)", 2);
 static struct mado_db_stmt Q_CHECKPOINT =
     MADO_DB_STMT("tlog_checkpoint", "SELECT size, note FROM portal.tlog_checkpoint($1::bigint)", 1);
-static struct mado_db_stmt Q_LEAVES_OF =
-    MADO_DB_STMT_AS_PERSON("tlog_leaves_of",
-			   "SELECT record_id, idx, salt, record, sealed"
-			   " FROM portal.tlog_leaves_of($1::uuid, $2, $3::bigint[])",
-			   3);
+static struct mado_db_stmt Q_LEAVES_OF = MADO_DB_STMT_AS_PERSON(
+    "tlog_leaves_of", "SELECT * FROM portal.tlog_leaves_of($1::uuid, $2, $3::bigint[])", 3);
 
 static int
 hexval(char c)
@@ -117,9 +114,10 @@ translog__leaves_of(struct mado_db *db, const char *person, const char *kind, co
 		snprintf(leaf.record_id, sizeof(leaf.record_id), "%s", PQgetvalue(res, i, 0));
 		leaf.idx = strtoll(PQgetvalue(res, i, 1), NULL, 10);
 		snprintf(leaf.salt, sizeof(leaf.salt), "%s", PQgetvalue(res, i, 2));
-		leaf.record = PQgetisnull(res, i, 3) ? NULL : PQgetvalue(res, i, 3);
-		leaf.sealed = strcmp(PQgetvalue(res, i, 4), "t") == 0;
+		leaf.sealed = strcmp(PQgetvalue(res, i, 3), "t") == 0;
+		leaf.record = leaf.sealed ? NULL : translog__record(kind, res, i, 4);
 		rc = fn(&leaf, arg);
+		cJSON_Delete(leaf.record);
 	}
 	PQclear(res);
 	return rc;
