@@ -211,6 +211,7 @@ batch(int *taken)
 	int i, n, rc = MADO_E_DB_UNAVAILABLE, leaves = 0;
 	const char *why;
 	cJSON *rec;
+	int64_t t0 = 0, t_take = 0, t_hash = 0;
 
 	*taken = 0;
 	if (!exec0("BEGIN"))
@@ -221,8 +222,10 @@ batch(int *taken)
 	PQclear(res);
 	snprintf(max, sizeof(max), "%d", translog__cfg.batch_max);
 	p[0] = max;
+	t0 = mado_now_ms();
 	if ((res = run("SELECT * FROM portal.tlog_take($1::int)", 1, p, NULL, NULL)) == NULL)
 		goto fail;
+	t_take = mado_now_ms() - t0;
 	if ((n = PQntuples(res)) == 0) {
 		PQclear(res);
 		return exec0("ROLLBACK") ? MADO_OK : MADO_E_DB_UNAVAILABLE;
@@ -267,6 +270,7 @@ batch(int *taken)
 	}
 	PQclear(res);
 	res = NULL;
+	t_hash = mado_now_ms() - t0 - t_take;
 	mado_text_printf(&seqs, "}");
 	mado_text_printf(&kinds, "}");
 	mado_text_printf(&ids, "}");
@@ -325,8 +329,12 @@ batch(int *taken)
 	if (!exec0("COMMIT"))
 		goto fail;
 	if (leaves > 0)
-		mado_log_debug(NULL, "transparency log: %d leaves, size %llu", leaves,
-			       (unsigned long long)newsize);
+		mado_log_debug(NULL,
+			       "transparency log: %d leaves, size %llu (take %lld ms, leaves and "
+			       "tiles %lld ms, the rest %lld ms)",
+			       leaves, (unsigned long long)newsize, (long long)t_take,
+			       (long long)t_hash,
+			       (long long)(mado_now_ms() - t0 - t_take - t_hash));
 	rc = MADO_OK;
 	goto out;
 fail:
