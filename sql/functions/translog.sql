@@ -7,7 +7,8 @@ SET LOCAL ROLE mado_owner;
 -- record, c_* for a consent event, NULL when the row is gone): the server builds the
 -- record of the leaf from them (server/translog/record.c), times as microseconds since
 -- the epoch, which it writes as the leaf's UTC text. Formatting in SQL (to_char) cost
--- more than the rest of a batch.
+-- more than the rest of a batch. Each record is found by its key (LATERAL: an index probe
+-- in the one partition of its person), never by a scan of the whole log.
 
 -- The sequencer's steps run only on the connection that holds the sequencer's advisory
 -- lock (mado's translog module takes it): two processes never integrate at once.
@@ -60,9 +61,11 @@ BEGIN
 	       c.id, c.consent_id, c.person_id, (extract(epoch FROM c.at) * 1000000)::bigint,
 	       c.actor, c.channel, c.type, c.prev_status, c.new_status
 	FROM p
-	LEFT JOIN portal.access_events e
-	       ON p.kind = 'access' AND e.id = p.record_id AND e.person_id = p.person_id
-	LEFT JOIN portal.consent_events c ON p.kind = 'consent' AND c.id = p.record_id
+	LEFT JOIN LATERAL (SELECT * FROM portal.access_events x
+			   WHERE p.kind = 'access' AND x.id = p.record_id
+			     AND x.person_id = p.person_id) e ON true
+	LEFT JOIN LATERAL (SELECT * FROM portal.consent_events y
+			   WHERE p.kind = 'consent' AND y.id = p.record_id) c ON true
 	ORDER BY p.seq;
 END
 $$;
@@ -228,9 +231,11 @@ BEGIN
 	       c.id, c.consent_id, c.person_id, (extract(epoch FROM c.at) * 1000000)::bigint,
 	       c.actor, c.channel, c.type, c.prev_status, c.new_status
 	FROM portal.tlog_leaves l
-	LEFT JOIN portal.access_events e
-	       ON l.kind = 'access' AND e.id = l.record_id AND e.person_id = l.person_id
-	LEFT JOIN portal.consent_events c ON l.kind = 'consent' AND c.id = l.record_id
+	LEFT JOIN LATERAL (SELECT * FROM portal.access_events x
+			   WHERE l.kind = 'access' AND x.id = l.record_id
+			     AND x.person_id = l.person_id) e ON true
+	LEFT JOIN LATERAL (SELECT * FROM portal.consent_events y
+			   WHERE l.kind = 'consent' AND y.id = l.record_id) c ON true
 	WHERE l.kind = p_kind AND l.record_id = ANY (p_ids) AND l.person_id = p_person
 	ORDER BY l.idx;
 END
@@ -259,9 +264,11 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
 	       c.id, c.consent_id, c.person_id, (extract(epoch FROM c.at) * 1000000)::bigint,
 	       c.actor, c.channel, c.type, c.prev_status, c.new_status
 	FROM (SELECT * FROM portal.tlog_leaves x WHERE x.idx >= p_from ORDER BY x.idx LIMIT p_n) l
-	LEFT JOIN portal.access_events e
-	       ON l.kind = 'access' AND e.id = l.record_id AND e.person_id = l.person_id
-	LEFT JOIN portal.consent_events c ON l.kind = 'consent' AND c.id = l.record_id
+	LEFT JOIN LATERAL (SELECT * FROM portal.access_events x
+			   WHERE l.kind = 'access' AND x.id = l.record_id
+			     AND x.person_id = l.person_id) e ON true
+	LEFT JOIN LATERAL (SELECT * FROM portal.consent_events y
+			   WHERE l.kind = 'consent' AND y.id = l.record_id) c ON true
 	ORDER BY l.idx
 $$;
 REVOKE EXECUTE ON FUNCTION portal.tlog_audit_leaves(bigint, integer) FROM PUBLIC;
