@@ -496,30 +496,18 @@ witness_line(const char *note, const struct tlog_witness *w)
 	return NULL;
 }
 
-/* Asks witness w to cosign the checkpoint (size, note); stores its line. */
-static bool
-cosign(const struct tlog_witness *w, uint64_t size, const char *note)
+/* Hands the checkpoint (size, note) to witness w with a consistency proof from last;
+   the witness's answer (malloc'd), or NULL when it refused or failed. */
+static char *
+ask(const struct tlog_witness *w, uint64_t last, uint64_t size, const char *note)
 {
 	unsigned char path[MADO_TLOG_MAX_PATH][32];
 	size_t n = 0, i;
 	struct tlog_tiles tiles;
 	struct mado_text in = {0};
-	char size_s[24], b64[48], *out = NULL, *line = NULL;
+	char b64[48], *out = NULL;
 	char dir[600], cpf[700], prf[700];
-	const char *p[3], *why;
-	const char *const wk[1] = {w->vkey};
-	struct mado_tlog_checkpoint cp;
-	PGresult *res;
-	uint64_t last;
-	bool done = false;
 
-	p[0] = w->name;
-	if ((res = run("SELECT portal.tlog_witness_last($1)", 1, p, NULL, NULL)) == NULL)
-		return false;
-	last = strtoull(PQgetvalue(res, 0, 0), NULL, 10);
-	PQclear(res);
-	if (last >= size)
-		return true;
 	if (last > 0) {
 		translog__tiles_init(&tiles, seq_fetch, NULL);
 		i = (size_t)mado_tlog_prove_consistency(last, size, translog__read, &tiles, path,
@@ -528,7 +516,7 @@ cosign(const struct tlog_witness *w, uint64_t size, const char *note)
 		if (i != 0) {
 			mado_log_err(NULL, "transparency log: no consistency proof %llu..%llu",
 				     (unsigned long long)last, (unsigned long long)size);
-			return false;
+			return NULL;
 		}
 	}
 	/* mado-witness cosign (docs/tlog.md): the configured command with --checkpoint and
@@ -537,7 +525,7 @@ cosign(const struct tlog_witness *w, uint64_t size, const char *note)
 		 getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp");
 	if (mkdtemp(dir) == NULL) {
 		mado_log_err(NULL, "transparency log: no temporary directory for the witness");
-		return false;
+		return NULL;
 	}
 	snprintf(cpf, sizeof(cpf), "%s/checkpoint", dir);
 	snprintf(prf, sizeof(prf), "%s/proof", dir);
@@ -557,6 +545,42 @@ cosign(const struct tlog_witness *w, uint64_t size, const char *note)
 	unlink(cpf);
 	unlink(prf);
 	rmdir(dir);
+	return out;
+}
+
+/* Asks witness w to cosign the checkpoint (size, note), from the last checkpoint it was
+   handed (it may have cosigned it just before a crash) or else the last one it cosigned;
+   stores its line. */
+static bool
+cosign(const struct tlog_witness *w, uint64_t size, const char *note)
+{
+	char size_s[24], *out = NULL, *line = NULL;
+	const char *p[3], *why = NULL;
+	const char *const wk[1] = {w->vkey};
+	struct mado_tlog_checkpoint cp;
+	PGresult *res;
+	uint64_t last, sent;
+	bool done = false;
+
+	p[0] = w->name;
+	if ((res = run("SELECT cosigned, sent FROM portal.tlog_witness_last($1)", 1, p, NULL,
+		       NULL)) == NULL)
+		return false;
+	last = strtoull(PQgetvalue(res, 0, 0), NULL, 10);
+	sent = strtoull(PQgetvalue(res, 0, 1), NULL, 10);
+	PQclear(res);
+	if (last >= size)
+		return true;
+	snprintf(size_s, sizeof(size_s), "%llu", (unsigned long long)size);
+	p[1] = size_s;
+	if ((res = run("SELECT portal.tlog_witness_sending($1, $2::bigint)", 2, p, NULL, NULL)) ==
+	    NULL)
+		return false;
+	PQclear(res);
+	if (sent > last && sent <= size)
+		out = ask(w, sent, size, note);
+	if (out == NULL)
+		out = ask(w, last, size, note);
 	if (out == NULL) {
 		mado_log_warn(NULL, "transparency log: witness %s did not cosign checkpoint %llu",
 			      w->name, (unsigned long long)size);

@@ -154,13 +154,31 @@ $$;
 REVOKE EXECUTE ON FUNCTION portal.tlog_unpublished() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION portal.tlog_unpublished() TO mado_app;
 
--- The size of the last checkpoint a witness cosigned (0: none).
-CREATE OR REPLACE FUNCTION portal.tlog_witness_last(p_witness text) RETURNS bigint
+-- The size of the last checkpoint a witness cosigned (0: none), and of the last one it
+-- was handed (0: none).
+CREATE OR REPLACE FUNCTION portal.tlog_witness_last(p_witness text)
+RETURNS TABLE (cosigned bigint, sent bigint)
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-	SELECT coalesce(max(w.size), 0) FROM portal.tlog_cosignatures w WHERE w.witness = p_witness
+	SELECT coalesce((SELECT max(w.size) FROM portal.tlog_cosignatures w
+			 WHERE w.witness = p_witness), 0),
+	       coalesce((SELECT s.size FROM portal.tlog_witness_sent s
+			 WHERE s.witness = p_witness), 0)
 $$;
 REVOKE EXECUTE ON FUNCTION portal.tlog_witness_last(text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION portal.tlog_witness_last(text) TO mado_app;
+
+-- Notes that a checkpoint is being handed to a witness (before it is).
+CREATE OR REPLACE FUNCTION portal.tlog_witness_sending(p_witness text, p_size bigint)
+RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+	PERFORM portal.tlog_require_sequencer();
+	INSERT INTO portal.tlog_witness_sent AS s (witness, size) VALUES (p_witness, p_size)
+	ON CONFLICT (witness) DO UPDATE SET size = EXCLUDED.size;
+END
+$$;
+REVOKE EXECUTE ON FUNCTION portal.tlog_witness_sending(text, bigint) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION portal.tlog_witness_sending(text, bigint) TO mado_app;
 
 CREATE OR REPLACE FUNCTION portal.tlog_cosign_add(p_size bigint, p_witness text, p_line text)
 RETURNS void

@@ -64,6 +64,14 @@ CREATE TABLE portal.tlog_cosignatures (
 	PRIMARY KEY (size, witness)
 );
 
+-- The last checkpoint handed to each witness, written before it is handed over: if mado
+-- dies after the witness cosigned it but before the cosignature was stored, the witness
+-- has moved on to it, and the next proof must start there.
+CREATE TABLE portal.tlog_witness_sent (
+	witness text PRIMARY KEY,
+	size    bigint NOT NULL CHECK (size >= 0)
+);
+
 -- The sequencer's one row: the tree size it has integrated.
 CREATE TABLE portal.tlog_state (
 	one        boolean PRIMARY KEY DEFAULT true CHECK (one),
@@ -144,4 +152,5 @@ SELECT 'consent', c.id, c.person_id FROM portal.consent_events c ORDER BY c.id;
 -- The application role reaches all of it through the functions of
 -- sql/functions/translog.sql only.
 REVOKE ALL ON portal.tlog_pending, portal.tlog_leaves, portal.tlog_tiles,
-	portal.tlog_checkpoints, portal.tlog_cosignatures, portal.tlog_state FROM PUBLIC;
+	portal.tlog_checkpoints, portal.tlog_cosignatures, portal.tlog_state,
+	portal.tlog_witness_sent FROM PUBLIC;

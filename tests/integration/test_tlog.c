@@ -652,7 +652,12 @@ test_rewritten_tree_refused(void **state)
 	     i++)
 		sleep_ms(50);
 	assert_true(i < 100);
-	sleep_ms(1500); /* the witness is asked, and refuses */
+	/* The witness is asked, and refuses. */
+	snprintf(want, sizeof(want), "did not cosign checkpoint %ld",
+		 scalar("SELECT max(size) FROM portal.tlog_checkpoints"));
+	out = th_log_when(&env, want, 15000);
+	assert_non_null(strstr(out, want));
+	free(out);
 	assert_int_equal(
 	    scalar("SELECT count(*) FROM portal.tlog_cosignatures WHERE size > %ld", s1), 0);
 	assert_int_equal(scalar("SELECT count(*) FROM portal.tlog_checkpoints WHERE size > %ld"
