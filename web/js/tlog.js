@@ -134,7 +134,10 @@ export function parseNote(note) {
 // "signed": the log's Ed25519 signature holds; "unsupported": this browser cannot check
 // Ed25519; otherwise an Error.
 async function checkSignature(note, vkey) {
-  const [name, hexId, key] = vkey.trim().split('+');
+  // name+id+key: the key's base64 may itself hold '+'.
+  const m = /^([^+]+)\+([0-9a-f]{8})\+(.+)$/.exec(vkey.trim());
+  if (!m) throw new Error('the log key is not a vkey');
+  const [, name, hexId, key] = m;
   const raw = fromB64(key || '');
   if (raw[0] !== 1 || raw.length !== 33) throw new Error('the log key is not an Ed25519 vkey');
   const sig = note.sigs.find((s) => s.name === name &&
