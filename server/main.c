@@ -28,6 +28,7 @@
 #include "mado/modules.h"
 #include "mado/oversight.h"
 #include "mado/proxy.h"
+#include "mado/translog.h"
 #include "mado/passkey.h"
 #include "mado/util.h"
 
@@ -176,6 +177,10 @@ cmd_serve(int argc, char **argv)
 		fprintf(stderr, "mado: consent: %s\n", why);
 		goto out;
 	}
+	if (mado_translog_init(&cfg, why, sizeof(why)) != MADO_OK) {
+		fprintf(stderr, "mado: transparency log: %s\n", why);
+		goto out;
+	}
 	sets = mado_modules(&nsets);
 	if (mado_http_install(sets, nsets) != MADO_OK)
 		goto out;
@@ -190,12 +195,21 @@ cmd_serve(int argc, char **argv)
 		fprintf(stderr, "mado: the HTTP server did not start (see the log above)\n");
 		goto out;
 	}
+	/* The sequencer starts once the server serves: its first batch may take a while
+	   on a database with many records waiting. */
+	if (mado_translog_start() != MADO_OK) {
+		fprintf(stderr, "mado: the transparency log's sequencer did not start\n");
+		mado_server_stop(srv);
+		goto out;
+	}
 	sigwait(&set, &sig);
 	mado_log_info(NULL, "stopping on signal %d", sig);
+	mado_translog_stop();
 	mado_server_stop(srv);
 	status = MADO_EXIT_OK;
 out:
 	mado_oversight_free();
+	mado_translog_free();
 	mado_consent_free();
 	mado_passkey_free();
 	mado_auth_free();
@@ -334,6 +348,8 @@ static const struct {
     {"basis-propose", mado_cli_basis_propose, "propose a change of a legal basis"},
     {"register-decide", mado_cli_register_decide,
      "approve or refuse register proposals (supervisor staff)"},
+    {"tlog-audit", mado_cli_tlog_audit,
+     "recompute the transparency log from the records and compare it with the stored tree"},
     {"config-reference", cmd_config_reference, "print every setting as a Markdown table"},
     {"version", cmd_version, "print the version"},
     {"help", cmd_help, "list the commands, or describe one"},

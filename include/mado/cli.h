@@ -111,5 +111,7 @@ int mado_cli__propose_org_cert(const struct mado_cli *cli, const struct mado_con
 int mado_cli_basis_propose(int argc, char **argv);
 /* mado register-decide ...: a supervisor staff member decides register proposals. */
 int mado_cli_register_decide(int argc, char **argv);
+/* mado tlog-audit (server/cli/tlogaudit.c) */
+int mado_cli_tlog_audit(int argc, char **argv);
 
 #endif

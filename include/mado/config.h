@@ -95,6 +95,15 @@ struct mado_config {
 	char *operator_cert;  /* names the proposer of register changes; empty: --as */
 
 	char *consent_receipt_key; /* Ed25519 PEM signing consent receipts; empty: none */
+
+	/* The transparency log. */
+	char *tlog_key;          /* Ed25519 PEM signing checkpoints; empty: no sequencing */
+	char *tlog_origin;       /* the checkpoints' origin line; empty: from public_origin */
+	int tlog_batch_ms;       /* a batch at least this often */
+	int tlog_batch_max;      /* the most leaves in one batch */
+	char *tlog_witness;      /* "<vkey> <command>" entries separated by ';' */
+	int tlog_witness_needed; /* cosignatures a checkpoint needs to be published */
+	char *tlog_export_dir;   /* published checkpoints are written here; empty: none */
 };
 
 /* What the configuration is loaded for. Serving checks every setting; a command that does

@@ -65,6 +65,8 @@
 	X(REQUEST_TIMEOUT, 408, "request-timeout", "The request arrived too slowly")               \
 	X(CONFLICT, 409, "conflict", "The request conflicts with the current state")               \
 	X(VISIT_ENDED, 409, "visit-ended", "The desk visit has ended; start a new one")            \
+	X(PROOF_PENDING, 409, "proof-pending",                                                     \
+	  "The record is not in a published checkpoint yet; ask again in a few seconds")           \
 	X(BODY_TOO_LARGE, 413, "body-too-large", "The request body is too large")                  \
 	X(UNSUPPORTED_MEDIA_TYPE, 415, "unsupported-media-type", "Unsupported content type")       \
 	X(VALIDATION, 422, "validation-failed", "The request has invalid fields")                  \

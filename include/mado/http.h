@@ -150,9 +150,10 @@ void mado_http_allowed(const char *path, char *buf, size_t len);
 enum mado_cache {
 	MADO_CACHE_NO_STORE,   /* API answers: never cached */
 	MADO_CACHE_REVALIDATE, /* static files, public keys: cache, but ask every time */
+	MADO_CACHE_PUBLIC,     /* public data anyone may cache for cache_max_age seconds */
 };
 
-#define MADO_MAX_PARAMS 4
+#define MADO_MAX_PARAMS 6
 #define MADO_PARAM_MAX  128
 #define MADO_MAX_QUERY  12
 #define MADO_REQ_ID_LEN 22
@@ -208,6 +209,8 @@ struct mado_req {
 	struct mado_text out;
 	struct mado_text headers; /* extra header lines, each ending in CRLF */
 	enum mado_cache cache;
+	int cache_max_age;    /* MADO_CACHE_PUBLIC */
+	bool cache_immutable; /* MADO_CACHE_PUBLIC: the content never changes */
 	bool head_only;
 	bool close;
 	bool unread_body;   /* refused before reading: taken in briefly before the close */
@@ -227,6 +230,9 @@ MADO_MUSTCHECK int mado_http_no_content(struct mado_req *rq);
 MADO_MUSTCHECK int mado_http_redirect(struct mado_req *rq, const char *location);
 /* The response may be cached if the client revalidates it (ETag, public keys). */
 void mado_http_revalidate(struct mado_req *rq);
+/* Anyone (shared caches too) may keep the response for max_age_s seconds; immutable: it
+   never changes (tlog-tiles' full and partial tiles). */
+void mado_http_cache_public(struct mado_req *rq, int max_age_s, bool immutable);
 /* Adds a response header; refuses names or values with CR, LF or NUL. */
 void mado_http_header(struct mado_req *rq, const char *name, const char *value);
 

@@ -18,6 +18,7 @@
 #include "mado/http.h"
 #include "mado/json.h"
 #include "mado/log.h"
+#include "mado/translog.h"
 #include "mado/util.h"
 #include "consent_int.h"
 
@@ -397,35 +398,58 @@ push_give(struct mado_req *rq)
 	return mado_http_json(rq, 201, out);
 }
 
+struct receipt_out {
+	char *doc;
+	char event_id[24];
+};
+
 static int
 receipt_row(const void *row, int i, void *arg)
 {
+	const struct consent_receipt *r = row;
+	struct receipt_out *o = arg;
+
 	(void)i;
-	*(char **)arg = consent__receipt_doc(row);
+	o->doc = consent__receipt_doc(r);
+	snprintf(o->event_id, sizeof(o->event_id), "%s", r->event_id != NULL ? r->event_id : "0");
 	return MADO_OK;
 }
 
-/* GET /api/v1/me/consents/{id}/receipt[?event=N]: the signed receipt of one step. */
+/* GET /api/v1/me/consents/{id}/receipt[?event=N]: the signed receipt of one step, with
+   the step's transparency-log bundle (member "bundle") once its checkpoint is published. */
 static int
 receipt(struct mado_req *rq)
 {
-	char disp[120], *doc = NULL;
+	struct receipt_out o = {NULL, ""};
+	struct mado_translog_proofs *p;
+	char disp[120];
 	struct mado_db *db;
-	cJSON *env;
+	cJSON *env, *bundle = NULL;
 	int rc;
 
 	if (consent__receipt_public_pem() == NULL)
 		return MADO_E_RECEIPTS_UNAVAILABLE;
 	if ((rc = mado_http_db(rq, &db)) != MADO_OK ||
 	    (rc = consent__receipt(db, rq->actor.person_id, rq->params[0],
-				   mado_http_query(rq, "event"), receipt_row, &doc)) != MADO_OK)
+				   mado_http_query(rq, "event"), receipt_row, &o)) != MADO_OK)
 		return rc;
-	if (doc == NULL)
+	if (o.doc == NULL)
 		return MADO_E_NOT_FOUND;
-	rc = consent__receipt_envelope(doc, &env);
-	cJSON_free(doc);
+	rc = consent__receipt_envelope(o.doc, &env);
+	cJSON_free(o.doc);
 	if (rc != MADO_OK)
 		return rc;
+	/* The bundle sits beside the signed receipt (mado-verify receipt checks both). */
+	if ((rc = mado_translog_proofs_open(db, &p)) == MADO_OK) {
+		rc = mado_translog_bundle(p, rq->actor.person_id, "consent", o.event_id, &bundle);
+		mado_translog_proofs_close(p);
+	}
+	if (rc != MADO_OK && rc != MADO_E_NOT_FOUND) {
+		cJSON_Delete(env);
+		return rc;
+	}
+	if (bundle != NULL)
+		cJSON_AddItemToObject(env, "bundle", bundle);
 	snprintf(disp, sizeof(disp), "attachment; filename=\"mado-consent-receipt-%.36s.json\"",
 		 rq->params[0]);
 	mado_http_header(rq, "Content-Disposition", disp);

@@ -54,6 +54,8 @@ static const char *check_tls_login_origin(const struct mado_config *, const stru
 static const char *check_revocation(const struct mado_config *, const struct opt *);
 static const char *check_optional_dir(const struct mado_config *, const struct opt *);
 static const char *check_demo_cards(const struct mado_config *, const struct opt *);
+static const char *check_tlog_origin(const struct mado_config *, const struct opt *);
+static const char *check_tlog_witness(const struct mado_config *, const struct opt *);
 
 #define OFF(f) offsetof(struct mado_config, f)
 
@@ -227,6 +229,24 @@ static const struct opt opts[] = {
     {"consent_receipt_key", OPT_STR, OFF(consent_receipt_key), "", 0, 0, 0, NULL,
      "Ed25519 private key (PEM) that signs consent receipts; empty: no receipts are issued "
      "(the download answers 503)."},
+    {"tlog_key", OPT_STR, OFF(tlog_key), "", 0, 0, 0, NULL,
+     "Ed25519 private key (PEM) that signs the transparency log's checkpoints; empty: this "
+     "process does not sequence the log (records wait in its queue). Never logged."},
+    {"tlog_origin", OPT_STR, OFF(tlog_origin), "", 0, 0, 0, check_tlog_origin,
+     "The origin line of the log's checkpoints and its key's name; empty: public_origin's "
+     "host and port followed by `/tlog`."},
+    {"tlog_batch_ms", OPT_INT, OFF(tlog_batch_ms), "1000", 10, 60000, 0, NULL,
+     "The sequencer integrates new records at least this often (milliseconds)."},
+    {"tlog_batch_max", OPT_INT, OFF(tlog_batch_max), "10000", 1, 1000000, 0, NULL,
+     "The most records one batch of the sequencer integrates."},
+    {"tlog_witness", OPT_STR, OFF(tlog_witness), "", 0, 0, 0, check_tlog_witness,
+     "Witnesses, separated by `;`: each a verifier key (`name+id+key`), a space and the "
+     "command that cosigns (`mado-witness cosign ...`, run with /bin/sh); empty: none."},
+    {"tlog_witness_needed", OPT_INT, OFF(tlog_witness_needed), "0", 0, 8, 0, NULL,
+     "Cosignatures of tlog_witness a checkpoint needs before people see it."},
+    {"tlog_export_dir", OPT_STR, OFF(tlog_export_dir), "", 0, 0, 0, check_optional_dir,
+     "Directory (outside the database) where every published checkpoint is written "
+     "(`checkpoint.<size>`, and `checkpoint`, the latest); empty: none."},
     {"demo_cards_dir", OPT_STR, OFF(demo_cards_dir), "", 0, 0, OPT_SERVE, check_demo_cards,
      "Virtual cards (made by mado-card) the demo login page may use; only with a loopback "
      "public_origin (localhost, 127.x.x.x), so a public deployment cannot start with it; "
@@ -650,6 +670,46 @@ check_demo_cards(const struct mado_config *cfg, const struct opt *o)
 		return "only with a loopback public_origin (localhost or 127.x.x.x): demo cards "
 		       "log anyone in";
 	return check_dir(cfg, o);
+}
+
+/* A checkpoint's origin line and key name: printable, no spaces or '+'. */
+static const char *
+check_tlog_origin(const struct mado_config *cfg, const struct opt *o)
+{
+	const char *v = cstr(cfg, o), *c;
+
+	if (strlen(v) > 200)
+		return "at most 200 characters";
+	for (c = v; *c != '\0'; c++)
+		if (*c <= ' ' || *c == '+' || *c == 0x7f)
+			return "no spaces, control characters or '+'";
+	return NULL;
+}
+
+/* Each witness: "<name>+<hex id>+<base64 key> <command>", separated by ';'. */
+static const char *
+check_tlog_witness(const struct mado_config *cfg, const struct opt *o)
+{
+	const char *v = cstr(cfg, o), *e, *sp;
+	int n = 0;
+
+	while (*v != '\0') {
+		while (*v == ' ' || *v == ';')
+			v++;
+		if (*v == '\0')
+			break;
+		e = v + strcspn(v, ";");
+		sp = memchr(v, ' ', (size_t)(e - v));
+		if (sp == NULL || memchr(v, '+', (size_t)(sp - v)) == NULL ||
+		    strspn(sp, " ") == (size_t)(e - sp))
+			return "each witness is a verifier key, a space and a command";
+		if (++n > 8)
+			return "at most 8 witnesses";
+		v = e;
+	}
+	if (cfg->tlog_witness_needed > n)
+		return "tlog_witness_needed is more than the witnesses configured";
+	return NULL;
 }
 
 int

@@ -150,6 +150,14 @@ mado_http_revalidate(struct mado_req *rq)
 	rq->cache = MADO_CACHE_REVALIDATE;
 }
 
+void
+mado_http_cache_public(struct mado_req *rq, int max_age_s, bool immutable)
+{
+	rq->cache = MADO_CACHE_PUBLIC;
+	rq->cache_max_age = max_age_s;
+	rq->cache_immutable = immutable;
+}
+
 int
 mado_http_rows(struct mado_req *rq, const char *member, mado_rows_fn fetch, const char *key,
 	       const struct mado_jmember *map, size_t n)
@@ -352,10 +360,17 @@ http__response_bytes(const struct mado_req *rq, bool alive, struct mado_text *t)
 {
 	const char *type = rq->content_type;
 	bool html, has_body = rq->status != 204 && rq->status != 304;
-	char date[40];
+	char date[40], cache[64];
 	struct tm tm;
 	time_t now;
 
+	/* Only a success is cached: a problem (503 while the database is away) never is. */
+	if (rq->cache == MADO_CACHE_PUBLIC && rq->status == 200)
+		snprintf(cache, sizeof(cache), "public, max-age=%d%s", rq->cache_max_age,
+			 rq->cache_immutable ? ", immutable" : "");
+	else
+		snprintf(cache, sizeof(cache), "%s",
+			 rq->cache == MADO_CACHE_NO_STORE ? "no-store" : "no-cache");
 	now = time(NULL);
 	gmtime_r(&now, &tm);
 	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S GMT", &tm);
@@ -368,8 +383,7 @@ http__response_bytes(const struct mado_req *rq, bool alive, struct mado_text *t)
 			 "HTTP/1.1 %d %s\r\nDate: %s\r\nX-Request-Id: %s\r\nConnection: %s\r\n"
 			 "Cache-Control: %s\r\n%s%s",
 			 rq->status, reason(rq->status), date, rq->id,
-			 alive ? "keep-alive" : "close",
-			 rq->cache == MADO_CACHE_NO_STORE ? "no-store" : "no-cache", common_headers,
+			 alive ? "keep-alive" : "close", cache, common_headers,
 			 html ? csp_html : CSP_API);
 	if (has_body) {
 		/* Text is UTF-8, said once: a type that already has parameters keeps them. */

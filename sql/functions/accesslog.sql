@@ -103,6 +103,10 @@ BEGIN
 		ORDER BY r.pos
 		RETURNING e.id, e.org_code, e.event_id, e.person_id, e.occurred_at, e.channel,
 			  e.items, e.sealed_until, e.outcome
+	), queued AS (
+		-- The record waits for the transparency log's sequencer (one small row).
+		INSERT INTO portal.tlog_pending (kind, record_id, person_id)
+		SELECT 'access', w.id, w.person_id FROM written w
 	), alerts AS (
 		SELECT portal.alert_for(w.id, w.person_id, w.org_code, w.items, w.occurred_at,
 					w.sealed_until IS NOT NULL)

@@ -35,7 +35,7 @@ static const struct {
     {"mydata", "mydata"},   {"modules", "main"},
     {"desk", "desk"},       {"proxy", "proxy"},
     {"passkey", "passkey"}, {"registers", "registers"},
-    {"tlog", "tlog"},
+    {"tlog", "tlog"},       {"translog", "translog"},
 };
 
 /* What each module may include besides its own: the layers below it. The features sit
@@ -51,10 +51,10 @@ static const struct {
     {"http", "core db pki"},
     {"auth", "core db pki http card"},
     {"gateway", "core db http"},
-    {"accesslog", "core db http"},
+    {"accesslog", "core db http translog"},
     {"notices", "core db http"},
     {"oversight", "core db http"},
-    {"consent", "core db http"},
+    {"consent", "core db http translog"},
     {"mydata", "core db http"},
     /* Desks use card login's checks for the resident's card at the counter. */
     {"desk", "core db http auth"},
@@ -63,7 +63,10 @@ static const struct {
     {"passkey", "core db http auth"},
     /* The registers check the proposer's and the approver's certificates. */
     {"registers", "core db pki http"},
-    {"cli", "core db pki auth consent registers"},
+    {"cli", "core db pki auth consent registers translog"},
+    /* The transparency log sits under the features whose records it proves (accesslog
+       for the entry view and the export, consent for receipts). */
+    {"translog", "core db http tlog"},
     {"tools", "core pki card cli"},
     {"tls_shim", ""},
     /* The transparency log's pure part stands alone; the offline tools see it only. */
@@ -71,7 +74,7 @@ static const struct {
     {"offline", "tlog"},
     {"main",
      "core db pki card http auth gateway accesslog notices oversight consent mydata desk proxy "
-     "passkey registers cli"},
+     "passkey registers translog cli"},
 };
 
 static const char *

@@ -3,6 +3,7 @@
 // on the home page; and the coverage list, so that silence is never read as "nobody".
 import { api } from './api.js';
 import { t, lang } from './i18n.js';
+import { verifyBundle } from './tlog.js';
 
 let catalogue = null;
 let next = '';
@@ -181,6 +182,7 @@ export async function showEntry(params) {
     add('entry.sealed', t('access.sealed.line', { date: day(e.sealed_until), body: e.sealing_body }));
     box.replaceChildren(dl);
     document.getElementById('dispute-buttons').hidden = true;
+    document.getElementById('tlog-box').hidden = true;
     return;
   }
   const law = e.law ? (lang() === 'ja' ? e.law.ja : e.law.en) : '';
@@ -205,9 +207,54 @@ export async function showEntry(params) {
         : t('entry.supervisor.taken'));
   }
   box.replaceChildren(dl);
+  showTlog(e.id);
   // Your own read is not disputed as an access; a case about the data is opened on its
   // item in My information.
   document.getElementById('dispute-buttons').hidden = e.channel === 'self';
+}
+
+// The entry's tamper-evidence check (web/js/tlog.js): shown for every entry that is not
+// sealed; "verified" only when the browser itself checked the proof and the signature.
+function showTlog(id) {
+  const box = document.getElementById('tlog-box');
+  const out = document.getElementById('tlog-result');
+  const link = document.getElementById('tlog-download');
+  box.hidden = false;
+  box.dataset.id = String(id);
+  out.hidden = true;
+  link.hidden = true;
+}
+
+async function runTlog() {
+  const id = document.getElementById('tlog-box').dataset.id;
+  const out = document.getElementById('tlog-result');
+  const link = document.getElementById('tlog-download');
+  const say = (key, cls, vars) => {
+    out.textContent = t(key, vars);
+    out.className = `notice ${cls}`;
+    out.hidden = false;
+  };
+  say('tlog.checking', '');
+  let bundle;
+  let vkey;
+  try {
+    bundle = await api('GET', `/api/v1/me/access-log/${encodeURIComponent(id)}/proof`);
+    const r = await fetch('/.well-known/mado-tlog-vkey');
+    if (!r.ok) throw new Error(String(r.status));
+    vkey = await r.text();
+  } catch (err) {
+    say(err.type === 'proof-pending' ? 'tlog.pending' : 'tlog.unavailable', 'error');
+    return;
+  }
+  if (link.href) URL.revokeObjectURL(link.href);
+  link.href = URL.createObjectURL(new Blob([JSON.stringify(bundle, null, 1)],
+    { type: 'application/json' }));
+  link.download = `mado-proof-${id}.json`;
+  link.hidden = false;
+  const v = await verifyBundle(bundle, vkey);
+  if (v.status === 'verified') say('tlog.verified', 'ok', { size: v.size, witnesses: v.witnesses });
+  else if (v.status === 'unsigned') say('tlog.unsigned', 'error', { size: v.size });
+  else say('tlog.failed', 'error', { reason: v.reason });
 }
 
 async function sendDispute(kind, note) {
@@ -260,6 +307,7 @@ export function initAccess() {
     await loadPage(false);
   });
   document.getElementById('access-more').addEventListener('click', () => loadPage(true));
+  document.getElementById('tlog-verify').addEventListener('click', runTlog);
   for (const b of document.querySelectorAll('[data-dispute]'))
     b.addEventListener('click', () => {
       const f = document.getElementById('dispute-form');

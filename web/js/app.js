@@ -19,7 +19,7 @@ import { initOffline } from './offline.js';
 
 const ROUTES = ['home', 'login', 'mydata', 'access-log', 'access-entry', 'consents', 'consent',
   'consent-request', 'notices', 'logins', 'sessions', 'desk-visits', 'mandates', 'devices', 'qr',
-  'add-phone', 'offline'];
+  'add-phone', 'offline', 'tlog-about'];
 const PRIVATE = new Set(['mydata', 'access-log', 'access-entry', 'consents', 'consent',
   'consent-request', 'notices', 'logins', 'sessions', 'desk-visits', 'mandates', 'devices', 'qr']);
 const SHOW = {
@@ -44,7 +44,7 @@ const SHOW = {
   'desk-visits': showDeskVisits,
   mandates: showMandates,
 };
-const NAV = { 'access-entry': 'access-log', consent: 'consents', 'consent-request': 'consents' };
+const NAV = { 'tlog-about': 'access-log', 'access-entry': 'access-log', consent: 'consents', 'consent-request': 'consents' };
 
 // "#/login?error=card-expired" -> ["login", URLSearchParams("error=card-expired")]
 function parseHash() {

@@ -1,0 +1,754 @@
+/*
+ * The sequencer: a thread of mado with its own database connection. It sequences only
+ * while that connection holds the log's session advisory lock, so one process at a time
+ * does; when that process dies, its connection closes, the lock goes, and another takes
+ * it at its next try.
+ *
+ * A batch (at most tlog_batch_max records, one every tlog_batch_ms) is one transaction:
+ * take the pending rows, give each a salt and the next index, write the leaves, the
+ * tiles that changed and the signed checkpoint of the new tree, and delete the pending
+ * rows. A crash anywhere in it rolls it all back; the rows are still pending and the tree
+ * is as it was, so nothing is lost and no index is handed out twice
+ * (portal.tlog_append refuses a batch that does not start at the tree's size).
+ *
+ * After the batch, outside its transaction, the newest checkpoint goes to each witness
+ * with a consistency proof from the last checkpoint that witness cosigned; their
+ * cosignatures are stored, and the checkpoint is published (and exported to
+ * tlog_export_dir) once tlog_witness_needed of them cosigned it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+#include <openssl/rand.h>
+
+#include "mado/err.h"
+#include "mado/json.h"
+#include "mado/log.h"
+#include "mado/util.h"
+#include "translog_int.h"
+
+extern char **environ;
+
+static struct {
+	pthread_t thread;
+	bool running;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	bool stop;
+	PGconn *conn;
+	bool leader;
+	struct tlog_tile edge[TLOG_LEVELS];
+	bool dirty[TLOG_LEVELS];
+	int64_t witness_tried_ms;
+	int64_t witnessed_ms; /* when the witnesses' step last ran */
+	uint64_t witness_tried_size;
+} S = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
+
+/* Waits ms, or less when asked to stop; true when asked. */
+static bool
+pause_ms(int ms)
+{
+	struct timespec ts;
+	bool stop;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&S.mu);
+	while (!S.stop && pthread_cond_timedwait(&S.cv, &S.mu, &ts) != ETIMEDOUT)
+		;
+	stop = S.stop;
+	pthread_mutex_unlock(&S.mu);
+	return stop;
+}
+
+static bool
+ok(PGresult *res)
+{
+	ExecStatusType st = PQresultStatus(res);
+
+	return st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK;
+}
+
+/* Runs a parameterised statement on the sequencer's connection; false (result cleared)
+   when it failed. binary: which parameters are bytea bytes (lens gives their lengths). */
+static PGresult *
+run(const char *sql, int n, const char *const *p, const int *lens, const int *binary)
+{
+	PGresult *res = PQexecParams(S.conn, sql, n, NULL, p, lens, binary, 0);
+
+	if (!ok(res)) {
+		/* The statement's error names no personal data: only our functions' messages
+		   and SQLSTATEs reach the log. */
+		mado_log_warn(NULL, "transparency log: %s",
+			      PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) != NULL
+				  ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY)
+				  : PQerrorMessage(S.conn));
+		PQclear(res);
+		return NULL;
+	}
+	return res;
+}
+
+static bool
+exec0(const char *sql)
+{
+	PGresult *res = run(sql, 0, NULL, NULL, NULL);
+
+	PQclear(res);
+	return res != NULL;
+}
+
+static int
+tile_put(const struct tlog_tile *t)
+{
+	char l[8], n[24];
+	const char *p[3] = {l, n, (const char *)t->h};
+	int lens[3] = {0, 0, (int)(t->width * TLOG_HASH)}, bin[3] = {0, 0, 1};
+	PGresult *res;
+
+	snprintf(l, sizeof(l), "%d", t->level);
+	snprintf(n, sizeof(n), "%llu", (unsigned long long)t->idx);
+	res = run("SELECT portal.tlog_tile_put($1::smallint, $2::bigint, $3::bytea)", 3, p, lens,
+		  bin);
+	PQclear(res);
+	return res != NULL ? MADO_OK : MADO_E_DB_UNAVAILABLE;
+}
+
+static int
+seq_fetch(void *ctx, int level, uint64_t idx, struct tlog_tile *t)
+{
+	(void)ctx;
+	return translog__seq_tile_get(S.conn, level, idx, t);
+}
+
+/* The right edge of the tree of size: the partial (or next, empty) tile of each level. */
+static int
+load_edge(uint64_t size)
+{
+	int T;
+	uint64_t n;
+	unsigned w;
+
+	memset(S.dirty, 0, sizeof(S.dirty));
+	for (T = 0; T < TLOG_LEVELS; T++) {
+		n = T == 0 ? size : size >> (8 * T);
+		w = (unsigned)(n % TLOG_TILE_W);
+		S.edge[T].level = T;
+		S.edge[T].idx = n / TLOG_TILE_W;
+		S.edge[T].width = 0;
+		if (w == 0)
+			continue;
+		if (translog__seq_tile_get(S.conn, T, n / TLOG_TILE_W, &S.edge[T]) != MADO_OK ||
+		    S.edge[T].width < w) {
+			mado_log_err(NULL, "transparency log: tile %d/%llu is missing or short", T,
+				     (unsigned long long)(n / TLOG_TILE_W));
+			return MADO_E_INTERNAL;
+		}
+		S.edge[T].width = w;
+	}
+	return MADO_OK;
+}
+
+/* Appends a hash at tile level T; a tile that fills is written and its root goes up. */
+static int
+push(int T, const unsigned char h[32])
+{
+	struct tlog_tile *t = &S.edge[T];
+	unsigned char up[32];
+	int rc;
+
+	if (T >= TLOG_LEVELS)
+		return MADO_E_INTERNAL;
+	memcpy(t->h[t->width++], h, 32);
+	S.dirty[T] = true;
+	if (t->width < TLOG_TILE_W)
+		return MADO_OK;
+	if ((rc = tile_put(t)) != MADO_OK)
+		return rc;
+	translog__subtree((const unsigned char(*)[TLOG_HASH])t->h, TLOG_TILE_W, up);
+	t->idx++;
+	t->width = 0;
+	S.dirty[T] = false;
+	return push(T + 1, up);
+}
+
+static void
+arr_add(struct mado_text *t, const char *v)
+{
+	mado_text_printf(t, "%s%s", t->len > 1 ? "," : "", v);
+}
+
+/* One batch; *taken gets how many pending rows it took. */
+static int
+batch(int *taken)
+{
+	struct mado_text seqs = {0}, kinds = {0}, ids = {0}, people = {0};
+	struct tlog_tiles tiles;
+	struct mado_tlog_checkpoint cp;
+	unsigned char *salts = NULL, hash[32];
+	char max[16], size_s[24], text[512], *note = NULL;
+	const char *p[6];
+	int lens[6] = {0}, bin[6] = {0};
+	PGresult *res = NULL, *r2;
+	uint64_t size, newsize;
+	int i, n, rc = MADO_E_DB_UNAVAILABLE, leaves = 0;
+	const char *why;
+	cJSON *rec;
+	int64_t t0 = 0, t_take = 0, t_hash = 0;
+
+	*taken = 0;
+	if (!exec0("BEGIN"))
+		return rc;
+	if ((res = run("SELECT portal.tlog_size()", 0, NULL, NULL, NULL)) == NULL)
+		goto fail;
+	size = strtoull(PQgetvalue(res, 0, 0), NULL, 10);
+	PQclear(res);
+	snprintf(max, sizeof(max), "%d", translog__cfg.batch_max);
+	p[0] = max;
+	t0 = mado_now_ms();
+	if ((res = run("SELECT * FROM portal.tlog_take($1::int)", 1, p, NULL, NULL)) == NULL)
+		goto fail;
+	t_take = mado_now_ms() - t0;
+	if ((n = PQntuples(res)) == 0) {
+		PQclear(res);
+		return exec0("ROLLBACK") ? MADO_OK : MADO_E_DB_UNAVAILABLE;
+	}
+	*taken = n;
+	if ((rc = load_edge(size)) != MADO_OK)
+		goto fail;
+	salts = mado_xmalloc((size_t)n * 16);
+	mado_text_printf(&seqs, "{");
+	mado_text_printf(&kinds, "{");
+	mado_text_printf(&ids, "{");
+	mado_text_printf(&people, "{");
+	for (i = 0; i < n; i++) {
+		arr_add(&seqs, PQgetvalue(res, i, 0));
+		if ((rec = translog__record(PQgetvalue(res, i, 1), res, i, 4)) == NULL) {
+			/* The row is gone (it cannot be, the log is append-only): it leaves the
+			   queue without a leaf, and the audit would say so. */
+			mado_log_err(NULL, "transparency log: a pending %s record is missing",
+				     PQgetvalue(res, i, 1));
+			continue;
+		}
+		if (RAND_bytes(salts + (size_t)leaves * 16, 16) != 1) {
+			cJSON_Delete(rec);
+			rc = MADO_E_INTERNAL;
+			goto fail;
+		}
+		why = translog__leaf_hash(PQgetvalue(res, i, 1), rec, salts + (size_t)leaves * 16,
+					  hash);
+		cJSON_Delete(rec);
+		if (why != NULL) {
+			mado_log_err(NULL, "transparency log: a %s record cannot be a leaf: %s",
+				     PQgetvalue(res, i, 1), why);
+			rc = MADO_E_INTERNAL;
+			goto fail;
+		}
+		if ((rc = push(0, hash)) != MADO_OK)
+			goto fail;
+		arr_add(&kinds, PQgetvalue(res, i, 1));
+		arr_add(&ids, PQgetvalue(res, i, 2));
+		arr_add(&people, PQgetvalue(res, i, 3));
+		leaves++;
+	}
+	PQclear(res);
+	res = NULL;
+	t_hash = mado_now_ms() - t0 - t_take;
+	mado_text_printf(&seqs, "}");
+	mado_text_printf(&kinds, "}");
+	mado_text_printf(&ids, "}");
+	mado_text_printf(&people, "}");
+	snprintf(size_s, sizeof(size_s), "%llu", (unsigned long long)size);
+	p[0] = size_s;
+	p[1] = seqs.buf;
+	p[2] = kinds.buf;
+	p[3] = ids.buf;
+	p[4] = people.buf;
+	p[5] = (const char *)salts;
+	lens[5] = leaves * 16;
+	bin[5] = 1;
+	rc = MADO_E_DB_UNAVAILABLE;
+	if ((r2 = run("SELECT portal.tlog_append($1::bigint, $2::bigint[], $3::text[], "
+		      "$4::bigint[], $5::uuid[], $6::bytea)",
+		      6, p, lens, bin)) == NULL)
+		goto fail;
+	newsize = strtoull(PQgetvalue(r2, 0, 0), NULL, 10);
+	PQclear(r2);
+	if (leaves > 0) {
+		for (i = 0; i < TLOG_LEVELS; i++)
+			if (S.dirty[i] && S.edge[i].width > 0 &&
+			    (rc = tile_put(&S.edge[i])) != MADO_OK)
+				goto fail;
+		translog__tiles_init(&tiles, seq_fetch, NULL);
+		for (i = 0; i < TLOG_LEVELS; i++)
+			tiles.edge[i] = &S.edge[i];
+		memset(&cp, 0, sizeof(cp));
+		snprintf(cp.origin, sizeof(cp.origin), "%s", translog__cfg.origin);
+		cp.size = newsize;
+		i = mado_tlog_root(newsize, translog__read, &tiles, cp.root);
+		translog__tiles_free(&tiles);
+		rc = MADO_E_INTERNAL;
+		if (i != 0 || mado_tlog_checkpoint_text(&cp, text, sizeof(text)) < 0 ||
+		    (note = mado_tlog_note_sign(text, translog__cfg.origin, translog__cfg.key)) ==
+			NULL) {
+			mado_log_err(NULL, "transparency log: cannot make the checkpoint of %llu",
+				     (unsigned long long)newsize);
+			goto fail;
+		}
+		snprintf(size_s, sizeof(size_s), "%llu", (unsigned long long)newsize);
+		p[0] = size_s;
+		p[1] = (const char *)cp.root;
+		p[2] = note;
+		lens[1] = 32;
+		bin[1] = 1;
+		memset(&lens[2], 0, sizeof(int) * 4);
+		memset(&bin[2], 0, sizeof(int) * 4);
+		rc = MADO_E_DB_UNAVAILABLE;
+		if ((r2 = run("SELECT portal.tlog_checkpoint_add($1::bigint, $2::bytea, $3)", 3, p,
+			      lens, bin)) == NULL)
+			goto fail;
+		PQclear(r2);
+	}
+	if (!exec0("COMMIT"))
+		goto fail;
+	if (leaves > 0)
+		mado_log_debug(NULL,
+			       "transparency log: %d leaves, size %llu (take %lld ms, leaves and "
+			       "tiles %lld ms, the rest %lld ms)",
+			       leaves, (unsigned long long)newsize, (long long)t_take,
+			       (long long)t_hash,
+			       (long long)(mado_now_ms() - t0 - t_take - t_hash));
+	rc = MADO_OK;
+	goto out;
+fail:
+	PQclear(res);
+	if (PQstatus(S.conn) == CONNECTION_OK)
+		PQclear(PQexec(S.conn, "ROLLBACK"));
+	if (rc == MADO_OK)
+		rc = MADO_E_INTERNAL;
+out:
+	free(note);
+	free(salts);
+	free(seqs.buf);
+	free(kinds.buf);
+	free(ids.buf);
+	free(people.buf);
+	return rc;
+}
+
+/* Writes data to path through a temporary file and a rename, so readers see the old
+   file or the new one. */
+static int
+write_atomic(const char *path, const char *data)
+{
+	char tmp[700];
+	FILE *f;
+	size_t len = strlen(data);
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	if ((f = fopen(tmp, "w")) == NULL)
+		return -1;
+	if (fwrite(data, 1, len, f) != len || fflush(f) != 0 || fsync(fileno(f)) != 0) {
+		fclose(f);
+		unlink(tmp);
+		return -1;
+	}
+	if (fclose(f) != 0 || rename(tmp, path) != 0) {
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+/* Exports a published checkpoint: checkpoint.<size> and checkpoint (the latest). */
+static void export(uint64_t size, const char *note)
+{
+	char path[700];
+
+	if (translog__cfg.export_dir[0] == '\0')
+		return;
+	snprintf(path, sizeof(path), "%s/checkpoint.%llu", translog__cfg.export_dir,
+		 (unsigned long long)size);
+	if (write_atomic(path, note) != 0) {
+		mado_log_err(NULL, "transparency log: cannot export checkpoint %llu: %s",
+			     (unsigned long long)size, strerror(errno));
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/checkpoint", translog__cfg.export_dir);
+	if (write_atomic(path, note) != 0)
+		mado_log_err(NULL, "transparency log: cannot export the latest checkpoint: %s",
+			     strerror(errno));
+}
+
+/* Runs cmd with /bin/sh -c, input on its stdin; its stdout (malloc'd) when it exits 0
+   within 10 seconds, else NULL. */
+static char *
+run_witness(const char *cmd, const char *input)
+{
+	int in[2] = {-1, -1}, out[2] = {-1, -1}, st;
+	posix_spawn_file_actions_t fa;
+	char sh[] = "/bin/sh", c[] = "-c", *line = mado_xstrdup(cmd);
+	char *argv[] = {sh, c, line, NULL};
+	struct mado_text t = {0};
+	size_t off = 0, len = strlen(input);
+	int64_t deadline = mado_now_ms() + 10000;
+	pid_t pid;
+	char buf[4096];
+	ssize_t k;
+	bool ok = false;
+
+	if (pipe(in) != 0 || pipe(out) != 0)
+		goto close;
+	fcntl(in[1], F_SETFD, FD_CLOEXEC);
+	fcntl(out[0], F_SETFD, FD_CLOEXEC);
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, in[0], 0);
+	posix_spawn_file_actions_adddup2(&fa, out[1], 1);
+	st = posix_spawn(&pid, "/bin/sh", &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	close(in[0]);
+	close(out[1]);
+	in[0] = out[1] = -1;
+	if (st != 0)
+		goto close;
+	mado_text_printf(&t, "%s", "");
+	for (;;) {
+		struct pollfd pf[2] = {{out[0], POLLIN, 0}, {in[1], POLLOUT, 0}};
+		int np = in[1] >= 0 ? 2 : 1;
+		int64_t left = deadline - mado_now_ms();
+
+		if (left <= 0 || poll(pf, (nfds_t)np, (int)left) <= 0)
+			break;
+		if (np == 2 && (pf[1].revents & (POLLOUT | POLLERR | POLLHUP))) {
+			k = write(in[1], input + off, len - off);
+			if (k > 0)
+				off += (size_t)k;
+			if (k <= 0 || off == len) {
+				close(in[1]);
+				in[1] = -1;
+			}
+		}
+		if (pf[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+			k = read(out[0], buf, sizeof(buf));
+			if (k <= 0) {
+				ok = true;
+				break;
+			}
+			if (t.len < 65536)
+				mado_text_printf(&t, "%.*s", (int)k, buf);
+		}
+	}
+	if (!ok)
+		kill(pid, SIGKILL);
+	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		ok = false;
+close:
+	if (in[0] >= 0)
+		close(in[0]);
+	if (in[1] >= 0)
+		close(in[1]);
+	if (out[0] >= 0)
+		close(out[0]);
+	if (out[1] >= 0)
+		close(out[1]);
+	free(line);
+	if (!ok) {
+		free(t.buf);
+		return NULL;
+	}
+	return t.buf != NULL ? t.buf : mado_xstrdup("");
+}
+
+/* The signature line of witness w in a cosigned note, or NULL. */
+static char *
+witness_line(const char *note, const struct tlog_witness *w)
+{
+	char prefix[200];
+	const char *at = note, *end;
+	size_t pl;
+
+	snprintf(prefix, sizeof(prefix), "\xe2\x80\x94 %s ", w->name);
+	pl = strlen(prefix);
+	while ((at = strstr(at, prefix)) != NULL) {
+		if (at == note || at[-1] == '\n') {
+			end = strchr(at, '\n');
+			return end != NULL ? strndup(at, (size_t)(end - at)) : mado_xstrdup(at);
+		}
+		at += pl;
+	}
+	return NULL;
+}
+
+/* Hands the checkpoint (size, note) to witness w with a consistency proof from last;
+   the witness's answer (malloc'd), or NULL when it refused or failed. */
+static char *
+ask(const struct tlog_witness *w, uint64_t last, uint64_t size, const char *note)
+{
+	unsigned char path[MADO_TLOG_MAX_PATH][32];
+	size_t n = 0, i;
+	struct tlog_tiles tiles;
+	struct mado_text in = {0};
+	char b64[48], *out = NULL;
+	char dir[600], cpf[700], prf[700];
+
+	if (last > 0) {
+		translog__tiles_init(&tiles, seq_fetch, NULL);
+		i = (size_t)mado_tlog_prove_consistency(last, size, translog__read, &tiles, path,
+							&n);
+		translog__tiles_free(&tiles);
+		if (i != 0) {
+			mado_log_err(NULL, "transparency log: no consistency proof %llu..%llu",
+				     (unsigned long long)last, (unsigned long long)size);
+			return NULL;
+		}
+	}
+	/* mado-witness cosign (docs/tlog.md): the configured command with --checkpoint and
+	   --proof files, the cosigned note on its stdout. */
+	snprintf(dir, sizeof(dir), "%s/mado-tlog-XXXXXX",
+		 getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp");
+	if (mkdtemp(dir) == NULL) {
+		mado_log_err(NULL, "transparency log: no temporary directory for the witness");
+		return NULL;
+	}
+	snprintf(cpf, sizeof(cpf), "%s/checkpoint", dir);
+	snprintf(prf, sizeof(prf), "%s/proof", dir);
+	for (i = 0; i < n; i++) {
+		mado_b64(path[i], 32, b64);
+		mado_text_printf(&in, "%s\n", b64);
+	}
+	if (write_atomic(cpf, note) == 0 && write_atomic(prf, in.buf != NULL ? in.buf : "") == 0) {
+		free(in.buf);
+		in = (struct mado_text){0};
+		mado_text_printf(&in, "%s --checkpoint '%s'", w->cmd, cpf);
+		if (last > 0)
+			mado_text_printf(&in, " --proof '%s'", prf);
+		out = run_witness(in.buf, "");
+	}
+	free(in.buf);
+	unlink(cpf);
+	unlink(prf);
+	rmdir(dir);
+	return out;
+}
+
+/* Asks witness w to cosign the checkpoint (size, note), from the last checkpoint it was
+   handed (it may have cosigned it just before a crash) or else the last one it cosigned;
+   stores its line. */
+static bool
+cosign(const struct tlog_witness *w, uint64_t size, const char *note)
+{
+	char size_s[24], *out = NULL, *line = NULL;
+	const char *p[3], *why = NULL;
+	const char *const wk[1] = {w->vkey};
+	struct mado_tlog_checkpoint cp;
+	PGresult *res;
+	uint64_t last, sent;
+	bool done = false;
+
+	p[0] = w->name;
+	if ((res = run("SELECT cosigned, sent FROM portal.tlog_witness_last($1)", 1, p, NULL,
+		       NULL)) == NULL)
+		return false;
+	last = strtoull(PQgetvalue(res, 0, 0), NULL, 10);
+	sent = strtoull(PQgetvalue(res, 0, 1), NULL, 10);
+	PQclear(res);
+	if (last >= size)
+		return true;
+	snprintf(size_s, sizeof(size_s), "%llu", (unsigned long long)size);
+	p[1] = size_s;
+	if ((res = run("SELECT portal.tlog_witness_sending($1, $2::bigint)", 2, p, NULL, NULL)) ==
+	    NULL)
+		return false;
+	PQclear(res);
+	if (sent > last && sent <= size)
+		out = ask(w, sent, size, note);
+	if (out == NULL)
+		out = ask(w, last, size, note);
+	if (out == NULL) {
+		mado_log_warn(NULL, "transparency log: witness %s did not cosign checkpoint %llu",
+			      w->name, (unsigned long long)size);
+		return false;
+	}
+	if ((why = mado_tlog_note_verify(out, strlen(out), translog__cfg.vkey, wk, 1, 1, &cp)) !=
+		NULL ||
+	    cp.size != size || (line = witness_line(out, w)) == NULL) {
+		mado_log_warn(NULL, "transparency log: witness %s's answer does not verify: %s",
+			      w->name, why != NULL ? why : "another checkpoint");
+		goto out;
+	}
+	snprintf(size_s, sizeof(size_s), "%llu", (unsigned long long)size);
+	p[0] = size_s;
+	p[1] = w->name;
+	p[2] = line;
+	if ((res = run("SELECT portal.tlog_cosign_add($1::bigint, $2, $3)", 3, p, NULL, NULL)) !=
+	    NULL) {
+		PQclear(res);
+		done = true;
+	}
+out:
+	free(line);
+	free(out);
+	return done;
+}
+
+/* The witnesses' step for the newest checkpoint, when it is not published yet. */
+static void
+witness(void)
+{
+	PGresult *res;
+	uint64_t size;
+	char *note, size_s[24], need_s[16];
+	const char *p[2] = {size_s, need_s};
+	int i;
+
+	if ((res = run("SELECT size, note FROM portal.tlog_unpublished()", 0, NULL, NULL, NULL)) ==
+	    NULL)
+		return;
+	if (PQntuples(res) != 1) {
+		PQclear(res);
+		return;
+	}
+	size = strtoull(PQgetvalue(res, 0, 0), NULL, 10);
+	note = mado_xstrdup(PQgetvalue(res, 0, 1));
+	PQclear(res);
+	/* A witness that refused is asked again for a new checkpoint, or after 10 s. */
+	if (size == S.witness_tried_size && mado_now_ms() - S.witness_tried_ms < 10000) {
+		free(note);
+		return;
+	}
+	S.witness_tried_size = size;
+	S.witness_tried_ms = mado_now_ms();
+	for (i = 0; i < translog__cfg.n_witness; i++)
+		(void)cosign(&translog__cfg.witness[i], size, note);
+	free(note);
+	snprintf(size_s, sizeof(size_s), "%llu", (unsigned long long)size);
+	snprintf(need_s, sizeof(need_s), "%d", translog__cfg.needed);
+	if ((res = run("SELECT portal.tlog_publish($1::bigint, $2::int)", 2, p, NULL, NULL)) ==
+	    NULL)
+		return;
+	if (strcmp(PQgetvalue(res, 0, 0), "t") == 0) {
+		PQclear(res);
+		p[0] = size_s;
+		if ((res = run("SELECT size, note FROM portal.tlog_checkpoint($1::bigint)", 1, p,
+			       NULL, NULL)) != NULL &&
+		    PQntuples(res) == 1)
+			export(size, PQgetvalue(res, 0, 1));
+		mado_log_info(NULL, "transparency log: checkpoint %llu published",
+			      (unsigned long long)size);
+	}
+	PQclear(res);
+}
+
+static bool
+connect_db(void)
+{
+	if (S.conn != NULL && PQstatus(S.conn) == CONNECTION_OK)
+		return true;
+	PQfinish(S.conn);
+	S.leader = false;
+	S.conn =
+	    mado_db_connect(translog__cfg.db_url, translog__cfg.connect_timeout, "mado-sequencer");
+	if (S.conn == NULL || PQstatus(S.conn) != CONNECTION_OK) {
+		PQfinish(S.conn);
+		S.conn = NULL;
+		return false;
+	}
+	return true;
+}
+
+static bool
+take_lock(void)
+{
+	char a[16], b[16];
+	const char *p[2] = {a, b};
+	PGresult *res;
+
+	snprintf(a, sizeof(a), "%d", TLOG_LOCK_A);
+	snprintf(b, sizeof(b), "%d", TLOG_LOCK_B);
+	if ((res = run("SELECT pg_try_advisory_lock($1::int, $2::int)", 2, p, NULL, NULL)) == NULL)
+		return false;
+	S.leader = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	PQclear(res);
+	if (S.leader)
+		mado_log_info(NULL, "transparency log: this process sequences");
+	return S.leader;
+}
+
+static void *
+main_loop(void *arg)
+{
+	int64_t start;
+	int taken, wait;
+
+	(void)arg;
+	for (;;) {
+		start = mado_now_ms();
+		taken = 0;
+		if (connect_db() && (S.leader || take_lock())) {
+			if (batch(&taken) != MADO_OK && PQstatus(S.conn) != CONNECTION_OK) {
+				mado_log_warn(NULL,
+					      "transparency log: lost the database; retrying");
+				PQfinish(S.conn);
+				S.conn = NULL;
+				S.leader = false;
+			} else if (taken < translog__cfg.batch_max ||
+				   mado_now_ms() - S.witnessed_ms >= translog__cfg.batch_ms) {
+				/* Under a load that fills every batch, witnesses are still asked
+				   once a batch interval, so checkpoints keep being published. */
+				S.witnessed_ms = mado_now_ms();
+				witness();
+			}
+		}
+		wait = taken >= translog__cfg.batch_max
+			   ? 0
+			   : translog__cfg.batch_ms - (int)(mado_now_ms() - start);
+		if (pause_ms(wait > 0 ? wait : 0))
+			break;
+	}
+	PQfinish(S.conn);
+	S.conn = NULL;
+	S.leader = false;
+	return NULL;
+}
+
+int
+mado_translog_start(void)
+{
+	if (translog__cfg.key == NULL || S.running)
+		return MADO_OK;
+	S.stop = false;
+	if (pthread_create(&S.thread, NULL, main_loop, NULL) != 0)
+		return MADO_E_INTERNAL;
+	S.running = true;
+	return MADO_OK;
+}
+
+void
+mado_translog_stop(void)
+{
+	if (!S.running)
+		return;
+	pthread_mutex_lock(&S.mu);
+	S.stop = true;
+	pthread_cond_signal(&S.cv);
+	pthread_mutex_unlock(&S.mu);
+	pthread_join(S.thread, NULL);
+	S.running = false;
+}

@@ -1,0 +1,87 @@
+/*
+ * The tree as stored: tlog-tiles of 256 hashes, height 8. The library asks for the hash
+ * of a complete subtree at (binary level, index); a subtree at level 8T + r is the MTH of
+ * 2^r consecutive hashes of one tile at tile level T, so any proof reads O(log n) tiles.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "mado/err.h"
+#include "mado/util.h"
+#include "translog_int.h"
+
+void
+translog__tiles_init(struct tlog_tiles *ts, tlog_tile_fetch fetch, void *ctx)
+{
+	memset(ts, 0, sizeof(*ts));
+	ts->fetch = fetch;
+	ts->ctx = ctx;
+}
+
+void
+translog__tiles_free(struct tlog_tiles *ts)
+{
+	size_t i;
+
+	for (i = 0; i < MADO_NELEM(ts->cache); i++)
+		free(ts->cache[i]);
+	memset(ts->cache, 0, sizeof(ts->cache));
+}
+
+void
+translog__subtree(const unsigned char (*h)[TLOG_HASH], unsigned n, unsigned char out[32])
+{
+	unsigned char l[32], r[32];
+
+	if (n == 1) {
+		memcpy(out, h[0], 32);
+		return;
+	}
+	translog__subtree(h, n / 2, l);
+	translog__subtree(h + n / 2, n / 2, r);
+	mado_tlog_node_hash(l, r, out);
+}
+
+static const struct tlog_tile *
+tile(struct tlog_tiles *ts, int level, uint64_t idx)
+{
+	struct tlog_tile *t;
+	size_t i;
+
+	if (level < TLOG_LEVELS && ts->edge[level] != NULL && ts->edge[level]->idx == idx)
+		return ts->edge[level];
+	for (i = 0; i < MADO_NELEM(ts->cache); i++)
+		if (ts->cache[i] != NULL && ts->cache[i]->level == level &&
+		    ts->cache[i]->idx == idx)
+			return ts->cache[i];
+	i = ts->next++ % MADO_NELEM(ts->cache);
+	if (ts->cache[i] == NULL)
+		ts->cache[i] = mado_xmalloc(sizeof(struct tlog_tile));
+	t = ts->cache[i];
+	if (ts->fetch(ts->ctx, level, idx, t) != MADO_OK) {
+		t->level = -1;
+		return NULL;
+	}
+	return t;
+}
+
+int
+translog__read(void *ctx, int level, uint64_t index, unsigned char out[32])
+{
+	struct tlog_tiles *ts = ctx;
+	const struct tlog_tile *t;
+	int tl = level / 8, r = level % 8;
+	uint64_t first;
+	unsigned n = 1u << r, at;
+
+	if (level < 0 || tl >= TLOG_LEVELS || index > (UINT64_MAX >> (level + 1)))
+		return -1;
+	first = index << r; /* the first hash of tile level tl */
+	if ((t = tile(ts, tl, first / TLOG_TILE_W)) == NULL)
+		return -1;
+	at = (unsigned)(first % TLOG_TILE_W);
+	if (at + n > t->width)
+		return -1;
+	translog__subtree(&t->h[at], n, out);
+	return 0;
+}
