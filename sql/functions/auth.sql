@@ -187,13 +187,40 @@ REVOKE EXECUTE ON FUNCTION portal.record_helped(bytea, uuid, text[]) FROM PUBLIC
 GRANT EXECUTE ON FUNCTION portal.record_helped(bytea, uuid, text[]) TO mado_app;
 
 /*
+ * A bounded batch of what ran out: pre-login sessions as soon as they expire (their
+ * challenges with them), people's sessions an hour after, and failure counters a day
+ * after. Each kind is found on its own index (sessions_prelogin_expires, sessions_expires),
+ * oldest first. The plan is made once per connection, often while the tables are still
+ * small, and then kept: planned without seq scans, it stays on the indexes as the tables
+ * grow instead of reading every session on every challenge (the failure counters have no
+ * such index and are read whole, as before). The cost that seq scans are given when off
+ * would otherwise make it worth compiling (JIT): a second per call.
+ */
+CREATE OR REPLACE FUNCTION portal.auth_purge() RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+SET enable_seqscan = off SET jit = off AS $$
+BEGIN
+	DELETE FROM portal.sessions WHERE id_hash IN (SELECT x.id_hash FROM (
+		(SELECT s.id_hash FROM portal.sessions s
+		 WHERE s.person_id IS NULL AND s.expires_at < now()
+		 ORDER BY s.expires_at LIMIT 64)
+		UNION ALL
+		(SELECT s.id_hash FROM portal.sessions s
+		 WHERE s.expires_at < now() - interval '1 hour'
+		 ORDER BY s.expires_at LIMIT 64)) x LIMIT 64);
+	DELETE FROM portal.auth_failures WHERE (scope, key_hash) IN (SELECT f.scope, f.key_hash
+		FROM portal.auth_failures f WHERE f.window_start < now() - interval '1 day' LIMIT 64);
+END
+$$;
+REVOKE EXECUTE ON FUNCTION portal.auth_purge() FROM PUBLIC;
+
+/*
  * A browser's pre-login session and its challenge, in one call. p_csrf set: a new
  * pre-login session under p_key (p_shared: on a shared computer); NULL: the browser's own
  * session, whose pre-login session is marked shared or not (p_shared NULL: a person's
  * session, left as it is). p_nonce set: the session's challenge, replacing an earlier one.
- * Every call then clears a bounded batch of what ran out (pre-login sessions as soon as
- * they expire, their challenges with them; people's sessions and counters a while after),
- * so abandoned pre-login sessions cannot pile up.
+ * Every call then clears a bounded batch of what ran out (portal.auth_purge), so
+ * abandoned pre-login sessions cannot pile up.
  */
 CREATE OR REPLACE FUNCTION portal.auth_prelogin(p_key bytea, p_csrf text, p_shared boolean,
 	p_prelogin_s int, p_nonce text, p_challenge_s int)
@@ -213,11 +240,7 @@ BEGIN
 		ON CONFLICT (session_hash) DO UPDATE SET nonce = excluded.nonce,
 			expires_at = excluded.expires_at;
 	END IF;
-	DELETE FROM portal.sessions WHERE id_hash IN (SELECT s.id_hash FROM portal.sessions s
-		WHERE (s.person_id IS NULL AND s.expires_at < now())
-		OR s.expires_at < now() - interval '1 hour' LIMIT 64);
-	DELETE FROM portal.auth_failures WHERE (scope, key_hash) IN (SELECT f.scope, f.key_hash
-		FROM portal.auth_failures f WHERE f.window_start < now() - interval '1 day' LIMIT 64);
+	PERFORM portal.auth_purge();
 END
 $$;
 REVOKE EXECUTE ON FUNCTION portal.auth_prelogin(bytea, text, boolean, int, text, int) FROM PUBLIC;
