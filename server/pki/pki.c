@@ -23,6 +23,15 @@
 #include "pki_int.h"
 
 #define MIN_RSA_BITS 2048
+#define KEY_SLOTS    1024 /* keys remembered by pki__key_hash; a slot holds the latest */
+
+static void key_hash_uncached(X509 *x, char out[65]);
+
+struct pki_key_slot {
+	unsigned char spki[32]; /* SHA-256 of the certificate's SubjectPublicKeyInfo bytes */
+	char hash[65];
+	bool used;
+};
 
 static const char *const reason_strs[] = {
 #define MADO_PKI_STR(name, str) str,
@@ -187,10 +196,12 @@ int
 mado_pki_new(const struct mado_pki_config *cfg, struct mado_pki **out, char *why, size_t whylen)
 {
 	struct mado_pki *pki;
+	int i;
 
 	*out = NULL;
 	pki = mado_xcalloc(1, sizeof(*pki));
 	pthread_mutex_init(&pki->cache_mu, NULL);
+	pthread_mutex_init(&pki->keys_mu, NULL);
 	pthread_cond_init(&pki->flight_cv, NULL);
 	pthread_mutex_init(&pki->crl_mu, NULL);
 	pki->store = X509_STORE_new();
@@ -199,6 +210,10 @@ mado_pki_new(const struct mado_pki_config *cfg, struct mado_pki **out, char *why
 		goto nomem;
 	if (load_anchors(pki, cfg->trust_dir, why, whylen) != 0)
 		goto fail;
+	/* The anchors' keys, once (issuer_key names every card's issuer by one). */
+	pki->anchor_keys = mado_xcalloc((size_t)sk_X509_num(pki->anchors), 65);
+	for (i = 0; i < sk_X509_num(pki->anchors); i++)
+		key_hash_uncached(sk_X509_value(pki->anchors, i), pki->anchor_keys[i]);
 	if ((pki->disallowed = parse_oids(cfg->policies_disallowed, why, whylen)) == NULL ||
 	    (pki->required = parse_oids(cfg->policies_required, why, whylen)) == NULL)
 		goto fail;
@@ -250,6 +265,8 @@ mado_pki_free(struct mado_pki *pki)
 	pki__crl_free(pki);
 	X509_STORE_free(pki->store);
 	sk_X509_pop_free(pki->anchors, X509_free);
+	free(pki->anchor_keys);
+	free(pki->keys);
 	sk_ASN1_OBJECT_pop_free(pki->disallowed, ASN1_OBJECT_free);
 	sk_ASN1_OBJECT_pop_free(pki->required, ASN1_OBJECT_free);
 	X509_free(pki->ocsp_responder);
@@ -257,6 +274,7 @@ mado_pki_free(struct mado_pki *pki)
 	free(pki->crl_source);
 	pthread_cond_destroy(&pki->flight_cv);
 	pthread_mutex_destroy(&pki->cache_mu);
+	pthread_mutex_destroy(&pki->keys_mu);
 	pthread_mutex_destroy(&pki->crl_mu);
 	free(pki);
 }
@@ -309,14 +327,67 @@ hash_hex(const unsigned char *der, int len, char out[65])
 		out[0] = '\0';
 }
 
+static void
+key_hash_uncached(X509 *x, char out[65])
+{
+	unsigned char *der = NULL;
+	int len;
+
+	len = i2d_PUBKEY(X509_get0_pubkey(x), &der);
+	hash_hex(der, len, out);
+	OPENSSL_free(der);
+}
+
+/*
+ * In OpenSSL 3, i2d_PUBKEY goes through the encoder machinery: it cost a third of a
+ * login's CPU, and its locks are shared by every thread. So the answer is remembered,
+ * keyed on the SHA-256 of the key's bytes exactly as the certificate carries them (read
+ * without an encoder): the same bytes always give the same key, and so the same hash.
+ */
+void
+pki__key_hash(struct mado_pki *pki, X509 *x, char out[65])
+{
+	unsigned char *der = NULL, spki[32];
+	struct pki_key_slot *slot;
+	unsigned int n = 0;
+	int len;
+
+	out[0] = '\0';
+	len = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(x), &der);
+	if (len <= 0 || EVP_Digest(der, (size_t)len, spki, &n, EVP_sha256(), NULL) != 1 ||
+	    n != sizeof(spki)) {
+		OPENSSL_free(der);
+		ERR_clear_error();
+		key_hash_uncached(x, out);
+		return;
+	}
+	OPENSSL_free(der);
+	pthread_mutex_lock(&pki->keys_mu);
+	if (pki->keys == NULL)
+		pki->keys = mado_xcalloc(KEY_SLOTS, sizeof(*pki->keys));
+	slot = &pki->keys[(spki[0] | (unsigned)spki[1] << 8) % KEY_SLOTS];
+	if (slot->used && memcmp(slot->spki, spki, sizeof(spki)) == 0)
+		memcpy(out, slot->hash, 65);
+	pthread_mutex_unlock(&pki->keys_mu);
+	if (out[0] != '\0')
+		return;
+	key_hash_uncached(x, out);
+	if (out[0] == '\0')
+		return;
+	pthread_mutex_lock(&pki->keys_mu);
+	memcpy(slot->spki, spki, sizeof(spki));
+	memcpy(slot->hash, out, 65);
+	slot->used = true;
+	pthread_mutex_unlock(&pki->keys_mu);
+}
+
 /* The key of the anchor that issued cert: one whose name and key identifier match and
    whose key verifies cert's signature. Anchors may share a name; only one key signed. */
 static void
 issuer_key(struct mado_pki *pki, X509 *cert, char out[65])
 {
-	unsigned char *der = NULL;
 	X509 *a;
-	int i, len;
+	int i;
 
 	out[0] = '\0';
 	for (i = 0; i < sk_X509_num(pki->anchors); i++) {
@@ -324,9 +395,7 @@ issuer_key(struct mado_pki *pki, X509 *cert, char out[65])
 		if (X509_check_issued(a, cert) != X509_V_OK ||
 		    X509_verify(cert, X509_get0_pubkey(a)) != 1)
 			continue;
-		len = i2d_PUBKEY(X509_get0_pubkey(a), &der);
-		hash_hex(der, len, out);
-		OPENSSL_free(der);
+		memcpy(out, pki->anchor_keys[i], 65);
 		break;
 	}
 	ERR_clear_error();
@@ -348,10 +417,7 @@ card_identity(struct mado_pki *pki, X509 *cert, struct mado_card_id *id)
 	hash_hex(der, len, id->issuer_hash);
 	OPENSSL_free(der);
 	der = NULL;
-	len = i2d_PUBKEY(X509_get0_pubkey(cert), &der);
-	hash_hex(der, len, id->key_hash);
-	OPENSSL_free(der);
-	der = NULL;
+	pki__key_hash(pki, cert, id->key_hash);
 	len = i2d_X509(cert, &der);
 	hash_hex(der, len, fp);
 	OPENSSL_free(der);
