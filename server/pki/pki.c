@@ -4,6 +4,7 @@
  * from the system store.
  */
 #include <dirent.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,8 +25,14 @@
 
 #define MIN_RSA_BITS 2048
 #define KEY_SLOTS    1024 /* keys remembered by pki__key_hash; a slot holds the latest */
+#define CERT_SLOTS   1024 /* certificates remembered by pki__cert_parse, the same way */
 
 static void key_hash_uncached(X509 *x, char out[65]);
+
+struct pki_cert_slot {
+	unsigned char der[32]; /* SHA-256 of the certificate's DER */
+	X509 *cert;            /* one reference held here */
+};
 
 struct pki_key_slot {
 	unsigned char spki[32]; /* SHA-256 of the certificate's SubjectPublicKeyInfo bytes */
@@ -259,6 +266,8 @@ fail:
 void
 mado_pki_free(struct mado_pki *pki)
 {
+	int i;
+
 	if (pki == NULL)
 		return;
 	pki__ocsp_cache_free(pki);
@@ -267,6 +276,9 @@ mado_pki_free(struct mado_pki *pki)
 	sk_X509_pop_free(pki->anchors, X509_free);
 	free(pki->anchor_keys);
 	free(pki->keys);
+	for (i = 0; pki->certs != NULL && i < CERT_SLOTS; i++)
+		X509_free(pki->certs[i].cert);
+	free(pki->certs);
 	sk_ASN1_OBJECT_pop_free(pki->disallowed, ASN1_OBJECT_free);
 	sk_ASN1_OBJECT_pop_free(pki->required, ASN1_OBJECT_free);
 	X509_free(pki->ocsp_responder);
@@ -383,6 +395,59 @@ pki__key_hash(struct mado_pki *pki, X509 *x, char out[65])
 
 /* The key of the anchor that issued cert: one whose name and key identifier match and
    whose key verifies cert's signature. Anchors may share a name; only one key signed. */
+/*
+ * Decoding a certificate costs OpenSSL 3 a decoder for its key (a quarter of a login's
+ * CPU, under locks shared by every thread), and a card sends the same certificate at every
+ * login. So the decoded certificate is remembered by the SHA-256 of its DER: the same bytes
+ * decode to the same certificate, and every check still runs on it at every login.
+ */
+X509 *
+pki__cert_parse(struct mado_pki *pki, const unsigned char *der, size_t len)
+{
+	unsigned char h[32];
+	struct pki_cert_slot *slot;
+	const unsigned char *p = der;
+	unsigned int n = 0;
+	X509 *cert = NULL, *old = NULL;
+
+	if (len == 0 || len > LONG_MAX)
+		return NULL;
+	if (EVP_Digest(der, len, h, &n, EVP_sha256(), NULL) != 1 || n != sizeof(h)) {
+		ERR_clear_error();
+		if ((cert = d2i_X509(NULL, &p, (long)len)) != NULL && p != der + len) {
+			X509_free(cert);
+			cert = NULL;
+		}
+		return cert;
+	}
+	pthread_mutex_lock(&pki->keys_mu);
+	if (pki->certs == NULL)
+		pki->certs = mado_xcalloc(CERT_SLOTS, sizeof(*pki->certs));
+	slot = &pki->certs[(h[0] | (unsigned)h[1] << 8) % CERT_SLOTS];
+	if (slot->cert != NULL && memcmp(slot->der, h, sizeof(h)) == 0 &&
+	    X509_up_ref(slot->cert) == 1)
+		cert = slot->cert;
+	pthread_mutex_unlock(&pki->keys_mu);
+	if (cert != NULL)
+		return cert;
+	/* Strictly: all of the DER, nothing after it. */
+	if ((cert = d2i_X509(NULL, &p, (long)len)) == NULL || p != der + len) {
+		X509_free(cert);
+		return NULL;
+	}
+	/* Its extensions are read now, before it is shared. */
+	(void)X509_get_extension_flags(cert);
+	if (X509_up_ref(cert) != 1)
+		return cert;
+	pthread_mutex_lock(&pki->keys_mu);
+	old = slot->cert;
+	memcpy(slot->der, h, sizeof(h));
+	slot->cert = cert;
+	pthread_mutex_unlock(&pki->keys_mu);
+	X509_free(old);
+	return cert;
+}
+
 static void
 issuer_key(struct mado_pki *pki, X509 *cert, char out[65])
 {
