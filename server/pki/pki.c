@@ -26,6 +26,12 @@
 #define MIN_RSA_BITS 2048
 #define KEY_SLOTS    1024 /* keys remembered by pki__key_hash; a slot holds the latest */
 #define CERT_SLOTS   1024 /* certificates remembered by pki__cert_parse, the same way */
+#define ISSUER_SLOTS 1024 /* which anchor signed a certificate, by issuer_key */
+
+struct pki_issuer_slot {
+	char fp[65]; /* SHA-256 of the certificate's DER, hex */
+	char issuer[65];
+};
 
 static void key_hash_uncached(X509 *x, char out[65]);
 
@@ -276,6 +282,7 @@ mado_pki_free(struct mado_pki *pki)
 	sk_X509_pop_free(pki->anchors, X509_free);
 	free(pki->anchor_keys);
 	free(pki->keys);
+	free(pki->issuers);
 	for (i = 0; pki->certs != NULL && i < CERT_SLOTS; i++)
 		X509_free(pki->certs[i].cert);
 	free(pki->certs);
@@ -448,19 +455,52 @@ pki__cert_parse(struct mado_pki *pki, const unsigned char *der, size_t len)
 	return cert;
 }
 
+/* Which anchor signed a certificate is the same answer for the same DER bytes: found ones
+   are remembered by the certificate's SHA-256 (fp, hex), so a card's login verifies its
+   signature once, on its path (check_chain), instead of twice. Anchors never change. */
+static bool
+issuer_key_cached(struct mado_pki *pki, const char *fp, char out[65], const char *put)
+{
+	struct pki_issuer_slot *slot;
+	unsigned idx = 0;
+	bool found = false;
+	int i;
+
+	if (strlen(fp) != 64)
+		return false;
+	for (i = 0; i < 8; i++)
+		idx = idx * 31 + (unsigned char)fp[i];
+	pthread_mutex_lock(&pki->keys_mu);
+	if (pki->issuers == NULL)
+		pki->issuers = mado_xcalloc(ISSUER_SLOTS, sizeof(*pki->issuers));
+	slot = &pki->issuers[idx % ISSUER_SLOTS];
+	if (put != NULL) {
+		memcpy(slot->fp, fp, 65);
+		memcpy(slot->issuer, put, 65);
+	} else if (strcmp(slot->fp, fp) == 0) {
+		memcpy(out, slot->issuer, 65);
+		found = true;
+	}
+	pthread_mutex_unlock(&pki->keys_mu);
+	return found;
+}
+
 static void
-issuer_key(struct mado_pki *pki, X509 *cert, char out[65])
+issuer_key(struct mado_pki *pki, X509 *cert, const char *fp, char out[65])
 {
 	X509 *a;
 	int i;
 
 	out[0] = '\0';
+	if (issuer_key_cached(pki, fp, out, NULL))
+		return;
 	for (i = 0; i < sk_X509_num(pki->anchors); i++) {
 		a = sk_X509_value(pki->anchors, i);
 		if (X509_check_issued(a, cert) != X509_V_OK ||
 		    X509_verify(cert, X509_get0_pubkey(a)) != 1)
 			continue;
 		memcpy(out, pki->anchor_keys[i], 65);
+		(void)issuer_key_cached(pki, fp, NULL, out);
 		break;
 	}
 	ERR_clear_error();
@@ -486,6 +526,7 @@ card_identity(struct mado_pki *pki, X509 *cert, struct mado_card_id *id)
 	len = i2d_X509(cert, &der);
 	hash_hex(der, len, fp);
 	OPENSSL_free(der);
+	der = NULL;
 	snprintf(id->fingerprint, sizeof(id->fingerprint), "%.16s", fp);
 	if ((bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), NULL)) != NULL &&
 	    (hex = BN_bn2hex(bn)) != NULL) {
@@ -495,7 +536,7 @@ card_identity(struct mado_pki *pki, X509 *cert, struct mado_card_id *id)
 	BN_free(bn);
 	id->not_before = pki__time_t(X509_get0_notBefore(cert));
 	id->not_after = pki__time_t(X509_get0_notAfter(cert));
-	issuer_key(pki, cert, id->issuer_key);
+	issuer_key(pki, cert, fp, id->issuer_key);
 }
 
 void

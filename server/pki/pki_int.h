@@ -14,14 +14,16 @@ struct ocsp_responder;
 struct ocsp_flight;
 struct pki_key_slot;
 struct pki_cert_slot;
+struct pki_issuer_slot;
 
 struct mado_pki {
 	X509_STORE *store; /* the anchors; never the system store */
 	STACK_OF(X509) *anchors;
-	char (*anchor_keys)[65];     /* pki__key_hash of each anchor, in the order of anchors */
-	pthread_mutex_t keys_mu;     /* the slots below */
-	struct pki_key_slot *keys;   /* pki__key_hash remembered, made on first use */
-	struct pki_cert_slot *certs; /* pki__cert_parse remembered, made on first use */
+	char (*anchor_keys)[65];         /* pki__key_hash of each anchor, in the order of anchors */
+	pthread_mutex_t keys_mu;         /* the slots below */
+	struct pki_key_slot *keys;       /* pki__key_hash remembered, made on first use */
+	struct pki_cert_slot *certs;     /* pki__cert_parse remembered, made on first use */
+	struct pki_issuer_slot *issuers; /* issuer_key's answers remembered, the same way */
 	STACK_OF(ASN1_OBJECT) *disallowed;
 	STACK_OF(ASN1_OBJECT) *required;
 	enum mado_revocation revocation;
