@@ -458,31 +458,49 @@ pki__cert_parse(struct mado_pki *pki, const unsigned char *der, size_t len)
 /* Which anchor signed a certificate is the same answer for the same DER bytes: found ones
    are remembered by the certificate's SHA-256 (fp, hex), so a card's login verifies its
    signature once, on its path (check_chain), instead of twice. Anchors never change. */
+static struct pki_issuer_slot *
+issuer_slot(struct mado_pki *pki, const char *fp)
+{
+	unsigned idx = 0;
+	int i;
+
+	for (i = 0; i < 8; i++)
+		idx = idx * 31 + (unsigned char)fp[i];
+	if (pki->issuers == NULL)
+		pki->issuers = mado_xcalloc(ISSUER_SLOTS, sizeof(*pki->issuers));
+	return &pki->issuers[idx % ISSUER_SLOTS];
+}
+
 static bool
-issuer_key_cached(struct mado_pki *pki, const char *fp, char out[65], const char *put)
+issuer_key_get(struct mado_pki *pki, const char *fp, char out[65])
 {
 	struct pki_issuer_slot *slot;
-	unsigned idx = 0;
 	bool found = false;
-	int i;
 
 	if (strlen(fp) != 64)
 		return false;
-	for (i = 0; i < 8; i++)
-		idx = idx * 31 + (unsigned char)fp[i];
 	pthread_mutex_lock(&pki->keys_mu);
-	if (pki->issuers == NULL)
-		pki->issuers = mado_xcalloc(ISSUER_SLOTS, sizeof(*pki->issuers));
-	slot = &pki->issuers[idx % ISSUER_SLOTS];
-	if (put != NULL) {
-		memcpy(slot->fp, fp, 65);
-		memcpy(slot->issuer, put, 65);
-	} else if (strcmp(slot->fp, fp) == 0) {
+	slot = issuer_slot(pki, fp);
+	if (strcmp(slot->fp, fp) == 0) {
 		memcpy(out, slot->issuer, 65);
 		found = true;
 	}
 	pthread_mutex_unlock(&pki->keys_mu);
 	return found;
+}
+
+static void
+issuer_key_put(struct mado_pki *pki, const char *fp, const char *issuer)
+{
+	struct pki_issuer_slot *slot;
+
+	if (strlen(fp) != 64)
+		return;
+	pthread_mutex_lock(&pki->keys_mu);
+	slot = issuer_slot(pki, fp);
+	memcpy(slot->fp, fp, 65);
+	memcpy(slot->issuer, issuer, 65);
+	pthread_mutex_unlock(&pki->keys_mu);
 }
 
 static void
@@ -492,7 +510,7 @@ issuer_key(struct mado_pki *pki, X509 *cert, const char *fp, char out[65])
 	int i;
 
 	out[0] = '\0';
-	if (issuer_key_cached(pki, fp, out, NULL))
+	if (issuer_key_get(pki, fp, out))
 		return;
 	for (i = 0; i < sk_X509_num(pki->anchors); i++) {
 		a = sk_X509_value(pki->anchors, i);
@@ -500,7 +518,7 @@ issuer_key(struct mado_pki *pki, X509 *cert, const char *fp, char out[65])
 		    X509_verify(cert, X509_get0_pubkey(a)) != 1)
 			continue;
 		memcpy(out, pki->anchor_keys[i], 65);
-		(void)issuer_key_cached(pki, fp, NULL, out);
+		issuer_key_put(pki, fp, out);
 		break;
 	}
 	ERR_clear_error();
