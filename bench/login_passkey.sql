@@ -1,14 +1,18 @@
 -- The SQL of one complete passkey login, as mado runs it (server/auth/auth_store.c,
 -- server/passkey/passkey_store.c), for pgbench: the database's ceiling for the passkey
--- row of bench/login. :cards passkeys exist with ids 1..:cards.
+-- row of bench/login: seven round trips, as in mado. :cards passkeys exist with ids
+-- 1..:cards.
 \set n random(1, :cards)
 \set s random(1, 2000000000)
--- POST /api/v1/auth/passkey/challenge: a pre-login session and its challenge.
-INSERT INTO portal.sessions (id_hash, csrf_token, expires_at)
-  VALUES (sha256(convert_to('pk-' || :client_id || '-' || :s, 'UTF8')), 'csrf', now() + make_interval(secs => 600));
-INSERT INTO portal.auth_challenges (session_hash, nonce, expires_at)
-  VALUES (sha256(convert_to('pk-' || :client_id || '-' || :s, 'UTF8')), repeat('n', 44), now() + make_interval(secs => 300))
-  ON CONFLICT (session_hash) DO UPDATE SET nonce = excluded.nonce, expires_at = excluded.expires_at;
+-- POST /api/v1/auth/passkey/challenge: the route's per-client limit ...
+INSERT INTO portal.auth_failures AS f (scope, key_hash, window_start, failures)
+  VALUES ('addr', 'bench-rate', now(), 1) ON CONFLICT (scope, key_hash) DO UPDATE SET
+  failures = CASE WHEN f.window_start <= now() - make_interval(secs => 60) THEN 1 ELSE f.failures + 1 END,
+  window_start = CASE WHEN f.window_start <= now() - make_interval(secs => 60) THEN now() ELSE f.window_start END
+  RETURNING failures, greatest(1, ceil(extract(epoch FROM window_start + make_interval(secs => 60) - now())))::int;
+-- ... and the pre-login session, its challenge and the purge of what ran out.
+SELECT portal.auth_prelogin(sha256(convert_to('pk-' || :client_id || '-' || :s, 'UTF8')), 'csrf', false,
+  600, repeat('n', 44), 300);
 -- POST /api/v1/auth/passkey: the gate reads the pre-login session ...
 SELECT s.person_id, s.binding_id, s.channel, coalesce(s.method, ''), s.csrf_token,
   s.expires_at <= now() OR s.last_seen <= now() - make_interval(secs => 900),
@@ -25,13 +29,7 @@ SELECT true, p.id::text, p.person_id::text, p.binding_id::text, p.public_key, p.
   WHERE p.credential_id = (SELECT credential_id FROM portal.passkeys WHERE id = :n);
 UPDATE portal.passkeys SET sign_count = sign_count + 1, last_used_at = now()
   WHERE id = :n AND sign_count < 4294967295;
--- ... and in one transaction the session and the history.
-BEGIN;
-DELETE FROM portal.sessions WHERE id_hash = sha256(convert_to('pk-' || :client_id || '-' || :s, 'UTF8'));
-INSERT INTO portal.sessions (id_hash, person_id, binding_id, method, passkey_id, csrf_token, expires_at)
-  SELECT sha256(convert_to('ps-' || :client_id || '-' || :s, 'UTF8')), person_id, binding_id, 'passkey', id,
-  'csrf', now() + make_interval(secs => 28800) FROM portal.passkeys WHERE id = :n;
-SELECT set_config('mado.person_id', (SELECT person_id::text FROM portal.passkeys WHERE id = :n), true);
-INSERT INTO portal.login_events (person_id, method, event, reason)
-  SELECT person_id, 'passkey', 'login', NULL FROM portal.passkeys WHERE id = :n;
-COMMIT;
+-- ... and in one call the session, the history and the notice.
+SELECT portal.login_open(sha256(convert_to('pk-' || :client_id || '-' || :s, 'UTF8')), NULL, NULL,
+  sha256(convert_to('ps-' || :client_id || '-' || :s, 'UTF8')), person_id, binding_id, 'passkey', 'csrf',
+  28800, false, '127.0.0.0/24', id, false, false) FROM portal.passkeys WHERE id = :n;

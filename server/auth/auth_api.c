@@ -130,19 +130,28 @@ mado_auth_free(void)
 	memset(&auth__s, 0, sizeof(auth__s));
 }
 
+/* A new session id (the cookie's value and its hash in key) and its CSRF token. */
+static int
+session_token(char cookie[64], char key[MADO_HASH_PARAM_LEN], char csrf[48])
+{
+	if (auth__token(cookie, 64, 32) != MADO_OK ||
+	    auth__token(csrf, 48, AUTH_CSRF_LEN * 3 / 4) != MADO_OK)
+		return MADO_E_INTERNAL;
+	mado_secret_hash(cookie, key);
+	return MADO_OK;
+}
+
 /* A new session (or pre-login session) id, its cookie, and its CSRF token. */
 int
 auth__new_session_id(struct mado_req *rq, char key[MADO_HASH_PARAM_LEN], char csrf[48])
 {
 	char cookie[64];
+	int rc;
 
-	if (auth__token(cookie, sizeof(cookie), 32) != MADO_OK ||
-	    auth__token(csrf, 48, AUTH_CSRF_LEN * 3 / 4) != MADO_OK)
-		return MADO_E_INTERNAL;
-	mado_secret_hash(cookie, key);
-	auth__set_cookie(rq, cookie);
+	if ((rc = session_token(cookie, key, csrf)) == MADO_OK)
+		auth__set_cookie(rq, cookie);
 	OPENSSL_cleanse(cookie, sizeof(cookie));
-	return MADO_OK;
+	return rc;
 }
 
 /* Ends the request's session; its person (if any) gets event in their history. */
@@ -167,9 +176,12 @@ idle_of(bool shared)
 
 /* The browser's pre-login session, made when it has none. A new login ends the person's
    session this browser still has (shared terminals): server-side, with the logout in
-   their history. A pre-login session is marked shared, or not, as the request asks. */
+   their history. A pre-login session is marked shared, or not, as the request asks; with
+   a nonce, it gets that challenge. The session, its challenge and the purge of what ran
+   out are one round trip. */
 static int
-prelogin_of(struct mado_req *rq, struct mado_db *db, bool shared, char key[MADO_HASH_PARAM_LEN])
+prelogin_of(struct mado_req *rq, struct mado_db *db, bool shared, const char *nonce,
+	    char key[MADO_HASH_PARAM_LEN])
 {
 	char csrf[48];
 	int rc;
@@ -179,10 +191,10 @@ prelogin_of(struct mado_req *rq, struct mado_db *db, bool shared, char key[MADO_
 		return rc;
 	if (rq->actor.session && !rq->actor.authenticated) {
 		memcpy(key, rq->actor.session_hex, MADO_HASH_PARAM_LEN);
-		return auth__session_shared(db, key, shared);
+		return auth__prelogin(db, key, NULL, shared, nonce);
 	}
 	if ((rc = auth__new_session_id(rq, key, csrf)) != MADO_OK ||
-	    (rc = auth__session_new_prelogin(db, key, csrf, shared)) != MADO_OK)
+	    (rc = auth__prelogin(db, key, csrf, shared, nonce)) != MADO_OK)
 		return rc;
 	/* The request now stands for the new pre-login session. */
 	memcpy(rq->actor.session_hex, key, MADO_HASH_PARAM_LEN);
@@ -199,10 +211,9 @@ mado_auth_prelogin(struct mado_req *rq, bool shared, char key[MADO_HASH_PARAM_LE
 	struct mado_db *db;
 	int rc;
 
-	if ((rc = mado_http_db(rq, &db)) != MADO_OK ||
-	    (rc = prelogin_of(rq, db, shared, key)) != MADO_OK)
+	if ((rc = mado_http_db(rq, &db)) != MADO_OK)
 		return rc;
-	return auth__purge(db);
+	return prelogin_of(rq, db, shared, NULL, key);
 }
 
 int
@@ -216,22 +227,15 @@ mado_auth_challenge(struct mado_req *rq, bool on_session, bool shared,
 
 	if ((rc = mado_http_db(rq, &db)) != MADO_OK)
 		return rc;
-	/* The challenge belongs to this browser's session: one per cookie. */
-	if (on_session) {
-		if (!rq->actor.authenticated)
-			return MADO_E_UNAUTHENTICATED;
-		memcpy(key, rq->actor.session_hex, sizeof(key));
-	} else if ((rc = prelogin_of(rq, db, shared, key)) != MADO_OK) {
-		return rc;
-	}
 	if (mado_random(raw, sizeof(raw)) != 0)
 		return MADO_E_INTERNAL;
 	mado_b64(raw, sizeof(raw), nonce);
-	if ((rc = auth__challenge_put(db, key, nonce)) != MADO_OK)
-		return rc;
-	/* Every challenge clears a bounded batch of what ran out, so abandoned pre-login
-	   sessions cannot pile up. */
-	return auth__purge(db);
+	/* The challenge belongs to this browser's session: one per cookie. */
+	if (!on_session)
+		return prelogin_of(rq, db, shared, nonce, key);
+	if (!rq->actor.authenticated)
+		return MADO_E_UNAUTHENTICATED;
+	return auth__prelogin(db, rq->actor.session_hex, NULL, -1, nonce);
 }
 
 int
@@ -375,76 +379,106 @@ login_failed(struct mado_req *rq, struct mado_db *db, const char *addr_key, cons
 
 /*
  * Everything after the certificate (and signature) checks, for both login methods: the
- * binding, the decision, then counters and history for a failure or the new session.
+ * binding, the decision, then counters and history for a failure or the new session. A
+ * login that holds is one round trip: the database opens the session with the lookup.
  */
 static int
 finish_login(struct mado_req *rq, const char *addr_key, enum mado_pki_reason reason,
 	     const struct mado_pki_result *res, const char *method, bool shared, bool step_up,
 	     const char *handoff)
 {
-	char card_key[65], idbuf[160], key[MADO_HASH_PARAM_LEN], csrf[48], net[64];
-	bool known = auth__card_known(&res->card), conflict = false;
+	char card_key[65], idbuf[160], key[MADO_HASH_PARAM_LEN], csrf[48], net[64], cookie[64];
+	bool known = auth__card_known(&res->card);
+	bool open = reason == MADO_PKI_PASS && !step_up && handoff == NULL;
+	struct auth_card_login cl;
 	struct auth_session prior;
 	struct auth_binding b;
 	struct auth_login al;
+	struct auth_open o;
 	struct mado_db *db;
 	cJSON *out;
 	int rc, err;
 
 	memset(&b, 0, sizeof(b));
+	memset(&cl, 0, sizeof(cl));
 	memset(&al, 0, sizeof(al));
 	memset(&prior, 0, sizeof(prior));
 	memcpy(prior.person_id, rq->actor.person_id, sizeof(prior.person_id));
 	memcpy(prior.method, rq->actor.method, sizeof(prior.method));
 	snprintf(idbuf, sizeof(idbuf), "%s:%s", res->card.issuer_key, res->card.serial);
 	auth__limit_key(idbuf, card_key);
+	/* The new session's id is made before it is known whether the login holds; its
+	   cookie is set only once it does. */
+	if (open) {
+		auth__coarse_net(mado_http_client_addr(rq), net, sizeof(net));
+		al.method = method;
+		al.card = true;
+		al.revocation_checked = auth__s.revocation;
+		al.shared = shared;
+		al.client_net = net;
+		o.prelogin_key = rq->actor.session ? rq->actor.session_hex : NULL;
+		o.prior = &prior;
+		o.key = key;
+		o.csrf = csrf;
+		o.max_s = auth__s.max_s;
+		o.l = &al;
+		if ((rc = session_token(cookie, key, csrf)) != MADO_OK)
+			goto out;
+	}
 	if ((rc = mado_http_db(rq, &db)) != MADO_OK ||
-	    (known && (rc = auth__binding_find(db, &res->card, &b)) != MADO_OK))
-		return rc;
-	if (reason == MADO_PKI_PASS && b.found &&
-	    (rc = auth__key_elsewhere(db, res->card.key_hash, b.person_id, &conflict)) != MADO_OK)
-		return rc;
-	err = auth__login_decision(reason, b.found, conflict, b.revoked);
+	    (known && (rc = auth__card_login(db, &res->card, reason == MADO_PKI_PASS, card_key,
+					     open ? &o : NULL, &cl)) != MADO_OK))
+		goto out;
+	b.found = cl.found;
+	b.revoked = cl.revoked;
+	memcpy(b.id, cl.id, sizeof(b.id));
+	memcpy(b.person_id, cl.person_id, sizeof(b.person_id));
+	err = auth__login_decision(reason, b.found, cl.key_elsewhere, b.revoked);
 	if (err == MADO_OK && step_up && strcmp(b.person_id, rq->actor.person_id) != 0)
 		err = MADO_E_FORBIDDEN; /* another person's card confirms nothing here */
-	if (err != MADO_OK)
-		return login_failed(rq, db, addr_key, card_key, reason, res, &b, method, err);
+	if (err != MADO_OK) {
+		rc = login_failed(rq, db, addr_key, card_key, reason, res, &b, method, err);
+		goto out;
+	}
 	if (step_up) {
 		/* The card, in a session opened otherwise (a passkey): recorded, and what
 		   needs the card is open to this session from now on. */
 		if ((rc = auth__session_card(db, rq->actor.session_hex, &b)) != MADO_OK ||
 		    (rc = auth__fail_clear(db, "card", card_key)) != MADO_OK)
-			return rc;
+			goto out;
 		mado_log_info(rq->id, "auth: card step-up with card %s", res->card.fingerprint);
 		out = cJSON_CreateObject();
 		cJSON_AddStringToObject(out, "status", "card_confirmed");
-		return mado_http_json(rq, 200, out);
+		rc = mado_http_json(rq, 200, out);
+		goto out;
 	}
 	if (handoff != NULL) {
 		/* A signing app's token for a pre-login session: the page that asked opens
 		   the session at its next poll, with its own cookie. */
 		if ((rc = auth__handoff_approve(db, handoff, &b, auth__s.revocation)) != MADO_OK ||
 		    (rc = auth__fail_clear(db, "card", card_key)) != MADO_OK)
-			return rc;
+			goto out;
 		mado_log_info(rq->id, "auth: hand-off approved with card %s",
 			      res->card.fingerprint);
 		out = cJSON_CreateObject();
 		cJSON_AddStringToObject(out, "status", "approved");
-		return mado_http_json(rq, 200, out);
+		rc = mado_http_json(rq, 200, out);
+		goto out;
 	}
-	auth__coarse_net(mado_http_client_addr(rq), net, sizeof(net));
-	al.method = method;
-	al.card = true;
-	al.revocation_checked = auth__s.revocation;
-	al.shared = shared;
-	al.client_net = net;
-	if ((rc = auth__new_session_id(rq, key, csrf)) != MADO_OK ||
-	    (rc = auth__login(db, rq->actor.session ? rq->actor.session_hex : NULL, &prior, key, &b,
-			      csrf, auth__s.max_s, &al)) != MADO_OK ||
-	    (rc = auth__fail_clear(db, "card", card_key)) != MADO_OK)
-		return rc;
+	/* The decision held, so the database opened the session with the lookup. */
+	if (!cl.logged_in) {
+		rc = MADO_E_INTERNAL;
+		goto out;
+	}
+	auth__set_cookie(rq, cookie);
 	mado_log_info(rq->id, "auth: login by %s with card %s", method, res->card.fingerprint);
-	return logged_in(rq, csrf, shared);
+	rc = logged_in(rq, csrf, shared);
+out:
+	if (open) {
+		OPENSSL_cleanse(cookie, sizeof(cookie));
+		OPENSSL_cleanse(csrf, sizeof(csrf));
+	}
+	return rc;
 }
 
 static int

@@ -89,10 +89,11 @@ int auth__record_helped(struct mado_db *db, const char *person_id, const char *k
 /* Deletes the session; records `event` for its person if it had one. */
 int auth__session_end(struct mado_db *db, const char *key, const struct auth_session *s,
 		      const char *event);
-int auth__session_new_prelogin(struct mado_db *db, const char *key, const char *csrf, bool shared);
-/* Marks a pre-login session as on a shared computer, or not. */
-int auth__session_shared(struct mado_db *db, const char *key, bool shared);
-int auth__challenge_put(struct mado_db *db, const char *key, const char *nonce);
+/* One round trip for a challenge: with csrf, a new pre-login session under key (else the
+   browser's own, whose pre-login session is marked shared or not: shared -1 leaves it);
+   with nonce, its challenge; and a bounded purge of what ran out. */
+int auth__prelogin(struct mado_db *db, const char *key, const char *csrf, int shared,
+		   const char *nonce);
 /* Takes (deletes) the challenge of a pre-login session (own: of a person's session):
    MADO_OK with the nonce, MADO_E_CHALLENGE_MISSING, or MADO_E_CHALLENGE_EXPIRED. */
 int auth__challenge_take(struct mado_db *db, const char *key, bool own, char *nonce, size_t len);
@@ -127,6 +128,24 @@ struct auth_login {
 int auth__login(struct mado_db *db, const char *prelogin_key, const struct auth_session *prior,
 		const char *key, const struct auth_binding *b, const char *csrf, int max_s,
 		const struct auth_login *l);
+/* A card login after its checks, in one round trip: the card's binding (found: it has
+   one), whether its key is bound to another person (asked only when pass), and, when o is
+   not NULL and the login holds (auth__login_decision is MADO_OK), the session opened as
+   auth__login opens it with the card's failure counter card_key cleared: logged_in. */
+struct auth_open {
+	const char *prelogin_key;
+	const struct auth_session *prior;
+	const char *key, *csrf;
+	int max_s;
+	const struct auth_login *l;
+};
+struct auth_card_login {
+	bool found, revoked, key_elsewhere, logged_in;
+	char id[24];
+	char person_id[40];
+};
+int auth__card_login(struct mado_db *db, const struct mado_card_id *card, bool pass,
+		     const char *card_key, const struct auth_open *o, struct auth_card_login *out);
 int auth__event(struct mado_db *db, const char *person_id, const char *method, const char *event,
 		const char *reason);
 int auth__binding_cert(struct mado_db *db, const char *binding_id, X509 **cert);
@@ -149,7 +168,6 @@ int auth__fail_clear(struct mado_db *db, const char *scope, const char *key);
 /* The person's login history, newest first, into items; *next is the cursor or 0. */
 int auth__logins(struct mado_db *db, const char *person_id, long long before, int limit,
 		 cJSON *items, long long *next);
-int auth__purge(struct mado_db *db);
 /* The person's open sessions into items (key: the asking session's, marked current). */
 int auth__sessions(struct mado_db *db, const char *person_id, const char *key, cJSON *items);
 /* Ends the person's session with this handle, with a logout in their history; *found is

@@ -46,23 +46,6 @@ static struct mado_db_stmt Q_SESSION_TOUCH =
 		 "UPDATE portal.sessions SET last_seen = now() WHERE id_hash = $1::bytea", 1);
 static struct mado_db_stmt Q_SESSION_DELETE =
     MADO_DB_STMT("auth_session_delete", "DELETE FROM portal.sessions WHERE id_hash = $1::bytea", 1);
-static struct mado_db_stmt Q_SESSION_PRELOGIN =
-    MADO_DB_STMT("auth_session_prelogin",
-		 "INSERT INTO portal.sessions (id_hash, csrf_token, expires_at, shared)"
-		 " VALUES ($1::bytea, $2, now() + make_interval(secs => $3::int), $4::boolean)",
-		 4);
-static struct mado_db_stmt Q_SESSION_SHARED =
-    MADO_DB_STMT("auth_session_shared",
-		 "UPDATE portal.sessions SET shared = $2::boolean WHERE id_hash = $1::bytea"
-		 " AND person_id IS NULL",
-		 2);
-static struct mado_db_stmt Q_CHALLENGE_PUT =
-    MADO_DB_STMT("auth_challenge_put",
-		 "INSERT INTO portal.auth_challenges (session_hash, nonce, expires_at)"
-		 " VALUES ($1::bytea, $2, now() + make_interval(secs => $3::int))"
-		 " ON CONFLICT (session_hash) DO UPDATE SET nonce = excluded.nonce,"
-		 " expires_at = excluded.expires_at",
-		 3);
 /* Get-and-delete in one statement: of two concurrent logins, one gets the nonce. */
 static struct mado_db_stmt Q_CHALLENGE_TAKE =
     MADO_DB_STMT("auth_challenge_take",
@@ -92,13 +75,25 @@ static struct mado_db_stmt Q_KEY_ELSEWHERE =
 		 "SELECT 1 FROM portal.card_bindings WHERE key_hash = $1"
 		 " AND ($2::uuid IS NULL OR person_id <> $2::uuid) LIMIT 1",
 		 2);
-static struct mado_db_stmt Q_SESSION_NEW = MADO_DB_STMT(
-    "auth_session_new",
-    "INSERT INTO portal.sessions (id_hash, person_id, binding_id, method, csrf_token,"
-    " expires_at, shared, client_net, passkey_id, card_at) VALUES ($1::bytea, $2::uuid,"
-    " $3::bigint, $4, $5, now() + make_interval(secs => $6::int), $7::boolean,"
-    " nullif($8, ''), nullif($9, '')::bigint, CASE WHEN $10::boolean THEN now() END)",
-    10);
+/* The pre-login session, its challenge and the purge of what ran out: one round trip. */
+static struct mado_db_stmt Q_PRELOGIN = MADO_DB_STMT(
+    "auth_prelogin",
+    "SELECT portal.auth_prelogin($1::bytea, $2, $3::boolean, $4::int, $5, $6::int)", 6);
+/* A login's session and history in one round trip (sql/functions/auth.sql). */
+#define LOGIN_OPEN_PARAMS 14
+static struct mado_db_stmt Q_LOGIN_OPEN = MADO_DB_STMT(
+    "auth_login_open",
+    "SELECT portal.login_open($1::bytea, $2::uuid, $3, $4::bytea, $5::uuid, $6::bigint, $7, $8,"
+    " $9::int, $10::boolean, $11, $12::bigint, $13::boolean, $14::boolean)",
+    LOGIN_OPEN_PARAMS);
+/* A card login after its checks: the binding and, when the login holds, its session. */
+static struct mado_db_stmt Q_CARD_LOGIN = MADO_DB_STMT(
+    "auth_card_login",
+    "SELECT true AS found, o_id::text AS id, o_person::text AS person_id, o_revoked AS revoked,"
+    " o_key_elsewhere AS key_elsewhere, o_logged_in AS logged_in"
+    " FROM portal.card_login($1, $2, $3, $4::boolean, $5::boolean, $6, $7::bytea, $8::uuid, $9,"
+    " $10::bytea, $11, $12, $13::int, $14::boolean, $15, $16::boolean)",
+    16);
 static struct mado_db_stmt Q_BINDING_USED =
     MADO_DB_STMT("auth_binding_used",
 		 "UPDATE portal.card_bindings SET last_used_at = now() WHERE id = $1::bigint", 1);
@@ -209,18 +204,6 @@ static struct mado_db_stmt Q_RATE_HIT = MADO_DB_STMT(
     " RETURNING failures, greatest(1, ceil(extract(epoch FROM window_start"
     " + make_interval(secs => $2::int) - now())))::int AS retry_after",
     2);
-/* A bounded batch, every time: pre-login sessions as soon as they expire (their
-   challenges go with them), people's sessions and counters a while after. */
-static struct mado_db_stmt Q_PURGE = MADO_DB_STMT(
-    "auth_purge",
-    "WITH s AS (DELETE FROM portal.sessions WHERE id_hash IN (SELECT id_hash"
-    "  FROM portal.sessions WHERE (person_id IS NULL AND expires_at < now())"
-    "  OR expires_at < now() - interval '1 hour' LIMIT 64)),"
-    " f AS (DELETE FROM portal.auth_failures WHERE (scope, key_hash) IN (SELECT scope,"
-    "  key_hash FROM portal.auth_failures WHERE window_start < now() - interval '1 day'"
-    "  LIMIT 64))"
-    " SELECT 1",
-    0);
 
 static struct mado_db_stmt Q_ORG_BY_KEY = MADO_DB_STMT(
     "auth_org_by_key", "SELECT true AS found, code, kind FROM portal.org_by_key($1)", 1);
@@ -318,31 +301,15 @@ fail:
 }
 
 int
-auth__session_new_prelogin(struct mado_db *db, const char *key, const char *csrf, bool shared)
+auth__prelogin(struct mado_db *db, const char *key, const char *csrf, int shared, const char *nonce)
 {
-	char ttl[16];
-	const char *p[4] = {key, csrf, ttl, shared ? "true" : "false"};
+	char pttl[16], cttl[16];
+	const char *p[6] = {key,  csrf,  shared < 0 ? NULL : shared ? "true" : "false",
+			    pttl, nonce, cttl};
 
-	snprintf(ttl, sizeof(ttl), "%d", AUTH_PRELOGIN_TTL_S);
-	return mado_db_run(db, &Q_SESSION_PRELOGIN, p, NULL);
-}
-
-int
-auth__session_shared(struct mado_db *db, const char *key, bool shared)
-{
-	const char *p[2] = {key, shared ? "true" : "false"};
-
-	return mado_db_run(db, &Q_SESSION_SHARED, p, NULL);
-}
-
-int
-auth__challenge_put(struct mado_db *db, const char *key, const char *nonce)
-{
-	char ttl[16];
-	const char *p[3] = {key, nonce, ttl};
-
-	snprintf(ttl, sizeof(ttl), "%d", AUTH_CHALLENGE_TTL_S);
-	return mado_db_run(db, &Q_CHALLENGE_PUT, p, NULL);
+	snprintf(pttl, sizeof(pttl), "%d", AUTH_PRELOGIN_TTL_S);
+	snprintf(cttl, sizeof(cttl), "%d", AUTH_CHALLENGE_TTL_S);
+	return mado_db_run(db, &Q_PRELOGIN, p, NULL);
 }
 
 struct taken {
@@ -392,52 +359,88 @@ auth__key_elsewhere(struct mado_db *db, const char *key_hash, const char *person
 	return rc;
 }
 
+/* The parameters of portal.login_open, from p on; max: room for the number. */
+static void
+login_params(const char **p, const char *prelogin_key, const struct auth_session *prior,
+	     const char *key, const struct auth_binding *b, const char *csrf, char max[16],
+	     int max_s, const struct auth_login *l)
+{
+	bool ends_prior = prelogin_key != NULL && prior != NULL && prior->person_id[0] != '\0';
+
+	snprintf(max, 16, "%d", max_s);
+	p[0] = prelogin_key;
+	p[1] = ends_prior ? prior->person_id : NULL;
+	p[2] = ends_prior ? prior->method : NULL;
+	p[3] = key;
+	p[4] = b != NULL ? b->person_id : NULL;
+	p[5] = b != NULL ? b->id : NULL;
+	p[6] = l->method;
+	p[7] = csrf;
+	p[8] = max;
+	p[9] = l->shared ? "true" : "false";
+	p[10] = l->client_net != NULL ? l->client_net : "";
+	p[11] = l->passkey_id;
+	p[12] = l->card ? "true" : "false";
+	p[13] = l->revocation_checked ? "true" : "false";
+}
+
 int
 auth__login(struct mado_db *db, const char *prelogin_key, const struct auth_session *prior,
 	    const char *key, const struct auth_binding *b, const char *csrf, int max_s,
 	    const struct auth_login *l)
 {
+	const char *p[LOGIN_OPEN_PARAMS];
 	char max[16];
-	const char *method = l->method;
-	const char *pre[1] = {prelogin_key};
-	const char *sess[10] = {key,
-				b->person_id,
-				b->id,
-				method,
-				csrf,
-				max,
-				l->shared ? "true" : "false",
-				l->client_net != NULL ? l->client_net : "",
-				l->passkey_id != NULL ? l->passkey_id : "",
-				l->card ? "true" : "false"};
-	const char *bind[1] = {b->id};
-	const char *notice[3] = {b->person_id, "login", method};
-	int rc;
 
-	snprintf(max, sizeof(max), "%d", max_s);
-	if ((rc = mado_db_begin(db)) != MADO_OK)
-		return rc;
-	/* The pre-login session is spent: a new id is issued at login. A person's session
-	   the browser still had ends, with its logout in that person's history. */
-	if (prelogin_key != NULL && (rc = mado_db_run(db, &Q_SESSION_DELETE, pre, NULL)) != MADO_OK)
-		goto fail;
-	if (prelogin_key != NULL && prior != NULL && prior->person_id[0] != '\0' &&
-	    (rc = auth__event(db, prior->person_id,
-			      prior->method[0] != '\0' ? prior->method : "session", "logout",
-			      NULL)) != MADO_OK)
-		goto fail;
-	if ((rc = mado_db_run(db, &Q_SESSION_NEW, sess, NULL)) != MADO_OK)
-		goto fail;
-	if (l->revocation_checked &&
-	    (rc = mado_db_run(db, &Q_BINDING_CHECKED, bind, NULL)) != MADO_OK)
-		goto fail;
-	if ((l->card && (rc = mado_db_run(db, &Q_BINDING_USED, bind, NULL)) != MADO_OK) ||
-	    (rc = auth__event(db, b->person_id, method, "login", NULL)) != MADO_OK ||
-	    (rc = mado_db_run(db, &Q_NOTICE, notice, NULL)) != MADO_OK)
-		goto fail;
-	return mado_db_commit(db);
-fail:
-	return mado_db_rollback(db, rc);
+	login_params(p, prelogin_key, prior, key, b, csrf, max, max_s, l);
+	return mado_db_run(db, &Q_LOGIN_OPEN, p, NULL);
+}
+
+int
+auth__card_login(struct mado_db *db, const struct mado_card_id *card, bool pass,
+		 const char *card_key, const struct auth_open *o, struct auth_card_login *out)
+{
+	static const struct mado_col cols[] = {
+	    MADO_COL(BOOL, auth_card_login, found),
+	    MADO_COL(BUF, auth_card_login, id),
+	    MADO_COL(BUF, auth_card_login, person_id),
+	    MADO_COL(BOOL, auth_card_login, revoked),
+	    MADO_COL(BOOL, auth_card_login, key_elsewhere),
+	    MADO_COL(BOOL, auth_card_login, logged_in),
+	};
+	const char *lp[LOGIN_OPEN_PARAMS], *p[16];
+	char max[16] = "0";
+	struct auth_login none;
+
+	memset(out, 0, sizeof(*out));
+	memset(&none, 0, sizeof(none));
+	memset(lp, 0, sizeof(lp));
+	none.method = "webeid";
+	/* No anchor signed it: no card of ours, whatever its issuer name and serial say. */
+	if (card->issuer_key[0] == '\0' || card->serial[0] == '\0')
+		return MADO_OK;
+	if (o != NULL)
+		login_params(lp, o->prelogin_key, o->prior, o->key, NULL, o->csrf, max, o->max_s,
+			     o->l);
+	else
+		login_params(lp, NULL, NULL, NULL, NULL, NULL, max, 0, &none);
+	p[0] = card->issuer_key;
+	p[1] = card->serial;
+	p[2] = card->key_hash;
+	p[3] = pass ? "true" : "false";
+	p[4] = o != NULL ? "true" : "false";
+	p[5] = card_key;
+	p[6] = lp[0];   /* the pre-login session */
+	p[7] = lp[1];   /* the person whose session the browser still had */
+	p[8] = lp[2];   /* and its method */
+	p[9] = lp[3];   /* the new session */
+	p[10] = lp[6];  /* method */
+	p[11] = lp[7];  /* csrf */
+	p[12] = lp[8];  /* max_s */
+	p[13] = lp[9];  /* shared */
+	p[14] = lp[10]; /* client_net */
+	p[15] = lp[13]; /* revocation checked */
+	return one_or_none(mado_db_one(db, &Q_CARD_LOGIN, p, MADO_COLS(cols), out));
 }
 
 int
@@ -735,12 +738,6 @@ auth__logins(struct mado_db *db, const char *person_id, long long before, int li
 	snprintf(l, sizeof(l), "%d", limit + 1);
 	return mado_db_each(db, &Q_LOGINS, p, MADO_COLS(cols), sizeof(struct login_row), add_login,
 			    &a);
-}
-
-int
-auth__purge(struct mado_db *db)
-{
-	return mado_db_run(db, &Q_PURGE, NULL, NULL);
 }
 
 struct org_row {

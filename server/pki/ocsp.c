@@ -428,17 +428,14 @@ pki__ocsp(struct mado_pki *pki, X509 *cert, X509 *issuer, time_t now, struct mad
 	enum mado_pki_reason r;
 	const char *url = pki->ocsp_url;
 	time_t expires = 0, deadline = time(NULL) + pki->ocsp_timeout_s + 1;
-	unsigned char *der = NULL;
 	char key[160], ikey[65];
 	bool waited, asked = false;
-	int len;
 
 	/* Keyed on the key of the issuer in the validated path: a CA of the same name
 	   answers for its own cards only. */
-	if ((len = i2d_PUBKEY(X509_get0_pubkey(issuer), &der)) <= 0)
+	pki__key_hash(pki, issuer, ikey);
+	if (ikey[0] == '\0')
 		return pki__fail(res, MADO_PKI_INTERNAL, "cannot encode the issuer's key");
-	mado_sha256_hex(der, (size_t)len, ikey);
-	OPENSSL_free(der);
 	snprintf(key, sizeof(key), "%s:%s", ikey, res->card.serial);
 	/* The cache, or the answer another thread is fetching for this card. */
 	for (;;) {

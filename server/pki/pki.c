@@ -4,6 +4,7 @@
  * from the system store.
  */
 #include <dirent.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,27 @@
 #include "pki_int.h"
 
 #define MIN_RSA_BITS 2048
+#define KEY_SLOTS    1024 /* keys remembered by pki__key_hash; a slot holds the latest */
+#define CERT_SLOTS   1024 /* certificates remembered by pki__cert_parse, the same way */
+#define ISSUER_SLOTS 1024 /* which anchor signed a certificate, by issuer_key */
+
+struct pki_issuer_slot {
+	char fp[65]; /* SHA-256 of the certificate's DER, hex */
+	char issuer[65];
+};
+
+static void key_hash_uncached(X509 *x, char out[65]);
+
+struct pki_cert_slot {
+	unsigned char der[32]; /* SHA-256 of the certificate's DER */
+	X509 *cert;            /* one reference held here */
+};
+
+struct pki_key_slot {
+	unsigned char spki[32]; /* SHA-256 of the certificate's SubjectPublicKeyInfo bytes */
+	char hash[65];
+	bool used;
+};
 
 static const char *const reason_strs[] = {
 #define MADO_PKI_STR(name, str) str,
@@ -187,10 +209,12 @@ int
 mado_pki_new(const struct mado_pki_config *cfg, struct mado_pki **out, char *why, size_t whylen)
 {
 	struct mado_pki *pki;
+	int i;
 
 	*out = NULL;
 	pki = mado_xcalloc(1, sizeof(*pki));
 	pthread_mutex_init(&pki->cache_mu, NULL);
+	pthread_mutex_init(&pki->keys_mu, NULL);
 	pthread_cond_init(&pki->flight_cv, NULL);
 	pthread_mutex_init(&pki->crl_mu, NULL);
 	pki->store = X509_STORE_new();
@@ -199,6 +223,10 @@ mado_pki_new(const struct mado_pki_config *cfg, struct mado_pki **out, char *why
 		goto nomem;
 	if (load_anchors(pki, cfg->trust_dir, why, whylen) != 0)
 		goto fail;
+	/* The anchors' keys, once (issuer_key names every card's issuer by one). */
+	pki->anchor_keys = mado_xcalloc((size_t)sk_X509_num(pki->anchors), 65);
+	for (i = 0; i < sk_X509_num(pki->anchors); i++)
+		key_hash_uncached(sk_X509_value(pki->anchors, i), pki->anchor_keys[i]);
 	if ((pki->disallowed = parse_oids(cfg->policies_disallowed, why, whylen)) == NULL ||
 	    (pki->required = parse_oids(cfg->policies_required, why, whylen)) == NULL)
 		goto fail;
@@ -244,12 +272,20 @@ fail:
 void
 mado_pki_free(struct mado_pki *pki)
 {
+	int i;
+
 	if (pki == NULL)
 		return;
 	pki__ocsp_cache_free(pki);
 	pki__crl_free(pki);
 	X509_STORE_free(pki->store);
 	sk_X509_pop_free(pki->anchors, X509_free);
+	free(pki->anchor_keys);
+	free(pki->keys);
+	free(pki->issuers);
+	for (i = 0; pki->certs != NULL && i < CERT_SLOTS; i++)
+		X509_free(pki->certs[i].cert);
+	free(pki->certs);
 	sk_ASN1_OBJECT_pop_free(pki->disallowed, ASN1_OBJECT_free);
 	sk_ASN1_OBJECT_pop_free(pki->required, ASN1_OBJECT_free);
 	X509_free(pki->ocsp_responder);
@@ -257,6 +293,7 @@ mado_pki_free(struct mado_pki *pki)
 	free(pki->crl_source);
 	pthread_cond_destroy(&pki->flight_cv);
 	pthread_mutex_destroy(&pki->cache_mu);
+	pthread_mutex_destroy(&pki->keys_mu);
 	pthread_mutex_destroy(&pki->crl_mu);
 	free(pki);
 }
@@ -309,24 +346,179 @@ hash_hex(const unsigned char *der, int len, char out[65])
 		out[0] = '\0';
 }
 
-/* The key of the anchor that issued cert: one whose name and key identifier match and
-   whose key verifies cert's signature. Anchors may share a name; only one key signed. */
 static void
-issuer_key(struct mado_pki *pki, X509 *cert, char out[65])
+key_hash_uncached(X509 *x, char out[65])
 {
 	unsigned char *der = NULL;
-	X509 *a;
-	int i, len;
+	int len;
+
+	len = i2d_PUBKEY(X509_get0_pubkey(x), &der);
+	hash_hex(der, len, out);
+	OPENSSL_free(der);
+}
+
+/*
+ * In OpenSSL 3, i2d_PUBKEY goes through the encoder machinery: it cost a third of a
+ * login's CPU, and its locks are shared by every thread. So the answer is remembered,
+ * keyed on the SHA-256 of the key's bytes exactly as the certificate carries them (read
+ * without an encoder): the same bytes always give the same key, and so the same hash.
+ */
+void
+pki__key_hash(struct mado_pki *pki, X509 *x, char out[65])
+{
+	unsigned char *der = NULL, spki[32];
+	struct pki_key_slot *slot;
+	unsigned int n = 0;
+	int len;
 
 	out[0] = '\0';
+	len = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(x), &der);
+	if (len <= 0 || EVP_Digest(der, (size_t)len, spki, &n, EVP_sha256(), NULL) != 1 ||
+	    n != sizeof(spki)) {
+		OPENSSL_free(der);
+		ERR_clear_error();
+		key_hash_uncached(x, out);
+		return;
+	}
+	OPENSSL_free(der);
+	pthread_mutex_lock(&pki->keys_mu);
+	if (pki->keys == NULL)
+		pki->keys = mado_xcalloc(KEY_SLOTS, sizeof(*pki->keys));
+	slot = &pki->keys[(spki[0] | (unsigned)spki[1] << 8) % KEY_SLOTS];
+	if (slot->used && memcmp(slot->spki, spki, sizeof(spki)) == 0)
+		memcpy(out, slot->hash, 65);
+	pthread_mutex_unlock(&pki->keys_mu);
+	if (out[0] != '\0')
+		return;
+	key_hash_uncached(x, out);
+	if (out[0] == '\0')
+		return;
+	pthread_mutex_lock(&pki->keys_mu);
+	memcpy(slot->spki, spki, sizeof(spki));
+	memcpy(slot->hash, out, 65);
+	slot->used = true;
+	pthread_mutex_unlock(&pki->keys_mu);
+}
+
+/* The key of the anchor that issued cert: one whose name and key identifier match and
+   whose key verifies cert's signature. Anchors may share a name; only one key signed. */
+/*
+ * Decoding a certificate costs OpenSSL 3 a decoder for its key (a quarter of a login's
+ * CPU, under locks shared by every thread), and a card sends the same certificate at every
+ * login. So the decoded certificate is remembered by the SHA-256 of its DER: the same bytes
+ * decode to the same certificate, and every check still runs on it at every login.
+ */
+X509 *
+pki__cert_parse(struct mado_pki *pki, const unsigned char *der, size_t len)
+{
+	unsigned char h[32];
+	struct pki_cert_slot *slot;
+	const unsigned char *p = der;
+	unsigned int n = 0;
+	X509 *cert = NULL, *old = NULL;
+
+	if (len == 0 || len > LONG_MAX)
+		return NULL;
+	if (EVP_Digest(der, len, h, &n, EVP_sha256(), NULL) != 1 || n != sizeof(h)) {
+		ERR_clear_error();
+		if ((cert = d2i_X509(NULL, &p, (long)len)) != NULL && p != der + len) {
+			X509_free(cert);
+			cert = NULL;
+		}
+		return cert;
+	}
+	pthread_mutex_lock(&pki->keys_mu);
+	if (pki->certs == NULL)
+		pki->certs = mado_xcalloc(CERT_SLOTS, sizeof(*pki->certs));
+	slot = &pki->certs[(h[0] | (unsigned)h[1] << 8) % CERT_SLOTS];
+	if (slot->cert != NULL && memcmp(slot->der, h, sizeof(h)) == 0 &&
+	    X509_up_ref(slot->cert) == 1)
+		cert = slot->cert;
+	pthread_mutex_unlock(&pki->keys_mu);
+	if (cert != NULL)
+		return cert;
+	/* Strictly: all of the DER, nothing after it. */
+	if ((cert = d2i_X509(NULL, &p, (long)len)) == NULL || p != der + len) {
+		X509_free(cert);
+		return NULL;
+	}
+	/* Its extensions are read now, before it is shared. */
+	(void)X509_get_extension_flags(cert);
+	if (X509_up_ref(cert) != 1)
+		return cert;
+	pthread_mutex_lock(&pki->keys_mu);
+	old = slot->cert;
+	memcpy(slot->der, h, sizeof(h));
+	slot->cert = cert;
+	pthread_mutex_unlock(&pki->keys_mu);
+	X509_free(old);
+	return cert;
+}
+
+/* Which anchor signed a certificate is the same answer for the same DER bytes: found ones
+   are remembered by the certificate's SHA-256 (fp, hex), so a card's login verifies its
+   signature once, on its path (check_chain), instead of twice. Anchors never change. */
+static struct pki_issuer_slot *
+issuer_slot(struct mado_pki *pki, const char *fp)
+{
+	unsigned idx = 0;
+	int i;
+
+	for (i = 0; i < 8; i++)
+		idx = idx * 31 + (unsigned char)fp[i];
+	if (pki->issuers == NULL)
+		pki->issuers = mado_xcalloc(ISSUER_SLOTS, sizeof(*pki->issuers));
+	return &pki->issuers[idx % ISSUER_SLOTS];
+}
+
+static bool
+issuer_key_get(struct mado_pki *pki, const char *fp, char out[65])
+{
+	struct pki_issuer_slot *slot;
+	bool found = false;
+
+	if (strlen(fp) != 64)
+		return false;
+	pthread_mutex_lock(&pki->keys_mu);
+	slot = issuer_slot(pki, fp);
+	if (strcmp(slot->fp, fp) == 0) {
+		memcpy(out, slot->issuer, 65);
+		found = true;
+	}
+	pthread_mutex_unlock(&pki->keys_mu);
+	return found;
+}
+
+static void
+issuer_key_put(struct mado_pki *pki, const char *fp, const char *issuer)
+{
+	struct pki_issuer_slot *slot;
+
+	if (strlen(fp) != 64)
+		return;
+	pthread_mutex_lock(&pki->keys_mu);
+	slot = issuer_slot(pki, fp);
+	memcpy(slot->fp, fp, 65);
+	memcpy(slot->issuer, issuer, 65);
+	pthread_mutex_unlock(&pki->keys_mu);
+}
+
+static void
+issuer_key(struct mado_pki *pki, X509 *cert, const char *fp, char out[65])
+{
+	X509 *a;
+	int i;
+
+	out[0] = '\0';
+	if (issuer_key_get(pki, fp, out))
+		return;
 	for (i = 0; i < sk_X509_num(pki->anchors); i++) {
 		a = sk_X509_value(pki->anchors, i);
 		if (X509_check_issued(a, cert) != X509_V_OK ||
 		    X509_verify(cert, X509_get0_pubkey(a)) != 1)
 			continue;
-		len = i2d_PUBKEY(X509_get0_pubkey(a), &der);
-		hash_hex(der, len, out);
-		OPENSSL_free(der);
+		memcpy(out, pki->anchor_keys[i], 65);
+		issuer_key_put(pki, fp, out);
 		break;
 	}
 	ERR_clear_error();
@@ -348,13 +540,11 @@ card_identity(struct mado_pki *pki, X509 *cert, struct mado_card_id *id)
 	hash_hex(der, len, id->issuer_hash);
 	OPENSSL_free(der);
 	der = NULL;
-	len = i2d_PUBKEY(X509_get0_pubkey(cert), &der);
-	hash_hex(der, len, id->key_hash);
-	OPENSSL_free(der);
-	der = NULL;
+	pki__key_hash(pki, cert, id->key_hash);
 	len = i2d_X509(cert, &der);
 	hash_hex(der, len, fp);
 	OPENSSL_free(der);
+	der = NULL;
 	snprintf(id->fingerprint, sizeof(id->fingerprint), "%.16s", fp);
 	if ((bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), NULL)) != NULL &&
 	    (hex = BN_bn2hex(bn)) != NULL) {
@@ -364,7 +554,7 @@ card_identity(struct mado_pki *pki, X509 *cert, struct mado_card_id *id)
 	BN_free(bn);
 	id->not_before = pki__time_t(X509_get0_notBefore(cert));
 	id->not_after = pki__time_t(X509_get0_notAfter(cert));
-	issuer_key(pki, cert, id->issuer_key);
+	issuer_key(pki, cert, fp, id->issuer_key);
 }
 
 void

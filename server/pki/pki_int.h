@@ -12,10 +12,18 @@
 struct ocsp_cache_entry;
 struct ocsp_responder;
 struct ocsp_flight;
+struct pki_key_slot;
+struct pki_cert_slot;
+struct pki_issuer_slot;
 
 struct mado_pki {
 	X509_STORE *store; /* the anchors; never the system store */
 	STACK_OF(X509) *anchors;
+	char (*anchor_keys)[65];         /* pki__key_hash of each anchor, in the order of anchors */
+	pthread_mutex_t keys_mu;         /* the slots below */
+	struct pki_key_slot *keys;       /* pki__key_hash remembered, made on first use */
+	struct pki_cert_slot *certs;     /* pki__cert_parse remembered, made on first use */
+	struct pki_issuer_slot *issuers; /* issuer_key's answers remembered, the same way */
 	STACK_OF(ASN1_OBJECT) *disallowed;
 	STACK_OF(ASN1_OBJECT) *required;
 	enum mado_revocation revocation;
@@ -45,6 +53,13 @@ struct mado_pki {
 	time_t crl_tried; /* the last attempt to read it, successful or not */
 	bool crl_loading; /* one thread reads it at a time; the others use the one held */
 };
+
+/* The SHA-256 (hex) of x's public key as i2d_PUBKEY encodes it: how Mado names a key. */
+void pki__key_hash(struct mado_pki *pki, X509 *x, char out[65]);
+
+/* The certificate of exactly these DER bytes (all of them, nothing after), or NULL: a new
+   reference (X509_free it). Never modify it: it may be shared. */
+X509 *pki__cert_parse(struct mado_pki *pki, const unsigned char *der, size_t len);
 
 /* Builds a verification context for cert at now over the anchors. */
 X509_STORE_CTX *pki__verify_ctx(struct mado_pki *pki, X509 *cert, time_t now);

@@ -172,7 +172,6 @@ mado_webeid_validate(struct mado_pki *pki, const char *token, size_t len, const 
 {
 	const char *format, *b64cert, *alg, *b64sig;
 	unsigned char *der = NULL, *sig = NULL;
-	const unsigned char *p;
 	enum mado_pki_reason r;
 	size_t derlen = 0, siglen = 0, i;
 	char detail[128];
@@ -217,8 +216,7 @@ mado_webeid_validate(struct mado_pki *pki, const char *token, size_t len, const 
 		r = pki__fail(res, MADO_PKI_CERTIFICATE_DECODING, "not base64");
 		goto done;
 	}
-	p = der;
-	if ((cert = d2i_X509(NULL, &p, (long)derlen)) == NULL || p != der + derlen) {
+	if ((cert = pki__cert_parse(pki, der, derlen)) == NULL) {
 		r = pki__fail(res, MADO_PKI_CERTIFICATE_DECODING, "not one DER certificate");
 		goto done;
 	}

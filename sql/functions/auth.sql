@@ -185,3 +185,158 @@ END
 $$;
 REVOKE EXECUTE ON FUNCTION portal.record_helped(bytea, uuid, text[]) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION portal.record_helped(bytea, uuid, text[]) TO mado_app;
+
+/*
+ * A bounded batch of what ran out: pre-login sessions as soon as they expire (their
+ * challenges with them), people's sessions an hour after, and failure counters a day
+ * after. Each kind is found on its own index (sessions_prelogin_expires, sessions_expires),
+ * oldest first. The plan is made once per connection, often while the tables are still
+ * small, and then kept: planned without seq scans, it stays on the indexes as the tables
+ * grow instead of reading every session on every challenge (the failure counters have no
+ * such index and are read whole, as before). The cost that seq scans are given when off
+ * would otherwise make it worth compiling (JIT): a second per call.
+ */
+CREATE OR REPLACE FUNCTION portal.auth_purge() RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+SET enable_seqscan = off SET jit = off AS $$
+BEGIN
+	DELETE FROM portal.sessions WHERE id_hash IN (SELECT x.id_hash FROM (
+		(SELECT s.id_hash FROM portal.sessions s
+		 WHERE s.person_id IS NULL AND s.expires_at < now()
+		 ORDER BY s.expires_at LIMIT 64)
+		UNION ALL
+		(SELECT s.id_hash FROM portal.sessions s
+		 WHERE s.expires_at < now() - interval '1 hour'
+		 ORDER BY s.expires_at LIMIT 64)) x LIMIT 64);
+	DELETE FROM portal.auth_failures WHERE (scope, key_hash) IN (SELECT f.scope, f.key_hash
+		FROM portal.auth_failures f WHERE f.window_start < now() - interval '1 day' LIMIT 64);
+END
+$$;
+REVOKE EXECUTE ON FUNCTION portal.auth_purge() FROM PUBLIC;
+
+/*
+ * A browser's pre-login session and its challenge, in one call. p_csrf set: a new
+ * pre-login session under p_key (p_shared: on a shared computer); NULL: the browser's own
+ * session, whose pre-login session is marked shared or not (p_shared NULL: a person's
+ * session, left as it is). p_nonce set: the session's challenge, replacing an earlier one.
+ * Every call then clears a bounded batch of what ran out (portal.auth_purge), so
+ * abandoned pre-login sessions cannot pile up.
+ */
+CREATE OR REPLACE FUNCTION portal.auth_prelogin(p_key bytea, p_csrf text, p_shared boolean,
+	p_prelogin_s int, p_nonce text, p_challenge_s int)
+RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+	IF p_csrf IS NOT NULL THEN
+		INSERT INTO portal.sessions (id_hash, csrf_token, expires_at, shared)
+		VALUES (p_key, p_csrf, now() + make_interval(secs => p_prelogin_s), p_shared);
+	ELSIF p_shared IS NOT NULL THEN
+		UPDATE portal.sessions SET shared = p_shared
+		WHERE id_hash = p_key AND person_id IS NULL;
+	END IF;
+	IF p_nonce IS NOT NULL THEN
+		INSERT INTO portal.auth_challenges (session_hash, nonce, expires_at)
+		VALUES (p_key, p_nonce, now() + make_interval(secs => p_challenge_s))
+		ON CONFLICT (session_hash) DO UPDATE SET nonce = excluded.nonce,
+			expires_at = excluded.expires_at;
+	END IF;
+	PERFORM portal.auth_purge();
+END
+$$;
+REVOKE EXECUTE ON FUNCTION portal.auth_prelogin(bytea, text, boolean, int, text, int) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION portal.auth_prelogin(bytea, text, boolean, int, text, int) TO mado_app;
+
+/*
+ * A person's session opened at login, all in one transaction: the browser's pre-login
+ * session p_prelogin is spent (a new id is issued at login), and a person's session it
+ * still had (p_prior_person, of method p_prior_method) ends with a logout in that person's
+ * history; the new session under p_key; when the card was used (p_card) and checked for
+ * revocation (p_checked); the login in the person's history and its notice. The
+ * transaction acts for the person logging in from here on.
+ */
+CREATE OR REPLACE FUNCTION portal.login_open(p_prelogin bytea, p_prior_person uuid,
+	p_prior_method text, p_key bytea, p_person uuid, p_binding bigint, p_method text,
+	p_csrf text, p_max_s int, p_shared boolean, p_net text, p_passkey bigint, p_card boolean,
+	p_checked boolean)
+RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+	IF p_prelogin IS NOT NULL THEN
+		DELETE FROM portal.sessions WHERE id_hash = p_prelogin;
+		IF p_prior_person IS NOT NULL THEN
+			PERFORM set_config('mado.person_id', p_prior_person::text, true);
+			INSERT INTO portal.login_events (person_id, method, event, reason)
+			VALUES (p_prior_person, coalesce(nullif(p_prior_method, ''), 'session'),
+				'logout', NULL);
+		END IF;
+	END IF;
+	INSERT INTO portal.sessions (id_hash, person_id, binding_id, method, csrf_token,
+		expires_at, shared, client_net, passkey_id, card_at)
+	VALUES (p_key, p_person, p_binding, p_method, p_csrf,
+		now() + make_interval(secs => p_max_s), p_shared, nullif(p_net, ''), p_passkey,
+		CASE WHEN p_card THEN now() END);
+	IF p_checked OR p_card THEN
+		UPDATE portal.card_bindings SET
+			checked_at = CASE WHEN p_checked THEN now() ELSE checked_at END,
+			last_used_at = CASE WHEN p_card THEN now() ELSE last_used_at END
+		WHERE id = p_binding;
+	END IF;
+	PERFORM set_config('mado.person_id', p_person::text, true);
+	INSERT INTO portal.login_events (person_id, method, event, reason)
+	VALUES (p_person, p_method, 'login', NULL);
+	PERFORM portal.auth_notice(p_person, 'login', p_method);
+END
+$$;
+REVOKE EXECUTE ON FUNCTION portal.login_open(bytea, uuid, text, bytea, uuid, bigint, text, text,
+	int, boolean, text, bigint, boolean, boolean) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION portal.login_open(bytea, uuid, text, bytea, uuid, bigint, text, text,
+	int, boolean, text, bigint, boolean, boolean) TO mado_app;
+
+/*
+ * A card login after its token's checks, in one call: the binding of the card (its
+ * issuer's key and serial), and whether its key is bound to another person (asked only
+ * when the checks passed, p_pass). When p_open and the login holds (checks passed, card
+ * bound to one person, not revoked; the rule of auth__login_decision), the session is
+ * opened as portal.login_open does and the card's failure counter p_card_key cleared:
+ * logged_in says so. Otherwise nothing is written and the caller answers the failure.
+ */
+CREATE OR REPLACE FUNCTION portal.card_login(p_issuer_key text, p_serial text,
+	p_key_hash text, p_pass boolean, p_open boolean, p_card_key text, p_prelogin bytea,
+	p_prior_person uuid, p_prior_method text, p_key bytea, p_method text, p_csrf text,
+	p_max_s int, p_shared boolean, p_net text, p_checked boolean)
+RETURNS TABLE (o_id bigint, o_person uuid, o_revoked boolean, o_key_elsewhere boolean,
+	o_logged_in boolean)
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	v_id bigint;
+	v_person uuid;
+	v_revoked boolean;
+	v_elsewhere boolean := false;
+BEGIN
+	IF coalesce(p_issuer_key, '') = '' OR coalesce(p_serial, '') = '' THEN
+		RETURN; -- no anchor signed it: no card of ours
+	END IF;
+	SELECT b.id, b.person_id, b.revoked_at IS NOT NULL INTO v_id, v_person, v_revoked
+	FROM portal.card_bindings b WHERE b.issuer_key = p_issuer_key AND b.serial = p_serial;
+	IF NOT FOUND THEN
+		RETURN;
+	END IF;
+	IF p_pass THEN
+		v_elsewhere := EXISTS (SELECT 1 FROM portal.card_bindings b
+			WHERE b.key_hash = p_key_hash AND b.person_id <> v_person);
+	END IF;
+	IF p_open AND p_pass AND NOT v_elsewhere AND NOT v_revoked THEN
+		PERFORM portal.login_open(p_prelogin, p_prior_person, p_prior_method, p_key,
+			v_person, v_id, p_method, p_csrf, p_max_s, p_shared, p_net, NULL, true,
+			p_checked);
+		DELETE FROM portal.auth_failures WHERE scope = 'card' AND key_hash = p_card_key;
+		RETURN QUERY SELECT v_id, v_person, v_revoked, v_elsewhere, true;
+		RETURN;
+	END IF;
+	RETURN QUERY SELECT v_id, v_person, v_revoked, v_elsewhere, false;
+END
+$$;
+REVOKE EXECUTE ON FUNCTION portal.card_login(text, text, text, boolean, boolean, text, bytea,
+	uuid, text, bytea, text, text, int, boolean, text, boolean) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION portal.card_login(text, text, text, boolean, boolean, text, bytea,
+	uuid, text, bytea, text, text, int, boolean, text, boolean) TO mado_app;

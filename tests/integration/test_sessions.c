@@ -3,7 +3,8 @@
  * never shows a serial whole; the session list shows every open session and ends any of
  * them (its cookie is refused from then on, a logout in the history); one person cannot
  * end another's session; binding a card and every login reach the person's history and
- * notices; a session started on a shared computer ends after the shorter idle time.
+ * notices; a session started on a shared computer ends after the shorter idle time; every
+ * challenge clears a bounded batch of what ran out, and nothing else.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -375,6 +376,91 @@ test_shared_idle(void **state)
 			 1);
 }
 
+/* A challenge from a browser with no session. */
+static void
+challenge(void)
+{
+	char origin[96];
+	const char *h[] = {origin, NULL};
+	struct th_resp r;
+
+	snprintf(origin, sizeof(origin), "Origin: %s", env.origin);
+	assert_int_equal(th_http(&env, "POST", "/api/v1/auth/challenge", h, "", 0, &r), 0);
+	assert_int_equal(r.status, 200);
+	th_resp_free(&r);
+}
+
+/* Sessions for the purge, id_hash = sha256(tag || n), with person (or none), expired for
+   `ago` (negative: still running). */
+static void
+sessions_made(const char *tag, int n, const char *person_id, const char *ago)
+{
+	char who[200] = "NULL, NULL";
+
+	if (person_id != NULL)
+		snprintf(who, sizeof(who),
+			 "'%s'::uuid, (SELECT id FROM portal.card_bindings WHERE person_id = '%s' "
+			 "LIMIT 1)",
+			 person_id, person_id);
+	assert_int_equal(
+	    scalar("INSERT INTO portal.sessions (id_hash, person_id, binding_id,"
+		   " csrf_token, expires_at) SELECT sha256(convert_to('%s' || i, "
+		   "'UTF8')), %s, 'c', now() - interval '%s' FROM generate_series(1, %d) i",
+		   tag, who, ago, n),
+	    n);
+}
+
+static long
+sessions_left(const char *tag, int n)
+{
+	return scalar("SELECT count(*) FROM portal.sessions WHERE id_hash IN (SELECT"
+		      " sha256(convert_to('%s' || i, 'UTF8')) FROM generate_series(1, %d) i)",
+		      tag, n);
+}
+
+/* Each challenge clears at most 64 of what ran out: pre-login sessions once expired (with
+   their challenges), people's sessions an hour after; people's sessions within that hour
+   and everything still running stay. */
+static void
+test_purge(void **state)
+{
+	struct th_person p;
+	struct th_resp r;
+
+	(void)state;
+	person(&p, "purge-a");
+	login(&p);
+	assert_true(scalar("DELETE FROM portal.sessions WHERE person_id IS NULL"
+			   " OR expires_at < now()") >= 0);
+	sessions_made("pre-expired-", 3, NULL, "1 minute");
+	sessions_made("pre-running-", 2, NULL, "-5 minutes");
+	sessions_made("own-old-", 2, p.id, "2 hours");
+	sessions_made("own-recent-", 2, p.id, "30 minutes");
+	assert_int_equal(
+	    scalar("INSERT INTO portal.auth_challenges (session_hash, nonce,"
+		   " expires_at) SELECT sha256(convert_to('pre-expired-' || i, 'UTF8')),"
+		   " repeat('n', 44), now() - interval '1 minute'"
+		   " FROM generate_series(1, 3) i"),
+	    3);
+	challenge();
+	assert_int_equal(sessions_left("pre-expired-", 3), 0);
+	assert_int_equal(scalar("SELECT count(*) FROM portal.auth_challenges WHERE session_hash"
+				" IN (SELECT sha256(convert_to('pre-expired-' || i, 'UTF8'))"
+				" FROM generate_series(1, 3) i)"),
+			 0);
+	assert_int_equal(sessions_left("own-old-", 2), 0);
+	assert_int_equal(sessions_left("pre-running-", 2), 2);
+	assert_int_equal(sessions_left("own-recent-", 2), 2);
+	assert_int_equal(as(&p, "GET", "/api/v1/me/session", &r), 200);
+	th_resp_free(&r);
+	/* A bounded batch: 100 expired pre-login sessions take two challenges. */
+	sessions_made("pile-", 100, NULL, "1 minute");
+	challenge();
+	assert_int_equal(sessions_left("pile-", 100), 36);
+	challenge();
+	assert_int_equal(sessions_left("pile-", 100), 0);
+}
+
 int
 main(void)
 {
@@ -384,6 +470,7 @@ main(void)
 	    cmocka_unit_test(test_binding_and_login_notices),
 	    cmocka_unit_test(test_renewal_keeps_person),
 	    cmocka_unit_test(test_shared_idle),
+	    cmocka_unit_test(test_purge),
 	};
 
 	return cmocka_run_group_tests(tests, setup, th_group_teardown);
