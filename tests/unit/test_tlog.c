@@ -397,6 +397,37 @@ test_transparency_dev(void **state)
 					 ok ? "accepted" : "refused");
 			/* A leaf or proof hash not of 32 bytes never passes. */
 			assert_false(short_hash && want);
+			/* The proof's reader takes it only with every hash of 32 bytes. */
+			{
+				unsigned char got[MADO_TLOG_MAX_PATH][32];
+				cJSON *pj = cJSON_CreateObject();
+				const cJSON *pa = cJSON_GetObjectItem(c, "proof");
+				bool proof_short = false;
+				char *ptext;
+				size_t gn;
+
+				cJSON_ArrayForEach (e, pa) {
+					unsigned char tmp[32];
+
+					proof_short |= json_hash(e, tmp, 0) != 32;
+				}
+				cJSON_AddItemToObject(pj, "hashes",
+						      cJSON_IsArray(pa) ? cJSON_Duplicate(pa, 1)
+									: cJSON_CreateArray());
+				ptext = cJSON_PrintUnformatted(pj);
+				if (proof_short || n > MADO_TLOG_MAX_PATH) {
+					assert_non_null(
+					    mado_tlog_hashes_parse(ptext, strlen(ptext), got, &gn));
+				} else {
+					assert_null(
+					    mado_tlog_hashes_parse(ptext, strlen(ptext), got, &gn));
+					assert_int_equal(gn, n);
+					if (n > 0)
+						assert_memory_equal(got, path, 32 * n);
+				}
+				free(ptext);
+				cJSON_Delete(pj);
+			}
 			cases++;
 		}
 		assert_int_equal(cases, 98);
