@@ -30,11 +30,14 @@ export class Problem extends Error {
   }
 }
 
-export async function api(method, path, body) {
+// One request: JSON in and out, the CSRF token (when given) on every change, a problem
+// answer thrown as a Problem. The resident's app, the desk terminal and the supervisor's
+// app each pass the token of their own session.
+export async function request(method, path, body, token) {
   const headers = { Accept: 'application/json' };
   const init = { method, headers, credentials: 'same-origin' };
   if (method !== 'GET') {
-    if (csrfToken) headers['X-CSRF-Token'] = csrfToken;
+    if (token) headers['X-CSRF-Token'] = token;
     if (body !== undefined) {
       headers['Content-Type'] = 'application/json';
       init.body = typeof body === 'string' ? body : JSON.stringify(body);
@@ -46,10 +49,15 @@ export async function api(method, path, body) {
   } catch {
     throw new Problem(0, { type: 'urn:mado:problem:offline', title: 'offline' });
   }
-  // The server saw a request: the session's idle clock starts again (idle.js).
+  // The server saw a request: the session's idle clock starts again (idle.js, in the
+  // resident's app; the other apps have no idle clock).
   document.dispatchEvent(new CustomEvent('mado:activity'));
   if (res.status === 204) return null;
   const data = await res.json().catch(() => ({}));
   if (!res.ok) throw new Problem(res.status, data);
   return data;
+}
+
+export function api(method, path, body) {
+  return request(method, path, body, csrfToken);
 }

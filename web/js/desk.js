@@ -5,7 +5,7 @@
 // customer" ends the visit on the server and clears the screen; nothing of a resident is
 // kept in this page's memory or storage between visits.
 import { init as initI18n, setLang, t, lang, apply } from './i18n.js';
-import { Problem } from './api.js';
+import { Problem, request } from './api.js';
 import { hasWebeid, webeidToken } from './webeid.js';
 
 const VIEWS = ['login', 'start', 'card', 'menu', 'info', 'log', 'notices', 'consents', 'receipt'];
@@ -25,27 +25,9 @@ function el(tag, cls, text) {
 }
 
 // Requests: the staff session's token on /staff/ paths, the visit's on the resident's.
-async function call(method, path, body) {
-  const headers = { Accept: 'application/json' };
-  const init = { method, headers, credentials: 'same-origin' };
-  if (method !== 'GET') {
-    const token = path.startsWith('/staff/') ? staff && staff.csrf_token : visit && visit.csrf;
-    if (token) headers['X-CSRF-Token'] = token;
-    if (body !== undefined) {
-      headers['Content-Type'] = 'application/json';
-      init.body = typeof body === 'string' ? body : JSON.stringify(body);
-    }
-  }
-  let res;
-  try {
-    res = await fetch(path, init);
-  } catch {
-    throw new Problem(0, { type: 'urn:mado:problem:offline', title: 'offline' });
-  }
-  if (res.status === 204) return null;
-  const data = await res.json().catch(() => ({}));
-  if (!res.ok) throw new Problem(res.status, data);
-  return data;
+function call(method, path, body) {
+  const token = path.startsWith('/staff/') ? staff && staff.csrf_token : visit && visit.csrf;
+  return request(method, path, body, token);
 }
 
 function showError(e) {

@@ -5,7 +5,7 @@
 // the person sees), seals and registers (web/js/supervisor-registers.js, when present:
 // renderSeals and renderRegisters are mounted here) and reveal requests.
 import { init as initI18n, setLang, t, lang, apply } from './i18n.js';
-import { Problem } from './api.js';
+import { Problem, request } from './api.js';
 import { chart } from './supervisor-charts.js';
 
 const VIEWS = ['login', 'overview', 'statistics', 'anomalies', 'anomaly', 'disputes', 'dispute',
@@ -24,26 +24,8 @@ function el(tag, cls, text) {
 }
 
 // Requests: the staff session's token on every change.
-async function call(method, path, body) {
-  const headers = { Accept: 'application/json' };
-  const init = { method, headers, credentials: 'same-origin' };
-  if (method !== 'GET') {
-    if (staff) headers['X-CSRF-Token'] = staff.csrf_token;
-    if (body !== undefined) {
-      headers['Content-Type'] = 'application/json';
-      init.body = typeof body === 'string' ? body : JSON.stringify(body);
-    }
-  }
-  let res;
-  try {
-    res = await fetch(path, init);
-  } catch {
-    throw new Problem(0, { type: 'urn:mado:problem:offline', title: 'offline' });
-  }
-  if (res.status === 204) return null;
-  const data = await res.json().catch(() => ({}));
-  if (!res.ok) throw new Problem(res.status, data);
-  return data;
+function call(method, path, body) {
+  return request(method, path, body, staff && staff.csrf_token);
 }
 
 function showError(e) {
