@@ -1051,6 +1051,30 @@ th_person_http(const struct th_env *e, const struct th_person *p, const char *me
 	return th_http(e, method, path, h, body, body != NULL ? strlen(body) : 0, out);
 }
 
+char *
+th_report_body(const char *tag, int batch, int n, const char *a, const char *b)
+{
+	size_t cap = (size_t)n * 400 + 64, len = 0;
+	char *s = malloc(cap), when[32];
+	time_t now = time(NULL) - 3600;
+	int i;
+
+	if (s == NULL)
+		abort();
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+	len += (size_t)snprintf(s + len, cap - len, "{\"events\":[");
+	for (i = 0; i < n; i++)
+		len += (size_t)snprintf(
+		    s + len, cap - len,
+		    "%s{\"event_id\":\"00000000-0000-4000-%s-%08d%04d\",\"person\":\"%s\","
+		    "\"occurred_at\":\"%s\",\"items\":[\"tax.income\"],\"purpose\":"
+		    "\"tax.assessment\",\"legal_ref\":\"internal\",\"officer\":\"clerk-1\","
+		    "\"actor_kind\":\"human\"}",
+		    i > 0 ? "," : "", tag, batch, i, i % 2 == 0 ? a : b, when);
+	snprintf(s + len, cap - len, "]}");
+	return s;
+}
+
 void
 th_browser_of(const struct th_person *p, struct th_browser *b)
 {

@@ -153,6 +153,12 @@ cJSON *th_json(const struct th_resp *r);
 const char *th_type(const struct th_resp *r);
 const char *th_reason(const struct th_resp *r);
 
+/* The body of a tax office's access report: n events of an hour ago, for the people
+   whose pseudonyms are a and b in turn, with event ids "00000000-0000-4000-<tag>-
+   <batch, 8 digits><i, 4 digits>" (tag: 4 hex digits), so that a test can count what of
+   a batch was written. malloc'd: the caller frees it. */
+char *th_report_body(const char *tag, int batch, int n, const char *a, const char *b);
+
 /* A browser of the tests: the session cookie and CSRF token it holds. th_browser_http
    sends them (with the portal's Origin and a JSON content type) when it has them, and
    keeps the session cookie of each answer's Set-Cookie, as a browser would. */

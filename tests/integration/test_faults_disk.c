@@ -115,24 +115,8 @@ sleep_s(double s)
 static char *
 report_body(int batch)
 {
-	size_t cap = (size_t)scenario.events * 400 + 64, len = 0;
-	char *s = malloc(cap), when[32];
-	time_t now = time(NULL) - 3600;
-	int i;
-
-	assert_non_null(s);
-	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
-	len += (size_t)snprintf(s + len, cap - len, "{\"events\":[");
-	for (i = 0; i < scenario.events; i++)
-		len += (size_t)snprintf(
-		    s + len, cap - len,
-		    "%s{\"event_id\":\"00000000-0000-4000-%s-%08d%04d\",\"person\":\"%s\","
-		    "\"occurred_at\":\"%s\",\"items\":[\"tax.income\"],\"purpose\":"
-		    "\"tax.assessment\",\"legal_ref\":\"internal\",\"officer\":\"clerk-1\","
-		    "\"actor_kind\":\"human\"}",
-		    i > 0 ? "," : "", scenario.tag, batch, i, tax_pseudonyms[i % 2], when);
-	snprintf(s + len, cap - len, "]}");
-	return s;
+	return th_report_body(scenario.tag, batch, scenario.events, tax_pseudonyms[0],
+			      tax_pseudonyms[1]);
 }
 
 static long

@@ -94,25 +94,7 @@ static long batch_status[MAX_BATCH];
 static char *
 report_body(int batch)
 {
-	size_t cap = (size_t)EVENTS * 400 + 64, len = 0;
-	char *s = malloc(cap), when[32];
-	time_t now = time(NULL) - 3600;
-	int i;
-
-	if (s == NULL)
-		abort();
-	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
-	len += (size_t)snprintf(s + len, cap - len, "{\"events\":[");
-	for (i = 0; i < EVENTS; i++)
-		len += (size_t)snprintf(
-		    s + len, cap - len,
-		    "%s{\"event_id\":\"00000000-0000-4000-8fa2-%08d%04d\",\"person\":\"%s\","
-		    "\"occurred_at\":\"%s\",\"items\":[\"tax.income\"],\"purpose\":"
-		    "\"tax.assessment\",\"legal_ref\":\"internal\",\"officer\":\"clerk-1\","
-		    "\"actor_kind\":\"human\"}",
-		    i > 0 ? "," : "", batch, i, tax_pseudonyms[i % 2], when);
-	snprintf(s + len, cap - len, "]}");
-	return s;
+	return th_report_body("8fa2", batch, EVENTS, tax_pseudonyms[0], tax_pseudonyms[1]);
 }
 
 static int
