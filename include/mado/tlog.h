@@ -118,6 +118,8 @@ const char *mado_tlog_note_verify(const char *note, size_t len, const char *log_
  */
 const char *mado_tlog_leaf_encode(const char *kind, const cJSON *record,
 				  const unsigned char salt[16], unsigned char **out, size_t *len);
+/* The field names of a kind's leaf, in their order (*n of them); NULL for an unknown kind. */
+const char *const *mado_tlog_leaf_fields(const char *kind, size_t *n);
 
 /*
  * Bundles (c2sp.org/tlog-proof@v1 text, SPECS section 4.5) plus Mado's JSON wrapping for

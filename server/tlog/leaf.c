@@ -19,10 +19,13 @@
 #define MAX_INT     9007199254740992.0 /* 2^53: every integer a JSON reader keeps exactly */
 
 static const char *const access_fields[] = {
-    "id",         "event_id",  "person_id", "occurred_at",  "recorded_at",
-    "org_code",   "relay_for", "officer",   "officer_role", "actor_kind",
-    "channel",    "purpose",   "legal_ref", "case_ref",     "items",
-    "consent_id", "outcome",   "reason",    "sealed_until", "sealing_body",
+    "id",           "event_id",     "person_id",
+    "occurred_at",  "recorded_at",  "org_code",
+    "relay_for",    "officer",      "officer_role",
+    "actor_kind",   "channel",      "purpose",
+    "legal_ref",    "case_ref",     "items",
+    "consent_id",   "outcome",      "reason",
+    "sealed_until", "sealing_body", "register_version",
 };
 
 /* The columns of portal.consent_events, in table order. */
@@ -136,6 +139,21 @@ put_value(struct buf *b, const cJSON *v)
 	return NULL;
 }
 
+const char *const *
+mado_tlog_leaf_fields(const char *kind, size_t *n)
+{
+	if (kind != NULL && strcmp(kind, "access") == 0) {
+		*n = sizeof(access_fields) / sizeof(access_fields[0]);
+		return access_fields;
+	}
+	if (kind != NULL && strcmp(kind, "consent") == 0) {
+		*n = sizeof(consent_fields) / sizeof(consent_fields[0]);
+		return consent_fields;
+	}
+	*n = 0;
+	return NULL;
+}
+
 const char *
 mado_tlog_leaf_encode(const char *kind, const cJSON *record, const unsigned char salt[16],
 		      unsigned char **out, size_t *len)
@@ -149,15 +167,8 @@ mado_tlog_leaf_encode(const char *kind, const cJSON *record, const unsigned char
 
 	*out = NULL;
 	*len = 0;
-	if (kind != NULL && strcmp(kind, "access") == 0) {
-		fields = access_fields;
-		n = sizeof(access_fields) / sizeof(access_fields[0]);
-	} else if (kind != NULL && strcmp(kind, "consent") == 0) {
-		fields = consent_fields;
-		n = sizeof(consent_fields) / sizeof(consent_fields[0]);
-	} else {
+	if ((fields = mado_tlog_leaf_fields(kind, &n)) == NULL)
 		return "unknown record kind";
-	}
 	if (!cJSON_IsObject(record))
 		return "the record is not an object";
 	/* As many members as fields, each field found: no field missing, extra or twice. */

@@ -20,6 +20,7 @@ static struct mado_db_stmt Q_LEAVES =
 		 " a_occurred_us, a_recorded_us, a_org_code, a_relay_for, a_officer,"
 		 " a_officer_role, a_actor_kind, a_channel, a_purpose, a_legal_ref, a_case_ref,"
 		 " a_items, a_consent_id, a_outcome, a_reason, a_sealed_until, a_sealing_body,"
+		 " a_register_version,"
 		 " c_id, c_consent_id, c_person_id, c_at_us, c_actor, c_channel, c_type,"
 		 " c_prev_status, c_new_status FROM portal.tlog_audit_leaves($1::bigint, $2::int)",
 		 2);

@@ -13,14 +13,6 @@
 #include "mado/err.h"
 #include "translog_int.h"
 
-static const char *const access_fields[] = {
-    "id",         "event_id",  "person_id", "occurred_at",  "recorded_at",
-    "org_code",   "relay_for", "officer",   "officer_role", "actor_kind",
-    "channel",    "purpose",   "legal_ref", "case_ref",     "items",
-    "consent_id", "outcome",   "reason",    "sealed_until", "sealing_body"};
-static const char *const consent_fields[] = {
-    "id", "consent_id", "person_id", "at", "actor", "channel", "type", "prev_status", "new_status"};
-
 /* Microseconds since the epoch as the leaf's UTC text. */
 static bool
 utc(const char *us_text, char out[32])
@@ -50,16 +42,10 @@ translog__record(const char *kind, const PGresult *res, int row, int col)
 	char when[32];
 	int c;
 
-	if (strcmp(kind, "access") == 0) {
-		names = access_fields;
-		n = MADO_NELEM(access_fields);
-	} else if (strcmp(kind, "consent") == 0) {
-		names = consent_fields;
-		n = MADO_NELEM(consent_fields);
-		col += TLOG_ACCESS_COLS;
-	} else {
+	if ((names = mado_tlog_leaf_fields(kind, &n)) == NULL)
 		return NULL;
-	}
+	if (strcmp(kind, "consent") == 0)
+		col += TLOG_ACCESS_COLS;
 	if (PQgetisnull(res, row, col))
 		return NULL; /* the row is gone */
 	o = cJSON_CreateObject();
@@ -67,7 +53,8 @@ translog__record(const char *kind, const PGresult *res, int row, int col)
 		c = col + (int)i;
 		if (PQgetisnull(res, row, c)) {
 			v = cJSON_CreateNull();
-		} else if (strcmp(names[i], "id") == 0) {
+		} else if (strcmp(names[i], "id") == 0 ||
+			   strcmp(names[i], "register_version") == 0) {
 			v = cJSON_CreateNumber((double)strtoll(PQgetvalue(res, row, c), NULL, 10));
 		} else if (strcmp(names[i], "items") == 0) {
 			v = cJSON_Parse(PQgetvalue(res, row, c));

@@ -91,7 +91,7 @@ int translog__seq_tile_get(PGconn *c, int level, uint64_t idx, struct tlog_tile 
 
 /* The record columns of sql/functions/translog.sql: TLOG_ACCESS_COLS a_* columns, then
    TLOG_CONSENT_COLS c_* ones. */
-#define TLOG_ACCESS_COLS  20
+#define TLOG_ACCESS_COLS  21
 #define TLOG_CONSENT_COLS 9
 /* The record of kind in res's row from column col (the first a_* column), or NULL when
    its row is gone. The caller deletes it. */

@@ -35,13 +35,15 @@ REVOKE EXECUTE ON FUNCTION portal.tlog_size() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION portal.tlog_size() TO mado_app;
 
 -- The next pending records, oldest first, with their leaf records, locked for the batch.
+-- Its columns grew (register_version): dropped first, as a new return type needs.
+DROP FUNCTION IF EXISTS portal.tlog_take(integer);
 CREATE OR REPLACE FUNCTION portal.tlog_take(p_max integer)
 RETURNS TABLE (seq bigint, kind text, record_id bigint, person_id uuid,
 	       a_id bigint, a_event_id uuid, a_person_id uuid, a_occurred_us bigint, a_recorded_us bigint,
 	       a_org_code text, a_relay_for text, a_officer text, a_officer_role text,
 	       a_actor_kind text, a_channel text, a_purpose text, a_legal_ref text, a_case_ref text,
 	       a_items text, a_consent_id uuid, a_outcome text, a_reason text, a_sealed_until text,
-	       a_sealing_body text, c_id bigint, c_consent_id uuid, c_person_id uuid, c_at_us bigint,
+	       a_sealing_body text, a_register_version bigint, c_id bigint, c_consent_id uuid, c_person_id uuid, c_at_us bigint,
 	       c_actor text, c_channel text, c_type text, c_prev_status text, c_new_status text)
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
@@ -57,7 +59,7 @@ BEGIN
 	       (extract(epoch FROM e.recorded_at) * 1000000)::bigint,
 	       e.org_code, e.relay_for, e.officer, e.officer_role, e.actor_kind, e.channel,
 	       e.purpose, e.legal_ref, e.case_ref, array_to_json(e.items)::text, e.consent_id,
-	       e.outcome, e.reason, to_char(e.sealed_until, 'YYYY-MM-DD'), e.sealing_body,
+	       e.outcome, e.reason, to_char(e.sealed_until, 'YYYY-MM-DD'), e.sealing_body, e.register_version,
 	       c.id, c.consent_id, c.person_id, (extract(epoch FROM c.at) * 1000000)::bigint,
 	       c.actor, c.channel, c.type, c.prev_status, c.new_status
 	FROM p
@@ -226,13 +228,15 @@ GRANT EXECUTE ON FUNCTION portal.tlog_checkpoint(bigint) TO mado_app;
 -- The leaves of some of the person's records (p_ids), in index order: index, salt and
 -- record, once sequenced. An access record under seal is listed without its record (its
 -- bundle would show what the seal hides until it opens).
+-- Its columns grew (register_version): dropped first, as a new return type needs.
+DROP FUNCTION IF EXISTS portal.tlog_leaves_of(uuid, text, bigint[]);
 CREATE OR REPLACE FUNCTION portal.tlog_leaves_of(p_person uuid, p_kind text, p_ids bigint[])
 RETURNS TABLE (record_id bigint, idx bigint, salt text, sealed boolean,
 	       a_id bigint, a_event_id uuid, a_person_id uuid, a_occurred_us bigint, a_recorded_us bigint,
 	       a_org_code text, a_relay_for text, a_officer text, a_officer_role text,
 	       a_actor_kind text, a_channel text, a_purpose text, a_legal_ref text, a_case_ref text,
 	       a_items text, a_consent_id uuid, a_outcome text, a_reason text, a_sealed_until text,
-	       a_sealing_body text, c_id bigint, c_consent_id uuid, c_person_id uuid, c_at_us bigint,
+	       a_sealing_body text, a_register_version bigint, c_id bigint, c_consent_id uuid, c_person_id uuid, c_at_us bigint,
 	       c_actor text, c_channel text, c_type text, c_prev_status text, c_new_status text)
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
@@ -245,7 +249,7 @@ BEGIN
 	       (extract(epoch FROM e.recorded_at) * 1000000)::bigint,
 	       e.org_code, e.relay_for, e.officer, e.officer_role, e.actor_kind, e.channel,
 	       e.purpose, e.legal_ref, e.case_ref, array_to_json(e.items)::text, e.consent_id,
-	       e.outcome, e.reason, to_char(e.sealed_until, 'YYYY-MM-DD'), e.sealing_body,
+	       e.outcome, e.reason, to_char(e.sealed_until, 'YYYY-MM-DD'), e.sealing_body, e.register_version,
 	       c.id, c.consent_id, c.person_id, (extract(epoch FROM c.at) * 1000000)::bigint,
 	       c.actor, c.channel, c.type, c.prev_status, c.new_status
 	FROM portal.tlog_leaves l
@@ -263,13 +267,15 @@ GRANT EXECUTE ON FUNCTION portal.tlog_leaves_of(uuid, text, bigint[]) TO mado_ap
 
 -- The audit (mado tlog-audit, as the schema owner): leaves from index p_from on, with
 -- their records as the rows hold them now (NULL when a row is gone).
+-- Its columns grew (register_version): dropped first, as a new return type needs.
+DROP FUNCTION IF EXISTS portal.tlog_audit_leaves(bigint, integer);
 CREATE OR REPLACE FUNCTION portal.tlog_audit_leaves(p_from bigint, p_n integer)
 RETURNS TABLE (idx bigint, kind text, salt bytea,
 	       a_id bigint, a_event_id uuid, a_person_id uuid, a_occurred_us bigint, a_recorded_us bigint,
 	       a_org_code text, a_relay_for text, a_officer text, a_officer_role text,
 	       a_actor_kind text, a_channel text, a_purpose text, a_legal_ref text, a_case_ref text,
 	       a_items text, a_consent_id uuid, a_outcome text, a_reason text, a_sealed_until text,
-	       a_sealing_body text, c_id bigint, c_consent_id uuid, c_person_id uuid, c_at_us bigint,
+	       a_sealing_body text, a_register_version bigint, c_id bigint, c_consent_id uuid, c_person_id uuid, c_at_us bigint,
 	       c_actor text, c_channel text, c_type text, c_prev_status text, c_new_status text)
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
 	SELECT l.idx, l.kind, l.salt,
@@ -278,7 +284,7 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
 	       (extract(epoch FROM e.recorded_at) * 1000000)::bigint,
 	       e.org_code, e.relay_for, e.officer, e.officer_role, e.actor_kind, e.channel,
 	       e.purpose, e.legal_ref, e.case_ref, array_to_json(e.items)::text, e.consent_id,
-	       e.outcome, e.reason, to_char(e.sealed_until, 'YYYY-MM-DD'), e.sealing_body,
+	       e.outcome, e.reason, to_char(e.sealed_until, 'YYYY-MM-DD'), e.sealing_body, e.register_version,
 	       c.id, c.consent_id, c.person_id, (extract(epoch FROM c.at) * 1000000)::bigint,
 	       c.actor, c.channel, c.type, c.prev_status, c.new_status
 	FROM (SELECT * FROM portal.tlog_leaves x WHERE x.idx >= p_from ORDER BY x.idx LIMIT p_n) l

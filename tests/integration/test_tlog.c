@@ -412,7 +412,7 @@ static void
 test_changed_field_found(void **state)
 {
 	char *out, *b, want[64], q[600];
-	long id, idx, st;
+	long id, idx, st, version;
 
 	(void)state;
 	id = newest_record(&alice);
@@ -438,6 +438,27 @@ test_changed_field_found(void **state)
 				" WHERE id = %ld AND person_id = '%s'",
 				id, alice.id),
 			 1);
+	assert_int_equal(audit(NULL), 0);
+
+	/* The register version the access was served under is part of the record too. */
+	version = scalar("SELECT coalesce(register_version, -1) FROM portal.access_events"
+			 " WHERE id = %ld AND person_id = '%s'",
+			 id, alice.id);
+	assert_int_equal(scalar("SET session_replication_role = replica;"
+				" UPDATE portal.access_events SET register_version = 999"
+				" WHERE id = %ld AND person_id = '%s'",
+				id, alice.id),
+			 1);
+	assert_int_not_equal(audit(&out), 0);
+	if (strstr(out, want) == NULL)
+		fail_msg("tlog-audit did not name %s after a changed version: %s", want, out);
+	free(out);
+	assert_int_equal(
+	    scalar("SET session_replication_role = replica;"
+		   " UPDATE portal.access_events SET register_version = NULLIF(%ld, -1)"
+		   " WHERE id = %ld AND person_id = '%s'",
+		   version, id, alice.id),
+	    1);
 	assert_int_equal(audit(NULL), 0);
 }
 

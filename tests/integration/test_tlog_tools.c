@@ -93,8 +93,9 @@ static cJSON *
 record(int id, const char *purpose)
 {
 	cJSON *r = cJSON_CreateObject(), *items = cJSON_CreateArray();
-	static const char *const nulls[] = {"relay_for", "case_ref",     "consent_id",
-					    "reason",    "sealed_until", "sealing_body"};
+	static const char *const nulls[] = {"relay_for",       "case_ref",     "consent_id",
+					    "reason",          "sealed_until", "sealing_body",
+					    "register_version"};
 	size_t i;
 
 	cJSON_AddNumberToObject(r, "id", id);

@@ -659,6 +659,7 @@ access_record(void)
 	cJSON_AddNullToObject(r, "reason");
 	cJSON_AddNullToObject(r, "sealed_until");
 	cJSON_AddNullToObject(r, "sealing_body");
+	cJSON_AddNumberToObject(r, "register_version", 2);
 	return r;
 }
 

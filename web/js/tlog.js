@@ -7,7 +7,8 @@
 const FIELDS = {
   access: ['id', 'event_id', 'person_id', 'occurred_at', 'recorded_at', 'org_code', 'relay_for',
     'officer', 'officer_role', 'actor_kind', 'channel', 'purpose', 'legal_ref', 'case_ref',
-    'items', 'consent_id', 'outcome', 'reason', 'sealed_until', 'sealing_body'],
+    'items', 'consent_id', 'outcome', 'reason', 'sealed_until', 'sealing_body',
+    'register_version'],
   consent: ['id', 'consent_id', 'person_id', 'at', 'actor', 'channel', 'type', 'prev_status',
     'new_status'],
 };
