@@ -158,6 +158,11 @@ cmd_serve(int argc, char **argv)
 		fprintf(stderr, "mado: cannot set up the database pool\n");
 		goto out;
 	}
+	pc.conninfo = cfg.db_read_url;
+	if (*cfg.db_read_url != '\0' && mado_db_read_pool_init(&pc) != MADO_OK) {
+		fprintf(stderr, "mado: cannot set up the read pool\n");
+		goto out;
+	}
 	if (check_role() != 0 || check_schema(&m) != 0)
 		goto out;
 	if (mado_auth_init(&cfg, why, sizeof(why)) != MADO_OK) {

@@ -26,6 +26,7 @@ struct mado_config {
 	char *migrations_dir;     /* sql/migrations */
 	char *db_url;             /* libpq conninfo of the application role */
 	char *db_migrate_url;     /* conninfo of the schema owner, for mado migrate */
+	char *db_read_url;        /* conninfo of a replica for stale-tolerant reads; "": none */
 	int db_pool_size;         /* connections */
 	int db_wait_ms;           /* longest wait for a free connection */
 	int db_connect_timeout;   /* seconds */

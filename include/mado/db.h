@@ -68,11 +68,22 @@ struct mado_db_stats {
 };
 
 MADO_MUSTCHECK int mado_db_pool_init(const struct mado_db_pool_config *cfg);
+/* The optional second pool (db_read_url), for reads that may be a little stale: the same
+   pool on another server, each session read-only, application_name mado-read. */
+MADO_MUSTCHECK int mado_db_read_pool_init(const struct mado_db_pool_config *cfg);
+bool mado_db_read_pool_ready(void);
+/* Shuts both pools down; the second only the read pool. */
 void mado_db_pool_shutdown(void);
+void mado_db_read_pool_shutdown(void);
 void mado_db_pool_stats(struct mado_db_stats *out);
+void mado_db_read_pool_stats(struct mado_db_stats *out);
 
 /* MADO_OK, or MADO_E_DB_UNAVAILABLE when no connection can be had within the wait limit. */
 MADO_MUSTCHECK int mado_db_acquire(struct mado_db **out);
+/* A connection of the read pool; the primary's when there is no read pool, or it cannot
+   connect (then it is tried again after a few seconds), or none of its is free in time.
+   Only for reads that may be stale: its transactions are read-only. */
+MADO_MUSTCHECK int mado_db_acquire_read(struct mado_db **out);
 /* Returns the connection; a connection left broken or inside a transaction is closed.
    Accepts NULL. */
 void mado_db_release(struct mado_db *db);

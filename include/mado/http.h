@@ -122,6 +122,11 @@ struct mado_route {
 	   or a card step-up after a passkey login); others get 403 card-required, and the
 	   page asks for the card. */
 	bool needs_card;
+	/* GET, MADO_PUBLIC or MADO_ORG, not rate_limited: the handler's reads may be a little
+	   stale (public aggregates, registers, catalogues; never a person's own data), so
+	   mado_http_db gives it a read-only connection of the read pool (db_read_url) when
+	   there is one. Installing it on any other route fails. */
+	bool stale_ok;
 };
 
 /* A module's routes. */
@@ -203,6 +208,7 @@ struct mado_req {
 	const char *query[MADO_MAX_QUERY]; /* the route's query fields' values, or NULL */
 	struct mado_text query_buf;
 	struct mado_db *db; /* checked out on first use, returned before the response */
+	bool stale_ok;      /* set by the router for the handler of a .stale_ok route */
 	char client[64];    /* the client's address (trusted_proxies applied) */
 	int status;
 	const char *content_type;

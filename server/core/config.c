@@ -77,6 +77,10 @@ static const struct opt opts[] = {
      "libpq connection string of the application role (password hidden when printed)."},
     {"db_migrate_url", OPT_CONNINFO, OFF(db_migrate_url), "", 0, 0, OPT_SECRET, NULL,
      "Connection string of the schema owner for `mado migrate`; empty means `db_url`."},
+    {"db_read_url", OPT_CONNINFO, OFF(db_read_url), "", 0, 0, OPT_SECRET, NULL,
+     "Connection string of a replica for reads that may be a little stale (public statistics, "
+     "registers, catalogues), in a second pool of `db_pool_size` read-only connections; empty "
+     "means the primary serves everything."},
     {"db_pool_size", OPT_INT, OFF(db_pool_size), "16", 1, 512, 0, NULL,
      "Database connections in the pool."},
     {"db_wait_ms", OPT_INT, OFF(db_wait_ms), "2000", 1, 60000, 0, NULL,

@@ -9,7 +9,10 @@
 
 #define DB_MAX_STMTS 256
 
+struct db_pool;
+
 struct mado_db {
+	struct db_pool *pool; /* the pool the connection belongs to */
 	PGconn *conn;
 	uint64_t prepared[DB_MAX_STMTS / 64]; /* bit per statement slot */
 	bool in_use;

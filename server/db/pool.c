@@ -27,7 +27,12 @@ struct waiter {
 	struct waiter *next;
 };
 
-static struct {
+/*
+ * One pool type, two instances: the primary's, which serves everything by default, and the
+ * optional read pool on db_read_url, whose sessions are read-only, for routes whose reads
+ * may be a little stale (mado_db_acquire_read).
+ */
+struct db_pool {
 	pthread_mutex_t mu;
 	pthread_condattr_t ca; /* CLOCK_MONOTONIC, for the waiters' conditions */
 	struct waiter *head, *tail;
@@ -38,68 +43,131 @@ static struct {
 	int connect_timeout;
 	uint64_t acquired, timeouts, connect_failures, reconnects;
 	bool ready;
-	bool down; /* the last connection attempt failed; logged once per outage */
-} pool = {.mu = PTHREAD_MUTEX_INITIALIZER};
+	bool down;       /* the last connection attempt failed; logged once per outage */
+	int64_t down_ms; /* when it last failed (read pool: when to try it again) */
+	const char *label, *app_name;
+	bool read_only;
+};
+
+static struct db_pool primary = {
+    .mu = PTHREAD_MUTEX_INITIALIZER, .label = "database", .app_name = "mado"};
+static struct db_pool reader = {.mu = PTHREAD_MUTEX_INITIALIZER,
+				.label = "read database",
+				.app_name = "mado-read",
+				.read_only = true};
+
+/* While the read pool cannot connect, stale-tolerant reads go to the primary at once and
+   the read pool is tried again after this long, so that no request waits on a dead
+   replica's connect timeout more than once per period. */
+#define DB_READ_RETRY_MS 5000
 
 static atomic_int next_slot = 1;
+
+static int
+pool_init(struct db_pool *pool, const struct mado_db_pool_config *cfg)
+{
+	int i;
+
+	if (pool->ready)
+		return MADO_E_INTERNAL;
+	pool->slots = mado_xcalloc((size_t)cfg->size, sizeof(*pool->slots));
+	for (i = 0; i < cfg->size; i++)
+		pool->slots[i].pool = pool;
+	pool->conninfo = mado_xstrdup(cfg->conninfo);
+	pthread_condattr_init(&pool->ca);
+	pthread_condattr_setclock(&pool->ca, CLOCK_MONOTONIC);
+	pool->head = pool->tail = NULL;
+	pool->size = cfg->size;
+	pool->wait_ms = cfg->wait_ms;
+	pool->connect_timeout = cfg->connect_timeout;
+	pool->in_use = pool->waiting = 0;
+	pool->down = false;
+	pool->ready = true;
+	return MADO_OK;
+}
 
 int
 mado_db_pool_init(const struct mado_db_pool_config *cfg)
 {
-	if (pool.ready)
-		return MADO_E_INTERNAL;
-	pool.slots = mado_xcalloc((size_t)cfg->size, sizeof(*pool.slots));
-	pool.conninfo = mado_xstrdup(cfg->conninfo);
-	pthread_condattr_init(&pool.ca);
-	pthread_condattr_setclock(&pool.ca, CLOCK_MONOTONIC);
-	pool.head = pool.tail = NULL;
-	pool.size = cfg->size;
-	pool.wait_ms = cfg->wait_ms;
-	pool.connect_timeout = cfg->connect_timeout;
-	pool.in_use = pool.waiting = 0;
-	pool.ready = true;
-	return MADO_OK;
+	return pool_init(&primary, cfg);
+}
+
+int
+mado_db_read_pool_init(const struct mado_db_pool_config *cfg)
+{
+	return pool_init(&reader, cfg);
+}
+
+bool
+mado_db_read_pool_ready(void)
+{
+	return reader.ready;
+}
+
+static void
+pool_shutdown(struct db_pool *pool)
+{
+	int i;
+
+	if (!pool->ready)
+		return;
+	pthread_mutex_lock(&pool->mu);
+	for (i = 0; i < pool->size; i++)
+		if (pool->slots[i].conn != NULL)
+			PQfinish(pool->slots[i].conn);
+	free(pool->slots);
+	pool->slots = NULL;
+	memset(pool->conninfo, 0, strlen(pool->conninfo));
+	free(pool->conninfo);
+	pool->conninfo = NULL;
+	pool->ready = false;
+	pthread_mutex_unlock(&pool->mu);
+	pthread_condattr_destroy(&pool->ca);
 }
 
 void
 mado_db_pool_shutdown(void)
 {
+	pool_shutdown(&reader);
+	pool_shutdown(&primary);
+}
+
+void
+mado_db_read_pool_shutdown(void)
+{
+	pool_shutdown(&reader);
+}
+
+static void
+pool_stats(struct db_pool *pool, struct mado_db_stats *out)
+{
 	int i;
 
-	if (!pool.ready)
-		return;
-	pthread_mutex_lock(&pool.mu);
-	for (i = 0; i < pool.size; i++)
-		if (pool.slots[i].conn != NULL)
-			PQfinish(pool.slots[i].conn);
-	free(pool.slots);
-	pool.slots = NULL;
-	memset(pool.conninfo, 0, strlen(pool.conninfo));
-	free(pool.conninfo);
-	pool.conninfo = NULL;
-	pool.ready = false;
-	pthread_mutex_unlock(&pool.mu);
-	pthread_condattr_destroy(&pool.ca);
+	memset(out, 0, sizeof(*out));
+	pthread_mutex_lock(&pool->mu);
+	out->size = pool->size;
+	out->in_use = pool->in_use;
+	out->waiting = pool->waiting;
+	for (i = 0; i < pool->size; i++)
+		if (pool->slots[i].conn != NULL)
+			out->open++;
+	out->acquired = pool->acquired;
+	out->timeouts = pool->timeouts;
+	out->connect_failures = pool->connect_failures;
+	out->reconnects = pool->reconnects;
+	pthread_mutex_unlock(&pool->mu);
 }
 
 void
 mado_db_pool_stats(struct mado_db_stats *out)
 {
-	int i;
+	pool_stats(&primary, out);
+}
 
-	memset(out, 0, sizeof(*out));
-	pthread_mutex_lock(&pool.mu);
-	out->size = pool.size;
-	out->in_use = pool.in_use;
-	out->waiting = pool.waiting;
-	for (i = 0; i < pool.size; i++)
-		if (pool.slots[i].conn != NULL)
-			out->open++;
-	out->acquired = pool.acquired;
-	out->timeouts = pool.timeouts;
-	out->connect_failures = pool.connect_failures;
-	out->reconnects = pool.reconnects;
-	pthread_mutex_unlock(&pool.mu);
+void
+mado_db_read_pool_stats(struct mado_db_stats *out)
+{
+	pool_stats(&reader, out);
 }
 
 static void
@@ -148,56 +216,71 @@ mado_db_connect(const char *conninfo, int connect_timeout, const char *applicati
 static int
 ensure_conn(struct mado_db *db)
 {
+	struct db_pool *pool = db->pool;
 	bool had = db->conn != NULL, was_down;
+	PGresult *r;
 
 	if (db->conn != NULL && conn_alive(db->conn))
 		return MADO_OK;
 	drop_conn(db);
-	db->conn = mado_db_connect(pool.conninfo, pool.connect_timeout, "mado");
+	db->conn = mado_db_connect(pool->conninfo, pool->connect_timeout, pool->app_name);
+	if (db->conn != NULL && PQstatus(db->conn) == CONNECTION_OK && pool->read_only) {
+		/* Whatever server the URL lands on (prefer-standby may find the primary), a
+		   read pool's session refuses writes: a route wrongly marked fails, never
+		   writes where nobody reads it back. */
+		r = PQexec(db->conn, "SET SESSION default_transaction_read_only = on");
+		if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+			PQfinish(db->conn);
+			db->conn = NULL;
+		}
+		PQclear(r);
+	}
 	if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK) {
-		pthread_mutex_lock(&pool.mu);
-		pool.connect_failures++;
-		was_down = pool.down;
-		pool.down = true;
-		pthread_mutex_unlock(&pool.mu);
+		pthread_mutex_lock(&pool->mu);
+		pool->connect_failures++;
+		was_down = pool->down;
+		pool->down = true;
+		pool->down_ms = mado_now_ms();
+		pthread_mutex_unlock(&pool->mu);
 		/* libpq's message names the server and role, never a person. */
 		if (!was_down)
-			mado_log_err(NULL, "database: cannot connect: %s",
-				     db->conn != NULL ? PQerrorMessage(db->conn) : "out of memory");
+			mado_log_err(NULL, "%s: cannot connect: %s", pool->label,
+				     db->conn != NULL ? PQerrorMessage(db->conn)
+						      : "out of memory or refused read-only");
 		drop_conn(db);
 		return MADO_E_DB_UNAVAILABLE;
 	}
-	pthread_mutex_lock(&pool.mu);
-	pool.reconnects += had;
-	was_down = pool.down;
-	pool.down = false;
-	pthread_mutex_unlock(&pool.mu);
+	pthread_mutex_lock(&pool->mu);
+	pool->reconnects += had;
+	was_down = pool->down;
+	pool->down = false;
+	pthread_mutex_unlock(&pool->mu);
 	if (was_down)
-		mado_log_info(NULL, "database: connected again");
+		mado_log_info(NULL, "%s: connected again", pool->label);
 	return MADO_OK;
 }
 
 static struct mado_db *
-take_free_slot(void)
+take_free_slot(struct db_pool *pool)
 {
 	struct mado_db *spare = NULL;
 	int i;
 
 	/* Prefer a slot that already has an open connection. */
-	for (i = 0; i < pool.size; i++) {
-		if (pool.slots[i].in_use)
+	for (i = 0; i < pool->size; i++) {
+		if (pool->slots[i].in_use)
 			continue;
-		if (pool.slots[i].conn != NULL) {
-			spare = &pool.slots[i];
+		if (pool->slots[i].conn != NULL) {
+			spare = &pool->slots[i];
 			break;
 		}
 		if (spare == NULL)
-			spare = &pool.slots[i];
+			spare = &pool->slots[i];
 	}
 	if (spare != NULL) {
 		spare->in_use = true;
-		pool.in_use++;
-		pool.acquired++;
+		pool->in_use++;
+		pool->acquired++;
 	}
 	return spare;
 }
@@ -205,73 +288,74 @@ take_free_slot(void)
 static void
 give_back(struct mado_db *db)
 {
+	struct db_pool *pool = db->pool;
 	struct waiter *w;
 
-	pthread_mutex_lock(&pool.mu);
-	if ((w = pool.head) != NULL) {
+	pthread_mutex_lock(&pool->mu);
+	if ((w = pool->head) != NULL) {
 		/* The longest waiter gets this connection; it stays in use. */
-		if ((pool.head = w->next) == NULL)
-			pool.tail = NULL;
+		if ((pool->head = w->next) == NULL)
+			pool->tail = NULL;
 		w->db = db;
-		pool.acquired++;
+		pool->acquired++;
 		pthread_cond_signal(&w->cv);
 	} else {
 		db->in_use = false;
-		pool.in_use--;
+		pool->in_use--;
 	}
-	pthread_mutex_unlock(&pool.mu);
+	pthread_mutex_unlock(&pool->mu);
 }
 
-int
-mado_db_acquire(struct mado_db **out)
+static int
+acquire(struct db_pool *pool, struct mado_db **out)
 {
 	struct mado_db *db = NULL;
 	struct timespec deadline;
 	int rc = 0;
 
 	*out = NULL;
-	if (!pool.ready)
+	if (!pool->ready)
 		return MADO_E_DB_UNAVAILABLE;
 	clock_gettime(CLOCK_MONOTONIC, &deadline);
-	deadline.tv_sec += pool.wait_ms / 1000;
-	deadline.tv_nsec += (long)(pool.wait_ms % 1000) * 1000000L;
+	deadline.tv_sec += pool->wait_ms / 1000;
+	deadline.tv_nsec += (long)(pool->wait_ms % 1000) * 1000000L;
 	if (deadline.tv_nsec >= 1000000000L) {
 		deadline.tv_sec++;
 		deadline.tv_nsec -= 1000000000L;
 	}
-	pthread_mutex_lock(&pool.mu);
-	if (pool.head == NULL)
-		db = take_free_slot();
+	pthread_mutex_lock(&pool->mu);
+	if (pool->head == NULL)
+		db = take_free_slot(pool);
 	if (db == NULL) {
 		struct waiter w = {.db = NULL, .next = NULL}, **pp;
 
-		pthread_cond_init(&w.cv, &pool.ca);
-		if (pool.tail != NULL)
-			pool.tail->next = &w;
+		pthread_cond_init(&w.cv, &pool->ca);
+		if (pool->tail != NULL)
+			pool->tail->next = &w;
 		else
-			pool.head = &w;
-		pool.tail = &w;
-		pool.waiting++;
+			pool->head = &w;
+		pool->tail = &w;
+		pool->waiting++;
 		while (w.db == NULL && rc != ETIMEDOUT)
-			rc = pthread_cond_timedwait(&w.cv, &pool.mu, &deadline);
-		pool.waiting--;
+			rc = pthread_cond_timedwait(&w.cv, &pool->mu, &deadline);
+		pool->waiting--;
 		if ((db = w.db) == NULL) {
 			/* Timed out: leave the queue. */
-			for (pp = &pool.head; *pp != &w; pp = &(*pp)->next)
+			for (pp = &pool->head; *pp != &w; pp = &(*pp)->next)
 				;
 			*pp = w.next;
-			if (pool.tail == &w) {
-				struct waiter *last = pool.head;
+			if (pool->tail == &w) {
+				struct waiter *last = pool->head;
 
 				while (last != NULL && last->next != NULL)
 					last = last->next;
-				pool.tail = last;
+				pool->tail = last;
 			}
-			pool.timeouts++;
+			pool->timeouts++;
 		}
 		pthread_cond_destroy(&w.cv);
 	}
-	pthread_mutex_unlock(&pool.mu);
+	pthread_mutex_unlock(&pool->mu);
 	if (db == NULL)
 		return MADO_E_DB_UNAVAILABLE;
 	/* Connecting happens outside the lock: other threads keep their connections. */
@@ -282,6 +366,29 @@ mado_db_acquire(struct mado_db **out)
 	db->sqlstate[0] = '\0';
 	*out = db;
 	return MADO_OK;
+}
+
+int
+mado_db_acquire(struct mado_db **out)
+{
+	return acquire(&primary, out);
+}
+
+int
+mado_db_acquire_read(struct mado_db **out)
+{
+	bool skip;
+
+	if (!reader.ready)
+		return acquire(&primary, out);
+	/* A read pool that failed lately is left alone for a while: these reads may be
+	   stale, never absent, so the primary serves them meanwhile. */
+	pthread_mutex_lock(&reader.mu);
+	skip = reader.down && mado_now_ms() - reader.down_ms < DB_READ_RETRY_MS;
+	pthread_mutex_unlock(&reader.mu);
+	if (!skip && acquire(&reader, out) == MADO_OK)
+		return MADO_OK;
+	return acquire(&primary, out);
 }
 
 void

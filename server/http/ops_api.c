@@ -181,6 +181,25 @@ metrics(struct mado_req *rq)
 			 (unsigned long long)st.timeouts, (unsigned long long)st.connect_failures,
 			 (unsigned long long)st.reconnects, http__connlimit_refused(),
 			 MADO_VERSION);
+	if (mado_db_read_pool_ready()) {
+		mado_db_read_pool_stats(&st);
+		mado_text_printf(
+		    &t,
+		    "# HELP mado_db_read_pool_connections The read pool's (db_read_url) size, "
+		    "open and in-use connections.\n"
+		    "# TYPE mado_db_read_pool_connections gauge\n"
+		    "mado_db_read_pool_connections{state=\"size\"} %d\n"
+		    "mado_db_read_pool_connections{state=\"open\"} %d\n"
+		    "mado_db_read_pool_connections{state=\"in_use\"} %d\n"
+		    "# HELP mado_db_read_pool_events_total Read pool events since start; a "
+		    "connect failure sends its reads to the primary.\n"
+		    "# TYPE mado_db_read_pool_events_total counter\n"
+		    "mado_db_read_pool_events_total{event=\"acquired\"} %llu\n"
+		    "mado_db_read_pool_events_total{event=\"wait_timeout\"} %llu\n"
+		    "mado_db_read_pool_events_total{event=\"connect_failure\"} %llu\n",
+		    st.size, st.open, st.in_use, (unsigned long long)st.acquired,
+		    (unsigned long long)st.timeouts, (unsigned long long)st.connect_failures);
+	}
 	return mado_http_take(rq, "text/plain; version=0.0.4", &t);
 }
 

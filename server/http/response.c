@@ -241,7 +241,8 @@ mado_http_db(struct mado_req *rq, struct mado_db **out)
 {
 	int rc;
 
-	if (rq->db == NULL && (rc = mado_db_acquire(&rq->db)) != MADO_OK) {
+	if (rq->db == NULL && (rc = rq->stale_ok ? mado_db_acquire_read(&rq->db)
+						 : mado_db_acquire(&rq->db)) != MADO_OK) {
 		*out = NULL;
 		return rc;
 	}

@@ -58,6 +58,18 @@ mado_http_install(const struct mado_route_set *const *sets, size_t n)
 	for (i = 0; i < n; i++)
 		add_routes(sets[i], &at);
 	router.nroutes = total;
+	for (i = 0; i < total; i++) {
+		const struct mado_route *r = &router.routes[i];
+
+		/* A read-only connection to a replica suits only reads nobody needs to see
+		   their own writes in, nor anything that counts (the rate limiter writes). */
+		if (r->stale_ok && (strcmp(r->method, "GET") != 0 || r->rate_limited ||
+				    (r->caller != MADO_PUBLIC && r->caller != MADO_ORG))) {
+			mado_log_err(NULL, "%s %s: stale_ok only on a public or organisation GET",
+				     r->method, r->pattern);
+			return MADO_E_INTERNAL;
+		}
+	}
 	for (i = 0; i < total; i++)
 		for (j = 0; j < i; j++)
 			if (strcmp(router.routes[i].method, router.routes[j].method) == 0 &&
@@ -475,6 +487,9 @@ dispatch(struct mado_req *rq)
 	if ((r->body == MADO_BODY_OBJECT || r->body == MADO_BODY_JSON) &&
 	    (rc = http__check_body(rq)) != MADO_OK)
 		return rc;
+	/* The handler's first mado_http_db decides the pool; what the gates used before it
+	   (the primary's connection, if any) it keeps. */
+	rq->stale_ok = r->stale_ok;
 	return r->handler(rq);
 }
 

@@ -579,7 +579,8 @@ static const struct mado_route routes[] = {
      .pattern = "/api/v1/transparency",
      .handler = transparency,
      .caller = MADO_PUBLIC,
-     .query = transparency_query},
+     .query = transparency_query,
+     .stale_ok = true},
     /* The supervisor's staff. */
     {.method = "GET", .pattern = "/staff/v1/oversight/overview", .handler = overview, SUPERVISOR},
     {.method = "GET",

@@ -6,7 +6,9 @@
  * counts the requests of all nodes together. A node killed is taken out by haproxy
  * within its health checks. The primary killed amid a stream of access reports: Patroni
  * promotes the replica, the nodes' pools follow it, every report batch acknowledged is
- * there exactly once, and what was answered meanwhile is a 2xx or a 503 problem.
+ * there exactly once, and what was answered meanwhile is a 2xx or a 503 problem. The
+ * nodes' read pools (db_read_url) serve the public statistics and registers from the
+ * replica, while a person's own log is read on the primary.
  */
 #include <pthread.h>
 #include <setjmp.h>
@@ -63,6 +65,8 @@ sleep_s(double s)
 	nanosleep(&ts, NULL);
 }
 
+static long sql_on(const char *url, char *buf, size_t len, const char *q);
+
 /* Runs SQL as the superuser on whichever member is the primary (the multi-host string
    of scripts/cluster url owner): a one-row query's first value into buf, or a count. */
 static long
@@ -70,14 +74,40 @@ sql(char *buf, size_t len, const char *fmt, ...)
 {
 	char q[4096];
 	va_list ap;
-	PGconn *c;
-	PGresult *r;
-	long v = -1;
 
 	va_start(ap, fmt);
 	vsnprintf(q, sizeof(q), fmt, ap);
 	va_end(ap);
-	c = PQconnectdb(owner_url);
+	return sql_on(owner_url, buf, len, q);
+}
+
+/* The same on the replica: the owner's string, the member in recovery. */
+static long
+replica_sql(const char *fmt, ...)
+{
+	char q[4096], url[600], *at;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(q, sizeof(q), fmt, ap);
+	va_end(ap);
+	snprintf(url, sizeof(url), "%s", owner_url);
+	if ((at = strstr(url, "target_session_attrs=read-write")) == NULL)
+		return -1;
+	snprintf(at, sizeof(url) - (size_t)(at - url), "target_session_attrs=standby%s",
+		 strstr(owner_url, "target_session_attrs=read-write") +
+		     strlen("target_session_attrs=read-write"));
+	return sql_on(url, NULL, 0, q);
+}
+
+static long
+sql_on(const char *url, char *buf, size_t len, const char *q)
+{
+	PGconn *c;
+	PGresult *r;
+	long v = -1;
+
+	c = PQconnectdb(url);
 	r = PQstatus(c) == CONNECTION_OK ? PQexec(c, q) : NULL;
 	if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1) {
 		v = strtol(PQgetvalue(r, 0, 0), NULL, 10);
@@ -408,6 +438,66 @@ srv_stat(const char *backend, const char *server, struct srv_stat *out)
 	return rc;
 }
 
+/* The backends of the nodes' read pools (application_name mado-read) on the replica
+   whose last statement contains what. */
+static long
+read_backends(const char *what)
+{
+	return replica_sql("SELECT count(*) FROM pg_stat_activity WHERE application_name ="
+			   " 'mado-read' AND query LIKE '%%%s%%'",
+			   what);
+}
+
+/* db_read_url names the replica: the public statistics and registers (.stale_ok) are read
+   there, by each node's read pool, and nothing of the primary's is; a person's own log
+   is read on the primary, so an entry their read of their data wrote on one node is in
+   their log on the next at once. */
+static void
+test_stale_reads_on_replica(void **state)
+{
+	struct th_resp r;
+	cJSON *j, *log, *e;
+	double entry;
+	int i;
+
+	(void)state;
+	assert_int_equal(replica_sql("SELECT pg_is_in_recovery()::int"), 1);
+	for (i = 1; i <= NODES; i++) {
+		assert_int_equal(th_http(&env[i], "GET", "/api/v1/transparency", NULL, NULL, 0, &r),
+				 0);
+		assert_int_equal(r.status, 200);
+		th_resp_free(&r);
+	}
+	assert_int_equal(read_backends("portal.transparency("), NODES);
+	assert_int_equal(th_http(&env[2], "GET", "/api/v1/registers", NULL, NULL, 0, &r), 0);
+	assert_int_equal(r.status, 200);
+	th_resp_free(&r);
+	assert_int_equal(read_backends("DISTINCT ON (v.kind, v.key)"), 1);
+	assert_int_equal(sql(NULL, 0,
+			     "SELECT count(*) FROM pg_stat_activity WHERE application_name ="
+			     " 'mado-read'"),
+			 0);
+
+	/* bob (logged in through haproxy by the first test) reads his data on node 1: an
+	   entry in his log, written on the primary; node 2 shows it to him straight away. */
+	assert_int_equal(th_person_http(&env[1], &bob, "GET", "/api/v1/me/data", NULL, &r), 0);
+	assert_int_equal(r.status, 200);
+	assert_non_null(j = th_json(&r));
+	entry = cJSON_GetObjectItemCaseSensitive(j, "entry")->valuedouble;
+	cJSON_Delete(j);
+	th_resp_free(&r);
+	assert_int_equal(th_person_http(&env[2], &bob, "GET",
+					"/api/v1/me/access-log?channel=self&limit=1", NULL, &r),
+			 0);
+	assert_int_equal(r.status, 200);
+	assert_non_null(log = th_json(&r));
+	assert_non_null(e = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(log, "items"), 0));
+	assert_true(cJSON_GetObjectItemCaseSensitive(e, "id")->valuedouble == entry);
+	cJSON_Delete(log);
+	th_resp_free(&r);
+	assert_int_equal(read_backends("access_events"), 0);
+}
+
 static void
 test_node_killed(void **state)
 {
@@ -606,6 +696,7 @@ main(void)
 	    cmocka_unit_test(test_session_on_every_node),
 	    cmocka_unit_test(test_failed_logins_across_nodes),
 	    cmocka_unit_test(test_limit_across_nodes),
+	    cmocka_unit_test(test_stale_reads_on_replica),
 	    cmocka_unit_test(test_node_killed),
 	    cmocka_unit_test(test_primary_killed),
 	};

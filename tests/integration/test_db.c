@@ -280,6 +280,71 @@ test_killed_connection_replaced(void **state)
 	assert_true(after.reconnects > before.reconnects);
 }
 
+static struct mado_db_stmt Q_SESSION = MADO_DB_STMT(
+    "test_session",
+    "SELECT current_setting('application_name') || ' ' || current_setting('transaction_read_only')",
+    0);
+
+/* The session mado_db_acquire_read gives: "application_name read_only" into buf. */
+static void
+read_session(char *buf, size_t len)
+{
+	struct mado_db *db;
+	PGresult *r;
+
+	assert_int_equal(mado_db_acquire_read(&db), MADO_OK);
+	assert_int_equal(mado_db_exec(db, &Q_SESSION, NULL, &r), MADO_OK);
+	snprintf(buf, len, "%s", PQgetvalue(r, 0, 0));
+	PQclear(r);
+	mado_db_release(db);
+}
+
+/* The read pool (db_read_url): without one the primary's pool serves stale-tolerant
+   reads; with one they get its read-only sessions, which refuse a write; when it cannot
+   connect they fall back to the primary, and it is not tried again at once. */
+static void
+test_read_pool(void **state)
+{
+	const char *p[2] = {"900", "from the read pool"};
+	struct mado_db_pool_config pc = {.size = 1, .wait_ms = 300, .connect_timeout = 1};
+	struct mado_db_stats st;
+	struct mado_db *db;
+	char got[64];
+	PGresult *r;
+	uint64_t failures;
+
+	(void)state;
+	assert_false(mado_db_read_pool_ready());
+	read_session(got, sizeof(got));
+	assert_string_equal(got, "mado off");
+
+	pc.conninfo = conninfo;
+	assert_int_equal(mado_db_read_pool_init(&pc), MADO_OK);
+	read_session(got, sizeof(got));
+	assert_string_equal(got, "mado-read on");
+	assert_int_equal(mado_db_acquire_read(&db), MADO_OK);
+	assert_int_equal(mado_db_exec(db, &Q_INSERT, p, &r), MADO_E_INTERNAL);
+	assert_string_equal(mado_db_sqlstate(db), "25006"); /* read_only_sql_transaction */
+	mado_db_release(db);
+	assert_int_equal(count(p[1]), 0);
+	mado_db_read_pool_shutdown();
+
+	/* Nothing listens on port 1: refused at once. */
+	pc.conninfo = "host=127.0.0.1 port=1 dbname=mado user=mado_app";
+	assert_int_equal(mado_db_read_pool_init(&pc), MADO_OK);
+	read_session(got, sizeof(got));
+	assert_string_equal(got, "mado off");
+	mado_db_read_pool_stats(&st);
+	assert_int_equal(st.connect_failures, 1);
+	failures = st.connect_failures;
+	read_session(got, sizeof(got));
+	assert_string_equal(got, "mado off");
+	mado_db_read_pool_stats(&st);
+	assert_int_equal(st.connect_failures, failures);
+	mado_db_read_pool_shutdown();
+	assert_false(mado_db_read_pool_ready());
+}
+
 int
 main(void)
 {
@@ -289,6 +354,7 @@ main(void)
 	    cmocka_unit_test(test_wait_limit),
 	    cmocka_unit_test(test_waiters_served_in_order),
 	    cmocka_unit_test(test_killed_connection_replaced),
+	    cmocka_unit_test(test_read_pool),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -206,6 +206,73 @@ test_install_refuses_twice(void **state)
 	assert_int_equal(mado_http_install(sets, n), 0);
 }
 
+/* .stale_ok (a read-only connection to a replica) is refused at start on anything but a
+   public or organisation GET that counts nothing: a person's route, a write, a limit. */
+static void
+test_install_stale_ok_only_public_reads(void **state)
+{
+	static const struct mado_route pub[] = {{.method = "GET",
+						 .pattern = "/x",
+						 .handler = handler,
+						 .caller = MADO_PUBLIC,
+						 .stale_ok = true}},
+				       person[] = {{.method = "GET",
+						    .pattern = "/x",
+						    .handler = handler,
+						    .stale_ok = true}},
+				       visitor[] = {{.method = "GET",
+						     .pattern = "/x",
+						     .handler = handler,
+						     .caller = MADO_VISITOR,
+						     .stale_ok = true}},
+				       staff[] = {{.method = "GET",
+						   .pattern = "/x",
+						   .handler = handler,
+						   .caller = MADO_STAFF,
+						   .stale_ok = true}},
+				       post[] = {{.method = "POST",
+						  .pattern = "/x",
+						  .handler = handler,
+						  .caller = MADO_PUBLIC,
+						  .stale_ok = true}},
+				       limited[] = {{.method = "GET",
+						     .pattern = "/x",
+						     .handler = handler,
+						     .caller = MADO_PUBLIC,
+						     .rate_limited = true,
+						     .stale_ok = true}};
+	static const struct mado_route_set s_pub = MADO_ROUTE_SET("a", pub),
+					   s_person = MADO_ROUTE_SET("a", person),
+					   s_visitor = MADO_ROUTE_SET("a", visitor),
+					   s_staff = MADO_ROUTE_SET("a", staff),
+					   s_post = MADO_ROUTE_SET("a", post),
+					   s_limited = MADO_ROUTE_SET("a", limited);
+	const struct mado_route_set *const ok[] = {&s_pub}, *const bad[] = {&s_person, &s_visitor,
+									    &s_staff, &s_post,
+									    &s_limited};
+	const struct mado_route_set *const *sets;
+	const struct mado_route *r;
+	size_t i, n;
+	bool statistics = false;
+
+	(void)state;
+	assert_int_equal(mado_http_install(ok, 1), 0);
+	for (i = 0; i < MADO_NELEM(bad); i++)
+		assert_int_not_equal(mado_http_install(&bad[i], 1), 0);
+	/* Mado's own routes install, and the public statistics are among those marked. */
+	sets = mado_modules(&n);
+	assert_int_equal(mado_http_install(sets, n), 0);
+	for (i = 0, r = mado_http_routes(&n); i < n; i++) {
+		if (!r[i].stale_ok)
+			continue;
+		assert_string_equal(r[i].method, "GET");
+		assert_true(r[i].caller == MADO_PUBLIC || r[i].caller == MADO_ORG);
+		assert_null(strstr(r[i].pattern, "/me/"));
+		statistics |= strcmp(r[i].pattern, "/api/v1/transparency") == 0;
+	}
+	assert_true(statistics);
+}
+
 static void
 test_origin_rule(void **state)
 {
@@ -441,6 +508,7 @@ main(void)
 	    cmocka_unit_test(test_decode_path),
 	    cmocka_unit_test(test_table_is_sane),
 	    cmocka_unit_test(test_install_refuses_twice),
+	    cmocka_unit_test(test_install_stale_ok_only_public_reads),
 	    cmocka_unit_test(test_origin_rule),
 	    cmocka_unit_test(test_response_bytes),
 	    cmocka_unit_test(test_client_key),
