@@ -1134,7 +1134,11 @@ th_pg_stop_mode(struct th_env *e, const char *mode)
 						   : SIGINT;
 	int rc = stop_child(&e->pg_pid, sig);
 
-	return rc == 0 || (sig == SIGQUIT && rc > 0 && rc < 128) ? 0 : -1;
+	if (rc == 0 || (sig == SIGQUIT && rc > 0 && rc < 128))
+		return 0;
+	/* Says how it ended, so that a failure explains itself: -1 is no exit in 15 s. */
+	fprintf(stderr, "harness: PostgreSQL stopped with -m %s ended with %d\n", mode, rc);
+	return -1;
 }
 
 static bool
