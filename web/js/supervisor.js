@@ -103,6 +103,7 @@ function anomalyItem(a) {
   li.dataset.status = a.status;
   li.dataset.kind = a.kind;
   li.dataset.org = a.organisation;
+  li.dataset.subject = a.subject || '';
   const link = el('a', '', anomalyTitle(a));
   link.href = `#/anomaly/${a.id}`;
   li.append(el('p', 'who', ''), el('p', 'what', t('oversight.anomaly.line', {
