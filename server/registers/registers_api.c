@@ -33,17 +33,11 @@ static const struct mado_jmember version_json[] = {
     MADO_JM(STR, registers_version, approved_by, "approved_by"),
 };
 
-static int
-current_rows(struct mado_db *db, const char *kind, mado_db_row_fn fn, void *arg)
-{
-	return registers__current(db, kind, fn, arg);
-}
-
 /* The current version of every entry (of one kind). */
 static int
 current(struct mado_req *rq)
 {
-	return mado_http_rows(rq, "entries", current_rows, mado_http_query(rq, "kind"),
+	return mado_http_rows(rq, "entries", registers__current, mado_http_query(rq, "kind"),
 			      MADO_COLS(version_json));
 }
 
@@ -116,20 +110,14 @@ static const struct mado_jmember proposal_json[] = {
     MADO_JM(STR, registers_proposal, decided_by, "decided_by"),
 };
 
-static int
-proposal_rows(struct mado_db *db, const char *status, mado_db_row_fn fn, void *arg)
-{
-	return registers__proposals(db, status, fn, arg);
-}
-
 /* The proposals awaiting a decision (or all, newest first), beside what is in force. */
 static int
 proposals(struct mado_req *rq)
 {
 	const char *status = mado_http_query(rq, "status");
 
-	return mado_http_rows(rq, "proposals", proposal_rows, status != NULL ? status : "pending",
-			      MADO_COLS(proposal_json));
+	return mado_http_rows(rq, "proposals", registers__proposals,
+			      status != NULL ? status : "pending", MADO_COLS(proposal_json));
 }
 
 /* Approve or refuse: the database refuses the proposer's own certificate. */
