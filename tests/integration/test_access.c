@@ -821,11 +821,15 @@ test_filters_pages_summary_export(void **state)
 	assert_int_equal(get_as(&alice, "/api/v1/me/access-log/summary", &r), 200);
 	assert_non_null(j = th_json(&r));
 	th_resp_free(&r);
-	assert_int_equal(
-	    cJSON_GetObjectItemCaseSensitive(
-		cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(j, "months"), 0), "count")
-		->valueint,
-	    events_of(&alice));
+	/* Every event is in one of the months (the test's events are recent, but an hour
+	   ago may be last month: the first hour of a month in Japan). */
+	{
+		int total = 0;
+
+		cJSON_ArrayForEach (e, cJSON_GetObjectItemCaseSensitive(j, "months"))
+			total += cJSON_GetObjectItemCaseSensitive(e, "count")->valueint;
+		assert_int_equal(total, events_of(&alice));
+	}
 	cJSON_Delete(j);
 
 	/* Exports. */
