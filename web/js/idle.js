@@ -36,6 +36,10 @@ function start() {
     if (!d.open) d.showModal();
   }, warnAt);
   endTimer = setTimeout(end, idle);
+  // How many times the clocks were set: a check (or a screen reader's script) can wait
+  // for "stay logged in" to have been answered before it lets time pass.
+  const d = document.getElementById('idle-warning');
+  d.dataset.armed = String(Number(d.dataset.armed || 0) + 1);
 }
 
 export function initIdle() {

@@ -92,8 +92,15 @@ export const checks = [
       await page.clock.fastForward(121 * 1000);
       await page.waitForSelector('#idle-warning[open]');
       await page.screenshot({ path: path.join(artifacts, 'idle-warning-ja-360.png') });
+      const armed = await page.getAttribute('#idle-warning', 'data-armed');
       await page.click('#idle-stay');
       await page.waitForSelector('#idle-warning', { state: 'hidden' });
+      // The clocks start again only once the server has answered; on a loaded machine
+      // that can come after the next fast-forward, which would then pass unseen.
+      await page.waitForFunction(
+        (n) => Number(document.getElementById('idle-warning').dataset.armed) > n,
+        Number(armed),
+      );
       await page.clock.fastForward(121 * 1000);
       await page.waitForSelector('#idle-warning[open]');
       expect(await page.isVisible('body[data-session="in"]'), 'logged out before the end');
