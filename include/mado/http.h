@@ -319,4 +319,9 @@ MADO_MUSTCHECK int mado_server_start(const struct mado_config *cfg,
 				     struct mado_server **out);
 void mado_server_stop(struct mado_server *srv);
 
+/* For another program that starts CivetWeb with TLS itself (mado-holder): loads the TLS
+   shim from the executable's directory and initialises CivetWeb's TLS, failing closed.
+   MADO_OK, or an error with the reason in why. */
+MADO_MUSTCHECK int mado_http_tls_prepare(char *why, size_t whylen);
+
 #endif

@@ -45,8 +45,8 @@ http__tls_prepare(char *why, size_t whylen)
 	snprintf(shim, sizeof(shim), "%s/%s", exe, SHIM_NAME);
 	/* Kept loaded for the life of the process: CivetWeb holds pointers into it. */
 	if (dlopen(shim, RTLD_NOW | RTLD_LOCAL) == NULL) {
-		snprintf(why, whylen, "cannot load %s (it must sit beside mado): %s", shim,
-			 dlerror());
+		snprintf(why, whylen, "cannot load %s (it must sit beside the executable): %s",
+			 shim, dlerror());
 		return MADO_E_INTERNAL;
 	}
 	features = mg_init_library(MG_FEATURES_TLS);
@@ -57,6 +57,12 @@ http__tls_prepare(char *why, size_t whylen)
 		return MADO_E_INTERNAL;
 	}
 	return MADO_OK;
+}
+
+int
+mado_http_tls_prepare(char *why, size_t whylen)
+{
+	return http__tls_prepare(why, whylen);
 }
 
 static int
