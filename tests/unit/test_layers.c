@@ -68,6 +68,9 @@ static const struct {
        for the entry view and the export, consent for receipts). */
     {"translog", "core db http tlog"},
     {"tools", "core pki card cli"},
+    /* mado-holder, a program of its own: the core's helpers, CivetWeb's TLS set-up, the
+       command line, and tickets and sealing. */
+    {"holder", "core http cli seal"},
     {"tls_shim", ""},
     /* The transparency log's pure part stands alone; the offline tools see it only. */
     {"tlog", ""},
