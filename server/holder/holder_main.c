@@ -153,7 +153,7 @@ holder_serve(int argc, char **argv)
 	struct mg_callbacks cb;
 	struct mg_context *ctx;
 	char ports[96], why[512];
-	const char *mg_opts[40];
+	const char *mg_opts[48];
 	size_t n = 0;
 	int rc, sig, status = MADO_EXIT_FAIL;
 
