@@ -28,6 +28,7 @@
 #include "mado/modules.h"
 #include "mado/oversight.h"
 #include "mado/proxy.h"
+#include "mado/relay.h"
 #include "mado/translog.h"
 #include "mado/passkey.h"
 #include "mado/util.h"
@@ -182,6 +183,10 @@ cmd_serve(int argc, char **argv)
 		fprintf(stderr, "mado: consent: %s\n", why);
 		goto out;
 	}
+	if (mado_relay_init(&cfg, why, sizeof(why)) != MADO_OK) {
+		fprintf(stderr, "mado: relay: %s\n", why);
+		goto out;
+	}
 	if (mado_translog_init(&cfg, why, sizeof(why)) != MADO_OK) {
 		fprintf(stderr, "mado: transparency log: %s\n", why);
 		goto out;
@@ -214,6 +219,7 @@ cmd_serve(int argc, char **argv)
 	status = MADO_EXIT_OK;
 out:
 	mado_oversight_free();
+	mado_relay_free();
 	mado_translog_free();
 	mado_consent_free();
 	mado_passkey_free();
@@ -348,6 +354,8 @@ static const struct {
      "propose binding an agency system's client certificate to its organisation"},
     {"staff-bind", mado_cli_staff_bind,
      "bind a support desk staff member's certificate to the desk and a role"},
+    {"holder-url", mado_cli_holder_url,
+     "set where Mado asks an organisation's data holder (mado-holder)"},
     {"rp-register", mado_cli_rp_register,
      "propose a private service's registration: what it may ever ask consent for"},
     {"basis-propose", mado_cli_basis_propose, "propose a change of a legal basis"},

@@ -96,6 +96,8 @@ int mado_cli_register_card(int argc, char **argv);
 int mado_cli_org_cert(int argc, char **argv);
 /* mado staff-bind --org CODE --role ROLE --cert FILE: binds a desk staff certificate. */
 int mado_cli_staff_bind(int argc, char **argv);
+/* mado holder-url --org CODE (--url URL | --clear): where Mado asks a data holder. */
+int mado_cli_holder_url(int argc, char **argv);
 /* mado rp-register ...: registers a private service and what it may ask for. */
 int mado_cli_rp_register(int argc, char **argv);
 /* For the proposing commands (server/cli/registers.c): a checked comma-separated list as

@@ -105,6 +105,14 @@ struct mado_config {
 	char *tlog_witness;      /* "<vkey> <command>" entries separated by ';' */
 	int tlog_witness_needed; /* cosignatures a checkpoint needs to be published */
 	char *tlog_export_dir;   /* published checkpoints are written here; empty: none */
+
+	/* The relay to the data holders. */
+	char *ticket_key;     /* Ed25519 PEM signing access tickets; empty: no holder asked */
+	int ticket_ttl_s;     /* a ticket's life */
+	char *relay_cert;     /* the client certificate Mado shows holders (PEM) */
+	char *relay_key;      /* its private key */
+	char *relay_ca;       /* CA file holders' server certificates chain to */
+	int relay_timeout_ms; /* how long a holder may take to answer */
 };
 
 /* What the configuration is loaded for. Serving checks every setting; a command that does

@@ -85,6 +85,8 @@
 	X(RECEIPTS_UNAVAILABLE, 503, "receipts-unavailable",                                       \
 	  "Consent receipts cannot be signed now")                                                 \
 	X(GATEWAY_UNAVAILABLE, 503, "gateway-unavailable", "The agency gateway is not configured") \
+	X(HOLDER_UNAVAILABLE, 503, "holder-unavailable",                                           \
+	  "The organisation that holds the data did not answer; the attempt is recorded")          \
 	X(CARD_LOGIN_UNAVAILABLE, 503, "card-login-unavailable", "Card login is not configured")   \
 	X(SCHEMA_MISMATCH, 503, "schema-mismatch", "The database schema does not match this build")
 

@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <time.h>
 
+#include <openssl/types.h>
+
 #include "mado/common.h"
 
 /*
@@ -37,6 +39,10 @@ unsigned char *mado_b64_decode(const char *s, size_t len, size_t *outlen);
 
 /* SHA-256 of data as 64 hex characters plus NUL. */
 void mado_sha256_hex(const void *data, size_t len, char out[65]);
+
+/* The Ed25519 private key in the PEM file path, or NULL with why naming the setting and
+   the path (never the file's contents). */
+EVP_PKEY *mado_ed25519_load(const char *setting, const char *path, char *why, size_t whylen);
 /* "\\x" and the SHA-256 hex of a secret's text: how tokens are stored (a bytea
    parameter), never the token itself. */
 #define MADO_HASH_PARAM_LEN 68

@@ -34,19 +34,13 @@ consent__receipt_init(const char *path, char *why, size_t whylen)
 	BIO *b;
 	long n;
 	char *data;
-	FILE *f;
 
 	consent__receipt_free();
 	if (*path == '\0')
 		return MADO_OK;
-	if ((f = fopen(path, "r")) == NULL) {
-		snprintf(why, whylen, "consent_receipt_key: cannot open %s", path);
+	if ((R.key = mado_ed25519_load("consent_receipt_key", path, why, whylen)) == NULL)
 		return MADO_E_INTERNAL;
-	}
-	R.key = PEM_read_PrivateKey(f, NULL, NULL, NULL);
-	fclose(f);
-	if (R.key == NULL || EVP_PKEY_get_id(R.key) != EVP_PKEY_ED25519 ||
-	    EVP_PKEY_get_raw_public_key(R.key, raw, &rawlen) != 1 || rawlen != 32 ||
+	if (EVP_PKEY_get_raw_public_key(R.key, raw, &rawlen) != 1 || rawlen != 32 ||
 	    (b = BIO_new(BIO_s_mem())) == NULL) {
 		snprintf(why, whylen, "consent_receipt_key: %s is not an Ed25519 private key",
 			 path);

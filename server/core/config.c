@@ -251,6 +251,22 @@ static const struct opt opts[] = {
     {"tlog_export_dir", OPT_STR, OFF(tlog_export_dir), "", 0, 0, 0, check_optional_dir,
      "Directory (outside the database) where every published checkpoint is written "
      "(`checkpoint.<size>`, and `checkpoint`, the latest); empty: none."},
+    {"ticket_key", OPT_STR, OFF(ticket_key), "", 0, 0, OPT_SERVE, NULL,
+     "Ed25519 private key (PEM) that signs the access tickets Mado relays to data holders "
+     "(its public key is at /.well-known/mado-ticket-key); empty: no holder is asked, so "
+     "a query that would be served answers 503. Never logged."},
+    {"ticket_ttl_s", OPT_INT, OFF(ticket_ttl_s), "30", 5, 300, 0, NULL,
+     "Seconds an access ticket stays valid after it is issued."},
+    {"relay_cert", OPT_STR, OFF(relay_cert), "", 0, 0, OPT_SERVE, NULL,
+     "The client certificate (PEM) Mado presents to data holders (mTLS); empty: none."},
+    {"relay_key", OPT_STR, OFF(relay_key), "", 0, 0, OPT_SERVE, NULL,
+     "The private key (PEM) of relay_cert. Never logged."},
+    {"relay_ca", OPT_STR, OFF(relay_ca), "", 0, 0, OPT_SERVE, NULL,
+     "CA certificates (PEM file) a data holder's server certificate must chain to; empty: "
+     "the system's."},
+    {"relay_timeout_ms", OPT_INT, OFF(relay_timeout_ms), "2000", 100, 30000, 0, NULL,
+     "How long a data holder may take to answer a relayed query (milliseconds) before the "
+     "requester gets 503 and the record says the holder did not answer."},
     {"demo_cards_dir", OPT_STR, OFF(demo_cards_dir), "", 0, 0, OPT_SERVE, check_demo_cards,
      "Virtual cards (made by mado-card) the demo login page may use; only with a loopback "
      "public_origin (localhost, 127.x.x.x), so a public deployment cannot start with it; "

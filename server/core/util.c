@@ -11,6 +11,7 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <openssl/rand.h>
 
 #include <cjson/cJSON.h>
@@ -511,4 +512,24 @@ mado_one_of(const char *s, const char *const *list)
 		if (strcmp(s, *list) == 0)
 			return true;
 	return false;
+}
+
+EVP_PKEY *
+mado_ed25519_load(const char *setting, const char *path, char *why, size_t whylen)
+{
+	EVP_PKEY *key;
+	FILE *f;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		snprintf(why, whylen, "%s: cannot open %s", setting, path);
+		return NULL;
+	}
+	key = PEM_read_PrivateKey(f, NULL, NULL, NULL);
+	fclose(f);
+	if (key == NULL || EVP_PKEY_get_id(key) != EVP_PKEY_ED25519) {
+		snprintf(why, whylen, "%s: %s is not an Ed25519 private key", setting, path);
+		EVP_PKEY_free(key);
+		return NULL;
+	}
+	return key;
 }

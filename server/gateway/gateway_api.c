@@ -1,7 +1,8 @@
 /*
- * The agency gateway on the mTLS listener (agencies only): a query is answered only
- * together with the access record the same transaction wrote, and accesses made inside an
- * agency's own systems are reported in all-or-nothing batches.
+ * The agency gateway on the mTLS listener (agencies only): a query is decided and its
+ * access record committed before any holder is asked; the holders' answers come back
+ * sealed to the agency's reply key, through Mado, which cannot read them. Accesses made
+ * inside an agency's own systems are reported in all-or-nothing batches.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 #include "mado/gateway.h"
 #include "mado/http.h"
 #include "mado/log.h"
+#include "mado/relay.h"
 #include "gateway_int.h"
 
 /* seal_grace_s: how long a seal holds before the supervisor confirms it. */
@@ -46,6 +48,37 @@ static const struct mado_reason query_reasons[] = {
     {NULL, 0},
 };
 
+/* The served query, committed: each holder asked for its part, the answers passed on as
+   they came. A holder that does not answer fails the query, and its record says so. */
+static int
+relay(struct mado_req *rq, struct mado_db *db, const struct gateway_query *q,
+      struct gateway_answer *a)
+{
+	struct mado_relay_job job = {
+	    .record = a->event_id,
+	    .requester = rq->actor.org,
+	    .purpose = q->purpose,
+	    .legal_ref = q->legal_ref,
+	    .reply_key = q->reply_key,
+	    .req_id = rq->id,
+	};
+	cJSON *answers, *out;
+	int rc;
+
+	rc = mado_relay_ask(&job, a->targets, &answers);
+	cJSON_Delete(a->targets);
+	if (rc != MADO_OK) {
+		if (gateway__relay_failed(db, a) != MADO_OK)
+			mado_log_err(rq->id, "the failed relay could not be recorded");
+		mado_http_ext(rq, "event_id", a->event_id);
+		return mado_http_fail(rq, rc, "a holder of the data did not answer");
+	}
+	out = cJSON_CreateObject();
+	cJSON_AddStringToObject(out, "event_id", a->event_id);
+	cJSON_AddItemToObject(out, "answers", answers);
+	return mado_http_json(rq, 200, out);
+}
+
 static int
 query(struct mado_req *rq)
 {
@@ -53,7 +86,6 @@ query(struct mado_req *rq)
 	struct gateway_query q;
 	struct mado_bad bad;
 	struct mado_db *db;
-	cJSON *out;
 	int rc;
 
 	if (!gateway__read_query(rq->json, time(NULL), &q, &bad))
@@ -75,10 +107,7 @@ query(struct mado_req *rq)
 		}
 		return rc;
 	}
-	out = cJSON_CreateObject();
-	cJSON_AddStringToObject(out, "event_id", a.event_id);
-	cJSON_AddItemToObject(out, "items", a.items);
-	return mado_http_json(rq, 200, out);
+	return relay(rq, db, &q, &a);
 }
 
 static int

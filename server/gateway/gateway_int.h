@@ -10,6 +10,7 @@
 
 #include "mado/check.h"
 #include "mado/db.h"
+#include "mado/seal.h"
 
 #define GATEWAY_BATCH_MAX      1000
 #define GATEWAY_ITEMS_MAX      32
@@ -25,6 +26,7 @@ extern const struct mado_field gateway__report_fields[];
 struct gateway_query {
 	const char *person, *purpose, *legal_ref, *case_ref, *officer, *officer_role, *actor_kind,
 	    *relay_for, *sealed_until, *sealing_body, *seal_ref;
+	unsigned char reply_key[MADO_SEAL_KEY_LEN]; /* answers are sealed to it */
 	int seal_grace_s;                  /* the handler's: seal_grace_s */
 	char items[GATEWAY_ITEMS_LITERAL]; /* PostgreSQL array literal {a,b} */
 };
@@ -40,11 +42,14 @@ struct gateway_answer {
 	char outcome[16]; /* served, denied, invalid */
 	char reason[48];
 	char event_id[40];
-	char item[72]; /* the unknown item an invalid query names */
-	cJSON *items;  /* served: item -> value */
+	long long row_id;
+	char item[72];   /* the unknown item an invalid query names */
+	cJSON *targets;  /* served: the holders to ask (portal.holder_targets) */
 };
 int gateway__query(struct mado_db *db, const char *org, const struct gateway_query *q,
 		   struct gateway_answer *out);
+/* A holder did not answer the served query a: its second record, outcome failed. */
+int gateway__relay_failed(struct mado_db *db, const struct gateway_answer *a);
 
 struct gateway_report {
 	int bad_index; /* -1: none */

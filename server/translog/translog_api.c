@@ -61,7 +61,6 @@ int
 mado_translog_init(const struct mado_config *cfg, char *why, size_t whylen)
 {
 	const char *host;
-	FILE *f;
 
 	mado_translog_free();
 	if (*cfg->tlog_origin != '\0') {
@@ -84,17 +83,12 @@ mado_translog_init(const struct mado_config *cfg, char *why, size_t whylen)
 		return MADO_E_INTERNAL;
 	if (*cfg->tlog_key == '\0')
 		return MADO_OK;
-	/* The key's path is named in the error; never its contents. */
-	if ((f = fopen(cfg->tlog_key, "r")) == NULL) {
-		snprintf(why, whylen, "tlog_key: cannot open %s", cfg->tlog_key);
-		return MADO_E_INTERNAL;
-	}
-	translog__cfg.key = PEM_read_PrivateKey(f, NULL, NULL, NULL);
-	fclose(f);
-	if (translog__cfg.key == NULL || EVP_PKEY_get_id(translog__cfg.key) != EVP_PKEY_ED25519 ||
+	translog__cfg.key = mado_ed25519_load("tlog_key", cfg->tlog_key, why, whylen);
+	if (translog__cfg.key == NULL ||
 	    mado_tlog_vkey(translog__cfg.origin, translog__cfg.key, translog__cfg.vkey,
 			   sizeof(translog__cfg.vkey)) < 0) {
-		snprintf(why, whylen, "tlog_key: %s is not an Ed25519 private key", cfg->tlog_key);
+		if (translog__cfg.key != NULL)
+			snprintf(why, whylen, "tlog_key: no verifier key for the origin");
 		mado_translog_free();
 		return MADO_E_INTERNAL;
 	}

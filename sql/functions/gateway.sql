@@ -8,18 +8,89 @@
 SET LOCAL ROLE mado_owner;
 
 /*
- * The gateway: one call checks the request, writes its access record and returns the
- * data, in the caller's transaction. A refusal is recorded too (outcome denied) and
- * returns one row with the reason. Unknown pseudonyms and items are bad input: nothing
- * is written. If the record cannot be written the call fails, and so no data leaves.
+ * The holders a decided access asks: for the person and the items, one object per
+ * holding organisation with its address, its own pseudonym for the person and its items
+ * among those asked, {"holder", "url", "subject", "items"} (url "" when the holder has
+ * registered none). Mado relays each its part with a signed ticket (server/relay).
  */
+CREATE OR REPLACE FUNCTION portal.holder_targets(p_person uuid, p_items text[])
+RETURNS jsonb LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+	SELECT coalesce(jsonb_agg(jsonb_build_object('holder', d.holder,
+		'url', coalesce(o.holder_url, ''), 'subject', s.pseudonym, 'items', d.items)
+		ORDER BY d.holder), '[]'::jsonb)
+	FROM (SELECT x.holder, array_agg(x.code ORDER BY x.code) AS items
+	      FROM portal.data_items x WHERE x.code = ANY (p_items) GROUP BY x.holder) d
+	JOIN portal.organisations o ON o.code = d.holder
+	JOIN portal.pseudonyms s ON s.org_code = d.holder AND s.person_id = p_person
+$$;
+REVOKE EXECUTE ON FUNCTION portal.holder_targets(uuid, text[]) FROM PUBLIC;
+
+/*
+ * A holder did not answer a decided access (down, slow, or refusing the ticket): the
+ * person's log gets a second entry beside the first, the same access with outcome failed
+ * and reason holder-unavailable, so it does not read as served. Sealed stays sealed.
+ * p_row and p_event are the served record's row id and event id as the deciding call
+ * returned them (both must match).
+ */
+CREATE OR REPLACE FUNCTION portal.relay_failed(p_row bigint, p_event uuid)
+RETURNS bigint LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	e portal.access_events%ROWTYPE;
+	v_row bigint;
+BEGIN
+	SELECT * INTO e FROM portal.access_events x WHERE x.id = p_row AND x.event_id = p_event
+	  AND x.outcome = 'served';
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'no served access record %', p_row
+			USING ERRCODE = 'no_data_found';
+	END IF;
+	SELECT w.id INTO v_row FROM portal.record_access(ARRAY[ROW(
+		gen_random_uuid(), e.person_id, now(), e.org_code, e.relay_for,
+		e.officer, e.officer_role, e.actor_kind, e.channel,
+		e.purpose, e.legal_ref, e.case_ref, e.items, e.consent_id,
+		'failed', 'holder-unavailable', e.sealed_until, e.sealing_body
+	)::portal.access_record], ARRAY[e.register_version]) w;
+	RETURN v_row;
+END
+$$;
+REVOKE EXECUTE ON FUNCTION portal.relay_failed(bigint, uuid) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION portal.relay_failed(bigint, uuid) TO mado_app;
+
+/*
+ * Where Mado asks an organisation's data holder (mado holder-url): an https URL, or NULL
+ * to clear it. Only an organisation that holds data items has a holder. Returns false
+ * when the organisation holds none (or does not exist).
+ */
+CREATE OR REPLACE FUNCTION portal.holder_url_set(p_org text, p_url text)
+RETURNS boolean LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+	IF NOT EXISTS (SELECT 1 FROM portal.data_items d WHERE d.holder = p_org) THEN
+		RETURN false;
+	END IF;
+	UPDATE portal.organisations SET holder_url = p_url WHERE code = p_org;
+	RETURN true;
+END
+$$;
+REVOKE EXECUTE ON FUNCTION portal.holder_url_set(text, text) FROM PUBLIC;
+
+/*
+ * The gateway: one call checks the request and writes its access record, in the
+ * caller's transaction; served, its row names the holders to ask (targets, as
+ * portal.holder_targets gives them) and Mado relays the query there once the record is
+ * committed. A refusal is recorded too (outcome denied) and returns one row with the
+ * reason. Unknown pseudonyms and items are bad input: nothing is written. If the record
+ * cannot be written the call fails, and so no holder is asked.
+ */
+DROP FUNCTION IF EXISTS portal.gw_query(text, text, text[], text, text, text, text, text, text,
+					text, date, text, text, integer);
 CREATE OR REPLACE FUNCTION portal.gw_query(p_org text, p_pseudonym text, p_items text[],
 					   p_purpose text, p_legal_ref text, p_case_ref text,
 					   p_officer text, p_officer_role text, p_actor_kind text,
 					   p_relay_for text, p_sealed_until date,
 					   p_sealing_body text, p_seal_ref text,
 					   p_seal_grace_s integer)
-RETURNS TABLE (row_id bigint, event_id uuid, outcome text, reason text, item text, value jsonb)
+RETURNS TABLE (row_id bigint, event_id uuid, outcome text, reason text, item text,
+	       targets jsonb)
 LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp SET lock_timeout = '2s' AS $$
 DECLARE
@@ -28,7 +99,6 @@ DECLARE
 	v_reason text;
 	v_event uuid := gen_random_uuid();
 	v_row bigint;
-	v_schema text;
 	v_sealed boolean;
 	v_version bigint;
 BEGIN
@@ -107,14 +177,8 @@ BEGIN
 		RETURN QUERY SELECT v_row, v_event, 'denied'::text, v_reason, NULL::text, NULL::jsonb;
 		RETURN;
 	END IF;
-	RETURN QUERY SELECT v_row, v_event, 'served'::text, NULL::text, NULL::text, NULL::jsonb;
-	FOR v_schema IN SELECT DISTINCT d.holder_schema FROM portal.data_items d
-			WHERE d.code = ANY (p_items) LOOP
-		RETURN QUERY EXECUTE format('SELECT NULL::bigint, NULL::uuid, ''served''::text,'
-			' NULL::text, h.item, h.value FROM %I.holdings h'
-			' WHERE h.person_id = $1 AND h.item = ANY ($2)', v_schema)
-			USING v_person, p_items;
-	END LOOP;
+	RETURN QUERY SELECT v_row, v_event, 'served'::text, NULL::text, NULL::text,
+		portal.holder_targets(v_person, p_items);
 END
 $$;
 REVOKE EXECUTE ON FUNCTION portal.gw_query(text, text, text[], text, text, text, text, text,

@@ -25,10 +25,12 @@
 
 #include <curl/curl.h>
 #include <libpq-fe.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <sys/time.h>
 
 #include "harness.h"
+#include "mado/seal.h"
 
 #ifndef MADO_SOURCE_DIR
 #error "MADO_SOURCE_DIR must name the source tree"
@@ -478,8 +480,10 @@ setup(struct th_env *e, const char *extra_conf, bool cards, bool orgs)
 	if (orgs)
 		fprintf(m,
 			"org_trust_dir = %s\norg_revocation = off\nconsent_receipt_key = "
-			"%s/receipt.key\noperator_cert = %s/orgs/cards/operator.crt\n",
-			e->org_trust_dir, e->dir, e->dir);
+			"%s/receipt.key\noperator_cert = %s/orgs/cards/operator.crt\n"
+			"ticket_key = %s/ticket.key\nrelay_cert = %s/orgs/cards/mado-relay.crt\n"
+			"relay_key = %s/orgs/cards/mado-relay.key\nrelay_ca = %s/holders/ca.pem\n",
+			e->org_trust_dir, e->dir, e->dir, e->dir, e->dir, e->dir, e->dir);
 	fprintf(m, "%s", extra_conf != NULL ? extra_conf : "");
 	fclose(m);
 	if (write_config(e, conf) != 0 || th_pg_start(e) != 0) {
@@ -500,6 +504,10 @@ setup(struct th_env *e, const char *extra_conf, bool cards, bool orgs)
 void
 th_teardown(struct th_env *e)
 {
+	int i;
+
+	for (i = 0; th_holder_orgs[i] != NULL; i++)
+		th_holder_stop(e, i);
 	th_ocsp_stop(e);
 	th_mado_stop(e);
 	th_pg_stop(e);
@@ -765,15 +773,15 @@ th_raw(const struct th_env *e, const char *req, size_t len, int timeout_ms)
 
 /* Runs sql as the superuser; with buf, copies a one-row result's first value into it. */
 static long
-sql_run(const struct th_env *e, const char *sql, char *buf, size_t len)
+sql_run(const struct th_env *e, const char *db, const char *sql, char *buf, size_t len)
 {
 	char conninfo[512];
 	PGconn *c;
 	PGresult *r;
 	long v = -1;
 
-	snprintf(conninfo, sizeof(conninfo), "host=%s/run port=5432 dbname=mado user=postgres",
-		 e->pgdir);
+	snprintf(conninfo, sizeof(conninfo), "host=%s/run port=5432 dbname=%s user=postgres",
+		 e->pgdir, db);
 	c = PQconnectdb(conninfo);
 	r = PQstatus(c) == CONNECTION_OK ? PQexec(c, sql) : NULL;
 	if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1) {
@@ -801,7 +809,7 @@ th_sql(const struct th_env *e, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(sql, sizeof(sql), fmt, ap);
 	va_end(ap);
-	return sql_run(e, sql, NULL, 0);
+	return sql_run(e, "mado", sql, NULL, 0);
 }
 
 int
@@ -814,7 +822,7 @@ th_sql_str(const struct th_env *e, char *buf, size_t len, const char *fmt, ...)
 	vsnprintf(sql, sizeof(sql), fmt, ap);
 	va_end(ap);
 	buf[0] = '\0';
-	return (int)sql_run(e, sql, buf, len);
+	return (int)sql_run(e, "mado", sql, buf, len);
 }
 
 /* The demo organisations (sql/demo/agencies.sql), each with a client certificate. */
@@ -851,10 +859,25 @@ setup_orgs(struct th_env *e)
 		  MADO_CARD_BINARY, e->org_dir, e->org_trust_dir, e->org_dir,
 		  e->org_trust_dir) != 0)
 		return -1;
-	/* The consent receipts' signing key, made by the openssl command line. */
+	/* The consent receipts' and the access tickets' signing keys, made by the openssl
+	   command line; the holders' TLS certificates, self-signed, each its own. */
 	if (th_sh("openssl genpkey -algorithm ed25519 -out '%s/receipt.key' 2>/dev/null", e->dir) !=
-	    0)
+		0 ||
+	    th_sh("openssl genpkey -algorithm ed25519 -out '%s/ticket.key' 2>/dev/null && "
+		  "openssl pkey -in '%s/ticket.key' -pubout -out '%s/ticket.pub' 2>/dev/null",
+		  e->dir, e->dir, e->dir) != 0 ||
+	    th_sh("'%s' issue '%s' mado-relay --key p256 --eku clientauth --policy none >/dev/null",
+		  MADO_CARD_BINARY, e->org_dir) != 0 ||
+	    th_sh("mkdir -p '%s/holders' && : > '%s/holders/ca.pem'", e->dir, e->dir) != 0)
 		return -1;
+	for (i = 0; th_holder_orgs[i] != NULL; i++)
+		if (th_sh("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes "
+			  "-keyout '%s/holders/%s.key' -out '%s/holders/%s.crt' -days 2 "
+			  "-subj /CN=%s -addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1 && "
+			  "cat '%s/holders/%s.crt' >> '%s/holders/ca.pem'",
+			  e->dir, th_holder_orgs[i], e->dir, th_holder_orgs[i], th_holder_orgs[i],
+			  e->dir, th_holder_orgs[i], e->dir) != 0)
+			return -1;
 	for (i = 0; demo_orgs[i] != NULL; i++)
 		if (th_sh("'%s' issue '%s' %s --key p256 --eku clientauth --policy none >/dev/null",
 			  MADO_CARD_BINARY, e->org_dir, demo_orgs[i]) != 0)
@@ -896,6 +919,169 @@ th_group_teardown(void **state)
 {
 	if (*state != NULL)
 		th_teardown(*state);
+	return 0;
+}
+
+const char *const th_holder_orgs[] = {"residents-registry", "tax-office", "pension-service",
+				       "health-insurer", "city-welfare", NULL};
+
+int
+th_holder_index(const char *org)
+{
+	int i;
+
+	for (i = 0; th_holder_orgs[i] != NULL; i++)
+		if (strcmp(th_holder_orgs[i], org) == 0)
+			return i;
+	return -1;
+}
+
+/* holder_tax_office for tax-office. */
+static void
+holder_db(const char *org, char *out, size_t len)
+{
+	size_t i;
+
+	snprintf(out, len, "holder_%s", org);
+	for (i = 0; out[i] != '\0'; i++)
+		if (out[i] == '-')
+			out[i] = '_';
+}
+
+int
+th_holder_stop(struct th_env *e, int i)
+{
+	return stop_child(&e->holder_pid[i], SIGTERM) < 0 ? -1 : 0;
+}
+
+int
+th_holder_start(struct th_env *e, int i)
+{
+	char org[48], db[64], conninfo[512], listen[64], cert[400], key[400], ca[400], mkey[400];
+	char log[400];
+	char *argv[20];
+	int n = 0, k;
+
+	th_holder_stop(e, i);
+	snprintf(org, sizeof(org), "%s", th_holder_orgs[i]);
+	if (e->holder_port[i] == 0)
+		e->holder_port[i] = th_free_port();
+	holder_db(org, db, sizeof(db));
+	snprintf(conninfo, sizeof(conninfo), "host=%s/run port=5432 user=postgres dbname=%s",
+		 e->pgdir, db);
+	snprintf(listen, sizeof(listen), "127.0.0.1:%d", e->holder_port[i]);
+	snprintf(cert, sizeof(cert), "%s/holders/%s.crt", e->dir, org);
+	snprintf(key, sizeof(key), "%s/holders/%s.key", e->dir, org);
+	snprintf(ca, sizeof(ca), "%s/ca.crt", e->org_dir);
+	snprintf(mkey, sizeof(mkey), "%s/ticket.pub", e->dir);
+	snprintf(log, sizeof(log), "%s/holder-%s.log", e->dir, org);
+	argv[n++] = MADO_HOLDER_BINARY;
+	argv[n++] = "serve";
+	argv[n++] = "--org";
+	argv[n++] = org;
+	argv[n++] = "--db";
+	argv[n++] = conninfo;
+	argv[n++] = "--listen";
+	argv[n++] = listen;
+	argv[n++] = "--cert";
+	argv[n++] = cert;
+	argv[n++] = "--key";
+	argv[n++] = key;
+	argv[n++] = "--ca";
+	argv[n++] = ca;
+	argv[n++] = "--mado-key";
+	argv[n++] = mkey;
+	argv[n] = NULL;
+	if ((e->holder_pid[i] = spawn(argv, log, false)) < 0)
+		return -1;
+	for (k = 0; k < 400; k++) {
+		if (port_answers(e->holder_port[i]))
+			return 0;
+		sleep_ms(25);
+	}
+	fprintf(stderr, "harness: the holder of %s did not start (see %s)\n", org, log);
+	return -1;
+}
+
+static long
+holder_sql_v(const struct th_env *e, const char *org, char *buf, size_t len, const char *fmt,
+	     va_list ap)
+{
+	char sql[8192], db[64];
+
+	holder_db(org, db, sizeof(db));
+	vsnprintf(sql, sizeof(sql), fmt, ap);
+	return sql_run(e, db, sql, buf, len);
+}
+
+long
+th_holder_sql(const struct th_env *e, const char *org, const char *fmt, ...)
+{
+	va_list ap;
+	long v;
+
+	va_start(ap, fmt);
+	v = holder_sql_v(e, org, NULL, 0, fmt, ap);
+	va_end(ap);
+	return v;
+}
+
+int
+th_holder_sql_str(const struct th_env *e, const char *org, char *buf, size_t len,
+		  const char *fmt, ...)
+{
+	va_list ap;
+	long v;
+
+	buf[0] = '\0';
+	va_start(ap, fmt);
+	v = holder_sql_v(e, org, buf, len, fmt, ap);
+	va_end(ap);
+	return (int)v;
+}
+
+/* The holders' databases, made and started once; then, every time, the demo values of
+   people registered since, keyed by each holder's own pseudonyms (sql/holder/demo.sql). */
+static int
+holders_seed(struct th_env *e)
+{
+	char db[64], line[600], *out = NULL;
+	int i;
+
+	for (i = 0; th_holder_orgs[i] != NULL; i++) {
+		holder_db(th_holder_orgs[i], db, sizeof(db));
+		if (!e->holders_up &&
+		    (th_sh("psql -X -q -h '%s/run' -p 5432 -U postgres -d mado -c 'CREATE DATABASE "
+			   "%s' >/dev/null && psql -X -q -v ON_ERROR_STOP=1 -h '%s/run' -p 5432 -U "
+			   "postgres -d %s -f '%s/sql/holder/schema.sql' >/dev/null",
+			   e->pgdir, db, e->pgdir, db, MADO_SOURCE_DIR) != 0 ||
+		     th_holder_start(e, i) != 0))
+			return -1;
+		if (th_sh("psql -X -q -At -h '%s/run' -p 5432 -U postgres -d mado -c \"SELECT "
+			  "pseudonym FROM portal.pseudonyms WHERE org_code = '%s'\" | psql -X -q "
+			  "-v ON_ERROR_STOP=1 -v org=%s -h '%s/run' -p 5432 -U postgres -d %s -c "
+			  "'CREATE TEMP TABLE demo_pseudonyms (pseudonym text)' -c '\\copy "
+			  "demo_pseudonyms FROM pstdin' -f '%s/sql/holder/demo.sql' >/dev/null",
+			  e->pgdir, th_holder_orgs[i], th_holder_orgs[i], e->pgdir, db,
+			  MADO_SOURCE_DIR) != 0) {
+			fprintf(stderr, "harness: the demo data of %s did not load\n",
+				th_holder_orgs[i]);
+			return -1;
+		}
+		if (!e->holders_up) {
+			snprintf(line, sizeof(line), "holder-url --org %s --url https://127.0.0.1:%d",
+				 th_holder_orgs[i], e->holder_port[i]);
+			if (th_mado_cmd(e, line, &out) != 0) {
+				fprintf(stderr, "harness: mado %s:\n%s\n", line,
+					out != NULL ? out : "");
+				free(out);
+				return -1;
+			}
+			free(out);
+			out = NULL;
+		}
+	}
+	e->holders_up = true;
 	return 0;
 }
 
@@ -948,7 +1134,7 @@ th_seed_demo(struct th_env *e)
 		return -1;
 	}
 	free(out);
-	return 0;
+	return holders_seed(e);
 }
 
 void
@@ -1305,4 +1491,66 @@ th_reason(const struct th_resp *r)
 	snprintf(buf, sizeof(buf), "%s", cJSON_IsString(v) ? v->valuestring : "");
 	cJSON_Delete(j);
 	return buf;
+}
+
+/* The tests' reply key (tests/data/reply.key), read once. */
+static EVP_PKEY *
+reply_key(void)
+{
+	static EVP_PKEY *key;
+	char path[400];
+	FILE *f;
+
+	if (key == NULL) {
+		snprintf(path, sizeof(path), "%s/tests/data/reply.key", MADO_SOURCE_DIR);
+		if ((f = fopen(path, "r")) != NULL) {
+			key = PEM_read_PrivateKey(f, NULL, NULL, NULL);
+			fclose(f);
+		}
+	}
+	return key;
+}
+
+const char *
+th_reply_key(void)
+{
+	static char *text;
+
+	if (text == NULL && reply_key() != NULL)
+		text = mado_seal_key_text(reply_key());
+	return text != NULL ? text : "";
+}
+
+cJSON *
+th_open_sealed(const char *aad, const char *sealed)
+{
+	size_t len;
+	char *plain;
+	cJSON *j;
+
+	if (reply_key() == NULL || sealed == NULL ||
+	    (plain = mado_seal_open(reply_key(), aad, sealed, &len)) == NULL)
+		return NULL;
+	j = cJSON_Parse(plain);
+	free(plain);
+	return j;
+}
+
+cJSON *
+th_open_answers(const cJSON *response, const char *aad)
+{
+	const cJSON *a, *it;
+	cJSON *all = cJSON_CreateObject(), *one;
+
+	cJSON_ArrayForEach (a, cJSON_GetObjectItem(response, "answers")) {
+		one = th_open_sealed(aad, cJSON_GetStringValue(cJSON_GetObjectItem(a, "sealed")));
+		if (one == NULL) {
+			cJSON_Delete(all);
+			return NULL;
+		}
+		cJSON_ArrayForEach (it, cJSON_GetObjectItem(one, "items"))
+			cJSON_AddItemToObject(all, it->string, cJSON_Duplicate(it, true));
+		cJSON_Delete(one);
+	}
+	return all;
 }

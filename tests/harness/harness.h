@@ -37,6 +37,12 @@ struct th_env {
 	char org_dir[300];       /* mado-card's directory; cards/<org>.crt and .key */
 	char org_trust_dir[300]; /* org_trust_dir */
 
+	/* With th_setup_access: a data holder (mado-holder) for each demo organisation that
+	   holds data, its own database holder_<org> in the same cluster (th_holder_orgs). */
+	pid_t holder_pid[8];
+	int holder_port[8];
+	bool holders_up;
+
 	/* With th_pg_on_tmpfs: the tmpfs mounted on the cluster's data directory, or on
 	   its WAL directory. */
 	char pg_tmpfs[320];
@@ -59,6 +65,27 @@ int th_ocsp_start(struct th_env *e, const char *args);
    city-desk, and the supervisor's: "supervisor-a" and "supervisor-b" (supervisor) of
    data-commission, bound with mado staff-bind. */
 int th_setup_access(struct th_env *e, const char *extra_conf);
+/* The demo's data holders, in the order of th_env's holder_pid; NULL-terminated. */
+extern const char *const th_holder_orgs[];
+/* Index of org in th_holder_orgs, or -1. */
+int th_holder_index(const char *org);
+/* Stops and starts holder i (the same port and database). */
+int th_holder_stop(struct th_env *e, int i);
+int th_holder_start(struct th_env *e, int i);
+/* Runs sql as the superuser in org's holder database; as th_sql and th_sql_str. */
+long th_holder_sql(const struct th_env *e, const char *org, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+int th_holder_sql_str(const struct th_env *e, const char *org, char *buf, size_t len,
+		      const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* The fixed reply key of the tests' agencies and services (tests/data/reply.key): its
+   public half as a query sends it, and the answer's opening. open returns the sealed
+   plaintext parsed (the caller deletes it) or NULL when it does not open. */
+const char *th_reply_key(void);
+cJSON *th_open_sealed(const char *aad, const char *sealed);
+/* All the sealed answers of a relayed response ({"answers": [{"holder", "sealed"}]})
+   opened and merged: item -> {"value", "as_of"}; NULL when any does not open. */
+cJSON *th_open_answers(const cJSON *response, const char *aad);
+
 /* Runs sql/demo/agencies.sql again (data for people registered since) and binds the
    organisation certificates. */
 int th_seed_demo(struct th_env *e);

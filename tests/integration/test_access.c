@@ -85,8 +85,9 @@ query(const char *org, const struct th_person *p, const char *items, const char 
 	snprintf(body, sizeof(body),
 		 "{\"person\":\"%s\",\"items\":%s,\"purpose\":\"%s\",\"legal_ref\":\"%s\","
 		 "\"officer\":\"officer-17\",\"officer_role\":\"caseworker\",\"actor_kind\":"
-		 "\"human\",\"case_ref\":\"C-1\"%s}",
-		 pseudonym(p, org), items, purpose, legal_ref, extra != NULL ? extra : "");
+		 "\"human\",\"case_ref\":\"C-1\",\"reply_key\":\"%s\"%s}",
+		 pseudonym(p, org), items, purpose, legal_ref, th_reply_key(),
+		 extra != NULL ? extra : "");
 	return gw(org, "POST", "/gw/v1/queries", body, r);
 }
 
@@ -161,21 +162,58 @@ str(const cJSON *o, const char *name)
 
 /* --- the gateway --- */
 
+/* The holder's value of item for p, as text (its own database, its own pseudonym). */
+static const char *
+held(const struct th_person *p, const char *org, const char *item)
+{
+	static char buf[256];
+
+	assert_int_equal(th_holder_sql_str(&env, org, buf, sizeof(buf),
+					   "SELECT value::text FROM holder.holdings WHERE"
+					   " pseudonym = '%s' AND item = '%s'",
+					   pseudonym(p, org), item),
+			 0);
+	return buf;
+}
+
+static long
+holder_requests(const char *org)
+{
+	return th_holder_sql(&env, org, "SELECT count(*) FROM holder.requests");
+}
+
 static void
 test_query_served_and_recorded(void **state)
 {
 	struct th_resp r;
 	long before = events_of(&alice);
-	cJSON *j, *e;
+	cJSON *j, *e, *items;
+	char *value;
 
 	(void)state;
 	assert_int_equal(query("city-welfare", &alice, "[\"tax.income\",\"resident.household\"]",
 			       "welfare.eligibility", "MNA-T2-21", NULL, &r),
 			 200);
 	assert_non_null(j = th_json(&r));
-	assert_non_null(cJSON_GetObjectItemCaseSensitive(
-	    cJSON_GetObjectItemCaseSensitive(j, "items"), "tax.income"));
 	assert_int_equal(strlen(str(j, "event_id")), 36);
+	/* Two holders answered, each sealed to the agency's key for this record. */
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(j, "answers")), 2);
+	assert_non_null(items = th_open_answers(j, str(j, "event_id")));
+	assert_int_equal(cJSON_GetArraySize(items), 2);
+	value = cJSON_PrintUnformatted(
+	    cJSON_GetObjectItem(cJSON_GetObjectItem(items, "tax.income"), "value"));
+	assert_non_null(value);
+	/* The same value the tax office holds (jsonb text and cJSON differ in spacing). */
+	assert_int_equal(th_holder_sql(&env, "tax-office",
+				       "SELECT count(*) FROM holder.holdings WHERE pseudonym = '%s'"
+				       " AND item = 'tax.income' AND value = '%s'::jsonb",
+				       pseudonym(&alice, "tax-office"), value),
+			 1);
+	/* Mado relayed ciphertext: the value is nowhere in the response as sent. */
+	assert_null(strstr(r.body, held(&alice, "tax-office", "tax.income")));
+	assert_null(th_open_answers(j, "another record"));
+	cJSON_free(value);
+	cJSON_Delete(items);
 	cJSON_Delete(j);
 	th_resp_free(&r);
 	assert_int_equal(events_of(&alice), before + 1);
@@ -189,6 +227,128 @@ test_query_served_and_recorded(void **state)
 	assert_string_equal(str(e, "outcome"), "served");
 	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(e, "items")), 2);
 	cJSON_Delete(e);
+}
+
+/* The holder answers the ticket's items only, though it holds more for the person. */
+static void
+test_holder_answers_only_the_ticket_items(void **state)
+{
+	struct th_resp r;
+	cJSON *j, *items;
+
+	(void)state;
+	assert_true(th_holder_sql(&env, "residents-registry",
+				  "SELECT count(*) FROM holder.holdings WHERE pseudonym = '%s'",
+				  pseudonym(&alice, "residents-registry")) >= 3);
+	assert_int_equal(query("pension-service", &alice, "[\"resident.address\"]",
+			       "pension.eligibility", "MNA-T2-48", NULL, &r),
+			 200);
+	assert_non_null(j = th_json(&r));
+	assert_non_null(items = th_open_answers(j, str(j, "event_id")));
+	assert_int_equal(cJSON_GetArraySize(items), 1);
+	assert_non_null(cJSON_GetObjectItem(items, "resident.address"));
+	cJSON_Delete(items);
+	cJSON_Delete(j);
+	th_resp_free(&r);
+}
+
+/* A refused query reaches no holder: its request log does not move. */
+static void
+test_refused_query_reaches_no_holder(void **state)
+{
+	long tax = holder_requests("tax-office"), reg = holder_requests("residents-registry");
+	struct th_resp r;
+
+	(void)state;
+	assert_int_equal(query("tax-office", &alice, "[\"resident.name\"]", "tax.assessment",
+			       "MNA-T2-72", NULL, &r),
+			 403);
+	th_resp_free(&r);
+	assert_int_equal(holder_requests("tax-office"), tax);
+	assert_int_equal(holder_requests("residents-registry"), reg);
+	/* An allowed one does reach it: the count can move. */
+	assert_int_equal(query("tax-office", &alice, "[\"resident.address\"]", "tax.assessment",
+			       "MNA-T2-72", NULL, &r),
+			 200);
+	th_resp_free(&r);
+	assert_int_equal(holder_requests("residents-registry"), reg + 1);
+}
+
+/* A holder down: the agency gets 503 holder-unavailable, and the person's log says the
+   access failed beside the record of the decision. */
+static void
+test_holder_down_is_503_and_recorded(void **state)
+{
+	int h = th_holder_index("pension-service");
+	long before = events_of(&alice);
+	struct th_resp r;
+	cJSON *e;
+
+	(void)state;
+	assert_int_equal(th_holder_stop(&env, h), 0);
+	assert_int_equal(query("tax-office", &alice, "[\"pension.benefit\"]", "tax.assessment",
+			       "MNA-T2-72", NULL, &r),
+			 503);
+	assert_string_equal(th_type(&r), "holder-unavailable");
+	th_resp_free(&r);
+	assert_int_equal(events_of(&alice), before + 2);
+	assert_int_equal(scalar("SELECT count(*) FROM portal.access_events WHERE person_id = '%s'"
+				" AND outcome = 'failed' AND reason = 'holder-unavailable'"
+				" AND org_code = 'tax-office'",
+				alice.id),
+			 1);
+	e = latest_entry(&alice);
+	assert_string_equal(str(e, "outcome"), "failed");
+	cJSON_Delete(e);
+	assert_int_equal(th_holder_start(&env, h), 0);
+	assert_int_equal(query("tax-office", &alice, "[\"pension.benefit\"]", "tax.assessment",
+			       "MNA-T2-72", NULL, &r),
+			 200);
+	th_resp_free(&r);
+}
+
+/* A reply key that is not a P-256 point is bad input: nothing is written. */
+static void
+test_bad_reply_key_changes_nothing(void **state)
+{
+	long before = events_of(&alice);
+	char body[1024], key[88];
+	struct th_resp r;
+	cJSON *j;
+
+	(void)state;
+	memset(key, 'A', 87);
+	key[87] = '\0';
+	snprintf(body, sizeof(body),
+		 "{\"person\":\"%s\",\"items\":[\"tax.income\"],\"purpose\":"
+		 "\"pension.eligibility\",\"legal_ref\":\"MNA-T2-48\",\"officer\":\"o-1\","
+		 "\"actor_kind\":\"human\",\"reply_key\":\"%s\"}",
+		 pseudonym(&alice, "pension-service"), key);
+	assert_int_equal(gw("pension-service", "POST", "/gw/v1/queries", body, &r), 422);
+	assert_string_equal(th_type(&r), "validation-failed");
+	assert_non_null(j = th_json(&r));
+	assert_string_equal(str(j, "field"), "reply_key");
+	cJSON_Delete(j);
+	th_resp_free(&r);
+	assert_int_equal(events_of(&alice), before);
+}
+
+/* Mado's operational log holds no value the holders answered with. */
+static void
+test_log_holds_no_item_value(void **state)
+{
+	char *log = th_log_when(&env, "", 0), yen[32];
+
+	(void)state;
+	assert_int_equal(th_holder_sql_str(&env, "tax-office", yen, sizeof(yen),
+					   "SELECT value->>'yen' FROM holder.holdings WHERE"
+					   " pseudonym = '%s' AND item = 'tax.income'",
+					   pseudonym(&alice, "tax-office")),
+			 0);
+	assert_non_null(log);
+	assert_true(strlen(yen) >= 7);
+	assert_null(strstr(log, yen));
+	free(log);
 }
 
 static void
@@ -276,8 +436,8 @@ test_bad_queries_change_nothing(void **state)
 	snprintf(body, sizeof(body),
 		 "{\"person\":\"%s\",\"items\":[\"tax.income\"],\"purpose\":"
 		 "\"pension.eligibility\",\"legal_ref\":\"MNA-T2-48\",\"officer\":\"o-1\","
-		 "\"actor_kind\":\"human\"}",
-		 pseudonym(&alice, "tax-office"));
+		 "\"actor_kind\":\"human\",\"reply_key\":\"%s\"}",
+		 pseudonym(&alice, "tax-office"), th_reply_key());
 	assert_int_equal(gw("pension-service", "POST", "/gw/v1/queries", body, &r), 404);
 	assert_string_equal(th_type(&r), "unknown-person");
 	th_resp_free(&r);
@@ -743,8 +903,7 @@ test_person_sees_only_own(void **state)
 			 events_of(&alice));
 	assert_int_equal(scalar("SET ROLE mado_app; SELECT count(*) FROM portal.access_events"), 0);
 	assert_int_equal(scalar("SET ROLE mado_app; SELECT count(*) FROM portal.disputes"), 0);
-	/* The agency schemas and the pseudonym key are not the application's to read. */
-	assert_int_equal(scalar("SET ROLE mado_app; SELECT count(*) FROM agency_tax.holdings"), -1);
+	/* The pseudonym key is not the application's to read. */
 	assert_int_equal(scalar("SET ROLE mado_app; SELECT count(*) FROM portal.pseudonym_key"),
 			 -1);
 	/* Without a session: nothing. */
@@ -1314,6 +1473,10 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_query_served_and_recorded),
+	    cmocka_unit_test(test_holder_answers_only_the_ticket_items),
+	    cmocka_unit_test(test_refused_query_reaches_no_holder),
+	    cmocka_unit_test(test_holder_down_is_503_and_recorded),
+	    cmocka_unit_test(test_bad_reply_key_changes_nothing),
 	    cmocka_unit_test(test_no_legal_basis_refused_and_logged),
 	    cmocka_unit_test(test_bad_queries_change_nothing),
 	    cmocka_unit_test(test_gateway_door),
@@ -1333,6 +1496,7 @@ main(void)
 	    cmocka_unit_test(test_sealed_entry_opens_on_its_date),
 	    cmocka_unit_test(test_export_of_a_long_log_is_complete),
 	    cmocka_unit_test(test_export_says_where_it_stopped),
+	    cmocka_unit_test(test_log_holds_no_item_value),
 	};
 
 	return cmocka_run_group_tests(tests, setup, th_group_teardown);

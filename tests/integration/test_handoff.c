@@ -80,7 +80,7 @@ page_asks(struct browser *b)
 static void
 app_posts(const struct browser *b, const char *card, const char *extra, struct th_resp *r)
 {
-	char cmd[4096], buf[8192];
+	char cmd[8192], buf[8192];
 	size_t n = 0, got;
 	FILE *p;
 

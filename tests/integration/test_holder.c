@@ -35,7 +35,7 @@
 
 #define HOLDER "tax-office"
 /* The test's own person at the holder (a pseudonym's shape: 43 base64url characters). */
-#define SUBJECT "holderTestSubject0123456789abcdefghijklmnoA"
+#define SUBJECT "holderTestSubject0123456789abcdefghijklmnop"
 
 static struct th_env env;
 static struct th_person alice = {.card = "alice"};

@@ -36,7 +36,7 @@ static const struct {
     {"desk", "desk"},       {"proxy", "proxy"},
     {"passkey", "passkey"}, {"registers", "registers"},
     {"tlog", "tlog"},       {"translog", "translog"},
-    {"seal", "seal"},
+    {"seal", "seal"},       {"relay", "relay"},
 };
 
 /* What each module may include besides its own: the layers below it. The features sit
@@ -51,12 +51,12 @@ static const struct {
     {"card", "core"},
     {"http", "core db pki"},
     {"auth", "core db pki http card"},
-    {"gateway", "core db http"},
+    {"gateway", "core db http relay"},
     {"accesslog", "core db http translog"},
     {"notices", "core db http"},
     {"oversight", "core db http"},
-    {"consent", "core db http translog"},
-    {"mydata", "core db http"},
+    {"consent", "core db http translog relay"},
+    {"mydata", "core db http relay"},
     /* Desks use card login's checks for the resident's card at the counter. */
     {"desk", "core db http auth"},
     {"proxy", "core db http"},
@@ -68,6 +68,8 @@ static const struct {
     /* The transparency log sits under the features whose records it proves (accesslog
        for the entry view and the export, consent for receipts). */
     {"translog", "core db http tlog"},
+    /* The relay to the data holders, under the features that ask them. */
+    {"relay", "core http seal"},
     {"tools", "core pki card cli"},
     /* mado-holder, a program of its own: the core's helpers, CivetWeb's TLS set-up, the
        command line, and tickets and sealing. */
@@ -80,7 +82,7 @@ static const struct {
     {"offline", "tlog"},
     {"main",
      "core db pki card http auth gateway accesslog notices oversight consent mydata desk proxy "
-     "passkey registers translog cli"},
+     "passkey registers translog relay cli"},
 };
 
 static const char *
