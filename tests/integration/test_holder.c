@@ -6,6 +6,7 @@
  * internal read reports to a real mado.
  */
 #include <fcntl.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -713,6 +714,115 @@ test_other_routes(void **state)
 	assert_int_equal(requests(), before + 2);
 }
 
+/* A body over 16 KiB is refused before it is read as a ticket. */
+static void
+test_body_too_large(void **state)
+{
+	size_t n = 17000;
+	char *body = malloc(n + 1);
+
+	(void)state;
+	memset(body, 'A', n);
+	memcpy(body, "{\"ticket\": \"", 12);
+	memcpy(body + n - 2, "\"}", 2);
+	body[n] = '\0';
+	expect_refusal(body, 413, "body-too-large", NULL);
+	free(body);
+}
+
+struct racer {
+	const char *body;
+	pthread_barrier_t *go;
+	long status;
+};
+
+static void *
+race(void *arg)
+{
+	struct racer *r = arg;
+	struct hresp h;
+
+	pthread_barrier_wait(r->go);
+	post(r->body, true, &h);
+	r->status = h.status;
+	free(h.body);
+	return NULL;
+}
+
+/* The same ticket from several callers at once: one answer, the others replays. */
+static void
+test_replay_race(void **state)
+{
+	enum { N = 6 };
+	struct racer racers[N];
+	pthread_t threads[N];
+	pthread_barrier_t go;
+	struct mado_ticket t;
+	int i, ok = 0, replayed = 0;
+	char *body;
+
+	(void)state;
+	ticket_of(&t, HOLDER, "tax.income");
+	body = signed_body(mado_key, &t);
+	pthread_barrier_init(&go, NULL, N);
+	for (i = 0; i < N; i++) {
+		racers[i] = (struct racer){body, &go, 0};
+		assert_int_equal(pthread_create(&threads[i], NULL, race, &racers[i]), 0);
+	}
+	for (i = 0; i < N; i++) {
+		pthread_join(threads[i], NULL);
+		ok += racers[i].status == 200;
+		replayed += racers[i].status == 409;
+	}
+	pthread_barrier_destroy(&go);
+	free(body);
+	assert_int_equal(ok, 1);
+	assert_int_equal(replayed, N - 1);
+	assert_int_equal(hsql(NULL, 0,
+			      "SELECT count(*) FROM holder.requests WHERE record = '%s'"
+			      " AND outcome = 'answered'",
+			      t.record),
+			 1);
+}
+
+/* The holder's database away: 503, and the record is not used, so the same ticket is
+   answered once the database is back. Connections the database ended while idle are made
+   again without a refusal. */
+static void
+test_database_away(void **state)
+{
+	struct mado_ticket t;
+	struct hresp r;
+	char *body;
+
+	(void)state;
+	ticket_of(&t, HOLDER, "tax.income");
+	body = signed_body(mado_key, &t);
+	assert_int_not_equal(th_sql(&env, "ALTER DATABASE holder_tax ALLOW_CONNECTIONS false"), -1);
+	assert_int_not_equal(th_sql(&env, "SELECT count(pg_terminate_backend(pid))"
+					  " FROM pg_stat_activity WHERE datname = 'holder_tax'"),
+			     -1);
+	post(body, true, &r);
+	assert_int_equal(r.status, 503);
+	assert_string_equal(ptype(&r), "urn:mado:problem:database-unavailable");
+	free(r.body);
+	assert_int_not_equal(th_sql(&env, "ALTER DATABASE holder_tax ALLOW_CONNECTIONS true"), -1);
+	post(body, true, &r);
+	assert_int_equal(r.status, 200);
+	free(r.body);
+	free(body);
+
+	/* Idle connections ended under the holder. */
+	assert_true(th_sql(&env, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+				 " WHERE datname = 'holder_tax'") >= 1);
+	ticket_of(&t, HOLDER, "tax.income");
+	body = signed_body(mado_key, &t);
+	post(body, true, &r);
+	assert_int_equal(r.status, 200);
+	free(r.body);
+	free(body);
+}
+
 /* The operational log has a line per request with its outcome, and never a pseudonym, a
    ticket or a value. */
 static void
@@ -826,8 +936,9 @@ main(void)
 	    cmocka_unit_test(test_ticket_foreign),   cmocka_unit_test(test_ticket_expired),
 	    cmocka_unit_test(test_answer_sealed),    cmocka_unit_test(test_replay_refused),
 	    cmocka_unit_test(test_period),           cmocka_unit_test(test_client_cert_required),
-	    cmocka_unit_test(test_other_routes),     cmocka_unit_test(test_log_clean),
-	    cmocka_unit_test(test_internal_read),
+	    cmocka_unit_test(test_other_routes),     cmocka_unit_test(test_body_too_large),
+	    cmocka_unit_test(test_replay_race),      cmocka_unit_test(test_database_away),
+	    cmocka_unit_test(test_log_clean),        cmocka_unit_test(test_internal_read),
 	};
 
 	curl_global_init(CURL_GLOBAL_DEFAULT);
