@@ -48,8 +48,11 @@ static const char Q_INTERNAL[] =
     " $4, $5, $6)";
 static const char Q_REPORTED[] =
     "UPDATE holder.internal_reads SET reported_at = now() WHERE event_id = $1::uuid";
-static const char Q_CHECK[] = "SELECT 1 FROM holder.holdings, holder.used_tickets,"
-			      " holder.requests, holder.internal_reads LIMIT 0";
+/* The tables are there (an error otherwise) and the role may do what the service does. */
+static const char Q_CHECK[] = "SELECT has_table_privilege('holder.holdings', 'SELECT')"
+			      " AND has_table_privilege('holder.used_tickets', 'INSERT')"
+			      " AND has_table_privilege('holder.requests', 'INSERT')"
+			      " AND has_table_privilege('holder.internal_reads', 'INSERT')";
 
 int
 holder_store_open(const char *conninfo, int n, struct holder_store **out, char *why, size_t whylen)
@@ -68,11 +71,16 @@ holder_store_open(const char *conninfo, int n, struct holder_store **out, char *
 		return -1;
 	}
 	r = PQexec(c, Q_CHECK);
-	ok = PQresultStatus(r) == PGRES_TUPLES_OK;
-	if (!ok)
+	ok = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 &&
+	     strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+	if (PQresultStatus(r) != PGRES_TUPLES_OK)
 		snprintf(why, whylen,
 			 "the holder schema is missing (apply sql/holder/schema.sql): %s",
 			 PQresultErrorMessage(r));
+	else if (!ok)
+		snprintf(why, whylen,
+			 "the database role may not read holder.holdings or write the holder's "
+			 "other tables");
 	PQclear(r);
 	if (!ok) {
 		PQfinish(c);

@@ -40,7 +40,10 @@
 
 static struct th_env env;
 static struct th_person alice = {.card = "alice"};
-static char holder_url[64], holder_log[400], holder_err[400], conninfo[512];
+static char holder_url[64], holder_log[400], holder_err[400];
+/* The holder's database as its superuser (to arrange and check), and as the service's
+   role, which has only the grants docs/holders-service.md lists. */
+static char conninfo[512], app_conninfo[512];
 static char caller_crt[400], caller_key[400];
 static pid_t holder_pid;
 static EVP_PKEY *mado_key, *other_key, *reply_key;
@@ -115,7 +118,7 @@ start_holder(int port)
 			"--org",
 			HOLDER,
 			"--db",
-			conninfo,
+			app_conninfo,
 			"--listen",
 			listen,
 			"--cert",
@@ -172,6 +175,8 @@ setup(void **state)
 		return -1;
 	snprintf(conninfo, sizeof(conninfo),
 		 "host=%s/run port=5432 dbname=holder_tax user=postgres", env.pgdir);
+	snprintf(app_conninfo, sizeof(app_conninfo),
+		 "host=%s/run port=5432 dbname=holder_tax user=holder_app", env.pgdir);
 	snprintf(holder_log, sizeof(holder_log), "%s/holder.log", env.dir);
 	snprintf(holder_err, sizeof(holder_err), "%s/holder.err", env.dir);
 	/* The holder's database: the schema twice (it must be idempotent), the demo values
@@ -190,6 +195,17 @@ setup(void **state)
 			  " >/dev/null",
 			  conninfo, MADO_SOURCE_DIR) != 0)
 			return -1;
+	if (hsql(NULL, 0, "CREATE ROLE holder_app LOGIN") < 0 ||
+	    hsql(NULL, 0, "GRANT USAGE ON SCHEMA holder TO holder_app") < 0 ||
+	    hsql(NULL, 0, "GRANT SELECT ON holder.holdings TO holder_app") < 0 ||
+	    hsql(NULL, 0,
+		 "GRANT INSERT ON holder.used_tickets, holder.requests, holder.internal_reads"
+		 " TO holder_app") < 0 ||
+	    hsql(NULL, 0,
+		 "GRANT SELECT (event_id), UPDATE (reported_at) ON holder.internal_reads"
+		 " TO holder_app") < 0 ||
+	    hsql(NULL, 0, "GRANT USAGE ON SEQUENCE holder.requests_id_seq TO holder_app") < 0)
+		return -1;
 	for (int i = 0; i < 2; i++)
 		if (th_sh("psql -X -q -v ON_ERROR_STOP=1 -v org=" HOLDER " '%s'"
 			  " -c 'CREATE TEMP TABLE demo_pseudonyms (pseudonym text)'"
@@ -880,7 +896,7 @@ test_internal_read(void **state)
 		 " --officer clerk-7 --purpose tax.assessment --legal-ref MNA-T2-72"
 		 " --mado https://127.0.0.1:%d --cert '%s/cards/%s.crt' --key '%s/cards/%s.key'"
 		 " --ca '%s' 2>&1",
-		 MADO_HOLDER_BINARY, conninfo, pseudonym, env.mtls_port, env.org_dir, HOLDER,
+		 MADO_HOLDER_BINARY, app_conninfo, pseudonym, env.mtls_port, env.org_dir, HOLDER,
 		 env.org_dir, HOLDER, env.ca);
 	assert_non_null(p = popen(cmd, "r"));
 	while (getdelim(&out, &len, '\0', p) > 0)
@@ -911,8 +927,8 @@ test_internal_read(void **state)
 		 " --officer clerk-8 --purpose tax.assessment --legal-ref MNA-T2-72"
 		 " --mado https://127.0.0.1:%d --cert '%s/cards/unbound.crt'"
 		 " --key '%s/cards/unbound.key' --ca '%s' 2>&1",
-		 MADO_HOLDER_BINARY, conninfo, pseudonym, env.mtls_port, env.org_dir, env.org_dir,
-		 env.ca);
+		 MADO_HOLDER_BINARY, app_conninfo, pseudonym, env.mtls_port, env.org_dir,
+		 env.org_dir, env.ca);
 	assert_non_null(p = popen(cmd, "r"));
 	len = 0;
 	while (getdelim(&out, &len, '\0', p) > 0)
