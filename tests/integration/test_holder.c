@@ -440,6 +440,42 @@ expect_refusal(const char *body, long status, const char *slug, const char *reco
 	free(r.body);
 }
 
+/* sql/holder/demo.sql (run twice in setup) gave alice the tax office's two items, once
+   each, with the demo's values; for an organisation without demo values it fails. */
+static void
+test_demo_values(void **state)
+{
+	char pseudonym[64];
+
+	(void)state;
+	assert_int_equal(th_sql_str(&env, pseudonym, sizeof(pseudonym),
+				    "SELECT pseudonym FROM portal.pseudonyms WHERE person_id = '%s'"
+				    " AND org_code = '" HOLDER "'",
+				    alice.id),
+			 0);
+	assert_int_equal(hsql(NULL, 0,
+			      "SELECT count(*) FROM holder.holdings WHERE pseudonym = '%s'"
+			      " AND item IN ('tax.income', 'tax.withholding')"
+			      " AND as_of = '2025-12-31' AND (value->>'year')::int = 2025",
+			      pseudonym),
+			 2);
+	assert_int_equal(
+	    hsql(NULL, 0, "SELECT count(*) FROM holder.holdings WHERE pseudonym = '%s'", pseudonym),
+	    2);
+	assert_int_equal(hsql(NULL, 0,
+			      "SELECT count(*) FROM holder.holdings WHERE pseudonym = '%s'"
+			      " AND item = 'tax.income' AND (value->>'yen')::bigint"
+			      " = 2000000 + ('x' || substr(md5(pseudonym), 1, 8))::bit(32)::bigint"
+			      " %% 6000000",
+			      pseudonym),
+			 1);
+	assert_int_not_equal(th_sh("psql -X -q -v ON_ERROR_STOP=1 -v org=police '%s'"
+				   " -c 'CREATE TEMP TABLE demo_pseudonyms (pseudonym text)'"
+				   " -f '%s/sql/holder/demo.sql' >/dev/null 2>&1",
+				   conninfo, MADO_SOURCE_DIR),
+			     0);
+}
+
 static void
 test_ticket_missing(void **state)
 {
@@ -947,14 +983,15 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_ticket_missing),   cmocka_unit_test(test_invalid_body),
-	    cmocka_unit_test(test_ticket_malformed), cmocka_unit_test(test_ticket_signature),
-	    cmocka_unit_test(test_ticket_foreign),   cmocka_unit_test(test_ticket_expired),
-	    cmocka_unit_test(test_answer_sealed),    cmocka_unit_test(test_replay_refused),
-	    cmocka_unit_test(test_period),           cmocka_unit_test(test_client_cert_required),
-	    cmocka_unit_test(test_other_routes),     cmocka_unit_test(test_body_too_large),
-	    cmocka_unit_test(test_replay_race),      cmocka_unit_test(test_database_away),
-	    cmocka_unit_test(test_log_clean),        cmocka_unit_test(test_internal_read),
+	    cmocka_unit_test(test_demo_values),          cmocka_unit_test(test_ticket_missing),
+	    cmocka_unit_test(test_invalid_body),         cmocka_unit_test(test_ticket_malformed),
+	    cmocka_unit_test(test_ticket_signature),     cmocka_unit_test(test_ticket_foreign),
+	    cmocka_unit_test(test_ticket_expired),       cmocka_unit_test(test_answer_sealed),
+	    cmocka_unit_test(test_replay_refused),       cmocka_unit_test(test_period),
+	    cmocka_unit_test(test_client_cert_required), cmocka_unit_test(test_other_routes),
+	    cmocka_unit_test(test_body_too_large),       cmocka_unit_test(test_replay_race),
+	    cmocka_unit_test(test_database_away),        cmocka_unit_test(test_log_clean),
+	    cmocka_unit_test(test_internal_read),
 	};
 
 	curl_global_init(CURL_GLOBAL_DEFAULT);
