@@ -48,8 +48,11 @@ static const char Q_INTERNAL[] =
     " $4, $5, $6)";
 static const char Q_REPORTED[] =
     "UPDATE holder.internal_reads SET reported_at = now() WHERE event_id = $1::uuid";
-static const char Q_CHECK[] = "SELECT 1 FROM holder.holdings, holder.used_tickets,"
-			      " holder.requests, holder.internal_reads LIMIT 0";
+/* The tables are there (an error otherwise) and the role may do what the service does. */
+static const char Q_CHECK[] = "SELECT has_table_privilege('holder.holdings', 'SELECT')"
+			      " AND has_table_privilege('holder.used_tickets', 'INSERT')"
+			      " AND has_table_privilege('holder.requests', 'INSERT')"
+			      " AND has_table_privilege('holder.internal_reads', 'INSERT')";
 
 int
 holder_store_open(const char *conninfo, int n, struct holder_store **out, char *why, size_t whylen)
@@ -68,11 +71,16 @@ holder_store_open(const char *conninfo, int n, struct holder_store **out, char *
 		return -1;
 	}
 	r = PQexec(c, Q_CHECK);
-	ok = PQresultStatus(r) == PGRES_TUPLES_OK;
-	if (!ok)
+	ok = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 &&
+	     strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+	if (PQresultStatus(r) != PGRES_TUPLES_OK)
 		snprintf(why, whylen,
 			 "the holder schema is missing (apply sql/holder/schema.sql): %s",
 			 PQresultErrorMessage(r));
+	else if (!ok)
+		snprintf(why, whylen,
+			 "the database role may not read holder.holdings or write the holder's "
+			 "other tables");
 	PQclear(r);
 	if (!ok) {
 		PQfinish(c);
@@ -188,6 +196,33 @@ rollback(PGconn *c)
 		(void)command_ok(c, "ROLLBACK");
 }
 
+/*
+ * Lends a connection with a transaction begun. A pooled connection may have died while it
+ * was idle (the database restarted, an idle session was ended): then BEGIN is the first
+ * thing to fail, nothing has happened yet, and one new connection is tried before giving
+ * up.
+ */
+static PGconn *
+take_begun(struct holder_store *s, int *slot, int *rc)
+{
+	PGconn *c;
+	int attempt;
+
+	for (attempt = 0; attempt < 2; attempt++) {
+		if ((c = take(s, slot)) == NULL) {
+			*rc = MADO_E_DB_UNAVAILABLE;
+			return NULL;
+		}
+		if (command_ok(c, "BEGIN"))
+			return c;
+		*rc = failed(c, NULL, "begin");
+		give_back(s, *slot);
+		if (*rc != MADO_E_DB_UNAVAILABLE)
+			return NULL;
+	}
+	return NULL;
+}
+
 /* Runs a statement with text parameters; the result, or NULL (cleared) when it failed. */
 static PGresult *
 run(PGconn *c, const char *sql, int n, const char *const *params, ExecStatusType want,
@@ -228,12 +263,8 @@ holder_store_answer(struct holder_store *s, const struct mado_ticket *t,
 	int slot, rc = MADO_E_INTERNAL;
 	bool fresh;
 
-	if ((c = take(s, &slot)) == NULL)
-		return MADO_E_DB_UNAVAILABLE;
-	if (!command_ok(c, "BEGIN")) {
-		rc = failed(c, NULL, "begin");
-		goto out;
-	}
+	if ((c = take_begun(s, &slot, &rc)) == NULL)
+		return rc;
 	p[0] = t->record;
 	if ((r = run(c, Q_USE, 1, p, PGRES_COMMAND_OK, "marking the ticket used", &rc)) == NULL)
 		goto out;
@@ -292,12 +323,14 @@ holder_store_note(struct holder_store *s, const char *record, const char *outcom
 	PGconn *c;
 	int slot, rc = MADO_E_INTERNAL;
 
-	if ((c = take(s, &slot)) == NULL)
+	if ((c = take_begun(s, &slot, &rc)) == NULL)
 		return -1;
 	if ((r = run(c, Q_NOTE, 2, p, PGRES_COMMAND_OK, "logging the request", &rc)) != NULL) {
 		PQclear(r);
-		rc = MADO_OK;
+		rc = command_ok(c, "COMMIT") ? MADO_OK : failed(c, NULL, "commit");
 	}
+	if (rc != MADO_OK)
+		rollback(c);
 	give_back(s, slot);
 	return rc == MADO_OK ? 0 : -1;
 }
@@ -313,12 +346,8 @@ holder_store_internal_read(struct holder_store *s, const char *event_id, const c
 	int slot, rc = MADO_E_INTERNAL;
 
 	*values = NULL;
-	if ((c = take(s, &slot)) == NULL)
-		return MADO_E_DB_UNAVAILABLE;
-	if (!command_ok(c, "BEGIN")) {
-		rc = failed(c, NULL, "begin");
-		goto out;
-	}
+	if ((c = take_begun(s, &slot, &rc)) == NULL)
+		return rc;
 	if ((r = run(c, Q_INTERNAL, 6, p, PGRES_COMMAND_OK, "recording the read", &rc)) == NULL)
 		goto out;
 	PQclear(r);
@@ -354,13 +383,15 @@ holder_store_reported(struct holder_store *s, const char *event_id)
 	PGconn *c;
 	int slot, rc = MADO_E_INTERNAL;
 
-	if ((c = take(s, &slot)) == NULL)
-		return MADO_E_DB_UNAVAILABLE;
+	if ((c = take_begun(s, &slot, &rc)) == NULL)
+		return rc;
 	if ((r = run(c, Q_REPORTED, 1, p, PGRES_COMMAND_OK, "marking the read reported", &rc)) !=
 	    NULL) {
-		rc = MADO_OK;
 		PQclear(r);
+		rc = command_ok(c, "COMMIT") ? MADO_OK : failed(c, NULL, "commit");
 	}
+	if (rc != MADO_OK)
+		rollback(c);
 	give_back(s, slot);
 	return rc;
 }

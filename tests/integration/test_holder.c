@@ -6,6 +6,7 @@
  * internal read reports to a real mado.
  */
 #include <fcntl.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -39,7 +40,10 @@
 
 static struct th_env env;
 static struct th_person alice = {.card = "alice"};
-static char holder_url[64], holder_log[400], holder_err[400], conninfo[512];
+static char holder_url[64], holder_log[400], holder_err[400];
+/* The holder's database as its superuser (to arrange and check), and as the service's
+   role, which has only the grants docs/holders-service.md lists. */
+static char conninfo[512], app_conninfo[512];
 static char caller_crt[400], caller_key[400];
 static pid_t holder_pid;
 static EVP_PKEY *mado_key, *other_key, *reply_key;
@@ -114,7 +118,7 @@ start_holder(int port)
 			"--org",
 			HOLDER,
 			"--db",
-			conninfo,
+			app_conninfo,
 			"--listen",
 			listen,
 			"--cert",
@@ -171,6 +175,8 @@ setup(void **state)
 		return -1;
 	snprintf(conninfo, sizeof(conninfo),
 		 "host=%s/run port=5432 dbname=holder_tax user=postgres", env.pgdir);
+	snprintf(app_conninfo, sizeof(app_conninfo),
+		 "host=%s/run port=5432 dbname=holder_tax user=holder_app", env.pgdir);
 	snprintf(holder_log, sizeof(holder_log), "%s/holder.log", env.dir);
 	snprintf(holder_err, sizeof(holder_err), "%s/holder.err", env.dir);
 	/* The holder's database: the schema twice (it must be idempotent), the demo values
@@ -189,6 +195,17 @@ setup(void **state)
 			  " >/dev/null",
 			  conninfo, MADO_SOURCE_DIR) != 0)
 			return -1;
+	if (hsql(NULL, 0, "CREATE ROLE holder_app LOGIN") < 0 ||
+	    hsql(NULL, 0, "GRANT USAGE ON SCHEMA holder TO holder_app") < 0 ||
+	    hsql(NULL, 0, "GRANT SELECT ON holder.holdings TO holder_app") < 0 ||
+	    hsql(NULL, 0,
+		 "GRANT INSERT ON holder.used_tickets, holder.requests, holder.internal_reads"
+		 " TO holder_app") < 0 ||
+	    hsql(NULL, 0,
+		 "GRANT SELECT (event_id), UPDATE (reported_at) ON holder.internal_reads"
+		 " TO holder_app") < 0 ||
+	    hsql(NULL, 0, "GRANT USAGE ON SEQUENCE holder.requests_id_seq TO holder_app") < 0)
+		return -1;
 	for (int i = 0; i < 2; i++)
 		if (th_sh("psql -X -q -v ON_ERROR_STOP=1 -v org=" HOLDER " '%s'"
 			  " -c 'CREATE TEMP TABLE demo_pseudonyms (pseudonym text)'"
@@ -421,6 +438,42 @@ expect_refusal(const char *body, long status, const char *slug, const char *reco
 	assert_string_equal(outcome, slug);
 	assert_string_equal(rec, record != NULL ? record : "");
 	free(r.body);
+}
+
+/* sql/holder/demo.sql (run twice in setup) gave alice the tax office's two items, once
+   each, with the demo's values; for an organisation without demo values it fails. */
+static void
+test_demo_values(void **state)
+{
+	char pseudonym[64];
+
+	(void)state;
+	assert_int_equal(th_sql_str(&env, pseudonym, sizeof(pseudonym),
+				    "SELECT pseudonym FROM portal.pseudonyms WHERE person_id = '%s'"
+				    " AND org_code = '" HOLDER "'",
+				    alice.id),
+			 0);
+	assert_int_equal(hsql(NULL, 0,
+			      "SELECT count(*) FROM holder.holdings WHERE pseudonym = '%s'"
+			      " AND item IN ('tax.income', 'tax.withholding')"
+			      " AND as_of = '2025-12-31' AND (value->>'year')::int = 2025",
+			      pseudonym),
+			 2);
+	assert_int_equal(
+	    hsql(NULL, 0, "SELECT count(*) FROM holder.holdings WHERE pseudonym = '%s'", pseudonym),
+	    2);
+	assert_int_equal(hsql(NULL, 0,
+			      "SELECT count(*) FROM holder.holdings WHERE pseudonym = '%s'"
+			      " AND item = 'tax.income' AND (value->>'yen')::bigint"
+			      " = 2000000 + ('x' || substr(md5(pseudonym), 1, 8))::bit(32)::bigint"
+			      " %% 6000000",
+			      pseudonym),
+			 1);
+	assert_int_not_equal(th_sh("psql -X -q -v ON_ERROR_STOP=1 -v org=police '%s'"
+				   " -c 'CREATE TEMP TABLE demo_pseudonyms (pseudonym text)'"
+				   " -f '%s/sql/holder/demo.sql' >/dev/null 2>&1",
+				   conninfo, MADO_SOURCE_DIR),
+			     0);
 }
 
 static void
@@ -713,6 +766,115 @@ test_other_routes(void **state)
 	assert_int_equal(requests(), before + 2);
 }
 
+/* A body over 16 KiB is refused before it is read as a ticket. */
+static void
+test_body_too_large(void **state)
+{
+	size_t n = 17000;
+	char *body = malloc(n + 1);
+
+	(void)state;
+	memset(body, 'A', n);
+	memcpy(body, "{\"ticket\": \"", 12);
+	memcpy(body + n - 2, "\"}", 2);
+	body[n] = '\0';
+	expect_refusal(body, 413, "body-too-large", NULL);
+	free(body);
+}
+
+struct racer {
+	const char *body;
+	pthread_barrier_t *go;
+	long status;
+};
+
+static void *
+race(void *arg)
+{
+	struct racer *r = arg;
+	struct hresp h;
+
+	pthread_barrier_wait(r->go);
+	post(r->body, true, &h);
+	r->status = h.status;
+	free(h.body);
+	return NULL;
+}
+
+/* The same ticket from several callers at once: one answer, the others replays. */
+static void
+test_replay_race(void **state)
+{
+	enum { N = 6 };
+	struct racer racers[N];
+	pthread_t threads[N];
+	pthread_barrier_t go;
+	struct mado_ticket t;
+	int i, ok = 0, replayed = 0;
+	char *body;
+
+	(void)state;
+	ticket_of(&t, HOLDER, "tax.income");
+	body = signed_body(mado_key, &t);
+	pthread_barrier_init(&go, NULL, N);
+	for (i = 0; i < N; i++) {
+		racers[i] = (struct racer){body, &go, 0};
+		assert_int_equal(pthread_create(&threads[i], NULL, race, &racers[i]), 0);
+	}
+	for (i = 0; i < N; i++) {
+		pthread_join(threads[i], NULL);
+		ok += racers[i].status == 200;
+		replayed += racers[i].status == 409;
+	}
+	pthread_barrier_destroy(&go);
+	free(body);
+	assert_int_equal(ok, 1);
+	assert_int_equal(replayed, N - 1);
+	assert_int_equal(hsql(NULL, 0,
+			      "SELECT count(*) FROM holder.requests WHERE record = '%s'"
+			      " AND outcome = 'answered'",
+			      t.record),
+			 1);
+}
+
+/* The holder's database away: 503, and the record is not used, so the same ticket is
+   answered once the database is back. Connections the database ended while idle are made
+   again without a refusal. */
+static void
+test_database_away(void **state)
+{
+	struct mado_ticket t;
+	struct hresp r;
+	char *body;
+
+	(void)state;
+	ticket_of(&t, HOLDER, "tax.income");
+	body = signed_body(mado_key, &t);
+	assert_int_not_equal(th_sql(&env, "ALTER DATABASE holder_tax ALLOW_CONNECTIONS false"), -1);
+	assert_int_not_equal(th_sql(&env, "SELECT count(pg_terminate_backend(pid))"
+					  " FROM pg_stat_activity WHERE datname = 'holder_tax'"),
+			     -1);
+	post(body, true, &r);
+	assert_int_equal(r.status, 503);
+	assert_string_equal(ptype(&r), "urn:mado:problem:database-unavailable");
+	free(r.body);
+	assert_int_not_equal(th_sql(&env, "ALTER DATABASE holder_tax ALLOW_CONNECTIONS true"), -1);
+	post(body, true, &r);
+	assert_int_equal(r.status, 200);
+	free(r.body);
+	free(body);
+
+	/* Idle connections ended under the holder. */
+	assert_true(th_sql(&env, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+				 " WHERE datname = 'holder_tax'") >= 1);
+	ticket_of(&t, HOLDER, "tax.income");
+	body = signed_body(mado_key, &t);
+	post(body, true, &r);
+	assert_int_equal(r.status, 200);
+	free(r.body);
+	free(body);
+}
+
 /* The operational log has a line per request with its outcome, and never a pseudonym, a
    ticket or a value. */
 static void
@@ -770,7 +932,7 @@ test_internal_read(void **state)
 		 " --officer clerk-7 --purpose tax.assessment --legal-ref MNA-T2-72"
 		 " --mado https://127.0.0.1:%d --cert '%s/cards/%s.crt' --key '%s/cards/%s.key'"
 		 " --ca '%s' 2>&1",
-		 MADO_HOLDER_BINARY, conninfo, pseudonym, env.mtls_port, env.org_dir, HOLDER,
+		 MADO_HOLDER_BINARY, app_conninfo, pseudonym, env.mtls_port, env.org_dir, HOLDER,
 		 env.org_dir, HOLDER, env.ca);
 	assert_non_null(p = popen(cmd, "r"));
 	while (getdelim(&out, &len, '\0', p) > 0)
@@ -801,8 +963,8 @@ test_internal_read(void **state)
 		 " --officer clerk-8 --purpose tax.assessment --legal-ref MNA-T2-72"
 		 " --mado https://127.0.0.1:%d --cert '%s/cards/unbound.crt'"
 		 " --key '%s/cards/unbound.key' --ca '%s' 2>&1",
-		 MADO_HOLDER_BINARY, conninfo, pseudonym, env.mtls_port, env.org_dir, env.org_dir,
-		 env.ca);
+		 MADO_HOLDER_BINARY, app_conninfo, pseudonym, env.mtls_port, env.org_dir,
+		 env.org_dir, env.ca);
 	assert_non_null(p = popen(cmd, "r"));
 	len = 0;
 	while (getdelim(&out, &len, '\0', p) > 0)
@@ -821,12 +983,14 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_ticket_missing),   cmocka_unit_test(test_invalid_body),
-	    cmocka_unit_test(test_ticket_malformed), cmocka_unit_test(test_ticket_signature),
-	    cmocka_unit_test(test_ticket_foreign),   cmocka_unit_test(test_ticket_expired),
-	    cmocka_unit_test(test_answer_sealed),    cmocka_unit_test(test_replay_refused),
-	    cmocka_unit_test(test_period),           cmocka_unit_test(test_client_cert_required),
-	    cmocka_unit_test(test_other_routes),     cmocka_unit_test(test_log_clean),
+	    cmocka_unit_test(test_demo_values),          cmocka_unit_test(test_ticket_missing),
+	    cmocka_unit_test(test_invalid_body),         cmocka_unit_test(test_ticket_malformed),
+	    cmocka_unit_test(test_ticket_signature),     cmocka_unit_test(test_ticket_foreign),
+	    cmocka_unit_test(test_ticket_expired),       cmocka_unit_test(test_answer_sealed),
+	    cmocka_unit_test(test_replay_refused),       cmocka_unit_test(test_period),
+	    cmocka_unit_test(test_client_cert_required), cmocka_unit_test(test_other_routes),
+	    cmocka_unit_test(test_body_too_large),       cmocka_unit_test(test_replay_race),
+	    cmocka_unit_test(test_database_away),        cmocka_unit_test(test_log_clean),
 	    cmocka_unit_test(test_internal_read),
 	};
 
