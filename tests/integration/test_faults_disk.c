@@ -37,7 +37,7 @@ static char tax_pseudonyms[2][64], welfare_pseudonym[64];
 static const char jsonct[] = "Content-Type: application/json";
 static int mounted; /* th_pg_on_tmpfs's answer */
 
-/* What is full: the data directory (a tmpfs of 128 MiB) or the WAL's (48 MiB, three
+/* What is full: the data directory (a tmpfs of 128 MiB) or the WAL's (64 MiB, four
    segments), with report batches of 100 or 1000 events (the WAL fills faster). */
 static struct scenario {
 	bool wal;
@@ -45,7 +45,7 @@ static struct scenario {
 	const char *tag; /* the event ids' fourth group */
 } scenario;
 static const struct scenario data_full = {false, 128, 100, "8fa4"},
-			     wal_full = {true, 48, MAX_EVENTS, "8fa5"};
+			     wal_full = {true, 64, MAX_EVENTS, "8fa5"};
 
 static long batch_status[MAX_BATCH]; /* 0: not sent or not answered */
 static int batches;
@@ -151,8 +151,8 @@ query(struct th_resp *r)
 		 "{\"person\":\"%s\",\"items\":[\"tax.income\"],\"purpose\":"
 		 "\"welfare.eligibility\",\"legal_ref\":\"MNA-T2-21\",\"officer\":"
 		 "\"officer-17\",\"officer_role\":\"caseworker\",\"actor_kind\":\"human\","
-		 "\"case_ref\":\"C-1\"}",
-		 welfare_pseudonym);
+		 "\"case_ref\":\"C-1\",\"reply_key\":\"%s\"}",
+		 welfare_pseudonym, th_reply_key());
 	return gateway("city-welfare", "/gw/v1/queries", body, r);
 }
 
@@ -166,7 +166,8 @@ refused(const char *what, const struct th_resp *r)
 		return false;
 	th_problem_type(r, type, sizeof(type));
 	if (r->status == 503 && (strcmp(type, "urn:mado:problem:database-unavailable") == 0 ||
-				 strcmp(type, "urn:mado:problem:access-record-failed") == 0))
+				 strcmp(type, "urn:mado:problem:access-record-failed") == 0 ||
+				 strcmp(type, "urn:mado:problem:holder-unavailable") == 0))
 		return true;
 	fail_msg("%s with the disk full: %ld %.300s", what, r->status, r->body);
 	return true;

@@ -124,8 +124,8 @@ one_request(enum kind k, struct th_resp *r, int *batch)
 			 "{\"person\":\"%s\",\"items\":[\"tax.income\"],\"purpose\":"
 			 "\"welfare.eligibility\",\"legal_ref\":\"MNA-T2-21\",\"officer\":"
 			 "\"officer-17\",\"officer_role\":\"caseworker\",\"actor_kind\":\"human\","
-			 "\"case_ref\":\"C-1\"}",
-			 welfare_pseudonym);
+			 "\"case_ref\":\"C-1\",\"reply_key\":\"%s\"}",
+			 welfare_pseudonym, th_reply_key());
 		return gateway("city-welfare", "/gw/v1/queries", body, r);
 	case REPORT:
 		if ((*batch = atomic_fetch_add(&next_batch, 1)) >= MAX_BATCH) {
@@ -140,7 +140,7 @@ one_request(enum kind k, struct th_resp *r, int *batch)
 	}
 }
 
-/* A 2xx; or 503 saying the database or the record is unavailable. */
+/* A 2xx; or 503 saying the database, the record or a data holder is unavailable. */
 static bool
 acceptable(const struct th_resp *r, bool *refused)
 {
@@ -152,7 +152,8 @@ acceptable(const struct th_resp *r, bool *refused)
 	th_problem_type(r, type, sizeof(type));
 	*refused =
 	    r->status == 503 && (strcmp(type, "urn:mado:problem:database-unavailable") == 0 ||
-				 strcmp(type, "urn:mado:problem:access-record-failed") == 0);
+				 strcmp(type, "urn:mado:problem:access-record-failed") == 0 ||
+				 strcmp(type, "urn:mado:problem:holder-unavailable") == 0);
 	return *refused;
 }
 

@@ -540,8 +540,9 @@ test_dispute_takeover(void **state)
 	snprintf(
 	    body, sizeof(body),
 	    "{\"person\":\"%s\",\"items\":[\"pension.benefit\"],\"purpose\":\"tax.assessment\","
-	    "\"legal_ref\":\"MNA-T2-72\",\"officer\":\"tax-office-5\",\"actor_kind\":\"human\"}",
-	    pseud);
+	    "\"legal_ref\":\"MNA-T2-72\",\"officer\":\"tax-office-5\",\"actor_kind\":\"human\","
+	    "\"reply_key\":\"%s\"}",
+	    pseud, th_reply_key());
 	assert_int_equal(gw("tax-office", "POST", "/gw/v1/queries", body, &r), 200);
 	th_resp_free(&r);
 	assert_int_equal(
@@ -673,8 +674,9 @@ test_public_statistics(void **state)
 			 0);
 	snprintf(body, sizeof(body),
 		 "{\"person\":\"%s\",\"items\":[\"tax.income\"],\"purpose\":\"benefit.notice\","
-		 "\"legal_ref\":\"none\",\"officer\":\"city-welfare-3\",\"actor_kind\":\"human\"}",
-		 pseud);
+		 "\"legal_ref\":\"none\",\"officer\":\"city-welfare-3\",\"actor_kind\":\"human\","
+		 "\"reply_key\":\"%s\"}",
+		 pseud, th_reply_key());
 	for (i = 0; i < 3; i++) {
 		assert_int_equal(gw("city-welfare", "POST", "/gw/v1/queries", body, &r), 403);
 		th_resp_free(&r);

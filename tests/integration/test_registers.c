@@ -139,8 +139,9 @@ query(const char *org, const struct th_person *p, const char *items, const char 
 
 	snprintf(body, sizeof(body),
 		 "{\"person\":\"%s\",\"items\":%s,\"purpose\":\"%s\",\"legal_ref\":\"%s\","
-		 "\"officer\":\"officer-9\",\"actor_kind\":\"human\"%s}",
-		 pseudonym(p, org), items, purpose, legal_ref, extra != NULL ? extra : "");
+		 "\"officer\":\"officer-9\",\"actor_kind\":\"human\",\"reply_key\":\"%s\"%s}",
+		 pseudonym(p, org), items, purpose, legal_ref, th_reply_key(),
+		 extra != NULL ? extra : "");
 	rq.len = strlen(body);
 	th_org_cert(&env, org, &rq);
 	assert_int_equal(th_request(&env, &rq, &r), 0);
