@@ -27,8 +27,10 @@
 #include "mado/util.h"
 #include "holder_int.h"
 
-/* CivetWeb's workers, and as many database connections: a holder answers one caller. */
-#define HOLDER_THREADS    "4"
+/* CivetWeb's workers: one serves a connection for as long as it is kept alive, and each of
+   Mado's workers keeps one to the holder, so there are as many as Mado has (num_threads'
+   default); the queries share a few database connections. */
+#define HOLDER_THREADS    "128"
 #define HOLDER_CONNS      4
 #define REPORT_TIMEOUT_S  20
 #define REPORT_ANSWER_MAX 65536
