@@ -42,7 +42,7 @@ static struct th_env env;
 static struct th_person alice = {.card = "alice"};
 static char holder_url[64], holder_log[400], holder_err[400];
 /* The holder's database as its superuser (to arrange and check), and as the service's
-   role, which has only the grants docs/holders-service.md lists. */
+   role, which has only the grants docs/holders.md lists. */
 static char conninfo[512], app_conninfo[512];
 static char caller_crt[400], caller_key[400];
 static pid_t holder_pid;

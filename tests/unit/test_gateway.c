@@ -41,10 +41,13 @@ query_field(const char *json)
 	return ok ? "(passed)" : bad.field;
 }
 
+/* The public half of tests/data/reply.key. */
+#define REPLY_KEY                                                                                  \
+	"BKczXJG5H1KFH25GmshxHZDEOkxt-9ao4QG_LUhR4l-VEpgieO_SBdZnZEOdYkm8ymlU6ursgYJVTaOvPOE1AbI"
 #define Q(extra)                                                                                   \
 	"{\"person\":\"" PSEUD "\",\"items\":[\"tax.income\",\"resident.name\"],\"purpose\":"      \
 	"\"tax.assessment\",\"legal_ref\":\"MNA-T2-72\",\"officer\":\"o-1\",\"actor_kind\":"       \
-	"\"human\"" extra "}"
+	"\"human\",\"reply_key\":\"" REPLY_KEY "\"" extra "}"
 
 static void
 test_query_good(void **state)
@@ -70,6 +73,13 @@ test_query_bad_fields(void **state)
 {
 	(void)state;
 	assert_string_equal(query_field(Q(",\"x\":1")), "x");
+	/* 87 characters, but not a point on P-256: its last byte changed. */
+	assert_string_equal(
+	    query_field("{\"person\":\"" PSEUD "\",\"items\":[\"tax.income\"],"
+			"\"purpose\":\"a.b\",\"legal_ref\":\"x\",\"officer\":\"o\","
+			"\"actor_kind\":\"human\",\"reply_key\":\"BKczXJG5H1KFH25GmshxHZDEOkxt-"
+			"9ao4QG_LUhR4l-VEpgieO_SBdZnZEOdYkm8ymlU6ursgYJVTaOvPOE1AAA\"}"),
+	    "reply_key");
 	assert_string_equal(query_field("{\"items\":[]}"), "person");
 	assert_string_equal(query_field(Q(",\"case_ref\":5")), "case_ref");
 	assert_string_equal(query_field(Q(",\"relay_for\":\"Bad Org\"")), "relay_for");
@@ -90,23 +100,28 @@ test_query_bad_fields(void **state)
 	assert_string_equal(
 	    query_field(
 		"{\"person\":\"short\",\"items\":[\"a.b\"],\"purpose\":\"p.q\",\"legal_ref\""
-		":\"x\",\"officer\":\"o\",\"actor_kind\":\"human\"}"),
+		":\"x\",\"officer\":\"o\",\"actor_kind\":\"human\",\"reply_key\":\"" REPLY_KEY
+		"\"}"),
 	    "person");
 	assert_string_equal(query_field("{\"person\":\"" PSEUD "\",\"items\":[\"a.b\",\"a.b\"],"
 					"\"purpose\":\"p.q\",\"legal_ref\":\"x\",\"officer\":\"o\","
-					"\"actor_kind\":\"human\"}"),
+					"\"actor_kind\":\"human\",\"reply_key\":\"" REPLY_KEY
+					"\"}"),
 			    "items");
 	assert_string_equal(query_field("{\"person\":\"" PSEUD "\",\"items\":[\"A B\"],"
 					"\"purpose\":\"p.q\",\"legal_ref\":\"x\",\"officer\":\"o\","
-					"\"actor_kind\":\"human\"}"),
+					"\"actor_kind\":\"human\",\"reply_key\":\"" REPLY_KEY
+					"\"}"),
 			    "items");
 	assert_string_equal(query_field("{\"person\":\"" PSEUD "\",\"items\":[\"a.b\"],"
 					"\"purpose\":\"p.q\",\"legal_ref\":\"x\\ny\",\"officer\":"
-					"\"o\",\"actor_kind\":\"human\"}"),
+					"\"o\",\"actor_kind\":\"human\",\"reply_key\":\"" REPLY_KEY
+					"\"}"),
 			    "legal_ref");
 	assert_string_equal(query_field("{\"person\":\"" PSEUD "\",\"items\":[\"a.b\"],"
 					"\"purpose\":\"p.q\",\"legal_ref\":\"x\",\"officer\":"
-					"\"o\",\"actor_kind\":\"robot\"}"),
+					"\"o\",\"actor_kind\":\"robot\",\"reply_key\":\"" REPLY_KEY
+					"\"}"),
 			    "actor_kind");
 	assert_string_equal(query_field("[]"), "");
 }
