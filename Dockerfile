@@ -14,7 +14,7 @@ COPY scripts/setup scripts/setup
 RUN scripts/setup build
 COPY . .
 RUN cmake -S . -B build -DCMAKE_BUILD_TYPE=Release \
- && cmake --build build -j"$(nproc)" --target mado mado-verify mado-witness mado_tls_shim unit \
+ && cmake --build build -j"$(nproc)" --target mado mado-holder mado-verify mado-witness mado_tls_shim unit \
  && cd build && ctest -L unit --output-on-failure
 
 FROM debian:12-slim
@@ -22,9 +22,11 @@ COPY scripts/setup /usr/local/sbin/mado-setup
 RUN /usr/local/sbin/mado-setup runtime \
  && rm -rf /var/lib/apt/lists/* /usr/local/sbin/mado-setup \
  && useradd --system --home-dir /opt/mado --shell /usr/sbin/nologin mado
-# libmado-tls.so must sit beside mado: it makes Debian's CivetWeb work with OpenSSL 3.
-COPY --from=build /src/build/mado /src/build/mado-verify /src/build/mado-witness \
-     /src/build/libmado-tls.so /opt/mado/bin/
+# libmado-tls.so must sit beside mado (and mado-holder): it makes Debian's CivetWeb work
+# with OpenSSL 3. mado-holder is the data holders' service (docs/holders.md), in the same
+# image: an agency runs it with ENTRYPOINT /opt/mado/bin/mado-holder.
+COPY --from=build /src/build/mado /src/build/mado-holder /src/build/mado-verify \
+     /src/build/mado-witness /src/build/libmado-tls.so /opt/mado/bin/
 COPY --from=build /src/web /opt/mado/web
 COPY --from=build /src/sql /opt/mado/sql
 WORKDIR /opt/mado

@@ -1,7 +1,9 @@
 -- Demo data for the embedded default and the tests: five data-holding agencies, a police
 -- agency with a sealable basis, a processor relaying for the welfare office, the
--- supervisor, a support desk, their legal bases, and each registered person's data in the agency
--- schemas. Safe to run again: it adds what is missing (people registered since, too).
+-- supervisor, a support desk, their legal bases and the items each holds. The values
+-- themselves live with each holder, in its own database (sql/holder/demo.sql, run by
+-- scripts/holders and the tests' harness), never here. Safe to run again: it adds what
+-- is missing.
 -- Not a migration: production agencies and bases come from their own onboarding.
 SET client_min_messages = warning;
 BEGIN;
@@ -24,18 +26,18 @@ ON CONFLICT (code) DO NOTHING;
 INSERT INTO portal.org_relays (processor, controller) VALUES ('welfare-it', 'city-welfare')
 ON CONFLICT DO NOTHING;
 
-INSERT INTO portal.data_items (code, holder, holder_schema, sensitive, name_ja, name_en) VALUES
-	('resident.name', 'residents-registry', 'agency_registry', false, '氏名', 'Name'),
-	('resident.address', 'residents-registry', 'agency_registry', false, '住所', 'Address'),
-	('resident.household', 'residents-registry', 'agency_registry', false, '世帯構成', 'Household'),
-	('tax.income', 'tax-office', 'agency_tax', false, '所得', 'Income'),
-	('tax.withholding', 'tax-office', 'agency_tax', false, '源泉徴収', 'Tax withheld'),
-	('pension.record', 'pension-service', 'agency_pension', false, '年金記録', 'Pension record'),
-	('pension.benefit', 'pension-service', 'agency_pension', false, '年金給付額', 'Pension benefit'),
-	('health.coverage', 'health-insurer', 'agency_health', false, '保険資格', 'Insurance coverage'),
-	('health.claims', 'health-insurer', 'agency_health', true, '診療報酬明細', 'Medical claims'),
-	('welfare.benefit', 'city-welfare', 'agency_welfare', true, '生活保護', 'Public assistance'),
-	('welfare.disability', 'city-welfare', 'agency_welfare', true, '障害者手帳', 'Disability certificate')
+INSERT INTO portal.data_items (code, holder, sensitive, name_ja, name_en) VALUES
+	('resident.name', 'residents-registry', false, '氏名', 'Name'),
+	('resident.address', 'residents-registry', false, '住所', 'Address'),
+	('resident.household', 'residents-registry', false, '世帯構成', 'Household'),
+	('tax.income', 'tax-office', false, '所得', 'Income'),
+	('tax.withholding', 'tax-office', false, '源泉徴収', 'Tax withheld'),
+	('pension.record', 'pension-service', false, '年金記録', 'Pension record'),
+	('pension.benefit', 'pension-service', false, '年金給付額', 'Pension benefit'),
+	('health.coverage', 'health-insurer', false, '保険資格', 'Insurance coverage'),
+	('health.claims', 'health-insurer', true, '診療報酬明細', 'Medical claims'),
+	('welfare.benefit', 'city-welfare', true, '生活保護', 'Public assistance'),
+	('welfare.disability', 'city-welfare', true, '障害者手帳', 'Disability certificate')
 ON CONFLICT (code) DO NOTHING;
 -- Where each holder's values come from, as My information shows it.
 UPDATE portal.data_items d SET source_ja = s.ja, source_en = s.en
@@ -129,79 +131,5 @@ INSERT INTO portal.push_programmes (code, org_code, purpose, name_ja, name_en, i
 	('benefit-eligibility', 'city-welfare', 'benefit.notice', '給付の受給資格のお知らせ',
 	 'Benefit eligibility notices', ARRAY['tax.income', 'pension.benefit', 'welfare.benefit'], 4)
 ON CONFLICT (code) DO UPDATE SET items = EXCLUDED.items, max_per_month = EXCLUDED.max_per_month;
-
-CREATE SCHEMA IF NOT EXISTS agency_registry;
-CREATE SCHEMA IF NOT EXISTS agency_tax;
-CREATE SCHEMA IF NOT EXISTS agency_pension;
-CREATE SCHEMA IF NOT EXISTS agency_health;
-CREATE SCHEMA IF NOT EXISTS agency_welfare;
-
-DO $$
-DECLARE
-	s text;
-BEGIN
-	FOREACH s IN ARRAY ARRAY['agency_registry', 'agency_tax', 'agency_pension', 'agency_health',
-				 'agency_welfare'] LOOP
-		-- as_of: the day the value is about (a year's figure: the year's last day; a
-		-- state: the day it was last confirmed). A private service's fetch under a
-		-- consent with a data period gets only the values whose day lies in it.
-		EXECUTE format('CREATE TABLE IF NOT EXISTS %I.holdings ('
-			       ' person_id uuid NOT NULL, item text NOT NULL, value jsonb NOT NULL,'
-			       ' as_of date, PRIMARY KEY (person_id, item))', s);
-		EXECUTE format('ALTER TABLE %I.holdings ADD COLUMN IF NOT EXISTS as_of date', s);
-		EXECUTE format('REVOKE ALL ON SCHEMA %I FROM PUBLIC', s);
-	END LOOP;
-END
-$$;
-
--- Each person's data, derived from their id so that it stays put between runs.
-CREATE TEMP TABLE demo_people ON COMMIT DROP AS
-SELECT p.id, ('x' || substr(md5(p.id::text), 1, 8))::bit(32)::bigint AS h
-FROM portal.people p
-WHERE NOT EXISTS (SELECT 1 FROM agency_registry.holdings r WHERE r.person_id = p.id);
-
-INSERT INTO agency_registry.holdings
-SELECT id, 'resident.name', jsonb_build_object('ja',
-	(ARRAY['山田','佐藤','鈴木','高橋','田中','伊藤'])[h % 6 + 1] || ' ' ||
-	(ARRAY['花子','太郎','陽菜','蓮','美咲','健'])[h / 7 % 6 + 1]) FROM demo_people
-UNION ALL
-SELECT id, 'resident.address', jsonb_build_object('ja',
-	(ARRAY['東京都千代田区','大阪府大阪市北区','福岡県福岡市中央区','北海道札幌市中央区'])[h % 4 + 1]
-	|| ' ' || (h % 9 + 1) || '-' || (h / 11 % 20 + 1)) FROM demo_people
-UNION ALL
-SELECT id, 'resident.household', jsonb_build_object('members', h % 4 + 1) FROM demo_people;
-INSERT INTO agency_tax.holdings
-SELECT id, 'tax.income', jsonb_build_object('year', 2025, 'yen', 2000000 + h % 6000000),
-       date '2025-12-31' FROM demo_people
-UNION ALL
-SELECT id, 'tax.withholding', jsonb_build_object('year', 2025, 'yen', 100000 + h % 500000),
-       date '2025-12-31' FROM demo_people;
-INSERT INTO agency_pension.holdings
-SELECT id, 'pension.record', jsonb_build_object('months_paid', 120 + h % 360) FROM demo_people
-UNION ALL
-SELECT id, 'pension.benefit', jsonb_build_object('yen_per_month', h % 3 * 65000) FROM demo_people;
-INSERT INTO agency_health.holdings
-SELECT id, 'health.coverage', jsonb_build_object('insured', true, 'since', '2015-04-01') FROM demo_people
-UNION ALL
-SELECT id, 'health.claims', jsonb_build_object('claims_2025', h % 12) FROM demo_people;
-INSERT INTO agency_welfare.holdings
-SELECT id, 'welfare.benefit', jsonb_build_object('receiving', h % 5 = 0) FROM demo_people
-UNION ALL
-SELECT id, 'welfare.disability', jsonb_build_object('certificate', h % 7 = 0) FROM demo_people;
-
--- Values without their day (made before as_of existed): a year's figure is about that
--- year, anything else about the day it was loaded.
-UPDATE agency_tax.holdings SET as_of = make_date((value->>'year')::int, 12, 31)
-WHERE as_of IS NULL AND value ? 'year';
-DO $$
-DECLARE
-	s text;
-BEGIN
-	FOREACH s IN ARRAY ARRAY['agency_registry', 'agency_tax', 'agency_pension', 'agency_health',
-				 'agency_welfare'] LOOP
-		EXECUTE format('UPDATE %I.holdings SET as_of = current_date WHERE as_of IS NULL', s);
-	END LOOP;
-END
-$$;
 
 COMMIT;

@@ -333,6 +333,80 @@ test_bad_reply_key_changes_nothing(void **state)
 	assert_int_equal(events_of(&alice), before);
 }
 
+/* Mado's database holds no item value: every table of every schema is searched for each
+   person's name, address and incomes as their holders keep them, after queries served
+   them all. The agency schemas are gone. */
+static void
+test_database_holds_no_item_value(void **state)
+{
+	static const struct th_person *const people[] = {&alice, &bob};
+	char needles[8192] = "ARRAY['%%'", v[256];
+	size_t used = strlen(needles), i;
+	struct th_resp r;
+	int n = 0;
+
+	(void)state;
+	for (i = 0; i < 2; i++) {
+		assert_int_equal(query("city-welfare", people[i],
+				       "[\"tax.income\",\"resident.household\"]",
+				       "welfare.eligibility", "MNA-T2-21", NULL, &r),
+				 200);
+		th_resp_free(&r);
+		assert_int_equal(query("tax-office", people[i], "[\"resident.address\"]",
+				       "tax.assessment", "MNA-T2-72", NULL, &r),
+				 200);
+		th_resp_free(&r);
+		assert_int_equal(th_holder_sql_str(&env, "residents-registry", v, sizeof(v),
+						   "SELECT value->>'ja' FROM holder.holdings WHERE"
+						   " pseudonym = '%s' AND item = 'resident.name'",
+						   pseudonym(people[i], "residents-registry")),
+				 0);
+		used += (size_t)snprintf(needles + used, sizeof(needles) - used, ",'%%%s%%'", v);
+		assert_int_equal(
+		    th_holder_sql_str(&env, "residents-registry", v, sizeof(v),
+				      "SELECT value->>'ja' FROM holder.holdings WHERE"
+				      " pseudonym = '%s' AND item = 'resident.address'",
+				      pseudonym(people[i], "residents-registry")),
+		    0);
+		used += (size_t)snprintf(needles + used, sizeof(needles) - used, ",'%%%s%%'", v);
+		assert_int_equal(th_holder_sql_str(&env, "tax-office", v, sizeof(v),
+						   "SELECT value->>'yen' FROM holder.holdings WHERE"
+						   " pseudonym = '%s' AND item = 'tax.income'",
+						   pseudonym(people[i], "tax-office")),
+				 0);
+		assert_true(strlen(v) >= 7);
+		used += (size_t)snprintf(needles + used, sizeof(needles) - used, ",'%%%s%%'", v);
+		n += 3;
+	}
+	assert_true(used + 2 < sizeof(needles));
+	memcpy(needles + used, "]", 2);
+	/* needles[0] ("%%") matches every row: the scan does read every table. */
+	assert_true(scalar("CREATE FUNCTION pg_temp.hits(p text[]) RETURNS bigint LANGUAGE"
+			   " plpgsql AS $$ DECLARE t record; k bigint; s bigint := 0; BEGIN"
+			   " FOR t IN SELECT n.nspname, c.relname FROM pg_class c JOIN"
+			   " pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'r' AND"
+			   " n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')"
+			   " LOOP EXECUTE format('SELECT count(*) FROM %%I.%%I x WHERE x::text LIKE"
+			   " ANY ($1)', t.nspname, t.relname) INTO k USING p; s := s + k; END LOOP;"
+			   " RETURN s; END $$; SELECT pg_temp.hits(%s)",
+			   needles) > 100);
+	memmove(needles + 6, needles + 11, strlen(needles + 11) + 1); /* drop the '%%', */
+	assert_int_equal(
+	    scalar("CREATE FUNCTION pg_temp.hits(p text[]) RETURNS bigint LANGUAGE"
+		   " plpgsql AS $$ DECLARE t record; k bigint; s bigint := 0; BEGIN"
+		   " FOR t IN SELECT n.nspname, c.relname FROM pg_class c JOIN"
+		   " pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'r' AND"
+		   " n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')"
+		   " LOOP EXECUTE format('SELECT count(*) FROM %%I.%%I x WHERE x::text"
+		   " LIKE ANY ($1)', t.nspname, t.relname) INTO k USING p; s := s + k;"
+		   " END LOOP; RETURN s; END $$; SELECT pg_temp.hits(%s)",
+		   needles),
+	    0);
+	assert_int_equal(n, 6);
+	assert_int_equal(scalar("SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'agency%%'"),
+			 0);
+}
+
 /* Mado's operational log holds no value the holders answered with. */
 static void
 test_log_holds_no_item_value(void **state)
@@ -1497,6 +1571,7 @@ main(void)
 	    cmocka_unit_test(test_export_of_a_long_log_is_complete),
 	    cmocka_unit_test(test_export_says_where_it_stopped),
 	    cmocka_unit_test(test_log_holds_no_item_value),
+	    cmocka_unit_test(test_database_holds_no_item_value),
 	};
 
 	return cmocka_run_group_tests(tests, setup, th_group_teardown);
