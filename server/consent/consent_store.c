@@ -13,7 +13,6 @@
 
 #include "mado/db.h"
 #include "mado/err.h"
-#include "mado/json.h"
 #include "mado/util.h"
 #include "consent_int.h"
 

@@ -1192,7 +1192,15 @@ test_revocation_races_fetches(void **state)
 	nanosleep(&pause, NULL);
 	change(consent, "revoke", 200);
 	revoked = 1;
-	nanosleep(&pause, NULL);
+	/* Until every thread has had answers to fetches sent after the revocation: a served
+	   fetch in flight waits for its holders, so that may take more than a moment. */
+	for (i = 0; i < 100; i++) {
+		nanosleep(&pause, NULL);
+		if (((volatile struct racer *)&x[0])->after_refused > 0 &&
+		    ((volatile struct racer *)&x[1])->after_refused > 0 &&
+		    ((volatile struct racer *)&x[2])->after_refused > 0)
+			break;
+	}
 	stop = 1;
 	for (i = 0; i < 3; i++) {
 		pthread_join(x[i].t, NULL);
