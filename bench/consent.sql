@@ -1,12 +1,15 @@
 -- bench/consent's baseline: the fetch of portal.rp_fetch (sql/functions/consent.sql)
--- without the consent decision — the grant still names the person, the use is still
--- recorded (through portal.record_access, as rp_fetch does) and the data still read, but
--- no expiry, status, item, range or frequency check, and no count of the use on the
--- consent (the UPDATE whose row lock serialises fetches under one consent). Loaded into
--- the bench's throwaway cluster only; keep it in step with rp_fetch.
+-- without the consent decision, in the shape rp_fetch now has: a decision row without
+-- values (the values are the data holders', relayed by the server after the commit). The
+-- grant still names the person, the use is still recorded (through portal.record_access,
+-- as rp_fetch does) and the row still names the record, the pseudonym and the holders to
+-- ask (portal.holder_targets), but no expiry, status, item, range or frequency check, and
+-- no count of the use on the consent (the UPDATE whose row lock serialises fetches under
+-- one consent). Loaded into the bench's throwaway cluster only; keep it in step with
+-- rp_fetch.
 CREATE SCHEMA IF NOT EXISTS bench;
 CREATE FUNCTION bench.fetch_unchecked(p_org text, p_token_hash bytea, p_items text[])
-RETURNS TABLE (outcome text, pseudonym text, item text, value jsonb)
+RETURNS TABLE (outcome text, pseudonym text, row_id bigint, event_id uuid, targets jsonb)
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
 	c portal.consents%ROWTYPE;
@@ -26,7 +29,7 @@ BEGIN
 	VALUES (c.id, c.person_id, v_row, p_items);
 	SELECT s.pseudonym INTO v_pseud FROM portal.pseudonyms s
 	WHERE s.person_id = c.person_id AND s.org_code = p_org;
-	RETURN QUERY SELECT 'served'::text, v_pseud, h.item, h.value FROM agency_tax.holdings h
-	WHERE h.person_id = c.person_id AND h.item = ANY (p_items);
+	RETURN QUERY SELECT 'served'::text, v_pseud, v_row, v_event,
+		portal.holder_targets(c.person_id, p_items);
 END
 $$;

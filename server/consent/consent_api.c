@@ -1,7 +1,8 @@
 /*
  * Consent over HTTP. Private services (mTLS, organisation kind "private") ask for consent,
- * exchange the person's one-time code for a grant and fetch under it; the person reads,
- * decides, turns on push notices, pauses, resumes and revokes. Only the person's own
+ * exchange the person's one-time code for a grant and fetch under it (the data holders
+ * answer, sealed to the service's key, through Mado, which cannot read them); the person
+ * reads, decides, turns on push notices, pauses, resumes and revokes. Only the person's own
  * session (channel "self") may grant or widen: the routes say so, the handler says it for
  * a decision that grants, and the database functions check it again.
  */
@@ -18,6 +19,7 @@
 #include "mado/http.h"
 #include "mado/json.h"
 #include "mado/log.h"
+#include "mado/relay.h"
 #include "mado/translog.h"
 #include "mado/util.h"
 #include "consent_int.h"
@@ -144,16 +146,55 @@ static const struct mado_reason fetch_reasons[] = {
     {"items-frozen", MADO_E_CONSENT_REFUSED}, {NULL, 0},
 };
 
-/* POST /rp/v1/data: decided against the consent now, recorded, then served. */
+/* The served fetch, committed: each holder asked for its part under the period in force,
+   the answers passed on sealed to the service's key. A holder that does not answer fails
+   the fetch, and its record says so; the use stays counted, as the record was. */
+static int
+relay(struct mado_req *rq, struct mado_db *db, struct consent_fetch *f,
+      const unsigned char *reply_key)
+{
+	struct mado_relay_job job = {
+	    .record = f->event_id,
+	    .requester = rq->actor.org,
+	    .purpose = f->purpose,
+	    .legal_ref = "consent",
+	    .from = f->data_from[0] != '\0' ? f->data_from : NULL,
+	    .to = f->data_to[0] != '\0' ? f->data_to : NULL,
+	    .reply_key = reply_key,
+	    .req_id = rq->id,
+	};
+	cJSON *answers, *out;
+	int rc;
+
+	rc = mado_relay_ask(&job, f->targets, &answers);
+	cJSON_Delete(f->targets);
+	f->targets = NULL;
+	if (rc != MADO_OK) {
+		if (consent__relay_failed(db, f) != MADO_OK)
+			mado_log_err(rq->id, "the failed relay could not be recorded");
+		mado_http_ext(rq, "consent_id", f->consent_id);
+		mado_http_ext(rq, "event_id", f->event_id);
+		return mado_http_fail(rq, rc, "a holder of the data did not answer");
+	}
+	out = cJSON_CreateObject();
+	cJSON_AddStringToObject(out, "consent_id", f->consent_id);
+	cJSON_AddStringToObject(out, "person", f->pseudonym);
+	cJSON_AddStringToObject(out, "event_id", f->event_id);
+	cJSON_AddItemToObject(out, "answers", answers);
+	return mado_http_json(rq, 200, out);
+}
+
+/* POST /rp/v1/data: decided against the consent now, recorded, then relayed to the
+   holders, whose answers are sealed to the service's reply key. */
 static int
 rp_data(struct mado_req *rq)
 {
 	const char *grant = mado_http_str(rq, "grant"), *person = mado_http_str(rq, "person"),
 		   *purpose = mado_http_str(rq, "purpose");
 	char items[CONSENT_ITEMS_LITERAL], hash[MADO_HASH_PARAM_LEN];
+	unsigned char reply_key[MADO_SEAL_KEY_LEN];
 	struct consent_fetch f;
 	struct mado_db *db;
-	cJSON *out;
 	int rc;
 
 	/* The consent by its grant, or the person by this service's pseudonym. */
@@ -168,6 +209,10 @@ rp_data(struct mado_req *rq)
 		mado_http_ext(rq, "field", "purpose");
 		return mado_http_fail(rq, MADO_E_VALIDATION,
 				      "purpose: with person, the purpose the person consented to");
+	}
+	if (!mado_seal_key_parse(mado_http_str(rq, "reply_key"), reply_key)) {
+		mado_http_ext(rq, "field", "reply_key");
+		return mado_http_fail(rq, MADO_E_VALIDATION, "reply_key is not a P-256 public key");
 	}
 	(void)mado_codes_literal(mado_http_member(rq, "items"), items, sizeof(items));
 	if (grant != NULL)
@@ -191,11 +236,7 @@ rp_data(struct mado_req *rq)
 	case MADO_E_CONSENT_REFUSED: return refused(rq, f.reason, f.consent_id);
 	default: return rc;
 	}
-	out = cJSON_CreateObject();
-	cJSON_AddStringToObject(out, "consent_id", f.consent_id);
-	cJSON_AddStringToObject(out, "person", f.pseudonym);
-	cJSON_AddItemToObject(out, "items", f.items != NULL ? f.items : cJSON_CreateObject());
-	return mado_http_json(rq, 200, out);
+	return relay(rq, db, &f, reply_key);
 }
 
 /* What a service asks for, in plain words. */
@@ -501,6 +542,13 @@ static const struct mado_field data_body[] = {
     {.name = "from", .kind = MADO_K_DATE},
     {.name = "to", .kind = MADO_K_DATE},
     {.name = "purpose", .kind = MADO_K_CODE, .hint = "the purpose of the consent (with person)"},
+    /* The holders' answers are sealed to this key: Mado relays them and cannot read them. */
+    {.name = "reply_key",
+     .kind = MADO_K_TEXT,
+     .required = true,
+     .min = 87,
+     .max = 87,
+     .hint = "a P-256 public key, its uncompressed point in base64url (87 characters)"},
     MADO_FIELDS_END,
 };
 static const struct mado_field uuid_path[] = {{.name = "id", .kind = MADO_K_UUID}, MADO_FIELDS_END};

@@ -40,12 +40,17 @@ struct consent_made {
 	char reason[32];
 };
 
+/* A fetch decided: served, the record and what the holders are asked for. */
 struct consent_fetch {
 	char outcome[16]; /* served, denied, invalid */
 	char reason[32];
 	char consent_id[40];
 	char pseudonym[48];
-	cJSON *items; /* served: item -> value */
+	long long row_id;
+	char event_id[40];
+	char purpose[72];                /* the consent's */
+	char data_from[16], data_to[16]; /* the period in force, "" when unbounded */
+	cJSON *targets;                  /* served: the holders to ask (portal.holder_targets) */
 };
 
 /* One consent as the person's list shows it; with its history and uses for one. */
@@ -82,6 +87,8 @@ int consent__push_give(struct mado_db *db, const char *person, const char *progr
 int consent__fetch(struct mado_db *db, const char *org, const char *token_hash, const char *person,
 		   const char *items, const char *from, const char *to, const char *purpose,
 		   struct consent_fetch *out);
+/* A holder did not answer the served fetch f: its second record, outcome failed. */
+int consent__relay_failed(struct mado_db *db, const struct consent_fetch *f);
 /* The person's consents; one of them with its history and uses. */
 int consent__list(struct mado_db *db, const char *person, mado_db_row_fn fn, void *arg);
 int consent__one(struct mado_db *db, const char *person, const char *id, mado_db_row_fn fn,

@@ -1,8 +1,9 @@
 /*
  * The SQL of consent. Every decision lives in a SECURITY DEFINER function of
  * sql/functions/consent.sql (requests, decisions, code exchange, changes, the fetch
- * decision and its record): they must share a transaction with the rows they decide on,
- * and with the access record. The person's lists are read under row-level security.
+ * decision and its record, which names the holders to ask): they must share a transaction with the
+ * rows they decide on, and with the access record. The person's lists are read under row-level
+ * security.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,7 +13,6 @@
 
 #include "mado/db.h"
 #include "mado/err.h"
-#include "mado/json.h"
 #include "mado/util.h"
 #include "consent_int.h"
 
@@ -59,9 +59,12 @@ static struct mado_db_stmt Q_PUSH_GIVE =
 static struct mado_db_stmt Q_FETCH = MADO_DB_STMT(
     "con_fetch",
     "SELECT outcome, coalesce(reason, '') AS reason, consent_id::text AS consent_id, pseudonym,"
-    " item, value::text AS value"
+    " row_id, event_id::text AS event_id, purpose, data_from::text AS data_from,"
+    " data_to::text AS data_to, targets::text AS targets"
     " FROM portal.rp_fetch($1, $2::bytea, $3, $4::text[], $5::date, $6::date, $7)",
     7);
+static struct mado_db_stmt Q_RELAY_FAILED =
+    MADO_DB_STMT("con_relay_failed", "SELECT portal.relay_failed($1::bigint, $2::uuid)", 2);
 /* Consents whose time is up show as expired without waiting for a use. */
 static struct mado_db_stmt Q_EXPIRE_MINE = MADO_DB_STMT_AS_PERSON(
     "con_expire_mine", "SELECT portal.consents_expire_mine() WHERE $1::uuid IS NOT NULL", 1);
@@ -208,25 +211,70 @@ consent__push_give(struct mado_db *db, const char *person, const char *programme
 	return mado_db_one(db, &Q_PUSH_GIVE, p, MADO_COLS(cols), out);
 }
 
+/* The decision row, with its targets read while the result lives. */
+struct fetch_row {
+	char outcome[16], reason[32], consent_id[40], pseudonym[48], event_id[40], purpose[72],
+	    data_from[16], data_to[16];
+	long long row_id;
+	const char *targets;
+};
+
+static int
+take_fetch(const void *row, int i, void *arg)
+{
+	const struct fetch_row *d = row;
+	struct consent_fetch *out = arg;
+
+	if (i > 0)
+		return MADO_E_INTERNAL; /* a decision is one row */
+	memcpy(out->outcome, d->outcome, sizeof(out->outcome));
+	memcpy(out->reason, d->reason, sizeof(out->reason));
+	memcpy(out->consent_id, d->consent_id, sizeof(out->consent_id));
+	memcpy(out->pseudonym, d->pseudonym, sizeof(out->pseudonym));
+	memcpy(out->event_id, d->event_id, sizeof(out->event_id));
+	memcpy(out->purpose, d->purpose, sizeof(out->purpose));
+	memcpy(out->data_from, d->data_from, sizeof(out->data_from));
+	memcpy(out->data_to, d->data_to, sizeof(out->data_to));
+	out->row_id = d->row_id;
+	if (d->targets != NULL && (out->targets = cJSON_Parse(d->targets)) == NULL)
+		return MADO_E_INTERNAL;
+	return MADO_OK;
+}
+
 int
 consent__fetch(struct mado_db *db, const char *org, const char *token_hash, const char *person,
 	       const char *items, const char *from, const char *to, const char *purpose,
 	       struct consent_fetch *out)
 {
 	static const struct mado_col cols[] = {
-	    MADO_COL(BUF, consent_fetch, outcome), MADO_COL(BUF, consent_fetch, reason),
-	    MADO_COL(BUF, consent_fetch, consent_id), MADO_COL(BUF, consent_fetch, pseudonym)};
+	    MADO_COL(BUF, fetch_row, outcome),    MADO_COL(BUF, fetch_row, reason),
+	    MADO_COL(BUF, fetch_row, consent_id), MADO_COL(BUF, fetch_row, pseudonym),
+	    MADO_COL(INT, fetch_row, row_id),     MADO_COL(BUF, fetch_row, event_id),
+	    MADO_COL(BUF, fetch_row, purpose),    MADO_COL(BUF, fetch_row, data_from),
+	    MADO_COL(BUF, fetch_row, data_to),    MADO_COL(STR, fetch_row, targets)};
 	const char *p[7] = {org, token_hash, person, items, from, to, purpose};
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	out->items = cJSON_CreateObject();
-	rc = mado_db_decided(db, &Q_FETCH, p, MADO_COLS(cols), out, mado_json_put_pair, out->items);
+	rc = mado_db_each(db, &Q_FETCH, p, MADO_COLS(cols), sizeof(struct fetch_row), take_fetch,
+			  out);
+	if (rc == MADO_OK && out->outcome[0] == '\0')
+		rc = MADO_E_INTERNAL;
 	if (rc != MADO_OK || strcmp(out->outcome, "served") != 0) {
-		cJSON_Delete(out->items);
-		out->items = NULL;
+		cJSON_Delete(out->targets);
+		out->targets = NULL;
 	}
 	return rc;
+}
+
+int
+consent__relay_failed(struct mado_db *db, const struct consent_fetch *f)
+{
+	char row[24];
+	const char *p[2] = {row, f->event_id};
+
+	snprintf(row, sizeof(row), "%lld", f->row_id);
+	return mado_db_run(db, &Q_RELAY_FAILED, p, NULL);
 }
 
 #define CONSENT_COLS                                                                               \

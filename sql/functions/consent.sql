@@ -2,7 +2,8 @@
 -- person's decision is theirs to make (own session only grants, widens or resumes; any
 -- channel may help withdraw), whether a code becomes a grant, and whether a fetch is
 -- served at this moment (active, not expired, items, period and frequency within the
--- consent), recorded through portal.record_access in the same transaction as the read.
+-- consent), recorded through portal.record_access in the same transaction as the
+-- decision; the data itself is the holders' (server/relay).
 -- Also the signed receipt's content for a step.
 SET LOCAL ROLE mado_owner;
 
@@ -238,23 +239,27 @@ REVOKE EXECUTE ON FUNCTION portal.consent_push_give(uuid, text, integer, text) F
 GRANT EXECUTE ON FUNCTION portal.consent_push_give(uuid, text, integer, text) TO mado_app;
 
 /*
- * A private service's fetch: the decision against the consent at this moment, the
- * record, and the data, in one transaction. The service names the consent by its grant
- * (a purpose, if named, must be the consent's), or the person by its pseudonym and the
- * purpose (then the person's latest consent to this service for that purpose decides, and
- * with none the refusal is 'no-consent'). Every refusal about a known person is
- * recorded. Reasons: grant or person (invalid), no-consent, paused, revoked, expired,
- * purpose, items, range, items-frozen (a "not mine" dispute froze an item), frequency.
+ * A private service's fetch: the decision against the consent at this moment and its
+ * record, in one transaction. The service names the consent by its grant (a purpose, if
+ * named, must be the consent's), or the person by its pseudonym and the purpose (then the
+ * person's latest consent to this service for that purpose decides, and with none the
+ * refusal is 'no-consent'). Every refusal about a known person is recorded. Reasons:
+ * grant or person (invalid), no-consent, paused, revoked, expired, purpose, items, range,
+ * items-frozen (a "not mine" dispute froze an item), frequency.
  *
  * The data period: the range asked for must lie within the consent's; an omitted bound
- * is the consent's. With a range in force only the holdings whose as_of date (the day the
- * value is about) lies in it are returned; a holding without one is not.
+ * is the consent's. Served, the one row names the record (row_id, event_id), the
+ * consent's purpose, the service's pseudonym for the person, the period in force
+ * (data_from, data_to; NULL when unbounded) and the holders to ask (targets, as
+ * portal.holder_targets gives them): Mado relays the fetch there once the record is
+ * committed, and the holders return only values whose as_of date (the day the value is
+ * about) lies in the period, none without one when a period is in force.
  */
-CREATE OR REPLACE FUNCTION portal.rp_fetch(p_org text, p_token_hash bytea, p_pseudonym text,
-					   p_items text[], p_from date, p_to date,
-					   p_purpose text)
-RETURNS TABLE (outcome text, reason text, consent_id uuid, pseudonym text, item text,
-	       value jsonb)
+DROP FUNCTION IF EXISTS portal.rp_fetch(text, bytea, text, text[], date, date, text);
+CREATE FUNCTION portal.rp_fetch(p_org text, p_token_hash bytea, p_pseudonym text,
+				p_items text[], p_from date, p_to date, p_purpose text)
+RETURNS TABLE (outcome text, reason text, consent_id uuid, pseudonym text, row_id bigint,
+	       event_id uuid, purpose text, data_from date, data_to date, targets jsonb)
 LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp SET lock_timeout = '2s' AS $$
 DECLARE
@@ -266,7 +271,6 @@ DECLARE
 	v_window timestamptz;
 	v_row bigint;
 	v_event uuid := gen_random_uuid();
-	v_schema text;
 	v_pseud text;
 	v_person uuid;
 	v_consent uuid;
@@ -282,7 +286,8 @@ BEGIN
 		  AND x.recipient = p_org;
 		IF NOT FOUND THEN
 			RETURN QUERY SELECT 'invalid'::text, 'grant'::text, NULL::uuid, NULL::text,
-				NULL::text, NULL::jsonb;
+				NULL::bigint, NULL::uuid, NULL::text, NULL::date, NULL::date,
+				NULL::jsonb;
 			RETURN;
 		END IF;
 		v_consent := g.consent_id;
@@ -291,7 +296,8 @@ BEGIN
 		WHERE s.org_code = p_org AND s.pseudonym = p_pseudonym;
 		IF v_person IS NULL THEN
 			RETURN QUERY SELECT 'invalid'::text, 'person'::text, NULL::uuid, NULL::text,
-				NULL::text, NULL::jsonb;
+				NULL::bigint, NULL::uuid, NULL::text, NULL::date, NULL::date,
+				NULL::jsonb;
 			RETURN;
 		END IF;
 		SELECT x.id INTO v_consent FROM portal.consents x
@@ -302,14 +308,14 @@ BEGIN
 			-- Asked without any consent (or without saying for which purpose): refused,
 			-- and the person sees that it was tried.
 			v_reason := CASE WHEN p_purpose IS NULL THEN 'purpose' ELSE 'no-consent' END;
-			PERFORM portal.record_access(ARRAY[ROW(
+			SELECT w.id INTO v_row FROM portal.record_access(ARRAY[ROW(
 				v_event, v_person, now(), p_org, NULL,
 				NULL, NULL, 'machine', 'private',
 				'consent', 'consent', NULL, p_items, NULL,
 				'denied', 'consent-' || v_reason, NULL, NULL
-			)::portal.access_record], ARRAY[v_version]);
-			RETURN QUERY SELECT 'denied'::text, v_reason, NULL::uuid, NULL::text,
-				NULL::text, NULL::jsonb;
+			)::portal.access_record], ARRAY[v_version]) w;
+			RETURN QUERY SELECT 'denied'::text, v_reason, NULL::uuid, NULL::text, v_row,
+				v_event, NULL::text, NULL::date, NULL::date, NULL::jsonb;
 			RETURN;
 		END IF;
 	END IF;
@@ -370,8 +376,8 @@ BEGIN
 		v_reason := CASE WHEN v_try = 3 THEN 'frequency' END;
 	END LOOP;
 
-	-- The record, in the same transaction as the use counted above and the read below;
-	-- the use points at its row.
+	-- The record, in the same transaction as the use counted above; the use points at
+	-- its row.
 	SELECT w.id INTO v_row FROM portal.record_access(ARRAY[ROW(
 		v_event, c.person_id, now(), p_org, NULL,
 		NULL, NULL, 'machine', 'private',
@@ -380,31 +386,21 @@ BEGIN
 		CASE WHEN v_reason IS NULL THEN NULL ELSE 'consent-' || v_reason END, NULL, NULL
 	)::portal.access_record], ARRAY[v_version]) w;
 	IF v_reason IS NOT NULL THEN
-		RETURN QUERY SELECT 'denied'::text, v_reason, c.id, NULL::text, NULL::text,
-			NULL::jsonb;
+		RETURN QUERY SELECT 'denied'::text, v_reason, c.id, NULL::text, v_row, v_event,
+			NULL::text, NULL::date, NULL::date, NULL::jsonb;
 		RETURN;
+	END IF;
+	-- A fresh random event id is never a recorded key; if it were, nothing may leave.
+	IF v_row IS NULL THEN
+		RAISE EXCEPTION 'access event % is already recorded', v_event
+			USING ERRCODE = 'unique_violation';
 	END IF;
 	INSERT INTO portal.consent_uses (consent_id, person_id, event_row, items)
 	VALUES (c.id, c.person_id, v_row, p_items);
 	SELECT s.pseudonym INTO v_pseud FROM portal.pseudonyms s
 	WHERE s.person_id = c.person_id AND s.org_code = p_org;
-	RETURN QUERY SELECT 'served'::text, NULL::text, c.id, v_pseud, NULL::text, NULL::jsonb;
-	FOR v_schema IN SELECT DISTINCT d.holder_schema FROM portal.data_items d
-			WHERE d.code = ANY (p_items) LOOP
-		IF v_from IS NULL AND v_to IS NULL THEN
-			RETURN QUERY EXECUTE format('SELECT ''served''::text, NULL::text, NULL::uuid,'
-				' NULL::text, h.item, h.value FROM %I.holdings h'
-				' WHERE h.person_id = $1 AND h.item = ANY ($2)', v_schema)
-				USING c.person_id, p_items;
-		ELSE
-			RETURN QUERY EXECUTE format('SELECT ''served''::text, NULL::text, NULL::uuid,'
-				' NULL::text, h.item, h.value FROM %I.holdings h'
-				' WHERE h.person_id = $1 AND h.item = ANY ($2)'
-				' AND h.as_of >= coalesce($3, ''-infinity''::date)'
-				' AND h.as_of <= coalesce($4, ''infinity''::date)', v_schema)
-				USING c.person_id, p_items, v_from, v_to;
-		END IF;
-	END LOOP;
+	RETURN QUERY SELECT 'served'::text, NULL::text, c.id, v_pseud, v_row, v_event, c.purpose,
+		v_from, v_to, portal.holder_targets(c.person_id, p_items);
 END
 $$;
 REVOKE EXECUTE ON FUNCTION portal.rp_fetch(text, bytea, text, text[], date, date, text)

@@ -1,8 +1,10 @@
 /*
  * Consent against a real PostgreSQL and a real mado: private services (mTLS with their
  * organisation certificates) ask, the person approves in their own session, the service
- * exchanges the code for a grant and fetches; every refusal is recorded; a revocation is
- * in force for the next request even while fetches run; push notices need their consent.
+ * exchanges the code for a grant and fetches; the data holders answer sealed to the
+ * service's reply key, through mado, and filter by the period in force; every refusal is
+ * recorded; a revocation is in force for the next request even while fetches run; push
+ * notices need their consent.
  */
 #include <pthread.h>
 #include <setjmp.h>
@@ -31,6 +33,9 @@ setup(void **state)
 	static struct th_person *const people[] = {&alice, NULL};
 
 	*state = &env;
+	/* Made before any thread asks for it. */
+	if (th_reply_key()[0] == '\0')
+		return -1;
 	return th_setup_people(&env, people, true);
 }
 
@@ -108,9 +113,56 @@ fetch(const char *org, const char *grant, const char *items, const char *extra, 
 {
 	char body[512];
 
-	snprintf(body, sizeof(body), "{\"grant\":\"%s\",\"items\":%s%s}", grant, items,
-		 extra != NULL ? extra : "");
+	snprintf(body, sizeof(body), "{\"grant\":\"%s\",\"items\":%s,\"reply_key\":\"%s\"%s}",
+		 grant, items, th_reply_key(), extra != NULL ? extra : "");
 	return org_call(org, "/rp/v1/data", body, r);
+}
+
+/* A served fetch's answers, opened with the service's reply key: item -> {value, as_of}. */
+static cJSON *
+opened(const struct th_resp *r)
+{
+	cJSON *j = th_json(r), *items;
+	const cJSON *event;
+
+	assert_non_null(j);
+	event = cJSON_GetObjectItemCaseSensitive(j, "event_id");
+	assert_true(cJSON_IsString(event));
+	items = th_open_answers(j, event->valuestring);
+	cJSON_Delete(j);
+	assert_non_null(items);
+	return items;
+}
+
+/* The holder's pseudonym for alice. */
+static const char *
+alice_at(const char *org)
+{
+	static char buf[64];
+
+	assert_int_equal(th_sql_str(&env, buf, sizeof(buf),
+				    "SELECT pseudonym FROM portal.pseudonyms WHERE person_id = '%s'"
+				    " AND org_code = '%s'",
+				    alice.id, org),
+			 0);
+	return buf;
+}
+
+/* Whether item's opened value is what the holder holds for alice (jsonb compares). */
+static long
+holder_has(const cJSON *items, const char *org, const char *item)
+{
+	char *value = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(
+	    cJSON_GetObjectItemCaseSensitive(items, item), "value"));
+	long n;
+
+	assert_non_null(value);
+	n = th_holder_sql(&env, org,
+			  "SELECT count(*) FROM holder.holdings WHERE pseudonym = '%s' AND item ="
+			  " '%s' AND value = '%s'::jsonb",
+			  alice_at(org), item, value);
+	cJSON_free(value);
+	return n;
 }
 
 /* A refused fetch: 403 consent-refused with reason, and a denied entry in the log. */
@@ -166,8 +218,15 @@ test_fetch_under_consent(void **state)
 				    alice.id),
 			 0);
 	assert_string_equal(member(&r, "person"), pseud); /* its own pseudonym, nothing else */
-	assert_non_null(strstr(r.body, "yen"));
 	assert_null(strstr(r.body, alice.id));
+	/* The tax office's value, as it holds it, and only the item asked for. */
+	{
+		cJSON *items = opened(&r);
+
+		assert_int_equal(cJSON_GetArraySize(items), 1);
+		assert_int_equal(holder_has(items, "tax-office", "tax.income"), 1);
+		cJSON_Delete(items);
+	}
 	th_resp_free(&r);
 	assert_int_equal(
 	    scalar("SELECT count(*) FROM portal.access_events WHERE consent_id = '%s'"
@@ -206,7 +265,7 @@ test_fetch_under_consent(void **state)
 
 	/* By pseudonym: someone who never consented is refused, and sees it was tried. */
 	{
-		char body[256], bob_pseud[64];
+		char body[512], bob_pseud[64];
 
 		/* Someone else, registered, who has never dealt with the service. */
 		assert_int_equal(scalar("INSERT INTO portal.people DEFAULT VALUES"), 1);
@@ -218,8 +277,8 @@ test_fetch_under_consent(void **state)
 		    0);
 		snprintf(body, sizeof(body),
 			 "{\"person\":\"%s\",\"items\":[\"tax.income\"],\"purpose\":"
-			 "\"budget.planning\"}",
-			 bob_pseud);
+			 "\"budget.planning\",\"reply_key\":\"%s\"}",
+			 bob_pseud, th_reply_key());
 		assert_int_equal(org_call("kakeibo-app", "/rp/v1/data", body, &r), 403);
 		assert_string_equal(member(&r, "reason"), "no-consent");
 		th_resp_free(&r);
@@ -230,8 +289,9 @@ test_fetch_under_consent(void **state)
 					bob_pseud),
 				 1);
 		/* By pseudonym the service says for which purpose (review finding 6). */
-		snprintf(body, sizeof(body), "{\"person\":\"%s\",\"items\":[\"tax.income\"]}",
-			 pseud);
+		snprintf(body, sizeof(body),
+			 "{\"person\":\"%s\",\"items\":[\"tax.income\"],\"reply_key\":\"%s\"}",
+			 pseud, th_reply_key());
 		assert_int_equal(org_call("kakeibo-app", "/rp/v1/data", body, &r), 422);
 		assert_string_equal(th_type(&r), "validation-failed");
 		assert_string_equal(member(&r, "field"), "purpose");
@@ -239,16 +299,16 @@ test_fetch_under_consent(void **state)
 		/* For a purpose the person did not consent to: refused, and recorded. */
 		snprintf(body, sizeof(body),
 			 "{\"person\":\"%s\",\"items\":[\"tax.income\"],\"purpose\":"
-			 "\"loan.screening\"}",
-			 pseud);
+			 "\"loan.screening\",\"reply_key\":\"%s\"}",
+			 pseud, th_reply_key());
 		assert_int_equal(org_call("kakeibo-app", "/rp/v1/data", body, &r), 403);
 		assert_string_equal(member(&r, "reason"), "no-consent");
 		th_resp_free(&r);
 		/* By pseudonym and purpose the person who did consent is served. */
 		snprintf(body, sizeof(body),
 			 "{\"person\":\"%s\",\"items\":[\"tax.income\"],\"purpose\":"
-			 "\"budget.planning\"}",
-			 pseud);
+			 "\"budget.planning\",\"reply_key\":\"%s\"}",
+			 pseud, th_reply_key());
 		assert_int_equal(org_call("kakeibo-app", "/rp/v1/data", body, &r), 200);
 		th_resp_free(&r);
 	}
@@ -923,6 +983,161 @@ test_receipts_verify_offline(void **state)
 	}
 }
 
+/* The data period in force goes to the holders, which return only the values whose day
+   (as_of) lies in it: the tax office's 2025 figure (as of 2025-12-31) within 2025, the
+   pension service's (as of the day it was loaded) not; a period that ends before the
+   figure's day, neither. */
+static void
+test_holder_filters_by_period(void **state)
+{
+	char consent[40];
+	const cJSON *income;
+	const char *grant;
+	struct th_resp r;
+	cJSON *j, *items;
+
+	(void)state;
+	assert_int_equal(th_holder_sql(&env, "tax-office",
+				       "SELECT count(*) FROM holder.holdings WHERE pseudonym = '%s'"
+				       " AND item = 'tax.income' AND as_of = '2025-12-31'",
+				       alice_at("tax-office")),
+			 1);
+	assert_int_equal(th_holder_sql(&env, "pension-service",
+				       "SELECT count(*) FROM holder.holdings WHERE pseudonym = '%s'"
+				       " AND item = 'pension.benefit' AND as_of > '2025-12-31'",
+				       alice_at("pension-service")),
+			 1);
+	grant =
+	    consent_for("kakeibo-app", "budget.planning", "[\"tax.income\",\"pension.benefit\"]",
+			"[\"tax.income\",\"pension.benefit\"]",
+			",\"frequency\":{\"unit\":\"day\",\"max\":10},\"data_from\":"
+			"\"2025-01-01\",\"data_to\":\"2025-12-31\"",
+			consent);
+	/* The consent's period: both holders asked and answered, one value within it. */
+	assert_int_equal(
+	    fetch("kakeibo-app", grant, "[\"tax.income\",\"pension.benefit\"]", NULL, &r), 200);
+	assert_non_null(j = th_json(&r));
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(j, "answers")), 2);
+	cJSON_Delete(j);
+	items = opened(&r);
+	th_resp_free(&r);
+	assert_int_equal(cJSON_GetArraySize(items), 1);
+	assert_non_null(income = cJSON_GetObjectItemCaseSensitive(items, "tax.income"));
+	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(income, "as_of")),
+			    "2025-12-31");
+	assert_int_equal(holder_has(items, "tax-office", "tax.income"), 1);
+	assert_null(cJSON_GetObjectItemCaseSensitive(items, "pension.benefit"));
+	cJSON_Delete(items);
+	/* A narrower period asked for, ending before the figure's day: nothing comes back,
+	   though the fetch is served and recorded. */
+	assert_int_equal(
+	    fetch("kakeibo-app", grant, "[\"tax.income\"]", ",\"to\":\"2025-06-30\"", &r), 200);
+	items = opened(&r);
+	th_resp_free(&r);
+	assert_int_equal(cJSON_GetArraySize(items), 0);
+	cJSON_Delete(items);
+	assert_int_equal(scalar("SELECT count(*) FROM portal.access_events WHERE consent_id = '%s'"
+				" AND outcome = 'served'",
+				consent),
+			 2);
+}
+
+/* Mado relays ciphertext: no value the holders hold is in the response as sent, and the
+   answers open only for the record they were sealed to. A reply key that is not a P-256
+   point is bad input, and nothing is recorded. */
+static void
+test_relayed_answers_are_ciphertext(void **state)
+{
+	char consent[40], yen[32], key[88];
+	const char *grant;
+	struct th_resp r;
+	cJSON *j;
+	long before;
+
+	(void)state;
+	grant =
+	    consent_for("kakeibo-app", "budget.planning", "[\"tax.income\"]", "[\"tax.income\"]",
+			",\"frequency\":{\"unit\":\"day\",\"max\":10}", consent);
+	assert_int_equal(th_holder_sql_str(&env, "tax-office", yen, sizeof(yen),
+					   "SELECT value->>'yen' FROM holder.holdings WHERE"
+					   " pseudonym = '%s' AND item = 'tax.income'",
+					   alice_at("tax-office")),
+			 0);
+	assert_true(strlen(yen) >= 6);
+	assert_int_equal(fetch("kakeibo-app", grant, "[\"tax.income\"]", NULL, &r), 200);
+	assert_null(strstr(r.body, yen));
+	assert_null(strstr(r.body, "tax.income"));
+	assert_non_null(j = th_json(&r));
+	assert_null(th_open_answers(j, consent)); /* another aad than the record's */
+	cJSON_Delete(j);
+	j = opened(&r);
+	assert_int_equal(holder_has(j, "tax-office", "tax.income"), 1);
+	cJSON_Delete(j);
+	th_resp_free(&r);
+
+	before =
+	    scalar("SELECT count(*) FROM portal.access_events WHERE consent_id = '%s'", consent);
+	memset(key, 'A', 87);
+	key[87] = '\0';
+	{
+		char body[512];
+
+		snprintf(body, sizeof(body),
+			 "{\"grant\":\"%s\",\"items\":[\"tax.income\"],\"reply_key\":\"%s\"}",
+			 grant, key);
+		assert_int_equal(org_call("kakeibo-app", "/rp/v1/data", body, &r), 422);
+		assert_string_equal(th_type(&r), "validation-failed");
+		assert_string_equal(member(&r, "field"), "reply_key");
+		th_resp_free(&r);
+		snprintf(body, sizeof(body), "{\"grant\":\"%s\",\"items\":[\"tax.income\"]}",
+			 grant);
+		assert_int_equal(org_call("kakeibo-app", "/rp/v1/data", body, &r), 422);
+		assert_string_equal(member(&r, "field"), "reply_key");
+		th_resp_free(&r);
+	}
+	assert_int_equal(
+	    scalar("SELECT count(*) FROM portal.access_events WHERE consent_id = '%s'", consent),
+	    before);
+}
+
+/* A holder down: the service gets 503 holder-unavailable, and the person's log has the
+   decision (served, under the consent) and beside it the same fetch, failed. */
+static void
+test_holder_down_is_503_and_recorded(void **state)
+{
+	int h = th_holder_index("tax-office");
+	char consent[40];
+	const char *grant;
+	struct th_resp r;
+
+	(void)state;
+	assert_true(h >= 0);
+	grant =
+	    consent_for("kakeibo-app", "budget.planning", "[\"tax.income\"]", "[\"tax.income\"]",
+			",\"frequency\":{\"unit\":\"day\",\"max\":10}", consent);
+	assert_int_equal(th_holder_stop(&env, h), 0);
+	assert_int_equal(fetch("kakeibo-app", grant, "[\"tax.income\"]", NULL, &r), 503);
+	assert_string_equal(th_type(&r), "holder-unavailable");
+	assert_string_equal(member(&r, "consent_id"), consent);
+	assert_null(strstr(r.body, "sealed"));
+	th_resp_free(&r);
+	assert_int_equal(
+	    scalar("SELECT count(*) FROM portal.access_events WHERE consent_id = '%s'"
+		   " AND channel = 'private' AND org_code = 'kakeibo-app' AND outcome ="
+		   " 'served'",
+		   consent),
+	    1);
+	assert_int_equal(
+	    scalar("SELECT count(*) FROM portal.access_events WHERE consent_id = '%s'"
+		   " AND channel = 'private' AND org_code = 'kakeibo-app' AND outcome ="
+		   " 'failed' AND reason = 'holder-unavailable'",
+		   consent),
+	    1);
+	assert_int_equal(th_holder_start(&env, h), 0);
+	assert_int_equal(fetch("kakeibo-app", grant, "[\"tax.income\"]", NULL, &r), 200);
+	th_resp_free(&r);
+}
+
 /* Fetches run in threads while the person revokes: every fetch sent after the revocation
    was answered is refused. */
 struct racer {
@@ -977,7 +1192,15 @@ test_revocation_races_fetches(void **state)
 	nanosleep(&pause, NULL);
 	change(consent, "revoke", 200);
 	revoked = 1;
-	nanosleep(&pause, NULL);
+	/* Until every thread has had answers to fetches sent after the revocation: a served
+	   fetch in flight waits for its holders, so that may take more than a moment. */
+	for (i = 0; i < 100; i++) {
+		nanosleep(&pause, NULL);
+		if (((volatile struct racer *)&x[0])->after_refused > 0 &&
+		    ((volatile struct racer *)&x[1])->after_refused > 0 &&
+		    ((volatile struct racer *)&x[2])->after_refused > 0)
+			break;
+	}
 	stop = 1;
 	for (i = 0; i < 3; i++) {
 		pthread_join(x[i].t, NULL);
@@ -994,6 +1217,9 @@ main(void)
 	    cmocka_unit_test(test_fetch_under_consent),
 	    cmocka_unit_test(test_consent_ledger_and_history),
 	    cmocka_unit_test(test_frequency_range_expiry),
+	    cmocka_unit_test(test_holder_filters_by_period),
+	    cmocka_unit_test(test_relayed_answers_are_ciphertext),
+	    cmocka_unit_test(test_holder_down_is_503_and_recorded),
 	    cmocka_unit_test(test_requests_stay_within_registration),
 	    cmocka_unit_test(test_push_needs_consent),
 	    cmocka_unit_test(test_push_frequency_and_expiry),

@@ -2,9 +2,9 @@
  * The decisions that live in PL/pgSQL, driven by tables the way pgbouncer's hba tests
  * are: tests/integration/data/gateway_query.tsv (portal.gw_query: legal bases, relays,
  * seals, freezes) and consent_fetch.tsv (portal.rp_fetch: status, expiry, purpose, items,
- * period and the data it lets out, freezes, frequency). Each line sets up what it needs in a real
- * database, calls the function as the server does, and checks the answer and the access record it
- * must leave.
+ * period and the period it passes to the holders, freezes, frequency). Each line sets up
+ * what it needs in a real database, calls the function as the server does, and checks the
+ * answer and the access record it must leave.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -165,7 +165,7 @@ period(const char *p, char *from, char *to, size_t len)
 }
 
 /* outcome reason status valid items period frequency used asked asked-period
-   asked-purpose frozen data */
+   asked-purpose frozen period-in-force */
 static void
 consent_case(int lineno, char **f)
 {
@@ -201,14 +201,25 @@ consent_case(int lineno, char **f)
 				   " 'not-mine'); INSERT INTO portal.item_freezes (person_id, item,"
 				   " case_no) VALUES ('%s', '%s', 'C-%d')",
 				   lineno, alice.id, lineno, alice.id, f[11], lineno) == 1);
-	/* The decision (the row without an item), then the items whose data left. */
+	/* The decision and the period in force; served, the row names its own record and
+	   holders of exactly the items asked (else "record" or "targets" shows instead). The
+	   record is looked for by a second statement, which sees what the call wrote. */
 	assert_int_equal(
-	    th_sql_str(&env, got, sizeof(got),
-		       "SELECT min(CASE WHEN item IS NULL THEN outcome || ':' ||"
-		       " coalesce(reason, '-') END) || ':' || coalesce(string_agg(item, ','"
-		       " ORDER BY item), '-') FROM portal.rp_fetch('kakeibo-app',"
-		       " sha256('grant-%d'), NULL, '{%s}', %s, %s, %s%s%s)",
-		       lineno, f[8], afrom, ato, q(f[10])),
+	    th_sql_str(
+		&env, got, sizeof(got),
+		"CREATE TEMP TABLE fetched AS SELECT * FROM portal.rp_fetch('kakeibo-app',"
+		" sha256('grant-%d'), NULL, '{%s}', %s, %s, %s%s%s);"
+		" SELECT outcome || ':' || coalesce(reason, '-') || ':' || CASE"
+		" WHEN outcome <> 'served' THEN coalesce(data_from::text || data_to::text, '-')"
+		" WHEN NOT EXISTS (SELECT 1 FROM portal.access_events e WHERE e.id = f.row_id"
+		"  AND e.event_id = f.event_id AND e.outcome = 'served') THEN 'record'"
+		" WHEN (SELECT array_agg(i ORDER BY i) FROM jsonb_array_elements(f.targets) t,"
+		"  jsonb_array_elements_text(t->'items') i) IS DISTINCT FROM"
+		"  (SELECT array_agg(i ORDER BY i) FROM unnest('{%s}'::text[]) i) THEN 'targets'"
+		" WHEN data_from IS NULL AND data_to IS NULL THEN '-'"
+		" ELSE coalesce(data_from::text, '') || '..' || coalesce(data_to::text, '') END"
+		" FROM fetched f",
+		lineno, f[8], afrom, ato, q(f[10]), f[8]),
 	    0);
 	if (f[11] != NULL)
 		th_sql(&env,

@@ -609,7 +609,9 @@ test_frozen_item_stops_private_fetches(void **state)
 	assert_int_equal(gw("sakura-bank", "POST", "/rp/v1/token", body, &r), 200);
 	snprintf(grant, sizeof(grant), "%s", member(&r, "grant"));
 	th_resp_free(&r);
-	snprintf(body, sizeof(body), "{\"grant\":\"%s\",\"items\":[\"resident.address\"]}", grant);
+	snprintf(body, sizeof(body),
+		 "{\"grant\":\"%s\",\"items\":[\"resident.address\"],\"reply_key\":\"%s\"}", grant,
+		 th_reply_key());
 	assert_int_equal(gw("sakura-bank", "POST", "/rp/v1/data", body, &r), 200);
 	th_resp_free(&r);
 

@@ -1,9 +1,11 @@
 // Consent in the browser: a demo service asks, the person reads the request in plain
 // words and approves it, the service fetches, the person withdraws, and the next fetch is
-// refused. The service's side runs here over mTLS with its own certificate.
+// refused. The service's side runs here over mTLS with its own certificate, and opens the
+// holders' sealed answers with its own reply key, as the browser would (web/js/seal.js).
 import https from 'node:https';
 import path from 'node:path';
 import { readFileSync } from 'node:fs';
+import { openSealed, replyKey } from '../../../web/js/seal.js';
 
 function expect(cond, what) {
   if (!cond) throw new Error(what);
@@ -78,9 +80,16 @@ export const checks = [
       const token = await service('/rp/v1/token', { code });
       expect(token.status === 200, `the code exchange answered ${token.status}`);
       const grant = token.body.grant;
-      const got = await service('/rp/v1/data', { grant, items: ['tax.income'] });
-      expect(got.status === 200 && got.body.items['tax.income'], `the fetch answered ${got.status}`);
-      const more = await service('/rp/v1/data', { grant, items: ['pension.benefit'] });
+      // The holders answer sealed to the service's reply key; Mado relays what it cannot read.
+      const key = await replyKey();
+      const got = await service('/rp/v1/data', { grant, items: ['tax.income'], reply_key: key.text });
+      expect(got.status === 200 && Array.isArray(got.body.answers) && got.body.answers.length === 1,
+        `the fetch answered ${got.status}`);
+      expect(!JSON.stringify(got.body).includes('yen'), 'a value travelled in the clear');
+      const answer = JSON.parse(await openSealed(key, got.body.event_id, got.body.answers[0].sealed));
+      expect(answer.record === got.body.event_id && answer.items['tax.income']
+        && Number.isInteger(answer.items['tax.income'].value.yen), 'the answer does not open to the income');
+      const more = await service('/rp/v1/data', { grant, items: ['pension.benefit'], reply_key: key.text });
       expect(more.status === 403, 'the item left out was served');
 
       // The person sees the use and withdraws.
@@ -90,7 +99,7 @@ export const checks = [
       await page.screenshot({ path: path.join(artifacts, 'consents-ja-360.png'), fullPage: true });
       await page.click('#consents-list li.entry[data-status="active"] button[data-action="revoke"]');
       await page.waitForSelector('#consents-list li.entry[data-status="revoked"]');
-      const after = await service('/rp/v1/data', { grant, items: ['tax.income'] });
+      const after = await service('/rp/v1/data', { grant, items: ['tax.income'], reply_key: key.text });
       expect(after.status === 403 && after.body.reason === 'revoked',
         `after withdrawal the fetch answered ${after.status} ${after.body.reason}`);
       // The receipt downloads.
