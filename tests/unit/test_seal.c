@@ -496,6 +496,7 @@ test_ticket_sign_refuses(void **state)
 	REFUSED(t.holder[0] = '\0');
 	REFUSED(t.requester[0] = 'X');
 	REFUSED(t.subject[42] = '\0');
+	REFUSED(t.subject[5] = '+');
 	REFUSED(t.n_items = 0);
 	REFUSED(t.n_items = MADO_TICKET_ITEMS_MAX + 1);
 	REFUSED(snprintf(t.items[1], sizeof(t.items[1]), "tax.income"));
