@@ -46,13 +46,17 @@ function valueLines(value) {
 }
 
 // The read, opened: the holders' answers, each sealed to key and bound to the record,
-// merged into the catalogue's items; an item no holder sent a value for is not held.
+// merged into the catalogue's items (each holder's own items only); an item no holder
+// sent a value for is not held.
 export async function openMyData(data, key) {
+  const holderOf = new Map();
+  for (const o of data.organisations || []) for (const i of o.items || []) holderOf.set(i.code, o.code);
   const values = {};
   for (const a of data.answers || []) {
     const plain = JSON.parse(await openSealed(key, data.record, a.sealed));
     if (plain.record !== data.record) throw new Error('an answer for another read');
-    Object.assign(values, plain.items || {});
+    for (const [code, v] of Object.entries(plain.items || {}))
+      if (holderOf.get(code) === a.holder) values[code] = v;
   }
   const organisations = [];
   for (const o of data.organisations || []) {
