@@ -168,8 +168,6 @@ data(struct mado_req *rq)
 		return rc;
 	rc = mydata__read(db, rq->actor.person_id, rq->actor.session_hex,
 			  mado_http_query(rq, "item"), data_row, &d);
-	if (rc == MADO_OK && !d.unknown && !d.served)
-		rc = MADO_E_INTERNAL; /* the function always decides first */
 	if (rc != MADO_OK) {
 		cJSON_Delete(d.targets);
 		mado_text_free(&t);
@@ -180,9 +178,11 @@ data(struct mado_req *rq)
 			     mado_err_slug(rc));
 		return MADO_E_ACCESS_RECORD_FAILED;
 	}
-	if (d.unknown) {
+	if (d.unknown || !d.served) {
+		/* The function always decides first; without a decision no holder is asked. */
 		mado_text_free(&t);
-		return mado_http_fail(rq, MADO_E_NOT_FOUND, "no such data item");
+		return d.unknown ? mado_http_fail(rq, MADO_E_NOT_FOUND, "no such data item")
+				 : MADO_E_INTERNAL;
 	}
 	if (d.grouped) {
 		mado_jw_close(&d.w); /* items */
