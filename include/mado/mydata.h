@@ -1,7 +1,8 @@
 /*
  * My information: what the holding organisations keep about the person, read through the
- * same recorded gate as an agency's query (channel self), its downloads, and the person's
- * correction requests and "not mine" on an item (disputes about the item).
+ * same recorded gate as an agency's query (channel self) and relayed from the holders
+ * sealed to the person's reply key, and the person's correction requests and "not mine"
+ * on an item (disputes about the item).
  */
 #ifndef MADO_MYDATA_H
 #define MADO_MYDATA_H

@@ -1,12 +1,16 @@
 /*
  * My information: the person's data as the holding organisations keep it, grouped by
- * holder, and its downloads (JSON, CSV); each read goes through portal.mydata_read, which
- * writes the person's own access record (channel self) before anything is read, so no
- * record, no data. From any item the person may ask its holder for a correction or say
- * "this is not mine" (which freezes the item); both are cases in the holder's dispute
- * queue, answered on the gateway like disputes about an entry.
+ * holder. Each read goes through portal.mydata_read, which writes the person's own access
+ * record (channel self) and names the holders to ask; once it is committed, each holder
+ * is asked with a signed ticket (server/relay) and answers with its values sealed to the
+ * reply key the person's browser sent. Mado passes the sealed answers on beside the
+ * catalogue's names for the items: it never sees a value, so the page opens the answers
+ * and makes the downloads itself. From any item the person may ask its holder for a
+ * correction or say "this is not mine" (which freezes the item); both are cases in the
+ * holder's dispute queue, answered on the gateway like disputes about an entry.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cjson/cJSON.h>
@@ -18,51 +22,24 @@
 #include "mado/json.h"
 #include "mado/log.h"
 #include "mado/mydata.h"
+#include "mado/relay.h"
+#include "mado/seal.h"
 #include "mado/util.h"
 #include "mydata_int.h"
 
-/* The document being written: JSON grouped by holder, or CSV one value a line. */
+/* The read being answered: its decision, and the document of the items' names. */
 struct doc {
 	struct mado_text *t;
 	struct mado_jw w;
-	bool csv, unknown, grouped, served;
+	bool unknown, grouped, served;
 	char stamp[32];
 	char org[64]; /* the holder whose group is open */
+	char row[24], event[40], requester[48], purpose[64], legal_ref[208];
+	cJSON *targets; /* the holders to ask */
 };
 
-static const char *const csv_columns[] = {
-    "organisation", "organisation_ja", "organisation_en", "item",  "item_ja", "item_en",
-    "source_ja",    "source_en",       "value",           "as_of", "frozen"};
-
 static void
-csv_str(struct mado_text *t, const char *s, bool last)
-{
-	mado_csv_cell(t, s != NULL ? s : "", s != NULL ? strlen(s) : 0, last);
-}
-
-static void
-head(struct doc *d, const char *entry)
-{
-	size_t i;
-
-	if (d->csv) {
-		/* A BOM so that spreadsheet programs read the Japanese names as UTF-8. */
-		mado_text_puts(d->t, "\xEF\xBB\xBF");
-		for (i = 0; i < MADO_NELEM(csv_columns); i++)
-			mado_text_printf(d->t, "%s%s", csv_columns[i],
-					 i + 1 < MADO_NELEM(csv_columns) ? "," : "\r\n");
-		return;
-	}
-	mado_jw_open(&d->w, '{');
-	mado_jw_kstr(&d->w, "read_at", d->stamp);
-	mado_jw_key(&d->w, "entry");
-	mado_jw_raw(&d->w, entry, "null");
-	mado_jw_key(&d->w, "organisations");
-	mado_jw_open(&d->w, '[');
-}
-
-static void
-value_json(struct doc *d, const struct mydata_row *r)
+item_json(struct doc *d, const struct mydata_row *r)
 {
 	struct mado_jw *w = &d->w;
 
@@ -86,9 +63,6 @@ value_json(struct doc *d, const struct mydata_row *r)
 	mado_jw_kstr(w, "name_en", r->item_en);
 	mado_jw_kstr(w, "source_ja", r->source_ja);
 	mado_jw_kstr(w, "source_en", r->source_en);
-	mado_jw_key(w, "value");
-	mado_jw_raw(w, r->value, "null");
-	mado_jw_kstr(w, "as_of", r->as_of);
 	mado_jw_key(w, "frozen");
 	mado_jw_bool(w, r->frozen);
 	mado_jw_key(w, "cases");
@@ -96,21 +70,7 @@ value_json(struct doc *d, const struct mydata_row *r)
 	mado_jw_close(w);
 }
 
-static void
-value_csv(struct doc *d, const struct mydata_row *r)
-{
-	csv_str(d->t, r->org, false);
-	csv_str(d->t, r->org_ja, false);
-	csv_str(d->t, r->org_en, false);
-	csv_str(d->t, r->item, false);
-	csv_str(d->t, r->item_ja, false);
-	csv_str(d->t, r->item_en, false);
-	csv_str(d->t, r->source_ja, false);
-	csv_str(d->t, r->source_en, false);
-	csv_str(d->t, r->value, false);
-	csv_str(d->t, r->as_of, false);
-	csv_str(d->t, r->frozen ? "true" : "false", true);
-}
+#define COPY(dst, src) snprintf((dst), sizeof(dst), "%s", (src) != NULL ? (src) : "")
 
 static int
 data_row(const void *row, int i, void *arg)
@@ -119,38 +79,98 @@ data_row(const void *row, int i, void *arg)
 	struct doc *d = arg;
 
 	if (i == 0) {
-		/* The decision: served (with the record's row), or an unknown item. */
+		/* The decision: served (with the record and the holders), or an unknown item. */
 		if (r->reason != NULL) {
 			d->unknown = true;
-		} else {
-			d->served = true;
-			head(d, r->event_row);
+			return MADO_OK;
 		}
+		if (r->event_row == NULL || r->event_id == NULL || r->requester == NULL ||
+		    r->targets == NULL || (d->targets = cJSON_Parse(r->targets)) == NULL)
+			return MADO_E_INTERNAL;
+		d->served = true;
+		COPY(d->row, r->event_row);
+		COPY(d->event, r->event_id);
+		COPY(d->requester, r->requester);
+		COPY(d->purpose, r->purpose);
+		COPY(d->legal_ref, r->legal_ref);
+		mado_jw_open(&d->w, '{');
+		mado_jw_kstr(&d->w, "read_at", d->stamp);
+		mado_jw_key(&d->w, "entry");
+		mado_jw_raw(&d->w, d->row, "null");
+		mado_jw_kstr(&d->w, "record", d->event);
+		mado_jw_key(&d->w, "organisations");
+		mado_jw_open(&d->w, '[');
 		return MADO_OK;
 	}
-	if (!d->served || r->item == NULL)
-		return MADO_OK;
-	if (d->csv)
-		value_csv(d, r);
-	else
-		value_json(d, r);
+	if (d->served && r->item != NULL)
+		item_json(d, r);
 	return MADO_OK;
 }
 
-/* Reads the person's data (recorded) into d; the response is the caller's to write. */
+/* Each holder asked for its part of the committed read; a holder that does not answer
+   fails the read, and the person's log says so beside the record. */
 static int
-read_data(struct mado_req *rq, struct doc *d)
+relay(struct mado_req *rq, struct mado_db *db, struct doc *d, const unsigned char *key)
 {
+	struct mado_relay_job job = {
+	    .record = d->event,
+	    .requester = d->requester,
+	    .purpose = d->purpose,
+	    .legal_ref = d->legal_ref,
+	    .reply_key = key,
+	    .req_id = rq->id,
+	};
+	cJSON *answers;
+	char *text;
+	int rc;
+
+	if ((rc = mado_relay_ask(&job, d->targets, &answers)) != MADO_OK) {
+		mado_text_free(d->t);
+		if (mydata__relay_failed(db, d->row, d->event) != MADO_OK)
+			mado_log_err(rq->id, "the failed relay could not be recorded");
+		mado_http_ext(rq, "record", d->event);
+		return mado_http_fail(rq, rc, "a holder of the data did not answer");
+	}
+	text = cJSON_PrintUnformatted(answers);
+	cJSON_Delete(answers);
+	if (text == NULL) {
+		mado_text_free(d->t);
+		return MADO_E_INTERNAL;
+	}
+	mado_jw_key(&d->w, "answers");
+	mado_jw_raw(&d->w, text, "[]");
+	cJSON_free(text);
+	mado_jw_close(&d->w);
+	return mado_http_take(rq, "application/json", d->t);
+}
+
+static int
+data(struct mado_req *rq)
+{
+	unsigned char key[MADO_SEAL_KEY_LEN];
+	struct mado_text t = {0};
+	struct doc d = {.t = &t};
+	struct mado_bad bad = {.err = MADO_E_VALIDATION, .index = -1};
 	struct mado_db *db;
 	int rc;
 
-	mado_rfc3339_now(d->stamp);
-	mado_jw_init(&d->w, d->t);
+	/* The router checked its length; a key that is no P-256 point is refused here,
+	   before anything is recorded. */
+	if (!mado_seal_key_parse(mado_http_query(rq, "reply_key"), key)) {
+		snprintf(bad.field, sizeof(bad.field), "reply_key");
+		snprintf(bad.detail, sizeof(bad.detail),
+			 "reply_key must be a P-256 public key (87 characters of base64url)");
+		return mado_http_bad_input(rq, &bad);
+	}
+	mado_rfc3339_now(d.stamp);
+	mado_jw_init(&d.w, d.t);
 	if ((rc = mado_http_db(rq, &db)) != MADO_OK)
 		return rc;
-	if ((rc = mydata__read(db, rq->actor.person_id, rq->actor.session_hex,
-			       mado_http_query(rq, "item"), data_row, d)) != MADO_OK) {
-		mado_text_free(d->t);
+	rc = mydata__read(db, rq->actor.person_id, rq->actor.session_hex,
+			  mado_http_query(rq, "item"), data_row, &d);
+	if (rc != MADO_OK) {
+		cJSON_Delete(d.targets);
+		mado_text_free(&t);
 		/* No record, no data: whatever the cause, the answer is 503. */
 		if (rc == MADO_E_DB_UNAVAILABLE)
 			return rc;
@@ -158,56 +178,20 @@ read_data(struct mado_req *rq, struct doc *d)
 			     mado_err_slug(rc));
 		return MADO_E_ACCESS_RECORD_FAILED;
 	}
-	if (d->unknown) {
-		mado_text_free(d->t);
-		return mado_http_fail(rq, MADO_E_NOT_FOUND, "no such data item");
+	if (d.unknown || !d.served) {
+		/* The function always decides first; without a decision no holder is asked. */
+		mado_text_free(&t);
+		return d.unknown ? mado_http_fail(rq, MADO_E_NOT_FOUND, "no such data item")
+				 : MADO_E_INTERNAL;
 	}
-	if (!d->served) {
-		/* The function always decides first; without a decision nothing is shown. */
-		mado_text_free(d->t);
-		return MADO_E_INTERNAL;
+	if (d.grouped) {
+		mado_jw_close(&d.w); /* items */
+		mado_jw_close(&d.w); /* the holder */
 	}
-	if (!d->csv) {
-		if (d->grouped) {
-			mado_jw_close(&d->w);
-			mado_jw_close(&d->w);
-		}
-		mado_jw_close(&d->w); /* organisations */
-		mado_jw_close(&d->w);
-	}
-	return MADO_OK;
-}
-
-static int
-data(struct mado_req *rq)
-{
-	struct mado_text t = {0};
-	struct doc d = {.t = &t};
-	int rc;
-
-	if ((rc = read_data(rq, &d)) != MADO_OK)
-		return rc;
-	return mado_http_take(rq, "application/json", &t);
-}
-
-static int
-data_export(struct mado_req *rq)
-{
-	const char *format = mado_http_query(rq, "format");
-	const char *item = mado_http_query(rq, "item");
-	struct mado_text t = {0};
-	struct doc d = {.t = &t, .csv = format == NULL || strcmp(format, "csv") == 0};
-	char disp[160];
-	int rc;
-
-	if ((rc = read_data(rq, &d)) != MADO_OK)
-		return rc;
-	/* item is a checked code (a-z 0-9 _ . -): safe inside the quoted file name. */
-	snprintf(disp, sizeof(disp), "attachment; filename=\"mado-my-information-%s%s%.10s.%s\"",
-		 item != NULL ? item : "", item != NULL ? "-" : "", d.stamp,
-		 d.csv ? "csv" : "json");
-	mado_http_header(rq, "Content-Disposition", disp);
-	return mado_http_take(rq, d.csv ? "text/csv; charset=utf-8" : "application/json", &t);
+	mado_jw_close(&d.w); /* organisations */
+	rc = relay(rq, db, &d, key);
+	cJSON_Delete(d.targets);
+	return rc;
 }
 
 static int
@@ -232,7 +216,7 @@ case_open(struct mado_req *rq)
 		return rc;
 	rc = mydata__case_open(db, rq->actor.person_id, rq->params[0], kind, note, &o);
 	if (rc == MADO_E_NOT_FOUND)
-		return mado_http_fail(rq, rc, "you hold no such data item");
+		return mado_http_fail(rq, rc, "no such data item");
 	if (rc != MADO_OK)
 		return rc;
 	out = cJSON_CreateObject();
@@ -243,14 +227,17 @@ case_open(struct mado_req *rq)
 	return mado_http_json(rq, o.created ? 201 : 200, out);
 }
 
-static const char *const formats[] = {"csv", "json", NULL};
 static const char *const case_kinds[] = {"correction", "not-mine", NULL};
 
-static const struct mado_field data_query[] = {{.name = "item", .kind = MADO_K_CODE},
-					       MADO_FIELDS_END};
-static const struct mado_field export_query[] = {
+static const struct mado_field data_query[] = {
     {.name = "item", .kind = MADO_K_CODE},
-    {.name = "format", .kind = MADO_K_ENUM, .words = formats},
+    /* The holders' answers are sealed to it: Mado passes them on and cannot read them. */
+    {.name = "reply_key",
+     .kind = MADO_K_TEXT,
+     .required = true,
+     .min = 87,
+     .max = 87,
+     .hint = "a P-256 public key, its uncompressed point in base64url (87 characters)"},
     MADO_FIELDS_END};
 static const struct mado_field item_path[] = {{.name = "item", .kind = MADO_K_CODE},
 					      MADO_FIELDS_END};
@@ -260,18 +247,12 @@ static const struct mado_field case_body[] = {
     MADO_FIELDS_END,
 };
 
-/* Literal paths come before {item}. */
 static const struct mado_route routes[] = {
     {.method = "GET",
      .pattern = "/api/v1/me/data",
      .handler = data,
      .acts = MADO_ACT_MY_INFO,
      .query = data_query},
-    {.method = "GET",
-     .pattern = "/api/v1/me/data/export",
-     .handler = data_export,
-     .acts = MADO_ACT_MY_INFO,
-     .query = export_query},
     {.method = "POST",
      .pattern = "/api/v1/me/data/{item}/disputes",
      .handler = case_open,

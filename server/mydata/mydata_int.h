@@ -8,26 +8,32 @@
 #include "mado/db.h"
 
 /* One row of portal.mydata_read (strings borrowed while the row function runs; NULL is
-   SQL NULL). Row 0 is the decision (reason, event_row); every later row one value. */
+   SQL NULL). Row 0 is the decision (reason; served: the record's row and event id, the
+   organisation, purpose and legal reference it names, the holders to ask); every later
+   row one catalogue item asked, without its value. */
 struct mydata_row {
-	const char *reason, *event_row;
+	const char *reason, *event_row, *event_id, *requester, *purpose, *legal_ref;
+	const char *targets /* JSON array */;
 	const char *org, *org_ja, *org_en, *item, *item_ja, *item_en, *source_ja, *source_en;
-	const char *value /* JSON */, *as_of, *cases /* JSON array */;
+	const char *cases /* JSON array */;
 	bool frozen;
 };
 
-/* The person's data (all items, or item), recorded first as the person's own read (in a
-   helper's session, the session's hash, as the helper's); rows go to fn. Fails (and nothing is
-   returned) when the record cannot be written. */
+/* The person's read (all items, or item), recorded first as the person's own read (in a
+   helper's session, the session's hash, as the helper's) and committed; rows go to fn.
+   Fails (and no holder may be asked) when the record cannot be written. */
 int mydata__read(struct mado_db *db, const char *person, const char *session, const char *item,
 		 mado_db_row_fn fn, void *arg);
+/* A holder did not answer the read recorded as row/event: its second record, outcome
+   failed. */
+int mydata__relay_failed(struct mado_db *db, const char *row, const char *event);
 
 struct mydata_opened {
 	char case_no[32];
 	bool created; /* false: a case of this kind on the item was already in progress */
 };
-/* A correction request or "not mine" on an item the person holds; MADO_E_NOT_FOUND when
-   they hold no such item. */
+/* A correction request or "not mine" on a catalogue item; MADO_E_NOT_FOUND when there is
+   no such item. */
 int mydata__case_open(struct mado_db *db, const char *person, const char *item, const char *kind,
 		      const char *note, struct mydata_opened *out);
 

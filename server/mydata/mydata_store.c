@@ -1,7 +1,8 @@
 /*
- * The SQL of My information: both statements call SECURITY DEFINER functions of
- * sql/functions/mydata.sql as the person (mado.person_id, which the functions check).
- * portal.mydata_read writes the access record before it reads, in the same statement.
+ * The SQL of My information: the statements call SECURITY DEFINER functions of
+ * sql/functions/mydata.sql and gateway.sql. portal.mydata_read writes the access record
+ * and names the holders to ask in one statement, run as the person (mado.person_id,
+ * which the function checks) and committed before any holder is asked.
  */
 #include "mado/db.h"
 #include "mado/err.h"
@@ -9,10 +10,13 @@
 
 static struct mado_db_stmt Q_READ = MADO_DB_STMT_AS_PERSON(
     "mydata_read",
-    "SELECT reason, event_row::text AS event_row, org, org_ja, org_en, item, item_ja,"
-    " item_en, source_ja, source_en, value::text AS value, as_of::text AS as_of, frozen,"
-    " cases::text AS cases FROM portal.mydata_read($1::uuid, $2, $3::bytea)",
+    "SELECT reason, event_row::text AS event_row, event_id::text AS event_id, requester,"
+    " purpose, legal_ref, targets::text AS targets, org, org_ja, org_en, item, item_ja,"
+    " item_en, source_ja, source_en, frozen, cases::text AS cases"
+    " FROM portal.mydata_read($1::uuid, $2, $3::bytea)",
     3);
+static struct mado_db_stmt Q_RELAY_FAILED =
+    MADO_DB_STMT("mydata_relay_failed", "SELECT portal.relay_failed($1::bigint, $2::uuid)", 2);
 static struct mado_db_stmt Q_CASE_OPEN = MADO_DB_STMT_AS_PERSON(
     "mydata_case_open",
     "SELECT case_no, created FROM portal.mydata_case_open($1::uuid, $2, $3, $4)", 4);
@@ -23,16 +27,26 @@ mydata__read(struct mado_db *db, const char *person, const char *session, const 
 {
 	static const struct mado_col cols[] = {
 	    MADO_COL(STR, mydata_row, reason),    MADO_COL(STR, mydata_row, event_row),
-	    MADO_COL(STR, mydata_row, org),       MADO_COL(STR, mydata_row, org_ja),
-	    MADO_COL(STR, mydata_row, org_en),    MADO_COL(STR, mydata_row, item),
-	    MADO_COL(STR, mydata_row, item_ja),   MADO_COL(STR, mydata_row, item_en),
-	    MADO_COL(STR, mydata_row, source_ja), MADO_COL(STR, mydata_row, source_en),
-	    MADO_COL(STR, mydata_row, value),     MADO_COL(STR, mydata_row, as_of),
-	    MADO_COL(BOOL, mydata_row, frozen),   MADO_COL(STR, mydata_row, cases),
+	    MADO_COL(STR, mydata_row, event_id),  MADO_COL(STR, mydata_row, requester),
+	    MADO_COL(STR, mydata_row, purpose),   MADO_COL(STR, mydata_row, legal_ref),
+	    MADO_COL(STR, mydata_row, targets),   MADO_COL(STR, mydata_row, org),
+	    MADO_COL(STR, mydata_row, org_ja),    MADO_COL(STR, mydata_row, org_en),
+	    MADO_COL(STR, mydata_row, item),      MADO_COL(STR, mydata_row, item_ja),
+	    MADO_COL(STR, mydata_row, item_en),   MADO_COL(STR, mydata_row, source_ja),
+	    MADO_COL(STR, mydata_row, source_en), MADO_COL(BOOL, mydata_row, frozen),
+	    MADO_COL(STR, mydata_row, cases),
 	};
 	const char *p[3] = {person, item, session};
 
 	return mado_db_each(db, &Q_READ, p, MADO_COLS(cols), sizeof(struct mydata_row), fn, arg);
+}
+
+int
+mydata__relay_failed(struct mado_db *db, const char *row, const char *event)
+{
+	const char *p[2] = {row, event};
+
+	return mado_db_run(db, &Q_RELAY_FAILED, p, NULL);
 }
 
 int

@@ -455,6 +455,7 @@ read_backends(const char *what)
 static void
 test_stale_reads_on_replica(void **state)
 {
+	char path[160];
 	struct th_resp r;
 	cJSON *j, *log, *e;
 	double entry;
@@ -478,14 +479,27 @@ test_stale_reads_on_replica(void **state)
 			     " 'mado-read'"),
 			 0);
 
-	/* bob (logged in through haproxy by the first test) reads his data on node 1: an
-	   entry in his log, written on the primary; node 2 shows it to him straight away. */
-	assert_int_equal(th_person_http(&env[1], &bob, "GET", "/api/v1/me/data", NULL, &r), 0);
-	assert_int_equal(r.status, 200);
+	/* bob (logged in through haproxy by the first test) reads his data on node 1: entries
+	   in his log, written on the primary; node 2 shows them to him straight away. The
+	   cluster runs no data holders, so the read is recorded, then fails (holder-unavailable)
+	   and its failure is recorded beside it: the newest entry. */
+	snprintf(path, sizeof(path), "/api/v1/me/data?reply_key=%s", th_reply_key());
+	assert_int_equal(th_person_http(&env[1], &bob, "GET", path, NULL, &r), 0);
+	assert_int_equal(r.status, 503);
+	assert_string_equal(th_type(&r), "holder-unavailable");
 	assert_non_null(j = th_json(&r));
-	entry = cJSON_GetObjectItemCaseSensitive(j, "entry")->valuedouble;
+	assert_int_equal(sql(NULL, 0,
+			     "SELECT count(*) FROM portal.access_events WHERE person_id = '%s'"
+			     " AND event_id = '%s' AND channel = 'self' AND outcome = 'served'",
+			     bob.id, th_jstr(j, "record")),
+			 1);
 	cJSON_Delete(j);
 	th_resp_free(&r);
+	entry = (double)sql(NULL, 0,
+			    "SELECT max(id) FROM portal.access_events WHERE person_id = '%s'"
+			    " AND channel = 'self' AND outcome = 'failed'",
+			    bob.id);
+	assert_true(entry > 0);
 	assert_int_equal(th_person_http(&env[2], &bob, "GET",
 					"/api/v1/me/access-log?channel=self&limit=1", NULL, &r),
 			 0);

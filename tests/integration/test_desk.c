@@ -22,7 +22,8 @@
 static struct th_env env;
 static struct th_person alice = {.card = "alice"}, bob = {.card = "bob"};
 
-#define scalar(...) th_sql(&env, __VA_ARGS__)
+#define scalar(...)     th_sql(&env, __VA_ARGS__)
+#define scalar_str(...) th_sql_str(&env, __VA_ARGS__)
 
 static int
 setup(void **state)
@@ -228,6 +229,53 @@ status_of(struct terminal *t, const char *method, const char *path, const char *
 	return st;
 }
 
+/* A read of the resident's data, with the tests' reply key as the terminal sends its own. */
+static const char *
+data_path(void)
+{
+	static char buf[160];
+
+	snprintf(buf, sizeof(buf), "/api/v1/me/data?reply_key=%s", th_reply_key());
+	return buf;
+}
+
+/* The resident's name as the registry keeps it (its own database, its pseudonym). */
+static void
+set_name(const struct th_person *p, const char *name)
+{
+	char who[64];
+
+	assert_int_equal(scalar_str(who, sizeof(who),
+				    "SELECT pseudonym FROM portal.pseudonyms WHERE person_id = '%s'"
+				    " AND org_code = 'residents-registry'",
+				    p->id),
+			 0);
+	assert_int_equal(th_holder_sql(&env, "residents-registry",
+				       "WITH u AS (UPDATE holder.holdings SET value ="
+				       " '{\"ja\": \"%s\"}' WHERE pseudonym = '%s' AND item ="
+				       " 'resident.name' RETURNING 1) SELECT count(*) FROM u",
+				       name, who),
+			 1);
+}
+
+/* The name in a read's sealed answers, opened with the tests' key. */
+static const char *
+name_in(const struct th_resp *r)
+{
+	static char buf[256];
+	cJSON *j = th_json(r), *values;
+
+	assert_non_null(j);
+	assert_non_null(values = th_open_answers(j, th_jstr(j, "record")));
+	snprintf(buf, sizeof(buf), "%s",
+		 th_jstr(cJSON_GetObjectItemCaseSensitive(
+			     cJSON_GetObjectItemCaseSensitive(values, "resident.name"), "value"),
+			 "ja"));
+	cJSON_Delete(values);
+	cJSON_Delete(j);
+	return buf;
+}
+
 /* Staff certificates never open a resident's session; cards never a staff session; and
    neither session's cookie opens the other's pages. */
 static void
@@ -323,7 +371,7 @@ test_visit_limits_and_log(void **state)
 	served++;
 	assert_int_equal(status_of(&t, "GET", "/api/v1/me/notices", NULL, NULL, 0), 200);
 	served++;
-	assert_int_equal(status_of(&t, "GET", "/api/v1/me/data", NULL, NULL, 0), 200);
+	assert_int_equal(status_of(&t, "GET", data_path(), NULL, NULL, 0), 200);
 	served += 2; /* the request, and the read of the data named the same way */
 	snprintf(path, sizeof(path), "/api/v1/me/consents/%s/revoke", consent);
 	assert_int_equal(status_of(&t, "POST", path, "{}", NULL, 0), 200);
@@ -447,7 +495,7 @@ test_visit_time_limit(void **state)
 	assert_int_equal(status_of(&t, "GET", "/api/v1/me/access-log", NULL, type, sizeof(type)),
 			 403);
 	assert_string_equal(type, "own-session-only");
-	assert_int_equal(status_of(&t, "GET", "/api/v1/me/data", NULL, NULL, 0), 403);
+	assert_int_equal(status_of(&t, "GET", data_path(), NULL, NULL, 0), 403);
 	assert_int_equal(
 	    scalar("SELECT count(*) FROM portal.access_events WHERE person_id = '%s'", alice.id),
 	    events);
@@ -476,7 +524,8 @@ test_visit_time_limit(void **state)
 static void
 test_second_card_new_visit(void **state)
 {
-	char alice_name[256], bob_name[256], old_person[128], type[64], first[40], second[40];
+	char alice_name[256], bob_name[256], old_person[128], type[64], first[40], second[40],
+	    record[40];
 	struct terminal t;
 	struct th_resp r;
 
@@ -484,18 +533,13 @@ test_second_card_new_visit(void **state)
 	/* Names the test can tell apart, whatever the demo data drew. */
 	snprintf(alice_name, sizeof(alice_name), "Alice Deskvisit");
 	snprintf(bob_name, sizeof(bob_name), "Bob Deskvisit");
-	assert_int_equal(scalar("UPDATE agency_registry.holdings SET value = '{\"ja\": \"%s\"}'"
-				" WHERE person_id = '%s' AND item = 'resident.name'",
-				alice_name, alice.id),
-			 1);
-	assert_int_equal(scalar("UPDATE agency_registry.holdings SET value = '{\"ja\": \"%s\"}'"
-				" WHERE person_id = '%s' AND item = 'resident.name'",
-				bob_name, bob.id),
-			 1);
+	set_name(&alice, alice_name);
+	set_name(&bob, bob_name);
 
 	staff_login("desk-clerk", &t);
 	visit_with(&t, alice.card);
-	assert_int_equal(term(&t, "GET", "/api/v1/me/data", NULL, &r), 200);
+	assert_int_equal(term(&t, "GET", data_path(), NULL, &r), 200);
+	assert_string_equal(name_in(&r), alice_name);
 	th_resp_free(&r);
 	snprintf(old_person, sizeof(old_person), "%s", t.person);
 
@@ -505,7 +549,7 @@ test_second_card_new_visit(void **state)
 	assert_string_equal(th_reason(&r), "new-card");
 	th_resp_free(&r);
 	snprintf(t.person, sizeof(t.person), "%s", old_person);
-	assert_int_equal(status_of(&t, "GET", "/api/v1/me/data", NULL, type, sizeof(type)), 401);
+	assert_int_equal(status_of(&t, "GET", data_path(), NULL, type, sizeof(type)), 401);
 	assert_int_equal(scalar("SELECT count(*) FROM portal.desk_visits WHERE id = '%s'"
 				" AND end_reason = 'new-card' AND person_id = '%s'",
 				t.visit, alice.id),
@@ -527,10 +571,21 @@ test_second_card_new_visit(void **state)
 	assert_int_equal(visit_card(&t, bob.card, &r), 200);
 	snprintf(t.person_csrf, sizeof(t.person_csrf), "%s", member(&r, "csrf_token"));
 	th_resp_free(&r);
-	assert_int_equal(term(&t, "GET", "/api/v1/me/data", NULL, &r), 200);
-	assert_non_null(strstr(r.body, bob_name));
+	assert_int_equal(term(&t, "GET", data_path(), NULL, &r), 200);
+	/* Sealed to the terminal's key: the names are in the answers, not in what Mado sent. */
+	assert_string_equal(name_in(&r), bob_name);
+	assert_null(strstr(r.body, bob_name));
 	assert_null(strstr(r.body, alice_name));
+	snprintf(record, sizeof(record), "%s", member(&r, "record"));
 	th_resp_free(&r);
+	/* Recorded as the desk's read of bob's data. */
+	assert_int_equal(
+	    scalar("SELECT count(*) FROM portal.access_events WHERE person_id = '%s'"
+		   " AND event_id = '%s' AND channel = 'desk' AND purpose = 'desk-visit'"
+		   " AND org_code = 'city-desk' AND cardinality(items) = 11"
+		   " AND outcome = 'served'",
+		   bob.id, record),
+	    1);
 	assert_int_equal(scalar("SELECT count(*) FROM portal.sessions WHERE desk_visit IN"
 				" ('%s', '%s') OR (desk_visit = '%s' AND person_id <> '%s')",
 				first, second, t.visit, bob.id),

@@ -1,8 +1,10 @@
 /*
- * My information against a real PostgreSQL and a real mado: a person reads what the demo
- * agencies hold about them through the recorded gate (channel self), downloads it, asks a
- * holder for a correction and says "this is not mine" on an item; the holders see the
- * cases in their queue on the gateway and answer them.
+ * My information against a real PostgreSQL, a real mado and the demo's data holders: a
+ * person reads what the demo agencies hold about them through the recorded gate (channel
+ * self), the values coming from each holder's own database sealed to the person's reply
+ * key (Mado's response holds none of them); a holder down fails the read and the log says
+ * so. The person asks a holder for a correction and says "this is not mine" on an item;
+ * the holders see the cases in their queue on the gateway and answer them.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -69,8 +71,8 @@ query(const char *org, const struct th_person *p, const char *items, const char 
 	snprintf(body, sizeof(body),
 		 "{\"person\":\"%s\",\"items\":%s,\"purpose\":\"%s\",\"legal_ref\":\"%s\","
 		 "\"officer\":\"officer-17\",\"officer_role\":\"caseworker\",\"actor_kind\":"
-		 "\"human\",\"case_ref\":\"C-1\"}",
-		 pseudonym(p, org), items, purpose, legal_ref);
+		 "\"human\",\"case_ref\":\"C-1\",\"reply_key\":\"%s\"}",
+		 pseudonym(p, org), items, purpose, legal_ref, th_reply_key());
 	return gw(org, "POST", "/gw/v1/queries", body, r);
 }
 
@@ -113,16 +115,58 @@ find_item(const cJSON *doc, const char *org, const char *code)
 	return NULL;
 }
 
+/* The path of a read of My information (item NULL: every item), with the tests' reply
+   key as a browser sends its own. */
+static const char *
+data_path(const char *item)
+{
+	static char buf[2][256];
+	static int n;
+	char *b = buf[n++ % 2];
+
+	snprintf(b, 256, "/api/v1/me/data?reply_key=%s%s%s", th_reply_key(),
+		 item != NULL ? "&item=" : "", item != NULL ? item : "");
+	return b;
+}
+
 static cJSON *
 my_data(const struct th_person *p)
 {
 	struct th_resp r;
 	cJSON *j;
 
-	assert_int_equal(as(p, "GET", "/api/v1/me/data", NULL, &r), 200);
+	assert_int_equal(as(p, "GET", data_path(NULL), NULL, &r), 200);
 	assert_non_null(j = th_json(&r));
 	th_resp_free(&r);
 	return j;
+}
+
+/* The holders' sealed answers of a read, opened: item -> {"value", "as_of"}. */
+static cJSON *
+values_of(const cJSON *doc)
+{
+	cJSON *v;
+
+	assert_int_equal(strlen(str(doc, "record")), 36);
+	assert_non_null(v = th_open_answers(doc, str(doc, "record")));
+	return v;
+}
+
+/* The holder's value of item for p, a member of it as text (its own database, by its
+   own pseudonym). */
+static const char *
+held(const struct th_person *p, const char *org, const char *item, const char *member)
+{
+	static char buf[4][256];
+	static int n;
+	char *b = buf[n++ % 4];
+
+	assert_int_equal(th_holder_sql_str(&env, org, b, 256,
+					   "SELECT value->>'%s' FROM holder.holdings WHERE"
+					   " pseudonym = '%s' AND item = '%s'",
+					   member, pseudonym(p, org), item),
+			 0);
+	return b;
 }
 
 /* --- the read --- */
@@ -132,39 +176,28 @@ test_read_is_own_data_and_recorded(void **state)
 {
 	static const char *const orgs[] = {"residents-registry", "tax-office", "pension-service",
 					   "health-insurer", "city-welfare"};
-	char alice_name[128], bob_name[128], alice_income[64], bob_income[64], want[96];
+	char alice_name[128], bob_name[128], alice_income[64], bob_income[64];
 	long before = events_of(&alice), bob_before = events_of(&bob);
-	const cJSON *g, *i, *e;
+	const cJSON *g, *i, *e, *v;
 	struct th_resp r;
-	cJSON *j, *log;
+	cJSON *j, *log, *values;
 	int n = 0;
 	size_t k;
 
 	(void)state;
-	assert_int_equal(th_sql_str(&env, alice_name, sizeof(alice_name),
-				    "SELECT value->>'ja' FROM agency_registry.holdings"
-				    " WHERE person_id = '%s' AND item = 'resident.name'",
-				    alice.id),
-			 0);
-	assert_int_equal(th_sql_str(&env, bob_name, sizeof(bob_name),
-				    "SELECT value->>'ja' FROM agency_registry.holdings"
-				    " WHERE person_id = '%s' AND item = 'resident.name'",
-				    bob.id),
-			 0);
-	assert_int_equal(th_sql_str(&env, alice_income, sizeof(alice_income),
-				    "SELECT value->>'yen' FROM agency_tax.holdings"
-				    " WHERE person_id = '%s' AND item = 'tax.income'",
-				    alice.id),
-			 0);
-	assert_int_equal(th_sql_str(&env, bob_income, sizeof(bob_income),
-				    "SELECT value->>'yen' FROM agency_tax.holdings"
-				    " WHERE person_id = '%s' AND item = 'tax.income'",
-				    bob.id),
-			 0);
+	snprintf(alice_name, sizeof(alice_name), "%s",
+		 held(&alice, "residents-registry", "resident.name", "ja"));
+	snprintf(bob_name, sizeof(bob_name), "%s",
+		 held(&bob, "residents-registry", "resident.name", "ja"));
+	snprintf(alice_income, sizeof(alice_income), "%s",
+		 held(&alice, "tax-office", "tax.income", "yen"));
+	snprintf(bob_income, sizeof(bob_income), "%s",
+		 held(&bob, "tax-office", "tax.income", "yen"));
+	assert_true(alice_name[0] != '\0' && alice_income[0] != '\0');
 
-	assert_int_equal(as(&alice, "GET", "/api/v1/me/data", NULL, &r), 200);
+	assert_int_equal(as(&alice, "GET", data_path(NULL), NULL, &r), 200);
 	assert_non_null(j = th_json(&r));
-	/* Every demo agency's items, alice's values and nobody else's. */
+	/* Every demo agency's items, named by the catalogue. */
 	for (k = 0; k < sizeof(orgs) / sizeof(orgs[0]); k++) {
 		int found = 0;
 
@@ -181,28 +214,49 @@ test_read_is_own_data_and_recorded(void **state)
 			n++;
 	}
 	assert_int_equal(n, 11);
-	assert_non_null(strstr(r.body, alice_name));
-	if (strcmp(alice_name, bob_name) != 0)
-		assert_null(strstr(r.body, bob_name));
 	i = find_item(j, "tax-office", "tax.income");
 	assert_non_null(i);
-	assert_string_equal(str(i, "as_of"), "2025-12-31");
 	assert_true(str(i, "source_ja")[0] != '\0');
 	assert_true(str(i, "source_en")[0] != '\0');
+	assert_false(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(i, "frozen")));
+	/* Mado relayed ciphertext: no value is in the response as sent, nor a value's key. */
+	assert_null(cJSON_GetObjectItemCaseSensitive(i, "value"));
+	assert_null(strstr(r.body, alice_name));
+	assert_null(strstr(r.body, alice_income));
+	assert_null(strstr(r.body, "\"yen\""));
+	assert_null(strstr(r.body, "\"ja\""));
+	/* One answer from each holder, sealed to the reply key for this record. */
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(j, "answers")), 5);
+	values = values_of(j);
+	assert_null(th_open_answers(j, "another record"));
+	/* Opened: alice's values as the holders keep them, and nobody else's. */
+	assert_int_equal(cJSON_GetArraySize(values), 11);
+	v = cJSON_GetObjectItemCaseSensitive(values, "tax.income");
+	assert_string_equal(str(v, "as_of"), "2025-12-31");
 	assert_int_equal((long)cJSON_GetObjectItemCaseSensitive(
-			     cJSON_GetObjectItemCaseSensitive(i, "value"), "yen")
+			     cJSON_GetObjectItemCaseSensitive(v, "value"), "yen")
 			     ->valuedouble,
 			 atol(alice_income));
-	if (strcmp(alice_income, bob_income) != 0) {
-		snprintf(want, sizeof(want), "\"yen\":%s", bob_income);
-		assert_null(strstr(r.body, want));
-	}
-	assert_false(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(i, "frozen")));
+	if (strcmp(alice_income, bob_income) != 0)
+		assert_int_not_equal((long)cJSON_GetObjectItemCaseSensitive(
+					 cJSON_GetObjectItemCaseSensitive(v, "value"), "yen")
+					 ->valuedouble,
+				     atol(bob_income));
+	v = cJSON_GetObjectItemCaseSensitive(values, "resident.name");
+	assert_string_equal(str(cJSON_GetObjectItemCaseSensitive(v, "value"), "ja"), alice_name);
+	if (strcmp(alice_name, bob_name) != 0)
+		assert_string_not_equal(str(cJSON_GetObjectItemCaseSensitive(v, "value"), "ja"),
+					bob_name);
+	cJSON_Delete(values);
 	th_resp_free(&r);
 
 	/* Exactly one entry, in alice's log alone, and she sees it with channel self. */
 	assert_int_equal(events_of(&alice), before + 1);
 	assert_int_equal(events_of(&bob), bob_before);
+	assert_int_equal(scalar("SELECT count(*) FROM portal.access_events WHERE person_id = '%s'"
+				" AND event_id = '%s' AND channel = 'self' AND outcome = 'served'",
+				alice.id, str(j, "record")),
+			 1);
 	assert_int_equal(as(&alice, "GET", "/api/v1/me/access-log?channel=self&limit=1", NULL, &r),
 			 200);
 	assert_non_null(log = th_json(&r));
@@ -219,8 +273,8 @@ test_read_is_own_data_and_recorded(void **state)
 	cJSON_Delete(j);
 	th_resp_free(&r);
 
-	/* One item alone: one value, one more entry. */
-	assert_int_equal(as(&alice, "GET", "/api/v1/me/data?item=pension.record", NULL, &r), 200);
+	/* One item alone: one item named, one holder asked, one value, one more entry. */
+	assert_int_equal(as(&alice, "GET", data_path("pension.record"), NULL, &r), 200);
 	assert_non_null(j = th_json(&r));
 	n = 0;
 	cJSON_ArrayForEach (g, cJSON_GetObjectItemCaseSensitive(j, "organisations")) {
@@ -229,6 +283,17 @@ test_read_is_own_data_and_recorded(void **state)
 	}
 	assert_int_equal(n, 1);
 	assert_non_null(find_item(j, "pension-service", "pension.record"));
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(j, "answers")), 1);
+	values = values_of(j);
+	assert_int_equal(cJSON_GetArraySize(values), 1);
+	assert_int_equal(
+	    (long)cJSON_GetObjectItemCaseSensitive(
+		cJSON_GetObjectItemCaseSensitive(
+		    cJSON_GetObjectItemCaseSensitive(values, "pension.record"), "value"),
+		"months_paid")
+		->valuedouble,
+	    atol(held(&alice, "pension-service", "pension.record", "months_paid")));
+	cJSON_Delete(values);
 	cJSON_Delete(j);
 	th_resp_free(&r);
 	assert_int_equal(events_of(&alice), before + 2);
@@ -238,10 +303,125 @@ test_read_is_own_data_and_recorded(void **state)
 			 1);
 
 	/* An unknown item is bad input: nothing read, nothing written. */
-	assert_int_equal(as(&alice, "GET", "/api/v1/me/data?item=no.such", NULL, &r), 404);
+	assert_int_equal(as(&alice, "GET", data_path("no.such"), NULL, &r), 404);
 	assert_string_equal(th_type(&r), "not-found");
 	th_resp_free(&r);
 	assert_int_equal(events_of(&alice), before + 2);
+}
+
+/* A read names its reply key, a P-256 point; without one, or with another thing, it is
+   bad input and nothing is written. */
+static void
+test_reply_key_required(void **state)
+{
+	static const char *const bad[] = {
+	    "/api/v1/me/data",
+	    "/api/v1/me/data?item=tax.income",
+	    "/api/v1/me/"
+	    "data?reply_key=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+	    "AAAAAAAAAAAAAAAAAAAAA",
+	    "/api/v1/me/data?reply_key=short",
+	};
+	long before = events_of(&alice);
+	struct th_resp r;
+	cJSON *j;
+	size_t k;
+
+	(void)state;
+	for (k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
+		assert_int_equal(as(&alice, "GET", bad[k], NULL, &r), 422);
+		assert_string_equal(th_type(&r), "validation-failed");
+		assert_non_null(j = th_json(&r));
+		assert_string_equal(str(j, "field"), "reply_key");
+		cJSON_Delete(j);
+		th_resp_free(&r);
+	}
+	assert_int_equal(events_of(&alice), before);
+}
+
+/* A holder down: the read fails with 503 holder-unavailable, and the person's log holds
+   the read and, beside it, its failure. */
+static void
+test_holder_down_is_503_and_recorded(void **state)
+{
+	int h = th_holder_index("pension-service");
+	long before = events_of(&bob);
+	char record[40];
+	struct th_resp r;
+	cJSON *j;
+
+	(void)state;
+	assert_int_equal(th_holder_stop(&env, h), 0);
+	assert_int_equal(as(&bob, "GET", data_path(NULL), NULL, &r), 503);
+	assert_string_equal(th_type(&r), "holder-unavailable");
+	assert_non_null(j = th_json(&r));
+	snprintf(record, sizeof(record), "%s", str(j, "record"));
+	cJSON_Delete(j);
+	/* Nothing of what the other holders answered is passed on. */
+	assert_null(strstr(r.body, "sealed"));
+	assert_null(strstr(r.body, held(&bob, "residents-registry", "resident.name", "ja")));
+	th_resp_free(&r);
+	assert_int_equal(events_of(&bob), before + 2);
+	assert_int_equal(scalar("SELECT count(*) FROM portal.access_events WHERE person_id = '%s'"
+				" AND event_id = '%s' AND outcome = 'served' AND channel = 'self'",
+				bob.id, record),
+			 1);
+	assert_int_equal(
+	    scalar("SELECT count(*) FROM portal.access_events WHERE person_id = '%s'"
+		   " AND outcome = 'failed' AND reason = 'holder-unavailable'"
+		   " AND channel = 'self' AND org_code = 'mado' AND purpose = 'own-data'"
+		   " AND cardinality(items) = 11",
+		   bob.id),
+	    1);
+	/* An item of another holder is read while this one is down. */
+	assert_int_equal(as(&bob, "GET", data_path("tax.income"), NULL, &r), 200);
+	th_resp_free(&r);
+	assert_int_equal(th_holder_start(&env, h), 0);
+	cJSON_Delete(my_data(&bob));
+	assert_int_equal(events_of(&bob), before + 4);
+}
+
+/* An item its holder keeps nothing of for the person is named (the catalogue), but no
+   value comes for it; a case may still be opened on it, since only the holder knows. */
+static void
+test_item_not_held(void **state)
+{
+	char saved[256];
+	const char *who = pseudonym(&bob, "city-welfare");
+	struct th_resp r;
+	cJSON *j, *values;
+
+	(void)state;
+	assert_int_equal(th_holder_sql_str(&env, "city-welfare", saved, sizeof(saved),
+					   "SELECT value::text FROM holder.holdings WHERE"
+					   " pseudonym = '%s' AND item = 'welfare.disability'",
+					   who),
+			 0);
+	assert_int_equal(
+	    th_holder_sql(&env, "city-welfare",
+			  "WITH d AS (DELETE FROM holder.holdings WHERE pseudonym = '%s'"
+			  " AND item = 'welfare.disability' RETURNING 1)"
+			  " SELECT count(*) FROM d",
+			  who),
+	    1);
+	j = my_data(&bob);
+	assert_non_null(find_item(j, "city-welfare", "welfare.disability"));
+	values = values_of(j);
+	assert_null(cJSON_GetObjectItemCaseSensitive(values, "welfare.disability"));
+	assert_non_null(cJSON_GetObjectItemCaseSensitive(values, "welfare.benefit"));
+	assert_int_equal(cJSON_GetArraySize(values), 10);
+	cJSON_Delete(values);
+	cJSON_Delete(j);
+	assert_int_equal(as(&bob, "POST", "/api/v1/me/data/welfare.disability/disputes",
+			    "{\"kind\":\"correction\",\"note\":\"I hold a certificate.\"}", &r),
+			 201);
+	th_resp_free(&r);
+	assert_int_equal(th_holder_sql(&env, "city-welfare",
+				       "WITH i AS (INSERT INTO holder.holdings (pseudonym, item,"
+				       " value, as_of) VALUES ('%s', 'welfare.disability', '%s',"
+				       " current_date) RETURNING 1) SELECT count(*) FROM i",
+				       who, saved),
+			 1);
 }
 
 /* The person's own read raises no access alert about themselves. */
@@ -262,22 +442,19 @@ test_own_read_raises_no_alert(void **state)
 	th_resp_free(&r);
 }
 
-/* Holds a lock on the log in a second session while the person reads. */
+/* Holds a lock on the log in a second session while the person reads: no record, so no
+   holder is asked. */
 static void
 test_no_record_no_data(void **state)
 {
-	char conninfo[400], income[64], want[64];
-	long before = events_of(&alice);
+	char conninfo[400];
+	long before = events_of(&alice),
+	     asked = th_holder_sql(&env, "tax-office", "SELECT count(*) FROM holder.requests");
 	struct th_resp r;
 	PGresult *res;
 	PGconn *c;
 
 	(void)state;
-	assert_int_equal(th_sql_str(&env, income, sizeof(income),
-				    "SELECT value->>'yen' FROM agency_tax.holdings"
-				    " WHERE person_id = '%s' AND item = 'tax.income'",
-				    alice.id),
-			 0);
 	snprintf(conninfo, sizeof(conninfo), "host=%s/run port=5432 dbname=mado user=postgres",
 		 env.pgdir);
 	c = PQconnectdb(conninfo);
@@ -285,80 +462,28 @@ test_no_record_no_data(void **state)
 	res = PQexec(c, "BEGIN; LOCK TABLE portal.access_events IN ACCESS EXCLUSIVE MODE");
 	assert_int_equal(PQresultStatus(res), PGRES_COMMAND_OK);
 	PQclear(res);
-	assert_int_equal(as(&alice, "GET", "/api/v1/me/data", NULL, &r), 503);
+	assert_int_equal(as(&alice, "GET", data_path(NULL), NULL, &r), 503);
 	assert_string_equal(th_type(&r), "access-record-failed");
-	snprintf(want, sizeof(want), "%s", income);
-	assert_null(strstr(r.body, want));
-	assert_null(strstr(r.body, "yen"));
-	th_resp_free(&r);
-	assert_int_equal(as(&alice, "GET", "/api/v1/me/data/export?format=csv", NULL, &r), 503);
-	assert_string_equal(th_type(&r), "access-record-failed");
-	assert_null(strstr(r.body, "yen"));
+	assert_null(strstr(r.body, "sealed"));
 	th_resp_free(&r);
 	res = PQexec(c, "ROLLBACK");
 	PQclear(res);
 	PQfinish(c);
 	assert_int_equal(events_of(&alice), before);
+	assert_int_equal(th_holder_sql(&env, "tax-office", "SELECT count(*) FROM holder.requests"),
+			 asked);
 }
 
-/* --- downloads --- */
-
+/* The server makes no downloads: it could not read what they would hold. The page makes
+   them from the opened answers. */
 static void
-test_downloads(void **state)
+test_no_server_download(void **state)
 {
-	char hdr[256];
-	long before = events_of(&alice);
-	const char *line;
 	struct th_resp r;
-	cJSON *j;
-	int lines = 0;
 
 	(void)state;
-	/* A source that looks like a formula is written inert. */
-	assert_int_equal(scalar("UPDATE portal.data_items SET source_en = '=HYPERLINK(\"x\")'"
-				" WHERE code = 'tax.withholding'"),
-			 1);
-	assert_int_equal(as(&alice, "GET", "/api/v1/me/data/export?format=csv", NULL, &r), 200);
-	assert_non_null(th_header(&r, "Content-Type", hdr, sizeof(hdr)));
-	assert_non_null(strstr(hdr, "text/csv"));
-	assert_non_null(th_header(&r, "Content-Disposition", hdr, sizeof(hdr)));
-	assert_non_null(strstr(hdr, "attachment"));
-	assert_non_null(strstr(r.body, "organisation,organisation_ja,organisation_en,item,"));
-	assert_non_null(strstr(r.body, "\"tax.income\""));
-	assert_non_null(strstr(r.body, "\"'=HYPERLINK(\"\"x\"\")\""));
-	for (line = r.body; (line = strstr(line, "\r\n")) != NULL; line += 2)
-		lines++;
-	assert_int_equal(lines, 1 + 11);
+	assert_int_equal(as(&alice, "GET", "/api/v1/me/data/export?format=csv", NULL, &r), 404);
 	th_resp_free(&r);
-	assert_int_equal(scalar("UPDATE portal.data_items SET source_en = 'Tax records'"
-				" WHERE code = 'tax.withholding'"),
-			 1);
-
-	/* One item as CSV: the header and its one line. */
-	assert_int_equal(
-	    as(&alice, "GET", "/api/v1/me/data/export?format=csv&item=tax.income", NULL, &r), 200);
-	lines = 0;
-	for (line = r.body; (line = strstr(line, "\r\n")) != NULL; line += 2)
-		lines++;
-	assert_int_equal(lines, 2);
-	assert_non_null(th_header(&r, "Content-Disposition", hdr, sizeof(hdr)));
-	assert_non_null(strstr(hdr, "tax.income"));
-	th_resp_free(&r);
-
-	/* JSON: the same document as the view. */
-	assert_int_equal(as(&alice, "GET", "/api/v1/me/data/export?format=json", NULL, &r), 200);
-	assert_non_null(th_header(&r, "Content-Disposition", hdr, sizeof(hdr)));
-	assert_non_null(strstr(hdr, ".json"));
-	assert_non_null(j = th_json(&r));
-	assert_non_null(find_item(j, "health-insurer", "health.claims"));
-	cJSON_Delete(j);
-	th_resp_free(&r);
-
-	/* Each download is a recorded read. */
-	assert_int_equal(events_of(&alice), before + 3);
-	assert_int_equal(as(&alice, "GET", "/api/v1/me/data/export?format=xml", NULL, &r), 422);
-	th_resp_free(&r);
-	assert_int_equal(events_of(&alice), before + 3);
 }
 
 /* --- corrections --- */
@@ -721,7 +846,7 @@ test_needs_session(void **state)
 	struct th_resp r;
 
 	(void)state;
-	assert_int_equal(th_http(&env, "GET", "/api/v1/me/data", NULL, NULL, 0, &r), 0);
+	assert_int_equal(th_http(&env, "GET", data_path(NULL), NULL, NULL, 0, &r), 0);
 	assert_int_equal(r.status, 401);
 	th_resp_free(&r);
 }
@@ -732,8 +857,11 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_read_is_own_data_and_recorded),
 	    cmocka_unit_test(test_own_read_raises_no_alert),
+	    cmocka_unit_test(test_reply_key_required),
+	    cmocka_unit_test(test_holder_down_is_503_and_recorded),
+	    cmocka_unit_test(test_item_not_held),
 	    cmocka_unit_test(test_no_record_no_data),
-	    cmocka_unit_test(test_downloads),
+	    cmocka_unit_test(test_no_server_download),
 	    cmocka_unit_test(test_correction_reaches_holder_and_answer_arrives),
 	    cmocka_unit_test(test_not_mine_on_item_freezes_it),
 	    cmocka_unit_test(test_holder_reverifies_a_correction),

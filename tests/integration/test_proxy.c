@@ -86,6 +86,17 @@ member(const struct th_resp *r, const char *name, char *out, size_t len)
 	cJSON_Delete(j);
 }
 
+/* A read of My information, with the tests' reply key as the proxy's browser sends its
+   own. */
+static const char *
+data_path(void)
+{
+	static char buf[160];
+
+	snprintf(buf, sizeof(buf), "/api/v1/me/data?reply_key=%s", th_reply_key());
+	return buf;
+}
+
 /* A date days from today in Japan. */
 static void
 day_in(int days, char *out, size_t len)
@@ -208,8 +219,7 @@ test_only_the_themes(void **state)
 
 	/* Outside the themes, and the person's own acts: refused, and not recorded. */
 	before = helped_rows(&pa, id);
-	assert_int_equal(status_of(&acting, "GET", "/api/v1/me/data", NULL, type, sizeof(type)),
-			 403);
+	assert_int_equal(status_of(&acting, "GET", data_path(), NULL, type, sizeof(type)), 403);
 	assert_string_equal(type, "own-session-only");
 	assert_int_equal(status_of(&acting, "GET", "/api/v1/me/consents", NULL, type, sizeof(type)),
 			 403);
@@ -494,6 +504,57 @@ test_reminder(void **state)
 			 2);
 }
 
+/* Under the my-information theme the proxy reads the principal's data: recorded in the
+   principal's log as the proxy's read under the mandate, the values sealed to the key the
+   proxy's browser sent, the principal's as the holders keep them. */
+static void
+test_my_information_theme(void **state)
+{
+	char id[40], code[64], own[128], record[40], who[64], income[64];
+	struct th_person acting;
+	struct th_resp r;
+	cJSON *j, *values;
+	long before;
+
+	(void)state;
+	offer(&ph, "[\"my-information\"]", id, code);
+	accept(&px, code);
+	act(&px, &ph, id, &acting, own, sizeof(own));
+	before = helped_rows(&ph, id);
+	assert_int_equal(as(&acting, "GET", data_path(), NULL, &r), 200);
+	assert_non_null(j = th_json(&r));
+	snprintf(record, sizeof(record), "%s", th_jstr(j, "record"));
+	assert_non_null(values = th_open_answers(j, record));
+	assert_int_equal(th_sql_str(&env, who, sizeof(who),
+				    "SELECT pseudonym FROM portal.pseudonyms WHERE person_id = '%s'"
+				    " AND org_code = 'tax-office'",
+				    ph.id),
+			 0);
+	assert_int_equal(th_holder_sql_str(&env, "tax-office", income, sizeof(income),
+					   "SELECT value->>'yen' FROM holder.holdings WHERE"
+					   " pseudonym = '%s' AND item = 'tax.income'",
+					   who),
+			 0);
+	assert_int_equal((long)cJSON_GetObjectItemCaseSensitive(
+			     cJSON_GetObjectItemCaseSensitive(
+				 cJSON_GetObjectItemCaseSensitive(values, "tax.income"), "value"),
+			     "yen")
+			     ->valuedouble,
+			 atol(income));
+	assert_null(strstr(r.body, income));
+	cJSON_Delete(values);
+	cJSON_Delete(j);
+	th_resp_free(&r);
+	/* The request and the read, both the proxy's under the mandate. */
+	assert_int_equal(helped_rows(&ph, id), before + 2);
+	assert_int_equal(
+	    scalar("SELECT count(*) FROM portal.access_events WHERE person_id = '%s'"
+		   " AND event_id = '%s' AND channel = 'proxy' AND org_code = 'proxies'"
+		   " AND officer = 'proxy:%s' AND cardinality(items) = 11",
+		   ph.id, record, id),
+	    1);
+}
+
 /* A proxy who accepts mandates of a sixth person is reported to the supervisor, by the
    supervisor's pseudonym; the supervisor reads it on the gateway. */
 static void
@@ -540,6 +601,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_only_the_themes),
+	    cmocka_unit_test(test_my_information_theme),
 	    cmocka_unit_test(test_revoked_next_request),
 	    cmocka_unit_test(test_card_revoked_next_request),
 	    cmocka_unit_test(test_proxy_card_ends_session),

@@ -7,6 +7,7 @@
 import { init as initI18n, setLang, t, lang, apply } from './i18n.js';
 import { Problem, request } from './api.js';
 import { hasWebeid, webeidToken } from './webeid.js';
+import { readMyData } from './mydata.js';
 
 const VIEWS = ['login', 'start', 'card', 'menu', 'info', 'log', 'notices', 'consents', 'receipt'];
 const IN_VISIT = new Set(['menu', 'info', 'log', 'notices', 'consents', 'receipt']);
@@ -207,8 +208,10 @@ function shown(value) {
   return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
+// The resident's data comes sealed from its holders to a key made here for the one read;
+// it is opened in this page and never kept.
 async function showInfo() {
-  const data = await call('GET', '/api/v1/me/data');
+  const data = await readMyData((path) => call('GET', path));
   const rows = [];
   for (const o of data.organisations || []) {
     for (const i of o.items || []) {

@@ -1,8 +1,12 @@
 // My information: what each holding organisation keeps about the resident, in plain
 // words, with downloads, and from any item a correction request or "this is not mine".
-// Every visit is itself recorded in the resident's access log (channel "self").
+// Every visit is itself recorded in the resident's access log (channel "self"). The
+// values come from the holders sealed to a key this page makes for the one read; Mado
+// passes them on without being able to read them, so the page opens them and builds the
+// downloads itself.
 import { api } from './api.js';
 import { t, lang } from './i18n.js';
+import { replyKey, openSealed } from './seal.js';
 
 function el(tag, cls, text) {
   const e = document.createElement(tag);
@@ -41,13 +45,88 @@ function valueLines(value) {
   return Object.entries(value).map(([k, v]) => member(k, v));
 }
 
-function exportLink(format, item) {
-  const a = el('a', '', format.toUpperCase());
-  const q = new URLSearchParams({ format });
-  if (item) q.set('item', item);
-  a.href = `/api/v1/me/data/export?${q}`;
-  a.setAttribute('download', '');
+// The read, opened: the holders' answers, each sealed to key and bound to the record,
+// merged into the catalogue's items (each holder's own items only); an item no holder
+// sent a value for is not held.
+export async function openMyData(data, key) {
+  const holderOf = new Map();
+  for (const o of data.organisations || []) for (const i of o.items || []) holderOf.set(i.code, o.code);
+  const values = {};
+  for (const a of data.answers || []) {
+    const plain = JSON.parse(await openSealed(key, data.record, a.sealed));
+    if (plain.record !== data.record) throw new Error('an answer for another read');
+    for (const [code, v] of Object.entries(plain.items || {}))
+      if (holderOf.get(code) === a.holder) values[code] = v;
+  }
+  const organisations = [];
+  for (const o of data.organisations || []) {
+    const items = (o.items || []).filter((i) => Object.hasOwn(values, i.code))
+      .map((i) => ({ ...i, value: values[i.code].value, as_of: values[i.code].as_of ?? null }));
+    if (items.length) organisations.push({ ...o, items });
+  }
+  return { read_at: data.read_at, entry: data.entry, organisations };
+}
+
+// A read for the page: a fresh reply key, the recorded read, its answers opened.
+export async function readMyData(get) {
+  const key = await replyKey();
+  const data = await get(`/api/v1/me/data?reply_key=${key.text}`);
+  return openMyData(data, key);
+}
+
+const CSV_COLUMNS = ['organisation', 'organisation_ja', 'organisation_en', 'item', 'item_ja',
+  'item_en', 'source_ja', 'source_en', 'value', 'as_of', 'frozen'];
+
+// A cell as spreadsheets read it safely: quoted, quotes doubled, a leading = + - @ made
+// inert with an apostrophe.
+function cell(v) {
+  const s = String(v ?? '');
+  return `"${/^[=+\-@]/.test(s) ? "'" : ''}${s.replace(/"/g, '""')}"`;
+}
+
+// The downloads, made here from the opened values (item: one item's, else all).
+function csvText(doc, item) {
+  const lines = [CSV_COLUMNS.join(',')];
+  for (const o of doc.organisations) {
+    for (const i of o.items) {
+      if (item && i.code !== item) continue;
+      lines.push([o.code, o.name_ja, o.name_en, i.code, i.name_ja, i.name_en, i.source_ja,
+        i.source_en, JSON.stringify(i.value), i.as_of || '', i.frozen ? 'true' : 'false']
+        .map(cell).join(','));
+    }
+  }
+  // A BOM so that spreadsheet programs read the Japanese names as UTF-8.
+  return `\uFEFF${lines.join('\r\n')}\r\n`;
+}
+
+function jsonText(doc, item) {
+  if (!item) return JSON.stringify(doc, null, 2);
+  const organisations = doc.organisations.map((o) => ({ ...o, items: o.items.filter((i) => i.code === item) }))
+    .filter((o) => o.items.length);
+  return JSON.stringify({ ...doc, organisations }, null, 2);
+}
+
+// Object URLs of the shown downloads, let go when the page is drawn again.
+let downloads = [];
+
+function dropDownloads() {
+  for (const u of downloads) URL.revokeObjectURL(u);
+  downloads = [];
+}
+
+function setDownload(a, doc, format, item) {
+  const text = format === 'csv' ? csvText(doc, item) : jsonText(doc, item);
+  const type = format === 'csv' ? 'text/csv;charset=utf-8' : 'application/json';
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  downloads.push(url);
+  a.href = url;
+  a.download = `mado-my-information-${item ? `${item}-` : ''}${(doc.read_at || '').slice(0, 10)}.${format}`;
   a.dataset.mydataExport = format;
+}
+
+function exportLink(doc, format, item) {
+  const a = el('a', '', format.toUpperCase());
+  setDownload(a, doc, format, item);
   return a;
 }
 
@@ -89,7 +168,7 @@ function caseForm(item, kind, box, msg) {
   note.focus();
 }
 
-function itemCard(item, msg) {
+function itemCard(doc, item, msg) {
   const li = el('li', 'mydata-item');
   li.dataset.item = item.code;
   li.append(el('h3', '', name(item)));
@@ -110,7 +189,8 @@ function itemCard(item, msg) {
   }
   li.append(dl);
   const links = el('p', 'export');
-  links.append(el('span', '', t('mydata.download')), exportLink('csv', item.code), exportLink('json', item.code));
+  links.append(el('span', '', t('mydata.download')), exportLink(doc, 'csv', item.code),
+    exportLink(doc, 'json', item.code));
   li.append(links);
   const actions = el('div', 'actions');
   const fix = el('button', 'secondary', t('mydata.correction.button'));
@@ -138,23 +218,28 @@ export async function showMyData(clear = true) {
     // No stale items (and no open form) from an earlier visit while this one loads.
     box.replaceChildren();
   }
-  let data;
+  const all = document.getElementById('mydata-export');
+  all.hidden = true;
+  dropDownloads();
+  let doc;
   try {
-    data = await api('GET', '/api/v1/me/data');
+    doc = await readMyData((path) => api('GET', path));
   } catch (e) {
     box.replaceChildren(el('p', 'error', t('mydata.failed', { title: e.message })));
     return;
   }
-  const groups = data.organisations.map((o) => {
+  const groups = doc.organisations.map((o) => {
     const section = el('section', 'card mydata-org');
     section.dataset.org = o.code;
     section.append(el('h2', '', name(o)));
     const ul = el('ul', 'mydata-items');
-    ul.append(...o.items.map((i) => itemCard(i, msg)));
+    ul.append(...o.items.map((i) => itemCard(doc, i, msg)));
     section.append(ul);
     return section;
   });
   box.replaceChildren(...groups);
+  for (const a of all.querySelectorAll('a[data-mydata-export]')) setDownload(a, doc, a.dataset.mydataExport);
+  all.hidden = groups.length === 0;
   document.getElementById('mydata-empty').hidden = groups.length > 0;
 }
 

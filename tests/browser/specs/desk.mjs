@@ -18,6 +18,13 @@ function expect(cond, what) {
 const mtls = process.env.MADOTEST_MTLS_PORT;
 const orgs = process.env.MADOTEST_ORGS;
 
+// One value from Mado's database (MADOTEST_DB), or from a holder's own (holder_<org>).
+function sql(query, holder) {
+  let db = process.env.MADOTEST_DB;
+  if (holder) db = db.replace('dbname=mado', `dbname=holder_${holder.replace(/-/g, '_')}`);
+  return execFileSync('psql', ['-XAtq', db, '-c', query], { encoding: 'utf8' }).trim();
+}
+
 function pdfText(file) {
   return execFileSync('pdftotext', ['-layout', file, '-'], { encoding: 'utf8' });
 }
@@ -119,6 +126,17 @@ export const checks = [
       await page.click('[data-view="menu"] a[href="#/info"]');
       await busyDone(page, 'info');
       expect(await page.$$eval('#desk-info-body tr', (r) => r.length) > 0, 'no information shown');
+      // Opened at the terminal from the holder's sealed answer: the registry's own value.
+      if (process.env.MADOTEST_DB) {
+        const person = sql("SELECT person_id FROM portal.sessions WHERE channel = 'desk'"
+          + ' ORDER BY created_at DESC LIMIT 1');
+        const who = sql('SELECT pseudonym FROM portal.pseudonyms WHERE org_code ='
+          + ` 'residents-registry' AND person_id = '${person}'`);
+        const fullName = sql("SELECT value->>'ja' FROM holder.holdings WHERE item = 'resident.name'"
+          + ` AND pseudonym = '${who}'`, 'residents-registry');
+        const info = await page.textContent('#desk-info-body');
+        expect(fullName && info.includes(fullName), `the resident's name (${fullName}) is not shown: ${info}`);
+      }
       await axe(page, 'info', found);
       await page.click('[data-view="info"] a[href="#/menu"]');
       await busyDone(page, 'menu');

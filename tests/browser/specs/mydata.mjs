@@ -1,14 +1,41 @@
 // My information in the browser, on a 360-pixel phone in Japanese and a 1280-pixel
-// screen in English: the demo agencies' items grouped by holder with downloads, the read
-// found in the access log as the resident's own (channel self), and a correction request
-// from an item with its case number, answered by the holder on the gateway (over mTLS
-// with its own certificate) and the answer arriving as a notice.
+// screen in English: the demo agencies' items grouped by holder, opened in the page from
+// the holders' sealed answers (the value shown is the holder's own, and never in what
+// Mado sent), downloads made in the page, the read found in the access log as the
+// resident's own (channel self), and a correction request from an item with its case
+// number, answered by the holder on the gateway (over mTLS with its own certificate) and
+// the answer arriving as a notice.
 import https from 'node:https';
 import path from 'node:path';
 import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 
 function expect(cond, what) {
   if (!cond) throw new Error(what);
+}
+
+// One value from Mado's database (mado-testenv's MADOTEST_DB), or from a holder's own
+// (holder_<org> in the same cluster), as the superuser.
+function sql(query, holder) {
+  let db = process.env.MADOTEST_DB;
+  if (holder) db = db.replace('dbname=mado', `dbname=holder_${holder.replace(/-/g, '_')}`);
+  return execFileSync('psql', ['-XAtq', db, '-c', query], { encoding: 'utf8' }).trim();
+}
+
+// What the holder keeps for the person of the newest session: member of item's value.
+function held(holder, item, member) {
+  const person = sql('SELECT person_id FROM portal.sessions ORDER BY created_at DESC LIMIT 1');
+  const who = sql(`SELECT pseudonym FROM portal.pseudonyms WHERE person_id = '${person}'`
+    + ` AND org_code = '${holder}'`);
+  expect(/^[A-Za-z0-9_-]{43}$/.test(who), `no pseudonym of ${holder} for ${person}`);
+  return sql(`SELECT value->>'${member}' FROM holder.holdings WHERE pseudonym = '${who}'`
+    + ` AND item = '${item}'`, holder);
+}
+
+// The text of a download the page makes when link is clicked.
+async function download(page, link) {
+  const [d] = await Promise.all([page.waitForEvent('download'), page.click(link)]);
+  return { name: d.suggestedFilename(), text: readFileSync(await d.path(), 'utf8') };
 }
 
 // A call from an agency's system to Mado's mTLS listener; the status and parsed body.
@@ -48,8 +75,17 @@ function journey({ locale, width, lang, holder, ownOrg, note }) {
   return {
     name: `my information, its read in the access log, a correction (${lang}, ${width} px)`,
     async run({ open, artifacts }) {
+      expect(process.env.MADOTEST_DB, 'run with mado-testenv --access');
       const page = await open({ locale, width, height: width > 1000 ? 900 : 740 });
       await login(page);
+      const income = held('tax-office', 'tax.income', 'yen');
+      const fullName = held('residents-registry', 'resident.name', 'ja');
+      expect(/^\d+$/.test(income) && fullName, `the holders keep "${income}" and "${fullName}"`);
+      // What Mado sends the page for the read.
+      const sent = [];
+      page.on('response', (res) => {
+        if (new URL(res.url()).pathname === '/api/v1/me/data') sent.push(res.text());
+      });
 
       await page.click('nav a[href="#/mydata"]');
       await page.waitForSelector('#mydata-list .mydata-item');
@@ -58,10 +94,31 @@ function journey({ locale, width, lang, holder, ownOrg, note }) {
       const orgs = await page.$$eval('#mydata-list .mydata-org', (s) => s.map((x) => x.dataset.org));
       for (const o of ['residents-registry', 'tax-office', 'pension-service', 'health-insurer', 'city-welfare'])
         expect(orgs.includes(o), `no items of ${o} (${orgs.join(', ')})`);
-      const csv = await page.getAttribute('[data-view="mydata"] > p.export a[data-mydata-export="csv"]', 'href');
-      expect(csv === '/api/v1/me/data/export?format=csv', `the download link is ${csv}`);
-      const itemCsv = await page.getAttribute('li[data-item="tax.income"] a[data-mydata-export="csv"]', 'href');
-      expect(itemCsv.includes('item=tax.income'), `the item's download link is ${itemCsv}`);
+      // The values, opened in the page, are the holders' own; Mado's answer holds neither.
+      const shownIncome = Number(income).toLocaleString('en-US');
+      const incomeText = await page.textContent('li[data-item="tax.income"]');
+      expect(incomeText.includes(shownIncome), `tax.income shows "${incomeText}", the holder keeps ${income}`);
+      const nameText = await page.textContent('li[data-item="resident.name"]');
+      expect(nameText.includes(fullName), `resident.name shows "${nameText}", the holder keeps ${fullName}`);
+      expect(sent.length === 1, `${sent.length} reads of My information`);
+      const body = await sent[0];
+      expect(body.includes('"answers"') && body.includes('"sealed"'), 'no sealed answers in the read');
+      expect(!body.includes(income) && !body.includes(fullName) && !body.includes('"yen"'),
+        'a value is in what Mado sent');
+      // The downloads are made in the page, from the opened values.
+      const all = await download(page, '#mydata-export a[data-mydata-export="csv"]');
+      expect(all.name.endsWith('.csv'), `the download is named ${all.name}`);
+      expect(all.text.startsWith('\uFEFForganisation,organisation_ja,organisation_en,item,'),
+        `the CSV starts "${all.text.slice(0, 40)}"`);
+      expect(all.text.includes('"tax.income"') && all.text.includes(`"yen"":${income}`),
+        'the CSV has not the tax office\'s value');
+      expect(all.text.split('\r\n').length === 1 + 11 + 1, 'the CSV has not a line per item');
+      const one = await download(page, 'li[data-item="tax.income"] a[data-mydata-export="json"]');
+      expect(one.name.includes('tax.income') && one.name.endsWith('.json'), `the item's download is named ${one.name}`);
+      const doc = JSON.parse(one.text);
+      expect(doc.organisations.length === 1 && doc.organisations[0].items.length === 1
+        && doc.organisations[0].items[0].value.yen === Number(income), `the item's JSON is ${one.text}`);
+      expect(sent.length === 1, 'a download read My information again');
       await fits(page, width, 'My information');
       await page.screenshot({ path: path.join(artifacts, `mydata-${lang}-${width}.png`), fullPage: true });
 
