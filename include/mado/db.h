@@ -164,15 +164,6 @@ MADO_MUSTCHECK int mado_db_each(struct mado_db *db, struct mado_db_stmt *st,
 				const char *const *params, const struct mado_col *cols,
 				size_t ncols, size_t rowsize, mado_db_row_fn fn, void *arg);
 /*
- * A decision that serves data in the same transaction: the first row, read by cols into
- * out, is the decision (a function that decides always returns one); each row after it
- * passes its "item" and "value" columns to fn (rows with a NULL item are skipped).
- */
-typedef int (*mado_db_pair_fn)(const char *item, const char *value, void *arg);
-MADO_MUSTCHECK int mado_db_decided(struct mado_db *db, struct mado_db_stmt *st,
-				   const char *const *params, const struct mado_col *cols,
-				   size_t ncols, void *out, mado_db_pair_fn fn, void *arg);
-/*
  * Decisions. A function that decides returns a reason column: empty or NULL when it
  * allows, else a word naming why not. Each module keeps a table from its reasons to
  * errors; a reason missing from the table is an internal error (fail closed).

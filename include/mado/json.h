@@ -35,9 +35,6 @@ size_t mado_json_escape(char *out, size_t cap, const char *s);
    PostgreSQL (taken as it is), or the JSON fallback for NULL. */
 void mado_json_put_str(cJSON *obj, const char *name, const char *s);
 void mado_json_put_raw(cJSON *obj, const char *name, const char *json, const char *fallback);
-/* The same as a row function of the database's decisions (obj is a cJSON object): NULL
-   JSON is null. */
-int mado_json_put_pair(const char *name, const char *json, void *obj);
 /* A number from database text (a whole number, or fallback JSON for NULL). */
 void mado_json_put_num(cJSON *obj, const char *name, const char *s, const char *fallback);
 

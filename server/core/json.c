@@ -209,13 +209,6 @@ mado_json_put_raw(cJSON *obj, const char *name, const char *json, const char *fa
 	cJSON_AddRawToObject(obj, name, json != NULL ? json : fallback);
 }
 
-int
-mado_json_put_pair(const char *name, const char *json, void *obj)
-{
-	mado_json_put_raw(obj, name, json, "null");
-	return MADO_OK;
-}
-
 void
 mado_json_put_num(cJSON *obj, const char *name, const char *s, const char *fallback)
 {

@@ -121,32 +121,6 @@ mado_db_each(struct mado_db *db, struct mado_db_stmt *st, const char *const *par
 }
 
 int
-mado_db_decided(struct mado_db *db, struct mado_db_stmt *st, const char *const *params,
-		const struct mado_col *cols, size_t ncols, void *out, mado_db_pair_fn fn, void *arg)
-{
-	int item, value, i, n, rc;
-	PGresult *r;
-
-	if ((rc = mado_db_exec(db, st, params, &r)) != MADO_OK)
-		return rc;
-	n = PQntuples(r);
-	item = PQfnumber(r, "item");
-	value = PQfnumber(r, "value");
-	if (n < 1 || item < 0 || value < 0) {
-		mado_log_err(NULL, "database: a decision came back without its row or columns");
-		rc = MADO_E_INTERNAL;
-	} else {
-		rc = read_row(r, 0, cols, ncols, out);
-	}
-	for (i = 1; i < n && rc == MADO_OK; i++)
-		if (!PQgetisnull(r, i, item))
-			rc = fn(PQgetvalue(r, i, item),
-				PQgetisnull(r, i, value) ? NULL : PQgetvalue(r, i, value), arg);
-	PQclear(r);
-	return rc;
-}
-
-int
 mado_db_decision(const char *reason, const struct mado_reason *table)
 {
 	if (reason == NULL || reason[0] == '\0')
