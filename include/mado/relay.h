@@ -20,11 +20,12 @@
 
 /* One decided access, as the tickets name it. */
 struct mado_relay_job {
+	const char *row;       /* the access record's row id (decimal) */
 	const char *record;    /* the access record's event id */
 	const char *requester; /* the asking organisation's code; "mado" for a person's own */
 	const char *purpose;
 	const char *legal_ref;
-	const char *from, *to; /* the data period (YYYY-MM-DD), or NULL */
+	const char *from, *to;          /* the data period (YYYY-MM-DD), or NULL */
 	const unsigned char *reply_key; /* MADO_SEAL_KEY_LEN bytes */
 	const char *req_id;             /* the request's id, for the operational log */
 };
@@ -35,14 +36,17 @@ MADO_MUSTCHECK int mado_relay_init(const struct mado_config *cfg, char *why, siz
 void mado_relay_free(void);
 
 /*
- * Asks every holder of targets (a JSON array of {"holder", "url", "subject", "items"},
- * as portal.holder_targets gives it) for its part of job, all at once. MADO_OK: *answers
- * is a new JSON array of {"holder", "sealed"}. MADO_E_HOLDER_UNAVAILABLE when any holder
- * has no address, does not answer in time or refuses the ticket (*answers NULL; the
- * operational log says which holder and why).
+ * Asks every holder of targets (a JSON array of {"holder", "url", "subject", "items"}, as
+ * portal.holder_targets gives it) for its part of job, all at once, for a request whose
+ * record is committed. MADO_OK: *answers is a new JSON array of {"holder", "sealed"}. The
+ * request's database connection is given back while the holders are asked (no pooled
+ * connection waits on the network). When any holder has no address, does not answer in
+ * time or refuses the ticket (the operational log says which and why), the person's log
+ * gets the failed twin of the record (portal.relay_failed) and the result is
+ * MADO_E_HOLDER_UNAVAILABLE, whose problem the caller writes.
  */
-MADO_MUSTCHECK int mado_relay_ask(const struct mado_relay_job *job, const cJSON *targets,
-				  cJSON **answers);
+MADO_MUSTCHECK int mado_relay_answers(struct mado_req *rq, const struct mado_relay_job *job,
+				      const cJSON *targets, cJSON **answers);
 
 /* GET /.well-known/mado-ticket-key: the key holders verify tickets with. */
 extern const struct mado_route_set mado_relay_routes;

@@ -12,8 +12,8 @@
 #include "mado/db.h"
 #include "mado/err.h"
 
-static struct mado_db_stmt Q_SET = MADO_DB_STMT(
-    "holder_url_set", "SELECT portal.holder_url_set($1, $2)::text AS done", 2);
+static struct mado_db_stmt Q_SET =
+    MADO_DB_STMT("holder_url_set", "SELECT portal.holder_url_set($1, $2)::text AS done", 2);
 
 struct holder_set {
 	char done[8]; /* "true": set; "false": the organisation holds no items */

@@ -150,10 +150,11 @@ static const struct mado_reason fetch_reasons[] = {
    the answers passed on sealed to the service's key. A holder that does not answer fails
    the fetch, and its record says so; the use stays counted, as the record was. */
 static int
-relay(struct mado_req *rq, struct mado_db *db, struct consent_fetch *f,
-      const unsigned char *reply_key)
+relay(struct mado_req *rq, struct consent_fetch *f, const unsigned char *reply_key)
 {
+	char row[24];
 	struct mado_relay_job job = {
+	    .row = row,
 	    .record = f->event_id,
 	    .requester = rq->actor.org,
 	    .purpose = f->purpose,
@@ -166,12 +167,11 @@ relay(struct mado_req *rq, struct mado_db *db, struct consent_fetch *f,
 	cJSON *answers, *out;
 	int rc;
 
-	rc = mado_relay_ask(&job, f->targets, &answers);
+	snprintf(row, sizeof(row), "%lld", f->row_id);
+	rc = mado_relay_answers(rq, &job, f->targets, &answers);
 	cJSON_Delete(f->targets);
 	f->targets = NULL;
 	if (rc != MADO_OK) {
-		if (consent__relay_failed(db, f) != MADO_OK)
-			mado_log_err(rq->id, "the failed relay could not be recorded");
 		mado_http_ext(rq, "consent_id", f->consent_id);
 		mado_http_ext(rq, "event_id", f->event_id);
 		return mado_http_fail(rq, rc, "a holder of the data did not answer");
@@ -236,7 +236,7 @@ rp_data(struct mado_req *rq)
 	case MADO_E_CONSENT_REFUSED: return refused(rq, f.reason, f.consent_id);
 	default: return rc;
 	}
-	return relay(rq, db, &f, reply_key);
+	return relay(rq, &f, reply_key);
 }
 
 /* What a service asks for, in plain words. */

@@ -87,8 +87,6 @@ int consent__push_give(struct mado_db *db, const char *person, const char *progr
 int consent__fetch(struct mado_db *db, const char *org, const char *token_hash, const char *person,
 		   const char *items, const char *from, const char *to, const char *purpose,
 		   struct consent_fetch *out);
-/* A holder did not answer the served fetch f: its second record, outcome failed. */
-int consent__relay_failed(struct mado_db *db, const struct consent_fetch *f);
 /* The person's consents; one of them with its history and uses. */
 int consent__list(struct mado_db *db, const char *person, mado_db_row_fn fn, void *arg);
 int consent__one(struct mado_db *db, const char *person, const char *id, mado_db_row_fn fn,

@@ -63,8 +63,6 @@ static struct mado_db_stmt Q_FETCH = MADO_DB_STMT(
     " data_to::text AS data_to, targets::text AS targets"
     " FROM portal.rp_fetch($1, $2::bytea, $3, $4::text[], $5::date, $6::date, $7)",
     7);
-static struct mado_db_stmt Q_RELAY_FAILED =
-    MADO_DB_STMT("con_relay_failed", "SELECT portal.relay_failed($1::bigint, $2::uuid)", 2);
 /* Consents whose time is up show as expired without waiting for a use. */
 static struct mado_db_stmt Q_EXPIRE_MINE = MADO_DB_STMT_AS_PERSON(
     "con_expire_mine", "SELECT portal.consents_expire_mine() WHERE $1::uuid IS NOT NULL", 1);
@@ -265,16 +263,6 @@ consent__fetch(struct mado_db *db, const char *org, const char *token_hash, cons
 		out->targets = NULL;
 	}
 	return rc;
-}
-
-int
-consent__relay_failed(struct mado_db *db, const struct consent_fetch *f)
-{
-	char row[24];
-	const char *p[2] = {row, f->event_id};
-
-	snprintf(row, sizeof(row), "%lld", f->row_id);
-	return mado_db_run(db, &Q_RELAY_FAILED, p, NULL);
 }
 
 #define CONSENT_COLS                                                                               \

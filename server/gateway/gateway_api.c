@@ -51,10 +51,11 @@ static const struct mado_reason query_reasons[] = {
 /* The served query, committed: each holder asked for its part, the answers passed on as
    they came. A holder that does not answer fails the query, and its record says so. */
 static int
-relay(struct mado_req *rq, struct mado_db *db, const struct gateway_query *q,
-      struct gateway_answer *a)
+relay(struct mado_req *rq, const struct gateway_query *q, struct gateway_answer *a)
 {
+	char row[24];
 	struct mado_relay_job job = {
+	    .row = row,
 	    .record = a->event_id,
 	    .requester = rq->actor.org,
 	    .purpose = q->purpose,
@@ -65,11 +66,10 @@ relay(struct mado_req *rq, struct mado_db *db, const struct gateway_query *q,
 	cJSON *answers, *out;
 	int rc;
 
-	rc = mado_relay_ask(&job, a->targets, &answers);
+	snprintf(row, sizeof(row), "%lld", a->row_id);
+	rc = mado_relay_answers(rq, &job, a->targets, &answers);
 	cJSON_Delete(a->targets);
 	if (rc != MADO_OK) {
-		if (gateway__relay_failed(db, a) != MADO_OK)
-			mado_log_err(rq->id, "the failed relay could not be recorded");
 		mado_http_ext(rq, "event_id", a->event_id);
 		return mado_http_fail(rq, rc, "a holder of the data did not answer");
 	}
@@ -107,7 +107,7 @@ query(struct mado_req *rq)
 		}
 		return rc;
 	}
-	return relay(rq, db, &q, &a);
+	return relay(rq, &q, &a);
 }
 
 static int

@@ -27,8 +27,8 @@ struct gateway_query {
 	const char *person, *purpose, *legal_ref, *case_ref, *officer, *officer_role, *actor_kind,
 	    *relay_for, *sealed_until, *sealing_body, *seal_ref;
 	unsigned char reply_key[MADO_SEAL_KEY_LEN]; /* answers are sealed to it */
-	int seal_grace_s;                  /* the handler's: seal_grace_s */
-	char items[GATEWAY_ITEMS_LITERAL]; /* PostgreSQL array literal {a,b} */
+	int seal_grace_s;                           /* the handler's: seal_grace_s */
+	char items[GATEWAY_ITEMS_LITERAL];          /* PostgreSQL array literal {a,b} */
 };
 /* The rules the field list cannot say (a seal comes with its body, within five years);
    fills q. */
@@ -43,13 +43,11 @@ struct gateway_answer {
 	char reason[48];
 	char event_id[40];
 	long long row_id;
-	char item[72];   /* the unknown item an invalid query names */
-	cJSON *targets;  /* served: the holders to ask (portal.holder_targets) */
+	char item[72];  /* the unknown item an invalid query names */
+	cJSON *targets; /* served: the holders to ask (portal.holder_targets) */
 };
 int gateway__query(struct mado_db *db, const char *org, const struct gateway_query *q,
 		   struct gateway_answer *out);
-/* A holder did not answer the served query a: its second record, outcome failed. */
-int gateway__relay_failed(struct mado_db *db, const struct gateway_answer *a);
 
 struct gateway_report {
 	int bad_index; /* -1: none */

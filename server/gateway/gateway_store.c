@@ -28,8 +28,6 @@ static struct mado_db_stmt Q_GW_REPORT =
 		 "SELECT coalesce(bad_index, -1) AS bad_index, bad_field, written, duplicates"
 		 " FROM portal.gw_report($1, $2::jsonb)",
 		 2);
-static struct mado_db_stmt Q_RELAY_FAILED =
-    MADO_DB_STMT("relay_failed", "SELECT portal.relay_failed($1::bigint, $2::uuid)", 2);
 
 /* The decision row, with its targets read while the result lives. */
 struct decided {
@@ -61,7 +59,7 @@ gateway__query(struct mado_db *db, const char *org, const struct gateway_query *
 	       struct gateway_answer *out)
 {
 	static const struct mado_col cols[] = {
-	    MADO_COL(BUF, decided, outcome), MADO_COL(BUF, decided, reason),
+	    MADO_COL(BUF, decided, outcome),  MADO_COL(BUF, decided, reason),
 	    MADO_COL(BUF, decided, event_id), MADO_COL(BUF, decided, item),
 	    MADO_COL(INT, decided, row_id),   MADO_COL(STR, decided, targets)};
 	char grace[16];
@@ -82,16 +80,6 @@ gateway__query(struct mado_db *db, const char *org, const struct gateway_query *
 		out->targets = NULL;
 	}
 	return rc;
-}
-
-int
-gateway__relay_failed(struct mado_db *db, const struct gateway_answer *a)
-{
-	char row[24];
-	const char *p[2] = {row, a->event_id};
-
-	snprintf(row, sizeof(row), "%lld", a->row_id);
-	return mado_db_run(db, &Q_RELAY_FAILED, p, NULL);
 }
 
 int

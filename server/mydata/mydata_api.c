@@ -110,9 +110,10 @@ data_row(const void *row, int i, void *arg)
 /* Each holder asked for its part of the committed read; a holder that does not answer
    fails the read, and the person's log says so beside the record. */
 static int
-relay(struct mado_req *rq, struct mado_db *db, struct doc *d, const unsigned char *key)
+relay(struct mado_req *rq, struct doc *d, const unsigned char *key)
 {
 	struct mado_relay_job job = {
+	    .row = d->row,
 	    .record = d->event,
 	    .requester = d->requester,
 	    .purpose = d->purpose,
@@ -124,10 +125,8 @@ relay(struct mado_req *rq, struct mado_db *db, struct doc *d, const unsigned cha
 	char *text;
 	int rc;
 
-	if ((rc = mado_relay_ask(&job, d->targets, &answers)) != MADO_OK) {
+	if ((rc = mado_relay_answers(rq, &job, d->targets, &answers)) != MADO_OK) {
 		mado_text_free(d->t);
-		if (mydata__relay_failed(db, d->row, d->event) != MADO_OK)
-			mado_log_err(rq->id, "the failed relay could not be recorded");
 		mado_http_ext(rq, "record", d->event);
 		return mado_http_fail(rq, rc, "a holder of the data did not answer");
 	}
@@ -189,7 +188,7 @@ data(struct mado_req *rq)
 		mado_jw_close(&d.w); /* the holder */
 	}
 	mado_jw_close(&d.w); /* organisations */
-	rc = relay(rq, db, &d, key);
+	rc = relay(rq, &d, key);
 	cJSON_Delete(d.targets);
 	return rc;
 }

@@ -24,9 +24,6 @@ struct mydata_row {
    Fails (and no holder may be asked) when the record cannot be written. */
 int mydata__read(struct mado_db *db, const char *person, const char *session, const char *item,
 		 mado_db_row_fn fn, void *arg);
-/* A holder did not answer the read recorded as row/event: its second record, outcome
-   failed. */
-int mydata__relay_failed(struct mado_db *db, const char *row, const char *event);
 
 struct mydata_opened {
 	char case_no[32];

@@ -15,8 +15,6 @@ static struct mado_db_stmt Q_READ = MADO_DB_STMT_AS_PERSON(
     " item_en, source_ja, source_en, frozen, cases::text AS cases"
     " FROM portal.mydata_read($1::uuid, $2, $3::bytea)",
     3);
-static struct mado_db_stmt Q_RELAY_FAILED =
-    MADO_DB_STMT("mydata_relay_failed", "SELECT portal.relay_failed($1::bigint, $2::uuid)", 2);
 static struct mado_db_stmt Q_CASE_OPEN = MADO_DB_STMT_AS_PERSON(
     "mydata_case_open",
     "SELECT case_no, created FROM portal.mydata_case_open($1::uuid, $2, $3, $4)", 4);
@@ -39,14 +37,6 @@ mydata__read(struct mado_db *db, const char *person, const char *session, const 
 	const char *p[3] = {person, item, session};
 
 	return mado_db_each(db, &Q_READ, p, MADO_COLS(cols), sizeof(struct mydata_row), fn, arg);
-}
-
-int
-mydata__relay_failed(struct mado_db *db, const char *row, const char *event)
-{
-	const char *p[2] = {row, event};
-
-	return mado_db_run(db, &Q_RELAY_FAILED, p, NULL);
 }
 
 int

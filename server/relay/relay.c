@@ -256,7 +256,7 @@ run(CURLM *multi)
 }
 
 int
-mado_relay_ask(const struct mado_relay_job *job, const cJSON *targets, cJSON **answers)
+relay__ask(const struct mado_relay_job *job, const cJSON *targets, cJSON **answers)
 {
 	struct call calls[RELAY_HOLDERS_MAX];
 	struct conn_set *set;

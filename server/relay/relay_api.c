@@ -11,7 +11,9 @@
 #include <openssl/pem.h>
 
 #include "mado/err.h"
+#include "mado/db.h"
 #include "mado/http.h"
+#include "mado/log.h"
 #include "mado/relay.h"
 #include "mado/util.h"
 #include "relay_int.h"
@@ -56,7 +58,8 @@ mado_relay_init(const struct mado_config *cfg, char *why, size_t whylen)
 	if (*cfg->ticket_key == '\0')
 		return MADO_OK;
 	relay__cfg.key = mado_ed25519_load("ticket_key", cfg->ticket_key, why, whylen);
-	if (relay__cfg.key == NULL || (relay__cfg.public_pem = public_pem(relay__cfg.key)) == NULL) {
+	if (relay__cfg.key == NULL ||
+	    (relay__cfg.public_pem = public_pem(relay__cfg.key)) == NULL) {
 		mado_relay_free();
 		return MADO_E_INTERNAL;
 	}
@@ -71,6 +74,21 @@ mado_relay_free(void)
 	free(relay__cfg.public_pem);
 	relay__cfg.key = NULL;
 	relay__cfg.public_pem = NULL;
+}
+
+int
+mado_relay_answers(struct mado_req *rq, const struct mado_relay_job *job, const cJSON *targets,
+		   cJSON **answers)
+{
+	struct mado_db *db;
+	int rc;
+
+	mado_http_db_release(rq);
+	if ((rc = relay__ask(job, targets, answers)) == MADO_OK)
+		return MADO_OK;
+	if (mado_http_db(rq, &db) != MADO_OK || relay__failed(db, job->row, job->record) != MADO_OK)
+		mado_log_err(rq->id, "relay: the failed access could not be recorded");
+	return rc;
 }
 
 /* GET /.well-known/mado-ticket-key: the Ed25519 public key (PEM) tickets are signed with. */

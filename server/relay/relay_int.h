@@ -4,6 +4,8 @@
 
 #include <openssl/evp.h>
 
+#include <cjson/cJSON.h>
+
 /* The most holders one access asks (one per holding organisation of its items). */
 #define RELAY_HOLDERS_MAX 16
 
@@ -15,7 +17,14 @@ struct relay__cfg {
 };
 extern struct relay__cfg relay__cfg;
 
-/* relay.c: frees the kept connections. */
+/* relay.c: asks the holders (mado_relay_answers without the request); frees the kept
+   connections. */
+struct mado_relay_job;
+int relay__ask(const struct mado_relay_job *job, const cJSON *targets, cJSON **answers);
 void relay__pool_free(void);
+
+/* relay_store.c: the failed twin of record row (event id event). */
+struct mado_db;
+int relay__failed(struct mado_db *db, const char *row, const char *event);
 
 #endif

@@ -2,8 +2,8 @@
 # The demo in CI. Runs the README's first command, scripts/demo, from the checkout (with its
 # own state directory and free ports, so a developer's demo and var/ are left alone), waits
 # for /readyz, logs in with the virtual card card-rsa through the API as the login page
-# does, waits until a live gateway query of the demo agencies shows in that person's
-# access log, then stops the demo as Ctrl-C does (SIGINT to its process group) and checks
+# does, waits until a live gateway query of the demo agencies, served by their data
+# holders, shows in that person's access log, then stops the demo as Ctrl-C does (SIGINT to its process group) and checks
 # that no process and no listening port is left behind.
 #
 #   tests/demo/run.sh            (ctest -L demo)
@@ -59,6 +59,14 @@ while [ ${#ports[@]} -lt 6 ]; do
 	case " ${ports[*]} " in *" $p "*) continue ;; esac
 	listening "$p" || ports+=("$p")
 done
+# The five data holders listen on five ports in a row.
+while :; do
+	h=$((32100 + RANDOM % 500 * 5))
+	busy=0
+	for p in $(seq "$h" $((h + 4))); do listening "$p" && busy=1; done
+	[ "$busy" = 0 ] && break
+done
+holder_ports=($(seq "$h" $((h + 4))))
 port=${ports[0]}
 origin=https://localhost:$port
 url=https://127.0.0.1:$port
@@ -108,7 +116,7 @@ say "scripts/demo with its state in $var, ports ${ports[*]}"
 MADO_DEMO_VAR=$var MADO_DEMO_PORT=$port MADO_DEMO_TLS_LOGIN_PORT=${ports[1]} \
 	MADO_DEMO_OCSP_PORT=${ports[2]} MADO_DEMO_ORG_OCSP_PORT=${ports[3]} \
 	MADO_DEMO_PG_PORT=${ports[4]} MADO_DEMO_CALLBACK_PORT=${ports[5]} \
-	MADO_DEMO_TRAFFIC_EVERY=1 \
+	MADO_DEMO_HOLDER_PORT=$h MADO_DEMO_TRAFFIC_EVERY=1 \
 	setsid "$root/scripts/demo" </dev/null >"$tmp/demo.out" 2>&1 &
 demo=$!
 
@@ -146,10 +154,10 @@ csrf=$(field csrf_token)
 [ -n "$csrf" ] || fail "login with card-rsa: no CSRF token in $body"
 say "logged in with card-rsa"
 
-# A live query of the demo agencies in that person's log.
+# A live query of the demo agencies in that person's log, served: its holders answered.
 start=$SECONDS
 while :; do
-	call GET '/api/v1/me/access-log?channel=gateway'
+	call GET '/api/v1/me/access-log?channel=gateway&outcome=served'
 	[ "$status" = 200 ] || fail "access log: $status $body"
 	grep -q '"channel":"gateway"' <<<"$body" && break
 	[ $((SECONDS - start)) -lt "$ENTRY_S" ] ||
@@ -177,7 +185,7 @@ start=$SECONDS
 while :; do
 	left=$( (still_running "$before"; still_running "$(demo_procs)") | sort -u)
 	open=()
-	for p in "${ports[@]}"; do listening "$p" && open+=("$p"); done
+	for p in "${ports[@]}" "${holder_ports[@]}"; do listening "$p" && open+=("$p"); done
 	[ -z "$left" ] && [ ${#open[@]} -eq 0 ] && break
 	[ $((SECONDS - start)) -lt 2 ] || break
 	sleep 0.5

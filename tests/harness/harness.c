@@ -922,8 +922,8 @@ th_group_teardown(void **state)
 	return 0;
 }
 
-const char *const th_holder_orgs[] = {"residents-registry", "tax-office", "pension-service",
-				       "health-insurer", "city-welfare", NULL};
+const char *const th_holder_orgs[] = {"residents-registry", "tax-office",   "pension-service",
+				      "health-insurer",     "city-welfare", NULL};
 
 int
 th_holder_index(const char *org)
@@ -1027,8 +1027,8 @@ th_holder_sql(const struct th_env *e, const char *org, const char *fmt, ...)
 }
 
 int
-th_holder_sql_str(const struct th_env *e, const char *org, char *buf, size_t len,
-		  const char *fmt, ...)
+th_holder_sql_str(const struct th_env *e, const char *org, char *buf, size_t len, const char *fmt,
+		  ...)
 {
 	va_list ap;
 	long v;
@@ -1069,7 +1069,8 @@ holders_seed(struct th_env *e)
 			return -1;
 		}
 		if (!e->holders_up) {
-			snprintf(line, sizeof(line), "holder-url --org %s --url https://127.0.0.1:%d",
+			snprintf(line, sizeof(line),
+				 "holder-url --org %s --url https://127.0.0.1:%d",
 				 th_holder_orgs[i], e->holder_port[i]);
 			if (th_mado_cmd(e, line, &out) != 0) {
 				fprintf(stderr, "harness: mado %s:\n%s\n", line,

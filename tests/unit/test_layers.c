@@ -69,7 +69,7 @@ static const struct {
        for the entry view and the export, consent for receipts). */
     {"translog", "core db http tlog"},
     /* The relay to the data holders, under the features that ask them. */
-    {"relay", "core http seal"},
+    {"relay", "core db http seal"},
     {"tools", "core pki card cli"},
     /* mado-holder, a program of its own: the core's helpers, CivetWeb's TLS set-up, the
        command line, and tickets and sealing. */
