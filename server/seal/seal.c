@@ -4,6 +4,7 @@
  * interfaces only: ECDH with EVP_PKEY_derive, HKDF with EVP_KDF, AES-256-GCM with
  * EVP_CIPHER. Every point read from outside is checked to lie on P-256 before it is used.
  */
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -120,44 +121,54 @@ key_point(EVP_PKEY *pkey, unsigned char out[MADO_SEAL_KEY_LEN])
 	return len == MADO_SEAL_KEY_LEN && out[0] == UNCOMPRESSED;
 }
 
-/* Is the public key a valid point of its group (on the curve, not at infinity)? */
-static bool
-public_valid(EVP_PKEY *pkey)
-{
-	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL);
-	bool ok = ctx != NULL && EVP_PKEY_public_check(ctx) == 1;
+/*
+ * A P-256 key to copy: decoding a point into a copy of it costs a tenth of building a key
+ * from parameters, which OpenSSL 3.0 makes look its algorithms up again every time.
+ */
+static EVP_PKEY *p256;
+static pthread_once_t p256_once = PTHREAD_ONCE_INIT;
 
-	EVP_PKEY_CTX_free(ctx);
-	return ok;
+static void
+p256_make(void)
+{
+	p256 = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
 }
 
-/* A P-256 public key from an uncompressed point, or NULL when it is not one. */
+/* A P-256 public key from an uncompressed point, or NULL when it is not one. Decoding the
+   point checks that it lies on the curve; on P-256 (cofactor 1) every point on it but
+   infinity, which has no uncompressed form, is in the group, so no further check is
+   needed. */
 static EVP_PKEY *
 point_key(const unsigned char point[MADO_SEAL_KEY_LEN])
 {
-	unsigned char copy[MADO_SEAL_KEY_LEN];
-	char group[] = "P-256";
-	EVP_PKEY *pkey = NULL;
-	EVP_PKEY_CTX *ctx;
-	OSSL_PARAM params[3];
+	EVP_PKEY *pkey;
 
 	/* Compressed and hybrid forms are refused: one form, one text per key. */
 	if (point[0] != UNCOMPRESSED)
 		return NULL;
-	memcpy(copy, point, sizeof(copy));
-	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, group, 0);
-	params[1] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, copy, sizeof(copy));
-	params[2] = OSSL_PARAM_construct_end();
-	if ((ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL)) == NULL)
+	pthread_once(&p256_once, p256_make);
+	if (p256 == NULL || (pkey = EVP_PKEY_dup(p256)) == NULL)
 		return NULL;
-	if (EVP_PKEY_fromdata_init(ctx) != 1 ||
-	    EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_PUBLIC_KEY, params) != 1)
+	if (EVP_PKEY_set1_encoded_public_key(pkey, point, MADO_SEAL_KEY_LEN) != 1) {
+		EVP_PKEY_free(pkey);
+		return NULL;
+	}
+	return pkey;
+}
+
+/* A fresh key pair on P-256. */
+static EVP_PKEY *
+p256_keygen(void)
+{
+	EVP_PKEY_CTX *ctx;
+	EVP_PKEY *pkey = NULL;
+
+	pthread_once(&p256_once, p256_make);
+	if (p256 == NULL || (ctx = EVP_PKEY_CTX_new_from_pkey(NULL, p256, NULL)) == NULL)
+		return NULL;
+	if (EVP_PKEY_keygen_init(ctx) != 1 || EVP_PKEY_keygen(ctx, &pkey) != 1)
 		pkey = NULL;
 	EVP_PKEY_CTX_free(ctx);
-	if (pkey != NULL && !public_valid(pkey)) {
-		EVP_PKEY_free(pkey);
-		pkey = NULL;
-	}
 	return pkey;
 }
 
@@ -194,7 +205,7 @@ mado_seal_key_text(EVP_PKEY *pub)
 
 /* Key agreement and derivation. */
 
-/* z: the X coordinate of priv times peer's point; derive_set_peer checks the peer. */
+/* z: the X coordinate of priv times peer's point (peer was checked when it was decoded). */
 static bool
 ecdh(EVP_PKEY *priv, EVP_PKEY *peer, unsigned char z[Z_LEN])
 {
@@ -203,7 +214,7 @@ ecdh(EVP_PKEY *priv, EVP_PKEY *peer, unsigned char z[Z_LEN])
 	bool ok;
 
 	ok = ctx != NULL && EVP_PKEY_derive_init(ctx) == 1 &&
-	     EVP_PKEY_derive_set_peer(ctx, peer) == 1 && EVP_PKEY_derive(ctx, z, &len) == 1 &&
+	     EVP_PKEY_derive_set_peer_ex(ctx, peer, 0) == 1 && EVP_PKEY_derive(ctx, z, &len) == 1 &&
 	     len == Z_LEN;
 	EVP_PKEY_CTX_free(ctx);
 	return ok;
@@ -327,8 +338,7 @@ mado_seal(const unsigned char key[MADO_SEAL_KEY_LEN], const char *aad, const voi
 		return NULL;
 	/* salt = enc || key; enc is the fresh ephemeral key's point. */
 	memcpy(salt + MADO_SEAL_KEY_LEN, key, MADO_SEAL_KEY_LEN);
-	if ((eph = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256")) == NULL || !key_point(eph, salt) ||
-	    !derive(eph, peer, salt, okm))
+	if ((eph = p256_keygen()) == NULL || !key_point(eph, salt) || !derive(eph, peer, salt, okm))
 		goto out;
 	if ((ct = malloc(len + TAG_LEN)) != NULL && gcm_seal(okm, aad, msg, len, ct))
 		out = sealed_text(salt, ct, len + TAG_LEN);
