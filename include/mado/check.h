@@ -16,27 +16,29 @@
 #include "mado/common.h"
 
 enum mado_kind {
-	MADO_K_CODE,    /* a data item, purpose or programme code: a-z first, then a-z 0-9 _ . -;
-			   2 to 64 */
-	MADO_K_ORG,     /* an organisation code: a-z first, then a-z 0-9 -; 2 to 40 */
-	MADO_K_TOKEN,   /* 256 bits in base64url, 43 characters: pseudonyms, codes, grants */
-	MADO_K_UUID,    /* 8-4-4-4-12 hex digits */
-	MADO_K_ID,      /* a row id: a whole number from 1 */
-	MADO_K_DATE,    /* YYYY-MM-DD, a real day */
-	MADO_K_TIME,    /* an RFC 3339 date-time, strictly (see mado_parse_rfc3339) */
-	MADO_K_PERIOD,  /* a date or an RFC 3339 date-time: the bound of a period */
-	MADO_K_OFFICER, /* an official's id: A-Z a-z 0-9 . _ : -; 1 to 64 */
-	MADO_K_URL,     /* a URL people may be sent back to: https, or http on loopback */
-	MADO_K_TEXT,    /* printable text (no control characters), min to max bytes */
-	MADO_K_PROSE,   /* text that may run over lines (tab, CR, LF), min to max bytes */
-	MADO_K_ENUM,    /* one of the field's words */
-	MADO_K_INT,     /* a whole number from min to max */
-	MADO_K_BOOL,    /* true or false */
-	MADO_K_CURSOR,  /* a page cursor as a previous page gave it: "<micros>-<id>" */
-	MADO_K_CODES,   /* an array of min to max distinct codes */
-	MADO_K_OBJECT,  /* an object of the field's fields */
-	MADO_K_OBJECTS, /* an array of min to max objects of the field's fields */
-	MADO_K_ANY,     /* any JSON value, checked by its handler */
+	MADO_K_CODE,      /* a data item, purpose or programme code: a-z first, then a-z 0-9 _ . -;
+			     2 to 64 */
+	MADO_K_ORG,       /* an organisation code: a-z first, then a-z 0-9 -; 2 to 40 */
+	MADO_K_TOKEN,     /* 256 bits in base64url, 43 characters: pseudonyms, codes, grants */
+	MADO_K_UUID,      /* 8-4-4-4-12 hex digits */
+	MADO_K_ID,        /* a row id: a whole number from 1 */
+	MADO_K_DATE,      /* YYYY-MM-DD, a real day */
+	MADO_K_TIME,      /* an RFC 3339 date-time, strictly (see mado_parse_rfc3339) */
+	MADO_K_PERIOD,    /* a date or an RFC 3339 date-time: the bound of a period */
+	MADO_K_OFFICER,   /* an official's id: A-Z a-z 0-9 . _ : -; 1 to 64 */
+	MADO_K_URL,       /* a URL people may be sent back to: https, or http on loopback */
+	MADO_K_TEXT,      /* printable text (no control characters), min to max bytes */
+	MADO_K_PROSE,     /* text that may run over lines (tab, CR, LF), min to max bytes */
+	MADO_K_ENUM,      /* one of the field's words */
+	MADO_K_INT,       /* a whole number from min to max */
+	MADO_K_BOOL,      /* true or false */
+	MADO_K_CURSOR,    /* a page cursor as a previous page gave it: "<micros>-<id>" */
+	MADO_K_CODES,     /* an array of min to max distinct codes */
+	MADO_K_OBJECT,    /* an object of the field's fields */
+	MADO_K_OBJECTS,   /* an array of min to max objects of the field's fields */
+	MADO_K_REPLY_KEY, /* a P-256 public key, its uncompressed point in base64url (87
+			     characters; include/mado/seal.h): answers are sealed to it */
+	MADO_K_ANY,       /* any JSON value, checked by its handler */
 };
 
 struct mado_field {

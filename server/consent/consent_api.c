@@ -210,10 +210,9 @@ rp_data(struct mado_req *rq)
 		return mado_http_fail(rq, MADO_E_VALIDATION,
 				      "purpose: with person, the purpose the person consented to");
 	}
-	if (!mado_seal_key_parse(mado_http_str(rq, "reply_key"), reply_key)) {
-		mado_http_ext(rq, "field", "reply_key");
-		return mado_http_fail(rq, MADO_E_VALIDATION, "reply_key is not a P-256 public key");
-	}
+	/* The router checked it (MADO_K_REPLY_KEY): this only decodes it. */
+	if (!mado_seal_key_parse(mado_http_str(rq, "reply_key"), reply_key))
+		return MADO_E_INTERNAL;
 	(void)mado_codes_literal(mado_http_member(rq, "items"), items, sizeof(items));
 	if (grant != NULL)
 		mado_secret_hash(grant, hash);
@@ -543,12 +542,7 @@ static const struct mado_field data_body[] = {
     {.name = "to", .kind = MADO_K_DATE},
     {.name = "purpose", .kind = MADO_K_CODE, .hint = "the purpose of the consent (with person)"},
     /* The holders' answers are sealed to this key: Mado relays them and cannot read them. */
-    {.name = "reply_key",
-     .kind = MADO_K_TEXT,
-     .required = true,
-     .min = 87,
-     .max = 87,
-     .hint = "a P-256 public key, its uncompressed point in base64url (87 characters)"},
+    {.name = "reply_key", .kind = MADO_K_REPLY_KEY, .required = true},
     MADO_FIELDS_END,
 };
 static const struct mado_field uuid_path[] = {{.name = "id", .kind = MADO_K_UUID}, MADO_FIELDS_END};

@@ -13,6 +13,7 @@
 
 #include "mado/check.h"
 #include "mado/err.h"
+#include "mado/seal.h"
 #include "mado/util.h"
 
 #define CODES_MAX     32
@@ -111,6 +112,7 @@ mado_cursor_parse(const char *text, long long *micros, long long *id)
 bool
 mado_check_text(const struct mado_field *f, const char *s)
 {
+	unsigned char key[MADO_SEAL_KEY_LEN];
 	long long v, w;
 	time_t t;
 
@@ -118,6 +120,7 @@ mado_check_text(const struct mado_field *f, const char *s)
 	case MADO_K_CODE: return code_like(s, 2, 64, "_.-");
 	case MADO_K_ORG: return code_like(s, 2, 40, "-");
 	case MADO_K_TOKEN: return strlen(s) == 43 && all_in(s, 43, B64URL, NULL, NULL);
+	case MADO_K_REPLY_KEY: return mado_seal_key_parse(s, key);
 	case MADO_K_UUID: return uuid_ok(s);
 	case MADO_K_ID: return mado_parse_int(s, 1, INT64_MAX, &v);
 	case MADO_K_DATE: return mado_parse_date(s, &t);
@@ -186,6 +189,8 @@ mado_field_expect(const struct mado_field *f)
 	case MADO_K_CODE: return "a code (a-z first, then a-z 0-9 _ . -; 2 to 64)";
 	case MADO_K_ORG: return "an organisation code";
 	case MADO_K_TOKEN: return "43 characters of base64url";
+	case MADO_K_REPLY_KEY:
+		return "a P-256 public key, its uncompressed point in base64url (87 characters)";
 	case MADO_K_UUID: return "a UUID";
 	case MADO_K_ID: return "a positive whole number";
 	case MADO_K_DATE: return "a date, YYYY-MM-DD";

@@ -35,12 +35,7 @@ const struct mado_field gateway__query_fields[] = {
     /* The seal's approval reference (a warrant's number): the supervisor confirms it. */
     {.name = "seal_ref", .kind = MADO_K_TEXT, .min = 1, .max = 200},
     /* The answer is sealed to this key: Mado relays it and cannot read it. */
-    {.name = "reply_key",
-     .kind = MADO_K_TEXT,
-     .required = true,
-     .min = 87,
-     .max = 87,
-     .hint = "a P-256 public key, its uncompressed point in base64url (87 characters)"},
+    {.name = "reply_key", .kind = MADO_K_REPLY_KEY, .required = true},
     MADO_FIELDS_END,
 };
 
@@ -106,6 +101,7 @@ gateway__read_query(const cJSON *body, time_t now, struct gateway_query *q, stru
 	q->sealed_until = str(body, "sealed_until");
 	q->sealing_body = str(body, "sealing_body");
 	q->seal_ref = str(body, "seal_ref");
+	/* Checked with the fields (MADO_K_REPLY_KEY): this only decodes it. */
 	if (!mado_seal_key_parse(str(body, "reply_key"), q->reply_key))
 		return bad_at(bad, "reply_key", "is not a P-256 public key");
 	if (!mado_codes_literal(cJSON_GetObjectItemCaseSensitive(body, "items"), q->items,

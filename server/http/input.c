@@ -40,6 +40,16 @@ http__check_path(struct mado_req *rq)
 	return MADO_OK;
 }
 
+static int
+bad_query(struct mado_req *rq, struct mado_bad *bad, const struct mado_field *f, const char *what,
+	  const char *expect)
+{
+	bad->err = MADO_E_VALIDATION;
+	snprintf(bad->field, sizeof(bad->field), "%s", f->name);
+	snprintf(bad->detail, sizeof(bad->detail), "%s %s %s", f->name, what, expect);
+	return mado_http_bad_input(rq, bad);
+}
+
 int
 http__check_query(struct mado_req *rq)
 {
@@ -52,24 +62,22 @@ http__check_query(struct mado_req *rq)
 
 	while (f != NULL && f[nf].name != NULL && nf < MADO_MAX_QUERY)
 		nf++;
-	if (q == NULL || nf == 0)
+	if (nf == 0)
 		return MADO_OK;
 	/* Room for every value at once (none decodes longer than the query string), so
 	   the pointers kept below never move. */
-	dst = mado_text_reserve(&rq->query_buf, nf * (qlen + 1));
-	for (i = 0; i < (int)nf; i++, dst += qlen + 1) {
-		n = mg_get_var(q, qlen, f[i].name, dst, qlen + 1);
+	dst = q != NULL ? mado_text_reserve(&rq->query_buf, nf * (qlen + 1)) : NULL;
+	for (i = 0; i < (int)nf; i++) {
 		/* Absent or empty is unset: what a form with "all" selected sends. */
-		if (n <= 0)
-			continue;
-		if (!mado_check_text(&f[i], dst)) {
-			bad.err = MADO_E_VALIDATION;
-			snprintf(bad.field, sizeof(bad.field), "%s", f[i].name);
-			snprintf(bad.detail, sizeof(bad.detail), "%s must be %s", f[i].name,
-				 mado_field_expect(&f[i]));
-			return mado_http_bad_input(rq, &bad);
+		n = q != NULL ? mg_get_var(q, qlen, f[i].name, dst, qlen + 1) : -1;
+		if (n > 0 && !mado_check_text(&f[i], dst))
+			return bad_query(rq, &bad, &f[i], "must be", mado_field_expect(&f[i]));
+		if (n <= 0 && f[i].required)
+			return bad_query(rq, &bad, &f[i], "is required:", mado_field_expect(&f[i]));
+		if (n > 0) {
+			rq->query[i] = dst;
+			dst += qlen + 1;
 		}
-		rq->query[i] = dst;
 	}
 	return MADO_OK;
 }

@@ -18,6 +18,7 @@
 #include <libpq-fe.h>
 
 #include "harness.h"
+#include "mado/seal.h"
 
 static struct th_env env;
 static char origin_hdr[96];
@@ -188,7 +189,9 @@ test_query_served_and_recorded(void **state)
 	struct th_resp r;
 	long before = events_of(&alice);
 	cJSON *j, *e, *items;
+	EVP_PKEY *other;
 	char *value;
+	size_t len;
 
 	(void)state;
 	assert_int_equal(query("city-welfare", &alice, "[\"tax.income\",\"resident.household\"]",
@@ -212,6 +215,13 @@ test_query_served_and_recorded(void **state)
 	/* Mado relayed ciphertext: the value is nowhere in the response as sent. */
 	assert_null(strstr(r.body, held(&alice, "tax-office", "tax.income")));
 	assert_null(th_open_answers(j, "another record"));
+	/* Only the requester's key opens it: another P-256 key does not. */
+	assert_non_null(other = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256"));
+	assert_null(mado_seal_open(other, str(j, "event_id"),
+				   th_jstr(cJSON_GetArrayItem(cJSON_GetObjectItem(j, "answers"), 0),
+					   "sealed"),
+				   &len));
+	EVP_PKEY_free(other);
 	cJSON_free(value);
 	cJSON_Delete(items);
 	cJSON_Delete(j);
