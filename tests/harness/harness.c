@@ -482,7 +482,10 @@ setup(struct th_env *e, const char *extra_conf, bool cards, bool orgs)
 			"org_trust_dir = %s\norg_revocation = off\nconsent_receipt_key = "
 			"%s/receipt.key\noperator_cert = %s/orgs/cards/operator.crt\n"
 			"ticket_key = %s/ticket.key\nrelay_cert = %s/orgs/cards/mado-relay.crt\n"
-			"relay_key = %s/orgs/cards/mado-relay.key\nrelay_ca = %s/holders/ca.pem\n",
+			"relay_key = %s/orgs/cards/mado-relay.key\nrelay_ca = %s/holders/ca.pem\n"
+			/* A sanitized holder on a loaded machine may take longer than 2 s; a
+			   holder that is down is refused at once either way. */
+			"relay_timeout_ms = 10000\n",
 			e->org_trust_dir, e->dir, e->dir, e->dir, e->dir, e->dir, e->dir);
 	fprintf(m, "%s", extra_conf != NULL ? extra_conf : "");
 	fclose(m);
