@@ -217,10 +217,9 @@ test_query_served_and_recorded(void **state)
 	assert_null(th_open_answers(j, "another record"));
 	/* Only the requester's key opens it: another P-256 key does not. */
 	assert_non_null(other = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256"));
-	assert_null(mado_seal_open(other, str(j, "event_id"),
-				   th_jstr(cJSON_GetArrayItem(cJSON_GetObjectItem(j, "answers"), 0),
-					   "sealed"),
-				   &len));
+	assert_null(mado_seal_open(
+	    other, str(j, "event_id"),
+	    th_jstr(cJSON_GetArrayItem(cJSON_GetObjectItem(j, "answers"), 0), "sealed"), &len));
 	EVP_PKEY_free(other);
 	cJSON_free(value);
 	cJSON_Delete(items);
