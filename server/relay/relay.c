@@ -13,7 +13,6 @@
 
 #include <curl/curl.h>
 #include <openssl/evp.h>
-#include <openssl/pem.h>
 
 #include "mado/err.h"
 #include "mado/log.h"
@@ -42,8 +41,7 @@ struct call {
 	const char *holder;
 	char *body;
 	struct curl_slist *headers;
-	char *answer;
-	size_t len;
+	struct mado_text answer;
 	bool started;
 	CURLcode done;
 };
@@ -115,14 +113,9 @@ take_answer(char *data, size_t size, size_t n, void *arg)
 	struct call *c = arg;
 	size_t len = size * n;
 
-	if (c->len + len > ANSWER_MAX)
+	if (c->answer.len + len > ANSWER_MAX)
 		return 0; /* curl ends the transfer: the answer counts as none */
-	c->answer = realloc(c->answer, c->len + len + 1);
-	if (c->answer == NULL)
-		abort();
-	memcpy(c->answer + c->len, data, len);
-	c->len += len;
-	c->answer[c->len] = '\0';
+	mado_text_append(&c->answer, data, len);
 	return len;
 }
 
@@ -223,7 +216,7 @@ call_sealed(const struct mado_relay_job *job, CURL *h, const struct call *c, cJS
 			     curl_easy_strerror(c->done));
 		return NULL;
 	}
-	*parsed = c->answer != NULL ? cJSON_Parse(c->answer) : NULL;
+	*parsed = c->answer.buf != NULL ? cJSON_Parse(c->answer.buf) : NULL;
 	if (status != 200) {
 		/* The problem's type says why (a holder's problem holds no personal data). */
 		const char *type = cJSON_GetStringValue(cJSON_GetObjectItem(*parsed, "type"));
@@ -312,7 +305,7 @@ relay__ask(const struct mado_relay_job *job, const cJSON *targets, cJSON **answe
 			curl_multi_remove_handle(set->multi, set->easy[i]);
 		curl_slist_free_all(c->headers);
 		cJSON_free(c->body);
-		free(c->answer);
+		mado_text_free(&c->answer);
 	}
 	set_give(set);
 	if (!ok) {
