@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <pwd.h>
 #include <sched.h>
 #include <signal.h>
@@ -1497,32 +1498,39 @@ th_reason(const struct th_resp *r)
 	return buf;
 }
 
-/* The tests' reply key (tests/data/reply.key), read once. */
-static EVP_PKEY *
-reply_key(void)
+/* The tests' reply key (tests/data/reply.key), read once; load tests call
+ * this from many threads at once. */
+static EVP_PKEY *reply_pkey;
+static char *reply_text;
+static pthread_once_t reply_once = PTHREAD_ONCE_INIT;
+
+static void
+reply_load(void)
 {
-	static EVP_PKEY *key;
 	char path[400];
 	FILE *f;
 
-	if (key == NULL) {
-		snprintf(path, sizeof(path), "%s/tests/data/reply.key", MADO_SOURCE_DIR);
-		if ((f = fopen(path, "r")) != NULL) {
-			key = PEM_read_PrivateKey(f, NULL, NULL, NULL);
-			fclose(f);
-		}
-	}
-	return key;
+	snprintf(path, sizeof(path), "%s/tests/data/reply.key", MADO_SOURCE_DIR);
+	if ((f = fopen(path, "r")) == NULL)
+		return;
+	reply_pkey = PEM_read_PrivateKey(f, NULL, NULL, NULL);
+	fclose(f);
+	if (reply_pkey != NULL)
+		reply_text = mado_seal_key_text(reply_pkey);
+}
+
+static EVP_PKEY *
+reply_key(void)
+{
+	pthread_once(&reply_once, reply_load);
+	return reply_pkey;
 }
 
 const char *
 th_reply_key(void)
 {
-	static char *text;
-
-	if (text == NULL && reply_key() != NULL)
-		text = mado_seal_key_text(reply_key());
-	return text != NULL ? text : "";
+	reply_key();
+	return reply_text != NULL ? reply_text : "";
 }
 
 cJSON *
