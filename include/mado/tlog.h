@@ -120,6 +120,31 @@ const char *mado_tlog_leaf_encode(const char *kind, const cJSON *record,
 				  const unsigned char salt[16], unsigned char **out, size_t *len);
 /* The field names of a kind's leaf, in their order (*n of them); NULL for an unknown kind. */
 const char *const *mado_tlog_leaf_fields(const char *kind, size_t *n);
+/*
+ * The same bytes built field by field, for a caller that has the values without a cJSON
+ * record (the sequencer, from database rows): begin, then one value per field of the kind
+ * in its order (an array: strs with its count, then each item), then end, which gives NULL
+ * when the bytes (p, len) are the leaf, else why not. The first failure sticks. Zero the
+ * struct before its first begin; it may be begun again for the next leaf (its buffer is
+ * reused) and is freed with mado_tlog_leaf_free.
+ */
+struct mado_tlog_leaf {
+	unsigned char *p;
+	size_t len, cap;
+	const char *const *names;
+	size_t n, next;
+	const char *why;
+};
+const char *mado_tlog_leaf_begin(struct mado_tlog_leaf *b, const char *kind,
+				 const unsigned char salt[16]);
+void mado_tlog_leaf_null(struct mado_tlog_leaf *b);
+void mado_tlog_leaf_str(struct mado_tlog_leaf *b, const char *s, size_t n);
+void mado_tlog_leaf_int(struct mado_tlog_leaf *b, int64_t v);
+void mado_tlog_leaf_bool(struct mado_tlog_leaf *b, bool v);
+void mado_tlog_leaf_strs(struct mado_tlog_leaf *b, uint32_t count);
+void mado_tlog_leaf_strs_item(struct mado_tlog_leaf *b, const char *s, size_t n);
+const char *mado_tlog_leaf_end(struct mado_tlog_leaf *b);
+void mado_tlog_leaf_free(struct mado_tlog_leaf *b);
 
 /*
  * Bundles (c2sp.org/tlog-proof@v1 text, SPECS section 4.5) plus Mado's JSON wrapping for

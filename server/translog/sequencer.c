@@ -51,6 +51,9 @@ static struct {
 	bool leader;
 	struct tlog_tile edge[TLOG_LEVELS];
 	bool dirty[TLOG_LEVELS];
+	struct tlog_tile *filled; /* the tiles this batch filled, written with the edge */
+	size_t n_filled, cap_filled;
+	struct mado_tlog_leaf leaf; /* the leaf being hashed (its buffer reused) */
 	int64_t witness_tried_ms;
 	int64_t witnessed_ms; /* when the witnesses' step last ran */
 	uint64_t witness_tried_size;
@@ -115,26 +118,54 @@ exec0(const char *sql)
 	return res != NULL;
 }
 
+/* Writes the tiles the batch filled and the edge tiles it changed, in one statement. */
 static int
-tile_put(const struct tlog_tile *t)
+tiles_put(void)
 {
-	char l[8], n[24];
-	const char *p[3] = {l, n, (const char *)t->h};
-	int lens[3] = {0, 0, (int)(t->width * TLOG_HASH)}, bin[3] = {0, 0, 1};
+	struct mado_text levels = {0}, idx = {0}, widths = {0}, hashes = {0};
+	const struct tlog_tile *t;
+	const char *p[4];
+	int lens[4] = {0}, bin[4] = {0, 0, 0, 1};
 	PGresult *res;
+	size_t i;
 
-	snprintf(l, sizeof(l), "%d", t->level);
-	snprintf(n, sizeof(n), "%llu", (unsigned long long)t->idx);
-	res = run("SELECT portal.tlog_tile_put($1::smallint, $2::bigint, $3::bytea)", 3, p, lens,
-		  bin);
+	mado_text_puts(&levels, "{");
+	mado_text_puts(&idx, "{");
+	mado_text_puts(&widths, "{");
+	for (i = 0; i < S.n_filled + TLOG_LEVELS; i++) {
+		t = i < S.n_filled ? &S.filled[i] : &S.edge[i - S.n_filled];
+		if (i >= S.n_filled && (!S.dirty[t->level] || t->width == 0))
+			continue;
+		mado_text_printf(&levels, "%s%d", levels.len > 1 ? "," : "", t->level);
+		mado_text_printf(&idx, "%s%llu", idx.len > 1 ? "," : "",
+				 (unsigned long long)t->idx);
+		mado_text_printf(&widths, "%s%u", widths.len > 1 ? "," : "", t->width);
+		mado_text_append(&hashes, t->h, (size_t)t->width * TLOG_HASH);
+	}
+	mado_text_puts(&levels, "}");
+	mado_text_puts(&idx, "}");
+	mado_text_puts(&widths, "}");
+	p[0] = levels.buf;
+	p[1] = idx.buf;
+	p[2] = widths.buf;
+	p[3] = hashes.buf;
+	lens[3] = (int)hashes.len;
+	res = run("SELECT portal.tlog_tiles_put($1::smallint[], $2::bigint[], $3::smallint[], "
+		  "$4::bytea)",
+		  4, p, lens, bin);
 	PQclear(res);
+	mado_text_free(&levels);
+	mado_text_free(&idx);
+	mado_text_free(&widths);
+	mado_text_free(&hashes);
 	return res != NULL ? MADO_OK : MADO_E_DB_UNAVAILABLE;
 }
 
 static int
-seq_fetch(void *ctx, int level, uint64_t idx, struct tlog_tile *t)
+seq_fetch(void *ctx, int level, uint64_t idx, unsigned need, struct tlog_tile *t)
 {
 	(void)ctx;
+	(void)need;
 	return translog__seq_tile_get(S.conn, level, idx, t);
 }
 
@@ -147,6 +178,7 @@ load_edge(uint64_t size)
 	unsigned w;
 
 	memset(S.dirty, 0, sizeof(S.dirty));
+	S.n_filled = 0;
 	for (T = 0; T < TLOG_LEVELS; T++) {
 		n = T == 0 ? size : size >> (8 * T);
 		w = (unsigned)(n % TLOG_TILE_W);
@@ -166,13 +198,13 @@ load_edge(uint64_t size)
 	return MADO_OK;
 }
 
-/* Appends a hash at tile level T; a tile that fills is written and its root goes up. */
+/* Appends a hash at tile level T; a tile that fills is kept for writing and its root goes
+   up. */
 static int
 push(int T, const unsigned char h[32])
 {
 	struct tlog_tile *t = &S.edge[T];
 	unsigned char up[32];
-	int rc;
 
 	if (T >= TLOG_LEVELS)
 		return MADO_E_INTERNAL;
@@ -180,8 +212,11 @@ push(int T, const unsigned char h[32])
 	S.dirty[T] = true;
 	if (t->width < TLOG_TILE_W)
 		return MADO_OK;
-	if ((rc = tile_put(t)) != MADO_OK)
-		return rc;
+	if (S.n_filled == S.cap_filled) {
+		S.cap_filled = S.cap_filled ? 2 * S.cap_filled : 64;
+		S.filled = mado_xrealloc(S.filled, S.cap_filled * sizeof(*S.filled));
+	}
+	memcpy(&S.filled[S.n_filled++], t, sizeof(*t));
 	translog__subtree((const unsigned char(*)[TLOG_HASH])t->h, TLOG_TILE_W, up);
 	t->idx++;
 	t->width = 0;
@@ -189,10 +224,46 @@ push(int T, const unsigned char h[32])
 	return push(T + 1, up);
 }
 
+/*
+ * The batch's columns for portal.tlog_append as one-dimensional arrays in PostgreSQL's
+ * binary format (array_recv): ndim 1, no nulls, the element type, the count and lower
+ * bound 1, then each element as its length and bytes. The count is set at the end.
+ */
 static void
-arr_add(struct mado_text *t, const char *v)
+be32_put(struct mado_text *t, uint32_t v)
 {
-	mado_text_printf(t, "%s%s", t->len > 1 ? "," : "", v);
+	unsigned char x[4] = {(unsigned char)(v >> 24), (unsigned char)(v >> 16),
+			      (unsigned char)(v >> 8), (unsigned char)v};
+
+	mado_text_append(t, x, 4);
+}
+
+static void
+arr_begin(struct mado_text *t, uint32_t elem_oid)
+{
+	be32_put(t, 1);
+	be32_put(t, 0);
+	be32_put(t, elem_oid);
+	be32_put(t, 0); /* the count, set by arr_end */
+	be32_put(t, 1);
+}
+
+static void
+arr_add(struct mado_text *t, const void *v, size_t len)
+{
+	be32_put(t, (uint32_t)len);
+	mado_text_append(t, v, len);
+}
+
+static void
+arr_end(struct mado_text *t, uint32_t count)
+{
+	unsigned char *c = (unsigned char *)t->buf + 12;
+
+	c[0] = (unsigned char)(count >> 24);
+	c[1] = (unsigned char)(count >> 16);
+	c[2] = (unsigned char)(count >> 8);
+	c[3] = (unsigned char)count;
 }
 
 /* One batch; *taken gets how many pending rows it took. */
@@ -204,13 +275,11 @@ batch(int *taken)
 	struct mado_tlog_checkpoint cp;
 	unsigned char *salts = NULL, hash[32];
 	char max[16], size_s[24], text[512], *note = NULL;
-	const char *p[6];
+	const char *p[6], *kind, *why;
 	int lens[6] = {0}, bin[6] = {0};
 	PGresult *res = NULL, *r2;
 	uint64_t size, newsize;
 	int i, n, rc = MADO_E_DB_UNAVAILABLE, leaves = 0;
-	const char *why;
-	cJSON *rec;
 	int64_t t0 = 0, t_take = 0, t_hash = 0;
 
 	*taken = 0;
@@ -223,8 +292,16 @@ batch(int *taken)
 	snprintf(max, sizeof(max), "%d", translog__cfg.batch_max);
 	p[0] = max;
 	t0 = mado_now_ms();
-	if ((res = run("SELECT * FROM portal.tlog_take($1::int)", 1, p, NULL, NULL)) == NULL)
+	/* In binary: the records' own types, formatted by nobody on the way. */
+	res = PQexecParams(S.conn, "SELECT * FROM portal.tlog_take($1::int)", 1, NULL, p, NULL,
+			   NULL, 1);
+	if (!ok(res)) {
+		mado_log_warn(NULL, "transparency log: %s",
+			      PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) != NULL
+				  ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY)
+				  : PQerrorMessage(S.conn));
 		goto fail;
+	}
 	t_take = mado_now_ms() - t0;
 	if ((n = PQntuples(res)) == 0) {
 		PQclear(res);
@@ -234,47 +311,46 @@ batch(int *taken)
 	if ((rc = load_edge(size)) != MADO_OK)
 		goto fail;
 	salts = mado_xmalloc((size_t)n * 16);
-	mado_text_printf(&seqs, "{");
-	mado_text_printf(&kinds, "{");
-	mado_text_printf(&ids, "{");
-	mado_text_printf(&people, "{");
+	if (RAND_bytes(salts, n * 16) != 1) {
+		rc = MADO_E_INTERNAL;
+		goto fail;
+	}
+	arr_begin(&seqs, 20);  /* bigint */
+	arr_begin(&kinds, 25); /* text */
+	arr_begin(&ids, 20);
+	arr_begin(&people, 2950); /* uuid */
 	for (i = 0; i < n; i++) {
-		arr_add(&seqs, PQgetvalue(res, i, 0));
-		if ((rec = translog__record(PQgetvalue(res, i, 1), res, i, 4)) == NULL) {
+		arr_add(&seqs, PQgetvalue(res, i, 0), 8);
+		kind = PQgetvalue(res, i, 1);
+		if (PQgetisnull(res, i, strcmp(kind, "consent") == 0 ? 4 + TLOG_ACCESS_COLS : 4)) {
 			/* The row is gone (it cannot be, the log is append-only): it leaves the
 			   queue without a leaf, and the audit would say so. */
 			mado_log_err(NULL, "transparency log: a pending %s record is missing",
-				     PQgetvalue(res, i, 1));
+				     kind);
 			continue;
 		}
-		if (RAND_bytes(salts + (size_t)leaves * 16, 16) != 1) {
-			cJSON_Delete(rec);
-			rc = MADO_E_INTERNAL;
-			goto fail;
-		}
-		why = translog__leaf_hash(PQgetvalue(res, i, 1), rec, salts + (size_t)leaves * 16,
-					  hash);
-		cJSON_Delete(rec);
-		if (why != NULL) {
+		if ((why = translog__leaf_of_row(kind, res, i, 4, salts + (size_t)leaves * 16,
+						 &S.leaf)) != NULL) {
 			mado_log_err(NULL, "transparency log: a %s record cannot be a leaf: %s",
-				     PQgetvalue(res, i, 1), why);
+				     kind, why);
 			rc = MADO_E_INTERNAL;
 			goto fail;
 		}
+		mado_tlog_leaf_hash(S.leaf.p, S.leaf.len, hash);
 		if ((rc = push(0, hash)) != MADO_OK)
 			goto fail;
-		arr_add(&kinds, PQgetvalue(res, i, 1));
-		arr_add(&ids, PQgetvalue(res, i, 2));
-		arr_add(&people, PQgetvalue(res, i, 3));
+		arr_add(&kinds, kind, strlen(kind));
+		arr_add(&ids, PQgetvalue(res, i, 2), 8);
+		arr_add(&people, PQgetvalue(res, i, 3), 16);
 		leaves++;
 	}
 	PQclear(res);
 	res = NULL;
 	t_hash = mado_now_ms() - t0 - t_take;
-	mado_text_printf(&seqs, "}");
-	mado_text_printf(&kinds, "}");
-	mado_text_printf(&ids, "}");
-	mado_text_printf(&people, "}");
+	arr_end(&seqs, (uint32_t)n);
+	arr_end(&kinds, (uint32_t)leaves);
+	arr_end(&ids, (uint32_t)leaves);
+	arr_end(&people, (uint32_t)leaves);
 	snprintf(size_s, sizeof(size_s), "%llu", (unsigned long long)size);
 	p[0] = size_s;
 	p[1] = seqs.buf;
@@ -282,8 +358,13 @@ batch(int *taken)
 	p[3] = ids.buf;
 	p[4] = people.buf;
 	p[5] = (const char *)salts;
+	lens[1] = (int)seqs.len;
+	lens[2] = (int)kinds.len;
+	lens[3] = (int)ids.len;
+	lens[4] = (int)people.len;
 	lens[5] = leaves * 16;
-	bin[5] = 1;
+	for (i = 1; i <= 5; i++)
+		bin[i] = 1;
 	rc = MADO_E_DB_UNAVAILABLE;
 	if ((r2 = run("SELECT portal.tlog_append($1::bigint, $2::bigint[], $3::text[], "
 		      "$4::bigint[], $5::uuid[], $6::bytea)",
@@ -292,10 +373,8 @@ batch(int *taken)
 	newsize = strtoull(PQgetvalue(r2, 0, 0), NULL, 10);
 	PQclear(r2);
 	if (leaves > 0) {
-		for (i = 0; i < TLOG_LEVELS; i++)
-			if (S.dirty[i] && S.edge[i].width > 0 &&
-			    (rc = tile_put(&S.edge[i])) != MADO_OK)
-				goto fail;
+		if ((rc = tiles_put()) != MADO_OK)
+			goto fail;
 		translog__tiles_init(&tiles, seq_fetch, NULL);
 		for (i = 0; i < TLOG_LEVELS; i++)
 			tiles.edge[i] = &S.edge[i];
@@ -316,10 +395,10 @@ batch(int *taken)
 		p[0] = size_s;
 		p[1] = (const char *)cp.root;
 		p[2] = note;
+		memset(lens, 0, sizeof(lens));
+		memset(bin, 0, sizeof(bin));
 		lens[1] = 32;
 		bin[1] = 1;
-		memset(&lens[2], 0, sizeof(int) * 4);
-		memset(&bin[2], 0, sizeof(int) * 4);
 		rc = MADO_E_DB_UNAVAILABLE;
 		if ((r2 = run("SELECT portal.tlog_checkpoint_add($1::bigint, $2::bytea, $3)", 3, p,
 			      lens, bin)) == NULL)
@@ -330,8 +409,8 @@ batch(int *taken)
 		goto fail;
 	if (leaves > 0)
 		mado_log_debug(NULL,
-			       "transparency log: %d leaves, size %llu (take %lld ms, leaves and "
-			       "tiles %lld ms, the rest %lld ms)",
+			       "transparency log: %d leaves, size %llu (take %lld ms, leaves %lld "
+			       "ms, the rest %lld ms)",
 			       leaves, (unsigned long long)newsize, (long long)t_take,
 			       (long long)t_hash,
 			       (long long)(mado_now_ms() - t0 - t_take - t_hash));
@@ -346,10 +425,10 @@ fail:
 out:
 	free(note);
 	free(salts);
-	free(seqs.buf);
-	free(kinds.buf);
-	free(ids.buf);
-	free(people.buf);
+	mado_text_free(&seqs);
+	mado_text_free(&kinds);
+	mado_text_free(&ids);
+	mado_text_free(&people);
 	return rc;
 }
 
@@ -725,6 +804,10 @@ main_loop(void *arg)
 	PQfinish(S.conn);
 	S.conn = NULL;
 	S.leader = false;
+	free(S.filled);
+	S.filled = NULL;
+	S.n_filled = S.cap_filled = 0;
+	mado_tlog_leaf_free(&S.leaf);
 	return NULL;
 }
 

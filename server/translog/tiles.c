@@ -42,23 +42,28 @@ translog__subtree(const unsigned char (*h)[TLOG_HASH], unsigned n, unsigned char
 	mado_tlog_node_hash(l, r, out);
 }
 
+/* Tile (level, idx) with at least its first need hashes. */
 static const struct tlog_tile *
-tile(struct tlog_tiles *ts, int level, uint64_t idx)
+tile(struct tlog_tiles *ts, int level, uint64_t idx, unsigned need)
 {
-	struct tlog_tile *t;
+	struct tlog_tile *t = NULL;
 	size_t i;
 
 	if (level < TLOG_LEVELS && ts->edge[level] != NULL && ts->edge[level]->idx == idx)
 		return ts->edge[level];
-	for (i = 0; i < MADO_NELEM(ts->cache); i++)
+	for (i = 0; i < MADO_NELEM(ts->cache) && t == NULL; i++)
 		if (ts->cache[i] != NULL && ts->cache[i]->level == level &&
 		    ts->cache[i]->idx == idx)
-			return ts->cache[i];
-	i = ts->next++ % MADO_NELEM(ts->cache);
-	if (ts->cache[i] == NULL)
-		ts->cache[i] = mado_xmalloc(sizeof(struct tlog_tile));
-	t = ts->cache[i];
-	if (ts->fetch(ts->ctx, level, idx, t) != MADO_OK) {
+			t = ts->cache[i];
+	if (t != NULL && t->width >= need)
+		return t;
+	if (t == NULL) {
+		i = ts->next++ % MADO_NELEM(ts->cache);
+		if (ts->cache[i] == NULL)
+			ts->cache[i] = mado_xmalloc(sizeof(struct tlog_tile));
+		t = ts->cache[i];
+	}
+	if (ts->fetch(ts->ctx, level, idx, need, t) != MADO_OK || t->width < need) {
 		t->level = -1;
 		return NULL;
 	}
@@ -77,10 +82,8 @@ translog__read(void *ctx, int level, uint64_t index, unsigned char out[32])
 	if (level < 0 || tl >= TLOG_LEVELS || index > (UINT64_MAX >> (level + 1)))
 		return -1;
 	first = index << r; /* the first hash of tile level tl */
-	if ((t = tile(ts, tl, first / TLOG_TILE_W)) == NULL)
-		return -1;
 	at = (unsigned)(first % TLOG_TILE_W);
-	if (at + n > t->width)
+	if ((t = tile(ts, tl, first / TLOG_TILE_W, at + n)) == NULL)
 		return -1;
 	translog__subtree(&t->h[at], n, out);
 	return 0;

@@ -21,11 +21,15 @@
 
 struct tlog_settings translog__cfg;
 
-#define FULL_CACHE 512
+/* Tiles read by this process (8 KiB each): the upper levels' apart from the leaves', so
+   that random proofs' leaf tiles do not push out the upper tiles every proof shares. */
+#define CACHE_UPPER 1024
+#define CACHE_LEAF  1024
 static struct {
 	pthread_mutex_t mu;
-	struct tlog_tile *t[FULL_CACHE];
-} full = {.mu = PTHREAD_MUTEX_INITIALIZER};
+	struct tlog_tile *t[CACHE_UPPER + CACHE_LEAF];
+	uint64_t published; /* the largest published tree size seen */
+} cache = {.mu = PTHREAD_MUTEX_INITIALIZER};
 
 static int
 settings_witnesses(const char *list, char *why, size_t whylen)
@@ -100,59 +104,84 @@ mado_translog_free(void)
 {
 	size_t i;
 
-	for (i = 0; i < FULL_CACHE; i++) {
-		free(full.t[i]);
-		full.t[i] = NULL;
+	for (i = 0; i < MADO_NELEM(cache.t); i++) {
+		free(cache.t[i]);
+		cache.t[i] = NULL;
 	}
+	cache.published = 0;
 	EVP_PKEY_free(translog__cfg.key);
 	memset(&translog__cfg, 0, sizeof(translog__cfg));
 }
 
 /*
- * Full tiles never change, so the process keeps the last ones it read (8 KiB each) for
- * every request: a proof's upper tiles are the same for everyone, and only its level-0
- * tile is usually read from the database. Partial tiles are always read.
+ * A tile's first hashes never change as it grows (the database refuses anything else),
+ * so a copy of it serves every later proof that needs no more of it than the copy has:
+ * the upper tiles every proof shares, the partial tiles at the tree's right edge until
+ * they grow past it, and the leaf tiles proofs were asked for lately.
  */
 static size_t
-full_slot(int level, uint64_t idx)
+cache_slot(int level, uint64_t idx)
 {
-	return (size_t)((idx * 0x9E3779B97F4A7C15ull + (uint64_t)level) % FULL_CACHE);
+	uint64_t h = idx * 0x9E3779B97F4A7C15ull + (uint64_t)level;
+
+	return level == 0 ? CACHE_UPPER + (size_t)(h % CACHE_LEAF) : (size_t)(h % CACHE_UPPER);
 }
 
 static int
-db_fetch(void *ctx, int level, uint64_t idx, struct tlog_tile *t)
+db_fetch(void *ctx, int level, uint64_t idx, unsigned need, struct tlog_tile *t)
 {
-	size_t k = full_slot(level, idx);
+	size_t k = cache_slot(level, idx);
+	struct tlog_tile *c;
 	int rc;
 
-	pthread_mutex_lock(&full.mu);
-	if (full.t[k] != NULL && full.t[k]->level == level && full.t[k]->idx == idx) {
-		memcpy(t, full.t[k], sizeof(*t));
-		pthread_mutex_unlock(&full.mu);
+	pthread_mutex_lock(&cache.mu);
+	c = cache.t[k];
+	if (c != NULL && c->level == level && c->idx == idx && c->width >= need) {
+		memcpy(t, c, sizeof(*t));
+		pthread_mutex_unlock(&cache.mu);
 		return MADO_OK;
 	}
-	pthread_mutex_unlock(&full.mu);
-	if ((rc = translog__tile_get(ctx, level, idx, t)) != MADO_OK || t->width != TLOG_TILE_W)
+	pthread_mutex_unlock(&cache.mu);
+	if ((rc = translog__tile_get(ctx, level, idx, t)) != MADO_OK)
 		return rc;
-	pthread_mutex_lock(&full.mu);
-	if (full.t[k] == NULL)
-		full.t[k] = mado_xmalloc(sizeof(*t));
-	memcpy(full.t[k], t, sizeof(*t));
-	pthread_mutex_unlock(&full.mu);
+	pthread_mutex_lock(&cache.mu);
+	if ((c = cache.t[k]) == NULL)
+		c = cache.t[k] = mado_xmalloc(sizeof(*t));
+	else if (c->level == level && c->idx == idx && c->width > t->width)
+		c = NULL; /* another request stored more of it meanwhile */
+	if (c != NULL)
+		memcpy(c, t, sizeof(*t));
+	pthread_mutex_unlock(&cache.mu);
 	return MADO_OK;
 }
 
-/* The size of the latest published checkpoint (0 when none). */
+/* Whether a tree of size has a published checkpoint (the published size, once it covers
+   size, only grows: asked of the database only when it does not yet). */
 static int
-published_size(struct mado_db *db, uint64_t *size)
+published(struct mado_db *db, uint64_t size, uint64_t *pub)
 {
 	char *note = NULL;
-	int rc = translog__checkpoint_get(db, -1, size, &note);
+	uint64_t seen;
+	int rc;
 
+	pthread_mutex_lock(&cache.mu);
+	seen = cache.published;
+	pthread_mutex_unlock(&cache.mu);
+	if (size <= seen) {
+		*pub = seen;
+		return MADO_OK;
+	}
+	rc = translog__checkpoint_get(db, -1, pub, &note);
 	free(note);
 	if (rc == MADO_E_NOT_FOUND) {
-		*size = 0;
-		rc = MADO_OK;
+		*pub = 0;
+		return MADO_OK;
+	}
+	if (rc == MADO_OK) {
+		pthread_mutex_lock(&cache.mu);
+		if (*pub > cache.published)
+			cache.published = *pub;
+		pthread_mutex_unlock(&cache.mu);
 	}
 	return rc;
 }
@@ -267,7 +296,7 @@ proof_inclusion(struct mado_req *rq)
 
 	if (!query_u64(rq, "index", &index) || !query_u64(rq, "size", &size))
 		return mado_http_fail(rq, MADO_E_VALIDATION, "index and size are required");
-	if ((rc = mado_http_db(rq, &db)) != MADO_OK || (rc = published_size(db, &pub)) != MADO_OK)
+	if ((rc = mado_http_db(rq, &db)) != MADO_OK || (rc = published(db, size, &pub)) != MADO_OK)
 		return rc;
 	if (index >= size || size > pub) {
 		mado_http_ext(rq, "field", index >= size ? "index" : "size");
@@ -303,7 +332,7 @@ proof_consistency(struct mado_req *rq)
 
 	if (!query_u64(rq, "old", &old) || !query_u64(rq, "new", &new))
 		return mado_http_fail(rq, MADO_E_VALIDATION, "old and new are required");
-	if ((rc = mado_http_db(rq, &db)) != MADO_OK || (rc = published_size(db, &pub)) != MADO_OK)
+	if ((rc = mado_http_db(rq, &db)) != MADO_OK || (rc = published(db, new, &pub)) != MADO_OK)
 		return rc;
 	if (old < 1 || old > new || new > pub) {
 		mado_http_ext(rq, "field", old < 1 || old > new ? "old" : "new");

@@ -52,8 +52,11 @@ struct tlog_tile {
 	unsigned char h[TLOG_TILE_W][TLOG_HASH];
 };
 
-/* Reads tiles for the library's tree reader, through fetch, with a small cache. */
-typedef int (*tlog_tile_fetch)(void *ctx, int level, uint64_t idx, struct tlog_tile *t);
+/* Reads tiles for the library's tree reader, through fetch, with a small cache. A tile's
+   first hashes never change as it grows, so fetch may answer from a copy of it that has
+   at least need of them. */
+typedef int (*tlog_tile_fetch)(void *ctx, int level, uint64_t idx, unsigned need,
+			       struct tlog_tile *t);
 struct tlog_tiles {
 	tlog_tile_fetch fetch;
 	void *ctx;
@@ -99,5 +102,10 @@ cJSON *translog__record(const char *kind, const PGresult *res, int row, int col)
 /* The leaf hash of a record with its salt; NULL, or why it cannot be encoded. */
 const char *translog__leaf_hash(const char *kind, const cJSON *record, const unsigned char salt[16],
 				unsigned char out[32]);
+
+/* The leaf of kind in res's row (binary format, from column col, the first a_* column)
+   into b; NULL, or why it cannot be one. */
+const char *translog__leaf_of_row(const char *kind, const PGresult *res, int row, int col,
+				  const unsigned char salt[16], struct mado_tlog_leaf *b);
 
 #endif

@@ -34,41 +34,77 @@ $$;
 REVOKE EXECUTE ON FUNCTION portal.tlog_size() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION portal.tlog_size() TO mado_app;
 
--- The next pending records, oldest first, with their leaf records, locked for the batch.
--- Its columns grew (register_version): dropped first, as a new return type needs.
+-- The next pending records, oldest first, with their records in the columns' own types:
+-- the sequencer reads them in binary (server/translog/record.c), so the server formats
+-- nothing. A batch's access records were written together, so their ids lie close: one
+-- range of each partition's key, merged with the batch, instead of a probe per record;
+-- when they do not (an old record's late commit), a probe per record.
+-- Its columns changed (their own types): dropped first, as a new return type needs.
 DROP FUNCTION IF EXISTS portal.tlog_take(integer);
 CREATE OR REPLACE FUNCTION portal.tlog_take(p_max integer)
 RETURNS TABLE (seq bigint, kind text, record_id bigint, person_id uuid,
-	       a_id bigint, a_event_id uuid, a_person_id uuid, a_occurred_us bigint, a_recorded_us bigint,
-	       a_org_code text, a_relay_for text, a_officer text, a_officer_role text,
-	       a_actor_kind text, a_channel text, a_purpose text, a_legal_ref text, a_case_ref text,
-	       a_items text, a_consent_id uuid, a_outcome text, a_reason text, a_sealed_until text,
-	       a_sealing_body text, a_register_version bigint, c_id bigint, c_consent_id uuid, c_person_id uuid, c_at_us bigint,
-	       c_actor text, c_channel text, c_type text, c_prev_status text, c_new_status text)
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+	       a_id bigint, a_event_id uuid, a_person_id uuid, a_occurred_at timestamptz,
+	       a_recorded_at timestamptz, a_org_code text, a_relay_for text, a_officer text,
+	       a_officer_role text, a_actor_kind text, a_channel text, a_purpose text,
+	       a_legal_ref text, a_case_ref text, a_items text[], a_consent_id uuid, a_outcome text,
+	       a_reason text, a_sealed_until date, a_sealing_body text, a_register_version bigint,
+	       c_id bigint, c_consent_id uuid, c_person_id uuid, c_at timestamptz, c_actor text,
+	       c_channel text, c_type text, c_prev_status text, c_new_status text)
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+-- The batch is gathered in memory before it is sent (a few hundred bytes a record), not
+-- spilled to a temporary file.
+SET work_mem = '64MB' AS $$
+DECLARE
+	v_last bigint;
+	v_lo bigint;
+	v_hi bigint;
+	v_n bigint;
 BEGIN
 	PERFORM portal.tlog_require_sequencer();
-	RETURN QUERY
-	WITH p AS (
-		SELECT q.seq, q.kind, q.record_id, q.person_id FROM portal.tlog_pending q
-		ORDER BY q.seq LIMIT p_max
-	)
-	SELECT p.seq, p.kind, p.record_id, p.person_id,
-	       e.id, e.event_id, e.person_id,
-	       (extract(epoch FROM e.occurred_at) * 1000000)::bigint,
-	       (extract(epoch FROM e.recorded_at) * 1000000)::bigint,
-	       e.org_code, e.relay_for, e.officer, e.officer_role, e.actor_kind, e.channel,
-	       e.purpose, e.legal_ref, e.case_ref, array_to_json(e.items)::text, e.consent_id,
-	       e.outcome, e.reason, to_char(e.sealed_until, 'YYYY-MM-DD'), e.sealing_body, e.register_version,
-	       c.id, c.consent_id, c.person_id, (extract(epoch FROM c.at) * 1000000)::bigint,
-	       c.actor, c.channel, c.type, c.prev_status, c.new_status
-	FROM p
-	LEFT JOIN LATERAL (SELECT * FROM portal.access_events x
-			   WHERE p.kind = 'access' AND x.id = p.record_id
-			     AND x.person_id = p.person_id) e ON true
-	LEFT JOIN LATERAL (SELECT * FROM portal.consent_events y
-			   WHERE p.kind = 'consent' AND y.id = p.record_id) c ON true
-	ORDER BY p.seq;
+	SELECT max(q.seq), min(q.record_id) FILTER (WHERE q.kind = 'access'),
+	       max(q.record_id) FILTER (WHERE q.kind = 'access'),
+	       count(*) FILTER (WHERE q.kind = 'access')
+	INTO v_last, v_lo, v_hi, v_n
+	FROM (SELECT x.seq, x.kind, x.record_id FROM portal.tlog_pending x
+	      ORDER BY x.seq LIMIT p_max) q;
+	IF v_last IS NULL THEN
+		RETURN;
+	END IF;
+	IF v_n = 0 OR v_hi - v_lo < 4 * v_n THEN
+		RETURN QUERY
+		SELECT p.seq, p.kind, p.record_id, p.person_id,
+		       e.id, e.event_id, e.person_id, e.occurred_at, e.recorded_at, e.org_code,
+		       e.relay_for, e.officer, e.officer_role, e.actor_kind, e.channel, e.purpose,
+		       e.legal_ref, e.case_ref, e.items, e.consent_id, e.outcome, e.reason,
+		       e.sealed_until, e.sealing_body, e.register_version,
+		       c.id, c.consent_id, c.person_id, c.at, c.actor, c.channel, c.type,
+		       c.prev_status, c.new_status
+		FROM portal.tlog_pending p
+		LEFT JOIN (SELECT * FROM portal.access_events x
+			   WHERE x.id BETWEEN v_lo AND v_hi) e
+		  ON p.kind = 'access' AND e.id = p.record_id AND e.person_id = p.person_id
+		LEFT JOIN LATERAL (SELECT * FROM portal.consent_events y
+				   WHERE p.kind = 'consent' AND y.id = p.record_id) c ON true
+		WHERE p.seq <= v_last
+		ORDER BY p.seq;
+	ELSE
+		RETURN QUERY
+		SELECT p.seq, p.kind, p.record_id, p.person_id,
+		       e.id, e.event_id, e.person_id, e.occurred_at, e.recorded_at, e.org_code,
+		       e.relay_for, e.officer, e.officer_role, e.actor_kind, e.channel, e.purpose,
+		       e.legal_ref, e.case_ref, e.items, e.consent_id, e.outcome, e.reason,
+		       e.sealed_until, e.sealing_body, e.register_version,
+		       c.id, c.consent_id, c.person_id, c.at, c.actor, c.channel, c.type,
+		       c.prev_status, c.new_status
+		FROM portal.tlog_pending p
+		LEFT JOIN LATERAL (SELECT * FROM portal.access_events x
+				   WHERE p.kind = 'access' AND x.id = p.record_id
+				     AND x.person_id = p.person_id) e ON true
+		LEFT JOIN LATERAL (SELECT * FROM portal.consent_events y
+				   WHERE p.kind = 'consent' AND y.id = p.record_id) c ON true
+		WHERE p.seq <= v_last
+		ORDER BY p.seq;
+	END IF;
 END
 $$;
 REVOKE EXECUTE ON FUNCTION portal.tlog_take(integer) FROM PUBLIC;
@@ -105,20 +141,33 @@ REVOKE EXECUTE ON FUNCTION portal.tlog_append(bigint, bigint[], text[], bigint[]
 GRANT EXECUTE ON FUNCTION portal.tlog_append(bigint, bigint[], text[], bigint[], uuid[], bytea)
 	TO mado_app;
 
--- Writes a tile as it is now (the triggers let a partial tile only grow).
-CREATE OR REPLACE FUNCTION portal.tlog_tile_put(p_level smallint, p_idx bigint, p_hashes bytea)
+-- Writes a batch's tiles as they are now (the triggers let a partial tile only grow):
+-- tile i is level p_levels[i], index p_idx[i], the next p_widths[i] hashes of p_hashes.
+DROP FUNCTION IF EXISTS portal.tlog_tile_put(smallint, bigint, bytea);
+CREATE OR REPLACE FUNCTION portal.tlog_tiles_put(p_levels smallint[], p_idx bigint[],
+						 p_widths smallint[], p_hashes bytea)
 RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
 	PERFORM portal.tlog_require_sequencer();
+	IF cardinality(p_idx) <> cardinality(p_levels) OR cardinality(p_widths) <> cardinality(p_levels)
+	   OR length(p_hashes) <> 32 * (SELECT coalesce(sum(w), 0) FROM unnest(p_widths) w) THEN
+		RAISE EXCEPTION 'the tiles do not add up' USING ERRCODE = 'invalid_parameter_value';
+	END IF;
 	INSERT INTO portal.tlog_tiles AS t (level, idx, width, hashes)
-	VALUES (p_level, p_idx, length(p_hashes) / 32, p_hashes)
+	SELECT u.l, u.i, u.w,
+	       substring(p_hashes FROM (32 * (sum(u.w) OVER (ORDER BY u.o) - u.w) + 1)::integer
+			 FOR 32 * u.w)
+	FROM unnest(p_levels, p_idx, p_widths) WITH ORDINALITY AS u(l, i, w, o)
+	ORDER BY u.o
 	ON CONFLICT (level, idx) DO UPDATE SET width = EXCLUDED.width, hashes = EXCLUDED.hashes
 	WHERE t.hashes <> EXCLUDED.hashes;
 END
 $$;
-REVOKE EXECUTE ON FUNCTION portal.tlog_tile_put(smallint, bigint, bytea) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION portal.tlog_tile_put(smallint, bigint, bytea) TO mado_app;
+REVOKE EXECUTE ON FUNCTION portal.tlog_tiles_put(smallint[], bigint[], smallint[], bytea)
+	FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION portal.tlog_tiles_put(smallint[], bigint[], smallint[], bytea)
+	TO mado_app;
 
 -- A tile as stored (public: hashes only).
 CREATE OR REPLACE FUNCTION portal.tlog_tile(p_level smallint, p_idx bigint)

@@ -406,6 +406,39 @@ test_export_and_receipt_carry_bundles(void **state)
 	assert_int_equal(verify(q), 0);
 }
 
+/* Every kind of value a record holds (text in Japanese, a list of one item and a longer
+   one, nulls, a time with microseconds before 1970 and after, a date, a consent) becomes the same
+   leaf in the sequencer, which reads the rows in binary, and in the audit and the bundle, which
+   read them as text and JSON. */
+static void
+test_every_value_hashes_alike(void **state)
+{
+	long id;
+
+	(void)state;
+	assert_int_equal(
+	    scalar("SELECT count(*) FROM portal.record_access(ARRAY[ROW(gen_random_uuid(),"
+		   " '%s'::uuid, '1969-12-31 23:59:59.000001+00', 'tax-office', 'city-welfare',"
+		   " 'officer-9', '税務課 職員', 'human', 'gateway', 'tax-assessment', "
+		   "'地方税法第1条',"
+		   " '事件-7', ARRAY['tax.income', 'resident.address', '住所'], gen_random_uuid(),"
+		   " 'denied', 'no-consent', '2031-12-31', '東京地方裁判所')::portal.access_record,"
+		   " ROW(gen_random_uuid(), '%s'::uuid, '2026-11-30 23:59:59.999999+09',"
+		   " 'tax-office', NULL, NULL, NULL, 'machine', 'gateway', 'tax-assessment', 'x',"
+		   " NULL, ARRAY['tax.income'], NULL, 'served', NULL, NULL, "
+		   "NULL)::portal.access_record])",
+		   alice.id, alice.id),
+	    2);
+	assert_true(settled(20000));
+	id = newest_record(&alice);
+	assert_true(leaf_of(id) >= 0);
+	assert_true(leaf_of(id - 1) >= 0);
+	assert_int_equal(audit(NULL), 0);
+	/* The tests after this one take the newest records as ordinary ones. */
+	records(&alice, 2);
+	assert_true(settled(20000));
+}
+
 /* A field of a stored record changed by a superuser: the audit names the leaf, and the
    bundle the person gets now no longer verifies. Put back, all agrees again. */
 static void
@@ -702,6 +735,7 @@ main(void)
 	    cmocka_unit_test(test_vkey_and_first_checkpoint),
 	    cmocka_unit_test(test_bundle_and_proofs_verify),
 	    cmocka_unit_test(test_export_and_receipt_carry_bundles),
+	    cmocka_unit_test(test_every_value_hashes_alike),
 	    cmocka_unit_test(test_changed_field_found),
 	    cmocka_unit_test(test_deleted_record_found),
 	    cmocka_unit_test(test_swapped_records_found),
