@@ -36,9 +36,10 @@ GRANT EXECUTE ON FUNCTION portal.tlog_size() TO mado_app;
 
 -- The next pending records, oldest first, with their records in the columns' own types:
 -- the sequencer reads them in binary (server/translog/record.c), so the server formats
--- nothing. A batch's access records were written together, so their ids lie close: one
--- range of each partition's key, merged with the batch, instead of a probe per record;
--- when they do not (an old record's late commit), a probe per record.
+-- nothing. A batch's access records were written together, so their ids lie close: they
+-- are found by one range of each partition's key, merged with the batch, instead of a
+-- probe each. A record whose id lies far above the batch's lowest (written long after an
+-- old one that committed late) waits for a later batch, so the range stays short.
 -- Its columns changed (their own types): dropped first, as a new return type needs.
 DROP FUNCTION IF EXISTS portal.tlog_take(integer);
 CREATE OR REPLACE FUNCTION portal.tlog_take(p_max integer)
@@ -55,56 +56,32 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 -- spilled to a temporary file.
 SET work_mem = '64MB' AS $$
 DECLARE
-	v_last bigint;
 	v_lo bigint;
 	v_hi bigint;
-	v_n bigint;
 BEGIN
 	PERFORM portal.tlog_require_sequencer();
-	SELECT max(q.seq), min(q.record_id) FILTER (WHERE q.kind = 'access'),
-	       max(q.record_id) FILTER (WHERE q.kind = 'access'),
-	       count(*) FILTER (WHERE q.kind = 'access')
-	INTO v_last, v_lo, v_hi, v_n
-	FROM (SELECT x.seq, x.kind, x.record_id FROM portal.tlog_pending x
-	      ORDER BY x.seq LIMIT p_max) q;
-	IF v_last IS NULL THEN
-		RETURN;
-	END IF;
-	IF v_n = 0 OR v_hi - v_lo < 4 * v_n THEN
-		RETURN QUERY
-		SELECT p.seq, p.kind, p.record_id, p.person_id,
-		       e.id, e.event_id, e.person_id, e.occurred_at, e.recorded_at, e.org_code,
-		       e.relay_for, e.officer, e.officer_role, e.actor_kind, e.channel, e.purpose,
-		       e.legal_ref, e.case_ref, e.items, e.consent_id, e.outcome, e.reason,
-		       e.sealed_until, e.sealing_body, e.register_version,
-		       c.id, c.consent_id, c.person_id, c.at, c.actor, c.channel, c.type,
-		       c.prev_status, c.new_status
-		FROM portal.tlog_pending p
-		LEFT JOIN (SELECT * FROM portal.access_events x
-			   WHERE x.id BETWEEN v_lo AND v_hi) e
-		  ON p.kind = 'access' AND e.id = p.record_id AND e.person_id = p.person_id
-		LEFT JOIN LATERAL (SELECT * FROM portal.consent_events y
-				   WHERE p.kind = 'consent' AND y.id = p.record_id) c ON true
-		WHERE p.seq <= v_last
-		ORDER BY p.seq;
-	ELSE
-		RETURN QUERY
-		SELECT p.seq, p.kind, p.record_id, p.person_id,
-		       e.id, e.event_id, e.person_id, e.occurred_at, e.recorded_at, e.org_code,
-		       e.relay_for, e.officer, e.officer_role, e.actor_kind, e.channel, e.purpose,
-		       e.legal_ref, e.case_ref, e.items, e.consent_id, e.outcome, e.reason,
-		       e.sealed_until, e.sealing_body, e.register_version,
-		       c.id, c.consent_id, c.person_id, c.at, c.actor, c.channel, c.type,
-		       c.prev_status, c.new_status
-		FROM portal.tlog_pending p
-		LEFT JOIN LATERAL (SELECT * FROM portal.access_events x
-				   WHERE p.kind = 'access' AND x.id = p.record_id
-				     AND x.person_id = p.person_id) e ON true
-		LEFT JOIN LATERAL (SELECT * FROM portal.consent_events y
-				   WHERE p.kind = 'consent' AND y.id = p.record_id) c ON true
-		WHERE p.seq <= v_last
-		ORDER BY p.seq;
-	END IF;
+	SELECT min(q.record_id) INTO v_lo
+	FROM (SELECT x.kind, x.record_id FROM portal.tlog_pending x ORDER BY x.seq LIMIT p_max) q
+	WHERE q.kind = 'access';
+	v_hi := v_lo + 4 * p_max;
+	RETURN QUERY
+	SELECT p.seq, p.kind, p.record_id, p.person_id,
+	       e.id, e.event_id, e.person_id, e.occurred_at, e.recorded_at, e.org_code,
+	       e.relay_for, e.officer, e.officer_role, e.actor_kind, e.channel, e.purpose,
+	       e.legal_ref, e.case_ref, e.items, e.consent_id, e.outcome, e.reason,
+	       e.sealed_until, e.sealing_body, e.register_version,
+	       c.id, c.consent_id, c.person_id, c.at, c.actor, c.channel, c.type,
+	       c.prev_status, c.new_status
+	FROM (SELECT x.seq, x.kind, x.record_id, x.person_id FROM portal.tlog_pending x
+	      ORDER BY x.seq LIMIT p_max) p
+	LEFT JOIN (SELECT * FROM portal.access_events x WHERE x.id BETWEEN v_lo AND v_hi) e
+	  ON p.kind = 'access' AND e.id = p.record_id AND e.person_id = p.person_id
+	LEFT JOIN LATERAL (SELECT * FROM portal.consent_events y
+			   WHERE p.kind = 'consent' AND y.id = p.record_id) c ON true
+	-- (An access record outside the range waits: each statement sees the queue anew, and
+	-- one that committed since the first may hold an id below it.)
+	WHERE p.kind <> 'access' OR p.record_id BETWEEN v_lo AND v_hi
+	ORDER BY p.seq;
 END
 $$;
 REVOKE EXECUTE ON FUNCTION portal.tlog_take(integer) FROM PUBLIC;

@@ -6,6 +6,7 @@
  * refused by the witness. The sequencer survives SIGKILL mid-batch without losing or
  * repeating a record, and of two mado processes on one database only one sequences.
  */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -439,6 +440,65 @@ test_every_value_hashes_alike(void **state)
 	assert_true(settled(20000));
 }
 
+/* A record that commits late: written (id and place in the queue handed out) before
+   2,500 others that are sequenced while it is still open, it then waits at the head of the
+   queue with ten newer records whose ids lie far above it. It is integrated, they wait for
+   the next batch (their ids are outside its range), and every record is a leaf once. */
+static void *
+late_writer(void *arg)
+{
+	const struct th_person *p = arg;
+
+	if (scalar("SELECT count(*) FROM portal.record_access(ARRAY[ROW(gen_random_uuid(),"
+		   " '%s'::uuid, now(), 'tax-office', NULL, 'officer-1', 'clerk', 'human',"
+		   " 'gateway', 'tax-assessment', 'late', NULL, ARRAY['tax.income'], NULL,"
+		   " 'served', NULL, NULL, NULL)::portal.access_record]); SELECT pg_sleep(4)",
+		   p->id) < 0)
+		return (void *)1;
+	return NULL;
+}
+
+static void
+test_late_commit_sequenced_once(void **state)
+{
+	pthread_t t;
+	void *failed;
+	long size0, late;
+
+	(void)state;
+	assert_true(settled(20000));
+	size0 = tree_size();
+	assert_int_equal(pthread_create(&t, NULL, late_writer, &alice), 0);
+	sleep_ms(500);
+	records(&alice, 2500);
+	assert_true(settled(30000));
+	assert_int_equal(tree_size(), size0 + 2500);
+	assert_int_equal(th_mado_stop(&env), 0);
+	records(&alice, 10);
+	pthread_join(t, &failed);
+	assert_null(failed);
+	late = scalar("SELECT id FROM portal.access_events WHERE legal_ref = 'late'");
+	assert_true(late > 0);
+	/* The ten are beyond the range of a batch that starts at it (4 x tlog_batch_max). */
+	assert_int_equal(scalar("SELECT count(*) FROM (SELECT id FROM portal.access_events"
+				" WHERE person_id = '%s' ORDER BY id DESC LIMIT 10) n"
+				" WHERE n.id > %ld + 4 * 500",
+				alice.id, late),
+			 10);
+	assert_int_equal(th_mado_start(&env), 0);
+	assert_true(settled(30000));
+	assert_int_equal(tree_size(), size0 + 2511);
+	assert_true(leaf_of(late) >= size0 + 2500);
+	assert_int_equal(scalar("SELECT count(*) FROM portal.tlog_leaves WHERE kind = 'access'"
+				" AND record_id > %ld",
+				late),
+			 2510);
+	assert_int_equal(scalar("SELECT count(*) FROM (SELECT record_id FROM portal.tlog_leaves"
+				" GROUP BY kind, record_id HAVING count(*) > 1) d"),
+			 0);
+	assert_int_equal(audit(NULL), 0);
+}
+
 /* A field of a stored record changed by a superuser: the audit names the leaf, and the
    bundle the person gets now no longer verifies. Put back, all agrees again. */
 static void
@@ -736,6 +796,7 @@ main(void)
 	    cmocka_unit_test(test_bundle_and_proofs_verify),
 	    cmocka_unit_test(test_export_and_receipt_carry_bundles),
 	    cmocka_unit_test(test_every_value_hashes_alike),
+	    cmocka_unit_test(test_late_commit_sequenced_once),
 	    cmocka_unit_test(test_changed_field_found),
 	    cmocka_unit_test(test_deleted_record_found),
 	    cmocka_unit_test(test_swapped_records_found),
