@@ -185,6 +185,40 @@ test_events(void **state)
 			    "event_id");
 }
 
+/* An event id given twice in a batch names the later event and the first one it repeats,
+   whatever the case of its letters; distinct ids pass. */
+static void
+test_repeated_events(void **state)
+{
+	static const char *const ids[] = {
+	    "0b7e6f2a-1c3d-4e5f-8a9b-0c1d2e3f4a5b", "1b7e6f2a-1c3d-4e5f-8a9b-0c1d2e3f4a5b",
+	    "2b7e6f2a-1c3d-4e5f-8a9b-0c1d2e3f4a5b", "1B7E6F2A-1C3D-4E5F-8A9B-0C1D2E3F4A5B",
+	    "0b7e6f2a-1c3d-4e5f-8a9b-0c1d2e3f4a5b"};
+	struct mado_bad bad;
+	cJSON *events = cJSON_CreateArray(), *e;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 5; i++) {
+		e = cJSON_CreateObject();
+		cJSON_AddStringToObject(e, "event_id", ids[i]);
+		cJSON_AddStringToObject(e, "occurred_at", "2026-11-18T00:00:00Z");
+		cJSON_AddStringToObject(e, "actor_kind", "machine");
+		cJSON_AddItemToArray(events, e);
+		if (i == 2)
+			assert_true(gateway__check_events(events, NOW, &bad));
+	}
+	assert_false(gateway__check_events(events, NOW, &bad));
+	assert_int_equal(bad.index, 3);
+	assert_string_equal(bad.field, "event_id");
+	assert_non_null(strstr(bad.detail, "repeats event 1"));
+	cJSON_DeleteItemFromArray(events, 3);
+	assert_false(gateway__check_events(events, NOW, &bad));
+	assert_int_equal(bad.index, 3);
+	assert_non_null(strstr(bad.detail, "repeats event 0"));
+	cJSON_Delete(events);
+}
+
 int
 main(void)
 {
@@ -192,6 +226,7 @@ main(void)
 	    cmocka_unit_test(test_query_good),
 	    cmocka_unit_test(test_query_bad_fields),
 	    cmocka_unit_test(test_events),
+	    cmocka_unit_test(test_repeated_events),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
