@@ -50,6 +50,7 @@ static struct {
 	PGconn *conn;
 	bool leader;
 	struct tlog_tile edge[TLOG_LEVELS];
+	uint64_t edge_size; /* the tree size edge is of, once a batch committed; else 0 */
 	bool dirty[TLOG_LEVELS];
 	struct tlog_tile *filled; /* the tiles this batch filled, written with the edge */
 	size_t n_filled, cap_filled;
@@ -169,7 +170,8 @@ seq_fetch(void *ctx, int level, uint64_t idx, unsigned need, struct tlog_tile *t
 	return translog__seq_tile_get(S.conn, level, idx, t);
 }
 
-/* The right edge of the tree of size: the partial (or next, empty) tile of each level. */
+/* The right edge of the tree of size: the partial (or next, empty) tile of each level.
+   Kept from the last batch this process committed when that left the tree at size. */
 static int
 load_edge(uint64_t size)
 {
@@ -179,6 +181,9 @@ load_edge(uint64_t size)
 
 	memset(S.dirty, 0, sizeof(S.dirty));
 	S.n_filled = 0;
+	if (size > 0 && size == S.edge_size)
+		return MADO_OK;
+	S.edge_size = 0;
 	for (T = 0; T < TLOG_LEVELS; T++) {
 		n = T == 0 ? size : size >> (8 * T);
 		w = (unsigned)(n % TLOG_TILE_W);
@@ -407,6 +412,7 @@ batch(int *taken)
 	}
 	if (!exec0("COMMIT"))
 		goto fail;
+	S.edge_size = newsize;
 	if (leaves > 0)
 		mado_log_debug(NULL,
 			       "transparency log: %d leaves, size %llu (take %lld ms, leaves %lld "
@@ -418,6 +424,7 @@ batch(int *taken)
 	goto out;
 fail:
 	PQclear(res);
+	S.edge_size = 0; /* the batch's pushes changed it */
 	if (PQstatus(S.conn) == CONNECTION_OK)
 		PQclear(PQexec(S.conn, "ROLLBACK"));
 	if (rc == MADO_OK)
@@ -742,6 +749,7 @@ connect_db(void)
 		return true;
 	PQfinish(S.conn);
 	S.leader = false;
+	S.edge_size = 0;
 	S.conn =
 	    mado_db_connect(translog__cfg.db_url, translog__cfg.connect_timeout, "mado-sequencer");
 	if (S.conn == NULL || PQstatus(S.conn) != CONNECTION_OK) {
@@ -765,8 +773,10 @@ take_lock(void)
 		return false;
 	S.leader = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
 	PQclear(res);
-	if (S.leader)
+	if (S.leader) {
+		S.edge_size = 0; /* another process may have sequenced since */
 		mado_log_info(NULL, "transparency log: this process sequences");
+	}
 	return S.leader;
 }
 
