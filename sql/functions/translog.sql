@@ -38,8 +38,11 @@ GRANT EXECUTE ON FUNCTION portal.tlog_size() TO mado_app;
 -- the sequencer reads them in binary (server/translog/record.c), so the server formats
 -- nothing. A batch's access records were written together, so their ids lie close: they
 -- are found by one range of each partition's key, merged with the batch, instead of a
--- probe each. A record whose id lies far above the batch's lowest (written long after an
--- old one that committed late) waits for a later batch, so the range stays short.
+-- probe each (consent events likewise). A record whose id lies far above the batch's
+-- lowest of its kind (written long after an old one that committed late) waits for a
+-- later batch, so the range stays short. One
+-- statement: the queue is read once (its head is where the rows just integrated lie dead
+-- until a vacuum), and the range and the batch come from the same snapshot.
 -- Its columns changed (their own types): dropped first, as a new return type needs.
 DROP FUNCTION IF EXISTS portal.tlog_take(integer);
 CREATE OR REPLACE FUNCTION portal.tlog_take(p_max integer)
@@ -55,16 +58,17 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 -- The batch is gathered in memory before it is sent (a few hundred bytes a record), not
 -- spilled to a temporary file.
 SET work_mem = '64MB' AS $$
-DECLARE
-	v_lo bigint;
-	v_hi bigint;
 BEGIN
 	PERFORM portal.tlog_require_sequencer();
-	SELECT min(q.record_id) INTO v_lo
-	FROM (SELECT x.kind, x.record_id FROM portal.tlog_pending x ORDER BY x.seq LIMIT p_max) q
-	WHERE q.kind = 'access';
-	v_hi := v_lo + 4 * p_max;
 	RETURN QUERY
+	WITH p AS MATERIALIZED (
+		SELECT x.seq, x.kind, x.record_id, x.person_id FROM portal.tlog_pending x
+		ORDER BY x.seq LIMIT p_max
+	), r AS (
+		SELECT q.kind, min(q.record_id) AS lo,
+		       least(max(q.record_id), min(q.record_id) + 4 * p_max) AS hi
+		FROM p q GROUP BY q.kind
+	)
 	SELECT p.seq, p.kind, p.record_id, p.person_id,
 	       e.id, e.event_id, e.person_id, e.occurred_at, e.recorded_at, e.org_code,
 	       e.relay_for, e.officer, e.officer_role, e.actor_kind, e.channel, e.purpose,
@@ -72,15 +76,13 @@ BEGIN
 	       e.sealed_until, e.sealing_body, e.register_version,
 	       c.id, c.consent_id, c.person_id, c.at, c.actor, c.channel, c.type,
 	       c.prev_status, c.new_status
-	FROM (SELECT x.seq, x.kind, x.record_id, x.person_id FROM portal.tlog_pending x
-	      ORDER BY x.seq LIMIT p_max) p
-	LEFT JOIN (SELECT * FROM portal.access_events x WHERE x.id BETWEEN v_lo AND v_hi) e
+	FROM p JOIN r ON r.kind = p.kind AND p.record_id <= r.hi
+	LEFT JOIN (SELECT x.* FROM portal.access_events x, r
+		   WHERE r.kind = 'access' AND x.id BETWEEN r.lo AND r.hi) e
 	  ON p.kind = 'access' AND e.id = p.record_id AND e.person_id = p.person_id
-	LEFT JOIN LATERAL (SELECT * FROM portal.consent_events y
-			   WHERE p.kind = 'consent' AND y.id = p.record_id) c ON true
-	-- (An access record outside the range waits: each statement sees the queue anew, and
-	-- one that committed since the first may hold an id below it.)
-	WHERE p.kind <> 'access' OR p.record_id BETWEEN v_lo AND v_hi
+	LEFT JOIN (SELECT y.* FROM portal.consent_events y, r
+		   WHERE r.kind = 'consent' AND y.id BETWEEN r.lo AND r.hi) c
+	  ON p.kind = 'consent' AND c.id = p.record_id
 	ORDER BY p.seq;
 END
 $$;
