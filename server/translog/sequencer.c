@@ -119,6 +119,60 @@ exec0(const char *sql)
 	return res != NULL;
 }
 
+/*
+ * Arrays sent to the sequencer's functions, one-dimensional, in PostgreSQL's
+ * binary format (array_recv): ndim 1, no nulls, the element type, the count and lower
+ * bound 1, then each element as its length and bytes. The count is set at the end.
+ */
+static void
+be32_put(struct mado_text *t, uint32_t v)
+{
+	unsigned char x[4] = {(unsigned char)(v >> 24), (unsigned char)(v >> 16),
+			      (unsigned char)(v >> 8), (unsigned char)v};
+
+	mado_text_append(t, x, 4);
+}
+
+static void
+arr_begin(struct mado_text *t, uint32_t elem_oid)
+{
+	be32_put(t, 1);
+	be32_put(t, 0);
+	be32_put(t, elem_oid);
+	be32_put(t, 0); /* the count, set by arr_end */
+	be32_put(t, 1);
+}
+
+static void
+arr_add(struct mado_text *t, const void *v, size_t len)
+{
+	be32_put(t, (uint32_t)len);
+	mado_text_append(t, v, len);
+}
+
+/* An integer element of width bytes (2: smallint, 8: bigint), big-endian. */
+static void
+arr_int(struct mado_text *t, uint64_t v, int width)
+{
+	unsigned char x[8];
+	int i;
+
+	for (i = 0; i < width; i++)
+		x[i] = (unsigned char)(v >> (8 * (width - 1 - i)));
+	arr_add(t, x, (size_t)width);
+}
+
+static void
+arr_end(struct mado_text *t, uint32_t count)
+{
+	unsigned char *c = (unsigned char *)t->buf + 12;
+
+	c[0] = (unsigned char)(count >> 24);
+	c[1] = (unsigned char)(count >> 16);
+	c[2] = (unsigned char)(count >> 8);
+	c[3] = (unsigned char)count;
+}
+
 /* Writes the tiles the batch filled and the edge tiles it changed, in one statement. */
 static int
 tiles_put(void)
@@ -126,30 +180,34 @@ tiles_put(void)
 	struct mado_text levels = {0}, idx = {0}, widths = {0}, hashes = {0};
 	const struct tlog_tile *t;
 	const char *p[4];
-	int lens[4] = {0}, bin[4] = {0, 0, 0, 1};
+	int lens[4], bin[4] = {1, 1, 1, 1};
 	PGresult *res;
 	size_t i;
+	uint32_t n = 0;
 
-	mado_text_puts(&levels, "{");
-	mado_text_puts(&idx, "{");
-	mado_text_puts(&widths, "{");
+	arr_begin(&levels, 21); /* smallint */
+	arr_begin(&idx, 20);    /* bigint */
+	arr_begin(&widths, 21);
 	for (i = 0; i < S.n_filled + TLOG_LEVELS; i++) {
 		t = i < S.n_filled ? &S.filled[i] : &S.edge[i - S.n_filled];
 		if (i >= S.n_filled && (!S.dirty[t->level] || t->width == 0))
 			continue;
-		mado_text_printf(&levels, "%s%d", levels.len > 1 ? "," : "", t->level);
-		mado_text_printf(&idx, "%s%llu", idx.len > 1 ? "," : "",
-				 (unsigned long long)t->idx);
-		mado_text_printf(&widths, "%s%u", widths.len > 1 ? "," : "", t->width);
+		arr_int(&levels, (uint64_t)t->level, 2);
+		arr_int(&idx, t->idx, 8);
+		arr_int(&widths, t->width, 2);
 		mado_text_append(&hashes, t->h, (size_t)t->width * TLOG_HASH);
+		n++;
 	}
-	mado_text_puts(&levels, "}");
-	mado_text_puts(&idx, "}");
-	mado_text_puts(&widths, "}");
+	arr_end(&levels, n);
+	arr_end(&idx, n);
+	arr_end(&widths, n);
 	p[0] = levels.buf;
 	p[1] = idx.buf;
 	p[2] = widths.buf;
 	p[3] = hashes.buf;
+	lens[0] = (int)levels.len;
+	lens[1] = (int)idx.len;
+	lens[2] = (int)widths.len;
 	lens[3] = (int)hashes.len;
 	res = run("SELECT portal.tlog_tiles_put($1::smallint[], $2::bigint[], $3::smallint[], "
 		  "$4::bytea)",
@@ -227,48 +285,6 @@ push(int T, const unsigned char h[32])
 	t->width = 0;
 	S.dirty[T] = false;
 	return push(T + 1, up);
-}
-
-/*
- * The batch's columns for portal.tlog_append as one-dimensional arrays in PostgreSQL's
- * binary format (array_recv): ndim 1, no nulls, the element type, the count and lower
- * bound 1, then each element as its length and bytes. The count is set at the end.
- */
-static void
-be32_put(struct mado_text *t, uint32_t v)
-{
-	unsigned char x[4] = {(unsigned char)(v >> 24), (unsigned char)(v >> 16),
-			      (unsigned char)(v >> 8), (unsigned char)v};
-
-	mado_text_append(t, x, 4);
-}
-
-static void
-arr_begin(struct mado_text *t, uint32_t elem_oid)
-{
-	be32_put(t, 1);
-	be32_put(t, 0);
-	be32_put(t, elem_oid);
-	be32_put(t, 0); /* the count, set by arr_end */
-	be32_put(t, 1);
-}
-
-static void
-arr_add(struct mado_text *t, const void *v, size_t len)
-{
-	be32_put(t, (uint32_t)len);
-	mado_text_append(t, v, len);
-}
-
-static void
-arr_end(struct mado_text *t, uint32_t count)
-{
-	unsigned char *c = (unsigned char *)t->buf + 12;
-
-	c[0] = (unsigned char)(count >> 24);
-	c[1] = (unsigned char)(count >> 16);
-	c[2] = (unsigned char)(count >> 8);
-	c[3] = (unsigned char)count;
 }
 
 /* One batch; *taken gets how many pending rows it took. */
