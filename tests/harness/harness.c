@@ -2,7 +2,7 @@
  * Integration harness. PostgreSQL and mado run as direct children with a parent-death
  * signal, so a crashed or timed-out test never leaves a server behind.
  */
-#define _GNU_SOURCE /* initgroups, unshare */
+#define _GNU_SOURCE /* getgrouplist, setgroups, unshare */
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -107,14 +107,21 @@ print_file(const char *what, const char *path)
 static pid_t
 spawn(char *const argv[], const char *logpath, bool as_cluster_owner)
 {
-	struct passwd *pw = NULL;
+	struct passwd pwbuf, *pw = NULL;
+	char strs[1024];
+	gid_t groups[64];
+	int fd, ngroups = (int)(sizeof(groups) / sizeof(groups[0]));
 	pid_t pid, parent = getpid();
-	int fd;
 
-	if (as_cluster_owner && geteuid() == 0 && (pw = getpwnam("mado")) == NULL) {
+	if (as_cluster_owner && geteuid() == 0 &&
+	    (getpwnam_r("mado", &pwbuf, strs, sizeof(strs), &pw) != 0 || pw == NULL ||
+	     getgrouplist("mado", pw->pw_gid, groups, &ngroups) < 0)) {
 		fprintf(stderr, "harness: user mado is missing (run scripts/setup)\n");
 		return -1;
 	}
+	/* Tests spawn while their client threads run: between fork and exec the child makes
+	   system calls only, since a lock another thread held at the fork (the allocator's,
+	   NSS's) stays held in the child forever. So the groups are looked up above. */
 	if ((pid = fork()) != 0)
 		return pid;
 	if ((fd = open(logpath, O_WRONLY | O_CREAT | O_APPEND, 0644)) != -1) {
@@ -122,7 +129,7 @@ spawn(char *const argv[], const char *logpath, bool as_cluster_owner)
 		dup2(fd, STDERR_FILENO);
 		close(fd);
 	}
-	if (pw != NULL && (setgid(pw->pw_gid) != 0 || initgroups("mado", pw->pw_gid) != 0 ||
+	if (pw != NULL && (setgid(pw->pw_gid) != 0 || setgroups((size_t)ngroups, groups) != 0 ||
 			   setuid(pw->pw_uid) != 0))
 		_exit(126);
 	/* After the uid change: changing credentials clears the parent-death signal. */

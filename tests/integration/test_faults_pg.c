@@ -218,15 +218,45 @@ recovered_after(double since)
 	return -1;
 }
 
+/* Stops and starts PostgreSQL by each mode; NULL, or what went wrong. */
+static const char *
+outages(char *why, size_t len)
+{
+	static const char *const modes[] = {"fast", "immediate"};
+	double took;
+	size_t m;
+
+	for (m = 0; m < sizeof(modes) / sizeof(modes[0]); m++) {
+		sleep_s(1.0);
+		if (th_pg_stop_mode(&env, modes[m]) != 0)
+			snprintf(why, len, "stop -m %s failed", modes[m]);
+		else if (sleep_s(2.0), !th_mado_running(&env))
+			snprintf(why, len, "mado exited while PostgreSQL was down (-m %s)",
+				 modes[m]);
+		else if (th_pg_start(&env) != 0)
+			snprintf(why, len, "PostgreSQL did not start after -m %s", modes[m]);
+		else if ((took = recovered_after(now_s())) < 0)
+			snprintf(why, len, "stop -m %s: not recovered within %d s", modes[m],
+				 RECOVERY_S);
+		else {
+			print_message("stop -m %s: every kind of request answered 2xx again %.2f s "
+				      "after PostgreSQL was up\n",
+				      modes[m], took);
+			continue;
+		}
+		return why;
+	}
+	return NULL;
+}
+
 static void
 test_stopped_under_load(void **state)
 {
-	static const char *const modes[] = {"fast", "immediate"};
 	struct client clients[2 * KINDS];
 	pthread_t th[2 * KINDS];
 	long refused = 0, before;
-	double t, took;
-	size_t m;
+	const char *failed;
+	char why[160];
 	int i, n;
 
 	(void)state;
@@ -236,24 +266,16 @@ test_stopped_under_load(void **state)
 		clients[i].kind = (enum kind)(i % KINDS);
 		assert_int_equal(pthread_create(&th[i], NULL, client, &clients[i]), 0);
 	}
-	for (m = 0; m < sizeof(modes) / sizeof(modes[0]); m++) {
+	failed = outages(why, sizeof(why));
+	if (failed == NULL)
 		sleep_s(1.0);
-		assert_int_equal(th_pg_stop_mode(&env, modes[m]), 0);
-		sleep_s(2.0);
-		assert_true(th_mado_running(&env));
-		assert_int_equal(th_pg_start(&env), 0);
-		t = now_s();
-		took = recovered_after(t);
-		print_message("stop -m %s: every kind of request answered 2xx again %.2f s after "
-			      "PostgreSQL was up\n",
-			      modes[m], took);
-		if (took < 0)
-			fail_msg("stop -m %s: not recovered within %d s", modes[m], RECOVERY_S);
-	}
-	sleep_s(1.0);
+	/* The clients stop before any failure is reported: teardown must not pull the
+	   servers from under running threads. */
 	atomic_store(&stop, true);
 	for (i = 0; i < 2 * KINDS; i++)
 		pthread_join(th[i], NULL);
+	if (failed != NULL)
+		fail_msg("%s", failed);
 	assert_true(th_mado_running(&env));
 
 	for (i = 0; i < 2 * KINDS; i++) {
