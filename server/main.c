@@ -173,7 +173,10 @@ cmd_serve(int argc, char **argv)
 	mado_accesslog_init(&cfg);
 	mado_desk_init(&cfg);
 	mado_gateway_init(&cfg);
-	mado_proxy_init(&cfg);
+	if (mado_proxy_init(&cfg) != MADO_OK) {
+		fprintf(stderr, "mado: proxy: the reminders' thread did not start\n");
+		goto out;
+	}
 	mado_passkey_init(&cfg);
 	if (mado_oversight_init(&cfg) != MADO_OK) {
 		fprintf(stderr, "mado: oversight: the anomaly scan's thread did not start\n");
@@ -219,6 +222,7 @@ cmd_serve(int argc, char **argv)
 	status = MADO_EXIT_OK;
 out:
 	mado_oversight_free();
+	mado_proxy_free();
 	mado_relay_free();
 	mado_translog_free();
 	mado_consent_free();

@@ -66,6 +66,7 @@ struct mado_config {
 	int staff_session_max_s; /* a desk staff member's session */
 	int visit_max_s;         /* a desk visit's session */
 	int proxy_max_people;    /* a proxy acting for more people is reported to the supervisor */
+	int mandate_remind_s;    /* how often the mandates' reminders are sent */
 	/* Oversight: the anomaly scan's schedule and thresholds, disputes' due time, and the
 	   smallest count public statistics show. */
 	int oversight_scan_s;

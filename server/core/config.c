@@ -168,6 +168,9 @@ static const struct opt opts[] = {
      "resident's card took it up; the terminal warns two minutes before."},
     {"proxy_max_people", OPT_INT, OFF(proxy_max_people), "5", 1, 1000, 0, NULL,
      "A proxy who accepts mandates of more people than this is reported to the supervisor."},
+    {"mandate_remind_s", OPT_INT, OFF(mandate_remind_s), "3600", 0, 86400, 0, NULL,
+     "How often the server sends the reminders due a month before a mandate's term, to "
+     "the person and their proxy; 0: only when either looks at their mandates."},
     {"oversight_scan_s", OPT_INT, OFF(oversight_scan_s), "300", 0, 86400, 0, NULL,
      "How often the database looks for anomalies in the access log (the supervisor can also "
      "ask at any time); 0: only when asked."},

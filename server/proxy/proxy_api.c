@@ -20,6 +20,7 @@
 #include "mado/config.h"
 #include "mado/db.h"
 #include "mado/err.h"
+#include "mado/every.h"
 #include "mado/http.h"
 #include "mado/json.h"
 #include "mado/log.h"
@@ -28,11 +29,39 @@
 #include "proxy_int.h"
 
 static int max_people = 5;
+static struct mado_every *reminders;
 
-void
+static void
+remind(void *arg)
+{
+	struct mado_db *db = NULL;
+	int sent = 0, rc;
+
+	(void)arg;
+	if ((rc = mado_db_acquire(&db)) == MADO_OK)
+		rc = proxy__remind_due(db, &sent);
+	mado_db_release(db);
+	if (rc != MADO_OK)
+		mado_log_warn(NULL, "proxy: sending the reminders failed: %s", mado_err_slug(rc));
+	else if (sent > 0)
+		mado_log_info(NULL, "proxy: reminded of %d mandates ending within a month", sent);
+}
+
+int
 mado_proxy_init(const struct mado_config *cfg)
 {
 	max_people = cfg->proxy_max_people;
+	if (cfg->mandate_remind_s == 0 || reminders != NULL)
+		return MADO_OK;
+	reminders = mado_every_start(60, cfg->mandate_remind_s, remind, NULL);
+	return reminders != NULL ? MADO_OK : MADO_E_INTERNAL;
+}
+
+void
+mado_proxy_free(void)
+{
+	mado_every_stop(reminders);
+	reminders = NULL;
 }
 
 /* The themes a mandate may carry: never the ending of mandates, the safety flag or the

@@ -80,4 +80,7 @@ struct proxy_report {
 };
 int proxy__reports(struct mado_db *db, const char *org, mado_db_row_fn fn, void *arg);
 
+/* Sends every reminder that is due before a mandate's term; *sent: how many mandates. */
+int proxy__remind_due(struct mado_db *db, int *sent);
+
 #endif

@@ -66,6 +66,8 @@ static struct mado_db_stmt Q_REPORTS = MADO_DB_STMT(
     "SELECT id::text AS id, proxy, people::text AS people, max_people::text AS max_people, " UTC(
 	"reported_at") " AS reported_at FROM portal.proxy_reports_of($1)",
     1);
+static struct mado_db_stmt Q_REMIND_DUE =
+    MADO_DB_STMT("proxy_remind_due", "SELECT portal.mandates_remind_due() AS sent", 0);
 
 int
 proxy__offer(struct mado_db *db, const char *person, const char *channel, const char *themes,
@@ -236,4 +238,20 @@ proxy__reports(struct mado_db *db, const char *org, mado_db_row_fn fn, void *arg
 
 	return mado_db_each(db, &Q_REPORTS, p, MADO_COLS(cols), sizeof(struct proxy_report), fn,
 			    arg);
+}
+
+struct sent {
+	int sent;
+};
+
+int
+proxy__remind_due(struct mado_db *db, int *sent)
+{
+	static const struct mado_col cols[] = {MADO_COL(INT, sent, sent)};
+	struct sent n = {0};
+	int rc;
+
+	rc = mado_db_one(db, &Q_REMIND_DUE, NULL, MADO_COLS(cols), &n);
+	*sent = n.sent;
+	return rc;
 }

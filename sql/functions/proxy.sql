@@ -62,16 +62,21 @@ REVOKE EXECUTE ON FUNCTION portal.mandate_notice(uuid, text, text) FROM PUBLIC;
 
 /*
  * The reminder a month before the term, to both sides, once per mandate: the mandate is
- * not renewed by itself; a new one needs a new offer and acceptance. Run whenever either
- * side looks at their mandates or the proxy starts acting.
+ * not renewed by itself; a new one needs a new offer and acceptance. Sent on the server's
+ * schedule (mandates_remind_due) and, so that nobody who looks misses one, whenever
+ * either side looks at their mandates or the proxy starts acting. p_person: that
+ * person's mandates; NULL: every mandate. The number of mandates reminded of.
  */
-CREATE OR REPLACE FUNCTION portal.mandates_remind(p_person uuid) RETURNS void
+DROP FUNCTION IF EXISTS portal.mandates_remind(uuid); -- it returned nothing once
+CREATE OR REPLACE FUNCTION portal.mandates_remind(p_person uuid) RETURNS integer
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
 	m portal.mandates;
+	n integer := 0;
 BEGIN
+	-- FOR UPDATE: of two servers sending at once, the second sees reminded_at set.
 	FOR m IN SELECT * FROM portal.mandates x
-		 WHERE (x.principal_id = p_person OR x.proxy_id = p_person)
+		 WHERE (p_person IS NULL OR x.principal_id = p_person OR x.proxy_id = p_person)
 		   AND x.reminded_at IS NULL AND x.ended_at IS NULL AND x.accepted_at IS NOT NULL
 		   AND x.ends_at - interval '1 month' <= now() FOR UPDATE LOOP
 		IF portal.mandate_state(m) <> 'active' THEN
@@ -80,10 +85,20 @@ BEGIN
 		PERFORM portal.mandate_notice(m.principal_id, 'ends-soon', m.label);
 		PERFORM portal.mandate_notice(m.proxy_id, 'ends-soon', m.proxy_label);
 		UPDATE portal.mandates SET reminded_at = now() WHERE id = m.id;
+		n := n + 1;
 	END LOOP;
+	RETURN n;
 END
 $$;
 REVOKE EXECUTE ON FUNCTION portal.mandates_remind(uuid) FROM PUBLIC;
+
+-- The server's schedule (mandate_remind_s): every reminder that is due.
+CREATE OR REPLACE FUNCTION portal.mandates_remind_due() RETURNS integer
+LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+	SELECT portal.mandates_remind(NULL)
+$$;
+REVOKE EXECUTE ON FUNCTION portal.mandates_remind_due() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION portal.mandates_remind_due() TO mado_app;
 
 /*
  * The principal offers a mandate: themes from the fixed list (the table's CHECK), a label

@@ -5,8 +5,9 @@
  * cannot grant consent or give mandates, and every request is in the principal's log
  * with both identities; the principal is told once per acting-for session. The proxy
  * loses access at the very next request after the principal revokes, after the
- * principal's card is revoked, after the safety flag is set and at the term. A proxy who
- * accepts mandates of a sixth person is reported to the supervisor.
+ * principal's card is revoked, after the safety flag is set and at the term; both are
+ * reminded a month before the term, whether or not they look. A proxy who accepts
+ * mandates of a sixth person is reported to the supervisor.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -26,21 +27,24 @@ static struct th_env env;
 static struct th_person pa = {.card = "prx-a"}, pb = {.card = "prx-b"}, pc = {.card = "prx-c"},
 			pd = {.card = "prx-d"}, pe = {.card = "prx-e"}, pf = {.card = "prx-f"},
 			pg = {.card = "prx-g"}, ph = {.card = "prx-h"}, px = {.card = "prx-x"},
-			pm = {.card = "prx-m"}, py = {.card = "prx-y"};
+			pm = {.card = "prx-m"}, py = {.card = "prx-y"}, pi = {.card = "prx-i"},
+			pj = {.card = "prx-j"};
 
 #define scalar(...) th_sql(&env, __VA_ARGS__)
 
 /* th_setup_people, with every session's cards re-checked each second and no OCSP answer
-   reused: a card revoked at its issuer is found at the next request. */
+   reused: a card revoked at its issuer is found at the next request; the reminders'
+   schedule runs every second. */
 static int
 setup(void **state)
 {
-	static struct th_person *const people[] = {&pa, &pb, &pc, &pd, &pe, &pf,
-						   &pg, &ph, &px, &pm, &py, NULL};
+	static struct th_person *const people[] = {&pa, &pb, &pc, &pd, &pe, &pf, &pg,
+						   &ph, &px, &pm, &py, &pi, &pj, NULL};
 	struct th_person *const *p;
 
 	*state = &env;
-	if (th_setup_access(&env, "card_recheck_s = 1\ncard_ocsp_cache_max_s = 0\n") != 0)
+	if (th_setup_access(&env, "card_recheck_s = 1\ncard_ocsp_cache_max_s = 0\n"
+				  "mandate_remind_s = 1\n") != 0)
 		return -1;
 	for (p = people; *p != NULL; p++)
 		if (th_person_make(&env, *p) != 0)
@@ -483,7 +487,8 @@ test_term_next_request(void **state)
 			 -1);
 }
 
-/* A month before the term, both sides are reminded, once. */
+/* A month before the term, both sides are reminded, once, though both look (and the
+   schedule runs). */
 static void
 test_reminder(void **state)
 {
@@ -502,6 +507,34 @@ test_reminder(void **state)
 				" title = 'ends-soon' AND person_id IN ('%s', '%s')",
 				pf.id, px.id),
 			 2);
+}
+
+/* Nobody looks at the mandate: the server's schedule reminds both sides, once. */
+static void
+test_reminder_on_schedule(void **state)
+{
+	static const char count[] = "SELECT count(*) FROM portal.notices WHERE kind = 'proxy' AND"
+				    " title = 'ends-soon' AND person_id IN ('%s', '%s')";
+	char id[40], code[64];
+	int i;
+
+	(void)state;
+	offer(&pi, "[\"notices\"]", id, code);
+	accept(&pj, code);
+	assert_int_equal(scalar("UPDATE portal.mandates SET ends_at = now() + interval '20 days'"
+				" WHERE id = '%s'",
+				id),
+			 1);
+	for (i = 0; i < 10 && scalar(count, pi.id, pj.id) < 2; i++)
+		sleep(1);
+	assert_int_equal(scalar(count, pi.id, pj.id), 2);
+	/* The schedule runs on: nothing more is sent. */
+	sleep(3);
+	assert_int_equal(scalar(count, pi.id, pj.id), 2);
+	assert_int_equal(scalar("SELECT count(*) FROM portal.mandates WHERE id = '%s' AND"
+				" reminded_at IS NOT NULL",
+				id),
+			 1);
 }
 
 /* Under the my-information theme the proxy reads the principal's data: recorded in the
@@ -608,6 +641,7 @@ main(void)
 	    cmocka_unit_test(test_safety_flag_next_request),
 	    cmocka_unit_test(test_term_next_request),
 	    cmocka_unit_test(test_reminder),
+	    cmocka_unit_test(test_reminder_on_schedule),
 	    cmocka_unit_test(test_sixth_person_reported),
 	};
 
