@@ -108,7 +108,8 @@ mado_auth_init(const struct mado_config *cfg, char *why, size_t whylen)
 		mado_pki_config_from(cfg, MADO_PKI_ORGS, &pc);
 		if ((rc = mado_pki_new(&pc, &auth__s.orgs, why, whylen)) != MADO_OK)
 			return rc;
-		if (pc.revocation == MADO_REVOCATION_OFF)
+		auth__s.org_revocation = pc.revocation != MADO_REVOCATION_OFF;
+		if (!auth__s.org_revocation)
 			mado_log_warn(NULL, "organisation certificate revocation checking is OFF "
 					    "(org_revocation = off): for tests only");
 	}

@@ -24,7 +24,8 @@ struct auth_state {
 	struct mado_pki *orgs;  /* NULL: no organisation may call */
 	char *origin;
 	char *demo_dir;
-	bool revocation;
+	bool revocation;     /* cards' */
+	bool org_revocation; /* organisations' and staff's */
 	int idle_s, shared_idle_s, max_s, recheck_s, staff_max_s;
 	int fail_addr, fail_card, window_s;
 };
@@ -202,17 +203,25 @@ int auth__handoff_of_session(struct mado_db *db, const char *key, struct auth_ha
 
 /* Desk staff (sql/functions/desk.sql). */
 struct auth_staff {
-	bool found, expired;
+	bool found, expired, recheck_due;
 	char ref[24];
 	char org[48];
 	char role[16];
 	char csrf[48];
 };
-/* Opens a staff session under key for the staff member of key_hash; st->found is false
-   when no unrevoked staff member has that key. */
+/* Opens a staff session under key for the staff member of key_hash, keeping their
+   certificate (der) for its revocation checks; st->found is false when no unrevoked staff
+   member has that key. */
 int auth__staff_login(struct mado_db *db, const char *key_hash, const char *key, const char *csrf,
-		      int max_s, struct auth_staff *st);
-int auth__staff_session(struct mado_db *db, const char *key, struct auth_staff *st);
+		      int max_s, const unsigned char *der, size_t derlen, struct auth_staff *st);
+/* The staff session of key; st->recheck_due when its certificate was last checked
+   recheck_s or more ago. */
+int auth__staff_session(struct mado_db *db, const char *key, int recheck_s, struct auth_staff *st);
+/* The certificate the staff session of key logged in with (the caller frees it). */
+int auth__staff_cert(struct mado_db *db, const char *key, X509 **cert);
+/* Records the check: good, or revoked (the staff member is revoked, their sessions and
+   their terminals' visits end). */
+int auth__staff_checked(struct mado_db *db, const char *key, bool revoked);
 /* Ends the staff session and the visits of its terminal. */
 int auth__staff_logout(struct mado_db *db, const char *key);
 /* Binds a staff certificate's key (mado staff-bind): ref receives the pseudonymous id. */

@@ -54,6 +54,41 @@ staff_check(struct mado_req *rq)
 	return has ? MADO_OK : MADO_E_UNAUTHENTICATED;
 }
 
+/*
+ * The session's certificate is re-checked for revocation every card_recheck_s, as a
+ * resident's card is: the certificate comes from the database, the answer from the
+ * network, with no pooled connection held in between. Revoked at its CA, the staff member
+ * is revoked in Mado too: every session of theirs and their terminals' visits end.
+ */
+static int
+recheck_staff(struct mado_req *rq, const struct auth_staff *st)
+{
+	struct mado_pki_result res;
+	enum mado_pki_reason r;
+	struct mado_db *db;
+	X509 *cert = NULL;
+	int rc;
+
+	if ((rc = mado_http_db(rq, &db)) != MADO_OK ||
+	    (rc = auth__staff_cert(db, rq->actor.session_hex, &cert)) != MADO_OK)
+		return rc;
+	mado_http_db_release(rq);
+	r = mado_pki_revocation(auth__s.orgs, cert, time(NULL), &res);
+	X509_free(cert);
+	if (r != MADO_PKI_PASS && r != MADO_PKI_REVOKED)
+		return mado_pki_err(r);
+	if ((rc = mado_http_db(rq, &db)) != MADO_OK ||
+	    (rc = auth__staff_checked(db, rq->actor.session_hex, r == MADO_PKI_REVOKED)) != MADO_OK)
+		return rc;
+	if (r == MADO_PKI_PASS)
+		return MADO_OK;
+	mado_log_info(rq->id,
+		      "auth: staff %s of %s: certificate %s found revoked; their sessions end",
+		      st->ref, st->org, res.card.fingerprint);
+	clear_staff_cookie(rq);
+	return mado_http_refuse(rq, MADO_E_STAFF_CERT_UNKNOWN, mado_pki_reason_str(r));
+}
+
 static int
 staff_admit(struct mado_req *rq)
 {
@@ -68,7 +103,8 @@ staff_admit(struct mado_req *rq)
 	mado_secret_hash(cookie, rq->actor.session_hex);
 	OPENSSL_cleanse(cookie, sizeof(cookie));
 	if ((rc = mado_http_db(rq, &db)) != MADO_OK ||
-	    (rc = auth__staff_session(db, rq->actor.session_hex, &st)) != MADO_OK)
+	    (rc = auth__staff_session(db, rq->actor.session_hex, auth__s.recheck_s, &st)) !=
+		MADO_OK)
 		return rc;
 	if (!st.found) {
 		clear_staff_cookie(rq);
@@ -80,6 +116,8 @@ staff_admit(struct mado_req *rq)
 			return rc;
 		return MADO_E_SESSION_EXPIRED;
 	}
+	if (st.recheck_due && auth__s.org_revocation && (rc = recheck_staff(rq, &st)) != MADO_OK)
+		return rc;
 	if (strcmp(rq->ri->request_method, "GET") != 0 &&
 	    strcmp(rq->ri->request_method, "HEAD") != 0) {
 		token = mado_http_req_header(rq, "X-CSRF-Token");
@@ -118,12 +156,13 @@ static int
 staff_login_cert(struct mado_req *rq, cJSON **out)
 {
 	char cookie[64], key[MADO_HASH_PARAM_LEN], csrf[48];
+	unsigned char *der = NULL;
 	struct mado_pki_result res;
 	enum mado_pki_reason reason;
 	X509 *peer = mado_http_client_cert(rq);
 	struct auth_staff st;
 	struct mado_db *db;
-	int rc;
+	int rc, derlen;
 
 	if (auth__s.orgs == NULL)
 		return mado_http_fail(rq, MADO_E_STAFF_CERT_UNKNOWN, "no organisation CA is set");
@@ -139,12 +178,18 @@ staff_login_cert(struct mado_req *rq, cJSON **out)
 		    rq, rc == MADO_E_REVOCATION_CHECK_FAILED ? rc : MADO_E_STAFF_CERT_UNKNOWN,
 		    mado_pki_reason_str(reason));
 	}
-	if (auth__token(cookie, sizeof(cookie), 32) != MADO_OK ||
-	    auth__token(csrf, sizeof(csrf), AUTH_CSRF_LEN * 3 / 4) != MADO_OK)
+	if ((derlen = i2d_X509(peer, &der)) <= 0)
 		return MADO_E_INTERNAL;
+	if (auth__token(cookie, sizeof(cookie), 32) != MADO_OK ||
+	    auth__token(csrf, sizeof(csrf), AUTH_CSRF_LEN * 3 / 4) != MADO_OK) {
+		OPENSSL_free(der);
+		return MADO_E_INTERNAL;
+	}
 	mado_secret_hash(cookie, key);
 	if ((rc = mado_http_db(rq, &db)) == MADO_OK)
-		rc = auth__staff_login(db, res.card.key_hash, key, csrf, auth__s.staff_max_s, &st);
+		rc = auth__staff_login(db, res.card.key_hash, key, csrf, auth__s.staff_max_s, der,
+				       (size_t)derlen, &st);
+	OPENSSL_free(der);
 	if (rc == MADO_OK && !st.found)
 		rc = MADO_E_STAFF_CERT_UNKNOWN;
 	if (rc == MADO_OK) {

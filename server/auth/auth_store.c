@@ -463,29 +463,6 @@ auth__session_card(struct mado_db *db, const char *key, const struct auth_bindin
 	return mado_db_commit(db);
 }
 
-int
-auth__binding_cert(struct mado_db *db, const char *binding_id, X509 **cert)
-{
-	const char *p[1] = {binding_id};
-	const unsigned char *q;
-	unsigned char *der;
-	size_t len = 0;
-	PGresult *r;
-	int rc;
-
-	*cert = NULL;
-	if ((rc = mado_db_exec(db, &Q_BINDING_CERT, p, &r)) != MADO_OK)
-		return rc;
-	if (PQntuples(r) == 1 &&
-	    (der = PQunescapeBytea((const unsigned char *)PQgetvalue(r, 0, 0), &len)) != NULL) {
-		q = der;
-		*cert = d2i_X509(NULL, &q, (long)len);
-		PQfreemem(der);
-	}
-	PQclear(r);
-	return *cert != NULL ? MADO_OK : MADO_E_INTERNAL;
-}
-
 /* The certificate of a stored row (bytea in text form), or NULL. */
 static X509 *
 stored_cert(const char *text)
@@ -501,6 +478,29 @@ stored_cert(const char *text)
 		PQfreemem(der);
 	}
 	return cert;
+}
+
+/* The certificate the one row of st (one parameter) holds; MADO_E_INTERNAL when none. */
+static int
+cert_query(struct mado_db *db, struct mado_db_stmt *st, const char *param, X509 **cert)
+{
+	const char *p[1] = {param};
+	PGresult *r;
+	int rc;
+
+	*cert = NULL;
+	if ((rc = mado_db_exec(db, st, p, &r)) != MADO_OK)
+		return rc;
+	if (PQntuples(r) == 1 && !PQgetisnull(r, 0, 0))
+		*cert = stored_cert(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	return *cert != NULL ? MADO_OK : MADO_E_INTERNAL;
+}
+
+int
+auth__binding_cert(struct mado_db *db, const char *binding_id, X509 **cert)
+{
+	return cert_query(db, &Q_BINDING_CERT, binding_id, cert);
 }
 
 int
@@ -882,13 +882,17 @@ auth__cards(struct mado_db *db, const char *person_id, cJSON *items)
 static struct mado_db_stmt Q_STAFF_LOGIN = MADO_DB_STMT(
     "auth_staff_login",
     "SELECT true AS found, ref, org_code AS org, role FROM portal.staff_login($1, $2::bytea, $3,"
-    " $4::int)",
-    4);
+    " $4::int, $5::bytea)",
+    5);
 static struct mado_db_stmt Q_STAFF_SESSION =
     MADO_DB_STMT("auth_staff_session",
-		 "SELECT true AS found, ref, org_code AS org, role, csrf, expired"
-		 " FROM portal.staff_session_of($1::bytea)",
-		 1);
+		 "SELECT true AS found, ref, org_code AS org, role, csrf, expired, recheck_due"
+		 " FROM portal.staff_session_of($1::bytea, $2::int)",
+		 2);
+static struct mado_db_stmt Q_STAFF_CERT =
+    MADO_DB_STMT("auth_staff_cert", "SELECT portal.staff_session_cert($1::bytea) AS cert", 1);
+static struct mado_db_stmt Q_STAFF_CHECKED =
+    MADO_DB_STMT("auth_staff_checked", "SELECT portal.staff_session_checked($1::bytea, $2)", 2);
 static struct mado_db_stmt Q_STAFF_LOGOUT =
     MADO_DB_STMT("auth_staff_logout", "SELECT portal.staff_logout($1::bytea)", 1);
 static struct mado_db_stmt Q_STAFF_REVOKE =
@@ -897,30 +901,52 @@ static struct mado_db_stmt Q_STAFF_BIND =
     MADO_DB_STMT("auth_staff_bind", "SELECT portal.staff_bind($1, $2, $3) AS ref", 3);
 
 static const struct mado_col STAFF_COLS[] = {
-    MADO_COL(BOOL, auth_staff, found), MADO_COL(BUF, auth_staff, ref),
-    MADO_COL(BUF, auth_staff, org),    MADO_COL(BUF, auth_staff, role),
-    MADO_COL(BUF, auth_staff, csrf),   MADO_COL(BOOL, auth_staff, expired),
+    MADO_COL(BOOL, auth_staff, found),       MADO_COL(BUF, auth_staff, ref),
+    MADO_COL(BUF, auth_staff, org),          MADO_COL(BUF, auth_staff, role),
+    MADO_COL(BUF, auth_staff, csrf),         MADO_COL(BOOL, auth_staff, expired),
+    MADO_COL(BOOL, auth_staff, recheck_due),
 };
 
 int
 auth__staff_login(struct mado_db *db, const char *key_hash, const char *key, const char *csrf,
-		  int max_s, struct auth_staff *st)
+		  int max_s, const unsigned char *der, size_t derlen, struct auth_staff *st)
 {
-	char max[16];
-	const char *p[4] = {key_hash, key, csrf, max};
+	char max[16], *hex = mado_xmalloc(2 * derlen + 3);
+	const char *p[5] = {key_hash, key, csrf, max, hex};
+	int rc;
 
+	memcpy(hex, "\\x", 2);
+	mado_hex(der, derlen, hex + 2);
 	memset(st, 0, sizeof(*st));
 	snprintf(max, sizeof(max), "%d", max_s);
-	return one_or_none(mado_db_one(db, &Q_STAFF_LOGIN, p, STAFF_COLS, 4, st));
+	rc = one_or_none(mado_db_one(db, &Q_STAFF_LOGIN, p, STAFF_COLS, 4, st));
+	free(hex);
+	return rc;
 }
 
 int
-auth__staff_session(struct mado_db *db, const char *key, struct auth_staff *st)
+auth__staff_session(struct mado_db *db, const char *key, int recheck_s, struct auth_staff *st)
 {
-	const char *p[1] = {key};
+	char recheck[16];
+	const char *p[2] = {key, recheck};
 
 	memset(st, 0, sizeof(*st));
+	snprintf(recheck, sizeof(recheck), "%d", recheck_s);
 	return one_or_none(mado_db_one(db, &Q_STAFF_SESSION, p, MADO_COLS(STAFF_COLS), st));
+}
+
+int
+auth__staff_cert(struct mado_db *db, const char *key, X509 **cert)
+{
+	return cert_query(db, &Q_STAFF_CERT, key, cert);
+}
+
+int
+auth__staff_checked(struct mado_db *db, const char *key, bool revoked)
+{
+	const char *p[2] = {key, revoked ? "true" : "false"};
+
+	return mado_db_run(db, &Q_STAFF_CHECKED, p, NULL);
 }
 
 int

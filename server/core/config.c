@@ -153,7 +153,8 @@ static const struct opt opts[] = {
     {"card_crl_refresh_s", OPT_INT, OFF(card_crl_refresh_s), "300", 1, 86400, 0, NULL,
      "How often the CRL is read again."},
     {"card_recheck_s", OPT_INT, OFF(card_recheck_s), "300", 1, 86400, 0, NULL,
-     "How often a session re-checks that its card is not revoked."},
+     "How often a session re-checks that its card (a staff session: the staff member's "
+     "certificate) is not revoked."},
     {"session_idle_s", OPT_INT, OFF(session_idle_s), "900", 30, 86400, 0, NULL,
      "A session ends after this long without a request."},
     {"session_idle_shared_s", OPT_INT, OFF(session_idle_shared_s), "180", 10, 86400, 0, NULL,

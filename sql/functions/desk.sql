@@ -46,10 +46,12 @@ $$;
 REVOKE EXECUTE ON FUNCTION portal.staff_bind(text, text, text) FROM PUBLIC;
 
 -- A staff login: the certificate (checked by the server against the organisation CAs and
--- their revocation) names a key; a bound, unrevoked key opens a staff session. No row:
--- no staff member has this key.
+-- their revocation) names a key; a bound, unrevoked key opens a staff session, which
+-- keeps the certificate (p_cert, DER) to re-check its revocation. No row: no staff member
+-- has this key.
+DROP FUNCTION IF EXISTS portal.staff_login(text, bytea, text, integer); -- kept no certificate
 CREATE OR REPLACE FUNCTION portal.staff_login(p_key_hash text, p_session bytea, p_csrf text,
-					      p_max_s integer)
+					      p_max_s integer, p_cert bytea)
 RETURNS TABLE (ref text, org_code text, role text)
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -62,25 +64,60 @@ BEGIN
 		RETURN;
 	END IF;
 	DELETE FROM portal.staff_sessions x WHERE x.expires_at < now() - interval '1 hour';
-	INSERT INTO portal.staff_sessions (id_hash, staff_id, csrf_token, expires_at)
-	VALUES (p_session, st.id, p_csrf, now() + make_interval(secs => p_max_s));
+	INSERT INTO portal.staff_sessions (id_hash, staff_id, csrf_token, expires_at, cert)
+	VALUES (p_session, st.id, p_csrf, now() + make_interval(secs => p_max_s), p_cert);
 	RETURN QUERY SELECT st.ref, st.org_code, st.role;
 END
 $$;
-REVOKE EXECUTE ON FUNCTION portal.staff_login(text, bytea, text, integer) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION portal.staff_login(text, bytea, text, integer) TO mado_app;
+REVOKE EXECUTE ON FUNCTION portal.staff_login(text, bytea, text, integer, bytea) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION portal.staff_login(text, bytea, text, integer, bytea) TO mado_app;
 
--- The staff member of a staff session. No row: no such session, or its staff member's
--- key was revoked.
-CREATE OR REPLACE FUNCTION portal.staff_session_of(p_session bytea)
-RETURNS TABLE (ref text, org_code text, role text, csrf text, expired boolean)
+-- The staff member of a staff session, and whether its certificate is due to be checked
+-- for revocation again (last checked p_recheck_s or more ago). No row: no such session,
+-- or its staff member's key was revoked.
+DROP FUNCTION IF EXISTS portal.staff_session_of(bytea); -- said nothing of revocation
+CREATE OR REPLACE FUNCTION portal.staff_session_of(p_session bytea, p_recheck_s integer)
+RETURNS TABLE (ref text, org_code text, role text, csrf text, expired boolean,
+	       recheck_due boolean)
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-	SELECT s.ref, s.org_code, s.role, x.csrf_token, x.expires_at <= now()
+	SELECT s.ref, s.org_code, s.role, x.csrf_token, x.expires_at <= now(),
+	       x.checked_at <= now() - make_interval(secs => p_recheck_s)
 	FROM portal.staff_sessions x JOIN portal.staff s ON s.id = x.staff_id
 	WHERE x.id_hash = p_session AND s.revoked_at IS NULL
 $$;
-REVOKE EXECUTE ON FUNCTION portal.staff_session_of(bytea) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION portal.staff_session_of(bytea) TO mado_app;
+REVOKE EXECUTE ON FUNCTION portal.staff_session_of(bytea, integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION portal.staff_session_of(bytea, integer) TO mado_app;
+
+-- The certificate a staff session logged in with, for its revocation check.
+CREATE OR REPLACE FUNCTION portal.staff_session_cert(p_session bytea) RETURNS bytea
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+	SELECT x.cert FROM portal.staff_sessions x WHERE x.id_hash = p_session
+$$;
+REVOKE EXECUTE ON FUNCTION portal.staff_session_cert(bytea) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION portal.staff_session_cert(bytea) TO mado_app;
+
+-- What the revocation check found: good (the session goes on until the next check), or
+-- revoked at the CA, which ends the staff member as the operator's revocation does
+-- (portal.staff_revoke: every session of theirs and their terminals' visits).
+CREATE OR REPLACE FUNCTION portal.staff_session_checked(p_session bytea, p_revoked boolean)
+RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	v_key text;
+BEGIN
+	IF NOT p_revoked THEN
+		UPDATE portal.staff_sessions x SET checked_at = now() WHERE x.id_hash = p_session;
+		RETURN;
+	END IF;
+	SELECT s.key_hash INTO v_key FROM portal.staff_sessions x
+	JOIN portal.staff s ON s.id = x.staff_id WHERE x.id_hash = p_session;
+	IF FOUND THEN
+		PERFORM portal.staff_revoke(v_key);
+	END IF;
+END
+$$;
+REVOKE EXECUTE ON FUNCTION portal.staff_session_checked(bytea, boolean) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION portal.staff_session_checked(bytea, boolean) TO mado_app;
 
 -- Ends the terminal's open visits (and the residents' sessions in them) for p_reason.
 CREATE OR REPLACE FUNCTION portal.desk_visits_close(p_terminal bytea, p_visit uuid, p_reason text)

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -726,7 +727,9 @@ test_visits_and_mandates(void **state)
 }
 
 /* A staff certificate is checked for revocation by the same code as an organisation's
-   system: revoked at its CA, it logs in no more. (Last: it changes the configuration.) */
+   system, at login and every card_recheck_s of the session: revoked at its CA, the staff
+   member's session and their terminal's visit end at the next check, and they log in no
+   more. (Last: it changes the configuration.) */
 static void
 test_revoked_staff_certificate(void **state)
 {
@@ -735,13 +738,36 @@ test_revoked_staff_certificate(void **state)
 	char line[400];
 
 	(void)state;
+	assert_int_equal(th_sh("'%s' crl '%s' >/dev/null", MADO_CARD_BINARY, env.org_dir), 0);
+	assert_int_equal(th_mado_stop(&env), 0);
+	snprintf(line, sizeof(line),
+		 "org_revocation = crl\ncard_crl = %s/ca.crl\ncard_crl_refresh_s = 1\n"
+		 "card_recheck_s = 1",
+		 env.org_dir);
+	assert_int_equal(th_conf_append(&env, line), 0);
+	assert_int_equal(th_mado_start(&env), 0);
+	staff_login("desk-lead", &t);
+	visit_with(&t, alice.card);
+	assert_int_equal(status_of(&t, "GET", "/staff/v1/me", NULL, NULL, 0), 200);
+
+	/* Revoked at the CA during the session. */
 	assert_int_equal(th_sh("'%s' revoke '%s' desk-lead >/dev/null && '%s' crl '%s' >/dev/null",
 			       MADO_CARD_BINARY, env.org_dir, MADO_CARD_BINARY, env.org_dir),
 			 0);
-	assert_int_equal(th_mado_stop(&env), 0);
-	snprintf(line, sizeof(line), "org_revocation = crl\ncard_crl = %s/ca.crl", env.org_dir);
-	assert_int_equal(th_conf_append(&env, line), 0);
-	assert_int_equal(th_mado_start(&env), 0);
+	sleep(2); /* past card_crl_refresh_s and card_recheck_s */
+	assert_int_equal(term(&t, "GET", "/staff/v1/me", NULL, &r), 403);
+	assert_string_equal(th_type(&r), "staff-certificate-unknown");
+	th_resp_free(&r);
+	assert_int_equal(scalar("SELECT count(*) FROM portal.staff WHERE ref = '%s' AND"
+				" revoked_at IS NOT NULL",
+				t.ref),
+			 1);
+	assert_int_equal(scalar("SELECT count(*) FROM portal.staff_sessions x JOIN portal.staff s"
+				" ON s.id = x.staff_id WHERE s.ref = '%s'",
+				t.ref),
+			 0);
+	assert_int_equal(status_of(&t, "GET", "/staff/v1/me", NULL, NULL, 0), 401);
+	assert_int_equal(status_of(&t, "GET", "/api/v1/me/access-log", NULL, NULL, 0), 401);
 	assert_int_equal(staff_login_with("desk-lead", &t, &r), 403);
 	assert_string_equal(th_type(&r), "staff-certificate-unknown");
 	assert_non_null(strstr(th_reason(&r), "revoked"));
