@@ -42,6 +42,20 @@ translog__subtree(const unsigned char (*h)[TLOG_HASH], unsigned n, unsigned char
 	mado_tlog_node_hash(l, r, out);
 }
 
+void
+translog__tile_nodes(struct tlog_tile *t)
+{
+	unsigned r, j;
+
+	for (r = 1; r <= 8; r++)
+		for (j = 0; (j + 1) << r <= t->width; j++)
+			mado_tlog_node_hash(
+			    r == 1 ? t->h[2 * j] : t->nodes[TLOG_NODE(r - 1, 2 * j)],
+			    r == 1 ? t->h[2 * j + 1] : t->nodes[TLOG_NODE(r - 1, 2 * j + 1)],
+			    t->nodes[TLOG_NODE(r, j)]);
+	t->nodes_width = t->width;
+}
+
 /* Tile (level, idx) with at least its first need hashes. */
 static const struct tlog_tile *
 tile(struct tlog_tiles *ts, int level, uint64_t idx, unsigned need)
@@ -85,6 +99,9 @@ translog__read(void *ctx, int level, uint64_t index, unsigned char out[32])
 	at = (unsigned)(first % TLOG_TILE_W);
 	if ((t = tile(ts, tl, first / TLOG_TILE_W, at + n)) == NULL)
 		return -1;
-	translog__subtree(&t->h[at], n, out);
+	if (r > 0 && at + n <= t->nodes_width)
+		memcpy(out, t->nodes[TLOG_NODE(r, at >> r)], TLOG_HASH);
+	else
+		translog__subtree(&t->h[at], n, out);
 	return 0;
 }

@@ -144,6 +144,8 @@ db_fetch(void *ctx, int level, uint64_t idx, unsigned need, struct tlog_tile *t)
 	pthread_mutex_unlock(&cache.mu);
 	if ((rc = translog__tile_get(ctx, level, idx, t)) != MADO_OK)
 		return rc;
+	/* Once for every later proof through this copy. */
+	translog__tile_nodes(t);
 	pthread_mutex_lock(&cache.mu);
 	if ((c = cache.t[k]) == NULL)
 		c = cache.t[k] = mado_xmalloc(sizeof(*t));

@@ -44,13 +44,22 @@ struct tlog_settings {
 };
 extern struct tlog_settings translog__cfg;
 
-/* One tile as stored. */
+/* One tile as stored, and the roots of its complete subtrees once computed: the subtree
+   of 2^r hashes (r = 1..8) from hash j * 2^r is nodes[TLOG_NODE(r, j)], valid when
+   (j + 1) * 2^r <= nodes_width (0: none computed). A proof then reads what it would
+   otherwise hash again from the tile's hashes: a proof needs 247 of the 255 hashes of
+   each tile on its path. */
+#define TLOG_NODE(r, j) ((TLOG_TILE_W - (2 * TLOG_TILE_W >> (r))) + (j))
 struct tlog_tile {
 	int level;
 	uint64_t idx;
 	unsigned width;
+	unsigned nodes_width;
 	unsigned char h[TLOG_TILE_W][TLOG_HASH];
+	unsigned char nodes[TLOG_TILE_W - 1][TLOG_HASH];
 };
+/* Computes the roots of all complete subtrees of t's hashes (width - 1 hashes at most). */
+void translog__tile_nodes(struct tlog_tile *t);
 
 /* Reads tiles for the library's tree reader, through fetch, with a small cache. A tile's
    first hashes never change as it grows, so fetch may answer from a copy of it that has

@@ -20,17 +20,13 @@ static struct mado_db_stmt Q_CHECKPOINT =
 static struct mado_db_stmt Q_LEAVES_OF = MADO_DB_STMT_AS_PERSON(
     "tlog_leaves_of", "SELECT * FROM portal.tlog_leaves_of($1::uuid, $2, $3::bigint[])", 3);
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
+/* Each hex digit's value plus one (0: not a digit): a tile is 16 KiB of hex text, and a
+   proof reads one from the database. */
+static const unsigned char hexv[256] = {
+    ['0'] = 1,  ['1'] = 2,  ['2'] = 3,  ['3'] = 4,  ['4'] = 5,  ['5'] = 6,  ['6'] = 7,  ['7'] = 8,
+    ['8'] = 9,  ['9'] = 10, ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
+    ['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
+};
 
 /* A bytea in PostgreSQL's hex output ("\x0a1b...") into a tile. */
 static int
@@ -42,6 +38,7 @@ tile_from(const char *width, const char *hex, int level, uint64_t idx, struct tl
 
 	t->level = level;
 	t->idx = idx;
+	t->nodes_width = 0;
 	t->width = (unsigned)atoi(width);
 	if (t->width < 1 || t->width > TLOG_TILE_W || strncmp(hex, "\\x", 2) != 0)
 		return MADO_E_INTERNAL;
@@ -50,9 +47,11 @@ tile_from(const char *width, const char *hex, int level, uint64_t idx, struct tl
 	if (n != (size_t)t->width * TLOG_HASH * 2)
 		return MADO_E_INTERNAL;
 	for (i = 0; i < n / 2; i++) {
-		if ((hi = hexval(hex[2 * i])) < 0 || (lo = hexval(hex[2 * i + 1])) < 0)
+		hi = hexv[(unsigned char)hex[2 * i]];
+		lo = hexv[(unsigned char)hex[2 * i + 1]];
+		if (hi == 0 || lo == 0)
 			return MADO_E_INTERNAL;
-		o[i] = (unsigned char)(hi << 4 | lo);
+		o[i] = (unsigned char)((hi - 1) << 4 | (lo - 1));
 	}
 	return MADO_OK;
 }

@@ -355,6 +355,98 @@ test_bundle_and_proofs_verify(void **state)
 	assert_int_equal(audit(NULL), 0);
 }
 
+/* 32 bytes from the base64 text (encode(x, 'base64')) the query answers. */
+static void
+hash_from_sql(unsigned char out[32], const char *fmt, ...)
+{
+	char b64[64], sql[300];
+	unsigned char *d;
+	va_list ap;
+	size_t len;
+
+	va_start(ap, fmt);
+	vsnprintf(sql, sizeof(sql), fmt, ap);
+	va_end(ap);
+	assert_int_equal(th_sql_str(&env, b64, sizeof(b64), "%s", sql), 0);
+	assert_non_null(d = mado_b64_decode(b64, strlen(b64), &len));
+	assert_int_equal(len, 32);
+	memcpy(out, d, 32);
+	free(d);
+}
+
+/* The API's inclusion proof of leaf index in the tree of size checks against the root the
+   sequencer signed for that size and the leaf hash the level-0 tile holds. */
+static void
+proof_checks(long index, long size)
+{
+	unsigned char path[MADO_TLOG_MAX_PATH][32], leaf[32], root[32], *d;
+	char q[160];
+	struct th_resp r;
+	size_t n = 0, k, len;
+	cJSON *j, *h;
+
+	hash_from_sql(root,
+		      "SELECT encode(root, 'base64') FROM portal.tlog_checkpoints WHERE size = %ld",
+		      size);
+	hash_from_sql(leaf,
+		      "SELECT encode(substring(hashes FROM %ld FOR 32), 'base64')"
+		      " FROM portal.tlog_tiles WHERE level = 0 AND idx = %ld",
+		      (index % 256) * 32 + 1, index / 256);
+	snprintf(q, sizeof(q), "/tlog/v1/proof/inclusion?index=%ld&size=%ld", index, size);
+	assert_int_equal(th_http(&env, "GET", q, NULL, NULL, 0, &r), 0);
+	assert_int_equal(r.status, 200);
+	assert_non_null(j = th_json(&r));
+	th_resp_free(&r);
+	h = cJSON_GetObjectItem(j, "hashes");
+	for (k = 0; k < (size_t)cJSON_GetArraySize(h) && n < MADO_TLOG_MAX_PATH; k++) {
+		const char *s = cJSON_GetArrayItem(h, (int)k)->valuestring;
+
+		assert_non_null(d = mado_b64_decode(s, strlen(s), &len));
+		assert_int_equal(len, 32);
+		memcpy(path[n++], d, 32);
+		free(d);
+	}
+	cJSON_Delete(j);
+	if (!mado_tlog_verify_inclusion((uint64_t)index, (uint64_t)size, leaf,
+					(const unsigned char(*)[32])path, n, root))
+		fail_msg("the proof of leaf %ld in a tree of %ld does not verify", index, size);
+}
+
+/* Past one tile: proofs that cross full and partial tiles of two levels, at the sizes the
+   sequencer signed, each asked twice (the second from the server's copies of the tiles). */
+static void
+test_proofs_across_tiles(void **state)
+{
+	long sizes[3], idx[8], s;
+	int i, k, n;
+
+	(void)state;
+	records(&alice, 300);
+	assert_true(settled(30000));
+	records(&alice, 300);
+	assert_true(settled(30000));
+	assert_true(tree_size() > 512);
+	/* The newest checkpoints: the last one's tree, and two before it. */
+	for (n = 0; n < 3; n++) {
+		sizes[n] = scalar("SELECT size FROM portal.tlog_checkpoints WHERE published"
+				  " ORDER BY size DESC OFFSET %d LIMIT 1",
+				  n);
+		if (sizes[n] < 2)
+			break;
+	}
+	for (i = 0; i < n; i++) {
+		s = sizes[i];
+		idx[0] = 0, idx[1] = 1, idx[2] = 255, idx[3] = 256, idx[4] = 511;
+		idx[5] = s / 2, idx[6] = s - 2, idx[7] = s - 1;
+		for (k = 0; k < 8; k++)
+			if (idx[k] < s) {
+				proof_checks(idx[k], s);
+				proof_checks(idx[k], s);
+			}
+	}
+	assert_true(n >= 2);
+}
+
 /* The JSON export carries a bundle for each entry in the published tree, and a consent
    receipt its step's bundle: mado-verify checks both. */
 static void
@@ -794,6 +886,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_vkey_and_first_checkpoint),
 	    cmocka_unit_test(test_bundle_and_proofs_verify),
+	    cmocka_unit_test(test_proofs_across_tiles),
 	    cmocka_unit_test(test_export_and_receipt_carry_bundles),
 	    cmocka_unit_test(test_every_value_hashes_alike),
 	    cmocka_unit_test(test_late_commit_sequenced_once),
