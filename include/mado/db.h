@@ -32,11 +32,17 @@ struct mado_db_stmt {
 	int nparams;
 	bool as_person;
 	bool generic_plan; /* as_person on its own: plan once, prune partitions at run time */
+	bool binary;       /* rows in PostgreSQL's binary format: for mado_db_exec's callers */
 	atomic_int slot;   /* 0 until first use */
 };
 #define MADO_DB_STMT(n, s, np)                                                                     \
 	{                                                                                          \
 		.name = (n), .sql = (s), .nparams = (np)                                           \
+	}
+/* A statement whose rows are read in binary (large bytea: no hex text both ways). */
+#define MADO_DB_STMT_BINARY(n, s, np)                                                              \
+	{                                                                                          \
+		.name = (n), .sql = (s), .nparams = (np), .binary = true                           \
 	}
 #define MADO_DB_STMT_AS_PERSON(n, s, np)                                                           \
 	{                                                                                          \

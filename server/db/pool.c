@@ -515,7 +515,7 @@ mado_db_exec(struct mado_db *db, struct mado_db_stmt *st, const char *const *par
 		PQclear(r);
 		db->prepared[slot / 64] |= UINT64_C(1) << (slot % 64);
 	}
-	r = PQexecPrepared(db->conn, st->name, st->nparams, params, NULL, NULL, 0);
+	r = PQexecPrepared(db->conn, st->name, st->nparams, params, NULL, NULL, st->binary ? 1 : 0);
 	return finish(db, st->name, r, res);
 }
 

@@ -13,46 +13,31 @@
 #include "mado/util.h"
 #include "translog_int.h"
 
-static struct mado_db_stmt Q_TILE = MADO_DB_STMT(
+static struct mado_db_stmt Q_TILE = MADO_DB_STMT_BINARY(
     "tlog_tile", "SELECT width, hashes FROM portal.tlog_tile($1::smallint, $2::bigint)", 2);
 static struct mado_db_stmt Q_CHECKPOINT =
     MADO_DB_STMT("tlog_checkpoint", "SELECT size, note FROM portal.tlog_checkpoint($1::bigint)", 1);
 static struct mado_db_stmt Q_LEAVES_OF = MADO_DB_STMT_AS_PERSON(
     "tlog_leaves_of", "SELECT * FROM portal.tlog_leaves_of($1::uuid, $2, $3::bigint[])", 3);
 
-/* Each hex digit's value plus one (0: not a digit): a tile is 16 KiB of hex text, and a
-   proof reads one from the database. */
-static const unsigned char hexv[256] = {
-    ['0'] = 1,  ['1'] = 2,  ['2'] = 3,  ['3'] = 4,  ['4'] = 5,  ['5'] = 6,  ['6'] = 7,  ['7'] = 8,
-    ['8'] = 9,  ['9'] = 10, ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
-    ['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
-};
-
-/* A bytea in PostgreSQL's hex output ("\x0a1b...") into a tile. */
+/* A tile row (width smallint, hashes bytea) in binary, as both readers ask for it. */
 static int
-tile_from(const char *width, const char *hex, int level, uint64_t idx, struct tlog_tile *t)
+tile_from(const PGresult *res, int level, uint64_t idx, struct tlog_tile *t)
 {
-	size_t n, i;
-	int hi, lo;
-	unsigned char *o = &t->h[0][0];
+	const unsigned char *w;
+	size_t len;
 
 	t->level = level;
 	t->idx = idx;
 	t->nodes_width = 0;
-	t->width = (unsigned)atoi(width);
-	if (t->width < 1 || t->width > TLOG_TILE_W || strncmp(hex, "\\x", 2) != 0)
+	if (PQnfields(res) != 2 || PQfformat(res, 0) != 1 || PQgetlength(res, 0, 0) != 2)
 		return MADO_E_INTERNAL;
-	hex += 2;
-	n = strlen(hex);
-	if (n != (size_t)t->width * TLOG_HASH * 2)
+	w = (const unsigned char *)PQgetvalue(res, 0, 0);
+	t->width = (unsigned)(w[0] << 8 | w[1]);
+	len = (size_t)PQgetlength(res, 0, 1);
+	if (t->width < 1 || t->width > TLOG_TILE_W || len != (size_t)t->width * TLOG_HASH)
 		return MADO_E_INTERNAL;
-	for (i = 0; i < n / 2; i++) {
-		hi = hexv[(unsigned char)hex[2 * i]];
-		lo = hexv[(unsigned char)hex[2 * i + 1]];
-		if (hi == 0 || lo == 0)
-			return MADO_E_INTERNAL;
-		o[i] = (unsigned char)((hi - 1) << 4 | (lo - 1));
-	}
+	memcpy(t->h, PQgetvalue(res, 0, 1), len);
 	return MADO_OK;
 }
 
@@ -68,9 +53,7 @@ translog__tile_get(struct mado_db *db, int level, uint64_t idx, struct tlog_tile
 	snprintf(n, sizeof(n), "%llu", (unsigned long long)idx);
 	if ((rc = mado_db_exec(db, &Q_TILE, p, &res)) != MADO_OK)
 		return rc;
-	rc = PQntuples(res) == 1
-		 ? tile_from(PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1), level, idx, t)
-		 : MADO_E_NOT_FOUND;
+	rc = PQntuples(res) == 1 ? tile_from(res, level, idx, t) : MADO_E_NOT_FOUND;
 	PQclear(res);
 	return rc;
 }
@@ -134,13 +117,13 @@ translog__seq_tile_get(PGconn *c, int level, uint64_t idx, struct tlog_tile *t)
 	snprintf(n, sizeof(n), "%llu", (unsigned long long)idx);
 	res =
 	    PQexecParams(c, "SELECT width, hashes FROM portal.tlog_tile($1::smallint, $2::bigint)",
-			 2, NULL, p, NULL, NULL, 0);
+			 2, NULL, p, NULL, NULL, 1);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
 		rc = MADO_E_DB_UNAVAILABLE;
 	else if (PQntuples(res) != 1)
 		rc = MADO_E_NOT_FOUND;
 	else
-		rc = tile_from(PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1), level, idx, t);
+		rc = tile_from(res, level, idx, t);
 	PQclear(res);
 	return rc;
 }

@@ -149,10 +149,15 @@ GRANT EXECUTE ON FUNCTION portal.tlog_tiles_put(smallint[], bigint[], smallint[]
 	TO mado_app;
 
 -- A tile as stored (public: hashes only).
+-- PL/pgSQL, not SQL: every proof reads a tile, and a SQL function with SET clauses is
+-- parsed and planned again on every call, where PL/pgSQL keeps its plan.
 CREATE OR REPLACE FUNCTION portal.tlog_tile(p_level smallint, p_idx bigint)
 RETURNS TABLE (width smallint, hashes bytea)
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-	SELECT t.width, t.hashes FROM portal.tlog_tiles t WHERE t.level = p_level AND t.idx = p_idx
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+	RETURN QUERY SELECT t.width, t.hashes FROM portal.tlog_tiles t
+	WHERE t.level = p_level AND t.idx = p_idx;
+END
 $$;
 REVOKE EXECUTE ON FUNCTION portal.tlog_tile(smallint, bigint) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION portal.tlog_tile(smallint, bigint) TO mado_app;
