@@ -62,31 +62,36 @@ person_check(struct mado_req *rq)
 	return rq->route->caller == MADO_PERSON && !has ? MADO_E_UNAUTHENTICATED : MADO_OK;
 }
 
-/*
- * The session's card is re-checked for revocation every card_recheck_s. The certificate
- * comes from the database, the answer from the network: the pooled connection goes back
- * in between, and a new one records what was found.
- */
+int
+auth__revoked_now(struct mado_req *rq, struct mado_pki *pki, X509 *cert, struct mado_db **db,
+		  bool *revoked, struct mado_pki_result *res)
+{
+	enum mado_pki_reason r;
+
+	mado_http_db_release(rq);
+	r = mado_pki_revocation(pki, cert, time(NULL), res);
+	X509_free(cert);
+	if (r != MADO_PKI_PASS && r != MADO_PKI_REVOKED)
+		return mado_pki_err(r);
+	*revoked = r == MADO_PKI_REVOKED;
+	return mado_http_db(rq, db);
+}
+
+/* The session's card is re-checked for revocation every card_recheck_s. */
 static int
 recheck_card(struct mado_req *rq, const char *binding_id, const char *person_id)
 {
 	struct mado_pki_result res;
-	enum mado_pki_reason r;
 	struct mado_db *db;
 	X509 *cert = NULL;
+	bool revoked;
 	int rc;
 
 	if ((rc = mado_http_db(rq, &db)) != MADO_OK ||
-	    (rc = auth__binding_cert(db, binding_id, &cert)) != MADO_OK)
+	    (rc = auth__binding_cert(db, binding_id, &cert)) != MADO_OK ||
+	    (rc = auth__revoked_now(rq, auth__s.cards, cert, &db, &revoked, &res)) != MADO_OK)
 		return rc;
-	mado_http_db_release(rq);
-	r = mado_pki_revocation(auth__s.cards, cert, time(NULL), &res);
-	X509_free(cert);
-	if (r != MADO_PKI_PASS && r != MADO_PKI_REVOKED)
-		return mado_pki_err(r);
-	if ((rc = mado_http_db(rq, &db)) != MADO_OK)
-		return rc;
-	if (r == MADO_PKI_PASS)
+	if (!revoked)
 		return auth__binding_checked(db, binding_id);
 	mado_log_info(rq->id, "auth: card %s found revoked; its sessions end",
 		      res.card.fingerprint);

@@ -201,6 +201,12 @@ int auth__handoff_approve(struct mado_db *db, const char *handoff_hash,
    by it (state "approved" for this call only, "used" after). */
 int auth__handoff_of_session(struct mado_db *db, const char *key, struct auth_handoff *h);
 
+/* auth_gate.c: whether cert (freed here) is revoked now, asked of pki with no pooled
+   connection held, since the answer may come from the network; *db is a connection taken
+   again to record it. An answer that cannot be had is the error to refuse with. */
+int auth__revoked_now(struct mado_req *rq, struct mado_pki *pki, X509 *cert, struct mado_db **db,
+		      bool *revoked, struct mado_pki_result *res);
+
 /* Desk staff (sql/functions/desk.sql). */
 struct auth_staff {
 	bool found, expired, recheck_due;

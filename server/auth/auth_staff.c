@@ -54,39 +54,31 @@ staff_check(struct mado_req *rq)
 	return has ? MADO_OK : MADO_E_UNAUTHENTICATED;
 }
 
-/*
- * The session's certificate is re-checked for revocation every card_recheck_s, as a
- * resident's card is: the certificate comes from the database, the answer from the
- * network, with no pooled connection held in between. Revoked at its CA, the staff member
- * is revoked in Mado too: every session of theirs and their terminals' visits end.
- */
+/* The session's certificate is re-checked for revocation every card_recheck_s, as a
+   resident's card is. Revoked at its CA, the staff member is revoked in Mado too: every
+   session of theirs and their terminals' visits end. */
 static int
 recheck_staff(struct mado_req *rq, const struct auth_staff *st)
 {
 	struct mado_pki_result res;
-	enum mado_pki_reason r;
 	struct mado_db *db;
 	X509 *cert = NULL;
+	bool revoked;
 	int rc;
 
 	if ((rc = mado_http_db(rq, &db)) != MADO_OK ||
-	    (rc = auth__staff_cert(db, rq->actor.session_hex, &cert)) != MADO_OK)
+	    (rc = auth__staff_cert(db, rq->actor.session_hex, &cert)) != MADO_OK ||
+	    (rc = auth__revoked_now(rq, auth__s.orgs, cert, &db, &revoked, &res)) != MADO_OK ||
+	    (rc = auth__staff_checked(db, rq->actor.session_hex, revoked)) != MADO_OK)
 		return rc;
-	mado_http_db_release(rq);
-	r = mado_pki_revocation(auth__s.orgs, cert, time(NULL), &res);
-	X509_free(cert);
-	if (r != MADO_PKI_PASS && r != MADO_PKI_REVOKED)
-		return mado_pki_err(r);
-	if ((rc = mado_http_db(rq, &db)) != MADO_OK ||
-	    (rc = auth__staff_checked(db, rq->actor.session_hex, r == MADO_PKI_REVOKED)) != MADO_OK)
-		return rc;
-	if (r == MADO_PKI_PASS)
+	if (!revoked)
 		return MADO_OK;
 	mado_log_info(rq->id,
 		      "auth: staff %s of %s: certificate %s found revoked; their sessions end",
 		      st->ref, st->org, res.card.fingerprint);
 	clear_staff_cookie(rq);
-	return mado_http_refuse(rq, MADO_E_STAFF_CERT_UNKNOWN, mado_pki_reason_str(r));
+	return mado_http_refuse(rq, MADO_E_STAFF_CERT_UNKNOWN,
+				mado_pki_reason_str(MADO_PKI_REVOKED));
 }
 
 static int
