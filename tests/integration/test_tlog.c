@@ -261,6 +261,34 @@ test_vkey_and_first_checkpoint(void **state)
 	assert_int_equal(access(cc, R_OK), 0);
 }
 
+/* The hashes of the API's inclusion proof of leaf index in the tree of size, into path. */
+static size_t
+proof_of(long index, long size, unsigned char path[MADO_TLOG_MAX_PATH][32])
+{
+	char q[160];
+	struct th_resp r;
+	size_t n = 0, k, len;
+	unsigned char *d;
+	cJSON *j, *h;
+
+	snprintf(q, sizeof(q), "/tlog/v1/proof/inclusion?index=%ld&size=%ld", index, size);
+	assert_int_equal(th_http(&env, "GET", q, NULL, NULL, 0, &r), 0);
+	assert_int_equal(r.status, 200);
+	assert_non_null(j = th_json(&r));
+	th_resp_free(&r);
+	h = cJSON_GetObjectItem(j, "hashes");
+	for (k = 0; k < (size_t)cJSON_GetArraySize(h) && n < MADO_TLOG_MAX_PATH; k++) {
+		const char *s = cJSON_GetArrayItem(h, (int)k)->valuestring;
+
+		assert_non_null(d = mado_b64_decode(s, strlen(s), &len));
+		assert_int_equal(len, 32);
+		memcpy(path[n++], d, 32);
+		free(d);
+	}
+	cJSON_Delete(j);
+	return n;
+}
+
 static void
 test_bundle_and_proofs_verify(void **state)
 {
@@ -270,9 +298,8 @@ test_bundle_and_proofs_verify(void **state)
 	const char *old_note_file;
 	struct th_resp r;
 	long st, id, idx, size1, size2;
-	cJSON *j, *h;
-	size_t n = 0, k;
-	unsigned char *d;
+	cJSON *j;
+	size_t n;
 
 	(void)state;
 	records(&alice, 2);
@@ -293,21 +320,7 @@ test_bundle_and_proofs_verify(void **state)
 	/* The public inclusion proof of the same leaf checks against the checkpoint. */
 	idx = leaf_of(id);
 	size1 = (long)cp.size;
-	snprintf(q, sizeof(q), "/tlog/v1/proof/inclusion?index=%ld&size=%ld", idx, size1);
-	assert_int_equal(th_http(&env, "GET", q, NULL, NULL, 0, &r), 0);
-	assert_int_equal(r.status, 200);
-	assert_non_null(j = th_json(&r));
-	th_resp_free(&r);
-	h = cJSON_GetObjectItem(j, "hashes");
-	for (k = 0; k < (size_t)cJSON_GetArraySize(h); k++) {
-		const char *s = cJSON_GetArrayItem(h, (int)k)->valuestring;
-		size_t dl;
-
-		assert_non_null(d = mado_b64_decode(s, strlen(s), &dl));
-		memcpy(path[n++], d, 32);
-		free(d);
-	}
-	cJSON_Delete(j);
+	n = proof_of(idx, size1, path);
 	{
 		/* The leaf hash from the level-0 tile, as anyone can fetch it. */
 		char tp[64];
@@ -379,11 +392,8 @@ hash_from_sql(unsigned char out[32], const char *fmt, ...)
 static void
 proof_checks(long index, long size)
 {
-	unsigned char path[MADO_TLOG_MAX_PATH][32], leaf[32], root[32], *d;
-	char q[160];
-	struct th_resp r;
-	size_t n = 0, k, len;
-	cJSON *j, *h;
+	unsigned char path[MADO_TLOG_MAX_PATH][32], leaf[32], root[32];
+	size_t n;
 
 	hash_from_sql(root,
 		      "SELECT encode(root, 'base64') FROM portal.tlog_checkpoints WHERE size = %ld",
@@ -392,21 +402,7 @@ proof_checks(long index, long size)
 		      "SELECT encode(substring(hashes FROM %ld FOR 32), 'base64')"
 		      " FROM portal.tlog_tiles WHERE level = 0 AND idx = %ld",
 		      (index % 256) * 32 + 1, index / 256);
-	snprintf(q, sizeof(q), "/tlog/v1/proof/inclusion?index=%ld&size=%ld", index, size);
-	assert_int_equal(th_http(&env, "GET", q, NULL, NULL, 0, &r), 0);
-	assert_int_equal(r.status, 200);
-	assert_non_null(j = th_json(&r));
-	th_resp_free(&r);
-	h = cJSON_GetObjectItem(j, "hashes");
-	for (k = 0; k < (size_t)cJSON_GetArraySize(h) && n < MADO_TLOG_MAX_PATH; k++) {
-		const char *s = cJSON_GetArrayItem(h, (int)k)->valuestring;
-
-		assert_non_null(d = mado_b64_decode(s, strlen(s), &len));
-		assert_int_equal(len, 32);
-		memcpy(path[n++], d, 32);
-		free(d);
-	}
-	cJSON_Delete(j);
+	n = proof_of(index, size, path);
 	if (!mado_tlog_verify_inclusion((uint64_t)index, (uint64_t)size, leaf,
 					(const unsigned char(*)[32])path, n, root))
 		fail_msg("the proof of leaf %ld in a tree of %ld does not verify", index, size);
