@@ -90,13 +90,14 @@ ok(PGresult *res)
 	return st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK;
 }
 
-/* Runs a parameterised statement on the sequencer's connection; false (result cleared)
-   when it failed. binary: which parameters are bytea bytes (lens gives their lengths). */
+/* The result of the statement sent last; NULL (logged, cleared) when it failed. */
 static PGresult *
-run(const char *sql, int n, const char *const *p, const int *lens, const int *binary)
+receive(void)
 {
-	PGresult *res = PQexecParams(S.conn, sql, n, NULL, p, lens, binary, 0);
+	PGresult *res = PQgetResult(S.conn), *more;
 
+	while ((more = PQgetResult(S.conn)) != NULL)
+		PQclear(more);
 	if (!ok(res)) {
 		/* The statement's error names no personal data: only our functions' messages
 		   and SQLSTATEs reach the log. */
@@ -108,6 +109,25 @@ run(const char *sql, int n, const char *const *p, const int *lens, const int *bi
 		return NULL;
 	}
 	return res;
+}
+
+/* Sends a parameterised statement on the sequencer's connection without waiting for it;
+   receive() gives its result. binary: which parameters are bytea bytes (lens gives their
+   lengths). */
+static bool
+submit(const char *sql, int n, const char *const *p, const int *lens, const int *binary)
+{
+	if (PQsendQueryParams(S.conn, sql, n, NULL, p, lens, binary, 0) == 1)
+		return true;
+	mado_log_warn(NULL, "transparency log: %s", PQerrorMessage(S.conn));
+	return false;
+}
+
+/* submit and receive: the result, or NULL when it failed. */
+static PGresult *
+run(const char *sql, int n, const char *const *p, const int *lens, const int *binary)
+{
+	return submit(sql, n, p, lens, binary) ? receive() : NULL;
 }
 
 static bool
@@ -287,6 +307,15 @@ push(int T, const unsigned char h[32])
 	return push(T + 1, up);
 }
 
+/* Whether the record of take's row i is gone (its columns are null). */
+static bool
+record_gone(const PGresult *res, int i)
+{
+	bool consent = strcmp(PQgetvalue(res, i, 1), "consent") == 0;
+
+	return PQgetisnull(res, i, consent ? 4 + TLOG_ACCESS_COLS : 4);
+}
+
 /* One batch; *taken gets how many pending rows it took. */
 static int
 batch(int *taken)
@@ -300,7 +329,7 @@ batch(int *taken)
 	int lens[6] = {0}, bin[6] = {0};
 	PGresult *res = NULL, *r2;
 	uint64_t size, newsize;
-	int i, n, rc = MADO_E_DB_UNAVAILABLE, leaves = 0;
+	int i, j, n, rc = MADO_E_DB_UNAVAILABLE, leaves = 0;
 	int64_t t0 = 0, t_take = 0, t_hash = 0;
 
 	*taken = 0;
@@ -340,34 +369,22 @@ batch(int *taken)
 	arr_begin(&kinds, 25); /* text */
 	arr_begin(&ids, 20);
 	arr_begin(&people, 2950); /* uuid */
+	/* The keys first: the database writes the leaves' rows while their hashes are
+	   computed here. */
 	for (i = 0; i < n; i++) {
 		arr_add(&seqs, PQgetvalue(res, i, 0), 8);
-		kind = PQgetvalue(res, i, 1);
-		if (PQgetisnull(res, i, strcmp(kind, "consent") == 0 ? 4 + TLOG_ACCESS_COLS : 4)) {
-			/* The row is gone (it cannot be, the log is append-only): it leaves the
-			   queue without a leaf, and the audit would say so. */
+		if (record_gone(res, i)) {
+			/* It cannot be (the log is append-only): it leaves the queue without a
+			   leaf, and the audit would say so. */
 			mado_log_err(NULL, "transparency log: a pending %s record is missing",
-				     kind);
+				     PQgetvalue(res, i, 1));
 			continue;
 		}
-		if ((why = translog__leaf_of_row(kind, res, i, 4, salts + (size_t)leaves * 16,
-						 &S.leaf)) != NULL) {
-			mado_log_err(NULL, "transparency log: a %s record cannot be a leaf: %s",
-				     kind, why);
-			rc = MADO_E_INTERNAL;
-			goto fail;
-		}
-		mado_tlog_leaf_hash(S.leaf.p, S.leaf.len, hash);
-		if ((rc = push(0, hash)) != MADO_OK)
-			goto fail;
-		arr_add(&kinds, kind, strlen(kind));
+		arr_add(&kinds, PQgetvalue(res, i, 1), strlen(PQgetvalue(res, i, 1)));
 		arr_add(&ids, PQgetvalue(res, i, 2), 8);
 		arr_add(&people, PQgetvalue(res, i, 3), 16);
 		leaves++;
 	}
-	PQclear(res);
-	res = NULL;
-	t_hash = mado_now_ms() - t0 - t_take;
 	arr_end(&seqs, (uint32_t)n);
 	arr_end(&kinds, (uint32_t)leaves);
 	arr_end(&ids, (uint32_t)leaves);
@@ -387,9 +404,32 @@ batch(int *taken)
 	for (i = 1; i <= 5; i++)
 		bin[i] = 1;
 	rc = MADO_E_DB_UNAVAILABLE;
-	if ((r2 = run("SELECT portal.tlog_append($1::bigint, $2::bigint[], $3::text[], "
-		      "$4::bigint[], $5::uuid[], $6::bytea)",
-		      6, p, lens, bin)) == NULL)
+	if (!submit("SELECT portal.tlog_append($1::bigint, $2::bigint[], $3::text[], "
+		    "$4::bigint[], $5::uuid[], $6::bytea)",
+		    6, p, lens, bin))
+		goto fail;
+	t_hash = mado_now_ms();
+	for (i = 0, j = 0; i < n; i++) {
+		if (record_gone(res, i))
+			continue;
+		kind = PQgetvalue(res, i, 1);
+		if ((why = translog__leaf_of_row(kind, res, i, 4, salts + (size_t)j * 16,
+						 &S.leaf)) != NULL) {
+			mado_log_err(NULL, "transparency log: a %s record cannot be a leaf: %s",
+				     kind, why);
+			rc = MADO_E_INTERNAL;
+			goto fail;
+		}
+		mado_tlog_leaf_hash(S.leaf.p, S.leaf.len, hash);
+		if ((rc = push(0, hash)) != MADO_OK)
+			goto fail;
+		j++;
+	}
+	PQclear(res);
+	res = NULL;
+	t_hash = mado_now_ms() - t_hash;
+	rc = MADO_E_DB_UNAVAILABLE;
+	if ((r2 = receive()) == NULL)
 		goto fail;
 	newsize = strtoull(PQgetvalue(r2, 0, 0), NULL, 10);
 	PQclear(r2);
@@ -431,7 +471,7 @@ batch(int *taken)
 	S.edge_size = newsize;
 	if (leaves > 0)
 		mado_log_debug(NULL,
-			       "transparency log: %d leaves, size %llu (take %lld ms, leaves %lld "
+			       "transparency log: %d leaves, size %llu (take %lld ms, hashing %lld "
 			       "ms, the rest %lld ms)",
 			       leaves, (unsigned long long)newsize, (long long)t_take,
 			       (long long)t_hash,
@@ -440,7 +480,9 @@ batch(int *taken)
 	goto out;
 fail:
 	PQclear(res);
-	S.edge_size = 0; /* the batch's pushes changed it */
+	S.edge_size = 0;                           /* the batch's pushes changed it */
+	while ((r2 = PQgetResult(S.conn)) != NULL) /* a statement still sent */
+		PQclear(r2);
 	if (PQstatus(S.conn) == CONNECTION_OK)
 		PQclear(PQexec(S.conn, "ROLLBACK"));
 	if (rc == MADO_OK)
