@@ -221,6 +221,22 @@ vkey(struct mado_req *rq)
 	return mado_http_text(rq, 200, "text/plain; charset=utf-8", line, strlen(line));
 }
 
+/* GET /.well-known/mado-tlog-witnesses: the witnesses' verifier keys this log hands its
+   checkpoints to, and how many must cosign one before people see it. What the browser
+   checks a bundle against; an outside verifier takes the keys from the witnesses. */
+static int
+witnesses(struct mado_req *rq)
+{
+	cJSON *o = cJSON_CreateObject(), *a = cJSON_AddArrayToObject(o, "witnesses");
+	int i;
+
+	cJSON_AddNumberToObject(o, "needed", translog__cfg.needed);
+	for (i = 0; i < translog__cfg.n_witness; i++)
+		cJSON_AddItemToArray(a, cJSON_CreateString(translog__cfg.witness[i].vkey));
+	mado_http_cache_public(rq, 300, false);
+	return mado_http_json(rq, 200, o);
+}
+
 /* GET /tlog/v1/tile/...: the segments after tile/, as tlog-tiles names them. */
 static int
 tile(struct mado_req *rq)
@@ -562,6 +578,10 @@ static const struct mado_route routes[] = {
     {.method = "GET",
      .pattern = "/.well-known/mado-tlog-vkey",
      .handler = vkey,
+     .caller = MADO_PUBLIC},
+    {.method = "GET",
+     .pattern = "/.well-known/mado-tlog-witnesses",
+     .handler = witnesses,
      .caller = MADO_PUBLIC},
     {.method = "GET",
      .pattern = "/api/v1/me/access-log/{id}/proof",

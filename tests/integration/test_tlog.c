@@ -232,6 +232,7 @@ test_vkey_and_first_checkpoint(void **state)
 {
 	struct th_resp r;
 	char cc[400];
+	cJSON *j;
 
 	(void)state;
 	assert_int_equal(th_http(&env, "GET", "/.well-known/mado-tlog-vkey", NULL, NULL, 0, &r), 0);
@@ -240,6 +241,18 @@ test_vkey_and_first_checkpoint(void **state)
 	assert_true(strncmp(vkey, "mado.test/tlog+", 15) == 0);
 	th_resp_free(&r);
 	put("log.vkey", vkey);
+	/* The witnesses the browser checks cosignatures against. */
+	assert_int_equal(
+	    th_http(&env, "GET", "/.well-known/mado-tlog-witnesses", NULL, NULL, 0, &r), 0);
+	assert_int_equal(r.status, 200);
+	j = cJSON_Parse(r.body);
+	assert_non_null(j);
+	assert_int_equal(cJSON_GetObjectItem(j, "needed")->valueint, 1);
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(j, "witnesses")), 1);
+	assert_string_equal(cJSON_GetArrayItem(cJSON_GetObjectItem(j, "witnesses"), 0)->valuestring,
+			    wvkey);
+	cJSON_Delete(j);
+	th_resp_free(&r);
 	snprintf(verify_keys, sizeof(verify_keys), "--log-key '%s' --witness-key '%s'", vkey,
 		 wvkey);
 

@@ -236,12 +236,14 @@ async function runTlog() {
   };
   say('tlog.checking', '');
   let bundle;
-  let vkey;
+  const trust = {};
   try {
     bundle = await api('GET', `/api/v1/me/access-log/${encodeURIComponent(id)}/proof`);
-    const r = await fetch('/.well-known/mado-tlog-vkey');
-    if (!r.ok) throw new Error(String(r.status));
-    vkey = await r.text();
+    const [k, w] = await Promise.all([fetch('/.well-known/mado-tlog-vkey'),
+      fetch('/.well-known/mado-tlog-witnesses')]);
+    if (!k.ok || !w.ok) throw new Error(String(k.ok ? w.status : k.status));
+    trust.vkey = await k.text();
+    Object.assign(trust, await w.json());
   } catch (err) {
     say(err.type === 'proof-pending' ? 'tlog.pending' : 'tlog.unavailable', 'error');
     return;
@@ -251,7 +253,7 @@ async function runTlog() {
     { type: 'application/json' }));
   link.download = `mado-proof-${id}.json`;
   link.hidden = false;
-  const v = await verifyBundle(bundle, vkey);
+  const v = await verifyBundle(bundle, trust);
   if (v.status === 'verified') say('tlog.verified', 'ok', { size: v.size, witnesses: v.witnesses });
   else if (v.status === 'unsigned') say('tlog.unsigned', 'error', { size: v.size });
   else say('tlog.failed', 'error', { reason: v.reason });

@@ -1,8 +1,8 @@
 // Checks a transparency-log bundle in the browser, as mado-verify does offline
 // (docs/tlog.md): the leaf recomputed from the record and its salt, the inclusion path up
-// to the checkpoint's root (SHA-256 with WebCrypto), and the log's Ed25519 signature on
-// the checkpoint where this browser's WebCrypto has Ed25519. "verified" only when all of
-// it held; the witnesses' cosignatures are counted, and mado-verify checks them.
+// to the checkpoint's root (SHA-256 with WebCrypto), the log's Ed25519 signature on the
+// checkpoint and the witnesses' cosignatures (C2SP tlog-cosignature), where this
+// browser's WebCrypto has Ed25519. "verified" only when all of it held.
 
 const FIELDS = {
   access: ['id', 'event_id', 'person_id', 'occurred_at', 'recorded_at', 'org_code', 'relay_for',
@@ -132,33 +132,70 @@ export function parseNote(note) {
   return { text, origin, size: Number(size), root: fromB64(root || ''), sigs };
 }
 
-// "signed": the log's Ed25519 signature holds; "unsupported": this browser cannot check
-// Ed25519; otherwise an Error.
-async function checkSignature(note, vkey) {
-  // name+id+key: the key's base64 may itself hold '+'.
+// A verifier key, name+id+key (the key's base64 may itself hold '+'), of the given type
+// (1: a log's Ed25519 key, 4: a witness's cosignature key).
+function parseVkey(vkey, type, what) {
   const m = /^([^+]+)\+([0-9a-f]{8})\+(.+)$/.exec(vkey.trim());
-  if (!m) throw new Error('the log key is not a vkey');
-  const [, name, hexId, key] = m;
-  const raw = fromB64(key || '');
-  if (raw[0] !== 1 || raw.length !== 33) throw new Error('the log key is not an Ed25519 vkey');
-  const sig = note.sigs.find((s) => s.name === name &&
-    Array.from(s.bytes.slice(0, 4), (b) => b.toString(16).padStart(2, '0')).join('') === hexId);
-  if (!sig) throw new Error('the checkpoint is not signed by the log');
-  if (note.origin !== name) throw new Error('the checkpoint is of another log');
+  if (!m) throw new Error(`${what} is not a vkey`);
+  const raw = fromB64(m[3]);
+  if (raw[0] !== type || raw.length !== 33) throw new Error(`${what} is not an Ed25519 vkey`);
+  return { name: m[1], id: m[2], pub: raw.slice(1) };
+}
+
+// The note's signature line of the key, or undefined.
+function signatureOf(note, key) {
+  const hex = (b) => Array.from(b.slice(0, 4), (x) => x.toString(16).padStart(2, '0')).join('');
+  return note.sigs.find((s) => s.name === key.name && hex(s.bytes) === key.id);
+}
+
+// true when the signature holds, false when not, null when this browser has no Ed25519.
+async function ed25519(pub, sig, msg) {
   let k;
   try {
-    k = await crypto.subtle.importKey('raw', raw.slice(1), { name: 'Ed25519' }, false, ['verify']);
+    k = await crypto.subtle.importKey('raw', pub, { name: 'Ed25519' }, false, ['verify']);
   } catch {
-    return 'unsupported';
+    return null;
   }
-  const ok = await crypto.subtle.verify({ name: 'Ed25519' }, k, sig.bytes.slice(4),
-    enc.encode(note.text));
+  return crypto.subtle.verify({ name: 'Ed25519' }, k, sig, msg);
+}
+
+// "signed": the log's signature holds; "unsupported": this browser cannot check Ed25519;
+// otherwise an Error.
+async function checkSignature(note, vkey) {
+  const key = parseVkey(vkey, 1, 'the log key');
+  const sig = signatureOf(note, key);
+  if (!sig) throw new Error('the checkpoint is not signed by the log');
+  if (note.origin !== key.name) throw new Error('the checkpoint is of another log');
+  const ok = await ed25519(key.pub, sig.bytes.slice(4), enc.encode(note.text));
+  if (ok === null) return 'unsupported';
   if (!ok) throw new Error("the log's signature does not verify");
   return 'signed';
 }
 
+// How many of the witnesses cosigned the checkpoint, each cosignature checked (its bytes:
+// key id, 8-byte time, signature over "cosignature/v1\ntime <t>\n" and the note's text);
+// null when this browser cannot check Ed25519. A known witness's bad line is an Error.
+async function checkCosignatures(note, witnesses) {
+  let n = 0;
+  for (const vkey of witnesses) {
+    const key = parseVkey(vkey, 4, 'a witness key');
+    const sig = signatureOf(note, key);
+    if (!sig) continue;
+    if (sig.bytes.length !== 4 + 8 + 64) throw new Error("a witness's cosignature is malformed");
+    const time = new DataView(sig.bytes.buffer, sig.bytes.byteOffset + 4, 8).getBigUint64(0);
+    if (time >= 1n << 63n) throw new Error("a witness's cosignature has a time beyond 2^63 - 1");
+    const msg = enc.encode(`cosignature/v1\ntime ${time}\n${note.text}`);
+    const ok = await ed25519(key.pub, sig.bytes.slice(12), msg);
+    if (ok === null) return null;
+    if (!ok) throw new Error("a witness's cosignature does not verify");
+    n++;
+  }
+  return n;
+}
+
+// trust: { vkey: the log's key, witnesses: their vkeys, needed: how many must cosign }.
 // { status: 'verified' | 'unsigned' | 'failed', reason, size, witnesses }
-export async function verifyBundle(bundle, vkey) {
+export async function verifyBundle(bundle, trust) {
   try {
     const proof = parseProof(bundle.proof);
     if (proof.index !== bundle.index) throw new Error('the proof is for another leaf');
@@ -166,9 +203,11 @@ export async function verifyBundle(bundle, vkey) {
     const leaf = await leafHash(leafBytes(bundle.kind, bundle.record, fromB64(bundle.salt)));
     const root = await inclusionRoot(proof.index, note.size, leaf, proof.path);
     if (!equal(root, note.root)) throw new Error("the record is not in the checkpoint's tree");
-    const sig = await checkSignature(note, vkey);
-    const witnesses = note.sigs.filter((s) => s.name !== note.origin).length;
-    return { status: sig === 'signed' ? 'verified' : 'unsigned', size: note.size, witnesses };
+    const sig = await checkSignature(note, trust.vkey);
+    const witnesses = sig === 'signed' ? await checkCosignatures(note, trust.witnesses) : null;
+    if (witnesses === null) return { status: 'unsigned', size: note.size };
+    if (witnesses < trust.needed) throw new Error('too few witnesses cosigned the checkpoint');
+    return { status: 'verified', size: note.size, witnesses };
   } catch (err) {
     return { status: 'failed', reason: err.message };
   }

@@ -1,7 +1,9 @@
 // The transparency log in the browser: an access entry's "verify" checks the bundle with
-// WebCrypto and says "verified" only when it really checked the proof and the log's
-// signature; an entry a database superuser changed is not verified; the page that
-// explains what this proves. The environment (mado-testenv --access) sequences the log.
+// WebCrypto and says "verified" only when it really checked the proof, the log's
+// signature and the witness's cosignature; an entry a database superuser changed, or a
+// cosignature changed on the way, is not verified; the page that explains what this
+// proves. The environment (mado-testenv --access) sequences the log, and every published
+// checkpoint needs its witness (witness.test).
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 
@@ -50,7 +52,7 @@ async function verify(page) {
 
 export const checks = [
   {
-    name: 'verify an access entry in the browser; a changed entry is not verified',
+    name: 'verify an access entry in the browser; a changed entry or cosignature is not verified',
     async run({ open, artifacts }) {
       const page = await open({ locale: 'ja-JP', width: 360 });
       await login(page);
@@ -65,13 +67,35 @@ export const checks = [
       });
       let r = await verify(page);
       if (ed25519) {
-        expect(/\bok\b/.test(r.cls) && r.text.includes('確認済み'), `not verified: ${r.text}`);
+        expect(/\bok\b/.test(r.cls) && r.text.includes('確認済み') && r.text.includes('1 人の立会人'),
+          `not verified with the witness: ${r.text}`);
       } else {
         expect(!r.text.includes('確認済み') && r.text.includes('Ed25519'),
           `without Ed25519 the page says: ${r.text}`);
       }
       expect(!(await page.isHidden('#tlog-download')), 'no download link for the proof');
       await page.screenshot({ path: path.join(artifacts, 'tlog-verified-ja-360.png'), fullPage: true });
+
+      // The witness's cosignature with one bit changed on the way: not verified.
+      if (ed25519) {
+        let forged = false;
+        await page.route('**/api/v1/me/access-log/*/proof', async (route) => {
+          const res = await route.fetch();
+          const b = await res.json();
+          b.proof = b.proof.replace(/^(\u2014 witness\.test )(\S+)$/m, (m, head, sig) => {
+            const bytes = Buffer.from(sig, 'base64');
+            bytes[bytes.length - 1] ^= 1;
+            forged = true;
+            return head + bytes.toString('base64');
+          });
+          await route.fulfill({ response: res, json: b });
+        });
+        r = await verify(page);
+        await page.unroute('**/api/v1/me/access-log/*/proof');
+        expect(forged, 'the bundle has no cosignature of witness.test');
+        expect(/\berror\b/.test(r.cls) && !r.text.includes('確認済み') && r.text.includes('確認できませんでした'),
+          `a forged cosignature shows: ${r.text}`);
+      }
 
       // A superuser changes the entry's purpose: the bundle no longer verifies.
       const purpose = sql(`SELECT purpose FROM portal.access_events WHERE id = ${id}`);
@@ -94,8 +118,8 @@ export const checks = [
       await page.goto('/#/tlog-about');
       await page.waitForSelector('[data-view="tlog-about"]:not([hidden])');
       const text = await page.textContent('[data-view="tlog-about"]');
-      expect(text.includes('mado-verify') && text.includes('/.well-known/mado-tlog-vkey'),
-        'the page does not say how to verify offline');
+      expect(text.includes('mado-verify') && text.includes('/.well-known/mado-tlog-vkey') &&
+        text.includes('/.well-known/mado-tlog-witnesses'), 'the page does not say how to verify offline');
     },
   },
 ];
