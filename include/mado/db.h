@@ -27,7 +27,7 @@ struct mado_db;
  * touches a person's data goes through a SECURITY DEFINER function taking the person.
  */
 struct mado_db_stmt {
-	const char *name; /* unique among all statements */
+	const char *name; /* unique among all statements (tests/unit/test_layers.c checks) */
 	const char *sql;
 	int nparams;
 	bool as_person;
@@ -73,6 +73,8 @@ struct mado_db_stats {
 	uint64_t acquired, timeouts, connect_failures, reconnects;
 };
 
+/* The pool of cfg->size connections to cfg's server, each opened when first needed (so
+   an unreachable server is found then, not here); an error only when already set up. */
 MADO_MUSTCHECK int mado_db_pool_init(const struct mado_db_pool_config *cfg);
 /* The optional second pool (db_read_url), for reads that may be a little stale: the same
    pool on another server, each session read-only, application_name mado-read. */
@@ -81,6 +83,7 @@ bool mado_db_read_pool_ready(void);
 /* Shuts both pools down; the second only the read pool. */
 void mado_db_pool_shutdown(void);
 void mado_db_read_pool_shutdown(void);
+/* A snapshot of the pool's size, use and counters (for /metrics). */
 void mado_db_pool_stats(struct mado_db_stats *out);
 void mado_db_read_pool_stats(struct mado_db_stats *out);
 

@@ -18,7 +18,8 @@ bool mado_vcard_name_ok(const char *name);
 
 /*
  * A Web eID token (web-eid:1.0) from card NAME of dir for origin and nonce. alg NULL picks
- * RS256 for RSA, ES256/ES384/ES512 for EC by curve. *token is the caller's to free.
+ * RS256 for RSA, ES256/ES384/ES512 for EC by curve. *token is the caller's, freed with
+ * cJSON_free (cJSON allocated it).
  */
 MADO_MUSTCHECK int mado_vcard_token(const char *dir, const char *name, const char *origin,
 				    const char *nonce, const char *alg, char **token);

@@ -11,6 +11,8 @@
 
 /* Request bodies are at most this long. */
 #define HOLDER_BODY_MAX 16384
+/* Seconds a connection to the holder's database may take before a read is refused. */
+#define HOLDER_CONNECT_TIMEOUT 5
 
 /* holder_store.c: the holder's database, a few connections shared by the workers. */
 struct holder_store;

@@ -13,6 +13,7 @@
 #include <libpq-fe.h>
 #include <openssl/crypto.h>
 
+#include "mado/db.h"
 #include "mado/err.h"
 #include "mado/log.h"
 #include "mado/util.h"
@@ -63,7 +64,7 @@ holder_store_open(const char *conninfo, int n, struct holder_store **out, char *
 	int ok;
 
 	*out = NULL;
-	c = PQconnectdb(conninfo);
+	c = mado_db_connect(conninfo, HOLDER_CONNECT_TIMEOUT, "mado-holder");
 	if (PQstatus(c) != CONNECTION_OK) {
 		/* libpq's message names the host, never the password. */
 		snprintf(why, whylen, "cannot connect to the database: %s", PQerrorMessage(c));
@@ -141,7 +142,7 @@ take(struct holder_store *s, int *slot)
 		c = NULL;
 	}
 	if (c == NULL) {
-		c = PQconnectdb(s->conninfo);
+		c = mado_db_connect(s->conninfo, HOLDER_CONNECT_TIMEOUT, "mado-holder");
 		if (PQstatus(c) != CONNECTION_OK) {
 			mado_log_warn(NULL, "holder: the database cannot be reached");
 			PQfinish(c);

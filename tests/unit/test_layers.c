@@ -2,7 +2,9 @@
  * Calls go down only. Every `#include "mado/..."` in server/ and include/mado/ is read and
  * checked against the graph below: a module may include its own header and those of the
  * modules below it, never one beside or above it. A module's private `*_int.h` is its own.
- * The first tests check the checker itself, with lines that must fail.
+ * The first tests check the checker itself, with lines that must fail. The same walk
+ * collects the prepared statements' names: a name used twice would fail only when the
+ * second statement is first prepared on a connection, at run time.
  */
 #include <dirent.h>
 #include <setjmp.h>
@@ -87,9 +89,9 @@ static const struct {
     /* The relay to the data holders, under the features that ask them. */
     {"relay", "core db http seal"},
     {"tools", "core pki card cli"},
-    /* mado-holder, a program of its own: the core's helpers, CivetWeb's TLS set-up, the
-       command line, and tickets and sealing. */
-    {"holder", "core http cli seal"},
+    /* mado-holder, a program of its own: the core's helpers, the database connection's
+       defaults, CivetWeb's TLS set-up, the command line, and tickets and sealing. */
+    {"holder", "core db http cli seal"},
     {"tls_shim", ""},
     /* The transparency log's pure part stands alone; the offline tools see it only. */
     {"tlog", ""},
@@ -199,6 +201,46 @@ module_of_path(const char *rel, char *out, size_t len)
 	}
 }
 
+/* The statements' names seen so far, each with its file. */
+static struct {
+	char name[64], file[96];
+} stmts[512];
+static size_t n_stmts;
+
+/* Adds the names of the MADO_DB_STMT* statements in text; false, with why, at the first
+   name already seen. */
+static bool
+check_stmts(const char *file, const char *text, char *why, size_t whylen)
+{
+	const char *p = text, *q;
+	size_t i, n;
+
+	while ((p = strstr(p, "MADO_DB_STMT")) != NULL) {
+		p += strspn(p + 12, "ABCDEFGHIJKLMNOPQRSTUVWXYZ_") + 12;
+		if (*p++ != '(')
+			continue;
+		p += strspn(p, " \t\n\\");
+		if (*p != '"') /* the macros' own definitions */
+			continue;
+		q = ++p;
+		n = strcspn(q, "\"\n");
+		if (n == 0 || n >= sizeof(stmts[0].name) || n_stmts == MADO_NELEM(stmts)) {
+			snprintf(why, whylen, "%s: a statement name the check cannot hold", file);
+			return false;
+		}
+		for (i = 0; i < n_stmts; i++)
+			if (strlen(stmts[i].name) == n && strncmp(stmts[i].name, q, n) == 0) {
+				snprintf(why, whylen, "the statement name \"%.*s\" is in %s and %s",
+					 (int)n, q, stmts[i].file, file);
+				return false;
+			}
+		snprintf(stmts[n_stmts].name, sizeof(stmts[0].name), "%.*s", (int)n, q);
+		snprintf(stmts[n_stmts].file, sizeof(stmts[0].file), "%s", file);
+		n_stmts++;
+	}
+	return true;
+}
+
 static int checked;
 
 static void
@@ -232,6 +274,8 @@ walk(const char *rel)
 		assert_int_equal(mado_read_file(path, 1 << 22, &text, &len), 0);
 		if (!check_text(module, text, why, sizeof(why)))
 			fail_msg("%s: %s", child, why);
+		if (!check_stmts(child, text, why, sizeof(why)))
+			fail_msg("%s", why);
 		free(text);
 		checked++;
 	}
@@ -273,7 +317,24 @@ test_checker_allows(void **state)
 	assert_true(check_text("gateway", "#include \"mado/seal.h\"\n", why, sizeof(why)));
 }
 
-/* The whole tree keeps to the graph. */
+/* The statement check finds a name used twice, in one file or in two. */
+static void
+test_stmt_check_refuses(void **state)
+{
+	char why[256];
+
+	(void)state;
+	n_stmts = 0;
+	assert_true(check_stmts("a.c", "#define MADO_DB_STMT(n, s, np) x\n", why, sizeof(why)));
+	assert_true(
+	    check_stmts("a.c", "MADO_DB_STMT(\"one\", \"SELECT 1\", 0);", why, sizeof(why)));
+	assert_false(check_stmts("b.c", "MADO_DB_STMT_AS_PERSON(\n    \"one\", \"SELECT 2\", 1);",
+				 why, sizeof(why)));
+	assert_non_null(strstr(why, "a.c and b.c"));
+	n_stmts = 0;
+}
+
+/* The whole tree keeps to the graph, and its statements' names are unique. */
 static void
 test_tree_keeps_the_graph(void **state)
 {
@@ -281,6 +342,7 @@ test_tree_keeps_the_graph(void **state)
 	walk("server");
 	walk("include/mado");
 	assert_true(checked > 60);
+	assert_true(n_stmts > 100);
 }
 
 int
@@ -289,6 +351,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_checker_refuses),
 	    cmocka_unit_test(test_checker_allows),
+	    cmocka_unit_test(test_stmt_check_refuses),
 	    cmocka_unit_test(test_tree_keeps_the_graph),
 	};
 
