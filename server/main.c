@@ -358,6 +358,8 @@ static const struct {
      "propose binding an agency system's client certificate to its organisation"},
     {"staff-bind", mado_cli_staff_bind,
      "bind a support desk staff member's certificate to the desk and a role"},
+    {"end-sessions", mado_cli_end_sessions,
+     "end the sessions of a card's holder, or everyone's (an incident)"},
     {"holder-url", mado_cli_holder_url,
      "set where Mado asks an organisation's data holder (mado-holder)"},
     {"rp-register", mado_cli_rp_register,

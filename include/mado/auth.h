@@ -57,6 +57,15 @@ MADO_MUSTCHECK int mado_auth_register_card(struct mado_db *db, struct mado_pki *
 					   X509 *same_as, time_t now, char *why, size_t whylen);
 
 /*
+ * The operator ends the sessions of the person who holds card (any card of theirs,
+ * revoked or expired too), or with card NULL everyone's: residents' and helpers'. Each
+ * ended session is a logout "ended-by-operator" in its person's login history. db is the
+ * schema owner's. why says what happened, for the operator.
+ */
+MADO_MUSTCHECK int mado_auth_end_sessions(struct mado_db *db, struct mado_pki *pki, X509 *card,
+					  char *why, size_t whylen);
+
+/*
  * Other ways of logging in (passkeys, a phone) use the same challenges and sessions.
  *
  * A challenge is 32 random bytes in standard base64 (44 characters), single-use, for five

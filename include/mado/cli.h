@@ -98,6 +98,8 @@ int mado_cli_org_cert(int argc, char **argv);
 int mado_cli_staff_bind(int argc, char **argv);
 /* mado holder-url --org CODE (--url URL | --clear): where Mado asks a data holder. */
 int mado_cli_holder_url(int argc, char **argv);
+/* mado end-sessions (--cert FILE | --all): ends a card holder's sessions, or everyone's. */
+int mado_cli_end_sessions(int argc, char **argv);
 /* mado rp-register ...: registers a private service and what it may ask for. */
 int mado_cli_rp_register(int argc, char **argv);
 /* For the proposing commands (server/cli/registers.c): a checked comma-separated list as

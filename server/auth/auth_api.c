@@ -987,6 +987,32 @@ static const struct mado_route routes[] = {
 const struct mado_route_set mado_auth_routes = MADO_ROUTE_SET("auth", routes);
 
 int
+mado_auth_end_sessions(struct mado_db *db, struct mado_pki *pki, X509 *card, char *why,
+		       size_t whylen)
+{
+	struct mado_card_id id;
+	struct auth_binding b;
+	int ended = 0, rc;
+
+	memset(&b, 0, sizeof(b));
+	if (card != NULL) {
+		/* Only the card's identity: a lost or revoked card still names its holder. */
+		mado_pki_card_id(pki, card, &id);
+		if ((rc = auth__binding_find(db, &id, &b)) != MADO_OK)
+			return rc;
+		if (!b.found) {
+			snprintf(why, whylen, "the card is not registered");
+			return MADO_E_NOT_FOUND;
+		}
+	}
+	if ((rc = auth__sessions_end(db, card != NULL ? b.person_id : NULL, &ended)) != MADO_OK)
+		return rc;
+	snprintf(why, whylen, "%d session%s ended%s", ended, ended == 1 ? "" : "s",
+		 card != NULL ? " for the card's holder" : "");
+	return MADO_OK;
+}
+
+int
 mado_auth_register_card(struct mado_db *db, struct mado_pki *pki, X509 *card, X509 *same_as,
 			time_t now, char *why, size_t whylen)
 {

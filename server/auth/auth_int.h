@@ -108,6 +108,9 @@ struct auth_binding {
 };
 /* The binding of the card (its issuer's key and serial); none for a card no anchor signed. */
 int auth__binding_find(struct mado_db *db, const struct mado_card_id *card, struct auth_binding *b);
+/* Ends person_id's sessions, or everyone's when NULL (the schema owner's connection):
+ *ended of them, each a logout ended-by-operator in its person's history. */
+int auth__sessions_end(struct mado_db *db, const char *person_id, int *ended);
 /* Keys the bindings stored without their issuer's key (before migration 0008) from their
    certificates against pki's anchors: *keyed were; *left (signed by no anchor, or whose
    key and serial another binding holds) stay unkeyed. */

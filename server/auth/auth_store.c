@@ -41,6 +41,9 @@ static struct mado_db_stmt Q_RECORD_HELPED = MADO_DB_STMT_AS_PERSON(
     "SELECT portal.record_helped($2::bytea, $1::uuid, string_to_array($3, ' ')) IS NOT NULL"
     " AS recorded",
     3);
+/* The operator ends one person's sessions, or with no person everyone's. */
+static struct mado_db_stmt Q_SESSIONS_END = MADO_DB_STMT(
+    "auth_sessions_end", "SELECT portal.sessions_end_by_operator($1::uuid) AS ended", 1);
 static struct mado_db_stmt Q_SESSION_TOUCH =
     MADO_DB_STMT("auth_session_touch",
 		 "UPDATE portal.sessions SET last_seen = now() WHERE id_hash = $1::bytea", 1);
@@ -345,6 +348,23 @@ auth__binding_find(struct mado_db *db, const struct mado_card_id *card, struct a
 	if (card->issuer_key[0] == '\0' || card->serial[0] == '\0')
 		return MADO_OK;
 	return one_or_none(mado_db_one(db, &Q_BINDING_FIND, p, MADO_COLS(BINDING_COLS), b));
+}
+
+struct sessions_ended {
+	int ended;
+};
+
+int
+auth__sessions_end(struct mado_db *db, const char *person_id, int *ended)
+{
+	static const struct mado_col cols[] = {MADO_COL(INT, sessions_ended, ended)};
+	struct sessions_ended out = {0};
+	const char *p[1] = {person_id};
+	int rc;
+
+	rc = mado_db_one(db, &Q_SESSIONS_END, p, MADO_COLS(cols), &out);
+	*ended = out.ended;
+	return rc;
 }
 
 int

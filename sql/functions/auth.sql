@@ -340,3 +340,38 @@ REVOKE EXECUTE ON FUNCTION portal.card_login(text, text, text, boolean, boolean,
 	uuid, text, bytea, text, text, int, boolean, text, boolean) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION portal.card_login(text, text, text, boolean, boolean, text, bytea,
 	uuid, text, bytea, text, text, int, boolean, text, boolean) TO mado_app;
+
+/*
+ * The operator ends sessions (mado end-sessions, as the schema owner): those of p_person,
+ * or with NULL everyone's, staff terminals' too (each as a staff logout, which closes its
+ * visits). A person's session that ends is a logout 'ended-by-operator' in their history.
+ * Returns how many sessions ended.
+ */
+CREATE OR REPLACE FUNCTION portal.sessions_end_by_operator(p_person uuid) RETURNS integer
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	r record;
+	v_n integer := 0;
+BEGIN
+	IF p_person IS NULL THEN
+		FOR r IN SELECT x.id_hash FROM portal.staff_sessions x LOOP
+			PERFORM portal.staff_logout(r.id_hash);
+			v_n := v_n + 1;
+		END LOOP;
+	END IF;
+	FOR r IN
+		DELETE FROM portal.sessions s
+		WHERE s.person_id IS NOT NULL AND (p_person IS NULL OR s.person_id = p_person)
+		RETURNING s.person_id, coalesce(s.method, 'session') AS method
+	LOOP
+		-- The history is the person's own (row-level security): one person at a time.
+		PERFORM set_config('mado.person_id', r.person_id::text, true);
+		INSERT INTO portal.login_events (person_id, method, event, reason)
+		VALUES (r.person_id, r.method, 'logout', 'ended-by-operator');
+		v_n := v_n + 1;
+	END LOOP;
+	PERFORM set_config('mado.person_id', '', true);
+	RETURN v_n;
+END
+$$;
+REVOKE EXECUTE ON FUNCTION portal.sessions_end_by_operator(uuid) FROM PUBLIC;

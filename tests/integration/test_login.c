@@ -1191,6 +1191,72 @@ test_new_login_ends_session(void **state)
 			 2);
 }
 
+/* SE-08: the operator ends a card holder's sessions (named by any card of theirs, revoked
+   too), then everyone's, staff terminals included; each is a logout in the history. */
+static void
+test_operator_ends_sessions(void **state)
+{
+	struct session a, b;
+	struct th_resp r;
+	char args[600], cert[400];
+	long open_sessions;
+
+	(void)state;
+	registered_card("ended-a", NULL);
+	registered_card("ended-b", NULL);
+	token_login("ended-a", &a, &r);
+	logged_in(&a, &r);
+	th_resp_free(&r);
+	token_login("ended-b", &b, &r);
+	logged_in(&b, &r);
+	th_resp_free(&r);
+	/* A terminal's staff session, as bench/oversight makes one. */
+	assert_int_equal(
+	    scalar("WITH s AS (INSERT INTO portal.staff (ref, key_hash, org_code, role)"
+		   " SELECT 'S-00000000e0d1', repeat('e', 64), o.code, 'clerk'"
+		   " FROM portal.organisations o ORDER BY o.code LIMIT 1 RETURNING id)"
+		   " INSERT INTO portal.staff_sessions (id_hash, staff_id, csrf_token, expires_at,"
+		   " cert) SELECT sha256('\\x01'), s.id, 'x', now() + interval '1 hour', '\\x00'"
+		   " FROM s RETURNING 1"),
+	    1);
+	revoke("ended-a"); /* a lost card, revoked: it still names its holder */
+	card_path("ended-a", "crt", cert, sizeof(cert));
+	snprintf(args, sizeof(args), "end-sessions --cert '%s'", cert);
+	assert_int_equal(th_mado_cmd(&env, args, NULL), 0);
+	assert_int_equal(get(&a, "/api/v1/me/session", &r), 401);
+	th_resp_free(&r);
+	assert_int_equal(get(&b, "/api/v1/me/session", &r), 200);
+	th_resp_free(&r);
+	assert_int_equal(scalar("SELECT count(*) FROM portal.login_events WHERE event = 'logout'"
+				" AND reason = 'ended-by-operator'"),
+			 1);
+	assert_int_equal(scalar("SELECT count(*) FROM portal.staff_sessions"), 1);
+
+	/* A card nobody holds, neither option, both: refused, nothing ends. */
+	card("ended-unknown", NULL);
+	card_path("ended-unknown", "crt", cert, sizeof(cert));
+	snprintf(args, sizeof(args), "end-sessions --cert '%s'", cert);
+	assert_int_not_equal(th_mado_cmd(&env, args, NULL), 0);
+	assert_int_equal(th_mado_cmd(&env, "end-sessions", NULL), 2);
+	snprintf(args, sizeof(args), "end-sessions --all --cert '%s'", cert);
+	assert_int_equal(th_mado_cmd(&env, args, NULL), 2);
+	assert_int_equal(get(&b, "/api/v1/me/session", &r), 200);
+	th_resp_free(&r);
+
+	/* The earlier tests' people still have sessions: every one of them ends. */
+	open_sessions = scalar("SELECT count(*) FROM portal.sessions WHERE person_id IS NOT NULL");
+	assert_true(open_sessions >= 1);
+	assert_int_equal(th_mado_cmd(&env, "end-sessions --all", NULL), 0);
+	assert_int_equal(get(&b, "/api/v1/me/session", &r), 401);
+	th_resp_free(&r);
+	assert_int_equal(scalar("SELECT count(*) FROM portal.sessions WHERE person_id IS NOT NULL"),
+			 0);
+	assert_int_equal(scalar("SELECT count(*) FROM portal.staff_sessions"), 0);
+	assert_int_equal(scalar("SELECT count(*) FROM portal.login_events WHERE event = 'logout'"
+				" AND reason = 'ended-by-operator'"),
+			 1 + open_sessions);
+}
+
 /* Attempts that carry no challenge (no cookie, or a pre-login session whose challenge is
    gone or late) are refused uncounted: anyone can send them, and counting them would lock
    everyone behind the sender's address out. Runs after test_address_limit, with its
@@ -1363,6 +1429,7 @@ main(void)
 	    cmocka_unit_test(test_crl),
 	    cmocka_unit_test(test_tls_login_post_only),
 	    cmocka_unit_test(test_new_login_ends_session),
+	    cmocka_unit_test(test_operator_ends_sessions),
 	    cmocka_unit_test(test_challenge_limit),
 	    cmocka_unit_test(test_address_limit),
 	    cmocka_unit_test(test_address_limit_spares_holder),
