@@ -15,9 +15,11 @@
 /* Times as the API shows them. */
 
 /* Whether an entry's seal holds today ($2): its disclosure date is ahead, and the
-   supervisor confirmed its approval reference or its grace period (seal_grace_s) runs. */
-#define SEALED_NOW "(e.sealed_until > $2::date AND portal.seal_holds(e.id))"
-#define OPEN_NOW   "(e.sealed_until IS NULL OR NOT " SEALED_NOW ")"
+   supervisor confirmed its approval reference or its grace period (seal_grace_s) runs.
+   CASE, not AND: with no date, "NULL AND f()" still calls f, once for every row. */
+#define SEALED_NOW                                                                                 \
+	"(CASE WHEN e.sealed_until > $2::date THEN portal.seal_holds(e.id) ELSE false END)"
+#define OPEN_NOW "(e.sealed_until IS NULL OR NOT " SEALED_NOW ")"
 
 /* The columns of one entry, as the list, the entry and the export show them. A sealed
    entry that has not opened yet shows only that it exists, its date, its disclosure date
@@ -25,7 +27,7 @@
 #define ENTRY_COLUMNS                                                                              \
 	"e.id, (extract(epoch FROM e.occurred_at) * 1000000)::bigint AS occurred_us,"              \
 	" (extract(epoch FROM e.recorded_at) * 1000000)::bigint AS recorded_us,"                   \
-	" coalesce(" SEALED_NOW ", false) AS sealed,"                                              \
+	" " SEALED_NOW " AS sealed,"                                                               \
 	" e.org_code AS org, e.relay_for, e.officer, e.officer_role, e.actor_kind, e.channel,"     \
 	" e.purpose, e.legal_ref, e.case_ref, e.items::text AS items, e.consent_id,"               \
 	" e.outcome, e.reason, e.sealed_until::text AS sealed_until, e.sealing_body,"              \
