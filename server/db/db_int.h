@@ -27,6 +27,9 @@ struct mado_db {
 	"SELECT set_config('mado.person_id', $1, true),"                                           \
 	" set_config('plan_cache_mode', 'force_generic_plan', true)"
 
+/* DB_SET_PERSON_SQL as a statement (tx.c), shared by a transaction and a person's read. */
+extern struct mado_db_stmt db__set_person;
+
 /* Runs constant SQL text (BEGIN, COMMIT, ROLLBACK) on a checked-out connection. */
 int db__simple(struct mado_db *db, const char *sql);
 

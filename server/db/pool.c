@@ -570,53 +570,78 @@ drain_to_sync(PGconn *conn)
 	}
 }
 
+/* A person's read is a transaction of its own; its statements are prepared once per
+   connection too, so none of them is parsed and planned on every read. */
+static struct mado_db_stmt Q_BEGIN = MADO_DB_STMT("db_begin", "BEGIN", 0);
+static struct mado_db_stmt Q_SET_PERSON_GENERIC =
+    MADO_DB_STMT("db_set_person_generic", DB_SET_PERSON_GENERIC_SQL, 1);
+static struct mado_db_stmt Q_COMMIT = MADO_DB_STMT("db_commit", "COMMIT", 0);
+
 static int
 exec_as_person(struct mado_db *db, const char *person, struct mado_db_stmt *st,
 	       const char *const *params, PGresult **res)
 {
-	const char *names[5] = {"BEGIN", "set person", st->name, st->name, "COMMIT"};
-	const char *set = st->generic_plan ? DB_SET_PERSON_GENERIC_SQL : DB_SET_PERSON_SQL;
+	struct {
+		struct mado_db_stmt *st;
+		const char *const *params;
+		int slot;
+		bool prep;
+	} step[4] = {
+	    {&Q_BEGIN, NULL, 0, false},
+	    {st->generic_plan ? &Q_SET_PERSON_GENERIC : &db__set_person, &person, 0, false},
+	    {st, params, 0, false},
+	    {&Q_COMMIT, NULL, 0, false}};
 	PGconn *c = db->conn;
 	PGresult *r, *keep = NULL;
-	int slot, i, n, first, rc;
-	bool prep, sent;
+	ExecStatusType status;
+	int i, k, rc;
+	bool sent = true, lost = false;
 
 	*res = NULL;
 	db->sqlstate[0] = '\0';
 	if (c == NULL)
 		return MADO_E_DB_UNAVAILABLE;
-	if ((rc = stmt_slot(st, &slot)) != MADO_OK)
-		return rc;
-	prep = !is_prepared(db, slot);
+	for (i = 0; i < 4; i++) {
+		if ((rc = stmt_slot(step[i].st, &step[i].slot)) != MADO_OK)
+			return rc;
+		step[i].prep = !is_prepared(db, step[i].slot);
+	}
 	if (!PQenterPipelineMode(c))
 		return MADO_E_INTERNAL;
-	sent = PQsendQueryParams(c, "BEGIN", 0, NULL, NULL, NULL, NULL, 0) &&
-	       PQsendQueryParams(c, set, 1, NULL, &person, NULL, NULL, 0) &&
-	       (!prep || PQsendPrepare(c, st->name, st->sql, st->nparams, NULL)) &&
-	       PQsendQueryPrepared(c, st->name, st->nparams, params, NULL, NULL, 0) &&
-	       PQsendQueryParams(c, "COMMIT", 0, NULL, NULL, NULL, NULL, 0) && PQpipelineSync(c);
-	/* Results in order: BEGIN, set_config, [PREPARE,] the statement, COMMIT. */
-	n = prep ? 5 : 4;
-	first = prep ? 0 : 1; /* index into names, skipping the PREPARE */
+	for (i = 0; sent && i < 4; i++)
+		sent = (!step[i].prep || PQsendPrepare(c, step[i].st->name, step[i].st->sql,
+						       step[i].st->nparams, NULL)) &&
+		       PQsendQueryPrepared(c, step[i].st->name, step[i].st->nparams, step[i].params,
+					   NULL, NULL, 0);
+	sent = sent && PQpipelineSync(c);
+	/* Results in order: each step's PREPARE when it was sent, then the step itself. */
 	rc = MADO_OK;
-	for (i = 0; sent && i < n; i++) {
-		if ((r = PQgetResult(c)) == NULL) {
-			rc = mado_db_classify(c, NULL);
-			break;
-		}
-		if (rc == MADO_OK && PQresultStatus(r) != PGRES_COMMAND_OK &&
-		    PQresultStatus(r) != PGRES_TUPLES_OK) {
-			rc = finish(db, names[i < 2 ? i : i + first], r, &r); /* clears r */
-			if (db->conn == NULL) /* finish dropped the broken connection */
-				return rc;
-			r = NULL;
-		} else if (rc == MADO_OK && i == n - 2) {
-			keep = r;
-			r = NULL;
-		}
-		PQclear(r);
-		while ((r = PQgetResult(c)) != NULL) /* the end of this command's results */
+	for (i = 0; sent && !lost && i < 4; i++) {
+		for (k = step[i].prep ? 0 : 1; k < 2; k++) {
+			if ((r = PQgetResult(c)) == NULL) {
+				rc = mado_db_classify(c, NULL);
+				lost = true;
+				break;
+			}
+			status = PQresultStatus(r);
+			if (k == 0 && status == PGRES_COMMAND_OK) {
+				/* Prepared on this connection, whatever happens after. */
+				db->prepared[step[i].slot / 64] |= UINT64_C(1)
+								   << (step[i].slot % 64);
+			} else if (rc == MADO_OK && status != PGRES_COMMAND_OK &&
+				   status != PGRES_TUPLES_OK) {
+				rc = finish(db, step[i].st->name, r, &r); /* clears r */
+				if (db->conn == NULL) /* finish dropped the broken connection */
+					return rc;
+				r = NULL;
+			} else if (rc == MADO_OK && i == 2 && k == 1) {
+				keep = r;
+				r = NULL;
+			}
 			PQclear(r);
+			while ((r = PQgetResult(c)) != NULL) /* the end of this command's results */
+				PQclear(r);
+		}
 	}
 	if (!sent)
 		rc = mado_db_classify(c, NULL);
@@ -625,8 +650,6 @@ exec_as_person(struct mado_db *db, const char *person, struct mado_db_stmt *st,
 		if (!PQexitPipelineMode(c))
 			rc = rc == MADO_OK ? MADO_E_INTERNAL : rc;
 	}
-	if (rc == MADO_OK && prep)
-		db->prepared[slot / 64] |= UINT64_C(1) << (slot % 64);
 	if (rc != MADO_OK) {
 		PQclear(keep);
 		if (db->conn != NULL && PQstatus(c) == CONNECTION_OK)

@@ -11,7 +11,7 @@
 
 #define TX_ATTEMPTS 3
 
-static struct mado_db_stmt Q_SET_PERSON = MADO_DB_STMT("db_set_person", DB_SET_PERSON_SQL, 1);
+struct mado_db_stmt db__set_person = MADO_DB_STMT("db_set_person", DB_SET_PERSON_SQL, 1);
 
 int
 mado_db_begin(struct mado_db *db)
@@ -46,7 +46,7 @@ mado_db_set_person(struct mado_db *db, const char *person)
 {
 	const char *p[1] = {person};
 
-	return mado_db_run(db, &Q_SET_PERSON, p, NULL);
+	return mado_db_run(db, &db__set_person, p, NULL);
 }
 
 /* Serialization failure and deadlock: the transaction may simply be run again. */

@@ -113,6 +113,36 @@ test_parameters_are_data(void **state)
 	assert_int_equal(count(p[1]), 1);
 }
 
+/* A person's read whose first run on a connection fails (here a conflict) leaves its
+   statement prepared there: the next run must not prepare it again. */
+static struct mado_db_stmt Q_AS_PERSON = MADO_DB_STMT_AS_PERSON(
+    "test_as_person",
+    "INSERT INTO public.items (id, label) SELECT $2::int, current_setting('mado.person_id')"
+    " WHERE $1::text IS NOT NULL RETURNING label",
+    2);
+
+static void
+test_person_read_after_failure(void **state)
+{
+	const char *taken[2] = {"person-a", "1"}, *fresh[2] = {"person-b", "2"};
+	struct mado_db *db;
+	PGresult *r;
+
+	(void)state;
+	assert_int_equal(count("x'); DROP TABLE public.items; --"), 1); /* id 1 is taken */
+	assert_int_equal(mado_db_acquire(&db), MADO_OK);
+	assert_int_equal(mado_db_exec(db, &Q_AS_PERSON, taken, &r), MADO_E_CONFLICT);
+	assert_null(r);
+	assert_int_equal(mado_db_exec(db, &Q_AS_PERSON, fresh, &r), MADO_OK);
+	assert_string_equal(PQgetvalue(r, 0, 0), "person-b");
+	PQclear(r);
+	/* Its transaction was its own, and committed. */
+	assert_int_equal(mado_db_exec(db, &Q_COUNT, (const char *[]){"person-b"}, &r), MADO_OK);
+	assert_string_equal(PQgetvalue(r, 0, 0), "1");
+	PQclear(r);
+	mado_db_release(db);
+}
+
 struct tx_arg {
 	const char *id, *label;
 	int calls;
@@ -350,6 +380,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_parameters_are_data),
+	    cmocka_unit_test(test_person_read_after_failure),
 	    cmocka_unit_test(test_transactions),
 	    cmocka_unit_test(test_wait_limit),
 	    cmocka_unit_test(test_waiters_served_in_order),
