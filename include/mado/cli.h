@@ -102,15 +102,6 @@ int mado_cli_holder_url(int argc, char **argv);
 int mado_cli_end_sessions(int argc, char **argv);
 /* mado rp-register ...: registers a private service and what it may ask for. */
 int mado_cli_rp_register(int argc, char **argv);
-/* For the proposing commands (server/cli/registers.c): a checked comma-separated list as
-   a JSON array; and one proposal over the owner's connection, printed (the exit status). */
-struct cJSON;
-struct cJSON *mado_cli__list_json(const char *list);
-int mado_cli__propose(const struct mado_cli *cli, const struct mado_config *cfg, const char *kind,
-		      struct cJSON *content, const char *as, const char *note);
-/* The proposal of an organisation certificate (server/cli/orgcert.c), for rp-register. */
-int mado_cli__propose_org_cert(const struct mado_cli *cli, const struct mado_config *cfg,
-			       const char *org, const char *path, const char *as, const char *note);
 /* mado basis-propose ...: proposes a change of the legal-basis register. */
 int mado_cli_basis_propose(int argc, char **argv);
 /* mado register-decide ...: a supervisor staff member decides register proposals. */

@@ -14,6 +14,7 @@
 #include "mado/db.h"
 #include "mado/err.h"
 #include "mado/pki.h"
+#include "cli_int.h"
 
 int
 mado_cli_end_sessions(int argc, char **argv)
@@ -34,7 +35,6 @@ mado_cli_end_sessions(int argc, char **argv)
 	    .opts = opts,
 	    .nopts = MADO_NELEM(opts),
 	};
-	struct mado_pki_config pc;
 	struct mado_config cfg;
 	struct mado_pki *pki = NULL;
 	struct mado_db *db = NULL;
@@ -48,21 +48,8 @@ mado_cli_end_sessions(int argc, char **argv)
 		return mado_cli_usage_error(&cli, "give --cert FILE or --all");
 	if (mado_cli_config(&cli, config, MADO_CONFIG_COMMAND, &cfg) != 0)
 		return MADO_EXIT_USAGE;
-	if (certpath != NULL) {
-		if (*cfg.card_trust_dir == '\0') {
-			fprintf(stderr, "mado end-sessions: card_trust_dir is not set\n");
-			goto out;
-		}
-		mado_pki_config_from(&cfg, MADO_PKI_CARDS, &pc);
-		if (mado_pki_new(&pc, &pki, why, sizeof(why)) != MADO_OK) {
-			fprintf(stderr, "mado end-sessions: %s\n", why);
-			goto out;
-		}
-		if ((card = mado_pki_read_cert(certpath)) == NULL) {
-			fprintf(stderr, "mado end-sessions: cannot read the certificate\n");
-			goto out;
-		}
-	}
+	if (certpath != NULL && mado_cli__card(&cli, &cfg, certpath, &pki, &card) != 0)
+		goto out;
 	if (mado_db_open_single(&cfg, true, &db) != MADO_OK) {
 		fprintf(stderr, "mado end-sessions: cannot reach the database (db_migrate_url)\n");
 		goto out;

@@ -18,6 +18,7 @@
 #include "mado/db.h"
 #include "mado/err.h"
 #include "mado/pki.h"
+#include "cli_int.h"
 
 /* The certificate's key hash, once it passes the organisation trust checks. */
 static int

@@ -13,6 +13,32 @@
 #include "mado/db.h"
 #include "mado/err.h"
 #include "mado/pki.h"
+#include "cli_int.h"
+
+int
+mado_cli__card(const struct mado_cli *cli, const struct mado_config *cfg, const char *path,
+	       struct mado_pki **pki, X509 **cert)
+{
+	struct mado_pki_config pc;
+	char why[512] = "";
+
+	*pki = NULL;
+	*cert = NULL;
+	if (*cfg->card_trust_dir == '\0') {
+		fprintf(stderr, "%s: card_trust_dir is not set\n", cli->name);
+		return -1;
+	}
+	mado_pki_config_from(cfg, MADO_PKI_CARDS, &pc);
+	if (mado_pki_new(&pc, pki, why, sizeof(why)) != MADO_OK) {
+		fprintf(stderr, "%s: %s\n", cli->name, why);
+		return -1;
+	}
+	if ((*cert = mado_pki_read_cert(path)) == NULL) {
+		fprintf(stderr, "%s: cannot read the certificate %s\n", cli->name, path);
+		return -1;
+	}
+	return 0;
+}
 
 int
 mado_cli_register_card(int argc, char **argv)
@@ -33,7 +59,6 @@ mado_cli_register_card(int argc, char **argv)
 	    .opts = opts,
 	    .nopts = MADO_NELEM(opts),
 	};
-	struct mado_pki_config pc;
 	struct mado_config cfg;
 	struct mado_pki *pki = NULL;
 	struct mado_db *db = NULL;
@@ -45,18 +70,10 @@ mado_cli_register_card(int argc, char **argv)
 		return rc;
 	if (mado_cli_config(&cli, config, MADO_CONFIG_COMMAND, &cfg) != 0)
 		return MADO_EXIT_USAGE;
-	if (*cfg.card_trust_dir == '\0') {
-		fprintf(stderr, "mado register-card: card_trust_dir is not set\n");
+	if (mado_cli__card(&cli, &cfg, certpath, &pki, &card) != 0)
 		goto out;
-	}
-	mado_pki_config_from(&cfg, MADO_PKI_CARDS, &pc);
-	if (mado_pki_new(&pc, &pki, why, sizeof(why)) != MADO_OK) {
-		fprintf(stderr, "mado register-card: %s\n", why);
-		goto out;
-	}
-	if ((card = mado_pki_read_cert(certpath)) == NULL ||
-	    (samepath != NULL && (same = mado_pki_read_cert(samepath)) == NULL)) {
-		fprintf(stderr, "mado register-card: cannot read a certificate\n");
+	if (samepath != NULL && (same = mado_pki_read_cert(samepath)) == NULL) {
+		fprintf(stderr, "mado register-card: cannot read the certificate %s\n", samepath);
 		goto out;
 	}
 	if (mado_db_open_single(&cfg, false, &db) != MADO_OK) {

@@ -22,6 +22,7 @@
 #include "mado/db.h"
 #include "mado/err.h"
 #include "mado/registers.h"
+#include "cli_int.h"
 
 /* A checked comma-separated list as a JSON array. */
 cJSON *

@@ -19,6 +19,7 @@
 #include "mado/config.h"
 #include "mado/err.h"
 #include "mado/pki.h"
+#include "cli_int.h"
 
 int
 mado_cli_rp_register(int argc, char **argv)
