@@ -698,6 +698,37 @@ th_problem_type(const struct th_resp *r, char *buf, size_t len)
 }
 
 int
+th_tlog_witness(const char *dir, char *vkey, size_t len)
+{
+	char path[600];
+	FILE *f;
+	int ok;
+
+	if (th_sh("mkdir -p '%s/witness' && '%s' keygen --key '%s/witness.key' --name "
+		  "witness.test >'%s/witness.vkey'",
+		  dir, MADO_WITNESS_BINARY, dir, dir) != 0)
+		return -1;
+	snprintf(path, sizeof(path), "%s/witness.vkey", dir);
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	ok = fgets(vkey, (int)len, f) != NULL;
+	fclose(f);
+	if (!ok)
+		return -1;
+	vkey[strcspn(vkey, "\r\n")] = '\0';
+	snprintf(path, sizeof(path), "%s/witness.sh", dir);
+	if ((f = fopen(path, "w")) == NULL)
+		return -1;
+	fprintf(f,
+		"#!/bin/sh\nexec '%s' cosign --key '%s/witness.key' --name witness.test --state "
+		"'%s/witness' --log-key \"$(cat '%s/log.vkey')\" \"$@\"\n",
+		MADO_WITNESS_BINARY, dir, dir, dir);
+	if (fclose(f) != 0)
+		return -1;
+	return chmod(path, 0755);
+}
+
+int
 th_conf_append(struct th_env *e, const char *line)
 {
 	FILE *f;

@@ -232,6 +232,12 @@ int th_sql_str(const struct th_env *e, char *buf, size_t len, const char *fmt, .
 
 /* Appends a line to mado's config file (takes effect at the next start or command). */
 int th_conf_append(struct th_env *e, const char *line);
+
+/* A transparency-log witness in dir, as the demo has one: its key (name witness.test),
+   its state, and dir/witness.sh, the command mado runs to have a checkpoint cosigned; the
+   witness knows the log by dir/log.vkey, written once mado serves it. vkey gets the
+   witness's verifier key. */
+int th_tlog_witness(const char *dir, char *vkey, size_t len);
 /* mado's log (its stderr) as it is once needle is in it, or after timeout_ms without it:
    a request's line is written after its response is sent. The caller frees it. */
 char *th_log_when(const struct th_env *e, const char *needle, int timeout_ms);

@@ -17,7 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -36,34 +35,14 @@ tlog_witness(struct th_env *e)
 	if (th_http(e, "GET", "/.well-known/mado-tlog-vkey", NULL, NULL, 0, &r) != 0)
 		return -1;
 	ok = r.status == 200 && r.body != NULL;
-	if (ok)
-		snprintf(line, sizeof(line), "%s/log.vkey", e->dir);
+	snprintf(line, sizeof(line), "%s/log.vkey", e->dir);
 	if (ok && (f = fopen(line, "w")) != NULL) {
 		fputs(r.body, f);
 		ok = fclose(f) == 0;
 	}
 	th_resp_free(&r);
-	if (!ok || th_sh("mkdir -p '%s/witness' && '%s' keygen --key '%s/witness.key' --name "
-			 "witness.test >'%s/witness.vkey'",
-			 e->dir, MADO_WITNESS_BINARY, e->dir, e->dir) != 0)
+	if (!ok || th_tlog_witness(e->dir, vkey, sizeof(vkey)) != 0)
 		return -1;
-	snprintf(line, sizeof(line), "%s/witness.sh", e->dir);
-	if ((f = fopen(line, "w")) == NULL)
-		return -1;
-	fprintf(f,
-		"#!/bin/sh\nexec '%s' cosign --key '%s/witness.key' --name witness.test --state "
-		"'%s/witness' --log-key \"$(cat '%s/log.vkey')\" \"$@\"\n",
-		MADO_WITNESS_BINARY, e->dir, e->dir, e->dir);
-	if (fclose(f) != 0 || chmod(line, 0755) != 0)
-		return -1;
-	snprintf(line, sizeof(line), "%s/witness.vkey", e->dir);
-	if ((f = fopen(line, "r")) == NULL)
-		return -1;
-	ok = fgets(vkey, sizeof(vkey), f) != NULL;
-	fclose(f);
-	if (!ok)
-		return -1;
-	vkey[strcspn(vkey, "\r\n")] = '\0';
 	snprintf(line, sizeof(line), "tlog_witness = %s %s/witness.sh\ntlog_witness_needed = 1",
 		 vkey, e->dir);
 	if (th_mado_stop(e) != 0 || th_conf_append(e, line) != 0)

@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -170,27 +169,17 @@ static int
 setup(void **state)
 {
 	static struct th_person *const people[] = {&alice, NULL};
-	char conf[2400], *out = NULL;
-	FILE *f;
-	size_t n;
+	char conf[2400];
 
 	*state = &env;
 	snprintf(dir, sizeof(dir), "/tmp/mado-tlog-test-XXXXXX");
 	if (mkdtemp(dir) == NULL)
 		return -1;
 	if (th_sh("openssl genpkey -algorithm ed25519 -out '%s/log.key' 2>/dev/null && "
-		  "mkdir -p '%s/export' '%s/witness'",
-		  dir, dir, dir) != 0)
+		  "mkdir -p '%s/export'",
+		  dir, dir) != 0 ||
+	    th_tlog_witness(dir, wvkey, sizeof(wvkey)) != 0)
 		return -1;
-	if (th_sh("'%s' keygen --key '%s/witness.key' --name witness.test >'%s/witness.vkey'",
-		  MADO_WITNESS_BINARY, dir, dir) != 0)
-		return -1;
-	snprintf(conf, sizeof(conf), "%s/witness.vkey", dir);
-	if ((out = slurp(conf)) == NULL)
-		return -1;
-	n = strcspn(out, "\r\n");
-	snprintf(wvkey, sizeof(wvkey), "%.*s", (int)n, out);
-	free(out);
 	/* The log's vkey is known only once mado runs (its name is the origin): the witness
 	   reads it from a file the test writes after start. */
 	snprintf(conf, sizeof(conf),
@@ -202,15 +191,6 @@ setup(void **state)
 		 "tlog_witness = %s %s/witness.sh\n"
 		 "tlog_witness_needed = 1\n",
 		 dir, dir, wvkey, dir);
-	snprintf(verify_keys, sizeof(verify_keys), "%s/witness.sh", dir);
-	if ((f = fopen(verify_keys, "w")) == NULL)
-		return -1;
-	fprintf(f,
-		"#!/bin/sh\nexec '%s' cosign --key '%s/witness.key' --name witness.test --state "
-		"'%s/witness' --log-key \"$(cat '%s/log.vkey')\" \"$@\"\n",
-		MADO_WITNESS_BINARY, dir, dir, dir);
-	fclose(f);
-	chmod(verify_keys, 0755);
 	/* The people first (the harness's setup takes no settings), then mado again with the
 	   log's settings. */
 	if (th_setup_people(&env, people, true) != 0 || th_conf_append(&env, conf) != 0 ||
