@@ -1248,6 +1248,36 @@ th_card_register(struct th_env *e, const char *card)
 	return th_mado_cmd(e, args, NULL);
 }
 
+char *
+th_card_token(const char *ca_dir, const char *card, const char *origin, const char *nonce,
+	      const char *alg)
+{
+	char cmd[1024], *out = NULL, *grown;
+	size_t len = 0;
+	FILE *f;
+	int c;
+
+	snprintf(cmd, sizeof(cmd), "'%s' token '%s' '%s' --origin '%s' --nonce '%s'%s%s",
+		 MADO_CARD_BINARY, ca_dir, card, origin, nonce, alg != NULL ? " --alg " : "",
+		 alg != NULL ? alg : "");
+	if ((f = popen(cmd, "r")) == NULL)
+		return NULL;
+	while ((c = fgetc(f)) != EOF) {
+		if ((grown = realloc(out, len + 2)) == NULL)
+			break;
+		out = grown;
+		out[len++] = (char)c;
+	}
+	if (pclose(f) != 0 || c != EOF || len == 0) {
+		free(out);
+		return NULL;
+	}
+	while (len > 0 && out[len - 1] == '\n')
+		len--;
+	out[len] = '\0';
+	return out;
+}
+
 int
 th_person_make(struct th_env *e, struct th_person *p)
 {

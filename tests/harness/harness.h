@@ -146,6 +146,11 @@ int th_tls_login(const struct th_env *e, const char *card, char *cookie, size_t 
 void th_card_file(const struct th_env *e, const char *card, const char *ext, char *out, size_t len);
 int th_card_issue(const struct th_env *e, const char *card, const char *args);
 int th_card_register(struct th_env *e, const char *card);
+/* The Web eID token that the virtual card of ca_dir signs for origin and nonce (mado-card's
+   code, not the validator's), with the card's own algorithm unless alg names one
+   (mado-card's --alg): malloc'd, the caller frees it. NULL when mado-card failed. */
+char *th_card_token(const char *ca_dir, const char *card, const char *origin, const char *nonce,
+		    const char *alg);
 
 /* A person of the tests: a card registered to them, their id (to check database state)
    and, once logged in, their session. */

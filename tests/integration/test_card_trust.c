@@ -112,24 +112,10 @@ person_of(const char *name, char *out, size_t len)
 static char *
 token_in(const char *dir, const char *name, const char *nonce)
 {
-	char cmd[1024], *out = NULL;
-	size_t len = 0;
-	FILE *p;
-	int c;
+	char *t = th_card_token(dir, name, env.origin, nonce, NULL);
 
-	snprintf(cmd, sizeof(cmd), "'%s' token '%s' %s --origin '%s' --nonce '%s'",
-		 MADO_CARD_BINARY, dir, name, env.origin, nonce);
-	assert_non_null(p = popen(cmd, "r"));
-	while ((c = fgetc(p)) != EOF) {
-		out = realloc(out, len + 2);
-		out[len++] = (char)c;
-	}
-	assert_int_equal(pclose(p), 0);
-	assert_non_null(out);
-	while (len > 0 && out[len - 1] == '\n')
-		len--;
-	out[len] = '\0';
-	return out;
+	assert_non_null(t);
+	return t;
 }
 
 /* --- HTTP --- */

@@ -72,23 +72,7 @@ sleep_s(double s)
 static char *
 token(const char *card, const char *nonce)
 {
-	char cmd[1024], *out = NULL;
-	size_t len = 0;
-	FILE *p;
-
-	snprintf(cmd, sizeof(cmd), "'%s' token '%s' %s --origin '%s' --nonce '%s' 2>/dev/null",
-		 MADO_CARD_BINARY, env.ca_dir, card, env.origin, nonce);
-	if ((p = popen(cmd, "r")) == NULL)
-		return NULL;
-	out = malloc(16384);
-	if (out != NULL)
-		len = fread(out, 1, 16383, p);
-	if (pclose(p) != 0 || out == NULL || len == 0) {
-		free(out);
-		return NULL;
-	}
-	out[len] = '\0';
-	return out;
+	return th_card_token(env.ca_dir, card, env.origin, nonce, NULL);
 }
 
 /* A whole Web eID login with card: challenge, token, login. 0 with the login's answer in

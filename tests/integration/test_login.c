@@ -81,25 +81,10 @@ revoke(const char *name)
 static char *
 token_alg(const char *name, const char *origin, const char *nonce, const char *alg)
 {
-	char cmd[1024], *out = NULL;
-	size_t len = 0;
-	FILE *p;
-	int c;
+	char *t = th_card_token(env.ca_dir, name, origin, nonce, alg);
 
-	snprintf(cmd, sizeof(cmd), "'%s' token '%s' %s --origin '%s' --nonce '%s'%s%s",
-		 MADO_CARD_BINARY, env.ca_dir, name, origin, nonce, alg != NULL ? " --alg " : "",
-		 alg != NULL ? alg : "");
-	assert_non_null(p = popen(cmd, "r"));
-	while ((c = fgetc(p)) != EOF) {
-		out = realloc(out, len + 2);
-		out[len++] = (char)c;
-	}
-	assert_int_equal(pclose(p), 0);
-	assert_non_null(out);
-	while (len > 0 && out[len - 1] == '\n')
-		len--;
-	out[len] = '\0';
-	return out;
+	assert_non_null(t);
+	return t;
 }
 
 static char *

@@ -587,13 +587,11 @@ test_counter_backwards(void **state)
 static void
 test_step_up(void **state)
 {
-	char type[64], nonce[64], cmd[1024], tok[8192];
+	char type[64], nonce[64], *tok;
 	struct th_person p, q;
 	struct device d, d2;
 	struct th_browser b;
 	struct th_resp r;
-	size_t n;
-	FILE *f;
 
 	(void)state;
 	person(&p, "pk-step");
@@ -629,13 +627,8 @@ test_step_up(void **state)
 				 200);
 		member(&r, "nonce", nonce, sizeof(nonce));
 		th_resp_free(&r);
-		snprintf(cmd, sizeof(cmd), "'%s' token '%s' %s --origin '%s' --nonce '%s'",
-			 MADO_CARD_BINARY, env.ca_dir, who == 0 ? q.card : p.card, env.origin,
-			 nonce);
-		assert_non_null(f = popen(cmd, "r"));
-		n = fread(tok, 1, sizeof(tok) - 1, f);
-		tok[n] = '\0';
-		assert_int_equal(pclose(f), 0);
+		assert_non_null(tok = th_card_token(env.ca_dir, who == 0 ? q.card : p.card,
+						    env.origin, nonce, NULL));
 		if (who == 0) {
 			/* Someone else's card: refused, and the session stays without one. */
 			assert_int_equal(req(&b, "POST", "/api/v1/auth/webeid", tok, &r), 403);
@@ -646,6 +639,7 @@ test_step_up(void **state)
 			assert_int_equal(req(&b, "POST", "/api/v1/auth/webeid", tok, &r), 200);
 			th_resp_free(&r);
 		}
+		free(tok);
 	}
 	session_is(&b, "passkey", true);
 	assert_int_equal(
