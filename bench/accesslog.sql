@@ -6,7 +6,8 @@
 -- MADO_DB_STMT_AS_PERSON_GENERIC statement). Keep both in step with the C.
 \set n random(1, :sessions)
 SELECT true AS found, s.person_id AS pid, s.binding_id AS bid, s.channel AS ch,
-  coalesce(s.method, '') AS m, s.csrf_token AS csrf, s.shared AS sh, s.card_at IS NOT NULL AS card,
+  coalesce(s.method, '') AS m, s.csrf_token AS csrf, s.shared AS sh,
+  coalesce(s.card_at > now() - make_interval(secs => 900), false) AS card,
   coalesce(array_to_string(h.acts, ' '), '') AS hacts,
   coalesce(h.org_code, '') AS horg, coalesce(h.officer, '') AS href,
   s.expires_at <= now() OR s.last_seen <= now() - make_interval(secs =>

@@ -15,7 +15,8 @@ SELECT portal.auth_prelogin(sha256(convert_to('pre-' || :client_id || '-' || :s,
   600, repeat('n', 44), 300);
 -- POST /api/v1/auth/webeid: the gate reads the pre-login session ...
 SELECT true AS found, s.person_id, s.binding_id, s.channel, coalesce(s.method, '') AS method,
-  s.csrf_token AS csrf, s.shared, s.card_at IS NOT NULL AS card,
+  s.csrf_token AS csrf, s.shared,
+  coalesce(s.card_at > now() - make_interval(secs => 900), false) AS card,
   coalesce(array_to_string(h.acts, ' '), '') AS helper_acts,
   coalesce(h.org_code, '') AS helper_org, coalesce(h.officer, '') AS helper_ref,
   s.expires_at <= now() OR s.last_seen <= now() - make_interval(secs =>

@@ -11,7 +11,7 @@ const SHELL = [
   '/i18n/ja.json', '/i18n/en.json',
   '/js/app.js', '/js/api.js', '/js/i18n.js', '/js/session.js', '/js/login.js', '/js/logins.js',
   '/js/sessions.js', '/js/idle.js', '/js/access.js', '/js/notices.js', '/js/consents.js',
-  '/js/mydata.js', '/js/seal.js', '/js/passkey.js', '/js/offline.js',
+  '/js/mydata.js', '/js/seal.js', '/js/passkey.js', '/js/stepup.js', '/js/offline.js',
 ];
 const STATIC = /^\/(css|js|i18n|icons)\/[A-Za-z0-9._-]+$/;
 

@@ -60,6 +60,7 @@ struct mado_config {
 	char *card_crl;
 	int card_crl_refresh_s;
 	int card_recheck_s; /* how often a session re-checks its card's revocation */
+	int card_fresh_s;   /* how long a card's signature counts for the acts that need it */
 	int session_idle_s;
 	int session_idle_shared_s;
 	int session_max_s;

@@ -118,9 +118,9 @@ struct mado_route {
 	/* Origin must be the TLS login page's (public_origin's host, mtls_listen's port),
 	   not public_origin: the form on that page is where the request comes from. */
 	bool tls_origin;
-	/* MADO_PERSON: only a session in which the person used their card (a card login,
-	   or a card step-up after a passkey login); others get 403 card-required, and the
-	   page asks for the card. */
+	/* MADO_PERSON: only a session in which the person's card signed card_fresh_s or
+	   less ago (the card login, or a step-up later); others get 403 card-required, and
+	   the page asks for the card. */
 	bool needs_card;
 	/* GET, MADO_PUBLIC or MADO_ORG, not rate_limited: the handler's reads may be a little
 	   stale (public aggregates, registers, catalogues; never a person's own data), so
@@ -168,7 +168,7 @@ struct mado_actor {
 	bool session;                          /* a valid session cookie came with the request */
 	bool authenticated;                    /* ... and a person is logged in on it */
 	bool shared;                           /* ... started on a shared computer */
-	bool card;                             /* ... and the card was used in it */
+	bool card;                             /* ... and its card signed in it lately */
 	char session_hex[MADO_HASH_PARAM_LEN]; /* the cookie's hash, a bytea parameter */
 	char person_id[40];
 	char binding_id[24];

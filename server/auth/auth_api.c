@@ -85,6 +85,7 @@ mado_auth_init(const struct mado_config *cfg, char *why, size_t whylen)
 	auth__s.max_s = cfg->session_max_s;
 	auth__s.staff_max_s = cfg->staff_session_max_s;
 	auth__s.recheck_s = cfg->card_recheck_s;
+	auth__s.card_fresh_s = cfg->card_fresh_s;
 	auth__s.fail_addr = cfg->login_fail_max_addr;
 	auth__s.fail_card = cfg->login_fail_max_card;
 	auth__s.window_s = cfg->login_fail_window_s;

@@ -132,8 +132,7 @@ session_of(struct mado_req *rq, struct auth_session *s)
 	int rc;
 
 	if ((rc = mado_http_db(rq, &db)) != MADO_OK ||
-	    (rc = auth__session_get(db, rq->actor.session_hex, auth__s.idle_s,
-				    auth__s.shared_idle_s, auth__s.recheck_s, s)) != MADO_OK)
+	    (rc = auth__session_get(db, rq->actor.session_hex, &auth__s, s)) != MADO_OK)
 		return rc;
 	if (!s->found) {
 		auth__clear_cookie(rq);
@@ -255,8 +254,9 @@ person_admit(struct mado_req *rq)
 	/* What is the person's own is refused to a helper before anything else. */
 	if (strcmp(rq->actor.channel, "self") != 0 && (rq->route->acts & rq->actor.acts) == 0)
 		return MADO_E_OWN_SESSION_ONLY;
-	/* Adding a device or a proxy mandate needs the card in this session: a passkey or
-	   a phone alone does not do. The page asks for the card (the step-up). */
+	/* Granting consent, adding a device or a proxy mandate needs the card, signed in
+	   this session lately: a passkey, a phone or an old signature does not do. The page
+	   asks for the card (the step-up). */
 	if (rq->route->needs_card && !rq->actor.card)
 		return mado_http_fail(rq, MADO_E_CARD_REQUIRED,
 				      "confirm with your card in this session first");

@@ -27,6 +27,7 @@ struct auth_state {
 	bool revocation;     /* cards' */
 	bool org_revocation; /* organisations' and staff's */
 	int idle_s, shared_idle_s, max_s, recheck_s, staff_max_s;
+	int card_fresh_s; /* a card's signature in a session counts this long (the step-up) */
 	int fail_addr, fail_card, window_s;
 };
 extern struct auth_state auth__s;
@@ -73,15 +74,15 @@ struct auth_session {
 	char channel[16];
 	char method[16];
 	char csrf[48];
-	bool card; /* the card was used in this session */
+	bool card; /* the card was used in this session, card_fresh_s or less ago */
 	/* A helper's session (channel desk or proxy): the themes it may use now (names,
 	   space separated; none once the visit or mandate no longer holds) and the helper. */
 	char helper_acts[128];
 	char helper_org[48];
 	char helper_ref[72];
 };
-int auth__session_get(struct mado_db *db, const char *key, int idle_s, int shared_idle_s,
-		      int recheck_s, struct auth_session *s);
+int auth__session_get(struct mado_db *db, const char *key, const struct auth_state *st,
+		      struct auth_session *s);
 int auth__session_touch(struct mado_db *db, const char *key);
 /* Records a request of a helper's session in the person's log, naming the themes used
    (space separated): MADO_E_OWN_SESSION_ONLY when the session may not use them now. */

@@ -19,7 +19,8 @@
 static struct mado_db_stmt Q_SESSION_GET = MADO_DB_STMT(
     "auth_session_get",
     "SELECT true AS found, s.person_id, s.binding_id, s.channel, coalesce(s.method, '') AS method,"
-    " s.csrf_token AS csrf, s.shared, s.card_at IS NOT NULL AS card,"
+    " s.csrf_token AS csrf, s.shared,"
+    " coalesce(s.card_at > now() - make_interval(secs => $6::int), false) AS card,"
     " coalesce(array_to_string(h.acts, ' '), '') AS helper_acts,"
     " coalesce(h.org_code, '') AS helper_org, coalesce(h.officer, '') AS helper_ref,"
     " s.expires_at <= now() OR s.last_seen <= now() - make_interval(secs =>"
@@ -35,7 +36,7 @@ static struct mado_db_stmt Q_SESSION_GET = MADO_DB_STMT(
     " LEFT JOIN LATERAL (SELECT * FROM portal.session_helper(s.id_hash)"
     "  WHERE s.channel <> 'self' OFFSET 0) h ON true"
     " WHERE s.id_hash = $1::bytea",
-    5);
+    6);
 static struct mado_db_stmt Q_RECORD_HELPED = MADO_DB_STMT_AS_PERSON(
     "auth_record_helped",
     "SELECT portal.record_helped($2::bytea, $1::uuid, string_to_array($3, ' ')) IS NOT NULL"
@@ -237,17 +238,18 @@ one_or_none(int rc)
 }
 
 int
-auth__session_get(struct mado_db *db, const char *key, int idle_s, int shared_idle_s, int recheck_s,
+auth__session_get(struct mado_db *db, const char *key, const struct auth_state *st,
 		  struct auth_session *s)
 {
-	char idle[16], recheck[16], touch[16], shared_idle[16];
-	const char *p[5] = {key, idle, recheck, touch, shared_idle};
+	char idle[16], recheck[16], touch[16], shared_idle[16], card_fresh[16];
+	const char *p[6] = {key, idle, recheck, touch, shared_idle, card_fresh};
 
 	memset(s, 0, sizeof(*s));
-	snprintf(idle, sizeof(idle), "%d", idle_s);
-	snprintf(recheck, sizeof(recheck), "%d", recheck_s);
+	snprintf(idle, sizeof(idle), "%d", st->idle_s);
+	snprintf(recheck, sizeof(recheck), "%d", st->recheck_s);
 	snprintf(touch, sizeof(touch), "%d", AUTH_TOUCH_INTERVAL_S);
-	snprintf(shared_idle, sizeof(shared_idle), "%d", shared_idle_s);
+	snprintf(shared_idle, sizeof(shared_idle), "%d", st->shared_idle_s);
+	snprintf(card_fresh, sizeof(card_fresh), "%d", st->card_fresh_s);
 	return one_or_none(mado_db_one(db, &Q_SESSION_GET, p, MADO_COLS(SESSION_COLS), s));
 }
 

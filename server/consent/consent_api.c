@@ -308,6 +308,10 @@ request_decide(struct mado_req *rq)
 		/* Granting is the person's own act; helpers' sessions may only refuse. */
 		if (strcmp(rq->actor.channel, "self") != 0)
 			return MADO_E_OWN_SESSION_ONLY;
+		/* As the routes marked needs_card: refusing needs no card, granting does. */
+		if (!rq->actor.card)
+			return mado_http_fail(rq, MADO_E_CARD_REQUIRED,
+					      "confirm with your card in this session first");
 		if (mado_http_member(rq, "items") == NULL) {
 			mado_http_ext(rq, "field", "items");
 			return mado_http_fail(rq, MADO_E_VALIDATION,
@@ -592,6 +596,7 @@ static const struct mado_route routes[] = {
     {.method = "POST",
      .pattern = "/api/v1/me/consents/push",
      .handler = push_give,
+     .needs_card = true,
      .body = MADO_BODY_OBJECT,
      .fields = push_body,
      .body_max = 1024},
@@ -613,6 +618,7 @@ static const struct mado_route routes[] = {
     {.method = "POST",
      .pattern = "/api/v1/me/consents/{id}/resume",
      .handler = consent_change,
+     .needs_card = true,
      .path = uuid_path},
     /* Pausing and resuming are the person's; helpers may help to withdraw. */
     {.method = "POST",

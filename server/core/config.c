@@ -155,6 +155,10 @@ static const struct opt opts[] = {
     {"card_recheck_s", OPT_INT, OFF(card_recheck_s), "300", 1, 86400, 0, NULL,
      "How often a session re-checks that its card (a staff session: the staff member's "
      "certificate) is not revoked."},
+    {"card_fresh_s", OPT_INT, OFF(card_fresh_s), "900", 60, 28800, 0, NULL,
+     "Granting or resuming consent, adding a device and giving a proxy mandate need the "
+     "card signed in the session this long ago or less; after that, the page asks for the "
+     "card again (the step-up)."},
     {"session_idle_s", OPT_INT, OFF(session_idle_s), "900", 30, 86400, 0, NULL,
      "A session ends after this long without a request."},
     {"session_idle_shared_s", OPT_INT, OFF(session_idle_shared_s), "180", 10, 86400, 0, NULL,

@@ -881,6 +881,76 @@ test_only_own_session_grants(void **state)
 	    1);
 }
 
+/* Giving, widening and resuming consent need the card signed in this session lately
+   (card_fresh_s, 900 s here): with an older signature each is refused card-required and
+   changes nothing, while refusing, pausing and withdrawing stay open. A step-up with the
+   person's own card opens them again. */
+static void
+test_grants_need_a_recent_card(void **state)
+{
+	char consent[40], body[512], path[160], req[40], nonce[64], *tok;
+	long consents;
+	struct th_resp r;
+
+	(void)state;
+	(void)consent_for("kakeibo-app", "budget.planning", "[\"tax.income\"]", "[\"tax.income\"]",
+			  NULL, consent);
+	change(consent, "pause", 200);
+	consents = scalar("SELECT count(*) FROM portal.consents WHERE person_id = '%s'", alice.id);
+	/* The card login was 16 minutes ago. */
+	assert_int_equal(scalar("UPDATE portal.sessions SET card_at = now() - interval '16 minutes'"
+				" WHERE person_id = '%s' AND card_at IS NOT NULL",
+				alice.id),
+			 1);
+	snprintf(body, sizeof(body),
+		 "{\"purpose\":\"budget.planning\",\"items\":[\"tax.income\"],\"redirect_uri\":"
+		 "\"https://kakeibo.example/callback\",\"state\":\"x\"}");
+	assert_int_equal(org_call("kakeibo-app", "/rp/v1/consent-requests", body, &r), 201);
+	snprintf(req, sizeof(req), "%s", member(&r, "id"));
+	snprintf(path, sizeof(path), "/api/v1/me/consent-requests/%s/decision", req);
+	th_resp_free(&r);
+	assert_int_equal(
+	    as_alice("POST", path, "{\"approve\":true,\"items\":[\"tax.income\"]}", &r), 403);
+	assert_string_equal(th_type(&r), "card-required");
+	th_resp_free(&r);
+	assert_int_equal(as_alice("POST", "/api/v1/me/consents/push",
+				  "{\"programme\":\"benefit-eligibility\"}", &r),
+			 403);
+	assert_string_equal(th_type(&r), "card-required");
+	th_resp_free(&r);
+	change(consent, "resume", 403);
+	assert_int_equal(scalar("SELECT count(*) FROM portal.consent_requests WHERE id = '%s' AND"
+				" status = 'pending'",
+				req),
+			 1);
+	assert_int_equal(
+	    scalar("SELECT count(*) FROM portal.consents WHERE person_id = '%s'", alice.id),
+	    consents);
+	assert_int_equal(
+	    scalar("SELECT count(*) FROM portal.consents WHERE id = '%s' AND status = 'paused'",
+		   consent),
+	    1);
+	/* What takes consent away needs no card. */
+	change(consent, "pause", 409);
+
+	/* The step-up: the card signs the session's challenge. */
+	assert_int_equal(as_alice("POST", "/api/v1/auth/challenge?step_up=true", "", &r), 200);
+	snprintf(nonce, sizeof(nonce), "%s", member(&r, "nonce"));
+	th_resp_free(&r);
+	assert_non_null(tok = th_card_token(env.ca_dir, alice.card, env.origin, nonce, NULL));
+	assert_int_equal(as_alice("POST", "/api/v1/auth/webeid", tok, &r), 200);
+	th_resp_free(&r);
+	free(tok);
+	assert_int_equal(
+	    as_alice("POST", path, "{\"approve\":true,\"items\":[\"tax.income\"]}", &r), 200);
+	th_resp_free(&r);
+	change(consent, "resume", 200);
+	assert_int_equal(
+	    scalar("SELECT count(*) FROM portal.consents WHERE id = '%s' AND status = 'active'",
+		   consent),
+	    1);
+}
+
 static int
 verify(const char *file, const char *key)
 {
@@ -1226,6 +1296,7 @@ main(void)
 	    cmocka_unit_test(test_push_monthly_limit),
 	    cmocka_unit_test(test_refused_fetches_do_not_flood_notices),
 	    cmocka_unit_test(test_only_own_session_grants),
+	    cmocka_unit_test(test_grants_need_a_recent_card),
 	    cmocka_unit_test(test_revocation_races_fetches),
 	    cmocka_unit_test(test_receipts_verify_offline),
 	};

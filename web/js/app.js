@@ -14,7 +14,8 @@ import { initConsents, showConsents, showConsent, showRequest } from './consents
 import { initMyData, showMyData } from './mydata.js';
 import { showDeskVisits } from './deskvisits.js';
 import { initMandates, showMandates, backToOwn, ROUTE_THEME } from './mandates.js';
-import { initPasskeys, showDevices, showQr, showAddPhone, setCardTokenMaker } from './passkey.js';
+import { initPasskeys, showDevices, showQr, showAddPhone } from './passkey.js';
+import { setCardChooser } from './stepup.js';
 import { initOffline } from './offline.js';
 
 const ROUTES = ['home', 'login', 'mydata', 'access-log', 'access-entry', 'consents', 'consent',
@@ -160,7 +161,7 @@ async function main() {
   initMyData();
   initMandates();
   initPasskeys();
-  setCardTokenMaker(chooseCard);
+  setCardChooser(chooseCard);
   initOffline();
   window.addEventListener('hashchange', show);
   renderStatus();

@@ -1,6 +1,7 @@
 // Consent: what a service asks for, in plain words, with the person's decision; the list
 // of consents with pause, resume, revoke and the receipt; one consent's history and uses.
 import { api } from './api.js';
+import { withCard } from './stepup.js';
 import { t, lang } from './i18n.js';
 import { nameFor } from './access.js';
 
@@ -77,8 +78,9 @@ async function decide(approve) {
     return;
   }
   try {
-    const r = await api('POST', `/api/v1/me/consent-requests/${form.dataset.id}/decision`,
-      approve ? { approve: true, items } : { approve: false });
+    const r = await withCard(() => api('POST',
+      `/api/v1/me/consent-requests/${form.dataset.id}/decision`,
+      approve ? { approve: true, items } : { approve: false }));
     msg.textContent = t(approve ? 'request.approved' : 'request.refused');
     msg.className = 'notice ok';
     msg.hidden = false;
@@ -125,7 +127,7 @@ async function consentCard(c) {
 async function change(id, action) {
   const msg = document.getElementById('consents-message');
   try {
-    const r = await api('POST', `/api/v1/me/consents/${id}/${action}`);
+    const r = await withCard(() => api('POST', `/api/v1/me/consents/${id}/${action}`));
     msg.textContent = t('consent.changed', { status: t(`consent.status.${r.status}`) });
     msg.className = 'notice ok';
   } catch (e) {

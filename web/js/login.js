@@ -102,11 +102,10 @@ function demoCardButton(card) {
   return li;
 }
 
-// The card in a session opened otherwise (the step-up before adding a device): the
-// person picks the card reader or, in the demo, a virtual card. Resolves with a maker of
-// the token for a nonce, or null.
-export async function chooseCard() {
-  const list = document.getElementById('devices-step-up-cards');
+// The card in a session opened otherwise or long enough ago (the step-up): the person
+// picks, in list, the card reader or, in the demo, a virtual card. Resolves with a maker
+// of the token for a nonce, or null.
+export async function chooseCard(list) {
   const options = [];
   if (await hasWebeid()) options.push({ label: t('login.webeid.button'), make: webeidToken });
   if (!about) about = await api('GET', '/api/v1/about').catch(() => ({}));
@@ -136,7 +135,7 @@ export async function chooseCard() {
     const cancel = document.createElement('button');
     cancel.type = 'button';
     cancel.className = 'secondary';
-    cancel.textContent = t('devices.step-up.cancel');
+    cancel.textContent = t('step-up.cancel');
     cancel.addEventListener('click', () => resolve(null));
     li.append(cancel);
     list.replaceChildren(...items, li);

@@ -3,6 +3,7 @@
 // act for its giver; set the safety flag. While acting for someone, a banner on every
 // screen says for whom and offers the way back.
 import { api, Problem } from './api.js';
+import { withCard } from './stepup.js';
 import { t, lang } from './i18n.js';
 
 export const THEMES = ['access-log', 'my-information', 'notices', 'withdraw-consents', 'disputes'];
@@ -162,11 +163,11 @@ export function initMandates() {
       return;
     }
     try {
-      const r = await api('POST', '/api/v1/me/mandates', {
+      const r = await withCard(() => api('POST', '/api/v1/me/mandates', {
         themes,
         label: document.getElementById('mandate-label').value.trim(),
         ends_on: document.getElementById('mandate-ends').value,
-      });
+      }));
       document.getElementById('mandate-code').textContent = r.code;
       document.getElementById('mandate-code-box').hidden = false;
       message(t('mandates.given.ok'));

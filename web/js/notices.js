@@ -1,6 +1,7 @@
 // The notice list (access alerts, answers to disputes, agencies' push notices), the alert
 // setting, and the push programmes the person turns on and off.
 import { api } from './api.js';
+import { withCard } from './stepup.js';
 import { t, lang } from './i18n.js';
 import { nameFor } from './access.js';
 
@@ -84,7 +85,7 @@ async function programme(g, consent) {
     b.disabled = true;
     try {
       if (consent) await api('POST', `/api/v1/me/consents/${consent.id}/revoke`);
-      else await api('POST', '/api/v1/me/consents/push', { programme: g.code, valid_days: 365 });
+      else await withCard(() => api('POST', '/api/v1/me/consents/push', { programme: g.code, valid_days: 365 }));
       msg.textContent = consent ? t('push.turned-off', { name: pick(g.name) })
         : t('push.turned-on', { name: pick(g.name) });
       msg.className = 'notice ok';

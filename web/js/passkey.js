@@ -3,6 +3,7 @@
 // Adding a device needs the card in the session: after a passkey login the page asks
 // for it (the step-up) and then goes on.
 import { api, Problem } from './api.js';
+import { withCard } from './stepup.js';
 import { loggedIn, refresh } from './session.js';
 import { t, lang } from './i18n.js';
 
@@ -234,14 +235,7 @@ async function showPhoneCode() {
   const box = document.getElementById('phone-box');
   if (phoneTimer) clearTimeout(phoneTimer);
   try {
-    let c;
-    try {
-      c = await api('POST', '/api/v1/passkeys/phone-code');
-    } catch (e) {
-      if (!(e instanceof Problem && e.type === 'card-required')) throw e;
-      if (!(await stepUp(msg))) return;
-      c = await api('POST', '/api/v1/passkeys/phone-code');
-    }
+    const c = await withCard(() => api('POST', '/api/v1/passkeys/phone-code'));
     const doc = new DOMParser().parseFromString(c.svg, 'image/svg+xml');
     const svg = document.importNode(doc.documentElement, true);
     svg.setAttribute('aria-labelledby', 'phone-text-label');
@@ -338,26 +332,6 @@ async function createPasskey(name) {
   });
 }
 
-// The card, in this session: a Web eID token (or, in the demo, a virtual card's).
-let cardToken = null;
-
-export function setCardTokenMaker(fn) {
-  cardToken = fn;
-}
-
-async function stepUp(msg) {
-  const box = document.getElementById('devices-step-up');
-  box.hidden = false;
-  say(msg, 'devices.card-needed', {}, 'error');
-  const tokens = await cardToken();
-  if (!tokens) return false;
-  const { nonce } = await api('POST', '/api/v1/auth/challenge?step_up=true');
-  await api('POST', '/api/v1/auth/webeid', await tokens(nonce));
-  box.hidden = true;
-  await refresh();
-  return true;
-}
-
 async function addDevice(ev) {
   ev.preventDefault();
   const msg = document.getElementById('devices-message');
@@ -365,13 +339,7 @@ async function addDevice(ev) {
   const button = document.getElementById('devices-add-button');
   button.disabled = true;
   try {
-    try {
-      await createPasskey(name);
-    } catch (e) {
-      if (!(e instanceof Problem && e.type === 'card-required')) throw e;
-      if (!(await stepUp(msg))) return;
-      await createPasskey(name);
-    }
+    await withCard(() => createPasskey(name));
     say(msg, 'devices.added-ok', { name }, 'ok');
     await showDevices();
   } catch (e) {

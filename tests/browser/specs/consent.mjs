@@ -5,6 +5,7 @@
 import https from 'node:https';
 import path from 'node:path';
 import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { openSealed, replyKey } from '../../../web/js/seal.js';
 
 function expect(cond, what) {
@@ -13,6 +14,7 @@ function expect(cond, what) {
 
 const orgs = process.env.MADOTEST_ORGS;
 const mtlsPort = process.env.MADOTEST_MTLS_PORT;
+const db = process.env.MADOTEST_DB;
 
 // A call from the kakeibo-app service to Mado's mTLS listener.
 function service(pathname, body) {
@@ -111,6 +113,41 @@ export const checks = [
       await download.saveAs(file);
       const receipt = JSON.parse(readFileSync(file, 'utf8'));
       expect(receipt.signature && receipt.receipt.includes('"revoked"'), 'the receipt is not the withdrawal');
+    },
+  },
+  {
+    name: 'the card signed a while ago: approving asks for the card again, then goes through',
+    async run({ open, artifacts }) {
+      expect(orgs && mtlsPort && db, 'run with mado-testenv --access');
+      const ask = await service('/rp/v1/consent-requests', {
+        purpose: 'budget.planning', items: ['tax.income'],
+        redirect_uri: 'https://kakeibo.example/callback', state: 'st-43', valid_days: 30,
+      });
+      expect(ask.status === 201, `the request answered ${ask.status}`);
+      const page = await open({ locale: 'en-GB' });
+      let callback = null;
+      await page.route('https://kakeibo.example/**', (route) => {
+        callback = new URL(route.request().url());
+        route.fulfill({ status: 200, contentType: 'text/html', body: '<p>kakeibo</p>' });
+      });
+      await page.goto(`/${new URL(ask.body.approve_url).hash}`);
+      await page.waitForSelector('#login-demo-cards button[data-card="demo-rsa"]');
+      await page.click('#login-demo-cards button[data-card="demo-rsa"]');
+      await page.waitForSelector('[data-view="consent-request"][aria-busy="false"]:not([hidden]) #request-detail dl');
+      // This login's card signed 16 minutes ago (card_fresh_s is 900).
+      const moved = execFileSync('psql', ['-XAtq', db, '-c',
+        "UPDATE portal.sessions SET card_at = now() - interval '16 minutes' WHERE id_hash ="
+        + ' (SELECT id_hash FROM portal.sessions WHERE person_id IS NOT NULL'
+        + ' ORDER BY created_at DESC LIMIT 1) RETURNING 1'], { encoding: 'utf8' }).trim();
+      expect(moved === '1', 'the session was not found');
+      await page.click('#request-approve');
+      await page.waitForSelector('#step-up[open] button[data-card="demo-rsa"]');
+      expect(callback === null, 'the service was answered before the card');
+      await page.screenshot({ path: path.join(artifacts, 'consent-step-up-en.png') });
+      await page.click('#step-up button[data-card="demo-rsa"]');
+      await page.waitForFunction(() => window.location.hostname === 'kakeibo.example');
+      expect(callback && callback.searchParams.get('state') === 'st-43' && callback.searchParams.get('code'),
+        'no code came back after the card');
     },
   },
 ];

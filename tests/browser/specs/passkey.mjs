@@ -121,8 +121,8 @@ export const checks = [
       await authenticator(page);
       await page.fill('#devices-name', 'Tablet');
       await page.tap('#devices-add-button');
-      await page.waitForSelector('#devices-step-up:not([hidden]) button[data-card="demo-ec"]');
-      await page.tap('#devices-step-up button[data-card="demo-ec"]');
+      await page.waitForSelector('#step-up[open] button[data-card="demo-ec"]');
+      await page.tap('#step-up button[data-card="demo-ec"]');
       await page.waitForFunction(() => document.querySelectorAll('#devices-list li[data-device]').length === 2);
       expect((await sessionOf(page)).card === true, 'the step-up did not record the card');
       await page.screenshot({ path: path.join(artifacts, 'devices-step-up-ja-phone.png'), fullPage: true });
