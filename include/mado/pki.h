@@ -161,4 +161,9 @@ void mado_pki_card_id(struct mado_pki *pki, X509 *cert, struct mado_card_id *id)
 /* Reads one certificate (PEM or DER) from a file. */
 X509 *mado_pki_read_cert(const char *path);
 
+/* Whether an RSA modulus has the ROCA fingerprint (CVE-2017-15361: Infineon RSALib's
+   factorable keys, as on Estonia's ID cards of 2014 to 2017). For keys of 1984 bits and
+   more; card keys are refused with it (weak_key). */
+bool mado_pki_roca(const BIGNUM *n);
+
 #endif

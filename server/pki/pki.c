@@ -653,13 +653,16 @@ check_validity(X509 *cert, time_t now, struct mado_pki_result *res)
 	return MADO_PKI_PASS;
 }
 
-/* Card keys: RSA of at least 2048 bits, or EC on P-256, P-384 or P-521. */
+/* Card keys: RSA of at least 2048 bits without the ROCA fingerprint, or EC on P-256,
+   P-384 or P-521. */
 static enum mado_pki_reason
 check_key(X509 *cert, struct mado_pki_result *res)
 {
 	EVP_PKEY *pk = X509_get0_pubkey(cert);
+	BIGNUM *n = NULL;
 	char group[64];
 	size_t glen = 0;
+	bool roca;
 
 	if (pk == NULL)
 		return pki__fail(res, MADO_PKI_CERTIFICATE_DECODING, "no public key");
@@ -667,6 +670,13 @@ check_key(X509 *cert, struct mado_pki_result *res)
 		if (EVP_PKEY_get_bits(pk) < MIN_RSA_BITS)
 			return pki__fail(res, MADO_PKI_WEAK_KEY, "RSA key of %d bits",
 					 EVP_PKEY_get_bits(pk));
+		if (EVP_PKEY_get_bn_param(pk, OSSL_PKEY_PARAM_RSA_N, &n) != 1)
+			return pki__fail(res, MADO_PKI_CERTIFICATE_DECODING, "no RSA modulus");
+		roca = mado_pki_roca(n);
+		BN_free(n);
+		if (roca)
+			return pki__fail(res, MADO_PKI_WEAK_KEY,
+					 "RSA key with the ROCA fingerprint (CVE-2017-15361)");
 		return MADO_PKI_PASS;
 	}
 	if (EVP_PKEY_is_a(pk, "EC") &&

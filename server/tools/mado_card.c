@@ -27,6 +27,8 @@
 #include <unistd.h>
 
 #include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/param_build.h>
 #include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -40,6 +42,7 @@
 
 #include "mado/cli.h"
 #include "mado/err.h"
+#include "mado/pki.h"
 #include "mado/util.h"
 #include "mado/vcard.h"
 
@@ -69,6 +72,104 @@ path(char *out, size_t len, const char *dir, const char *file)
 		die("path too long: %s", dir);
 }
 
+/* One prime of 1024 bits as Infineon's RSALib made them: k * m + (65537^a mod m). */
+static BIGNUM *
+roca_prime(const BIGNUM *m, const BIGNUM *e, BN_CTX *ctx)
+{
+	BIGNUM *p = BN_new(), *a = BN_new(), *k = BN_new();
+
+	if (p == NULL || a == NULL || k == NULL)
+		die("out of memory");
+	for (;;) {
+		if (BN_rand(a, 64, BN_RAND_TOP_ANY, BN_RAND_BOTTOM_ANY) != 1 ||
+		    BN_mod_exp(p, e, a, m, ctx) != 1 ||
+		    BN_rand(k, 1024 - BN_num_bits(m), BN_RAND_TOP_ONE, BN_RAND_BOTTOM_ANY) != 1 ||
+		    BN_mul(k, k, m, ctx) != 1 || BN_add(p, p, k) != 1)
+			die("cannot make a prime");
+		/* 65537 must be invertible modulo p - 1. */
+		if (BN_num_bits(p) == 1024 && BN_mod_word(p, 65537) != 1 &&
+		    BN_check_prime(p, ctx, NULL) == 1)
+			break;
+	}
+	BN_free(a);
+	BN_free(k);
+	return p;
+}
+
+/* An RSA-2048 key with the ROCA fingerprint (CVE-2017-15361), its primes made as
+   RSALib made them for keys of this size (m the product of the first 126 primes), for
+   the tests of its refusal. */
+static EVP_PKEY *
+roca_key(void)
+{
+	BN_CTX *ctx = BN_CTX_new();
+	BIGNUM *m = BN_new(), *e = BN_new(), *p = NULL, *q = NULL, *n = BN_new(), *d = BN_new(),
+	       *p1 = BN_new(), *q1 = BN_new(), *phi = BN_new(), *dp = BN_new(), *dq = BN_new(),
+	       *qi = BN_new();
+	OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
+	OSSL_PARAM *params = NULL;
+	EVP_PKEY_CTX *pc = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL);
+	EVP_PKEY *k = NULL;
+	unsigned r, j, primes = 0;
+
+	if (ctx == NULL || m == NULL || e == NULL || n == NULL || d == NULL || p1 == NULL ||
+	    q1 == NULL || phi == NULL || dp == NULL || dq == NULL || qi == NULL || bld == NULL ||
+	    pc == NULL || BN_set_word(m, 1) != 1 || BN_set_word(e, 65537) != 1)
+		die("out of memory");
+	for (r = 2; primes < 126; r++) {
+		for (j = 2; j * j <= r && r % j != 0; j++)
+			;
+		if (j * j > r) {
+			if (BN_mul_word(m, r) != 1)
+				die("out of memory");
+			primes++;
+		}
+	}
+	do {
+		BN_free(p);
+		BN_free(q);
+		p = roca_prime(m, e, ctx);
+		q = roca_prime(m, e, ctx);
+		if (BN_mul(n, p, q, ctx) != 1)
+			die("cannot make a modulus");
+	} while (BN_num_bits(n) != 2048 || BN_cmp(p, q) == 0);
+	if (BN_sub(p1, p, BN_value_one()) != 1 || BN_sub(q1, q, BN_value_one()) != 1 ||
+	    BN_mul(phi, p1, q1, ctx) != 1 || BN_mod_inverse(d, e, phi, ctx) == NULL ||
+	    BN_mod(dp, d, p1, ctx) != 1 || BN_mod(dq, d, q1, ctx) != 1 ||
+	    BN_mod_inverse(qi, q, p, ctx) == NULL)
+		die("cannot make the private key");
+	if (!mado_pki_roca(n))
+		die("the key lacks the ROCA fingerprint");
+	if (OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, n) != 1 ||
+	    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, e) != 1 ||
+	    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_D, d) != 1 ||
+	    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_FACTOR1, p) != 1 ||
+	    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_FACTOR2, q) != 1 ||
+	    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_EXPONENT1, dp) != 1 ||
+	    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_EXPONENT2, dq) != 1 ||
+	    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_COEFFICIENT1, qi) != 1 ||
+	    (params = OSSL_PARAM_BLD_to_param(bld)) == NULL || EVP_PKEY_fromdata_init(pc) != 1 ||
+	    EVP_PKEY_fromdata(pc, &k, EVP_PKEY_KEYPAIR, params) != 1)
+		die("cannot make the key");
+	OSSL_PARAM_free(params);
+	OSSL_PARAM_BLD_free(bld);
+	EVP_PKEY_CTX_free(pc);
+	BN_clear_free(d);
+	BN_clear_free(p);
+	BN_clear_free(q);
+	BN_clear_free(p1);
+	BN_clear_free(q1);
+	BN_clear_free(phi);
+	BN_clear_free(dp);
+	BN_clear_free(dq);
+	BN_clear_free(qi);
+	BN_free(m);
+	BN_free(e);
+	BN_free(n);
+	BN_CTX_free(ctx);
+	return k;
+}
+
 static EVP_PKEY *
 new_key(const char *kind)
 {
@@ -76,6 +177,8 @@ new_key(const char *kind)
 
 	if (strcmp(kind, "rsa2048") == 0)
 		k = EVP_RSA_gen(2048);
+	else if (strcmp(kind, "rsa2048-roca") == 0)
+		k = roca_key();
 	else if (strcmp(kind, "rsa1024") == 0)
 		k = EVP_RSA_gen(1024);
 	else if (strcmp(kind, "p256") == 0)
@@ -381,7 +484,7 @@ cmd_issue(int argc, char **argv)
 	const char *same = NULL, *nb = NULL, *na = NULL, *ndays = "1825", *dir, *cname;
 	const char *serialarg = NULL;
 	const struct mado_cli_opt opts[] = {
-	    MADO_CLI_VALUE("key", "rsa2048|rsa1024|p256|p384", &kind,
+	    MADO_CLI_VALUE("key", "rsa2048|rsa2048-roca|rsa1024|p256|p384", &kind,
 			   "the card's key (default rsa2048, as JPKI's)"),
 	    MADO_CLI_VALUE("days", "N", &ndays, "validity in days from now (default 1825)"),
 	    MADO_CLI_VALUE("not-before", "TIME", &nb, "start of validity, instead of an hour ago"),
@@ -398,7 +501,7 @@ cmd_issue(int argc, char **argv)
 	char *args[2];
 	struct mado_cli cli = {
 	    .name = "mado-card issue",
-	    .synopsis = "DIR NAME [--key rsa2048|rsa1024|p256|p384] [--days N]\n"
+	    .synopsis = "DIR NAME [--key rsa2048|rsa2048-roca|rsa1024|p256|p384] [--days N]\n"
 			"                       [--not-before TIME] [--not-after TIME] [--eku "
 			"none|clientauth|email]\n"
 			"                       [--ku sign|encipher|none] [--policy OID|none] "

@@ -463,6 +463,10 @@ test_card_failures(void **state)
 	expect_login("smime", 401, "card-wrong-purpose", "wrong_purpose");
 	card("weak", "--key rsa1024");
 	expect_login("weak", 401, "card-wrong-purpose", "weak_key");
+	/* An RSA-2048 key as Infineon's RSALib made them (ROCA, CVE-2017-15361): its private
+	   key follows from the public one. */
+	card("roca", "--key rsa2048-roca");
+	expect_login("roca", 401, "card-wrong-purpose", "weak_key");
 	card("unregistered", NULL);
 	expect_login("unregistered", 401, "card-not-registered", NULL);
 }
