@@ -9,7 +9,7 @@ const SHELL = [
   '/icons/icon-192.png', '/icons/icon-512.png',
   '/css/tokens.css', '/css/app.css',
   '/i18n/ja.json', '/i18n/en.json',
-  '/js/app.js', '/js/api.js', '/js/i18n.js', '/js/session.js', '/js/login.js', '/js/logins.js',
+  '/js/app.js', '/js/api.js', '/js/dom.js', '/js/i18n.js', '/js/session.js', '/js/login.js', '/js/logins.js',
   '/js/sessions.js', '/js/idle.js', '/js/access.js', '/js/notices.js', '/js/consents.js',
   '/js/mydata.js', '/js/seal.js', '/js/passkey.js', '/js/stepup.js', '/js/offline.js',
 ];

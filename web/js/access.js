@@ -4,6 +4,7 @@
 import { api } from './api.js';
 import { t, lang } from './i18n.js';
 import { verifyBundle } from './tlog.js';
+import { el } from './dom.js';
 
 let catalogue = null;
 let next = '';
@@ -60,13 +61,6 @@ function reasonText(code) {
   const key = `access.reason.${code}`;
   const s = t(key);
   return s === key ? t('access.reason.other', { code }) : s;
-}
-
-function el(tag, cls, text) {
-  const e = document.createElement(tag);
-  if (cls) e.className = cls;
-  if (text !== undefined) e.textContent = text;
-  return e;
 }
 
 function badge(entry) {

@@ -4,13 +4,7 @@ import { api } from './api.js';
 import { withCard } from './stepup.js';
 import { t, lang } from './i18n.js';
 import { nameFor } from './access.js';
-
-function el(tag, cls, text) {
-  const e = document.createElement(tag);
-  if (cls) e.className = cls;
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
+import { el } from './dom.js';
 
 function when(s) {
   return s ? new Date(s).toLocaleString(lang() === 'ja' ? 'ja-JP' : 'en-GB') : '';

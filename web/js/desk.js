@@ -8,6 +8,7 @@ import { init as initI18n, setLang, t, lang, apply } from './i18n.js';
 import { Problem, request } from './api.js';
 import { hasWebeid, webeidToken } from './webeid.js';
 import { readMyData } from './mydata.js';
+import { el } from './dom.js';
 
 const VIEWS = ['login', 'start', 'card', 'menu', 'info', 'log', 'notices', 'consents', 'receipt'];
 const IN_VISIT = new Set(['menu', 'info', 'log', 'notices', 'consents', 'receipt']);
@@ -17,13 +18,6 @@ let visit = null; // { id, nonce, csrf, endsAt, warnAt }
 let clock = 0;
 
 const $ = (id) => document.getElementById(id);
-
-function el(tag, cls, text) {
-  const e = document.createElement(tag);
-  if (cls) e.className = cls;
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
 
 // Requests: the staff session's token on /staff/ paths, the visit's on the resident's.
 function call(method, path, body) {

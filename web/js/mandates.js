@@ -5,6 +5,7 @@
 import { api, Problem } from './api.js';
 import { withCard } from './stepup.js';
 import { t, lang } from './i18n.js';
+import { el } from './dom.js';
 
 export const THEMES = ['access-log', 'my-information', 'notices', 'withdraw-consents', 'disputes'];
 // The theme each page needs when a proxy acts for someone; pages without one are the
@@ -18,13 +19,6 @@ export const ROUTE_THEME = {
   consent: 'withdraw-consents',
   notices: 'notices',
 };
-
-function el(tag, cls, text) {
-  const e = document.createElement(tag);
-  if (cls) e.className = cls;
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
 
 function day(iso) {
   return iso ? new Date(iso).toLocaleDateString(lang() === 'ja' ? 'ja-JP' : 'en-GB') : '';

@@ -7,13 +7,7 @@
 import { api } from './api.js';
 import { t, lang } from './i18n.js';
 import { replyKey, openSealed } from './seal.js';
-
-function el(tag, cls, text) {
-  const e = document.createElement(tag);
-  if (cls) e.className = cls;
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
+import { el } from './dom.js';
 
 const name = (o) => (lang() === 'ja' ? o.name_ja : o.name_en);
 

@@ -1,13 +1,7 @@
 // What a register version says, in words: shared by the public registers page and the
 // supervisor's pages (supervisor-registers.js).
 import { t, lang } from './i18n.js';
-
-export function el(tag, cls, text) {
-  const e = document.createElement(tag);
-  if (cls) e.className = cls;
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
+import { el } from './dom.js';
 
 export function when(iso) {
   if (!iso) return '';

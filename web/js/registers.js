@@ -3,7 +3,8 @@
 // them; an access-log entry names the version it was served under.
 import { init as initI18n, setLang, t, apply } from './i18n.js';
 import { api } from './api.js';
-import { el, when, contentList } from './registers-view.js';
+import { when, contentList } from './registers-view.js';
+import { el } from './dom.js';
 
 const $ = (id) => document.getElementById(id);
 

@@ -1,19 +1,14 @@
 // Plots for the supervisor's statistics: SVG drawn from the data, readable without
 // colour (each series has its own hatching as well as its own shade, and every bar is
 // labelled with its number), each beside a table of the same numbers.
+import { el } from './dom.js';
+
 const NS = 'http://www.w3.org/2000/svg';
 let uid = 0;
 
 function svgEl(tag, attrs = {}, text) {
   const e = document.createElementNS(NS, tag);
   for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, String(v));
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
-
-function el(tag, cls, text) {
-  const e = document.createElement(tag);
-  if (cls) e.className = cls;
   if (text !== undefined) e.textContent = text;
   return e;
 }

@@ -12,7 +12,8 @@
 // two-person-rule problem shows as the message.
 import { t } from './i18n.js';
 import { api } from './api.js';
-import { el, when, contentList } from './registers-view.js';
+import { when, contentList } from './registers-view.js';
+import { el } from './dom.js';
 
 function caller(ctx) {
   return (ctx && ctx.call) || api;

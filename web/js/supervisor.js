@@ -7,6 +7,7 @@
 import { init as initI18n, setLang, t, lang, apply } from './i18n.js';
 import { Problem, request } from './api.js';
 import { chart } from './supervisor-charts.js';
+import { el } from './dom.js';
 
 const VIEWS = ['login', 'overview', 'statistics', 'anomalies', 'anomaly', 'disputes', 'dispute',
   'seals', 'registers', 'reveals'];
@@ -15,13 +16,6 @@ let staff = null; // { staff, organisation, role, csrf_token }
 let current = { view: '', id: '' };
 
 const $ = (id) => document.getElementById(id);
-
-function el(tag, cls, text) {
-  const e = document.createElement(tag);
-  if (cls) e.className = cls;
-  if (text !== undefined && text !== null) e.textContent = text;
-  return e;
-}
 
 // Requests: the staff session's token on every change.
 function call(method, path, body) {

@@ -4,16 +4,10 @@
 import { init as initI18n, setLang, t } from './i18n.js';
 import { api } from './api.js';
 import { chart } from './supervisor-charts.js';
+import { el } from './dom.js';
 
 let data = null;
 const $ = (id) => document.getElementById(id);
-
-function el(tag, cls, text) {
-  const e = document.createElement(tag);
-  if (cls) e.className = cls;
-  if (text !== undefined && text !== null) e.textContent = text;
-  return e;
-}
 
 function count(v) {
   if (v === null) {
