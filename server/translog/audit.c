@@ -24,6 +24,8 @@ static struct mado_db_stmt Q_LEAVES =
 		 " c_id, c_consent_id, c_person_id, c_at_us, c_actor, c_channel, c_type,"
 		 " c_prev_status, c_new_status FROM portal.tlog_audit_leaves($1::bigint, $2::int)",
 		 2);
+/* Q_LEAVES' columns: the leaf's, then its record's, as translog__record reads them. */
+enum { LEAF_IDX, LEAF_KIND, LEAF_SALT, LEAF_RECORD };
 static struct mado_db_stmt Q_STORED =
     MADO_DB_STMT("tlog_audit_stored",
 		 "SELECT s.size, encode(c.root, 'hex') AS root FROM portal.tlog_state s"
@@ -243,18 +245,18 @@ mado_translog_audit(const struct mado_config *cfg, struct mado_db *db, FILE *out
 			goto out;
 		}
 		for (i = 0; i < n; i++) {
-			if (strtoull(PQgetvalue(res, i, 0), NULL, 10) != a->i) {
+			if (strtoull(PQgetvalue(res, i, LEAF_IDX), NULL, 10) != a->i) {
 				fprintf(out, "index %llu: the leaf is missing\n",
 					(unsigned long long)a->i);
 				rc = MADO_E_CONFLICT;
-			} else if ((rec = translog__record(PQgetvalue(res, i, 1), res, i, 3)) ==
-				   NULL) {
+			} else if ((rec = translog__record(PQgetvalue(res, i, LEAF_KIND), res, i,
+							   LEAF_RECORD)) == NULL) {
 				fprintf(out, "index %llu: its %s record is gone\n",
-					(unsigned long long)a->i, PQgetvalue(res, i, 1));
+					(unsigned long long)a->i, PQgetvalue(res, i, LEAF_KIND));
 				rc = MADO_E_CONFLICT;
-			} else if (!unhex(PQgetvalue(res, i, 2), salt, 16) ||
-				   (why = translog__leaf_hash(PQgetvalue(res, i, 1), rec, salt,
-							      h)) != NULL) {
+			} else if (!unhex(PQgetvalue(res, i, LEAF_SALT), salt, 16) ||
+				   (why = translog__leaf_hash(PQgetvalue(res, i, LEAF_KIND), rec,
+							      salt, h)) != NULL) {
 				fprintf(out, "index %llu: its record cannot be encoded\n",
 					(unsigned long long)a->i);
 				rc = MADO_E_CONFLICT;

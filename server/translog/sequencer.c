@@ -307,13 +307,24 @@ push(int T, const unsigned char h[32])
 	return push(T + 1, up);
 }
 
+/* The columns of portal.tlog_take: the queue's row, then the access record's columns
+   (TLOG_ACCESS_COLS of them), then the consent event's; a record's are null when it is
+   the other kind. */
+enum {
+	TAKE_SEQ,
+	TAKE_KIND,
+	TAKE_RECORD_ID,
+	TAKE_PERSON_ID,
+	TAKE_RECORD,
+};
+
 /* Whether the record of take's row i is gone (its columns are null). */
 static bool
 record_gone(const PGresult *res, int i)
 {
-	bool consent = strcmp(PQgetvalue(res, i, 1), "consent") == 0;
+	bool consent = strcmp(PQgetvalue(res, i, TAKE_KIND), "consent") == 0;
 
-	return PQgetisnull(res, i, consent ? 4 + TLOG_ACCESS_COLS : 4);
+	return PQgetisnull(res, i, TAKE_RECORD + (consent ? TLOG_ACCESS_COLS : 0));
 }
 
 /* One batch; *taken gets how many pending rows it took. */
@@ -372,17 +383,18 @@ batch(int *taken)
 	/* The keys first: the database writes the leaves' rows while their hashes are
 	   computed here. */
 	for (i = 0; i < n; i++) {
-		arr_add(&seqs, PQgetvalue(res, i, 0), 8);
+		arr_add(&seqs, PQgetvalue(res, i, TAKE_SEQ), 8);
 		if (record_gone(res, i)) {
 			/* It cannot be (the log is append-only): it leaves the queue without a
 			   leaf, and the audit would say so. */
 			mado_log_err(NULL, "transparency log: a pending %s record is missing",
-				     PQgetvalue(res, i, 1));
+				     PQgetvalue(res, i, TAKE_KIND));
 			continue;
 		}
-		arr_add(&kinds, PQgetvalue(res, i, 1), strlen(PQgetvalue(res, i, 1)));
-		arr_add(&ids, PQgetvalue(res, i, 2), 8);
-		arr_add(&people, PQgetvalue(res, i, 3), 16);
+		kind = PQgetvalue(res, i, TAKE_KIND);
+		arr_add(&kinds, kind, strlen(kind));
+		arr_add(&ids, PQgetvalue(res, i, TAKE_RECORD_ID), 8);
+		arr_add(&people, PQgetvalue(res, i, TAKE_PERSON_ID), 16);
 		leaves++;
 	}
 	arr_end(&seqs, (uint32_t)n);
@@ -412,8 +424,8 @@ batch(int *taken)
 	for (i = 0, j = 0; i < n; i++) {
 		if (record_gone(res, i))
 			continue;
-		kind = PQgetvalue(res, i, 1);
-		if ((why = translog__leaf_of_row(kind, res, i, 4, salts + (size_t)j * 16,
+		kind = PQgetvalue(res, i, TAKE_KIND);
+		if ((why = translog__leaf_of_row(kind, res, i, TAKE_RECORD, salts + (size_t)j * 16,
 						 &S.leaf)) != NULL) {
 			mado_log_err(NULL, "transparency log: a %s record cannot be a leaf: %s",
 				     kind, why);
