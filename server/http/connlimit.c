@@ -21,12 +21,12 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include <openssl/rand.h>
 #include <openssl/ssl.h>
 
 #include "mado/err.h"
 #include "mado/http.h"
 #include "mado/log.h"
+#include "mado/util.h"
 #include "http_int.h"
 
 #define BUCKETS (1u << 16)
@@ -129,7 +129,7 @@ http__connlimit_init(const struct mado_config *cfg)
 		atomic_store(&clients.count[i], 0);
 	if (clients.limit == 0)
 		return MADO_OK;
-	if (RAND_bytes((unsigned char *)clients.key, sizeof(clients.key)) != 1)
+	if (mado_random(clients.key, sizeof(clients.key)) != 0)
 		return MADO_E_INTERNAL;
 	if (clients.ex_index < 0 &&
 	    (clients.ex_index = SSL_get_ex_new_index(0, NULL, NULL, NULL, slot_free)) < 0)

@@ -304,7 +304,7 @@ random_serial(X509 *x)
 	unsigned char raw[12];
 	BIGNUM *bn;
 
-	if (RAND_bytes(raw, sizeof(raw)) != 1)
+	if (mado_random(raw, sizeof(raw)) != 0)
 		die("no randomness");
 	raw[0] &= 0x7f; /* positive */
 	raw[0] |= 0x10; /* and of a fixed length */
@@ -322,7 +322,7 @@ opaque_subject(X509_NAME *n)
 	char cn[22];
 	size_t i;
 
-	if (RAND_bytes(raw, sizeof(raw)) != 1)
+	if (mado_random(raw, sizeof(raw)) != 0)
 		die("no randomness");
 	for (i = 0; i < sizeof(raw); i++)
 		cn[i] = alpha[raw[i] % (sizeof(alpha) - 1)];

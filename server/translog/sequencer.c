@@ -31,7 +31,6 @@
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
-#include <openssl/rand.h>
 
 #include "mado/err.h"
 #include "mado/json.h"
@@ -372,7 +371,7 @@ batch(int *taken)
 	if ((rc = load_edge(size)) != MADO_OK)
 		goto fail;
 	salts = mado_xmalloc((size_t)n * 16);
-	if (RAND_bytes(salts, n * 16) != 1) {
+	if (mado_random(salts, (size_t)n * 16) != 0) {
 		rc = MADO_E_INTERNAL;
 		goto fail;
 	}
