@@ -827,11 +827,38 @@ test_refused_fetches_do_not_flood_notices(void **state)
 	th_resp_free(&r);
 }
 
+/* A new request of kakeibo-app (its id in req, the path of its decision in path); then
+   approving it, turning a push programme on and resuming consent, each refused 403 with
+   problem type `type`. */
+static void
+grants_refused(const char *consent, const char *type, char req[40], char path[160])
+{
+	char body[512];
+	struct th_resp r;
+
+	snprintf(body, sizeof(body),
+		 "{\"purpose\":\"budget.planning\",\"items\":[\"tax.income\"],\"redirect_uri\":"
+		 "\"https://kakeibo.example/callback\",\"state\":\"x\"}");
+	assert_int_equal(org_call("kakeibo-app", "/rp/v1/consent-requests", body, &r), 201);
+	snprintf(req, 40, "%s", member(&r, "id"));
+	snprintf(path, 160, "/api/v1/me/consent-requests/%s/decision", req);
+	th_resp_free(&r);
+	assert_int_equal(
+	    as_alice("POST", path, "{\"approve\":true,\"items\":[\"tax.income\"]}", &r), 403);
+	assert_string_equal(th_type(&r), type);
+	th_resp_free(&r);
+	assert_int_equal(as_alice("POST", "/api/v1/me/consents/push",
+				  "{\"programme\":\"benefit-eligibility\"}", &r),
+			 403);
+	assert_string_equal(th_type(&r), type);
+	th_resp_free(&r);
+	change(consent, "resume", 403);
+}
+
 static void
 test_only_own_session_grants(void **state)
 {
-	char consent[40], body[512], path[160], req[40], reason[32];
-	struct th_resp r;
+	char consent[40], path[160], req[40], reason[32];
 
 	(void)state;
 	(void)consent_for("kakeibo-app", "budget.planning", "[\"tax.income\"]", "[\"tax.income\"]",
@@ -840,22 +867,7 @@ test_only_own_session_grants(void **state)
 	assert_int_equal(
 	    scalar("UPDATE portal.sessions SET channel = 'desk' WHERE person_id = '%s'", alice.id),
 	    1);
-	snprintf(body, sizeof(body),
-		 "{\"purpose\":\"budget.planning\",\"items\":[\"tax.income\"],\"redirect_uri\":"
-		 "\"https://kakeibo.example/callback\",\"state\":\"x\"}");
-	assert_int_equal(org_call("kakeibo-app", "/rp/v1/consent-requests", body, &r), 201);
-	snprintf(req, sizeof(req), "%s", member(&r, "id"));
-	snprintf(path, sizeof(path), "/api/v1/me/consent-requests/%s/decision", req);
-	th_resp_free(&r);
-	assert_int_equal(
-	    as_alice("POST", path, "{\"approve\":true,\"items\":[\"tax.income\"]}", &r), 403);
-	assert_string_equal(th_type(&r), "own-session-only");
-	th_resp_free(&r);
-	assert_int_equal(as_alice("POST", "/api/v1/me/consents/push",
-				  "{\"programme\":\"benefit-eligibility\"}", &r),
-			 403);
-	th_resp_free(&r);
-	change(consent, "resume", 403);
+	grants_refused(consent, "own-session-only", req, path);
 	/* Helping to withdraw is a desk visit's theme, but no visit stands behind this
 	   session: it may do nothing, and nothing is recorded for it. */
 	change(consent, "revoke", 403);
@@ -888,7 +900,7 @@ test_only_own_session_grants(void **state)
 static void
 test_grants_need_a_recent_card(void **state)
 {
-	char consent[40], body[512], path[160], req[40], nonce[64], *tok;
+	char consent[40], path[160], req[40], nonce[64], *tok;
 	long consents;
 	struct th_resp r;
 
@@ -902,23 +914,7 @@ test_grants_need_a_recent_card(void **state)
 				" WHERE person_id = '%s' AND card_at IS NOT NULL",
 				alice.id),
 			 1);
-	snprintf(body, sizeof(body),
-		 "{\"purpose\":\"budget.planning\",\"items\":[\"tax.income\"],\"redirect_uri\":"
-		 "\"https://kakeibo.example/callback\",\"state\":\"x\"}");
-	assert_int_equal(org_call("kakeibo-app", "/rp/v1/consent-requests", body, &r), 201);
-	snprintf(req, sizeof(req), "%s", member(&r, "id"));
-	snprintf(path, sizeof(path), "/api/v1/me/consent-requests/%s/decision", req);
-	th_resp_free(&r);
-	assert_int_equal(
-	    as_alice("POST", path, "{\"approve\":true,\"items\":[\"tax.income\"]}", &r), 403);
-	assert_string_equal(th_type(&r), "card-required");
-	th_resp_free(&r);
-	assert_int_equal(as_alice("POST", "/api/v1/me/consents/push",
-				  "{\"programme\":\"benefit-eligibility\"}", &r),
-			 403);
-	assert_string_equal(th_type(&r), "card-required");
-	th_resp_free(&r);
-	change(consent, "resume", 403);
+	grants_refused(consent, "card-required", req, path);
 	assert_int_equal(scalar("SELECT count(*) FROM portal.consent_requests WHERE id = '%s' AND"
 				" status = 'pending'",
 				req),
