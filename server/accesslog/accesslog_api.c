@@ -291,7 +291,7 @@ log_export(struct mado_req *rq)
 	struct accesslog_filter f;
 	struct filter_buf b;
 	struct mado_text t = {0};
-	struct mado_jw w;
+	struct mado_jw w = {0};
 	struct mado_text ids = {0};
 	struct page pg = {.w = csv ? NULL : &w,
 			  .t = &t,

@@ -330,11 +330,13 @@ acquire(struct db_pool *pool, struct mado_db **out)
 		struct waiter w = {.db = NULL, .next = NULL}, **pp;
 
 		pthread_cond_init(&w.cv, &pool->ca);
+		/* The waiter lives on this stack while it waits: it leaves the queue (handed a
+		   connection, or timed out below) before this function returns. */
 		if (pool->tail != NULL)
 			pool->tail->next = &w;
 		else
-			pool->head = &w;
-		pool->tail = &w;
+			pool->head = &w; /* cppcheck-suppress autoVariables */
+		pool->tail = &w;         /* cppcheck-suppress autoVariables */
 		pool->waiting++;
 		while (w.db == NULL && rc != ETIMEDOUT)
 			rc = pthread_cond_timedwait(&w.cv, &pool->mu, &deadline);

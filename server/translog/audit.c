@@ -149,10 +149,10 @@ exported(const struct mado_config *cfg, FILE *out, struct mado_tlog_checkpoint *
 		fprintf(out, "no exported checkpoint yet (%s)\n", path);
 		return false;
 	}
-	note = NULL;
+	note = mado_xmalloc(cap = 8192);
 	for (;;) {
 		if (len + 4096 + 1 > cap) {
-			cap = cap * 2 + 8192;
+			cap *= 2;
 			note = mado_xrealloc(note, cap);
 		}
 		k = fread(note + len, 1, 4096, f);

@@ -222,14 +222,15 @@ done:
 static char **
 csv_record(const char **p, const char *end, size_t *ncells)
 {
-	char **cells = NULL, *cell;
+	char **cells = NULL, **grown, *cell;
 	size_t n = 0, len;
 	const char *s = *p;
 
 	for (;;) {
-		if ((cells = realloc(cells, (n + 1) * sizeof(*cells))) == NULL ||
+		if ((grown = realloc(cells, (n + 1) * sizeof(*cells))) == NULL ||
 		    (cell = malloc((size_t)(end - s) + 1)) == NULL)
 			abort();
+		cells = grown;
 		len = 0;
 		if (s < end && *s == '"') {
 			for (s++;; s++) {

@@ -87,9 +87,14 @@ main(int argc, char **argv)
 		while ((de = readdir(d)) != NULL) {
 			if (de->d_name[0] == '.')
 				continue;
-			if (n == cap &&
-			    (names = realloc(names, (cap = cap * 2 + 64) * sizeof(*names))) == NULL)
-				abort();
+			if (n == cap) {
+				char **grown =
+				    realloc(names, (cap = cap * 2 + 64) * sizeof(*names));
+
+				if (grown == NULL)
+					abort();
+				names = grown;
+			}
 			if ((names[n++] = strdup(de->d_name)) == NULL)
 				abort();
 		}

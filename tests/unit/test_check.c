@@ -78,9 +78,10 @@ test_table(void **state)
 		fd.name = "value";
 		for (i = 0; i < MADO_NELEM(kinds) && strcmp(kinds[i].name, f[1]) != 0; i++)
 			;
-		if (i == MADO_NELEM(kinds))
+		if (i < MADO_NELEM(kinds))
+			fd.kind = kinds[i].kind;
+		else
 			fail_msg("check.tsv line %d: no kind %s", lineno, f[1]);
-		fd.kind = kinds[i].kind;
 		fd.min = strcmp(f[2], "-") == 0 ? 0 : atoll(f[2]);
 		fd.max = strcmp(f[3], "-") == 0 ? 0 : atoll(f[3]);
 		unescape(f[4]);
