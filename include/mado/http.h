@@ -245,6 +245,10 @@ void mado_http_header(struct mado_req *rq, const char *name, const char *value);
 /* Problems: the detail (for `return mado_http_fail(rq, E, "...")`), and extension
    members, e.g. `reason` or `field`. Each returns err, or nothing. */
 int mado_http_fail(struct mado_req *rq, int err, const char *fmt, ...) MADO_PRINTF(3, 4);
+/* MADO_OK when the person's card signed in this session lately (actor.card), else 403
+   card-required: the step-up that needs_card routes, and acts that need the card only
+   for some bodies (approving a consent request), answer alike. */
+int mado_http_need_card(struct mado_req *rq);
 void mado_http_ext(struct mado_req *rq, const char *name, const char *value);
 void mado_http_ext_int(struct mado_req *rq, const char *name, long long value);
 /* A problem naming where input is wrong: bad->err with `field` (and `index`). */

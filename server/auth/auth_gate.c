@@ -257,9 +257,8 @@ person_admit(struct mado_req *rq)
 	/* Granting consent, adding a device or a proxy mandate needs the card, signed in
 	   this session lately: a passkey, a phone or an old signature does not do. The page
 	   asks for the card (the step-up). */
-	if (rq->route->needs_card && !rq->actor.card)
-		return mado_http_fail(rq, MADO_E_CARD_REQUIRED,
-				      "confirm with your card in this session first");
+	if (rq->route->needs_card && (rc = mado_http_need_card(rq)) != MADO_OK)
+		return rc;
 	return helped(rq);
 }
 

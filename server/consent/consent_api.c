@@ -309,9 +309,8 @@ request_decide(struct mado_req *rq)
 		if (strcmp(rq->actor.channel, "self") != 0)
 			return MADO_E_OWN_SESSION_ONLY;
 		/* As the routes marked needs_card: refusing needs no card, granting does. */
-		if (!rq->actor.card)
-			return mado_http_fail(rq, MADO_E_CARD_REQUIRED,
-					      "confirm with your card in this session first");
+		if ((rc = mado_http_need_card(rq)) != MADO_OK)
+			return rc;
 		if (mado_http_member(rq, "items") == NULL) {
 			mado_http_ext(rq, "field", "items");
 			return mado_http_fail(rq, MADO_E_VALIDATION,

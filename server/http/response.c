@@ -208,6 +208,15 @@ mado_http_fail(struct mado_req *rq, int err, const char *fmt, ...)
 	return err;
 }
 
+int
+mado_http_need_card(struct mado_req *rq)
+{
+	if (rq->actor.card)
+		return MADO_OK;
+	return mado_http_fail(rq, MADO_E_CARD_REQUIRED,
+			      "confirm with your card in this session first");
+}
+
 static cJSON *
 ext_object(struct mado_req *rq, const char *name)
 {
