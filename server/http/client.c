@@ -102,7 +102,7 @@ is_trusted(const char *s, size_t len)
 	struct net a;
 	size_t i;
 
-	if (!parse_addr(s, len, &a))
+	if (trusted.n == 0 || !parse_addr(s, len, &a))
 		return false;
 	for (i = 0; i < trusted.n; i++)
 		if (net_contains(&trusted.nets[i], &a))
@@ -155,7 +155,9 @@ http__client_resolve(const char *peer, const char *const *xff, size_t nxff, char
 	const char *h, *e, *s;
 	size_t i, n;
 
-	snprintf(out, len, "%s", peer);
+	n = strnlen(peer, len - 1); /* not snprintf: this runs on every request */
+	memcpy(out, peer, n);
+	out[n] = '\0';
 	if (!is_trusted(peer, strlen(peer)))
 		return; /* anyone may send the header: only a trusted proxy's counts */
 	/* From the nearest hop back: the first address that is not a trusted proxy. */

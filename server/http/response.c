@@ -62,6 +62,25 @@ http__response_init(const struct mado_config *cfg)
 	return n > 0 && (size_t)n < sizeof(csp_html) ? MADO_OK : MADO_E_INTERNAL;
 }
 
+/* Request ids come from a pool each thread refills 64 ids at a time: a DRBG call per
+   request was a tenth of a request's time. An id is public once its response leaves, so
+   the bytes waiting in the pool hide nothing. */
+static int
+request_id_bytes(unsigned char out[16])
+{
+	static __thread unsigned char pool[1024];
+	static __thread size_t left;
+
+	if (left < 16) {
+		if (mado_random(pool, sizeof(pool)) != 0)
+			return -1;
+		left = sizeof(pool);
+	}
+	left -= 16;
+	memcpy(out, pool + left, 16);
+	return 0;
+}
+
 void
 http__req_init(struct mado_req *rq, struct mg_connection *conn)
 {
@@ -73,7 +92,7 @@ http__req_init(struct mado_req *rq, struct mg_connection *conn)
 	rq->ri = conn != NULL ? mg_get_request_info(conn) : NULL;
 	rq->status = 500;
 	rq->cache = MADO_CACHE_NO_STORE;
-	if (mado_random(raw, sizeof(raw)) != 0)
+	if (request_id_bytes(raw) != 0)
 		memset(raw, 0, sizeof(raw)); /* RAND failed: the id only loses uniqueness */
 	mado_b64url(raw, sizeof(raw), rq->id);
 	http__client_of(rq);
@@ -365,47 +384,88 @@ keep_alive(struct mado_req *rq)
 	return rq->ri->http_version != NULL && strcmp(rq->ri->http_version, "1.1") == 0;
 }
 
+/* The Date header's text, formatted once a second per thread. */
+static const char *
+http_date(void)
+{
+	static __thread time_t at = -1;
+	static __thread char date[40];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	if (now != at) {
+		gmtime_r(&now, &tm);
+		strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+		at = now;
+	}
+	return date;
+}
+
+static void
+put_uint(struct mado_text *t, unsigned long long v)
+{
+	char d[24];
+	size_t n = 0;
+
+	do {
+		d[sizeof(d) - 1 - n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v > 0);
+	mado_text_append(t, d + sizeof(d) - n, n);
+}
+
+/* Built by appending, not by printf: the head is written on every response, and parsing
+   a format for it cost more than the rest of the head. */
 void
 http__response_bytes(const struct mado_req *rq, bool alive, struct mado_text *t)
 {
 	const char *type = rq->content_type;
 	bool html, has_body = rq->status != 204 && rq->status != 304;
-	char date[40], cache[64];
-	struct tm tm;
-	time_t now;
 
+	mado_text_reserve(t, 2048 + rq->headers.len + (has_body ? rq->out.len : 0));
+	mado_text_puts(t, "HTTP/1.1 ");
+	put_uint(t, rq->status > 0 ? (unsigned)rq->status : 0);
+	mado_text_puts(t, " ");
+	mado_text_puts(t, reason(rq->status));
+	mado_text_puts(t, "\r\nDate: ");
+	mado_text_puts(t, http_date());
+	mado_text_puts(t, "\r\nX-Request-Id: ");
+	mado_text_puts(t, rq->id);
+	mado_text_puts(t, alive ? "\r\nConnection: keep-alive" : "\r\nConnection: close");
 	/* Only a success is cached: a problem (503 while the database is away) never is. */
-	if (rq->cache == MADO_CACHE_PUBLIC && rq->status == 200)
-		snprintf(cache, sizeof(cache), "public, max-age=%d%s", rq->cache_max_age,
-			 rq->cache_immutable ? ", immutable" : "");
-	else
-		snprintf(cache, sizeof(cache), "%s",
-			 rq->cache == MADO_CACHE_NO_STORE ? "no-store" : "no-cache");
-	now = time(NULL);
-	gmtime_r(&now, &tm);
-	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+	if (rq->cache == MADO_CACHE_PUBLIC && rq->status == 200) {
+		mado_text_puts(t, "\r\nCache-Control: public, max-age=");
+		put_uint(t, rq->cache_max_age > 0 ? (unsigned)rq->cache_max_age : 0);
+		if (rq->cache_immutable)
+			mado_text_puts(t, ", immutable");
+	} else {
+		mado_text_puts(t, rq->cache == MADO_CACHE_NO_STORE ? "\r\nCache-Control: no-store"
+								   : "\r\nCache-Control: no-cache");
+	}
+	mado_text_puts(t, "\r\n");
+	mado_text_puts(t, common_headers);
 	html = type != NULL && strncmp(type, "text/html", 9) == 0;
 	/* The service worker's script gets the pages' policy: its own fetches of the shell
 	   (connect-src 'self') are what it is for. */
 	html = html || (rq->ri != NULL && rq->ri->local_uri != NULL &&
 			strcmp(rq->ri->local_uri, "/sw.js") == 0);
-	mado_text_printf(t,
-			 "HTTP/1.1 %d %s\r\nDate: %s\r\nX-Request-Id: %s\r\nConnection: %s\r\n"
-			 "Cache-Control: %s\r\n%s%s",
-			 rq->status, reason(rq->status), date, rq->id,
-			 alive ? "keep-alive" : "close", cache, common_headers,
-			 html ? csp_html : CSP_API);
+	mado_text_puts(t, html ? csp_html : CSP_API);
 	if (has_body) {
-		/* Text is UTF-8, said once: a type that already has parameters keeps them. */
-		if (type != NULL)
-			mado_text_printf(t, "Content-Type: %s%s\r\n", type,
-					 strchr(type, ';') == NULL &&
-						 (strncmp(type, "text/", 5) == 0 ||
-						  strcmp(type, "application/json") == 0 ||
-						  strcmp(type, "application/problem+json") == 0)
-					     ? "; charset=utf-8"
-					     : "");
-		mado_text_printf(t, "Content-Length: %zu\r\n", rq->out.len);
+		if (type != NULL) {
+			mado_text_puts(t, "Content-Type: ");
+			mado_text_puts(t, type);
+			/* Text is UTF-8, said once: a type that already has parameters keeps
+			   them. */
+			if (strchr(type, ';') == NULL &&
+			    (strncmp(type, "text/", 5) == 0 ||
+			     strcmp(type, "application/json") == 0 ||
+			     strcmp(type, "application/problem+json") == 0))
+				mado_text_puts(t, "; charset=utf-8");
+			mado_text_puts(t, "\r\n");
+		}
+		mado_text_puts(t, "Content-Length: ");
+		put_uint(t, rq->out.len);
+		mado_text_puts(t, "\r\n");
 	}
 	if (rq->headers.len > 0)
 		mado_text_append(t, rq->headers.buf, rq->headers.len);
