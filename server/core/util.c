@@ -262,16 +262,34 @@ mado_elapsed_ms(const struct timespec *since)
 	       (double)(now.tv_nsec - since->tv_nsec) / 1e6;
 }
 
+/* Every log line starts with this: the date and the second are formatted once a second
+   per thread, the milliseconds by hand. */
 void
 mado_rfc3339_now(char out[32])
 {
+	static __thread time_t sec = -1;
+	static __thread char head[24]; /* "YYYY-MM-DDTHH:MM:SS." */
+	static __thread size_t head_len;
 	struct timespec ts;
 	struct tm tm;
+	int ms, n;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	snprintf(out, 32, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ts.tv_nsec / 1000000));
+	if (ts.tv_sec != sec) {
+		gmtime_r(&ts.tv_sec, &tm);
+		n = snprintf(head, sizeof(head), "%04d-%02d-%02dT%02d:%02d:%02d.",
+			     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+			     tm.tm_sec);
+		head_len = n > 0 && (size_t)n < sizeof(head) ? (size_t)n : 0;
+		sec = ts.tv_sec;
+	}
+	ms = (int)(ts.tv_nsec / 1000000);
+	memcpy(out, head, head_len);
+	out[head_len] = (char)('0' + ms / 100);
+	out[head_len + 1] = (char)('0' + ms / 10 % 10);
+	out[head_len + 2] = (char)('0' + ms % 10);
+	out[head_len + 3] = 'Z';
+	out[head_len + 4] = '\0';
 }
 
 /* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm). */

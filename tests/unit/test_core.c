@@ -1,8 +1,9 @@
 /*
  * The core's pure helpers (server/core/util.c, json.c): encodings, strict numbers and
  * times, constant-time comparison, the text buffer, the one JSON escaper and the
- * streaming writer.
+ * streaming writer, and the request log's line.
  */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,11 +11,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <cjson/cJSON.h>
 
 #include "mado/json.h"
+#include "mado/log.h"
 #include "mado/util.h"
 
 static void
@@ -136,13 +140,116 @@ test_writer(void **state)
 	mado_text_free(&t);
 }
 
+/* The request line is built by hand (server/core/log.c): it must still be one JSON
+   object a line, escaped, with the time and the milliseconds right. */
+static void
+test_request_line(void **state)
+{
+	char buf[1024], *nl;
+	FILE *f = tmpfile();
+	int saved = dup(STDERR_FILENO);
+	cJSON *j;
+	int64_t t;
+	ssize_t n;
+
+	(void)state;
+	assert_non_null(f);
+	assert_true(saved >= 0);
+	assert_true(dup2(fileno(f), STDERR_FILENO) >= 0);
+	mado_log_request("id\"1", "GET", "/api/v1/me/access-log", 200, 12.3456);
+	mado_log_request("id2", "POST", "/x", 503, 1500.0);
+	mado_log_flush();
+	assert_true(dup2(saved, STDERR_FILENO) >= 0);
+	close(saved);
+	n = pread(fileno(f), buf, sizeof(buf) - 1, 0);
+	fclose(f);
+	assert_true(n > 0);
+	buf[n] = '\0';
+	nl = strchr(buf, '\n');
+	assert_non_null(nl);
+	*nl = '\0';
+	j = cJSON_Parse(buf);
+	assert_non_null(j);
+	assert_string_equal(cJSON_GetObjectItem(j, "req")->valuestring, "id\"1");
+	assert_string_equal(cJSON_GetObjectItem(j, "level")->valuestring, "info");
+	assert_string_equal(cJSON_GetObjectItem(j, "route")->valuestring, "/api/v1/me/access-log");
+	assert_int_equal(cJSON_GetObjectItem(j, "status")->valueint, 200);
+	assert_true(strstr(buf, "\"ms\":12.346}") != NULL);
+	assert_true(mado_parse_rfc3339(cJSON_GetObjectItem(j, "ts")->valuestring, &t));
+	assert_true(t > (int64_t)time(NULL) - 60 && t <= (int64_t)time(NULL));
+	cJSON_Delete(j);
+	j = cJSON_Parse(nl + 1);
+	assert_non_null(j);
+	assert_int_equal(cJSON_GetObjectItem(j, "status")->valueint, 503);
+	assert_true(strstr(nl + 1, "\"ms\":1500.000}") != NULL);
+	cJSON_Delete(j);
+}
+
+/* Many threads logging at once: every line arrives whole, once. */
+static void *
+log_lines(void *arg)
+{
+	char id[32];
+	int i;
+
+	for (i = 0; i < 5000; i++) {
+		snprintf(id, sizeof(id), "t%d-%d", *(int *)arg, i);
+		mado_log_request(id, "GET", "/healthz", 200, 0.5);
+		if (i % 1000 == 0)
+			mado_log(MADO_LOG_WARN, id, "a message among the request lines");
+	}
+	return NULL;
+}
+
+static void
+test_log_threads(void **state)
+{
+	enum { THREADS = 8 };
+	pthread_t t[THREADS];
+	int ids[THREADS], i, lines = 0, seen[THREADS] = {0};
+	FILE *f = tmpfile();
+	int saved = dup(STDERR_FILENO);
+	char line[512];
+	cJSON *j;
+	const char *req;
+
+	(void)state;
+	assert_non_null(f);
+	assert_true(dup2(fileno(f), STDERR_FILENO) >= 0);
+	for (i = 0; i < THREADS; i++) {
+		ids[i] = i;
+		assert_int_equal(pthread_create(&t[i], NULL, log_lines, &ids[i]), 0);
+	}
+	for (i = 0; i < THREADS; i++)
+		pthread_join(t[i], NULL);
+	mado_log_flush();
+	assert_true(dup2(saved, STDERR_FILENO) >= 0);
+	close(saved);
+	rewind(f);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		assert_non_null(strchr(line, '\n'));
+		j = cJSON_Parse(line);
+		assert_non_null(j);
+		req = cJSON_GetObjectItem(j, "req")->valuestring;
+		if (cJSON_GetObjectItem(j, "route") != NULL)
+			seen[req[1] - '0']++;
+		cJSON_Delete(j);
+		lines++;
+	}
+	fclose(f);
+	assert_int_equal(lines, THREADS * (5000 + 5));
+	for (i = 0; i < THREADS; i++)
+		assert_int_equal(seen[i], 5000);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_encodings), cmocka_unit_test(test_numbers_and_times),
-	    cmocka_unit_test(test_text),      cmocka_unit_test(test_escape),
-	    cmocka_unit_test(test_writer),
+	    cmocka_unit_test(test_encodings),   cmocka_unit_test(test_numbers_and_times),
+	    cmocka_unit_test(test_text),        cmocka_unit_test(test_escape),
+	    cmocka_unit_test(test_writer),      cmocka_unit_test(test_request_line),
+	    cmocka_unit_test(test_log_threads),
 	};
 
 	mado_mem_init();
