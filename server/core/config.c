@@ -113,7 +113,7 @@ static const struct opt opts[] = {
     {"log_level", OPT_STR, OFF(log_level), "info", 0, 0, 0, check_log_level,
      "Operational log level: error, warn, info or debug."},
     {"log_requests", OPT_BOOL, OFF(log_requests), "on", 0, 0, 0, NULL,
-     "Write one JSON line per request to stderr."},
+     "Write one JSON line per request to stderr (with the lines of other requests, within 2 ms)."},
     {"mtls_listen", OPT_STR, OFF(mtls_listen), "", 0, 0, 0, check_mtls_listen,
      "Second HTTPS address that asks browsers for a card certificate (TLS login); empty: "
      "none."},
