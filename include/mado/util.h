@@ -26,6 +26,9 @@ void mado_mem_init(void);
 /* Fills buf from the OpenSSL CSPRNG; 0 on success, -1 when it cannot. */
 MADO_MUSTCHECK int mado_random(void *buf, size_t len);
 
+/* v in decimal, zero-padded to at least min digits, into out (NUL-terminated); returns
+   its length. For the per-request paths, where snprintf's format parsing shows. */
+size_t mado_udec(char out[24], unsigned long long v, int min);
 /* Lower-case hex of len bytes into out (2*len+1 bytes). */
 void mado_hex(const void *data, size_t len, char *out);
 /* Unpadded base64url of len bytes into out (4*ceil(len/3)+1 bytes is enough). */

@@ -246,18 +246,12 @@ put_escaped(struct line *l, const char *s)
 	l->len += mado_json_escape(l->buf + l->len, l->cap - l->len, s);
 }
 
-/* v in decimal, at least min digits (zero-padded). */
 static void
 put_uint(struct line *l, unsigned long long v, int min)
 {
 	char d[24];
-	int n = 0;
 
-	do {
-		d[sizeof(d) - 1 - n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v > 0 || n < min);
-	put(l, d + sizeof(d) - n, (size_t)n);
+	put(l, d, mado_udec(d, v, min));
 }
 
 void

@@ -91,6 +91,21 @@ mado_random(void *buf, size_t len)
 	return 0;
 }
 
+size_t
+mado_udec(char out[24], unsigned long long v, int min)
+{
+	char d[24];
+	size_t n = 0;
+
+	do {
+		d[sizeof(d) - 1 - n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while ((v > 0 || (int)n < min) && n < sizeof(d) - 1);
+	memcpy(out, d + sizeof(d) - n, n);
+	out[n] = '\0';
+	return n;
+}
+
 void
 mado_hex(const void *data, size_t len, char *out)
 {

@@ -405,13 +405,8 @@ static void
 put_uint(struct mado_text *t, unsigned long long v)
 {
 	char d[24];
-	size_t n = 0;
 
-	do {
-		d[sizeof(d) - 1 - n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v > 0);
-	mado_text_append(t, d + sizeof(d) - n, n);
+	mado_text_append(t, d, mado_udec(d, v, 1));
 }
 
 /* Built by appending, not by printf: the head is written on every response, and parsing

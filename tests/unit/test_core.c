@@ -55,6 +55,7 @@ test_numbers_and_times(void **state)
 {
 	long long v;
 	time_t t;
+	char dec[24];
 
 	(void)state;
 	assert_true(mado_parse_int("-5", -10, 10, &v));
@@ -74,6 +75,14 @@ test_numbers_and_times(void **state)
 	assert_int_equal(mado_days_in_month(2100, 2), 28);
 	assert_int_equal(mado_days_in_month(2000, 2), 29);
 	assert_int_equal(mado_days_in_month(2026, 13), 0);
+	assert_int_equal(mado_udec(dec, 0, 1), 1);
+	assert_string_equal(dec, "0");
+	assert_int_equal(mado_udec(dec, 5, 3), 3);
+	assert_string_equal(dec, "005");
+	assert_int_equal(mado_udec(dec, 12345, 3), 5);
+	assert_string_equal(dec, "12345");
+	assert_int_equal(mado_udec(dec, 18446744073709551615ull, 1), 20);
+	assert_string_equal(dec, "18446744073709551615");
 	assert_true(mado_ct_equal("abc", "abc", 3));
 	assert_false(mado_ct_equal("abc", "abd", 3));
 }
