@@ -824,6 +824,23 @@ test_csrf(void **state)
 	th_resp_free(&r);
 }
 
+/* How many of the notices are of a login by method. */
+static int
+logins_noticed(const cJSON *items, const char *method)
+{
+	const cJSON *n, *kind, *title;
+	int count = 0;
+
+	cJSON_ArrayForEach (n, items) {
+		kind = cJSON_GetObjectItemCaseSensitive(n, "kind");
+		title = cJSON_GetObjectItemCaseSensitive(n, "title");
+		if (cJSON_IsString(kind) && strcmp(kind->valuestring, "login") == 0 &&
+		    cJSON_IsString(title) && strcmp(title->valuestring, method) == 0)
+			count++;
+	}
+	return count;
+}
+
 static void
 test_login_history(void **state)
 {
@@ -855,6 +872,13 @@ test_login_history(void **state)
 	cJSON_Delete(j);
 	th_resp_free(&r);
 	assert_int_equal(get(&s, "/api/v1/me/logins?limit=x", &r), 422);
+	th_resp_free(&r);
+	/* AU-14: each login is also a notice, naming its method, in the person's list. */
+	assert_int_equal(get(&s, "/api/v1/me/notices", &r), 200);
+	j = th_json(&r);
+	items = cJSON_GetObjectItemCaseSensitive(j, "notices");
+	assert_int_equal(logins_noticed(items, "webeid"), 2);
+	cJSON_Delete(j);
 	th_resp_free(&r);
 }
 
