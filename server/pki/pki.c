@@ -333,6 +333,10 @@ pki__verify_ctx(struct mado_pki *pki, X509 *cert, time_t now)
 	p = X509_STORE_CTX_get0_param(ctx);
 	/* The anchors are the card-issuing CAs themselves, often intermediates. */
 	X509_VERIFY_PARAM_set_flags(p, X509_V_FLAG_PARTIAL_CHAIN);
+	/* Every signature in the path carries the holder's identity: one over SHA-1 or MD5,
+	   or a key under 112 bits of strength (RSA under 2048), fails it (OpenSSL's level 2;
+	   with no level set, OpenSSL 3.0 checks neither). */
+	X509_VERIFY_PARAM_set_auth_level(p, 2);
 	X509_VERIFY_PARAM_set_time(p, now);
 	return ctx;
 }
@@ -711,8 +715,11 @@ check_chain(struct mado_pki *pki, X509 *cert, time_t now, struct mado_pki_result
 		}
 	} else {
 		err = X509_STORE_CTX_get_error(ctx);
-		pki__fail(res, MADO_PKI_NOT_TRUSTED, "path validation: %s",
-			  X509_verify_cert_error_string(err));
+		pki__fail(res,
+			  err == X509_V_ERR_EE_KEY_TOO_SMALL || err == X509_V_ERR_CA_KEY_TOO_SMALL
+			      ? MADO_PKI_WEAK_KEY
+			      : MADO_PKI_NOT_TRUSTED,
+			  "path validation: %s", X509_verify_cert_error_string(err));
 	}
 	X509_STORE_CTX_free(ctx);
 	ERR_clear_error();

@@ -340,10 +340,16 @@ set_validity(X509 *x, time_t from, time_t to)
 }
 
 static void
+sign_cert_md(X509 *x, EVP_PKEY *key, const EVP_MD *md)
+{
+	if (X509_sign(x, key, md) == 0)
+		die("cannot sign a certificate");
+}
+
+static void
 sign_cert(X509 *x, EVP_PKEY *key)
 {
-	if (X509_sign(x, key, EVP_sha256()) == 0)
-		die("cannot sign a certificate");
+	sign_cert_md(x, key, EVP_sha256());
 }
 
 static int
@@ -482,7 +488,7 @@ cmd_issue(int argc, char **argv)
 {
 	const char *kind = "rsa2048", *eku = "none", *ku = "sign", *policy = JPKI_AUTH_POLICY;
 	const char *same = NULL, *nb = NULL, *na = NULL, *ndays = "1825", *dir, *cname;
-	const char *serialarg = NULL;
+	const char *serialarg = NULL, *mdname = "sha256";
 	const struct mado_cli_opt opts[] = {
 	    MADO_CLI_VALUE("key", "rsa2048|rsa2048-roca|rsa1024|p256|p384", &kind,
 			   "the card's key (default rsa2048, as JPKI's)"),
@@ -497,6 +503,8 @@ cmd_issue(int argc, char **argv)
 	    MADO_CLI_VALUE("same-key-as", "NAME", &same, "reuse card NAME's key (a renewal)"),
 	    MADO_CLI_VALUE("serial", "HEX", &serialarg,
 			   "this serial number instead of a random one (tests)"),
+	    MADO_CLI_VALUE("md", "sha256|sha1", &mdname,
+			   "the CA's signature digest (default sha256; sha1 for tests)"),
 	};
 	char *args[2];
 	struct mado_cli cli = {
@@ -506,7 +514,7 @@ cmd_issue(int argc, char **argv)
 			"none|clientauth|email]\n"
 			"                       [--ku sign|encipher|none] [--policy OID|none] "
 			"[--same-key-as NAME]\n"
-			"                       [--serial HEX]",
+			"                       [--serial HEX] [--md sha256|sha1]",
 	    .about = "Issue virtual card NAME (1-32 of a-z, 0-9, -) from the CA in DIR: "
 		     "DIR/cards/NAME.crt and .key.\nTIME is RFC 3339 (2030-01-01T00:00:00Z).",
 	    .opts = opts,
@@ -531,6 +539,8 @@ cmd_issue(int argc, char **argv)
 	to = now + (time_t)atoi(ndays) * 86400;
 	if (!mado_vcard_name_ok(cname))
 		die("card names are 1-32 of a-z, 0-9 and -: %s", cname);
+	if (strcmp(mdname, "sha256") != 0 && strcmp(mdname, "sha1") != 0)
+		die("--md is sha256 or sha1, not %s", mdname);
 	if ((nb != NULL && !mado_parse_rfc3339(nb, &from)) ||
 	    (na != NULL && !mado_parse_rfc3339(na, &to)))
 		die("times are RFC 3339, e.g. 2030-01-01T00:00:00Z");
@@ -585,7 +595,7 @@ cmd_issue(int argc, char **argv)
 		snprintf(value, sizeof(value), "URI:%s", crl);
 		add_ext(x, ca, NID_crl_distribution_points, value);
 	}
-	sign_cert(x, cakey);
+	sign_cert_md(x, cakey, strcmp(mdname, "sha1") == 0 ? EVP_sha1() : EVP_sha256());
 
 	snprintf(sub, sizeof(sub), "cards/%s.key", cname);
 	path(file, sizeof(file), dir, sub);

@@ -467,6 +467,9 @@ test_card_failures(void **state)
 	   key follows from the public one. */
 	card("roca", "--key rsa2048-roca");
 	expect_login("roca", 401, "card-wrong-purpose", "weak_key");
+	/* Signed by the trusted CA, but over SHA-1, whose collisions can be bought. */
+	card("sha1", "--md sha1");
+	expect_login("sha1", 401, "card-not-trusted", "not_trusted");
 	card("unregistered", NULL);
 	expect_login("unregistered", 401, "card-not-registered", NULL);
 }
