@@ -153,7 +153,7 @@ flusher_start(void)
 }
 
 /* Appends one finished line (a JSON object without the newline); now: written before
-   this returns, else by the flusher soon after. */
+   this returns, or handed to the write under way, else by the flusher soon after. */
 static void
 write_line(const char *line, size_t len, bool now)
 {
