@@ -533,7 +533,8 @@ test_gateway_door(void **state)
 	struct th_resp r;
 	const char *h[] = {jsonct, NULL};
 	struct th_req rq = {"POST", "/gw/v1/queries", h, "{}", 2, NULL, NULL, true};
-	char cert[400], key[400];
+	char cert[400], key[400], line[600];
+	long before;
 
 	(void)state;
 	/* No client certificate. */
@@ -544,6 +545,16 @@ test_gateway_door(void **state)
 	assert_int_equal(gw("unbound", "POST", "/gw/v1/queries", "{}", &r), 403);
 	assert_string_equal(th_type(&r), "organisation-certificate-unknown");
 	th_resp_free(&r);
+	/* From the organisation CA, but signed over SHA-1: it cannot be registered. */
+	before = scalar("SELECT count(*) FROM portal.org_certs");
+	assert_int_equal(th_sh("'%s' issue '%s' sha1-gw --key p256 --eku clientauth --policy none"
+			       " --md sha1 >/dev/null",
+			       MADO_CARD_BINARY, env.org_dir),
+			 0);
+	snprintf(line, sizeof(line), "org-cert --org tax-office --cert '%s/cards/sha1-gw.crt'",
+		 env.org_dir);
+	assert_int_not_equal(th_mado_cmd(&env, line, NULL), 0);
+	assert_int_equal(scalar("SELECT count(*) FROM portal.org_certs"), before);
 	/* A card: chains to the card CA, not to an organisation CA. */
 	th_card_file(&env, alice.card, "crt", cert, sizeof(cert));
 	th_card_file(&env, alice.card, "key", key, sizeof(key));
