@@ -56,6 +56,7 @@ static const char *check_optional_dir(const struct mado_config *, const struct o
 static const char *check_demo_cards(const struct mado_config *, const struct opt *);
 static const char *check_tlog_origin(const struct mado_config *, const struct opt *);
 static const char *check_tlog_witness(const struct mado_config *, const struct opt *);
+static const char *check_db_tls(const struct mado_config *, const struct opt *);
 
 #define OFF(f) offsetof(struct mado_config, f)
 
@@ -73,11 +74,14 @@ static const struct opt opts[] = {
     {"migrations_dir", OPT_STR, OFF(migrations_dir), "sql/migrations", 0, 0, 0, check_dir,
      "Directory of the numbered SQL migrations; the function files are read from the "
      "directory `functions` beside it."},
-    {"db_url", OPT_CONNINFO, OFF(db_url), "dbname=mado user=mado_app", 0, 0, OPT_SECRET, NULL,
-     "libpq connection string of the application role (password hidden when printed)."},
-    {"db_migrate_url", OPT_CONNINFO, OFF(db_migrate_url), "", 0, 0, OPT_SECRET, NULL,
+    {"db_url", OPT_CONNINFO, OFF(db_url), "dbname=mado user=mado_app", 0, 0, OPT_SECRET,
+     check_db_tls,
+     "libpq connection string of the application role (password hidden when printed). A "
+     "database on another host must be reached with `sslmode=verify-full`; a Unix socket or "
+     "a loopback address need not."},
+    {"db_migrate_url", OPT_CONNINFO, OFF(db_migrate_url), "", 0, 0, OPT_SECRET, check_db_tls,
      "Connection string of the schema owner for `mado migrate`; empty means `db_url`."},
-    {"db_read_url", OPT_CONNINFO, OFF(db_read_url), "", 0, 0, OPT_SECRET, NULL,
+    {"db_read_url", OPT_CONNINFO, OFF(db_read_url), "", 0, 0, OPT_SECRET, check_db_tls,
      "Connection string of a replica for reads that may be a little stale (public statistics, "
      "registers, catalogues), in a second pool of `db_pool_size` read-only connections; empty "
      "means the primary serves everything."},
@@ -738,6 +742,84 @@ check_tlog_witness(const struct mado_config *cfg, const struct opt *o)
 	if (cfg->tlog_witness_needed > n)
 		return "tlog_witness_needed is more than the witnesses configured";
 	return NULL;
+}
+
+/* A connection setting as libpq will use it: the string's own value, else libpq's default
+   (the environment's PGHOST, PGSSLMODE and the like). */
+static const char *
+conn_value(const PQconninfoOption *set, const PQconninfoOption *def, const char *key)
+{
+	const PQconninfoOption *c;
+
+	for (c = set; c != NULL && c->keyword != NULL; c++)
+		if (strcmp(c->keyword, key) == 0 && c->val != NULL && *c->val != '\0')
+			return c->val;
+	for (c = def; c != NULL && c->keyword != NULL; c++)
+		if (strcmp(c->keyword, key) == 0)
+			return c->val;
+	return NULL;
+}
+
+/* Item i of a comma-separated host list, "" past its end. */
+static void
+list_item(const char *list, size_t i, char *out, size_t outlen)
+{
+	size_t n;
+
+	*out = '\0';
+	for (; list != NULL; list++) {
+		n = strcspn(list, ",");
+		if (i-- == 0) {
+			snprintf(out, outlen, "%.*s", (int)n, list);
+			return;
+		}
+		list += n;
+		if (*list == '\0')
+			return;
+	}
+}
+
+/*
+ * A database on another host is reached over TLS that checks the server's certificate
+ * and name (sslmode=verify-full): with less, whoever sits on the path reads every record
+ * or answers as the database. A Unix socket or a loopback address does not leave the
+ * machine. Each host of a list counts; hostaddr, when given, is where libpq connects.
+ */
+static const char *
+check_db_tls(const struct mado_config *cfg, const struct opt *o)
+{
+	static const char need[] = "reaches a database on another host without "
+				   "sslmode=verify-full (add it, with sslrootcert naming the CA "
+				   "that signed the server's certificate)";
+	PQconninfoOption *set, *def;
+	const char *host, *hostaddr, *mode, *msg = NULL;
+	char h[256], a[256];
+	size_t i;
+
+	if (*cstr(cfg, o) == '\0' || (set = PQconninfoParse(cstr(cfg, o), NULL)) == NULL)
+		return NULL; /* empty, or already refused as unparsable */
+	def = PQconndefaults();
+	host = conn_value(set, def, "host");
+	hostaddr = conn_value(set, def, "hostaddr");
+	mode = conn_value(set, def, "sslmode");
+	for (i = 0; msg == NULL && i < 64; i++) {
+		list_item(host, i, h, sizeof(h));
+		list_item(hostaddr, i, a, sizeof(a));
+		if (*a == '\0' && *h == '\0') {
+			if (i > 0)
+				break;
+			continue; /* no host: the default Unix socket */
+		}
+		if (*a == '\0' && (*h == '/' || *h == '@' || strcmp(h, "localhost") == 0))
+			continue;
+		if (is_loopback_host(*a != '\0' ? a : h))
+			continue;
+		if (mode == NULL || strcmp(mode, "verify-full") != 0)
+			msg = need;
+	}
+	PQconninfoFree(set);
+	PQconninfoFree(def);
+	return msg;
 }
 
 int

@@ -233,6 +233,68 @@ test_plain_http_only_on_loopback(void **state)
 	mado_config_free(&cfg);
 }
 
+/* Loads a config with these lines; 0 or -1, and the message naming the key in err. */
+static int
+load_with(const char *lines, char *err, size_t errlen)
+{
+	struct mado_config cfg;
+
+	if (mado_config_load(&cfg, write_conf(lines), MADO_CONFIG_SERVE, err, errlen) != 0)
+		return -1;
+	mado_config_free(&cfg);
+	return 0;
+}
+
+/* CR-07: a database on another host only over TLS that checks its certificate and name. */
+static void
+test_remote_database_needs_verify_full(void **state)
+{
+	static const char *const local[] = {
+	    "db_url = dbname=mado user=mado_app",
+	    "db_url = host=/run/postgresql dbname=mado",
+	    "db_url = host=127.0.0.1 port=5433 dbname=mado",
+	    "db_url = host=localhost dbname=mado sslmode=disable",
+	    "db_url = host=::1 dbname=mado",
+	    "db_url = host=db.example.org dbname=mado sslmode=verify-full sslrootcert=/ca.crt",
+	    "db_url = postgresql://mado_app@db.example.org/mado?sslmode=verify-full",
+	    "db_url = host=db.example.org hostaddr=127.0.0.1 dbname=mado",
+	    "db_url = host=/run/postgresql,127.0.0.1 dbname=mado",
+	};
+	static const struct {
+		const char *line, *key;
+	} remote[] = {
+	    {"db_url = host=db.example.org dbname=mado", "db_url"},
+	    {"db_url = host=db.example.org dbname=mado sslmode=require", "db_url"},
+	    {"db_url = host=db.example.org dbname=mado sslmode=verify-ca", "db_url"},
+	    {"db_url = postgresql://mado_app@192.0.2.7:5432/mado", "db_url"},
+	    {"db_url = host=localhost hostaddr=192.0.2.7 dbname=mado", "db_url"},
+	    {"db_url = host=127.0.0.1,db.example.org dbname=mado", "db_url"},
+	    {"db_read_url = host=replica.example.org dbname=mado", "db_read_url"},
+	    {"db_migrate_url = host=db.example.org dbname=mado user=mado_owner", "db_migrate_url"},
+	};
+	char err[256];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < MADO_NELEM(local); i++)
+		if (load_with(local[i], err, sizeof(err)) != 0)
+			fail_msg("refused \"%s\": %s", local[i], err);
+	for (i = 0; i < MADO_NELEM(remote); i++) {
+		if (load_with(remote[i].line, err, sizeof(err)) == 0)
+			fail_msg("accepted \"%s\"", remote[i].line);
+		assert_int_equal(strncmp(err, remote[i].key, strlen(remote[i].key)), 0);
+		assert_non_null(strstr(err, "verify-full"));
+	}
+	/* libpq's environment counts as it will when connecting. */
+	setenv("PGHOST", "db.example.org", 1);
+	assert_int_equal(load_with("db_url = dbname=mado", err, sizeof(err)), -1);
+	setenv("PGSSLMODE", "verify-full", 1);
+	assert_int_equal(load_with("db_url = dbname=mado", err, sizeof(err)), 0);
+	assert_int_equal(load_with("db_url = dbname=mado sslmode=require", err, sizeof(err)), -1);
+	unsetenv("PGHOST");
+	unsetenv("PGSSLMODE");
+}
+
 static char *
 printed(const struct mado_config *cfg)
 {
@@ -255,8 +317,10 @@ test_secrets_never_printed(void **state)
 	assert_int_equal(
 	    mado_config_load(
 		&cfg,
-		write_conf("db_url = host=db dbname=mado user=app password=hunter2-s3cret\n"
-			   "db_migrate_url = postgresql://owner:0wner-pw@db/mado"),
+		write_conf(
+		    "db_url = host=db dbname=mado user=app password=hunter2-s3cret "
+		    "sslmode=verify-full\n"
+		    "db_migrate_url = postgresql://owner:0wner-pw@db/mado?sslmode=verify-full"),
 		MADO_CONFIG_SERVE, err, sizeof(err)),
 	    0);
 	out = printed(&cfg);
@@ -298,6 +362,7 @@ main(void)
 	    cmocka_unit_test(test_serving_checks_only_for_serve),
 	    cmocka_unit_test(test_unknown_key_and_syntax),
 	    cmocka_unit_test(test_plain_http_only_on_loopback),
+	    cmocka_unit_test(test_remote_database_needs_verify_full),
 	    cmocka_unit_test(test_secrets_never_printed),
 	    cmocka_unit_test(test_readme_reference_in_step),
 	};
