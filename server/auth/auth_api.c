@@ -444,10 +444,14 @@ finish_login(struct mado_req *rq, const char *addr_key, enum mado_pki_reason rea
 	}
 	if (step_up) {
 		/* The card, in a session opened otherwise (a passkey): recorded, and what
-		   needs the card is open to this session from now on. */
-		if ((rc = auth__session_card(db, rq->actor.session_hex, &b)) != MADO_OK ||
+		   needs the card is open to this session from now on, under a new id, so a
+		   copy of the old cookie does not get it. The CSRF token stays: the page
+		   that asked goes on. */
+		if ((rc = session_token(cookie, key, csrf)) != MADO_OK ||
+		    (rc = auth__session_card(db, rq->actor.session_hex, key, &b)) != MADO_OK ||
 		    (rc = auth__fail_clear(db, "card", card_key)) != MADO_OK)
 			goto out;
+		auth__set_cookie(rq, cookie);
 		mado_log_info(rq->id, "auth: card step-up with card %s", res->card.fingerprint);
 		out = cJSON_CreateObject();
 		cJSON_AddStringToObject(out, "status", "card_confirmed");
@@ -476,10 +480,8 @@ finish_login(struct mado_req *rq, const char *addr_key, enum mado_pki_reason rea
 	mado_log_info(rq->id, "auth: login by %s with card %s", method, res->card.fingerprint);
 	rc = logged_in(rq, csrf, shared);
 out:
-	if (open) {
-		OPENSSL_cleanse(cookie, sizeof(cookie));
-		OPENSSL_cleanse(csrf, sizeof(csrf));
-	}
+	OPENSSL_cleanse(cookie, sizeof(cookie));
+	OPENSSL_cleanse(csrf, sizeof(csrf));
 	return rc;
 }
 

@@ -99,8 +99,10 @@ int auth__prelogin(struct mado_db *db, const char *key, const char *csrf, int sh
 /* Takes (deletes) the challenge of a pre-login session (own: of a person's session):
    MADO_OK with the nonce, MADO_E_CHALLENGE_MISSING, or MADO_E_CHALLENGE_EXPIRED. */
 int auth__challenge_take(struct mado_db *db, const char *key, bool own, char *nonce, size_t len);
-/* The card was used in the person's session (a step-up): records it and which card. */
-int auth__session_card(struct mado_db *db, const char *key, const struct auth_binding *b);
+/* The card was used in the person's session (a step-up): records it and which card, and
+   the session takes the id new_key from now on (the old cookie no longer reaches it). */
+int auth__session_card(struct mado_db *db, const char *key, const char *new_key,
+		       const struct auth_binding *b);
 
 struct auth_binding {
 	bool found, revoked;

@@ -66,9 +66,9 @@ static struct mado_db_stmt Q_CHALLENGE_TAKE_OWN =
 		 1);
 static struct mado_db_stmt Q_SESSION_CARD =
     MADO_DB_STMT("auth_session_card",
-		 "UPDATE portal.sessions SET card_at = now(), binding_id = $2::bigint"
-		 " WHERE id_hash = $1::bytea AND person_id = $3::uuid",
-		 3);
+		 "UPDATE portal.sessions SET card_at = now(), binding_id = $2::bigint,"
+		 " id_hash = $4::bytea WHERE id_hash = $1::bytea AND person_id = $3::uuid",
+		 4);
 static struct mado_db_stmt Q_BINDING_FIND =
     MADO_DB_STMT("auth_binding_find",
 		 "SELECT true AS found, id, person_id, revoked_at IS NOT NULL AS revoked"
@@ -466,9 +466,10 @@ auth__card_login(struct mado_db *db, const struct mado_card_id *card, bool pass,
 }
 
 int
-auth__session_card(struct mado_db *db, const char *key, const struct auth_binding *b)
+auth__session_card(struct mado_db *db, const char *key, const char *new_key,
+		   const struct auth_binding *b)
 {
-	const char *p[3] = {key, b->id, b->person_id};
+	const char *p[4] = {key, b->id, b->person_id, new_key};
 	const char *bind[1] = {b->id};
 	long rows = 0;
 	int rc;

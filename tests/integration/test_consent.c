@@ -900,7 +900,7 @@ test_only_own_session_grants(void **state)
 static void
 test_grants_need_a_recent_card(void **state)
 {
-	char consent[40], path[160], req[40], nonce[64], *tok;
+	char consent[40], path[160], req[40], nonce[64], cookie[256], *tok;
 	long consents;
 	struct th_resp r;
 
@@ -935,6 +935,9 @@ test_grants_need_a_recent_card(void **state)
 	th_resp_free(&r);
 	assert_non_null(tok = th_card_token(env.ca_dir, alice.card, env.origin, nonce, NULL));
 	assert_int_equal(as_alice("POST", "/api/v1/auth/webeid", tok, &r), 200);
+	/* The session's new id, as the browser takes it. */
+	assert_non_null(th_header(&r, "Set-Cookie", cookie, sizeof(cookie)));
+	snprintf(alice.cookie, sizeof(alice.cookie), "%.*s", (int)strcspn(cookie, ";"), cookie);
 	th_resp_free(&r);
 	free(tok);
 	assert_int_equal(

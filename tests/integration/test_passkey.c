@@ -590,8 +590,9 @@ test_step_up(void **state)
 	char type[64], nonce[64], *tok;
 	struct th_person p, q;
 	struct device d, d2;
-	struct th_browser b;
+	struct th_browser b, stale;
 	struct th_resp r;
+	long sessions;
 
 	(void)state;
 	person(&p, "pk-step");
@@ -622,6 +623,8 @@ test_step_up(void **state)
 	assert_int_equal(req(&b, "GET", "/api/v1/me/logins", NULL, &r), 200);
 	th_resp_free(&r);
 
+	sessions =
+	    th_sql(&env, "SELECT count(*) FROM portal.sessions WHERE person_id = '%s'", p.id);
 	for (int who = 0; who < 2; who++) {
 		assert_int_equal(req(&b, "POST", "/api/v1/auth/challenge?step_up=true", "", &r),
 				 200);
@@ -636,12 +639,23 @@ test_step_up(void **state)
 			th_resp_free(&r);
 			session_is(&b, "passkey", false);
 		} else {
+			stale = b;
 			assert_int_equal(req(&b, "POST", "/api/v1/auth/webeid", tok, &r), 200);
 			th_resp_free(&r);
 		}
 		free(tok);
 	}
 	session_is(&b, "passkey", true);
+	/* The card gave the session a new id: a copy of the old cookie reaches nothing, and
+	   the session is the same row (its CSRF token unchanged). */
+	assert_string_not_equal(b.cookie, stale.cookie);
+	assert_string_equal(b.csrf, stale.csrf);
+	assert_int_equal(req(&stale, "GET", "/api/v1/me/session", NULL, &r), 401);
+	assert_string_equal(th_type(&r), "unauthenticated");
+	th_resp_free(&r);
+	assert_int_equal(
+	    th_sql(&env, "SELECT count(*) FROM portal.sessions WHERE person_id = '%s'", p.id),
+	    sessions);
 	assert_int_equal(
 	    add_device_with(&b, &d2, env.origin, "localhost", UP | UV, ATT_NONE, NULL, NULL), 201);
 	assert_int_equal(req(&b, "POST", "/api/v1/me/mandates",
