@@ -13,52 +13,54 @@ import { initNotices, showNotices } from './notices.js';
 import { initConsents, showConsents, showConsent, showRequest } from './consents.js';
 import { initMyData, showMyData } from './mydata.js';
 import { showDeskVisits } from './deskvisits.js';
-import { initMandates, showMandates, backToOwn, ROUTE_THEME } from './mandates.js';
+import { initMandates, showMandates, backToOwn } from './mandates.js';
 import { initPasskeys, showDevices, showQr, showAddPhone } from './passkey.js';
 import { setCardChooser } from './stepup.js';
 import { initOffline } from './offline.js';
 
-const ROUTES = ['home', 'login', 'mydata', 'access-log', 'access-entry', 'consents', 'consent',
-  'consent-request', 'notices', 'logins', 'sessions', 'desk-visits', 'mandates', 'devices', 'qr',
-  'add-phone', 'offline', 'tlog-about'];
-const PRIVATE = new Set(['mydata', 'access-log', 'access-entry', 'consents', 'consent',
-  'consent-request', 'notices', 'logins', 'sessions', 'desk-visits', 'mandates', 'devices', 'qr']);
-const SHOW = {
-  home: () => {
-    const s = session();
-    const summary = s && (!s.acting || (s.acting.themes || []).includes('access-log'));
-    return summary ? showSummary() : Promise.resolve();
+// Every page, once: what shows it, whether it needs a login, the menu entry it lights
+// (its own by default), and the theme a proxy's mandate needs for it ('' any mandate; none:
+// only the person's own session).
+const PAGES = {
+  home: {
+    show: () => {
+      const s = session();
+      const summary = s && (!s.acting || (s.acting.themes || []).includes('access-log'));
+      return summary ? showSummary() : Promise.resolve();
+    },
+    theme: '',
   },
-  login: showLogin,
-  logins: showLogins,
-  sessions: showSessions,
-  devices: showDevices,
-  qr: showQr,
-  'add-phone': showAddPhone,
-  mydata: () => showMyData(),
-  'access-log': showAccess,
-  'access-entry': showEntry,
-  notices: showNotices,
-  consents: () => showConsents(),
-  consent: showConsent,
-  'consent-request': showRequest,
-  'desk-visits': showDeskVisits,
-  mandates: showMandates,
+  login: { show: showLogin },
+  mydata: { show: () => showMyData(), login: true, theme: 'my-information' },
+  'access-log': { show: showAccess, login: true, theme: 'access-log' },
+  'access-entry': { show: showEntry, login: true, nav: 'access-log', theme: 'access-log' },
+  consents: { show: () => showConsents(), login: true, theme: 'withdraw-consents' },
+  consent: { show: showConsent, login: true, nav: 'consents', theme: 'withdraw-consents' },
+  'consent-request': { show: showRequest, login: true, nav: 'consents' },
+  notices: { show: showNotices, login: true, theme: 'notices' },
+  logins: { show: showLogins, login: true },
+  sessions: { show: showSessions, login: true },
+  'desk-visits': { show: showDeskVisits, login: true },
+  mandates: { show: showMandates, login: true },
+  devices: { show: showDevices, login: true },
+  qr: { show: showQr, login: true },
+  'add-phone': { show: showAddPhone },
+  offline: {},
+  'tlog-about': { nav: 'access-log' },
 };
-const NAV = { 'tlog-about': 'access-log', 'access-entry': 'access-log', consent: 'consents', 'consent-request': 'consents' };
 
 // "#/login?error=card-expired" -> ["login", URLSearchParams("error=card-expired")]
 function parseHash() {
   const raw = location.hash.replace(/^#\/?/, '');
   const [name, query] = raw.split('?');
-  return [ROUTES.includes(name) ? name : 'home', new URLSearchParams(query || '')];
+  return [Object.hasOwn(PAGES, name) ? name : 'home', new URLSearchParams(query || '')];
 }
 
 async function show() {
   let [route, params] = parseHash();
   // No connection and no session: the offline view says so instead of the login page.
-  if (PRIVATE.has(route) && !session() && !navigator.onLine) route = 'offline';
-  if (PRIVATE.has(route) && !session()) {
+  if (PAGES[route].login && !session() && !navigator.onLine) route = 'offline';
+  if (PAGES[route].login && !session()) {
     // Come back here after logging in (a service's consent request, for one).
     sessionStorage.setItem('mado.after-login', location.hash);
     location.hash = '#/login';
@@ -66,13 +68,13 @@ async function show() {
   }
   for (const v of document.querySelectorAll('[data-view]')) v.hidden = v.dataset.view !== route;
   for (const a of document.querySelectorAll('[data-route]')) {
-    if (a.dataset.route === (NAV[route] || route)) a.setAttribute('aria-current', 'page');
+    if (a.dataset.route === (PAGES[route].nav || route)) a.setAttribute('aria-current', 'page');
     else a.removeAttribute('aria-current');
   }
   // A view is busy until its data is in: assistive technology waits, and so do tests.
   const view = document.querySelector(`[data-view="${route}"]`);
   if (view) view.setAttribute('aria-busy', 'true');
-  if (SHOW[route]) await SHOW[route](params).catch(actingRefused);
+  if (PAGES[route].show) await PAGES[route].show(params).catch(actingRefused);
   if (view) view.setAttribute('aria-busy', 'false');
 }
 
@@ -103,7 +105,7 @@ function renderActing() {
     ? t('acting.themes', { themes: themes.map((x) => t(`theme.${x}`)).join(', ') }) : '';
   document.getElementById('acting-ended').hidden = !acting.ended;
   for (const a of document.querySelectorAll('.nav a[data-route]')) {
-    const need = ROUTE_THEME[a.dataset.route];
+    const need = PAGES[a.dataset.route]?.theme;
     if (need === undefined || (need !== '' && !themes.includes(need))) a.dataset.themeOff = '';
     else delete a.dataset.themeOff;
   }

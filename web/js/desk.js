@@ -10,8 +10,18 @@ import { hasWebeid, webeidToken } from './webeid.js';
 import { readMyData } from './mydata.js';
 import { el } from './dom.js';
 
-const VIEWS = ['login', 'start', 'card', 'menu', 'info', 'log', 'notices', 'consents', 'receipt'];
-const IN_VISIT = new Set(['menu', 'info', 'log', 'notices', 'consents', 'receipt']);
+// Every screen, once: what fills it, and whether it belongs to a resident's visit.
+const PAGES = {
+  login: {},
+  start: {},
+  card: { show: showCard },
+  menu: { visit: true },
+  info: { show: showInfo, visit: true },
+  log: { show: showLog, visit: true },
+  notices: { show: showNotices, visit: true },
+  consents: { show: showConsents, visit: true },
+  receipt: { show: showReceipt, visit: true },
+};
 
 let staff = null; // { staff, organisation, role, csrf_token }
 let visit = null; // { id, nonce, csrf, endsAt, warnAt }
@@ -270,18 +280,13 @@ async function showReceipt() {
     .map((x) => el('li', '', themeName(x))));
 }
 
-const SHOW = {
-  card: showCard, info: showInfo, log: showLog, notices: showNotices, consents: showConsents,
-  receipt: showReceipt,
-};
-
 // A view is busy until its data is in: assistive technology waits, and so do tests.
 async function view(name) {
   const main = document.querySelector(`[data-view="${name}"]`);
   main.setAttribute('aria-busy', 'true');
   for (const s of document.querySelectorAll('[data-view]')) s.hidden = s.dataset.view !== name;
   try {
-    if (SHOW[name]) await SHOW[name]();
+    if (PAGES[name].show) await PAGES[name].show();
   } catch (e) {
     showError(e);
     // The visit is over on the server (time limit, ended elsewhere): so it is here.
@@ -293,10 +298,10 @@ async function view(name) {
 
 function route() {
   let name = location.hash.replace(/^#\/?/, '').split('?')[0] || 'start';
-  if (!VIEWS.includes(name)) name = 'start';
+  if (!Object.hasOwn(PAGES, name)) name = 'start';
   if (!staff) name = 'login';
   else if (name === 'login') name = 'start';
-  else if (IN_VISIT.has(name) && !(visit && visit.csrf)) name = 'start';
+  else if (PAGES[name].visit && !(visit && visit.csrf)) name = 'start';
   else if (name === 'card' && !visit) name = 'start';
   return view(name);
 }

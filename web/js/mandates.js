@@ -8,17 +8,6 @@ import { t, lang } from './i18n.js';
 import { el } from './dom.js';
 
 export const THEMES = ['access-log', 'my-information', 'notices', 'withdraw-consents', 'disputes'];
-// The theme each page needs when a proxy acts for someone; pages without one are the
-// person's own.
-export const ROUTE_THEME = {
-  home: '',
-  mydata: 'my-information',
-  'access-log': 'access-log',
-  'access-entry': 'access-log',
-  consents: 'withdraw-consents',
-  consent: 'withdraw-consents',
-  notices: 'notices',
-};
 
 function day(iso) {
   return iso ? new Date(iso).toLocaleDateString(lang() === 'ja' ? 'ja-JP' : 'en-GB') : '';

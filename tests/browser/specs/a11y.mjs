@@ -2,7 +2,7 @@
 // 360 and 1280 px (no serious or critical violation), a keyboard-only journey from login to
 // withdrawing a consent, and 200 % zoom without horizontal scrolling.
 //
-// The pages are the hash routes listed in web/js/app.js (ROUTES), read from the source so a
+// The pages are the hash routes listed in web/js/app.js (PAGES), read from the source so a
 // page added there is checked without touching this file. Routes that show one record get
 // a real one: an access entry, a consent and a pending consent request of the resident's.
 //
@@ -29,17 +29,22 @@ function expect(cond, what) {
   if (!cond) throw new Error(what);
 }
 
-// The routes and which of them need a login, from app.js itself.
+// The routes and which of them need a login, from app.js's PAGES table itself: each page
+// starts a line at two spaces' indent ("  name: {" or "  'name-x': {").
 function appRoutes() {
   const src = readFileSync(path.join(web, 'js/app.js'), 'utf8');
-  const list = (name) => {
-    const m = src.match(new RegExp(`const ${name} = (?:new Set\\()?\\[([\\s\\S]*?)\\]`));
-    expect(m, `app.js has no ${name} list`);
-    return [...m[1].matchAll(/'([^']+)'/g)].map((x) => x[1]);
-  };
-  const routes = list('ROUTES');
-  const priv = new Set(list('PRIVATE'));
+  const m = src.match(/\nconst PAGES = \{\n([\s\S]*?)\n\};/);
+  expect(m, 'app.js has no PAGES table');
+  const routes = [];
+  const priv = new Set();
+  for (const part of m[1].split(/\n(?= {2}'?[a-z][\w-]*'?: \{)/)) {
+    const k = part.match(/^ {2}'?([a-z][\w-]*)'?: \{/);
+    expect(k, `app.js's PAGES has an entry not written "name: {": ${part.slice(0, 40)}`);
+    routes.push(k[1]);
+    if (/\blogin: true\b/.test(part)) priv.add(k[1]);
+  }
   expect(routes.length >= 9, `app.js lists only ${routes.length} routes`);
+  expect(priv.size >= 9, `app.js marks only ${priv.size} routes as needing a login`);
   return { routes, priv };
 }
 
