@@ -1367,6 +1367,7 @@ static void
 test_view_failure_leaves_connections_clean(void **state)
 {
 	struct th_resp r;
+	char v[256];
 	int i;
 
 	(void)state;
@@ -1374,11 +1375,20 @@ test_view_failure_leaves_connections_clean(void **state)
 	for (i = 0; i < 10; i++) {
 		assert_int_equal(get_as(&alice, "/api/v1/me/access-log", &r), 500);
 		assert_string_equal(th_type(&r), "internal-error");
+		/* An error keeps the headers every answer has (BR-03, BR-06). */
+		assert_non_null(th_header(&r, "Strict-Transport-Security", v, sizeof(v)));
+		assert_non_null(strstr(v, "max-age=31536000"));
+		assert_non_null(strstr(v, "includeSubDomains"));
+		assert_non_null(th_header(&r, "Cache-Control", v, sizeof(v)));
+		assert_string_equal(v, "no-store");
 		th_resp_free(&r);
 	}
 	assert_int_equal(scalar("GRANT SELECT ON portal.disputes TO mado_app"), 0);
 	for (i = 0; i < 20; i++) {
 		assert_int_equal(get_as(&alice, "/api/v1/me/access-log?limit=1", &r), 200);
+		/* A person's own page is never kept by a browser or a proxy. */
+		assert_non_null(th_header(&r, "Cache-Control", v, sizeof(v)));
+		assert_string_equal(v, "no-store");
 		th_resp_free(&r);
 		assert_int_equal(get_as(&bob, "/api/v1/me/access-log/summary", &r), 200);
 		th_resp_free(&r);

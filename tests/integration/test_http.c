@@ -55,6 +55,8 @@ test_malformed_json(void **state)
 		       "urn:mado:problem:malformed-json");
 }
 
+static void check_security_headers(const struct th_resp *r, const char *what);
+
 static void
 test_oversized_body(void **state)
 {
@@ -72,6 +74,7 @@ test_oversized_body(void **state)
 	assert_int_equal(r.status, 413);
 	assert_string_equal(th_problem_type(&r, type, sizeof(type)),
 			    "urn:mado:problem:body-too-large");
+	check_security_headers(&r, "413");
 	th_resp_free(&r);
 	free(big);
 }
@@ -248,9 +251,10 @@ test_security_headers_everywhere(void **state)
 		const char *method, *path;
 		long status;
 	} cases[] = {
-	    {"GET", "/healthz", 200},      {"GET", "/", 200},
-	    {"GET", "/openapi.json", 200}, {"GET", "/nope", 404},
-	    {"DELETE", "/healthz", 405},   {"POST", "/api/v1/csp-reports", 415},
+	    {"GET", "/healthz", 200},           {"GET", "/", 200},
+	    {"GET", "/openapi.json", 200},      {"GET", "/nope", 404},
+	    {"DELETE", "/healthz", 405},        {"POST", "/api/v1/csp-reports", 415},
+	    {"GET", "/api/v1/me/session", 401},
 	};
 	char id1[64], id2[64];
 	struct th_resp r;

@@ -4,7 +4,9 @@
  * modules below it, never one beside or above it. A module's private `*_int.h` is its own.
  * The first tests check the checker itself, with lines that must fail. The same walk
  * collects the prepared statements' names: a name used twice would fail only when the
- * second statement is first prepared on a connection, at run time.
+ * second statement is first prepared on a connection, at run time. And it looks for the C
+ * library's predictable generators: every random value comes from the DRBG (mado_random),
+ * never rand() and its kin (CR-04).
  */
 #include <dirent.h>
 #include <setjmp.h>
@@ -241,6 +243,42 @@ check_stmts(const char *file, const char *text, char *why, size_t whylen)
 	return true;
 }
 
+/* The C library's generators: predictable, and seeded by whoever calls srand. */
+static const char *const weak_random[] = {"rand",    "random",  "srand",   "srandom",
+					  "rand_r",  "drand48", "erand48", "lrand48",
+					  "nrand48", "mrand48", "jrand48", "arc4random"};
+
+static bool
+ident_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '_';
+}
+
+/* False, with why, at the first call of a weak_random function in text. */
+static bool
+check_random(const char *file, const char *text, char *why, size_t whylen)
+{
+	const char *p, *q;
+	size_t i, n;
+
+	for (i = 0; i < MADO_NELEM(weak_random); i++) {
+		n = strlen(weak_random[i]);
+		for (p = text; (p = strstr(p, weak_random[i])) != NULL; p += n) {
+			if (p > text && (ident_char(p[-1]) || p[-1] == '.' || p[-1] == '>'))
+				continue; /* part of a longer name, or a member */
+			for (q = p + n; *q == ' ' || *q == '\t'; q++)
+				;
+			if (ident_char(p[n]) || *q != '(')
+				continue;
+			snprintf(why, whylen, "%s calls %s(): random values come from mado_random",
+				 file, weak_random[i]);
+			return false;
+		}
+	}
+	return true;
+}
+
 static int checked;
 
 static void
@@ -274,7 +312,8 @@ walk(const char *rel)
 		assert_int_equal(mado_read_file(path, 1 << 22, &text, &len), 0);
 		if (!check_text(module, text, why, sizeof(why)))
 			fail_msg("%s: %s", child, why);
-		if (!check_stmts(child, text, why, sizeof(why)))
+		if (!check_stmts(child, text, why, sizeof(why)) ||
+		    !check_random(child, text, why, sizeof(why)))
 			fail_msg("%s", why);
 		free(text);
 		checked++;
@@ -334,7 +373,27 @@ test_stmt_check_refuses(void **state)
 	n_stmts = 0;
 }
 
-/* The whole tree keeps to the graph, and its statements' names are unique. */
+/* The random check finds the C library's generators called, and only called. */
+static void
+test_random_check(void **state)
+{
+	char why[256];
+
+	(void)state;
+	assert_false(check_random("a.c", "x = rand();", why, sizeof(why)));
+	assert_non_null(strstr(why, "rand()"));
+	assert_false(check_random("a.c", "srandom (time(NULL));", why, sizeof(why)));
+	assert_false(check_random("a.c", "int r = (int)(drand48() * 6);", why, sizeof(why)));
+	assert_false(
+	    check_random("a.c", "arc4random_buf(b, 8); y = arc4random ( );", why, sizeof(why)));
+	assert_true(
+	    check_random("a.c", "mado_random(b, 16); RAND_bytes(b, 16);", why, sizeof(why)));
+	assert_true(
+	    check_random("a.c", "s->random = 1; t.rand(x); int random_len;", why, sizeof(why)));
+}
+
+/* The whole tree keeps to the graph, its statements' names are unique, and it calls none
+   of the C library's generators. */
 static void
 test_tree_keeps_the_graph(void **state)
 {
@@ -349,9 +408,8 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_checker_refuses),
-	    cmocka_unit_test(test_checker_allows),
-	    cmocka_unit_test(test_stmt_check_refuses),
+	    cmocka_unit_test(test_checker_refuses),      cmocka_unit_test(test_checker_allows),
+	    cmocka_unit_test(test_stmt_check_refuses),   cmocka_unit_test(test_random_check),
 	    cmocka_unit_test(test_tree_keeps_the_graph),
 	};
 
