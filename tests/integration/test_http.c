@@ -182,6 +182,48 @@ test_ambiguous_framing(void **state)
 	}
 }
 
+/* A chunked body (no length given) is read only up to the route's cap (16 KiB for CSP
+   reports): one chunk past it gets 413, and the server goes on. Within the cap, it is
+   read as any body. */
+static void
+test_chunked_body_capped(void **state)
+{
+	static const char head[] = "POST /api/v1/csp-reports HTTP/1.1\r\nHost: x\r\n"
+				   "Content-Type: application/csp-report\r\n"
+				   "Transfer-Encoding: chunked\r\n\r\n";
+	static const char small[] = "{\"csp-report\":{\"document-uri\":\"https://x/\"}}";
+	size_t chunk = 4096, len = 0, cap = strlen(head) + 8 * (chunk + 16) + 16;
+	char *req = malloc(cap), *out;
+	struct th_resp r;
+	int i;
+
+	(void)state;
+	assert_non_null(req);
+	len = (size_t)snprintf(req, cap, "%s%zx\r\n%s\r\n0\r\n\r\n", head, strlen(small), small);
+	out = th_raw(&env, req, len, 3000);
+	if (strncmp(out, "HTTP/1.1 204", 12) != 0)
+		fail_msg("a small chunked report: got %.200s", out);
+	free(out);
+	/* Five chunks of 4 KiB: 20 KiB, over the cap. */
+	len = (size_t)snprintf(req, cap, "%s", head);
+	for (i = 0; i < 5; i++) {
+		len += (size_t)snprintf(req + len, cap - len, "%zx\r\n", chunk);
+		memset(req + len, i == 0 ? '{' : ' ', chunk);
+		len += chunk;
+		len += (size_t)snprintf(req + len, cap - len, "\r\n");
+	}
+	len += (size_t)snprintf(req + len, cap - len, "0\r\n\r\n");
+	out = th_raw(&env, req, len, 3000);
+	if (strncmp(out, "HTTP/1.1 413", 12) != 0 ||
+	    strstr(out, "urn:mado:problem:body-too-large") == NULL)
+		fail_msg("a 20 KiB chunked body: got %.200s", out);
+	free(out);
+	free(req);
+	assert_int_equal(th_http(&env, "GET", "/healthz", NULL, NULL, 0, &r), 0);
+	assert_int_equal(r.status, 200);
+	th_resp_free(&r);
+}
+
 /* A request head over max_request_size (16 KiB) is refused, and the server goes on. */
 static void
 test_oversized_head(void **state)
@@ -411,6 +453,7 @@ main(void)
 	    cmocka_unit_test(test_unknown_route),
 	    cmocka_unit_test(test_wrong_method),
 	    cmocka_unit_test(test_ambiguous_framing),
+	    cmocka_unit_test(test_chunked_body_capped),
 	    cmocka_unit_test(test_oversized_head),
 	    cmocka_unit_test(test_security_headers_everywhere),
 	    cmocka_unit_test(test_no_cors_from_civetweb),

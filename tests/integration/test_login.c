@@ -5,6 +5,7 @@
  * sessions that end when the card is revoked, CSRF refusals and failed-login limits.
  * Checks go by status, problem type, the validator's reason and database state.
  */
+#include <ctype.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,6 +16,10 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+
+#include <openssl/bn.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 
 #include "harness.h"
 
@@ -1004,14 +1009,19 @@ test_session_lifetime(void **state)
 	th_resp_free(&r);
 }
 
-/* SE-09, LG-06: neither the session cookie nor the CSRF token of a login reaches the
-   operational log, which has by now seen many logins and requests. */
+/* SE-09, LG-06: neither the session cookie nor the CSRF token of a login, nor the card's
+   serial, reaches the operational log, which has by now seen many logins and requests,
+   or PostgreSQL's. */
 static void
 test_no_secrets_in_log(void **state)
 {
+	char crt[512], *log, *value, *pglog, *forms[3];
 	struct session s;
 	struct th_resp r;
-	char *log, *value;
+	BIGNUM *bn;
+	X509 *x;
+	FILE *f;
+	int i;
 
 	(void)state;
 	registered_card("quiet", NULL);
@@ -1028,6 +1038,33 @@ test_no_secrets_in_log(void **state)
 	assert_true(strlen(s.csrf) >= 22);
 	assert_null(strstr(log, s.csrf));
 	assert_non_null(strstr(log, "/api/v1/me/session")); /* the log is the right one */
+	/* Nor the card's serial, in hex (either case) or decimal, in mado's log or
+	   PostgreSQL's. */
+	card_path("quiet", "crt", crt, sizeof(crt));
+	assert_non_null(f = fopen(crt, "r"));
+	assert_non_null(x = PEM_read_X509(f, NULL, NULL, NULL));
+	fclose(f);
+	assert_non_null(bn = ASN1_INTEGER_to_BN(X509_get_serialNumber(x), NULL));
+	assert_non_null(forms[0] = BN_bn2hex(bn));
+	assert_non_null(forms[1] = BN_bn2dec(bn));
+	assert_non_null(forms[2] = OPENSSL_strdup(forms[0]));
+	for (char *c = forms[2]; *c != '\0'; c++)
+		*c = (char)tolower((unsigned char)*c);
+	assert_true(strlen(forms[0]) >= 16);
+	assert_non_null(f = fopen(env.pglog, "r"));
+	assert_non_null(pglog = calloc(1, 1 << 22));
+	assert_true(fread(pglog, 1, (1 << 22) - 1, f) < (1 << 22) - 1);
+	fclose(f);
+	assert_null(strstr(pglog, value + 1));
+	assert_null(strstr(pglog, s.csrf));
+	for (i = 0; i < 3; i++) {
+		assert_null(strstr(log, forms[i]));
+		assert_null(strstr(pglog, forms[i]));
+		OPENSSL_free(forms[i]);
+	}
+	BN_free(bn);
+	X509_free(x);
+	free(pglog);
 	free(log);
 }
 
