@@ -251,6 +251,57 @@ test_log_threads(void **state)
 		assert_int_equal(seen[i], 5000);
 }
 
+/* Draws 32-byte values from the calling thread's DRBG into the buffer given. */
+enum { DRAWS = 5000, DRAW_LEN = 32 };
+
+static void *
+draw(void *arg)
+{
+	unsigned char *out = arg;
+	int i;
+
+	for (i = 0; i < DRAWS; i++)
+		if (mado_random(out + (size_t)i * DRAW_LEN, DRAW_LEN) != 0)
+			return NULL;
+	return arg;
+}
+
+static int
+cmp_draw(const void *a, const void *b)
+{
+	return memcmp(a, b, DRAW_LEN);
+}
+
+/* AU-01: 10,000 nonces' worth of mado_random, from two threads' generators: no value twice
+   (within a thread or across them), and the bits balanced as a fair coin's. */
+static void
+test_random_draws(void **state)
+{
+	unsigned char *buf = malloc((size_t)2 * DRAWS * DRAW_LEN);
+	long ones = 0, bits = 2L * DRAWS * DRAW_LEN * 8;
+	void *r1, *r2;
+	pthread_t a, b;
+	size_t i;
+
+	(void)state;
+	assert_non_null(buf);
+	assert_int_equal(pthread_create(&a, NULL, draw, buf), 0);
+	assert_int_equal(pthread_create(&b, NULL, draw, buf + (size_t)DRAWS * DRAW_LEN), 0);
+	pthread_join(a, &r1);
+	pthread_join(b, &r2);
+	assert_non_null(r1);
+	assert_non_null(r2);
+	for (i = 0; i < (size_t)2 * DRAWS * DRAW_LEN; i++)
+		ones += __builtin_popcount(buf[i]);
+	/* 2,560,000 fair bits: a standard deviation of 800 ones; 8 of them allowed. */
+	assert_true(labs(ones - bits / 2) < 6400);
+	qsort(buf, (size_t)2 * DRAWS, DRAW_LEN, cmp_draw);
+	for (i = 1; i < (size_t)2 * DRAWS; i++)
+		assert_int_not_equal(memcmp(buf + (i - 1) * DRAW_LEN, buf + i * DRAW_LEN, DRAW_LEN),
+				     0);
+	free(buf);
+}
+
 int
 main(void)
 {
@@ -258,7 +309,7 @@ main(void)
 	    cmocka_unit_test(test_encodings),   cmocka_unit_test(test_numbers_and_times),
 	    cmocka_unit_test(test_text),        cmocka_unit_test(test_escape),
 	    cmocka_unit_test(test_writer),      cmocka_unit_test(test_request_line),
-	    cmocka_unit_test(test_log_threads),
+	    cmocka_unit_test(test_log_threads), cmocka_unit_test(test_random_draws),
 	};
 
 	mado_mem_init();
