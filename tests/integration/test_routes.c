@@ -242,6 +242,53 @@ test_every_body_of_the_wrong_shape_is_400(void **state)
 	th_resp_free(&resp);
 }
 
+/* Deny by default (AZ-05): a route that names no caller is a person's, and every route
+   that is not public, asked with no session and no client certificate, on either
+   listener, is refused at the door (401, or 404 where that listener does not serve it):
+   never served, never a body error, never a server error. */
+static void
+test_every_closed_door_refuses_strangers(void **state)
+{
+	static const struct mado_route unnamed = {.method = "GET", .pattern = "/x"};
+	const char *h[] = {NULL, "Content-Type: application/json", NULL};
+	const struct mado_route *routes, *r;
+	char origin[96], path[256], type[128];
+	struct th_resp resp;
+	size_t n, i, doors = 0;
+	int on;
+
+	(void)state;
+	assert_int_equal(unnamed.caller, MADO_PERSON);
+	snprintf(origin, sizeof(origin), "Origin: %s", env.origin);
+	h[0] = origin;
+	routes = mado_http_routes(&n);
+	for (i = 0; i < n; i++) {
+		r = &routes[i];
+		if (r->caller == MADO_PUBLIC || r->caller == MADO_VISITOR)
+			continue;
+		path_of(r, path, sizeof(path));
+		for (on = 0; on < 2; on++) {
+			struct th_req rq = {r->method, path, h, "{}", 2, NULL, NULL, on == 1};
+
+			if (strcmp(r->method, "GET") == 0 || strcmp(r->method, "DELETE") == 0) {
+				rq.body = NULL;
+				rq.len = 0;
+			}
+			assert_int_equal(th_request(&env, &rq, &resp), 0);
+			if (resp.status != 401 && resp.status != 404)
+				fail_msg("%s %s on the %s listener with no credentials: %ld",
+					 r->method, r->pattern, on ? "mTLS" : "main", resp.status);
+			/* A person's route, where people come, asks for a login. */
+			if (r->caller == MADO_PERSON && on == 0)
+				assert_string_equal(th_problem_type(&resp, type, sizeof(type)),
+						    "urn:mado:problem:unauthenticated");
+			th_resp_free(&resp);
+			doors++;
+		}
+	}
+	assert_true(doors > 100);
+}
+
 /* Every rate-limited route (each one anyone may call that changes state), from the route
    table: public_rate_max requests a minute from one client, then 429 with Retry-After;
    each route keeps its own count. */
@@ -294,6 +341,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_every_body_of_the_wrong_shape_is_400),
 	    cmocka_unit_test(test_public_writes_are_rate_limited),
+	    cmocka_unit_test(test_every_closed_door_refuses_strangers),
 	};
 
 	return cmocka_run_group_tests(tests, setup, th_group_teardown);
