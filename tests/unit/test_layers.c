@@ -271,11 +271,72 @@ check_random(const char *file, const char *text, char *why, size_t whylen)
 				;
 			if (ident_char(p[n]) || *q != '(')
 				continue;
-			snprintf(why, whylen, "%s calls %s(): random values come from mado_random",
-				 file, weak_random[i]);
+			snprintf(why, whylen,
+				 "%.120s calls %s(): random values come from mado_random", file,
+				 weak_random[i]);
 			return false;
 		}
 	}
+	return true;
+}
+
+/* SQL words that, in a string given to a formatter, mean SQL text is being built. */
+static const char *const sql_words[] = {"SELECT ",  "INSERT INTO", "UPDATE ",      "DELETE FROM",
+					"CREATE ",  "ALTER ",      "DROP ",        "GRANT ",
+					"SET ROLE", "set_config(", " FROM portal."};
+
+/* The string literals of the call whose argument list opens at p, joined into out. */
+static void
+call_literals(const char *p, char *out, size_t outlen)
+{
+	size_t used = 0;
+	int depth = 0;
+
+	*out = '\0';
+	for (; *p != '\0'; p++) {
+		if (*p == '(')
+			depth++;
+		else if (*p == ')' && --depth == 0)
+			return;
+		else if (*p == '\'' && p[1] != '\0')
+			p += p[1] == '\\' ? 3 : 2; /* a character literal */
+		else if (*p == '"') {
+			for (p++; *p != '\0' && *p != '"'; p++) {
+				if (*p == '\\' && p[1] != '\0')
+					p++;
+				if (used + 1 < outlen)
+					out[used++] = *p;
+			}
+			out[used] = '\0';
+			if (*p == '\0')
+				return;
+		}
+	}
+}
+
+/* False, with why, where text builds SQL with a formatter or by appending (IN-04): every
+   statement is a literal with its values as parameters. */
+static bool
+check_sql_built(const char *file, const char *text, char *why, size_t whylen)
+{
+	static const char *const builders[] = {"printf(", "puts(", "strcat(", "strncat("};
+	char lits[4096];
+	const char *p;
+	size_t i, k;
+
+	for (i = 0; i < MADO_NELEM(builders); i++)
+		for (p = text; (p = strstr(p, builders[i])) != NULL; p++) {
+			call_literals(p + strlen(builders[i]) - 1, lits, sizeof(lits));
+			for (k = 0; k < MADO_NELEM(sql_words); k++)
+				if (strstr(lits, sql_words[k]) != NULL) {
+					snprintf(why, whylen,
+						 "%.120s builds SQL (\"%s\") with %.*s(): "
+						 "statements are literals, values parameters",
+						 file, sql_words[k], (int)strlen(builders[i]) - 1,
+						 builders[i]);
+					return false;
+				}
+		}
 	return true;
 }
 
@@ -313,7 +374,8 @@ walk(const char *rel)
 		if (!check_text(module, text, why, sizeof(why)))
 			fail_msg("%s: %s", child, why);
 		if (!check_stmts(child, text, why, sizeof(why)) ||
-		    !check_random(child, text, why, sizeof(why)))
+		    !check_random(child, text, why, sizeof(why)) ||
+		    !check_sql_built(child, text, why, sizeof(why)))
 			fail_msg("%s", why);
 		free(text);
 		checked++;
@@ -392,8 +454,35 @@ test_random_check(void **state)
 	    check_random("a.c", "s->random = 1; t.rand(x); int random_len;", why, sizeof(why)));
 }
 
-/* The whole tree keeps to the graph, its statements' names are unique, and it calls none
-   of the C library's generators. */
+/* The SQL check finds statements built by formatting or appending, across literals and
+   lines, and leaves messages and literal statements alone. */
+static void
+test_sql_check(void **state)
+{
+	char why[256];
+
+	(void)state;
+	assert_false(
+	    check_sql_built("a.c", "snprintf(q, sizeof(q), \"SELECT * FROM t WHERE id = %s\", id);",
+			    why, sizeof(why)));
+	assert_non_null(strstr(why, "SELECT"));
+	assert_false(
+	    check_sql_built("a.c",
+			    "mado_text_printf(&t, \"DELETE \"\n\t\"FROM x WHERE k = '%s'\",\n"
+			    "\t\t k);",
+			    why, sizeof(why)));
+	assert_false(check_sql_built("a.c", "mado_text_puts(&q, \" FROM portal.people\");", why,
+				     sizeof(why)));
+	assert_false(
+	    check_sql_built("a.c", "strcat(q, \"UPDATE \"); f(')', \"x\");", why, sizeof(why)));
+	assert_true(check_sql_built("a.c",
+				    "fprintf(stderr, \"cannot reach the database (%s)\", x);\n"
+				    "PQexec(c, \"SELECT 1\"); snprintf(b, 8, \"%c\", ')');",
+				    why, sizeof(why)));
+}
+
+/* The whole tree keeps to the graph, its statements' names are unique, it calls none of
+   the C library's generators, and it builds no SQL text. */
 static void
 test_tree_keeps_the_graph(void **state)
 {
@@ -408,9 +497,9 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_checker_refuses),      cmocka_unit_test(test_checker_allows),
-	    cmocka_unit_test(test_stmt_check_refuses),   cmocka_unit_test(test_random_check),
-	    cmocka_unit_test(test_tree_keeps_the_graph),
+	    cmocka_unit_test(test_checker_refuses),    cmocka_unit_test(test_checker_allows),
+	    cmocka_unit_test(test_stmt_check_refuses), cmocka_unit_test(test_random_check),
+	    cmocka_unit_test(test_sql_check),          cmocka_unit_test(test_tree_keeps_the_graph),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
