@@ -88,6 +88,7 @@ pki__crl(struct mado_pki *pki, X509 *cert, X509 *issuer, time_t now, struct mado
 {
 	X509_REVOKED *rev = NULL;
 	enum mado_pki_reason r = MADO_PKI_PASS;
+	const X509_ALGOR *alg = NULL;
 	const ASN1_TIME *next;
 
 	refresh(pki, now);
@@ -99,6 +100,12 @@ pki__crl(struct mado_pki *pki, X509 *cert, X509 *issuer, time_t now, struct mado
 	if (X509_NAME_cmp(X509_CRL_get_issuer(pki->crl), X509_get_subject_name(issuer)) != 0 ||
 	    X509_CRL_verify(pki->crl, X509_get0_pubkey(issuer)) != 1) {
 		r = pki__fail(res, MADO_PKI_CRL_UNAVAILABLE, "the CRL is not the card issuer's");
+		goto done;
+	}
+	X509_CRL_get0_signature(pki->crl, NULL, &alg);
+	if (!pki__sigalg_strong(alg)) {
+		r = pki__fail(res, MADO_PKI_CRL_UNAVAILABLE,
+			      "the CRL is signed over a weak digest (SHA-1 or MD5)");
 		goto done;
 	}
 	next = X509_CRL_get0_nextUpdate(pki->crl);

@@ -342,6 +342,11 @@ check_response(struct mado_pki *pki, OCSP_RESPONSE *resp, OCSP_CERTID *id, OCSP_
 		r = pki__fail(res, MADO_PKI_RESPONDER_SIGNATURE, "bad response signature");
 		goto done;
 	}
+	if (!pki__sigalg_strong(OCSP_resp_get0_tbs_sigalg(bs))) {
+		r = pki__fail(res, MADO_PKI_RESPONDER_SIGNATURE,
+			      "the response is signed over a weak digest (SHA-1 or MD5)");
+		goto done;
+	}
 	if ((r = check_signer(pki, signer, cert, issuer, now, res)) != MADO_PKI_PASS)
 		goto done;
 	if (req != NULL && OCSP_check_nonce(req, bs) != 1) {

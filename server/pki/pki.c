@@ -15,6 +15,7 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/rsa.h>
 #include <openssl/x509v3.h>
 
 #include "mado/err.h"
@@ -578,6 +579,43 @@ pki__ocsp_signer_ok(X509 *x)
 		return false;
 	ku = X509_get_key_usage(x);
 	return ku == UINT32_MAX || (ku & KU_DIGITAL_SIGNATURE) != 0;
+}
+
+bool
+pki__sigalg_strong(const X509_ALGOR *alg)
+{
+	const ASN1_OBJECT *obj;
+	const void *param;
+	RSA_PSS_PARAMS *pss;
+	int ptype, nid, md = NID_undef, pk = NID_undef;
+
+	if (alg == NULL)
+		return false;
+	X509_ALGOR_get0(&obj, &ptype, &param, alg);
+	nid = OBJ_obj2nid(obj);
+	if (nid == NID_ED25519 || nid == NID_ED448)
+		return true;
+	if (nid == NID_rsassaPss) {
+		/* The digest is in the parameters; absent, it is SHA-1 (RFC 4055). */
+		if (ptype != V_ASN1_SEQUENCE ||
+		    (pss = ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(RSA_PSS_PARAMS),
+						     alg->parameter)) == NULL)
+			return false;
+		md = pss->hashAlgorithm != NULL ? OBJ_obj2nid(pss->hashAlgorithm->algorithm)
+						: NID_sha1;
+		RSA_PSS_PARAMS_free(pss);
+	} else if (OBJ_find_sigid_algs(nid, &md, &pk) != 1) {
+		return false;
+	}
+	switch (md) {
+	case NID_sha256:
+	case NID_sha384:
+	case NID_sha512:
+	case NID_sha3_256:
+	case NID_sha3_384:
+	case NID_sha3_512: return true;
+	default: return false;
+	}
 }
 
 static bool

@@ -73,6 +73,11 @@ enum mado_pki_reason pki__fail(struct mado_pki_result *res, enum mado_pki_reason
    if present, that allows digitalSignature. */
 bool pki__ocsp_signer_ok(X509 *x);
 
+/* Does a signature algorithm hash with SHA-2 of 256 bits or more or SHA-3, or is it EdDSA?
+   An OCSP answer or a CRL signed over SHA-1 or MD5 is refused (CR-03), as the path's
+   security level refuses such certificates. */
+bool pki__sigalg_strong(const X509_ALGOR *alg);
+
 /* ocsp.c */
 enum mado_pki_reason pki__ocsp(struct mado_pki *pki, X509 *cert, X509 *issuer, time_t now,
 			       struct mado_pki_result *res);

@@ -705,14 +705,16 @@ cmd_revoke(int argc, char **argv)
 static int
 cmd_crl(int argc, char **argv)
 {
-	const char *ndays = "7", *dir;
+	const char *ndays = "7", *mdname = "sha256", *dir;
 	const struct mado_cli_opt opts[] = {
 	    MADO_CLI_VALUE("days", "N", &ndays, "days until its nextUpdate (default 7)"),
+	    MADO_CLI_VALUE("md", "sha256|sha1", &mdname,
+			   "the CRL's signature digest (default sha256; sha1 for tests)"),
 	};
 	char *args[1];
 	struct mado_cli cli = {
 	    .name = "mado-card crl",
-	    .synopsis = "DIR [--days N]",
+	    .synopsis = "DIR [--days N] [--md sha256|sha1]",
 	    .about = "Write the CRL of the CA in DIR, listing its revoked cards, to DIR/ca.crl.",
 	    .opts = opts,
 	    .nopts = MADO_NELEM(opts),
@@ -736,6 +738,8 @@ cmd_crl(int argc, char **argv)
 		return rc;
 	dir = args[0];
 	days = atoi(ndays);
+	if (strcmp(mdname, "sha256") != 0 && strcmp(mdname, "sha1") != 0)
+		die("--md is sha256 or sha1, not %s", mdname);
 	path(file, sizeof(file), dir, "ca.key");
 	key = read_key(file);
 	path(file, sizeof(file), dir, "ca.crt");
@@ -776,7 +780,7 @@ cmd_crl(int argc, char **argv)
 	}
 	fclose(f);
 	X509_CRL_sort(crl);
-	if (X509_CRL_sign(crl, key, EVP_sha256()) == 0)
+	if (X509_CRL_sign(crl, key, strcmp(mdname, "sha1") == 0 ? EVP_sha1() : EVP_sha256()) == 0)
 		die("cannot sign the CRL");
 	path(file, sizeof(file), dir, "ca.crl");
 	if ((f = fopen(file, "w")) == NULL)

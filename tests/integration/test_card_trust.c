@@ -374,8 +374,9 @@ test_card_cannot_vouch_for_a_card(void **state)
 	assert_int_equal(th_ocsp_start(&env, NULL), 0);
 }
 
-/* The same through mado authcheck, on stored answers: signed by a card of the CA, or by a
-   responder whose keyUsage does not allow digitalSignature, the answer is refused. */
+/* The same through mado authcheck, on stored answers: signed by a card of the CA, by a
+   responder whose keyUsage does not allow digitalSignature, by one whose certificate the CA
+   signed over SHA-1, or by the CA's own responder over SHA-1, the answer is refused. */
 static void
 test_authcheck_refuses_card_signed_answer(void **state)
 {
@@ -397,15 +398,28 @@ test_authcheck_refuses_card_signed_answer(void **state)
 		 "-extfile ku.ext -out ca/ku-${k%%:*}.crt || exit 1; done >/dev/null 2>&1",
 		 env.dir);
 	assert_int_equal(th_sh("%s", cmd), 0);
+	/* And one as the first, but its certificate signed by the CA over SHA-1 (CR-03). */
+	snprintf(cmd, sizeof(cmd),
+		 "cd '%s' && printf 'extendedKeyUsage=OCSPSigning\nkeyUsage=critical,"
+		 "digitalSignature\nauthorityKeyIdentifier=keyid\n' > ku.ext && "
+		 "openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes "
+		 "-keyout ca/ku-sha1.key -subj /CN=ku-sha1 -out ku.csr && "
+		 "openssl x509 -req -sha1 -in ku.csr -CA ca/ca.crt -CAkey ca/ca.key -days 5 "
+		 "-extfile ku.ext -out ca/ku-sha1.crt >/dev/null 2>&1",
+		 env.dir);
+	assert_int_equal(th_sh("%s", cmd), 0);
 	/* One request, five answers: signed by another card, by the card itself, by the
 	   CA's delegated responder, and by the two above. */
 	snprintf(cmd, sizeof(cmd),
 		 "cd '%s' && openssl ocsp -issuer ca/ca.crt -cert ca/cards/ac-card.crt -no_nonce "
 		 "-reqout ac-req.der >/dev/null 2>&1 && for s in cards/ac-other:other "
-		 "cards/ac-card:self ocsp:ocsp ku-sign:kusign ku-enc:kuenc; do "
+		 "cards/ac-card:self ocsp:ocsp ku-sign:kusign ku-enc:kuenc ku-sha1:kusha1; do "
 		 "openssl ocsp -index ca/index.txt -CA ca/ca.crt "
 		 "-rsigner ca/${s%%:*}.crt -rkey ca/${s%%:*}.key -reqin ac-req.der "
-		 "-respout ac-${s#*:}.der -nmin 5 >/dev/null 2>&1 || exit 1; done",
+		 "-respout ac-${s#*:}.der -nmin 5 >/dev/null 2>&1 || exit 1; done && "
+		 "openssl ocsp -index ca/index.txt -CA ca/ca.crt -rsigner ca/ocsp.crt "
+		 "-rkey ca/ocsp.key -rmd sha1 -reqin ac-req.der -respout ac-sha1sig.der -nmin 5 "
+		 ">/dev/null 2>&1",
 		 env.dir);
 	assert_int_equal(th_sh("%s", cmd), 0);
 	{
@@ -415,6 +429,8 @@ test_authcheck_refuses_card_signed_answer(void **state)
 		    {"self", "fail: responder_not_trusted"},
 		    {"kusign", "pass"},
 		    {"kuenc", "fail: responder_not_trusted"},
+		    {"kusha1", "fail: responder_not_trusted"},
+		    {"sha1sig", "fail: responder_signature_or_identity"},
 		};
 		size_t i;
 

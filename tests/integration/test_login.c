@@ -1085,7 +1085,8 @@ test_no_demo_cards(void **state)
 	th_resp_free(&r);
 }
 
-/* Revocation by CRL instead of OCSP: a listed card is refused, a missing CRL fails closed. */
+/* Revocation by CRL instead of OCSP: a listed card is refused, a missing CRL or one signed
+   over SHA-1 fails closed. */
 static void
 test_crl(void **state)
 {
@@ -1105,6 +1106,12 @@ test_crl(void **state)
 	/* No CRL to be had: refused, not let through. */
 	assert_int_equal(th_mado_stop(&env), 0);
 	assert_int_equal(th_sh("mv '%s/ca.crl' '%s/ca.crl.gone'", env.ca_dir, env.ca_dir), 0);
+	assert_int_equal(th_mado_start(&env), 0);
+	expect_login("crl-good", 503, "revocation-check-failed", "crl_unavailable");
+	/* A CRL the CA signed over SHA-1 answers nothing either (CR-03). */
+	assert_int_equal(th_mado_stop(&env), 0);
+	assert_int_equal(th_sh("'%s' crl '%s' --md sha1 >/dev/null", MADO_CARD_BINARY, env.ca_dir),
+			 0);
 	assert_int_equal(th_mado_start(&env), 0);
 	expect_login("crl-good", 503, "revocation-check-failed", "crl_unavailable");
 	assert_int_equal(th_sh("mv '%s/ca.crl.gone' '%s/ca.crl'", env.ca_dir, env.ca_dir), 0);
