@@ -326,21 +326,107 @@ record_gone(const PGresult *res, int i)
 	return PQgetisnull(res, i, TAKE_RECORD + (consent ? TLOG_ACCESS_COLS : 0));
 }
 
+/* What a batch gathers from the rows it takes: the keys and salts tlog_append writes. */
+struct take {
+	struct mado_text seqs, kinds, ids, people;
+	unsigned char *salts;
+	size_t cap_salts;
+	int n, leaves;
+};
+
+/* Adds take's row (row 0 of res) to the batch: its keys, a salt, and its leaf's hash
+   pushed into the tree. */
+static int
+take_row(struct take *tk, const PGresult *res)
+{
+	const char *kind = PQgetvalue(res, 0, TAKE_KIND), *why;
+	unsigned char hash[32];
+	size_t more;
+
+	tk->n++;
+	arr_add(&tk->seqs, PQgetvalue(res, 0, TAKE_SEQ), 8);
+	if (record_gone(res, 0)) {
+		/* It cannot be (the log is append-only): it leaves the queue without a leaf,
+		   and the audit would say so. */
+		mado_log_err(NULL, "transparency log: a pending %s record is missing", kind);
+		return MADO_OK;
+	}
+	if ((size_t)tk->leaves == tk->cap_salts) {
+		/* Salts are drawn 256 at a time: one DRBG call, not one a leaf. */
+		more = 256;
+		tk->salts = mado_xrealloc(tk->salts, (tk->cap_salts + more) * 16);
+		if (mado_random(tk->salts + tk->cap_salts * 16, more * 16) != 0)
+			return MADO_E_INTERNAL;
+		tk->cap_salts += more;
+	}
+	if ((why = translog__leaf_of_row(kind, res, 0, TAKE_RECORD,
+					 tk->salts + (size_t)tk->leaves * 16, &S.leaf)) != NULL) {
+		mado_log_err(NULL, "transparency log: a %s record cannot be a leaf: %s", kind, why);
+		return MADO_E_INTERNAL;
+	}
+	mado_tlog_leaf_hash(S.leaf.p, S.leaf.len, hash);
+	arr_add(&tk->kinds, kind, strlen(kind));
+	arr_add(&tk->ids, PQgetvalue(res, 0, TAKE_RECORD_ID), 8);
+	arr_add(&tk->people, PQgetvalue(res, 0, TAKE_PERSON_ID), 16);
+	tk->leaves++;
+	return push(0, hash);
+}
+
+/*
+ * Takes the pending rows, a row at a time as they arrive (the whole batch at once was
+ * megabytes malloc'ed and faulted in anew every batch), hashing each into the tree.
+ */
+static int
+take_all(struct take *tk)
+{
+	char max[16];
+	const char *p[1];
+	PGresult *res;
+	int rc = MADO_OK;
+
+	snprintf(max, sizeof(max), "%d", translog__cfg.batch_max);
+	p[0] = max;
+	/* In binary: the records' own types, formatted by nobody on the way. */
+	if (PQsendQueryParams(S.conn, "SELECT * FROM portal.tlog_take($1::int)", 1, NULL, p, NULL,
+			      NULL, 1) != 1 ||
+	    PQsetSingleRowMode(S.conn) != 1) {
+		mado_log_warn(NULL, "transparency log: %s", PQerrorMessage(S.conn));
+		return MADO_E_DB_UNAVAILABLE;
+	}
+	while ((res = PQgetResult(S.conn)) != NULL) {
+		switch (PQresultStatus(res)) {
+		case PGRES_SINGLE_TUPLE:
+			if (rc == MADO_OK)
+				rc = take_row(tk, res);
+			break;
+		case PGRES_TUPLES_OK: break; /* the end of the rows */
+		default:
+			mado_log_warn(NULL, "transparency log: %s",
+				      PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) != NULL
+					  ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY)
+					  : PQerrorMessage(S.conn));
+			if (rc == MADO_OK)
+				rc = MADO_E_DB_UNAVAILABLE;
+		}
+		PQclear(res);
+	}
+	return rc;
+}
+
 /* One batch; *taken gets how many pending rows it took. */
 static int
 batch(int *taken)
 {
-	struct mado_text seqs = {0}, kinds = {0}, ids = {0}, people = {0};
+	struct take tk = {0};
 	struct tlog_tiles tiles;
 	struct mado_tlog_checkpoint cp;
-	unsigned char *salts = NULL, hash[32];
-	char max[16], size_s[24], text[512], *note = NULL;
-	const char *p[6], *kind, *why;
+	char size_s[24], text[512], *note = NULL;
+	const char *p[6];
 	int lens[6] = {0}, bin[6] = {0};
-	PGresult *res = NULL, *r2;
+	PGresult *res;
 	uint64_t size, newsize;
-	int i, j, n, rc = MADO_E_DB_UNAVAILABLE, leaves = 0;
-	int64_t t0 = 0, t_take = 0, t_hash = 0;
+	int i, rc = MADO_E_DB_UNAVAILABLE;
+	int64_t t0, t_take;
 
 	*taken = 0;
 	if (!exec0("BEGIN"))
@@ -349,102 +435,47 @@ batch(int *taken)
 		goto fail;
 	size = strtoull(PQgetvalue(res, 0, 0), NULL, 10);
 	PQclear(res);
-	snprintf(max, sizeof(max), "%d", translog__cfg.batch_max);
-	p[0] = max;
-	t0 = mado_now_ms();
-	/* In binary: the records' own types, formatted by nobody on the way. */
-	res = PQexecParams(S.conn, "SELECT * FROM portal.tlog_take($1::int)", 1, NULL, p, NULL,
-			   NULL, 1);
-	if (!ok(res)) {
-		mado_log_warn(NULL, "transparency log: %s",
-			      PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) != NULL
-				  ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY)
-				  : PQerrorMessage(S.conn));
-		goto fail;
-	}
-	t_take = mado_now_ms() - t0;
-	if ((n = PQntuples(res)) == 0) {
-		PQclear(res);
-		return exec0("ROLLBACK") ? MADO_OK : MADO_E_DB_UNAVAILABLE;
-	}
-	*taken = n;
+	/* The edge first: the rows are hashed into it as they arrive. */
 	if ((rc = load_edge(size)) != MADO_OK)
 		goto fail;
-	salts = mado_xmalloc((size_t)n * 16);
-	if (mado_random(salts, (size_t)n * 16) != 0) {
-		rc = MADO_E_INTERNAL;
+	t0 = mado_now_ms();
+	arr_begin(&tk.seqs, 20);  /* bigint */
+	arr_begin(&tk.kinds, 25); /* text */
+	arr_begin(&tk.ids, 20);
+	arr_begin(&tk.people, 2950); /* uuid */
+	if ((rc = take_all(&tk)) != MADO_OK)
 		goto fail;
+	t_take = mado_now_ms() - t0;
+	if ((*taken = tk.n) == 0) {
+		rc = exec0("ROLLBACK") ? MADO_OK : MADO_E_DB_UNAVAILABLE;
+		goto out;
 	}
-	arr_begin(&seqs, 20);  /* bigint */
-	arr_begin(&kinds, 25); /* text */
-	arr_begin(&ids, 20);
-	arr_begin(&people, 2950); /* uuid */
-	/* The keys first: the database writes the leaves' rows while their hashes are
-	   computed here. */
-	for (i = 0; i < n; i++) {
-		arr_add(&seqs, PQgetvalue(res, i, TAKE_SEQ), 8);
-		if (record_gone(res, i)) {
-			/* It cannot be (the log is append-only): it leaves the queue without a
-			   leaf, and the audit would say so. */
-			mado_log_err(NULL, "transparency log: a pending %s record is missing",
-				     PQgetvalue(res, i, TAKE_KIND));
-			continue;
-		}
-		kind = PQgetvalue(res, i, TAKE_KIND);
-		arr_add(&kinds, kind, strlen(kind));
-		arr_add(&ids, PQgetvalue(res, i, TAKE_RECORD_ID), 8);
-		arr_add(&people, PQgetvalue(res, i, TAKE_PERSON_ID), 16);
-		leaves++;
-	}
-	arr_end(&seqs, (uint32_t)n);
-	arr_end(&kinds, (uint32_t)leaves);
-	arr_end(&ids, (uint32_t)leaves);
-	arr_end(&people, (uint32_t)leaves);
+	arr_end(&tk.seqs, (uint32_t)tk.n);
+	arr_end(&tk.kinds, (uint32_t)tk.leaves);
+	arr_end(&tk.ids, (uint32_t)tk.leaves);
+	arr_end(&tk.people, (uint32_t)tk.leaves);
 	snprintf(size_s, sizeof(size_s), "%llu", (unsigned long long)size);
 	p[0] = size_s;
-	p[1] = seqs.buf;
-	p[2] = kinds.buf;
-	p[3] = ids.buf;
-	p[4] = people.buf;
-	p[5] = (const char *)salts;
-	lens[1] = (int)seqs.len;
-	lens[2] = (int)kinds.len;
-	lens[3] = (int)ids.len;
-	lens[4] = (int)people.len;
-	lens[5] = leaves * 16;
+	p[1] = tk.seqs.buf;
+	p[2] = tk.kinds.buf;
+	p[3] = tk.ids.buf;
+	p[4] = tk.people.buf;
+	p[5] = (const char *)tk.salts;
+	lens[1] = (int)tk.seqs.len;
+	lens[2] = (int)tk.kinds.len;
+	lens[3] = (int)tk.ids.len;
+	lens[4] = (int)tk.people.len;
+	lens[5] = tk.leaves * 16;
 	for (i = 1; i <= 5; i++)
 		bin[i] = 1;
 	rc = MADO_E_DB_UNAVAILABLE;
-	if (!submit("SELECT portal.tlog_append($1::bigint, $2::bigint[], $3::text[], "
-		    "$4::bigint[], $5::uuid[], $6::bytea)",
-		    6, p, lens, bin))
+	if ((res = run("SELECT portal.tlog_append($1::bigint, $2::bigint[], $3::text[], "
+		       "$4::bigint[], $5::uuid[], $6::bytea)",
+		       6, p, lens, bin)) == NULL)
 		goto fail;
-	t_hash = mado_now_ms();
-	for (i = 0, j = 0; i < n; i++) {
-		if (record_gone(res, i))
-			continue;
-		kind = PQgetvalue(res, i, TAKE_KIND);
-		if ((why = translog__leaf_of_row(kind, res, i, TAKE_RECORD, salts + (size_t)j * 16,
-						 &S.leaf)) != NULL) {
-			mado_log_err(NULL, "transparency log: a %s record cannot be a leaf: %s",
-				     kind, why);
-			rc = MADO_E_INTERNAL;
-			goto fail;
-		}
-		mado_tlog_leaf_hash(S.leaf.p, S.leaf.len, hash);
-		if ((rc = push(0, hash)) != MADO_OK)
-			goto fail;
-		j++;
-	}
+	newsize = strtoull(PQgetvalue(res, 0, 0), NULL, 10);
 	PQclear(res);
-	res = NULL;
-	t_hash = mado_now_ms() - t_hash;
-	rc = MADO_E_DB_UNAVAILABLE;
-	if ((r2 = receive()) == NULL)
-		goto fail;
-	newsize = strtoull(PQgetvalue(r2, 0, 0), NULL, 10);
-	PQclear(r2);
-	if (leaves > 0) {
+	if (tk.leaves > 0) {
 		if ((rc = tiles_put()) != MADO_OK)
 			goto fail;
 		translog__tiles_init(&tiles, seq_fetch, NULL);
@@ -472,39 +503,37 @@ batch(int *taken)
 		lens[1] = 32;
 		bin[1] = 1;
 		rc = MADO_E_DB_UNAVAILABLE;
-		if ((r2 = run("SELECT portal.tlog_checkpoint_add($1::bigint, $2::bytea, $3)", 3, p,
-			      lens, bin)) == NULL)
+		if ((res = run("SELECT portal.tlog_checkpoint_add($1::bigint, $2::bytea, $3)", 3, p,
+			       lens, bin)) == NULL)
 			goto fail;
-		PQclear(r2);
+		PQclear(res);
 	}
 	if (!exec0("COMMIT"))
 		goto fail;
 	S.edge_size = newsize;
-	if (leaves > 0)
+	if (tk.leaves > 0)
 		mado_log_debug(NULL,
-			       "transparency log: %d leaves, size %llu (take %lld ms, hashing %lld "
-			       "ms, the rest %lld ms)",
-			       leaves, (unsigned long long)newsize, (long long)t_take,
-			       (long long)t_hash,
-			       (long long)(mado_now_ms() - t0 - t_take - t_hash));
+			       "transparency log: %d leaves, size %llu (take and hashing %lld ms, "
+			       "the rest %lld ms)",
+			       tk.leaves, (unsigned long long)newsize, (long long)t_take,
+			       (long long)(mado_now_ms() - t0 - t_take));
 	rc = MADO_OK;
 	goto out;
 fail:
-	PQclear(res);
-	S.edge_size = 0;                           /* the batch's pushes changed it */
-	while ((r2 = PQgetResult(S.conn)) != NULL) /* a statement still sent */
-		PQclear(r2);
+	S.edge_size = 0;                            /* the batch's pushes changed it */
+	while ((res = PQgetResult(S.conn)) != NULL) /* a statement still sent */
+		PQclear(res);
 	if (PQstatus(S.conn) == CONNECTION_OK)
 		PQclear(PQexec(S.conn, "ROLLBACK"));
 	if (rc == MADO_OK)
 		rc = MADO_E_INTERNAL;
 out:
 	free(note);
-	free(salts);
-	mado_text_free(&seqs);
-	mado_text_free(&kinds);
-	mado_text_free(&ids);
-	mado_text_free(&people);
+	free(tk.salts);
+	mado_text_free(&tk.seqs);
+	mado_text_free(&tk.kinds);
+	mado_text_free(&tk.ids);
+	mado_text_free(&tk.people);
 	return rc;
 }
 
