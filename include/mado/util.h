@@ -26,6 +26,14 @@ void mado_mem_init(void);
 /* Fills buf from the OpenSSL CSPRNG; 0 on success, -1 when it cannot. */
 MADO_MUSTCHECK int mado_random(void *buf, size_t len);
 
+/* Length of the valid UTF-8 sequence at p (at most n bytes, n > 0), or 0: overlong
+   forms, surrogates and values past U+10FFFF are not UTF-8. */
+size_t mado_utf8_seq(const unsigned char *p, size_t n);
+/* src as text that is safe to show: its printable UTF-8 characters, with '?' for each
+   control character and each byte that is not UTF-8, cut at a character boundary to fit
+   cap bytes with the NUL. Returns the length written. */
+size_t mado_text_shown(char *dst, size_t cap, const char *src);
+
 /* v in decimal, zero-padded to at least min digits, into out (NUL-terminated); returns
    its length. For the per-request paths, where snprintf's format parsing shows. */
 size_t mado_udec(char out[24], unsigned long long v, int min);

@@ -54,14 +54,18 @@ static bool
 text_ok(const char *s, long long min, long long max, bool lines)
 {
 	const unsigned char *p;
-	size_t n = strlen(s);
+	size_t n = strlen(s), k;
 
 	if ((long long)n < min || (long long)n > (max > 0 ? max : TEXT_MAX))
 		return false;
-	for (p = (const unsigned char *)s; *p != '\0'; p++)
+	/* Bodies were checked as UTF-8 when parsed; paths and queries are decoded bytes. */
+	for (p = (const unsigned char *)s; *p != '\0'; p += k) {
+		if ((k = mado_utf8_seq(p, n - (size_t)(p - (const unsigned char *)s))) == 0)
+			return false;
 		if ((*p < 0x20 || *p == 0x7f) &&
 		    !(lines && (*p == '\t' || *p == '\n' || *p == '\r')))
 			return false;
+	}
 	return true;
 }
 

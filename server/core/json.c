@@ -19,41 +19,6 @@
 #define JSON_MAX_DEPTH 32
 #define JSON_MAX_KEYS  1024 /* keeps the pairwise key check cheap */
 
-/* Length of the valid UTF-8 sequence at p (at most n bytes), or 0. */
-static size_t
-utf8_seq(const unsigned char *p, size_t n)
-{
-	size_t len, i;
-	unsigned int cp;
-
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf) {
-		len = 2;
-		cp = p[0] & 0x1f;
-	} else if (p[0] >= 0xe0 && p[0] <= 0xef) {
-		len = 3;
-		cp = p[0] & 0x0f;
-	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
-		len = 4;
-		cp = p[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (n < len)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (p[i] & 0x3f);
-	}
-	/* Overlong forms, surrogates and values past U+10FFFF are not UTF-8. */
-	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
-}
-
 /* Four hex digits at p (n bytes left)? */
 static bool
 hex4(const unsigned char *p, size_t n)
@@ -79,7 +44,7 @@ scan_text(const char *text, size_t len)
 	while (i < len) {
 		if (p[i] == '\0')
 			return "the body contains a NUL byte";
-		if ((n = utf8_seq(p + i, len - i)) == 0)
+		if ((n = mado_utf8_seq(p + i, len - i)) == 0)
 			return "the body is not valid UTF-8";
 		if (n > 1) {
 			i += n;

@@ -92,6 +92,69 @@ mado_random(void *buf, size_t len)
 }
 
 size_t
+mado_utf8_seq(const unsigned char *p, size_t n)
+{
+	size_t len, i;
+	unsigned int cp;
+
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf) {
+		len = 2;
+		cp = p[0] & 0x1f;
+	} else if (p[0] >= 0xe0 && p[0] <= 0xef) {
+		len = 3;
+		cp = p[0] & 0x0f;
+	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+		len = 4;
+		cp = p[0] & 0x07;
+	} else {
+		return 0;
+	}
+	if (n < len)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (p[i] & 0x3f);
+	}
+	/* Overlong forms, surrogates and values past U+10FFFF are not UTF-8. */
+	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return len;
+}
+
+size_t
+mado_text_shown(char *dst, size_t cap, const char *src)
+{
+	const unsigned char *p = (const unsigned char *)src;
+	size_t n = 0, len = strlen(src), i = 0, k;
+
+	if (cap == 0)
+		return 0;
+	while (i < len) {
+		k = mado_utf8_seq(p + i, len - i);
+		if (k == 0 || (k == 1 && (p[i] < 0x20 || p[i] == 0x7f)) ||
+		    (k == 2 && p[i] == 0xc2 && p[i + 1] < 0xa0)) {
+			/* Not UTF-8, or a control character (C0, DEL, C1). */
+			if (n + 1 >= cap)
+				break;
+			dst[n++] = '?';
+			i += k > 0 ? k : 1;
+			continue;
+		}
+		if (n + k >= cap)
+			break;
+		memcpy(dst + n, p + i, k);
+		n += k;
+		i += k;
+	}
+	dst[n] = '\0';
+	return n;
+}
+
+size_t
 mado_udec(char out[24], unsigned long long v, int min)
 {
 	char d[24];

@@ -488,12 +488,21 @@ code_answer_json(struct mado_req *rq, const char *page, const char *code, int nu
 	return mado_http_json(rq, 200, out);
 }
 
+/* The asking browser's User-Agent as the phone will show it: any client's bytes, made
+   printable UTF-8 and cut to the column's 256. */
+static void
+user_agent(struct mado_req *rq, char *out, size_t cap)
+{
+	const char *ua = mado_http_req_header(rq, "User-Agent");
+
+	mado_text_shown(out, cap, ua != NULL ? ua : "");
+}
+
 /* The computer: a code and a number for the phone. */
 static int
 code_new(struct mado_req *rq)
 {
-	char key[MADO_HASH_PARAM_LEN], code[CODE_LEN + 1], hash[65], net[64];
-	const char *ua = mado_http_req_header(rq, "User-Agent");
+	char key[MADO_HASH_PARAM_LEN], code[CODE_LEN + 1], hash[65], net[64], ua[257];
 	struct mado_db *db;
 	int rc, number;
 
@@ -501,8 +510,9 @@ code_new(struct mado_req *rq)
 	    (rc = code_make(code, hash, &number)) != MADO_OK)
 		return rc;
 	mado_auth_coarse_net(mado_http_client_addr(rq), net, sizeof(net));
+	user_agent(rq, ua, sizeof(ua));
 	if ((rc = mado_http_db(rq, &db)) != MADO_OK ||
-	    (rc = pk__code_new(db, hash, key, number, ua != NULL ? ua : "", net)) != MADO_OK)
+	    (rc = pk__code_new(db, hash, key, number, ua, net)) != MADO_OK)
 		return rc;
 	return code_answer_json(rq, "qr", code, number);
 }
@@ -626,16 +636,16 @@ code_answer(struct mado_req *rq)
 static int
 phone_code_new(struct mado_req *rq)
 {
-	char code[CODE_LEN + 1], hash[65], net[64];
-	const char *ua = mado_http_req_header(rq, "User-Agent");
+	char code[CODE_LEN + 1], hash[65], net[64], ua[257];
 	struct mado_db *db;
 	int rc, number;
 
 	if ((rc = code_make(code, hash, &number)) != MADO_OK)
 		return rc;
 	mado_auth_coarse_net(mado_http_client_addr(rq), net, sizeof(net));
+	user_agent(rq, ua, sizeof(ua));
 	if ((rc = mado_http_db(rq, &db)) != MADO_OK ||
-	    (rc = pk__phone_new(db, hash, rq->actor.session_hex, number, ua != NULL ? ua : "", net,
+	    (rc = pk__phone_new(db, hash, rq->actor.session_hex, number, ua, net,
 				rq->actor.person_id, rq->actor.binding_id)) != MADO_OK)
 		return rc;
 	return code_answer_json(rq, "add-phone", code, number);

@@ -785,6 +785,82 @@ poll(struct th_browser *computer, struct th_resp *r)
 	return req(computer, "POST", "/api/v1/auth/cross-device/poll", "", r);
 }
 
+/*
+ * The computer's User-Agent is shown to the phone ("the browser asking"): whatever a
+ * client sends there (escape sequences, bytes that are not UTF-8, hundreds of them) is
+ * answered, stored as printable UTF-8 of at most 256 bytes, and leaves the operational
+ * log one JSON object a line.
+ */
+static void
+test_hostile_user_agent(void **state)
+{
+	char ua[512], uah[600], origin[128], path[64], *log, *line, *end;
+	const char *h[4], *browser;
+	struct th_browser phone;
+	struct th_person p;
+	struct th_resp r;
+	size_t i;
+	cJSON *j;
+
+	(void)state;
+	person(&p, "pk-ua");
+	th_browser_of(&p, &phone);
+	snprintf(origin, sizeof(origin), "Origin: %s", env.origin);
+	h[0] = origin;
+	h[1] = "Content-Type: application/json";
+	h[2] = uah;
+	h[3] = NULL;
+	/* C0 controls and DEL never reach a handler: the head is refused as malformed. */
+	snprintf(uah, sizeof(uah), "User-Agent: Evil\x1b[31m\x7f");
+	assert_int_equal(th_http(&env, "POST", "/api/v1/auth/cross-device", h, "", 0, &r), 0);
+	assert_int_equal(r.status, 400);
+	assert_string_equal(th_type(&r), "bad-request");
+	th_resp_free(&r);
+	/* Bytes that are not UTF-8, a C1 control, and far more than 256 of them. */
+	snprintf(ua, sizeof(ua), "Evil\xff\xfe\xc3\xc2\x85%0400d", 7);
+	snprintf(uah, sizeof(uah), "User-Agent: %s", ua);
+	assert_int_equal(th_http(&env, "POST", "/api/v1/auth/cross-device", h, "", 0, &r), 0);
+	assert_int_equal(r.status, 200);
+	assert_non_null(j = th_json(&r));
+	snprintf(path, sizeof(path), "/api/v1/cross-device/%s", th_jstr(j, "code"));
+	cJSON_Delete(j);
+	th_resp_free(&r);
+
+	assert_int_equal(req(&phone, "GET", path, NULL, &r), 200);
+	assert_non_null(j = th_json(&r)); /* cJSON refuses what is not UTF-8 */
+	browser = th_jstr(j, "browser");
+	assert_int_equal(strncmp(browser, "Evil", 4), 0);
+	assert_true(strlen(browser) <= 256);
+	for (i = 0; browser[i] != '\0'; i++)
+		assert_true((unsigned char)browser[i] >= 0x20 && browser[i] != 0x7f);
+	assert_null(strstr(browser, "\xc2\x85"));
+	assert_non_null(strstr(browser, "Evil???"));
+	cJSON_Delete(j);
+	th_resp_free(&r);
+	assert_int_equal(th_sql(&env,
+				"SELECT count(*) FROM portal.cross_device_codes WHERE user_agent"
+				" ~ '[[:cntrl:]]' OR length(user_agent) > 256"),
+			 0);
+	/* The code is left unanswered: it goes, so later tests find only their own. */
+	assert_int_equal(th_sql(&env, "DELETE FROM portal.cross_device_codes"
+				      " WHERE user_agent LIKE 'Evil%%'"),
+			 1);
+
+	/* Every line of the operational log is one JSON object, with no raw escape. */
+	log = th_log_when(&env, "cross-device/{code}", 5000);
+	assert_null(strchr(log, '\x1b'));
+	for (line = log; *line != '\0'; line = end + (*end != '\0')) {
+		end = line + strcspn(line, "\n");
+		if (end == line)
+			continue;
+		j = cJSON_ParseWithLength(line, (size_t)(end - line));
+		assert_non_null(j);
+		assert_true(cJSON_IsObject(j));
+		cJSON_Delete(j);
+	}
+	free(log);
+}
+
 /* The right number: the computer logs in once, as the person, method cross-device. */
 static void
 test_code_login(void **state)
@@ -1082,6 +1158,7 @@ main(void)
 	    cmocka_unit_test(test_step_up),
 	    cmocka_unit_test(test_card_revoked_and_removed),
 	    cmocka_unit_test(test_code_login),
+	    cmocka_unit_test(test_hostile_user_agent),
 	    cmocka_unit_test(test_code_wrong_and_expired),
 	    cmocka_unit_test(test_add_phone),
 	    cmocka_unit_test(test_add_phone_wrong_and_expired),

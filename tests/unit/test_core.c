@@ -107,6 +107,30 @@ test_text(void **state)
 	assert_int_equal(t.len, 0);
 }
 
+/* What a client sent, made safe to show: printable UTF-8 kept, the rest '?', cut whole. */
+static void
+test_text_shown(void **state)
+{
+	char out[16];
+
+	(void)state;
+	assert_int_equal(mado_text_shown(out, sizeof(out), "Firefox 140"), 11);
+	assert_string_equal(out, "Firefox 140");
+	mado_text_shown(out, sizeof(out), "a\x1b[1mb\x7f");
+	assert_string_equal(out, "a?[1mb?");
+	mado_text_shown(out, sizeof(out), "\xff\xfe\xc3");
+	assert_string_equal(out, "???");
+	mado_text_shown(out, sizeof(out), "\xc2\x85\xc2\xa0窓"); /* C1 NEL, then NBSP kept */
+	assert_string_equal(out, "?\xc2\xa0窓");
+	mado_text_shown(out, sizeof(out), "\xc0\xaf\xed\xa0\x80"); /* overlong, surrogate */
+	assert_string_equal(out, "?????");
+	assert_int_equal(mado_text_shown(out, 4, "a窓"), 1); /* 窓 needs 3 bytes and the NUL */
+	assert_string_equal(out, "a");
+	assert_int_equal(mado_text_shown(out, 1, "abc"), 0);
+	assert_string_equal(out, "");
+	assert_int_equal(mado_text_shown(out, sizeof(out), "0123456789abcdefghij"), 15);
+}
+
 static void
 test_escape(void **state)
 {
@@ -306,10 +330,11 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_encodings),   cmocka_unit_test(test_numbers_and_times),
-	    cmocka_unit_test(test_text),        cmocka_unit_test(test_escape),
-	    cmocka_unit_test(test_writer),      cmocka_unit_test(test_request_line),
-	    cmocka_unit_test(test_log_threads), cmocka_unit_test(test_random_draws),
+	    cmocka_unit_test(test_encodings),    cmocka_unit_test(test_numbers_and_times),
+	    cmocka_unit_test(test_text),         cmocka_unit_test(test_escape),
+	    cmocka_unit_test(test_text_shown),   cmocka_unit_test(test_writer),
+	    cmocka_unit_test(test_request_line), cmocka_unit_test(test_log_threads),
+	    cmocka_unit_test(test_random_draws),
 	};
 
 	mado_mem_init();
