@@ -1363,6 +1363,28 @@ test_supervisor_asks_who_an_official_is(void **state)
 
 /* A failing view (here: a privilege taken away) answers a problem and leaves every pooled
    connection fit for the next request: its pipeline ended, its transaction rolled back. */
+/* A problem answer that says no more than a problem does. */
+static void
+problem_only(const struct th_resp *r)
+{
+	static const char *const members[] = {"type",     "title",      "status",
+					      "instance", "request_id", NULL};
+	const cJSON *m;
+	cJSON *j;
+	size_t i;
+
+	assert_non_null(j = th_json(r));
+	cJSON_ArrayForEach (m, j) {
+		for (i = 0; members[i] != NULL && strcmp(members[i], m->string) != 0; i++)
+			;
+		assert_non_null(members[i]);
+	}
+	cJSON_Delete(j);
+	assert_null(strstr(r->body, "portal"));
+	assert_null(strstr(r->body, "disputes"));
+	assert_null(strstr(r->body, "permission"));
+}
+
 static void
 test_view_failure_leaves_connections_clean(void **state)
 {
@@ -1375,6 +1397,9 @@ test_view_failure_leaves_connections_clean(void **state)
 	for (i = 0; i < 10; i++) {
 		assert_int_equal(get_as(&alice, "/api/v1/me/access-log", &r), 500);
 		assert_string_equal(th_type(&r), "internal-error");
+		/* The database's error (its table, its words) stays out of the answer: the
+		   problem's own members and nothing else (LG-08). */
+		problem_only(&r);
 		/* An error keeps the headers every answer has (BR-03, BR-06). */
 		assert_non_null(th_header(&r, "Strict-Transport-Security", v, sizeof(v)));
 		assert_non_null(strstr(v, "max-age=31536000"));
