@@ -1015,7 +1015,7 @@ test_session_lifetime(void **state)
 static void
 test_no_secrets_in_log(void **state)
 {
-	char crt[512], *log, *value, *pglog, *forms[3];
+	char crt[512], person[64], pseudonym[64], serial[128], *log, *value, *pglog, *forms[3];
 	struct session s;
 	struct th_resp r;
 	BIGNUM *bn;
@@ -1051,6 +1051,7 @@ test_no_secrets_in_log(void **state)
 	for (char *c = forms[2]; *c != '\0'; c++)
 		*c = (char)tolower((unsigned char)*c);
 	assert_true(strlen(forms[0]) >= 16);
+	snprintf(serial, sizeof(serial), "%s", forms[0]);
 	assert_non_null(f = fopen(env.pglog, "r"));
 	assert_non_null(pglog = calloc(1, 1 << 22));
 	assert_true(fread(pglog, 1, (1 << 22) - 1, f) < (1 << 22) - 1);
@@ -1062,6 +1063,24 @@ test_no_secrets_in_log(void **state)
 		assert_null(strstr(pglog, forms[i]));
 		OPENSSL_free(forms[i]);
 	}
+	/* Nor who the person is: their internal id and an organisation's pseudonym of them
+	   (DP-01). */
+	assert_int_equal(th_sql_str(&env, person, sizeof(person),
+				    "SELECT b.person_id::text FROM portal.card_bindings b"
+				    " WHERE b.serial = '%s'",
+				    serial),
+			 0);
+	assert_int_equal(strlen(person), 36);
+	assert_int_equal(th_sql_str(&env, pseudonym, sizeof(pseudonym),
+				    "SELECT pseudonym FROM portal.pseudonyms WHERE person_id = '%s'"
+				    " ORDER BY org_code LIMIT 1",
+				    person),
+			 0);
+	assert_int_equal(strlen(pseudonym), 43);
+	assert_null(strstr(log, person));
+	assert_null(strstr(pglog, person));
+	assert_null(strstr(log, pseudonym));
+	assert_null(strstr(pglog, pseudonym));
 	BN_free(bn);
 	X509_free(x);
 	free(pglog);
