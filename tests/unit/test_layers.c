@@ -340,6 +340,66 @@ check_sql_built(const char *file, const char *text, char *why, size_t whylen)
 	return true;
 }
 
+/* Names that, in what a comparison compares, mean a secret: such a comparison must take
+   the same time whatever the bytes (CR-06). */
+static const char *const secret_words[] = {"csrf", "challenge", "token", "secret",  "mac",
+					   "hmac", "nonce",     "otp",   "password"};
+
+/* Whether word stands at p as a name or a part of one cut by '_' ("s.csrf", "csrf_token",
+   "mac_len"; not "machine"). */
+static bool
+name_part(const char *text, const char *p, size_t n)
+{
+	bool before =
+	    p == text || !((p[-1] >= 'a' && p[-1] <= 'z') || (p[-1] >= 'A' && p[-1] <= 'Z') ||
+			   (p[-1] >= '0' && p[-1] <= '9'));
+	bool after = !((p[n] >= 'a' && p[n] <= 'z') || (p[n] >= 'A' && p[n] <= 'Z') ||
+		       (p[n] >= '0' && p[n] <= '9'));
+
+	return before && after;
+}
+
+/* False, with why, where text compares a secret with memcmp, strcmp or strncmp, whose
+   time tells how much of it matched: mado_ct_equal is the comparison for secrets. */
+static bool
+check_secret_compare(const char *file, const char *text, char *why, size_t whylen)
+{
+	static const char *const cmps[] = {"memcmp", "strcmp", "strncmp", "bcmp"};
+	const char *p, *q, *w, *end;
+	size_t i, k, n;
+	int depth;
+
+	for (i = 0; i < MADO_NELEM(cmps); i++) {
+		n = strlen(cmps[i]);
+		for (p = text; (p = strstr(p, cmps[i])) != NULL; p += n) {
+			if ((p > text && ident_char(p[-1])) || ident_char(p[n]))
+				continue;
+			for (q = p + n; *q == ' ' || *q == '\t'; q++)
+				;
+			if (*q != '(')
+				continue;
+			for (end = q, depth = 0; *end != '\0'; end++)
+				if (*end == '(')
+					depth++;
+				else if (*end == ')' && --depth == 0)
+					break;
+			if (memchr(q, '"', (size_t)(end - q)) != NULL)
+				continue; /* against a constant: a setting's word, no secret */
+			for (k = 0; k < MADO_NELEM(secret_words); k++)
+				for (w = q; (w = strstr(w, secret_words[k])) != NULL && w < end;
+				     w++)
+					if (name_part(text, w, strlen(secret_words[k]))) {
+						snprintf(why, whylen,
+							 "%.120s compares a %s with %s(): secrets "
+							 "are compared with mado_ct_equal",
+							 file, secret_words[k], cmps[i]);
+						return false;
+					}
+		}
+	}
+	return true;
+}
+
 static int checked;
 
 static void
@@ -375,7 +435,8 @@ walk(const char *rel)
 			fail_msg("%s: %s", child, why);
 		if (!check_stmts(child, text, why, sizeof(why)) ||
 		    !check_random(child, text, why, sizeof(why)) ||
-		    !check_sql_built(child, text, why, sizeof(why)))
+		    !check_sql_built(child, text, why, sizeof(why)) ||
+		    !check_secret_compare(child, text, why, sizeof(why)))
 			fail_msg("%s", why);
 		free(text);
 		checked++;
@@ -454,6 +515,27 @@ test_random_check(void **state)
 	    check_random("a.c", "s->random = 1; t.rand(x); int random_len;", why, sizeof(why)));
 }
 
+/* The comparison check finds a secret compared by memcmp or strcmp, and leaves other
+   comparisons and constant-time ones alone. */
+static void
+test_secret_compare_check(void **state)
+{
+	char why[256];
+
+	(void)state;
+	assert_false(
+	    check_secret_compare("a.c", "if (strcmp(token, s.csrf) != 0)", why, sizeof(why)));
+	assert_non_null(strstr(why, "csrf"));
+	assert_false(
+	    check_secret_compare("a.c", "ok = memcmp (mac, want_mac, 32) == 0;", why, sizeof(why)));
+	assert_false(
+	    check_secret_compare("a.c", "strncmp(\n    got, e->challenge, n)", why, sizeof(why)));
+	assert_true(check_secret_compare("a.c", "mado_ct_equal(token, s.csrf, n); strcmp(a, b);",
+					 why, sizeof(why)));
+	assert_true(check_secret_compare("a.c", "strcmp(machine, tokenizer); x_memcmp(token);", why,
+					 sizeof(why)));
+}
+
 /* The SQL check finds statements built by formatting or appending, across literals and
    lines, and leaves messages and literal statements alone. */
 static void
@@ -497,9 +579,13 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_checker_refuses),    cmocka_unit_test(test_checker_allows),
-	    cmocka_unit_test(test_stmt_check_refuses), cmocka_unit_test(test_random_check),
-	    cmocka_unit_test(test_sql_check),          cmocka_unit_test(test_tree_keeps_the_graph),
+	    cmocka_unit_test(test_checker_refuses),
+	    cmocka_unit_test(test_checker_allows),
+	    cmocka_unit_test(test_stmt_check_refuses),
+	    cmocka_unit_test(test_random_check),
+	    cmocka_unit_test(test_sql_check),
+	    cmocka_unit_test(test_secret_compare_check),
+	    cmocka_unit_test(test_tree_keeps_the_graph),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
