@@ -284,6 +284,18 @@ BEGIN
 	PERFORM set_config('mado.person_id', p_person::text, true);
 	INSERT INTO portal.login_events (person_id, method, event, reason)
 	VALUES (p_person, p_method, 'login', NULL);
+	-- A person holds at most 10 sessions of their own: the one used longest ago ends
+	-- when another opens, with a logout in their history (a forgotten browser, or a
+	-- stolen cookie kept alive, does not add up to a crowd).
+	WITH old AS (
+		DELETE FROM portal.sessions s
+		WHERE s.id_hash IN (SELECT x.id_hash FROM portal.sessions x
+				    WHERE x.person_id = p_person AND x.channel = 'self'
+				    ORDER BY x.last_seen DESC, x.created_at DESC OFFSET 10)
+		RETURNING s.method
+	)
+	INSERT INTO portal.login_events (person_id, method, event, reason)
+	SELECT p_person, coalesce(o.method, 'session'), 'logout', 'session-limit' FROM old o;
 	PERFORM portal.auth_notice(p_person, 'login', p_method);
 END
 $$;

@@ -1270,6 +1270,45 @@ test_new_login_ends_session(void **state)
 			 2);
 }
 
+/* SE-10: a person holds at most 10 sessions of their own; the 11th login ends the one
+   used longest ago, with a logout in their history. */
+static void
+test_session_limit(void **state)
+{
+	struct session s[11];
+	struct th_resp r;
+	int i;
+
+	(void)state;
+	registered_card("many", NULL);
+	for (i = 0; i < 11; i++) {
+		token_login("many", &s[i], &r);
+		logged_in(&s[i], &r);
+		th_resp_free(&r);
+	}
+	assert_int_equal(
+	    scalar("SELECT count(*) FROM portal.sessions WHERE person_id = " NEWEST_PERSON), 10);
+	assert_int_equal(get(&s[0], "/api/v1/me/session", &r), 401);
+	th_resp_free(&r);
+	for (i = 1; i < 11; i++) {
+		assert_int_equal(get(&s[i], "/api/v1/me/session", &r), 200);
+		th_resp_free(&r);
+	}
+	assert_int_equal(scalar("SELECT count(*) FROM portal.login_events WHERE event = 'logout'"
+				" AND reason = 'session-limit' AND person_id = " NEWEST_PERSON),
+			 1);
+	/* Another login ends the next of them, s[1], whose last use is now the oldest. */
+	token_login("many", &s[0], &r);
+	logged_in(&s[0], &r);
+	th_resp_free(&r);
+	assert_int_equal(get(&s[1], "/api/v1/me/session", &r), 401);
+	th_resp_free(&r);
+	assert_int_equal(get(&s[2], "/api/v1/me/session", &r), 200);
+	th_resp_free(&r);
+	assert_int_equal(
+	    scalar("SELECT count(*) FROM portal.sessions WHERE person_id = " NEWEST_PERSON), 10);
+}
+
 /* SE-08: the operator ends a card holder's sessions (named by any card of theirs, revoked
    too), then everyone's, staff terminals included; each is a logout in the history. */
 static void
@@ -1508,6 +1547,7 @@ main(void)
 	    cmocka_unit_test(test_crl),
 	    cmocka_unit_test(test_tls_login_post_only),
 	    cmocka_unit_test(test_new_login_ends_session),
+	    cmocka_unit_test(test_session_limit),
 	    cmocka_unit_test(test_operator_ends_sessions),
 	    cmocka_unit_test(test_challenge_limit),
 	    cmocka_unit_test(test_address_limit),
