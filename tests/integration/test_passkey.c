@@ -810,7 +810,7 @@ test_hostile_user_agent(void **state)
 	h[1] = "Content-Type: application/json";
 	h[2] = uah;
 	h[3] = NULL;
-	/* C0 controls and DEL never reach a handler: the head is refused as malformed. */
+	/* A value carrying ESC and DEL never reaches a handler: CivetWeb refuses the head. */
 	snprintf(uah, sizeof(uah), "User-Agent: Evil\x1b[31m\x7f");
 	assert_int_equal(th_http(&env, "POST", "/api/v1/auth/cross-device", h, "", 0, &r), 0);
 	assert_int_equal(r.status, 400);
