@@ -38,6 +38,7 @@ struct mado_config {
 	int export_max_entries;   /* the most access-log entries one export holds */
 	int hsts_max_age;         /* seconds */
 	char *metrics_from;       /* client addresses allowed to read /metrics, or * */
+	char *staff_from;         /* addresses or CIDR blocks desk staff may come from, or * */
 	char *trusted_proxies;    /* proxies whose X-Forwarded-For names the client */
 	char *log_level;          /* error, warn, info, debug */
 	bool log_requests;        /* one line per request */

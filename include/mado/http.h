@@ -305,6 +305,9 @@ void mado_http_set_limiter(mado_limit_fn fn);
    trusted_proxies, the last address of X-Forwarded-For that is not. Borrowed for the
    request's lifetime. */
 const char *mado_http_client_addr(const struct mado_req *rq);
+/* Whether the client's address is in list: `*`, or comma-separated addresses and CIDR
+   blocks (as metrics_from and staff_from take them). */
+bool mado_http_client_from(const struct mado_req *rq, const char *list);
 /* The key every per-client limit counts the request under: the client's IPv4 address, or
    its IPv6 address's /64 ("2001:db8:1:2::/64"). */
 void mado_http_client_key(const struct mado_req *rq, char *out, size_t len);

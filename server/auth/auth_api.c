@@ -91,6 +91,7 @@ mado_auth_init(const struct mado_config *cfg, char *why, size_t whylen)
 	auth__s.window_s = cfg->login_fail_window_s;
 	auth__s.revocation = strcmp(cfg->card_revocation, "off") != 0;
 	auth__s.origin = mado_xstrdup(cfg->public_origin);
+	auth__s.staff_from = mado_xstrdup(cfg->staff_from);
 	if (*cfg->demo_cards_dir != '\0') {
 		auth__s.demo_dir = mado_xstrdup(cfg->demo_cards_dir);
 		mado_log_warn(NULL, "demo virtual cards are enabled (demo_cards_dir)");
@@ -129,6 +130,7 @@ mado_auth_free(void)
 	mado_pki_free(auth__s.orgs);
 	free(auth__s.origin);
 	free(auth__s.demo_dir);
+	free(auth__s.staff_from);
 	memset(&auth__s, 0, sizeof(auth__s));
 }
 

@@ -24,6 +24,7 @@ struct auth_state {
 	struct mado_pki *orgs;  /* NULL: no organisation may call */
 	char *origin;
 	char *demo_dir;
+	char *staff_from;    /* where desk staff may come from (staff_from) */
 	bool revocation;     /* cards' */
 	bool org_revocation; /* organisations' and staff's */
 	int idle_s, shared_idle_s, max_s, recheck_s, staff_max_s;

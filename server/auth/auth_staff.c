@@ -44,6 +44,16 @@ clear_staff_cookie(struct mado_req *rq)
 			 STAFF_COOKIE "=; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=0");
 }
 
+#define STAFF_FROM_ONLY "desk staff are served only from the addresses in staff_from"
+
+/* Staff log in and act only from the terminals' networks (staff_from): a staff
+   certificate and cookie taken elsewhere open nothing. */
+static bool
+from_terminal(const struct mado_req *rq)
+{
+	return mado_http_client_from(rq, auth__s.staff_from != NULL ? auth__s.staff_from : "");
+}
+
 static int
 staff_check(struct mado_req *rq)
 {
@@ -92,6 +102,10 @@ staff_admit(struct mado_req *rq)
 
 	if (!read_staff_cookie(rq, cookie, sizeof(cookie)))
 		return MADO_E_UNAUTHENTICATED;
+	if (!from_terminal(rq)) {
+		OPENSSL_cleanse(cookie, sizeof(cookie));
+		return mado_http_fail(rq, MADO_E_FORBIDDEN, STAFF_FROM_ONLY);
+	}
 	mado_secret_hash(cookie, rq->actor.session_hex);
 	OPENSSL_cleanse(cookie, sizeof(cookie));
 	if ((rc = mado_http_db(rq, &db)) != MADO_OK ||
@@ -156,6 +170,8 @@ staff_login_cert(struct mado_req *rq, cJSON **out)
 	struct mado_db *db;
 	int rc, derlen;
 
+	if (!from_terminal(rq))
+		return mado_http_fail(rq, MADO_E_FORBIDDEN, STAFF_FROM_ONLY);
 	if (auth__s.orgs == NULL)
 		return mado_http_fail(rq, MADO_E_STAFF_CERT_UNKNOWN, "no organisation CA is set");
 	if (peer == NULL)

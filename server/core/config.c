@@ -47,7 +47,7 @@ static const char *check_origin(const struct mado_config *, const struct opt *);
 static const char *check_dir(const struct mado_config *, const struct opt *);
 static const char *check_tls_cert(const struct mado_config *, const struct opt *);
 static const char *check_log_level(const struct mado_config *, const struct opt *);
-static const char *check_metrics_from(const struct mado_config *, const struct opt *);
+static const char *check_from_list(const struct mado_config *, const struct opt *);
 static const char *check_trusted_proxies(const struct mado_config *, const struct opt *);
 static const char *check_mtls_listen(const struct mado_config *, const struct opt *);
 static const char *check_tls_login_origin(const struct mado_config *, const struct opt *);
@@ -108,8 +108,12 @@ static const struct opt opts[] = {
      "longer log's export says where it stopped and the cursor to continue from."},
     {"hsts_max_age", OPT_INT, OFF(hsts_max_age), "31536000", 0, 63072000, 0, NULL,
      "Strict-Transport-Security max-age in seconds."},
-    {"metrics_from", OPT_STR, OFF(metrics_from), "127.0.0.1,::1", 0, 0, 0, check_metrics_from,
-     "Comma-separated client addresses allowed to read /metrics, or `*` for any."},
+    {"metrics_from", OPT_STR, OFF(metrics_from), "127.0.0.1,::1", 0, 0, 0, check_from_list,
+     "Comma-separated client addresses or CIDR blocks allowed to read /metrics, or `*` for "
+     "any."},
+    {"staff_from", OPT_STR, OFF(staff_from), "*", 0, 0, 0, check_from_list,
+     "Comma-separated client addresses or CIDR blocks from which desk and supervisor staff may "
+     "log in and use their routes (the terminals' networks), or `*` for any."},
     {"trusted_proxies", OPT_STR, OFF(trusted_proxies), "", 0, 0, 0, check_trusted_proxies,
      "Comma-separated addresses or CIDR blocks of reverse proxies in front of Mado. When the "
      "peer is one, the client is the last address in X-Forwarded-For that is not; empty: "
@@ -574,30 +578,6 @@ check_log_level(const struct mado_config *cfg, const struct opt *o)
 	return NULL;
 }
 
-static const char *
-check_metrics_from(const struct mado_config *cfg, const struct opt *o)
-{
-	char buf[64];
-	unsigned char addr[16];
-	const char *s = cstr(cfg, o), *end;
-	size_t n;
-
-	if (strcmp(s, "*") == 0)
-		return NULL;
-	while (*s != '\0') {
-		end = strchr(s, ',');
-		n = end != NULL ? (size_t)(end - s) : strlen(s);
-		if (n == 0 || n >= sizeof(buf))
-			return "must list numeric addresses separated by commas, or be *";
-		memcpy(buf, s, n);
-		buf[n] = '\0';
-		if (inet_pton(AF_INET, buf, addr) != 1 && inet_pton(AF_INET6, buf, addr) != 1)
-			return "must list numeric addresses separated by commas, or be *";
-		s += n + (end != NULL);
-	}
-	return NULL;
-}
-
 /* Each item: a numeric address, optionally /bits within its family's length. */
 static const char *
 check_trusted_proxies(const struct mado_config *cfg, const struct opt *o)
@@ -636,6 +616,15 @@ check_trusted_proxies(const struct mado_config *cfg, const struct opt *o)
 			return msg;
 	}
 	return NULL;
+}
+
+/* `*`, or a list as trusted_proxies takes. */
+static const char *
+check_from_list(const struct mado_config *cfg, const struct opt *o)
+{
+	if (strcmp(cstr(cfg, o), "*") == 0 || check_trusted_proxies(cfg, o) == NULL)
+		return NULL;
+	return "must list numeric addresses or CIDR blocks separated by commas, or be *";
 }
 
 static const char *

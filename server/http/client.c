@@ -239,6 +239,31 @@ mado_http_client_addr(const struct mado_req *rq)
 	return rq->client;
 }
 
+bool
+mado_http_client_from(const struct mado_req *rq, const char *list)
+{
+	struct net a, net;
+	const char *s = list, *end;
+	size_t n;
+
+	if (strcmp(list, "*") == 0)
+		return true;
+	if (!parse_addr(rq->client, strlen(rq->client), &a))
+		return false;
+	while (*s != '\0') {
+		while (*s == ' ')
+			s++;
+		end = s + strcspn(s, ",");
+		n = (size_t)(end - s);
+		while (n > 0 && s[n - 1] == ' ')
+			n--;
+		if (parse_net(s, n, &net) && net_contains(&net, &a))
+			return true;
+		s = *end == ',' ? end + 1 : end;
+	}
+	return false;
+}
+
 void
 mado_http_client_key(const struct mado_req *rq, char *out, size_t len)
 {

@@ -2,7 +2,6 @@
  * Operations endpoints: liveness, readiness, Prometheus metrics, service information, and
  * the receiver for the front end's Content-Security-Policy reports.
  */
-#include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -117,40 +116,13 @@ about(struct mado_req *rq)
 	return mado_http_json(rq, 200, out);
 }
 
-/* Is addr one of the comma-separated addresses in list (compared as addresses)? */
-static bool
-addr_listed(const char *list, const char *addr)
-{
-	unsigned char want[16], have[16];
-	char buf[64];
-	int fam = strchr(addr, ':') != NULL ? AF_INET6 : AF_INET;
-	size_t n;
-
-	if (strcmp(list, "*") == 0)
-		return true;
-	if (inet_pton(fam, addr, have) != 1)
-		return false;
-	while (*list != '\0') {
-		n = strcspn(list, ",");
-		if (n < sizeof(buf)) {
-			memcpy(buf, list, n);
-			buf[n] = '\0';
-			if (inet_pton(fam, buf, want) == 1 &&
-			    memcmp(want, have, fam == AF_INET ? 4 : 16) == 0)
-				return true;
-		}
-		list += n + (list[n] == ',');
-	}
-	return false;
-}
-
 static int
 metrics(struct mado_req *rq)
 {
 	struct mado_text t = {0};
 	struct mado_db_stats st;
 
-	if (!addr_listed(ops.metrics_from, mado_http_client_addr(rq)))
+	if (!mado_http_client_from(rq, ops.metrics_from))
 		return mado_http_fail(rq, MADO_E_FORBIDDEN,
 				      "metrics are served only to the addresses in metrics_from");
 	mado_metrics_render(&t);

@@ -712,6 +712,56 @@ test_visits_and_mandates(void **state)
 	visit_end(&lead);
 }
 
+/* AZ-07: staff_from keeps desk staff to the terminals' networks. From any other address
+   the staff login and a staff cookie already held get 403 forbidden; a list holding the
+   terminal's address lets them in again. metrics_from takes blocks alike. */
+static void
+test_staff_only_from_terminals(void **state)
+{
+	struct terminal t;
+	struct th_resp r;
+	long sessions;
+
+	(void)state;
+	staff_login("desk-clerk", &t);
+	assert_int_equal(th_mado_stop(&env), 0);
+	assert_int_equal(th_conf_append(&env, "staff_from = 192.0.2.0/24, 2001:db8::/32\n"
+					      "metrics_from = 192.0.2.0/24"),
+			 0);
+	assert_int_equal(th_mado_start(&env), 0);
+	/* The operator's /metrics has its list too. */
+	assert_int_equal(th_http(&env, "GET", "/metrics", NULL, NULL, 0, &r), 0);
+	assert_int_equal(r.status, 403);
+	assert_string_equal(th_type(&r), "forbidden");
+	th_resp_free(&r);
+	assert_int_equal(term(&t, "GET", "/staff/v1/me", NULL, &r), 403);
+	assert_string_equal(th_type(&r), "forbidden");
+	th_resp_free(&r);
+	sessions = scalar("SELECT count(*) FROM portal.staff_sessions x JOIN portal.staff s"
+			  " ON s.id = x.staff_id WHERE s.ref = '%s'",
+			  t.ref);
+	assert_true(sessions >= 1);
+	assert_int_equal(staff_login_with("desk-clerk", &t, &r), 403);
+	assert_string_equal(th_type(&r), "forbidden");
+	th_resp_free(&r);
+	assert_int_equal(scalar("SELECT count(*) FROM portal.staff_sessions x JOIN portal.staff s"
+				" ON s.id = x.staff_id WHERE s.ref = '%s'",
+				t.ref),
+			 sessions); /* the refused login opened nothing */
+
+	assert_int_equal(th_mado_stop(&env), 0);
+	assert_int_equal(th_conf_append(&env, "staff_from = 10.0.0.0/8, 127.0.0.0/8\n"
+					      "metrics_from = 127.0.0.0/8"),
+			 0);
+	assert_int_equal(th_mado_start(&env), 0);
+	assert_int_equal(th_http(&env, "GET", "/metrics", NULL, NULL, 0, &r), 0);
+	assert_int_equal(r.status, 200);
+	th_resp_free(&r);
+	assert_int_equal(status_of(&t, "GET", "/staff/v1/me", NULL, NULL, 0), 200);
+	staff_login("desk-clerk", &t);
+	assert_int_equal(status_of(&t, "GET", "/staff/v1/me", NULL, NULL, 0), 200);
+}
+
 /* A staff certificate is checked for revocation by the same code as an organisation's
    system, at login and every card_recheck_s of the session: revoked at its CA, the staff
    member's session and their terminal's visit end at the next check, and they log in no
@@ -786,6 +836,7 @@ main(void)
 	    cmocka_unit_test(test_second_card_new_visit),
 	    cmocka_unit_test(test_roles_and_revoked_staff),
 	    cmocka_unit_test(test_visits_and_mandates),
+	    cmocka_unit_test(test_staff_only_from_terminals),
 	    cmocka_unit_test(test_revoked_staff_certificate),
 	};
 

@@ -73,6 +73,28 @@ test_defaults_then_file(void **state)
 	mado_config_free(&cfg);
 }
 
+/* Address lists: `*`, or addresses and CIDR blocks of either family. */
+static void
+test_address_lists(void **state)
+{
+	struct mado_config cfg;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(
+	    mado_config_load(&cfg, write_conf(""), MADO_CONFIG_SERVE, err, sizeof(err)), 0);
+	assert_string_equal(cfg.staff_from, "*");
+	mado_config_free(&cfg);
+	assert_int_equal(mado_config_load(&cfg,
+					  write_conf("staff_from = 10.20.0.0/16, 192.0.2.7,"
+						     " 2001:db8:5::/48\n"
+						     "metrics_from = 10.0.0.0/8,::1"),
+					  MADO_CONFIG_SERVE, err, sizeof(err)),
+			 0);
+	assert_string_equal(cfg.staff_from, "10.20.0.0/16, 192.0.2.7, 2001:db8:5::/48");
+	mado_config_free(&cfg);
+}
+
 static void
 test_env_overrides_file(void **state)
 {
@@ -105,7 +127,11 @@ static const struct {
     {"public_origin = http://localhost:8443", "public_origin", false},
     {"public_origin = https://localhost:8443/path", "public_origin", false},
     {"log_level = chatty", "log_level", false},
-    {"metrics_from = 10.0.0.0/8", "metrics_from", false},
+    {"metrics_from = 10.0.0.0/33", "metrics_from", false},
+    {"metrics_from = localhost", "metrics_from", false},
+    {"staff_from = 10.1.0.0/16,", "staff_from", false},
+    {"staff_from = 2001:db8::/129", "staff_from", false},
+    {"staff_from = *,10.0.0.1", "staff_from", false},
     {"db_url = host=x port", "db_url", false},
     {"web_root = /nonexistent/mado/web", "web_root", true},
     {"tls_cert = /nonexistent/server.pem", "tls_cert", true},
@@ -358,6 +384,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_defaults_then_file),
 	    cmocka_unit_test(test_env_overrides_file),
+	    cmocka_unit_test(test_address_lists),
 	    cmocka_unit_test(test_errors_name_the_key),
 	    cmocka_unit_test(test_serving_checks_only_for_serve),
 	    cmocka_unit_test(test_unknown_key_and_syntax),
