@@ -96,6 +96,25 @@ net_contains(const struct net *net, const struct net *a)
 	return (net->addr[full] & mask) == (a->addr[full] & mask);
 }
 
+/* The next item of a comma-separated list at *s, spaces trimmed (n bytes); NULL at the
+   end. */
+static const char *
+next_item(const char **s, size_t *n)
+{
+	const char *item = *s, *end;
+
+	if (*item == '\0')
+		return NULL;
+	while (*item == ' ')
+		item++;
+	end = item + strcspn(item, ",");
+	*n = (size_t)(end - item);
+	while (*n > 0 && item[*n - 1] == ' ')
+		(*n)--;
+	*s = *end == ',' ? end + 1 : end;
+	return item;
+}
+
 static bool
 is_trusted(const char *s, size_t len)
 {
@@ -119,24 +138,17 @@ http__client_trusted(const char *addr)
 int
 http__client_init(const char *list)
 {
-	const char *s = list, *end;
+	const char *s = list, *item;
 	size_t n;
 
 	http__client_free();
-	while (s != NULL && *s != '\0') {
-		while (*s == ' ')
-			s++;
-		end = s + strcspn(s, ",");
-		n = (size_t)(end - s);
-		while (n > 0 && s[n - 1] == ' ')
-			n--;
+	while (s != NULL && (item = next_item(&s, &n)) != NULL) {
 		trusted.nets = mado_xrealloc(trusted.nets, (trusted.n + 1) * sizeof(*trusted.nets));
-		if (!parse_net(s, n, &trusted.nets[trusted.n])) {
+		if (!parse_net(item, n, &trusted.nets[trusted.n])) {
 			http__client_free();
 			return MADO_E_INTERNAL;
 		}
 		trusted.n++;
-		s = *end == ',' ? end + 1 : end;
 	}
 	return MADO_OK;
 }
@@ -243,24 +255,16 @@ bool
 mado_http_client_from(const struct mado_req *rq, const char *list)
 {
 	struct net a, net;
-	const char *s = list, *end;
+	const char *s = list, *item;
 	size_t n;
 
 	if (strcmp(list, "*") == 0)
 		return true;
 	if (!parse_addr(rq->client, strlen(rq->client), &a))
 		return false;
-	while (*s != '\0') {
-		while (*s == ' ')
-			s++;
-		end = s + strcspn(s, ",");
-		n = (size_t)(end - s);
-		while (n > 0 && s[n - 1] == ' ')
-			n--;
-		if (parse_net(s, n, &net) && net_contains(&net, &a))
+	while ((item = next_item(&s, &n)) != NULL)
+		if (parse_net(item, n, &net) && net_contains(&net, &a))
 			return true;
-		s = *end == ',' ? end + 1 : end;
-	}
 	return false;
 }
 
