@@ -32,10 +32,12 @@ void mado_log(enum mado_log_level level, const char *reqid, const char *fmt, ...
 			mado_log(MADO_LOG_DEBUG, (reqid), __VA_ARGS__);                            \
 	} while (0)
 
-/* The per-request line: time, request id, method, route pattern, status, duration. It
-   leaves a few milliseconds later, with the lines of other requests (server/core/log.c). */
+/* The per-request line: time, request id, method, route pattern, status, duration and,
+   when someone was recognised, who asked (actor, as the router names them; NULL or empty:
+   left out). It leaves a few milliseconds later, with the lines of other requests
+   (server/core/log.c). */
 void mado_log_request(const char *reqid, const char *method, const char *route, int status,
-		      double ms);
+		      double ms, const char *actor);
 /* Returns once every line logged before it is written (and at exit). */
 void mado_log_flush(void);
 

@@ -255,7 +255,8 @@ put_uint(struct line *l, unsigned long long v, int min)
 }
 
 void
-mado_log_request(const char *reqid, const char *method, const char *route, int status, double ms)
+mado_log_request(const char *reqid, const char *method, const char *route, int status, double ms,
+		 const char *actor)
 {
 	char buf[LINE_MAX_BYTES], ts[32];
 	struct line l = {.buf = buf, .len = 0, .cap = sizeof(buf)};
@@ -276,6 +277,11 @@ mado_log_request(const char *reqid, const char *method, const char *route, int s
 	put_uint(&l, us / 1000, 1);
 	PUT_LIT(&l, ".");
 	put_uint(&l, us % 1000, 3);
+	if (actor != NULL && *actor != '\0') {
+		PUT_LIT(&l, ",\"actor\":\"");
+		put_escaped(&l, actor);
+		PUT_LIT(&l, "\"");
+	}
 	PUT_LIT(&l, "}");
 	write_line(buf, l.len, false);
 }

@@ -493,9 +493,35 @@ dispatch(struct mado_req *rq)
 	return r->handler(rq);
 }
 
+/*
+ * Who asked, as the operational log names them (asvs LG-02): a staff member by their
+ * pseudonymous reference and desk, an organisation by its code, a desk helping someone by
+ * the desk's code. A person is only "person" and a proxy only "proxy": their ids and
+ * pseudonyms never reach this log. Empty when nobody was recognised. The gates fill these
+ * fields only once what they name is verified, so a refusal after that names its actor.
+ */
+static void
+actor_label(const struct mado_actor *a, char *out, size_t n)
+{
+	*out = '\0';
+	if (a->staff_ref[0] != '\0')
+		snprintf(out, n, "staff:%s@%s", a->staff_ref, a->org);
+	else if (a->org[0] != '\0')
+		snprintf(out, n, "org:%s", a->org);
+	else if (!a->authenticated)
+		return;
+	else if (strcmp(a->channel, "desk") == 0)
+		snprintf(out, n, "desk:%s", a->helper_org);
+	else if (strcmp(a->channel, "self") == 0)
+		snprintf(out, n, "person");
+	else
+		snprintf(out, n, "%s", a->channel);
+}
+
 static void
 finish(struct mado_req *rq)
 {
+	char actor[128];
 	double ms;
 
 	/* The connection goes back before the bytes go out: a slow client holds no database
@@ -504,11 +530,13 @@ finish(struct mado_req *rq)
 	http__send(rq);
 	ms = mado_elapsed_ms(&rq->start);
 	mado_metrics_request(rq->metric, rq->status, ms);
-	if (router.log_requests)
+	if (router.log_requests) {
+		actor_label(&rq->actor, actor, sizeof(actor));
 		mado_log_request(
 		    rq->id,
 		    rq->ri != NULL && rq->ri->request_method != NULL ? rq->ri->request_method : "-",
-		    router.metric_names[rq->metric], rq->status, ms);
+		    router.metric_names[rq->metric], rq->status, ms, actor);
+	}
 	if (rq->unread_body)
 		http__drain(rq); /* after the answer, which was timed without it */
 }

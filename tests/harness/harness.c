@@ -1546,6 +1546,28 @@ th_log_when(const struct th_env *e, const char *needle, int timeout_ms)
 	}
 }
 
+cJSON *
+th_request_line(const struct th_env *e, const struct th_resp *r)
+{
+	char id[64], needle[96], *log, *at, *end;
+	cJSON *line = NULL;
+
+	if (th_header(r, "X-Request-Id", id, sizeof(id)) == NULL)
+		return NULL;
+	/* The request line, not a message logged while it was served: it has a route. */
+	snprintf(needle, sizeof(needle), "\"req\":\"%s\",\"method\":", id);
+	log = th_log_when(e, needle, 5000);
+	if ((at = strstr(log, needle)) != NULL) {
+		while (at > log && at[-1] != '\n')
+			at--;
+		if ((end = strchr(at, '\n')) != NULL)
+			*end = '\0';
+		line = cJSON_Parse(at);
+	}
+	free(log);
+	return line;
+}
+
 const char *
 th_type(const struct th_resp *r)
 {

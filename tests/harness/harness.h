@@ -246,6 +246,9 @@ int th_tlog_witness(const char *dir, char *vkey, size_t len);
 /* mado's log (its stderr) as it is once needle is in it, or after timeout_ms without it:
    a request's line is written after its response is sent. The caller frees it. */
 char *th_log_when(const struct th_env *e, const char *needle, int timeout_ms);
+/* The operational log's line for the request that answered r (by its X-Request-Id),
+   parsed, once it is written (within 5 s); NULL if it never is. The caller deletes it. */
+cJSON *th_request_line(const struct th_env *e, const struct th_resp *r);
 
 /* Sends raw bytes over TLS and returns what the server sent until it closed or went quiet
    for timeout_ms (caller frees). For requests curl refuses to make. */

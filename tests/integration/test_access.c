@@ -448,6 +448,11 @@ test_no_legal_basis_refused_and_logged(void **state)
 			 403);
 	assert_string_equal(th_type(&r), "no-legal-basis");
 	assert_null(strstr(r.body, "claims_2025")); /* no data in the refusal */
+	/* ... and in the operational log too, naming the organisation (asvs LG-02). */
+	assert_non_null(e = th_request_line(&env, &r));
+	assert_int_equal(cJSON_GetObjectItemCaseSensitive(e, "status")->valueint, 403);
+	assert_string_equal(str(e, "actor"), "org:tax-office");
+	cJSON_Delete(e);
 	th_resp_free(&r);
 	assert_int_equal(events_of(&alice), before + 1);
 	e = latest_entry(&alice);
@@ -952,7 +957,7 @@ static void
 test_person_sees_only_own(void **state)
 {
 	struct th_resp r;
-	char path[128], bob_row[24];
+	char path[128], bob_row[24], *log;
 	cJSON *j, *e;
 
 	(void)state;
@@ -974,6 +979,15 @@ test_person_sees_only_own(void **state)
 	cJSON_Delete(j);
 	snprintf(path, sizeof(path), "/api/v1/me/access-log/%s", bob_row);
 	assert_int_equal(get_as(&alice, path, &r), 404);
+	/* The operational log has the refusal: a person asked, but not who (asvs LG-02). */
+	assert_non_null(j = th_request_line(&env, &r));
+	assert_int_equal(cJSON_GetObjectItemCaseSensitive(j, "status")->valueint, 404);
+	assert_string_equal(str(j, "actor"), "person");
+	log = cJSON_PrintUnformatted(j);
+	assert_null(strstr(log, alice.id));
+	assert_null(strstr(log, bob_row));
+	free(log);
+	cJSON_Delete(j);
 	th_resp_free(&r);
 	assert_int_equal(get_as(&bob, path, &r), 200);
 	th_resp_free(&r);

@@ -383,7 +383,13 @@ test_visit_limits_and_log(void **state)
 	    status_of(&t, "PUT", "/api/v1/me/alerts", "{\"mode\":\"off\"}", type, sizeof(type)),
 	    403);
 	assert_string_equal(type, "own-session-only");
-	assert_int_equal(status_of(&t, "GET", "/api/v1/me/cards", NULL, type, sizeof(type)), 403);
+	assert_int_equal(term(&t, "GET", "/api/v1/me/cards", NULL, &r), 403);
+	/* The operational log names the desk, not the resident (asvs LG-02). */
+	assert_non_null(j = th_request_line(&env, &r));
+	assert_string_equal(cJSON_GetObjectItemCaseSensitive(j, "actor")->valuestring,
+			    "desk:city-desk");
+	cJSON_Delete(j);
+	th_resp_free(&r);
 	assert_int_equal(status_of(&t, "GET", "/api/v1/me/sessions", NULL, type, sizeof(type)),
 			 403);
 	assert_int_equal(status_of(&t, "DELETE",

@@ -144,6 +144,7 @@ test_supervisor_login(void **state)
 	struct staff sup, clerk;
 	struct th_resp r;
 	char line[512];
+	cJSON *j;
 
 	(void)state;
 	assert_int_equal(staff_login_with("supervisor-a", &sup, &r), 200);
@@ -155,6 +156,11 @@ test_supervisor_login(void **state)
 	th_resp_free(&r);
 	assert_int_equal(as_staff(&sup, "POST", "/staff/v1/visits", NULL, &r), 403);
 	assert_string_equal(th_type(&r), "forbidden");
+	/* The refusal names who was refused in the operational log (asvs LG-02). */
+	assert_non_null(j = th_request_line(&env, &r));
+	snprintf(line, sizeof(line), "staff:%s@data-commission", sup.ref);
+	assert_string_equal(cJSON_GetObjectItemCaseSensitive(j, "actor")->valuestring, line);
+	cJSON_Delete(j);
 	th_resp_free(&r);
 	assert_int_equal(scalar("SELECT count(*) FROM portal.desk_visits"), 0);
 

@@ -189,8 +189,8 @@ test_request_line(void **state)
 	assert_non_null(f);
 	assert_true(saved >= 0);
 	assert_true(dup2(fileno(f), STDERR_FILENO) >= 0);
-	mado_log_request("id\"1", "GET", "/api/v1/me/access-log", 200, 12.3456);
-	mado_log_request("id2", "POST", "/x", 503, 1500.0);
+	mado_log_request("id\"1", "GET", "/api/v1/me/access-log", 200, 12.3456, "");
+	mado_log_request("id2", "POST", "/x", 503, 1500.0, "org:tax\"office");
 	mado_log_flush();
 	assert_true(dup2(saved, STDERR_FILENO) >= 0);
 	close(saved);
@@ -207,14 +207,15 @@ test_request_line(void **state)
 	assert_string_equal(cJSON_GetObjectItem(j, "level")->valuestring, "info");
 	assert_string_equal(cJSON_GetObjectItem(j, "route")->valuestring, "/api/v1/me/access-log");
 	assert_int_equal(cJSON_GetObjectItem(j, "status")->valueint, 200);
-	assert_true(strstr(buf, "\"ms\":12.346}") != NULL);
+	assert_true(strstr(buf, "\"ms\":12.346}") != NULL); /* nobody recognised: no actor */
 	assert_true(mado_parse_rfc3339(cJSON_GetObjectItem(j, "ts")->valuestring, &t));
 	assert_true(t > (int64_t)time(NULL) - 60 && t <= (int64_t)time(NULL));
 	cJSON_Delete(j);
 	j = cJSON_Parse(nl + 1);
 	assert_non_null(j);
 	assert_int_equal(cJSON_GetObjectItem(j, "status")->valueint, 503);
-	assert_true(strstr(nl + 1, "\"ms\":1500.000}") != NULL);
+	assert_string_equal(cJSON_GetObjectItem(j, "actor")->valuestring, "org:tax\"office");
+	assert_true(strstr(nl + 1, "\"ms\":1500.000,") != NULL);
 	cJSON_Delete(j);
 }
 
@@ -227,7 +228,7 @@ log_lines(void *arg)
 
 	for (i = 0; i < 5000; i++) {
 		snprintf(id, sizeof(id), "t%d-%d", *(int *)arg, i);
-		mado_log_request(id, "GET", "/healthz", 200, 0.5);
+		mado_log_request(id, "GET", "/healthz", 200, 0.5, NULL);
 		if (i % 1000 == 0)
 			mado_log(MADO_LOG_WARN, id, "a message among the request lines");
 	}
