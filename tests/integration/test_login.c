@@ -245,6 +245,59 @@ test_token_login_rsa_and_ec(void **state)
 			 3);
 }
 
+/* AU-09: who logs in comes from the card's binding only. A token carrying claims of its
+   own (another person's id, a subject, a serial) logs in the card's person, whose
+   history gets the login; the other person's gets nothing. */
+static void
+test_token_claims_ignored(void **state)
+{
+	char mine[40], other[40], nonce[64], *t, *forged;
+	struct session s;
+	struct th_resp r;
+	long others_logins;
+	size_t n;
+
+	(void)state;
+	registered_card("claims-other", NULL);
+	assert_int_equal(th_sql_str(&env, other, sizeof(other),
+				    "SELECT person_id FROM portal.card_bindings ORDER BY id DESC"
+				    " LIMIT 1"),
+			 0);
+	registered_card("claims-mine", NULL);
+	assert_int_equal(th_sql_str(&env, mine, sizeof(mine),
+				    "SELECT person_id FROM portal.card_bindings ORDER BY id DESC"
+				    " LIMIT 1"),
+			 0);
+	assert_string_not_equal(mine, other);
+	others_logins =
+	    scalar("SELECT count(*) FROM portal.login_events WHERE person_id = '%s'", other);
+
+	memset(&s, 0, sizeof(s));
+	challenge(&s, nonce);
+	t = token("claims-mine", env.origin, nonce);
+	assert_true(t[0] == '{');
+	n = strlen(t) + 256;
+	assert_non_null(forged = malloc(n));
+	snprintf(forged, n, "{\"personId\":\"%s\",\"subject\":\"%s\",\"serialNumber\":\"1\",%s",
+		 other, other, t + 1);
+	free(t);
+	assert_int_equal(post(&s, "/api/v1/auth/webeid", forged, &r, NULL), 200);
+	free(forged);
+	logged_in(&s, &r);
+	th_resp_free(&r);
+	assert_int_equal(
+	    scalar("SELECT count(*) FROM portal.sessions WHERE person_id = '%s'", mine), 1);
+	assert_int_equal(
+	    scalar("SELECT count(*) FROM portal.sessions WHERE person_id = '%s'", other), 0);
+	assert_int_equal(scalar("SELECT count(*) FROM portal.login_events WHERE person_id = '%s'"
+				" AND event = 'login'",
+				mine),
+			 1);
+	assert_int_equal(
+	    scalar("SELECT count(*) FROM portal.login_events WHERE person_id = '%s'", other),
+	    others_logins);
+}
+
 /* SE-03: the pre-login session is spent at login and its cookie no longer works. */
 /* An RSA card may sign with RSA-PSS (PS256, as some Web eID cards do): the login
    succeeds, and the same PSS signature under the name RS256 is refused (issue 11). */
@@ -1522,6 +1575,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_token_login_rsa_and_ec),
+	    cmocka_unit_test(test_token_claims_ignored),
 	    cmocka_unit_test(test_token_login_ps256),
 	    cmocka_unit_test(test_renewal_keeps_person),
 	    cmocka_unit_test(test_session_id_rotates),
