@@ -548,6 +548,76 @@ test_wrong_ca(void **state)
 	expect_login("impostor", 401, "card-not-trusted", "not_trusted");
 }
 
+/* Points OpenSSL's default locations (where it finds the system's CAs: SSL_CERT_FILE,
+   SSL_CERT_DIR) at the CA in dir for the processes started meanwhile; NULL: unset. */
+static void
+system_store(const char *dir)
+{
+	char file[512];
+
+	if (dir == NULL) {
+		unsetenv("SSL_CERT_FILE");
+		unsetenv("SSL_CERT_DIR");
+		return;
+	}
+	snprintf(file, sizeof(file), "%s/ca.crt", dir);
+	setenv("SSL_CERT_FILE", file, 1);
+	setenv("SSL_CERT_DIR", dir, 1);
+}
+
+/* AU-05, CR-02: only card_trust_dir vouches for a card, never the system's store. A CA
+   that OpenSSL's default locations hold issues a card; mado and its CLI, started with
+   those locations pointing at that CA, refuse the card by token, by TLS login and at
+   registration, and no person is made. */
+static void
+test_system_store_not_trusted(void **state)
+{
+	char sys[400], cert[600], key[600], args[800], nonce[64], *t;
+	const char *h[] = {tls_origin_hdr, NULL};
+	struct th_req rq = {"POST", "/api/v1/auth/tls", h, "", 0, cert, key, true};
+	struct session s;
+	struct th_resp r;
+	long people = scalar("SELECT count(*) FROM portal.people");
+	int rc;
+
+	(void)state;
+	snprintf(sys, sizeof(sys), "%s/system-ca", env.dir);
+	assert_int_equal(th_sh("'%s' init '%s' >/dev/null && '%s' issue '%s' outsider --key p256"
+			       " >/dev/null && openssl rehash '%s' >/dev/null 2>&1",
+			       MADO_CARD_BINARY, sys, MADO_CARD_BINARY, sys, sys),
+			 0);
+	snprintf(cert, sizeof(cert), "%s/cards/outsider.crt", sys);
+	snprintf(key, sizeof(key), "%s/cards/outsider.key", sys);
+	/* The store as OpenSSL would find it does vouch for the card. */
+	assert_int_equal(th_sh("openssl verify -CApath '%s' '%s' >/dev/null 2>&1", sys, cert), 0);
+
+	assert_int_equal(th_mado_stop(&env), 0);
+	system_store(sys);
+	rc = th_mado_start(&env);
+	system_store(NULL);
+	assert_int_equal(rc, 0);
+	memset(&s, 0, sizeof(s));
+	challenge(&s, nonce);
+	assert_non_null(t = th_card_token(sys, "outsider", env.origin, nonce, NULL));
+	assert_int_equal(post(&s, "/api/v1/auth/webeid", t, &r, NULL), 401);
+	free(t);
+	assert_string_equal(th_type(&r), "card-not-trusted");
+	assert_string_equal(th_reason(&r), "not_trusted");
+	th_resp_free(&r);
+	assert_int_equal(th_request(&env, &rq, &r), 0);
+	assert_int_equal(r.status, 401);
+	assert_string_equal(th_type(&r), "card-not-trusted");
+	th_resp_free(&r);
+	snprintf(args, sizeof(args), "register-card --cert '%s'", cert);
+	system_store(sys);
+	rc = th_mado_cmd(&env, args, NULL);
+	system_store(NULL);
+	assert_int_not_equal(rc, 0);
+	assert_int_equal(scalar("SELECT count(*) FROM portal.people"), people);
+	assert_int_equal(th_mado_stop(&env), 0);
+	assert_int_equal(th_mado_start(&env), 0);
+}
+
 static void
 test_revocation(void **state)
 {
@@ -1583,6 +1653,7 @@ main(void)
 	    cmocka_unit_test(test_tls_login_failures),
 	    cmocka_unit_test(test_card_failures),
 	    cmocka_unit_test(test_wrong_ca),
+	    cmocka_unit_test(test_system_store_not_trusted),
 	    cmocka_unit_test(test_revocation),
 	    cmocka_unit_test(test_responder_problems),
 	    cmocka_unit_test(test_nonce_rules),
