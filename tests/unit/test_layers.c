@@ -6,7 +6,7 @@
  * collects the prepared statements' names: a name used twice would fail only when the
  * second statement is first prepared on a connection, at run time. And it looks for the C
  * library's predictable generators: every random value comes from the DRBG (mado_random),
- * never rand() and its kin (CR-04).
+ * never rand() and its kin (CR-04). And no C file compiles conditionally (AU-10).
  */
 #include <dirent.h>
 #include <setjmp.h>
@@ -400,6 +400,36 @@ check_secret_compare(const char *file, const char *text, char *why, size_t whyle
 	return true;
 }
 
+/* AU-10: every build type compiles the same server, so the routes a test build serves
+   are the routes a release serves. A C file of server/ holds no conditional compilation;
+   mado-verify's one (its main left out of the fuzz target that links it) is the
+   exception. Headers keep their include guards. */
+static bool
+check_unconditional(const char *file, const char *text, char *why, size_t whylen)
+{
+	const char *p = text, *q;
+	size_t n = strlen(file);
+
+	if (n < 2 || strcmp(file + n - 2, ".c") != 0)
+		return true;
+	for (; p != NULL && *p != '\0'; p = (q = strchr(p, '\n')) != NULL ? q + 1 : NULL) {
+		for (q = p; *q == ' ' || *q == '\t'; q++)
+			;
+		if (*q != '#')
+			continue;
+		for (q++; *q == ' ' || *q == '\t'; q++)
+			;
+		if (strncmp(q, "if", 2) != 0 || strncmp(q, "ifndef MADO_VERIFY_NO_MAIN\n", 27) == 0)
+			continue;
+		snprintf(why, whylen,
+			 "%.120s compiles conditionally: a build type must not change what is "
+			 "served",
+			 file);
+		return false;
+	}
+	return true;
+}
+
 static int checked;
 
 static void
@@ -436,7 +466,8 @@ walk(const char *rel)
 		if (!check_stmts(child, text, why, sizeof(why)) ||
 		    !check_random(child, text, why, sizeof(why)) ||
 		    !check_sql_built(child, text, why, sizeof(why)) ||
-		    !check_secret_compare(child, text, why, sizeof(why)))
+		    !check_secret_compare(child, text, why, sizeof(why)) ||
+		    !check_unconditional(child, text, why, sizeof(why)))
 			fail_msg("%s", why);
 		free(text);
 		checked++;
@@ -536,6 +567,26 @@ test_secret_compare_check(void **state)
 					 sizeof(why)));
 }
 
+/* The conditional-compilation check finds #if, #ifdef and #ifndef in C files, indented
+   or not, and leaves headers' guards and the one exception alone. */
+static void
+test_unconditional_check(void **state)
+{
+	char why[256];
+
+	(void)state;
+	assert_false(check_unconditional("a.c", "int x;\n#ifdef DEBUG\nroute();\n#endif\n", why,
+					 sizeof(why)));
+	assert_non_null(strstr(why, "a.c"));
+	assert_false(check_unconditional("a.c", "  #  if !defined(NDEBUG)\n", why, sizeof(why)));
+	assert_false(
+	    check_unconditional("a.c", "#ifndef MADO_VERIFY_NO_MAIN_X\n", why, sizeof(why)));
+	assert_true(check_unconditional("a.h", "#ifndef MADO_A_H\n#define MADO_A_H\n#endif\n", why,
+					sizeof(why)));
+	assert_true(check_unconditional("a.c", "#include <x.h>\n#ifndef MADO_VERIFY_NO_MAIN\n", why,
+					sizeof(why)));
+}
+
 /* The SQL check finds statements built by formatting or appending, across literals and
    lines, and leaves messages and literal statements alone. */
 static void
@@ -579,13 +630,10 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_checker_refuses),
-	    cmocka_unit_test(test_checker_allows),
-	    cmocka_unit_test(test_stmt_check_refuses),
-	    cmocka_unit_test(test_random_check),
-	    cmocka_unit_test(test_sql_check),
-	    cmocka_unit_test(test_secret_compare_check),
-	    cmocka_unit_test(test_tree_keeps_the_graph),
+	    cmocka_unit_test(test_checker_refuses),     cmocka_unit_test(test_checker_allows),
+	    cmocka_unit_test(test_stmt_check_refuses),  cmocka_unit_test(test_random_check),
+	    cmocka_unit_test(test_sql_check),           cmocka_unit_test(test_secret_compare_check),
+	    cmocka_unit_test(test_unconditional_check), cmocka_unit_test(test_tree_keeps_the_graph),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
