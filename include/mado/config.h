@@ -30,6 +30,7 @@ struct mado_config {
 	int db_pool_size;         /* connections */
 	int db_wait_ms;           /* longest wait for a free connection */
 	int db_connect_timeout;   /* seconds */
+	int clock_skew_max_ms;    /* /readyz: the most this clock may differ from the database's */
 	int threads;              /* CivetWeb worker threads = concurrent connections */
 	int request_timeout_ms;   /* whole request head and each body read */
 	int keep_alive_ms;        /* idle time between requests on a connection */

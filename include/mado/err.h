@@ -88,7 +88,9 @@
 	X(HOLDER_UNAVAILABLE, 503, "holder-unavailable",                                           \
 	  "The organisation that holds the data did not answer; the attempt is recorded")          \
 	X(CARD_LOGIN_UNAVAILABLE, 503, "card-login-unavailable", "Card login is not configured")   \
-	X(SCHEMA_MISMATCH, 503, "schema-mismatch", "The database schema does not match this build")
+	X(SCHEMA_MISMATCH, 503, "schema-mismatch",                                                 \
+	  "The database schema does not match this build")                                         \
+	X(CLOCK_SKEW, 503, "clock-skew", "This server's clock and the database's disagree")
 
 enum mado_err {
 #define MADO_ERR_ENUM(name, status, slug, title) MADO_E_##name,

@@ -91,6 +91,9 @@ static const struct opt opts[] = {
      "Longest wait for a pooled connection before answering 503."},
     {"db_connect_timeout", OPT_INT, OFF(db_connect_timeout), "2", 1, 60, 0, NULL,
      "Seconds to wait when opening a database connection."},
+    {"clock_skew_max_ms", OPT_INT, OFF(clock_skew_max_ms), "2000", 10, 600000, 0, NULL,
+     "The most this server's clock may differ from the database's before /readyz answers 503 "
+     "clock-skew (card validity, revocation answers and sessions are judged by this clock)."},
     {"threads", OPT_INT, OFF(threads), "128", 4, 4096, 0, NULL,
      "Worker threads; each serves one connection at a time."},
     {"request_timeout_ms", OPT_INT, OFF(request_timeout_ms), "10000", 100, 600000, 0, NULL,

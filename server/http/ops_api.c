@@ -2,6 +2,8 @@
  * Operations endpoints: liveness, readiness, Prometheus metrics, service information, and
  * the receiver for the front end's Content-Security-Policy reports.
  */
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -18,6 +20,8 @@
 static struct {
 	const struct mado_migrations *schema;
 	const char *metrics_from;
+	int clock_skew_max_ms;
+	atomic_bool skewed; /* the last /readyz found the clocks apart: logged once a change */
 	bool card_login, demo_cards;
 	char tls_login_url[300]; /* empty without a TLS login listener */
 } ops;
@@ -29,6 +33,7 @@ http__ops_init(const struct mado_config *cfg, const struct mado_migrations *sche
 
 	ops.schema = schema;
 	ops.metrics_from = cfg->metrics_from;
+	ops.clock_skew_max_ms = cfg->clock_skew_max_ms;
 	ops.card_login = *cfg->card_trust_dir != '\0';
 	ops.demo_cards = *cfg->demo_cards_dir != '\0';
 	ops.tls_login_url[0] = '\0';
@@ -82,17 +87,52 @@ check_database(struct mado_req *rq, int *version)
 	return rc;
 }
 
+/* This server's clock against the database's: a node whose clock is off would judge
+   cards, revocation answers and sessions on a wrong time, so it is not ready. */
+static int
+check_clock(struct mado_req *rq, int64_t *skew_ms)
+{
+	struct mado_db *db;
+	bool apart;
+	int rc;
+
+	if ((rc = mado_http_db(rq, &db)) != MADO_OK ||
+	    (rc = mado_db_clock_skew_ms(db, skew_ms)) != MADO_OK)
+		return rc;
+	apart = *skew_ms > ops.clock_skew_max_ms || *skew_ms < -(int64_t)ops.clock_skew_max_ms;
+	if (atomic_exchange(&ops.skewed, apart) != apart) {
+		if (apart)
+			mado_log_warn(rq->id,
+				      "this clock is %lld ms %s the database's (at most %d)",
+				      (long long)(*skew_ms > 0 ? *skew_ms : -*skew_ms),
+				      *skew_ms > 0 ? "ahead of" : "behind", ops.clock_skew_max_ms);
+		else
+			mado_log_info(rq->id, "this clock agrees with the database's again");
+	}
+	if (apart)
+		return mado_http_fail(
+		    rq, MADO_E_CLOCK_SKEW,
+		    "this server's clock is %lld ms %s the database's; at most %d "
+		    "is allowed (clock_skew_max_ms)",
+		    (long long)(*skew_ms > 0 ? *skew_ms : -*skew_ms),
+		    *skew_ms > 0 ? "ahead of" : "behind", ops.clock_skew_max_ms);
+	return MADO_OK;
+}
+
 static int
 readyz(struct mado_req *rq)
 {
+	int64_t skew_ms;
 	cJSON *out;
 	int rc, version;
 
-	if ((rc = check_database(rq, &version)) != MADO_OK)
+	if ((rc = check_database(rq, &version)) != MADO_OK ||
+	    (rc = check_clock(rq, &skew_ms)) != MADO_OK)
 		return rc;
 	out = cJSON_CreateObject();
 	cJSON_AddStringToObject(out, "status", "ready");
 	cJSON_AddNumberToObject(out, "schema_version", version);
+	cJSON_AddNumberToObject(out, "clock_skew_ms", (double)skew_ms);
 	return mado_http_json(rq, 200, out);
 }
 

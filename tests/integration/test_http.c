@@ -387,6 +387,10 @@ test_probes_and_about(void **state)
 	assert_int_equal(r.status, 200);
 	j = th_json(&r);
 	assert_string_equal(cJSON_GetObjectItemCaseSensitive(j, "status")->valuestring, "ready");
+	/* One machine: the two clocks are the same. */
+	assert_true(cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(j, "clock_skew_ms")));
+	assert_true(cJSON_GetObjectItemCaseSensitive(j, "clock_skew_ms")->valuedouble < 1000 &&
+		    cJSON_GetObjectItemCaseSensitive(j, "clock_skew_ms")->valuedouble > -1000);
 	cJSON_Delete(j);
 	th_resp_free(&r);
 
@@ -447,6 +451,43 @@ test_request_log(void **state)
 	free(log);
 }
 
+/* LG-07: a node whose clock is off is not ready. mado five minutes ahead of the database
+   answers /readyz with 503 clock-skew, every time, and says so in its log once; with the
+   right time it is ready again. */
+static void
+test_clock_skew_not_ready(void **state)
+{
+	static const char warned[] = "ms ahead of the database's";
+	struct th_resp r;
+	char *log, *at;
+	int i, times = 0;
+
+	(void)state;
+	assert_int_equal(th_mado_stop(&env), 0);
+	assert_int_equal(th_mado_start_faked(&env, "+5m"), 0);
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(th_http(&env, "GET", "/readyz", NULL, NULL, 0, &r), 0);
+		assert_int_equal(r.status, 503);
+		assert_string_equal(th_type(&r), "clock-skew");
+		th_resp_free(&r);
+	}
+	log = th_log_when(&env, warned, 5000);
+	for (at = log; (at = strstr(at, warned)) != NULL; at++)
+		times++;
+	free(log);
+	assert_int_equal(times, 1);
+	/* The process itself still answers: only readiness is refused. */
+	assert_int_equal(th_http(&env, "GET", "/healthz", NULL, NULL, 0, &r), 0);
+	assert_int_equal(r.status, 200);
+	th_resp_free(&r);
+
+	assert_int_equal(th_mado_stop(&env), 0);
+	assert_int_equal(th_mado_start(&env), 0);
+	assert_int_equal(th_http(&env, "GET", "/readyz", NULL, NULL, 0, &r), 0);
+	assert_int_equal(r.status, 200);
+	th_resp_free(&r);
+}
+
 int
 main(void)
 {
@@ -466,6 +507,7 @@ main(void)
 	    cmocka_unit_test(test_probes_and_about),
 	    cmocka_unit_test(test_metrics),
 	    cmocka_unit_test(test_request_log),
+	    cmocka_unit_test(test_clock_skew_not_ready),
 	};
 
 	return cmocka_run_group_tests(tests, setup, th_group_teardown);
