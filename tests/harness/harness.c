@@ -599,7 +599,7 @@ th_request(const struct th_env *e, const struct th_req *rq, struct th_resp *out)
 	size_t len = rq->len;
 	struct grow b = {0}, h = {0};
 	struct curl_slist *hl = NULL;
-	char url[1024];
+	char url[1024], why[512];
 	CURLcode cc;
 	CURL *c;
 
@@ -643,6 +643,14 @@ th_request(const struct th_env *e, const struct th_req *rq, struct th_resp *out)
 	out->body = b.buf != NULL ? b.buf : calloc(1, 1);
 	out->len = b.len;
 	out->headers = h.buf != NULL ? h.buf : calloc(1, 1);
+	/* An answer the document does not describe stops the run, whichever test met it. */
+	if (cc == CURLE_OK && th_apidoc_check(method, rq->path, out, why, sizeof(why)) != 0) {
+		fprintf(stderr,
+			"harness: %s %s answered %ld, which web/openapi.json does not "
+			"describe: %s\n",
+			method, rq->path, out->status, why);
+		abort();
+	}
 	return cc == CURLE_OK ? 0 : -1;
 }
 

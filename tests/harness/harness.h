@@ -129,6 +129,11 @@ struct th_req {
 	bool mtls;              /* to the TLS login listener */
 };
 int th_request(const struct th_env *e, const struct th_req *rq, struct th_resp *out);
+/* Checks a successful JSON answer of method path against its schema in web/openapi.json
+   (tests/harness/apidoc.c): 0 when it fits or is not documented as JSON, else -1 and why.
+   th_request checks every answer with it and stops the test run on a misfit. */
+int th_apidoc_check(const char *method, const char *path, const struct th_resp *r, char *why,
+		    size_t len);
 /* The longest a request may take from now on (20 seconds unless set); returns the old. */
 long th_http_timeout(long seconds);
 void th_resp_free(struct th_resp *r);

@@ -488,6 +488,65 @@ test_clock_skew_not_ready(void **state)
 	th_resp_free(&r);
 }
 
+/* The harness checks every answer against web/openapi.json (tests/harness/apidoc.c): it
+   refuses a member the document does not name, a wrong type, a wrong constant and a
+   missing required member, and leaves alone what is not a documented JSON answer. */
+static int
+apidoc(const char *path, long status, const char *body, char *why, size_t len)
+{
+	char headers[] = "Content-Type: application/json\r\n";
+	struct th_resp r = {.status = status, .len = strlen(body)};
+	int rc;
+
+	r.headers = headers;
+	r.body = strdup(body);
+	assert_non_null(r.body);
+	rc = th_apidoc_check("GET", path, &r, why, len);
+	free(r.body);
+	return rc;
+}
+
+static void
+test_answers_checked_against_the_document(void **state)
+{
+	char why[512];
+
+	(void)state;
+	assert_int_equal(apidoc("/readyz", 200,
+				"{\"status\":\"ready\",\"schema_version\":26,\"clock_skew_ms\":-3}",
+				why, sizeof(why)),
+			 0);
+	assert_int_equal(apidoc("/readyz", 200,
+				"{\"status\":\"ready\",\"schema_version\":26,\"clock_skew_ms\":0,"
+				"\"person_id\":\"x\"}",
+				why, sizeof(why)),
+			 -1);
+	assert_non_null(strstr(why, "$.person_id"));
+	assert_int_equal(
+	    apidoc("/readyz", 200,
+		   "{\"status\":\"ready\",\"schema_version\":\"26\",\"clock_skew_ms\":0}", why,
+		   sizeof(why)),
+	    -1);
+	assert_int_equal(apidoc("/readyz", 200, "{\"status\":\"ready\",\"schema_version\":26}", why,
+				sizeof(why)),
+			 -1);
+	assert_int_equal(apidoc("/readyz", 200,
+				"{\"status\":\"up\",\"schema_version\":26,\"clock_skew_ms\":0}",
+				why, sizeof(why)),
+			 -1);
+	/* Through a path parameter, a $ref and an array. */
+	assert_int_equal(apidoc("/api/v1/me/access-log?limit=5", 200,
+				"{\"items\":[{\"id\":1,\"national_id\":\"x\"}]}", why, sizeof(why)),
+			 -1);
+	assert_non_null(strstr(why, "$.items[0].national_id"));
+	assert_int_equal(apidoc("/api/v1/me/access-log/17", 200,
+				"{\"id\":17,\"national_id\":\"x\"}", why, sizeof(why)),
+			 -1);
+	/* Not a documented JSON answer: a problem, an undocumented path. */
+	assert_int_equal(apidoc("/readyz", 503, "{\"anything\":1}", why, sizeof(why)), 0);
+	assert_int_equal(apidoc("/nowhere", 200, "{\"anything\":1}", why, sizeof(why)), 0);
+}
+
 int
 main(void)
 {
@@ -508,6 +567,7 @@ main(void)
 	    cmocka_unit_test(test_metrics),
 	    cmocka_unit_test(test_request_log),
 	    cmocka_unit_test(test_clock_skew_not_ready),
+	    cmocka_unit_test(test_answers_checked_against_the_document),
 	};
 
 	return cmocka_run_group_tests(tests, setup, th_group_teardown);
