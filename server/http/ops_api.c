@@ -93,19 +93,22 @@ static int
 check_clock(struct mado_req *rq, int64_t *skew_ms)
 {
 	struct mado_db *db;
+	long long off;
+	const char *side;
 	bool apart;
 	int rc;
 
 	if ((rc = mado_http_db(rq, &db)) != MADO_OK ||
 	    (rc = mado_db_clock_skew_ms(db, skew_ms)) != MADO_OK)
 		return rc;
-	apart = *skew_ms > ops.clock_skew_max_ms || *skew_ms < -(int64_t)ops.clock_skew_max_ms;
+	off = *skew_ms < 0 ? -(long long)*skew_ms : (long long)*skew_ms;
+	side = *skew_ms > 0 ? "ahead of" : "behind";
+	apart = off > ops.clock_skew_max_ms;
 	if (atomic_exchange(&ops.skewed, apart) != apart) {
 		if (apart)
 			mado_log_warn(rq->id,
-				      "this clock is %lld ms %s the database's (at most %d)",
-				      (long long)(*skew_ms > 0 ? *skew_ms : -*skew_ms),
-				      *skew_ms > 0 ? "ahead of" : "behind", ops.clock_skew_max_ms);
+				      "this clock is %lld ms %s the database's (at most %d)", off,
+				      side, ops.clock_skew_max_ms);
 		else
 			mado_log_info(rq->id, "this clock agrees with the database's again");
 	}
@@ -114,8 +117,7 @@ check_clock(struct mado_req *rq, int64_t *skew_ms)
 		    rq, MADO_E_CLOCK_SKEW,
 		    "this server's clock is %lld ms %s the database's; at most %d "
 		    "is allowed (clock_skew_max_ms)",
-		    (long long)(*skew_ms > 0 ? *skew_ms : -*skew_ms),
-		    *skew_ms > 0 ? "ahead of" : "behind", ops.clock_skew_max_ms);
+		    off, side, ops.clock_skew_max_ms);
 	return MADO_OK;
 }
 
