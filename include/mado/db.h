@@ -183,7 +183,8 @@ struct mado_reason {
 };
 int mado_db_decision(const char *reason, const struct mado_reason *table);
 
-/* How far this server's clock is ahead of the database's (negative: behind), in ms. */
+/* How far this server's clock is at least ahead of the database's (negative: behind), in
+   ms: 0 when the database's reading falls within the query's round trip. */
 MADO_MUSTCHECK int mado_db_clock_skew_ms(struct mado_db *db, int64_t *skew_ms);
 
 /* Maps a finished result (or its absence) to a Mado error; used by the pool and migrate. */

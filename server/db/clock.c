@@ -39,8 +39,12 @@ mado_db_clock_skew_ms(struct mado_db *db, int64_t *skew_ms)
 	if ((rc = mado_db_one(db, &Q_CLOCK, NULL, MADO_COLS(cols), &row)) != MADO_OK)
 		return rc;
 	after = wall_ms();
-	/* The database read its clock somewhere in the round trip: its middle is the best
-	   guess of when, off by at most half the round trip. */
-	*skew_ms = before + (after - before) / 2 - (int64_t)row.ms;
+	/* The database read its clock somewhere in the round trip. Only a reading outside it
+	   shows the clocks apart, and by no less than its distance from the nearer end: a
+	   slow round trip (a busy machine) can hide a small difference, never make one up. */
+	if (row.ms < before)
+		*skew_ms = before - (int64_t)row.ms;
+	else if (row.ms > after)
+		*skew_ms = after - (int64_t)row.ms;
 	return MADO_OK;
 }
