@@ -197,7 +197,9 @@ gw(const char *org, const char *method, const char *path, const char *body, stru
    one query every 4 seconds, from the same agencies with the same items, purposes and
    bases (one of them refused for want of a basis), one in twelve a sealed police request,
    by one of 40 officials of each agency in the day (06:00 to 22:00, Japan time) and by
-   the agency's system at night, with a random case reference. */
+   the agency's system at night, with a random case reference. The queries take their
+   turns in a fixed order, not at random: a day's first few minutes would otherwise
+   sometimes show the tax office refused more often than the refusals threshold. */
 static const char NORMAL_TRAFFIC[] =
     "WITH ppl AS (SELECT array_agg(id) AS a FROM portal.people),"
     " spec (i, org, items, purpose, ref, role, denied, sealed) AS (VALUES"
@@ -215,10 +217,10 @@ static const char NORMAL_TRAFFIC[] =
     "  'tax inspector', true, false),"
     " (6, 'police', ARRAY['resident.address'], 'law-enforcement.investigation', 'MNA-19-15',"
     "  'investigator', false, true)),"
-    " ev AS (SELECT t, CASE WHEN random() < 1.0 / 12 THEN 6 ELSE floor(random() * 6)::int END"
-    "  AS i, extract(hour FROM t AT TIME ZONE 'Asia/Tokyo') BETWEEN 6 AND 21 AS day"
+    " ev AS (SELECT t, CASE WHEN k % 12 = 11 THEN 6 ELSE k % 12 % 6 END AS i,"
+    "  extract(hour FROM t AT TIME ZONE 'Asia/Tokyo') BETWEEN 6 AND 21 AS day"
     "  FROM generate_series(now() - interval '8 days', now() - interval '1 minute',"
-    "  interval '4 seconds') t)"
+    "  interval '4 seconds') WITH ORDINALITY g (t, k))"
     " SELECT count(*) FROM ppl, portal.record_access(ARRAY("
     "  SELECT ROW(gen_random_uuid(), ppl.a[1 + floor(random() * cardinality(ppl.a))::int],"
     "  ev.t, s.org, NULL, s.org || CASE WHEN ev.day"
@@ -386,7 +388,7 @@ test_refusal_rate(void **state)
 }
 
 /* An official far above their own baseline: one of the normal traffic's pension
-   officials (about 55 reads a day, by day) reads 400 times in the day (of two people,
+   officials (about 60 reads a day, by day) reads 400 times in the day (of two people,
    at a daytime hour before now). */
 static void
 test_official_spike(void **state)
