@@ -27,12 +27,14 @@ static const char jsonct[] = "Content-Type: application/json";
 static struct th_person alice = {.card = "alice"}, bob = {.card = "bob"};
 
 #define scalar(...) th_sql(&env, __VA_ARGS__)
-/* The hash partition of the access log that holds a person's rows. */
+/* The hash partition of the access log that holds a person's rows. The partitions are
+   listed first, behind a fence: the planner may otherwise test the hash on any relation
+   whose name ends in a number (pg_toast_2619), which fails the whole query. */
 #define PARTITION_OF_PERSON                                                                        \
-	"SELECT 'portal.' || c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid"   \
-	" WHERE i.inhparent = 'portal.access_events'::regclass AND satisfies_hash_partition("      \
-	"'portal.access_events'::regclass, 8, substring(c.relname FROM '[0-9]+$')::int,"           \
-	" '%s'::uuid)"
+	"WITH parts AS MATERIALIZED (SELECT c.relname FROM pg_inherits i JOIN pg_class c ON"       \
+	" c.oid = i.inhrelid WHERE i.inhparent = 'portal.access_events'::regclass)"                \
+	" SELECT 'portal.' || relname FROM parts WHERE satisfies_hash_partition("                  \
+	"'portal.access_events'::regclass, 8, substring(relname FROM '[0-9]+$')::int, '%s'::uuid)"
 
 static int
 setup(void **state)
