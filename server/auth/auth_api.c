@@ -347,9 +347,12 @@ login_failed(struct mado_req *rq, struct mado_db *db, const char *addr_key, cons
 	int failures = 0, retry = 0, rc;
 	char after[16];
 
-	if (err == MADO_E_CARD_KEY_CONFLICT)
+	if (err == MADO_E_CARD_KEY_CONFLICT) {
 		mado_log_err(rq->id, "auth: card %s carries a key bound to another person",
 			     res->card.fingerprint);
+		if ((rc = auth__key_case(db, res->card.key_hash)) != MADO_OK)
+			return rc;
+	}
 	if ((rc = auth__fail_bump(db, "addr", addr_key, auth__s.window_s)) != MADO_OK ||
 	    (known && (rc = auth__fail_bump(db, "card", card_key, auth__s.window_s)) != MADO_OK))
 		return rc;
@@ -1056,8 +1059,11 @@ mado_auth_register_card(struct mado_db *db, struct mado_pki *pki, X509 *card, X5
 				      &conflict)) != MADO_OK)
 		return rc;
 	if (conflict) {
-		snprintf(why, whylen, "the card's key is already bound to another person");
-		return MADO_E_CARD_KEY_CONFLICT;
+		snprintf(why, whylen,
+			 "the card's key is already bound to another person (a case for the "
+			 "supervisor)");
+		rc = auth__key_case(db, res.card.key_hash);
+		return rc != MADO_OK ? rc : MADO_E_CARD_KEY_CONFLICT;
 	}
 	if ((derlen = i2d_X509(card, &der)) <= 0)
 		return MADO_E_INTERNAL;

@@ -122,6 +122,8 @@ int auth__key_bindings(struct mado_db *db, struct mado_pki *pki, int *keyed, int
 /* Is this key bound to a person other than person_id (NULL: to anyone)? */
 int auth__key_elsewhere(struct mado_db *db, const char *key_hash, const char *person_id,
 			bool *conflict);
+/* A card refused for a key bound to another person: the supervisor's case (card-key). */
+int auth__key_case(struct mado_db *db, const char *key_hash);
 /* Creates the person's session (ending the browser's session under prelogin_key, with a
    logout for prior's person when it was one's), records the login and its notice, and
    when the card was last used. client_net: the coarse network it came from, or "". */

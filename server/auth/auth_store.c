@@ -79,6 +79,8 @@ static struct mado_db_stmt Q_KEY_ELSEWHERE =
 		 "SELECT 1 FROM portal.card_bindings WHERE key_hash = $1"
 		 " AND ($2::uuid IS NULL OR person_id <> $2::uuid) LIMIT 1",
 		 2);
+static struct mado_db_stmt Q_KEY_CASE =
+    MADO_DB_STMT("auth_key_case", "SELECT portal.card_key_case($1)", 1);
 /* The pre-login session, its challenge and the purge of what ran out: one round trip. */
 static struct mado_db_stmt Q_PRELOGIN = MADO_DB_STMT(
     "auth_prelogin",
@@ -379,6 +381,14 @@ auth__key_elsewhere(struct mado_db *db, const char *key_hash, const char *person
 	rc = mado_db_run(db, &Q_KEY_ELSEWHERE, p, &rows);
 	*conflict = rc == MADO_OK && rows > 0;
 	return rc;
+}
+
+int
+auth__key_case(struct mado_db *db, const char *key_hash)
+{
+	const char *p[1] = {key_hash};
+
+	return mado_db_run(db, &Q_KEY_CASE, p, NULL);
 }
 
 /* The parameters of portal.login_open, from p on; max: room for the number. */

@@ -155,6 +155,34 @@ REVOKE EXECUTE ON FUNCTION portal.anomaly_found(text, text, text, timestamptz, t
 						numeric, numeric, numeric) FROM PUBLIC;
 
 /*
+ * A card whose key is bound to another person's card: one key for two people, as when a
+ * card maker put the same key on several cards (Estonia, 2018). Mado refuses the card at
+ * registration and at login; this makes it a case for the supervisor to take up with the
+ * card issuer: kind card-key, organisation mado (the portal found it), the key's SHA-256 as
+ * subject, found once a day (Japan time) per key. The measure is the number of people the
+ * key is bound to, with the one presenting it: at least 2. Returns 1 for a new case.
+ */
+CREATE OR REPLACE FUNCTION portal.card_key_case(p_key_hash text) RETURNS integer
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	v_day date := (now() AT TIME ZONE 'Asia/Tokyo')::date;
+BEGIN
+	IF p_key_hash IS NULL OR p_key_hash !~ '^[0-9a-f]{64}$' THEN
+		RAISE EXCEPTION 'a card key is named by its SHA-256, 64 hexadecimal digits'
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	RETURN portal.anomaly_found('card-key', 'mado', 'key ' || p_key_hash,
+		v_day::timestamp AT TIME ZONE 'Asia/Tokyo',
+		(v_day + 1)::timestamp AT TIME ZONE 'Asia/Tokyo',
+		greatest(2, (SELECT count(DISTINCT b.person_id) FROM portal.card_bindings b
+			     WHERE b.key_hash = p_key_hash)),
+		NULL, 2);
+END
+$$;
+REVOKE EXECUTE ON FUNCTION portal.card_key_case(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION portal.card_key_case(text) TO mado_app;
+
+/*
  * The anomaly scan, on the server's schedule and on the supervisor's demand: the rollup,
  * then each detector over the last day; each finding is a case (portal.anomalies), found
  * once per kind, organisation, subject and period. The thresholds come from the server's

@@ -1013,7 +1013,14 @@ test_login_history(void **state)
 	th_resp_free(&r);
 }
 
-/* DUPKEY (SECURITY.md 5): a key bound to one person cannot log another in. */
+/* The supervisor's new case about the key of the card registered last. */
+#define KEY_CASES                                                                                  \
+	"SELECT count(*) FROM portal.anomalies WHERE kind = 'card-key' AND org_code = 'mado' AND"  \
+	" status = 'new' AND measure = 2 AND threshold = 2 AND subject = 'key ' || (SELECT"        \
+	" key_hash FROM portal.card_bindings ORDER BY id DESC LIMIT 1)"
+
+/* DUPKEY (SECURITY.md 5): a key bound to one person cannot log another in, and raises a
+   case for the supervisor. */
 static void
 test_duplicate_key(void **state)
 {
@@ -1023,8 +1030,11 @@ test_duplicate_key(void **state)
 	(void)state;
 	registered_card("key-owner", NULL);
 	card("key-copy", "--same-key-as key-owner");
-	/* Registration refuses it ... */
+	assert_int_equal(scalar("SELECT count(*) FROM portal.anomalies WHERE kind = 'card-key'"),
+			 0);
+	/* Registration refuses it, and the supervisor has a case about the key ... */
 	assert_int_not_equal(register_card("key-copy"), 0);
+	assert_int_equal(scalar(KEY_CASES), 1);
 	/* ... and a binding that got in some other way cannot be used to log in. */
 	card_path("key-copy", "serial", path, sizeof(path));
 	assert_non_null(f = fopen(path, "r"));
@@ -1040,7 +1050,18 @@ test_duplicate_key(void **state)
 		   "portal.card_bindings)",
 		   serial),
 	    1);
+	/* The registration's case as if found yesterday: the login raises today's, and
+	   another login the same day no other. */
+	assert_int_equal(scalar("UPDATE portal.anomalies SET period_start = period_start -"
+				" interval '1 day', period_end = period_end - interval '1 day'"
+				" WHERE kind = 'card-key'"),
+			 1);
 	expect_login("key-copy", 401, "card-key-conflict", NULL);
+	assert_int_equal(scalar(KEY_CASES), 2);
+	expect_login("key-copy", 401, "card-key-conflict", NULL);
+	assert_int_equal(scalar(KEY_CASES), 2);
+	assert_int_equal(scalar("SELECT count(*) FROM portal.anomalies WHERE kind = 'card-key'"),
+			 2);
 }
 
 /* Over the card's limit, attempts that do not prove the key get 429; its holder still
