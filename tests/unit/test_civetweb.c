@@ -99,6 +99,16 @@ visit_source(const char *path, const struct stat *st, int type, struct FTW *ftw)
 	return 0;
 }
 
+/* The source file under server/ that sets CivetWeb's option name, or NULL. */
+static const char *
+source_setting(const char *name)
+{
+	snprintf(option_sought, sizeof(option_sought), "\"%s\"", name);
+	option_found_in = NULL;
+	assert_int_not_equal(nftw(MADO_SOURCE_DIR "/server", visit_source, 16, FTW_PHYS), -1);
+	return option_found_in;
+}
+
 /* The CivetWeb this test runs with is the one the list was made for. */
 static void
 test_version_reviewed(void **state)
@@ -121,7 +131,7 @@ test_issues_out_of_reach(void **state)
 	const struct row *rows;
 	size_t n, i, b, symbols = 0, options = 0, controls = 0;
 	char path[512], fn[MAX_FIELD + 32];
-	const char *colon;
+	const char *colon, *setter;
 
 	(void)state;
 	rows = read_rows(&n);
@@ -138,14 +148,9 @@ test_issues_out_of_reach(void **state)
 			symbols++;
 		} else if (strncmp(rows[i].reached, "option:", 7) == 0) {
 			assert_string_equal(rows[i].mado, "unused");
-			snprintf(option_sought, sizeof(option_sought), "\"%s\"",
-				 rows[i].reached + 7);
-			option_found_in = NULL;
-			assert_int_not_equal(
-			    nftw(MADO_SOURCE_DIR "/server", visit_source, 16, FTW_PHYS), -1);
-			if (option_found_in != NULL)
-				fail_msg("%s sets CivetWeb's %s, which %s reaches", option_found_in,
-					 option_sought, rows[i].issue);
+			if ((setter = source_setting(rows[i].reached + 7)) != NULL)
+				fail_msg("%s sets CivetWeb's %s, which %s reaches", setter,
+					 rows[i].reached + 7, rows[i].issue);
 			options++;
 		} else if (strcmp(rows[i].reached, "control") == 0) {
 			/* "tests/x.c: test_name": that test exists in that file. */
@@ -174,10 +179,7 @@ test_check_finds_what_is_used(void **state)
 	(void)state;
 	assert_true(holds(MADO_BINARY, "mg_get_request_info", true));
 	assert_false(holds(MADO_BINARY, "mg_get_request_inf", true));
-	snprintf(option_sought, sizeof(option_sought), "\"enable_keep_alive\"");
-	option_found_in = NULL;
-	assert_int_not_equal(nftw(MADO_SOURCE_DIR "/server", visit_source, 16, FTW_PHYS), -1);
-	assert_non_null(option_found_in);
+	assert_non_null(source_setting("enable_keep_alive"));
 }
 
 int
