@@ -10,10 +10,10 @@
 // source) rather than a <script> tag: the page keeps its real Content-Security-Policy
 // (script-src 'self'), so the pass checks the page exactly as a resident gets it and any
 // CSP violation still fails the check.
-import https from 'node:https';
 import path from 'node:path';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { agencyPost } from '../agency.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const web = path.resolve(here, '../../../web');
@@ -49,27 +49,7 @@ function appRoutes() {
 }
 
 // A consent request from the kakeibo-app service, over Mado's mTLS listener.
-function service(pathname, body) {
-  const orgs = process.env.MADOTEST_ORGS;
-  const port = process.env.MADOTEST_MTLS_PORT;
-  expect(orgs && port, 'run with mado-testenv --access');
-  return new Promise((resolve, reject) => {
-    const data = JSON.stringify(body);
-    const req = https.request({
-      host: '127.0.0.1', port, path: pathname, method: 'POST',
-      cert: readFileSync(path.join(orgs, 'cards', 'kakeibo-app.crt')),
-      key: readFileSync(path.join(orgs, 'cards', 'kakeibo-app.key')),
-      rejectUnauthorized: false,
-      headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(data) },
-    }, (res) => {
-      let text = '';
-      res.on('data', (c) => { text += c; });
-      res.on('end', () => resolve({ status: res.statusCode, body: text ? JSON.parse(text) : {} }));
-    });
-    req.on('error', reject);
-    req.end(data);
-  });
-}
+const service = (pathname, body) => agencyPost('kakeibo-app', pathname, body);
 
 async function askConsent() {
   const ask = await service('/rp/v1/consent-requests', {

@@ -2,10 +2,10 @@
 // words and approves it, the service fetches, the person withdraws, and the next fetch is
 // refused. The service's side runs here over mTLS with its own certificate, and opens the
 // holders' sealed answers with its own reply key, as the browser would (web/js/seal.js).
-import https from 'node:https';
 import path from 'node:path';
 import { readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
+import { agencyPost } from '../agency.mjs';
 import { openSealed, replyKey } from '../../../web/js/seal.js';
 
 function expect(cond, what) {
@@ -17,24 +17,7 @@ const mtlsPort = process.env.MADOTEST_MTLS_PORT;
 const db = process.env.MADOTEST_DB;
 
 // A call from the kakeibo-app service to Mado's mTLS listener.
-function service(pathname, body) {
-  return new Promise((resolve, reject) => {
-    const data = JSON.stringify(body);
-    const req = https.request({
-      host: '127.0.0.1', port: mtlsPort, path: pathname, method: 'POST',
-      cert: readFileSync(path.join(orgs, 'cards', 'kakeibo-app.crt')),
-      key: readFileSync(path.join(orgs, 'cards', 'kakeibo-app.key')),
-      rejectUnauthorized: false,
-      headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(data) },
-    }, (res) => {
-      let text = '';
-      res.on('data', (c) => { text += c; });
-      res.on('end', () => resolve({ status: res.statusCode, body: text ? JSON.parse(text) : {} }));
-    });
-    req.on('error', reject);
-    req.end(data);
-  });
-}
+const service = (pathname, body) => agencyPost('kakeibo-app', pathname, body);
 
 export const checks = [
   {

@@ -5,10 +5,10 @@
 // resident's own (channel self), and a correction request from an item with its case
 // number, answered by the holder on the gateway (over mTLS with its own certificate) and
 // the answer arriving as a notice.
-import https from 'node:https';
 import path from 'node:path';
 import { readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
+import { agencyPost } from '../agency.mjs';
 
 function expect(cond, what) {
   if (!cond) throw new Error(what);
@@ -36,27 +36,6 @@ function held(holder, item, member) {
 async function download(page, link) {
   const [d] = await Promise.all([page.waitForEvent('download'), page.click(link)]);
   return { name: d.suggestedFilename(), text: readFileSync(await d.path(), 'utf8') };
-}
-
-// A call from an agency's system to Mado's mTLS listener; the status and parsed body.
-function agency(org, pathname, body) {
-  const dir = path.join(process.env.MADOTEST_ORGS, 'cards');
-  return new Promise((resolve, reject) => {
-    const data = JSON.stringify(body);
-    const req = https.request({
-      host: '127.0.0.1', port: process.env.MADOTEST_MTLS_PORT, path: pathname, method: 'POST',
-      cert: readFileSync(path.join(dir, `${org}.crt`)),
-      key: readFileSync(path.join(dir, `${org}.key`)),
-      rejectUnauthorized: false,
-      headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(data) },
-    }, (res) => {
-      let text = '';
-      res.on('data', (c) => { text += c; });
-      res.on('end', () => resolve({ status: res.statusCode, text }));
-    });
-    req.on('error', reject);
-    req.end(data);
-  });
 }
 
 async function login(page) {
@@ -152,7 +131,7 @@ function journey({ locale, width, lang, holder, ownOrg, note }) {
       await fits(page, width, 'My information after the request');
 
       // The tax office answers on the gateway; the answer arrives as a notice.
-      const answer = await agency('tax-office', `/gw/v1/disputes/${m[0]}`,
+      const answer = await agencyPost('tax-office', `/gw/v1/disputes/${m[0]}`,
         { status: 'corrected', answer: 'Refund added.' });
       expect(answer.status === 204, `the holder's answer was refused: ${answer.status} ${answer.text}`);
       await page.goto('/#/notices');

@@ -4,10 +4,9 @@
 // log. The welfare office's side runs here over mTLS with its own certificate; its
 // pseudonym for the person is read from the database (mado-testenv's MADOTEST_DB), as
 // only the office would know it.
-import https from 'node:https';
 import path from 'node:path';
-import { readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
+import { agencyPost } from '../agency.mjs';
 
 function expect(cond, what) {
   if (!cond) throw new Error(what);
@@ -17,34 +16,19 @@ const orgs = process.env.MADOTEST_ORGS;
 const mtlsPort = process.env.MADOTEST_MTLS_PORT;
 const db = process.env.MADOTEST_DB;
 
-// A push notice from the city welfare office's programme; resolves to the status and body.
-function push(person, title) {
-  return new Promise((resolve, reject) => {
-    const data = JSON.stringify({
-      programme: 'benefit-eligibility', person, title, body: 'Please apply at the counter.',
-    });
-    const req = https.request({
-      host: '127.0.0.1', port: mtlsPort, path: '/gw/v1/notices', method: 'POST',
-      cert: readFileSync(path.join(orgs, 'cards', 'city-welfare.crt')),
-      key: readFileSync(path.join(orgs, 'cards', 'city-welfare.key')),
-      rejectUnauthorized: false,
-      headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(data) },
-    }, (res) => {
-      let text = '';
-      res.on('data', (c) => { text += c; });
-      res.on('end', () => resolve({ status: res.statusCode, body: text ? JSON.parse(text) : {} }));
-    });
-    req.on('error', reject);
-    req.end(data);
-  });
-}
-
 // The welfare office's pseudonym for the person whose push consent was given last.
 function pseudonym() {
   return execFileSync('psql', ['-XAtq', db, '-c',
     "SELECT s.pseudonym FROM portal.pseudonyms s JOIN portal.consents c ON c.person_id ="
     + " s.person_id WHERE c.kind = 'push_notice' AND c.programme = 'benefit-eligibility'"
     + " AND s.org_code = 'city-welfare' ORDER BY c.created_at DESC LIMIT 1"], { encoding: 'utf8' }).trim();
+}
+
+// A push notice from the city welfare office's programme.
+function push(person, title) {
+  return agencyPost('city-welfare', '/gw/v1/notices', {
+    programme: 'benefit-eligibility', person, title, body: 'Please apply at the counter.',
+  });
 }
 
 async function login(page) {
