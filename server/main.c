@@ -360,6 +360,8 @@ static const struct {
      "bind a support desk staff member's certificate to the desk and a role"},
     {"end-sessions", mado_cli_end_sessions,
      "end the sessions of a card's holder, or everyone's (an incident)"},
+    {"account", mado_cli_account,
+     "disable a card holder's account (their sessions end), or enable it again"},
     {"holder-url", mado_cli_holder_url,
      "set where Mado asks an organisation's data holder (mado-holder)"},
     {"rp-register", mado_cli_rp_register,

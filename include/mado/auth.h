@@ -66,6 +66,17 @@ MADO_MUSTCHECK int mado_auth_end_sessions(struct mado_db *db, struct mado_pki *p
 					  char *why, size_t whylen);
 
 /*
+ * The operator disables the account of the person who holds card (any card of theirs),
+ * for one of mado_auth_hold_reasons, or with reason NULL enables it again. While it is
+ * disabled no session opens for the person, theirs or a helper's acting for them (403
+ * account-disabled); disabling ends the open ones. Both are events in the person's login
+ * history. db is the schema owner's; why says what happened, for the operator.
+ */
+extern const char *const mado_auth_hold_reasons[];
+MADO_MUSTCHECK int mado_auth_account(struct mado_db *db, struct mado_pki *pki, X509 *card,
+				     const char *reason, char *why, size_t whylen);
+
+/*
  * Other ways of logging in (passkeys, a phone) use the same challenges and sessions.
  *
  * A challenge is 32 random bytes in standard base64 (44 characters), single-use, for five

@@ -100,6 +100,8 @@ int mado_cli_staff_bind(int argc, char **argv);
 int mado_cli_holder_url(int argc, char **argv);
 /* mado end-sessions (--cert FILE | --all): ends a card holder's sessions, or everyone's. */
 int mado_cli_end_sessions(int argc, char **argv);
+/* mado account --cert FILE (--disable REASON | --enable): disables a card holder's account. */
+int mado_cli_account(int argc, char **argv);
 /* mado rp-register ...: registers a private service and what it may ask for. */
 int mado_cli_rp_register(int argc, char **argv);
 /* mado basis-propose ...: proposes a change of the legal-basis register. */

@@ -41,6 +41,8 @@
 	X(PASSKEY_REFUSED, 401, "passkey-refused",                                                 \
 	  "The passkey's answer does not verify for this site and challenge")                      \
 	X(FORBIDDEN, 403, "forbidden", "Not allowed")                                              \
+	X(ACCOUNT_DISABLED, 403, "account-disabled",                                               \
+	  "The portal's operator has disabled this account")                                       \
 	X(CONSENT_REFUSED, 403, "consent-refused",                                                 \
 	  "No consent allows this now; the attempt is in the person's log")                        \
 	X(OWN_SESSION_ONLY, 403, "own-session-only",                                               \

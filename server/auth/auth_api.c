@@ -1020,6 +1020,48 @@ mado_auth_end_sessions(struct mado_db *db, struct mado_pki *pki, X509 *card, cha
 	return MADO_OK;
 }
 
+const char *const mado_auth_hold_reasons[] = {"person-request", "suspected-misuse", "deceased",
+					      "legal-order", NULL};
+
+int
+mado_auth_account(struct mado_db *db, struct mado_pki *pki, X509 *card, const char *reason,
+		  char *why, size_t whylen)
+{
+	struct mado_card_id id;
+	struct auth_binding b;
+	size_t off;
+	int i, n = 0, rc;
+
+	for (i = 0; reason != NULL && mado_auth_hold_reasons[i] != NULL; i++)
+		if (strcmp(reason, mado_auth_hold_reasons[i]) == 0)
+			break;
+	if (reason != NULL && mado_auth_hold_reasons[i] == NULL) {
+		off = (size_t)snprintf(why, whylen, "the reason is one of:");
+		for (i = 0; mado_auth_hold_reasons[i] != NULL && off < whylen; i++)
+			off += (size_t)snprintf(why + off, whylen - off, " %s",
+						mado_auth_hold_reasons[i]);
+		return MADO_E_VALIDATION;
+	}
+	memset(&b, 0, sizeof(b));
+	mado_pki_card_id(pki, card, &id);
+	if ((rc = auth__binding_find(db, &id, &b)) != MADO_OK)
+		return rc;
+	if (!b.found) {
+		snprintf(why, whylen, "the card is not registered");
+		return MADO_E_NOT_FOUND;
+	}
+	if ((rc = auth__account_hold(db, b.person_id, reason, &n)) != MADO_OK)
+		return rc;
+	if (reason == NULL)
+		snprintf(why, whylen, n ? "account enabled" : "the account was not disabled");
+	else if (n < 0)
+		snprintf(why, whylen, "the account was already disabled; nothing changed");
+	else
+		snprintf(why, whylen, "account disabled (%s); %d session%s ended", reason, n,
+			 n == 1 ? "" : "s");
+	return MADO_OK;
+}
+
 int
 mado_auth_register_card(struct mado_db *db, struct mado_pki *pki, X509 *card, X509 *same_as,
 			time_t now, char *why, size_t whylen)

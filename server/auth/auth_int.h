@@ -115,6 +115,10 @@ int auth__binding_find(struct mado_db *db, const struct mado_card_id *card, stru
 /* Ends person_id's sessions, or everyone's when NULL (the schema owner's connection):
  *ended of them, each a logout ended-by-operator in its person's history. */
 int auth__sessions_end(struct mado_db *db, const char *person_id, int *ended);
+/* Disables person_id's account for reason, or with reason NULL enables it (the schema
+   owner's connection). Disabling: *n sessions ended, or -1 if it already was; enabling: 1,
+   or 0 if it was not disabled. */
+int auth__account_hold(struct mado_db *db, const char *person_id, const char *reason, int *n);
 /* Keys the bindings stored without their issuer's key (before migration 0008) from their
    certificates against pki's anchors: *keyed were; *left (signed by no anchor, or whose
    key and serial another binding holds) stay unkeyed. */

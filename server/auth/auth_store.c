@@ -45,6 +45,10 @@ static struct mado_db_stmt Q_RECORD_HELPED = MADO_DB_STMT_AS_PERSON(
 /* The operator ends one person's sessions, or with no person everyone's. */
 static struct mado_db_stmt Q_SESSIONS_END = MADO_DB_STMT(
     "auth_sessions_end", "SELECT portal.sessions_end_by_operator($1::uuid) AS ended", 1);
+static struct mado_db_stmt Q_ACCOUNT_DISABLE =
+    MADO_DB_STMT("auth_account_disable", "SELECT portal.account_disable($1::uuid, $2) AS ended", 2);
+static struct mado_db_stmt Q_ACCOUNT_ENABLE =
+    MADO_DB_STMT("auth_account_enable", "SELECT portal.account_enable($1::uuid)::int AS ended", 1);
 static struct mado_db_stmt Q_SESSION_TOUCH =
     MADO_DB_STMT("auth_session_touch",
 		 "UPDATE portal.sessions SET last_seen = now() WHERE id_hash = $1::bytea", 1);
@@ -368,6 +372,20 @@ auth__sessions_end(struct mado_db *db, const char *person_id, int *ended)
 
 	rc = mado_db_one(db, &Q_SESSIONS_END, p, MADO_COLS(cols), &out);
 	*ended = out.ended;
+	return rc;
+}
+
+int
+auth__account_hold(struct mado_db *db, const char *person_id, const char *reason, int *n)
+{
+	static const struct mado_col cols[] = {MADO_COL(INT, sessions_ended, ended)};
+	struct sessions_ended out = {0};
+	const char *p[2] = {person_id, reason};
+	int rc;
+
+	rc = mado_db_one(db, reason != NULL ? &Q_ACCOUNT_DISABLE : &Q_ACCOUNT_ENABLE, p,
+			 MADO_COLS(cols), &out);
+	*n = out.ended;
 	return rc;
 }
 

@@ -434,6 +434,9 @@ mado_db_classify(PGconn *conn, const PGresult *res)
 		return MADO_E_DB_UNAVAILABLE;
 	if (strncmp(state, "23", 2) == 0)
 		return MADO_E_CONFLICT;
+	/* Mado's own: a session for a person whose account the operator disabled (0028). */
+	if (strcmp(state, "MD001") == 0)
+		return MADO_E_ACCOUNT_DISABLED;
 	return MADO_E_INTERNAL;
 }
 
@@ -452,7 +455,7 @@ finish(struct mado_db *db, const char *what, PGresult *r, PGresult **res)
 	snprintf(db->sqlstate, sizeof(db->sqlstate), "%s", state != NULL ? state : "08006");
 	/* SQLSTATE and names only: messages can quote parameter values (personal data). */
 	constraint = r != NULL ? PQresultErrorField(r, PG_DIAG_CONSTRAINT_NAME) : NULL;
-	if (rc != MADO_E_CONFLICT)
+	if (rc != MADO_E_CONFLICT && rc != MADO_E_ACCOUNT_DISABLED)
 		mado_log_warn(NULL, "database: %s failed, sqlstate %s%s%s", what, db->sqlstate,
 			      constraint != NULL ? ", constraint " : "",
 			      constraint != NULL ? constraint : "");

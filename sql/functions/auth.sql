@@ -356,10 +356,13 @@ GRANT EXECUTE ON FUNCTION portal.card_login(text, text, text, boolean, boolean, 
 /*
  * The operator ends sessions (mado end-sessions, as the schema owner): those of p_person,
  * or with NULL everyone's, staff terminals' too (each as a staff logout, which closes its
- * visits). A person's session that ends is a logout 'ended-by-operator' in their history.
- * Returns how many sessions ended.
+ * visits). A person's session that ends is a logout p_reason in their history
+ * ('ended-by-operator', or 'account-disabled' from portal.account_disable). Returns how
+ * many sessions ended.
  */
-CREATE OR REPLACE FUNCTION portal.sessions_end_by_operator(p_person uuid) RETURNS integer
+DROP FUNCTION IF EXISTS portal.sessions_end_by_operator(uuid);
+CREATE OR REPLACE FUNCTION portal.sessions_end_by_operator(p_person uuid,
+	p_reason text DEFAULT 'ended-by-operator') RETURNS integer
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
 	r record;
@@ -379,11 +382,51 @@ BEGIN
 		-- The history is the person's own (row-level security): one person at a time.
 		PERFORM set_config('mado.person_id', r.person_id::text, true);
 		INSERT INTO portal.login_events (person_id, method, event, reason)
-		VALUES (r.person_id, r.method, 'logout', 'ended-by-operator');
+		VALUES (r.person_id, r.method, 'logout', p_reason);
 		v_n := v_n + 1;
 	END LOOP;
 	PERFORM set_config('mado.person_id', '', true);
 	RETURN v_n;
 END
 $$;
-REVOKE EXECUTE ON FUNCTION portal.sessions_end_by_operator(uuid) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION portal.sessions_end_by_operator(uuid, text) FROM PUBLIC;
+
+/*
+ * The operator disables a person's account (mado account --disable, as the schema
+ * owner): no session opens for them while the hold is on (trigger sessions_refuse_held),
+ * and every open one, their own and helpers' acting for them, ends now as a logout
+ * 'account-disabled'. Their history has the event with its reason. Returns the sessions
+ * ended, or -1 when the account was already disabled (then nothing changes).
+ */
+CREATE OR REPLACE FUNCTION portal.account_disable(p_person uuid, p_reason text) RETURNS integer
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+	INSERT INTO portal.account_holds (person_id, reason) VALUES (p_person, p_reason)
+	ON CONFLICT (person_id) DO NOTHING;
+	IF NOT FOUND THEN
+		RETURN -1;
+	END IF;
+	PERFORM set_config('mado.person_id', p_person::text, true);
+	INSERT INTO portal.login_events (person_id, method, event, reason)
+	VALUES (p_person, 'operator', 'disabled', p_reason);
+	RETURN portal.sessions_end_by_operator(p_person, 'account-disabled');
+END
+$$;
+REVOKE EXECUTE ON FUNCTION portal.account_disable(uuid, text) FROM PUBLIC;
+
+/* The operator lifts the hold (mado account --enable): false when there was none. */
+CREATE OR REPLACE FUNCTION portal.account_enable(p_person uuid) RETURNS boolean
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+	DELETE FROM portal.account_holds h WHERE h.person_id = p_person;
+	IF NOT FOUND THEN
+		RETURN false;
+	END IF;
+	PERFORM set_config('mado.person_id', p_person::text, true);
+	INSERT INTO portal.login_events (person_id, method, event, reason)
+	VALUES (p_person, 'operator', 'enabled', NULL);
+	PERFORM set_config('mado.person_id', '', true);
+	RETURN true;
+END
+$$;
+REVOKE EXECUTE ON FUNCTION portal.account_enable(uuid) FROM PUBLIC;

@@ -1519,6 +1519,129 @@ test_operator_ends_sessions(void **state)
 			 1 + open_sessions);
 }
 
+/* A session for the person who holds card name, of a helper's kind (channel proxy), put
+   straight into the database: 1 when it opened, -1 when refused. */
+#define HELPER_SESSION(person, byte)                                                               \
+	scalar("INSERT INTO portal.sessions (id_hash, person_id, binding_id, channel,"             \
+	       " csrf_token, expires_at) SELECT sha256('\\x" byte "'), b.person_id, b.id,"         \
+	       " 'proxy', 'x', now() + interval '1 hour' FROM portal.card_bindings b"              \
+	       " WHERE b.person_id = '%s' LIMIT 1 RETURNING 1",                                    \
+	       person)
+
+/* SE-07: the operator disables a card holder's account. Their sessions end (a logout
+   account-disabled), no login opens (403 account-disabled, nothing written), nor any
+   session for them by another path (the database refuses it); the server's own role
+   can neither see nor lift the hold; enabling lets them in again. The person's history
+   has both, with the reason. */
+static void
+test_operator_disables_account(void **state)
+{
+	struct session a, b;
+	struct th_resp r;
+	char args[600], cert[400], held[40], other[40];
+	bool seen_disabled = false, seen_enabled = false;
+	long events;
+	cJSON *j, *e;
+
+	(void)state;
+	registered_card("held-a", NULL);
+	assert_int_equal(th_sql_str(&env, held, sizeof(held),
+				    "SELECT person_id FROM portal.card_bindings ORDER BY id DESC"
+				    " LIMIT 1"),
+			 0);
+	registered_card("held-b", NULL);
+	assert_int_equal(th_sql_str(&env, other, sizeof(other),
+				    "SELECT person_id FROM portal.card_bindings ORDER BY id DESC"
+				    " LIMIT 1"),
+			 0);
+	token_login("held-a", &a, &r);
+	logged_in(&a, &r);
+	th_resp_free(&r);
+	token_login("held-b", &b, &r);
+	logged_in(&b, &r);
+	th_resp_free(&r);
+	card_path("held-a", "crt", cert, sizeof(cert));
+
+	/* A reason outside the list, or no choice: usage errors, and nothing changes. */
+	snprintf(args, sizeof(args), "account --cert '%s' --disable because", cert);
+	assert_int_equal(th_mado_cmd(&env, args, NULL), 2);
+	snprintf(args, sizeof(args), "account --cert '%s'", cert);
+	assert_int_equal(th_mado_cmd(&env, args, NULL), 2);
+	assert_int_equal(scalar("SELECT count(*) FROM portal.account_holds"), 0);
+	assert_int_equal(get(&a, "/api/v1/me/session", &r), 200);
+	th_resp_free(&r);
+
+	snprintf(args, sizeof(args), "account --cert '%s' --disable suspected-misuse", cert);
+	assert_int_equal(th_mado_cmd(&env, args, NULL), 0);
+	assert_int_equal(get(&a, "/api/v1/me/session", &r), 401);
+	th_resp_free(&r);
+	assert_int_equal(get(&b, "/api/v1/me/session", &r), 200);
+	th_resp_free(&r);
+	assert_int_equal(scalar("SELECT count(*) FROM portal.login_events WHERE person_id = '%s'"
+				" AND event = 'logout' AND reason = 'account-disabled'",
+				held),
+			 1);
+	assert_int_equal(scalar("SELECT count(*) FROM portal.login_events WHERE person_id = '%s'"
+				" AND event = 'disabled' AND method = 'operator'"
+				" AND reason = 'suspected-misuse'",
+				held),
+			 1);
+
+	/* No login opens for them, and the refusal writes nothing. */
+	events = scalar("SELECT count(*) FROM portal.login_events WHERE person_id = '%s'", held);
+	assert_int_equal(token_login("held-a", &a, &r), 403);
+	assert_string_equal(th_type(&r), "account-disabled");
+	th_resp_free(&r);
+	assert_int_equal(
+	    scalar("SELECT count(*) FROM portal.sessions WHERE person_id = '%s'", held), 0);
+	assert_int_equal(
+	    scalar("SELECT count(*) FROM portal.login_events WHERE person_id = '%s'", held),
+	    events);
+	/* Nor any other session for them, a helper's say: the database refuses it, whichever
+	   path asks. (The same insertion for someone else opens one.) */
+	assert_int_equal(HELPER_SESSION(other, "02"), 1);
+	assert_int_equal(HELPER_SESSION(held, "03"), -1);
+	assert_int_equal(scalar("DELETE FROM portal.sessions WHERE id_hash = sha256('\\x02')"
+				" RETURNING 1"),
+			 1);
+	/* The server's own role can neither see nor lift the hold. */
+	assert_int_equal(scalar("SET ROLE mado_app; SELECT count(*) FROM portal.account_holds"),
+			 -1);
+	assert_int_equal(scalar("SET ROLE mado_app; SELECT portal.account_enable('%s')::int", held),
+			 -1);
+	/* Disabling again changes nothing. */
+	assert_int_equal(th_mado_cmd(&env, args, NULL), 0);
+	assert_int_equal(
+	    scalar("SELECT count(*) FROM portal.login_events WHERE person_id = '%s'", held),
+	    events);
+
+	/* Enabled again: the card logs in, and the person sees both events with the reason. */
+	snprintf(args, sizeof(args), "account --cert '%s' --enable", cert);
+	assert_int_equal(th_mado_cmd(&env, args, NULL), 0);
+	assert_int_equal(scalar("SELECT count(*) FROM portal.account_holds"), 0);
+	token_login("held-a", &a, &r);
+	logged_in(&a, &r);
+	th_resp_free(&r);
+	assert_int_equal(get(&a, "/api/v1/me/logins?limit=50", &r), 200);
+	assert_non_null(j = th_json(&r));
+	th_resp_free(&r);
+	cJSON_ArrayForEach (e, cJSON_GetObjectItemCaseSensitive(j, "items")) {
+		if (strcmp(th_jstr(e, "event"), "disabled") == 0)
+			seen_disabled = strcmp(th_jstr(e, "reason"), "suspected-misuse") == 0;
+		if (strcmp(th_jstr(e, "event"), "enabled") == 0)
+			seen_enabled = true;
+	}
+	cJSON_Delete(j);
+	assert_true(seen_disabled);
+	assert_true(seen_enabled);
+	/* Enabling an account that is not disabled: nothing changes. */
+	assert_int_equal(th_mado_cmd(&env, args, NULL), 0);
+	assert_int_equal(scalar("SELECT count(*) FROM portal.login_events WHERE person_id = '%s'"
+				" AND event = 'enabled'",
+				held),
+			 1);
+}
+
 /* Attempts that carry no challenge (no cookie, or a pre-login session whose challenge is
    gone or late) are refused uncounted: anyone can send them, and counting them would lock
    everyone behind the sender's address out. Runs after test_address_limit, with its
@@ -1695,6 +1818,7 @@ main(void)
 	    cmocka_unit_test(test_new_login_ends_session),
 	    cmocka_unit_test(test_session_limit),
 	    cmocka_unit_test(test_operator_ends_sessions),
+	    cmocka_unit_test(test_operator_disables_account),
 	    cmocka_unit_test(test_challenge_limit),
 	    cmocka_unit_test(test_address_limit),
 	    cmocka_unit_test(test_address_limit_spares_holder),
