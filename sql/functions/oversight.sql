@@ -388,7 +388,8 @@ GRANT EXECUTE ON FUNCTION portal.anomaly_history(bigint) TO mado_app;
  * What the supervisor's staff do with a case: open it, add a note, ask the organisation
  * (a question it reads and answers over its gateway), close it with a finding. Returns
  * NULL when done, 'case' when there is no such case (or the staff member is not the
- * supervisor's), 'state' when the case is closed already (or, to close, has no finding).
+ * supervisor's), 'state' when the case is closed already (or, to close, has no finding;
+ * to ask, is the portal's own).
  */
 CREATE OR REPLACE FUNCTION portal.anomaly_act(p_sup text, p_staff text, p_id bigint,
 					      p_action text, p_body text)
@@ -418,6 +419,11 @@ BEGIN
 		INSERT INTO portal.anomaly_events (anomaly_id, author, kind, body)
 		VALUES (p_id, p_staff, 'note', p_body);
 	ELSIF p_action = 'question' THEN
+		-- The portal's own cases (card-key) have no organisation to answer over a
+		-- gateway: the supervisor takes them up with the card issuer and notes it.
+		IF a.org_code = 'mado' THEN
+			RETURN 'state';
+		END IF;
 		UPDATE portal.anomalies x SET status = 'asked' WHERE x.id = p_id;
 		INSERT INTO portal.anomaly_events (anomaly_id, author, kind, body)
 		VALUES (p_id, p_staff, 'question', p_body);

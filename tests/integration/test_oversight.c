@@ -529,6 +529,43 @@ test_anomaly_case(void **state)
 	assert_int_equal(status_of(&clerk, "POST", "/staff/v1/oversight/scan", NULL), 403);
 }
 
+/* The portal's own case (a card key bound to two people, organisation mado) has nobody to
+   answer a question over a gateway: asking is refused and changes nothing; the
+   supervisor notes and closes it. */
+static void
+test_portal_case_not_asked(void **state)
+{
+	struct staff sup;
+	struct th_resp r;
+	char id[24], path[128];
+
+	(void)state;
+	staff_login("supervisor-a", &sup);
+	assert_int_equal(scalar("SELECT portal.card_key_case(repeat('ab', 32))"), 1);
+	assert_int_equal(th_sql_str(&env, id, sizeof(id),
+				    "SELECT id FROM portal.anomalies WHERE kind = 'card-key'"),
+			 0);
+	snprintf(path, sizeof(path), "/staff/v1/oversight/anomalies/%s/notes", id);
+	assert_int_equal(status_of(&sup, "POST", path, "{\"note\":\"Sent to the card issuer\"}"),
+			 204);
+	snprintf(path, sizeof(path), "/staff/v1/oversight/anomalies/%s/question", id);
+	assert_int_equal(as_staff(&sup, "POST", path, "{\"question\":\"Who made this card?\"}", &r),
+			 409);
+	assert_string_equal(th_type(&r), "conflict");
+	th_resp_free(&r);
+	assert_int_equal(scalar("SELECT count(*) FROM portal.anomalies WHERE id = %s AND"
+				" status = 'open'",
+				id),
+			 1);
+	assert_int_equal(scalar("SELECT count(*) FROM portal.anomaly_events WHERE anomaly_id = %s"
+				" AND kind = 'question'",
+				id),
+			 0);
+	snprintf(path, sizeof(path), "/staff/v1/oversight/anomalies/%s/close", id);
+	assert_int_equal(
+	    status_of(&sup, "POST", path, "{\"finding\":\"The issuer recalled the batch.\"}"), 204);
+}
+
 /* The supervisor takes over alice's dispute: opening it is in alice's log (channel
    supervisor, the staff member's reference); a deadline, an escalation, and the closing
    finding, which alice sees with her case and a notice about. */
@@ -729,10 +766,11 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_supervisor_login), cmocka_unit_test(test_anomalies),
-	    cmocka_unit_test(test_refusal_rate),     cmocka_unit_test(test_official_spike),
-	    cmocka_unit_test(test_proxy_people),     cmocka_unit_test(test_anomaly_case),
-	    cmocka_unit_test(test_dispute_takeover), cmocka_unit_test(test_public_statistics),
+	    cmocka_unit_test(test_supervisor_login),      cmocka_unit_test(test_anomalies),
+	    cmocka_unit_test(test_refusal_rate),          cmocka_unit_test(test_official_spike),
+	    cmocka_unit_test(test_proxy_people),          cmocka_unit_test(test_anomaly_case),
+	    cmocka_unit_test(test_portal_case_not_asked), cmocka_unit_test(test_dispute_takeover),
+	    cmocka_unit_test(test_public_statistics),
 	};
 
 	return cmocka_run_group_tests(tests, setup, th_group_teardown);

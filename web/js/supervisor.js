@@ -194,6 +194,8 @@ async function showAnomaly() {
   $('anomaly-open').hidden = a.status !== 'new';
   for (const f of ['anomaly-note-form', 'anomaly-question-form', 'anomaly-close-form'])
     $(f).hidden = a.status === 'new';
+  // The portal's own cases (card-key) have no organisation to ask over a gateway.
+  if (a.organisation === 'mado') $('anomaly-question-form').hidden = true;
 }
 
 async function anomalyAct(action, body) {
