@@ -28,7 +28,7 @@ static struct th_person pa = {.card = "prx-a"}, pb = {.card = "prx-b"}, pc = {.c
 			pd = {.card = "prx-d"}, pe = {.card = "prx-e"}, pf = {.card = "prx-f"},
 			pg = {.card = "prx-g"}, ph = {.card = "prx-h"}, px = {.card = "prx-x"},
 			pm = {.card = "prx-m"}, py = {.card = "prx-y"}, pi = {.card = "prx-i"},
-			pj = {.card = "prx-j"};
+			pj = {.card = "prx-j"}, pk = {.card = "prx-k"};
 
 #define scalar(...) th_sql(&env, __VA_ARGS__)
 
@@ -38,8 +38,8 @@ static struct th_person pa = {.card = "prx-a"}, pb = {.card = "prx-b"}, pc = {.c
 static int
 setup(void **state)
 {
-	static struct th_person *const people[] = {&pa, &pb, &pc, &pd, &pe, &pf, &pg,
-						   &ph, &px, &pm, &py, &pi, &pj, NULL};
+	static struct th_person *const people[] = {&pa, &pb, &pc, &pd, &pe, &pf, &pg, &ph,
+						   &px, &pm, &py, &pi, &pj, &pk, NULL};
 	struct th_person *const *p;
 
 	*state = &env;
@@ -396,6 +396,40 @@ test_card_revoked_next_request(void **state)
 	assert_int_equal(status_of(&pc, "GET", "/api/v1/me/notices", NULL, NULL, 0), 401);
 }
 
+/* SE-07: the operator disables the principal's account. The proxy's acting-for session
+   ends at once; acting again is refused (403 account-disabled) and opens nothing; the
+   proxy's own session goes on. Enabled again, the proxy acts again. */
+static void
+test_disabled_principal(void **state)
+{
+	char id[40], code[64], own[128], path[128], args[600], cert[400], type[64];
+	struct th_person acting;
+
+	(void)state;
+	offer(&pk, "[\"notices\"]", id, code);
+	accept(&px, code);
+	act(&px, &pk, id, &acting, own, sizeof(own));
+	assert_int_equal(status_of(&acting, "GET", "/api/v1/me/notices", NULL, NULL, 0), 200);
+	th_card_file(&env, pk.card, "crt", cert, sizeof(cert));
+	snprintf(args, sizeof(args), "account --cert '%s' --disable person-request", cert);
+	assert_int_equal(th_mado_cmd(&env, args, NULL), 0);
+	assert_int_equal(status_of(&acting, "GET", "/api/v1/me/notices", NULL, NULL, 0), 401);
+	assert_int_equal(
+	    scalar("SELECT count(*) FROM portal.sessions WHERE person_id = '%s'", pk.id), 0);
+
+	snprintf(path, sizeof(path), "/api/v1/proxy/mandates/%s/act", id);
+	assert_int_equal(status_of(&px, "POST", path, NULL, type, sizeof(type)), 403);
+	assert_string_equal(type, "account-disabled");
+	assert_int_equal(
+	    scalar("SELECT count(*) FROM portal.sessions WHERE person_id = '%s'", pk.id), 0);
+	assert_int_equal(status_of(&px, "GET", "/api/v1/me/notices", NULL, NULL, 0), 200);
+
+	snprintf(args, sizeof(args), "account --cert '%s' --enable", cert);
+	assert_int_equal(th_mado_cmd(&env, args, NULL), 0);
+	act(&px, &pk, id, &acting, own, sizeof(own));
+	assert_int_equal(status_of(&acting, "GET", "/api/v1/me/notices", NULL, NULL, 0), 200);
+}
+
 /* The proxy's own card revoked: the acting-for session, whose binding is the proxy's
    card, ends with it (and the principal's own sessions go on). */
 static void
@@ -638,6 +672,7 @@ main(void)
 	    cmocka_unit_test(test_revoked_next_request),
 	    cmocka_unit_test(test_card_revoked_next_request),
 	    cmocka_unit_test(test_proxy_card_ends_session),
+	    cmocka_unit_test(test_disabled_principal),
 	    cmocka_unit_test(test_safety_flag_next_request),
 	    cmocka_unit_test(test_term_next_request),
 	    cmocka_unit_test(test_reminder),
