@@ -994,25 +994,35 @@ static const struct mado_route routes[] = {
 
 const struct mado_route_set mado_auth_routes = MADO_ROUTE_SET("auth", routes);
 
+/* The person who holds card, for the operator's commands: only the card's identity, so a
+   lost or revoked card still names its holder. */
+static int
+holder_of(struct mado_db *db, struct mado_pki *pki, X509 *card, struct auth_binding *b, char *why,
+	  size_t whylen)
+{
+	struct mado_card_id id;
+	int rc;
+
+	memset(b, 0, sizeof(*b));
+	mado_pki_card_id(pki, card, &id);
+	if ((rc = auth__binding_find(db, &id, b)) != MADO_OK)
+		return rc;
+	if (!b->found) {
+		snprintf(why, whylen, "the card is not registered");
+		return MADO_E_NOT_FOUND;
+	}
+	return MADO_OK;
+}
+
 int
 mado_auth_end_sessions(struct mado_db *db, struct mado_pki *pki, X509 *card, char *why,
 		       size_t whylen)
 {
-	struct mado_card_id id;
 	struct auth_binding b;
 	int ended = 0, rc;
 
-	memset(&b, 0, sizeof(b));
-	if (card != NULL) {
-		/* Only the card's identity: a lost or revoked card still names its holder. */
-		mado_pki_card_id(pki, card, &id);
-		if ((rc = auth__binding_find(db, &id, &b)) != MADO_OK)
-			return rc;
-		if (!b.found) {
-			snprintf(why, whylen, "the card is not registered");
-			return MADO_E_NOT_FOUND;
-		}
-	}
+	if (card != NULL && (rc = holder_of(db, pki, card, &b, why, whylen)) != MADO_OK)
+		return rc;
 	if ((rc = auth__sessions_end(db, card != NULL ? b.person_id : NULL, &ended)) != MADO_OK)
 		return rc;
 	snprintf(why, whylen, "%d session%s ended%s", ended, ended == 1 ? "" : "s",
@@ -1027,7 +1037,6 @@ int
 mado_auth_account(struct mado_db *db, struct mado_pki *pki, X509 *card, const char *reason,
 		  char *why, size_t whylen)
 {
-	struct mado_card_id id;
 	struct auth_binding b;
 	size_t off;
 	int i, n = 0, rc;
@@ -1042,15 +1051,8 @@ mado_auth_account(struct mado_db *db, struct mado_pki *pki, X509 *card, const ch
 						mado_auth_hold_reasons[i]);
 		return MADO_E_VALIDATION;
 	}
-	memset(&b, 0, sizeof(b));
-	mado_pki_card_id(pki, card, &id);
-	if ((rc = auth__binding_find(db, &id, &b)) != MADO_OK)
-		return rc;
-	if (!b.found) {
-		snprintf(why, whylen, "the card is not registered");
-		return MADO_E_NOT_FOUND;
-	}
-	if ((rc = auth__account_hold(db, b.person_id, reason, &n)) != MADO_OK)
+	if ((rc = holder_of(db, pki, card, &b, why, whylen)) != MADO_OK ||
+	    (rc = auth__account_hold(db, b.person_id, reason, &n)) != MADO_OK)
 		return rc;
 	if (reason == NULL)
 		snprintf(why, whylen, n ? "account enabled" : "the account was not disabled");

@@ -21,7 +21,7 @@ int mado_cli__propose_org_cert(const struct mado_cli *cli, const struct mado_con
 			       const char *org, const char *path, const char *as, const char *note);
 
 /* The cards' trust (card_trust_dir) and the certificate at path, for the commands that
-   name a card (register.c, endsessions.c): 0, or -1 said on stderr under cli's name. */
+   name a card (register.c, cardholder.c): 0, or -1 said on stderr under cli's name. */
 int mado_cli__card(const struct mado_cli *cli, const struct mado_config *cfg, const char *path,
 		   struct mado_pki **pki, X509 **cert);
 
