@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <pthread.h>
 #include <pwd.h>
 #include <sched.h>
@@ -780,6 +781,21 @@ int
 th_conn_send(struct th_conn *c, const void *data, size_t len)
 {
 	return len == 0 || SSL_write(c->ssl, data, (int)len) == (int)len ? 0 : -1;
+}
+
+int
+th_conn_send_records(struct th_conn *c, const char *const *parts, size_t n)
+{
+	int on = 1, off = 0, rc = 0;
+	size_t i;
+
+	if (setsockopt(c->fd, IPPROTO_TCP, TCP_CORK, &on, sizeof(on)) != 0)
+		return -1;
+	for (i = 0; i < n && rc == 0; i++)
+		rc = th_conn_send(c, parts[i], strlen(parts[i]));
+	if (setsockopt(c->fd, IPPROTO_TCP, TCP_CORK, &off, sizeof(off)) != 0)
+		rc = -1;
+	return rc;
 }
 
 char *

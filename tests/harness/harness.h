@@ -265,6 +265,9 @@ char *th_raw(const struct th_env *e, const char *req, size_t len, int timeout_ms
 struct th_conn;
 struct th_conn *th_conn_open(const struct th_env *e);
 int th_conn_send(struct th_conn *c, const void *data, size_t len);
+/* Sends each of parts as a TLS record of its own, all in one TCP segment (corked): what
+   arrives together, as a head and its body or pipelined requests can. */
+int th_conn_send_records(struct th_conn *c, const char *const *parts, size_t n);
 char *th_conn_read(struct th_conn *c, int timeout_ms);
 void th_conn_close(struct th_conn *c);
 

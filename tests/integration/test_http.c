@@ -182,6 +182,48 @@ test_ambiguous_framing(void **state)
 	}
 }
 
+/* TLS records that arrive together are all answered at once: a request's head and its
+   body in two records, and two pipelined requests. (CivetWeb polls the socket unless
+   OpenSSL holds an opened record: with OpenSSL reading ahead, a second record would sit
+   in its buffer unseen and wait out a timeout. Read-ahead saves a read(2) per request and
+   was measured at 2 % more requests per second, within the noise: it stays off.) */
+static void
+test_records_arriving_together(void **state)
+{
+	static const char head[] = "POST /api/v1/csp-reports HTTP/1.1\r\nHost: x\r\n"
+				   "Content-Type: application/json\r\nContent-Length: 2\r\n\r\n";
+	static const char get[] = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+	const char *const split[] = {head, "{}"}, *const pipelined[] = {get, get};
+	char whole[sizeof(head) + 2], *one, *out;
+	const char *at;
+	struct th_conn *c;
+	int n = 0;
+
+	(void)state;
+	snprintf(whole, sizeof(whole), "%s{}", head);
+	one = th_raw(&env, whole, strlen(whole), 3000);
+	assert_true(strncmp(one, "HTTP/1.1 ", 9) == 0);
+
+	assert_non_null(c = th_conn_open(&env));
+	assert_int_equal(th_conn_send_records(c, split, 2), 0);
+	out = th_conn_read(c, 1500);
+	th_conn_close(c);
+	if (strncmp(out, one, 12) != 0)
+		fail_msg("head and body apart: got \"%.60s\", in one record \"%.60s\"", out, one);
+	free(out);
+	free(one);
+
+	assert_non_null(c = th_conn_open(&env));
+	assert_int_equal(th_conn_send_records(c, pipelined, 2), 0);
+	out = th_conn_read(c, 1500);
+	th_conn_close(c);
+	for (at = out; (at = strstr(at, "HTTP/1.1 200")) != NULL; at++)
+		n++;
+	if (n != 2)
+		fail_msg("two pipelined requests: %d answers in \"%.300s\"", n, out);
+	free(out);
+}
+
 /* The server answers the next request after one it refused. */
 static void
 still_serves(void)
@@ -558,6 +600,7 @@ main(void)
 	    cmocka_unit_test(test_unknown_route),
 	    cmocka_unit_test(test_wrong_method),
 	    cmocka_unit_test(test_ambiguous_framing),
+	    cmocka_unit_test(test_records_arriving_together),
 	    cmocka_unit_test(test_chunked_body_capped),
 	    cmocka_unit_test(test_oversized_head),
 	    cmocka_unit_test(test_security_headers_everywhere),
