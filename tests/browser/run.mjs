@@ -74,6 +74,9 @@ for (const file of specs) {
     const name = `${file.replace(/\.mjs$/, '')}: ${check.name}`;
     if (!name.includes(filter)) continue;
     let ctx = null;
+    const started = Date.now();
+    // The seconds each check took, so the slow ones stand out in a run's log.
+    const took = () => `(${((Date.now() - started) / 1000).toFixed(1)} s)`;
     try {
       const helpers = {
         base,
@@ -85,10 +88,10 @@ for (const file of specs) {
       };
       await check.run(helpers);
       if (ctx && ctx.page.problems.length) throw new Error(ctx.page.problems.join('; '));
-      console.log(`ok - ${name}`);
+      console.log(`ok - ${name} ${took()}`);
       passed++;
     } catch (e) {
-      console.log(`not ok - ${name}: ${e.message.split('\n')[0]}`);
+      console.log(`not ok - ${name}: ${e.message.split('\n')[0]} ${took()}`);
       failed++;
     } finally {
       if (ctx) await ctx.context.close();
