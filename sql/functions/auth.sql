@@ -393,10 +393,11 @@ REVOKE EXECUTE ON FUNCTION portal.sessions_end_by_operator(uuid, text) FROM PUBL
 
 /*
  * The operator disables a person's account (mado account --disable, as the schema
- * owner): no session opens for them while the hold is on (trigger sessions_refuse_held),
- * and every open one, their own and helpers' acting for them, ends now as a logout
- * 'account-disabled'. Their history has the event with its reason. Returns the sessions
- * ended, or -1 when the account was already disabled (then nothing changes).
+ * owner): no session opens and no passkey is added for them while the hold is on
+ * (portal.refuse_held_account, migrations 0028 and 0029), and every open session, their
+ * own and helpers' acting for them, ends now as a logout 'account-disabled'. Their
+ * history has the event with its reason. Returns the sessions ended, or -1 when the
+ * account was already disabled (then nothing changes).
  */
 CREATE OR REPLACE FUNCTION portal.account_disable(p_person uuid, p_reason text) RETURNS integer
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$

@@ -1081,6 +1081,58 @@ test_add_phone(void **state)
 	EVP_PKEY_free(d.key);
 }
 
+/* SE-07: a phone code shown before the operator disabled the account adds no device
+   after it: the phone's passkey is refused (403 account-disabled) and nothing is stored,
+   neither the passkey nor a session. Enabled again, a new code adds the phone (so the
+   refusal was the hold's). */
+static void
+test_add_phone_held(void **state)
+{
+	struct th_browser computer, phone;
+	struct th_person p;
+	struct device d;
+	struct th_resp r;
+	struct code c;
+	char challenge[96], cert[400], args[600];
+
+	(void)state;
+	person(&p, "pk-held");
+	th_browser_of(&p, &computer);
+	phone_code(&computer, &c);
+	memset(&phone, 0, sizeof(phone));
+	assert_int_equal(phone_pick(&phone, &c, c.number, &r), 200);
+	member(&r, "challenge", challenge, sizeof(challenge));
+	th_resp_free(&r);
+	th_card_file(&env, p.card, "crt", cert, sizeof(cert));
+	snprintf(args, sizeof(args), "account --cert '%s' --disable suspected-misuse", cert);
+	assert_int_equal(th_mado_cmd(&env, args, NULL), 0);
+	device_new(&d, -7);
+	assert_int_equal(phone_register(&phone, &d, &c, challenge, &r), 403);
+	assert_string_equal(th_type(&r), "account-disabled");
+	th_resp_free(&r);
+	assert_int_equal(
+	    th_sql(&env, "SELECT count(*) FROM portal.passkeys WHERE person_id = '%s'", p.id), 0);
+	assert_int_equal(
+	    th_sql(&env, "SELECT count(*) FROM portal.sessions WHERE person_id = '%s'", p.id), 0);
+	EVP_PKEY_free(d.key);
+
+	snprintf(args, sizeof(args), "account --cert '%s' --enable", cert);
+	assert_int_equal(th_mado_cmd(&env, args, NULL), 0);
+	assert_int_equal(th_person_login(&env, &p), 0);
+	th_browser_of(&p, &computer);
+	phone_code(&computer, &c);
+	memset(&phone, 0, sizeof(phone));
+	assert_int_equal(phone_pick(&phone, &c, c.number, &r), 200);
+	member(&r, "challenge", challenge, sizeof(challenge));
+	th_resp_free(&r);
+	device_new(&d, -7);
+	assert_int_equal(phone_register(&phone, &d, &c, challenge, &r), 200);
+	th_resp_free(&r);
+	assert_int_equal(
+	    th_sql(&env, "SELECT count(*) FROM portal.passkeys WHERE person_id = '%s'", p.id), 1);
+	EVP_PKEY_free(d.key);
+}
+
 /* A wrong number ends the code; an expired code adds nothing, even after the number. */
 static void
 test_add_phone_wrong_and_expired(void **state)
@@ -1161,6 +1213,7 @@ main(void)
 	    cmocka_unit_test(test_hostile_user_agent),
 	    cmocka_unit_test(test_code_wrong_and_expired),
 	    cmocka_unit_test(test_add_phone),
+	    cmocka_unit_test(test_add_phone_held),
 	    cmocka_unit_test(test_add_phone_wrong_and_expired),
 	};
 
