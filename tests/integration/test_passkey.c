@@ -1081,6 +1081,20 @@ test_add_phone(void **state)
 	EVP_PKEY_free(d.key);
 }
 
+/* The computer shows a code, a fresh phone picks its number: the registration's challenge. */
+static void
+phone_started(struct th_browser *computer, struct code *c, struct th_browser *phone,
+	      char *challenge, size_t len)
+{
+	struct th_resp r;
+
+	phone_code(computer, c);
+	memset(phone, 0, sizeof(*phone));
+	assert_int_equal(phone_pick(phone, c, c->number, &r), 200);
+	member(&r, "challenge", challenge, len);
+	th_resp_free(&r);
+}
+
 /* SE-07: a phone code shown before the operator disabled the account adds no device
    after it: the phone's passkey is refused (403 account-disabled) and nothing is stored,
    neither the passkey nor a session. Enabled again, a new code adds the phone (so the
@@ -1098,11 +1112,7 @@ test_add_phone_held(void **state)
 	(void)state;
 	person(&p, "pk-held");
 	th_browser_of(&p, &computer);
-	phone_code(&computer, &c);
-	memset(&phone, 0, sizeof(phone));
-	assert_int_equal(phone_pick(&phone, &c, c.number, &r), 200);
-	member(&r, "challenge", challenge, sizeof(challenge));
-	th_resp_free(&r);
+	phone_started(&computer, &c, &phone, challenge, sizeof(challenge));
 	th_card_file(&env, p.card, "crt", cert, sizeof(cert));
 	snprintf(args, sizeof(args), "account --cert '%s' --disable suspected-misuse", cert);
 	assert_int_equal(th_mado_cmd(&env, args, NULL), 0);
@@ -1120,11 +1130,7 @@ test_add_phone_held(void **state)
 	assert_int_equal(th_mado_cmd(&env, args, NULL), 0);
 	assert_int_equal(th_person_login(&env, &p), 0);
 	th_browser_of(&p, &computer);
-	phone_code(&computer, &c);
-	memset(&phone, 0, sizeof(phone));
-	assert_int_equal(phone_pick(&phone, &c, c.number, &r), 200);
-	member(&r, "challenge", challenge, sizeof(challenge));
-	th_resp_free(&r);
+	phone_started(&computer, &c, &phone, challenge, sizeof(challenge));
 	device_new(&d, -7);
 	assert_int_equal(phone_register(&phone, &d, &c, challenge, &r), 200);
 	th_resp_free(&r);
@@ -1173,11 +1179,7 @@ test_add_phone_wrong_and_expired(void **state)
 	th_resp_free(&r);
 
 	/* Running out between the number and the passkey. */
-	phone_code(&computer, &c);
-	memset(&phone, 0, sizeof(phone));
-	assert_int_equal(phone_pick(&phone, &c, c.number, &r), 200);
-	member(&r, "challenge", challenge, sizeof(challenge));
-	th_resp_free(&r);
+	phone_started(&computer, &c, &phone, challenge, sizeof(challenge));
 	assert_int_equal(th_sql(&env,
 				"UPDATE portal.cross_device_codes SET expires_at = now() -"
 				" interval '1 s' WHERE code_hash = encode(sha256(convert_to('%s',"
